@@ -1,0 +1,105 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// What the `cadenza user|jobs|migrate` commands do, against the configured database without
+/// starting the HTTP server. Each returns the lines to print.
+public enum AdminCommands {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    static func withApp<T>(_ settings: Settings, migrate: Bool = true, _ body: (Application) async throws -> T) async throws -> T {
+        let app = try await CadenzaApp.make(settings: settings, migrate: migrate)
+        do {
+            let result = try await body(app)
+            try await app.asyncShutdown()
+            return result
+        } catch {
+            try? await app.asyncShutdown()
+            if let api = error as? APIError { throw Failure(description: api.message) }
+            throw error
+        }
+    }
+
+    public static func migrate(settings: Settings) async throws -> [String] {
+        try await withApp(settings) { _ in ["migrations applied (\(Migrations.cadenza.count) known)"] }
+    }
+
+    public static func createUser(settings: Settings, username: String, password: String, admin: Bool) async throws -> [String] {
+        try await withApp(settings) { app in
+            let user = try await UsersController.create(username: username, password: password, role: admin ? .admin : .user, app: app)
+            return ["created \(user.role.rawValue) \(user.username) (id \(try user.requireID()))"]
+        }
+    }
+
+    public static func setPassword(settings: Settings, username: String, password: String) async throws -> [String] {
+        try await withApp(settings) { app in
+            try User.validate(password: password)
+            guard let user = try await User.find(username: username, on: app.db) else {
+                throw Failure(description: "no user named \(username)")
+            }
+            user.passwordHash = try await app.hashPassword(password)
+            user.updatedAt = Clock.nowMillis()
+            try await user.save(on: app.db)
+            try await SessionStore.deleteAll(userID: try user.requireID(), on: app.sql)
+            return ["password changed for \(user.username); their web sessions were signed out"]
+        }
+    }
+
+    public static func listUsers(settings: Settings) async throws -> [String] {
+        try await withApp(settings) { app in
+            let users = try await User.query(on: app.db).sort(\.$id).all()
+            return ["ID\tROLE\tUSERNAME"] + users.map { "\($0.id ?? 0)\t\($0.role.rawValue)\t\($0.username)" }
+        }
+    }
+
+    public static func deleteUser(settings: Settings, username: String) async throws -> [String] {
+        try await withApp(settings) { app in
+            guard let user = try await User.find(username: username, on: app.db) else {
+                throw Failure(description: "no user named \(username)")
+            }
+            try await user.delete(on: app.db)
+            return ["deleted \(user.username)"]
+        }
+    }
+
+    public static func listJobs(settings: Settings, state: String?, limit: Int) async throws -> [String] {
+        var parsed: JobRecord.State?
+        if let state {
+            guard let value = JobRecord.State(rawValue: state) else {
+                throw Failure(description: "unknown state \(state); use \(JobRecord.State.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            parsed = value
+        }
+        return try await withApp(settings) { app in
+            let jobs = try await JobQueue.list(state: parsed, beforeID: nil, limit: limit, on: app.sql)
+            return ["ID\tSTATE\tKIND\tATTEMPTS\tLAST ERROR"] + jobs.map {
+                "\($0.id)\t\($0.state.rawValue)\t\($0.kind)\t\($0.attempts)/\($0.maxAttempts)\t\($0.lastError?.prefix(120) ?? "")"
+            }
+        }
+    }
+
+    public static func retryJob(settings: Settings, id: Int64) async throws -> [String] {
+        try await changeJob(settings: settings, id: id, verb: "requeued") { try await JobQueue.retry(id: id, on: $0) }
+    }
+
+    public static func cancelJob(settings: Settings, id: Int64) async throws -> [String] {
+        try await changeJob(settings: settings, id: id, verb: "cancelled") { try await JobQueue.cancel(id: id, on: $0) }
+    }
+
+    private static func changeJob(settings: Settings, id: Int64, verb: String, _ change: @escaping (any SQLDatabase) async throws -> Void) async throws -> [String] {
+        try await withApp(settings) { app in
+            do {
+                try await change(app.sql)
+            } catch let error as JobQueue.ChangeError {
+                switch error {
+                case .notFound: throw Failure(description: "no job \(id)")
+                case .wrongState(let state): throw Failure(description: "job \(id) is \(state.rawValue)")
+                case .duplicateLive: throw Failure(description: "an identical job is already queued or running")
+                }
+            }
+            return ["job \(id) \(verb)"]
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Fluent
+import Vapor
+
+/// Sign-in, sign-out, first-run setup and the caller's own account.
+enum AuthController {
+    struct Credentials: Content {
+        var username: String
+        var password: String
+    }
+
+    struct SetupRequest: Content {
+        var token: String
+        var username: String
+        var password: String
+    }
+
+    struct SessionResponse: Content {
+        var user: UserDTO
+        /// Echo this in `X-CSRF-Token` on unsafe requests made with the session cookie.
+        var csrfToken: String?
+    }
+
+    struct PasswordChange: Content {
+        var currentPassword: String
+        var newPassword: String
+    }
+
+    @Sendable static func login(req: Request) async throws -> Response {
+        let body = try await req.decodeJSON(Credentials.self)
+        let settings = req.application.settings
+        let ip = req.remoteAddress?.ipAddress ?? "unknown"
+        let buckets = [("login:ip:\(ip)", settings.loginRateLimitPerIP),
+                       ("login:user:\(User.key(for: body.username))", settings.loginRateLimitPerAccount)]
+        for (bucket, limit) in buckets {
+            let verdict = try await RateLimiter.peek(bucket, window: settings.rateLimitWindow, on: req.sql)
+            if verdict.count >= limit { throw APIError.tooManyRequests(retryAfter: verdict.retryAfter) }
+        }
+        guard body.username.count <= 64, body.password.utf8.count <= 1024,
+              let user = try await User.find(username: body.username, on: req.db),
+              try await req.application.verifyPassword(body.password, hash: user.passwordHash) else {
+            for (bucket, _) in buckets {
+                try await RateLimiter.hit(bucket, window: settings.rateLimitWindow, on: req.sql)
+            }
+            throw APIError(status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password.")
+        }
+        return try await startSession(for: user, req: req, status: .ok)
+    }
+
+    static func startSession(for user: User, req: Request, status: HTTPResponseStatus) async throws -> Response {
+        let settings = req.application.settings
+        let session = try await SessionStore.create(
+            userID: try user.requireID(), userAgent: req.headers.first(name: .userAgent),
+            lifetime: settings.sessionLifetime, on: req.sql)
+        let response = Response(status: status)
+        try response.content.encode(SessionResponse(user: try user.toDTO(), csrfToken: session.csrfToken))
+        let maxAge = Int(settings.sessionLifetime)
+        response.cookies[SessionStore.cookieName] = HTTPCookies.Value(
+            string: session.token, maxAge: maxAge, path: "/", isSecure: settings.secureCookies,
+            isHTTPOnly: true, sameSite: .lax)
+        // Readable by the web app so it can send the header after a reload; useless to other sites.
+        response.cookies[SessionStore.csrfCookieName] = HTTPCookies.Value(
+            string: session.csrfToken, maxAge: maxAge, path: "/", isSecure: settings.secureCookies,
+            isHTTPOnly: false, sameSite: .strict)
+        return response
+    }
+
+    @Sendable static func logout(req: Request) async throws -> Response {
+        let principal = try req.requireUser()
+        if case .session(let id, _) = principal.method {
+            try await SessionStore.delete(id: id, on: req.sql)
+        }
+        let response = Response(status: .noContent)
+        response.cookies[SessionStore.cookieName] = .expired
+        response.cookies[SessionStore.csrfCookieName] = .expired
+        return response
+    }
+
+    @Sendable static func me(req: Request) async throws -> UserDTO {
+        let principal = try req.requireUser()
+        guard let user = try await User.find(principal.userID, on: req.db) else { throw APIError.unauthorized() }
+        return try user.toDTO()
+    }
+
+    @Sendable static func changePassword(req: Request) async throws -> HTTPStatus {
+        let principal = try req.requireUser()
+        let body = try await req.decodeJSON(PasswordChange.self)
+        try User.validate(password: body.newPassword)
+        guard let user = try await User.find(principal.userID, on: req.db) else { throw APIError.unauthorized() }
+        guard try await req.application.verifyPassword(body.currentPassword, hash: user.passwordHash) else {
+            throw APIError(status: .forbidden, code: "invalid_credentials", message: "The current password is wrong.")
+        }
+        user.passwordHash = try await req.application.hashPassword(body.newPassword)
+        user.updatedAt = Clock.nowMillis()
+        try await user.save(on: req.db)
+        return .noContent
+    }
+
+    @Sendable static func setup(req: Request) async throws -> Response {
+        let body = try await req.decodeJSON(SetupRequest.self)
+        try User.validate(username: body.username)
+        try User.validate(password: body.password)
+        guard body.token.count <= 128 else { throw APIError.badRequest("The setup token is malformed.") }
+        let hash = try await req.application.hashPassword(body.password)
+        let user = try await Setup.complete(token: body.token, username: body.username, passwordHash: hash, on: req.db)
+        req.logger.notice("first administrator created", metadata: ["username": .string(user.username)])
+        return try await startSession(for: user, req: req, status: .created)
+    }
+}

@@ -1,0 +1,83 @@
+import NIOWebSocket
+import NIOCore
+import Vapor
+
+/// The live event stream, as Server-Sent Events and as WebSocket.
+enum EventsController {
+    /// `Last-Event-ID` (header, or `lastEventId` query for clients that cannot set headers).
+    static func lastEventID(_ req: Request) throws -> Int64? {
+        guard let raw = req.headers.first(name: "Last-Event-ID") ?? req.query[String.self, at: "lastEventId"] else { return nil }
+        guard let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+            throw APIError.badRequest("Last-Event-ID must be an event id.")
+        }
+        return id
+    }
+
+    static func feed(_ req: Request) throws -> EventFeed {
+        let viewer = try req.requireUser()
+        guard let hub = req.application.eventHub else {
+            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "This node does not serve live events.")
+        }
+        return EventFeed(hub: hub, db: req.sql, viewer: viewer, lastEventID: try lastEventID(req))
+    }
+
+    @Sendable static func sse(req: Request) async throws -> Response {
+        let feed = try feed(req)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let response = Response(status: .ok)
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "event-stream", parameters: ["charset": "utf-8"])
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
+        response.headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
+        let logger = req.logger
+        response.body = .init(asyncStream: { writer in
+            // An initial comment flushes the headers so clients see the stream open at once.
+            do {
+                try await writer.write(.buffer(ByteBuffer(string: ": connected\nretry: 2000\n\n")))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await event in feed {
+                            let data = String(decoding: try encoder.encode(event.toDTO()), as: UTF8.self)
+                            try await writer.write(.buffer(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(data)\n\n")))
+                        }
+                    }
+                    group.addTask {
+                        // Keep-alive through proxies, and the way a vanished client is noticed.
+                        while true {
+                            try await Task.sleep(for: .seconds(15))
+                            try await writer.write(.buffer(ByteBuffer(string: ": ping\n\n")))
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+                try await writer.write(.end)
+            } catch {
+                logger.debug("SSE client gone", metadata: ["error": .string("\(error)")])
+                try? await writer.write(.end)
+            }
+        })
+        return response
+    }
+
+    @Sendable static func websocket(req: Request, ws: WebSocket) async {
+        let feed: EventFeed
+        do { feed = try self.feed(req) } catch {
+            try? await ws.close(code: .policyViolation)
+            return
+        }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let task = Task {
+            do {
+                for try await event in feed {
+                    try await ws.send(String(decoding: try encoder.encode(event.toDTO()), as: UTF8.self))
+                }
+            } catch {
+                req.logger.debug("websocket feed ended", metadata: ["error": .string("\(error)")])
+            }
+            try? await ws.close()
+        }
+        ws.onClose.whenComplete { _ in task.cancel() }
+    }
+}

@@ -1,0 +1,86 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Account administration (admins only).
+enum UsersController {
+    struct CreateRequest: Content {
+        var username: String
+        var password: String
+        var role: User.Role?
+    }
+
+    struct UpdateRequest: Content {
+        var role: User.Role?
+        var password: String?
+    }
+
+    @Sendable static func list(req: Request) async throws -> [UserDTO] {
+        _ = try req.requireAdmin()
+        return try await User.query(on: req.db).sort(\.$id).all().map { try $0.toDTO() }
+    }
+
+    @Sendable static func show(req: Request) async throws -> UserDTO {
+        _ = try req.requireAdmin()
+        return try await find(req).toDTO()
+    }
+
+    @Sendable static func create(req: Request) async throws -> Response {
+        _ = try req.requireAdmin()
+        let body = try await req.decodeJSON(CreateRequest.self)
+        let user = try await create(username: body.username, password: body.password, role: body.role ?? .user, app: req.application)
+        let response = Response(status: .created)
+        try response.content.encode(try user.toDTO())
+        return response
+    }
+
+    /// Shared by the API and `cadenza user create`.
+    static func create(username: String, password: String, role: User.Role, app: Application) async throws -> User {
+        try User.validate(username: username)
+        try User.validate(password: password)
+        if try await User.find(username: username, on: app.db) != nil {
+            throw APIError.conflict("The username '\(username)' is taken.")
+        }
+        let user = User(username: username, passwordHash: try await app.hashPassword(password), role: role)
+        do {
+            try await user.create(on: app.db)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw APIError.conflict("The username '\(username)' is taken.")
+        }
+        return user
+    }
+
+    @Sendable static func update(req: Request) async throws -> UserDTO {
+        let admin = try req.requireAdmin()
+        let body = try await req.decodeJSON(UpdateRequest.self)
+        let user = try await find(req)
+        if let role = body.role, role != user.role {
+            if user.id == admin.userID, role != .admin {
+                throw APIError.conflict("You cannot remove your own administrator role.")
+            }
+            user.role = role
+        }
+        if let password = body.password {
+            try User.validate(password: password)
+            user.passwordHash = try await req.application.hashPassword(password)
+            try await SessionStore.deleteAll(userID: try user.requireID(), on: req.sql)
+        }
+        user.updatedAt = Clock.nowMillis()
+        try await user.save(on: req.db)
+        return try user.toDTO()
+    }
+
+    @Sendable static func delete(req: Request) async throws -> HTTPStatus {
+        let admin = try req.requireAdmin()
+        let user = try await find(req)
+        if user.id == admin.userID { throw APIError.conflict("You cannot delete your own account.") }
+        try await user.delete(on: req.db)
+        return .noContent
+    }
+
+    private static func find(_ req: Request) async throws -> User {
+        let id = try req.int64Parameter("id", what: "User")
+        guard let user = try await User.find(id, on: req.db) else { throw APIError.notFound("User") }
+        return user
+    }
+}

@@ -1,0 +1,69 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import Vapor
+
+extension Application {
+    /// Selects PostgreSQL when a database URL is set, otherwise a SQLite file in the data directory.
+    func configureDatabase(_ settings: Settings) throws {
+        if let url = settings.databaseURL {
+            var config = try SQLPostgresConfiguration(url: url)
+            config.searchPath = nil
+            databases.use(
+                .postgres(configuration: config, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(20),
+                          sqlLogLevel: .trace),
+                as: .psql
+            )
+        } else {
+            try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
+            databases.use(
+                .sqlite(.init(storage: .file(path: settings.sqlitePath), enableForeignKeys: true),
+                        connectionPoolTimeout: .seconds(20), sqlLogLevel: .trace),
+                as: .sqlite
+            )
+        }
+    }
+
+    /// SQLite connections need WAL and a busy timeout, or concurrent writers fail at once with
+    /// "database is locked". The pool keeps one long-lived connection per event loop, so setting
+    /// the per-connection pragma on each loop's connection covers them all.
+    func prepareSQLiteConnections() async throws {
+        guard sql.dialect.name == "sqlite" else { return }
+        try await sql.raw("PRAGMA journal_mode = WAL").run()
+        for loop in eventLoopGroup.makeIterator() {
+            guard let db = databases.database(logger: logger, on: loop) as? any SQLDatabase else { continue }
+            try await db.withSession { conn in
+                try await conn.raw("PRAGMA busy_timeout = 10000").run()
+                try await conn.raw("PRAGMA synchronous = NORMAL").run()
+            }
+        }
+    }
+
+    /// The default database as SQLKit, for hand-written hot queries.
+    var sql: any SQLDatabase {
+        // Both configured drivers are SQL databases; the cast cannot fail for them.
+        db as! any SQLDatabase
+    }
+}
+
+extension Request {
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+}
+
+extension SQLDatabase {
+    var isPostgres: Bool { dialect.name == "postgresql" }
+}
+
+extension Database {
+    var sql: any SQLDatabase { self as! any SQLDatabase }
+}
+
+/// Milliseconds since 1970: the one timestamp representation in Cadenza's schema, so raw SQL
+/// compares the same way on SQLite and PostgreSQL.
+enum Clock {
+    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+}

@@ -1,0 +1,65 @@
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import Vapor
+
+/// Holds one dedicated PostgreSQL connection that LISTENs for job and event notifications and
+/// turns them into in-process wake-ups. Reconnects with backoff; the pollers cover any gap.
+final class PostgresListener: Sendable {
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let channels: [String: WakeSignal]
+    private let runner = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(url: String, channels: [String: WakeSignal], logger: Logger) throws {
+        guard let components = URLComponents(string: url), let host = components.host else {
+            throw SettingsError(problems: ["CADENZA_DATABASE_URL: cannot read the host"])
+        }
+        var config = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432,
+            username: components.user?.removingPercentEncoding ?? "postgres",
+            password: components.password?.removingPercentEncoding,
+            database: components.path.count > 1 ? String(components.path.dropFirst()) : nil,
+            tls: .disable)
+        config.options.connectTimeout = .seconds(10)
+        self.configuration = config
+        self.channels = channels
+        self.logger = logger
+    }
+
+    func start() {
+        let task = Task {
+            var delay = Duration.milliseconds(250)
+            while !Task.isCancelled {
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+                    delay = .milliseconds(250)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (channel, signal) in channels {
+                            group.addTask {
+                                for try await _ in try await connection.listen(channel) { signal.signal() }
+                            }
+                        }
+                        // Anything written while we were disconnected: wake everyone once.
+                        channels.values.forEach { $0.signal() }
+                        try await group.next()
+                        group.cancelAll()
+                    }
+                    try? await connection.close()
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.debug("LISTEN connection lost; reconnecting", metadata: ["error": .string("\(error)")])
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+        runner.withLockedValue { $0 = task }
+    }
+
+    func stop() async {
+        guard let task = runner.withLockedValue({ $0 }) else { return }
+        task.cancel()
+        await task.value
+    }
+}

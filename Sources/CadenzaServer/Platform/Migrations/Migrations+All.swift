@@ -1,0 +1,20 @@
+import Fluent
+
+extension Migrations {
+    /// Append-only: a released migration is never edited, only followed by a new one.
+    static var cadenza: [any Migration] {
+        [
+            M001_CreateUsers(),
+            M002_CreateSessions(),
+            M003_CreateAPITokens(),
+            M004_CreateJobs(),
+            M005_CreateEvents(),
+            M006_CreateRateLimits(),
+            M007_CreateServerState(),
+        ]
+    }
+
+    func addCadenzaMigrations() {
+        add(Self.cadenza)
+    }
+}

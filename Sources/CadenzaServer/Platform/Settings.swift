@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+
+/// Everything the server reads from its surroundings, filled once at start.
+///
+/// Sources, highest first: command-line flags, the environment (`CADENZA_*`), an optional
+/// config file of `KEY=VALUE` lines using the same keys as the environment.
+public struct Settings: Sendable {
+    public enum Role: String, Sendable, CaseIterable {
+        case api, worker, scheduler
+    }
+
+    public var dataDirectory: URL
+    /// `nil` selects the embedded SQLite database in the data directory.
+    public var databaseURL: String?
+    public var host: String
+    public var port: Int
+    public var roles: Set<Role>
+    /// The address users reach this server at, used in links the server prints or sends.
+    public var publicURL: String
+    public var maxBodyBytes: Int
+    public var logLevel: Logger.Level
+    public var bcryptCost: Int
+    /// Marks cookies `Secure`; on by default when the public URL is https.
+    public var secureCookies: Bool
+    public var sessionLifetime: TimeInterval
+    public var workerConcurrency: Int
+    public var jobLease: TimeInterval
+    /// The safety-net poll; LISTEN/NOTIFY (or the in-process signal) normally wakes workers first.
+    public var jobPollInterval: TimeInterval
+    public var eventPollInterval: TimeInterval
+    public var loginRateLimitPerIP: Int
+    public var loginRateLimitPerAccount: Int
+    public var rateLimitWindow: TimeInterval
+
+    public var usesPostgres: Bool { databaseURL != nil }
+    public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
+}
+
+/// Every problem found while reading settings, reported together.
+public struct SettingsError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+extension Settings {
+    /// Keys accepted from the environment and the config file, with what they mean.
+    public static let documentedKeys: [(key: String, help: String)] = [
+        ("CADENZA_DATA_DIR", "data directory (default ./data)"),
+        ("CADENZA_DATABASE_URL", "postgres://user:pass@host:port/db selects PostgreSQL (default: SQLite in the data dir)"),
+        ("CADENZA_HOST", "listen address (default 127.0.0.1)"),
+        ("CADENZA_PORT", "listen port (default 4040)"),
+        ("CADENZA_ROLES", "comma list of api,worker,scheduler (default all)"),
+        ("CADENZA_PUBLIC_URL", "URL users reach the server at (default http://HOST:PORT)"),
+        ("CADENZA_MAX_BODY_BYTES", "largest accepted request body (default 10485760)"),
+        ("CADENZA_LOG_LEVEL", "trace|debug|info|notice|warning|error|critical (default info)"),
+        ("CADENZA_BCRYPT_COST", "bcrypt work factor 4...31 (default 12)"),
+        ("CADENZA_SECURE_COOKIES", "true|false (default: true when the public URL is https)"),
+        ("CADENZA_SESSION_DAYS", "web session lifetime in days (default 30)"),
+        ("CADENZA_WORKER_CONCURRENCY", "jobs run at once per worker process (default 4)"),
+        ("CADENZA_JOB_LEASE_SECONDS", "how long a claimed job stays claimed without a heartbeat (default 30)"),
+        ("CADENZA_JOB_POLL_SECONDS", "idle worker poll interval (default 1)"),
+        ("CADENZA_EVENT_POLL_SECONDS", "event tail poll interval (default 0.5)"),
+        ("CADENZA_LOGIN_LIMIT_PER_IP", "login attempts per IP per window (default 20)"),
+        ("CADENZA_LOGIN_LIMIT_PER_ACCOUNT", "login attempts per account per window (default 10)"),
+        ("CADENZA_RATE_WINDOW_SECONDS", "rate-limit window (default 300)"),
+    ]
+
+    /// Builds settings from flags (already keyed like the environment), the environment and an
+    /// optional config file. Throws ``SettingsError`` listing every problem at once.
+    public static func load(
+        flags: [String: String] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configFile: String? = nil
+    ) throws -> Settings {
+        var problems: [String] = []
+        var file: [String: String] = [:]
+        let configPath = flags["CADENZA_CONFIG"] ?? environment["CADENZA_CONFIG"] ?? configFile
+        if let configPath {
+            do { file = try parseConfigFile(at: configPath) } catch { problems.append("\(error)") }
+        }
+        let known = Set(documentedKeys.map(\.key) + ["CADENZA_CONFIG"])
+        for key in file.keys where !known.contains(key) {
+            problems.append("config file: unknown key \(key)")
+        }
+        func value(_ key: String) -> String? {
+            let raw = flags[key] ?? environment[key] ?? file[key]
+            guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            return raw.trimmingCharacters(in: .whitespaces)
+        }
+        func number<T: LosslessStringConvertible & Comparable>(_ key: String, default def: T, in range: ClosedRange<T>) -> T {
+            guard let raw = value(key) else { return def }
+            guard let parsed = T(raw), range.contains(parsed) else {
+                problems.append("\(key)=\(raw): expected a number in \(range.lowerBound)...\(range.upperBound)")
+                return def
+            }
+            return parsed
+        }
+        func bool(_ key: String, default def: Bool) -> Bool {
+            guard let raw = value(key)?.lowercased() else { return def }
+            switch raw {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default:
+                problems.append("\(key)=\(raw): expected true or false")
+                return def
+            }
+        }
+
+        let dataDir = URL(fileURLWithPath: value("CADENZA_DATA_DIR") ?? "./data").standardizedFileURL
+        var databaseURL = value("CADENZA_DATABASE_URL")
+        if let url = databaseURL {
+            if !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) || URLComponents(string: url)?.host == nil {
+                problems.append("CADENZA_DATABASE_URL: expected postgres://user:password@host:port/database")
+                databaseURL = nil
+            }
+        }
+        let host = value("CADENZA_HOST") ?? "127.0.0.1"
+        let port: Int = number("CADENZA_PORT", default: 4040, in: 0...65535)
+        var roles = Set(Role.allCases)
+        if let raw = value("CADENZA_ROLES") {
+            roles = []
+            for name in raw.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+                if let role = Role(rawValue: name) { roles.insert(role) } else {
+                    problems.append("CADENZA_ROLES: unknown role '\(name)' (expected api, worker, scheduler)")
+                }
+            }
+            if roles.isEmpty { problems.append("CADENZA_ROLES: at least one role is needed") }
+        }
+        let publicURL = value("CADENZA_PUBLIC_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+        if URLComponents(string: publicURL)?.host == nil {
+            problems.append("CADENZA_PUBLIC_URL=\(publicURL): expected an absolute http(s) URL")
+        }
+        let level: Logger.Level
+        if let raw = value("CADENZA_LOG_LEVEL") {
+            if let parsed = Logger.Level(rawValue: raw.lowercased()) { level = parsed } else {
+                problems.append("CADENZA_LOG_LEVEL=\(raw): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                level = .info
+            }
+        } else { level = .info }
+
+        let settings = Settings(
+            dataDirectory: dataDir,
+            databaseURL: databaseURL,
+            host: host,
+            port: port,
+            roles: roles,
+            publicURL: publicURL,
+            maxBodyBytes: number("CADENZA_MAX_BODY_BYTES", default: 10 << 20, in: 1024...(1 << 34)),
+            logLevel: level,
+            bcryptCost: number("CADENZA_BCRYPT_COST", default: 12, in: 4...31),
+            secureCookies: bool("CADENZA_SECURE_COOKIES", default: publicURL.lowercased().hasPrefix("https://")),
+            sessionLifetime: Double(number("CADENZA_SESSION_DAYS", default: 30, in: 1...3650)) * 86_400,
+            workerConcurrency: number("CADENZA_WORKER_CONCURRENCY", default: 4, in: 1...256),
+            jobLease: number("CADENZA_JOB_LEASE_SECONDS", default: 30.0, in: 1...86_400),
+            jobPollInterval: number("CADENZA_JOB_POLL_SECONDS", default: 1.0, in: 0.01...60),
+            eventPollInterval: number("CADENZA_EVENT_POLL_SECONDS", default: 0.5, in: 0.01...60),
+            loginRateLimitPerIP: number("CADENZA_LOGIN_LIMIT_PER_IP", default: 20, in: 1...1_000_000),
+            loginRateLimitPerAccount: number("CADENZA_LOGIN_LIMIT_PER_ACCOUNT", default: 10, in: 1...1_000_000),
+            rateLimitWindow: number("CADENZA_RATE_WINDOW_SECONDS", default: 300.0, in: 1...86_400)
+        )
+        if !problems.isEmpty { throw SettingsError(problems: problems) }
+        return settings
+    }
+
+    /// `KEY=VALUE` per line; `#` starts a comment; values may be quoted.
+    static func parseConfigFile(at path: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw SettingsError(problems: ["config file \(path): cannot be read"])
+        }
+        var result: [String: String] = [:]
+        var problems: [String] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let eq = trimmed.firstIndex(of: "=") else {
+                problems.append("config file \(path):\(number + 1): expected KEY=VALUE")
+                continue
+            }
+            let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
+            var val = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if val.count >= 2, let f = val.first, f == "\"" || f == "'", val.last == f { val = String(val.dropFirst().dropLast()) }
+            result[key] = val
+        }
+        if !problems.isEmpty { throw SettingsError(problems: problems) }
+        return result
+    }
+}

@@ -1,0 +1,53 @@
+import Vapor
+
+/// Every HTTP route Cadenza serves, one block per surface.
+func routes(_ app: Application) throws {
+    do { // operations
+        app.get("healthz", use: OperationsController.healthz)
+        app.get("readyz", use: OperationsController.readyz)
+        app.get("metrics", use: OperationsController.metrics)
+    }
+
+    do { // web pages (the first-run page; the full web app has its own issue)
+        app.get("setup", use: WebPages.setup)
+        app.get("static", "setup.js", use: WebPages.setupScript)
+    }
+
+    let api = app.grouped("api", "v1").grouped(AuthMiddleware())
+
+    do { // documentation
+        api.get("openapi.json", use: OpenAPIDocument.serve)
+    }
+
+    do { // accounts and sessions
+        api.post("setup", use: AuthController.setup)
+        api.post("auth", "login", use: AuthController.login)
+        api.post("auth", "logout", use: AuthController.logout)
+        api.get("me", use: AuthController.me)
+        api.put("me", "password", use: AuthController.changePassword)
+        api.get("tokens", use: TokensController.list)
+        api.post("tokens", use: TokensController.create)
+        api.delete("tokens", ":id", use: TokensController.revoke)
+    }
+
+    do { // administration
+        api.get("users", use: UsersController.list)
+        api.post("users", use: UsersController.create)
+        api.get("users", ":id", use: UsersController.show)
+        api.patch("users", ":id", use: UsersController.update)
+        api.delete("users", ":id", use: UsersController.delete)
+        api.get("jobs", use: JobsController.list)
+        api.post("jobs", "ping", use: JobsController.ping)
+        api.get("jobs", ":id", use: JobsController.show)
+        api.post("jobs", ":id", "retry", use: JobsController.retry)
+        api.post("jobs", ":id", "cancel", use: JobsController.cancel)
+    }
+
+    do { // live events
+        api.get("events", use: EventsController.sse)
+        api.webSocket("events", "ws", maxFrameSize: .init(integerLiteral: 1 << 16), onUpgrade: EventsController.websocket)
+    }
+
+    // Anything else under /api answers in the API's own error format.
+    app.grouped("api").get("**") { _ -> Response in throw APIError.notFound("Endpoint") }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import CadenzaServer
+import Foundation
+
+/// Options every command shares; each maps to the `CADENZA_*` variable of the same meaning.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Data directory (env CADENZA_DATA_DIR, default ./data).") var dataDir: String?
+    @Option(help: "postgres:// URL selects PostgreSQL (env CADENZA_DATABASE_URL).") var databaseURL: String?
+    @Option(help: "Config file of KEY=VALUE lines (env CADENZA_CONFIG).") var config: String?
+    @Option(help: "Log level (env CADENZA_LOG_LEVEL).") var logLevel: String?
+
+    func flags() -> [String: String] {
+        var flags: [String: String] = [:]
+        flags["CADENZA_DATA_DIR"] = dataDir
+        flags["CADENZA_DATABASE_URL"] = databaseURL
+        flags["CADENZA_CONFIG"] = config
+        flags["CADENZA_LOG_LEVEL"] = logLevel
+        return flags
+    }
+
+    func settings(extra: [String: String] = [:]) throws -> Settings {
+        do {
+            return try Settings.load(flags: flags().merging(extra) { _, new in new })
+        } catch let error as SettingsError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+func printLines(_ lines: [String]) {
+    lines.forEach { print($0) }
+}
+
+@main
+struct Cadenza: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cadenza",
+        abstract: "A self-hosted, multi-user music platform.",
+        discussion: "Environment variables:\n" + Settings.documentedKeys.map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
+        subcommands: [Serve.self, Worker.self, Migrate.self, UserCommand.self, JobsCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (all roles in one process by default).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Listen address (env CADENZA_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Listen port (env CADENZA_PORT, default 4040).") var port: String?
+    @Option(help: "Comma list of api,worker,scheduler (env CADENZA_ROLES).") var roles: String?
+
+    func run() async throws {
+        var extra: [String: String] = [:]
+        extra["CADENZA_HOST"] = host
+        extra["CADENZA_PORT"] = port
+        extra["CADENZA_ROLES"] = roles
+        let settings = try common.settings(extra: extra)
+        Metrics.bootstrap()
+        try await CadenzaApp.serve(settings: settings)
+    }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run job workers and the scheduler, without HTTP.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let settings = try common.settings()
+        Metrics.bootstrap()
+        try await CadenzaApp.work(settings: settings)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        printLines(try await AdminCommands.migrate(settings: try common.settings()))
+    }
+}
+
+/// Reads a password without putting it on the command line (where `ps` would show it).
+func readPassword(prompt: String) throws -> String {
+    if isatty(STDIN_FILENO) != 0 {
+        guard let raw = getpass(prompt) else { throw ValidationError("no password given") }
+        return String(cString: raw)
+    }
+    guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+        throw ValidationError("no password on standard input")
+    }
+    return line
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage accounts (the password is read from the terminal or standard input).",
+        subcommands: [Create.self, Passwd.self, List.self, Delete.self])
+
+    struct Create: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "Make the user an administrator.") var admin = false
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            let settings = try common.settings()
+            let password = try readPassword(prompt: "Password for \(username): ")
+            printLines(try await AdminCommands.createUser(settings: settings, username: username, password: password, admin: admin))
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            let settings = try common.settings()
+            let password = try readPassword(prompt: "New password for \(username): ")
+            printLines(try await AdminCommands.setPassword(settings: settings, username: username, password: password))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        func run() async throws { printLines(try await AdminCommands.listUsers(settings: try common.settings())) }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Username.") var username: String
+        func run() async throws {
+            printLines(try await AdminCommands.deleteUser(settings: try common.settings(), username: username))
+        }
+    }
+}
+
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs", abstract: "Inspect and manage the job queue.", subcommands: [List.self, Retry.self, Cancel.self])
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        @Option(help: "queued, running, succeeded, failed or cancelled.") var state: String?
+        @Option(help: "How many, newest first.") var limit: Int = 50
+        func run() async throws {
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1...10000") }
+            printLines(try await AdminCommands.listJobs(settings: try common.settings(), state: state, limit: limit))
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Job id.") var id: Int64
+        func run() async throws { printLines(try await AdminCommands.retryJob(settings: try common.settings(), id: id)) }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Job id.") var id: Int64
+        func run() async throws { printLines(try await AdminCommands.cancelJob(settings: try common.settings(), id: id)) }
+    }
+}
