@@ -1,0 +1,47 @@
+@testable import CadenzaServer
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct OperationsTests {
+    @Test func everyRegisteredAPIRouteIsInTheOpenAPIDocument() async throws {
+        try await withApp { app in
+            let document = try JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8))
+            guard case .object(let root) = document, case .object(let paths)? = root["paths"] else {
+                Issue.record("no paths in the OpenAPI document")
+                return
+            }
+            var missing: [String] = []
+            for route in app.routes.all {
+                let parts = route.path.map(\.description)
+                guard parts.count > 2, parts[0] == "api", parts[1] == "v1" else { continue }
+                let path = "/" + parts.dropFirst(2).map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : $0 }.joined(separator: "/")
+                guard case .object(let operations)? = paths[path], operations[route.method.rawValue.lowercased()] != nil else {
+                    missing.append("\(route.method.rawValue) \(path)")
+                    continue
+                }
+            }
+            #expect(missing.isEmpty, "undocumented routes: \(missing)")
+            try await app.testing().test(.GET, "api/v1/openapi.json") { res async throws in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("\"openapi\": \"3.0.3\""))
+            }
+        }
+    }
+
+    @Test func healthReadinessAndMetricsAnswer() async throws {
+        Metrics.bootstrap()
+        try await withApp { app in
+            try await app.testing().test(.GET, "healthz") { res async throws in #expect(res.status == .ok) }
+            try await app.testing().test(.GET, "readyz") { res async throws in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("\"migrations\":\"ok\""))
+            }
+            try await app.testing().test(.GET, "metrics") { res async throws in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("cadenza_jobs{state=\"queued\"}"))
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+@testable import CadenzaServer
+import Foundation
+import Logging
+import Testing
+
+@Suite struct SettingsTests {
+    @Test func defaultsMatchTheSubsonicConvention() throws {
+        let settings = try Settings.load(flags: [:], environment: [:])
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.port == 4040)
+        #expect(settings.databaseURL == nil)
+        #expect(settings.roles == Set(Settings.Role.allCases))
+        #expect(settings.sqlitePath.hasSuffix("data/cadenza.sqlite"))
+    }
+
+    @Test func flagsBeatEnvironmentWhichBeatsTheConfigFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
+        try "CADENZA_PORT=1111\nCADENZA_HOST=0.0.0.0\n# comment\nCADENZA_LOG_LEVEL=\"debug\"\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let settings = try Settings.load(flags: ["CADENZA_PORT": "3333", "CADENZA_CONFIG": file.path],
+                                         environment: ["CADENZA_PORT": "2222", "CADENZA_HOST": "10.0.0.1"])
+        #expect(settings.port == 3333)
+        #expect(settings.host == "10.0.0.1")
+        #expect(settings.logLevel == .debug)
+    }
+
+    @Test func everyProblemIsReportedAtOnce() throws {
+        do {
+            _ = try Settings.load(flags: [:], environment: [
+                "CADENZA_PORT": "99999", "CADENZA_ROLES": "api,dj", "CADENZA_DATABASE_URL": "mysql://x",
+                "CADENZA_BCRYPT_COST": "two", "CADENZA_SECURE_COOKIES": "maybe",
+            ])
+            Issue.record("invalid settings were accepted")
+        } catch let error as SettingsError {
+            #expect(error.problems.count == 5)
+            #expect(error.description.contains("CADENZA_PORT"))
+            #expect(error.description.contains("unknown role 'dj'"))
+        }
+    }
+
+    @Test func unknownConfigFileKeysAreRejected() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
+        try "CADENZA_PROT=1\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(throws: SettingsError.self) { try Settings.load(flags: [:], environment: [:], configFile: file.path) }
+    }
+}
