@@ -1,0 +1,27 @@
+# Two commands for a fresh Debian 12 machine with the Swift 6.3 toolchain:
+#   make run    install what the server needs, build in release mode, run `cadenza serve`
+#   make test   install what the tests need, run the whole suite on SQLite and PostgreSQL
+.PHONY: run test build release bench clean
+
+ARGS ?=
+
+run: release
+	.build/release/cadenza serve $(ARGS)
+
+release:
+	scripts/install-deps.sh run
+	swift build -c release --product cadenza
+
+build:
+	swift build
+
+test:
+	scripts/install-deps.sh test
+	scripts/test.sh
+
+bench: release
+	scripts/install-deps.sh test
+	bench/run.sh
+
+clean:
+	rm -rf .build .venv

@@ -1,0 +1,196 @@
+"""Runs the real `cadenza` binary as separate processes, on SQLite or on PostgreSQL.
+
+CADENZA_BIN names the binary; CADENZA_TEST_DATABASE_URL (a PostgreSQL server) switches every
+server started here to a fresh database on that server.
+"""
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+import requests
+
+BIN = os.environ.get("CADENZA_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/cadenza"))
+PG_URL = os.environ.get("CADENZA_TEST_DATABASE_URL") or None
+ADMIN_PASSWORD = "admin-password-1"
+
+postgres_only = pytest.mark.skipif(PG_URL is None, reason="needs PostgreSQL (CADENZA_TEST_DATABASE_URL)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_pg_database():
+    name = "cadenza_e2e_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", PG_URL, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    parts = urlparse(PG_URL)
+    return urlunparse(parts._replace(path="/" + name)), name
+
+
+class Deployment:
+    """One Cadenza install: a data directory and a database, shared by its processes."""
+
+    def __init__(self, tmp):
+        self.data_dir = os.path.join(tmp, "data")
+        self.database_url = None
+        self.pg_name = None
+        if PG_URL:
+            self.database_url, self.pg_name = create_pg_database()
+        self.processes = []
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env.update({
+            "CADENZA_DATA_DIR": self.data_dir,
+            "CADENZA_BCRYPT_COST": "4",
+            "CADENZA_LOG_LEVEL": "warning",
+        })
+        env.pop("CADENZA_DATABASE_URL", None)
+        if self.database_url:
+            env["CADENZA_DATABASE_URL"] = self.database_url
+        env.update({k: str(v) for k, v in extra.items()})
+        return env
+
+    def run(self, *args, stdin=None, **env):
+        return subprocess.run([BIN, *args], input=stdin, capture_output=True, text=True, env=self.env(**env), timeout=120)
+
+    def serve(self, roles="api,worker,scheduler", **env):
+        port = free_port()
+        log = open(os.path.join(os.path.dirname(self.data_dir), f"serve-{port}.log"), "w")
+        proc = subprocess.Popen([BIN, "serve", "--port", str(port), "--roles", roles],
+                                stdout=log, stderr=subprocess.STDOUT, env=self.env(**env))
+        server = Server(proc, port, log)
+        self.processes.append(server)
+        server.wait_ready()
+        return server
+
+    def worker(self, **env):
+        log = open(os.path.join(os.path.dirname(self.data_dir), f"worker-{len(self.processes)}.log"), "w")
+        proc = subprocess.Popen([BIN, "worker"], stdout=log, stderr=subprocess.STDOUT, env=self.env(**env))
+        server = Server(proc, None, log)
+        self.processes.append(server)
+        return server
+
+    def close(self):
+        for p in self.processes:
+            p.stop()
+        if self.pg_name:
+            subprocess.run(["psql", PG_URL, "-q", "-c", f"DROP DATABASE IF EXISTS {self.pg_name} WITH (FORCE)"],
+                           capture_output=True)
+
+
+class Server:
+    def __init__(self, proc, port, log):
+        self.proc, self.port, self.log = proc, port, log
+        self.url = f"http://127.0.0.1:{port}" if port else None
+
+    def wait_ready(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server not ready in time")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def deployment():
+    with tempfile.TemporaryDirectory(prefix="cadenza-e2e-") as tmp:
+        d = Deployment(tmp)
+        try:
+            yield d
+        finally:
+            d.close()
+
+
+def admin_token(deployment, server, username="root"):
+    """Creates an admin offline with the CLI, signs in over HTTP, returns a bearer token."""
+    created = deployment.run("user", "create", "--admin", username, stdin=ADMIN_PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    return token_for(server, username, ADMIN_PASSWORD)
+
+
+def token_for(server, username, password):
+    s = requests.Session()
+    r = s.post(server.url + "/api/v1/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    r = s.post(server.url + "/api/v1/tokens", json={"name": "e2e"}, headers={"X-CSRF-Token": r.json()["csrfToken"]})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+class SSEClient:
+    """Reads a text/event-stream on a thread; events arrive on a queue with their receive time."""
+
+    def __init__(self, url, token, last_event_id=None):
+        headers = auth(token) | {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.response = requests.get(url + "/api/v1/events", headers=headers, stream=True, timeout=(5, 60))
+        assert self.response.status_code == 200, self.response.text
+        self.events = queue.Queue()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        event = {}
+        try:
+            for raw in self.response.iter_lines(chunk_size=1, decode_unicode=True):
+                if raw is None:
+                    continue
+                if raw == "":
+                    if "data" in event:
+                        self.events.put((time.time(), int(event["id"]), event.get("event"), json.loads(event["data"])))
+                    event = {}
+                elif not raw.startswith(":") and ":" in raw:
+                    key, _, value = raw.partition(":")
+                    event[key] = value[1:] if value.startswith(" ") else value
+        except Exception:
+            pass
+
+    def take(self, n, timeout=30):
+        out = []
+        deadline = time.time() + timeout
+        while len(out) < n and time.time() < deadline:
+            try:
+                out.append(self.events.get(timeout=max(0.01, deadline - time.time())))
+            except queue.Empty:
+                break
+        return out
+
+    def close(self):
+        self.response.close()

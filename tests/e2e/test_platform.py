@@ -1,0 +1,184 @@
+"""The foundation as a user and an operator meet it: real processes, real HTTP, real signals."""
+import json
+import time
+
+import pytest
+import requests
+import websocket
+
+from conftest import SSEClient, admin_token, auth, postgres_only, token_for
+
+
+def wait_for(predicate, timeout=30, interval=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def test_first_run_prints_a_setup_link_that_creates_the_admin(deployment):
+    server = deployment.serve()
+    log = open(server.log.name).read()
+    assert "/setup#token=" in log
+    token = log.split("/setup#token=")[1].split()[0]
+    page = requests.get(server.url + "/setup")
+    assert page.status_code == 200 and "Create the first administrator" in page.text
+    assert "script-src" not in page.headers["Content-Security-Policy"] or "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    r = requests.post(server.url + "/api/v1/setup", json={"token": token, "username": "root", "password": "password-1"})
+    assert r.status_code == 201, r.text
+    assert r.json()["user"]["role"] == "admin"
+    again = requests.post(server.url + "/api/v1/setup", json={"token": token, "username": "evil", "password": "password-1"})
+    assert again.status_code == 409
+
+
+def test_responses_carry_a_request_id_and_errors_are_json(deployment):
+    server = deployment.serve()
+    r = requests.get(server.url + "/healthz", headers={"X-Request-ID": "trace-42"})
+    assert r.headers["X-Request-ID"] == "trace-42"
+    assert requests.get(server.url + "/healthz").headers["X-Request-ID"]
+    r = requests.post(server.url + "/api/v1/auth/login", data=b"\x00\xff not json")
+    assert r.status_code == 400
+    assert set(r.json()["error"]) == {"code", "message"}
+
+
+def test_an_acknowledged_write_survives_kill_9(deployment):
+    server = deployment.serve()
+    token = admin_token(deployment, server)
+    r = requests.post(server.url + "/api/v1/users", json={"username": "dora", "password": "password-9"}, headers=auth(token))
+    assert r.status_code == 201
+    server.kill9()
+    server = deployment.serve()
+    names = [u["username"] for u in requests.get(server.url + "/api/v1/users", headers=auth(token)).json()]
+    assert "dora" in names
+    token_for(server, "dora", "password-9")
+
+
+def test_sse_resumes_with_last_event_id_without_loss_or_repeats(deployment):
+    server = deployment.serve()
+    token = admin_token(deployment, server)
+    client = SSEClient(server.url, token)
+    r = requests.post(server.url + "/api/v1/jobs/ping", json={"count": 5}, headers=auth(token))
+    assert r.status_code == 202
+    first = client.take(5)
+    assert len(first) == 5 and all(e[2] == "system.pong" for e in first)
+    client.close()
+
+    # Written while the client is away.
+    r = requests.post(server.url + "/api/v1/jobs/ping", json={"count": 7}, headers=auth(token))
+    missed_jobs = set(r.json()["jobIds"])
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/jobs?state=succeeded&limit=500",
+                                             headers=auth(token)).json()) >= 12)
+
+    resumed = SSEClient(server.url, token, last_event_id=first[-1][1])
+    got = resumed.take(7)
+    assert {e[3]["payload"]["jobId"] for e in got} == missed_jobs
+    ids = [e[1] for e in got]
+    assert ids == sorted(ids) and min(ids) > first[-1][1]
+    assert resumed.take(1, timeout=1) == []
+    resumed.close()
+
+
+def test_live_events_respect_visibility(deployment):
+    server = deployment.serve()
+    admin = admin_token(deployment, server)
+    requests.post(server.url + "/api/v1/users", json={"username": "guest", "password": "password-2"}, headers=auth(admin))
+    guest = token_for(server, "guest", "password-2")
+    guest_stream = SSEClient(server.url, guest, last_event_id=0)
+    admin_stream = SSEClient(server.url, admin)
+    requests.post(server.url + "/api/v1/jobs/ping", json={"count": 2}, headers=auth(admin))
+    assert len(admin_stream.take(2)) == 2
+    # Pongs are for administrators only.
+    assert guest_stream.take(1, timeout=1.5) == []
+    guest_stream.close()
+    admin_stream.close()
+    assert requests.get(server.url + "/api/v1/events").status_code == 401
+
+
+def test_websocket_delivers_events(deployment):
+    server = deployment.serve()
+    token = admin_token(deployment, server)
+    ws = websocket.create_connection(server.url.replace("http", "ws") + "/api/v1/events/ws",
+                                     header=[f"Authorization: Bearer {token}"], timeout=20)
+    requests.post(server.url + "/api/v1/jobs/ping", json={"count": 1, "note": "over ws"}, headers=auth(token))
+    event = json.loads(ws.recv())
+    assert event["type"] == "system.pong" and event["payload"]["note"] == "over ws"
+    ws.close()
+
+
+def test_a_worker_killed_mid_job_loses_nothing(deployment):
+    lease = {"CADENZA_JOB_LEASE_SECONDS": 2, "CADENZA_JOB_POLL_SECONDS": 0.2}
+    api = deployment.serve(roles="api", **lease)
+    token = admin_token(deployment, api)
+    doomed = deployment.worker(**lease)
+    r = requests.post(api.url + "/api/v1/jobs/ping", json={"count": 1, "delayMillis": 4000}, headers=auth(token))
+    job_id = r.json()["jobIds"][0]
+    job = lambda: requests.get(f"{api.url}/api/v1/jobs/{job_id}", headers=auth(token)).json()
+    assert wait_for(lambda: job()["state"] == "running", timeout=20)
+    doomed.kill9()
+    rescuer = deployment.worker(**lease)
+    assert wait_for(lambda: job()["state"] == "succeeded", timeout=40), job()
+    assert job()["attempts"] == 2
+    stream = SSEClient(api.url, token, last_event_id=0)
+    pongs = [e for e in stream.take(5, timeout=2) if e[3]["payload"]["jobId"] == job_id]
+    assert len(pongs) == 1
+    stream.close()
+    rescuer.stop()
+
+
+@postgres_only
+def test_two_worker_processes_run_1000_jobs_exactly_once(deployment):
+    api = deployment.serve(roles="api")
+    token = admin_token(deployment, api)
+    workers = [deployment.worker(CADENZA_WORKER_CONCURRENCY=4) for _ in range(2)]
+    stream = SSEClient(api.url, token, last_event_id=0)
+    r = requests.post(api.url + "/api/v1/jobs/ping", json={"count": 1000}, headers=auth(token))
+    job_ids = r.json()["jobIds"]
+    assert len(job_ids) == 1000
+    pongs = stream.take(1000, timeout=120)
+    ran = [e[3]["payload"]["jobId"] for e in pongs]
+    assert len(ran) == 1000
+    assert sorted(ran) == sorted(job_ids)          # each job ran, and none twice
+    assert len({e[3]["payload"]["worker"] for e in pongs}) == 2   # both processes took work
+    assert stream.take(1, timeout=1) == []
+    failed = requests.get(api.url + "/api/v1/jobs?state=failed", headers=auth(token)).json()
+    assert failed == []
+    stream.close()
+    for w in workers:
+        w.stop()
+
+
+@postgres_only
+def test_an_event_written_through_one_api_node_reaches_a_client_of_another(deployment):
+    writer = deployment.serve(roles="api,worker")
+    token = admin_token(deployment, writer)
+    reader = deployment.serve(roles="api")
+    stream = SSEClient(reader.url, token)
+    time.sleep(0.3)
+    latencies = []
+    for i in range(5):
+        sent = time.time()
+        requests.post(writer.url + "/api/v1/jobs/ping", json={"count": 1, "note": f"n{i}"}, headers=auth(token))
+        got = stream.take(1, timeout=5)
+        assert got and got[0][3]["payload"]["note"] == f"n{i}"
+        latencies.append(got[0][0] - sent)
+    print("cross-node delivery seconds (request to receipt, incl. job run):", [round(x, 3) for x in latencies])
+    assert max(latencies) < 1.0
+    stream.close()
+
+
+def test_cli_manages_users_and_jobs(deployment):
+    r = deployment.run("user", "create", "ann", stdin="password-ann\n")
+    assert r.returncode == 0, r.stderr
+    r = deployment.run("user", "create", "ann", stdin="password-ann\n")
+    assert r.returncode != 0 and "taken" in (r.stderr + r.stdout)
+    assert "ann" in deployment.run("user", "list").stdout
+    assert deployment.run("user", "passwd", "ann", stdin="password-new\n").returncode == 0
+    assert deployment.run("jobs", "retry", "12345").returncode != 0
+    assert deployment.run("jobs", "list", "--state", "bogus").returncode != 0
+    assert deployment.run("user", "delete", "ann").returncode == 0
+    bad = deployment.run("serve", "--port", "99999", CADENZA_ROLES="api,dj")
+    assert bad.returncode != 0
+    assert "CADENZA_PORT" in bad.stderr and "dj" in bad.stderr
