@@ -26,9 +26,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pkg-config flags for TagLib (Debian: libtag1-dev); Swift never imports this module.
+        .systemLibrary(name: "CTagLibSystem", pkgConfig: "taglib", providers: [.apt(["libtag1-dev"])]),
+        // A C API over TagLib's C++ one, so Swift needs no C++ interoperability.
+        .target(name: "CTagLib", dependencies: ["CTagLibSystem"]),
+        // Tag reading and content sniffing: no Vapor, builds and tests alone.
+        .target(name: "CadenzaTags", dependencies: ["CTagLib"], swiftSettings: swiftSettings),
         .target(
             name: "CadenzaServer",
             dependencies: [
+                "CadenzaTags",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -37,6 +44,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CadenzaTagsTests", dependencies: ["CadenzaTags"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CadenzaServerTests",
             dependencies: [
@@ -46,7 +54,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
 
 // Computed, not a constant: SwiftPM evaluates a stored global once per target list otherwise.

@@ -37,7 +37,7 @@ struct Cadenza: AsyncParsableCommand {
         commandName: "cadenza",
         abstract: "A self-hosted, multi-user music platform.",
         discussion: "Environment variables:\n" + Settings.documentedKeys.map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
-        subcommands: [Serve.self, Worker.self, Migrate.self, UserCommand.self, JobsCommand.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, UserCommand.self, JobsCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -48,12 +48,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Listen address (env CADENZA_HOST, default 127.0.0.1).") var host: String?
     @Option(help: "Listen port (env CADENZA_PORT, default 4040).") var port: String?
     @Option(help: "Comma list of api,worker,scheduler (env CADENZA_ROLES).") var roles: String?
+    @Option(name: .customLong("music-dir"), help: "A music folder for the instance library (repeatable).") var musicDirs: [String] = []
 
     func run() async throws {
         var extra: [String: String] = [:]
         extra["CADENZA_HOST"] = host
         extra["CADENZA_PORT"] = port
         extra["CADENZA_ROLES"] = roles
+        if !musicDirs.isEmpty { extra["CADENZA_MUSIC_DIRS"] = musicDirs.joined(separator: ":") }
         let settings = try common.settings(extra: extra)
         Metrics.bootstrap()
         try await CadenzaApp.serve(settings: settings)
@@ -77,6 +79,20 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         printLines(try await AdminCommands.migrate(settings: try common.settings()))
+    }
+}
+
+struct Scan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scan library folders: queue scans for the workers, or run them here with --now.")
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Re-read every file, not only changed ones.") var full = false
+    @Flag(help: "Scan in this process and print the results instead of queueing.") var now = false
+    @Option(name: .customLong("music-dir"), help: "Add this folder to the instance library first (repeatable).") var musicDirs: [String] = []
+
+    func run() async throws {
+        let settings = try common.settings()
+        printLines(try await AdminCommands.scan(settings: settings, addFolders: musicDirs, full: full, inline: now))
     }
 }
 

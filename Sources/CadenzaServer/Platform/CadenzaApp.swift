@@ -32,6 +32,7 @@ public enum CadenzaApp {
         try await app.prepareSQLiteConnections()
         app.passwords.use(.bcrypt(cost: settings.bcryptCost))
         SystemJobs.register(on: app)
+        LibraryScanner.register(on: app)
 
         app.middleware = .init()
         app.middleware.use(RequestIDMiddleware())
@@ -80,6 +81,7 @@ public enum CadenzaApp {
         let app = try await make(settings: settings)
         do {
             try await Setup.announceIfNeeded(app)
+            try await Libraries.ensureMusicDirectories(settings.musicDirectories, on: app.sql)
             try await startServices(app, roles: settings.roles)
             if settings.roles.contains(.api) {
                 try await app.execute()

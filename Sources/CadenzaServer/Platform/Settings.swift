@@ -32,6 +32,10 @@ public struct Settings: Sendable {
     public var loginRateLimitPerIP: Int
     public var loginRateLimitPerAccount: Int
     public var rateLimitWindow: TimeInterval
+    /// Folders added to the instance library "Music" at start (`--music-dir`, repeatable).
+    public var musicDirectories: [String]
+    public var maxUploadBytes: Int
+    public var transcodeCacheBytes: Int64
 
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
@@ -66,6 +70,9 @@ extension Settings {
         ("CADENZA_LOGIN_LIMIT_PER_IP", "login attempts per IP per window (default 20)"),
         ("CADENZA_LOGIN_LIMIT_PER_ACCOUNT", "login attempts per account per window (default 10)"),
         ("CADENZA_RATE_WINDOW_SECONDS", "rate-limit window (default 300)"),
+        ("CADENZA_MUSIC_DIRS", "music folders for the instance library, separated by ':' (same as --music-dir)"),
+        ("CADENZA_MAX_UPLOAD_BYTES", "largest accepted upload request (default 2147483648)"),
+        ("CADENZA_TRANSCODE_CACHE_MB", "disk kept for cached transcodes (default 1024)"),
     ]
 
     /// Builds settings from flags (already keyed like the environment), the environment and an
@@ -142,6 +149,16 @@ extension Settings {
             }
         } else { level = .info }
 
+        var musicDirectories: [String] = []
+        for dir in (value("CADENZA_MUSIC_DIRS") ?? "").split(separator: ":").map(String.init) where !dir.isEmpty {
+            let absolute = URL(fileURLWithPath: dir).standardizedFileURL.path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue {
+                musicDirectories.append(absolute)
+            } else {
+                problems.append("music folder \(dir): not an existing directory")
+            }
+        }
         let settings = Settings(
             dataDirectory: dataDir,
             databaseURL: databaseURL,
@@ -160,7 +177,10 @@ extension Settings {
             eventPollInterval: number("CADENZA_EVENT_POLL_SECONDS", default: 0.5, in: 0.01...60),
             loginRateLimitPerIP: number("CADENZA_LOGIN_LIMIT_PER_IP", default: 20, in: 1...1_000_000),
             loginRateLimitPerAccount: number("CADENZA_LOGIN_LIMIT_PER_ACCOUNT", default: 10, in: 1...1_000_000),
-            rateLimitWindow: number("CADENZA_RATE_WINDOW_SECONDS", default: 300.0, in: 1...86_400)
+            rateLimitWindow: number("CADENZA_RATE_WINDOW_SECONDS", default: 300.0, in: 1...86_400),
+            musicDirectories: musicDirectories,
+            maxUploadBytes: number("CADENZA_MAX_UPLOAD_BYTES", default: 2 << 30, in: 1024...(1 << 40)),
+            transcodeCacheBytes: Int64(number("CADENZA_TRANSCODE_CACHE_MB", default: 1024, in: 0...10_000_000)) << 20
         )
         if !problems.isEmpty { throw SettingsError(problems: problems) }
         return settings

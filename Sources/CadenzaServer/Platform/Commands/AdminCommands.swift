@@ -26,6 +26,31 @@ public enum AdminCommands {
         try await withApp(settings) { _ in ["migrations applied (\(Migrations.cadenza.count) known)"] }
     }
 
+    public static func scan(settings: Settings, addFolders: [String], full: Bool, inline: Bool) async throws -> [String] {
+        try await withApp(settings) { app in
+            var lines: [String] = []
+            if !addFolders.isEmpty {
+                let absolute = addFolders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                try await Libraries.ensureMusicDirectories(absolute, on: app.sql)
+            }
+            for library in try await Libraries.all(on: app.sql) {
+                for folder in try await Libraries.folders(libraryID: library.id, on: app.sql) {
+                    if inline {
+                        let s = try await LibraryScanner.scan(folderID: folder.id, full: full, app: app, logger: app.logger)
+                        lines.append("\(folder.path): \(s.seen) seen, \(s.added) added, \(s.updated) updated, \(s.moved) moved, "
+                                     + "\(s.removed) removed, \(s.failed) failed, \(s.unchanged) unchanged in \(s.durationMs) ms")
+                    } else {
+                        let job = try JobQueue.NewJob(kind: LibraryScanner.jobKind, payload: LibraryScanner.Payload(folderId: folder.id, full: full),
+                                                      priority: 5, maxAttempts: 3, uniqueKey: "scan:folder:\(folder.id)")
+                        let id = try await JobQueue.enqueue(job, on: app.sql)
+                        lines.append(id.map { "\(folder.path): scan queued as job \($0)" } ?? "\(folder.path): a scan is already queued")
+                    }
+                }
+            }
+            return lines.isEmpty ? ["no library folders; add one with --music-dir"] : lines
+        }
+    }
+
     public static func createUser(settings: Settings, username: String, password: String, admin: Bool) async throws -> [String] {
         try await withApp(settings) { app in
             let user = try await UsersController.create(username: username, password: password, role: admin ? .admin : .user, app: app)

@@ -11,6 +11,8 @@ extension Migrations {
             M005_CreateEvents(),
             M006_CreateRateLimits(),
             M007_CreateServerState(),
+            M008_CreateLibraries(),
+            M009_CreateCatalog(),
         ]
     }
 

@@ -1,0 +1,39 @@
+import SQLKit
+import Vapor
+
+/// Cover images, stored once per content hash under `<data>/artwork`.
+enum ArtworkStore {
+    static func directory(_ settings: Settings) -> URL {
+        settings.dataDirectory.appendingPathComponent("artwork", isDirectory: true)
+    }
+
+    static func fileExtension(forMime mime: String) -> String {
+        switch mime {
+        case "image/png": return "png"
+        case "image/webp": return "webp"
+        case "image/gif": return "gif"
+        default: return "jpg"
+        }
+    }
+
+    static func url(hash: String, mime: String, settings: Settings) -> URL {
+        directory(settings).appendingPathComponent(String(hash.prefix(2)), isDirectory: true)
+            .appendingPathComponent("\(hash).\(fileExtension(forMime: mime))")
+    }
+
+    /// Stores image bytes (if not already stored) and returns the artwork id.
+    static func store(_ data: Data, mime: String, settings: Settings, on db: any SQLDatabase) async throws -> Int64? {
+        guard data.count > 16, data.count <= 20 << 20 else { return nil }
+        let hash = Fingerprint.sha256(data)
+        let target = url(hash: hash, mime: mime, settings: settings)
+        if !FileManager.default.fileExists(atPath: target.path) {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: target, options: .atomic)
+        }
+        try await db.raw("""
+            INSERT INTO artworks (hash, mime, bytes, created_at) VALUES (\(bind: hash), \(bind: mime), \(bind: Int64(data.count)), \(bind: Clock.nowMillis()))
+            ON CONFLICT DO NOTHING
+            """).run()
+        return try await db.raw("SELECT id FROM artworks WHERE hash = \(bind: hash)").first()?.decode(column: "id", as: Int64.self)
+    }
+}

@@ -1,0 +1,238 @@
+import CadenzaTags
+import Foundation
+import SQLKit
+
+/// Writes what the scanner read into the catalog. One writer serves one scan: it remembers the
+/// ids of artists, albums and genres it has seen, so a 20,000-track scan looks each up once.
+/// Unchecked Sendable: a scan uses its writer from one task at a time, inside its transactions.
+final class CatalogWriter: @unchecked Sendable {
+    let libraryID: Int64
+    let folderID: Int64
+    private var artists: [String: Int64] = [:]
+    private var albums: [String: Int64] = [:]
+    private var albumsNeedingArt: Set<Int64> = []
+    private var albumsArtTried: Set<Int64> = []
+    private var genres: [String: Int64] = [:]
+
+    init(libraryID: Int64, folderID: Int64) {
+        self.libraryID = libraryID
+        self.folderID = folderID
+    }
+
+    // MARK: artists
+
+    /// Merged by MusicBrainz id when known, otherwise by normalised name.
+    func artistID(name rawName: String, mbid: String?, sortName: String?, on db: any SQLDatabase) async throws -> Int64 {
+        let name = rawName.isEmpty ? "Unknown Artist" : String(rawName.prefix(500))
+        let key = NameKey.make(name)
+        let cacheKey = mbid.map { "mbid:\($0)" } ?? "name:\(key)"
+        if let id = artists[cacheKey] { return id }
+        var id: Int64?
+        if let mbid {
+            id = try await db.raw("SELECT id FROM artists WHERE mbid = \(bind: mbid)").first()?.decode(column: "id", as: Int64.self)
+            if id == nil {
+                // The same artist seen earlier without an id adopts this one.
+                id = try await db.raw("""
+                    UPDATE artists SET mbid = \(bind: mbid) WHERE id = (SELECT id FROM artists WHERE name_key = \(bind: key) AND mbid IS NULL LIMIT 1)
+                    RETURNING id
+                    """).first()?.decode(column: "id", as: Int64.self)
+            }
+        } else {
+            id = try await db.raw("""
+                SELECT id FROM artists WHERE name_key = \(bind: key) ORDER BY CASE WHEN mbid IS NULL THEN 0 ELSE 1 END, id LIMIT 1
+                """).first()?.decode(column: "id", as: Int64.self)
+        }
+        if id == nil {
+            let sort = sortName.map(NameKey.make) ?? NameKey.sort(name)
+            id = try await db.raw("""
+                INSERT INTO artists (name, sort_name, name_key, mbid, created_at)
+                VALUES (\(bind: name), \(bind: sort), \(bind: key), \(bind: mbid), \(bind: Clock.nowMillis()))
+                ON CONFLICT DO NOTHING RETURNING id
+                """).first()?.decode(column: "id", as: Int64.self)
+            if id == nil {   // another scan inserted it a moment ago
+                id = try await db.raw("SELECT id FROM artists WHERE name_key = \(bind: key) ORDER BY id LIMIT 1")
+                    .first()?.decode(column: "id", as: Int64.self)
+            }
+        }
+        guard let id else { throw LibraryScanner.Failure("could not store artist \(name)") }
+        artists[cacheKey] = id
+        return id
+    }
+
+    // MARK: albums
+
+    /// Albums are one per MusicBrainz release, or per (album artist, title, folder) without one:
+    /// two same-named albums of one artist in different folders stay two albums.
+    func albumID(tags: AudioTags, albumArtistID: Int64, directory: String, on db: any SQLDatabase) async throws -> Int64 {
+        let title = String((tags.album ?? "[Unknown Album]").prefix(500))
+        let matchKey = tags.albumMBID.map { "mbid:\($0)" }
+            ?? "key:\(albumArtistID)|\(NameKey.make(title))|\(folderID):\(Self.albumDirectory(directory))"
+        if let id = albums[matchKey] { return id }
+        var row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
+        if row == nil {
+            let now = Clock.nowMillis()
+            let sort = tags.albumSort.map(NameKey.make) ?? NameKey.sort(title)
+            row = try await db.raw("""
+                INSERT INTO albums (title, sort_title, match_key, album_artist_id, year, original_year, compilation, mbid,
+                                    release_group_mbid, created_at, updated_at)
+                VALUES (\(bind: title), \(bind: sort), \(bind: matchKey), \(bind: albumArtistID), \(bind: tags.year),
+                        \(bind: tags.originalYear), \(bind: tags.compilation), \(bind: tags.albumMBID), \(bind: tags.releaseGroupMBID),
+                        \(bind: now), \(bind: now))
+                ON CONFLICT DO NOTHING RETURNING id, artwork_id
+                """).first()
+            if row == nil {
+                row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
+            }
+        }
+        guard let row else { throw LibraryScanner.Failure("could not store album \(title)") }
+        let id = try row.decode(column: "id", as: Int64.self)
+        if try row.decode(column: "artwork_id", as: Int64?.self) == nil { albumsNeedingArt.insert(id) }
+        albums[matchKey] = id
+        return id
+    }
+
+    /// Multi-disc albums often live in "CD1"/"Disc 2" subfolders of the album folder.
+    static func albumDirectory(_ directory: String) -> String {
+        let parts = directory.split(separator: "/")
+        guard let last = parts.last else { return directory }
+        let lowered = last.lowercased().replacingOccurrences(of: " ", with: "")
+        for prefix in ["cd", "disc", "disk"] where lowered.hasPrefix(prefix) {
+            if !lowered.dropFirst(prefix.count).isEmpty, lowered.dropFirst(prefix.count).allSatisfy(\.isNumber) {
+                return parts.dropLast().joined(separator: "/")
+            }
+        }
+        return directory
+    }
+
+    /// Whether the scanner should look for a cover for this album now (once per scan).
+    func wantsArtwork(albumID: Int64) -> Bool {
+        albumsNeedingArt.contains(albumID) && albumsArtTried.insert(albumID).inserted
+    }
+
+    func setArtwork(albumID: Int64, artworkID: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE albums SET artwork_id = \(bind: artworkID) WHERE id = \(bind: albumID) AND artwork_id IS NULL").run()
+        albumsNeedingArt.remove(albumID)
+    }
+
+    // MARK: tracks
+
+    /// Inserts or updates the track a file carries and returns its id.
+    func trackID(tags: AudioTags, fileName: String, albumID: Int64, artistIDs: [Int64], previousTrackID: Int64?,
+                 on db: any SQLDatabase) async throws -> Int64 {
+        let title = String((tags.title ?? (fileName as NSString).deletingPathExtension).prefix(500))
+        let matchKey = tags.recordingMBID.map { "mbid:\($0)|\(albumID)" }
+            ?? "key:\(albumID)|\(tags.discNumber ?? 1)|\(tags.trackNumber ?? 0)|\(NameKey.make(title))"
+        let display = String((tags.artistDisplay ?? tags.artists.first ?? "Unknown Artist").prefix(1000))
+        let now = Clock.nowMillis()
+        let sortTitle = tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)
+        var id = try await db.raw("""
+            SELECT id FROM tracks WHERE library_id = \(bind: libraryID) AND match_key = \(bind: matchKey)
+            """).first()?.decode(column: "id", as: Int64.self)
+        if id == nil, let previous = previousTrackID {
+            // Retagged file: keep its track (and what users attached to it) if no other file shares it.
+            let others = try await db.raw("SELECT COUNT(*) AS n FROM files WHERE track_id = \(bind: previous)").first()?
+                .decode(column: "n", as: Int.self) ?? 0
+            if others <= 1 { id = previous }
+        }
+        let isNew = id == nil
+        if let existing = id {
+            try await db.raw("""
+                UPDATE tracks SET album_id = \(bind: albumID), match_key = \(bind: matchKey), title = \(bind: title),
+                    sort_title = \(bind: sortTitle), artist_display = \(bind: display), disc_number = \(bind: tags.discNumber),
+                    track_number = \(bind: tags.trackNumber), duration_ms = \(bind: tags.durationMs), year = \(bind: tags.year),
+                    genre = \(bind: tags.genres.first), mbid = \(bind: tags.recordingMBID),
+                    rg_track_gain = \(bind: tags.replayGainTrackGain), rg_track_peak = \(bind: tags.replayGainTrackPeak),
+                    rg_album_gain = \(bind: tags.replayGainAlbumGain), rg_album_peak = \(bind: tags.replayGainAlbumPeak),
+                    lyrics = \(bind: tags.lyrics), updated_at = \(bind: now)
+                WHERE id = \(bind: existing)
+                """).run()
+        } else {
+            id = try await db.raw("""
+                INSERT INTO tracks (library_id, album_id, match_key, title, sort_title, artist_display, disc_number, track_number,
+                    duration_ms, year, genre, mbid, rg_track_gain, rg_track_peak, rg_album_gain, rg_album_peak, lyrics,
+                    created_at, updated_at)
+                VALUES (\(bind: libraryID), \(bind: albumID), \(bind: matchKey), \(bind: title), \(bind: sortTitle), \(bind: display),
+                    \(bind: tags.discNumber), \(bind: tags.trackNumber), \(bind: tags.durationMs), \(bind: tags.year),
+                    \(bind: tags.genres.first), \(bind: tags.recordingMBID), \(bind: tags.replayGainTrackGain),
+                    \(bind: tags.replayGainTrackPeak), \(bind: tags.replayGainAlbumGain), \(bind: tags.replayGainAlbumPeak),
+                    \(bind: tags.lyrics), \(bind: now), \(bind: now))
+                RETURNING id
+                """).first()?.decode(column: "id", as: Int64.self)
+        }
+        guard let id else { throw LibraryScanner.Failure("could not store track \(title)") }
+        if !isNew {
+            try await db.raw("DELETE FROM track_artists WHERE track_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM track_genres WHERE track_id = \(bind: id)").run()
+        }
+        var seenArtists = Set<Int64>()
+        let rows = artistIDs.filter { seenArtists.insert($0).inserted }.enumerated().map { position, artist in
+            SQLList([SQLBind(id), SQLBind(artist), SQLBind(position)])
+        }
+        if !rows.isEmpty {
+            try await db.raw("INSERT INTO track_artists (track_id, artist_id, position) VALUES \(SQLList(rows.map { SQLGroupExpression($0) }))").run()
+        }
+        var genreRows: [any SQLExpression] = []
+        var seenGenres = Set<Int64>()
+        for genre in tags.genres {
+            let genreID = try await self.genreID(genre, on: db)
+            if seenGenres.insert(genreID).inserted { genreRows.append(SQLGroupExpression(SQLList([SQLBind(id), SQLBind(genreID)]))) }
+        }
+        if !genreRows.isEmpty {
+            try await db.raw("INSERT INTO track_genres (track_id, genre_id) VALUES \(SQLList(genreRows))").run()
+        }
+        return id
+    }
+
+    func genreID(_ name: String, on db: any SQLDatabase) async throws -> Int64 {
+        let key = NameKey.make(name)
+        if let id = genres[key] { return id }
+        var id = try await db.raw("SELECT id FROM genres WHERE name_key = \(bind: key)").first()?.decode(column: "id", as: Int64.self)
+        if id == nil {
+            id = try await db.raw("""
+                INSERT INTO genres (name, name_key) VALUES (\(bind: name), \(bind: key)) ON CONFLICT DO NOTHING RETURNING id
+                """).first()?.decode(column: "id", as: Int64.self)
+            if id == nil {
+                id = try await db.raw("SELECT id FROM genres WHERE name_key = \(bind: key)").first()?.decode(column: "id", as: Int64.self)
+            }
+        }
+        guard let id else { throw LibraryScanner.Failure("could not store genre \(name)") }
+        genres[key] = id
+        return id
+    }
+
+    /// Artist ids for a track's credits, paired with their MusicBrainz ids when the counts agree.
+    func artistIDs(for tags: AudioTags, on db: any SQLDatabase) async throws -> [Int64] {
+        let names = tags.artists.isEmpty ? ["Unknown Artist"] : Array(tags.artists.prefix(20))
+        var ids: [Int64] = []
+        for (index, name) in names.enumerated() {
+            let mbid = tags.artistMBIDs.count == names.count ? tags.artistMBIDs[index] : nil
+            let sort = names.count == 1 ? tags.artistSort : nil
+            ids.append(try await artistID(name: name, mbid: mbid, sortName: sort, on: db))
+        }
+        return ids
+    }
+
+    func albumArtistID(for tags: AudioTags, on db: any SQLDatabase) async throws -> Int64 {
+        if let name = tags.albumArtists.first {
+            let mbid = tags.albumArtistMBIDs.count == tags.albumArtists.count ? tags.albumArtistMBIDs.first : nil
+            return try await artistID(name: name, mbid: mbid, sortName: tags.albumArtistSort, on: db)
+        }
+        if tags.compilation { return try await artistID(name: "Various Artists", mbid: nil, sortName: nil, on: db) }
+        let name = tags.artists.first ?? "Unknown Artist"
+        let mbid = tags.artistMBIDs.count == tags.artists.count ? tags.artistMBIDs.first : nil
+        return try await artistID(name: name, mbid: mbid, sortName: tags.artistSort, on: db)
+    }
+
+    /// Removes tracks left without files, then albums and artists left without tracks.
+    static func pruneOrphans(libraryID: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            DELETE FROM tracks WHERE library_id = \(bind: libraryID)
+              AND NOT EXISTS (SELECT 1 FROM files f WHERE f.track_id = tracks.id)
+            """).run()
+        try await db.raw("DELETE FROM albums WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = albums.id)").run()
+        try await db.raw("""
+            DELETE FROM artists WHERE NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.artist_id = artists.id)
+              AND NOT EXISTS (SELECT 1 FROM albums a WHERE a.album_artist_id = artists.id)
+            """).run()
+    }
+}

@@ -1,0 +1,265 @@
+import CadenzaTags
+import Dispatch
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// The `library.scan` job: brings one folder's files into the catalog, reading only what changed.
+enum LibraryScanner {
+    static let jobKind = "library.scan"
+    static let batchSize = 400
+
+    struct Payload: Codable, Sendable {
+        var folderId: Int64
+        var full: Bool?
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    struct Summary: Codable, Sendable {
+        var folderId: String
+        var libraryId: String
+        var seen = 0
+        var added = 0
+        var updated = 0
+        var moved = 0
+        var removed = 0
+        var failed = 0
+        var unchanged = 0
+        var durationMs = 0
+    }
+
+    /// A file as it stands in the database before the scan.
+    struct Known: Sendable {
+        var id: Int64
+        var size: Int64
+        var mtime: Int64
+        var hash: String?
+        var trackID: Int64?
+        var status: String
+        var error: String?
+    }
+
+    /// The mutable state of one scan, handed into its transactions one at a time.
+    final class State: @unchecked Sendable {
+        var summary: Summary
+        var known: [String: Known] = [:]
+        var vanished: [String: Known] = [:]
+        var vanishedByHash: [String: (path: String, known: Known)] = [:]
+        init(summary: Summary) { self.summary = summary }
+    }
+
+    /// Result slots filled from many threads, each index by exactly one of them.
+    struct Slots<T>: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<T?>
+    }
+
+    /// What reading one file produced.
+    struct Read: Sendable {
+        var entry: DirectoryWalker.Entry
+        var tags: AudioTags?
+        var error: String?
+        var hash: String?
+    }
+
+    static func register(on app: Application) {
+        app.jobRegistry.register(jobKind, backoff: Backoff(base: 30, cap: 3600)) { context in
+            let payload = try context.job.decodePayload(Payload.self)
+            _ = try await scan(folderID: payload.folderId, full: payload.full ?? false, app: context.application, logger: context.logger)
+        }
+    }
+
+    static func scan(folderID: Int64, full: Bool, app: Application, logger: Logger) async throws -> Summary {
+        let started = ContinuousClock.now
+        let db = app.sql
+        guard let folder = try await Libraries.folder(id: folderID, on: db),
+              let library = try await Libraries.find(id: folder.libraryID, on: db) else {
+            throw PermanentJobError("library folder \(folderID) no longer exists")
+        }
+        let state = State(summary: Summary(folderId: String(folderID), libraryId: String(library.id)))
+        let audience = library.ownerID
+        func announce<P: Encodable>(_ type: String, _ payload: P) async throws {
+            try await EventStore.append(type: type, actorID: nil, subjectType: "library", subjectID: String(library.id), payload: payload,
+                                        visibility: audience == nil ? .admin : .user, audienceUserID: audience, on: db)
+            app.didCommit()
+        }
+
+        let walk = await runBlocking { DirectoryWalker.walk(root: folder.path) }
+        if walk.unreadableDirectories.contains("") { throw Failure("the folder \(folder.path) cannot be read") }
+        for row in try await db.raw("""
+            SELECT id, path, size, mtime, content_hash, track_id, status, error FROM files WHERE folder_id = \(bind: folderID)
+            """).all() {
+            state.known[try row.decode(column: "path", as: String.self)] = Known(
+                id: try row.decode(column: "id", as: Int64.self), size: try row.decode(column: "size", as: Int64.self),
+                mtime: try row.decode(column: "mtime", as: Int64.self), hash: try row.decode(column: "content_hash", as: String?.self),
+                trackID: try row.decode(column: "track_id", as: Int64?.self), status: try row.decode(column: "status", as: String.self),
+                error: try row.decode(column: "error", as: String?.self))
+        }
+
+        state.summary.seen = walk.audio.count
+        var toRead: [DirectoryWalker.Entry] = []
+        var present = Set<String>()
+        for entry in walk.audio {
+            present.insert(entry.path)
+            if let old = state.known[entry.path], !full, old.size == entry.size, old.mtime == entry.mtimeMillis,
+               entry.problem == nil || old.error == entry.problem {
+                state.summary.unchanged += 1
+            } else {
+                toRead.append(entry)
+            }
+        }
+        state.vanished = state.known.filter { !present.contains($0.key) }
+        for (path, old) in state.vanished { if let hash = old.hash { state.vanishedByHash[hash] = (path, old) } }
+
+        try await announce("library.scan.started", ["folderId": String(folderID), "toRead": String(toRead.count)])
+        let writer = CatalogWriter(libraryID: library.id, folderID: folderID)
+        var processed = 0
+        var lastProgress = ContinuousClock.now
+        for start in stride(from: 0, to: toRead.count, by: batchSize) {
+            try Task.checkCancellation()
+            let batch = Array(toRead[start..<min(start + batchSize, toRead.count)])
+            let reads = await read(batch, root: folder.path)
+            try await app.db.transaction { tx in
+                let sql = tx.sql
+                for item in reads {
+                    var target = state.known[item.entry.path]
+                    if target == nil, let hash = item.hash, let moved = state.vanishedByHash.removeValue(forKey: hash) {
+                        // Same content under a new name: a move keeps the file's identity.
+                        target = moved.known
+                        state.vanished.removeValue(forKey: moved.path)
+                        state.summary.moved += 1
+                    } else if target == nil {
+                        state.summary.added += item.tags == nil ? 0 : 1
+                    } else {
+                        state.summary.updated += item.tags == nil ? 0 : 1
+                    }
+                    if item.tags == nil { state.summary.failed += 1 }
+                    try await write(item, target: target, library: library, folder: folder, walk: walk, writer: writer,
+                                    settings: app.settings, on: sql)
+                }
+            }
+            processed += batch.count
+            if ContinuousClock.now - lastProgress > .seconds(1) {
+                lastProgress = ContinuousClock.now
+                try await announce("library.scan.progress", ["folderId": String(folderID), "processed": String(processed),
+                                                             "total": String(toRead.count)])
+            }
+        }
+
+        let gone = state.vanished.values.map(\.id)
+        state.summary.removed = gone.count
+        try await app.db.transaction { tx in
+            let sql = tx.sql
+            for start in stride(from: 0, to: gone.count, by: 500) {
+                let ids = SQLList(gone[start..<min(start + 500, gone.count)].map { SQLBind($0) })
+                try await sql.raw("DELETE FROM files WHERE id IN (\(ids))").run()
+            }
+            if !gone.isEmpty || state.summary.updated > 0 || state.summary.moved > 0 {
+                try await CatalogWriter.pruneOrphans(libraryID: library.id, on: sql)
+            }
+            try await sql.raw("UPDATE library_folders SET last_scan_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: folderID)").run()
+        }
+        let (seconds, attos) = (ContinuousClock.now - started).components
+        var summary = state.summary
+        summary.durationMs = Int(seconds * 1000 + attos / 1_000_000_000_000_000)
+        try await announce("library.scan.finished", summary)
+        logger.info("scan finished", metadata: ["folder": .string(folder.path), "seen": .stringConvertible(summary.seen),
+                                                "added": .stringConvertible(summary.added), "failed": .stringConvertible(summary.failed),
+                                                "ms": .stringConvertible(summary.durationMs)])
+        return summary
+    }
+
+    /// Reads tags and fingerprints on every core; TagLib calls block, so they run on Dispatch threads.
+    static func read(_ entries: [DirectoryWalker.Entry], root: String) async -> [Read] {
+        await runBlocking {
+            let slots = Slots<Read>(buffer: .allocate(capacity: entries.count))
+            slots.buffer.initialize(repeating: nil)
+            defer { slots.buffer.deallocate() }
+            DispatchQueue.concurrentPerform(iterations: entries.count) { index in
+                let entry = entries[index]
+                if let problem = entry.problem {
+                    slots.buffer[index] = Read(entry: entry, tags: nil, error: problem, hash: nil)
+                    return
+                }
+                let path = root + "/" + entry.path
+                if entry.size == 0 {
+                    slots.buffer[index] = Read(entry: entry, tags: nil, error: "empty file", hash: nil)
+                    return
+                }
+                let hash = Fingerprint.of(path: path)
+                do {
+                    slots.buffer[index] = Read(entry: entry, tags: try TagReader.read(path: path), error: nil, hash: hash)
+                } catch {
+                    slots.buffer[index] = Read(entry: entry, tags: nil, error: "\(error)", hash: hash)
+                }
+            }
+            return slots.buffer.compactMap { $0 }
+        }
+    }
+
+    static func write(_ item: Read, target: Known?, library: LibraryRecord, folder: LibraryFolderRecord,
+                      walk: DirectoryWalker.Result, writer: CatalogWriter, settings: Settings, on db: any SQLDatabase) async throws {
+        let now = Clock.nowMillis()
+        var trackID: Int64?
+        if let tags = item.tags {
+            let directory = (item.entry.path as NSString).deletingLastPathComponent
+            let albumArtist = try await writer.albumArtistID(for: tags, on: db)
+            let albumID = try await writer.albumID(tags: tags, albumArtistID: albumArtist, directory: directory, on: db)
+            let artists = try await writer.artistIDs(for: tags, on: db)
+            trackID = try await writer.trackID(tags: tags, fileName: (item.entry.path as NSString).lastPathComponent, albumID: albumID,
+                                               artistIDs: artists, previousTrackID: target?.trackID, on: db)
+            if writer.wantsArtwork(albumID: albumID) {
+                if let artworkID = try await artwork(for: item, directory: directory, root: folder.path, walk: walk, settings: settings, on: db) {
+                    try await writer.setArtwork(albumID: albumID, artworkID: artworkID, on: db)
+                }
+            }
+        }
+        let tags = item.tags
+        let status = tags == nil ? "failed" : "imported"
+        let error = item.error.map { String($0.prefix(1000)) }
+        if let target {
+            try await db.raw("""
+                UPDATE files SET path = \(bind: item.entry.path), size = \(bind: item.entry.size), mtime = \(bind: item.entry.mtimeMillis),
+                    track_id = \(bind: trackID), format = \(bind: tags?.format), bitrate = \(bind: tags?.bitrateKbps),
+                    sample_rate = \(bind: tags?.sampleRate), channels = \(bind: tags?.channels), duration_ms = \(bind: tags?.durationMs),
+                    content_hash = \(bind: item.hash), status = \(bind: status), error = \(bind: error), updated_at = \(bind: now)
+                WHERE id = \(bind: target.id)
+                """).run()
+        } else {
+            try await db.raw("""
+                INSERT INTO files (library_id, folder_id, track_id, path, size, mtime, format, bitrate, sample_rate, channels,
+                    duration_ms, content_hash, status, error, created_at, updated_at)
+                VALUES (\(bind: library.id), \(bind: folder.id), \(bind: trackID), \(bind: item.entry.path), \(bind: item.entry.size),
+                    \(bind: item.entry.mtimeMillis), \(bind: tags?.format), \(bind: tags?.bitrateKbps), \(bind: tags?.sampleRate),
+                    \(bind: tags?.channels), \(bind: tags?.durationMs), \(bind: item.hash), \(bind: status), \(bind: error),
+                    \(bind: now), \(bind: now))
+                """).run()
+        }
+    }
+
+    /// A folder image next to the file, else the picture embedded in it.
+    static func artwork(for item: Read, directory: String, root: String, walk: DirectoryWalker.Result, settings: Settings,
+                        on db: any SQLDatabase) async throws -> Int64? {
+        if let cover = DirectoryWalker.folderCover(in: directory, images: walk.images)
+            ?? DirectoryWalker.folderCover(in: CatalogWriter.albumDirectory(directory), images: walk.images),
+           let data = FileManager.default.contents(atPath: root + "/" + cover), let mime = ImageSniffer.mime(data) {
+            return try await ArtworkStore.store(data, mime: mime, settings: settings, on: db)
+        }
+        if item.tags?.hasEmbeddedPicture == true, let picture = TagReader.embeddedPicture(path: root + "/" + item.entry.path),
+           ImageSniffer.mime(picture.data) != nil {
+            return try await ArtworkStore.store(picture.data, mime: picture.mime, settings: settings, on: db)
+        }
+        return nil
+    }
+}
+
+/// Runs blocking work (file system walks, TagLib) off the cooperative thread pool.
+func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: work()) }
+    }
+}

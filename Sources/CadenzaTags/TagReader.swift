@@ -1,0 +1,73 @@
+import CTagLib
+import Foundation
+
+/// Reads tags and stream properties with TagLib.
+public enum TagReader {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case notAudio
+        case noAudioStream
+        case unreadable(String)
+
+        public var description: String {
+            switch self {
+            case .notAudio: return "not a readable audio file"
+            case .noAudioStream: return "no audio stream found (truncated or damaged file)"
+            case .unreadable(let why): return why
+            }
+        }
+    }
+
+    public static func read(path: String) throws -> AudioTags {
+        guard access(path, R_OK) == 0 else { throw Failure.unreadable("permission denied") }
+        var info = ctl_info()
+        let status = ctl_read(path, &info)
+        defer { ctl_free(&info) }
+        if status == -1 { throw Failure.notAudio }
+        var properties: [String: [String]] = [:]
+        if let raw = info.properties {
+            for record in String(cString: raw).split(separator: "\u{1e}") {
+                let pair = record.split(separator: "\u{1f}", maxSplits: 1, omittingEmptySubsequences: false)
+                guard pair.count == 2 else { continue }
+                // Garbage frames can be megabytes long; nothing Cadenza shows needs more than this.
+                properties[String(pair[0]), default: []].append(String(pair[1].prefix(100_000)))
+            }
+        }
+        var tags = AudioTags(properties: properties)
+        tags.format = info.format.map { String(cString: $0) } ?? "unknown"
+        tags.hasEmbeddedPicture = info.has_picture != 0
+        if status == -2 { throw Failure.noAudioStream }
+        tags.durationMs = Int(info.duration_ms)
+        tags.bitrateKbps = Int(info.bitrate_kbps)
+        tags.sampleRate = Int(info.sample_rate)
+        tags.channels = Int(info.channels)
+        if tags.durationMs <= 0 && tags.sampleRate <= 0 { throw Failure.noAudioStream }
+        return tags
+    }
+
+    /// The embedded front cover (or first picture), with its MIME type.
+    public static func embeddedPicture(path: String) -> (data: Data, mime: String)? {
+        var bytes: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        var mime: UnsafeMutablePointer<CChar>?
+        guard ctl_read_picture(path, &bytes, &length, &mime) == 0, let bytes else { return nil }
+        defer {
+            free(bytes)
+            free(mime)
+        }
+        let data = Data(bytes: bytes, count: length)
+        let declared = mime.map { String(cString: $0) } ?? ""
+        return (data, ImageSniffer.mime(data) ?? declared)
+    }
+}
+
+/// Image types by their first bytes, not by what a tag claims.
+public enum ImageSniffer {
+    public static func mime(_ data: Data) -> String? {
+        let b = [UInt8](data.prefix(12))
+        if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return "image/jpeg" }
+        if b.count >= 8, b[0...7] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return "image/png" }
+        if b.count >= 12, b[0...3] == [0x52, 0x49, 0x46, 0x46], b[8...11] == [0x57, 0x45, 0x42, 0x50] { return "image/webp" }
+        if b.count >= 6, b[0...2] == [0x47, 0x49, 0x46] { return "image/gif" }
+        return nil
+    }
+}
