@@ -43,6 +43,27 @@ func routes(_ app: Application) throws {
         api.post("jobs", ":id", "cancel", use: JobsController.cancel)
     }
 
+    do { // library
+        api.get("libraries", use: LibrariesController.list)
+        api.post("libraries", use: LibrariesController.create)
+        api.get("libraries", ":id", use: LibrariesController.show)
+        api.post("libraries", ":id", "folders", use: LibrariesController.addFolder)
+        api.post("libraries", ":id", "scan", use: LibrariesController.scan)
+        api.get("libraries", ":id", "files", use: LibrariesController.files)
+        api.get("artists", use: CatalogController.artists)
+        api.get("artists", ":id", use: CatalogController.artist)
+        api.get("albums", use: CatalogController.albums)
+        api.get("albums", ":id", use: CatalogController.album)
+        api.get("tracks", use: CatalogController.tracks)
+        api.get("tracks", ":id", use: CatalogController.track)
+        api.get("genres", use: CatalogController.genres)
+        api.get("search", use: CatalogController.search)
+        api.get("files", ":id", "audio", use: StreamController.audio)
+        api.get("artwork", ":id", use: StreamController.artwork)
+        api.on(.POST, "uploads", body: .stream, use: Uploads.upload)
+        api.get("uploads", use: UploadStatus.list)
+    }
+
     do { // live events
         api.get("events", use: EventsController.sse)
         api.webSocket("events", "ws", maxFrameSize: .init(integerLiteral: 1 << 16), onUpgrade: EventsController.websocket)

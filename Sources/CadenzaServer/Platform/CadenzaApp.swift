@@ -33,6 +33,7 @@ public enum CadenzaApp {
         app.passwords.use(.bcrypt(cost: settings.bcryptCost))
         SystemJobs.register(on: app)
         LibraryScanner.register(on: app)
+        Uploads.register(on: app)
 
         app.middleware = .init()
         app.middleware.use(RequestIDMiddleware())

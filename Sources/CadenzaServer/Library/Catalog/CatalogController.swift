@@ -1,0 +1,95 @@
+import SQLKit
+import Vapor
+
+/// `/api/v1/artists|albums|tracks|genres|search`: the catalog the caller may see.
+enum CatalogController {
+    static func paging(_ req: Request) throws -> CatalogQueries.Paging {
+        let limit = try req.boundedQueryInt("limit", default: 50, range: 1...500)
+        let offset = try req.boundedQueryInt("offset", default: 0, range: 0...10_000_000)
+        return .init(limit: limit, offset: offset)
+    }
+
+    static func filters(_ req: Request) throws -> CatalogQueries.Filters {
+        var filters = CatalogQueries.Filters()
+        filters.genre = req.query[String.self, at: "genre"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        filters.libraryID = try req.optionalQueryInt64("library")
+        filters.artistID = try req.optionalQueryInt64("artist")
+        filters.albumID = try req.optionalQueryInt64("album")
+        filters.fromYear = try req.optionalQueryInt64("fromYear").map { Int(clamping: $0) }
+        filters.toYear = try req.optionalQueryInt64("toYear").map { Int(clamping: $0) }
+        return filters
+    }
+
+    static func sort<S: RawRepresentable & CaseIterable>(_ req: Request, default value: S) throws -> S where S.RawValue == String {
+        guard let raw = req.query[String.self, at: "sort"] else { return value }
+        guard let sort = S(rawValue: raw) else {
+            throw APIError.badRequest("sort must be one of \(S.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return sort
+    }
+
+    static func visible(_ req: Request) async throws -> [Int64] {
+        try await Libraries.visibleIDs(for: try req.requireUser(), on: req.sql)
+    }
+
+    @Sendable static func artists(req: Request) async throws -> Page<ArtistDTO> {
+        let paging = try paging(req)
+        let items = try await CatalogQueries.artists(visible: try await visible(req), filters: try filters(req),
+                                                     sort: try sort(req, default: CatalogQueries.ArtistSort.name), paging: paging, on: req.sql)
+        return Page(items: items, limit: paging.limit, offset: paging.offset)
+    }
+
+    @Sendable static func artist(req: Request) async throws -> ArtistDetailDTO {
+        let id = try req.int64Parameter("id", what: "Artist")
+        guard let artist = try await CatalogQueries.artist(id: id, visible: try await visible(req), on: req.sql) else {
+            throw APIError.notFound("Artist")
+        }
+        return artist
+    }
+
+    @Sendable static func albums(req: Request) async throws -> Page<AlbumDTO> {
+        let paging = try paging(req)
+        let items = try await CatalogQueries.albums(visible: try await visible(req), filters: try filters(req),
+                                                    sort: try sort(req, default: CatalogQueries.AlbumSort.name), paging: paging, on: req.sql)
+        return Page(items: items, limit: paging.limit, offset: paging.offset)
+    }
+
+    @Sendable static func album(req: Request) async throws -> AlbumDetailDTO {
+        let id = try req.int64Parameter("id", what: "Album")
+        guard let album = try await CatalogQueries.album(id: id, visible: try await visible(req), on: req.sql) else {
+            throw APIError.notFound("Album")
+        }
+        return album
+    }
+
+    @Sendable static func tracks(req: Request) async throws -> Page<TrackDTO> {
+        let paging = try paging(req)
+        let items = try await CatalogQueries.tracks(visible: try await visible(req), filters: try filters(req),
+                                                    sort: try sort(req, default: CatalogQueries.TrackSort.title), paging: paging, on: req.sql)
+        return Page(items: items, limit: paging.limit, offset: paging.offset)
+    }
+
+    @Sendable static func track(req: Request) async throws -> TrackDTO {
+        let id = try req.int64Parameter("id", what: "Track")
+        let found = try await CatalogQueries.tracks(visible: try await visible(req), paging: .init(limit: 1, offset: 0), ids: [id], on: req.sql)
+        guard let track = found.first else { throw APIError.notFound("Track") }
+        return track
+    }
+
+    @Sendable static func genres(req: Request) async throws -> [GenreDTO] {
+        try await CatalogQueries.genres(visible: try await visible(req), on: req.sql)
+    }
+
+    @Sendable static func search(req: Request) async throws -> SearchResultDTO {
+        guard let q = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces), !q.isEmpty, q.count <= 200 else {
+            throw APIError.badRequest("q must be 1 to 200 characters.")
+        }
+        let limit = try req.boundedQueryInt("limit", default: 20, range: 1...200)
+        let visible = try await visible(req)
+        let page = CatalogQueries.Paging(limit: limit, offset: 0)
+        return SearchResultDTO(
+            artists: try await CatalogQueries.artists(visible: visible, paging: page, search: q, on: req.sql),
+            albums: try await CatalogQueries.albums(visible: visible, paging: page, search: q, on: req.sql),
+            tracks: try await CatalogQueries.tracks(visible: visible, paging: page, search: q, on: req.sql))
+    }
+}

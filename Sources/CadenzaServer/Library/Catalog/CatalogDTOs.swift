@@ -1,0 +1,101 @@
+import Vapor
+
+/// API shapes of the catalog; Fluent and SQL rows never leave the server.
+struct ArtistRef: Content, Equatable {
+    var id: String
+    var name: String
+}
+
+struct ArtistDTO: Content {
+    var id: String
+    var name: String
+    var sortName: String
+    var mbid: String?
+    var albumCount: Int
+    var trackCount: Int
+    var artworkId: String?
+}
+
+struct AlbumDTO: Content {
+    var id: String
+    var title: String
+    var artist: ArtistRef
+    var year: Int?
+    var originalYear: Int?
+    var compilation: Bool
+    var mbid: String?
+    var trackCount: Int
+    var durationMs: Int
+    var artworkId: String?
+    var createdAt: Date
+}
+
+struct FileDTO: Content {
+    var id: String
+    var libraryId: String
+    var path: String
+    var format: String?
+    var bitrate: Int?
+    var sampleRate: Int?
+    var channels: Int?
+    var size: Int64
+    var status: String
+    var error: String?
+    var originalName: String?
+}
+
+struct TrackDTO: Content {
+    var id: String
+    var title: String
+    var artist: String
+    var artists: [ArtistRef]
+    var album: ArtistRef
+    var albumArtist: ArtistRef
+    var discNumber: Int?
+    var trackNumber: Int?
+    var durationMs: Int
+    var year: Int?
+    var genre: String?
+    var genres: [String]
+    var mbid: String?
+    var replayGain: ReplayGain?
+    var artworkId: String?
+    var libraryId: String
+    var files: [FileDTO]
+    var createdAt: Date
+
+    struct ReplayGain: Content {
+        var trackGain: Double?
+        var trackPeak: Double?
+        var albumGain: Double?
+        var albumPeak: Double?
+    }
+}
+
+struct AlbumDetailDTO: Content {
+    var album: AlbumDTO
+    var tracks: [TrackDTO]
+}
+
+struct ArtistDetailDTO: Content {
+    var artist: ArtistDTO
+    var albums: [AlbumDTO]
+}
+
+struct GenreDTO: Content {
+    var name: String
+    var trackCount: Int
+    var albumCount: Int
+}
+
+struct SearchResultDTO: Content {
+    var artists: [ArtistDTO]
+    var albums: [AlbumDTO]
+    var tracks: [TrackDTO]
+}
+
+struct Page<T: Content>: Content {
+    var items: [T]
+    var limit: Int
+    var offset: Int
+}

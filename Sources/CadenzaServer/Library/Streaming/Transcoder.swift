@@ -1,0 +1,150 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Transcodes with ffmpeg (an argument array, never a shell string), streaming its output to the
+/// client and, for whole-track transcodes, into a size-bounded on-disk cache so the next play is
+/// a plain file with Range support.
+enum Transcoder {
+    enum Format: String, CaseIterable, Sendable {
+        case mp3, opus, aac
+
+        var mime: String {
+            switch self {
+            case .mp3: return "audio/mpeg"
+            case .opus: return "audio/ogg"
+            case .aac: return "audio/aac"
+            }
+        }
+
+        var fileExtension: String {
+            switch self {
+            case .mp3: return "mp3"
+            case .opus: return "opus"
+            case .aac: return "aac"
+            }
+        }
+
+        var codecArguments: [String] {
+            switch self {
+            case .mp3: return ["-c:a", "libmp3lame", "-f", "mp3"]
+            case .opus: return ["-c:a", "libopus", "-f", "ogg"]
+            case .aac: return ["-c:a", "aac", "-f", "adts"]
+            }
+        }
+
+        /// Which stored formats already are this one (no transcode needed at an acceptable bitrate).
+        func matches(storedFormat: String?) -> Bool {
+            switch self {
+            case .mp3: return storedFormat == "mp3"
+            case .opus: return storedFormat == "opus"
+            case .aac: return storedFormat == "m4a" || storedFormat == "aac"
+            }
+        }
+    }
+
+    struct Request: Sendable {
+        var source: String
+        var format: Format
+        var bitrateKbps: Int
+        var offsetSeconds: Double
+    }
+
+    static func arguments(for request: Request, output: String = "pipe:1") -> [String] {
+        var args = ["-hide_banner", "-loglevel", "error", "-nostdin"]
+        if request.offsetSeconds > 0 { args += ["-ss", String(format: "%.3f", request.offsetSeconds)] }
+        args += ["-i", request.source, "-map", "0:a:0", "-vn", "-map_metadata", "-1"]
+        args += request.format.codecArguments
+        args += ["-b:a", "\(request.bitrateKbps)k", output]
+        return args
+    }
+
+    static func cacheDirectory(_ settings: Settings) -> URL {
+        settings.dataDirectory.appendingPathComponent("transcodes", isDirectory: true)
+    }
+
+    static func cacheURL(fileID: Int64, version: String, request: Request, settings: Settings) -> URL {
+        cacheDirectory(settings).appendingPathComponent("\(fileID)-\(version)-\(request.bitrateKbps).\(request.format.fileExtension)")
+    }
+
+    /// Starts ffmpeg and returns a response streaming its output. A client that goes away stops
+    /// the process; a complete whole-track transcode is kept in the cache.
+    static func stream(_ request: Request, cacheTo cacheURL: URL?, on req: Vapor.Request) throws -> Response {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ffmpegPath)
+        process.arguments = arguments(for: request)
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let handle = stdout.fileHandleForReading
+        let partial = cacheURL.map { $0.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).part") }
+        if let partial {
+            try? FileManager.default.createDirectory(at: partial.deletingLastPathComponent(), withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: partial.path, contents: nil)
+        }
+        let cacheWriter = partial.flatMap { try? FileHandle(forWritingTo: $0) }
+        let settings = req.application.settings
+        let logger = req.logger
+        let response = Response(status: .ok)
+        response.headers.contentType = HTTPMediaType(type: "audio", subType: String(request.format.mime.dropFirst(6)))
+        response.headers.replaceOrAdd(name: "Accept-Ranges", value: "none")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        response.body = .init(asyncStream: { writer in
+            var complete = false
+            do {
+                while true {
+                    let chunk = await runBlocking { try? handle.read(upToCount: 64 * 1024) }
+                    guard let chunk, !chunk.isEmpty else { break }
+                    try cacheWriter?.write(contentsOf: chunk)
+                    try await writer.write(.buffer(ByteBuffer(bytes: chunk)))
+                }
+                await runBlocking { process.waitUntilExit() }
+                complete = process.terminationStatus == 0
+                try await writer.write(.end)
+            } catch {
+                // The client went away: stop ffmpeg now rather than transcoding to nobody.
+                if process.isRunning { process.terminate() }
+                logger.debug("transcode stopped", metadata: ["reason": .string("\(error)")])
+                try? await writer.write(.end)
+            }
+            try? cacheWriter?.close()
+            if let partial, let cacheURL {
+                if complete {
+                    try? FileManager.default.moveItem(at: partial, to: cacheURL)
+                    evictIfNeeded(settings)
+                } else {
+                    try? FileManager.default.removeItem(at: partial)
+                }
+            }
+        })
+        return response
+    }
+
+    static var ffmpegPath: String {
+        ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/ffmpeg"
+    }
+
+    private static let evicting = NIOLockedValueBox(false)
+
+    /// Least-recently-used eviction: cache hits touch the file's modification time.
+    static func evictIfNeeded(_ settings: Settings) {
+        guard evicting.withLockedValue({ busy in defer { busy = true }; return !busy }) else { return }
+        defer { evicting.withLockedValue { $0 = false } }
+        let dir = cacheDirectory(settings)
+        let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey]
+        guard let files = try? FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: keys) else { return }
+        var entries = files.filter { !$0.lastPathComponent.hasPrefix(".") }.compactMap { url -> (URL, Int64, Date)? in
+            guard let values = try? url.resourceValues(forKeys: Set(keys)) else { return nil }
+            return (url, Int64(values.fileSize ?? 0), values.contentModificationDate ?? .distantPast)
+        }
+        var total = entries.reduce(0) { $0 + $1.1 }
+        guard total > settings.transcodeCacheBytes else { return }
+        entries.sort { $0.2 < $1.2 }
+        for (url, size, _) in entries where total > settings.transcodeCacheBytes {
+            try? FileManager.default.removeItem(at: url)
+            total -= size
+        }
+    }
+}
