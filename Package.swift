@@ -44,11 +44,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CadenzaTagsTests", dependencies: ["CadenzaTags"], swiftSettings: swiftSettings),
+        .target(name: "CadenzaTestSupport", path: "Tests/CadenzaTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "CadenzaTagsTests", dependencies: ["CadenzaTags", "CadenzaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CadenzaServerTests",
             dependencies: [
                 "CadenzaServer",
+                "CadenzaTestSupport",
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "VaporTesting", package: "vapor"),
             ],

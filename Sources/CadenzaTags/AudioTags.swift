@@ -64,6 +64,9 @@ extension AudioTags {
         artistDisplay = artistValues.isEmpty ? nil : artistValues.joined(separator: " / ")
         album = first("ALBUM")
         albumArtists = all("ALBUMARTIST")
+        // APEv2 writers (WavPack, Monkey's Audio) spell it with a space or an underscore.
+        if albumArtists.isEmpty { albumArtists = all("ALBUM ARTIST") }
+        if albumArtists.isEmpty { albumArtists = all("ALBUM_ARTIST") }
         genres = Self.splitGenres(all("GENRE"))
         (trackNumber, trackTotal) = number("TRACKNUMBER")
         (discNumber, discTotal) = number("DISCNUMBER")

@@ -69,7 +69,7 @@ enum CatalogQueries {
         let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
         let rows = try await db.raw("""
             SELECT a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at,
-                   ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, SUM(t.duration_ms) AS duration_ms
+                   ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms
             FROM albums a
             JOIN artists ar ON ar.id = a.album_artist_id
             JOIN tracks t ON t.album_id = a.id AND t.library_id IN (\(libs))
@@ -101,7 +101,7 @@ enum CatalogQueries {
         guard let libs = libraries(visible, .init()) else { return nil }
         let row = try await db.raw("""
             SELECT a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at,
-                   ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, SUM(t.duration_ms) AS duration_ms
+                   ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms
             FROM albums a
             JOIN artists ar ON ar.id = a.album_artist_id
             JOIN tracks t ON t.album_id = a.id AND t.library_id IN (\(libs))
