@@ -154,7 +154,8 @@ import Vapor
         let cover = try AudioFixtures.jpeg(at: root.appendingPathComponent("Folder Album/cover.jpg").path, color: "blue")
         try AudioFixtures.audio(at: root.appendingPathComponent("Folder Album/01.mp3").path, metadata: Self.tags("F", album: "Folder Album"))
         let embedded = try AudioFixtures.jpeg(at: FileManager.default.temporaryDirectory.appendingPathComponent("emb-\(UUID()).jpg").path, color: "green")
-        try AudioFixtures.audio(at: root.appendingPathComponent("Embedded/01.mp3").path, metadata: Self.tags("E", album: "Embedded"), cover: embedded)
+        // Only one track carries the picture, whatever order the folder lists them in.
+        try AudioFixtures.audio(at: root.appendingPathComponent("Embedded/01.mp3").path, metadata: Self.tags("E", album: "Embedded"))
         try AudioFixtures.audio(at: root.appendingPathComponent("Embedded/02.mp3").path, metadata: Self.tags("E2", album: "Embedded", track: 2), cover: embedded)
         _ = cover
         try await withApp { app in

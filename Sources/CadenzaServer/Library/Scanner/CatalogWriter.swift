@@ -11,7 +11,6 @@ final class CatalogWriter: @unchecked Sendable {
     private var artists: [String: Int64] = [:]
     private var albums: [String: Int64] = [:]
     private var albumsNeedingArt: Set<Int64> = []
-    private var albumsArtTried: Set<Int64> = []
     private var genres: [String: Int64] = [:]
 
     init(libraryID: Int64, folderID: Int64) {
@@ -104,9 +103,10 @@ final class CatalogWriter: @unchecked Sendable {
         return directory
     }
 
-    /// Whether the scanner should look for a cover for this album now (once per scan).
+    /// Whether the album still has no cover; each of its files is a chance to find one
+    /// (the picture may be embedded in track 7 only).
     func wantsArtwork(albumID: Int64) -> Bool {
-        albumsNeedingArt.contains(albumID) && albumsArtTried.insert(albumID).inserted
+        albumsNeedingArt.contains(albumID)
     }
 
     func setArtwork(albumID: Int64, artworkID: Int64, on db: any SQLDatabase) async throws {

@@ -105,8 +105,8 @@ enum Transcoder {
                 try await writer.write(.end)
             } catch {
                 // The client went away: stop ffmpeg now rather than transcoding to nobody.
-                if process.isRunning { process.terminate() }
                 logger.debug("transcode stopped", metadata: ["reason": .string("\(error)")])
+                await stop(process, output: handle)
                 try? await writer.write(.end)
             }
             try? cacheWriter?.close()
@@ -120,6 +120,19 @@ enum Transcoder {
             }
         })
         return response
+    }
+
+    /// SIGTERM alone can leave ffmpeg blocked writing into a pipe nobody reads: close our end so
+    /// its write fails, escalate to SIGKILL if needed, and reap it so no zombie stays behind.
+    static func stop(_ process: Process, output: FileHandle) async {
+        if process.isRunning { process.terminate() }
+        try? output.close()
+        let pid = process.processIdentifier
+        await runBlocking {
+            for _ in 0..<20 where process.isRunning { usleep(50_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
+            process.waitUntilExit()
+        }
     }
 
     static var ffmpegPath: String {
