@@ -37,7 +37,7 @@ struct Cadenza: AsyncParsableCommand {
         commandName: "cadenza",
         abstract: "A self-hosted, multi-user music platform.",
         discussion: "Environment variables:\n" + Settings.documentedKeys.map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
-        subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, UserCommand.self, JobsCommand.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, JobsCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -93,6 +93,24 @@ struct Scan: AsyncParsableCommand {
     func run() async throws {
         let settings = try common.settings()
         printLines(try await AdminCommands.scan(settings: settings, addFolders: musicDirs, full: full, inline: now))
+    }
+}
+
+struct Tags: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the tags Cadenza reads from files, or with --rate, how fast TagLib reads a whole folder.")
+    @Flag(help: "Read every audio file under the one folder given and print files per second.") var rate = false
+    @Argument(help: "Audio files (or one folder with --rate).") var paths: [String]
+
+    func run() async throws {
+        if rate {
+            guard paths.count == 1 else { throw ValidationError("--rate takes one folder") }
+            let result = await AdminCommands.tagReadRate(root: paths[0])
+            print(String(format: "%d files (%d unreadable) in %.3f s: %.0f files/s", result.files, result.failed, result.seconds,
+                         Double(result.files) / max(result.seconds, 0.000_001)))
+        } else {
+            printLines(AdminCommands.describeTags(paths: paths))
+        }
     }
 }
 

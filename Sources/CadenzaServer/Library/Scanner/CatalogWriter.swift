@@ -12,6 +12,10 @@ final class CatalogWriter: @unchecked Sendable {
     private var albums: [String: Int64] = [:]
     private var albumsNeedingArt: Set<Int64> = []
     private var genres: [String: Int64] = [:]
+    /// Link rows and new file rows wait here and are written per batch with multi-row inserts.
+    private var pendingArtists: [Int64: [Int64]] = [:]
+    private var pendingGenres: [Int64: [Int64]] = [:]
+    private var pendingFiles: [[any SQLExpression]] = []
 
     init(libraryID: Int64, folderID: Int64) {
         self.libraryID = libraryID
@@ -165,21 +169,13 @@ final class CatalogWriter: @unchecked Sendable {
             try await db.raw("DELETE FROM track_genres WHERE track_id = \(bind: id)").run()
         }
         var seenArtists = Set<Int64>()
-        let rows = artistIDs.filter { seenArtists.insert($0).inserted }.enumerated().map { position, artist in
-            SQLList([SQLBind(id), SQLBind(artist), SQLBind(position)])
-        }
-        if !rows.isEmpty {
-            try await db.raw("INSERT INTO track_artists (track_id, artist_id, position) VALUES \(SQLList(rows.map { SQLGroupExpression($0) }))").run()
-        }
-        var genreRows: [any SQLExpression] = []
-        var seenGenres = Set<Int64>()
+        pendingArtists[id] = artistIDs.filter { seenArtists.insert($0).inserted }
+        var genreIDs: [Int64] = []
         for genre in tags.genres {
             let genreID = try await self.genreID(genre, on: db)
-            if seenGenres.insert(genreID).inserted { genreRows.append(SQLGroupExpression(SQLList([SQLBind(id), SQLBind(genreID)]))) }
+            if !genreIDs.contains(genreID) { genreIDs.append(genreID) }
         }
-        if !genreRows.isEmpty {
-            try await db.raw("INSERT INTO track_genres (track_id, genre_id) VALUES \(SQLList(genreRows))").run()
-        }
+        pendingGenres[id] = genreIDs
         return id
     }
 
@@ -198,6 +194,40 @@ final class CatalogWriter: @unchecked Sendable {
         guard let id else { throw LibraryScanner.Failure("could not store genre \(name)") }
         genres[key] = id
         return id
+    }
+
+    /// Queues a new file row; written by ``flush(on:)``.
+    func insertFileLater(_ values: [any SQLExpression]) {
+        pendingFiles.append(values)
+    }
+
+    /// Writes the queued link and file rows. Call before the batch's transaction commits.
+    func flush(on db: any SQLDatabase) async throws {
+        let artistRows = pendingArtists.sorted { $0.key < $1.key }.flatMap { track, artists in
+            artists.enumerated().map { [SQLBind(track), SQLBind($1), SQLBind($0)] as [any SQLExpression] }
+        }
+        let genreRows = pendingGenres.sorted { $0.key < $1.key }.flatMap { track, genres in
+            genres.map { [SQLBind(track), SQLBind($0)] as [any SQLExpression] }
+        }
+        try await Self.insert(into: "track_artists (track_id, artist_id, position)", rows: artistRows, on: db)
+        try await Self.insert(into: "track_genres (track_id, genre_id)", rows: genreRows, on: db)
+        try await Self.insert(into: """
+            files (library_id, folder_id, track_id, path, size, mtime, format, bitrate, sample_rate, channels,
+                   duration_ms, content_hash, status, error, created_at, updated_at)
+            """, rows: pendingFiles, on: db)
+        pendingArtists.removeAll()
+        pendingGenres.removeAll()
+        pendingFiles.removeAll()
+    }
+
+    /// Multi-row INSERT in chunks that stay well under both databases' bind-parameter limits.
+    static func insert(into target: String, rows: [[any SQLExpression]], on db: any SQLDatabase) async throws {
+        guard let width = rows.first?.count, width > 0 else { return }
+        let perStatement = max(1, 900 / width)
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            let chunk = rows[start..<min(start + perStatement, rows.count)].map { SQLGroupExpression(SQLList($0)) }
+            try await db.raw("INSERT INTO \(unsafeRaw: target) VALUES \(SQLList(chunk))").run()
+        }
     }
 
     /// Artist ids for a track's credits, paired with their MusicBrainz ids when the counts agree.

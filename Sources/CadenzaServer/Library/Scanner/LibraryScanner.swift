@@ -119,10 +119,13 @@ enum LibraryScanner {
         let writer = CatalogWriter(libraryID: library.id, folderID: folderID)
         var processed = 0
         var lastProgress = ContinuousClock.now
-        for start in stride(from: 0, to: toRead.count, by: batchSize) {
+        let batches = stride(from: 0, to: toRead.count, by: batchSize).map { Array(toRead[$0..<min($0 + batchSize, toRead.count)]) }
+        // Reading batch k+1 (TagLib, on Dispatch threads) overlaps writing batch k (the database).
+        var upcoming: Task<[Read], Never>? = batches.first.map { first in Task { await read(first, root: folder.path) } }
+        for (index, batch) in batches.enumerated() {
             try Task.checkCancellation()
-            let batch = Array(toRead[start..<min(start + batchSize, toRead.count)])
-            let reads = await read(batch, root: folder.path)
+            guard let reads = await upcoming?.value else { break }
+            upcoming = index + 1 < batches.count ? Task { [next = batches[index + 1]] in await read(next, root: folder.path) } : nil
             try await app.db.transaction { tx in
                 let sql = tx.sql
                 for item in reads {
@@ -141,6 +144,7 @@ enum LibraryScanner {
                     try await write(item, target: target, library: library, folder: folder, walk: walk, writer: writer,
                                     settings: app.settings, on: sql)
                 }
+                try await writer.flush(on: sql)
             }
             processed += batch.count
             if ContinuousClock.now - lastProgress > .seconds(1) {
@@ -230,14 +234,12 @@ enum LibraryScanner {
                 WHERE id = \(bind: target.id)
                 """).run()
         } else {
-            try await db.raw("""
-                INSERT INTO files (library_id, folder_id, track_id, path, size, mtime, format, bitrate, sample_rate, channels,
-                    duration_ms, content_hash, status, error, created_at, updated_at)
-                VALUES (\(bind: library.id), \(bind: folder.id), \(bind: trackID), \(bind: item.entry.path), \(bind: item.entry.size),
-                    \(bind: item.entry.mtimeMillis), \(bind: tags?.format), \(bind: tags?.bitrateKbps), \(bind: tags?.sampleRate),
-                    \(bind: tags?.channels), \(bind: tags?.durationMs), \(bind: item.hash), \(bind: status), \(bind: error),
-                    \(bind: now), \(bind: now))
-                """).run()
+            writer.insertFileLater([
+                SQLBind(library.id), SQLBind(folder.id), SQLBind(trackID), SQLBind(item.entry.path), SQLBind(item.entry.size),
+                SQLBind(item.entry.mtimeMillis), SQLBind(tags?.format), SQLBind(tags?.bitrateKbps), SQLBind(tags?.sampleRate),
+                SQLBind(tags?.channels), SQLBind(tags?.durationMs), SQLBind(item.hash), SQLBind(status), SQLBind(error),
+                SQLBind(now), SQLBind(now),
+            ])
         }
     }
 

@@ -1,3 +1,4 @@
+import CadenzaTags
 import Fluent
 import SQLKit
 import Vapor
@@ -48,6 +49,38 @@ public enum AdminCommands {
                 }
             }
             return lines.isEmpty ? ["no library folders; add one with --music-dir"] : lines
+        }
+    }
+
+    /// Reads every audio file under `root` with TagLib on all cores, without touching a database:
+    /// the ceiling a scan can reach. Returns (files read, files failed, seconds).
+    public static func tagReadRate(root: String) async -> (files: Int, failed: Int, seconds: Double) {
+        let start = ContinuousClock.now
+        let walk = DirectoryWalker.walk(root: URL(fileURLWithPath: root).standardizedFileURL.path)
+        let reads = await LibraryScanner.read(walk.audio, root: URL(fileURLWithPath: root).standardizedFileURL.path)
+        let (seconds, attos) = (ContinuousClock.now - start).components
+        return (reads.count, reads.filter { $0.tags == nil }.count, Double(seconds) + Double(attos) / 1e18)
+    }
+
+    /// Tags of single files as JSON lines, for checking what Cadenza reads from a file.
+    public static func describeTags(paths: [String]) -> [String] {
+        paths.map { path in
+            do {
+                let tags = try TagReader.read(path: path)
+                let fields: [String: JSONValue] = [
+                    "path": .string(path), "title": tags.title.map(JSONValue.string) ?? .null,
+                    "artists": .array(tags.artists.map(JSONValue.string)), "album": tags.album.map(JSONValue.string) ?? .null,
+                    "albumArtists": .array(tags.albumArtists.map(JSONValue.string)), "genres": .array(tags.genres.map(JSONValue.string)),
+                    "track": tags.trackNumber.map { .number(Double($0)) } ?? .null, "disc": tags.discNumber.map { .number(Double($0)) } ?? .null,
+                    "year": tags.year.map { .number(Double($0)) } ?? .null, "format": .string(tags.format),
+                    "durationMs": .number(Double(tags.durationMs)), "bitrate": .number(Double(tags.bitrateKbps)),
+                    "recordingMbid": tags.recordingMBID.map(JSONValue.string) ?? .null,
+                    "albumMbid": tags.albumMBID.map(JSONValue.string) ?? .null, "hasPicture": .bool(tags.hasEmbeddedPicture),
+                ]
+                return (try? JSONValue.text(fields)) ?? "{}"
+            } catch {
+                return (try? JSONValue.text(["path": path, "error": "\(error)"])) ?? "{}"
+            }
         }
     }
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every benchmark against the release build, on SQLite and on a throwaway PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .build/release/cadenza ] || swift build -c release --product cadenza
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+work=$(mktemp -d /tmp/cadenza-bench.XXXXXX)
+trap 'scripts/pg.sh stop "$work/pg"; rm -rf "$work"' EXIT
+pg=$(scripts/pg.sh start "$work/pg")
+export CADENZA_BIN="$PWD/.build/release/cadenza"
+.venv/bin/python bench/platform_bench.py --pg "$pg" "$@"
+.venv/bin/python bench/library_bench.py --pg "$pg"
