@@ -222,3 +222,22 @@ import Vapor
         #expect(ByteRange.check("items=0-1", size: 100) == .whole)
     }
 }
+
+@Suite struct PeriodicRescanTests {
+    @Test func theSchedulerQueuesARescanOfEveryFolderLibrary() async throws {
+        let root = try AudioFixtures.temporaryDirectory("music")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try AudioFixtures.audio(at: root.appendingPathComponent("a/1.mp3").path, metadata: LibraryScannerTests.tags("One"))
+        try await withApp(roles: [.worker], settings: ["CADENZA_RESCAN_MINUTES": "30"]) { app in
+            try await Libraries.ensureMusicDirectories([root.path], on: app.sql)
+            app.didCommit()
+            #expect(try await eventually { try await LibraryScannerTests.count(app, "tracks") == 1 })
+            try AudioFixtures.audio(at: root.appendingPathComponent("a/2.mp3").path, metadata: LibraryScannerTests.tags("Two", track: 2))
+            let scheduler = Scheduler(app: app, tasks: LibraryScanner.periodic(app.settings))
+            #expect(try await scheduler.tick() == ["rescan"])
+            app.didCommit()
+            #expect(try await eventually { try await LibraryScannerTests.count(app, "tracks") == 2 })
+            #expect(LibraryScanner.periodic(try Settings.load(flags: ["CADENZA_RESCAN_MINUTES": "0"], environment: [:])).isEmpty)
+        }
+    }
+}

@@ -63,7 +63,7 @@ public enum CadenzaApp {
             app.runtime.worker.withLockedValue { $0 = worker }
         }
         if roles.contains(.scheduler) {
-            let scheduler = Scheduler(app: app, tasks: SystemJobs.periodic)
+            let scheduler = Scheduler(app: app, tasks: SystemJobs.periodic + LibraryScanner.periodic(settings))
             scheduler.start()
             app.runtime.scheduler.withLockedValue { $0 = scheduler }
         }

@@ -36,6 +36,8 @@ public struct Settings: Sendable {
     public var musicDirectories: [String]
     public var maxUploadBytes: Int
     public var transcodeCacheBytes: Int64
+    /// Minutes between automatic rescans of folder libraries; 0 turns them off.
+    public var rescanMinutes: Int
 
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
@@ -73,6 +75,7 @@ extension Settings {
         ("CADENZA_MUSIC_DIRS", "music folders for the instance library, separated by ':' (same as --music-dir)"),
         ("CADENZA_MAX_UPLOAD_BYTES", "largest accepted upload request (default 2147483648)"),
         ("CADENZA_TRANSCODE_CACHE_MB", "disk kept for cached transcodes (default 1024)"),
+        ("CADENZA_RESCAN_MINUTES", "minutes between automatic rescans of music folders, 0 = off (default 60)"),
     ]
 
     /// Builds settings from flags (already keyed like the environment), the environment and an
@@ -180,7 +183,8 @@ extension Settings {
             rateLimitWindow: number("CADENZA_RATE_WINDOW_SECONDS", default: 300.0, in: 1...86_400),
             musicDirectories: musicDirectories,
             maxUploadBytes: number("CADENZA_MAX_UPLOAD_BYTES", default: 2 << 30, in: 1024...(1 << 40)),
-            transcodeCacheBytes: Int64(number("CADENZA_TRANSCODE_CACHE_MB", default: 1024, in: 0...10_000_000)) << 20
+            transcodeCacheBytes: Int64(number("CADENZA_TRANSCODE_CACHE_MB", default: 1024, in: 0...10_000_000)) << 20,
+            rescanMinutes: number("CADENZA_RESCAN_MINUTES", default: 60, in: 0...525_600)
         )
         if !problems.isEmpty { throw SettingsError(problems: problems) }
         return settings

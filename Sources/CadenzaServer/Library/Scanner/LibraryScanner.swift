@@ -66,10 +66,23 @@ enum LibraryScanner {
         var hash: String?
     }
 
+    static let rescanKind = "library.rescan"
+
+    /// The scheduler's periodic rescan of every folder library (upload libraries change only by upload).
+    static func periodic(_ settings: Settings) -> [Scheduler.Periodic] {
+        settings.rescanMinutes > 0 ? [.init(name: "rescan", interval: Double(settings.rescanMinutes) * 60, kind: rescanKind)] : []
+    }
+
     static func register(on app: Application) {
         app.jobRegistry.register(jobKind, backoff: Backoff(base: 30, cap: 3600)) { context in
             let payload = try context.job.decodePayload(Payload.self)
             _ = try await scan(folderID: payload.folderId, full: payload.full ?? false, app: context.application, logger: context.logger)
+        }
+        app.jobRegistry.register(rescanKind) { context in
+            for library in try await Libraries.all(on: context.db) where library.kind == .folders {
+                try await Libraries.enqueueScan(libraryID: library.id, full: false, on: context.db)
+            }
+            context.application.didCommit()
         }
     }
 
