@@ -25,6 +25,8 @@ func routes(_ app: Application) throws {
         api.post("auth", "logout", use: AuthController.logout)
         api.get("me", use: AuthController.me)
         api.put("me", "password", use: AuthController.changePassword)
+        api.get("me", "subsonic-password", use: SubsonicPasswordController.show)
+        api.put("me", "subsonic-password", use: SubsonicPasswordController.set)
         api.get("tokens", use: TokensController.list)
         api.post("tokens", use: TokensController.create)
         api.delete("tokens", ":id", use: TokensController.revoke)
@@ -62,6 +64,13 @@ func routes(_ app: Application) throws {
         api.get("artwork", ":id", use: StreamController.artwork)
         api.on(.POST, "uploads", body: .stream, use: Uploads.upload)
         api.get("uploads", use: UploadStatus.list)
+    }
+
+    do { // Subsonic and OpenSubsonic, for the apps people already use
+        app.on(.GET, "rest", ":method", use: SubsonicAPI.handle)
+        app.on(.POST, "rest", ":method", body: .collect(maxSize: "1mb"), use: SubsonicAPI.handle)
+        app.get("share", ":token", use: SubsonicSharing.page)
+        app.get("share", ":token", ":index", "audio", use: SubsonicSharing.audio)
     }
 
     do { // live events

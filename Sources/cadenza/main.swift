@@ -129,7 +129,20 @@ func readPassword(prompt: String) throws -> String {
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage accounts (the password is read from the terminal or standard input).",
-        subcommands: [Create.self, Passwd.self, List.self, Delete.self])
+        subcommands: [Create.self, Passwd.self, SubsonicPassword.self, List.self, Delete.self])
+
+    struct SubsonicPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "subsonic-password",
+                                                        abstract: "Set the password the user's Subsonic apps sign in with.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            let settings = try common.settings()
+            let password = try readPassword(prompt: "Subsonic password for \(username): ")
+            printLines(try await AdminCommands.setSubsonicPassword(settings: settings, username: username, password: password))
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions

@@ -63,6 +63,11 @@ enum OpenAPIDocument {
         "/me/password": { "put": { "summary": "Change your password",
           "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["currentPassword", "newPassword"], "properties": { "currentPassword": { "type": "string" }, "newPassword": { "type": "string" } } } } } },
           "responses": { "204": { "description": "Changed" }, "403": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } },
+        "/me/subsonic-password": {
+          "get": { "summary": "Your Subsonic password (for Subsonic apps; separate from the login password)", "responses": { "200": { "description": "The password, or null when none is set" }, "401": { "$ref": "#/components/responses/Error" } } },
+          "put": { "summary": "Set (or, without a body, generate) your Subsonic password",
+            "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } } } } } },
+            "responses": { "200": { "description": "The new password" }, "422": { "$ref": "#/components/responses/Error" } } } },
         "/tokens": {
           "get": { "summary": "Your API tokens", "responses": { "200": { "description": "Tokens", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Token" } } } } } } },
           "post": { "summary": "Create an API token (shown once)",

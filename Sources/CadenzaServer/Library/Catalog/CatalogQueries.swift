@@ -15,7 +15,7 @@ enum CatalogQueries {
     }
 
     enum TrackSort: String, CaseIterable, Sendable {
-        case title, recent, year, album
+        case title, recent, year, album, random
     }
 
     enum ArtistSort: String, CaseIterable, Sendable {
@@ -44,9 +44,13 @@ enum CatalogQueries {
     // MARK: albums
 
     static func albums(visible: [Int64], filters: Filters = .init(), sort: AlbumSort = .name, paging: Paging,
-                       search: String? = nil, on db: any SQLDatabase) async throws -> [AlbumDTO] {
+                       search: String? = nil, ids: [Int64]? = nil, on db: any SQLDatabase) async throws -> [AlbumDTO] {
         guard let libs = libraries(visible, filters) else { return [] }
         var conditions: [SQLQueryString] = []
+        if let ids {
+            guard !ids.isEmpty else { return [] }
+            conditions.append("AND a.id IN (\(SQLList(ids.map { SQLBind($0) })))")
+        }
         if let artist = filters.artistID {
             conditions.append("AND (a.album_artist_id = \(bind: artist) OR EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist)))")
         }
@@ -117,9 +121,14 @@ enum CatalogQueries {
     // MARK: artists
 
     static func artists(visible: [Int64], filters: Filters = .init(), sort: ArtistSort = .name, paging: Paging,
-                        search: String? = nil, albumArtistsOnly: Bool = false, on db: any SQLDatabase) async throws -> [ArtistDTO] {
+                        search: String? = nil, albumArtistsOnly: Bool = false, ids: [Int64]? = nil,
+                        on db: any SQLDatabase) async throws -> [ArtistDTO] {
         guard let libs = libraries(visible, filters) else { return [] }
         var conditions: [SQLQueryString] = []
+        if let ids {
+            guard !ids.isEmpty else { return [] }
+            conditions.append("AND ar.id IN (\(SQLList(ids.map { SQLBind($0) })))")
+        }
         if let genre = filters.genre {
             conditions.append("AND EXISTS (SELECT 1 FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id = t.id AND g.name_key = \(bind: NameKey.make(genre)))")
         }
@@ -202,6 +211,7 @@ enum CatalogQueries {
         case .recent: order = "t.created_at DESC, t.id DESC"
         case .year: order = "COALESCE(t.year, 0), t.sort_title, t.id"
         case .album: order = "COALESCE(t.disc_number, 1), COALESCE(t.track_number, 0), t.sort_title, t.id"
+        case .random: order = "RANDOM()"
         }
         let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
         let rows = try await db.raw("""
@@ -211,6 +221,12 @@ enum CatalogQueries {
             ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
             """).all()
         return try await assemble(rows: rows, on: db)
+    }
+
+    /// Keeps `items` in the order of `ids` (queries by id list come back in any order).
+    static func ordered<T>(_ items: [T], by ids: [Int64], id: (T) -> String) -> [T] {
+        let byID = Dictionary(items.map { (id($0), $0) }, uniquingKeysWith: { first, _ in first })
+        return ids.compactMap { byID[String($0)] }
     }
 
     /// Turns track rows into DTOs with their artists, genres and files: three more statements in all.

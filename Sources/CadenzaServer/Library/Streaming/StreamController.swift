@@ -49,7 +49,7 @@ enum StreamController {
 
     /// Serves a file raw (with Range) when that satisfies the request, else a transcode.
     static func serve(file found: (file: FileDTO, absolutePath: String, hash: String?, mtime: Int64), options: StreamOptions,
-                      req: Request) async throws -> Response {
+                      req: Request, estimatedLength: Int? = nil) async throws -> Response {
         let file = found.file
         guard !found.absolutePath.isEmpty, FileManager.default.isReadableFile(atPath: found.absolutePath) else {
             throw APIError(status: .notFound, code: "file_missing", message: "The audio file is no longer on disk.")
@@ -69,7 +69,7 @@ enum StreamController {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: cacheURL.path)
             return try await raw(path: cacheURL.path, format: format.fileExtension, req: req)
         }
-        return try Transcoder.stream(request, cacheTo: options.timeOffset == 0 ? cacheURL : nil, on: req)
+        return try Transcoder.stream(request, cacheTo: options.timeOffset == 0 ? cacheURL : nil, exactLength: estimatedLength, on: req)
     }
 
     static func raw(path: String, format: String?, req: Request) async throws -> Response {

@@ -69,7 +69,9 @@ enum Transcoder {
 
     /// Starts ffmpeg and returns a response streaming its output. A client that goes away stops
     /// the process; a complete whole-track transcode is kept in the cache.
-    static func stream(_ request: Request, cacheTo cacheURL: URL?, on req: Vapor.Request) throws -> Response {
+    /// With `exactLength` (Subsonic `estimateContentLength`), the response declares that length and
+    /// is cut or padded with silence-like zero bytes to match it, as players that need a length expect.
+    static func stream(_ request: Request, cacheTo cacheURL: URL?, exactLength: Int? = nil, on req: Vapor.Request) throws -> Response {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpegPath)
         process.arguments = arguments(for: request)
@@ -91,17 +93,26 @@ enum Transcoder {
         response.headers.contentType = HTTPMediaType(type: "audio", subType: String(request.format.mime.dropFirst(6)))
         response.headers.replaceOrAdd(name: "Accept-Ranges", value: "none")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.body = .init(asyncStream: { writer in
+        let body: @Sendable (any AsyncBodyStreamWriter) async throws -> Void = { writer in
             var complete = false
+            var sent = 0
             do {
                 while true {
                     let chunk = await runBlocking { try? handle.read(upToCount: 64 * 1024) }
                     guard let chunk, !chunk.isEmpty else { break }
                     try cacheWriter?.write(contentsOf: chunk)
-                    try await writer.write(.buffer(ByteBuffer(bytes: chunk)))
+                    var outgoing = chunk
+                    if let exactLength { outgoing = chunk.prefix(max(0, exactLength - sent)) }
+                    if !outgoing.isEmpty {
+                        try await writer.write(.buffer(ByteBuffer(bytes: outgoing)))
+                        sent += outgoing.count
+                    }
                 }
                 await runBlocking { process.waitUntilExit() }
                 complete = process.terminationStatus == 0
+                if let exactLength, sent < exactLength {
+                    try await writer.write(.buffer(ByteBuffer(repeating: 0, count: exactLength - sent)))
+                }
                 try await writer.write(.end)
             } catch {
                 // The client went away: stop ffmpeg now rather than transcoding to nobody.
@@ -118,7 +129,13 @@ enum Transcoder {
                     try? FileManager.default.removeItem(at: partial)
                 }
             }
-        })
+        }
+        if let exactLength {
+            response.headers.remove(name: "Accept-Ranges")
+            response.body = .init(asyncStream: body, count: exactLength)
+        } else {
+            response.body = .init(asyncStream: body)
+        }
         return response
     }
 

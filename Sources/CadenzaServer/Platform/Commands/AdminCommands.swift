@@ -105,6 +105,15 @@ public enum AdminCommands {
         }
     }
 
+    public static func setSubsonicPassword(settings: Settings, username: String, password: String) async throws -> [String] {
+        try await withApp(settings) { app in
+            guard let user = try await User.find(username: username, on: app.db) else { throw Failure(description: "no user named \(username)") }
+            guard (8...256).contains(password.count) else { throw Failure(description: "Subsonic passwords are 8 to 256 characters") }
+            try await SubsonicAuth.setSubsonicPassword(userID: try user.requireID(), password: password, app: app, on: app.sql)
+            return ["Subsonic password set for \(user.username)"]
+        }
+    }
+
     public static func listUsers(settings: Settings) async throws -> [String] {
         try await withApp(settings) { app in
             let users = try await User.query(on: app.db).sort(\.$id).all()

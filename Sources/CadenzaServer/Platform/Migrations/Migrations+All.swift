@@ -13,6 +13,7 @@ extension Migrations {
             M007_CreateServerState(),
             M008_CreateLibraries(),
             M009_CreateCatalog(),
+            M010_CreateSubsonicTables(),
         ]
     }
 

@@ -1,0 +1,167 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// star, unstar, setRating, scrobble, reportPlayback.
+enum SubsonicAnnotation {
+    static let handlers: [String: SubsonicAPI.Handler] = [
+        "star": { context in try await star(context, on: true) },
+        "unstar": { context in try await star(context, on: false) },
+        "setRating": { context in
+            let raw = try context.params.require("id")
+            let rating = try context.params.int("rating", default: 0, range: 0...5)
+            guard let item = SubsonicID.parse(raw, assumed: .track), let type = itemType(item.kind),
+                  try await isVisible(type: type, id: item.id, context: context) else { throw SubsonicError.notFound("Item") }
+            if rating == 0 {
+                try await context.db.raw("""
+                    DELETE FROM ratings WHERE user_id = \(bind: context.user.userID) AND item_type = \(bind: type) AND item_id = \(bind: item.id)
+                    """).run()
+            } else {
+                try await context.db.raw("""
+                    INSERT INTO ratings (user_id, item_type, item_id, rating) VALUES (\(bind: context.user.userID), \(bind: type), \(bind: item.id), \(bind: rating))
+                    ON CONFLICT (user_id, item_type, item_id) DO UPDATE SET rating = excluded.rating
+                    """).run()
+            }
+            return .empty
+        },
+        "scrobble": { context in
+            let ids = context.params.all("id")
+            guard !ids.isEmpty else { throw SubsonicError.missing("id") }
+            let times = context.params.all("time")
+            let submission = context.params.bool("submission", default: true)
+            let client = String((context.params.string("c") ?? "subsonic").prefix(100))
+            var tracks: [(Int64, Int64?)] = []
+            for (index, raw) in ids.enumerated() {
+                guard let item = SubsonicID.parse(raw, assumed: .track), item.kind == .track,
+                      try await isVisible(type: "track", id: item.id, context: context) else { throw SubsonicError.notFound("Song") }
+                var at: Int64?
+                if index < times.count {
+                    guard let millis = Int64(times[index]), millis > 0 else { throw SubsonicError.invalid("time must be milliseconds since 1970.") }
+                    at = millis
+                }
+                tracks.append((item.id, at))
+            }
+            let plays = tracks
+            try await context.req.db.transaction { tx in
+                for (trackID, at) in plays {
+                    if submission {
+                        try await Plays.record(userID: context.user.userID, trackID: trackID, at: at ?? Clock.nowMillis(), client: client, on: tx.sql)
+                    } else {
+                        try await Plays.nowPlaying(userID: context.user.userID, trackID: trackID, client: client, on: tx.sql)
+                    }
+                }
+            }
+            context.app.didCommit()
+            return .empty
+        },
+        "reportPlayback": { context in
+            let id = try SubsonicID.require(context.params, "mediaId", .track, what: "Song")
+            let state = try context.params.require("state")
+            let client = String((context.params.string("c") ?? "subsonic").prefix(100))
+            guard try await isVisible(type: "track", id: id, context: context) else { throw SubsonicError.notFound("Song") }
+            switch state {
+            case "starting", "playing":
+                try await Plays.nowPlaying(userID: context.user.userID, trackID: id, client: client, on: context.db)
+            case "paused", "stopped":
+                try await context.db.raw("DELETE FROM now_playing WHERE user_id = \(bind: context.user.userID) AND client = \(bind: client)").run()
+            default:
+                throw SubsonicError.invalid("state must be starting, playing, paused or stopped.")
+            }
+            return .empty
+        },
+    ]
+
+    static func itemType(_ kind: SubsonicID.Kind) -> String? {
+        switch kind {
+        case .track: return "track"
+        case .album: return "album"
+        case .artist: return "artist"
+        default: return nil
+        }
+    }
+
+    /// Whether the caller may see a track, an album or an artist (a track of it in a visible library).
+    static func isVisible(type: String, id: Int64, context: SubsonicContext) async throws -> Bool {
+        guard let libs = CatalogQueries.libraries(context.visible, .init()) else { return false }
+        let sql: SQLQueryString
+        switch type {
+        case "track": sql = "SELECT 1 AS x FROM tracks t WHERE t.id = \(bind: id) AND t.library_id IN (\(libs))"
+        case "album": sql = "SELECT 1 AS x FROM tracks t WHERE t.album_id = \(bind: id) AND t.library_id IN (\(libs)) LIMIT 1"
+        default:
+            sql = """
+                SELECT 1 AS x FROM tracks t WHERE t.library_id IN (\(libs)) AND (
+                  EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: id))
+                  OR EXISTS (SELECT 1 FROM albums a WHERE a.id = t.album_id AND a.album_artist_id = \(bind: id))) LIMIT 1
+                """
+        }
+        return try await context.db.raw(sql).first() != nil
+    }
+
+    static func star(_ context: SubsonicContext, on: Bool) async throws -> SubsonicResult {
+        var items: [(String, Int64)] = []
+        for raw in context.params.all("id") {
+            guard let item = SubsonicID.parse(raw, assumed: .track), let type = itemType(item.kind) else { throw SubsonicError.notFound("Item") }
+            items.append((type, item.id))
+        }
+        for raw in context.params.all("albumId") {
+            guard let item = SubsonicID.parse(raw, assumed: .album), item.kind == .album else { throw SubsonicError.notFound("Album") }
+            items.append(("album", item.id))
+        }
+        for raw in context.params.all("artistId") {
+            guard let item = SubsonicID.parse(raw, assumed: .artist), item.kind == .artist else { throw SubsonicError.notFound("Artist") }
+            items.append(("artist", item.id))
+        }
+        guard !items.isEmpty else { throw SubsonicError.missing("id, albumId or artistId") }
+        for (type, id) in items where try await !isVisible(type: type, id: id, context: context) {
+            throw SubsonicError.notFound(type.capitalized)
+        }
+        let now = Clock.nowMillis()
+        let marks = items
+        try await context.req.db.transaction { tx in
+            for (type, id) in marks {
+                if on {
+                    try await tx.sql.raw("""
+                        INSERT INTO stars (user_id, item_type, item_id, created_at) VALUES (\(bind: context.user.userID), \(bind: type), \(bind: id), \(bind: now))
+                        ON CONFLICT (user_id, item_type, item_id) DO NOTHING
+                        """).run()
+                } else {
+                    try await tx.sql.raw("""
+                        DELETE FROM stars WHERE user_id = \(bind: context.user.userID) AND item_type = \(bind: type) AND item_id = \(bind: id)
+                        """).run()
+                }
+            }
+        }
+        return .empty
+    }
+}
+
+/// Plays from Cadenza's own players. Until the listens feature keeps full history, a play is a
+/// play count and an event; playing-now expires after the track's duration.
+enum Plays {
+    static func record(userID: Int64, trackID: Int64, at: Int64, client: String, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO play_stats (user_id, track_id, play_count, last_played_at) VALUES (\(bind: userID), \(bind: trackID), 1, \(bind: at))
+            ON CONFLICT (user_id, track_id) DO UPDATE SET play_count = play_stats.play_count + 1,
+                last_played_at = CASE WHEN excluded.last_played_at > play_stats.last_played_at THEN excluded.last_played_at ELSE play_stats.last_played_at END
+            """).run()
+        try await db.raw("DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client) AND track_id = \(bind: trackID)").run()
+        struct Played: Encodable { var trackId: String; var at: Int64; var client: String }
+        try await EventStore.append(type: "track.played", actorID: userID, subjectType: "track", subjectID: String(trackID),
+                                    payload: Played(trackId: String(trackID), at: at, client: client), visibility: .user,
+                                    audienceUserID: userID, on: db)
+    }
+
+    static func nowPlaying(userID: Int64, trackID: Int64, client: String, on db: any SQLDatabase) async throws {
+        let duration = try await db.raw("SELECT duration_ms FROM tracks WHERE id = \(bind: trackID)").first()?.decode(column: "duration_ms", as: Int.self) ?? 0
+        let now = Clock.nowMillis()
+        let expires = now + Int64(duration > 0 ? duration : 600_000)
+        try await db.raw("""
+            INSERT INTO now_playing (user_id, client, track_id, started_at, expires_at)
+            VALUES (\(bind: userID), \(bind: client), \(bind: trackID), \(bind: now), \(bind: expires))
+            ON CONFLICT (user_id, client) DO UPDATE SET track_id = excluded.track_id, started_at = excluded.started_at, expires_at = excluded.expires_at
+            """).run()
+        struct Playing: Encodable { var trackId: String; var client: String }
+        try await EventStore.append(type: "track.playing", actorID: userID, subjectType: "track", subjectID: String(trackID),
+                                    payload: Playing(trackId: String(trackID), client: client), visibility: .user, audienceUserID: userID, on: db)
+    }
+}

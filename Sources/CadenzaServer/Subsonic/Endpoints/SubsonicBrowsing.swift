@@ -1,0 +1,211 @@
+import CadenzaTags
+import Fluent
+import Foundation
+import SQLKit
+
+/// Browsing by ID3 tags and by (simulated) folders, genres, info and similar songs.
+enum SubsonicBrowsing {
+    static let ignoredArticles = "The El La Los Las Le Les"
+    static let everything = CatalogQueries.Paging(limit: 100_000, offset: 0)
+
+    static let handlers: [String: SubsonicAPI.Handler] = [
+        "getMusicFolders": { context in
+            var folders = SubsonicNode("musicFolders")
+            let libraries = try await Libraries.all(on: context.db).filter { context.visible.contains($0.id) }
+            folders.add(list: "musicFolder", libraries.map { library in
+                var node = SubsonicNode("musicFolder")
+                node.set("id", library.id)
+                node.set("name", library.name)
+                return node
+            })
+            return .node(folders)
+        },
+        "getArtists": { context in
+            var node = SubsonicNode("artists")
+            node.set("ignoredArticles", ignoredArticles)
+            node.add(list: "index", try await indexes(context, name: "artist"))
+            return .node(node)
+        },
+        "getIndexes": { context in
+            var node = SubsonicNode("indexes")
+            node.set("lastModified", try await lastModified(context))
+            node.set("ignoredArticles", ignoredArticles)
+            node.add(list: "index", try await indexes(context, name: "artist"))
+            return .node(node)
+        },
+        "getMusicDirectory": { context in
+            let raw = try context.params.require("id")
+            guard let parsed = SubsonicID.parse(raw) else { throw SubsonicError.notFound("Directory") }
+            var directory = SubsonicNode("directory")
+            switch parsed.kind {
+            case .artist:
+                guard let artist = try await CatalogQueries.artist(id: parsed.id, visible: context.visible, on: context.db) else {
+                    throw SubsonicError.notFound("Directory")
+                }
+                directory.set("id", raw)
+                directory.set("name", artist.artist.name)
+                directory.add(list: "child", try await SubsonicNodes.albums(artist.albums, context: context, name: "child", asDirectory: true))
+            case .album:
+                guard let album = try await CatalogQueries.album(id: parsed.id, visible: context.visible, on: context.db) else {
+                    throw SubsonicError.notFound("Directory")
+                }
+                directory.set("id", raw)
+                directory.set("parent", SubsonicID.make(.artist, Int64(album.album.artist.id) ?? 0))
+                directory.set("name", album.album.title)
+                directory.add(list: "child", try await SubsonicNodes.songs(album.tracks, context: context, name: "child"))
+            default:
+                throw SubsonicError.notFound("Directory")
+            }
+            return .node(directory)
+        },
+        "getGenres": { context in
+            var node = SubsonicNode("genres")
+            node.add(list: "genre", try await CatalogQueries.genres(visible: context.visible, on: context.db).map { genre in
+                var g = SubsonicNode("genre")
+                g.set("songCount", genre.trackCount)
+                g.set("albumCount", genre.albumCount)
+                g.text = genre.name
+                return g
+            })
+            return .node(node)
+        },
+        "getArtist": { context in
+            let id = try SubsonicID.require(context.params, .artist, what: "Artist")
+            guard let found = try await CatalogQueries.artist(id: id, visible: context.visible, on: context.db) else {
+                throw SubsonicError.notFound("Artist")
+            }
+            var node = try await SubsonicNodes.artists([found.artist], context: context)[0]
+            node.add(list: "album", try await SubsonicNodes.albums(found.albums, context: context))
+            return .node(node)
+        },
+        "getAlbum": { context in
+            let id = try SubsonicID.require(context.params, .album, what: "Album")
+            guard let found = try await CatalogQueries.album(id: id, visible: context.visible, on: context.db) else {
+                throw SubsonicError.notFound("Album")
+            }
+            var node = try await SubsonicNodes.albums([found.album], context: context)[0]
+            if let genre = found.tracks.first?.genre { node.set("genre", genre) }
+            node.add(list: "song", try await SubsonicNodes.songs(found.tracks, context: context))
+            return .node(node)
+        },
+        "getSong": { context in
+            let id = try SubsonicID.require(context.params, .track, what: "Song")
+            let found = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 1, offset: 0), ids: [id], on: context.db)
+            guard !found.isEmpty else { throw SubsonicError.notFound("Song") }
+            return .node(try await SubsonicNodes.songs(found, context: context)[0])
+        },
+        "getArtistInfo": { context in try await artistInfo(context, name: "artistInfo") },
+        "getArtistInfo2": { context in try await artistInfo(context, name: "artistInfo2") },
+        "getAlbumInfo": { context in try await albumInfo(context, name: "albumInfo") },
+        "getAlbumInfo2": { context in try await albumInfo(context, name: "albumInfo") },
+        "getSimilarSongs": { context in try await similarSongs(context, name: "similarSongs") },
+        "getSimilarSongs2": { context in try await similarSongs(context, name: "similarSongs2") },
+        "getTopSongs": { context in
+            let artistName = try context.params.require("artist")
+            let count = try context.params.int("count", default: 50, range: 0...500)
+            var node = SubsonicNode("topSongs")
+            guard let libs = CatalogQueries.libraries(context.visible, .init()), count > 0 else { return .node(node) }
+            // Most played across everyone first: the local answer to "top songs".
+            let ids = try await context.db.raw("""
+                SELECT t.id FROM tracks t JOIN track_artists ta ON ta.track_id = t.id JOIN artists ar ON ar.id = ta.artist_id
+                LEFT JOIN play_stats p ON p.track_id = t.id
+                WHERE ar.name_key = \(bind: NameKey.make(artistName)) AND t.library_id IN (\(libs))
+                GROUP BY t.id, t.sort_title ORDER BY COALESCE(SUM(p.play_count), 0) DESC, t.sort_title LIMIT \(bind: count)
+                """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: count, offset: 0), ids: ids, on: context.db)
+            node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context))
+            return .node(node)
+        },
+    ]
+
+    /// Artists grouped by the first letter of their sort name ("The Who" under W).
+    static func indexes(_ context: SubsonicContext, name: String) async throws -> [SubsonicNode] {
+        var filters = CatalogQueries.Filters()
+        filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
+        let artists = try await CatalogQueries.artists(visible: context.visible, filters: filters, paging: everything,
+                                                       albumArtistsOnly: true, on: context.db)
+        let nodes = try await SubsonicNodes.artists(artists, context: context, name: name)
+        var groups: [(String, [SubsonicNode])] = []
+        for (artist, node) in zip(artists, nodes) {
+            let first = artist.sortName.first.map { $0.isLetter ? String($0).uppercased() : "#" } ?? "#"
+            if groups.last?.0 == first { groups[groups.count - 1].1.append(node) } else { groups.append((first, [node])) }
+        }
+        return groups.map { letter, members in
+            var index = SubsonicNode("index")
+            index.set("name", letter)
+            index.add(list: name, members)
+            return index
+        }
+    }
+
+    static func lastModified(_ context: SubsonicContext) async throws -> Int64 {
+        try await context.db.raw("SELECT MAX(updated_at) AS m FROM albums").first()?.decode(column: "m", as: Int64?.self) ?? 0
+    }
+
+    static func artistInfo(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
+        let id = try SubsonicID.require(context.params, .artist, what: "Artist")
+        let count = try context.params.int("count", default: 20, range: 0...500)
+        guard let found = try await CatalogQueries.artist(id: id, visible: context.visible, on: context.db) else {
+            throw SubsonicError.notFound("Artist")
+        }
+        var node = SubsonicNode(name)
+        node.set("biography", "")
+        node.set("musicBrainzId", found.artist.mbid ?? "")
+        // Similar = artists sharing the most genres with this one, from the local library only.
+        var similarIDs: [Int64] = []
+        if let libs = CatalogQueries.libraries(context.visible, .init()), count > 0 {
+            similarIDs = try await context.db.raw("""
+                SELECT ta2.artist_id AS id, COUNT(DISTINCT tg2.genre_id) AS shared FROM track_artists ta
+                JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs))
+                JOIN track_genres tg ON tg.track_id = t.id
+                JOIN track_genres tg2 ON tg2.genre_id = tg.genre_id
+                JOIN tracks t2 ON t2.id = tg2.track_id AND t2.library_id IN (\(libs))
+                JOIN track_artists ta2 ON ta2.track_id = t2.id
+                WHERE ta.artist_id = \(bind: id) AND ta2.artist_id <> \(bind: id)
+                GROUP BY ta2.artist_id ORDER BY shared DESC, ta2.artist_id LIMIT \(bind: count)
+                """).all().map { try $0.decode(column: "id", as: Int64.self) }
+        }
+        let similar = try await CatalogQueries.artists(visible: context.visible, paging: everything, ids: similarIDs, on: context.db)
+        node.add(list: "similarArtist", try await SubsonicNodes.artists(CatalogQueries.ordered(similar, by: similarIDs) { $0.id },
+                                                                        context: context, name: "similarArtist"))
+        return .node(node)
+    }
+
+    static func albumInfo(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
+        let id = try SubsonicID.require(context.params, .album, what: "Album")
+        guard let found = try await CatalogQueries.album(id: id, visible: context.visible, on: context.db) else {
+            throw SubsonicError.notFound("Album")
+        }
+        var node = SubsonicNode(name)
+        node.set("notes", "")
+        node.set("musicBrainzId", found.album.mbid ?? "")
+        return .node(node)
+    }
+
+    /// Songs sharing a genre with the seed (an artist, album or song), in random order.
+    static func similarSongs(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
+        let raw = try context.params.require("id")
+        let count = try context.params.int("count", default: 50, range: 0...500)
+        guard let seed = SubsonicID.parse(raw, assumed: name == "similarSongs2" ? .artist : .track) else {
+            throw SubsonicError.notFound("Item")
+        }
+        var node = SubsonicNode(name)
+        guard let libs = CatalogQueries.libraries(context.visible, .init()), count > 0 else { return .node(node) }
+        let seedTracks: SQLQueryString
+        switch seed.kind {
+        case .artist: seedTracks = "SELECT track_id FROM track_artists WHERE artist_id = \(bind: seed.id)"
+        case .album: seedTracks = "SELECT id FROM tracks WHERE album_id = \(bind: seed.id)"
+        case .track: seedTracks = "SELECT \(bind: seed.id)"
+        default: throw SubsonicError.notFound("Item")
+        }
+        let ids = try await context.db.raw("""
+            SELECT DISTINCT t.id, RANDOM() AS r FROM tracks t JOIN track_genres tg ON tg.track_id = t.id
+            WHERE t.library_id IN (\(libs)) AND t.id NOT IN (\(seedTracks))
+              AND tg.genre_id IN (SELECT genre_id FROM track_genres WHERE track_id IN (\(seedTracks)))
+            ORDER BY r LIMIT \(bind: count)
+            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+        let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: count, offset: 0), ids: ids, on: context.db)
+        node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context))
+        return .node(node)
+    }
+}

@@ -1,0 +1,173 @@
+import CadenzaTags
+import Fluent
+import Foundation
+import SQLKit
+
+/// Album and song lists, starred items, now playing and search.
+enum SubsonicLists {
+    static let handlers: [String: SubsonicAPI.Handler] = [
+        "getAlbumList": { context in try await albumList(context, name: "albumList", asDirectory: true) },
+        "getAlbumList2": { context in try await albumList(context, name: "albumList2", asDirectory: false) },
+        "getRandomSongs": { context in
+            let size = try context.params.int("size", default: 10, range: 0...500)
+            var filters = try yearsAndGenre(context)
+            filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
+            let tracks = try await CatalogQueries.tracks(visible: context.visible, filters: filters, sort: .random,
+                                                         paging: .init(limit: max(size, 1), offset: 0), on: context.db)
+            var node = SubsonicNode("randomSongs")
+            node.add(list: "song", try await SubsonicNodes.songs(size == 0 ? [] : tracks, context: context))
+            return .node(node)
+        },
+        "getSongsByGenre": { context in
+            let genre = try context.params.require("genre")
+            let count = try context.params.int("count", default: 10, range: 0...500)
+            let offset = try context.params.int("offset", default: 0, range: 0...Int(Int32.max))
+            var filters = CatalogQueries.Filters(genre: genre)
+            filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
+            let tracks = try await CatalogQueries.tracks(visible: context.visible, filters: filters, sort: .title,
+                                                         paging: .init(limit: max(count, 1), offset: offset), on: context.db)
+            var node = SubsonicNode("songsByGenre")
+            node.add(list: "song", try await SubsonicNodes.songs(count == 0 ? [] : tracks, context: context))
+            return .node(node)
+        },
+        "getNowPlaying": { context in
+            var node = SubsonicNode("nowPlaying")
+            let now = Clock.nowMillis()
+            let rows = try await context.db.raw("""
+                SELECT n.track_id, n.client, n.started_at, u.username FROM now_playing n JOIN users u ON u.id = n.user_id
+                WHERE n.expires_at > \(bind: now) ORDER BY n.started_at DESC LIMIT 100
+                """).all()
+            let ids = try rows.map { try $0.decode(column: "track_id", as: Int64.self) }
+            let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 100, offset: 0), ids: ids, on: context.db)
+            let songs = try await SubsonicNodes.songs(tracks, context: context, name: "entry")
+            let byID = Dictionary(zip(tracks.map(\.id), songs), uniquingKeysWith: { first, _ in first })
+            var entries: [SubsonicNode] = []
+            for (index, row) in rows.enumerated() {
+                guard var entry = byID[String(ids[index])] else { continue }   // tracks the viewer may not see stay hidden
+                entry.set("username", try row.decode(column: "username", as: String.self))
+                entry.set("minutesAgo", Int((now - (try row.decode(column: "started_at", as: Int64.self))) / 60_000))
+                entry.set("playerId", 0)
+                entry.set("playerName", try row.decode(column: "client", as: String.self))
+                entries.append(entry)
+            }
+            node.add(list: "entry", entries)
+            return .node(node)
+        },
+        "getStarred": { context in try await starred(context, name: "starred") },
+        "getStarred2": { context in try await starred(context, name: "starred2") },
+        "search2": { context in try await search(context, name: "searchResult2") },
+        "search3": { context in try await search(context, name: "searchResult3") },
+    ]
+
+    static func yearsAndGenre(_ context: SubsonicContext) throws -> CatalogQueries.Filters {
+        var filters = CatalogQueries.Filters()
+        filters.genre = context.params.string("genre").flatMap { $0.isEmpty ? nil : $0 }
+        filters.fromYear = try context.params.optionalInt("fromYear")
+        filters.toYear = try context.params.optionalInt("toYear")
+        return filters
+    }
+
+    static func albumList(_ context: SubsonicContext, name: String, asDirectory: Bool) async throws -> SubsonicResult {
+        let type = try context.params.require("type")
+        let size = try context.params.int("size", default: 10, range: 0...500)
+        let offset = try context.params.int("offset", default: 0, range: 0...Int(Int32.max))
+        var filters = CatalogQueries.Filters()
+        filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
+        let paging = CatalogQueries.Paging(limit: max(size, 1), offset: offset)
+        let userID = context.user.userID
+        var albums: [AlbumDTO] = []
+        func byIDs(_ sql: SQLQueryString) async throws -> [AlbumDTO] {
+            let ids = try await context.db.raw(sql).all().map { try $0.decode(column: "id", as: Int64.self) }
+            let found = try await CatalogQueries.albums(visible: context.visible, filters: filters, paging: .init(limit: 500, offset: 0),
+                                                        ids: ids, on: context.db)
+            return CatalogQueries.ordered(found, by: ids) { $0.id }
+        }
+        switch type {
+        case "random": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .random, paging: paging, on: context.db)
+        case "newest": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .recent, paging: paging, on: context.db)
+        case "alphabeticalByName": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .name, paging: paging, on: context.db)
+        case "alphabeticalByArtist": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .artist, paging: paging, on: context.db)
+        case "byGenre":
+            filters.genre = try context.params.require("genre")
+            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .name, paging: paging, on: context.db)
+        case "byYear":
+            let from = try context.params.int("fromYear", default: 0), to = try context.params.int("toYear", default: 9999)
+            filters.fromYear = min(from, to)
+            filters.toYear = max(from, to)
+            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .year, paging: .init(limit: 100_000, offset: 0), on: context.db)
+            if from > to { albums.reverse() }
+            albums = Array(albums.dropFirst(offset).prefix(size))
+        case "highest":
+            albums = try await byIDs("""
+                SELECT item_id AS id FROM ratings WHERE user_id = \(bind: userID) AND item_type = 'album'
+                ORDER BY rating DESC, item_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
+                """)
+        case "frequent":
+            albums = try await byIDs("""
+                SELECT t.album_id AS id FROM play_stats p JOIN tracks t ON t.id = p.track_id WHERE p.user_id = \(bind: userID)
+                GROUP BY t.album_id ORDER BY SUM(p.play_count) DESC, t.album_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
+                """)
+        case "recent":
+            albums = try await byIDs("""
+                SELECT t.album_id AS id FROM play_stats p JOIN tracks t ON t.id = p.track_id WHERE p.user_id = \(bind: userID)
+                GROUP BY t.album_id ORDER BY MAX(p.last_played_at) DESC, t.album_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
+                """)
+        case "starred":
+            albums = try await byIDs("""
+                SELECT item_id AS id FROM stars WHERE user_id = \(bind: userID) AND item_type = 'album'
+                ORDER BY created_at DESC, item_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
+                """)
+        default:
+            throw SubsonicError.invalid("Unknown album list type: \(type)")
+        }
+        var node = SubsonicNode(name)
+        node.add(list: "album", try await SubsonicNodes.albums(size == 0 ? [] : albums, context: context, asDirectory: asDirectory))
+        return .node(node)
+    }
+
+    static func starred(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
+        var ids: [String: [Int64]] = [:]
+        for row in try await context.db.raw("""
+            SELECT item_type, item_id FROM stars WHERE user_id = \(bind: context.user.userID) ORDER BY created_at DESC
+            """).all() {
+            ids[try row.decode(column: "item_type", as: String.self), default: []].append(try row.decode(column: "item_id", as: Int64.self))
+        }
+        let all = CatalogQueries.Paging(limit: 100_000, offset: 0)
+        let artists = try await CatalogQueries.artists(visible: context.visible, paging: all, ids: ids["artist"] ?? [], on: context.db)
+        let albums = try await CatalogQueries.albums(visible: context.visible, paging: all, ids: ids["album"] ?? [], on: context.db)
+        let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: all, ids: ids["track"] ?? [], on: context.db)
+        var node = SubsonicNode(name)
+        node.add(list: "artist", try await SubsonicNodes.artists(CatalogQueries.ordered(artists, by: ids["artist"] ?? []) { $0.id }, context: context))
+        node.add(list: "album", try await SubsonicNodes.albums(CatalogQueries.ordered(albums, by: ids["album"] ?? []) { $0.id }, context: context,
+                                                               asDirectory: name == "starred"))
+        node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids["track"] ?? []) { $0.id }, context: context))
+        return .node(node)
+    }
+
+    /// An empty query (`query=`, `""` or `''`) lists everything, paged: offline-sync clients rely on it.
+    static func search(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
+        var query = context.params.string("query")?.trimmingCharacters(in: .whitespaces) ?? ""
+        if query == "\"\"" || query == "''" { query = "" }
+        query = query.trimmingCharacters(in: CharacterSet(charactersIn: "*"))
+        guard query.count <= 200 else { throw SubsonicError.invalid("The query is too long.") }
+        let p = context.params
+        let artistCount = try p.int("artistCount", default: 20, range: 0...500), artistOffset = try p.int("artistOffset", default: 0, range: 0...Int(Int32.max))
+        let albumCount = try p.int("albumCount", default: 20, range: 0...500), albumOffset = try p.int("albumOffset", default: 0, range: 0...Int(Int32.max))
+        let songCount = try p.int("songCount", default: 20, range: 0...500), songOffset = try p.int("songOffset", default: 0, range: 0...Int(Int32.max))
+        var filters = CatalogQueries.Filters()
+        filters.libraryID = try p.optionalInt("musicFolderId").map(Int64.init)
+        let term: String? = query.isEmpty ? nil : query
+        var node = SubsonicNode(name)
+        let artists = artistCount == 0 ? [] : try await CatalogQueries.artists(
+            visible: context.visible, filters: filters, paging: .init(limit: artistCount, offset: artistOffset), search: term,
+            albumArtistsOnly: term == nil, on: context.db)
+        let albums = albumCount == 0 ? [] : try await CatalogQueries.albums(
+            visible: context.visible, filters: filters, paging: .init(limit: albumCount, offset: albumOffset), search: term, on: context.db)
+        let tracks = songCount == 0 ? [] : try await CatalogQueries.tracks(
+            visible: context.visible, filters: filters, sort: .title, paging: .init(limit: songCount, offset: songOffset), search: term, on: context.db)
+        node.add(list: "artist", try await SubsonicNodes.artists(artists, context: context))
+        node.add(list: "album", try await SubsonicNodes.albums(albums, context: context, asDirectory: name == "searchResult2"))
+        node.add(list: "song", try await SubsonicNodes.songs(tracks, context: context))
+        return .node(node)
+    }
+}

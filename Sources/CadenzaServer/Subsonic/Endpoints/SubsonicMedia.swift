@@ -1,0 +1,199 @@
+import CadenzaTags
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// stream, download, getCoverArt, getAvatar, getLyrics, getLyricsBySongId.
+enum SubsonicMedia {
+    static let handlers: [String: SubsonicAPI.Handler] = [
+        "stream": { context in
+            let file = try await fileForTrack(context)
+            let p = context.params
+            let maxBitRate = try p.int("maxBitRate", default: 0, range: 0...2000)
+            let offset = Double(try p.int("timeOffset", default: 0, range: 0...86_400))
+            var format: Transcoder.Format?
+            switch p.string("format")?.lowercased() {
+            case nil, "", "raw", "original", "flac", "wav": format = nil
+            case "opus", "ogg", "oga": format = .opus
+            case "aac", "m4a", "adts": format = .aac
+            default: format = .mp3
+            }
+            let options = StreamController.StreamOptions(format: format, maxBitRate: maxBitRate == 0 ? nil : maxBitRate, timeOffset: offset)
+            var estimate: Int?
+            if p.bool("estimateContentLength", default: false) {
+                let seconds = max(0, Double(file.durationMs) / 1000 - offset)
+                estimate = Int(seconds * Double(min(options.maxBitRate ?? 192, 320)) * 1000 / 8)
+            }
+            return .response(try await StreamController.serve(file: file.found, options: options, req: context.req, estimatedLength: estimate))
+        },
+        "download": { context in
+            let file = try await fileForTrack(context)
+            let response = try await StreamController.raw(path: file.found.absolutePath, format: file.found.file.format, req: context.req)
+            let name = (file.found.file.originalName ?? (file.found.file.path as NSString).lastPathComponent).replacingOccurrences(of: "\"", with: "")
+            response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
+            return .response(response)
+        },
+        "getCoverArt": { context in
+            let raw = try context.params.require("id")
+            var size: Int?
+            if let requested = try context.params.optionalInt("size") {
+                guard requested > 0, requested <= 4096 else { throw SubsonicError.invalid("size must be 1 to 4096.") }
+                size = requested
+            }
+            guard let parsed = SubsonicID.parse(raw, assumed: .cover), let artworkID = try await artworkID(for: parsed, context: context),
+                  let art = try await ArtworkAccess.visibleArtwork(id: artworkID, visible: context.visible, on: context.db) else {
+                throw SubsonicError.notFound("Cover art")
+            }
+            return .response(try await StreamController.serveArtwork(hash: art.hash, mime: art.mime, size: size, req: context.req))
+        },
+        "getAvatar": { context in
+            let username = try context.params.require("username")
+            guard try await User.find(username: username, on: context.req.db) != nil else { throw SubsonicError.notFound("User") }
+            let initial = SubsonicNode.escapeXML(String(username.prefix(1)).uppercased())
+            let svg = """
+                <svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128">\
+                <rect width="128" height="128" fill="#3b6e8f"/><text x="64" y="84" font-size="64" text-anchor="middle" \
+                fill="#fff" font-family="sans-serif">\(initial)</text></svg>
+                """
+            let response = Response(status: .ok, body: .init(string: svg))
+            response.headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
+            return .response(response)
+        },
+        "getLyrics": { context in
+            var node = SubsonicNode("lyrics")
+            let artist = context.params.string("artist"), title = context.params.string("title")
+            guard let title, !title.isEmpty, let libs = CatalogQueries.libraries(context.visible, .init()) else { return .node(node) }
+            var conditions: SQLQueryString = "t.sort_title = \(bind: NameKey.sort(title))"
+            if let artist, !artist.isEmpty {
+                conditions = conditions + " AND EXISTS (SELECT 1 FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id WHERE ta.track_id = t.id AND ar.name_key = \(bind: NameKey.make(artist)))"
+            }
+            let ids = try await context.db.raw("SELECT t.id FROM tracks t WHERE t.library_id IN (\(libs)) AND \(conditions) ORDER BY t.id LIMIT 5")
+                .all().map { try $0.decode(column: "id", as: Int64.self) }
+            for id in ids {
+                if let lyrics = try await lyrics(trackID: id, context: context) {
+                    node.set("artist", lyrics.artist)
+                    node.set("title", lyrics.title)
+                    node.text = lyrics.lines.map(\.text).joined(separator: "\n")
+                    break
+                }
+            }
+            return .node(node)
+        },
+        "getLyricsBySongId": { context in
+            let id = try SubsonicID.require(context.params, .track, what: "Song")
+            var list = SubsonicNode("lyricsList")
+            if let lyrics = try await lyrics(trackID: id, context: context) {
+                var structured = SubsonicNode("structuredLyrics")
+                structured.set("displayArtist", lyrics.artist)
+                structured.set("displayTitle", lyrics.title)
+                structured.set("lang", "xxx")
+                structured.set("synced", lyrics.synced)
+                structured.set("offset", 0)
+                structured.add(list: "line", lyrics.lines.map { line in
+                    var node = SubsonicNode("line")
+                    if lyrics.synced { node.set("start", line.startMs) }
+                    node.text = line.text
+                    return node
+                })
+                list.add(list: "structuredLyrics", [structured])
+            } else {
+                list.add(list: "structuredLyrics", [])
+            }
+            return .node(list)
+        },
+    ]
+
+    struct TrackFile {
+        var found: (file: FileDTO, absolutePath: String, hash: String?, mtime: Int64)
+        var durationMs: Int
+    }
+
+    static func fileForTrack(_ context: SubsonicContext) async throws -> TrackFile {
+        let id = try SubsonicID.require(context.params, .track, what: "Song")
+        guard let fileID = try await CatalogQueries.primaryFileID(trackID: id, visible: context.visible, on: context.db),
+              let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db) else {
+            throw SubsonicError.notFound("Song")
+        }
+        let duration = try await context.db.raw("SELECT duration_ms FROM tracks WHERE id = \(bind: id)").first()?
+            .decode(column: "duration_ms", as: Int.self) ?? 0
+        return TrackFile(found: found, durationMs: duration)
+    }
+
+    static func artworkID(for parsed: (kind: SubsonicID.Kind, id: Int64), context: SubsonicContext) async throws -> Int64? {
+        let sql: SQLQueryString
+        switch parsed.kind {
+        case .cover: return parsed.id
+        case .album: sql = "SELECT artwork_id AS a FROM albums WHERE id = \(bind: parsed.id)"
+        case .track: sql = "SELECT al.artwork_id AS a FROM tracks t JOIN albums al ON al.id = t.album_id WHERE t.id = \(bind: parsed.id)"
+        case .artist:
+            sql = "SELECT MAX(al.artwork_id) AS a FROM albums al WHERE al.album_artist_id = \(bind: parsed.id)"
+        case .playlist:
+            sql = """
+                SELECT al.artwork_id AS a FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id JOIN albums al ON al.id = t.album_id
+                WHERE pt.playlist_id = \(bind: parsed.id) AND al.artwork_id IS NOT NULL ORDER BY pt.position LIMIT 1
+                """
+        }
+        return try await context.db.raw(sql).first()?.decode(column: "a", as: Int64?.self)
+    }
+
+    struct Lyrics {
+        struct Line { var startMs: Int; var text: String }
+        var artist: String
+        var title: String
+        var synced: Bool
+        var lines: [Line]
+    }
+
+    /// An `.lrc` file next to the audio wins (it is usually synced); else the embedded lyrics.
+    static func lyrics(trackID: Int64, context: SubsonicContext) async throws -> Lyrics? {
+        let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 1, offset: 0), ids: [trackID], on: context.db)
+        guard let track = tracks.first else { throw SubsonicError.notFound("Song") }
+        var text: String?
+        if let fileID = try await CatalogQueries.primaryFileID(trackID: trackID, visible: context.visible, on: context.db),
+           let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db) {
+            let sidecar = (found.absolutePath as NSString).deletingPathExtension + ".lrc"
+            if let data = FileManager.default.contents(atPath: sidecar), data.count < 1 << 20 {
+                text = String(decoding: data, as: UTF8.self)
+            }
+        }
+        if text == nil {
+            text = try await context.db.raw("SELECT lyrics FROM tracks WHERE id = \(bind: trackID)").first()?.decode(column: "lyrics", as: String?.self)
+        }
+        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        let parsed = LRC.parse(text)
+        return Lyrics(artist: track.artist, title: track.title, synced: parsed.synced,
+                      lines: parsed.lines.map { Lyrics.Line(startMs: $0.0, text: $0.1) })
+    }
+}
+
+/// LRC lyrics: `[mm:ss.xx]text` lines (several stamps per line allowed); plain text is unsynced.
+enum LRC {
+    static func parse(_ text: String) -> (synced: Bool, lines: [(Int, String)]) {
+        var timed: [(Int, String)] = []
+        var plain: [String] = []
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            var line = Substring(rawLine)
+            var stamps: [Int] = []
+            while line.hasPrefix("["), let close = line.firstIndex(of: "]") {
+                let tag = line[line.index(after: line.startIndex)..<close]
+                let parts = tag.split(separator: ":")
+                if parts.count == 2, let minutes = Int(parts[0]), let seconds = Double(parts[1]) {
+                    stamps.append(minutes * 60_000 + Int(seconds * 1000))
+                } else if !stamps.isEmpty {
+                    break
+                }
+                line = line[line.index(after: close)...]
+            }
+            let content = line.trimmingCharacters(in: .whitespaces)
+            if stamps.isEmpty {
+                if !content.isEmpty || !plain.isEmpty { plain.append(content) }
+            } else {
+                for stamp in stamps { timed.append((stamp, content)) }
+            }
+        }
+        if !timed.isEmpty { return (true, timed.sorted { $0.0 < $1.0 }) }
+        while plain.last?.isEmpty == true { plain.removeLast() }
+        return (false, plain.map { (0, $0) })
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+
+/// One element of a Subsonic response, rendered as XML or as OpenSubsonic's JSON mapping:
+/// attributes keep their types (numbers stay numbers), elements declared as lists are JSON
+/// arrays even with one or no member, and text content becomes `"value"`.
+struct SubsonicNode: Sendable {
+    enum Value: Sendable {
+        case string(String)
+        case int(Int64)
+        case double(Double)
+        case bool(Bool)
+    }
+
+    var name: String
+    var attributes: [(String, Value)] = []
+    /// Child groups in order; `isList` groups are arrays in JSON.
+    var children: [(name: String, nodes: [SubsonicNode], isList: Bool)] = []
+    var text: String?
+    /// A bare value: `<versions>1</versions>` in XML, `1` in a JSON array.
+    var scalar: Value?
+
+    init(_ name: String) {
+        self.name = name
+    }
+
+    static func scalar(_ name: String, _ value: Value) -> SubsonicNode {
+        var node = SubsonicNode(name)
+        node.text = value.text
+        node.scalar = value
+        return node
+    }
+
+    // MARK: building
+
+    mutating func set(_ key: String, _ value: String?) {
+        if let value { attributes.append((key, .string(value))) }
+    }
+    mutating func set(_ key: String, _ value: Int?) {
+        if let value { attributes.append((key, .int(Int64(value)))) }
+    }
+    mutating func set(_ key: String, _ value: Int64?) {
+        if let value { attributes.append((key, .int(value))) }
+    }
+    mutating func set(_ key: String, _ value: Double?) {
+        if let value { attributes.append((key, .double(value))) }
+    }
+    mutating func set(_ key: String, _ value: Bool?) {
+        if let value { attributes.append((key, .bool(value))) }
+    }
+    mutating func set(date key: String, millis: Int64?) {
+        if let millis { attributes.append((key, .string(SubsonicNode.iso8601(millis)))) }
+    }
+
+    mutating func add(_ node: SubsonicNode) {
+        children.append((node.name, [node], false))
+    }
+
+    /// A repeated element: `<song/><song/>` in XML, `"song": [...]` in JSON.
+    mutating func add(list name: String, _ nodes: [SubsonicNode]) {
+        children.append((name, nodes, true))
+    }
+
+    static func iso8601(_ millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
+    // MARK: XML
+
+    func xml(into out: inout String, namespace: Bool = false) {
+        out += "<" + name
+        if namespace { out += " xmlns=\"http://subsonic.org/restapi\"" }
+        for (key, value) in attributes {
+            out += " " + key + "=\"" + Self.escapeXML(value.text) + "\""
+        }
+        let hasChildren = children.contains { !$0.nodes.isEmpty }
+        if !hasChildren && text == nil {
+            out += "/>"
+            return
+        }
+        out += ">"
+        if let text { out += Self.escapeXML(text) }
+        for group in children {
+            for node in group.nodes { node.xml(into: &out) }
+        }
+        out += "</" + name + ">"
+    }
+
+    static func escapeXML(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            case "\t": out += "&#9;"
+            default:
+                // Control characters are not allowed in XML 1.0 at all.
+                if scalar.value < 0x20 { continue }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    // MARK: JSON
+
+    func jsonObject(into out: inout String) {
+        if let scalar {
+            Self.json(scalar, into: &out)
+            return
+        }
+        out += "{"
+        var first = true
+        func key(_ k: String) {
+            if !first { out += "," }
+            first = false
+            Self.jsonString(k, into: &out)
+            out += ":"
+        }
+        for (k, value) in attributes {
+            key(k)
+            Self.json(value, into: &out)
+        }
+        if let text {
+            key("value")
+            Self.jsonString(text, into: &out)
+        }
+        for group in children {
+            key(group.name)
+            if group.isList {
+                out += "["
+                for (index, node) in group.nodes.enumerated() {
+                    if index > 0 { out += "," }
+                    node.jsonObject(into: &out)
+                }
+                out += "]"
+            } else if let node = group.nodes.first {
+                node.jsonObject(into: &out)
+            } else {
+                out += "{}"
+            }
+        }
+        out += "}"
+    }
+
+    static func json(_ value: Value, into out: inout String) {
+        switch value {
+        case .string(let s): jsonString(s, into: &out)
+        case .int(let i): out += String(i)
+        case .double(let d): out += d.isFinite ? String(d) : "0"
+        case .bool(let b): out += b ? "true" : "false"
+        }
+    }
+
+    static func jsonString(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
+
+extension SubsonicNode.Value {
+    var text: String {
+        switch self {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .bool(let b): return b ? "true" : "false"
+        }
+    }
+}
+
+/// A Subsonic error: HTTP 200 with `status="failed"` and one of the protocol's codes.
+struct SubsonicError: Error, Sendable {
+    var code: Int
+    var message: String
+
+    static func missing(_ parameter: String) -> SubsonicError {
+        .init(code: 10, message: "Required parameter is missing: \(parameter)")
+    }
+    static let wrongCredentials = SubsonicError(code: 40, message: "Wrong username or password.")
+    static func notAuthorized(_ what: String = "You are not allowed to do this.") -> SubsonicError {
+        .init(code: 50, message: what)
+    }
+    static func notFound(_ what: String) -> SubsonicError {
+        .init(code: 70, message: "\(what) not found.")
+    }
+    static func invalid(_ message: String) -> SubsonicError {
+        .init(code: 0, message: message)
+    }
+    static let notSupported = SubsonicError(code: 0, message: "Not supported by this server.")
+}

@@ -1,0 +1,99 @@
+import Foundation
+import SQLKit
+import Vapor
+
+/// Subsonic parameters from the query string and, for POST (OpenSubsonic `formPost`), the
+/// form body; repeated keys (`id=1&id=2`) keep every value.
+struct SubsonicParams: Sendable {
+    var values: [String: [String]] = [:]
+
+    init(_ req: Request) {
+        if let query = req.url.query { Self.parse(query, into: &values) }
+        if req.method == .POST, let body = req.body.string,
+           req.headers.contentType == nil || req.headers.contentType == .urlEncodedForm {
+            Self.parse(body, into: &values)
+        }
+    }
+
+    static func parse(_ text: String, into values: inout [String: [String]]) {
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
+            guard let key = parts.first.map(decode), !key.isEmpty else { continue }
+            values[key, default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    func string(_ key: String) -> String? { values[key]?.first }
+    func all(_ key: String) -> [String] { values[key] ?? [] }
+
+    func require(_ key: String) throws -> String {
+        guard let value = string(key), !value.isEmpty else { throw SubsonicError.missing(key) }
+        return value
+    }
+
+    /// An integer in `range`; absent → `default`; malformed or out of range → error 0, never a crash.
+    func int(_ key: String, default value: Int, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+        guard let raw = string(key), !raw.isEmpty else { return value }
+        guard let parsed = Int(raw) else { throw SubsonicError.invalid("Parameter \(key) must be a whole number.") }
+        guard range.contains(parsed) else {
+            throw SubsonicError.invalid("Parameter \(key) must be between \(range.lowerBound) and \(range.upperBound).")
+        }
+        return parsed
+    }
+
+    func optionalInt(_ key: String) throws -> Int? {
+        guard let raw = string(key), !raw.isEmpty else { return nil }
+        guard let parsed = Int(raw) else { throw SubsonicError.invalid("Parameter \(key) must be a whole number.") }
+        return parsed
+    }
+
+    func bool(_ key: String, default value: Bool) -> Bool {
+        guard let raw = string(key)?.lowercased() else { return value }
+        return raw == "true" || raw == "1"
+    }
+}
+
+/// The response format a client asked for.
+enum SubsonicFormat: Sendable {
+    case xml
+    case json
+    case jsonp(callback: String)
+
+    init(_ params: SubsonicParams) throws {
+        switch params.string("f")?.lowercased() {
+        case "json": self = .json
+        case "jsonp":
+            guard let callback = params.string("callback"),
+                  callback.range(of: #"^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$"#, options: .regularExpression) != nil else {
+                self = .json
+                throw SubsonicError.missing("callback")
+            }
+            self = .jsonp(callback: callback)
+        default: self = .xml
+        }
+    }
+}
+
+/// What a handler gets for one request.
+struct SubsonicContext: Sendable {
+    let req: Request
+    let params: SubsonicParams
+    let user: Principal
+    /// The libraries this user may see: every query is limited to them.
+    let visible: [Int64]
+
+    var db: any SQLDatabase { req.sql }
+    var app: Application { req.application }
+}
+
+/// What a handler produces: elements to put in the envelope, or a response of its own (media).
+enum SubsonicResult: Sendable {
+    case ok([SubsonicNode])
+    case response(Response)
+
+    static let empty = SubsonicResult.ok([])
+    static func node(_ node: SubsonicNode) -> SubsonicResult { .ok([node]) }
+}
