@@ -18,6 +18,8 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 import requests
 
+from media import make_audio, make_jpeg
+
 BIN = os.environ.get("CADENZA_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/cadenza"))
 PG_URL = os.environ.get("CADENZA_TEST_DATABASE_URL") or None
 ADMIN_PASSWORD = "admin-password-1"
@@ -194,3 +196,35 @@ class SSEClient:
 
     def close(self):
         self.response.close()
+
+
+def wait_for(predicate, timeout=30, interval=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def music(tmp_path):
+    root = tmp_path / "music"
+    cover = make_jpeg(str(tmp_path / "art.jpg"), color="blue")
+    make_audio(str(root / "Kaloven/Glass Echo/01.mp3"), seconds=4, title="Night River", artist="Kaloven",
+               album_artist="Kaloven", album="Glass Echo", track="1", date="2004", genre="Rock", cover=cover)
+    make_audio(str(root / "Kaloven/Glass Echo/02.mp3"), seconds=3, frequency=550, title="Paper Static", artist="Kaloven",
+               album_artist="Kaloven", album="Glass Echo", track="2", date="2004", genre="Rock")
+    make_audio(str(root / "Milo/Orbit/01.flac"), seconds=3, title="Lantern", artist="Milo", album="Orbit", genre="Jazz")
+    return root
+
+
+@pytest.fixture
+def server_with_music(deployment, music):
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3)
+    return server, token
+
+

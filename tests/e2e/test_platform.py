@@ -6,17 +6,7 @@ import pytest
 import requests
 import websocket
 
-from conftest import SSEClient, admin_token, auth, postgres_only, token_for
-
-
-def wait_for(predicate, timeout=30, interval=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
+from conftest import SSEClient, admin_token, auth, postgres_only, token_for, wait_for
 
 
 def test_first_run_prints_a_setup_link_that_creates_the_admin(deployment):

@@ -37,7 +37,10 @@ enum SubsonicAPI {
         let params = SubsonicParams(req)
         var format = SubsonicFormat.xml
         do {
-            format = try SubsonicFormat(params)
+            do { format = try SubsonicFormat(params) } catch {
+                format = .json   // asked for JSONP without a usable callback: answer the error as JSON
+                throw error
+            }
             guard let handler = handlers[method] else {
                 throw SubsonicError(code: 0, message: "Unknown API method: \(method)")
             }

@@ -9,6 +9,7 @@ enum SubsonicAnnotation {
         "unstar": { context in try await star(context, on: false) },
         "setRating": { context in
             let raw = try context.params.require("id")
+            _ = try context.params.require("rating")
             let rating = try context.params.int("rating", default: 0, range: 0...5)
             guard let item = SubsonicID.parse(raw, assumed: .track), let type = itemType(item.kind),
                   try await isVisible(type: type, id: item.id, context: context) else { throw SubsonicError.notFound("Item") }

@@ -1,0 +1,289 @@
+"""Subsonic/OpenSubsonic as clients see it: py-sonic (the library many tools use) plus direct
+requests for the XML and JSON shapes and for hostile input."""
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+
+import libsonic
+import pytest
+import requests
+
+from conftest import auth, token_for
+from media import duration
+
+NS = "{http://subsonic.org/restapi}"
+PASSWORD = "subsonic-pass-1"
+
+
+@pytest.fixture
+def sub(server_with_music):
+    server, token = server_with_music
+    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": PASSWORD}, headers=auth(token))
+    assert r.status_code == 200 and r.json()["password"] == PASSWORD
+    assert requests.get(server.url + "/api/v1/me/subsonic-password", headers=auth(token)).json()["password"] == PASSWORD
+    client = libsonic.Connection("http://127.0.0.1", "root", PASSWORD, port=server.port, appName="cadenza-tests")
+    return server, token, client
+
+
+def rest(server, method, fmt="json", creds=None, **params):
+    query = {"v": "1.16.1", "c": "tests", "f": fmt}
+    query.update(creds if creds is not None else {"u": "root", "p": PASSWORD})
+    query.update(params)
+    return requests.get(f"{server.url}/rest/{method}", params=query)
+
+
+def body(response):
+    return response.json()["subsonic-response"]
+
+
+def test_browse_search_and_stream_with_py_sonic(sub):
+    server, token, c = sub
+    assert c.ping()
+    folders = c.getMusicFolders()["musicFolders"]["musicFolder"]
+    assert [f["name"] for f in folders] == ["Music"]
+    artists = [a for ix in c.getArtists()["artists"]["index"] for a in ix["artist"]]
+    assert sorted(a["name"] for a in artists) == ["Kaloven", "Milo"]
+    kaloven = next(a for a in artists if a["name"] == "Kaloven")
+    albums = c.getArtist(kaloven["id"])["artist"]["album"]
+    assert [a["name"] for a in albums] == ["Glass Echo"]
+    album = c.getAlbum(albums[0]["id"])["album"]
+    assert album["songCount"] == 2 and album["year"] == 2004
+    songs = album["song"]
+    assert [s["title"] for s in songs] == ["Night River", "Paper Static"]
+    song = c.getSong(songs[0]["id"])["song"]
+    assert song["suffix"] == "mp3" and song["contentType"] == "audio/mpeg" and song["duration"] == 4
+
+    data = c.stream(song["id"]).read()
+    rest_file = requests.get(f"{server.url}/api/v1/files/{next(t for t in requests.get(server.url + '/api/v1/tracks', headers=auth(token)).json()['items'] if t['title'] == 'Night River')['files'][0]['id']}/audio", headers=auth(token)).content
+    assert data == rest_file and len(data) == song["size"]
+    cover = c.getCoverArt(album["coverArt"], size=64).read()
+    assert cover[:2] == b"\xff\xd8"
+
+    everything = c.search3("", songCount=500, albumCount=500, artistCount=500)["searchResult3"]
+    assert len(everything["song"]) == 3 and len(everything["album"]) == 2
+    quoted = body(rest(server, "search3", query='""', songCount=500))["searchResult3"]
+    assert len(quoted["song"]) == 3
+    paged = c.search3("", songCount=2, songOffset=2)["searchResult3"]["song"]
+    assert len(paged) == 1
+    found = c.search3("lant")["searchResult3"]
+    assert [s["title"] for s in found["song"]] == ["Lantern"]
+
+    # Folder-mode clients: indexes → artist directory → album directory → songs.
+    indexes = c.getIndexes()["indexes"]["index"]
+    artist_dir = next(a for ix in indexes for a in ix["artist"] if a["name"] == "Milo")
+    albums_dir = c.getMusicDirectory(artist_dir["id"])["directory"]["child"]
+    assert albums_dir[0]["isDir"] is True
+    songs_dir = c.getMusicDirectory(albums_dir[0]["id"])["directory"]["child"]
+    assert [s["title"] for s in songs_dir] == ["Lantern"]
+
+    genres = {g["value"]: g for g in c.getGenres()["genres"]["genre"]}
+    assert genres["Rock"]["songCount"] == 2
+    by_genre = c.getSongsByGenre("Jazz")["songsByGenre"]["song"]
+    assert [s["title"] for s in by_genre] == ["Lantern"]
+    assert len(c.getRandomSongs(size=10)["randomSongs"]["song"]) == 3
+    for kind in ["random", "newest", "alphabeticalByName", "alphabeticalByArtist"]:
+        assert len(c.getAlbumList2(kind, size=10)["albumList2"]["album"]) == 2, kind
+    by_year = c.getAlbumList2("byYear", size=10, fromYear=2000, toYear=2010)["albumList2"]["album"]
+    assert [a["name"] for a in by_year] == ["Glass Echo"]
+
+
+def test_playlists_crud_and_privacy(sub):
+    server, token, c = sub
+    songs = c.search3("", songCount=10)["searchResult3"]["song"]
+    c.createPlaylist(name="Road trip", songIds=[songs[0]["id"], songs[1]["id"]])
+    playlists = c.getPlaylists()["playlists"]["playlist"]
+    assert [p["name"] for p in playlists] == ["Road trip"] and playlists[0]["songCount"] == 2
+    pid = playlists[0]["id"]
+    c.updatePlaylist(pid, name="Road trip 2", songIdsToAdd=[songs[2]["id"]], songIndexesToRemove=[0])
+    playlist = c.getPlaylist(pid)["playlist"]
+    assert playlist["name"] == "Road trip 2"
+    assert [e["id"] for e in playlist["entry"]] == [songs[1]["id"], songs[2]["id"]]
+
+    requests.post(server.url + "/api/v1/users", json={"username": "guest", "password": "password-g"}, headers=auth(token))
+    guest_token = token_for(server, "guest", "password-g")
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "guest-sub-pw"}, headers=auth(guest_token))
+    guest = {"u": "guest", "p": "guest-sub-pw"}
+    assert body(rest(server, "getPlaylists", creds=guest))["playlists"]["playlist"] == []
+    assert body(rest(server, "getPlaylist", creds=guest, id=pid))["error"]["code"] == 70
+    assert body(rest(server, "deletePlaylist", creds=guest, id=pid))["error"]["code"] == 70
+    c.deletePlaylist(pid)
+    assert c.getPlaylists()["playlists"]["playlist"] == []
+
+
+def test_stars_ratings_scrobbles_and_now_playing(sub):
+    server, token, c = sub
+    songs = c.search3("", songCount=10)["searchResult3"]["song"]
+    albums = c.getAlbumList2("alphabeticalByName", size=10)["albumList2"]["album"]
+    c.star(sids=[songs[0]["id"]], albumIds=[albums[0]["id"]])
+    starred = c.getStarred2()["starred2"]
+    assert [s["id"] for s in starred["song"]] == [songs[0]["id"]]
+    assert [a["id"] for a in starred["album"]] == [albums[0]["id"]]
+    assert c.getAlbumList2("starred", size=10)["albumList2"]["album"][0]["id"] == albums[0]["id"]
+    c.unstar(sids=[songs[0]["id"]])
+    assert c.getStarred2()["starred2"]["song"] == []
+
+    c.setRating(songs[1]["id"], 5)
+    assert c.getSong(songs[1]["id"])["song"]["userRating"] == 5
+    c.setRating(songs[1]["id"], 0)
+    assert "userRating" not in c.getSong(songs[1]["id"])["song"]
+    assert body(rest(server, "setRating", id=songs[1]["id"], rating=9))["error"]["code"] == 0
+
+    c.scrobble(songs[2]["id"], submission=False)
+    playing = c.getNowPlaying()["nowPlaying"]["entry"]
+    assert playing[0]["id"] == songs[2]["id"] and playing[0]["username"] == "root"
+    c.scrobble(songs[2]["id"], submission=True)
+    assert c.getSong(songs[2]["id"])["song"]["playCount"] == 1
+    assert c.getNowPlaying()["nowPlaying"]["entry"] == []
+    frequent = c.getAlbumList2("frequent", size=10)["albumList2"]["album"]
+    assert frequent[0]["id"] == c.getSong(songs[2]["id"])["song"]["albumId"]
+
+
+def test_play_queue_bookmarks_and_index_variants(sub):
+    server, token, c = sub
+    songs = c.search3("", songCount=10)["searchResult3"]["song"]
+    ids = [s["id"] for s in songs]
+    c.savePlayQueue(ids, current=ids[1], position=12000)
+    queue = c.getPlayQueue()["playQueue"]
+    assert [e["id"] for e in queue["entry"]] == ids and queue["current"] == ids[1] and queue["position"] == 12000
+    r = rest(server, "savePlayQueueByIndex", id=ids[:2], currentIndex=1, position=500)
+    assert body(r)["status"] == "ok"
+    by_index = body(rest(server, "getPlayQueueByIndex"))["playQueueByIndex"]
+    assert by_index["currentIndex"] == 1 and len(by_index["entry"]) == 2
+    assert body(rest(server, "savePlayQueueByIndex", id=ids[:2], currentIndex=7))["error"]["code"] == 0
+
+    c.createBookmark(ids[0], 30000, comment="chorus")
+    marks = c.getBookmarks()["bookmarks"]["bookmark"]
+    assert marks[0]["position"] == 30000 and marks[0]["entry"]["id"] == ids[0]
+    c.deleteBookmark(ids[0])
+    assert c.getBookmarks()["bookmarks"]["bookmark"] == []
+
+
+def test_shares_and_their_public_page(sub):
+    server, token, c = sub
+    album = c.getAlbumList2("alphabeticalByName", size=10)["albumList2"]["album"][0]
+    share = c.createShare(shids=[album["id"]], description="For you")["shares"]["share"][0]
+    assert len(share["entry"]) == 2 and share["url"].startswith("http://127.0.0.1:")
+    path = "/share/" + share["url"].split("/share/")[1]
+    page = requests.get(server.url + path)
+    assert page.status_code == 200 and "For you" in page.text and page.text.count("<audio") == 2
+    audio = requests.get(server.url + path + "/0/audio", headers={"Range": "bytes=0-9"})
+    assert audio.status_code == 206 and len(audio.content) == 10
+    c.deleteShare(share["id"])
+    assert requests.get(server.url + path).status_code == 404
+
+
+def test_authentication_schemes_and_their_errors(sub):
+    server, token, c = sub
+    salt = "abc123"
+    t = hashlib.md5((PASSWORD + salt).encode()).hexdigest()
+    assert body(rest(server, "ping", creds={"u": "root", "t": t, "s": salt}))["status"] == "ok"
+    assert body(rest(server, "ping", creds={"u": "root", "p": "enc:" + PASSWORD.encode().hex()}))["status"] == "ok"
+    assert body(rest(server, "ping", creds={"u": "root", "t": "0" * 32, "s": salt}))["error"]["code"] == 40
+    assert body(rest(server, "ping", creds={"u": "root", "p": "nope"}))["error"]["code"] == 40
+    assert body(rest(server, "ping", creds={"u": "nobody", "p": "nope"}))["error"]["code"] == 40
+    assert body(rest(server, "ping", creds={}))["error"]["code"] == 10
+    assert body(rest(server, "ping", creds={"u": "root"}))["error"]["code"] == 10
+    # The login password is not the Subsonic password.
+    assert body(rest(server, "ping", creds={"u": "root", "p": "admin-password-1"}))["error"]["code"] == 40
+    # OpenSubsonic apiKey: a Cadenza API token.
+    assert body(rest(server, "ping", creds={"apiKey": token}))["status"] == "ok"
+    assert body(rest(server, "tokenInfo", creds={"apiKey": token}))["tokenInfo"]["username"] == "root"
+    assert body(rest(server, "ping", creds={"apiKey": token, "u": "root"}))["error"]["code"] == 43
+    assert body(rest(server, "ping", creds={"apiKey": "cdz_wrong"}))["error"]["code"] == 44
+    ext = body(rest(server, "getOpenSubsonicExtensions", creds={}))
+    names = {e["name"]: e["versions"] for e in ext["openSubsonicExtensions"]}
+    assert names["apiKeyAuthentication"] == [1] and "formPost" in names and "transcodeOffset" in names
+
+
+def test_xml_json_jsonp_view_suffix_and_form_post(sub):
+    server, token, c = sub
+    r = requests.get(f"{server.url}/rest/ping.view", params={"u": "root", "p": PASSWORD, "v": "1.2.0", "c": "old"})
+    assert r.headers["Content-Type"].startswith("application/xml")
+    root = ET.fromstring(r.content)
+    assert root.tag == NS + "subsonic-response" and root.get("status") == "ok" and root.get("version") == "1.16.1"
+    assert root.get("openSubsonic") == "true" and root.get("type") == "cadenza" and root.get("serverVersion")
+    album = c.getAlbumList2("alphabeticalByName", size=10)["albumList2"]["album"][1]   # Orbit: one song
+    xml_album = ET.fromstring(rest(server, "getAlbum", fmt="xml", id=album["id"]).content).find(NS + "album")
+    assert len(xml_album.findall(NS + "song")) == 1 and xml_album.get("songCount") == "1"
+    j = body(rest(server, "getAlbum", id=album["id"]))["album"]
+    assert isinstance(j["song"], list) and len(j["song"]) == 1     # arrays even with one element
+    assert isinstance(j["songCount"], int) and isinstance(j["song"][0]["duration"], int)
+    assert isinstance(j["song"][0]["isDir"], bool)
+    p = rest(server, "ping", fmt="jsonp", callback="handle_1")
+    assert p.text.startswith("handle_1(") and p.text.endswith(");")
+    assert json.loads(p.text[len("handle_1("):-2])["subsonic-response"]["status"] == "ok"
+    bad = rest(server, "ping", fmt="jsonp", callback="alert(1)//")
+    assert body(bad)["error"]["code"] == 10
+    form = requests.post(f"{server.url}/rest/getAlbum.view",
+                         data={"u": "root", "p": PASSWORD, "v": "1.16.1", "c": "t", "f": "json", "id": album["id"]})
+    assert body(form)["album"]["name"] == "Orbit"
+    empty = body(rest(server, "getStarred2"))["starred2"]
+    assert empty == {"artist": [], "album": [], "song": []}
+
+
+HOSTILE = [
+    ("getAlbum", {}, 10), ("getAlbum", {"id": "al-99999"}, 70), ("getAlbum", {"id": "tr-1"}, 70),
+    ("getAlbum", {"id": "'; DROP TABLE albums; --"}, 70), ("getSong", {"id": "-5"}, 70),
+    ("getArtist", {"id": "ar-0"}, 70), ("getMusicDirectory", {"id": "xyz"}, 70),
+    ("getAlbumList2", {}, 10), ("getAlbumList2", {"type": "bogus"}, 0), ("getAlbumList2", {"type": "random", "size": "abc"}, 0),
+    ("getAlbumList2", {"type": "random", "size": "100000"}, 0), ("getAlbumList2", {"type": "random", "offset": "-1"}, 0),
+    ("getAlbumList2", {"type": "byGenre"}, 10), ("search3", {"query": "x", "songCount": "-3"}, 0),
+    ("search3", {"query": "x", "songOffset": "nan"}, 0), ("getRandomSongs", {"size": "9" * 30}, 0),
+    ("stream", {}, 10), ("stream", {"id": "tr-424242"}, 70), ("stream", {"id": "tr-1", "maxBitRate": "-1"}, 0),
+    ("getCoverArt", {"id": "ca-777"}, 70), ("getCoverArt", {"id": "al-1", "size": "0"}, 0),
+    ("star", {}, 10), ("star", {"id": "zz-1"}, 70), ("setRating", {"id": "tr-1"}, 10), ("setRating", {"id": "tr-1", "rating": "x"}, 0),
+    ("scrobble", {"id": "tr-1", "time": "yesterday"}, 0), ("createPlaylist", {}, 10),
+    ("updatePlaylist", {"playlistId": "pl-999"}, 70), ("getPlaylist", {"id": "pl-abc"}, 70),
+    ("createBookmark", {"id": "tr-1"}, 10), ("getLyricsBySongId", {"id": "tr-9999"}, 70),
+    ("createInternetRadioStation", {"streamUrl": "javascript:alert(1)", "name": "x"}, 0),
+    ("getUser", {"username": "ghost"}, 70), ("getPodcasts", {}, 0), ("getVideos", {}, 0),
+    ("jukeboxControl", {"action": "status"}, 0), ("noSuchMethod", {}, 0), ("getTopSongs", {}, 10),
+]
+
+
+@pytest.mark.parametrize("method,params,code", HOSTILE)
+def test_hostile_input_gets_the_error_envelope(sub, method, params, code):
+    server, token, c = sub
+    for fmt in ("json", "xml"):
+        r = rest(server, method, fmt=fmt, **params)
+        assert r.status_code == 200, (method, params, r.status_code)
+        if fmt == "json":
+            envelope = body(r)
+            assert envelope["status"] == "failed" and envelope["error"]["code"] == code, (method, params, envelope)
+        else:
+            error = ET.fromstring(r.content).find(NS + "error")
+            assert error is not None and error.get("code") == str(code)
+
+
+def test_transcoding_offset_and_estimated_length(sub):
+    server, token, c = sub
+    song = next(s for s in c.search3("lant")["searchResult3"]["song"])
+    r = rest(server, "stream", id=song["id"], format="mp3", maxBitRate="64", timeOffset="1")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "audio/mpeg"
+    assert abs(duration(r.content) - 2.0) < 0.3
+    est = rest(server, "stream", id=song["id"], format="mp3", maxBitRate="64", estimateContentLength="true")
+    assert int(est.headers["Content-Length"]) == len(est.content) == 3 * 64000 // 8
+    raw = rest(server, "stream", id=song["id"], timeOffset="0")
+    assert raw.headers["Content-Type"] == "audio/flac"
+
+
+def test_private_libraries_stay_private_over_subsonic(sub, tmp_path):
+    from media import make_audio
+    server, token, c = sub
+    requests.post(server.url + "/api/v1/users", json={"username": "uma", "password": "password-u"}, headers=auth(token))
+    uma = token_for(server, "uma", "password-u")
+    song = make_audio(str(tmp_path / "p.ogg"), seconds=2, title="Private Song", artist="Uma", album="Secret")
+    requests.post(server.url + "/api/v1/uploads", headers=auth(uma), files=[("f", ("p.ogg", open(song, "rb").read(), "audio/ogg"))])
+    from conftest import wait_for
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/uploads", headers=auth(uma)).json()["items"][0]["status"] == "imported")
+    track = requests.get(server.url + "/api/v1/tracks?sort=recent", headers=auth(uma)).json()["items"][0]
+    requests.post(server.url + "/api/v1/users", json={"username": "vic", "password": "password-v"}, headers=auth(token))
+    vic = token_for(server, "vic", "password-v")
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "vic-sub-pw"}, headers=auth(vic))
+    creds = {"u": "vic", "p": "vic-sub-pw"}
+    sid = "tr-" + track["id"]
+    assert body(rest(server, "getSong", creds=creds, id=sid))["error"]["code"] == 70
+    assert body(rest(server, "stream", creds=creds, id=sid))["error"]["code"] == 70
+    every = body(rest(server, "search3", creds=creds, query="", songCount=500))["searchResult3"]["song"]
+    assert "Private Song" not in [s["title"] for s in every]
+    assert body(rest(server, "star", creds=creds, id=sid))["error"]["code"] == 70
