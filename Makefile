@@ -20,7 +20,7 @@ test:
 	scripts/test.sh
 
 bench: release
-	scripts/install-deps.sh test
+	scripts/install-deps.sh bench
 	bench/run.sh
 
 clean:

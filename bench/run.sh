@@ -11,3 +11,4 @@ pg=$(scripts/pg.sh start "$work/pg")
 export CADENZA_BIN="$PWD/.build/release/cadenza"
 .venv/bin/python bench/platform_bench.py --pg "$pg" "$@"
 .venv/bin/python bench/library_bench.py --pg "$pg"
+.venv/bin/python bench/subsonic_bench.py --pg "$pg"

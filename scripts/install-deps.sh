@@ -2,11 +2,14 @@
 # Installs the Debian packages Cadenza needs when they are missing.
 #   scripts/install-deps.sh run    what `make run` needs
 #   scripts/install-deps.sh test   what `make test` needs as well
+#   scripts/install-deps.sh bench  what `make bench` needs as well
 set -euo pipefail
 run_pkgs=(ffmpeg libtag1-dev sqlite3 pkg-config)
 test_pkgs=(postgresql postgresql-client python3-venv python3-pip)
+bench_pkgs=(wrk time)
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
+[ "${1:-run}" = bench ] && want+=("${test_pkgs[@]}" "${bench_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do

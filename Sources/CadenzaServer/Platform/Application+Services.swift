@@ -31,6 +31,16 @@ extension Application {
         set { storage[SettingsKey.self] = newValue }
     }
 
+    /// Installs every shared service once, before any request, job or background task runs:
+    /// Vapor's storage is a plain dictionary, and filling it lazily from two threads at once
+    /// loses one of the writes (seen as an event hub that vanished under load).
+    func installServices() throws {
+        storage[JobRegistryKey.self] = JobRegistry()
+        storage[SignalsKey.self] = Signals()
+        storage[RuntimeKey.self] = Runtime()
+        storage[SecretBoxKey.self] = try SecretBox.load(settings: settings)
+    }
+
     public var jobRegistry: JobRegistry {
         if let registry = storage[JobRegistryKey.self] { return registry }
         let registry = JobRegistry()

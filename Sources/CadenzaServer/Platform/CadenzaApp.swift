@@ -22,6 +22,7 @@ public enum CadenzaApp {
 
     public static func configure(_ app: Application, settings: Settings) async throws {
         app.settings = settings
+        try app.installServices()
         app.logger.logLevel = settings.logLevel
         app.http.server.configuration.hostname = settings.host
         app.http.server.configuration.port = settings.port

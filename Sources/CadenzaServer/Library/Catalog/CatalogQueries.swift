@@ -37,6 +37,27 @@ enum CatalogQueries {
         return ids.isEmpty ? nil : SQLList(ids.map { SQLBind($0) })
     }
 
+    /// Keeps tracks `t` that carry the genre (matched by normalised name).
+    static func genreCondition(_ genre: String) -> SQLQueryString {
+        "AND EXISTS (SELECT 1 FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id = t.id AND g.name_key = \(bind: NameKey.make(genre)))"
+    }
+
+    /// Album rows with their artist and the count and length of their visible tracks (read by `album(row:)`).
+    static func albumSelect(libraries libs: SQLList) -> SQLQueryString {
+        """
+        SELECT a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at,
+               ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms
+        FROM albums a
+        JOIN artists ar ON ar.id = a.album_artist_id
+        JOIN tracks t ON t.album_id = a.id AND t.library_id IN (\(libs))
+        """
+    }
+
+    static let albumGroupBy: SQLQueryString = """
+        GROUP BY a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at, a.sort_title,
+                 ar.id, ar.name, ar.sort_name
+        """
+
     static func escapeLike(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
@@ -55,7 +76,7 @@ enum CatalogQueries {
             conditions.append("AND (a.album_artist_id = \(bind: artist) OR EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist)))")
         }
         if let genre = filters.genre {
-            conditions.append("AND EXISTS (SELECT 1 FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id = t.id AND g.name_key = \(bind: NameKey.make(genre)))")
+            conditions.append(genreCondition(genre))
         }
         if let from = filters.fromYear { conditions.append("AND COALESCE(a.year, 0) >= \(bind: from)") }
         if let to = filters.toYear { conditions.append("AND COALESCE(a.year, 0) <= \(bind: to)") }
@@ -72,14 +93,7 @@ enum CatalogQueries {
         }
         let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
         let rows = try await db.raw("""
-            SELECT a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at,
-                   ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms
-            FROM albums a
-            JOIN artists ar ON ar.id = a.album_artist_id
-            JOIN tracks t ON t.album_id = a.id AND t.library_id IN (\(libs))
-            WHERE 1 = 1 \(filter)
-            GROUP BY a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at, a.sort_title,
-                     ar.id, ar.name, ar.sort_name
+            \(albumSelect(libraries: libs)) WHERE 1 = 1 \(filter) \(albumGroupBy)
             ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
             """).all()
         return try rows.map(album(row:))
@@ -103,15 +117,7 @@ enum CatalogQueries {
 
     static func album(id: Int64, visible: [Int64], on db: any SQLDatabase) async throws -> AlbumDetailDTO? {
         guard let libs = libraries(visible, .init()) else { return nil }
-        let row = try await db.raw("""
-            SELECT a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at,
-                   ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms
-            FROM albums a
-            JOIN artists ar ON ar.id = a.album_artist_id
-            JOIN tracks t ON t.album_id = a.id AND t.library_id IN (\(libs))
-            WHERE a.id = \(bind: id)
-            GROUP BY a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at, ar.id, ar.name
-            """).first()
+        let row = try await db.raw("\(albumSelect(libraries: libs)) WHERE a.id = \(bind: id) \(albumGroupBy)").first()
         guard let row else { return nil }
         let tracks = try await self.tracks(visible: visible, filters: .init(albumID: id), sort: .album,
                                            paging: .init(limit: 5000, offset: 0), on: db)
@@ -130,7 +136,7 @@ enum CatalogQueries {
             conditions.append("AND ar.id IN (\(SQLList(ids.map { SQLBind($0) })))")
         }
         if let genre = filters.genre {
-            conditions.append("AND EXISTS (SELECT 1 FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id = t.id AND g.name_key = \(bind: NameKey.make(genre)))")
+            conditions.append(genreCondition(genre))
         }
         if let search {
             let key = escapeLike(NameKey.make(search)), sortKey = escapeLike(NameKey.sort(search))
@@ -194,7 +200,7 @@ enum CatalogQueries {
             conditions.append("AND EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist))")
         }
         if let genre = filters.genre {
-            conditions.append("AND EXISTS (SELECT 1 FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id = t.id AND g.name_key = \(bind: NameKey.make(genre)))")
+            conditions.append(genreCondition(genre))
         }
         if let from = filters.fromYear { conditions.append("AND COALESCE(t.year, 0) >= \(bind: from)") }
         if let to = filters.toYear { conditions.append("AND COALESCE(t.year, 0) <= \(bind: to)") }

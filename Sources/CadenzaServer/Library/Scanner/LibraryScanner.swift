@@ -74,7 +74,7 @@ enum LibraryScanner {
     }
 
     static func register(on app: Application) {
-        app.jobRegistry.register(jobKind, backoff: Backoff(base: 30, cap: 3600)) { context in
+        app.jobRegistry.register(jobKind, backoff: Backoff(base: 5, cap: 3600)) { context in
             let payload = try context.job.decodePayload(Payload.self)
             _ = try await scan(folderID: payload.folderId, full: payload.full ?? false, app: context.application, logger: context.logger)
         }
@@ -139,7 +139,7 @@ enum LibraryScanner {
             try Task.checkCancellation()
             guard let reads = await upcoming?.value else { break }
             upcoming = index + 1 < batches.count ? Task { [next = batches[index + 1]] in await read(next, root: folder.path) } : nil
-            try await app.db.transaction { tx in
+            try await app.db.writeTransaction { tx in
                 let sql = tx.sql
                 for item in reads {
                     var target = state.known[item.entry.path]
@@ -169,7 +169,7 @@ enum LibraryScanner {
 
         let gone = state.vanished.values.map(\.id)
         state.summary.removed = gone.count
-        try await app.db.transaction { tx in
+        try await app.db.writeTransaction { tx in
             let sql = tx.sql
             for start in stride(from: 0, to: gone.count, by: 500) {
                 let ids = SQLList(gone[start..<min(start + 500, gone.count)].map { SQLBind($0) })

@@ -126,7 +126,7 @@ enum Uploads {
         let mtime = ((attributes?[.modificationDate] as? Date) ?? Date()).timeIntervalSince1970
         let now = Clock.nowMillis()
         do {
-            let id: Int64 = try await req.db.transaction { tx in
+            let id: Int64 = try await req.db.writeTransaction { tx in
                 let sql = tx.sql
                 let row = try await sql.raw("""
                     INSERT INTO files (library_id, folder_id, path, size, mtime, content_hash, status, original_name, uploader_id, created_at, updated_at)
@@ -177,7 +177,7 @@ enum Uploads {
         let known = LibraryScanner.Known(id: id, size: entry.size, mtime: entry.mtimeMillis, hash: read.hash,
                                          trackID: try row.decode(column: "track_id", as: Int64?.self), status: "pending", error: nil)
         struct Outcome: Encodable { var fileId: String; var name: String; var libraryId: String; var trackId: String?; var error: String? }
-        try await app.db.transaction { tx in
+        try await app.db.writeTransaction { tx in
             let sql = tx.sql
             let writer = CatalogWriter(libraryID: libraryID, folderID: folderID)
             try await LibraryScanner.write(read, target: known, library: library, folder: folder, walk: .init(), writer: writer,

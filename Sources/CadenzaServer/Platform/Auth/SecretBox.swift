@@ -39,9 +39,9 @@ struct SecretBox: Sendable {
     }
 }
 
-extension Application {
-    private struct SecretBoxKey: StorageKey { typealias Value = SecretBox }
+struct SecretBoxKey: StorageKey { typealias Value = SecretBox }
 
+extension Application {
     var secretBox: SecretBox {
         get throws {
             if let box = storage[SecretBoxKey.self] { return box }

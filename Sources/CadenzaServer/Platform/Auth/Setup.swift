@@ -34,7 +34,7 @@ enum Setup {
 
     /// Consumes the setup token and creates the first administrator, atomically.
     static func complete(token: String, username: String, passwordHash: String, on db: any Database) async throws -> User {
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             let sql = tx.sql
             guard try await User.query(on: tx).count() == 0 else {
                 throw APIError.conflict("Setup is already complete; sign in instead.")

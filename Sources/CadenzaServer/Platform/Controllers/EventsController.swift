@@ -63,6 +63,7 @@ enum EventsController {
     @Sendable static func websocket(req: Request, ws: WebSocket) async {
         let feed: EventFeed
         do { feed = try self.feed(req) } catch {
+            req.logger.notice("websocket refused", metadata: ["reason": .string("\(error)")])
             try? await ws.close(code: .policyViolation)
             return
         }

@@ -67,3 +67,18 @@ enum Clock {
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 }
+
+extension Database {
+    /// A transaction that writes. Fluent begins SQLite transactions DEFERRED: one that reads first
+    /// and then writes fails at once with SQLITE_BUSY if another connection committed in between,
+    /// and no busy timeout helps. Writing first takes the write lock up front (what BEGIN IMMEDIATE
+    /// does), where the busy timeout waits its turn instead. PostgreSQL needs nothing extra.
+    func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await transaction { tx in
+            if tx.sql.dialect.name == "sqlite" {
+                try await tx.sql.raw("DELETE FROM server_state WHERE 1 = 0").run()
+            }
+            return try await body(tx)
+        }
+    }
+}

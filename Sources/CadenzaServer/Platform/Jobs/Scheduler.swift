@@ -45,7 +45,7 @@ final class Scheduler: Sendable {
     /// Queues every task that is due; returns the names queued.
     @discardableResult
     func tick() async throws -> [String] {
-        try await app.db.transaction { tx in
+        try await app.db.writeTransaction { tx in
             let sql = tx.sql
             if sql.isPostgres {
                 let row = try await sql.raw("SELECT pg_try_advisory_xact_lock(\(bind: Self.advisoryLockKey)) AS leader").first()

@@ -34,7 +34,7 @@ enum SystemJobs {
             if let delay = payload.delayMillis, delay > 0 {
                 try await Task.sleep(for: .milliseconds(min(delay, 600_000)))
             }
-            try await context.application.db.transaction { tx in
+            try await context.application.db.writeTransaction { tx in
                 guard try await context.complete(on: tx.sql) else { return }
                 struct Pong: Encodable { var jobId: String; var note: String?; var worker: String }
                 try await EventStore.append(

@@ -43,7 +43,7 @@ enum SubsonicAnnotation {
                 tracks.append((item.id, at))
             }
             let plays = tracks
-            try await context.req.db.transaction { tx in
+            try await context.req.db.writeTransaction { tx in
                 for (trackID, at) in plays {
                     if submission {
                         try await Plays.record(userID: context.user.userID, trackID: trackID, at: at ?? Clock.nowMillis(), client: client, on: tx.sql)
@@ -118,7 +118,7 @@ enum SubsonicAnnotation {
         }
         let now = Clock.nowMillis()
         let marks = items
-        try await context.req.db.transaction { tx in
+        try await context.req.db.writeTransaction { tx in
             for (type, id) in marks {
                 if on {
                     try await tx.sql.raw("""

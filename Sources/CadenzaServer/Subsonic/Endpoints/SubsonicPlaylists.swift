@@ -43,7 +43,7 @@ enum SubsonicPlaylists {
             } else {
                 let name = try context.params.require("name")
                 let now = Clock.nowMillis()
-                let id = try await context.req.db.transaction { tx -> Int64 in
+                let id = try await context.req.db.writeTransaction { tx -> Int64 in
                     let row = try await tx.sql.raw("""
                         INSERT INTO playlists (owner_id, name, public, created_at, updated_at)
                         VALUES (\(bind: context.user.userID), \(bind: String(name.prefix(200))), \(bind: false), \(bind: now), \(bind: now)) RETURNING id
@@ -71,7 +71,7 @@ enum SubsonicPlaylists {
             let name = context.params.string("name"), comment = context.params.string("comment")
             let isPublic = context.params.string("public").map { $0 == "true" }
             let tracks = current
-            try await context.req.db.transaction { tx in
+            try await context.req.db.writeTransaction { tx in
                 try await tx.sql.raw("DELETE FROM playlist_tracks WHERE playlist_id = \(bind: playlist.id)").run()
                 try await insertTracks(playlist.id, tracks, from: 0, on: tx.sql)
                 try await tx.sql.raw("""
@@ -136,7 +136,7 @@ enum SubsonicPlaylists {
     }
 
     static func replaceTracks(_ playlistID: Int64, _ tracks: [Int64], on context: SubsonicContext) async throws {
-        try await context.req.db.transaction { tx in
+        try await context.req.db.writeTransaction { tx in
             try await tx.sql.raw("DELETE FROM playlist_tracks WHERE playlist_id = \(bind: playlistID)").run()
             try await insertTracks(playlistID, tracks, from: 0, on: tx.sql)
             try await tx.sql.raw("UPDATE playlists SET updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: playlistID)").run()
