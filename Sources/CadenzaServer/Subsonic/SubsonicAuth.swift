@@ -23,18 +23,28 @@ enum SubsonicAuth {
 
         let settings = req.application.settings
         let bucket = "subsonic:user:\(User.key(for: username))"
-        let verdict = try await RateLimiter.peek(bucket, window: settings.rateLimitWindow, on: req.sql)
-        if verdict.count >= settings.loginRateLimitPerAccount {
-            throw SubsonicError(code: 40, message: "Too many failed attempts; try again in \(verdict.retryAfter) s.")
+        let now = Clock.nowMillis(), window = Int64(settings.rateLimitWindow * 1000)
+        // One statement per request: the account, its sealed Subsonic password and its recent failures.
+        let row = username.count > 64 ? nil : try await req.sql.raw("""
+            SELECT u.id, u.username, u.role, c.secret,
+                   (SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: bucket) AND r.window_start = \(bind: now - now % window)) AS failures
+            FROM users u LEFT JOIN subsonic_credentials c ON c.user_id = u.id WHERE u.username_key = \(bind: User.key(for: username))
+            """).first()
+        let failures = try row?.decode(column: "failures", as: Int?.self) ?? 0
+        if failures >= settings.loginRateLimitPerAccount {
+            let retry = max(1, Int((now - now % window + window - now + 999) / 1000))
+            throw SubsonicError(code: 40, message: "Too many failed attempts; try again in \(retry) s.")
         }
         func fail() async throws -> Never {
             try await RateLimiter.hit(bucket, window: settings.rateLimitWindow, on: req.sql)
             throw SubsonicError.wrongCredentials
         }
-        guard username.count <= 64, let user = try await User.find(username: username, on: req.db),
-              let secret = try await subsonicPassword(userID: try user.requireID(), app: req.application, on: req.sql) else {
+        guard let row, let sealed = try row.decode(column: "secret", as: String?.self),
+              let secret = try req.application.secretBox.open(sealed) else {
             try await fail()
         }
+        let principal = Principal(userID: try row.decode(column: "id", as: Int64.self), username: try row.decode(column: "username", as: String.self),
+                                  role: User.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user, method: .token(id: 0))
         if let token, let salt {
             let expected = Insecure.MD5.hash(data: Data((secret + salt).utf8)).map { String(format: "%02x", $0) }.joined()
             guard Secrets.equal(expected, token.lowercased()) else { try await fail() }
@@ -46,7 +56,7 @@ enum SubsonicAuth {
             }
             guard Secrets.equal(Secrets.hash(clear), Secrets.hash(secret)) else { try await fail() }
         }
-        return Principal(userID: try user.requireID(), username: user.username, role: user.role, method: .token(id: 0))
+        return principal
     }
 
     static func hexDecode(_ hex: String) -> String? {

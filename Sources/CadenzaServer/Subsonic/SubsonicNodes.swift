@@ -15,33 +15,34 @@ enum Annotations {
         guard !ids.isEmpty else { return [:] }
         let list = SQLList(Array(Set(ids)).map { SQLBind($0) })
         var result: [Int64: Annotation] = [:]
-        for row in try await db.raw("""
-            SELECT item_id, created_at FROM stars WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id IN (\(list))
-            """).all() {
-            result[try row.decode(column: "item_id", as: Int64.self), default: .init()].starred = try row.decode(column: "created_at", as: Int64.self)
-        }
-        for row in try await db.raw("""
-            SELECT item_id, rating FROM ratings WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id IN (\(list))
-            """).all() {
-            result[try row.decode(column: "item_id", as: Int64.self), default: .init()].rating = try row.decode(column: "rating", as: Int.self)
-        }
         let plays: SQLQueryString
         switch type {
         case "track":
-            plays = "SELECT track_id AS item_id, play_count AS n, last_played_at AS last FROM play_stats WHERE user_id = \(bind: userID) AND track_id IN (\(list))"
+            plays = "SELECT 'p' AS k, track_id AS item_id, play_count AS n, last_played_at AS last FROM play_stats WHERE user_id = \(bind: userID) AND track_id IN (\(list))"
         case "album":
             plays = """
-                SELECT t.album_id AS item_id, CAST(SUM(p.play_count) AS BIGINT) AS n, MAX(p.last_played_at) AS last
+                SELECT 'p' AS k, t.album_id AS item_id, CAST(SUM(p.play_count) AS BIGINT) AS n, MAX(p.last_played_at) AS last
                 FROM play_stats p JOIN tracks t ON t.id = p.track_id
                 WHERE p.user_id = \(bind: userID) AND t.album_id IN (\(list)) GROUP BY t.album_id
                 """
         default:
-            return result
+            plays = "SELECT 'p' AS k, 0 AS item_id, 0 AS n, 0 AS last WHERE 1 = 0"
         }
-        for row in try await db.raw(plays).all() {
+        // Stars, ratings and plays in one statement.
+        for row in try await db.raw("""
+            SELECT 's' AS k, item_id, 0 AS n, created_at AS last FROM stars WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id IN (\(list))
+            UNION ALL
+            SELECT 'r' AS k, item_id, rating AS n, 0 AS last FROM ratings WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id IN (\(list))
+            UNION ALL \(plays)
+            """).all() {
             let id = try row.decode(column: "item_id", as: Int64.self)
-            result[id, default: .init()].playCount = try row.decode(column: "n", as: Int.self)
-            result[id, default: .init()].lastPlayed = try row.decode(column: "last", as: Int64?.self)
+            switch try row.decode(column: "k", as: String.self) {
+            case "s": result[id, default: .init()].starred = try row.decode(column: "last", as: Int64.self)
+            case "r": result[id, default: .init()].rating = try row.decode(column: "n", as: Int.self)
+            default:
+                result[id, default: .init()].playCount = try row.decode(column: "n", as: Int.self)
+                result[id, default: .init()].lastPlayed = try row.decode(column: "last", as: Int64?.self)
+            }
         }
         return result
     }

@@ -64,24 +64,26 @@ enum CatalogQueries {
 
     // MARK: albums
 
+    /// Albums in two steps: pick the page's ids from `albums` alone (indexes, no aggregation), then
+    /// count and time only those albums' visible tracks. Aggregating the whole catalog for every
+    /// page was the cost of a 20,000-track library.
     static func albums(visible: [Int64], filters: Filters = .init(), sort: AlbumSort = .name, paging: Paging,
                        search: String? = nil, ids: [Int64]? = nil, on db: any SQLDatabase) async throws -> [AlbumDTO] {
         guard let libs = libraries(visible, filters) else { return [] }
-        var conditions: [SQLQueryString] = []
+        var trackConditions: [SQLQueryString] = []
+        var albumConditions: [SQLQueryString] = []
         if let ids {
             guard !ids.isEmpty else { return [] }
-            conditions.append("AND a.id IN (\(SQLList(ids.map { SQLBind($0) })))")
+            albumConditions.append("AND a.id IN (\(SQLList(ids.map { SQLBind($0) })))")
         }
         if let artist = filters.artistID {
-            conditions.append("AND (a.album_artist_id = \(bind: artist) OR EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist)))")
+            trackConditions.append("AND (a.album_artist_id = \(bind: artist) OR EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist)))")
         }
-        if let genre = filters.genre {
-            conditions.append(genreCondition(genre))
-        }
-        if let from = filters.fromYear { conditions.append("AND COALESCE(a.year, 0) >= \(bind: from)") }
-        if let to = filters.toYear { conditions.append("AND COALESCE(a.year, 0) <= \(bind: to)") }
+        if let genre = filters.genre { trackConditions.append(genreCondition(genre)) }
+        if let from = filters.fromYear { albumConditions.append("AND COALESCE(a.year, 0) >= \(bind: from)") }
+        if let to = filters.toYear { albumConditions.append("AND COALESCE(a.year, 0) <= \(bind: to)") }
         if let search {
-            conditions.append("AND a.sort_title LIKE \(bind: "%" + escapeLike(NameKey.sort(search)) + "%") ESCAPE '\\'")
+            albumConditions.append("AND a.sort_title LIKE \(bind: "%" + escapeLike(NameKey.sort(search)) + "%") ESCAPE '\\'")
         }
         let order: SQLQueryString
         switch sort {
@@ -91,12 +93,18 @@ enum CatalogQueries {
         case .artist: order = "ar.sort_name, COALESCE(a.year, 0), a.sort_title, a.id"
         case .random: order = "RANDOM()"
         }
-        let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
-        let rows = try await db.raw("""
-            \(albumSelect(libraries: libs)) WHERE 1 = 1 \(filter) \(albumGroupBy)
+        let albumFilter = albumConditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
+        let trackFilter = trackConditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
+        let pageIDs = try await db.raw("""
+            SELECT a.id FROM albums a JOIN artists ar ON ar.id = a.album_artist_id
+            WHERE EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)) \(trackFilter)) \(albumFilter)
             ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
+            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+        guard !pageIDs.isEmpty else { return [] }
+        let rows = try await db.raw("""
+            \(albumSelect(libraries: libs)) WHERE a.id IN (\(SQLList(pageIDs.map { SQLBind($0) }))) \(albumGroupBy)
             """).all()
-        return try rows.map(album(row:))
+        return ordered(try rows.map(album(row:)), by: pageIDs) { $0.id }
     }
 
     static func album(row: any SQLRow) throws -> AlbumDTO {
@@ -126,6 +134,7 @@ enum CatalogQueries {
 
     // MARK: artists
 
+    /// Artists in two steps like albums: the page's ids first, then counts for those only.
     static func artists(visible: [Int64], filters: Filters = .init(), sort: ArtistSort = .name, paging: Paging,
                         search: String? = nil, albumArtistsOnly: Bool = false, ids: [Int64]? = nil,
                         on db: any SQLDatabase) async throws -> [ArtistDTO] {
@@ -135,29 +144,32 @@ enum CatalogQueries {
             guard !ids.isEmpty else { return [] }
             conditions.append("AND ar.id IN (\(SQLList(ids.map { SQLBind($0) })))")
         }
-        if let genre = filters.genre {
-            conditions.append(genreCondition(genre))
-        }
+        let genre: SQLQueryString = filters.genre.map(genreCondition) ?? ""
         if let search {
             let key = escapeLike(NameKey.make(search)), sortKey = escapeLike(NameKey.sort(search))
             conditions.append("AND (ar.name_key LIKE \(bind: "%" + key + "%") ESCAPE '\\' OR ar.sort_name LIKE \(bind: "%" + sortKey + "%") ESCAPE '\\')")
         }
+        // Album artists are who an album is filed under; track artists include guests.
+        let exists: SQLQueryString = albumArtistsOnly
+            ? "EXISTS (SELECT 1 FROM albums a JOIN tracks t ON t.album_id = a.id WHERE a.album_artist_id = ar.id AND t.library_id IN (\(libs)) \(genre))"
+            : "EXISTS (SELECT 1 FROM track_artists ta JOIN tracks t ON t.id = ta.track_id WHERE ta.artist_id = ar.id AND t.library_id IN (\(libs)) \(genre))"
         let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
         let order: SQLQueryString = sort == .name ? "ar.sort_name, ar.id" : "ar.created_at DESC, ar.id DESC"
-        // Album artists are who an album is filed under; track artists include guests.
+        let pageIDs = try await db.raw("""
+            SELECT ar.id FROM artists ar WHERE \(exists) \(filter) ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
+            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+        guard !pageIDs.isEmpty else { return [] }
+        let list = SQLList(pageIDs.map { SQLBind($0) })
         let join: SQLQueryString = albumArtistsOnly
-            ? "JOIN albums a ON a.album_artist_id = ar.id JOIN tracks t ON t.album_id = a.id AND t.library_id IN (\(libs))"
-            : "JOIN track_artists ta ON ta.artist_id = ar.id JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs))"
+            ? "JOIN albums al ON al.album_artist_id = ar.id JOIN tracks t ON t.album_id = al.id AND t.library_id IN (\(libs))"
+            : "JOIN track_artists ta ON ta.artist_id = ar.id JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs)) JOIN albums al ON al.id = t.album_id"
         let rows = try await db.raw("""
             SELECT ar.id, ar.name, ar.sort_name, ar.mbid, COUNT(DISTINCT t.album_id) AS album_count, COUNT(DISTINCT t.id) AS track_count,
                    MAX(al.artwork_id) AS artwork_id
-            FROM artists ar \(join)
-            LEFT JOIN albums al ON al.id = t.album_id
-            WHERE 1 = 1 \(filter)
-            GROUP BY ar.id, ar.name, ar.sort_name, ar.mbid, ar.created_at
-            ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
+            FROM artists ar \(join) WHERE ar.id IN (\(list))
+            GROUP BY ar.id, ar.name, ar.sort_name, ar.mbid
             """).all()
-        return try rows.map(artist(row:))
+        return ordered(try rows.map(artist(row:)), by: pageIDs) { $0.id }
     }
 
     static func artist(row: any SQLRow) throws -> ArtistDTO {
