@@ -45,3 +45,28 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct SubsonicEncodingTests {
+    @Test func datesAreISO8601InUTCWithMilliseconds() {
+        #expect(SubsonicNode.iso8601(0) == "1970-01-01T00:00:00.000Z")
+        #expect(SubsonicNode.iso8601(1_795_449_731_064) == "2026-11-23T16:02:11.064Z")
+        #expect(SubsonicNode.iso8601(-1) == "1969-12-31T23:59:59.999Z")
+    }
+
+    @Test func xmlAndJSONComeFromOneModel() {
+        var album = SubsonicNode("album")
+        album.set("id", "al-1")
+        album.set("songCount", 1)
+        album.set("name", "A & B <\"live\">")
+        var song = SubsonicNode("song")
+        song.set("id", "tr-1")
+        album.add(list: "song", [song])
+        album.add(list: "genres", [])
+        var xml = ""
+        album.xml(into: &xml)
+        #expect(xml == #"<album id="al-1" songCount="1" name="A &amp; B &lt;&quot;live&quot;&gt;"><song id="tr-1"/></album>"#)
+        var json = ""
+        album.jsonObject(into: &json)
+        #expect(json == #"{"id":"al-1","songCount":1,"name":"A & B <\"live\">","song":[{"id":"tr-1"}],"genres":[]}"#)
+    }
+}

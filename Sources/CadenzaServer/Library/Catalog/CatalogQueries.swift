@@ -151,7 +151,7 @@ enum CatalogQueries {
         }
         // Album artists are who an album is filed under; track artists include guests.
         let exists: SQLQueryString = albumArtistsOnly
-            ? "EXISTS (SELECT 1 FROM albums a JOIN tracks t ON t.album_id = a.id WHERE a.album_artist_id = ar.id AND t.library_id IN (\(libs)) \(genre))"
+            ? "EXISTS (SELECT 1 FROM albums a WHERE a.album_artist_id = ar.id AND EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)) \(genre)))"
             : "EXISTS (SELECT 1 FROM track_artists ta JOIN tracks t ON t.id = ta.track_id WHERE ta.artist_id = ar.id AND t.library_id IN (\(libs)) \(genre))"
         let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
         let order: SQLQueryString = sort == .name ? "ar.sort_name, ar.id" : "ar.created_at DESC, ar.id DESC"
