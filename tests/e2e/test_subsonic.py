@@ -287,3 +287,16 @@ def test_private_libraries_stay_private_over_subsonic(sub, tmp_path):
     every = body(rest(server, "search3", creds=creds, query="", songCount=500))["searchResult3"]["song"]
     assert "Private Song" not in [s["title"] for s in every]
     assert body(rest(server, "star", creds=creds, id=sid))["error"]["code"] == 70
+
+
+def test_the_artist_index_follows_the_library(sub, music):
+    from conftest import wait_for
+    from media import make_audio
+    server, token, c = sub
+    names = lambda: sorted(a["name"] for ix in c.getArtists()["artists"]["index"] for a in ix["artist"])
+    genres = lambda: sorted(g["value"] for g in c.getGenres()["genres"]["genre"])
+    assert names() == ["Kaloven", "Milo"] and genres() == ["Jazz", "Rock"]
+    make_audio(str(music / "Zed/Late/01.mp3"), seconds=1, title="New One", artist="Zed", album_artist="Zed", album="Late", genre="Folk")
+    requests.post(server.url + "/api/v1/libraries/1/scan", headers=auth(token), json={})
+    assert wait_for(lambda: names() == ["Kaloven", "Milo", "Zed"])
+    assert genres() == ["Folk", "Jazz", "Rock"]

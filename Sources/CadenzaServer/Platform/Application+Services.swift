@@ -39,6 +39,7 @@ extension Application {
         storage[SignalsKey.self] = Signals()
         storage[RuntimeKey.self] = Runtime()
         storage[SecretBoxKey.self] = try SecretBox.load(settings: settings)
+        installCatalogCache()
     }
 
     public var jobRegistry: JobRegistry {

@@ -158,6 +158,7 @@ enum LibraryScanner {
                                     settings: app.settings, on: sql)
                 }
                 try await writer.flush(on: sql)
+                try await CatalogCache.bump(on: sql)
             }
             processed += batch.count
             if ContinuousClock.now - lastProgress > .seconds(1) {
@@ -179,6 +180,7 @@ enum LibraryScanner {
                 try await CatalogWriter.pruneOrphans(libraryID: library.id, on: sql)
             }
             try await sql.raw("UPDATE library_folders SET last_scan_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: folderID)").run()
+            if !gone.isEmpty { try await CatalogCache.bump(on: sql) }
         }
         let (seconds, attos) = (ContinuousClock.now - started).components
         var summary = state.summary

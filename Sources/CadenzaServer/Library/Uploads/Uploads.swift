@@ -183,6 +183,7 @@ enum Uploads {
             try await LibraryScanner.write(read, target: known, library: library, folder: folder, walk: .init(), writer: writer,
                                            settings: app.settings, on: sql)
             try await writer.flush(on: sql)
+            try await CatalogCache.bump(on: sql)
             let trackID = try await sql.raw("SELECT track_id FROM files WHERE id = \(bind: id)").first()?.decode(column: "track_id", as: Int64?.self)
             try await EventStore.append(
                 type: read.tags == nil ? "upload.failed" : "upload.imported", actorID: uploader, subjectType: "file", subjectID: String(id),

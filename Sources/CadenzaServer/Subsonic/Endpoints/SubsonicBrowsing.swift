@@ -60,7 +60,11 @@ enum SubsonicBrowsing {
         },
         "getGenres": { context in
             var node = SubsonicNode("genres")
-            node.add(list: "genre", try await CatalogQueries.genres(visible: context.visible, on: context.db).map { genre in
+            let version = try await CatalogCache.version(on: context.db)
+            let genres = try await context.app.catalogCache.value("genres:\(context.visible)", version: version) {
+                try await CatalogQueries.genres(visible: context.visible, on: context.db)
+            }
+            node.add(list: "genre", genres.map { genre in
                 var g = SubsonicNode("genre")
                 g.set("songCount", genre.trackCount)
                 g.set("albumCount", genre.albumCount)
@@ -122,8 +126,11 @@ enum SubsonicBrowsing {
     static func indexes(_ context: SubsonicContext, name: String) async throws -> [SubsonicNode] {
         var filters = CatalogQueries.Filters()
         filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
-        let artists = try await CatalogQueries.artists(visible: context.visible, filters: filters, paging: everything,
-                                                       albumArtistsOnly: true, on: context.db)
+        let version = try await CatalogCache.version(on: context.db)
+        let key = "index:\(context.visible):\(filters.libraryID ?? 0)"
+        let artists = try await context.app.catalogCache.value(key, version: version) {
+            try await CatalogQueries.artists(visible: context.visible, filters: filters, paging: everything, albumArtistsOnly: true, on: context.db)
+        }
         let nodes = try await SubsonicNodes.artists(artists, context: context, name: name)
         var groups: [(String, [SubsonicNode])] = []
         for (artist, node) in zip(artists, nodes) {
