@@ -107,6 +107,14 @@ enum CatalogQueries {
         return ordered(try rows.map(album(row:)), by: pageIDs) { $0.id }
     }
 
+    /// Every album with a track in the visible libraries (cache it: random lists sample from it).
+    static func visibleAlbumIDs(visible: [Int64], on db: any SQLDatabase) async throws -> [Int64] {
+        guard let libs = libraries(visible, .init()) else { return [] }
+        return try await db.raw("""
+            SELECT a.id FROM albums a WHERE EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)))
+            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+    }
+
     static func album(row: any SQLRow) throws -> AlbumDTO {
         AlbumDTO(
             id: String(try row.decode(column: "id", as: Int64.self)),
@@ -247,24 +255,29 @@ enum CatalogQueries {
         return ids.compactMap { byID[String($0)] }
     }
 
-    /// Turns track rows into DTOs with their artists, genres and files: three more statements in all.
+    /// Turns track rows into DTOs with their artists, genres and files: two more statements in all.
     static func assemble(rows: [any SQLRow], on db: any SQLDatabase) async throws -> [TrackDTO] {
         guard !rows.isEmpty else { return [] }
         let ids = try rows.map { try $0.decode(column: "id", as: Int64.self) }
         let idList = SQLList(ids.map { SQLBind($0) })
         var artists: [Int64: [ArtistRef]] = [:]
-        for row in try await db.raw("""
-            SELECT ta.track_id, ar.id, ar.name FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id
-            WHERE ta.track_id IN (\(idList)) ORDER BY ta.track_id, ta.position
-            """).all() {
-            artists[try row.decode(column: "track_id", as: Int64.self), default: []].append(
-                ArtistRef(id: String(try row.decode(column: "id", as: Int64.self)), name: try row.decode(column: "name", as: String.self)))
-        }
         var genres: [Int64: [String]] = [:]
+        // Credits and genres in one statement.
         for row in try await db.raw("""
-            SELECT tg.track_id, g.name FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id IN (\(idList)) ORDER BY g.name
+            SELECT 'a' AS k, ta.track_id, ar.id AS ref_id, ar.name AS name, ta.position AS pos
+            FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id WHERE ta.track_id IN (\(idList))
+            UNION ALL
+            SELECT 'g' AS k, tg.track_id, g.id AS ref_id, g.name AS name, 0 AS pos
+            FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id IN (\(idList))
+            ORDER BY 2, 1, 5, 4
             """).all() {
-            genres[try row.decode(column: "track_id", as: Int64.self), default: []].append(try row.decode(column: "name", as: String.self))
+            let track = try row.decode(column: "track_id", as: Int64.self)
+            let name = try row.decode(column: "name", as: String.self)
+            if try row.decode(column: "k", as: String.self) == "a" {
+                artists[track, default: []].append(ArtistRef(id: String(try row.decode(column: "ref_id", as: Int64.self)), name: name))
+            } else {
+                genres[track, default: []].append(name)
+            }
         }
         var files: [Int64: [FileDTO]] = [:]
         for row in try await db.raw("SELECT * FROM files WHERE track_id IN (\(idList)) ORDER BY id").all() {

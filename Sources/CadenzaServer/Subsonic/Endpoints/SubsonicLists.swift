@@ -83,7 +83,19 @@ enum SubsonicLists {
             return CatalogQueries.ordered(found, by: ids) { $0.id }
         }
         switch type {
-        case "random": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .random, paging: paging, on: context.db)
+        case "random":
+            if filters.libraryID == nil {
+                // Sample from the cached id list: ORDER BY RANDOM() would test every album's visibility per request.
+                let version = try await CatalogCache.version(on: context.db)
+                let all = try await context.app.catalogCache.value("albumIDs:\(context.visible)", version: version) {
+                    try await CatalogQueries.visibleAlbumIDs(visible: context.visible, on: context.db)
+                }
+                let sample = Array(all.shuffled().prefix(size))
+                let found = try await CatalogQueries.albums(visible: context.visible, paging: .init(limit: 500, offset: 0), ids: sample, on: context.db)
+                albums = CatalogQueries.ordered(found, by: sample) { $0.id }
+            } else {
+                albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .random, paging: paging, on: context.db)
+            }
         case "newest": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .recent, paging: paging, on: context.db)
         case "alphabeticalByName": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .name, paging: paging, on: context.db)
         case "alphabeticalByArtist": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .artist, paging: paging, on: context.db)
