@@ -97,6 +97,11 @@ struct SubsonicNode: Sendable {
     }
 
     static func escapeXML(_ s: String) -> String {
+        // Most names need no escaping: skip the per-character walk for them.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+            || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) {
+            return s
+        }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
@@ -169,6 +174,10 @@ struct SubsonicNode: Sendable {
     }
 
     static func jsonString(_ s: String, into out: inout String) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += "\"" + s + "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
