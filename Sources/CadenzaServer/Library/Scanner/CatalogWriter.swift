@@ -12,10 +12,21 @@ final class CatalogWriter: @unchecked Sendable {
     private var albums: [String: Int64] = [:]
     private var albumsNeedingArt: Set<Int64> = []
     private var genres: [String: Int64] = [:]
-    /// Link rows and new file rows wait here and are written per batch with multi-row inserts.
+    /// New tracks, link rows and new file rows wait here and are written per batch with
+    /// multi-row inserts; a file or link of a new track names it by match key until then.
     private var pendingArtists: [Int64: [Int64]] = [:]
     private var pendingGenres: [Int64: [Int64]] = [:]
-    private var pendingFiles: [[any SQLExpression]] = []
+    private var pendingFiles: [(track: TrackRef?, values: [any SQLExpression])] = []
+    private var pendingTracks: [(key: String, values: [any SQLExpression], artists: [Int64], genres: [Int64])] = []
+    private var pendingTrackKeys: Set<String> = []
+    /// Track ids by match key, looked up for a whole batch at once.
+    private var knownTracks: [String: Int64] = [:]
+
+    /// A track by id, or one of this batch's new tracks by match key.
+    enum TrackRef: Sendable, Equatable {
+        case id(Int64)
+        case pending(String)
+    }
 
     init(libraryID: Int64, folderID: Int64) {
         self.libraryID = libraryID
@@ -120,63 +131,128 @@ final class CatalogWriter: @unchecked Sendable {
 
     // MARK: tracks
 
-    /// Inserts or updates the track a file carries and returns its id.
-    func trackID(tags: AudioTags, fileName: String, albumID: Int64, artistIDs: [Int64], previousTrackID: Int64?,
-                 on db: any SQLDatabase) async throws -> Int64 {
-        let title = String((tags.title ?? (fileName as NSString).deletingPathExtension).prefix(500))
-        let matchKey = tags.recordingMBID.map { "mbid:\($0)|\(albumID)" }
+    static func trackKey(tags: AudioTags, title: String, albumID: Int64) -> String {
+        tags.recordingMBID.map { "mbid:\($0)|\(albumID)" }
             ?? "key:\(albumID)|\(tags.discNumber ?? 1)|\(tags.trackNumber ?? 0)|\(NameKey.make(title))"
-        let display = String((tags.artistDisplay ?? tags.artists.first ?? "Unknown Artist").prefix(1000))
-        let now = Clock.nowMillis()
-        let sortTitle = tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)
-        var id = try await db.raw("""
-            SELECT id FROM tracks WHERE library_id = \(bind: libraryID) AND match_key = \(bind: matchKey)
-            """).first()?.decode(column: "id", as: Int64.self)
+    }
+
+    static func title(tags: AudioTags, fileName: String) -> String {
+        String((tags.title ?? (fileName as NSString).deletingPathExtension).prefix(500))
+    }
+
+    /// Looks up the ids of existing tracks for a batch's match keys in one statement per 500 keys.
+    func prefetchTracks(keys: Set<String>, on db: any SQLDatabase) async throws {
+        let missing = keys.filter { knownTracks[$0] == nil }
+        for chunk in Array(missing).chunked(500) {
+            for row in try await db.raw("""
+                SELECT id, match_key FROM tracks WHERE library_id = \(bind: libraryID) AND match_key IN (\(SQLList(chunk.map { SQLBind($0) })))
+                """).all() {
+                knownTracks[try row.decode(column: "match_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+            }
+        }
+    }
+
+    /// The track a file carries: updated in place when it exists, else queued for the batch insert.
+    func trackRef(tags: AudioTags, fileName: String, albumID: Int64, artistIDs: [Int64], previousTrackID: Int64?,
+                  on db: any SQLDatabase) async throws -> TrackRef {
+        let title = Self.title(tags: tags, fileName: fileName)
+        let matchKey = Self.trackKey(tags: tags, title: title, albumID: albumID)
+        var seenArtists = Set<Int64>()
+        let artists = artistIDs.filter { seenArtists.insert($0).inserted }
+        var genreIDs: [Int64] = []
+        for genre in tags.genres {
+            let genreID = try await self.genreID(genre, on: db)
+            if !genreIDs.contains(genreID) { genreIDs.append(genreID) }
+        }
+        if pendingTrackKeys.contains(matchKey) { return .pending(matchKey) }   // a second file of a new track
+        await prefetchIfNeeded(matchKey, on: db)
+        var id = knownTracks[matchKey]
         if id == nil, let previous = previousTrackID {
             // Retagged file: keep its track (and what users attached to it) if no other file shares it.
             let others = try await db.raw("SELECT COUNT(*) AS n FROM files WHERE track_id = \(bind: previous)").first()?
                 .decode(column: "n", as: Int.self) ?? 0
             if others <= 1 { id = previous }
         }
-        let isNew = id == nil
-        if let existing = id {
-            try await db.raw("""
-                UPDATE tracks SET album_id = \(bind: albumID), match_key = \(bind: matchKey), title = \(bind: title),
-                    sort_title = \(bind: sortTitle), artist_display = \(bind: display), disc_number = \(bind: tags.discNumber),
-                    track_number = \(bind: tags.trackNumber), duration_ms = \(bind: tags.durationMs), year = \(bind: tags.year),
-                    genre = \(bind: tags.genres.first), mbid = \(bind: tags.recordingMBID),
-                    rg_track_gain = \(bind: tags.replayGainTrackGain), rg_track_peak = \(bind: tags.replayGainTrackPeak),
-                    rg_album_gain = \(bind: tags.replayGainAlbumGain), rg_album_peak = \(bind: tags.replayGainAlbumPeak),
-                    lyrics = \(bind: tags.lyrics), updated_at = \(bind: now)
-                WHERE id = \(bind: existing)
-                """).run()
-        } else {
-            id = try await db.raw("""
+        let values = Self.trackValues(tags: tags, title: title, albumID: albumID, matchKey: matchKey)
+        guard let existing = id else {
+            pendingTracks.append((matchKey, [SQLBind(libraryID)] + values, artists, genreIDs))
+            pendingTrackKeys.insert(matchKey)
+            return .pending(matchKey)
+        }
+        let now = Clock.nowMillis()
+        try await db.raw("""
+            UPDATE tracks SET album_id = \(bind: albumID), match_key = \(bind: matchKey), title = \(bind: title),
+                sort_title = \(bind: tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)),
+                artist_display = \(bind: Self.display(tags)), disc_number = \(bind: tags.discNumber),
+                track_number = \(bind: tags.trackNumber), duration_ms = \(bind: tags.durationMs), year = \(bind: tags.year),
+                genre = \(bind: tags.genres.first), mbid = \(bind: tags.recordingMBID),
+                rg_track_gain = \(bind: tags.replayGainTrackGain), rg_track_peak = \(bind: tags.replayGainTrackPeak),
+                rg_album_gain = \(bind: tags.replayGainAlbumGain), rg_album_peak = \(bind: tags.replayGainAlbumPeak),
+                lyrics = \(bind: tags.lyrics), updated_at = \(bind: now)
+            WHERE id = \(bind: existing)
+            """).run()
+        knownTracks[matchKey] = existing
+        try await db.raw("DELETE FROM track_artists WHERE track_id = \(bind: existing)").run()
+        try await db.raw("DELETE FROM track_genres WHERE track_id = \(bind: existing)").run()
+        pendingArtists[existing] = artists
+        pendingGenres[existing] = genreIDs
+        return .id(existing)
+    }
+
+    /// A single lookup when the batch prefetch did not cover this key (uploads, retagged files).
+    private func prefetchIfNeeded(_ key: String, on db: any SQLDatabase) async {
+        guard knownTracks[key] == nil else { return }
+        try? await prefetchTracks(keys: [key], on: db)
+    }
+
+    /// The id behind a reference, writing the batch's new tracks first if needed.
+    func resolve(_ ref: TrackRef, on db: any SQLDatabase) async throws -> Int64 {
+        switch ref {
+        case .id(let id): return id
+        case .pending(let key):
+            if knownTracks[key] == nil { try await insertPendingTracks(on: db) }
+            guard let id = knownTracks[key] else { throw LibraryScanner.Failure("could not store track \(key)") }
+            return id
+        }
+    }
+
+    static func display(_ tags: AudioTags) -> String {
+        String((tags.artistDisplay ?? tags.artists.first ?? "Unknown Artist").prefix(1000))
+    }
+
+    /// Column values after `library_id`, in the order of ``insertPendingTracks(on:)``.
+    static func trackValues(tags: AudioTags, title: String, albumID: Int64, matchKey: String) -> [any SQLExpression] {
+        let now = Clock.nowMillis()
+        return [
+            SQLBind(albumID), SQLBind(matchKey), SQLBind(title), SQLBind(tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)),
+            SQLBind(display(tags)), SQLBind(tags.discNumber), SQLBind(tags.trackNumber), SQLBind(tags.durationMs), SQLBind(tags.year),
+            SQLBind(tags.genres.first), SQLBind(tags.recordingMBID), SQLBind(tags.replayGainTrackGain), SQLBind(tags.replayGainTrackPeak),
+            SQLBind(tags.replayGainAlbumGain), SQLBind(tags.replayGainAlbumPeak), SQLBind(tags.lyrics), SQLBind(now), SQLBind(now),
+        ]
+    }
+
+    /// Inserts the queued tracks with multi-row INSERT … RETURNING and records their ids by match key.
+    func insertPendingTracks(on db: any SQLDatabase) async throws {
+        guard !pendingTracks.isEmpty else { return }
+        let width = pendingTracks[0].values.count
+        for chunk in pendingTracks.chunked(max(1, 900 / width)) {
+            let rows = SQLList(chunk.map { SQLGroupExpression(SQLList($0.values)) })
+            for row in try await db.raw("""
                 INSERT INTO tracks (library_id, album_id, match_key, title, sort_title, artist_display, disc_number, track_number,
                     duration_ms, year, genre, mbid, rg_track_gain, rg_track_peak, rg_album_gain, rg_album_peak, lyrics,
                     created_at, updated_at)
-                VALUES (\(bind: libraryID), \(bind: albumID), \(bind: matchKey), \(bind: title), \(bind: sortTitle), \(bind: display),
-                    \(bind: tags.discNumber), \(bind: tags.trackNumber), \(bind: tags.durationMs), \(bind: tags.year),
-                    \(bind: tags.genres.first), \(bind: tags.recordingMBID), \(bind: tags.replayGainTrackGain),
-                    \(bind: tags.replayGainTrackPeak), \(bind: tags.replayGainAlbumGain), \(bind: tags.replayGainAlbumPeak),
-                    \(bind: tags.lyrics), \(bind: now), \(bind: now))
-                RETURNING id
-                """).first()?.decode(column: "id", as: Int64.self)
+                VALUES \(rows) RETURNING id, match_key
+                """).all() {
+                knownTracks[try row.decode(column: "match_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+            }
         }
-        guard let id else { throw LibraryScanner.Failure("could not store track \(title)") }
-        if !isNew {
-            try await db.raw("DELETE FROM track_artists WHERE track_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM track_genres WHERE track_id = \(bind: id)").run()
+        for pending in pendingTracks {
+            guard let id = knownTracks[pending.key] else { continue }
+            pendingArtists[id] = pending.artists
+            pendingGenres[id] = pending.genres
         }
-        var seenArtists = Set<Int64>()
-        pendingArtists[id] = artistIDs.filter { seenArtists.insert($0).inserted }
-        var genreIDs: [Int64] = []
-        for genre in tags.genres {
-            let genreID = try await self.genreID(genre, on: db)
-            if !genreIDs.contains(genreID) { genreIDs.append(genreID) }
-        }
-        pendingGenres[id] = genreIDs
-        return id
+        pendingTracks.removeAll()
+        pendingTrackKeys.removeAll()
     }
 
     func genreID(_ name: String, on db: any SQLDatabase) async throws -> Int64 {
@@ -196,13 +272,19 @@ final class CatalogWriter: @unchecked Sendable {
         return id
     }
 
-    /// Queues a new file row; written by ``flush(on:)``.
-    func insertFileLater(_ values: [any SQLExpression]) {
-        pendingFiles.append(values)
+    /// Queues a new file row (its values after `track_id`); written by ``flush(on:)``.
+    func insertFileLater(track: TrackRef?, _ values: [any SQLExpression]) {
+        pendingFiles.append((track, values))
     }
 
     /// Writes the queued link and file rows. Call before the batch's transaction commits.
     func flush(on db: any SQLDatabase) async throws {
+        try await insertPendingTracks(on: db)
+        var fileRows: [[any SQLExpression]] = []
+        for file in pendingFiles {
+            let trackID: Int64? = try await file.track.asyncMap { try await resolve($0, on: db) }
+            fileRows.append(Array(file.values.prefix(2)) + [SQLBind(trackID)] + Array(file.values.dropFirst(2)))
+        }
         let artistRows = pendingArtists.sorted { $0.key < $1.key }.flatMap { track, artists in
             artists.enumerated().map { [SQLBind(track), SQLBind($1), SQLBind($0)] as [any SQLExpression] }
         }
@@ -214,7 +296,7 @@ final class CatalogWriter: @unchecked Sendable {
         try await Self.insert(into: """
             files (library_id, folder_id, track_id, path, size, mtime, format, bitrate, sample_rate, channels,
                    duration_ms, content_hash, status, error, created_at, updated_at)
-            """, rows: pendingFiles, on: db)
+            """, rows: fileRows, on: db)
         pendingArtists.removeAll()
         pendingGenres.removeAll()
         pendingFiles.removeAll()
@@ -264,5 +346,18 @@ final class CatalogWriter: @unchecked Sendable {
             DELETE FROM artists WHERE NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.artist_id = artists.id)
               AND NOT EXISTS (SELECT 1 FROM albums a WHERE a.album_artist_id = artists.id)
             """).run()
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -141,6 +141,17 @@ enum LibraryScanner {
             upcoming = index + 1 < batches.count ? Task { [next = batches[index + 1]] in await read(next, root: folder.path) } : nil
             try await app.db.writeTransaction { tx in
                 let sql = tx.sql
+                // Resolve albums and track keys for the whole batch, then look the tracks up in one statement.
+                var keys = Set<String>()
+                for item in reads {
+                    guard let tags = item.tags else { continue }
+                    let directory = (item.entry.path as NSString).deletingLastPathComponent
+                    let albumArtist = try await writer.albumArtistID(for: tags, on: sql)
+                    let albumID = try await writer.albumID(tags: tags, albumArtistID: albumArtist, directory: directory, on: sql)
+                    let title = CatalogWriter.title(tags: tags, fileName: (item.entry.path as NSString).lastPathComponent)
+                    keys.insert(CatalogWriter.trackKey(tags: tags, title: title, albumID: albumID))
+                }
+                try await writer.prefetchTracks(keys: keys, on: sql)
                 for item in reads {
                     var target = state.known[item.entry.path]
                     if target == nil, let hash = item.hash, let moved = state.vanishedByHash.removeValue(forKey: hash) {
@@ -223,14 +234,14 @@ enum LibraryScanner {
     static func write(_ item: Read, target: Known?, library: LibraryRecord, folder: LibraryFolderRecord,
                       walk: DirectoryWalker.Result, writer: CatalogWriter, settings: Settings, on db: any SQLDatabase) async throws {
         let now = Clock.nowMillis()
-        var trackID: Int64?
+        var track: CatalogWriter.TrackRef?
         if let tags = item.tags {
             let directory = (item.entry.path as NSString).deletingLastPathComponent
             let albumArtist = try await writer.albumArtistID(for: tags, on: db)
             let albumID = try await writer.albumID(tags: tags, albumArtistID: albumArtist, directory: directory, on: db)
             let artists = try await writer.artistIDs(for: tags, on: db)
-            trackID = try await writer.trackID(tags: tags, fileName: (item.entry.path as NSString).lastPathComponent, albumID: albumID,
-                                               artistIDs: artists, previousTrackID: target?.trackID, on: db)
+            track = try await writer.trackRef(tags: tags, fileName: (item.entry.path as NSString).lastPathComponent, albumID: albumID,
+                                              artistIDs: artists, previousTrackID: target?.trackID, on: db)
             if writer.wantsArtwork(albumID: albumID) {
                 if let artworkID = try await artwork(for: item, directory: directory, root: folder.path, walk: walk, settings: settings, on: db) {
                     try await writer.setArtwork(albumID: albumID, artworkID: artworkID, on: db)
@@ -241,6 +252,7 @@ enum LibraryScanner {
         let status = tags == nil ? "failed" : "imported"
         let error = item.error.map { String($0.prefix(1000)) }
         if let target {
+            let trackID = try await track.asyncMap { try await writer.resolve($0, on: db) }
             try await db.raw("""
                 UPDATE files SET path = \(bind: item.entry.path), size = \(bind: item.entry.size), mtime = \(bind: item.entry.mtimeMillis),
                     track_id = \(bind: trackID), format = \(bind: tags?.format), bitrate = \(bind: tags?.bitrateKbps),
@@ -249,8 +261,8 @@ enum LibraryScanner {
                 WHERE id = \(bind: target.id)
                 """).run()
         } else {
-            writer.insertFileLater([
-                SQLBind(library.id), SQLBind(folder.id), SQLBind(trackID), SQLBind(item.entry.path), SQLBind(item.entry.size),
+            writer.insertFileLater(track: track, [
+                SQLBind(library.id), SQLBind(folder.id), SQLBind(item.entry.path), SQLBind(item.entry.size),
                 SQLBind(item.entry.mtimeMillis), SQLBind(tags?.format), SQLBind(tags?.bitrateKbps), SQLBind(tags?.sampleRate),
                 SQLBind(tags?.channels), SQLBind(tags?.durationMs), SQLBind(item.hash), SQLBind(status), SQLBind(error),
                 SQLBind(now), SQLBind(now),
