@@ -34,17 +34,22 @@ final class PostgresListener: Sendable {
                 do {
                     let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
                     delay = .milliseconds(250)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        for (channel, signal) in channels {
-                            group.addTask {
-                                for try await _ in try await connection.listen(channel) { signal.signal() }
+                    do {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            for (channel, signal) in channels {
+                                group.addTask {
+                                    for try await _ in try await connection.listen(channel) { signal.signal() }
+                                }
                             }
+                            // Anything written while we were disconnected: wake everyone once.
+                            channels.values.forEach { $0.signal() }
+                            try await group.next()
+                            group.cancelAll()
                         }
-                        // Anything written while we were disconnected: wake everyone once.
-                        channels.values.forEach { $0.signal() }
-                        try await group.next()
-                        group.cancelAll()
+                    } catch {
+                        logger.debug("LISTEN ended", metadata: ["error": .string("\(error)")])
                     }
+                    // Closed on every path, cancellation included: PostgresNIO requires it.
                     try? await connection.close()
                 } catch {
                     if Task.isCancelled { break }
