@@ -118,9 +118,7 @@ import Vapor
         try garbage.write(to: root.appendingPathComponent("garbage-tags.mp3"))
         try fm.createSymbolicLink(atPath: root.appendingPathComponent("good/loop").path, withDestinationPath: root.path)
         try fm.createSymbolicLink(atPath: root.appendingPathComponent("dangling.mp3").path, withDestinationPath: "/nonexistent/x.mp3")
-        // A file name that is not UTF-8 (Latin-1 "é").
-        let badName = root.path + "/caf\u{FFFD}.mp3"
-        _ = badName
+        // A file name that is not UTF-8 (Latin-1 "é"), made with open(2) since Swift strings are always valid UTF-8.
         let raw = Array(root.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".mp3".utf8) + [0]
         let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
         if fd >= 0 { close(fd) }
@@ -151,13 +149,12 @@ import Vapor
     @Test func coversComeFromFolderImagesAndEmbeddedPicturesStoredOnce() async throws {
         let root = try AudioFixtures.temporaryDirectory("music")
         defer { try? FileManager.default.removeItem(at: root) }
-        let cover = try AudioFixtures.jpeg(at: root.appendingPathComponent("Folder Album/cover.jpg").path, color: "blue")
+        try AudioFixtures.jpeg(at: root.appendingPathComponent("Folder Album/cover.jpg").path, color: "blue")
         try AudioFixtures.audio(at: root.appendingPathComponent("Folder Album/01.mp3").path, metadata: Self.tags("F", album: "Folder Album"))
         let embedded = try AudioFixtures.jpeg(at: FileManager.default.temporaryDirectory.appendingPathComponent("emb-\(UUID()).jpg").path, color: "green")
         // Only one track carries the picture, whatever order the folder lists them in.
         try AudioFixtures.audio(at: root.appendingPathComponent("Embedded/01.mp3").path, metadata: Self.tags("E", album: "Embedded"))
         try AudioFixtures.audio(at: root.appendingPathComponent("Embedded/02.mp3").path, metadata: Self.tags("E2", album: "Embedded", track: 2), cover: embedded)
-        _ = cover
         try await withApp { app in
             let folder = try await Self.library(app, root: root)
             _ = try await LibraryScanner.scan(folderID: folder, full: false, app: app, logger: app.logger)
