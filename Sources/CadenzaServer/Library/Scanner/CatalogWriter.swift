@@ -165,7 +165,7 @@ final class CatalogWriter: @unchecked Sendable {
             if !genreIDs.contains(genreID) { genreIDs.append(genreID) }
         }
         if pendingTrackKeys.contains(matchKey) { return .pending(matchKey) }   // a second file of a new track
-        await prefetchIfNeeded(matchKey, on: db)
+        if knownTracks[matchKey] == nil { try await prefetchTracks(keys: [matchKey], on: db) }
         var id = knownTracks[matchKey]
         if id == nil, let previous = previousTrackID {
             // Retagged file: keep its track (and what users attached to it) if no other file shares it.
@@ -197,12 +197,6 @@ final class CatalogWriter: @unchecked Sendable {
         pendingArtists[existing] = artists
         pendingGenres[existing] = genreIDs
         return .id(existing)
-    }
-
-    /// A single lookup when the batch prefetch did not cover this key (uploads, retagged files).
-    private func prefetchIfNeeded(_ key: String, on db: any SQLDatabase) async {
-        guard knownTracks[key] == nil else { return }
-        try? await prefetchTracks(keys: [key], on: db)
     }
 
     /// The id behind a reference, writing the batch's new tracks first if needed.
@@ -346,18 +340,5 @@ final class CatalogWriter: @unchecked Sendable {
             DELETE FROM artists WHERE NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.artist_id = artists.id)
               AND NOT EXISTS (SELECT 1 FROM albums a WHERE a.album_artist_id = artists.id)
             """).run()
-    }
-}
-
-extension Array {
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
