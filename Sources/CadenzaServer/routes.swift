@@ -73,6 +73,29 @@ func routes(_ app: Application) throws {
         app.get("share", ":token", ":index", "audio", use: SubsonicSharing.audio)
     }
 
+    do { // listens: settings, follows, imports, export, Last.fm keys
+        api.get("me", "listen-settings", use: ListenSettingsController.show)
+        api.put("me", "listen-settings", use: ListenSettingsController.update)
+        api.get("follows", use: FollowsController.list)
+        api.put("follows", ":username", use: FollowsController.follow)
+        api.delete("follows", ":username", use: FollowsController.unfollow)
+        api.on(.POST, "me", "listens", "imports", body: .stream, use: ListenImports.create)
+        api.get("me", "listens", "imports", use: ListenImports.list)
+        api.get("me", "listens", "imports", ":id", use: ListenImports.show)
+        api.get("me", "listens", "export", use: ListenExport.export)
+        api.get("me", "lastfm-keys", use: LastFMKeysController.list)
+        api.post("me", "lastfm-keys", use: LastFMKeysController.create)
+        api.delete("me", "lastfm-keys", ":id", use: LastFMKeysController.delete)
+        api.post("lastfm", "approve", use: LastFMKeysController.approve)
+    }
+
+    do { // ListenBrainz, Last.fm and AudioScrobbler, at the host root where their clients look
+        ListenBrainzController.register(app)
+        app.on(.GET, "2.0", use: LastFMController.handle)
+        app.on(.POST, "2.0", body: .collect(maxSize: "1mb"), use: LastFMController.handle)
+        AudioScrobblerController.register(app)
+    }
+
     do { // live events
         api.get("events", use: EventsController.sse)
         api.webSocket("events", "ws", maxFrameSize: .init(integerLiteral: 1 << 16), onUpgrade: EventsController.websocket)

@@ -35,6 +35,7 @@ public enum CadenzaApp {
         SystemJobs.register(on: app)
         LibraryScanner.register(on: app)
         Uploads.register(on: app)
+        ListenJobs.register(on: app)
 
         app.middleware = .init()
         app.middleware.use(RequestIDMiddleware())
@@ -64,7 +65,7 @@ public enum CadenzaApp {
             app.runtime.worker.withLockedValue { $0 = worker }
         }
         if roles.contains(.scheduler) {
-            let scheduler = Scheduler(app: app, tasks: SystemJobs.periodic + LibraryScanner.periodic(settings))
+            let scheduler = Scheduler(app: app, tasks: SystemJobs.periodic + LibraryScanner.periodic(settings) + ListenJobs.periodic)
             scheduler.start()
             app.runtime.scheduler.withLockedValue { $0 = scheduler }
         }

@@ -38,6 +38,11 @@ public struct Settings: Sendable {
     public var transcodeCacheBytes: Int64
     /// Minutes between automatic rescans of folder libraries; 0 turns them off.
     public var rescanMinutes: Int
+    /// ListenBrainz API requests per window, per token (or per IP when anonymous).
+    public var listensRateLimit: Int
+    public var listensRateWindow: TimeInterval
+    /// Whether Last.fm requests with an api_key not issued here are accepted (unsigned).
+    public var lastfmAcceptUnknownKeys: Bool
 
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
@@ -76,6 +81,9 @@ extension Settings {
         ("CADENZA_MAX_UPLOAD_BYTES", "largest accepted upload request (default 2147483648)"),
         ("CADENZA_TRANSCODE_CACHE_MB", "disk kept for cached transcodes (default 1024)"),
         ("CADENZA_RESCAN_MINUTES", "minutes between automatic rescans of music folders, 0 = off (default 60)"),
+        ("CADENZA_LISTENS_RATE_LIMIT", "ListenBrainz API requests per window per token, or per IP when anonymous (default 300)"),
+        ("CADENZA_LISTENS_RATE_WINDOW", "ListenBrainz API rate-limit window in seconds (default 10)"),
+        ("CADENZA_LASTFM_UNKNOWN_KEYS", "accept|reject Last.fm requests whose api_key was not issued here (default accept)"),
     ]
 
     /// Builds settings from flags (already keyed like the environment), the environment and an
@@ -162,6 +170,10 @@ extension Settings {
                 problems.append("music folder \(dir): not an existing directory")
             }
         }
+        let unknownKeys = value("CADENZA_LASTFM_UNKNOWN_KEYS")?.lowercased() ?? "accept"
+        if !["accept", "reject"].contains(unknownKeys) {
+            problems.append("CADENZA_LASTFM_UNKNOWN_KEYS=\(unknownKeys): expected accept or reject")
+        }
         let settings = Settings(
             dataDirectory: dataDir,
             databaseURL: databaseURL,
@@ -184,7 +196,10 @@ extension Settings {
             musicDirectories: musicDirectories,
             maxUploadBytes: number("CADENZA_MAX_UPLOAD_BYTES", default: 2 << 30, in: 1024...(1 << 40)),
             transcodeCacheBytes: Int64(number("CADENZA_TRANSCODE_CACHE_MB", default: 1024, in: 0...10_000_000)) << 20,
-            rescanMinutes: number("CADENZA_RESCAN_MINUTES", default: 60, in: 0...525_600)
+            rescanMinutes: number("CADENZA_RESCAN_MINUTES", default: 60, in: 0...525_600),
+            listensRateLimit: number("CADENZA_LISTENS_RATE_LIMIT", default: 300, in: 1...1_000_000_000),
+            listensRateWindow: number("CADENZA_LISTENS_RATE_WINDOW", default: 10.0, in: 1...86_400),
+            lastfmAcceptUnknownKeys: unknownKeys != "reject"
         )
         if !problems.isEmpty { throw SettingsError(problems: problems) }
         return settings

@@ -298,12 +298,7 @@ final class CatalogWriter: @unchecked Sendable {
 
     /// Multi-row INSERT in chunks that stay well under both databases' bind-parameter limits.
     static func insert(into target: String, rows: [[any SQLExpression]], on db: any SQLDatabase) async throws {
-        guard let width = rows.first?.count, width > 0 else { return }
-        let perStatement = max(1, 900 / width)
-        for start in stride(from: 0, to: rows.count, by: perStatement) {
-            let chunk = rows[start..<min(start + perStatement, rows.count)].map { SQLGroupExpression(SQLList($0)) }
-            try await db.raw("INSERT INTO \(unsafeRaw: target) VALUES \(SQLList(chunk))").run()
-        }
+        try await db.insertRows(into: target, rows: rows, maxBinds: 900)
     }
 
     /// Artist ids for a track's credits, paired with their MusicBrainz ids when the counts agree.

@@ -61,38 +61,14 @@ enum Uploads {
 
     @Sendable static func upload(req: Request) async throws -> Response {
         let viewer = try req.requireUser()
-        guard let type = req.headers.contentType, type.type == "multipart", type.subType == "form-data",
-              let boundary = type.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else {
-            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the files as multipart/form-data.")
-        }
+        let boundary = try MultipartSink.boundary(of: req)
         let settings = req.application.settings
         let library = try await targetLibrary(req, viewer: viewer)
         let folder = try await ensureFolder(for: library, settings: settings, on: req.sql)
         let incoming = uploadRoot(settings).appendingPathComponent(".incoming", isDirectory: true)
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-
-        let sink = MultipartSink(directory: incoming, maxParts: maxFilesPerRequest)
+        let sink = try await MultipartSink.receive(req, boundary: boundary, directory: incoming, maxParts: maxFilesPerRequest,
+                                                   maxBytes: settings.maxUploadBytes)
         defer { sink.discardAll() }
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { sink.header(name: $0, value: $1) }
-        parser.onBody = { sink.body(&$0) }
-        parser.onPartComplete = { sink.partComplete() }
-        var received = 0
-        do {
-            for try await chunk in req.body {
-                received += chunk.readableBytes
-                if received > settings.maxUploadBytes {
-                    throw APIError(status: .payloadTooLarge, code: "payload_too_large",
-                                   message: "Uploads are limited to \(settings.maxUploadBytes) bytes per request.")
-                }
-                try parser.execute(chunk)
-                if let problem = sink.problem { throw APIError.badRequest(problem) }
-            }
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.badRequest("The multipart body is malformed.", code: "invalid_body")
-        }
         let parts = sink.completedFiles()
         guard !parts.isEmpty else { throw APIError.badRequest("No files in the upload; send them as file fields.", code: "no_files") }
 
@@ -198,6 +174,44 @@ enum Uploads {
 /// Collects multipart file parts into temporary files as the bytes arrive.
 /// Unchecked Sendable: the parser calls it from the one task reading the request body.
 final class MultipartSink: @unchecked Sendable {
+    /// The multipart boundary of a `multipart/form-data` request, or 415.
+    static func boundary(of req: Request) throws -> String {
+        guard let type = req.headers.contentType, type.type == "multipart", type.subType == "form-data",
+              let boundary = type.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else {
+            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the files as multipart/form-data.")
+        }
+        return boundary
+    }
+
+    /// Streams a multipart body's files into `directory`, never holding them in memory.
+    static func receive(_ req: Request, boundary: String, directory: URL, maxParts: Int, maxBytes: Int) async throws -> MultipartSink {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let sink = MultipartSink(directory: directory, maxParts: maxParts)
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { sink.header(name: $0, value: $1) }
+        parser.onBody = { sink.body(&$0) }
+        parser.onPartComplete = { sink.partComplete() }
+        var received = 0
+        do {
+            for try await chunk in req.body {
+                received += chunk.readableBytes
+                if received > maxBytes {
+                    throw APIError(status: .payloadTooLarge, code: "payload_too_large",
+                                   message: "Uploads are limited to \(maxBytes) bytes per request.")
+                }
+                try parser.execute(chunk)
+                if let problem = sink.problem { throw APIError.badRequest(problem) }
+            }
+        } catch let error as APIError {
+            sink.discardAll()
+            throw error
+        } catch {
+            sink.discardAll()
+            throw APIError.badRequest("The multipart body is malformed.", code: "invalid_body")
+        }
+        return sink
+    }
+
     struct Part {
         var filename: String
         var url: URL
@@ -225,7 +239,13 @@ final class MultipartSink: @unchecked Sendable {
     func body(_ buffer: inout ByteBuffer) {
         guard problem == nil else { return }
         if current == nil {
-            guard let filename = Self.filename(headers["content-disposition"]) else { return }   // a plain form field
+            guard let filename = Self.filename(headers["content-disposition"]) else {
+                // A plain form field: kept when small (options sent along with the files).
+                if let name = Self.fieldName(headers["content-disposition"]), fieldBytes[name, default: []].count < 1024 {
+                    fieldBytes[name, default: []] += (buffer.readBytes(length: buffer.readableBytes) ?? []).prefix(1024)
+                }
+                return
+            }
             guard finished.count < maxParts else {
                 problem = "At most \(maxParts) files per upload."
                 return
@@ -259,6 +279,23 @@ final class MultipartSink: @unchecked Sendable {
     }
 
     func completedFiles() -> [Part] { finished }
+
+    /// Small plain form fields sent with the files.
+    var fields: [String: String] { fieldBytes.mapValues { String(decoding: $0, as: UTF8.self) } }
+    private var fieldBytes: [String: [UInt8]] = [:]
+
+    static func fieldName(_ disposition: String?) -> String? {
+        guard let disposition else { return nil }
+        for piece in disposition.split(separator: ";") {
+            let trimmed = piece.trimmingCharacters(in: .whitespaces)
+            if trimmed.lowercased().hasPrefix("name=") {
+                let value = String(trimmed.dropFirst("name=".count))
+                let quoted = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+                return quoted ? String(value.dropFirst().dropLast()) : value
+            }
+        }
+        return nil
+    }
 
     /// Removes whatever was not moved into a library.
     func discardAll() {

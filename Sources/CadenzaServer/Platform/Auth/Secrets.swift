@@ -16,6 +16,12 @@ enum Secrets {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// MD5 in lowercase hex: only for legacy protocols that define their signatures with it
+    /// (Subsonic tokens, Last.fm api_sig, AudioScrobbler handshakes), never for storage.
+    static func md5Hex(_ text: String) -> String {
+        Insecure.MD5.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Constant-time comparison of two hex digests.
     static func equal(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)

@@ -99,8 +99,12 @@ struct EventFeed: AsyncSequence, Sendable {
         var backlog: [EventRecord] = []
         var cursor: Int64
         var backlogDone: Bool
+        /// Whom the viewer follows, loaded on first use and kept current by the viewer's own
+        /// follow events, for events shown to followers.
+        var following: Set<Int64>?
 
         mutating func next() async throws -> EventRecord? {
+            if following == nil { following = try await Follows.followees(of: feed.viewer.userID, on: feed.db) }
             while true {
                 if !backlogDone {
                     if backlog.isEmpty {
@@ -109,14 +113,22 @@ struct EventFeed: AsyncSequence, Sendable {
                     }
                     let event = backlog.removeFirst()
                     cursor = event.id
-                    if event.isVisible(to: feed.viewer) { return event }
+                    if visible(event) { return event }
                     continue
                 }
                 guard let event = await live.next() else { return nil }
                 if event.id <= cursor { continue }
                 cursor = event.id
-                if event.isVisible(to: feed.viewer) { return event }
+                if visible(event) { return event }
             }
+        }
+
+        private mutating func visible(_ event: EventRecord) -> Bool {
+            if event.actorID == feed.viewer.userID, let followee = event.subjectID.flatMap(Int64.init) {
+                if event.type == Follows.followedEvent { following?.insert(followee) }
+                if event.type == Follows.unfollowedEvent { following?.remove(followee) }
+            }
+            return event.isVisible(to: feed.viewer, following: following ?? [])
         }
     }
 

@@ -9,6 +9,8 @@ public enum EventVisibility: String, Codable, Sendable {
     case user
     /// Administrators only.
     case admin
+    /// The actor, the audience user and the users who follow the actor.
+    case followers
 }
 
 /// One row of the `events` outbox.
@@ -36,11 +38,13 @@ public struct EventRecord: Sendable {
     }
 
     /// Whether a signed-in caller may receive this event.
-    func isVisible(to viewer: Principal) -> Bool {
+    func isVisible(to viewer: Principal, following: Set<Int64> = []) -> Bool {
         switch visibility {
         case .instance: return true
         case .admin: return viewer.isAdmin
         case .user: return audienceUserID == viewer.userID || actorID == viewer.userID
+        case .followers:
+            return audienceUserID == viewer.userID || actorID == viewer.userID || actorID.map(following.contains) == true
         }
     }
 }

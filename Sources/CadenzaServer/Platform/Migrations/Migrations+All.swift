@@ -14,6 +14,7 @@ extension Migrations {
             M008_CreateLibraries(),
             M009_CreateCatalog(),
             M010_CreateSubsonicTables(),
+            M011_CreateListens(),
         ]
     }
 

@@ -136,33 +136,46 @@ enum SubsonicAnnotation {
     }
 }
 
-/// Plays from Cadenza's own players. Until the listens feature keeps full history, a play is a
-/// play count and an event; playing-now expires after the track's duration.
+/// Plays from Cadenza's own players: a finished play is a listen (matched to its track, so play
+/// counts and stats follow); a started one is the user's playing-now.
 enum Plays {
     static func record(userID: Int64, trackID: Int64, at: Int64, client: String, on db: any SQLDatabase) async throws {
-        try await db.raw("""
-            INSERT INTO play_stats (user_id, track_id, play_count, last_played_at) VALUES (\(bind: userID), \(bind: trackID), 1, \(bind: at))
-            ON CONFLICT (user_id, track_id) DO UPDATE SET play_count = play_stats.play_count + 1,
-                last_played_at = CASE WHEN excluded.last_played_at > play_stats.last_played_at THEN excluded.last_played_at ELSE play_stats.last_played_at END
-            """).run()
+        guard let owner = try await ListenOwner.load(userID: userID, on: db),
+              var listen = try await listen(trackID: trackID, client: client, on: db) else { return }
+        listen.listenedAt = at / 1000
+        try await ListenStore.ingest([listen], owner: owner, source: client, on: db)
         try await db.raw("DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client) AND track_id = \(bind: trackID)").run()
-        struct Played: Encodable { var trackId: String; var at: Int64; var client: String }
-        try await EventStore.append(type: "track.played", actorID: userID, subjectType: "track", subjectID: String(trackID),
-                                    payload: Played(trackId: String(trackID), at: at, client: client), visibility: .user,
-                                    audienceUserID: userID, on: db)
     }
 
     static func nowPlaying(userID: Int64, trackID: Int64, client: String, on db: any SQLDatabase) async throws {
-        let duration = try await db.raw("SELECT duration_ms FROM tracks WHERE id = \(bind: trackID)").first()?.decode(column: "duration_ms", as: Int.self) ?? 0
+        guard let owner = try await ListenOwner.load(userID: userID, on: db),
+              let listen = try await listen(trackID: trackID, client: client, on: db) else { return }
         let now = Clock.nowMillis()
-        let expires = now + Int64(duration > 0 ? duration : 600_000)
+        let expires = now + (listen.durationMs ?? PlayingNow.defaultSeconds * 1000)
         try await db.raw("""
             INSERT INTO now_playing (user_id, client, track_id, started_at, expires_at)
             VALUES (\(bind: userID), \(bind: client), \(bind: trackID), \(bind: now), \(bind: expires))
             ON CONFLICT (user_id, client) DO UPDATE SET track_id = excluded.track_id, started_at = excluded.started_at, expires_at = excluded.expires_at
             """).run()
-        struct Playing: Encodable { var trackId: String; var client: String }
-        try await EventStore.append(type: "track.playing", actorID: userID, subjectType: "track", subjectID: String(trackID),
-                                    payload: Playing(trackId: String(trackID), client: client), visibility: .user, audienceUserID: userID, on: db)
+        try await PlayingNow.set(listen, owner: owner, client: client, on: db)
+    }
+
+    /// A library track described as a listen.
+    static func listen(trackID: Int64, client: String, on db: any SQLDatabase) async throws -> IncomingListen? {
+        guard let row = try await db.raw("""
+            SELECT t.title, t.artist_display, t.duration_ms, t.mbid, t.track_number, al.title AS album FROM tracks t
+            JOIN albums al ON al.id = t.album_id WHERE t.id = \(bind: trackID)
+            """).first() else { return nil }
+        let duration = try row.decode(column: "duration_ms", as: Int64.self)
+        var info: [String: JSONValue] = ["submission_client": .string(client), "media_player": .string("Cadenza")]
+        if duration > 0 { info["duration_ms"] = .number(Double(duration)) }
+        if let number = try row.decode(column: "track_number", as: Int?.self) { info["tracknumber"] = .number(Double(number)) }
+        let mbid = try row.decode(column: "mbid", as: String?.self)
+        if let mbid { info["recording_mbid"] = .string(mbid) }
+        let artist = try row.decode(column: "artist_display", as: String.self)
+        return IncomingListen(listenedAt: nil, trackName: try row.decode(column: "title", as: String.self),
+                              artistName: artist.isEmpty ? "Unknown Artist" : artist, releaseName: try row.decode(column: "album", as: String?.self),
+                              recordingMBID: mbid?.lowercased(), releaseMBID: nil, releaseGroupMBID: nil, artistMBIDs: [],
+                              durationMs: duration > 0 ? duration : nil, additionalInfo: info, trackID: trackID)
     }
 }

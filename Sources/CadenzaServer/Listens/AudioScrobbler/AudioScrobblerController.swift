@@ -1,0 +1,113 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// AudioScrobbler 1.2 at `/scrobbler/`: the handshake (`a` = md5(md5(app password) + t)), then
+/// now-playing and submissions against the session id it hands out. Plain-text answers:
+/// OK, BADAUTH, BADTIME, BADSESSION, FAILED <reason>.
+enum AudioScrobblerController {
+    /// How far the client's clock may be from ours at the handshake.
+    static let allowedSkew: Int64 = 7200
+    static let maxSubmissions = 50
+
+    static func register(_ app: Application) {
+        app.on(.GET, "scrobbler", use: handshake)
+        app.on(.POST, "scrobbler", body: .collect(maxSize: "64kb"), use: handshake)
+        app.on(.POST, "scrobbler", "np_1.2", body: .collect(maxSize: "64kb"), use: nowPlaying)
+        app.on(.POST, "scrobbler", "protocol_1.2", body: .collect(maxSize: "1mb"), use: submit)
+    }
+
+    static func reply(_ text: String) -> Response {
+        LastFMResponse.text(text + "\n")
+    }
+
+    @Sendable static func handshake(req: Request) async throws -> Response {
+        let params = FormParams.parse(req)
+        guard params["hs"] == "true" else { return reply("FAILED Send hs=true to start a session.") }
+        guard let user = params["u"], let t = params["t"], let a = params["a"]?.lowercased() else {
+            return reply("FAILED Missing u, t or a.")
+        }
+        guard let stamp = Int64(t) else { return reply("BADTIME") }
+        if abs(stamp - Clock.nowMillis() / 1000) > allowedSkew { return reply("BADTIME") }
+        let verdict = try await RateLimiter.hit("as12:" + (req.remoteAddress?.ipAddress ?? "unknown"),
+                                                window: req.application.settings.rateLimitWindow, on: req.sql)
+        if verdict.count > req.application.settings.loginRateLimitPerIP * 10 { return reply("FAILED Too many handshakes; try later.") }
+        guard user.count <= 64, let owner = try await ListenOwner.load(username: user, on: req.sql),
+              let password = try await LastFMAuth.appPassword(userID: owner.userID, app: req.application, on: req.sql),
+              Secrets.equal(a, Secrets.md5Hex(Secrets.md5Hex(password) + t)) else { return reply("BADAUTH") }
+        let sid = try await LastFMAuth.newSession(userID: owner.userID, protocol: "as12", apiKey: nil, on: req.sql)
+        let base = baseURL(req)
+        return reply("OK\n\(sid)\n\(base)/scrobbler/np_1.2\n\(base)/scrobbler/protocol_1.2")
+    }
+
+    /// Where the client reached us: the Host it used, else the configured public URL.
+    static func baseURL(_ req: Request) -> String {
+        let configured = req.application.settings.publicURL
+        guard let host = req.headers.first(name: .host), !host.isEmpty, host.count <= 255,
+              host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) else { return configured }
+        let scheme = req.headers.first(name: "X-Forwarded-Proto") == "https" || configured.hasPrefix("https://") ? "https" : "http"
+        return "\(scheme)://\(host)"
+    }
+
+    static func listen(_ params: [String: String], suffix: String, timestamp: Bool) -> [String: JSONValue] {
+        func value(_ name: String) -> String? {
+            guard let text = params[name + suffix], !text.isEmpty else { return nil }
+            return text
+        }
+        var info: [String: JSONValue] = ["submission_client": .string("AudioScrobbler 1.2")]
+        if let length = value("l").flatMap(Int.init), length > 0 { info["duration"] = .number(Double(length)) }
+        if let number = value("n").flatMap(Int.init) { info["tracknumber"] = .number(Double(number)) }
+        if let mbid = value("m"), UUID(uuidString: mbid) != nil { info["recording_mbid"] = .string(mbid) }
+        if let source = value("o") { info["source"] = .string(source) }
+        var metadata: [String: JSONValue] = [
+            "artist_name": value("a").map(JSONValue.string) ?? .null,
+            "track_name": value("t").map(JSONValue.string) ?? .null,
+            "additional_info": .object(info),
+        ]
+        if let album = value("b") { metadata["release_name"] = .string(album) }
+        var document: [String: JSONValue] = ["track_metadata": .object(metadata)]
+        if timestamp { document["listened_at"] = value("i").map(JSONValue.string) ?? .null }
+        return document
+    }
+
+    @Sendable static func nowPlaying(req: Request) async throws -> Response {
+        let params = FormParams.parse(req)
+        guard let owner = try await LastFMAuth.session(params["s"], protocol: "as12", on: req.sql) else { return reply("BADSESSION") }
+        let parsed: IncomingListen
+        do {
+            parsed = try ListenValidator.validate(listen: .object(listen(params, suffix: "", timestamp: false)), type: .playingNow,
+                                                  now: Clock.nowMillis() / 1000)
+        } catch let error as ListenBrainzError {
+            return reply("FAILED \(error.message)")
+        }
+        try await req.db.writeTransaction { tx in
+            try await PlayingNow.set(parsed, owner: owner, client: "audioscrobbler", on: tx.sql)
+        }
+        req.application.didCommit()
+        return reply("OK")
+    }
+
+    @Sendable static func submit(req: Request) async throws -> Response {
+        let params = FormParams.parse(req)
+        guard let owner = try await LastFMAuth.session(params["s"], protocol: "as12", on: req.sql) else { return reply("BADSESSION") }
+        var listens: [IncomingListen] = []
+        let now = Clock.nowMillis() / 1000
+        for index in 0..<maxSubmissions where params["a[\(index)]"] != nil || params["t[\(index)]"] != nil {
+            // Listens a player may not submit (o=L: "last.fm" radio, skipped r=S) are still history here.
+            do {
+                listens.append(try ListenValidator.validate(listen: .object(listen(params, suffix: "[\(index)]", timestamp: true)),
+                                                            type: .import, now: now))
+            } catch let error as ListenBrainzError {
+                return reply("FAILED Submission \(index): \(error.message)")
+            }
+        }
+        guard !listens.isEmpty else { return reply("FAILED No submissions (a[0], t[0], i[0]) in the request.") }
+        let batch = listens
+        try await req.db.writeTransaction { tx in
+            try await ListenStore.ingest(batch, owner: owner, source: "audioscrobbler", on: tx.sql)
+        }
+        req.application.didCommit()
+        return reply("OK")
+    }
+}

@@ -1,0 +1,107 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// track.scrobble and track.updateNowPlaying: Last.fm parameters turned into listens and
+/// checked with the same rules as ListenBrainz submissions.
+enum LastFMScrobbles {
+    /// A listen document from Last.fm's parameters for index `suffix` ("[3]" or "").
+    static func document(_ params: [String: String], suffix: String, timestamp: Bool) -> [String: JSONValue] {
+        func value(_ name: String) -> String? {
+            params[name + suffix] ?? (suffix == "[0]" ? params[name] : nil)
+        }
+        var info: [String: JSONValue] = ["submission_client": .string("Last.fm API")]
+        if let duration = value("duration"), let seconds = Int(duration), seconds > 0 { info["duration"] = .number(Double(seconds)) }
+        if let number = value("trackNumber"), let n = Int(number) { info["tracknumber"] = .number(Double(n)) }
+        if let mbid = value("mbid"), UUID(uuidString: mbid) != nil { info["recording_mbid"] = .string(mbid) }
+        if let albumArtist = value("albumArtist") { info["album_artist"] = .string(albumArtist) }
+        var metadata: [String: JSONValue] = [
+            "artist_name": value("artist").map(JSONValue.string) ?? .null,
+            "track_name": value("track").map(JSONValue.string) ?? .null,
+            "additional_info": .object(info),
+        ]
+        if let album = value("album") { metadata["release_name"] = .string(album) }
+        var document: [String: JSONValue] = ["track_metadata": .object(metadata)]
+        if timestamp { document["listened_at"] = value("timestamp").map(JSONValue.string) ?? .null }
+        return document
+    }
+
+    static func echo(_ params: [String: String], suffix: String, timestamp: String?, ignored: (Int, String)?) -> [LastFMNode] {
+        func value(_ name: String) -> String { params[name + suffix] ?? (suffix == "[0]" ? params[name] : nil) ?? "" }
+        var nodes = [
+            LastFMNode("track", [("corrected", "0")], text: value("track")),
+            LastFMNode("artist", [("corrected", "0")], text: value("artist")),
+            LastFMNode("album", [("corrected", "0")], text: value("album")),
+            LastFMNode("albumArtist", [("corrected", "0")], text: value("albumArtist")),
+        ]
+        if let timestamp { nodes.append(LastFMNode("timestamp", text: timestamp)) }
+        nodes.append(LastFMNode("ignoredMessage", [("code", String(ignored?.0 ?? 0))], text: ignored?.1 ?? ""))
+        return nodes
+    }
+
+    static func updateNowPlaying(_ call: LastFMController.Call) async throws -> LastFMNode {
+        let owner = try await call.owner()
+        _ = try call.require("artist")
+        _ = try call.require("track")
+        let listen = try ListenValidator.validate(listen: .object(document(call.params, suffix: "", timestamp: false)),
+                                                  type: .playingNow, now: Clock.nowMillis() / 1000)
+        try await call.req.db.writeTransaction { tx in
+            try await PlayingNow.set(listen, owner: owner, client: "lastfm", on: tx.sql)
+        }
+        call.app.didCommit()
+        return LastFMNode("nowplaying", children: echo(call.params, suffix: "", timestamp: nil, ignored: nil))
+    }
+
+    static func scrobble(_ call: LastFMController.Call) async throws -> LastFMNode {
+        let owner = try await call.owner()
+        var indices: [Int] = []
+        for index in 0..<LastFMController.maxScrobbles where call.params["artist[\(index)]"] != nil || call.params["track[\(index)]"] != nil {
+            indices.append(index)
+        }
+        if indices.isEmpty, call.params["artist"] != nil || call.params["track"] != nil { indices = [0] }
+        let beyond = call.params.keys.contains { key in
+            guard let open = key.firstIndex(of: "["), key.hasSuffix("]"),
+                  let index = Int(key[key.index(after: open)..<key.index(before: key.endIndex)]) else { return false }
+            return index >= LastFMController.maxScrobbles || index < 0
+        }
+        if beyond { throw LastFMError.parameters("at most \(LastFMController.maxScrobbles) scrobbles per request") }
+        guard !indices.isEmpty else { throw LastFMError.parameters("missing artist[0] and track[0]") }
+
+        let now = Clock.nowMillis() / 1000
+        var candidates: [(index: Int, listen: IncomingListen?, ignored: (Int, String)?)] = []
+        for index in indices {
+            let suffix = "[\(index)]"
+            let doc = document(call.params, suffix: suffix, timestamp: true)
+            do {
+                candidates.append((index, try ListenValidator.validate(listen: .object(doc), type: .import, now: now), nil))
+            } catch let error as ListenBrainzError {
+                let code: Int
+                if error.message.contains("listened_at is too high") { code = 4 }
+                else if error.message.contains("listened_at") { code = 3 }
+                else if error.message.contains("artist_name") { code = 1 }
+                else { code = 2 }
+                candidates.append((index, nil, (code, error.message)))
+            }
+        }
+        let listens = candidates.compactMap(\.listen)
+        let stored = try await call.req.db.writeTransaction { tx in
+            try await ListenStore.ingest(listens, owner: owner, source: "lastfm", on: tx.sql).stored
+        }
+        call.app.didCommit()
+        var accepted = 0, ignored = 0, position = 0
+        var nodes: [LastFMNode] = []
+        for candidate in candidates {
+            let suffix = "[\(candidate.index)]"
+            var reason = candidate.ignored
+            if candidate.listen != nil {
+                if !stored[position] { reason = (91, "Already scrobbled") }
+                position += 1
+            }
+            if reason == nil { accepted += 1 } else { ignored += 1 }
+            let ts = call.params["timestamp" + suffix] ?? (candidate.index == 0 ? call.params["timestamp"] : nil) ?? ""
+            nodes.append(LastFMNode("scrobble", children: echo(call.params, suffix: suffix, timestamp: ts, ignored: reason)))
+        }
+        return LastFMNode("scrobbles", [("accepted", String(accepted)), ("ignored", String(ignored))], children: nodes, lists: ["scrobble"])
+    }
+}

@@ -1,0 +1,54 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// `GET|PUT /api/v1/me/listen-settings`: the time zone stats are bucketed in and who may read
+/// the user's listens.
+enum ListenSettingsController {
+    struct SettingsDTO: Content {
+        var timeZone: String
+        var visibility: String
+    }
+
+    struct SettingsUpdate: Decodable {
+        var timeZone: String?
+        var visibility: String?
+    }
+
+    @Sendable static func show(req: Request) async throws -> SettingsDTO {
+        let viewer = try req.requireUser()
+        guard let owner = try await ListenOwner.load(userID: viewer.userID, on: req.sql) else { throw APIError.unauthorized() }
+        return SettingsDTO(timeZone: owner.timeZone, visibility: owner.visibility)
+    }
+
+    @Sendable static func update(req: Request) async throws -> SettingsDTO {
+        let viewer = try req.requireUser()
+        let update = try await req.decodeJSON(SettingsUpdate.self)
+        guard let owner = try await ListenOwner.load(userID: viewer.userID, on: req.sql) else { throw APIError.unauthorized() }
+        var problems: [String] = []
+        if let zone = update.timeZone, zone.count > 64 || TimeZone(identifier: zone) == nil {
+            problems.append("timeZone must be an IANA time zone such as Europe/Berlin.")
+        }
+        if let visibility = update.visibility, !ListenAccess.visibilities.contains(visibility) {
+            problems.append("visibility must be public, instance or private.")
+        }
+        guard problems.isEmpty else { throw APIError.unprocessable(problems.joined(separator: " "), code: "invalid_settings") }
+        let zone = update.timeZone ?? owner.timeZone, visibility = update.visibility ?? owner.visibility
+        try await req.db.writeTransaction { tx in
+            try await tx.sql.raw("""
+                UPDATE users SET time_zone = \(bind: zone), listens_visibility = \(bind: visibility) WHERE id = \(bind: viewer.userID)
+                """).run()
+            if visibility == "private" {
+                // Followers would otherwise keep receiving what they may no longer read.
+                try await tx.sql.raw("DELETE FROM follows WHERE followee_id = \(bind: viewer.userID)").run()
+            }
+            if zone != owner.timeZone {
+                try await JobQueue.enqueue(try .init(kind: ListenJobs.rebuildStats, payload: ListenJobs.UserPayload(userId: viewer.userID),
+                                                     uniqueKey: "listens.rebuild-stats:\(viewer.userID)"), on: tx.sql)
+            }
+        }
+        req.application.didCommit()
+        return SettingsDTO(timeZone: zone, visibility: visibility)
+    }
+}

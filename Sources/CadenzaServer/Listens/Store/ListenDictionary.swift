@@ -1,0 +1,177 @@
+import CadenzaTags
+import Vapor
+import Foundation
+import SQLKit
+
+/// What a listen was of, as stored once and shared by every listen of it.
+struct RecordingRef: Sendable, Hashable {
+    var id: Int64
+    var msid: String
+    var artistID: Int64
+    var releaseID: Int64?
+    var groupID: Int64?
+    var trackID: Int64?
+}
+
+/// The dictionary of played artists, releases and recordings. A recording's MSID is derived
+/// from its normalised artist, title and release, so the same song always gets the same id
+/// (on this instance and on any other Cadenza).
+enum ListenDictionary {
+    struct Keys: Hashable {
+        var artist: String
+        var track: String
+        var release: String?
+    }
+
+    static func keys(_ listen: IncomingListen) -> Keys {
+        Keys(artist: NameKey.make(listen.artistName), track: NameKey.make(listen.trackName),
+             release: listen.releaseName.map(NameKey.make))
+    }
+
+    static func msid(_ keys: Keys) -> String {
+        let digest = SHA256.hash(data: Data("\(keys.artist)\u{1}\(keys.track)\u{1}\(keys.release ?? "")".utf8))
+        var bytes = Array(digest.prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50   // shaped like a name-based UUID
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
+    }
+
+    /// The recording of every listen, creating what is new (and matching new recordings to
+    /// local tracks). Returns one ref per listen, in order.
+    static func resolve(_ listens: [IncomingListen], on db: any SQLDatabase) async throws -> [RecordingRef] {
+        let keys = listens.map(keys)
+        let msids = keys.map(msid)
+        var known = try await fetch(msids: Array(Set(msids)), on: db)
+        var missing: [String: Int] = [:]   // msid → first listen index
+        for (index, id) in msids.enumerated() where known[id] == nil && missing[id] == nil { missing[id] = index }
+        if !missing.isEmpty {
+            let firsts = missing.values.sorted()
+            let artists = try await artistIDs(firsts.map { (keys[$0].artist, listens[$0].artistName, listens[$0].artistMBIDs.first) }, on: db)
+            let releases = try await releaseIDs(firsts.compactMap { index -> (Int64, String, String, String?, String?)? in
+                guard let key = keys[index].release, let name = listens[index].releaseName,
+                      let artist = artists[keys[index].artist] else { return nil }
+                return (artist, key, name, listens[index].releaseMBID, listens[index].releaseGroupMBID)
+            }, on: db)
+            let matches = try await TrackMatcher.match(firsts.map { (listens[$0], keys[$0]) }, on: db)
+            var rows: [[any SQLExpression]] = []
+            for (position, index) in firsts.enumerated() {
+                let key = keys[index], listen = listens[index]
+                guard let artist = artists[key.artist] else { continue }
+                let release = key.release.flatMap { releases[ReleaseKey(artist: artist, name: $0)] }
+                rows.append([SQLBind(msids[index]), SQLBind(artist), SQLBind(release), SQLBind(listen.trackName),
+                             SQLBind(listen.artistName), SQLBind(listen.releaseName), SQLBind(listen.recordingMBID),
+                             SQLBind(listen.trackID ?? matches[position])])
+            }
+            try await db.insertRows(
+                into: "listen_recordings (msid, artist_id, release_id, track_name, artist_name, release_name, recording_mbid, track_id)",
+                rows: rows, suffix: "ON CONFLICT (msid) DO NOTHING")
+            known.merge(try await fetch(msids: Array(missing.keys), on: db)) { $1 }
+        }
+        return try msids.map { id in
+            guard let ref = known[id] else { throw ListenStoreFailure("recording \(id) was not stored") }
+            return ref
+        }
+    }
+
+    static func fetch(msids: [String], on db: any SQLDatabase) async throws -> [String: RecordingRef] {
+        var result: [String: RecordingRef] = [:]
+        for chunk in msids.chunked(500) {
+            let rows = try await db.raw("""
+                SELECT r.id, r.msid, r.artist_id, r.release_id, r.track_id, rel.group_id FROM listen_recordings r
+                LEFT JOIN listen_releases rel ON rel.id = r.release_id
+                WHERE r.msid IN (\(SQLList(chunk.map { SQLBind($0) })))
+                """).all()
+            for row in rows {
+                let ref = RecordingRef(id: try row.decode(column: "id", as: Int64.self), msid: try row.decode(column: "msid", as: String.self),
+                                       artistID: try row.decode(column: "artist_id", as: Int64.self),
+                                       releaseID: try row.decode(column: "release_id", as: Int64?.self),
+                                       groupID: try row.decode(column: "group_id", as: Int64?.self),
+                                       trackID: try row.decode(column: "track_id", as: Int64?.self))
+                result[ref.msid] = ref
+            }
+        }
+        return result
+    }
+
+    /// Artist ids by name key, inserting the new ones.
+    private static func artistIDs(_ wanted: [(key: String, name: String, mbid: String?)], on db: any SQLDatabase) async throws -> [String: Int64] {
+        var unique: [String: (String, String?)] = [:]
+        for item in wanted where unique[item.key] == nil { unique[item.key] = (item.name, item.mbid) }
+        func select(_ keys: [String]) async throws -> [String: Int64] {
+            var ids: [String: Int64] = [:]
+            for chunk in keys.chunked(500) {
+                for row in try await db.raw("SELECT id, name_key FROM listen_artists WHERE name_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
+                    ids[try row.decode(column: "name_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+                }
+            }
+            return ids
+        }
+        var ids = try await select(Array(unique.keys))
+        let missing = unique.keys.filter { ids[$0] == nil }.sorted()
+        if !missing.isEmpty {
+            try await db.insertRows(into: "listen_artists (name_key, name, mbid)",
+                                    rows: missing.map { [SQLBind($0), SQLBind(unique[$0]?.0 ?? $0), SQLBind(unique[$0]?.1)] },
+                                    suffix: "ON CONFLICT (name_key) DO NOTHING")
+            ids.merge(try await select(missing)) { $1 }
+        }
+        return ids
+    }
+
+    struct ReleaseKey: Hashable {
+        var artist: Int64
+        var name: String
+    }
+
+    /// Release ids by (artist, name key), inserting the new ones; a release group is the first
+    /// release seen with that release-group MBID, or the release itself.
+    private static func releaseIDs(_ wanted: [(artist: Int64, key: String, name: String, mbid: String?, group: String?)],
+                                   on db: any SQLDatabase) async throws -> [ReleaseKey: Int64] {
+        var unique: [ReleaseKey: (String, String?, String?)] = [:]
+        for item in wanted where unique[ReleaseKey(artist: item.artist, name: item.key)] == nil {
+            unique[ReleaseKey(artist: item.artist, name: item.key)] = (item.name, item.mbid, item.group)
+        }
+        guard !unique.isEmpty else { return [:] }
+        func select(_ keys: [ReleaseKey]) async throws -> [ReleaseKey: Int64] {
+            var ids: [ReleaseKey: Int64] = [:]
+            let wantedKeys = Set(keys)
+            for chunk in keys.chunked(400) {
+                let rows = try await db.raw("""
+                    SELECT id, artist_id, name_key FROM listen_releases
+                    WHERE artist_id IN (\(SQLList(Set(chunk.map(\.artist)).map { SQLBind($0) })))
+                      AND name_key IN (\(SQLList(Set(chunk.map(\.name)).map { SQLBind($0) })))
+                    """).all()
+                for row in rows {
+                    let key = ReleaseKey(artist: try row.decode(column: "artist_id", as: Int64.self),
+                                         name: try row.decode(column: "name_key", as: String.self))
+                    if wantedKeys.contains(key) { ids[key] = try row.decode(column: "id", as: Int64.self) }
+                }
+            }
+            return ids
+        }
+        var ids = try await select(Array(unique.keys))
+        let missing = unique.keys.filter { ids[$0] == nil }.sorted { ($0.artist, $0.name) < ($1.artist, $1.name) }
+        if !missing.isEmpty {
+            try await db.insertRows(
+                into: "listen_releases (artist_id, name_key, name, mbid, group_mbid)",
+                rows: missing.map { key in
+                    let value = unique[key]
+                    return [SQLBind(key.artist), SQLBind(key.name), SQLBind(value?.0 ?? key.name), SQLBind(value?.1), SQLBind(value?.2)]
+                },
+                suffix: "ON CONFLICT (artist_id, name_key) DO NOTHING")
+            try await db.raw("""
+                UPDATE listen_releases SET group_id = COALESCE(
+                  (SELECT MIN(o.id) FROM listen_releases o WHERE o.group_mbid = listen_releases.group_mbid), id)
+                WHERE group_id IS NULL
+                """).run()
+            ids.merge(try await select(missing)) { $1 }
+        }
+        return ids
+    }
+}
+
+struct ListenStoreFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
