@@ -40,6 +40,22 @@ struct Cadenza: AsyncParsableCommand {
         subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, JobsCommand.self],
         defaultSubcommand: Serve.self
     )
+
+    /// Swift tasks run on the NIO event loops (installed before any other async work), so a
+    /// database or HTTP completion resumes its task without a hop to another thread pool.
+    static func main() async {
+        CadenzaRuntime.useEventLoopsForConcurrency()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct Serve: AsyncParsableCommand {

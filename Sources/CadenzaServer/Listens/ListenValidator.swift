@@ -61,7 +61,7 @@ enum ListenValidator {
         }
         let document: JSONValue
         do {
-            document = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            document = try JSONValue.parse(body)
         } catch {
             throw ListenBrainzError.bad("Cannot parse JSON document: \(describe(error))")
         }

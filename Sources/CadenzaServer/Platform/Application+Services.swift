@@ -40,6 +40,8 @@ extension Application {
         storage[RuntimeKey.self] = Runtime()
         storage[SecretBoxKey.self] = try SecretBox.load(settings: settings)
         installCatalogCache()
+        installListenIngest()
+        installBufferedRateLimiter()
     }
 
     public var jobRegistry: JobRegistry {

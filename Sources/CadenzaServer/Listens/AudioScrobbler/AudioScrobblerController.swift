@@ -103,11 +103,7 @@ enum AudioScrobblerController {
             }
         }
         guard !listens.isEmpty else { return reply("FAILED No submissions (a[0], t[0], i[0]) in the request.") }
-        let batch = listens
-        try await req.db.writeTransaction { tx in
-            try await ListenStore.ingest(batch, owner: owner, source: "audioscrobbler", on: tx.sql)
-        }
-        req.application.didCommit()
+        _ = try await req.application.listenIngest.submit(listens, owner: owner, source: "audioscrobbler", app: req.application)
         return reply("OK")
     }
 }

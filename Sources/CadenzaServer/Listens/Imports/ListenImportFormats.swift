@@ -88,12 +88,12 @@ enum ListenImportReader {
         }
         let first = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         if first == UInt8(ascii: "[") {
-            guard case .array(let items) = try JSONDecoder().decode(JSONValue.self, from: data) else { return [] }
+            guard case .array(let items) = try JSONValue.parse(Array(data)) else { return [] }
             return items.map(listen)
         }
         var result: [ImportEntry] = []
         for line in data.split(separator: UInt8(ascii: "\n")) where line.contains(where: { $0 > 0x20 }) {
-            if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) {
+            if let value = try? JSONValue.parse(Array(line)) {
                 result.append(listen(value))
             } else {
                 result.append(.skipped("a line is not valid JSON"))
@@ -148,7 +148,7 @@ enum ListenImportReader {
 
     /// Maloja's export: `{"scrobbles": [{"time", "track": {"title", "artists", "album": {"albumtitle"}, "length"}, "duration"}]}`.
     static func maloja(_ data: Data, now: Int64) throws -> [ImportEntry] {
-        guard case .object(let root) = try JSONDecoder().decode(JSONValue.self, from: data),
+        guard case .object(let root) = try JSONValue.parse(Array(data)),
               case .array(let scrobbles)? = root["scrobbles"] else { return [] }
         return scrobbles.map { item in
             guard case .object(let scrobble) = item, case .object(let track)? = scrobble["track"] else { return .skipped("not a scrobble") }

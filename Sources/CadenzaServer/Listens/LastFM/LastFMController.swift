@@ -34,8 +34,9 @@ enum LastFMController {
         let json = params["format"]?.lowercased() == "json"
         do {
             let call = Call(req: req, params: params, json: json)
-            let verdict = try await RateLimiter.hit("lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
-                                                    window: req.application.settings.listensRateWindow, on: req.sql)
+            let verdict = req.application.bufferedRateLimiter.hit("lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
+                                                                  window: req.application.settings.listensRateWindow,
+                                                                  db: req.application.sql, logger: req.logger)
             if verdict.count > req.application.settings.listensRateLimit { throw LastFMError.rateLimited }
             let method = (params["method"] ?? "").lowercased()
             if method.isEmpty { throw LastFMError.parameters("missing method") }

@@ -85,10 +85,7 @@ enum LastFMScrobbles {
             }
         }
         let listens = candidates.compactMap(\.listen)
-        let stored = try await call.req.db.writeTransaction { tx in
-            try await ListenStore.ingest(listens, owner: owner, source: "lastfm", on: tx.sql).stored
-        }
-        call.app.didCommit()
+        let stored = try await call.app.listenIngest.submit(listens, owner: owner, source: "lastfm", app: call.app).stored
         var accepted = 0, ignored = 0, position = 0
         var nodes: [LastFMNode] = []
         for candidate in candidates {

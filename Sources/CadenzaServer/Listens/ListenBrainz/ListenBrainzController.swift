@@ -50,10 +50,7 @@ enum ListenBrainzController {
             }
             return ok()
         }
-        try await req.db.writeTransaction { tx in
-            try await ListenStore.ingest(listens, owner: owner, source: type.rawValue, on: tx.sql)
-        }
-        req.application.didCommit()
+        _ = try await req.application.listenIngest.submit(listens, owner: owner, source: type.rawValue, app: req.application)
         return ok()
     }
 
@@ -127,7 +124,7 @@ enum ListenBrainzController {
         var client: String?
         let bytes = bodyBytes(req)
         if !bytes.isEmpty {
-            guard case .object(let body)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
+            guard case .object(let body)? = try? JSONValue.parse(bytes) else {
                 throw ListenBrainzError.bad("Invalid JSON document submitted.")
             }
             if case .string(let name)? = body["client"] { client = name }
@@ -139,7 +136,7 @@ enum ListenBrainzController {
 
     @Sendable static func deleteListen(req: Request) async throws -> Response {
         let (_, owner) = try await ListenBrainzAuth.require(req)
-        guard case .object(let body)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bodyBytes(req))) else {
+        guard case .object(let body)? = try? JSONValue.parse(bodyBytes(req)) else {
             throw ListenBrainzError.bad("Invalid JSON document submitted.")
         }
         guard let raw = body["listened_at"] else { throw ListenBrainzError.bad("Listen timestamp missing.") }

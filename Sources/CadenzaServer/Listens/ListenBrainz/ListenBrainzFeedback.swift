@@ -7,7 +7,7 @@ import Vapor
 enum ListenBrainzFeedback {
     @Sendable static func submit(req: Request) async throws -> Response {
         let (_, owner) = try await ListenBrainzAuth.require(req)
-        guard case .object(let body)? = try? JSONDecoder().decode(JSONValue.self, from: Data(ListenBrainzController.bodyBytes(req))) else {
+        guard case .object(let body)? = try? JSONValue.parse(ListenBrainzController.bodyBytes(req)) else {
             throw ListenBrainzError.bad("Invalid JSON document submitted.")
         }
         let allowed: Set<String> = ["recording_msid", "recording_mbid", "score"]
@@ -92,7 +92,7 @@ enum ListenBrainzFeedback {
 
     @Sendable static func setLatestImport(req: Request) async throws -> Response {
         let (_, owner) = try await ListenBrainzAuth.require(req)
-        guard case .object(let body)? = try? JSONDecoder().decode(JSONValue.self, from: Data(ListenBrainzController.bodyBytes(req))),
+        guard case .object(let body)? = try? JSONValue.parse(ListenBrainzController.bodyBytes(req)),
               let raw = body["ts"], let ts = ListenValidator.pythonInt(raw), ts >= 0 else {
             throw ListenBrainzError.bad("Invalid data sent")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Vapor
 
 /// Everything under `/1/`: ListenBrainz's rate limit (a fixed window per token, or per IP when
@@ -8,12 +9,8 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let settings = request.application.settings
         let limit = settings.listensRateLimit
-        let verdict: RateLimiter.Verdict
-        do {
-            verdict = try await RateLimiter.hit(Self.bucket(request), window: settings.listensRateWindow, on: request.sql)
-        } catch {
-            return Self.response(for: error, request: request)
-        }
+        let verdict = request.application.bufferedRateLimiter.hit(Self.bucket(request), window: settings.listensRateWindow,
+                                                                  db: request.application.sql, logger: request.application.logger)
         let resetIn = verdict.retryAfter
         let headers: [(String, String)] = [
             ("X-RateLimit-Limit", String(limit)),
@@ -89,11 +86,12 @@ enum ListenBrainzAuth {
         guard let token = token(in: request), !token.isEmpty else {
             throw ListenBrainzError.unauthorized("Provided Authorization header is invalid.")
         }
-        guard token.count <= 256, let principal = try await APITokenStore.principal(forToken: token, on: request.sql),
-              let owner = try await ListenOwner.load(userID: principal.userID, on: request.sql) else {
+        guard token.count <= 256, let (principal, user) = try await APITokenStore.lookup(token: token, on: request.sql) else {
             throw ListenBrainzError.unauthorized("Invalid authorization token.")
         }
-        return (principal, owner)
+        return (principal, ListenOwner(userID: principal.userID, username: principal.username,
+                                       timeZone: try user.decode(column: "time_zone", as: String.self),
+                                       visibility: try user.decode(column: "listens_visibility", as: String.self)))
     }
 
     /// The caller when a token or a session cookie names one; reads are open to the anonymous too.

@@ -76,9 +76,8 @@ enum StatsRollup {
     private static func upsert(_ table: String, columns: [String], rows: [([Int64], Int64)], userID: Int64,
                                on db: any SQLDatabase) async throws {
         let key = (["user_id"] + columns).joined(separator: ", ")
-        try await db.insertRows(
-            into: "\(table) (\(key), count)",
-            rows: rows.map { values, delta in [SQLBind(userID)] + values.map { SQLBind($0) } + [SQLBind(delta)] },
+        try await db.insertIntegerRows(
+            into: "\(table) (\(key), count)", rows: rows.map { values, delta in [userID] + values + [delta] },
             suffix: "ON CONFLICT (\(key)) DO UPDATE SET count = \(table).count + excluded.count")
     }
 
@@ -90,7 +89,7 @@ enum StatsRollup {
         var after: (Int64, String) = (Int64.min, "")
         while true {
             let rows = try await db.raw("""
-                SELECT l.listened_at, l.track_name, r.id, r.msid, r.artist_id, r.release_id, rel.group_id FROM listens l
+                SELECT l.listened_at, l.track_name, r.id, r.msid, r.artist_id, r.release_id, COALESCE(rel.group_id, rel.id) AS group_id FROM listens l
                 JOIN listen_recordings r ON r.id = l.recording_id LEFT JOIN listen_releases rel ON rel.id = r.release_id
                 WHERE l.user_id = \(bind: userID)
                   AND (l.listened_at > \(bind: after.0) OR (l.listened_at = \(bind: after.0) AND l.track_name > \(bind: after.1)))

@@ -33,13 +33,23 @@ enum ListenDictionary {
         var bytes = Array(digest.prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50   // shaped like a name-based UUID
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-        return parts.joined(separator: "-")
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The recording of every listen, creating what is new (and matching new recordings to
     /// local tracks). Returns one ref per listen, in order.
+    ///
+    /// New rows are inserted with `ON CONFLICT … DO UPDATE … RETURNING`: a no-op update that makes
+    /// the statement return the row whether this transaction or a concurrent one created it, so no
+    /// second SELECT is needed.
     static func resolve(_ listens: [IncomingListen], on db: any SQLDatabase) async throws -> [RecordingRef] {
         let keys = listens.map(keys)
         let msids = keys.map(msid)
@@ -60,14 +70,20 @@ enum ListenDictionary {
                 let key = keys[index], listen = listens[index]
                 guard let artist = artists[key.artist] else { continue }
                 let release = key.release.flatMap { releases[ReleaseKey(artist: artist, name: $0)] }
-                rows.append([SQLBind(msids[index]), SQLBind(artist), SQLBind(release), SQLBind(listen.trackName),
+                rows.append([SQLBind(msids[index]), SQLBind(artist), SQLBind(release?.id), SQLBind(listen.trackName),
                              SQLBind(listen.artistName), SQLBind(listen.releaseName), SQLBind(listen.recordingMBID),
                              SQLBind(listen.trackID ?? matches[position])])
             }
-            try await db.insertRows(
+            let groups = Dictionary(releases.values.map { ($0.id, $0.group) }, uniquingKeysWith: { first, _ in first })
+            for row in try await db.insertRows(
                 into: "listen_recordings (msid, artist_id, release_id, track_name, artist_name, release_name, recording_mbid, track_id)",
-                rows: rows, suffix: "ON CONFLICT (msid) DO NOTHING")
-            known.merge(try await fetch(msids: Array(missing.keys), on: db)) { $1 }
+                rows: rows, suffix: "ON CONFLICT (msid) DO UPDATE SET msid = excluded.msid RETURNING id, msid, artist_id, release_id, track_id") {
+                let release = try row.decode(column: "release_id", as: Int64?.self)
+                let ref = RecordingRef(id: try row.decode(column: "id", as: Int64.self), msid: try row.decode(column: "msid", as: String.self),
+                                       artistID: try row.decode(column: "artist_id", as: Int64.self), releaseID: release,
+                                       groupID: release.map { groups[$0] ?? $0 }, trackID: try row.decode(column: "track_id", as: Int64?.self))
+                known[ref.msid] = ref
+            }
         }
         return try msids.map { id in
             guard let ref = known[id] else { throw ListenStoreFailure("recording \(id) was not stored") }
@@ -79,8 +95,8 @@ enum ListenDictionary {
         var result: [String: RecordingRef] = [:]
         for chunk in msids.chunked(500) {
             let rows = try await db.raw("""
-                SELECT r.id, r.msid, r.artist_id, r.release_id, r.track_id, rel.group_id FROM listen_recordings r
-                LEFT JOIN listen_releases rel ON rel.id = r.release_id
+                SELECT r.id, r.msid, r.artist_id, r.release_id, r.track_id, COALESCE(rel.group_id, rel.id) AS group_id
+                FROM listen_recordings r LEFT JOIN listen_releases rel ON rel.id = r.release_id
                 WHERE r.msid IN (\(SQLList(chunk.map { SQLBind($0) })))
                 """).all()
             for row in rows {
@@ -99,22 +115,18 @@ enum ListenDictionary {
     private static func artistIDs(_ wanted: [(key: String, name: String, mbid: String?)], on db: any SQLDatabase) async throws -> [String: Int64] {
         var unique: [String: (String, String?)] = [:]
         for item in wanted where unique[item.key] == nil { unique[item.key] = (item.name, item.mbid) }
-        func select(_ keys: [String]) async throws -> [String: Int64] {
-            var ids: [String: Int64] = [:]
-            for chunk in keys.chunked(500) {
-                for row in try await db.raw("SELECT id, name_key FROM listen_artists WHERE name_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
-                    ids[try row.decode(column: "name_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
-                }
+        var ids: [String: Int64] = [:]
+        for chunk in Array(unique.keys).chunked(500) {
+            for row in try await db.raw("SELECT id, name_key FROM listen_artists WHERE name_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
+                ids[try row.decode(column: "name_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
             }
-            return ids
         }
-        var ids = try await select(Array(unique.keys))
         let missing = unique.keys.filter { ids[$0] == nil }.sorted()
-        if !missing.isEmpty {
-            try await db.insertRows(into: "listen_artists (name_key, name, mbid)",
-                                    rows: missing.map { [SQLBind($0), SQLBind(unique[$0]?.0 ?? $0), SQLBind(unique[$0]?.1)] },
-                                    suffix: "ON CONFLICT (name_key) DO NOTHING")
-            ids.merge(try await select(missing)) { $1 }
+        for row in try await db.insertRows(
+            into: "listen_artists (name_key, name, mbid)",
+            rows: missing.map { [SQLBind($0), SQLBind(unique[$0]?.0 ?? $0), SQLBind(unique[$0]?.1)] },
+            suffix: "ON CONFLICT (name_key) DO UPDATE SET name_key = excluded.name_key RETURNING id, name_key") {
+            ids[try row.decode(column: "name_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
         }
         return ids
     }
@@ -124,49 +136,44 @@ enum ListenDictionary {
         var name: String
     }
 
-    /// Release ids by (artist, name key), inserting the new ones; a release group is the first
-    /// release seen with that release-group MBID, or the release itself.
+    /// Release ids (and release-group ids) by (artist, name key), inserting the new ones. A
+    /// release group is the first release seen with that release-group MBID, or the release itself
+    /// (`group_id` NULL).
     private static func releaseIDs(_ wanted: [(artist: Int64, key: String, name: String, mbid: String?, group: String?)],
-                                   on db: any SQLDatabase) async throws -> [ReleaseKey: Int64] {
+                                   on db: any SQLDatabase) async throws -> [ReleaseKey: (id: Int64, group: Int64)] {
         var unique: [ReleaseKey: (String, String?, String?)] = [:]
         for item in wanted where unique[ReleaseKey(artist: item.artist, name: item.key)] == nil {
             unique[ReleaseKey(artist: item.artist, name: item.key)] = (item.name, item.mbid, item.group)
         }
         guard !unique.isEmpty else { return [:] }
-        func select(_ keys: [ReleaseKey]) async throws -> [ReleaseKey: Int64] {
-            var ids: [ReleaseKey: Int64] = [:]
-            let wantedKeys = Set(keys)
-            for chunk in keys.chunked(400) {
-                let rows = try await db.raw("""
-                    SELECT id, artist_id, name_key FROM listen_releases
-                    WHERE artist_id IN (\(SQLList(Set(chunk.map(\.artist)).map { SQLBind($0) })))
-                      AND name_key IN (\(SQLList(Set(chunk.map(\.name)).map { SQLBind($0) })))
-                    """).all()
-                for row in rows {
-                    let key = ReleaseKey(artist: try row.decode(column: "artist_id", as: Int64.self),
-                                         name: try row.decode(column: "name_key", as: String.self))
-                    if wantedKeys.contains(key) { ids[key] = try row.decode(column: "id", as: Int64.self) }
-                }
+        var ids: [ReleaseKey: (id: Int64, group: Int64)] = [:]
+        func take(_ rows: [any SQLRow]) throws {
+            for row in rows {
+                let key = ReleaseKey(artist: try row.decode(column: "artist_id", as: Int64.self),
+                                     name: try row.decode(column: "name_key", as: String.self))
+                guard unique[key] != nil else { continue }
+                let id = try row.decode(column: "id", as: Int64.self)
+                ids[key] = (id, try row.decode(column: "group_id", as: Int64?.self) ?? id)
             }
-            return ids
         }
-        var ids = try await select(Array(unique.keys))
+        for chunk in Array(unique.keys).chunked(400) {
+            try take(try await db.raw("""
+                SELECT id, artist_id, name_key, group_id FROM listen_releases
+                WHERE artist_id IN (\(SQLList(Set(chunk.map(\.artist)).map { SQLBind($0) })))
+                  AND name_key IN (\(SQLList(Set(chunk.map(\.name)).map { SQLBind($0) })))
+                """).all())
+        }
         let missing = unique.keys.filter { ids[$0] == nil }.sorted { ($0.artist, $0.name) < ($1.artist, $1.name) }
-        if !missing.isEmpty {
-            try await db.insertRows(
-                into: "listen_releases (artist_id, name_key, name, mbid, group_mbid)",
-                rows: missing.map { key in
-                    let value = unique[key]
-                    return [SQLBind(key.artist), SQLBind(key.name), SQLBind(value?.0 ?? key.name), SQLBind(value?.1), SQLBind(value?.2)]
-                },
-                suffix: "ON CONFLICT (artist_id, name_key) DO NOTHING")
-            try await db.raw("""
-                UPDATE listen_releases SET group_id = COALESCE(
-                  (SELECT MIN(o.id) FROM listen_releases o WHERE o.group_mbid = listen_releases.group_mbid), id)
-                WHERE group_id IS NULL
-                """).run()
-            ids.merge(try await select(missing)) { $1 }
-        }
+        try take(try await db.insertRows(
+            into: "listen_releases (artist_id, name_key, name, mbid, group_mbid, group_id)",
+            rows: missing.map { key in
+                let value = unique[key]
+                let group: any SQLExpression = value?.2.map {
+                    SQLQueryString("(SELECT MIN(o.id) FROM listen_releases o WHERE o.group_mbid = \(bind: $0))")
+                } ?? SQLLiteral.null
+                return [SQLBind(key.artist), SQLBind(key.name), SQLBind(value?.0 ?? key.name), SQLBind(value?.1), SQLBind(value?.2), group]
+            },
+            suffix: "ON CONFLICT (artist_id, name_key) DO UPDATE SET name_key = excluded.name_key RETURNING id, artist_id, name_key, group_id"))
         return ids
     }
 }

@@ -35,7 +35,7 @@ enum ListenQueries {
     static func listen(row: any SQLRow, owner: ListenOwner, visibleLibraries: Set<Int64>) throws -> ListenJSON {
         var info: [String: JSONValue] = [:]
         if let extra = try row.decode(column: "extra", as: String?.self),
-           case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(extra.utf8)) {
+           case .object(let object)? = try? JSONValue.parse(Array(extra.utf8)) {
             info = object
         }
         let msid = try row.decode(column: "msid", as: String.self)

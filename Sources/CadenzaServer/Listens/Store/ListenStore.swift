@@ -19,6 +19,13 @@ struct ListenOwner: Sendable {
             """).first().map(ListenOwner.init(row:))
     }
 
+    init(userID: Int64, username: String, timeZone: String, visibility: String) {
+        self.userID = userID
+        self.username = username
+        self.timeZone = timeZone
+        self.visibility = visibility
+    }
+
     init(row: any SQLRow) throws {
         userID = try row.decode(column: "id", as: Int64.self)
         username = try row.decode(column: "username", as: String.self)
@@ -123,7 +130,7 @@ enum ListenStore {
     /// Deletes one of the owner's listens, with its rollups; `false` when there is no such listen.
     static func delete(owner: ListenOwner, listenedAt: Int64, msid: String, on db: any SQLDatabase) async throws -> Bool {
         let rows = try await db.raw("""
-            SELECT l.track_name, r.id, r.msid, r.artist_id, r.release_id, r.track_id, rel.group_id FROM listens l
+            SELECT l.track_name, r.id, r.msid, r.artist_id, r.release_id, r.track_id, COALESCE(rel.group_id, rel.id) AS group_id FROM listens l
             JOIN listen_recordings r ON r.id = l.recording_id LEFT JOIN listen_releases rel ON rel.id = r.release_id
             WHERE l.user_id = \(bind: owner.userID) AND l.listened_at = \(bind: listenedAt) AND r.msid = \(bind: msid)
             """).all()
@@ -175,6 +182,6 @@ enum ListenStore {
 
     static func extraJSON(_ info: [String: JSONValue]) -> String? {
         guard !info.isEmpty else { return nil }
-        return try? JSONValue.text(info)
+        return JSONValue.object(info).serialized
     }
 }

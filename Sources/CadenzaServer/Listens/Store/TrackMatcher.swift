@@ -6,8 +6,7 @@ import SQLKit
 enum TrackMatcher {
     static func match(_ wanted: [(listen: IncomingListen, keys: ListenDictionary.Keys)], on db: any SQLDatabase) async throws -> [Int64?] {
         var result = wanted.map(\.listen.trackID)
-        guard result.contains(where: { $0 == nil }),
-              try await db.raw("SELECT id FROM tracks LIMIT 1").first() != nil else { return result }
+        guard result.contains(where: { $0 == nil }) else { return result }
 
         let mbids = Set(wanted.compactMap(\.listen.recordingMBID))
         var byMBID: [String: Int64] = [:]

@@ -56,9 +56,15 @@ enum APITokenStore {
     }
 
     static func principal(forToken token: String, on db: any SQLDatabase) async throws -> Principal? {
+        try await lookup(token: token, on: db)?.principal
+    }
+
+    /// The token's principal and its user row (`user_id`, `username`, `role`, `time_zone`,
+    /// `listens_visibility`), so callers that need the user's settings need no second query.
+    static func lookup(token: String, on db: any SQLDatabase) async throws -> (principal: Principal, user: any SQLRow)? {
         let now = Clock.nowMillis()
         let row = try await db.raw("""
-            SELECT t.id, t.last_used_at, u.id AS user_id, u.username, u.role FROM api_tokens t
+            SELECT t.id, t.last_used_at, u.id AS user_id, u.username, u.role, u.time_zone, u.listens_visibility FROM api_tokens t
             JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = \(bind: Secrets.hash(token)) AND t.revoked_at IS NULL
               AND (t.expires_at IS NULL OR t.expires_at > \(bind: now))
@@ -69,11 +75,12 @@ enum APITokenStore {
         if (try row.decode(column: "last_used_at", as: Int64?.self) ?? 0) < now - 60_000 {
             try await db.update("api_tokens").set("last_used_at", to: now).where("id", .equal, id).run()
         }
-        return Principal(
+        let principal = Principal(
             userID: try row.decode(column: "user_id", as: Int64.self),
             username: try row.decode(column: "username", as: String.self),
             role: User.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user,
             method: .token(id: id)
         )
+        return (principal, row)
     }
 }

@@ -13,11 +13,13 @@ enum RateLimiter {
     static func hit(_ bucket: String, window: TimeInterval, on db: any SQLDatabase) async throws -> Verdict {
         let now = Clock.nowMillis(), windowMillis = Int64(window * 1000)
         let start = now - now % windowMillis
-        let row = try await db.raw("""
-            INSERT INTO rate_limits (bucket, window_start, count) VALUES (\(bind: bucket), \(bind: start), 1)
-            ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1
-            RETURNING count
-            """).first()
+        let row = try await WriteGate.run(on: db) {
+            try await db.raw("""
+                INSERT INTO rate_limits (bucket, window_start, count) VALUES (\(bind: bucket), \(bind: start), 1)
+                ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1
+                RETURNING count
+                """).first()
+        }
         let count = try row?.decode(column: "count", as: Int.self) ?? 1
         return Verdict(count: count, retryAfter: retryAfter(start: start, window: windowMillis, now: now))
     }

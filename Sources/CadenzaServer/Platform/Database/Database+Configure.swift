@@ -74,11 +74,13 @@ extension Database {
     /// and no busy timeout helps. Writing first takes the write lock up front (what BEGIN IMMEDIATE
     /// does), where the busy timeout waits its turn instead. PostgreSQL needs nothing extra.
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await transaction { tx in
-            if tx.sql.dialect.name == "sqlite" {
-                try await tx.sql.raw("DELETE FROM server_state WHERE 1 = 0").run()
+        try await WriteGate.run(on: sql) {
+            try await transaction { tx in
+                if tx.sql.dialect.name == "sqlite" {
+                    try await tx.sql.raw("DELETE FROM server_state WHERE 1 = 0").run()
+                }
+                return try await body(tx)
             }
-            return try await body(tx)
         }
     }
 }

@@ -1,0 +1,139 @@
+import Fluent
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// Group commit for small submissions. Scrobblers send one listen per request; each in its own
+/// transaction would pay for a whole transaction, rollup upserts and a commit per listen.
+/// Requests that arrive while a write is in progress wait here and are written together in the
+/// next transaction (at most ``maxListens`` listens per user in one go), each still answered
+/// with its own outcome only after that transaction committed.
+final class ListenIngestQueue: Sendable {
+    /// Submissions larger than this are written on their own.
+    static let maxListens = ListenStore.announceEachUpTo
+
+    private struct Pending: Sendable {
+        var owner: ListenOwner
+        var listens: [IncomingListen]
+        var source: String
+        var continuation: CheckedContinuation<ListenStore.Outcome, any Error>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var flushing = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Stores the listens, batched with whatever else is waiting; returns once committed.
+    func submit(_ listens: [IncomingListen], owner: ListenOwner, source: String, app: Application) async throws -> ListenStore.Outcome {
+        guard listens.count <= Self.maxListens else {
+            let outcome = try await app.db.writeTransaction { tx in
+                try await ListenStore.ingest(listens, owner: owner, source: source, on: tx.sql)
+            }
+            app.didCommit()
+            return outcome
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let startFlusher = state.withLockedValue { state -> Bool in
+                state.pending.append(Pending(owner: owner, listens: listens, source: source, continuation: continuation))
+                if state.flushing { return false }
+                state.flushing = true
+                return true
+            }
+            // Not tied to the request: a client that hangs up must not cancel other clients' writes.
+            if startFlusher { Task { await self.flush(app: app) } }
+        }
+    }
+
+    private func flush(app: Application) async {
+        while true {
+            let batch = state.withLockedValue { state -> [Pending] in
+                if state.pending.isEmpty {
+                    state.flushing = false
+                    return []
+                }
+                defer { state.pending.removeAll() }
+                return state.pending
+            }
+            guard !batch.isEmpty else { return }
+            await write(batch, app: app)
+        }
+    }
+
+    /// One transaction for the whole batch; if it fails, each submission is retried alone so a
+    /// failure answers only the request that caused it.
+    private func write(_ batch: [Pending], app: Application) async {
+        let groups = Self.groups(batch)
+        do {
+            let outcomes = try await app.db.writeTransaction { tx in
+                var outcomes: [Int: ListenStore.Outcome] = [:]
+                for group in groups {
+                    let merged = group.flatMap { batch[$0].listens }
+                    let outcome = try await ListenStore.ingest(merged, owner: batch[group[0]].owner, source: batch[group[0]].source, on: tx.sql)
+                    var offset = 0
+                    for index in group {
+                        let flags = Array(outcome.stored[offset..<offset + batch[index].listens.count])
+                        offset += flags.count
+                        let inserted = flags.filter { $0 }.count
+                        outcomes[index] = ListenStore.Outcome(inserted: inserted, duplicates: flags.count - inserted, stored: flags)
+                    }
+                }
+                return outcomes
+            }
+            app.didCommit()
+            for (index, pending) in batch.enumerated() {
+                pending.continuation.resume(returning: outcomes[index] ?? ListenStore.Outcome(inserted: 0, duplicates: 0, stored: []))
+            }
+        } catch {
+            guard batch.count > 1 else {
+                batch[0].continuation.resume(throwing: error)
+                return
+            }
+            for pending in batch {
+                do {
+                    let outcome = try await app.db.writeTransaction { tx in
+                        try await ListenStore.ingest(pending.listens, owner: pending.owner, source: pending.source, on: tx.sql)
+                    }
+                    app.didCommit()
+                    pending.continuation.resume(returning: outcome)
+                } catch {
+                    pending.continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Indices of the batch grouped by user, in arrival order, each group within the size limit.
+    private static func groups(_ batch: [Pending]) -> [[Int]] {
+        var groups: [[Int]] = []
+        var open: [Int64: (group: Int, size: Int)] = [:]
+        for (index, pending) in batch.enumerated() {
+            if let current = open[pending.owner.userID], current.size + pending.listens.count <= maxListens,
+               batch[groups[current.group][0]].source == pending.source {
+                groups[current.group].append(index)
+                open[pending.owner.userID] = (current.group, current.size + pending.listens.count)
+            } else {
+                groups.append([index])
+                open[pending.owner.userID] = (groups.count - 1, pending.listens.count)
+            }
+        }
+        return groups
+    }
+}
+
+extension Application {
+    private struct ListenIngestQueueKey: StorageKey { typealias Value = ListenIngestQueue }
+
+    var listenIngest: ListenIngestQueue {
+        guard let queue = storage[ListenIngestQueueKey.self] else {
+            fatalError("installServices() installs the listen queue before any request")
+        }
+        return queue
+    }
+
+    func installListenIngest() {
+        storage[ListenIngestQueueKey.self] = ListenIngestQueue()
+    }
+}
