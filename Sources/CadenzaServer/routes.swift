@@ -92,7 +92,7 @@ func routes(_ app: Application) throws {
     do { // ListenBrainz, Last.fm and AudioScrobbler, at the host root where their clients look
         ListenBrainzController.register(app)
         app.on(.GET, "2.0", use: LastFMController.handle)
-        app.on(.POST, "2.0", body: .collect(maxSize: "1mb"), use: LastFMController.handle)
+        app.on(.POST, "2.0", body: .stream, use: LastFMController.handle)
         AudioScrobblerController.register(app)
     }
 

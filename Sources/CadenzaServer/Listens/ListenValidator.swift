@@ -137,7 +137,7 @@ enum ListenValidator {
             guard case .string(let text) = raw else {
                 throw ListenBrainzError.bad("track_metadata.\(key) must be a single string.", listen)
             }
-            let stripped = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let stripped = strip(text)
             if stripped.isEmpty { throw ListenBrainzError.bad("field track_metadata.\(key) is empty.", listen) }
             return stripped
         }
@@ -145,7 +145,7 @@ enum ListenValidator {
         let artistName = try requiredName("artist_name")
         var releaseName: String?
         if case .string(let text)? = metadata["release_name"] {
-            let stripped = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let stripped = strip(text)
             releaseName = stripped.isEmpty ? nil : stripped
         }
 
@@ -207,6 +207,13 @@ enum ListenValidator {
                               recordingMBID: single["recording_mbid"] ?? single["track_mbid"], releaseMBID: single["release_mbid"],
                               releaseGroupMBID: single["release_group_mbid"], artistMBIDs: artistMBIDs, durationMs: durationMs,
                               additionalInfo: info, trackID: nil)
+    }
+
+    /// Python's `str.strip()`; most names need nothing stripped, which is checked first.
+    static func strip(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
+        if !first.properties.isWhitespace && !last.properties.isWhitespace { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Python's `int(x)`: integers, floats (truncated), booleans and integer strings.

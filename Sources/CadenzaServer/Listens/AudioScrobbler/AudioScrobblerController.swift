@@ -13,17 +13,22 @@ enum AudioScrobblerController {
 
     static func register(_ app: Application) {
         app.on(.GET, "scrobbler", use: handshake)
-        app.on(.POST, "scrobbler", body: .collect(maxSize: "64kb"), use: handshake)
-        app.on(.POST, "scrobbler", "np_1.2", body: .collect(maxSize: "64kb"), use: nowPlaying)
-        app.on(.POST, "scrobbler", "protocol_1.2", body: .collect(maxSize: "1mb"), use: submit)
+        app.on(.POST, "scrobbler", body: .stream, use: handshake)
+        app.on(.POST, "scrobbler", "np_1.2", body: .stream, use: nowPlaying)
+        app.on(.POST, "scrobbler", "protocol_1.2", body: .stream, use: submit)
     }
 
     static func reply(_ text: String) -> Response {
         LastFMResponse.text(text + "\n")
     }
 
+    /// The request's parameters, or nil when the body is over the limit.
+    static func params(_ req: Request) async -> [String: String]? {
+        try? await FormParams.parse(req, maxBytes: 1 << 20)
+    }
+
     @Sendable static func handshake(req: Request) async throws -> Response {
-        let params = FormParams.parse(req)
+        guard let params = await params(req) else { return reply("FAILED The request is too large.") }
         guard params["hs"] == "true" else { return reply("FAILED Send hs=true to start a session.") }
         guard let user = params["u"], let t = params["t"], let a = params["a"]?.lowercased() else {
             return reply("FAILED Missing u, t or a.")
@@ -72,7 +77,7 @@ enum AudioScrobblerController {
     }
 
     @Sendable static func nowPlaying(req: Request) async throws -> Response {
-        let params = FormParams.parse(req)
+        guard let params = await params(req) else { return reply("FAILED The request is too large.") }
         guard let owner = try await LastFMAuth.session(params["s"], protocol: "as12", on: req.sql) else { return reply("BADSESSION") }
         let parsed: IncomingListen
         do {
@@ -89,7 +94,7 @@ enum AudioScrobblerController {
     }
 
     @Sendable static func submit(req: Request) async throws -> Response {
-        let params = FormParams.parse(req)
+        guard let params = await params(req) else { return reply("FAILED The request is too large.") }
         guard let owner = try await LastFMAuth.session(params["s"], protocol: "as12", on: req.sql) else { return reply("BADSESSION") }
         var listens: [IncomingListen] = []
         let now = Clock.nowMillis() / 1000

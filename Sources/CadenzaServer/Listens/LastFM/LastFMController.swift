@@ -30,7 +30,10 @@ enum LastFMController {
     }
 
     @Sendable static func handle(req: Request) async throws -> Response {
-        let params = FormParams.parse(req)
+        let params: [String: String]
+        do { params = try await FormParams.parse(req, maxBytes: 1 << 20) } catch {
+            return LastFMResponse.error(.parameters("the request is larger than 1 MB"), json: req.url.query?.contains("format=json") == true)
+        }
         let json = params["format"]?.lowercased() == "json"
         do {
             let call = Call(req: req, params: params, json: json)

@@ -129,10 +129,20 @@ enum LastFMResponse {
 /// Request parameters of the form-based legacy protocols: the query string and an urlencoded
 /// body merged (pylast puts `username` in the query and signs it with the body).
 enum FormParams {
-    static func parse(_ req: Request) -> [String: String] {
+    struct TooLarge: Error {}
+
+    /// Reads a streamed body up to `maxBytes`; larger bodies throw ``TooLarge`` so each
+    /// protocol can answer in its own error format.
+    static func parse(_ req: Request, maxBytes: Int) async throws -> [String: String] {
         var params: [String: String] = [:]
         if let query = req.url.query { merge(query, into: &params) }
-        if let body = req.body.data, body.readableBytes > 0 {
+        let body: ByteBuffer?
+        do {
+            body = try await req.body.collect(max: maxBytes).get()
+        } catch {
+            throw TooLarge()
+        }
+        if let body, body.readableBytes > 0 {
             merge(String(decoding: body.readableBytesView, as: UTF8.self), into: &params)
         }
         return params

@@ -53,7 +53,6 @@ struct M011_CreateListens: AsyncMigration {
               kind INTEGER NOT NULL, entity_id BIGINT NOT NULL, count BIGINT NOT NULL,
               PRIMARY KEY (user_id, kind, entity_id))\(clustered)
             """,
-            "CREATE INDEX listen_entity_totals_top ON listen_entity_totals (user_id, kind, count, entity_id)",
             """
             CREATE TABLE listen_entity_months (user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
               kind INTEGER NOT NULL, month INTEGER NOT NULL, entity_id BIGINT NOT NULL, count BIGINT NOT NULL,

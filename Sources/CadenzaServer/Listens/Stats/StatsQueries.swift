@@ -74,13 +74,15 @@ enum StatsQueries {
     static func hourly(userID: Int64, days: (from: Int64, to: Int64)?, on db: any SQLDatabase) async throws -> [[Int64]] {
         let (from, to) = days ?? (Int64.min / 48, Int64.max / 48)
         var grid = Array(repeating: Array(repeating: Int64(0), count: 24), count: 7)
+        // Local hours are positive (listens start in 2002), so plain % is the floor modulo here.
         for row in try await db.raw("""
-            SELECT hour, count FROM listen_hours
+            SELECT (hour / 24 + 3) % 7 AS weekday, hour % 24 AS hour_of_day, CAST(SUM(count) AS BIGINT) AS n FROM listen_hours
             WHERE user_id = \(bind: userID) AND hour >= \(bind: from * 24) AND hour < \(bind: to * 24)
+            GROUP BY (hour / 24 + 3) % 7, hour % 24
             """).all() {
-            let hour = try row.decode(column: "hour", as: Int64.self)
-            let day = LocalCalendar.floorDiv(hour, 24)
-            grid[LocalCalendar.weekday(ofDay: day)][Int(hour - day * 24)] += try row.decode(column: "count", as: Int64.self)
+            let weekday = try row.decode(column: "weekday", as: Int.self), hour = try row.decode(column: "hour_of_day", as: Int.self)
+            guard (0..<7).contains(weekday), (0..<24).contains(hour) else { continue }
+            grid[weekday][hour] += try row.decode(column: "n", as: Int64.self)
         }
         return grid
     }

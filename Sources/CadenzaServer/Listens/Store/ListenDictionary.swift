@@ -51,8 +51,22 @@ enum ListenDictionary {
     /// the statement return the row whether this transaction or a concurrent one created it, so no
     /// second SELECT is needed.
     static func resolve(_ listens: [IncomingListen], on db: any SQLDatabase) async throws -> [RecordingRef] {
-        let keys = listens.map(keys)
-        let msids = keys.map(msid)
+        // Names and songs repeat within a batch; normalising and hashing each once is worth it.
+        var nameKeys: [String: String] = [:]
+        func nameKey(_ name: String) -> String {
+            if let known = nameKeys[name] { return known }
+            let key = NameKey.make(name)
+            nameKeys[name] = key
+            return key
+        }
+        let keys = listens.map { Keys(artist: nameKey($0.artistName), track: nameKey($0.trackName), release: $0.releaseName.map(nameKey)) }
+        var msidOf: [Keys: String] = [:]
+        let msids = keys.map { key in
+            if let known = msidOf[key] { return known }
+            let id = msid(key)
+            msidOf[key] = id
+            return id
+        }
         var known = try await fetch(msids: Array(Set(msids)), on: db)
         var missing: [String: Int] = [:]   // msid → first listen index
         for (index, id) in msids.enumerated() where known[id] == nil && missing[id] == nil { missing[id] = index }
