@@ -267,6 +267,58 @@ def test_transcoding_offset_and_estimated_length(sub):
     assert raw.headers["Content-Type"] == "audio/flac"
 
 
+def transcode_decision(server, song_id, client_info, fmt="json"):
+    query = {"v": "1.16.1", "c": "tests", "f": fmt, "u": "root", "p": PASSWORD, "mediaId": song_id, "mediaType": "song"}
+    return requests.post(f"{server.url}/rest/getTranscodeDecision", params=query, json=client_info)
+
+
+MP3_ONLY = {"name": "tests", "platform": "linux", "maxAudioBitrate": 320000, "maxTranscodingAudioBitrate": 96000,
+            "directPlayProfiles": [{"containers": ["mp3"], "audioCodecs": ["mp3"], "protocols": ["http"], "maxAudioChannels": 2}],
+            "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http", "maxAudioChannels": 2}]}
+
+
+def test_opensubsonic_transcoding_decides_and_streams(sub):
+    server, token, c = sub
+    extensions = {e["name"]: e["versions"] for e in body(rest(server, "getOpenSubsonicExtensions"))["openSubsonicExtensions"]}
+    assert extensions.get("transcoding") == [1]
+    mp3 = next(s for s in c.search3("night")["searchResult3"]["song"])
+    flac = next(s for s in c.search3("lant")["searchResult3"]["song"])
+
+    direct = body(transcode_decision(server, mp3["id"], MP3_ONLY))["transcodeDecision"]
+    assert direct["canDirectPlay"] is True and direct["sourceStream"]["codec"] == "mp3" and "transcodeStream" not in direct
+    raw = rest(server, "getTranscodeStream", mediaId=mp3["id"], mediaType="song", transcodeParams=direct["transcodeParams"])
+    assert raw.status_code == 200 and raw.headers["Content-Type"] == "audio/mpeg" and abs(duration(raw.content) - 4.0) < 0.3
+
+    decided = body(transcode_decision(server, flac["id"], MP3_ONLY))["transcodeDecision"]
+    assert decided["canDirectPlay"] is False and decided["canTranscode"] is True
+    assert "ContainerNotSupported" in decided["transcodeReason"]
+    assert decided["sourceStream"]["container"] == "flac"
+    assert decided["transcodeStream"]["codec"] == "mp3" and decided["transcodeStream"]["audioBitrate"] == 96000
+    stream = rest(server, "getTranscodeStream", mediaId=flac["id"], mediaType="song", transcodeParams=decided["transcodeParams"], offset="1")
+    assert stream.status_code == 200 and stream.headers["Content-Type"] == "audio/mpeg"
+    assert abs(duration(stream.content) - 2.0) < 0.3
+
+    # A client that plays nothing Cadenza can send gets neither, with a reason.
+    nothing = {"directPlayProfiles": [{"containers": ["mka"], "audioCodecs": ["dts"]}],
+               "transcodingProfiles": [{"container": "ts", "audioCodec": "ac3", "protocol": "hls"}]}
+    refused = body(transcode_decision(server, flac["id"], nothing))["transcodeDecision"]
+    assert refused["canDirectPlay"] is False and refused["canTranscode"] is False and refused["errorReason"]
+
+    # The decision's parameters are sealed: tampered, or used for another song, they are refused.
+    tampered = decided["transcodeParams"][:-4] + ("AAAA" if not decided["transcodeParams"].endswith("AAAA") else "BBBB")
+    assert body(rest(server, "getTranscodeStream", mediaId=flac["id"], mediaType="song", transcodeParams=tampered))["error"]["code"] == 70
+    assert body(rest(server, "getTranscodeStream", mediaId=mp3["id"], mediaType="song",
+                     transcodeParams=decided["transcodeParams"]))["error"]["code"] == 70
+    # XML renders the same decision, reasons as elements.
+    xml = ET.fromstring(transcode_decision(server, flac["id"], MP3_ONLY, fmt="xml").content).find(NS + "transcodeDecision")
+    assert xml.get("canTranscode") == "true" and xml.find(NS + "transcodeStream").get("codec") == "mp3"
+    assert body(transcode_decision(server, "tr-999999", MP3_ONLY))["error"]["code"] == 70
+    query = {"v": "1.16.1", "c": "tests", "f": "json", "u": "root", "p": PASSWORD, "mediaId": flac["id"], "mediaType": "song"}
+    broken = requests.post(f"{server.url}/rest/getTranscodeDecision", params=query, data=b"{not json",
+                           headers={"Content-Type": "application/json"})
+    assert broken.status_code == 200 and body(broken)["error"]["code"] == 0
+
+
 def test_private_libraries_stay_private_over_subsonic(sub, tmp_path):
     from media import make_audio
     server, token, c = sub

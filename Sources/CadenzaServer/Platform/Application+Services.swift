@@ -42,6 +42,7 @@ extension Application {
         installCatalogCache()
         installListenIngest()
         installBufferedRateLimiter()
+        installTokenCache()
     }
 
     public var jobRegistry: JobRegistry {

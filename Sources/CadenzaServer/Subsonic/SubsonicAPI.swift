@@ -17,15 +17,14 @@ enum SubsonicAPI {
         var all: [String: Handler] = [:]
         for group in [SubsonicSystem.handlers, SubsonicBrowsing.handlers, SubsonicLists.handlers, SubsonicMedia.handlers,
                       SubsonicAnnotation.handlers, SubsonicPlaylists.handlers, SubsonicBookmarks.handlers,
-                      SubsonicSharing.handlers, SubsonicAdmin.handlers] {
+                      SubsonicSharing.handlers, SubsonicAdmin.handlers, SubsonicTranscoding.handlers] {
             all.merge(group) { first, _ in first }
         }
         // Podcasts, video, chat, HLS and the jukebox are not part of Cadenza's Subsonic surface:
         // clients get the protocol's error, never an HTTP 404 page.
         for method in ["getPodcasts", "getNewestPodcasts", "refreshPodcasts", "createPodcastChannel", "deletePodcastChannel",
                        "deletePodcastEpisode", "downloadPodcastEpisode", "getPodcastEpisode", "getVideos", "getVideoInfo",
-                       "getCaptions", "hls", "getChatMessages", "addChatMessage", "jukeboxControl",
-                       "getTranscodeDecision", "getTranscodeStream"] where all[method] == nil {
+                       "getCaptions", "hls", "getChatMessages", "addChatMessage", "jukeboxControl"] where all[method] == nil {
             all[method] = { _ in throw SubsonicError.notSupported }
         }
         return all

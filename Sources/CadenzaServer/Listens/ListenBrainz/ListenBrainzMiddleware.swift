@@ -86,12 +86,12 @@ enum ListenBrainzAuth {
         guard let token = token(in: request), !token.isEmpty else {
             throw ListenBrainzError.unauthorized("Provided Authorization header is invalid.")
         }
-        guard token.count <= 256, let (principal, user) = try await APITokenStore.lookup(token: token, on: request.sql) else {
+        guard token.count <= 256, let identity = try await request.application.tokenCache.identity(token: token, on: request.sql) else {
             throw ListenBrainzError.unauthorized("Invalid authorization token.")
         }
-        return (principal, ListenOwner(userID: principal.userID, username: principal.username,
-                                       timeZone: try user.decode(column: "time_zone", as: String.self),
-                                       visibility: try user.decode(column: "listens_visibility", as: String.self)))
+        let principal = identity.principal
+        return (principal, ListenOwner(userID: principal.userID, username: principal.username, timeZone: identity.timeZone,
+                                       visibility: identity.visibility))
     }
 
     /// The caller when a token or a session cookie names one; reads are open to the anonymous too.

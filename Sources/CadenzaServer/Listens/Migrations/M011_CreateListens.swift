@@ -59,6 +59,11 @@ struct M011_CreateListens: AsyncMigration {
               PRIMARY KEY (user_id, kind, month, entity_id))\(clustered)
             """,
             """
+            CREATE TABLE listen_entity_years (user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+              kind INTEGER NOT NULL, year INTEGER NOT NULL, entity_id BIGINT NOT NULL, count BIGINT NOT NULL,
+              PRIMARY KEY (user_id, kind, year, entity_id))\(clustered)
+            """,
+            """
             CREATE TABLE listen_entity_days (user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
               kind INTEGER NOT NULL, day INTEGER NOT NULL, entity_id BIGINT NOT NULL, count BIGINT NOT NULL,
               PRIMARY KEY (user_id, kind, day, entity_id))\(clustered)
@@ -111,7 +116,7 @@ struct M011_CreateListens: AsyncMigration {
     func revert(on database: any Database) async throws {
         for table in ["scrobble_sessions", "lastfm_tokens", "lastfm_api_keys", "follows", "listen_imports",
                       "listen_latest_imports", "listen_feedback", "listen_playing_now", "listen_entity_days",
-                      "listen_entity_months", "listen_entity_totals", "listen_hours", "listen_counts", "listens",
+                      "listen_entity_years", "listen_entity_months", "listen_entity_totals", "listen_hours", "listen_counts", "listens",
                       "listen_recordings", "listen_releases", "listen_artists"] {
             try await database.sql.raw(SQLQueryString("DROP TABLE \(table)")).run()
         }

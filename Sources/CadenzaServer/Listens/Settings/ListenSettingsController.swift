@@ -49,6 +49,7 @@ enum ListenSettingsController {
             }
         }
         req.application.didCommit()
+        req.application.tokenCache.forget(userID: viewer.userID)
         return SettingsDTO(timeZone: zone, visibility: visibility)
     }
 }

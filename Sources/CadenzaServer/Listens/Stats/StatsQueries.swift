@@ -34,9 +34,23 @@ enum StatsQueries {
         return (try rows.map { Ranked(entityID: try $0.decode(column: "entity_id", as: Int64.self), count: try $0.decode(column: "n", as: Int64.self)) }, total)
     }
 
-    /// The rollup rows covering local days [from, to): whole months from the month table and
-    /// the partial months at either end from the day table.
+    /// The rollup rows covering local days [from, to): whole years from the year table, whole
+    /// months from the month table and the partial months at either end from the day table.
     static func sources(userID: Int64, kind: StatsRollup.Kind, from: Int64, to: Int64) -> SQLQueryString {
+        let fromYear = LocalCalendar.civil(from).year
+        let firstFullYear = LocalCalendar.dayNumber(year: fromYear, month: 1, day: 1) == from ? fromYear : fromYear + 1
+        let endFullYear = LocalCalendar.civil(to).year
+        guard firstFullYear < endFullYear else { return monthSources(userID: userID, kind: kind, from: from, to: to) }
+        let yearRows: SQLQueryString = """
+            SELECT entity_id, count FROM listen_entity_years
+            WHERE user_id = \(bind: userID) AND kind = \(bind: kind.rawValue) AND year >= \(bind: firstFullYear) AND year < \(bind: endFullYear)
+            """
+        let head = monthSources(userID: userID, kind: kind, from: from, to: LocalCalendar.dayNumber(year: firstFullYear, month: 1, day: 1))
+        let tail = monthSources(userID: userID, kind: kind, from: LocalCalendar.dayNumber(year: endFullYear, month: 1, day: 1), to: to)
+        return "\(yearRows) UNION ALL \(head) UNION ALL \(tail)"
+    }
+
+    static func monthSources(userID: Int64, kind: StatsRollup.Kind, from: Int64, to: Int64) -> SQLQueryString {
         let firstFull = LocalCalendar.firstDay(ofMonth: LocalCalendar.monthNumber(ofDay: from)) == from
             ? LocalCalendar.monthNumber(ofDay: from) : LocalCalendar.monthNumber(ofDay: from) + 1
         let endFull = LocalCalendar.monthNumber(ofDay: to)

@@ -3,7 +3,7 @@ import SQLKit
 /// The statistics rollups, kept current in the transaction that stores or deletes listens, so
 /// stats answer from a few thousand pre-summed rows instead of the listens themselves:
 /// per user and local hour (activity), per entity in all (top lists, all time), per entity and
-/// local month (ranges of whole months) and per entity and local day for recent days (weeks and
+/// local year and month (ranges of whole years and months) and per entity and local day for recent days (weeks and
 /// the current month).
 enum StatsRollup {
     enum Kind: Int, CaseIterable, Sendable {
@@ -31,7 +31,7 @@ enum StatsRollup {
         guard !entries.isEmpty else { return }
         let oldestDay = calendar.day(now) - recentDays
         var hours: [Int64: Int64] = [:], totals: [EntityKey: Int64] = [:]
-        var months: [EntityKey: Int64] = [:], days: [EntityKey: Int64] = [:]
+        var years: [EntityKey: Int64] = [:], months: [EntityKey: Int64] = [:], days: [EntityKey: Int64] = [:]
         var offsets: [Int64: Int64] = [:]   // by UTC hour: zone lookups are not free
         for entry in entries {
             let utcHour = LocalCalendar.floorDiv(entry.listenedAt, 3600)
@@ -43,6 +43,7 @@ enum StatsRollup {
             let local = entry.listenedAt + offset
             let day = LocalCalendar.floorDiv(local, 86_400)
             let month = LocalCalendar.monthNumber(ofDay: day)
+            let year = LocalCalendar.floorDiv(month, 12)
             hours[LocalCalendar.floorDiv(local, 3600), default: 0] += sign
             let recording = entry.recording
             var entities: [(Kind, Int64)] = [(.artist, recording.artistID), (.recording, recording.id)]
@@ -52,6 +53,7 @@ enum StatsRollup {
             }
             for (kind, id) in entities {
                 totals[EntityKey(kind: kind.rawValue, period: 0, entity: id), default: 0] += sign
+                years[EntityKey(kind: kind.rawValue, period: year, entity: id), default: 0] += sign
                 months[EntityKey(kind: kind.rawValue, period: month, entity: id), default: 0] += sign
                 if day >= oldestDay { days[EntityKey(kind: kind.rawValue, period: day, entity: id), default: 0] += sign }
             }
@@ -60,6 +62,9 @@ enum StatsRollup {
                          userID: userID, on: db)
         try await upsert("listen_entity_totals", columns: ["kind", "entity_id"],
                          rows: totals.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.entity], $0.value) }, userID: userID, on: db)
+        try await upsert("listen_entity_years", columns: ["kind", "year", "entity_id"],
+                         rows: years.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
+                         userID: userID, on: db)
         try await upsert("listen_entity_months", columns: ["kind", "month", "entity_id"],
                          rows: months.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
                          userID: userID, on: db)
@@ -67,7 +72,7 @@ enum StatsRollup {
                          rows: days.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
                          userID: userID, on: db)
         if sign < 0 {
-            for table in ["listen_hours", "listen_entity_totals", "listen_entity_months", "listen_entity_days"] {
+            for table in ["listen_hours", "listen_entity_totals", "listen_entity_years", "listen_entity_months", "listen_entity_days"] {
                 try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE user_id = \(bind: userID) AND count <= 0").run()
             }
         }
@@ -83,7 +88,7 @@ enum StatsRollup {
 
     /// Recomputes every rollup of one user from the listens (after a time-zone change).
     static func rebuild(userID: Int64, calendar: LocalCalendar, now: Int64, on db: any SQLDatabase) async throws {
-        for table in ["listen_hours", "listen_entity_totals", "listen_entity_months", "listen_entity_days"] {
+        for table in ["listen_hours", "listen_entity_totals", "listen_entity_years", "listen_entity_months", "listen_entity_days"] {
             try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE user_id = \(bind: userID)").run()
         }
         var after: (Int64, String) = (Int64.min, "")

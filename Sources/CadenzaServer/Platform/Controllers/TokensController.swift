@@ -39,6 +39,7 @@ enum TokensController {
         guard try await APITokenStore.revoke(id: id, userID: principal.userID, on: req.sql) else {
             throw APIError.notFound("Token")
         }
+        req.application.tokenCache.forget(userID: principal.userID)
         return .noContent
     }
 }

@@ -67,6 +67,7 @@ enum UsersController {
         }
         user.updatedAt = Clock.nowMillis()
         try await user.save(on: req.db)
+        req.application.tokenCache.forget(userID: try user.requireID())
         return try user.toDTO()
     }
 
@@ -75,6 +76,7 @@ enum UsersController {
         let user = try await find(req)
         if user.id == admin.userID { throw APIError.conflict("You cannot delete your own account.") }
         try await user.delete(on: req.db)
+        req.application.tokenCache.forget(userID: try user.requireID())
         return .noContent
     }
 

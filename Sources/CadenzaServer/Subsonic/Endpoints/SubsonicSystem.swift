@@ -15,7 +15,7 @@ enum SubsonicSystem {
         },
         "getOpenSubsonicExtensions": { _ in
             let supported: [(String, [Int])] = [
-                ("apiKeyAuthentication", [1]), ("formPost", [1]), ("transcodeOffset", [1]), ("songLyrics", [1]),
+                ("apiKeyAuthentication", [1]), ("formPost", [1]), ("transcodeOffset", [1]), ("transcoding", [1]), ("songLyrics", [1]),
                 ("indexBasedQueue", [1]), ("playbackReport", [1]),
             ]
             return .ok([listWrapper("openSubsonicExtensions", supported.map { name, versions in
