@@ -42,6 +42,8 @@ let package = Package(
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The web app's static files (no build step: native ES modules).
+            resources: [.copy("Web/Public")],
             swiftSettings: swiftSettings
         ),
         .target(name: "CadenzaTestSupport", path: "Tests/CadenzaTestSupport", swiftSettings: swiftSettings),

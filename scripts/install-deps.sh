@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh bench  what `make bench` needs as well
 set -euo pipefail
 run_pkgs=(ffmpeg libtag1-dev sqlite3 pkg-config unzip)
-test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps)
+test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver)
 bench_pkgs=(wrk time)
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")

@@ -8,9 +8,11 @@ func routes(_ app: Application) throws {
         app.get("metrics", use: OperationsController.metrics)
     }
 
-    do { // web pages (the first-run page; the full web app has its own issue)
+    do { // web pages: the first-run page and the web app
         app.get("setup", use: WebPages.setup)
         app.get("static", "setup.js", use: WebPages.setupScript)
+        app.get(use: WebApp.shell)
+        app.get("app", "**", use: WebApp.file)
     }
 
     let api = app.grouped("api", "v1").grouped(AuthMiddleware())
@@ -87,6 +89,7 @@ func routes(_ app: Application) throws {
         api.post("me", "lastfm-keys", use: LastFMKeysController.create)
         api.delete("me", "lastfm-keys", ":id", use: LastFMKeysController.delete)
         api.post("lastfm", "approve", use: LastFMKeysController.approve)
+        api.post("plays", use: PlaysController.report)
     }
 
     do { // ListenBrainz, Last.fm and AudioScrobbler, at the host root where their clients look

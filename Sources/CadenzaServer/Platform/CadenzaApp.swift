@@ -27,6 +27,9 @@ public enum CadenzaApp {
         app.http.server.configuration.hostname = settings.host
         app.http.server.configuration.port = settings.port
         app.http.server.configuration.serverName = "Cadenza"
+        // Off unless a response asks for it (the web app's files): streams and events stay unbuffered.
+        app.http.server.configuration.responseCompression = .disabled(initialByteBufferCapacity: 1024, allowedTypes: .none,
+                                                                      allowRequestOverrides: true)
         app.routes.defaultMaxBodySize = ByteCount(integerLiteral: settings.maxBodyBytes)
         try app.configureDatabase(settings)
         app.migrations.addCadenzaMigrations()

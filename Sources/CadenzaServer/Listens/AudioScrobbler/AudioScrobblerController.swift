@@ -33,14 +33,16 @@ enum AudioScrobblerController {
         guard let user = params["u"], let t = params["t"], let a = params["a"]?.lowercased() else {
             return reply("FAILED Missing u, t or a.")
         }
-        guard let stamp = Int64(t) else { return reply("BADTIME") }
-        if abs(stamp - Clock.nowMillis() / 1000) > allowedSkew { return reply("BADTIME") }
-        let verdict = try await RateLimiter.hit("as12:" + (req.remoteAddress?.ipAddress ?? "unknown"),
-                                                window: req.application.settings.rateLimitWindow, on: req.sql)
-        if verdict.count > req.application.settings.loginRateLimitPerIP * 10 { return reply("FAILED Too many handshakes; try later.") }
+        let now = Clock.nowMillis() / 1000
+        guard let stamp = Int64(t), stamp > now - allowedSkew, stamp < now + allowedSkew else { return reply("BADTIME") }
+        let throttle = LoginThrottle(req, username: user)
+        if try await throttle.blocked(on: req.sql) != nil { return reply("FAILED Too many failed handshakes; try later.") }
         guard user.count <= 64, let owner = try await ListenOwner.load(username: user, on: req.sql),
               let password = try await LastFMAuth.appPassword(userID: owner.userID, app: req.application, on: req.sql),
-              Secrets.equal(a, Secrets.md5Hex(Secrets.md5Hex(password) + t)) else { return reply("BADAUTH") }
+              Secrets.equal(a, Secrets.md5Hex(Secrets.md5Hex(password) + t)) else {
+            try await throttle.failed(on: req.sql)
+            return reply("BADAUTH")
+        }
         let sid = try await LastFMAuth.newSession(userID: owner.userID, protocol: "as12", apiKey: nil, on: req.sql)
         let base = baseURL(req)
         return reply("OK\n\(sid)\n\(base)/scrobbler/np_1.2\n\(base)/scrobbler/protocol_1.2")
@@ -103,8 +105,10 @@ enum AudioScrobblerController {
             do {
                 listens.append(try ListenValidator.validate(listen: .object(listen(params, suffix: "[\(index)]", timestamp: true)),
                                                             type: .import, now: now))
-            } catch let error as ListenBrainzError {
-                return reply("FAILED Submission \(index): \(error.message)")
+            } catch is ListenBrainzError {
+                // As ListenBrainz does: an unusable entry is dropped, the rest are kept (a FAILED
+                // answer would make the client resend the whole batch forever).
+                continue
             }
         }
         guard !listens.isEmpty else { return reply("FAILED No submissions (a[0], t[0], i[0]) in the request.") }

@@ -57,6 +57,9 @@ enum ListenImportReader {
         try handle.close()
         guard Array(head) == [0x50, 0x4B, 0x03, 0x04] else { return [file] }
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        guard try unpackedSize(file) <= maxUnpackedBytes else {
+            throw ListenStoreFailure("the zip archive unpacks to more than \(maxUnpackedBytes >> 20) MB")
+        }
         let unzip = Process()
         unzip.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
         // -qq quiet, -o overwrite; unzip refuses paths that climb out of -d (no "../" escapes).
@@ -69,12 +72,36 @@ enum ListenImportReader {
         var files: [URL] = []
         if let walker = FileManager.default.enumerator(at: scratch, includingPropertiesForKeys: [.isRegularFileKey]) {
             for case let url as URL in walker where ["json", "jsonl"].contains(url.pathExtension.lowercased()) {
+                // Regular files only: an archive's symlinks (to /dev/zero, to other files) are never read.
+                guard (try? FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType) == .typeRegular else { continue }
                 let name = url.lastPathComponent.lowercased()
                 if name.contains("feedback") || name == "user.json" || name.contains("pinned") { continue }
                 files.append(url)
             }
         }
         return files.sorted { $0.path < $1.path }
+    }
+
+    static let maxUnpackedBytes: Int64 = 2 << 30
+
+    /// The archive's total uncompressed size as `unzip -Zt` reports it, read before unpacking.
+    static func unpackedSize(_ file: URL) throws -> Int64 {
+        let list = Process()
+        list.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
+        list.arguments = ["-Zt", file.path]
+        let pipe = Pipe()
+        list.standardOutput = pipe
+        list.standardError = FileHandle.nullDevice
+        try list.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        list.waitUntilExit()
+        // "3 files, 123456 bytes uncompressed, 2345 bytes compressed:  98.1%"
+        let parts = output.split(separator: ",")
+        guard list.terminationStatus == 0, parts.count >= 2,
+              let bytes = Int64(parts[1].trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") else {
+            throw ListenStoreFailure("the zip archive could not be read")
+        }
+        return bytes
     }
 
     /// A JSON array of listens, or JSON Lines with one listen per line.

@@ -108,14 +108,19 @@ enum LastFMController {
     /// md5(username + md5(app password)).
     static func getMobileSession(_ call: Call) async throws -> LastFMNode {
         let username = try call.require("username")
-        guard let owner = try await ListenOwner.load(username: username, on: call.db) else { throw LastFMError.authenticationFailed }
+        let throttle = LoginThrottle(call.req, username: username)
+        if try await throttle.blocked(on: call.db) != nil { throw LastFMError.rateLimited }
+        guard username.count <= 64, let owner = try await ListenOwner.load(username: username, on: call.db) else {
+            try await throttle.failed(on: call.db)
+            throw LastFMError.authenticationFailed
+        }
         let appPassword = try await LastFMAuth.appPassword(userID: owner.userID, app: call.app, on: call.db)
         var valid = false
         if let token = call.params["authToken"]?.lowercased(), let appPassword {
             // Clients hash the name as typed; accept the stored spelling too.
             valid = [username, owner.username].contains { Secrets.equal(token, Secrets.md5Hex($0 + Secrets.md5Hex(appPassword))) }
         } else if let password = call.params["password"], !password.isEmpty, password.utf8.count <= 1024 {
-            if let appPassword, password == appPassword {
+            if let appPassword, Secrets.equal(Secrets.hash(password), Secrets.hash(appPassword)) {
                 valid = true
             } else if let user = try await User.find(username: owner.username, on: call.req.db) {
                 valid = try await call.app.verifyPassword(password, hash: user.passwordHash)
@@ -123,7 +128,10 @@ enum LastFMController {
         } else {
             throw LastFMError.parameters("send password or authToken")
         }
-        guard valid else { throw LastFMError.authenticationFailed }
+        guard valid else {
+            try await throttle.failed(on: call.db)
+            throw LastFMError.authenticationFailed
+        }
         let key = try await LastFMAuth.newSession(userID: owner.userID, protocol: "lastfm", apiKey: call.params["api_key"], on: call.db)
         return sessionNode(owner, key: key)
     }

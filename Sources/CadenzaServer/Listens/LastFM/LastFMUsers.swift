@@ -36,8 +36,9 @@ enum LastFMUsers {
         let owner = try await target(call)
         let limit = min(max(Int(call.params["limit"] ?? "") ?? 50, 1), 200)
         let page = min(max(Int(call.params["page"] ?? "") ?? 1, 1), 1_000_000)
-        let from = call.params["from"].flatMap { Int64($0) }.map { $0 - 1 }
-        let to = call.params["to"].flatMap { Int64($0) }.map { $0 + 1 }
+        // Bounds are inclusive in Last.fm; clamped so hostile values cannot overflow.
+        let from = call.params["from"].flatMap { Int64($0) }.map { max($0, 0) - 1 }
+        let to = call.params["to"].flatMap { Int64($0) }.map { min($0, Int64(Int32.max) * 1000) + 1 }
         let total = try await ListenStore.count(userID: owner.userID, on: call.db)
         let rows = try await call.db.raw("""
             SELECT l.listened_at, l.track_name, r.artist_name, r.release_name, r.recording_mbid FROM listens l

@@ -9,7 +9,7 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let settings = request.application.settings
         let limit = settings.listensRateLimit
-        let verdict = request.application.bufferedRateLimiter.hit(Self.bucket(request), window: settings.listensRateWindow,
+        let verdict = request.application.bufferedRateLimiter.hit(await Self.bucket(request), window: settings.listensRateWindow,
                                                                   db: request.application.sql, logger: request.application.logger)
         let resetIn = verdict.retryAfter
         let headers: [(String, String)] = [
@@ -33,10 +33,12 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
         return response
     }
 
-    /// The token's hash when the request carries one, else the client address.
-    static func bucket(_ request: Request) -> String {
-        if let token = ListenBrainzAuth.token(in: request), !token.isEmpty {
-            return "lb:t:" + String(Secrets.hash(token).prefix(24))
+    /// The token's user when the request carries a valid token, else the client address (so
+    /// made-up tokens cannot each get a budget of their own).
+    static func bucket(_ request: Request) async -> String {
+        if let token = ListenBrainzAuth.token(in: request), !token.isEmpty, token.count <= 256,
+           let identity = try? await request.application.tokenCache.identity(token: token, on: request.sql) {
+            return "lb:u:\(identity.principal.userID)"
         }
         return "lb:ip:" + (request.remoteAddress?.ipAddress ?? "unknown")
     }

@@ -41,7 +41,11 @@ enum ListenSettingsController {
                 """).run()
             if visibility == "private" {
                 // Followers would otherwise keep receiving what they may no longer read.
-                try await tx.sql.raw("DELETE FROM follows WHERE followee_id = \(bind: viewer.userID)").run()
+                let followers = try await tx.sql.raw("SELECT follower_id FROM follows WHERE followee_id = \(bind: viewer.userID)").all()
+                for row in followers {
+                    try await Follows.set(follower: try row.decode(column: "follower_id", as: Int64.self), followee: viewer.userID,
+                                          following: false, on: tx.sql)
+                }
             }
             if zone != owner.timeZone {
                 try await JobQueue.enqueue(try .init(kind: ListenJobs.rebuildStats, payload: ListenJobs.UserPayload(userId: viewer.userID),

@@ -80,7 +80,8 @@ enum ListenDictionary {
             }, on: db)
             let matches = try await TrackMatcher.match(firsts.map { (listens[$0], keys[$0]) }, on: db)
             var rows: [[any SQLExpression]] = []
-            for (position, index) in firsts.enumerated() {
+            // Inserted in msid order, so concurrent writers of the same new songs take locks in one order.
+            for (position, index) in firsts.enumerated().sorted(by: { msids[$0.element] < msids[$1.element] }) {
                 let key = keys[index], listen = listens[index]
                 guard let artist = artists[key.artist] else { continue }
                 let release = key.release.flatMap { releases[ReleaseKey(artist: artist, name: $0)] }

@@ -34,6 +34,9 @@ struct ListenOwner: Sendable {
     }
 
     var calendar: LocalCalendar { LocalCalendar(identifier: timeZone) }
+
+    /// Who receives this user's live listens: followers too, unless the listens are private.
+    var liveVisibility: EventVisibility { visibility == "private" ? .user : .followers }
 }
 
 /// Stores listens: one statement per table per batch, duplicates dropped by the
@@ -89,15 +92,15 @@ enum ListenStore {
               max_ts = CASE WHEN listen_counts.max_ts IS NULL OR excluded.max_ts > listen_counts.max_ts THEN excluded.max_ts ELSE listen_counts.max_ts END
             """).run()
         try await countPlays(inserted.compactMap { index in
-            recordings[index].trackID.map { ($0, (listens[index].listenedAt ?? now) * 1000) }
+            (listens[index].trackID ?? recordings[index].trackID).map { ($0, (listens[index].listenedAt ?? now) * 1000) }
         }, userID: owner.userID, on: db)
 
         if inserted.count <= announceEachUpTo {
             for index in inserted {
-                let listen = ListenJSON(listen: listens[index], msid: recordings[index].msid, owner: owner, insertedAt: now,
-                                        trackID: recordings[index].trackID)
+                // No local track id here: followers may not see the library it is in.
+                let listen = ListenJSON(listen: listens[index], msid: recordings[index].msid, owner: owner, insertedAt: now, trackID: nil)
                 try await EventStore.append(type: "listen", actorID: owner.userID, subjectType: "recording", subjectID: recordings[index].msid,
-                                            payload: listen, visibility: .followers, audienceUserID: owner.userID, on: db)
+                                            payload: listen, visibility: owner.liveVisibility, audienceUserID: owner.userID, on: db)
             }
         } else {
             struct Imported: Encodable { var userName: String; var count: Int; var source: String }
@@ -129,24 +132,26 @@ enum ListenStore {
 
     /// Deletes one of the owner's listens, with its rollups; `false` when there is no such listen.
     static func delete(owner: ListenOwner, listenedAt: Int64, msid: String, on db: any SQLDatabase) async throws -> Bool {
+        try await lockOwner(owner.userID, on: db)
         let rows = try await db.raw("""
             SELECT l.track_name, r.id, r.msid, r.artist_id, r.release_id, r.track_id, COALESCE(rel.group_id, rel.id) AS group_id FROM listens l
             JOIN listen_recordings r ON r.id = l.recording_id LEFT JOIN listen_releases rel ON rel.id = r.release_id
             WHERE l.user_id = \(bind: owner.userID) AND l.listened_at = \(bind: listenedAt) AND r.msid = \(bind: msid)
             """).all()
         guard !rows.isEmpty else { return false }
-        try await lockOwner(owner.userID, on: db)
         var entries: [StatsRollup.Entry] = []
         for row in rows {
-            try await db.raw("""
+            // Only what this statement removed counts down the rollups (a concurrent delete may have won).
+            guard !(try await db.raw("""
                 DELETE FROM listens WHERE user_id = \(bind: owner.userID) AND listened_at = \(bind: listenedAt)
-                  AND track_name = \(bind: try row.decode(column: "track_name", as: String.self))
-                """).run()
+                  AND track_name = \(bind: try row.decode(column: "track_name", as: String.self)) RETURNING user_id
+                """).all().isEmpty) else { continue }
             entries.append(StatsRollup.Entry(listenedAt: listenedAt, recording: RecordingRef(
                 id: try row.decode(column: "id", as: Int64.self), msid: msid, artistID: try row.decode(column: "artist_id", as: Int64.self),
                 releaseID: try row.decode(column: "release_id", as: Int64?.self), groupID: try row.decode(column: "group_id", as: Int64?.self),
                 trackID: try row.decode(column: "track_id", as: Int64?.self))))
         }
+        guard !entries.isEmpty else { return false }
         try await StatsRollup.apply(entries, userID: owner.userID, calendar: owner.calendar, sign: -1, now: Clock.nowMillis() / 1000, on: db)
         try await db.raw("""
             UPDATE listen_counts SET count = count - \(bind: entries.count),

@@ -26,7 +26,7 @@ enum PlayingNow {
         if changed {
             let payload = ListenJSON(listenedAt: nil, insertedAt: nil, msid: nil, userName: owner.username, metadata: metadata, playingNow: true)
             try await EventStore.append(type: "playing_now", actorID: owner.userID, subjectType: "user", subjectID: String(owner.userID),
-                                        payload: payload, visibility: .followers, audienceUserID: owner.userID, on: db)
+                                        payload: payload, visibility: owner.liveVisibility, audienceUserID: owner.userID, on: db)
         }
     }
 

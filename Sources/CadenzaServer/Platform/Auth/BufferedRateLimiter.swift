@@ -38,7 +38,7 @@ final class BufferedRateLimiter: Sendable {
         if scheduleFlush {
             Task {
                 try? await Task.sleep(for: Self.flushInterval)
-                do { try await self.flush(db: db) } catch {
+                do { try await self.flush(db: db, logger: logger) } catch {
                     logger.warning("rate-limit flush failed", metadata: ["error": .string("\(error)")])
                 }
             }
@@ -48,36 +48,55 @@ final class BufferedRateLimiter: Sendable {
     }
 
     /// Adds the hits counted since the last flush to the shared rows and learns their totals.
-    func flush(db: any SQLDatabase) async throws {
+    /// Only one flush runs at a time (the scheduled flag stays set until it ends), so no hit is
+    /// ever added twice however long the write waits for the database.
+    func flush(db: any SQLDatabase, logger: Logger? = nil) async throws {
         let work = state.withLockedValue { state -> [(String, Int64, Int)] in
-            state.flushScheduled = false
             let now = Clock.nowMillis()
             // Windows that have ended are of no further use in memory.
-            state.entries = state.entries.filter { $0.value.windowStart > now - 86_400_000 && ($0.value.unflushed > 0 || $0.value.windowStart > now - 3_600_000) }
+            state.entries = state.entries.filter { $0.value.unflushed > 0 || $0.value.windowStart > now - 3_600_000 }
             return state.entries.compactMap { bucket, entry in entry.unflushed > 0 ? (bucket, entry.windowStart, entry.unflushed) : nil }
         }
-        guard !work.isEmpty else { return }
-        let totals = try await WriteGate.run(on: db) { () -> [String: (Int64, Int)] in
-            var totals: [String: (Int64, Int)] = [:]
-            for chunk in work.chunked(200) {
-                let rows = try await db.insertRows(
-                    into: "rate_limits (bucket, window_start, count)",
-                    rows: chunk.map { [SQLBind($0.0), SQLBind($0.1), SQLBind($0.2)] },
-                    suffix: "ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + excluded.count RETURNING bucket, window_start, count")
-                for row in rows {
-                    totals[try row.decode(column: "bucket", as: String.self)] =
-                        (try row.decode(column: "window_start", as: Int64.self), try row.decode(column: "count", as: Int.self))
+        var totals: [String: (Int64, Int)] = [:]
+        do {
+            if !work.isEmpty {
+                totals = try await WriteGate.run(on: db) { () -> [String: (Int64, Int)] in
+                    var totals: [String: (Int64, Int)] = [:]
+                    for chunk in work.chunked(200) {
+                        let rows = try await db.insertRows(
+                            into: "rate_limits (bucket, window_start, count)",
+                            rows: chunk.map { [SQLBind($0.0), SQLBind($0.1), SQLBind($0.2)] },
+                            suffix: "ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + excluded.count RETURNING bucket, window_start, count")
+                        for row in rows {
+                            totals[try row.decode(column: "bucket", as: String.self)] =
+                                (try row.decode(column: "window_start", as: Int64.self), try row.decode(column: "count", as: Int.self))
+                        }
+                    }
+                    return totals
                 }
             }
-            return totals
+        } catch {
+            state.withLockedValue { $0.flushScheduled = false }
+            throw error
         }
         let flushed = Dictionary(work.map { ($0.0, ($0.1, $0.2)) }, uniquingKeysWith: { $1 })
-        state.withLockedValue { state in
+        let more = state.withLockedValue { state -> Bool in
             for (bucket, (start, total)) in totals {
                 guard var entry = state.entries[bucket], entry.windowStart == start else { continue }
                 entry.unflushed -= flushed[bucket]?.1 ?? 0
                 entry.shared = total
                 state.entries[bucket] = entry
+            }
+            let more = state.entries.values.contains { $0.unflushed > 0 }
+            state.flushScheduled = more
+            return more
+        }
+        if more {
+            Task {
+                try? await Task.sleep(for: Self.flushInterval)
+                do { try await self.flush(db: db, logger: logger) } catch {
+                    logger?.warning("rate-limit flush failed", metadata: ["error": .string("\(error)")])
+                }
             }
         }
     }

@@ -27,20 +27,12 @@ enum AuthController {
 
     @Sendable static func login(req: Request) async throws -> Response {
         let body = try await req.decodeJSON(Credentials.self)
-        let settings = req.application.settings
-        let ip = req.remoteAddress?.ipAddress ?? "unknown"
-        let buckets = [("login:ip:\(ip)", settings.loginRateLimitPerIP),
-                       ("login:user:\(User.key(for: body.username))", settings.loginRateLimitPerAccount)]
-        for (bucket, limit) in buckets {
-            let verdict = try await RateLimiter.peek(bucket, window: settings.rateLimitWindow, on: req.sql)
-            if verdict.count >= limit { throw APIError.tooManyRequests(retryAfter: verdict.retryAfter) }
-        }
+        let throttle = LoginThrottle(req, username: body.username)
+        if let wait = try await throttle.blocked(on: req.sql) { throw APIError.tooManyRequests(retryAfter: wait) }
         guard body.username.count <= 64, body.password.utf8.count <= 1024,
               let user = try await User.find(username: body.username, on: req.db),
               try await req.application.verifyPassword(body.password, hash: user.passwordHash) else {
-            for (bucket, _) in buckets {
-                try await RateLimiter.hit(bucket, window: settings.rateLimitWindow, on: req.sql)
-            }
+            try await throttle.failed(on: req.sql)
             throw APIError(status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password.")
         }
         return try await startSession(for: user, req: req, status: .ok)

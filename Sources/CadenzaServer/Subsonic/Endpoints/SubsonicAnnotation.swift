@@ -37,7 +37,10 @@ enum SubsonicAnnotation {
                       try await isVisible(type: "track", id: item.id, context: context) else { throw SubsonicError.notFound("Song") }
                 var at: Int64?
                 if index < times.count {
-                    guard let millis = Int64(times[index]), millis > 0 else { throw SubsonicError.invalid("time must be milliseconds since 1970.") }
+                    guard let millis = Int64(times[index]), millis >= ListenValidator.minimumListenedAt * 1000,
+                          millis < (Clock.nowMillis() / 1000 + ListenValidator.allowedSkew) * 1000 else {
+                        throw SubsonicError.invalid("time must be milliseconds since 1970, after October 2002 and not in the future.")
+                    }
                     at = millis
                 }
                 tracks.append((item.id, at))

@@ -1,0 +1,60 @@
+import { api, connectEvents, disconnectEvents } from './api.js';
+import { store } from './store.js';
+import { route, go } from './router.js';
+import './player.js';
+
+function toast(message) {
+  const box = document.getElementById('toast');
+  box.textContent = message;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.textContent = ''; }, 4000);
+}
+window.addEventListener('cz-toast', (event) => toast(event.detail));
+
+store.addEventListener('change', (event) => {
+  if ('online' in event.detail) {
+    const banner = document.getElementById('banner');
+    banner.hidden = store.state.online;
+    banner.textContent = store.state.online ? '' : 'The server cannot be reached. Cadenza will reconnect by itself.';
+  }
+  if ('me' in event.detail) {
+    document.body.classList.toggle('signed-out', !store.state.me);
+    if (store.state.me) connectEvents(); else { disconnectEvents(); go('/login'); }
+  }
+});
+
+document.getElementById('sign-out').addEventListener('click', async () => {
+  try { await api('/api/v1/auth/logout', { method: 'POST' }); } catch { /* signed out either way */ }
+  store.set({ me: null });
+});
+
+document.getElementById('search-form').addEventListener('submit', (event) => event.preventDefault());
+let searchTimer;
+document.getElementById('search').addEventListener('input', (event) => {
+  clearTimeout(searchTimer);
+  const q = event.target.value.trim();
+  searchTimer = setTimeout(() => go(q ? `/search?q=${encodeURIComponent(q)}` : '/'), 200);
+});
+
+// A server that went away is polled until it answers again.
+setInterval(async () => {
+  if (store.state.online) return;
+  try { await api('/readyz', { raw: true }); } catch { /* still down */ }
+}, 3000);
+
+window.addEventListener('hashchange', route);
+
+async function start() {
+  // Signed in means a session, which always comes with the (script-readable) CSRF cookie.
+  const hasSession = document.cookie.split('; ').some((c) => c.startsWith('cadenza_csrf='));
+  try {
+    const me = hasSession ? await api('/api/v1/me') : null;
+    store.state.me = me;
+  } catch {
+    store.state.me = null;
+  }
+  if (store.state.me) connectEvents();
+  document.body.classList.toggle('signed-out', !store.state.me);
+  await route();
+}
+start();

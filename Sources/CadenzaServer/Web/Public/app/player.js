@@ -1,0 +1,232 @@
+import { api, artwork } from './api.js';
+import { html } from './html.js';
+import { duration, spoken, playedEnough } from './format.js';
+
+// The player lives outside the router's outlet, so navigation never stops the music. The queue
+// (tracks as the catalog API returns them) is kept in localStorage across reloads; after a
+// reload it stays paused until the user presses play.
+const KEY = 'cadenza.queue';
+
+class Player extends HTMLElement {
+  connectedCallback() {
+    const saved = JSON.parse(localStorage.getItem(KEY) || '{"tracks":[],"index":0}');
+    this.tracks = Array.isArray(saved.tracks) ? saved.tracks : [];
+    this.index = Math.min(saved.index || 0, Math.max(0, this.tracks.length - 1));
+    this.repeat = false;
+    this.reported = false;
+    this.innerHTML = html`
+      <audio preload="none"></audio>
+      <div class="now">
+        <img class="cover" alt="" width="48" height="48">
+        <div><div class="title"></div><div class="artist"></div></div>
+      </div>
+      <div class="controls">
+        <button type="button" data-act="prev" aria-label="Previous track">⏮</button>
+        <button type="button" data-act="play" aria-label="Play" aria-keyshortcuts="Space">▶</button>
+        <button type="button" data-act="next" aria-label="Next track">⏭</button>
+        <button type="button" data-act="shuffle" aria-label="Shuffle the queue">🔀</button>
+        <button type="button" data-act="repeat" aria-label="Repeat" aria-pressed="false">🔁</button>
+        <label class="visually-hidden" for="seek">Position</label>
+        <input id="seek" type="range" min="0" max="0" step="1" value="0">
+        <span class="time" aria-hidden="true">0:00</span>
+        <label class="visually-hidden" for="volume">Volume</label>
+        <input id="volume" type="range" min="0" max="1" step="0.05" value="1">
+        <button type="button" data-act="queue" aria-expanded="false" aria-controls="queue">Queue</button>
+      </div>
+      <section id="queue" class="queue" hidden aria-label="Queue"></section>
+      <p class="visually-hidden" aria-live="polite" id="announce"></p>`.text;
+    this.audio = this.querySelector('audio');
+    this.seek = this.querySelector('#seek');
+    this.audio.volume = Number(localStorage.getItem('cadenza.volume') || 1);
+    this.querySelector('#volume').value = this.audio.volume;
+    this.addEventListener('click', (event) => this.onClick(event));
+    this.seek.addEventListener('input', () => { this.audio.currentTime = Number(this.seek.value); });
+    this.querySelector('#volume').addEventListener('input', (event) => {
+      this.audio.volume = Number(event.target.value);
+      localStorage.setItem('cadenza.volume', String(this.audio.volume));
+    });
+    this.audio.addEventListener('timeupdate', () => this.onTime());
+    this.audio.addEventListener('play', () => this.onPlayState());
+    this.audio.addEventListener('pause', () => this.onPlayState());
+    this.audio.addEventListener('ended', () => this.next(true));
+    this.audio.addEventListener('error', () => window.dispatchEvent(new CustomEvent('cz-toast', { detail: 'This track could not be played.' })));
+    window.addEventListener('cz-play', (event) => this.enqueue(event.detail.tracks, event.detail.mode || 'now'));
+    document.addEventListener('keydown', (event) => this.onKey(event));
+    this.setupMediaSession();
+    this.load(false);
+  }
+
+  get current() { return this.tracks[this.index]; }
+
+  save() { localStorage.setItem(KEY, JSON.stringify({ tracks: this.tracks.slice(0, 2000), index: this.index })); }
+
+  enqueue(tracks, mode) {
+    if (!tracks?.length) return;
+    if (mode === 'now') {
+      this.tracks = tracks.slice(); this.index = 0; this.load(true);
+    } else if (mode === 'next') {
+      this.tracks.splice(this.tracks.length ? this.index + 1 : 0, 0, ...tracks);
+      if (this.tracks.length === tracks.length) this.load(false);
+    } else {
+      this.tracks.push(...tracks);
+      if (this.tracks.length === tracks.length) this.load(false);
+    }
+    this.save();
+    this.renderQueue();
+    window.dispatchEvent(new CustomEvent('cz-toast', { detail: mode === 'now' ? 'Playing' : 'Added to the queue' }));
+  }
+
+  load(autoplay) {
+    const track = this.current;
+    this.reported = false;
+    this.querySelector('.title').textContent = track ? track.title : 'Nothing playing';
+    this.querySelector('.artist').textContent = track ? track.artist || '' : '';
+    const cover = this.querySelector('.cover');
+    if (track?.artworkId) { cover.src = artwork(track.artworkId, 96); cover.hidden = false; } else { cover.hidden = true; cover.removeAttribute('src'); }
+    if (!track) { this.audio.removeAttribute('src'); this.renderQueue(); return; }
+    const file = track.files?.find((f) => f.status === 'imported') || track.files?.[0];
+    this.audio.src = file ? `/api/v1/files/${encodeURIComponent(file.id)}/audio` : '';
+    this.querySelector('#announce').textContent = `Now playing ${track.title}${track.artist ? ' by ' + track.artist : ''}`;
+    if ('mediaSession' in navigator) {
+      navigator.mediaSession.metadata = new MediaMetadata({ title: track.title, artist: track.artist || '', album: track.album?.name || '',
+        artwork: track.artworkId ? [96, 256, 512].map((s) => ({ src: artwork(track.artworkId, s), sizes: `${s}x${s}`, type: 'image/jpeg' })) : [] });
+    }
+    this.renderQueue();
+    if (autoplay) this.play();
+  }
+
+  async play() {
+    try {
+      await this.audio.play();
+      if (this.current) api('/api/v1/plays', { method: 'POST', body: { trackId: this.current.id, event: 'playing' } }).catch(() => {});
+    } catch (error) {
+      window.dispatchEvent(new CustomEvent('cz-toast', { detail: 'Playback did not start: ' + error.message }));
+    }
+  }
+
+  next(auto = false) {
+    if (this.index + 1 < this.tracks.length) { this.index += 1; }
+    else if (this.repeat) { this.index = 0; }
+    else { if (auto) this.audio.pause(); return; }
+    this.save(); this.load(true);
+  }
+
+  prev() {
+    if (this.audio.currentTime > 3 || this.index === 0) { this.audio.currentTime = 0; return; }
+    this.index -= 1; this.save(); this.load(true);
+  }
+
+  shuffle() {
+    const current = this.current;
+    const rest = this.tracks.filter((_, i) => i !== this.index);
+    for (let i = rest.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [rest[i], rest[j]] = [rest[j], rest[i]]; }
+    this.tracks = current ? [current, ...rest] : rest; this.index = 0; this.save(); this.renderQueue();
+  }
+
+  move(from, to) {
+    if (to < 0 || to >= this.tracks.length) return;
+    const [track] = this.tracks.splice(from, 1);
+    this.tracks.splice(to, 0, track);
+    if (this.index === from) this.index = to;
+    else if (from < this.index && to >= this.index) this.index -= 1;
+    else if (from > this.index && to <= this.index) this.index += 1;
+    this.save(); this.renderQueue();
+    this.querySelector(`[data-q="${to}"] [data-act="${from < to ? 'down' : 'up'}"]`)?.focus();
+  }
+
+  remove(at) {
+    this.tracks.splice(at, 1);
+    if (at < this.index) this.index -= 1;
+    else if (at === this.index) { this.index = Math.min(this.index, this.tracks.length - 1); this.load(false); }
+    this.index = Math.max(0, this.index);
+    this.save(); this.renderQueue();
+  }
+
+  onClick(event) {
+    const button = event.target.closest('button[data-act]');
+    if (!button) return;
+    const at = Number(button.closest('[data-q]')?.dataset.q);
+    switch (button.dataset.act) {
+      case 'play': if (this.audio.paused) this.play(); else this.audio.pause(); break;
+      case 'next': this.next(); break;
+      case 'prev': this.prev(); break;
+      case 'shuffle': this.shuffle(); break;
+      case 'repeat': this.repeat = !this.repeat; button.setAttribute('aria-pressed', String(this.repeat)); break;
+      case 'queue': {
+        const queue = this.querySelector('#queue');
+        queue.hidden = !queue.hidden;
+        button.setAttribute('aria-expanded', String(!queue.hidden));
+        break;
+      }
+      case 'jump': this.index = at; this.save(); this.load(true); break;
+      case 'up': this.move(at, at - 1); break;
+      case 'down': this.move(at, at + 1); break;
+      case 'remove': this.remove(at); break;
+      case 'clear': this.tracks = []; this.index = 0; this.audio.pause(); this.save(); this.load(false); break;
+    }
+  }
+
+  onKey(event) {
+    const target = event.target;
+    if (target.closest('input, select, textarea, button, [contenteditable]') || localStorage.getItem('cadenza.shortcuts') === 'off') return;
+    if (event.key === ' ') { event.preventDefault(); if (this.audio.paused) this.play(); else this.audio.pause(); }
+    else if (event.key === 'ArrowRight') this.audio.currentTime += event.shiftKey ? 30 : 5;
+    else if (event.key === 'ArrowLeft') this.audio.currentTime -= event.shiftKey ? 30 : 5;
+    else if (event.key === 'n') this.next();
+    else if (event.key === 'p') this.prev();
+    else if (event.key === '/') { event.preventDefault(); document.getElementById('search').focus(); }
+    else if (event.key === '?') document.dispatchEvent(new CustomEvent('cz-help'));
+  }
+
+  onTime() {
+    const t = this.audio.currentTime, d = this.audio.duration || (this.current?.durationMs || 0) / 1000;
+    this.seek.max = String(Math.floor(d || 0));
+    this.seek.value = String(Math.floor(t));
+    this.seek.setAttribute('aria-valuetext', `${spoken(t)} of ${spoken(d)}`);
+    this.querySelector('.time').textContent = `${duration(t * 1000)} / ${duration(d * 1000)}`;
+    if (!this.reported && this.current && playedEnough(t, d)) {
+      this.reported = true;
+      api('/api/v1/plays', { method: 'POST', body: { trackId: this.current.id, event: 'played' } }).catch(() => { this.reported = false; });
+    }
+    if ('mediaSession' in navigator && d && navigator.mediaSession.setPositionState) {
+      try { navigator.mediaSession.setPositionState({ duration: d, position: Math.min(t, d), playbackRate: 1 }); } catch { /* not ready */ }
+    }
+  }
+
+  onPlayState() {
+    const button = this.querySelector('[data-act="play"]');
+    button.textContent = this.audio.paused ? '▶' : '⏸';
+    button.setAttribute('aria-label', this.audio.paused ? 'Play' : 'Pause');
+    if ('mediaSession' in navigator) navigator.mediaSession.playbackState = this.audio.paused ? 'paused' : 'playing';
+  }
+
+  setupMediaSession() {
+    if (!('mediaSession' in navigator)) return;
+    const handlers = {
+      play: () => this.play(), pause: () => this.audio.pause(), stop: () => this.audio.pause(),
+      previoustrack: () => this.prev(), nexttrack: () => this.next(),
+      seekbackward: () => { this.audio.currentTime -= 10; }, seekforward: () => { this.audio.currentTime += 10; },
+      seekto: (details) => { this.audio.currentTime = details.seekTime; },
+    };
+    for (const [action, handler] of Object.entries(handlers)) {
+      try { navigator.mediaSession.setActionHandler(action, handler); } catch { /* unsupported action */ }
+    }
+  }
+
+  renderQueue() {
+    const queue = this.querySelector('#queue');
+    if (!queue) return;
+    queue.innerHTML = html`
+      <h2>Queue</h2>
+      ${this.tracks.length ? html`<button type="button" data-act="clear">Clear the queue</button>` : html`<p>The queue is empty.</p>`}
+      <ol>${this.tracks.map((t, i) => html`
+        <li data-q="${i}" ${i === this.index ? html`aria-current="true"` : ''}>
+          <button type="button" class="link" data-act="jump">${t.title}</button> <span class="muted">${t.artist || ''}</span>
+          <button type="button" data-act="up" aria-label="Move ${t.title} up">↑</button>
+          <button type="button" data-act="down" aria-label="Move ${t.title} down">↓</button>
+          <button type="button" data-act="remove" aria-label="Remove ${t.title} from the queue">✕</button>
+        </li>`)}</ol>`.text;
+  }
+}
+
+customElements.define('cz-player', Player);

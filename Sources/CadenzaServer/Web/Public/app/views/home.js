@@ -1,0 +1,27 @@
+import { api } from '../api.js';
+import { html } from '../html.js';
+import { store } from '../store.js';
+import { albumGrid, errorMessage } from '../components.js';
+import { ago } from '../format.js';
+
+export const title = 'Home';
+
+export async function render(main) {
+  main.innerHTML = html`<h1>Welcome, ${store.state.me?.username || ''}</h1>
+    <section aria-labelledby="recent-h"><h2 id="recent-h">Recently added</h2><div id="recent">Loading…</div></section>
+    <section aria-labelledby="played-h"><h2 id="played-h">Recently played</h2><div id="played">Loading…</div></section>
+    <section aria-labelledby="random-h"><h2 id="random-h">Random albums</h2><div id="random">Loading…</div></section>`.text;
+  const fill = async (id, load) => {
+    try { main.querySelector(id).innerHTML = (await load()).text; } catch (error) { main.querySelector(id).innerHTML = errorMessage(error).text; }
+  };
+  await Promise.all([
+    fill('#recent', async () => albumGrid((await api('/api/v1/albums?sort=recent&limit=12')).items)),
+    fill('#random', async () => albumGrid((await api('/api/v1/albums?sort=random&limit=12')).items)),
+    fill('#played', async () => {
+      const name = encodeURIComponent(store.state.me.username);
+      const listens = (await api(`/1/user/${name}/listens?count=10`)).payload.listens;
+      if (!listens.length) return html`<p class="muted">Nothing yet: play something.</p>`;
+      return html`<ul class="plain">${listens.map((l) => html`<li>${l.track_metadata.track_name} <span class="muted">— ${l.track_metadata.artist_name}, ${ago(l.listened_at)}</span></li>`)}</ul>`;
+    }),
+  ]);
+}

@@ -1,0 +1,22 @@
+import { api } from '../api.js';
+import { html } from '../html.js';
+import { albumGrid, trackTable, wireTracks, errorMessage } from '../components.js';
+
+export const title = (params) => `Search: ${params.query.get('q') || ''}`;
+
+export async function render(main, { query }) {
+  const q = query.get('q') || '';
+  main.innerHTML = html`<h1>Results for “${q}”</h1><div id="results">Searching…</div>`.text;
+  try {
+    const result = await api(`/api/v1/search?q=${encodeURIComponent(q)}`);
+    const box = main.querySelector('#results');
+    box.innerHTML = html`
+      <h2>Artists</h2>${result.artists.length ? html`<ul class="plain">${result.artists.map((a) => html`<li><a href="#/artists/${a.id}">${a.name}</a></li>`)}</ul>` : html`<p class="muted">None.</p>`}
+      <h2>Albums</h2>${albumGrid(result.albums)}
+      <h2>Tracks</h2>${result.tracks.length ? trackTable(result.tracks, { numbers: false }) : html`<p class="muted">None.</p>`}`.text;
+    const table = box.querySelector('table');
+    if (table) wireTracks(table, result.tracks);
+  } catch (error) {
+    main.querySelector('#results').innerHTML = errorMessage(error).text;
+  }
+}

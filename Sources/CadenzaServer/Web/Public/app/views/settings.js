@@ -1,0 +1,76 @@
+import { api } from '../api.js';
+import { html } from '../html.js';
+import { errorMessage } from '../components.js';
+
+export const title = 'Settings';
+
+export async function render(main) {
+  main.innerHTML = html`<h1>Settings</h1>
+    <section aria-labelledby="listen-h"><h2 id="listen-h">Listening</h2>
+      <form id="listen-form">
+        <label for="tz">Time zone for statistics</label><input id="tz" required maxlength="64">
+        <label for="visibility">Who may see your listens</label>
+        <select id="visibility"><option value="public">Everyone</option><option value="instance">Users of this server</option><option value="private">Only me</option></select>
+        <button type="submit">Save</button>
+      </form>
+    </section>
+    <section aria-labelledby="shortcut-h"><h2 id="shortcut-h">Keyboard</h2>
+      <label><input type="checkbox" id="shortcuts"> Single-key shortcuts (space, n, p, /, arrows)</label>
+    </section>
+    <section aria-labelledby="sub-h"><h2 id="sub-h">App password</h2>
+      <p>Subsonic apps, Last.fm and AudioScrobbler clients sign in with this password, not your account password.</p>
+      <form id="sub-form"><label for="subpw">New app password</label><input id="subpw" type="password" autocomplete="new-password" minlength="8" maxlength="128">
+      <button type="submit">Set app password</button></form>
+    </section>
+    <section aria-labelledby="tok-h"><h2 id="tok-h">API tokens (ListenBrainz scrobblers)</h2>
+      <ul class="plain" id="tokens"></ul>
+      <form id="tok-form"><label for="tokname">Name</label><input id="tokname" required maxlength="100"><button type="submit">Create token</button></form>
+      <p id="newtoken" role="status"></p>
+    </section>
+    <p id="settings-status" role="status"></p>`.text;
+  const status = main.querySelector('#settings-status');
+  const say = (text) => { status.textContent = text; };
+  const shortcuts = main.querySelector('#shortcuts');
+  shortcuts.checked = localStorage.getItem('cadenza.shortcuts') !== 'off';
+  shortcuts.addEventListener('change', () => localStorage.setItem('cadenza.shortcuts', shortcuts.checked ? 'on' : 'off'));
+  const loadTokens = async () => {
+    const tokens = await api('/api/v1/tokens');
+    main.querySelector('#tokens').innerHTML = tokens.map((t) => html`<li>${t.name} <code>${t.prefix}…</code>
+      <button type="button" data-revoke="${t.id}" aria-label="Revoke ${t.name}">Revoke</button></li>`.text).join('');
+  };
+  try {
+    const settings = await api('/api/v1/me/listen-settings');
+    main.querySelector('#tz').value = settings.timeZone;
+    main.querySelector('#visibility').value = settings.visibility;
+    await loadTokens();
+  } catch (error) {
+    status.innerHTML = errorMessage(error).text;
+  }
+  main.querySelector('#listen-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api('/api/v1/me/listen-settings', { method: 'PUT', body: { timeZone: main.querySelector('#tz').value.trim(), visibility: main.querySelector('#visibility').value } });
+      say('Saved.');
+    } catch (error) { say(error.message); }
+  });
+  main.querySelector('#sub-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api('/api/v1/me/subsonic-password', { method: 'PUT', body: { password: main.querySelector('#subpw').value } });
+      say('App password set.');
+    } catch (error) { say(error.message); }
+  });
+  main.querySelector('#tok-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const token = await api('/api/v1/tokens', { method: 'POST', body: { name: main.querySelector('#tokname').value } });
+      main.querySelector('#newtoken').textContent = `New token (shown once): ${token.token}`;
+      await loadTokens();
+    } catch (error) { say(error.message); }
+  });
+  main.querySelector('#tokens').addEventListener('click', async (event) => {
+    const id = event.target.closest('[data-revoke]')?.dataset.revoke;
+    if (!id) return;
+    try { await api(`/api/v1/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }); await loadTokens(); say('Token revoked.'); } catch (error) { say(error.message); }
+  });
+}

@@ -1,0 +1,170 @@
+"""The web app in a real browser: Debian's chromium + chromedriver driven by Selenium, headless."""
+import os
+import shutil
+import time
+
+import pytest
+import requests
+
+from conftest import admin_token, auth, wait_for
+
+pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(CHROMEDRIVER is None or shutil.which("chromium") is None,
+                                reason="needs chromium and chromium-driver (make test installs them)")
+ARTIFACTS = os.environ.get("CADENZA_ARTIFACTS", "/tmp/cadenza-artifacts")
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                "--mute-audio"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
+
+
+def wait(driver, condition, timeout=15):
+    return WebDriverWait(driver, timeout).until(lambda d: condition(d))
+
+
+def settled(driver, route):
+    wait(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-route") == route)
+
+
+def sign_in(driver, server, username="root", password="admin-password-1"):
+    driver.get(server.url + "/")
+    settled(driver, "/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    settled(driver, "/")
+
+
+def severe_console_errors(driver):
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+
+
+def test_static_files_are_compressed_cached_and_locked_down(server_with_music):
+    server, _ = server_with_music
+    shell = requests.get(server.url + "/", headers={"Accept-Encoding": "gzip"})
+    assert shell.status_code == 200 and "<cz-player>" in shell.text
+    assert "script-src" not in shell.headers["Content-Security-Policy"] or "'unsafe-inline'" not in shell.headers["Content-Security-Policy"]
+    assert shell.headers.get("Content-Encoding") == "gzip" and shell.headers["ETag"]
+    again = requests.get(server.url + "/", headers={"If-None-Match": shell.headers["ETag"]})
+    assert again.status_code == 304
+    total = 0
+    for path in ["/", "/app/style.css", "/app/main.js", "/app/router.js", "/app/store.js", "/app/api.js", "/app/html.js",
+                 "/app/player.js", "/app/format.js", "/app/components.js", "/app/views/home.js"]:
+        r = requests.get(server.url + path, headers={"Accept-Encoding": "gzip"}, stream=True)
+        assert r.status_code == 200, path
+        total += len(r.raw.read(decode_content=False))
+    assert total < 200_000, total
+    assert requests.get(server.url + "/app/../Public/index.html").status_code == 404
+    assert requests.get(server.url + "/app/nope.js").status_code == 404
+
+
+def test_sign_in_browse_play_and_the_listen_arrives_in_history(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    assert "Welcome, root" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.get(server.url + "/#/albums")
+    settled(browser, "/albums")
+    browser.find_element(By.LINK_TEXT, "Glass Echo").click()
+    wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Glass Echo")
+    shot(browser, "album")
+    browser.find_element(By.ID, "play-all").click()
+    audio_time = lambda: browser.execute_script("return document.querySelector('cz-player audio').currentTime")
+    wait(browser, lambda d: audio_time() > 1.0)
+    assert browser.execute_script("return document.querySelector('cz-player audio').paused") is False
+    assert browser.find_element(By.CSS_SELECTOR, "cz-player .title").text == "Night River"
+    assert browser.execute_script("return navigator.mediaSession.metadata.title") == "Night River"
+    # Past half of the 4-second track the play is a listen: visible to every client.
+    listens = lambda: requests.get(server.url + "/1/user/root/listens", headers={"Authorization": f"Token {token}"}).json()["payload"]["listens"]
+    assert wait_for(lambda: any(l["track_metadata"]["track_name"] == "Night River" for l in listens()), timeout=15)
+    # Queue: two tracks, reorder by keyboard-reachable buttons, persisted across a reload.
+    browser.find_element(By.CSS_SELECTOR, "button[data-act=queue]").click()
+    items = lambda: [li.find_element(By.CSS_SELECTOR, "button[data-act=jump]").text for li in browser.find_elements(By.CSS_SELECTOR, "#queue li")]
+    assert items() == ["Night River", "Paper Static"]
+    browser.find_element(By.CSS_SELECTOR, '#queue li[data-q="1"] button[data-act=up]').click()
+    assert items() == ["Paper Static", "Night River"]
+    browser.refresh()
+    settled(browser, "/albums/1") if "albums/1" in browser.current_url else None
+    wait(browser, lambda d: d.execute_script("return JSON.parse(localStorage.getItem('cadenza.queue')).tracks.length") == 2)
+    assert browser.execute_script("return document.querySelector('cz-player audio').paused") is True
+    assert not severe_console_errors(browser)
+
+
+def test_history_updates_live_when_another_client_scrobbles(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    browser.get(server.url + "/#/history")
+    settled(browser, "/history")
+    time.sleep(0.5)   # the event stream is open
+    now = int(time.time())
+    r = requests.post(server.url + "/1/submit-listens", headers={"Authorization": f"Token {token}"},
+                      json={"listen_type": "single", "payload": [{"listened_at": now - 5, "track_metadata": {
+                          "artist_name": "Radio <b>Head</b>", "track_name": "Live From Elsewhere"}}]})
+    assert r.status_code == 200, r.text
+    wait(browser, lambda d: "Live From Elsewhere" in d.find_element(By.ID, "listens").text)
+    # User text is escaped, never markup.
+    assert "Radio <b>Head</b>" in browser.find_element(By.ID, "listens").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#listens b")
+    shot(browser, "history")
+
+
+def test_search_settings_mobile_and_dark(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    browser.find_element(By.ID, "search").send_keys("lant")
+    wait(browser, lambda d: "Lantern" in d.find_element(By.ID, "main").text)
+    browser.get(server.url + "/#/settings")
+    settled(browser, "/settings")
+    wait(browser, lambda d: d.find_element(By.ID, "tz").get_attribute("value") == "UTC")
+    tz = browser.find_element(By.ID, "tz")
+    tz.clear()
+    tz.send_keys("Not/AZone")
+    browser.find_element(By.CSS_SELECTOR, "#listen-form button").click()
+    wait(browser, lambda d: "time zone" in d.find_element(By.ID, "settings-status").text)   # the API's words, shown
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"},
+                                                                         {"name": "prefers-reduced-motion", "value": "reduce"}]})
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    browser.get(server.url + "/#/albums")
+    settled(browser, "/albums")
+    background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 18, 18)"
+    columns = browser.execute_script("return getComputedStyle(document.querySelector('.grid')).gridTemplateColumns.split(' ').length")
+    assert columns == 2
+    assert browser.find_element(By.CSS_SELECTOR, "cz-player").is_displayed()
+    shot(browser, "albums-mobile-dark")
+
+
+def test_main_pages_have_no_serious_accessibility_violations(server_with_music, browser):
+    from selenium_axe_python import Axe
+    server, token = server_with_music
+    sign_in(browser, server)
+    for route in ["/", "/albums", "/albums/1", "/artists", "/history", "/settings"]:
+        browser.get(server.url + "/#" + route)
+        settled(browser, route)
+        time.sleep(0.3)
+        axe = Axe(browser)
+        axe.inject()
+        result = axe.run()
+        serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, (route, serious)
+        shot(browser, "page" + route.replace("/", "_"))
