@@ -44,7 +44,7 @@ import Vapor
             try await app.sql.raw("UPDATE users SET time_zone = 'Europe/Berlin' WHERE id = \(bind: try user.requireID())").run()
             let owner = try #require(try await ListenOwner.load(userID: try user.requireID(), on: app.sql))
             let now = Clock.nowMillis() / 1000
-            var generator = SplitMix(seed: 42)
+            var generator = Sampling.SplitMix64(state: 42)   // deterministic: the same data set every run
             var listens: [IncomingListen] = []
             for i in 0..<3000 {
                 let artist = "Artist \(Int(generator.next() % 7))", title = "Song \(Int(generator.next() % 5))"
@@ -82,18 +82,5 @@ import Vapor
             #expect(activity.values.reduce(0, +) == Int64(unique.count))
             #expect(try await ListenStore.count(userID: owner.userID, on: app.sql) == Int64(unique.count))
         }
-    }
-}
-
-/// A small deterministic generator, so the data set is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

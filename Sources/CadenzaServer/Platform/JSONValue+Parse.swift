@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict RFC 8259 parser straight into ``JSONValue``. Listen submissions are parsed as free
 /// JSON (any keys, any nesting) and validated by hand; decoding them through `Decodable` would
 /// try each JSON type in turn and throw on every miss, which costs more than the whole insert.
@@ -225,14 +227,14 @@ extension JSONValue {
         }
     }
 
-    static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += text
-            out += "\""
+    /// A JSON string literal; most strings need no escaping, which is checked first.
+    static func quote(_ s: String, into out: inout String) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += "\"" + s + "\""
             return
         }
-        for scalar in text.unicodeScalars {
+        out += "\""
+        for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
@@ -241,8 +243,7 @@ extension JSONValue {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    out += String(format: "\\u%04x", scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
