@@ -158,7 +158,7 @@ def test_main_pages_have_no_serious_accessibility_violations(server_with_music, 
     from selenium_axe_python import Axe
     server, token = server_with_music
     sign_in(browser, server)
-    for route in ["/", "/albums", "/albums/1", "/artists", "/history", "/settings"]:
+    for route in ["/", "/albums", "/albums/1", "/artists", "/history", "/settings", "/stats", "/upload", "/admin"]:
         browser.get(server.url + "/#" + route)
         settled(browser, route)
         time.sleep(0.3)
@@ -168,3 +168,39 @@ def test_main_pages_have_no_serious_accessibility_violations(server_with_music, 
         serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
         assert not serious, (route, serious)
         shot(browser, "page" + route.replace("/", "_"))
+
+
+def test_stats_upload_and_admin_pages(server_with_music, browser, tmp_path):
+    from media import make_audio
+    server, token = server_with_music
+    now = int(time.time())
+    listens = [{"listened_at": now - 60 * (i + 1), "track_metadata": {"artist_name": artist, "track_name": f"Song {i}"}}
+               for i, artist in enumerate(["Alpha"] * 3 + ["Beta"])]
+    assert requests.post(server.url + "/1/submit-listens", headers={"Authorization": f"Token {token}"},
+                         json={"listen_type": "import", "payload": listens}).status_code == 200
+    sign_in(browser, server)
+    browser.get(server.url + "/#/stats?range=all_time")
+    settled(browser, "/stats")
+    wait(browser, lambda d: "Alpha" in d.find_element(By.ID, "artists").text)
+    labels = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#artists svg text.label")]
+    assert labels[:2] == ["Alpha", "Beta"]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#daily svg rect")) == 7 * 24
+    shot(browser, "stats")
+
+    song = make_audio(str(tmp_path / "upload.mp3"), seconds=2, title="Uploaded Song", artist="Uploader", album="Up")
+    browser.get(server.url + "/#/upload")
+    settled(browser, "/upload")
+    browser.find_element(By.ID, "files").send_keys(song)
+    wait(browser, lambda d: "imported" in d.find_element(By.ID, "uploads").text, timeout=30)
+    tracks = requests.get(server.url + "/api/v1/search?q=Uploaded", headers=auth(token)).json()["tracks"]
+    assert [t["title"] for t in tracks] == ["Uploaded Song"]
+
+    browser.get(server.url + "/#/admin")
+    settled(browser, "/admin")
+    wait(browser, lambda d: "root" in d.find_element(By.ID, "users").text)
+    browser.find_element(By.ID, "nu-name").send_keys("newbie")
+    browser.find_element(By.ID, "nu-pass").send_keys("newbie-password")
+    browser.find_element(By.CSS_SELECTOR, "#new-user button").click()
+    wait(browser, lambda d: "newbie" in d.find_element(By.ID, "users").text)
+    assert "newbie" in [u["username"] for u in requests.get(server.url + "/api/v1/users", headers=auth(token)).json()]
+    assert not severe_console_errors(browser)

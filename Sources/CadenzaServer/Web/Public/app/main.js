@@ -19,6 +19,7 @@ store.addEventListener('change', (event) => {
   }
   if ('me' in event.detail) {
     document.body.classList.toggle('signed-out', !store.state.me);
+    document.body.classList.toggle('admin', store.state.me?.role === 'admin');
     if (store.state.me) connectEvents(); else { disconnectEvents(); go('/login'); }
   }
 });
@@ -55,6 +56,7 @@ async function start() {
   }
   if (store.state.me) connectEvents();
   document.body.classList.toggle('signed-out', !store.state.me);
+  document.body.classList.toggle('admin', store.state.me?.role === 'admin');
   await route();
 }
 start();

@@ -21,11 +21,11 @@ class Player extends HTMLElement {
         <div><div class="title"></div><div class="artist"></div></div>
       </div>
       <div class="controls">
-        <button type="button" data-act="prev" aria-label="Previous track">⏮</button>
+        <button type="button" data-act="prev" aria-label="Previous track">|◀</button>
         <button type="button" data-act="play" aria-label="Play" aria-keyshortcuts="Space">▶</button>
-        <button type="button" data-act="next" aria-label="Next track">⏭</button>
-        <button type="button" data-act="shuffle" aria-label="Shuffle the queue">🔀</button>
-        <button type="button" data-act="repeat" aria-label="Repeat" aria-pressed="false">🔁</button>
+        <button type="button" data-act="next" aria-label="Next track">▶|</button>
+        <button type="button" data-act="shuffle" aria-label="Shuffle the queue">Shuffle</button>
+        <button type="button" data-act="repeat" aria-pressed="false">Repeat</button>
         <label class="visually-hidden" for="seek">Position</label>
         <input id="seek" type="range" min="0" max="0" step="1" value="0">
         <span class="time" aria-hidden="true">0:00</span>
@@ -195,7 +195,7 @@ class Player extends HTMLElement {
 
   onPlayState() {
     const button = this.querySelector('[data-act="play"]');
-    button.textContent = this.audio.paused ? '▶' : '⏸';
+    button.textContent = this.audio.paused ? '▶' : '❚❚';
     button.setAttribute('aria-label', this.audio.paused ? 'Play' : 'Pause');
     if ('mediaSession' in navigator) navigator.mediaSession.playbackState = this.audio.paused ? 'paused' : 'playing';
   }

@@ -12,6 +12,9 @@ const routes = [
   [/^\/search$/, () => import('./views/search.js')],
   [/^\/history$/, () => import('./views/history.js')],
   [/^\/settings$/, () => import('./views/settings.js')],
+  [/^\/stats$/, () => import('./views/stats.js')],
+  [/^\/upload$/, () => import('./views/upload.js')],
+  [/^\/admin$/, () => import('./views/admin.js')],
   [/^\/login$/, () => import('./views/login.js')],
 ];
 
