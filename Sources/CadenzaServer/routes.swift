@@ -66,6 +66,14 @@ func routes(_ app: Application) throws {
         api.get("artwork", ":id", use: StreamController.artwork)
         api.on(.POST, "uploads", body: .stream, use: Uploads.upload)
         api.get("uploads", use: UploadStatus.list)
+        api.get("playlists", use: PlaylistsController.list)
+        api.post("playlists", use: PlaylistsController.create)
+        api.get("playlists", ":id", use: PlaylistsController.get)
+        api.patch("playlists", ":id", use: PlaylistsController.update)
+        api.delete("playlists", ":id", use: PlaylistsController.delete)
+        api.get("stars", use: StarsController.list)
+        api.put("stars", ":type", ":id", use: StarsController.star)
+        api.delete("stars", ":type", ":id", use: StarsController.unstar)
     }
 
     do { // Subsonic and OpenSubsonic, for the apps people already use

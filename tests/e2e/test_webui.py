@@ -204,3 +204,41 @@ def test_stats_upload_and_admin_pages(server_with_music, browser, tmp_path):
     wait(browser, lambda d: "newbie" in d.find_element(By.ID, "users").text)
     assert "newbie" in [u["username"] for u in requests.get(server.url + "/api/v1/users", headers=auth(token)).json()]
     assert not severe_console_errors(browser)
+
+
+def test_playlists_and_stars(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    browser.get(server.url + "/#/playlists")
+    settled(browser, "/playlists")
+    browser.find_element(By.ID, "pl-name").send_keys("Road trip")
+    browser.find_element(By.CSS_SELECTOR, "#new-playlist button").click()
+    wait(browser, lambda d: "Road trip" in d.find_element(By.ID, "playlists").text)
+    # Add both Glass Echo tracks from the album page, through the dialog.
+    browser.get(server.url + "/#/albums/1")
+    settled(browser, "/albums/1")
+    for row in range(2):
+        browser.find_elements(By.CSS_SELECTOR, "button[data-add-to-playlist]")[row].click()
+        dialog = wait(browser, lambda d: d.find_element(By.ID, "add-dialog"))
+        wait(browser, lambda d: dialog.get_attribute("open") is not None)
+        dialog.find_element(By.CSS_SELECTOR, "button[value=add]").click()
+        wait(browser, lambda d: "Added to the playlist" in d.find_element(By.ID, "toast").text)
+        browser.execute_script("document.getElementById('toast').textContent = ''")
+    browser.find_elements(By.CSS_SELECTOR, "button[data-star]")[1].click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "button[data-star]")[1].get_attribute("aria-pressed") == "true")
+    playlist = requests.get(server.url + "/api/v1/playlists", headers=auth(token)).json()[0]
+    assert playlist["name"] == "Road trip" and playlist["trackCount"] == 2
+    browser.get(server.url + f"/#/playlists/{playlist['id']}")
+    settled(browser, f"/playlists/{playlist['id']}")
+    titles = lambda: browser.execute_script(
+        "return [...document.querySelectorAll('#pl-tracks li')].map(li => li.firstChild.textContent.trim())")
+    assert titles() == ["Night River", "Paper Static"]
+    browser.find_element(By.CSS_SELECTOR, '#pl-tracks li[data-i="1"] button[data-move="-1"]').click()
+    wait(browser, lambda d: titles() == ["Paper Static", "Night River"])
+    stored = requests.get(server.url + f"/api/v1/playlists/{playlist['id']}", headers=auth(token)).json()
+    assert [t["title"] for t in stored["tracks"]] == ["Paper Static", "Night River"]
+    # The same playlist is what Subsonic apps see.
+    browser.get(server.url + "/#/")
+    settled(browser, "/")
+    wait(browser, lambda d: "Paper Static" in d.find_element(By.ID, "starred").text)
+    assert not severe_console_errors(browser)

@@ -159,6 +159,20 @@ enum OpenAPIDocument {
         "/plays": { "post": { "summary": "The web player reports a track starting (playing now) or played long enough to count (a listen)",
           "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["trackId", "event"], "properties": { "trackId": { "type": "string" }, "event": { "type": "string", "enum": ["playing", "played"] } } } } } },
           "responses": { "204": { "description": "Recorded" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } },
+        "/playlists": {
+          "get": { "summary": "Playlists you may see: yours, public ones (all for administrators)", "responses": { "200": { "description": "[Playlist]" } } },
+          "post": { "summary": "Create a playlist", "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" }, "isPublic": { "type": "boolean" }, "trackIds": { "type": "array", "items": { "type": "string" } } } } } } },
+            "responses": { "201": { "description": "The playlist with its tracks" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } },
+        "/playlists/{id}": {
+          "get": { "summary": "A playlist with its tracks in order", "parameters": [ { "$ref": "#/components/parameters/id" } ], "responses": { "200": { "description": "Playlist" }, "404": { "$ref": "#/components/responses/Error" } } },
+          "patch": { "summary": "Rename, make public/private, replace the order (trackIds) or append (addTrackIds); owner only", "parameters": [ { "$ref": "#/components/parameters/id" } ],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "name": { "type": "string" }, "isPublic": { "type": "boolean" }, "trackIds": { "type": "array", "items": { "type": "string" } }, "addTrackIds": { "type": "array", "items": { "type": "string" } } } } } } },
+            "responses": { "200": { "description": "Playlist" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+          "delete": { "summary": "Delete a playlist; owner only", "parameters": [ { "$ref": "#/components/parameters/id" } ], "responses": { "204": { "description": "Deleted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } },
+        "/stars": { "get": { "summary": "Your starred tracks and albums", "responses": { "200": { "description": "{tracks, albums}" } } } },
+        "/stars/{type}/{id}": {
+          "put": { "summary": "Star a track, album or artist", "parameters": [ { "name": "type", "in": "path", "required": true, "schema": { "type": "string", "enum": ["track", "album", "artist"] } }, { "$ref": "#/components/parameters/id" } ], "responses": { "204": { "description": "Starred" }, "404": { "$ref": "#/components/responses/Error" } } },
+          "delete": { "summary": "Remove a star", "parameters": [ { "name": "type", "in": "path", "required": true, "schema": { "type": "string", "enum": ["track", "album", "artist"] } }, { "$ref": "#/components/parameters/id" } ], "responses": { "204": { "description": "Unstarred" } } } },
         "/events": { "get": { "summary": "Live events as Server-Sent Events; resume with Last-Event-ID",
           "parameters": [ { "name": "Last-Event-ID", "in": "header", "schema": { "type": "string" } }, { "name": "lastEventId", "in": "query", "schema": { "type": "string" } } ],
           "responses": { "200": { "description": "text/event-stream of Event objects", "content": { "text/event-stream": { "schema": { "$ref": "#/components/schemas/Event" } } } }, "401": { "$ref": "#/components/responses/Error" } } } },

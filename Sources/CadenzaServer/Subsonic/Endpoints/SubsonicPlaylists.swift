@@ -4,16 +4,7 @@ import SQLKit
 
 /// getPlaylists, getPlaylist, createPlaylist, updatePlaylist, deletePlaylist.
 enum SubsonicPlaylists {
-    struct Playlist {
-        var id: Int64
-        var ownerID: Int64
-        var owner: String
-        var name: String
-        var comment: String?
-        var isPublic: Bool
-        var createdAt: Int64
-        var updatedAt: Int64
-    }
+    typealias Playlist = PlaylistStore.Record
 
     static let handlers: [String: SubsonicAPI.Handler] = [
         "getPlaylists": { context in
@@ -99,14 +90,7 @@ enum SubsonicPlaylists {
     }
 
     static func load(_ condition: SQLQueryString, context: SubsonicContext) async throws -> [Playlist] {
-        try await context.db.raw("""
-            SELECT p.*, u.username FROM playlists p JOIN users u ON u.id = p.owner_id WHERE \(condition) ORDER BY p.name, p.id
-            """).all().map { row in
-            Playlist(id: try row.decode(column: "id", as: Int64.self), ownerID: try row.decode(column: "owner_id", as: Int64.self),
-                     owner: try row.decode(column: "username", as: String.self), name: try row.decode(column: "name", as: String.self),
-                     comment: try row.decode(column: "comment", as: String?.self), isPublic: try row.decode(column: "public", as: Bool.self),
-                     createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
-        }
+        try await PlaylistStore.load(condition, on: context.db)
     }
 
     static func find(_ context: SubsonicContext, key: String, mustOwn: Bool) async throws -> Playlist {
@@ -126,21 +110,15 @@ enum SubsonicPlaylists {
     }
 
     static func trackIDs(_ playlistID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
-        try await db.raw("SELECT track_id FROM playlist_tracks WHERE playlist_id = \(bind: playlistID) ORDER BY position").all()
-            .map { try $0.decode(column: "track_id", as: Int64.self) }
+        try await PlaylistStore.trackIDs(playlistID, on: db)
     }
 
     static func insertTracks(_ playlistID: Int64, _ tracks: [Int64], from start: Int, on db: any SQLDatabase) async throws {
-        let rows = tracks.enumerated().map { [SQLBind(playlistID), SQLBind(start + $0), SQLBind($1)] as [any SQLExpression] }
-        try await CatalogWriter.insert(into: "playlist_tracks (playlist_id, position, track_id)", rows: rows, on: db)
+        try await PlaylistStore.insertTracks(playlistID, tracks, from: start, on: db)
     }
 
     static func replaceTracks(_ playlistID: Int64, _ tracks: [Int64], on context: SubsonicContext) async throws {
-        try await context.req.db.writeTransaction { tx in
-            try await tx.sql.raw("DELETE FROM playlist_tracks WHERE playlist_id = \(bind: playlistID)").run()
-            try await insertTracks(playlistID, tracks, from: 0, on: tx.sql)
-            try await tx.sql.raw("UPDATE playlists SET updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: playlistID)").run()
-        }
+        try await PlaylistStore.replaceTracks(playlistID, tracks, on: context.req.db)
     }
 
     static func playlistNode(_ playlist: Playlist, context: SubsonicContext, withEntries: Bool) async throws -> SubsonicNode {

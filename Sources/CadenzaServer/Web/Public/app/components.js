@@ -1,5 +1,5 @@
 import { html } from './html.js';
-import { artwork } from './api.js';
+import { api, artwork } from './api.js';
 import { duration } from './format.js';
 
 // Shared pieces of markup, and the one handler that turns their buttons into player actions.
@@ -25,12 +25,27 @@ export function trackTable(tracks, { numbers = true } = {}) {
         <button type="button" data-play="now" aria-label="Play ${t.title}">▶</button>
         <button type="button" data-play="next" aria-label="Play ${t.title} next">Next</button>
         <button type="button" data-play="queue" aria-label="Add ${t.title} to the queue">+</button>
+        <button type="button" data-add-to-playlist aria-label="Add ${t.title} to a playlist">+ List</button>
+        <button type="button" data-star aria-pressed="false" aria-label="Star ${t.title}">☆</button>
       </td></tr>`)}</tbody></table>`;
 }
 
 /// Track buttons inside `root` act on `tracks`: "now" plays from that track on.
 export function wireTracks(root, tracks) {
-  root.addEventListener('click', (event) => {
+  root.addEventListener('click', async (event) => {
+    const star = event.target.closest('button[data-star]');
+    if (star) {
+      const track = tracks[Number(star.closest('[data-i]').dataset.i)];
+      const on = star.getAttribute('aria-pressed') !== 'true';
+      try {
+        await api(`/api/v1/stars/track/${encodeURIComponent(track.id)}`, { method: on ? 'PUT' : 'DELETE' });
+        star.setAttribute('aria-pressed', String(on));
+        star.textContent = on ? '★' : '☆';
+      } catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
+      return;
+    }
+    const adder = event.target.closest('button[data-add-to-playlist]');
+    if (adder) { await addToPlaylist([tracks[Number(adder.closest('[data-i]').dataset.i)]]); return; }
     const button = event.target.closest('button[data-play]');
     if (!button) return;
     const i = Number(button.closest('[data-i]').dataset.i);
@@ -38,6 +53,34 @@ export function wireTracks(root, tracks) {
     const chosen = mode === 'now' ? tracks.slice(i) : [tracks[i]];
     window.dispatchEvent(new CustomEvent('cz-play', { detail: { tracks: chosen, mode } }));
   });
+}
+
+/// Asks which of the user's playlists (or a new one) and appends the tracks there.
+export async function addToPlaylist(tracks) {
+  let dialog = document.getElementById('add-dialog');
+  if (!dialog) {
+    dialog = document.createElement('dialog');
+    dialog.id = 'add-dialog';
+    dialog.setAttribute('aria-labelledby', 'add-dialog-title');
+    document.body.append(dialog);
+  }
+  let lists = [];
+  try { lists = (await api('/api/v1/playlists')).filter((p) => p.mine); } catch (error) { lists = []; }
+  dialog.innerHTML = html`<form method="dialog">
+    <h2 id="add-dialog-title">Add to playlist</h2>
+    <label for="add-target">Playlist</label>
+    <select id="add-target">${lists.map((p) => html`<option value="${p.id}">${p.name}</option>`)}<option value="">New playlist…</option></select>
+    <label for="add-new">Name for a new playlist</label><input id="add-new" maxlength="200">
+    <p><button value="add">Add</button> <button value="cancel">Cancel</button></p></form>`.text;
+  dialog.showModal();
+  await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+  if (dialog.returnValue !== 'add') return;
+  const target = dialog.querySelector('#add-target').value, ids = tracks.map((t) => t.id);
+  try {
+    if (target) await api(`/api/v1/playlists/${encodeURIComponent(target)}`, { method: 'PATCH', body: { addTrackIds: ids } });
+    else await api('/api/v1/playlists', { method: 'POST', body: { name: dialog.querySelector('#add-new').value || 'New playlist', trackIds: ids } });
+    window.dispatchEvent(new CustomEvent('cz-toast', { detail: 'Added to the playlist' }));
+  } catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
 }
 
 export function errorMessage(error) {

@@ -1,6 +1,7 @@
 import { api, artwork } from './api.js';
 import { html } from './html.js';
 import { duration, spoken, playedEnough } from './format.js';
+import { addToPlaylist } from './components.js';
 
 // The player lives outside the router's outlet, so navigation never stops the music. The queue
 // (tracks as the catalog API returns them) is kept in localStorage across reloads; after a
@@ -163,6 +164,7 @@ class Player extends HTMLElement {
       case 'down': this.move(at, at + 1); break;
       case 'remove': this.remove(at); break;
       case 'clear': this.tracks = []; this.index = 0; this.audio.pause(); this.save(); this.load(false); break;
+      case 'save': addToPlaylist(this.tracks); break;
     }
   }
 
@@ -218,7 +220,8 @@ class Player extends HTMLElement {
     if (!queue) return;
     queue.innerHTML = html`
       <h2>Queue</h2>
-      ${this.tracks.length ? html`<button type="button" data-act="clear">Clear the queue</button>` : html`<p>The queue is empty.</p>`}
+      ${this.tracks.length ? html`<button type="button" data-act="clear">Clear the queue</button>
+        <button type="button" data-act="save">Save as playlist</button>` : html`<p>The queue is empty.</p>`}
       <ol>${this.tracks.map((t, i) => html`
         <li data-q="${i}" ${i === this.index ? html`aria-current="true"` : ''}>
           <button type="button" class="link" data-act="jump">${t.title}</button> <span class="muted">${t.artist || ''}</span>

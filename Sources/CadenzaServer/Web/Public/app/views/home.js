@@ -10,6 +10,7 @@ export async function render(main) {
   main.innerHTML = html`<h1>Welcome, ${store.state.me?.username || ''}</h1>
     <section aria-labelledby="recent-h"><h2 id="recent-h">Recently added</h2><div id="recent">Loading…</div></section>
     <section aria-labelledby="played-h"><h2 id="played-h">Recently played</h2><div id="played">Loading…</div></section>
+    <section aria-labelledby="starred-h"><h2 id="starred-h">Starred</h2><div id="starred">Loading…</div></section>
     <section aria-labelledby="random-h"><h2 id="random-h">Random albums</h2><div id="random">Loading…</div></section>`.text;
   const fill = async (id, load) => {
     try { main.querySelector(id).innerHTML = (await load()).text; } catch (error) { main.querySelector(id).innerHTML = errorMessage(error).text; }
@@ -17,6 +18,11 @@ export async function render(main) {
   await Promise.all([
     fill('#recent', async () => albumGrid((await api('/api/v1/albums?sort=recent&limit=12')).items)),
     fill('#random', async () => albumGrid((await api('/api/v1/albums?sort=random&limit=12')).items)),
+    fill('#starred', async () => {
+      const starred = await api('/api/v1/stars');
+      if (!starred.tracks.length && !starred.albums.length) return html`<p class="muted">Star tracks and albums to find them here.</p>`;
+      return html`${starred.albums.length ? albumGrid(starred.albums) : ''}<ul class="plain">${starred.tracks.map((t) => html`<li>★ ${t.title} <span class="muted">— ${t.artist || ''}</span></li>`)}</ul>`;
+    }),
     fill('#played', async () => {
       const name = encodeURIComponent(store.state.me.username);
       const listens = (await api(`/1/user/${name}/listens?count=10`)).payload.listens;

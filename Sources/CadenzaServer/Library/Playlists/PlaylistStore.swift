@@ -1,0 +1,54 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Playlists as both APIs see them: owned by a user, public or private, an ordered list of tracks.
+enum PlaylistStore {
+    struct Record: Sendable {
+        var id: Int64
+        var ownerID: Int64
+        var owner: String
+        var name: String
+        var comment: String?
+        var isPublic: Bool
+        var createdAt: Int64
+        var updatedAt: Int64
+    }
+
+    static func load(_ condition: SQLQueryString, on db: any SQLDatabase) async throws -> [Record] {
+        try await db.raw("""
+            SELECT p.*, u.username FROM playlists p JOIN users u ON u.id = p.owner_id WHERE \(condition) ORDER BY p.name, p.id
+            """).all().map { row in
+            Record(id: try row.decode(column: "id", as: Int64.self), ownerID: try row.decode(column: "owner_id", as: Int64.self),
+                   owner: try row.decode(column: "username", as: String.self), name: try row.decode(column: "name", as: String.self),
+                   comment: try row.decode(column: "comment", as: String?.self), isPublic: try row.decode(column: "public", as: Bool.self),
+                   createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+        }
+    }
+
+    /// Playlists the viewer may see: their own, public ones, and every one for administrators.
+    static func visible(to viewer: Principal, on db: any SQLDatabase) async throws -> [Record] {
+        viewer.isAdmin ? try await load("1 = 1", on: db)
+            : try await load("(p.owner_id = \(bind: viewer.userID) OR p.public = \(bind: true))", on: db)
+    }
+
+    static func trackIDs(_ playlistID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
+        try await db.raw("SELECT track_id FROM playlist_tracks WHERE playlist_id = \(bind: playlistID) ORDER BY position").all()
+            .map { try $0.decode(column: "track_id", as: Int64.self) }
+    }
+
+    static func insertTracks(_ playlistID: Int64, _ tracks: [Int64], from start: Int, on db: any SQLDatabase) async throws {
+        let rows = tracks.enumerated().map { [SQLBind(playlistID), SQLBind(start + $0), SQLBind($1)] as [any SQLExpression] }
+        try await db.insertRows(into: "playlist_tracks (playlist_id, position, track_id)", rows: rows, maxBinds: 900)
+    }
+
+    /// Replaces the whole track list (reorders and removals are a new list).
+    static func replaceTracks(_ playlistID: Int64, _ tracks: [Int64], on db: any Database) async throws {
+        try await db.writeTransaction { tx in
+            try await tx.sql.raw("DELETE FROM playlist_tracks WHERE playlist_id = \(bind: playlistID)").run()
+            try await insertTracks(playlistID, tracks, from: 0, on: tx.sql)
+            try await tx.sql.raw("UPDATE playlists SET updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: playlistID)").run()
+        }
+    }
+}
