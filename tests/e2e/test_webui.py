@@ -12,6 +12,7 @@ pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -40,7 +41,9 @@ def shot(driver, name):
 
 
 def wait(driver, condition, timeout=15):
-    return WebDriverWait(driver, timeout).until(lambda d: condition(d))
+    # Views re-render by replacing their markup: an element read a moment ago may be gone; look again.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda d: condition(d))
 
 
 def settled(driver, route):
