@@ -60,7 +60,9 @@ def sign_in(driver, server, username="root", password="admin-password-1"):
 
 
 def severe_console_errors(driver):
-    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+    """Script errors and failed loads; an API's 4xx answer that the page shows in words is not one."""
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]
+            and not (e.get("source") == "network" and " status of 4" in e["message"] and "/api/v1/" in e["message"])]
 
 
 def test_static_files_are_compressed_cached_and_locked_down(server_with_music):
@@ -161,7 +163,7 @@ def test_main_pages_have_no_serious_accessibility_violations(server_with_music, 
     from selenium_axe_python import Axe
     server, token = server_with_music
     sign_in(browser, server)
-    for route in ["/", "/albums", "/albums/1", "/artists", "/history", "/settings", "/stats", "/upload", "/admin"]:
+    for route in ["/", "/albums", "/albums/1", "/artists", "/genres", "/playlists", "/history", "/settings", "/stats", "/upload", "/admin"]:
         browser.get(server.url + "/#" + route)
         settled(browser, route)
         time.sleep(0.3)
@@ -244,4 +246,36 @@ def test_playlists_and_stars(server_with_music, browser):
     browser.get(server.url + "/#/")
     settled(browser, "/")
     wait(browser, lambda d: "Paper Static" in d.find_element(By.ID, "starred").text)
+    assert not severe_console_errors(browser)
+
+
+def test_theme_shortcut_help_genres_album_star_and_password(server_with_music, browser):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+    server, token = server_with_music
+    sign_in(browser, server)
+    browser.get(server.url + "/#/settings")
+    settled(browser, "/settings")
+    Select(browser.find_element(By.ID, "theme")).select_by_value("dark")
+    wait(browser, lambda d: d.execute_script("return getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)")
+    browser.find_element(By.ID, "pw-current").send_keys("wrong-password")
+    browser.find_element(By.ID, "pw-new").send_keys("another-password-1")
+    browser.find_element(By.CSS_SELECTOR, "#pw-form button").click()
+    wait(browser, lambda d: d.find_element(By.ID, "settings-status").text not in ("", "Saved."))
+    assert "changed" not in browser.find_element(By.ID, "settings-status").text
+    browser.find_element(By.TAG_NAME, "body").send_keys("?")
+    wait(browser, lambda d: d.find_element(By.ID, "help-dialog").get_attribute("open") is not None)
+    browser.find_element(By.CSS_SELECTOR, "#help-dialog button").click()
+    browser.get(server.url + "/#/genres")
+    settled(browser, "/genres")
+    browser.find_element(By.LINK_TEXT, "Jazz").click()
+    wait(browser, lambda d: "Albums: Jazz" in d.find_element(By.TAG_NAME, "h1").text)
+    wait(browser, lambda d: "Orbit" in d.find_element(By.ID, "albums").text)
+    assert "Glass Echo" not in browser.find_element(By.ID, "albums").text
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Orbit").click()
+    star = wait(browser, lambda d: d.find_element(By.ID, "star-album"))
+    wait(browser, lambda d: d.find_element(By.ID, "star-album").get_attribute("aria-pressed") == "false")
+    browser.find_element(By.ID, "star-album").click()
+    wait(browser, lambda d: d.find_element(By.ID, "star-album").get_attribute("aria-pressed") == "true")
+    assert [a["title"] for a in requests.get(server.url + "/api/v1/stars", headers=auth(token)).json()["albums"]] == ["Orbit"]
     assert not severe_console_errors(browser)

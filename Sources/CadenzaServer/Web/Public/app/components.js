@@ -83,6 +83,16 @@ export async function addToPlaylist(tracks) {
   } catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
 }
 
+/// Shows which of the listed tracks are starred.
+export function markStars(root, tracks, starred) {
+  const ids = new Set(starred.tracks.map((t) => t.id));
+  root.querySelectorAll('[data-i]').forEach((row) => {
+    const button = row.querySelector('button[data-star]');
+    const on = ids.has(tracks[Number(row.dataset.i)]?.id);
+    if (button) { button.setAttribute('aria-pressed', String(on)); button.textContent = on ? '★' : '☆'; }
+  });
+}
+
 export function errorMessage(error) {
   return html`<p class="error" role="alert">${error.message}</p>`;
 }

@@ -44,6 +44,23 @@ setInterval(async () => {
 }, 3000);
 
 window.addEventListener('hashchange', route);
+document.documentElement.dataset.theme = localStorage.getItem('cadenza.theme') || 'system';
+
+// `?` opens the list of keyboard shortcuts (turned off with single-key shortcuts in settings).
+document.addEventListener('cz-help', () => {
+  let dialog = document.getElementById('help-dialog');
+  if (!dialog) {
+    dialog = document.createElement('dialog');
+    dialog.id = 'help-dialog';
+    dialog.setAttribute('aria-labelledby', 'help-title');
+    dialog.innerHTML = `<h2 id="help-title">Keyboard shortcuts</h2><dl class="keys">
+      <dt>Space</dt><dd>Play or pause</dd><dt>← / →</dt><dd>Back or forward 5 seconds (with Shift: 30)</dd>
+      <dt>n / p</dt><dd>Next or previous track</dd><dt>/</dt><dd>Search</dd><dt>?</dt><dd>This list</dd></dl>
+      <form method="dialog"><button>Close</button></form>`;
+    document.body.append(dialog);
+  }
+  dialog.showModal();
+});
 
 async function start() {
   // Signed in means a session, which always comes with the (script-readable) CSRF cookie.

@@ -8,6 +8,7 @@ const routes = [
   [/^\/albums$/, () => import('./views/albums.js')],
   [/^\/albums\/(?<id>\d+)$/, () => import('./views/album.js')],
   [/^\/artists$/, () => import('./views/artists.js')],
+  [/^\/genres$/, () => import('./views/genres.js')],
   [/^\/artists\/(?<id>\d+)$/, () => import('./views/artist.js')],
   [/^\/search$/, () => import('./views/search.js')],
   [/^\/history$/, () => import('./views/history.js')],

@@ -1,6 +1,6 @@
 import { api, artwork } from '../api.js';
 import { html } from '../html.js';
-import { trackTable, wireTracks, errorMessage } from '../components.js';
+import { trackTable, wireTracks, errorMessage, markStars } from '../components.js';
 import { duration } from '../format.js';
 
 export const title = 'Album';
@@ -18,10 +18,21 @@ export async function render(main, { id }) {
              ${album.year ? ` · ${album.year}` : ''} · ${tracks.length} tracks · ${duration(album.durationMs)}</p>
           <button type="button" id="play-all">Play album</button>
           <button type="button" id="queue-all">Add album to queue</button>
+          <button type="button" id="star-album" aria-pressed="false">☆ Star album</button>
         </div>
       </div>
       ${trackTable(tracks)}`.text;
     wireTracks(main.querySelector('table'), tracks);
+    const starred = await api('/api/v1/stars');
+    markStars(main, tracks, starred);
+    const albumStar = main.querySelector('#star-album');
+    const showAlbum = (on) => { albumStar.setAttribute('aria-pressed', String(on)); albumStar.textContent = on ? '★ Starred' : '☆ Star album'; };
+    showAlbum(starred.albums.some((a) => a.id === album.id));
+    albumStar.addEventListener('click', async () => {
+      const on = albumStar.getAttribute('aria-pressed') !== 'true';
+      try { await api(`/api/v1/stars/album/${encodeURIComponent(album.id)}`, { method: on ? 'PUT' : 'DELETE' }); showAlbum(on); }
+      catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
+    });
     main.querySelector('#play-all').addEventListener('click', () => window.dispatchEvent(new CustomEvent('cz-play', { detail: { tracks, mode: 'now' } })));
     main.querySelector('#queue-all').addEventListener('click', () => window.dispatchEvent(new CustomEvent('cz-play', { detail: { tracks, mode: 'queue' } })));
   } catch (error) {

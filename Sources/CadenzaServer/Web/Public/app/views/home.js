@@ -10,6 +10,7 @@ export async function render(main) {
   main.innerHTML = html`<h1>Welcome, ${store.state.me?.username || ''}</h1>
     <section aria-labelledby="recent-h"><h2 id="recent-h">Recently added</h2><div id="recent">Loading…</div></section>
     <section aria-labelledby="played-h"><h2 id="played-h">Recently played</h2><div id="played">Loading…</div></section>
+    <section aria-labelledby="most-h"><h2 id="most-h">Most played</h2><div id="most">Loading…</div></section>
     <section aria-labelledby="starred-h"><h2 id="starred-h">Starred</h2><div id="starred">Loading…</div></section>
     <section aria-labelledby="random-h"><h2 id="random-h">Random albums</h2><div id="random">Loading…</div></section>`.text;
   const fill = async (id, load) => {
@@ -18,6 +19,12 @@ export async function render(main) {
   await Promise.all([
     fill('#recent', async () => albumGrid((await api('/api/v1/albums?sort=recent&limit=12')).items)),
     fill('#random', async () => albumGrid((await api('/api/v1/albums?sort=random&limit=12')).items)),
+    fill('#most', async () => {
+      const name = encodeURIComponent(store.state.me.username);
+      const top = (await api(`/1/stats/user/${name}/recordings?range=all_time&count=10`)).payload.recordings;
+      if (!top.length) return html`<p class="muted">Nothing yet.</p>`;
+      return html`<ol class="plain">${top.map((r) => html`<li>${r.track_name} <span class="muted">— ${r.artist_name} · ${r.listen_count} plays</span></li>`)}</ol>`;
+    }),
     fill('#starred', async () => {
       const starred = await api('/api/v1/stars');
       if (!starred.tracks.length && !starred.albums.length) return html`<p class="muted">Star tracks and albums to find them here.</p>`;

@@ -14,6 +14,15 @@ export async function render(main) {
         <button type="submit">Save</button>
       </form>
     </section>
+    <section aria-labelledby="pw-h"><h2 id="pw-h">Account password</h2>
+      <form id="pw-form"><label for="pw-current">Current password</label><input id="pw-current" type="password" autocomplete="current-password" required>
+      <label for="pw-new">New password (8 characters or more)</label><input id="pw-new" type="password" autocomplete="new-password" required minlength="8">
+      <button type="submit">Change password</button></form>
+    </section>
+    <section aria-labelledby="theme-h"><h2 id="theme-h">Appearance</h2>
+      <label for="theme">Theme</label>
+      <select id="theme"><option value="system">Follow the system</option><option value="light">Light</option><option value="dark">Dark</option></select>
+    </section>
     <section aria-labelledby="shortcut-h"><h2 id="shortcut-h">Keyboard</h2>
       <label><input type="checkbox" id="shortcuts"> Single-key shortcuts (space, n, p, /, arrows)</label>
     </section>
@@ -30,6 +39,21 @@ export async function render(main) {
     <p id="settings-status" role="status"></p>`.text;
   const status = main.querySelector('#settings-status');
   const say = (text) => { status.textContent = text; };
+  const theme = main.querySelector('#theme');
+  theme.value = localStorage.getItem('cadenza.theme') || 'system';
+  theme.addEventListener('change', () => {
+    localStorage.setItem('cadenza.theme', theme.value);
+    document.documentElement.dataset.theme = theme.value;
+  });
+  main.querySelector('#pw-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api('/api/v1/me/password', { method: 'PUT', body: { currentPassword: main.querySelector('#pw-current').value,
+        newPassword: main.querySelector('#pw-new').value } });
+      event.target.reset();
+      say('Password changed.');
+    } catch (error) { say(error.message); }
+  });
   const shortcuts = main.querySelector('#shortcuts');
   shortcuts.checked = localStorage.getItem('cadenza.shortcuts') !== 'off';
   shortcuts.addEventListener('change', () => localStorage.setItem('cadenza.shortcuts', shortcuts.checked ? 'on' : 'off'));
