@@ -91,7 +91,7 @@ enum ListenValidator {
         return (type, listens)
     }
 
-    static func validate(listen value: JSONValue, type: ListenType, now: Int64, checkTimestamps: Bool = true) throws -> IncomingListen {
+    static func validate(listen value: JSONValue, type: ListenType, now: Int64) throws -> IncomingListen {
         guard case .object(let listen) = value else {
             throw ListenBrainzError.bad("JSON document must contain the key track_metadata at the top level.")
         }
@@ -110,11 +110,9 @@ enum ListenValidator {
             guard let ts = pythonInt(raw) else {
                 throw ListenBrainzError.bad("JSON document must contain an int value for listened_at.", listen)
             }
-            if checkTimestamps {
-                if ts >= now + allowedSkew { throw ListenBrainzError.bad("Value for key listened_at is too high.", listen) }
-                if ts < minimumListenedAt {
-                    throw ListenBrainzError.bad("Value for key listened_at is too low. listened_at timestamp should be greater than 1033410600 (2002-10-01 00:00:00 UTC).", listen)
-                }
+            if ts >= now + allowedSkew { throw ListenBrainzError.bad("Value for key listened_at is too high.", listen) }
+            if ts < minimumListenedAt {
+                throw ListenBrainzError.bad("Value for key listened_at is too low. listened_at timestamp should be greater than 1033410600 (2002-10-01 00:00:00 UTC).", listen)
             }
             listenedAt = ts
             if listen["track_metadata"] == nil {

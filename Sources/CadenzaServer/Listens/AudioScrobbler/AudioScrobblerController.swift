@@ -58,24 +58,7 @@ enum AudioScrobblerController {
     }
 
     static func listen(_ params: [String: String], suffix: String, timestamp: Bool) -> [String: JSONValue] {
-        func value(_ name: String) -> String? {
-            guard let text = params[name + suffix], !text.isEmpty else { return nil }
-            return text
-        }
-        var info: [String: JSONValue] = ["submission_client": .string("AudioScrobbler 1.2")]
-        if let length = value("l").flatMap(Int.init), length > 0 { info["duration"] = .number(Double(length)) }
-        if let number = value("n").flatMap(Int.init) { info["tracknumber"] = .number(Double(number)) }
-        if let mbid = value("m"), UUID(uuidString: mbid) != nil { info["recording_mbid"] = .string(mbid) }
-        if let source = value("o") { info["source"] = .string(source) }
-        var metadata: [String: JSONValue] = [
-            "artist_name": value("a").map(JSONValue.string) ?? .null,
-            "track_name": value("t").map(JSONValue.string) ?? .null,
-            "additional_info": .object(info),
-        ]
-        if let album = value("b") { metadata["release_name"] = .string(album) }
-        var document: [String: JSONValue] = ["track_metadata": .object(metadata)]
-        if timestamp { document["listened_at"] = value("i").map(JSONValue.string) ?? .null }
-        return document
+        FormListen.audioscrobbler.document(withTimestamp: timestamp) { params[$0 + suffix] }
     }
 
     @Sendable static func nowPlaying(req: Request) async throws -> Response {

@@ -6,25 +6,10 @@ import Vapor
 /// track.scrobble and track.updateNowPlaying: Last.fm parameters turned into listens and
 /// checked with the same rules as ListenBrainz submissions.
 enum LastFMScrobbles {
-    /// A listen document from Last.fm's parameters for index `suffix` ("[3]" or "").
+    /// A listen document from Last.fm's parameters for index `suffix` ("[3]" or ""; a name
+    /// without an index counts as index 0).
     static func document(_ params: [String: String], suffix: String, timestamp: Bool) -> [String: JSONValue] {
-        func value(_ name: String) -> String? {
-            params[name + suffix] ?? (suffix == "[0]" ? params[name] : nil)
-        }
-        var info: [String: JSONValue] = ["submission_client": .string("Last.fm API")]
-        if let duration = value("duration"), let seconds = Int(duration), seconds > 0 { info["duration"] = .number(Double(seconds)) }
-        if let number = value("trackNumber"), let n = Int(number) { info["tracknumber"] = .number(Double(n)) }
-        if let mbid = value("mbid"), UUID(uuidString: mbid) != nil { info["recording_mbid"] = .string(mbid) }
-        if let albumArtist = value("albumArtist") { info["album_artist"] = .string(albumArtist) }
-        var metadata: [String: JSONValue] = [
-            "artist_name": value("artist").map(JSONValue.string) ?? .null,
-            "track_name": value("track").map(JSONValue.string) ?? .null,
-            "additional_info": .object(info),
-        ]
-        if let album = value("album") { metadata["release_name"] = .string(album) }
-        var document: [String: JSONValue] = ["track_metadata": .object(metadata)]
-        if timestamp { document["listened_at"] = value("timestamp").map(JSONValue.string) ?? .null }
-        return document
+        FormListen.lastfm.document(withTimestamp: timestamp) { params[$0 + suffix] ?? (suffix == "[0]" ? params[$0] : nil) }
     }
 
     static func echo(_ params: [String: String], suffix: String, timestamp: String?, ignored: (Int, String)?) -> [LastFMNode] {
