@@ -40,6 +40,11 @@ func routes(_ app: Application) throws {
         api.get("users", ":id", use: UsersController.show)
         api.patch("users", ":id", use: UsersController.update)
         api.delete("users", ":id", use: UsersController.delete)
+        api.get("invites", use: InvitesController.list)
+        api.post("invites", use: InvitesController.create)
+        api.delete("invites", ":id", use: InvitesController.revoke)
+        api.get("invites", "check", use: InvitesController.check)
+        api.post("invites", "accept", use: InvitesController.accept)
         api.get("jobs", use: JobsController.list)
         api.post("jobs", "ping", use: JobsController.ping)
         api.get("jobs", ":id", use: JobsController.show)
@@ -74,6 +79,8 @@ func routes(_ app: Application) throws {
         api.get("stars", use: StarsController.list)
         api.put("stars", ":type", ":id", use: StarsController.star)
         api.delete("stars", ":type", ":id", use: StarsController.unstar)
+        api.get("ratings", use: RatingsController.list)
+        api.put("ratings", ":type", ":id", use: RatingsController.set)
     }
 
     do { // Subsonic and OpenSubsonic, for the apps people already use

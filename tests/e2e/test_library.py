@@ -166,3 +166,46 @@ def test_scan_progress_and_results_arrive_as_events(deployment, music):
     finished = next(e[3]["payload"] for e in events if e[2] == "library.scan.finished")
     assert finished["added"] == 3 and finished["failed"] == 0
     stream.close()
+
+
+def test_stars_ratings_and_playlists_in_search_over_the_rest_api(server_with_music, deployment):
+    server, token = server_with_music
+    api = server.url + "/api/v1"
+    artist = next(a for a in requests.get(api + "/artists", headers=auth(token)).json()["items"] if a["name"] == "Kaloven")
+    album = next(a for a in requests.get(api + "/albums", headers=auth(token)).json()["items"] if a["title"] == "Glass Echo")
+    track = next(t for t in requests.get(api + "/tracks", headers=auth(token)).json()["items"] if t["title"] == "Lantern")
+
+    assert requests.put(api + f"/stars/artist/{artist['id']}", headers=auth(token)).status_code == 204
+    starred = requests.get(api + "/stars", headers=auth(token)).json()
+    assert [a["name"] for a in starred["artists"]] == ["Kaloven"] and starred["albums"] == [] and starred["tracks"] == []
+    assert requests.delete(api + f"/stars/artist/{artist['id']}", headers=auth(token)).status_code == 204
+    assert requests.get(api + "/stars", headers=auth(token)).json()["artists"] == []
+
+    for kind, item, rating in (("album", album, 4), ("track", track, 5), ("artist", artist, 2)):
+        r = requests.put(api + f"/ratings/{kind}/{item['id']}", json={"rating": rating}, headers=auth(token))
+        assert r.status_code == 204, r.text
+    ratings = requests.get(api + "/ratings", headers=auth(token)).json()
+    assert ratings == {"albums": {album["id"]: 4}, "tracks": {track["id"]: 5}, "artists": {artist["id"]: 2}}
+    assert requests.put(api + f"/ratings/track/{track['id']}", json={"rating": 0}, headers=auth(token)).status_code == 204
+    assert requests.get(api + "/ratings", headers=auth(token)).json()["tracks"] == {}
+    for path, body, status in ((f"/ratings/track/{track['id']}", {"rating": 6}, 422), (f"/ratings/track/{track['id']}", {"rating": "x"}, 400),
+                               ("/ratings/track/999999", {"rating": 3}, 404), (f"/ratings/song/{track['id']}", {"rating": 3}, 404)):
+        r = requests.put(api + path, json=body, headers=auth(token))
+        assert r.status_code == status and "error" in r.json(), (path, r.status_code, r.text)
+
+    # The same ratings are what Subsonic apps read.
+    assert requests.put(api + "/me/subsonic-password", json={"password": "sub-pass-1"}, headers=auth(token)).status_code == 200
+    sub = requests.get(server.url + "/rest/getAlbum", params={"u": "root", "p": "sub-pass-1", "f": "json", "v": "1.16.1", "c": "t",
+                                                              "id": album["id"]}).json()["subsonic-response"]
+    assert sub["status"] == "ok" and sub["album"]["userRating"] == 4, sub
+
+    # Search finds the playlists the caller may see, and only those.
+    mine = requests.post(api + "/playlists", json={"name": "Road Trip Mix", "isPublic": True}, headers=auth(token)).json()
+    requests.post(api + "/playlists", json={"name": "Road Secrets"}, headers=auth(token))
+    assert [p["name"] for p in requests.get(api + "/search", params={"q": "road"}, headers=auth(token)).json()["playlists"]] == \
+        ["Road Secrets", "Road Trip Mix"]
+    deployment.run("user", "create", "guest", stdin="password-guest\n")
+    guest = token_for(server, "guest", "password-guest")
+    found = requests.get(api + "/search", params={"q": "road"}, headers=auth(guest)).json()["playlists"]
+    assert [(p["id"], p["mine"], p["trackCount"]) for p in found] == [(mine["id"], False, 0)]
+    assert requests.get(api + "/search", params={"q": "50%_"}, headers=auth(token)).json()["playlists"] == []

@@ -172,3 +172,48 @@ def test_cli_manages_users_and_jobs(deployment):
     bad = deployment.run("serve", "--port", "99999", CADENZA_ROLES="api,dj")
     assert bad.returncode != 0
     assert "CADENZA_PORT" in bad.stderr and "dj" in bad.stderr
+
+
+def test_invite_links_create_one_account_each_with_the_invited_role(deployment):
+    server = deployment.serve()
+    token = admin_token(deployment, server)
+    r = requests.post(server.url + "/api/v1/invites", json={"role": "user", "hours": 2}, headers=auth(token))
+    assert r.status_code == 201, r.text
+    invite = r.json()
+    assert invite["url"].endswith("/#/join/" + invite["token"]) and invite["role"] == "user"
+    assert [i["id"] for i in requests.get(server.url + "/api/v1/invites", headers=auth(token)).json()] == [invite["id"]]
+    assert "token" not in requests.get(server.url + "/api/v1/invites", headers=auth(token)).json()[0]
+
+    check = requests.get(server.url + "/api/v1/invites/check", params={"token": invite["token"]})
+    assert check.status_code == 200 and check.json()["role"] == "user"
+    bad = requests.get(server.url + "/api/v1/invites/check", params={"token": "nope"})
+    assert bad.status_code == 404 and bad.json()["error"]["code"] == "invalid_invite"
+
+    # Invalid input is refused before the invite is spent.
+    short = requests.post(server.url + "/api/v1/invites/accept", json={"token": invite["token"], "username": "ana", "password": "short"})
+    assert short.status_code == 422
+    taken = requests.post(server.url + "/api/v1/invites/accept", json={"token": invite["token"], "username": "root", "password": "password-ana"})
+    assert taken.status_code == 409
+
+    s = requests.Session()
+    r = s.post(server.url + "/api/v1/invites/accept", json={"token": invite["token"], "username": "ana", "password": "password-ana"})
+    assert r.status_code == 201, r.text
+    assert r.json()["user"]["username"] == "ana" and r.json()["user"]["role"] == "user"
+    assert s.get(server.url + "/api/v1/me").json()["username"] == "ana"   # signed in by the cookie
+    again = requests.post(server.url + "/api/v1/invites/accept", json={"token": invite["token"], "username": "bob", "password": "password-bob"})
+    assert again.status_code == 404 and again.json()["error"]["code"] == "invalid_invite"
+    assert requests.get(server.url + "/api/v1/invites", headers=auth(token)).json() == []
+
+    # Only administrators hand out invites; an admin invite makes an admin; revoked invites are dead.
+    ana = token_for(server, "ana", "password-ana")
+    assert requests.post(server.url + "/api/v1/invites", json={}, headers=auth(ana)).status_code == 403
+    assert requests.post(server.url + "/api/v1/invites", json={"hours": 0}, headers=auth(token)).status_code == 422
+    admin_invite = requests.post(server.url + "/api/v1/invites", json={"role": "admin"}, headers=auth(token)).json()
+    revoked = requests.post(server.url + "/api/v1/invites", json={}, headers=auth(token)).json()
+    assert requests.delete(server.url + f"/api/v1/invites/{revoked['id']}", headers=auth(token)).status_code == 204
+    assert requests.post(server.url + "/api/v1/invites/accept",
+                         json={"token": revoked["token"], "username": "eve", "password": "password-eve"}).status_code == 404
+    r = requests.post(server.url + "/api/v1/invites/accept", json={"token": admin_invite["token"], "username": "cy", "password": "password-cy"})
+    assert r.status_code == 201 and r.json()["user"]["role"] == "admin"
+    users = {u["username"]: u["role"] for u in requests.get(server.url + "/api/v1/users", headers=auth(token)).json()}
+    assert users == {"root": "admin", "ana": "user", "cy": "admin"}

@@ -90,6 +90,9 @@ enum CatalogController {
         return SearchResultDTO(
             artists: try await CatalogQueries.artists(visible: visible, paging: page, search: q, on: req.sql),
             albums: try await CatalogQueries.albums(visible: visible, paging: page, search: q, on: req.sql),
-            tracks: try await CatalogQueries.tracks(visible: visible, paging: page, search: q, on: req.sql))
+            tracks: try await CatalogQueries.tracks(visible: visible, paging: page, search: q, on: req.sql),
+            playlists: try await PlaylistsController.dtos(
+                try await PlaylistStore.visible(to: try req.requireUser(), nameContaining: q, limit: limit, on: req.sql),
+                viewer: try req.requireUser(), on: req.sql))
     }
 }

@@ -92,6 +92,7 @@ struct SearchResultDTO: Content {
     var artists: [ArtistDTO]
     var albums: [AlbumDTO]
     var tracks: [TrackDTO]
+    var playlists: [PlaylistsController.PlaylistDTO]
 }
 
 struct Page<T: Content>: Content {

@@ -29,8 +29,30 @@ enum PlaylistStore {
 
     /// Playlists the viewer may see: their own, public ones, and every one for administrators.
     static func visible(to viewer: Principal, on db: any SQLDatabase) async throws -> [Record] {
-        viewer.isAdmin ? try await load("1 = 1", on: db)
-            : try await load("(p.owner_id = \(bind: viewer.userID) OR p.public = \(bind: true))", on: db)
+        try await load(visibility(viewer), on: db)
+    }
+
+    /// Visible playlists whose name contains `text`, for search.
+    static func visible(to viewer: Principal, nameContaining text: String, limit: Int, on db: any SQLDatabase) async throws -> [Record] {
+        let pattern = "%" + CatalogQueries.escapeLike(text.lowercased()) + "%"
+        return Array(try await load("\(visibility(viewer)) AND LOWER(p.name) LIKE \(bind: pattern) ESCAPE '\\'", on: db).prefix(limit))
+    }
+
+    private static func visibility(_ viewer: Principal) -> SQLQueryString {
+        viewer.isAdmin ? "1 = 1" : "(p.owner_id = \(bind: viewer.userID) OR p.public = \(bind: true))"
+    }
+
+    /// Track counts of many playlists in one statement.
+    static func trackCounts(_ ids: [Int64], on db: any SQLDatabase) async throws -> [Int64: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let list = SQLList(ids.map { SQLLiteral.numeric(String($0)) })
+        var counts: [Int64: Int] = [:]
+        for row in try await db.raw("""
+            SELECT playlist_id, COUNT(*) AS n FROM playlist_tracks WHERE playlist_id IN (\(list)) GROUP BY playlist_id
+            """).all() {
+            counts[try row.decode(column: "playlist_id", as: Int64.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        return counts
     }
 
     static func trackIDs(_ playlistID: Int64, on db: any SQLDatabase) async throws -> [Int64] {

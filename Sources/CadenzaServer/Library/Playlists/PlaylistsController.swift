@@ -32,13 +32,12 @@ enum PlaylistsController {
 
     @Sendable static func list(req: Request) async throws -> [PlaylistDTO] {
         let viewer = try req.requireUser()
-        var result: [PlaylistDTO] = []
-        for record in try await PlaylistStore.visible(to: viewer, on: req.sql) {
-            let count = try await req.sql.raw("SELECT COUNT(*) AS n FROM playlist_tracks WHERE playlist_id = \(bind: record.id)").first()?
-                .decode(column: "n", as: Int.self) ?? 0
-            result.append(dto(record, viewer: viewer, tracks: nil, count: count))
-        }
-        return result
+        return try await dtos(try await PlaylistStore.visible(to: viewer, on: req.sql), viewer: viewer, on: req.sql)
+    }
+
+    static func dtos(_ records: [PlaylistStore.Record], viewer: Principal, on db: any SQLDatabase) async throws -> [PlaylistDTO] {
+        let counts = try await PlaylistStore.trackCounts(records.map(\.id), on: db)
+        return records.map { dto($0, viewer: viewer, tracks: nil, count: counts[$0.id] ?? 0) }
     }
 
     /// A playlist the viewer may see (others' private ones do not exist for them), optionally one they may change.
@@ -133,57 +132,6 @@ enum PlaylistsController {
         let viewer = try req.requireUser()
         let record = try await find(req, viewer: viewer, mustOwn: true)
         try await req.sql.raw("DELETE FROM playlists WHERE id = \(bind: record.id)").run()
-        return .noContent
-    }
-}
-
-/// `/api/v1/stars/{track|album|artist}/:id` (PUT stars, DELETE unstars) and `GET /api/v1/stars`.
-enum StarsController {
-    struct StarredDTO: Content {
-        var tracks: [TrackDTO]
-        var albums: [AlbumDTO]
-    }
-
-    @Sendable static func list(req: Request) async throws -> StarredDTO {
-        let viewer = try req.requireUser()
-        let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
-        func ids(_ type: String) async throws -> [Int64] {
-            try await req.sql.raw("""
-                SELECT item_id FROM stars WHERE user_id = \(bind: viewer.userID) AND item_type = \(bind: type) ORDER BY created_at DESC LIMIT 500
-                """).all().map { try $0.decode(column: "item_id", as: Int64.self) }
-        }
-        let trackIDs = try await ids("track"), albumIDs = try await ids("album")
-        let tracks = trackIDs.isEmpty ? [] : try await CatalogQueries.tracks(visible: visible, paging: .init(limit: 500, offset: 0), ids: trackIDs, on: req.sql)
-        let albums = albumIDs.isEmpty ? [] : try await CatalogQueries.albums(visible: visible, paging: .init(limit: 500, offset: 0), ids: albumIDs, on: req.sql)
-        return StarredDTO(tracks: CatalogQueries.ordered(tracks, by: trackIDs, id: \.id), albums: CatalogQueries.ordered(albums, by: albumIDs, id: \.id))
-    }
-
-    @Sendable static func star(req: Request) async throws -> HTTPStatus { try await change(req, on: true) }
-    @Sendable static func unstar(req: Request) async throws -> HTTPStatus { try await change(req, on: false) }
-
-    static func change(_ req: Request, on: Bool) async throws -> HTTPStatus {
-        let viewer = try req.requireUser()
-        let type = req.parameters.get("type") ?? ""
-        guard ["track", "album", "artist"].contains(type) else { throw APIError.notFound("Item type") }
-        let id = try req.int64Parameter("id", what: "Item")
-        let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
-        guard let libs = CatalogQueries.libraries(visible, .init()) else { throw APIError.notFound("Item") }
-        let sql: SQLQueryString
-        switch type {
-        case "track": sql = "SELECT 1 AS x FROM tracks t WHERE t.id = \(bind: id) AND t.library_id IN (\(libs))"
-        case "album": sql = "SELECT 1 AS x FROM tracks t WHERE t.album_id = \(bind: id) AND t.library_id IN (\(libs)) LIMIT 1"
-        default:
-            sql = "SELECT 1 AS x FROM track_artists ta JOIN tracks t ON t.id = ta.track_id WHERE ta.artist_id = \(bind: id) AND t.library_id IN (\(libs)) LIMIT 1"
-        }
-        guard try await req.sql.raw(sql).first() != nil else { throw APIError.notFound("Item") }
-        if on {
-            try await req.sql.raw("""
-                INSERT INTO stars (user_id, item_type, item_id, created_at) VALUES (\(bind: viewer.userID), \(bind: type), \(bind: id), \(bind: Clock.nowMillis()))
-                ON CONFLICT (user_id, item_type, item_id) DO NOTHING
-                """).run()
-        } else {
-            try await req.sql.raw("DELETE FROM stars WHERE user_id = \(bind: viewer.userID) AND item_type = \(bind: type) AND item_id = \(bind: id)").run()
-        }
         return .noContent
     }
 }

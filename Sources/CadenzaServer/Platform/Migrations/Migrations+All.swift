@@ -15,6 +15,7 @@ extension Migrations {
             M009_CreateCatalog(),
             M010_CreateSubsonicTables(),
             M011_CreateListens(),
+            M012_CreateInvites(),
         ]
     }
 

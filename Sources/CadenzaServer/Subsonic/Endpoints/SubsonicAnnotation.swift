@@ -13,16 +13,7 @@ enum SubsonicAnnotation {
             let rating = try context.params.int("rating", default: 0, range: 0...5)
             guard let item = SubsonicID.parse(raw, assumed: .track), let type = itemType(item.kind),
                   try await isVisible(type: type, id: item.id, context: context) else { throw SubsonicError.notFound("Item") }
-            if rating == 0 {
-                try await context.db.raw("""
-                    DELETE FROM ratings WHERE user_id = \(bind: context.user.userID) AND item_type = \(bind: type) AND item_id = \(bind: item.id)
-                    """).run()
-            } else {
-                try await context.db.raw("""
-                    INSERT INTO ratings (user_id, item_type, item_id, rating) VALUES (\(bind: context.user.userID), \(bind: type), \(bind: item.id), \(bind: rating))
-                    ON CONFLICT (user_id, item_type, item_id) DO UPDATE SET rating = excluded.rating
-                    """).run()
-            }
+            try await AnnotatedItem.setRating(rating, userID: context.user.userID, type: type, id: item.id, on: context.db)
             return .empty
         },
         "scrobble": { context in
