@@ -338,6 +338,14 @@ def test_private_libraries_stay_private_over_subsonic(sub, tmp_path):
     assert body(rest(server, "stream", creds=creds, id=sid))["error"]["code"] == 70
     every = body(rest(server, "search3", creds=creds, query="", songCount=500))["searchResult3"]["song"]
     assert "Private Song" not in [s["title"] for s in every]
+    # Searches with words come from an in-memory index built per set of visible libraries.
+    found = body(rest(server, "search3", creds=creds, query="private"))["searchResult3"]
+    assert found.get("song", []) == [] and found.get("album", []) == [] and found.get("artist", []) == []
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "uma-sub-pw"}, headers=auth(uma))
+    mine = body(rest(server, "search3", creds={"u": "uma", "p": "uma-sub-pw"}, query="private"))["searchResult3"]
+    assert [s["title"] for s in mine["song"]] == ["Private Song"]
+    albums = body(rest(server, "getAlbumList2", creds=creds, type="random", size=500))["albumList2"]["album"]
+    assert "Secret" not in [a["name"] for a in albums]
     assert body(rest(server, "star", creds=creds, id=sid))["error"]["code"] == 70
 
 
@@ -352,3 +360,38 @@ def test_the_artist_index_follows_the_library(sub, music):
     requests.post(server.url + "/api/v1/libraries/1/scan", headers=auth(token), json={})
     assert wait_for(lambda: names() == ["Kaloven", "Milo", "Zed"])
     assert genres() == ["Folk", "Jazz", "Rock"]
+    # The search index, the album index and cached albums follow the catalog version too.
+    found = c.search3("new one")["searchResult3"]
+    assert [s["title"] for s in found["song"]] == ["New One"]
+    assert "Late" in [a["name"] for a in c.getAlbumList2("random", size=500)["albumList2"]["album"]]
+    glass = next(a for a in c.getAlbumList2("alphabeticalByName", size=10)["albumList2"]["album"] if a["name"] == "Glass Echo")
+    assert c.getAlbum(glass["id"])["album"]["songCount"] == 2
+    make_audio(str(music / "Kaloven/Glass Echo/03.mp3"), seconds=1, title="Third Light", artist="Kaloven", album_artist="Kaloven",
+               album="Glass Echo", track="3", date="2004", genre="Rock")
+    requests.post(server.url + "/api/v1/libraries/1/scan", headers=auth(token), json={})
+    assert wait_for(lambda: c.getAlbum(glass["id"])["album"]["songCount"] == 3)
+    assert [s["title"] for s in c.getAlbum(glass["id"])["album"]["song"]] == ["Night River", "Paper Static", "Third Light"]
+
+
+def test_search_with_words_matches_the_database_search(sub, music):
+    """Word searches use the in-memory index; a search narrowed to the one library runs in SQL.
+    Both must give the same items in the same order, page by page."""
+    from conftest import wait_for
+    from media import make_audio
+    server, token, c = sub
+    for i, title in enumerate(["Night Train", "The Night Owl", "Midnight", "Nightfall", "Knight Errant"]):
+        make_audio(str(music / f"Night Band {i}/Night Album {i}/01.mp3"), seconds=1, title=title, artist=f"Night Band {i}",
+                   album_artist=f"Night Band {i}", album=f"Night Album {i}")
+    requests.post(server.url + "/api/v1/libraries/1/scan", headers=auth(token), json={})
+    assert wait_for(lambda: len(c.search3("", songCount=500)["searchResult3"]["song"]) == 8)
+    folder = c.getMusicFolders()["musicFolders"]["musicFolder"][0]["id"]
+    for query in ["night", "NIGHT", "the night", "igh", "zzz", "50%_"]:
+        for offset in (0, 2):
+            paging = {"songCount": 3, "songOffset": offset, "albumCount": 2, "albumOffset": offset, "artistCount": 2, "artistOffset": offset}
+            indexed = body(rest(server, "search3", query=query, **paging))["searchResult3"]
+            in_sql = body(rest(server, "search3", query=query, musicFolderId=folder, **paging))["searchResult3"]
+            for kind in ("artist", "album", "song"):
+                assert [x["id"] for x in indexed.get(kind, [])] == [x["id"] for x in in_sql.get(kind, [])], (query, offset, kind)
+    assert sorted(s["title"] for s in c.search3("night", songCount=10)["searchResult3"]["song"]) == \
+        ["Knight Errant", "Midnight", "Night River", "Night Train", "Nightfall", "The Night Owl"]
+    assert [a["name"] for a in c.search3("the night band 3")["searchResult3"].get("artist", [])] == ["Night Band 3"]

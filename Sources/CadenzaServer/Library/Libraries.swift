@@ -84,6 +84,7 @@ enum Libraries {
             RETURNING *
             """).first()
         guard let row else { throw APIError(status: .internalServerError, code: "internal", message: "Library not created.") }
+        try await CatalogCache.bump(on: db)   // who sees which libraries is cached per catalog version
         return try LibraryRecord(row: row)
     }
 

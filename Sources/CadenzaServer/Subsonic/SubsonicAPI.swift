@@ -43,15 +43,18 @@ enum SubsonicAPI {
             guard let handler = handlers[method] else {
                 throw SubsonicError(code: 0, message: "Unknown API method: \(method)")
             }
-            let user: Principal
             if publicMethods.contains(method) {
-                user = Principal(userID: 0, username: "", role: .user, method: .token(id: 0))
-                let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: []))
+                let user = Principal(userID: 0, username: "", role: .user, method: .token(id: 0))
+                let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: [], catalogVersion: ""))
                 return render(result, format: format)
             }
-            user = try await SubsonicAuth.authenticate(params, req: req)
-            let visible = try await Libraries.visibleIDs(for: user, on: req.sql)
-            let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: visible))
+            let (user, knownVersion) = try await SubsonicAuth.authenticate(params, req: req)
+            var version = knownVersion ?? ""
+            if knownVersion == nil { version = try await CatalogCache.version(on: req.sql) }
+            let visible = try await req.application.catalogCache.value("visible:\(user.userID):\(user.role)", version: version) {
+                try await Libraries.visibleIDs(for: user, on: req.sql)
+            }
+            let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: visible, catalogVersion: version))
             return render(result, format: format)
         } catch let error as SubsonicError {
             return envelope(status: "failed", nodes: [errorNode(error)], format: format)

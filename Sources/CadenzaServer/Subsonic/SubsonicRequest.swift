@@ -84,6 +84,8 @@ struct SubsonicContext: Sendable {
     let user: Principal
     /// The libraries this user may see: every query is limited to them.
     let visible: [Int64]
+    /// The catalog version read with the credentials: what every cached catalog read is checked against.
+    let catalogVersion: String
 
     var db: any SQLDatabase { req.sql }
     var app: Application { req.application }

@@ -107,14 +107,6 @@ enum CatalogQueries {
         return ordered(try rows.map(album(row:)), by: pageIDs) { $0.id }
     }
 
-    /// Every album with a track in the visible libraries (cache it: random lists sample from it).
-    static func visibleAlbumIDs(visible: [Int64], on db: any SQLDatabase) async throws -> [Int64] {
-        guard let libs = libraries(visible, .init()) else { return [] }
-        return try await db.raw("""
-            SELECT a.id FROM albums a WHERE EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)))
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
-    }
-
     static func album(row: any SQLRow) throws -> AlbumDTO {
         AlbumDTO(
             id: String(try row.decode(column: "id", as: Int64.self)),

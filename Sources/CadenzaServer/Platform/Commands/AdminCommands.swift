@@ -126,7 +126,7 @@ public enum AdminCommands {
             guard let user = try await User.find(username: username, on: app.db) else {
                 throw Failure(description: "no user named \(username)")
             }
-            try await user.delete(on: app.db)
+            try await UsersController.delete(user, on: app.db)
             return ["deleted \(user.username)"]
         }
     }

@@ -75,9 +75,17 @@ enum UsersController {
         let admin = try req.requireAdmin()
         let user = try await find(req)
         if user.id == admin.userID { throw APIError.conflict("You cannot delete your own account.") }
-        try await user.delete(on: req.db)
+        try await delete(user, on: req.db)
         req.application.tokenCache.forget(userID: try user.requireID())
         return .noContent
+    }
+
+    /// Shared by the API and `cadenza user delete`.
+    static func delete(_ user: User, on db: any Database) async throws {
+        try await db.writeTransaction { tx in
+            try await user.delete(on: tx)
+            try await CatalogCache.bump(on: tx.sql)   // their private libraries, and who sees what, change with them
+        }
     }
 
     private static func find(_ req: Request) async throws -> User {

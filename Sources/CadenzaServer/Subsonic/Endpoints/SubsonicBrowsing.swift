@@ -60,7 +60,7 @@ enum SubsonicBrowsing {
         },
         "getGenres": { context in
             var node = SubsonicNode("genres")
-            let version = try await CatalogCache.version(on: context.db)
+            let version = context.catalogVersion
             let genres = try await context.app.catalogCache.value("genres:\(context.visible)", version: version) {
                 try await CatalogQueries.genres(visible: context.visible, on: context.db)
             }
@@ -84,17 +84,22 @@ enum SubsonicBrowsing {
         },
         "getAlbum": { context in
             let id = try SubsonicID.require(context.params, .album, what: "Album")
-            guard let found = try await CatalogQueries.album(id: id, visible: context.visible, on: context.db) else {
-                throw SubsonicError.notFound("Album")
+            // Albums change only with the catalog: assembled once per version, annotated per user.
+            let cached = try await context.app.catalogItemCache.value("album:\(context.visible):\(id)", version: context.catalogVersion) {
+                try await CatalogQueries.album(id: id, visible: context.visible, on: context.db)
             }
-            var node = try await SubsonicNodes.albums([found.album], context: context)[0]
+            guard let found = cached else { throw SubsonicError.notFound("Album") }
+            let notes = try await Annotations.load(userID: context.user.userID, [
+                ("album", [id]), ("track", found.tracks.compactMap { Int64($0.id) }),
+            ], on: context.db)
+            var node = SubsonicNodes.album(found.album, annotation: notes["album"]?[id])
             if let genre = found.tracks.first?.genre { node.set("genre", genre) }
-            node.add(list: "song", try await SubsonicNodes.songs(found.tracks, context: context))
+            node.add(list: "song", found.tracks.map { SubsonicNodes.song($0, annotation: notes["track"]?[Int64($0.id) ?? 0]) })
             return .node(node)
         },
         "getSong": { context in
             let id = try SubsonicID.require(context.params, .track, what: "Song")
-            let found = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 1, offset: 0), ids: [id], on: context.db)
+            let found = try await context.app.tracks([id], visible: context.visible, version: context.catalogVersion, on: context.db)
             guard !found.isEmpty else { throw SubsonicError.notFound("Song") }
             return .node(try await SubsonicNodes.songs(found, context: context)[0])
         },
@@ -126,7 +131,7 @@ enum SubsonicBrowsing {
     static func indexes(_ context: SubsonicContext, name: String) async throws -> [SubsonicNode] {
         var filters = CatalogQueries.Filters()
         filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
-        let version = try await CatalogCache.version(on: context.db)
+        let version = context.catalogVersion
         let key = "index:\(context.visible):\(filters.libraryID ?? 0)"
         let artists = try await context.app.catalogCache.value(key, version: version) {
             try await CatalogQueries.artists(visible: context.visible, filters: filters, paging: everything, albumArtistsOnly: true, on: context.db)

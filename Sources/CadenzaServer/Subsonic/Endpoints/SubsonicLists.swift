@@ -85,14 +85,9 @@ enum SubsonicLists {
         switch type {
         case "random":
             if filters.libraryID == nil {
-                // Sample from the cached id list: ORDER BY RANDOM() would test every album's visibility per request.
-                let version = try await CatalogCache.version(on: context.db)
-                let all = try await context.app.catalogCache.value("albumIDs:\(context.visible)", version: version) {
-                    try await CatalogQueries.visibleAlbumIDs(visible: context.visible, on: context.db)
-                }
-                let sample = Sampling.pick(size, from: all)
-                let found = try await CatalogQueries.albums(visible: context.visible, paging: .init(limit: 500, offset: 0), ids: sample, on: context.db)
-                albums = CatalogQueries.ordered(found, by: sample) { $0.id }
+                // Sample from the cached album index: ORDER BY RANDOM() would test every album's visibility per request.
+                let index = try await context.app.albumIndex(visible: context.visible, version: context.catalogVersion, on: context.db)
+                albums = index.albums(Sampling.pick(size, from: index.ids))
             } else {
                 albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .random, paging: paging, on: context.db)
             }
@@ -169,17 +164,46 @@ enum SubsonicLists {
         var filters = CatalogQueries.Filters()
         filters.libraryID = try p.optionalInt("musicFolderId").map(Int64.init)
         let term: String? = query.isEmpty ? nil : query
+        let found: (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO])
+        if let term, filters.libraryID == nil {
+            found = try await searchIndexed(term, context: context, artists: (artistOffset, artistCount), albums: (albumOffset, albumCount),
+                                            tracks: (songOffset, songCount))
+        } else {
+            found = (artistCount == 0 ? [] : try await CatalogQueries.artists(
+                        visible: context.visible, filters: filters, paging: .init(limit: artistCount, offset: artistOffset), search: term,
+                        albumArtistsOnly: term == nil, on: context.db),
+                     albumCount == 0 ? [] : try await CatalogQueries.albums(
+                        visible: context.visible, filters: filters, paging: .init(limit: albumCount, offset: albumOffset), search: term, on: context.db),
+                     songCount == 0 ? [] : try await CatalogQueries.tracks(
+                        visible: context.visible, filters: filters, sort: .title, paging: .init(limit: songCount, offset: songOffset),
+                        search: term, on: context.db))
+        }
+        let notes = try await Annotations.load(userID: context.user.userID, [
+            ("artist", found.artists.compactMap { Int64($0.id) }), ("album", found.albums.compactMap { Int64($0.id) }),
+            ("track", found.tracks.compactMap { Int64($0.id) }),
+        ], on: context.db)
         var node = SubsonicNode(name)
-        let artists = artistCount == 0 ? [] : try await CatalogQueries.artists(
-            visible: context.visible, filters: filters, paging: .init(limit: artistCount, offset: artistOffset), search: term,
-            albumArtistsOnly: term == nil, on: context.db)
-        let albums = albumCount == 0 ? [] : try await CatalogQueries.albums(
-            visible: context.visible, filters: filters, paging: .init(limit: albumCount, offset: albumOffset), search: term, on: context.db)
-        let tracks = songCount == 0 ? [] : try await CatalogQueries.tracks(
-            visible: context.visible, filters: filters, sort: .title, paging: .init(limit: songCount, offset: songOffset), search: term, on: context.db)
-        node.add(list: "artist", try await SubsonicNodes.artists(artists, context: context))
-        node.add(list: "album", try await SubsonicNodes.albums(albums, context: context, asDirectory: name == "searchResult2"))
-        node.add(list: "song", try await SubsonicNodes.songs(tracks, context: context))
+        node.add(list: "artist", found.artists.map { SubsonicNodes.artist($0, annotation: notes["artist"]?[Int64($0.id) ?? 0]) })
+        node.add(list: "album", found.albums.map {
+            SubsonicNodes.album($0, annotation: notes["album"]?[Int64($0.id) ?? 0], asDirectory: name == "searchResult2")
+        })
+        node.add(list: "song", found.tracks.map { SubsonicNodes.song($0, annotation: notes["track"]?[Int64($0.id) ?? 0]) })
         return .node(node)
+    }
+
+    /// A search with words, answered from the in-memory search index: the same matches and order
+    /// as the `LIKE` queries, without scanning the catalog tables.
+    static func searchIndexed(_ term: String, context: SubsonicContext, artists: (offset: Int, count: Int), albums: (offset: Int, count: Int),
+                              tracks: (offset: Int, count: Int)) async throws -> ([ArtistDTO], [AlbumDTO], [TrackDTO]) {
+        let index = try await context.app.searchIndex(visible: context.visible, version: context.catalogVersion, on: context.db)
+        let artistIDs = index.artists(matching: term, offset: artists.offset, limit: artists.count)
+        let albumIDs = index.albums(matching: term, offset: albums.offset, limit: albums.count)
+        let trackIDs = index.tracks(matching: term, offset: tracks.offset, limit: tracks.count)
+        let foundArtists = artistIDs.isEmpty ? [] : try await context.app.artistIndex(
+            visible: context.visible, version: context.catalogVersion, on: context.db).artists(artistIDs)
+        let foundAlbums = albumIDs.isEmpty ? [] : try await context.app.albumIndex(
+            visible: context.visible, version: context.catalogVersion, on: context.db).albums(albumIDs)
+        let foundTracks = try await context.app.tracks(trackIDs, visible: context.visible, version: context.catalogVersion, on: context.db)
+        return (foundArtists, foundAlbums, foundTracks)
     }
 }

@@ -1,0 +1,145 @@
+import CadenzaTags
+import Vapor
+import SQLKit
+
+/// Whole-catalog views built once per catalog version and visible-library set (kept in
+/// `Application.catalogCache`), so the hot Subsonic reads need no catalog query at all.
+enum CatalogIndex {
+    /// Every visible album, assembled.
+    struct Albums: Sendable {
+        var ids: [Int64]
+        var byID: [Int64: AlbumDTO]
+
+        func albums(_ ids: [Int64]) -> [AlbumDTO] { ids.compactMap { byID[$0] } }
+    }
+
+    /// Every artist credited on a visible track, assembled (counts over the visible tracks).
+    struct Artists: Sendable {
+        var byID: [Int64: ArtistDTO]
+
+        func artists(_ ids: [Int64]) -> [ArtistDTO] { ids.compactMap { byID[$0] } }
+    }
+
+    /// Search keys of visible artists, albums and tracks, in the order the catalog lists them.
+    struct Search: Sendable {
+        var artistNames = TextIndex()   // name_key
+        var artistSorts = TextIndex()   // sort_name, same entries
+        var albums = TextIndex()        // sort_title
+        var tracks = TextIndex()        // sort_title
+
+        /// Artists whose name or sort name contains the query, like `CatalogQueries.artists(search:)`.
+        func artists(matching query: String, offset: Int, limit: Int) -> [Int64] {
+            // The first n of a union of two ascending lists come from the first n of each.
+            let wanted = offset + limit
+            let byName = artistNames.positions(containing: NameKey.make(query), max: wanted)
+            let bySort = artistSorts.positions(containing: NameKey.sort(query), max: wanted)
+            let merged = Array(Set(byName).union(bySort)).sorted()
+            return artistNames.page(merged, offset: offset, limit: limit)
+        }
+
+        func albums(matching query: String, offset: Int, limit: Int) -> [Int64] {
+            albums.page(albums.positions(containing: NameKey.sort(query), max: offset + limit), offset: offset, limit: limit)
+        }
+
+        func tracks(matching query: String, offset: Int, limit: Int) -> [Int64] {
+            tracks.page(tracks.positions(containing: NameKey.sort(query), max: offset + limit), offset: offset, limit: limit)
+        }
+    }
+
+    static func albums(visible: [Int64], on db: any SQLDatabase) async throws -> Albums {
+        guard let libs = CatalogQueries.libraries(visible, .init()) else { return Albums(ids: [], byID: [:]) }
+        let rows = try await db.raw("\(CatalogQueries.albumSelect(libraries: libs)) \(CatalogQueries.albumGroupBy)").all()
+        var byID: [Int64: AlbumDTO] = [:]
+        var ids: [Int64] = []
+        byID.reserveCapacity(rows.count)
+        for row in rows {
+            let album = try CatalogQueries.album(row: row)
+            guard let id = Int64(album.id) else { continue }
+            ids.append(id)
+            byID[id] = album
+        }
+        return Albums(ids: ids, byID: byID)
+    }
+
+    static func artists(visible: [Int64], on db: any SQLDatabase) async throws -> Artists {
+        guard let libs = CatalogQueries.libraries(visible, .init()) else { return Artists(byID: [:]) }
+        var byID: [Int64: ArtistDTO] = [:]
+        for row in try await db.raw("""
+            SELECT ar.id, ar.name, ar.sort_name, ar.mbid, COUNT(DISTINCT t.album_id) AS album_count, COUNT(DISTINCT t.id) AS track_count,
+                   MAX(al.artwork_id) AS artwork_id
+            FROM artists ar
+            JOIN track_artists ta ON ta.artist_id = ar.id JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs))
+            JOIN albums al ON al.id = t.album_id
+            GROUP BY ar.id, ar.name, ar.sort_name, ar.mbid
+            """).all() {
+            let artist = try CatalogQueries.artist(row: row)
+            if let id = Int64(artist.id) { byID[id] = artist }
+        }
+        return Artists(byID: byID)
+    }
+
+    static func search(visible: [Int64], on db: any SQLDatabase) async throws -> Search {
+        var index = Search()
+        guard let libs = CatalogQueries.libraries(visible, .init()) else { return index }
+        for row in try await db.raw("""
+            SELECT ar.id, ar.name_key, ar.sort_name FROM artists ar
+            WHERE EXISTS (SELECT 1 FROM track_artists ta JOIN tracks t ON t.id = ta.track_id WHERE ta.artist_id = ar.id AND t.library_id IN (\(libs)))
+            ORDER BY ar.sort_name, ar.id
+            """).all() {
+            let id = try row.decode(column: "id", as: Int64.self)
+            index.artistNames.append(id: id, key: try row.decode(column: "name_key", as: String.self))
+            index.artistSorts.append(id: id, key: try row.decode(column: "sort_name", as: String.self))
+        }
+        for row in try await db.raw("""
+            SELECT a.id, a.sort_title FROM albums a
+            WHERE EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)))
+            ORDER BY a.sort_title, a.id
+            """).all() {
+            index.albums.append(id: try row.decode(column: "id", as: Int64.self), key: try row.decode(column: "sort_title", as: String.self))
+        }
+        for row in try await db.raw("""
+            SELECT t.id, t.sort_title FROM tracks t WHERE t.library_id IN (\(libs)) ORDER BY t.sort_title, t.id
+            """).all() {
+            index.tracks.append(id: try row.decode(column: "id", as: Int64.self), key: try row.decode(column: "sort_title", as: String.self))
+        }
+        return index
+    }
+}
+
+extension Application {
+    func albumIndex(visible: [Int64], version: String, on db: any SQLDatabase) async throws -> CatalogIndex.Albums {
+        try await catalogCache.value("albums:\(visible)", version: version) {
+            try await CatalogIndex.albums(visible: visible, on: db)
+        }
+    }
+
+    func artistIndex(visible: [Int64], version: String, on db: any SQLDatabase) async throws -> CatalogIndex.Artists {
+        try await catalogCache.value("artists:\(visible)", version: version) {
+            try await CatalogIndex.artists(visible: visible, on: db)
+        }
+    }
+
+    func searchIndex(visible: [Int64], version: String, on db: any SQLDatabase) async throws -> CatalogIndex.Search {
+        try await catalogCache.value("search:\(visible)", version: version) {
+            try await CatalogIndex.search(visible: visible, on: db)
+        }
+    }
+
+    /// Tracks by id, assembled once per catalog version and kept in the item cache; the misses in one query.
+    func tracks(_ ids: [Int64], visible: [Int64], version: String, on db: any SQLDatabase) async throws -> [TrackDTO] {
+        let scope = "track:\(visible):"
+        var found: [Int64: TrackDTO] = [:]
+        var missing: [Int64] = []
+        for id in ids {
+            if let hit: TrackDTO = catalogItemCache.cached(scope + String(id), version: version) { found[id] = hit } else { missing.append(id) }
+        }
+        if !missing.isEmpty {
+            for track in try await CatalogQueries.tracks(visible: visible, paging: .init(limit: missing.count, offset: 0), ids: missing, on: db) {
+                guard let id = Int64(track.id) else { continue }
+                found[id] = track
+                catalogItemCache.store(track, scope + track.id, version: version)
+            }
+        }
+        return ids.compactMap { found[$0] }
+    }
+}
