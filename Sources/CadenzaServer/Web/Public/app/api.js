@@ -20,10 +20,10 @@ export async function api(path, { method = 'GET', body, raw = false } = {}) {
     response = await fetch(path, { method, headers, credentials: 'same-origin',
       body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body) });
   } catch (error) {
-    store.set({ online: false });
+    lostConnection();
     throw new APIError(0, 'The server cannot be reached. Retrying…');
   }
-  if (!store.state.online) store.set({ online: true });
+  if (!store.state.online) backOnline();
   if (raw) return response;
   if (response.status === 204) return null;
   const text = await response.text();
@@ -39,19 +39,63 @@ export async function api(path, { method = 'GET', body, raw = false } = {}) {
 
 export const artwork = (id, size = 300) => id ? `/api/v1/artwork/${encodeURIComponent(id)}?size=${size}` : '';
 
+// Offline: a failed request, a dropped event stream that the server does not answer behind, or
+// the browser's `offline` event shows the banner; the server is then probed with backoff (1 s,
+// doubling to 8 s) and the first answer (or any successful request) hides it again and opens
+// the event stream anew. Once it is open, `reconnected` tells live views to fetch what they missed.
+let probe = null;
+let probeDelay = 1000;
+let missed = false;
+
+async function reachable() {
+  try { return (await fetch('/readyz', { cache: 'no-store', credentials: 'same-origin' })).ok; } catch { return false; }
+}
+
+export function lostConnection() {
+  missed = true;
+  if (store.state.online) store.set({ online: false });
+  if (probe) return;
+  probeDelay = 1000;
+  const attempt = async () => {
+    if (await reachable()) { probe = null; backOnline(); return; }
+    probeDelay = Math.min(probeDelay * 2, 8000);
+    probe = setTimeout(attempt, probeDelay);
+  };
+  probe = setTimeout(attempt, probeDelay);
+}
+
+function backOnline() {
+  clearTimeout(probe);
+  probe = null;
+  if (!store.state.online) store.set({ online: true });
+  // Rather than wait for the browser's next retry (or for ever, if it gave up), open the stream now.
+  if (source && source.readyState !== EventSource.OPEN) { disconnectEvents(); connectEvents(); }
+}
+
+window.addEventListener('offline', lostConnection);
+window.addEventListener('online', async () => { if (await reachable()) backOnline(); });
+
 // One live connection for the whole app; EventSource reconnects by itself with Last-Event-ID.
 let source = null;
+let lastEventId = '';
 export function connectEvents() {
   if (source) return;
-  source = new EventSource('/api/v1/events');
-  const forward = (type) => source.addEventListener(type, (event) => {
+  const es = new EventSource('/api/v1/events' + (lastEventId ? `?lastEventId=${encodeURIComponent(lastEventId)}` : ''));
+  source = es;
+  const forward = (type) => es.addEventListener(type, (event) => {
+    if (event.lastEventId) lastEventId = event.lastEventId;
     let data = null;
     try { data = JSON.parse(event.data); } catch { return; }
     store.dispatchEvent(new CustomEvent('event', { detail: data }));
   });
-  ['listen', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'listens.imported'].forEach(forward);
-  source.onerror = () => store.set({ online: navigator.onLine && source.readyState !== EventSource.CLOSED });
-  source.onopen = () => store.set({ online: true });
+  ['listen', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported'].forEach(forward);
+  es.onerror = async () => {
+    if (es.readyState === EventSource.CLOSED || !(await reachable())) lostConnection();
+  };
+  es.onopen = () => {
+    if (!store.state.online) backOnline();
+    if (missed) { missed = false; store.dispatchEvent(new CustomEvent('reconnected')); }
+  };
 }
 
 export function disconnectEvents() {

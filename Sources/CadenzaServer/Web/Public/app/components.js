@@ -1,6 +1,7 @@
 import { html } from './html.js';
 import { api, artwork } from './api.js';
 import { duration } from './format.js';
+import { ratingControl } from './rating.js';
 
 // Shared pieces of markup, and the one handler that turns their buttons into player actions.
 export function albumGrid(albums) {
@@ -15,12 +16,13 @@ export function albumGrid(albums) {
     </li>`)}</ul>`;
 }
 
-export function trackTable(tracks, { numbers = true } = {}) {
+export function trackTable(tracks, { numbers = true, rate = false } = {}) {
   return html`<table class="tracks">
-    <thead><tr>${numbers ? html`<th scope="col">#</th>` : ''}<th scope="col">Title</th><th scope="col">Artist</th><th scope="col">Time</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+    <thead><tr>${numbers ? html`<th scope="col">#</th>` : ''}<th scope="col">Title</th><th scope="col" class="col-artist">Artist</th><th scope="col" class="col-time">Time</th>${rate ? html`<th scope="col">Rating</th>` : ''}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${tracks.map((t, i) => html`<tr data-i="${i}">
       ${numbers ? html`<td>${t.trackNumber || ''}</td>` : ''}
-      <td>${t.title}</td><td>${t.artist || ''}</td><td>${duration(t.durationMs)}</td>
+      <td>${t.title}</td><td class="col-artist">${t.artist || ''}</td><td class="col-time">${duration(t.durationMs)}</td>
+      ${rate ? html`<td>${ratingControl('track', t.id, t.title)}</td>` : ''}
       <td class="actions">
         <button type="button" data-play="now" aria-label="Play ${t.title}">▶</button>
         <button type="button" data-play="next" aria-label="Play ${t.title} next">Next</button>
@@ -93,6 +95,42 @@ export function markStars(root, tracks, starred) {
   });
 }
 
+export const VISIBILITIES = [['private', 'Only me (and administrators)'], ['instance', 'Everyone on this server'], ['public', 'Everyone, also other servers']];
+
 export function errorMessage(error) {
   return html`<p class="error" role="alert">${error.message}</p>`;
+}
+
+/// HTML5 drag and drop between the rows of `list` that carry the attribute `attr` (their index);
+/// `onMove(from, to)` does the move. Rows keep their up/down buttons for the keyboard.
+export function dragReorder(list, attr, onMove) {
+  let from = null;
+  const rowOf = (event) => event.target.closest?.(`[${attr}][draggable="true"]`);
+  const clear = () => list.querySelectorAll('.dragging, .drop-target').forEach((el) => el.classList.remove('dragging', 'drop-target'));
+  list.addEventListener('dragstart', (event) => {
+    const row = rowOf(event);
+    if (!row) return;
+    from = Number(row.getAttribute(attr));
+    event.dataTransfer.effectAllowed = 'move';
+    event.dataTransfer.setData('text/plain', String(from));
+    row.classList.add('dragging');
+  });
+  list.addEventListener('dragover', (event) => {
+    const row = rowOf(event);
+    if (!row || from === null) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'move';
+    list.querySelectorAll('.drop-target').forEach((el) => el.classList.remove('drop-target'));
+    row.classList.add('drop-target');
+  });
+  list.addEventListener('drop', (event) => {
+    const row = rowOf(event);
+    if (!row || from === null) return;
+    event.preventDefault();
+    const start = from, to = Number(row.getAttribute(attr));
+    from = null;
+    clear();
+    if (start !== to) onMove(start, to);
+  });
+  list.addEventListener('dragend', () => { from = null; clear(); });
 }

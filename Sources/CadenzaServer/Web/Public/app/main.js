@@ -29,6 +29,12 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   store.set({ me: null });
 });
 
+// The skip link moves focus; following its #main would be read as a route.
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
+
 document.getElementById('search-form').addEventListener('submit', (event) => event.preventDefault());
 let searchTimer;
 document.getElementById('search').addEventListener('input', (event) => {
@@ -36,12 +42,6 @@ document.getElementById('search').addEventListener('input', (event) => {
   const q = event.target.value.trim();
   searchTimer = setTimeout(() => go(q ? `/search?q=${encodeURIComponent(q)}` : '/'), 200);
 });
-
-// A server that went away is polled until it answers again.
-setInterval(async () => {
-  if (store.state.online) return;
-  try { await api('/readyz', { raw: true }); } catch { /* still down */ }
-}, 3000);
 
 window.addEventListener('hashchange', route);
 document.documentElement.dataset.theme = localStorage.getItem('cadenza.theme') || 'system';

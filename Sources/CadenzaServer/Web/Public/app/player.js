@@ -1,7 +1,7 @@
 import { api, artwork } from './api.js';
 import { html } from './html.js';
 import { duration, spoken, playedEnough } from './format.js';
-import { addToPlaylist } from './components.js';
+import { addToPlaylist, dragReorder } from './components.js';
 
 // The player lives outside the router's outlet, so navigation never stops the music. The queue
 // (tracks as the catalog API returns them) is kept in localStorage across reloads; after a
@@ -33,6 +33,7 @@ class Player extends HTMLElement {
         <label class="visually-hidden" for="volume">Volume</label>
         <input id="volume" type="range" min="0" max="1" step="0.05" value="1">
         <button type="button" data-act="queue" aria-expanded="false" aria-controls="queue">Queue</button>
+        <button type="button" data-act="more" class="mini-only" aria-expanded="false" aria-label="All player controls">⋯</button>
       </div>
       <section id="queue" class="queue" hidden aria-label="Queue"></section>
       <p class="visually-hidden" aria-live="polite" id="announce"></p>`.text;
@@ -41,6 +42,7 @@ class Player extends HTMLElement {
     this.audio.volume = Number(localStorage.getItem('cadenza.volume') || 1);
     this.querySelector('#volume').value = this.audio.volume;
     this.addEventListener('click', (event) => this.onClick(event));
+    dragReorder(this.querySelector('#queue'), 'data-q', (from, to) => this.move(from, to));
     this.seek.addEventListener('input', () => { this.audio.currentTime = Number(this.seek.value); });
     this.querySelector('#volume').addEventListener('input', (event) => {
       this.audio.volume = Number(event.target.value);
@@ -159,6 +161,12 @@ class Player extends HTMLElement {
         button.setAttribute('aria-expanded', String(!queue.hidden));
         break;
       }
+      case 'more': {
+        // Narrow screens show a mini player (title, play, next, queue); this opens the rest.
+        const open = this.classList.toggle('expanded');
+        button.setAttribute('aria-expanded', String(open));
+        break;
+      }
       case 'jump': this.index = at; this.save(); this.load(true); break;
       case 'up': this.move(at, at - 1); break;
       case 'down': this.move(at, at + 1); break;
@@ -223,8 +231,8 @@ class Player extends HTMLElement {
       ${this.tracks.length ? html`<button type="button" data-act="clear">Clear the queue</button>
         <button type="button" data-act="save">Save as playlist</button>` : html`<p>The queue is empty.</p>`}
       <ol>${this.tracks.map((t, i) => html`
-        <li data-q="${i}" ${i === this.index ? html`aria-current="true"` : ''}>
-          <button type="button" class="link" data-act="jump">${t.title}</button> <span class="muted">${t.artist || ''}</span>
+        <li data-q="${i}" draggable="true" ${i === this.index ? html`aria-current="true"` : ''}>
+          <span class="grip" aria-hidden="true">⠿</span> <button type="button" class="link" data-act="jump">${t.title}</button> <span class="muted">${t.artist || ''}</span>
           <button type="button" data-act="up" aria-label="Move ${t.title} up">↑</button>
           <button type="button" data-act="down" aria-label="Move ${t.title} down">↓</button>
           <button type="button" data-act="remove" aria-label="Remove ${t.title} from the queue">✕</button>

@@ -19,6 +19,7 @@ const routes = [
   [/^\/upload$/, () => import('./views/upload.js')],
   [/^\/admin$/, () => import('./views/admin.js')],
   [/^\/login$/, () => import('./views/login.js')],
+  [/^\/join\/(?<token>[A-Za-z0-9_~.-]+)$/, () => import('./views/join.js')],
 ];
 
 let cleanup = null;
@@ -33,14 +34,23 @@ export function go(path) {
   if (location.hash !== '#' + path) location.hash = path; else route();
 }
 
+// Each page gets a fresh <main> (same id and attributes): the listeners a view put on it go with it.
+function freshMain() {
+  const old = document.getElementById('main');
+  const main = old.cloneNode(false);
+  old.replaceWith(main);
+  return main;
+}
+
 export async function route() {
-  const main = document.getElementById('main');
+  let main = document.getElementById('main');
   let { path, query } = currentPath();
-  if (!store.state.me && path !== '/login') path = '/login';
+  if (!store.state.me && path !== '/login' && !path.startsWith('/join/')) path = '/login';
   const match = routes.map(([pattern, load]) => [path.match(pattern), load]).find(([m]) => m);
   if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block the next */ } cleanup = null; }
   document.documentElement.removeAttribute('data-route');
   if (!match) {
+    main = freshMain();
     main.innerHTML = html`<h1>Not found</h1><p>There is no page at ${path}.</p>`.text;
     document.title = 'Not found – Cadenza';
   } else {
@@ -48,7 +58,7 @@ export async function route() {
     try {
       const view = await load();
       const params = { ...(m.groups || {}), query };
-      main.innerHTML = '';
+      main = freshMain();
       cleanup = (await view.render(main, params)) || null;
       const title = typeof view.title === 'function' ? view.title(params) : view.title;
       document.title = `${title} – Cadenza`;

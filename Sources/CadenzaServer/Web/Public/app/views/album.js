@@ -2,6 +2,7 @@ import { api, artwork } from '../api.js';
 import { html } from '../html.js';
 import { trackTable, wireTracks, errorMessage, markStars } from '../components.js';
 import { duration } from '../format.js';
+import { ratingControl, wireRatings } from '../rating.js';
 
 export const title = 'Album';
 
@@ -19,9 +20,11 @@ export async function render(main, { id }) {
           <button type="button" id="play-all">Play album</button>
           <button type="button" id="queue-all">Add album to queue</button>
           <button type="button" id="star-album" aria-pressed="false">☆ Star album</button>
+          <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('album', album.id, album.title)}</p>
         </div>
       </div>
-      ${trackTable(tracks)}`.text;
+      ${trackTable(tracks, { rate: true })}`.text;
+    wireRatings(main);
     wireTracks(main.querySelector('table'), tracks);
     const starred = await api('/api/v1/stars');
     markStars(main, tracks, starred);

@@ -1,6 +1,7 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { albumGrid, errorMessage } from '../components.js';
+import { ratingControl, wireRatings } from '../rating.js';
 
 export const title = 'Artist';
 
@@ -8,7 +9,20 @@ export async function render(main, { id }) {
   try {
     const { artist, albums } = await api(`/api/v1/artists/${encodeURIComponent(id)}`);
     document.title = `${artist.name} – Cadenza`;
-    main.innerHTML = html`<h1>${artist.name}</h1><p class="muted">${artist.albumCount} albums · ${artist.trackCount} tracks</p>${albumGrid(albums)}`.text;
+    main.innerHTML = html`<h1>${artist.name}</h1><p class="muted">${artist.albumCount} albums · ${artist.trackCount} tracks</p>
+      <p><button type="button" id="star-artist" aria-pressed="false">☆ Star artist</button></p>
+      <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('artist', artist.id, artist.name)}</p>
+      ${albumGrid(albums)}`.text;
+    wireRatings(main);
+    const star = main.querySelector('#star-artist');
+    const show = (on) => { star.setAttribute('aria-pressed', String(on)); star.textContent = on ? '★ Starred' : '☆ Star artist'; };
+    star.addEventListener('click', async () => {
+      const on = star.getAttribute('aria-pressed') !== 'true';
+      try { await api(`/api/v1/stars/artist/${encodeURIComponent(artist.id)}`, { method: on ? 'PUT' : 'DELETE' }); show(on); }
+      catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
+    });
+    api('/api/v1/stars').then((starred) => show(starred.artists.some((a) => a.id === artist.id)))
+      .catch((error) => window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })));
   } catch (error) {
     main.innerHTML = html`<h1>Artist</h1>${errorMessage(error)}`.text;
   }

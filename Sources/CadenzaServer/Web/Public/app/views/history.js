@@ -14,16 +14,19 @@ export async function render(main) {
     <section aria-labelledby="now-h"><h2 id="now-h">Playing now</h2><ul class="plain" id="now" aria-live="polite"></ul></section>
     <section aria-labelledby="listens-h"><h2 id="listens-h">Listens</h2><p id="count" class="muted"></p><ol class="plain" id="listens">Loading…</ol></section>`.text;
   const list = main.querySelector('#listens');
-  try {
-    const [listens, count, playing] = await Promise.all([
-      api(`/1/user/${name}/listens?count=50`), api(`/1/user/${name}/listen-count`), api(`/1/user/${name}/playing-now`)]);
-    list.innerHTML = listens.payload.listens.map((l) => row(l).text).join('') || html`<li class="muted">No listens yet.</li>`.text;
-    main.querySelector('#count').textContent = `${count.payload.count} listens in all`;
-    const now = playing.payload.listens[0];
-    if (now) main.querySelector('#now').innerHTML = html`<li data-user="${now.user_name}">${now.user_name}: ${now.track_metadata.track_name} — ${now.track_metadata.artist_name}</li>`.text;
-  } catch (error) {
-    list.innerHTML = errorMessage(error).text;
-  }
+  const load = async () => {
+    try {
+      const [listens, count, playing] = await Promise.all([
+        api(`/1/user/${name}/listens?count=50`), api(`/1/user/${name}/listen-count`), api(`/1/user/${name}/playing-now`)]);
+      list.innerHTML = listens.payload.listens.map((l) => row(l).text).join('') || html`<li class="muted">No listens yet.</li>`.text;
+      main.querySelector('#count').textContent = `${count.payload.count} listens in all`;
+      const now = playing.payload.listens[0];
+      if (now) main.querySelector('#now').innerHTML = html`<li data-user="${now.user_name}">${now.user_name}: ${now.track_metadata.track_name} — ${now.track_metadata.artist_name}</li>`.text;
+    } catch (error) {
+      list.innerHTML = errorMessage(error).text;
+    }
+  };
+  await load();
   // Live: listens and playing-now of this user and of whom they follow arrive on the event stream.
   const onEvent = (event) => {
     const e = event.detail;
@@ -37,5 +40,6 @@ export async function render(main) {
     }
   };
   store.addEventListener('event', onEvent);
-  return () => store.removeEventListener('event', onEvent);
+  store.addEventListener('reconnected', load);   // after an outage: what the stream could not deliver
+  return () => { store.removeEventListener('event', onEvent); store.removeEventListener('reconnected', load); };
 }

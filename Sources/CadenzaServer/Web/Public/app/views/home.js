@@ -15,6 +15,8 @@ export async function render(main) {
     <section aria-labelledby="random-h"><h2 id="random-h">Random albums</h2><div id="random">Loading…</div></section>`.text;
   const fill = async (id, load) => {
     try { main.querySelector(id).innerHTML = (await load()).text; } catch (error) { main.querySelector(id).innerHTML = errorMessage(error).text; }
+    // The first section with content is what the "first content under a second" requirement measures.
+    if (!performance.getEntriesByName('cadenza:first-content').length) performance.mark('cadenza:first-content');
   };
   await Promise.all([
     fill('#recent', async () => albumGrid((await api('/api/v1/albums?sort=recent&limit=12')).items)),
@@ -27,8 +29,11 @@ export async function render(main) {
     }),
     fill('#starred', async () => {
       const starred = await api('/api/v1/stars');
-      if (!starred.tracks.length && !starred.albums.length) return html`<p class="muted">Star tracks and albums to find them here.</p>`;
-      return html`${starred.albums.length ? albumGrid(starred.albums) : ''}<ul class="plain">${starred.tracks.map((t) => html`<li>★ ${t.title} <span class="muted">— ${t.artist || ''}</span></li>`)}</ul>`;
+      const artists = starred.artists || [];
+      if (!starred.tracks.length && !starred.albums.length && !artists.length) return html`<p class="muted">Star artists, albums and tracks to find them here.</p>`;
+      return html`${artists.length ? html`<ul class="plain" id="starred-artists">${artists.map((a) => html`<li>★ <a href="#/artists/${a.id}">${a.name}</a>
+        <span class="muted">artist · ${a.albumCount} albums</span></li>`)}</ul>` : ''}
+        ${starred.albums.length ? albumGrid(starred.albums) : ''}<ul class="plain">${starred.tracks.map((t) => html`<li>★ ${t.title} <span class="muted">— ${t.artist || ''}</span></li>`)}</ul>`;
     }),
     fill('#played', async () => {
       const name = encodeURIComponent(store.state.me.username);

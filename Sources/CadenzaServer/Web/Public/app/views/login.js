@@ -5,6 +5,12 @@ import { go } from '../router.js';
 
 export const title = 'Sign in';
 
+/// After a login (or an accepted invite): the session cookies are set, the app shows home.
+export function signedIn(session) {
+  store.set({ me: session.user });
+  go('/');
+}
+
 export function render(main) {
   main.innerHTML = html`
     <section class="narrow">
@@ -26,8 +32,7 @@ export function render(main) {
     try {
       const session = await api('/api/v1/auth/login', { method: 'POST', body: {
         username: main.querySelector('#username').value, password: main.querySelector('#password').value } });
-      store.set({ me: session.user });
-      go('/');
+      signedIn(session);
     } catch (error) {
       status.textContent = error.message;
     }

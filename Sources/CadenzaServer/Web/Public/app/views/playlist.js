@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { errorMessage } from '../components.js';
+import { errorMessage, dragReorder } from '../components.js';
 import { duration } from '../format.js';
 import { go } from '../router.js';
 
@@ -18,7 +18,7 @@ export async function render(main, { id }) {
       ${playlist.mine ? html`<button type="button" id="pl-rename">Rename</button>
         <button type="button" id="pl-visibility">Make ${playlist.isPublic ? 'private' : 'public'}</button>
         <button type="button" id="pl-delete">Delete playlist</button>` : ''}</p>
-      <ol class="plain" id="pl-tracks">${tracks.map((t, i) => html`<li data-i="${i}">${t.title} <span class="muted">— ${t.artist || ''} · ${duration(t.durationMs)}</span>
+      <ol class="plain" id="pl-tracks">${tracks.map((t, i) => html`<li data-i="${i}" ${playlist.mine ? html`draggable="true"` : ''}>${t.title} <span class="muted">— ${t.artist || ''} · ${duration(t.durationMs)}</span>
         ${playlist.mine ? html`<button type="button" data-move="-1" aria-label="Move ${t.title} up">↑</button>
           <button type="button" data-move="1" aria-label="Move ${t.title} down">↓</button>
           <button type="button" data-remove aria-label="Remove ${t.title} from the playlist">✕</button>` : ''}</li>`)}</ol>
@@ -35,6 +35,12 @@ export async function render(main, { id }) {
     main.innerHTML = html`<h1>Playlist</h1>${errorMessage(error)}`.text;
     return;
   }
+  // Rows are dragged to their new place (mouse and touch); the ↑/↓ buttons do the same by keyboard.
+  dragReorder(main, 'data-i', async (from, to) => {
+    const ids = (playlist.tracks || []).map((t) => t.id);
+    ids.splice(to, 0, ...ids.splice(from, 1));
+    await save({ trackIds: ids });
+  });
   main.addEventListener('click', async (event) => {
     const button = event.target.closest('button');
     if (!button) return;

@@ -13,7 +13,10 @@ export async function render(main, { query }) {
     box.innerHTML = html`
       <h2>Artists</h2>${result.artists.length ? html`<ul class="plain">${result.artists.map((a) => html`<li><a href="#/artists/${a.id}">${a.name}</a></li>`)}</ul>` : html`<p class="muted">None.</p>`}
       <h2>Albums</h2>${albumGrid(result.albums)}
-      <h2>Tracks</h2>${result.tracks.length ? trackTable(result.tracks, { numbers: false }) : html`<p class="muted">None.</p>`}`.text;
+      <h2>Tracks</h2>${result.tracks.length ? trackTable(result.tracks, { numbers: false }) : html`<p class="muted">None.</p>`}
+      <h2>Playlists</h2>${result.playlists?.length ? html`<ul class="plain" id="found-playlists">${result.playlists.map((p) => html`<li>
+        <a href="#/playlists/${p.id}">${p.name}</a> <span class="muted">${p.trackCount} tracks${p.mine ? '' : ` · by ${p.owner}`}</span></li>`)}</ul>`
+        : html`<p class="muted">None.</p>`}`.text;
     const table = box.querySelector('table');
     if (table) wireTracks(table, result.tracks);
   } catch (error) {

@@ -1,17 +1,46 @@
+import { api } from '../api.js';
 import { html } from '../html.js';
 import { store } from '../store.js';
+import { VISIBILITIES } from '../components.js';
 
 export const title = 'Upload';
 
-// Files go up one request each (progress per file from XHR), then the server imports them in a
-// job; the `upload.imported` / `upload.failed` events say how each one ended.
+// Files go up one request each (progress per file from XHR) into the chosen upload library, then
+// the server imports them in a job; the `upload.imported` / `upload.failed` events say how each one ended.
 export function render(main) {
   main.innerHTML = html`<h1>Upload music</h1>
+    <p><label for="upload-library">Upload into</label> <select id="upload-library"></select></p>
+    <details><summary>New upload library</summary>
+      <form id="new-library" class="stack"><label for="nl-name">Name</label> <input id="nl-name" required maxlength="100">
+        <label for="nl-visibility">Who may see it</label> <select id="nl-visibility">${VISIBILITIES.map(([v, name]) => html`<option value="${v}">${name}</option>`)}</select>
+        <button type="submit">Create library</button></form></details>
+    <p id="upload-status" role="status"></p>
     <div id="drop" class="drop" tabindex="0" role="button" aria-describedby="drop-help">Drop audio files here, or choose them</div>
-    <p id="drop-help" class="muted">They go to your own uploads library. Files are checked by content; duplicates are reported.</p>
+    <p id="drop-help" class="muted">They go to the library chosen above. Files are checked by content; duplicates are reported.</p>
     <label class="visually-hidden" for="files">Audio files</label>
     <input id="files" type="file" multiple accept="audio/*">
     <ul class="plain" id="uploads" aria-live="polite"></ul>`.text;
+  const select = main.querySelector('#upload-library');
+  const say = (text) => { main.querySelector('#upload-status').textContent = text; };
+  const loadLibraries = async (chosen) => {
+    const me = store.state.me;
+    const mine = (await api('/api/v1/libraries')).filter((l) => l.kind === 'uploads' && (l.ownerId === me.id || me.role === 'admin'));
+    select.innerHTML = mine.length ? mine.map((l) => html`<option value="${l.id}">${l.name}${l.ownerId === me.id ? '' : ' (another user’s)'}</option>`.text).join('')
+      : html`<option value="">My uploads (created with the first upload)</option>`.text;
+    const own = mine.find((l) => l.ownerId === me.id);
+    if (chosen || own) select.value = chosen || own.id;
+  };
+  loadLibraries().catch((error) => say(`Your libraries could not be loaded: ${error.message}`));
+  main.querySelector('#new-library').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const library = await api('/api/v1/libraries', { method: 'POST', body: { name: main.querySelector('#nl-name').value,
+        visibility: main.querySelector('#nl-visibility').value, kind: 'uploads' } });
+      event.target.reset();
+      await loadLibraries(library.id);
+      say(`Library “${library.name}” created; uploads now go there.`);
+    } catch (error) { say(error.message); }
+  });
   const list = main.querySelector('#uploads');
   const rows = new Map();
   const send = (file) => {
@@ -21,7 +50,7 @@ export function render(main) {
     const form = new FormData();
     form.append('file', file, file.name);
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/v1/uploads');
+    xhr.open('POST', '/api/v1/uploads' + (select.value ? `?library=${encodeURIComponent(select.value)}` : ''));
     const csrf = document.cookie.match(/(?:^|; )cadenza_csrf=([^;]*)/);
     xhr.setRequestHeader('X-CSRF-Token', csrf ? decodeURIComponent(csrf[1]) : '');
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) li.querySelector('progress').value = Math.round(100 * e.loaded / e.total); };
@@ -33,6 +62,7 @@ export function render(main) {
       const result = body.files[0];
       state.textContent = result.status === 'pending' ? 'importing…' : `${result.status}${result.reason ? ': ' + result.reason : ''}`;
       if (result.fileId) rows.set(String(result.fileId), state);
+      if (!select.value) loadLibraries(body.libraryId).catch(() => {});   // the server made the user's uploads library
     };
     xhr.onerror = () => { li.querySelector('.state').textContent = 'the server cannot be reached'; };
     xhr.send(form);
