@@ -195,6 +195,11 @@ class SSEClient:
         return out
 
     def close(self):
+        # Shut the socket first: closing alone waits for the reader thread's pending read (up to the next keep-alive ping).
+        try:
+            self.response.raw.connection.sock.shutdown(socket.SHUT_RDWR)
+        except (AttributeError, OSError):
+            pass
         self.response.close()
 
 

@@ -217,3 +217,31 @@ def test_invite_links_create_one_account_each_with_the_invited_role(deployment):
     assert r.status_code == 201 and r.json()["user"]["role"] == "admin"
     users = {u["username"]: u["role"] for u in requests.get(server.url + "/api/v1/users", headers=auth(token)).json()}
     assert users == {"root": "admin", "ana": "user", "cy": "admin"}
+
+
+def test_a_new_event_stream_is_told_its_position_so_a_reconnect_misses_nothing(deployment):
+    server = deployment.serve()
+    token = admin_token(deployment, server)
+    assert requests.post(server.url + "/api/v1/jobs/ping", json={"count": 2}, headers=auth(token)).status_code == 202
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/jobs?state=succeeded", headers=auth(token)).json()) >= 2)
+    # A browser's EventSource takes the opening block's id as its Last-Event-ID (the block has no data: no event).
+    with requests.get(server.url + "/api/v1/events", headers=auth(token), stream=True, timeout=(5, 10)) as r:
+        opening = []
+        for line in r.iter_lines(chunk_size=1, decode_unicode=True):   # byte by byte: the stream stays open
+            if line == "":
+                break
+            opening.append(line)
+    position = int(next(l for l in opening if l.startswith("id:")).split(":", 1)[1])
+    assert not any(l.startswith("data:") for l in opening)
+    assert position >= 1   # the newest event this node had fanned out when the stream opened
+    # Events written while that client was away reach it when it comes back with the position.
+    r = requests.post(server.url + "/api/v1/jobs/ping", json={"count": 3}, headers=auth(token))
+    missed = set(r.json()["jobIds"])
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/jobs?state=succeeded", headers=auth(token)).json()) >= 5)
+    resumed = SSEClient(server.url, token, last_event_id=position)
+    got = resumed.take(5 - position, timeout=10)   # every pong after the position, none before it
+    ids = [e[1] for e in got]
+    assert ids == sorted(ids) and min(ids) > position
+    assert missed <= {e[3]["payload"]["jobId"] for e in got}
+    assert resumed.take(1, timeout=1) == []
+    resumed.close()

@@ -13,12 +13,14 @@ enum EventsController {
         return id
     }
 
+    /// A client that names no position starts at the newest event, so that position can be handed
+    /// to it at once (see `sse`) and anything committed meanwhile still reaches it.
     static func feed(_ req: Request) throws -> EventFeed {
         let viewer = try req.requireUser()
         guard let hub = req.application.eventHub else {
             throw APIError(status: .serviceUnavailable, code: "unavailable", message: "This node does not serve live events.")
         }
-        return EventFeed(hub: hub, db: req.sql, viewer: viewer, lastEventID: try lastEventID(req))
+        return EventFeed(hub: hub, db: req.sql, viewer: viewer, lastEventID: try lastEventID(req) ?? hub.latestID)
     }
 
     @Sendable static func sse(req: Request) async throws -> Response {
@@ -31,9 +33,11 @@ enum EventsController {
         response.headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
         let logger = req.logger
         response.body = .init(asyncStream: { writer in
-            // An initial comment flushes the headers so clients see the stream open at once.
+            // The opening flushes the headers so clients see the stream open at once, and its `id`
+            // (a block without data: no event is dispatched) gives a client that has not had an event
+            // yet a position to reconnect from.
             do {
-                try await writer.write(.buffer(ByteBuffer(string: ": connected\nretry: 2000\n\n")))
+                try await writer.write(.buffer(ByteBuffer(string: ": connected\nretry: 2000\nid: \(feed.lastEventID ?? 0)\n\n")))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for try await event in feed {

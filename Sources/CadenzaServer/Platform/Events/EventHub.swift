@@ -23,6 +23,9 @@ final class EventHub: Sendable {
 
     var subscriberCount: Int { state.withLockedValue { $0.subscribers.count } }
 
+    /// The newest event this process has fanned out.
+    var latestID: Int64 { state.withLockedValue { $0.lastID } }
+
     func start() async throws {
         let latest = try await EventStore.latestID(on: app.sql)
         state.withLockedValue { $0.lastID = latest }
