@@ -1,3 +1,4 @@
+import Fluent
 import SQLKit
 import Vapor
 
@@ -37,17 +38,7 @@ enum StarsController {
         let viewer = try req.requireUser()
         let item = try AnnotatedItem.fromPath(req)
         try await item.requireVisible(to: viewer, on: req.sql)
-        if on {
-            try await req.sql.raw("""
-                INSERT INTO stars (user_id, item_type, item_id, created_at)
-                VALUES (\(bind: viewer.userID), \(bind: item.kind.rawValue), \(bind: item.id), \(bind: Clock.nowMillis()))
-                ON CONFLICT (user_id, item_type, item_id) DO NOTHING
-                """).run()
-        } else {
-            try await req.sql.raw("""
-                DELETE FROM stars WHERE user_id = \(bind: viewer.userID) AND item_type = \(bind: item.kind.rawValue) AND item_id = \(bind: item.id)
-                """).run()
-        }
+        try await AnnotatedItem.setStarred(on, userID: viewer.userID, items: [(item.kind.rawValue, item.id)], on: req.db)
         return .noContent
     }
 }

@@ -77,19 +77,7 @@ enum SubsonicAnnotation {
 
     /// Whether the caller may see a track, an album or an artist (a track of it in a visible library).
     static func isVisible(type: String, id: Int64, context: SubsonicContext) async throws -> Bool {
-        guard let libs = CatalogQueries.libraries(context.visible, .init()) else { return false }
-        let sql: SQLQueryString
-        switch type {
-        case "track": sql = "SELECT 1 AS x FROM tracks t WHERE t.id = \(bind: id) AND t.library_id IN (\(libs))"
-        case "album": sql = "SELECT 1 AS x FROM tracks t WHERE t.album_id = \(bind: id) AND t.library_id IN (\(libs)) LIMIT 1"
-        default:
-            sql = """
-                SELECT 1 AS x FROM tracks t WHERE t.library_id IN (\(libs)) AND (
-                  EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: id))
-                  OR EXISTS (SELECT 1 FROM albums a WHERE a.id = t.album_id AND a.album_artist_id = \(bind: id))) LIMIT 1
-                """
-        }
-        return try await context.db.raw(sql).first() != nil
+        try await AnnotatedItem.isVisible(type: type, id: id, visible: context.visible, on: context.db)
     }
 
     static func star(_ context: SubsonicContext, on: Bool) async throws -> SubsonicResult {
@@ -110,22 +98,7 @@ enum SubsonicAnnotation {
         for (type, id) in items where try await !isVisible(type: type, id: id, context: context) {
             throw SubsonicError.notFound(type.capitalized)
         }
-        let now = Clock.nowMillis()
-        let marks = items
-        try await context.req.db.writeTransaction { tx in
-            for (type, id) in marks {
-                if on {
-                    try await tx.sql.raw("""
-                        INSERT INTO stars (user_id, item_type, item_id, created_at) VALUES (\(bind: context.user.userID), \(bind: type), \(bind: id), \(bind: now))
-                        ON CONFLICT (user_id, item_type, item_id) DO NOTHING
-                        """).run()
-                } else {
-                    try await tx.sql.raw("""
-                        DELETE FROM stars WHERE user_id = \(bind: context.user.userID) AND item_type = \(bind: type) AND item_id = \(bind: id)
-                        """).run()
-                }
-            }
-        }
+        try await AnnotatedItem.setStarred(on, userID: context.user.userID, items: items, on: context.req.db)
         return .empty
     }
 }
