@@ -43,7 +43,7 @@ func routes(_ app: Application) throws {
         api.get("invites", use: InvitesController.list)
         api.post("invites", use: InvitesController.create)
         api.delete("invites", ":id", use: InvitesController.revoke)
-        api.get("invites", "check", use: InvitesController.check)
+        api.post("invites", "check", use: InvitesController.check)
         api.post("invites", "accept", use: InvitesController.accept)
         api.get("jobs", use: JobsController.list)
         api.post("jobs", "ping", use: JobsController.ping)

@@ -20,6 +20,8 @@ import VaporTesting
         Case(method: .POST, path: "api/v1/auth/login", body: #"{"username":1,"password":"x"}"#, status: .badRequest),
         Case(method: .POST, path: "api/v1/auth/login", body: #"{"username":"ann"}"#, status: .badRequest),
         Case(method: .POST, path: "api/v1/auth/login", body: "[]", status: .badRequest),
+        Case(method: .POST, path: "api/v1/auth/login", body: #"{"username":"root","password":"password123"}"#, status: .unsupportedMediaType,
+             extraHeaders: [("Content-Type", "text/plain")]),
         Case(method: .POST, path: "api/v1/setup", body: #"{"token":"t","username":"a b","password":"password1"}"#, status: .unprocessableEntity),
         Case(method: .POST, path: "api/v1/setup", body: #"{"token":"t","username":"ann","password":"short"}"#, status: .unprocessableEntity),
         Case(method: .POST, path: "api/v1/tokens", body: #"{"name":""}"#, status: .unprocessableEntity),
@@ -49,8 +51,11 @@ import VaporTesting
         try await withApp(roles: [.api]) { app in
             let (_, token) = try await app.makeUser("root", role: .admin)
             var headers = HTTPHeaders.bearer(token)
-            if c.path.hasPrefix("api/v1/auth") || c.path.hasPrefix("api/v1/setup") { headers.remove(name: .authorization) }
-            for (name, value) in c.extraHeaders { headers.add(name: name, value: value) }
+            if c.path.hasPrefix("api/v1/auth") || c.path.hasPrefix("api/v1/setup") {
+                headers.remove(name: .authorization)
+                headers.contentType = .json   // session-starting calls take JSON only (see `decodeJSONBody`)
+            }
+            for (name, value) in c.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
             try await app.testing().test(c.method, c.path, headers: headers, body: c.body.map { ByteBuffer(string: $0) }) { res async throws in
                 #expect(res.status == c.status, "\(c)")
                 let error = try res.content.decode(ErrorBody.self)

@@ -29,7 +29,7 @@ def test_responses_carry_a_request_id_and_errors_are_json(deployment):
     r = requests.get(server.url + "/healthz", headers={"X-Request-ID": "trace-42"})
     assert r.headers["X-Request-ID"] == "trace-42"
     assert requests.get(server.url + "/healthz").headers["X-Request-ID"]
-    r = requests.post(server.url + "/api/v1/auth/login", data=b"\x00\xff not json")
+    r = requests.post(server.url + "/api/v1/auth/login", data=b"\x00\xff not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     assert set(r.json()["error"]) == {"code", "message"}
 
@@ -184,13 +184,17 @@ def test_invite_links_create_one_account_each_with_the_invited_role(deployment):
     assert [i["id"] for i in requests.get(server.url + "/api/v1/invites", headers=auth(token)).json()] == [invite["id"]]
     assert "token" not in requests.get(server.url + "/api/v1/invites", headers=auth(token)).json()[0]
 
-    check = requests.get(server.url + "/api/v1/invites/check", params={"token": invite["token"]})
+    check = requests.post(server.url + "/api/v1/invites/check", json={"token": invite["token"]})
     assert check.status_code == 200 and check.json()["role"] == "user"
-    bad = requests.get(server.url + "/api/v1/invites/check", params={"token": "nope"})
+    bad = requests.post(server.url + "/api/v1/invites/check", json={"token": "nope"})
     assert bad.status_code == 404 and bad.json()["error"]["code"] == "invalid_invite"
 
     # Invalid input is refused before the invite is spent.
     short = requests.post(server.url + "/api/v1/invites/accept", json={"token": invite["token"], "username": "ana", "password": "short"})
+    # A cross-site form cannot send JSON; a text/plain body that happens to be JSON is refused.
+    plain = requests.post(server.url + "/api/v1/invites/accept", headers={"Content-Type": "text/plain"},
+                          data=json.dumps({"token": invite["token"], "username": "ana", "password": "password-ana"}))
+    assert plain.status_code == 415 and plain.json()["error"]["code"] == "unsupported_media_type"
     assert short.status_code == 422
     taken = requests.post(server.url + "/api/v1/invites/accept", json={"token": invite["token"], "username": "root", "password": "password-ana"})
     assert taken.status_code == 409

@@ -371,6 +371,12 @@ def test_the_artist_index_follows_the_library(sub, music):
     requests.post(server.url + "/api/v1/libraries/1/scan", headers=auth(token), json={})
     assert wait_for(lambda: c.getAlbum(glass["id"])["album"]["songCount"] == 3)
     assert [s["title"] for s in c.getAlbum(glass["id"])["album"]["song"]] == ["Night River", "Paper Static", "Third Light"]
+    # A retag that empties an album: the album is pruned and leaves every cached list.
+    make_audio(str(music / "Zed/Late/01.mp3"), seconds=2, title="New One", artist="Zed", album_artist="Zed", album="Later", genre="Folk")
+    requests.post(server.url + "/api/v1/libraries/1/scan", headers=auth(token), json={})
+    albums = lambda: sorted(a["name"] for a in c.getAlbumList2("random", size=500)["albumList2"]["album"])
+    assert wait_for(lambda: albums() == ["Glass Echo", "Later", "Orbit"])
+    assert [a["name"] for a in c.search3("late")["searchResult3"]["album"]] == ["Later"]
 
 
 def test_search_with_words_matches_the_database_search(sub, music):

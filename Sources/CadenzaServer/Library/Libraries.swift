@@ -69,9 +69,9 @@ enum Libraries {
     /// The ids of the libraries `viewer` may see; every catalog query filters tracks by these.
     static func visibleIDs(for viewer: Principal, on db: any SQLDatabase) async throws -> [Int64] {
         let rows = viewer.isAdmin
-            ? try await db.raw("SELECT id FROM libraries").all()
+            ? try await db.raw("SELECT id FROM libraries ORDER BY id").all()
             : try await db.raw("""
-                SELECT id FROM libraries WHERE visibility <> 'private' OR owner_id = \(bind: viewer.userID)
+                SELECT id FROM libraries WHERE visibility <> 'private' OR owner_id = \(bind: viewer.userID) ORDER BY id
                 """).all()
         return try rows.map { try $0.decode(column: "id", as: Int64.self) }
     }

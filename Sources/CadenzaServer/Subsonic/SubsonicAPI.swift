@@ -51,7 +51,7 @@ enum SubsonicAPI {
             let (user, knownVersion) = try await SubsonicAuth.authenticate(params, req: req)
             var version = knownVersion ?? ""
             if knownVersion == nil { version = try await CatalogCache.version(on: req.sql) }
-            let visible = try await req.application.catalogCache.value("visible:\(user.userID):\(user.role)", version: version) {
+            let visible = try await req.application.catalogItemCache.value("visible:\(user.userID):\(user.role)", version: version) {
                 try await Libraries.visibleIDs(for: user, on: req.sql)
             }
             let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: visible, catalogVersion: version))

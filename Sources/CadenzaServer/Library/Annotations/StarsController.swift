@@ -25,10 +25,10 @@ enum StarsController {
         let trackIDs = ids[.track] ?? [], albumIDs = ids[.album] ?? [], artistIDs = ids[.artist] ?? []
         let tracks = trackIDs.isEmpty ? [] : try await CatalogQueries.tracks(visible: visible, paging: page, ids: trackIDs, on: req.sql)
         let albums = albumIDs.isEmpty ? [] : try await CatalogQueries.albums(visible: visible, paging: page, ids: albumIDs, on: req.sql)
-        let artists = artistIDs.isEmpty ? [] : try await CatalogQueries.artists(visible: visible, paging: page, ids: artistIDs, on: req.sql)
+        let artists = try await CatalogQueries.artists(ids: artistIDs, visible: visible, on: req.sql)
         return StarredDTO(tracks: CatalogQueries.ordered(tracks, by: trackIDs, id: \.id),
                           albums: CatalogQueries.ordered(albums, by: albumIDs, id: \.id),
-                          artists: CatalogQueries.ordered(artists, by: artistIDs, id: \.id))
+                          artists: artists)
     }
 
     @Sendable static func star(req: Request) async throws -> HTTPStatus { try await change(req, on: true) }

@@ -4,18 +4,23 @@ import Vapor
 
 /// Catalog reads kept per process, keyed by the caller's visible libraries and checked against a
 /// catalog version that every scan and import bumps in its own transaction: any node sees a
-/// change on its next request. When full, the oldest entries go first.
+/// change on its next request. When full, the entries written longest ago go first.
 final class CatalogCache: Sendable {
     private struct Entry: @unchecked Sendable {
         // The value is only ever read back as the type stored under the same key.
         var version: String
         var value: Any
+        var sequence: Int
     }
 
     private struct State {
         var entries: [String: Entry] = [:]
-        var order: [String] = []     // insertion order of the keys, for eviction
+        /// Keys in the order they were last written; an entry older than its key's last write is skipped.
+        var order: [(key: String, sequence: Int)] = []
         var head = 0
+        var sequence = 0
+        /// Computations under way, so concurrent misses on one key wait for one build.
+        var building: [String: (version: String, task: Task<any Sendable, any Error>)] = [:]
     }
 
     static let versionKey = "catalog_version"
@@ -26,10 +31,23 @@ final class CatalogCache: Sendable {
         self.limit = limit
     }
 
-    func value<T: Sendable>(_ key: String, version: String, compute: () async throws -> T) async throws -> T {
+    /// The cached value, or one computation of it shared by every caller that misses meanwhile.
+    func value<T: Sendable>(_ key: String, version: String, compute: @escaping @Sendable () async throws -> T) async throws -> T {
         if let hit: T = cached(key, version: version) { return hit }
-        let value = try await compute()
+        let task = state.withLockedValue { state -> Task<any Sendable, any Error> in
+            if let running = state.building[key], running.version == version { return running.task }
+            let task = Task<any Sendable, any Error> { try await compute() }
+            state.building[key] = (version, task)
+            return task
+        }
+        let result: any Sendable
+        do { result = try await task.value } catch {
+            state.withLockedValue { if $0.building[key]?.version == version { $0.building[key] = nil } }
+            throw error
+        }
+        guard let value = result as? T else { return try await compute() }   // another type under this key: a programming error
         store(value, key, version: version)
+        state.withLockedValue { if $0.building[key]?.version == version { $0.building[key] = nil } }
         return value
     }
 
@@ -40,14 +58,19 @@ final class CatalogCache: Sendable {
 
     func store<T: Sendable>(_ value: T, _ key: String, version: String) {
         state.withLockedValue { state in
-            if state.entries.updateValue(Entry(version: version, value: value), forKey: key) == nil {
-                state.order.append(key)
-            }
+            state.sequence += 1
+            state.entries[key] = Entry(version: version, value: value, sequence: state.sequence)
+            state.order.append((key, state.sequence))
+            // Oldest writes go first; an index rebuilt for a new version counts as new.
             while state.entries.count > limit, state.head < state.order.count {
-                state.entries[state.order[state.head]] = nil
+                let (oldest, sequence) = state.order[state.head]
+                if state.entries[oldest]?.sequence == sequence { state.entries[oldest] = nil }
                 state.head += 1
             }
-            if state.head > limit {   // compact the key log now and then
+            if state.order.count - state.head > 4 * limit {   // rewrites left stale log entries: rebuild the log
+                state.order = state.entries.map { ($0.key, $0.value.sequence) }.sorted { $0.sequence < $1.sequence }
+                state.head = 0
+            } else if state.head > limit {   // drop the consumed part now and then
                 state.order.removeFirst(state.head)
                 state.head = 0
             }

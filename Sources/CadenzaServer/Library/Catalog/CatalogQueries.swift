@@ -172,6 +172,20 @@ enum CatalogQueries {
         return ordered(try rows.map(artist(row:)), by: pageIDs) { $0.id }
     }
 
+    /// Artists by id, in the order given, whether credited on visible tracks or only filed as the
+    /// album artist of visible albums (a "Various Artists" entry someone starred).
+    static func artists(ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [ArtistDTO] {
+        guard !ids.isEmpty else { return [] }
+        let page = Paging(limit: ids.count, offset: 0)
+        var found = try await artists(visible: visible, paging: page, ids: ids, on: db)
+        let seen = Set(found.map(\.id))
+        let rest = ids.filter { !seen.contains(String($0)) }
+        if !rest.isEmpty {
+            found += try await artists(visible: visible, paging: page, albumArtistsOnly: true, ids: rest, on: db)
+        }
+        return ordered(found, by: ids, id: \.id)
+    }
+
     static func artist(row: any SQLRow) throws -> ArtistDTO {
         ArtistDTO(id: String(try row.decode(column: "id", as: Int64.self)), name: try row.decode(column: "name", as: String.self),
                   sortName: try row.decode(column: "sort_name", as: String.self), mbid: try row.decode(column: "mbid", as: String?.self),

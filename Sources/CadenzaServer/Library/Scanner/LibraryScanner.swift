@@ -189,9 +189,9 @@ enum LibraryScanner {
             }
             if !gone.isEmpty || state.summary.updated > 0 || state.summary.moved > 0 {
                 try await CatalogWriter.pruneOrphans(libraryID: library.id, on: sql)
+                try await CatalogCache.bump(on: sql)   // pruned tracks and albums leave the cached indexes too
             }
             try await sql.raw("UPDATE library_folders SET last_scan_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: folderID)").run()
-            if !gone.isEmpty { try await CatalogCache.bump(on: sql) }
         }
         let (seconds, attos) = (ContinuousClock.now - started).components
         var summary = state.summary

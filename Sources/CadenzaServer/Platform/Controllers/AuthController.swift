@@ -26,7 +26,7 @@ enum AuthController {
     }
 
     @Sendable static func login(req: Request) async throws -> Response {
-        let body = try await req.decodeJSON(Credentials.self)
+        let body = try await req.decodeJSONBody(Credentials.self)
         let throttle = LoginThrottle(req, username: body.username)
         if let wait = try await throttle.blocked(on: req.sql) { throw APIError.tooManyRequests(retryAfter: wait) }
         guard body.username.count <= 64, body.password.utf8.count <= 1024,
@@ -88,7 +88,7 @@ enum AuthController {
     }
 
     @Sendable static func setup(req: Request) async throws -> Response {
-        let body = try await req.decodeJSON(SetupRequest.self)
+        let body = try await req.decodeJSONBody(SetupRequest.self)
         try User.validate(username: body.username)
         try User.validate(password: body.password)
         guard body.token.count <= 128 else { throw APIError.badRequest("The setup token is malformed.") }

@@ -98,4 +98,13 @@ extension Request {
             throw APIError.badRequest(JSONErrorMiddleware.describe(error), code: "invalid_body")
         }
     }
+
+    /// For calls that start a session without one (login, setup, invite sign-up): a cross-site
+    /// form can post `text/plain` without a preflight, but never `application/json`.
+    func decodeJSONBody<T: Decodable>(_ type: T.Type) async throws -> T {
+        guard headers.contentType?.type == "application", headers.contentType?.subType == "json" else {
+            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the body as application/json.")
+        }
+        return try await decodeJSON(type)
+    }
 }

@@ -140,7 +140,7 @@ enum SubsonicLists {
             ids[try row.decode(column: "item_type", as: String.self), default: []].append(try row.decode(column: "item_id", as: Int64.self))
         }
         let all = CatalogQueries.Paging(limit: 100_000, offset: 0)
-        let artists = try await CatalogQueries.artists(visible: context.visible, paging: all, ids: ids["artist"] ?? [], on: context.db)
+        let artists = try await CatalogQueries.artists(ids: ids["artist"] ?? [], visible: context.visible, on: context.db)
         let albums = try await CatalogQueries.albums(visible: context.visible, paging: all, ids: ids["album"] ?? [], on: context.db)
         let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: all, ids: ids["track"] ?? [], on: context.db)
         var node = SubsonicNode(name)

@@ -68,8 +68,8 @@ function backOnline() {
   clearTimeout(probe);
   probe = null;
   if (!store.state.online) store.set({ online: true });
-  // Rather than wait for the browser's next retry (or for ever, if it gave up), open the stream now.
-  if (source && source.readyState !== EventSource.OPEN) { disconnectEvents(); connectEvents(); }
+  // A stream the browser gave up on is opened anew; one still retrying keeps its own Last-Event-ID.
+  if (source && source.readyState === EventSource.CLOSED) { disconnectEvents(); connectEvents(); }
 }
 
 window.addEventListener('offline', lostConnection);
@@ -90,7 +90,12 @@ export function connectEvents() {
   });
   ['listen', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported'].forEach(forward);
   es.onerror = async () => {
-    if (es.readyState === EventSource.CLOSED || !(await reachable())) lostConnection();
+    if (!(await reachable())) { lostConnection(); return; }
+    if (es.readyState !== EventSource.CLOSED) return;   // the browser retries by itself
+    // The server is up but refused the stream: most likely the session ended. Say so rather than
+    // calling the server offline and retrying for ever.
+    const me = await fetch('/api/v1/me', { credentials: 'same-origin' }).catch(() => null);
+    if (me && me.status === 401) { disconnectEvents(); store.set({ me: null }); } else { lostConnection(); }
   };
   es.onopen = () => {
     if (!store.state.online) backOnline();

@@ -30,7 +30,7 @@ export async function render(main, { token }) {
     return;
   }
   try {
-    const invite = await api(`/api/v1/invites/check?token=${encodeURIComponent(token)}`);
+    const invite = await api('/api/v1/invites/check', { method: 'POST', body: { token } });
     about.textContent = `You are invited as ${invite.role === 'admin' ? 'an administrator' : 'a user'}. The link works once, until ${new Date(invite.expiresAt).toLocaleString()}.`;
     form.hidden = false;
   } catch (error) {
