@@ -181,6 +181,11 @@ def test_stars_ratings_and_playlists_in_search_over_the_rest_api(server_with_mus
     assert requests.delete(api + f"/stars/artist/{artist['id']}", headers=auth(token)).status_code == 204
     assert requests.get(api + "/stars", headers=auth(token)).json()["artists"] == []
 
+    assert requests.put(api + "/me/subsonic-password", json={"password": "sub-pass-1"}, headers=auth(token)).status_code == 200
+    sub = lambda method, **params: requests.get(server.url + f"/rest/{method}", params={
+        "u": "root", "p": "sub-pass-1", "f": "json", "v": "1.16.1", "c": "t", **params}).json()["subsonic-response"]
+    assert "userRating" not in sub("getAlbum", id=album["id"])["album"]   # Subsonic has now cached this user's annotations
+
     for kind, item, rating in (("album", album, 4), ("track", track, 5), ("artist", artist, 2)):
         r = requests.put(api + f"/ratings/{kind}/{item['id']}", json={"rating": rating}, headers=auth(token))
         assert r.status_code == 204, r.text
@@ -194,10 +199,17 @@ def test_stars_ratings_and_playlists_in_search_over_the_rest_api(server_with_mus
         assert r.status_code == status and "error" in r.json(), (path, r.status_code, r.text)
 
     # The same ratings are what Subsonic apps read.
-    assert requests.put(api + "/me/subsonic-password", json={"password": "sub-pass-1"}, headers=auth(token)).status_code == 200
-    sub = requests.get(server.url + "/rest/getAlbum", params={"u": "root", "p": "sub-pass-1", "f": "json", "v": "1.16.1", "c": "t",
-                                                              "id": album["id"]}).json()["subsonic-response"]
-    assert sub["status"] == "ok" and sub["album"]["userRating"] == 4, sub
+    # The same ratings, stars and plays are what Subsonic apps read, at once after each change.
+    assert sub("getAlbum", id=album["id"])["album"]["userRating"] == 4
+    assert requests.put(api + f"/ratings/album/{album['id']}", json={"rating": 2}, headers=auth(token)).status_code == 204
+    assert sub("getAlbum", id=album["id"])["album"]["userRating"] == 2
+    assert requests.put(api + f"/stars/album/{album['id']}", headers=auth(token)).status_code == 204
+    assert "starred" in next(a for a in sub("getAlbumList2", type="alphabeticalByName")["albumList2"]["album"] if a["id"] == "al-" + album["id"])
+    song = sub("getAlbum", id=album["id"])["album"]["song"][0]
+    assert song["playCount"] == 0
+    assert sub("scrobble", id=song["id"], submission="true")["status"] == "ok"
+    assert wait_for(lambda: sub("getAlbum", id=album["id"])["album"]["song"][0]["playCount"] == 1)
+    assert sub("getAlbum", id=album["id"])["album"]["playCount"] == 1
 
     # Search finds the playlists the caller may see, and only those.
     mine = requests.post(api + "/playlists", json={"name": "Road Trip Mix", "isPublic": True}, headers=auth(token)).json()

@@ -45,16 +45,18 @@ enum SubsonicAPI {
             }
             if publicMethods.contains(method) {
                 let user = Principal(userID: 0, username: "", role: .user, method: .token(id: 0))
-                let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: [], catalogVersion: ""))
+                let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: [], catalogVersion: "",
+                                                               annotationsVersion: nil))
                 return render(result, format: format)
             }
-            let (user, knownVersion) = try await SubsonicAuth.authenticate(params, req: req)
+            let (user, knownVersion, annotationsVersion) = try await SubsonicAuth.authenticate(params, req: req)
             var version = knownVersion ?? ""
             if knownVersion == nil { version = try await CatalogCache.version(on: req.sql) }
             let visible = try await req.application.catalogItemCache.value("visible:\(user.userID):\(user.role)", version: version) {
                 try await Libraries.visibleIDs(for: user, on: req.sql)
             }
-            let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: visible, catalogVersion: version))
+            let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: visible, catalogVersion: version,
+                                                           annotationsVersion: annotationsVersion))
             return render(result, format: format)
         } catch let error as SubsonicError {
             return envelope(status: "failed", nodes: [errorNode(error)], format: format)

@@ -7,8 +7,9 @@ import Vapor
 /// a salt) and `u`+`p` (clear or `enc:` hex). The Subsonic password is separate from the login
 /// password and kept encrypted, because token auth needs it back.
 enum SubsonicAuth {
-    /// The caller, and the catalog version when it came with the credentials (saves a statement per request).
-    static func authenticate(_ params: SubsonicParams, req: Request) async throws -> (Principal, catalogVersion: String?) {
+    /// The caller, and the catalog and annotation versions when they came with the credentials
+    /// (saves statements per request).
+    static func authenticate(_ params: SubsonicParams, req: Request) async throws -> (Principal, catalogVersion: String?, annotationsVersion: Int64?) {
         if let apiKey = params.string("apiKey") {
             if params.string("u") != nil {
                 throw SubsonicError(code: 43, message: "Multiple conflicting authentication mechanisms provided.")
@@ -16,7 +17,7 @@ enum SubsonicAuth {
             guard apiKey.count <= 256, let principal = try await APITokenStore.principal(forToken: apiKey, on: req.sql) else {
                 throw SubsonicError(code: 44, message: "Invalid API key.")
             }
-            return (principal, nil)
+            return (principal, nil, nil)
         }
         guard let username = params.string("u"), !username.isEmpty else { throw SubsonicError.missing("u") }
         let token = params.string("t"), salt = params.string("s"), password = params.string("p")
@@ -28,7 +29,7 @@ enum SubsonicAuth {
         // One statement per request: the account, its sealed Subsonic password, its recent failures
         // and the catalog version the caches check.
         let row = username.count > 64 ? nil : try await req.sql.raw("""
-            SELECT u.id, u.username, u.role, c.secret,
+            SELECT u.id, u.username, u.role, u.annotations_version, c.secret,
                    (SELECT s.value FROM server_state s WHERE s.key = \(bind: CatalogCache.versionKey)) AS catalog_version,
                    (SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: bucket) AND r.window_start = \(bind: now - now % window)) AS failures
             FROM users u LEFT JOIN subsonic_credentials c ON c.user_id = u.id WHERE u.username_key = \(bind: User.key(for: username))
@@ -59,7 +60,8 @@ enum SubsonicAuth {
             }
             guard Secrets.equal(Secrets.hash(clear), Secrets.hash(secret)) else { try await fail() }
         }
-        return (principal, try row.decode(column: "catalog_version", as: String?.self) ?? "0")
+        return (principal, try row.decode(column: "catalog_version", as: String?.self) ?? "0",
+                try row.decode(column: "annotations_version", as: Int64.self))
     }
 
     static func hexDecode(_ hex: String) -> String? {

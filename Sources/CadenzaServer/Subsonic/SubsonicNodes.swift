@@ -2,66 +2,6 @@ import CadenzaTags
 import Foundation
 import SQLKit
 
-/// The user's marks on items: star time, rating, play count.
-struct Annotation: Sendable {
-    var starred: Int64?
-    var rating: Int?
-    var playCount: Int?
-    var lastPlayed: Int64?
-}
-
-enum Annotations {
-    static func load(userID: Int64, type: String, ids: [Int64], on db: any SQLDatabase) async throws -> [Int64: Annotation] {
-        try await load(userID: userID, [(type, ids)], on: db)[type] ?? [:]
-    }
-
-    /// Stars, ratings and plays of several kinds of items in one statement, by kind then id.
-    static func load(userID: Int64, _ items: [(type: String, ids: [Int64])], on db: any SQLDatabase) async throws -> [String: [Int64: Annotation]] {
-        var parts: [SQLQueryString] = []
-        for (type, ids) in items where !ids.isEmpty && ["track", "album", "artist"].contains(type) {
-            let kind = SQLLiteral.string(type)   // a literal: a parameter in a UNION's select list has no type on PostgreSQL
-            let list = SQLList(Array(Set(ids)).map { SQLLiteral.numeric(String($0)) })
-            parts.append("""
-                SELECT \(kind) AS item_kind, 's' AS k, item_id, 0 AS n, created_at AS last FROM stars
-                WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id IN (\(list))
-                UNION ALL
-                SELECT \(kind) AS item_kind, 'r' AS k, item_id, rating AS n, 0 AS last FROM ratings
-                WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id IN (\(list))
-                """)
-            switch type {
-            case "track":
-                parts.append("""
-                    SELECT 'track' AS item_kind, 'p' AS k, track_id AS item_id, play_count AS n, last_played_at AS last FROM play_stats
-                    WHERE user_id = \(bind: userID) AND track_id IN (\(list))
-                    """)
-            case "album":
-                parts.append("""
-                    SELECT 'album' AS item_kind, 'p' AS k, t.album_id AS item_id, CAST(SUM(p.play_count) AS BIGINT) AS n, MAX(p.last_played_at) AS last
-                    FROM play_stats p JOIN tracks t ON t.id = p.track_id
-                    WHERE p.user_id = \(bind: userID) AND t.album_id IN (\(list)) GROUP BY t.album_id
-                    """)
-            default: break
-            }
-        }
-        guard !parts.isEmpty else { return [:] }
-        var result: [String: [Int64: Annotation]] = [:]
-        let union = parts.dropFirst().reduce(parts[0]) { $0 + " UNION ALL " + $1 }
-        for row in try await db.raw(union).all() {
-            let type = try row.decode(column: "item_kind", as: String.self), id = try row.decode(column: "item_id", as: Int64.self)
-            var note = result[type]?[id] ?? Annotation()
-            switch try row.decode(column: "k", as: String.self) {
-            case "s": note.starred = try row.decode(column: "last", as: Int64.self)
-            case "r": note.rating = try row.decode(column: "n", as: Int.self)
-            default:
-                note.playCount = try row.decode(column: "n", as: Int.self)
-                note.lastPlayed = try row.decode(column: "last", as: Int64?.self)
-            }
-            result[type, default: [:]][id] = note
-        }
-        return result
-    }
-}
-
 /// Builds the protocol's elements from catalog DTOs.
 enum SubsonicNodes {
     static func seconds(_ ms: Int) -> Int { (ms + 500) / 1000 }
@@ -191,17 +131,17 @@ enum SubsonicNodes {
 
     /// Songs with the user's annotations, loaded in one query.
     static func songs(_ tracks: [TrackDTO], context: SubsonicContext, name: String = "song") async throws -> [SubsonicNode] {
-        let notes = try await Annotations.load(userID: context.user.userID, type: "track", ids: tracks.compactMap { Int64($0.id) }, on: context.db)
+        let notes = try await context.annotations([("track", tracks.compactMap { Int64($0.id) })])["track"] ?? [:]
         return tracks.map { song($0, annotation: notes[Int64($0.id) ?? 0], name: name) }
     }
 
     static func albums(_ albums: [AlbumDTO], context: SubsonicContext, name: String = "album", asDirectory: Bool = false) async throws -> [SubsonicNode] {
-        let notes = try await Annotations.load(userID: context.user.userID, type: "album", ids: albums.compactMap { Int64($0.id) }, on: context.db)
+        let notes = try await context.annotations([("album", albums.compactMap { Int64($0.id) })])["album"] ?? [:]
         return albums.map { album($0, annotation: notes[Int64($0.id) ?? 0], name: name, asDirectory: asDirectory) }
     }
 
     static func artists(_ artists: [ArtistDTO], context: SubsonicContext, name: String = "artist") async throws -> [SubsonicNode] {
-        let notes = try await Annotations.load(userID: context.user.userID, type: "artist", ids: artists.compactMap { Int64($0.id) }, on: context.db)
+        let notes = try await context.annotations([("artist", artists.compactMap { Int64($0.id) })])["artist"] ?? [:]
         return artists.map { artist($0, annotation: notes[Int64($0.id) ?? 0], name: name) }
     }
 }

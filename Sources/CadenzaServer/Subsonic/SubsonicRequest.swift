@@ -86,9 +86,25 @@ struct SubsonicContext: Sendable {
     let visible: [Int64]
     /// The catalog version read with the credentials: what every cached catalog read is checked against.
     let catalogVersion: String
+    /// The user's annotations version, when it was read with the credentials.
+    let annotationsVersion: Int64?
 
     var db: any SQLDatabase { req.sql }
     var app: Application { req.application }
+
+    /// Stars, ratings and plays of these items: from the user's cached maps when the annotations
+    /// version is known (album play counts also follow the catalog), else in one statement.
+    func annotations(_ items: [(type: String, ids: [Int64])]) async throws -> [String: [Int64: Annotation]] {
+        guard let annotationsVersion else { return try await Annotations.load(userID: user.userID, items, on: db) }
+        var result: [String: [Int64: Annotation]] = [:]
+        for (type, ids) in items where !ids.isEmpty && Annotations.kinds.contains(type) {
+            let userID = user.userID, db = self.db
+            result[type] = try await app.catalogItemCache.value("notes:\(userID):\(type)", version: "\(annotationsVersion):\(catalogVersion)") {
+                try await Annotations.all(userID: userID, type: type, on: db)
+            }
+        }
+        return result
+    }
 }
 
 /// What a handler produces: elements to put in the envelope, or a response of its own (media).

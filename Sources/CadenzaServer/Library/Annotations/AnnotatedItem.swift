@@ -44,16 +44,19 @@ struct AnnotatedItem {
 
 extension AnnotatedItem {
     /// One user's rating of one item, 1 to 5; 0 removes it. Shared by Subsonic `setRating` and the REST API.
-    static func setRating(_ rating: Int, userID: Int64, type: String, id: Int64, on db: any SQLDatabase) async throws {
-        if rating == 0 {
-            try await db.raw("""
-                DELETE FROM ratings WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id = \(bind: id)
-                """).run()
-        } else {
-            try await db.raw("""
-                INSERT INTO ratings (user_id, item_type, item_id, rating) VALUES (\(bind: userID), \(bind: type), \(bind: id), \(bind: rating))
-                ON CONFLICT (user_id, item_type, item_id) DO UPDATE SET rating = excluded.rating
-                """).run()
+    static func setRating(_ rating: Int, userID: Int64, type: String, id: Int64, on db: any Database) async throws {
+        try await db.writeTransaction { tx in
+            if rating == 0 {
+                try await tx.sql.raw("""
+                    DELETE FROM ratings WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id = \(bind: id)
+                    """).run()
+            } else {
+                try await tx.sql.raw("""
+                    INSERT INTO ratings (user_id, item_type, item_id, rating) VALUES (\(bind: userID), \(bind: type), \(bind: id), \(bind: rating))
+                    ON CONFLICT (user_id, item_type, item_id) DO UPDATE SET rating = excluded.rating
+                    """).run()
+            }
+            try await Annotations.touch(userID: userID, on: tx.sql)
         }
     }
 
@@ -73,6 +76,7 @@ extension AnnotatedItem {
                         """).run()
                 }
             }
+            try await Annotations.touch(userID: userID, on: tx.sql)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Fluent
 import SQLKit
 import Vapor
 
@@ -37,7 +38,7 @@ enum RatingsController {
         let change = try await req.decodeJSON(Change.self)
         guard (0...5).contains(change.rating) else { throw APIError.unprocessable("A rating is 1 to 5 stars, or 0 to clear it.", code: "invalid_rating") }
         try await item.requireVisible(to: viewer, on: req.sql)
-        try await AnnotatedItem.setRating(change.rating, userID: viewer.userID, type: item.kind.rawValue, id: item.id, on: req.sql)
+        try await AnnotatedItem.setRating(change.rating, userID: viewer.userID, type: item.kind.rawValue, id: item.id, on: req.db)
         return .noContent
     }
 }

@@ -128,6 +128,7 @@ enum ListenStore {
                 ON CONFLICT (user_id, track_id) DO UPDATE SET play_count = play_stats.play_count + excluded.play_count,
                   last_played_at = CASE WHEN excluded.last_played_at > play_stats.last_played_at THEN excluded.last_played_at ELSE play_stats.last_played_at END
                 """)
+        try await Annotations.touch(userID: userID, on: db)
     }
 
     /// Deletes one of the owner's listens, with its rollups; `false` when there is no such listen.
@@ -165,6 +166,7 @@ enum ListenStore {
                 UPDATE play_stats SET play_count = play_count - 1 WHERE user_id = \(bind: owner.userID) AND track_id = \(bind: track) AND play_count > 0
                 """).run()
         }
+        if entries.contains(where: { $0.recording.trackID != nil }) { try await Annotations.touch(userID: owner.userID, on: db) }
         struct Deleted: Encodable { var listenedAt: Int64; var recordingMsid: String }
         try await EventStore.append(type: "listen.deleted", actorID: owner.userID, subjectType: "recording", subjectID: msid,
                                     payload: Deleted(listenedAt: listenedAt, recordingMsid: msid), visibility: .user,

@@ -16,6 +16,7 @@ extension Migrations {
             M010_CreateSubsonicTables(),
             M011_CreateListens(),
             M012_CreateInvites(),
+            M013_AddAnnotationsVersion(),
         ]
     }
 

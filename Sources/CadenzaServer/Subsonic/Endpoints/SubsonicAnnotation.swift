@@ -13,7 +13,7 @@ enum SubsonicAnnotation {
             let rating = try context.params.int("rating", default: 0, range: 0...5)
             guard let item = SubsonicID.parse(raw, assumed: .track), let type = itemType(item.kind),
                   try await isVisible(type: type, id: item.id, context: context) else { throw SubsonicError.notFound("Item") }
-            try await AnnotatedItem.setRating(rating, userID: context.user.userID, type: type, id: item.id, on: context.db)
+            try await AnnotatedItem.setRating(rating, userID: context.user.userID, type: type, id: item.id, on: context.req.db)
             return .empty
         },
         "scrobble": { context in

@@ -89,9 +89,9 @@ enum SubsonicBrowsing {
                 try await CatalogQueries.album(id: id, visible: context.visible, on: context.db)
             }
             guard let found = cached else { throw SubsonicError.notFound("Album") }
-            let notes = try await Annotations.load(userID: context.user.userID, [
+            let notes = try await context.annotations([
                 ("album", [id]), ("track", found.tracks.compactMap { Int64($0.id) }),
-            ], on: context.db)
+            ])
             var node = SubsonicNodes.album(found.album, annotation: notes["album"]?[id])
             if let genre = found.tracks.first?.genre { node.set("genre", genre) }
             node.add(list: "song", found.tracks.map { SubsonicNodes.song($0, annotation: notes["track"]?[Int64($0.id) ?? 0]) })

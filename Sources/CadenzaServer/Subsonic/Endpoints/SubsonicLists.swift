@@ -178,10 +178,10 @@ enum SubsonicLists {
                         visible: context.visible, filters: filters, sort: .title, paging: .init(limit: songCount, offset: songOffset),
                         search: term, on: context.db))
         }
-        let notes = try await Annotations.load(userID: context.user.userID, [
+        let notes = try await context.annotations([
             ("artist", found.artists.compactMap { Int64($0.id) }), ("album", found.albums.compactMap { Int64($0.id) }),
             ("track", found.tracks.compactMap { Int64($0.id) }),
-        ], on: context.db)
+        ])
         var node = SubsonicNode(name)
         node.add(list: "artist", found.artists.map { SubsonicNodes.artist($0, annotation: notes["artist"]?[Int64($0.id) ?? 0]) })
         node.add(list: "album", found.albums.map {
