@@ -87,10 +87,13 @@ enum CatalogController {
         let limit = try req.boundedQueryInt("limit", default: 20, range: 1...200)
         let visible = try await visible(req)
         let page = CatalogQueries.Paging(limit: limit, offset: 0)
+        // Typed a key at a time in the web app: the in-memory index, as Subsonic's search3 uses.
+        let found = try await req.application.search(q, visible: visible, version: try await CatalogCache.version(on: req.sql),
+                                                     artists: page, albums: page, tracks: page, on: req.sql)
         return SearchResultDTO(
-            artists: try await CatalogQueries.artists(visible: visible, paging: page, search: q, on: req.sql),
-            albums: try await CatalogQueries.albums(visible: visible, paging: page, search: q, on: req.sql),
-            tracks: try await CatalogQueries.tracks(visible: visible, paging: page, search: q, on: req.sql),
+            artists: found.artists,
+            albums: found.albums,
+            tracks: found.tracks,
             playlists: try await PlaylistsController.dtos(
                 try await PlaylistStore.visible(to: try req.requireUser(), nameContaining: q, limit: limit, on: req.sql),
                 viewer: try req.requireUser(), on: req.sql))

@@ -142,4 +142,18 @@ extension Application {
         }
         return ids.compactMap { found[$0] }
     }
+
+    /// A search with words, answered from the in-memory search index: the same matches and order
+    /// as the `LIKE` queries of `CatalogQueries`, without scanning the catalog tables.
+    func search(_ term: String, visible: [Int64], version: String, artists: CatalogQueries.Paging, albums: CatalogQueries.Paging,
+                tracks: CatalogQueries.Paging, on db: any SQLDatabase) async throws -> (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO]) {
+        let index = try await searchIndex(visible: visible, version: version, on: db)
+        let artistIDs = index.artists(matching: term, offset: artists.offset, limit: artists.limit)
+        let albumIDs = index.albums(matching: term, offset: albums.offset, limit: albums.limit)
+        let trackIDs = index.tracks(matching: term, offset: tracks.offset, limit: tracks.limit)
+        let foundArtists = artistIDs.isEmpty ? [] : try await artistIndex(visible: visible, version: version, on: db).artists(artistIDs)
+        let foundAlbums = albumIDs.isEmpty ? [] : try await albumIndex(visible: visible, version: version, on: db).albums(albumIDs)
+        let foundTracks = try await self.tracks(trackIDs, visible: visible, version: version, on: db)
+        return (foundArtists, foundAlbums, foundTracks)
+    }
 }

@@ -166,8 +166,10 @@ enum SubsonicLists {
         let term: String? = query.isEmpty ? nil : query
         let found: (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO])
         if let term, filters.libraryID == nil {
-            found = try await searchIndexed(term, context: context, artists: (artistOffset, artistCount), albums: (albumOffset, albumCount),
-                                            tracks: (songOffset, songCount))
+            found = try await context.app.search(term, visible: context.visible, version: context.catalogVersion,
+                                                 artists: .init(limit: artistCount, offset: artistOffset),
+                                                 albums: .init(limit: albumCount, offset: albumOffset),
+                                                 tracks: .init(limit: songCount, offset: songOffset), on: context.db)
         } else {
             found = (artistCount == 0 ? [] : try await CatalogQueries.artists(
                         visible: context.visible, filters: filters, paging: .init(limit: artistCount, offset: artistOffset), search: term,
@@ -189,21 +191,5 @@ enum SubsonicLists {
         })
         node.add(list: "song", found.tracks.map { SubsonicNodes.song($0, annotation: notes["track"]?[Int64($0.id) ?? 0]) })
         return .node(node)
-    }
-
-    /// A search with words, answered from the in-memory search index: the same matches and order
-    /// as the `LIKE` queries, without scanning the catalog tables.
-    static func searchIndexed(_ term: String, context: SubsonicContext, artists: (offset: Int, count: Int), albums: (offset: Int, count: Int),
-                              tracks: (offset: Int, count: Int)) async throws -> ([ArtistDTO], [AlbumDTO], [TrackDTO]) {
-        let index = try await context.app.searchIndex(visible: context.visible, version: context.catalogVersion, on: context.db)
-        let artistIDs = index.artists(matching: term, offset: artists.offset, limit: artists.count)
-        let albumIDs = index.albums(matching: term, offset: albums.offset, limit: albums.count)
-        let trackIDs = index.tracks(matching: term, offset: tracks.offset, limit: tracks.count)
-        let foundArtists = artistIDs.isEmpty ? [] : try await context.app.artistIndex(
-            visible: context.visible, version: context.catalogVersion, on: context.db).artists(artistIDs)
-        let foundAlbums = albumIDs.isEmpty ? [] : try await context.app.albumIndex(
-            visible: context.visible, version: context.catalogVersion, on: context.db).albums(albumIDs)
-        let foundTracks = try await context.app.tracks(trackIDs, visible: context.visible, version: context.catalogVersion, on: context.db)
-        return (foundArtists, foundAlbums, foundTracks)
     }
 }
