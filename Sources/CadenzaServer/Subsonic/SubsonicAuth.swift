@@ -26,15 +26,9 @@ enum SubsonicAuth {
         let settings = req.application.settings
         let bucket = "subsonic:user:\(User.key(for: username))"
         let now = Clock.nowMillis(), window = Int64(settings.rateLimitWindow * 1000)
-        // One statement per request: the account, its sealed Subsonic password, its recent failures
-        // and the catalog version the caches check.
-        let row = username.count > 64 ? nil : try await req.sql.raw("""
-            SELECT u.id, u.username, u.role, u.annotations_version, c.secret,
-                   (SELECT s.value FROM server_state s WHERE s.key = \(bind: CatalogCache.versionKey)) AS catalog_version,
-                   (SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: bucket) AND r.window_start = \(bind: now - now % window)) AS failures
-            FROM users u LEFT JOIN subsonic_credentials c ON c.user_id = u.id WHERE u.username_key = \(bind: User.key(for: username))
-            """).first()
-        let failures = try row?.decode(column: "failures", as: Int?.self) ?? 0
+        let row = username.count > 64 ? nil : try await SubsonicCredentials.load(
+            usernameKey: User.key(for: username), bucket: bucket, windowStart: now - now % window, on: req)
+        let failures = row?.failures ?? 0
         if failures >= settings.loginRateLimitPerAccount {
             let retry = max(1, Int((now - now % window + window - now + 999) / 1000))
             throw SubsonicError(code: 40, message: "Too many failed attempts; try again in \(retry) s.")
@@ -43,12 +37,11 @@ enum SubsonicAuth {
             try await RateLimiter.hit(bucket, window: settings.rateLimitWindow, on: req.sql)
             throw SubsonicError.wrongCredentials
         }
-        guard let row, let sealed = try row.decode(column: "secret", as: String?.self),
+        guard let row, let sealed = row.sealedSecret,
               let secret = try req.application.secretBox.open(sealed) else {
             try await fail()
         }
-        let principal = Principal(userID: try row.decode(column: "id", as: Int64.self), username: try row.decode(column: "username", as: String.self),
-                                  role: User.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user, method: .token(id: 0))
+        let principal = Principal(userID: row.userID, username: row.username, role: User.Role(rawValue: row.role) ?? .user, method: .token(id: 0))
         if let token, let salt {
             let expected = Insecure.MD5.hash(data: Data((secret + salt).utf8)).map { String(format: "%02x", $0) }.joined()
             guard Secrets.equal(expected, token.lowercased()) else { try await fail() }
@@ -60,8 +53,7 @@ enum SubsonicAuth {
             }
             guard Secrets.equal(Secrets.hash(clear), Secrets.hash(secret)) else { try await fail() }
         }
-        return (principal, try row.decode(column: "catalog_version", as: String?.self) ?? "0",
-                try row.decode(column: "annotations_version", as: Int64.self))
+        return (principal, row.catalogVersion ?? "0", row.annotationsVersion)
     }
 
     static func hexDecode(_ hex: String) -> String? {
