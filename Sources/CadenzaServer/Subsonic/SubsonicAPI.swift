@@ -20,11 +20,13 @@ enum SubsonicAPI {
                       SubsonicSharing.handlers, SubsonicAdmin.handlers, SubsonicTranscoding.handlers] {
             all.merge(group) { first, _ in first }
         }
-        // Podcasts, video, chat, HLS and the jukebox are not part of Cadenza's Subsonic surface:
-        // clients get the protocol's error, never an HTTP 404 page.
+        // Podcasts, video, chat, HLS, the jukebox and audio-analysis similarity (OpenSubsonic
+        // `sonicSimilarity`, not advertised) are not part of Cadenza's Subsonic surface: clients
+        // get the protocol's error, never an HTTP 404 page.
         for method in ["getPodcasts", "getNewestPodcasts", "refreshPodcasts", "createPodcastChannel", "deletePodcastChannel",
                        "deletePodcastEpisode", "downloadPodcastEpisode", "getPodcastEpisode", "getVideos", "getVideoInfo",
-                       "getCaptions", "hls", "getChatMessages", "addChatMessage", "jukeboxControl"] where all[method] == nil {
+                       "getCaptions", "hls", "getChatMessages", "addChatMessage", "jukeboxControl",
+                       "getSonicSimilarTracks", "findSonicPath"] where all[method] == nil {
             all[method] = { _ in throw SubsonicError.notSupported }
         }
         return all

@@ -29,6 +29,14 @@ struct SubsonicParams: Sendable {
     func string(_ key: String) -> String? { values[key]?.first }
     func all(_ key: String) -> [String] { values[key] ?? [] }
 
+    /// Every value of a repeatable parameter, at most `limit` of them: one request cannot name
+    /// an unbounded number of items (each costs work in the transaction that handles it).
+    func all(_ key: String, limit: Int) throws -> [String] {
+        let found = all(key)
+        guard found.count <= limit else { throw SubsonicError.invalid("At most \(limit) values of \(key) are accepted in one request.") }
+        return found
+    }
+
     func require(_ key: String) throws -> String {
         guard let value = string(key), !value.isEmpty else { throw SubsonicError.missing(key) }
         return value
@@ -42,6 +50,12 @@ struct SubsonicParams: Sendable {
             throw SubsonicError.invalid("Parameter \(key) must be between \(range.lowerBound) and \(range.upperBound).")
         }
         return parsed
+    }
+
+    /// A page size: negative or malformed → error 0; above `max` → `max` (the spec sets no limit,
+    /// so a client asking for more gets a full page rather than an error).
+    func count(_ key: String, default value: Int, max: Int) throws -> Int {
+        min(try int(key, default: value, range: 0...Int.max), max)
     }
 
     func optionalInt(_ key: String) throws -> Int? {

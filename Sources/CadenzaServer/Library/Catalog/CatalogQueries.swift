@@ -11,7 +11,7 @@ enum CatalogQueries {
     }
 
     enum AlbumSort: String, CaseIterable, Sendable {
-        case name, year, recent, artist, random
+        case name, year, yearDescending, recent, artist, random
     }
 
     enum TrackSort: String, CaseIterable, Sendable {
@@ -89,6 +89,7 @@ enum CatalogQueries {
         switch sort {
         case .name: order = "a.sort_title, a.id"
         case .year: order = "COALESCE(a.year, 0), a.sort_title, a.id"
+        case .yearDescending: order = "COALESCE(a.year, 0) DESC, a.sort_title, a.id"
         case .recent: order = "a.created_at DESC, a.id DESC"
         case .artist: order = "ar.sort_name, COALESCE(a.year, 0), a.sort_title, a.id"
         case .random: order = "RANDOM()"

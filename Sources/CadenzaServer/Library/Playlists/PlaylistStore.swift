@@ -57,6 +57,32 @@ enum PlaylistStore {
         return counts
     }
 
+    /// How many tracks of each playlist lie in the `visible` libraries, and their total duration: one statement.
+    static func visibleSummaries(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [Int64: (count: Int, durationMs: Int)] {
+        guard !ids.isEmpty, !visible.isEmpty else { return [:] }
+        let list = SQLList(ids.map { SQLLiteral.numeric(String($0)) })
+        let libraries = SQLList(visible.map { SQLLiteral.numeric(String($0)) })
+        var summaries: [Int64: (count: Int, durationMs: Int)] = [:]
+        for row in try await db.raw("""
+            SELECT pt.playlist_id, COUNT(*) AS n, COALESCE(SUM(t.duration_ms), 0) AS ms
+            FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id
+            WHERE pt.playlist_id IN (\(list)) AND t.library_id IN (\(libraries)) GROUP BY pt.playlist_id
+            """).all() {
+            summaries[try row.decode(column: "playlist_id", as: Int64.self)] =
+                (try row.decode(column: "n", as: Int.self), try row.decode(column: "ms", as: Int.self))
+        }
+        return summaries
+    }
+
+    /// Which of `ids` name tracks in the `visible` libraries: one statement.
+    static func visibleTrackIDs(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> Set<Int64> {
+        guard !ids.isEmpty, !visible.isEmpty else { return [] }
+        let list = SQLList(Set(ids).map { SQLLiteral.numeric(String($0)) })
+        let libraries = SQLList(visible.map { SQLLiteral.numeric(String($0)) })
+        return Set(try await db.raw("SELECT id FROM tracks WHERE id IN (\(list)) AND library_id IN (\(libraries))").all()
+            .map { try $0.decode(column: "id", as: Int64.self) })
+    }
+
     static func trackIDs(_ playlistID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
         try await db.raw("SELECT track_id FROM playlist_tracks WHERE playlist_id = \(bind: playlistID) ORDER BY position").all()
             .map { try $0.decode(column: "track_id", as: Int64.self) }

@@ -61,8 +61,8 @@ enum StreamController {
             return try await raw(path: found.absolutePath, format: file.format, req: req)
         }
         let format = options.format ?? (Transcoder.Format.allCases.first { $0.matches(storedFormat: file.format) } ?? .mp3)
-        let rate = min(options.maxBitRate ?? 192, format == .opus ? 256 : 320)
-        let request = Transcoder.Request(source: found.absolutePath, format: format, bitrateKbps: max(32, rate), offsetSeconds: options.timeOffset)
+        let request = Transcoder.Request(source: found.absolutePath, format: format, bitrateKbps: bitrateKbps(format: format, requested: options.maxBitRate),
+                                         offsetSeconds: options.timeOffset)
         let version = found.hash.map { String($0.prefix(12)) } ?? String(found.mtime)
         let cacheURL = Transcoder.cacheURL(fileID: Int64(file.id) ?? 0, version: version, request: request, settings: req.application.settings)
         if options.timeOffset == 0, FileManager.default.fileExists(atPath: cacheURL.path) {
@@ -70,6 +70,12 @@ enum StreamController {
             return try await raw(path: cacheURL.path, format: format.fileExtension, req: req)
         }
         return try Transcoder.stream(request, cacheTo: options.timeOffset == 0 ? cacheURL : nil, exactLength: estimatedLength, on: req)
+    }
+
+    /// The rate a transcode runs at: what the client asked for (192 kb/s by default) within what
+    /// the encoder does well.
+    static func bitrateKbps(format: Transcoder.Format, requested: Int?) -> Int {
+        max(32, min(requested ?? 192, format == .opus ? 256 : 320))
     }
 
     static func raw(path: String, format: String?, req: Request) async throws -> Response {

@@ -17,7 +17,7 @@ enum SubsonicAnnotation {
             return .empty
         },
         "scrobble": { context in
-            let ids = context.params.all("id")
+            let ids = try context.params.all("id", limit: maxItems)
             guard !ids.isEmpty else { throw SubsonicError.missing("id") }
             let times = context.params.all("time")
             let submission = context.params.bool("submission", default: true)
@@ -52,19 +52,38 @@ enum SubsonicAnnotation {
         "reportPlayback": { context in
             let id = try SubsonicID.require(context.params, "mediaId", .track, what: "Song")
             let state = try context.params.require("state")
+            let position = try context.params.optionalInt("positionMs").map(Int64.init) ?? 0
             let client = String((context.params.string("c") ?? "subsonic").prefix(100))
+            guard position >= 0 else { throw SubsonicError.invalid("positionMs must not be negative.") }
             guard try await isVisible(type: "track", id: id, context: context) else { throw SubsonicError.notFound("Song") }
+            let userID = context.user.userID
             switch state {
             case "starting", "playing":
-                try await Plays.nowPlaying(userID: context.user.userID, trackID: id, client: client, on: context.db)
-            case "paused", "stopped":
-                try await context.db.raw("DELETE FROM now_playing WHERE user_id = \(bind: context.user.userID) AND client = \(bind: client)").run()
+                try await Plays.nowPlaying(userID: userID, trackID: id, client: client, on: context.db)
+            case "paused":
+                try await Plays.clearNowPlaying(userID: userID, client: client, on: context.db)
+            case "stopped":
+                // The server owns the scrobble decision here: a play counts once it reached half
+                // the track or four minutes (ListenBrainz's rule), and it started `position` ago.
+                let duration = try await Plays.durationMs(trackID: id, on: context.db)
+                let played = min(position, duration > 0 ? duration : 86_400_000)   // a hostile position cannot date a play before 1970
+                let counts = !context.params.bool("ignoreScrobble", default: false) && Plays.reachedListen(position: played, durationMs: duration)
+                try await context.req.db.writeTransaction { tx in
+                    if counts {
+                        try await Plays.record(userID: userID, trackID: id, at: Clock.nowMillis() - played, client: client, on: tx.sql)
+                    }
+                    try await Plays.clearNowPlaying(userID: userID, client: client, on: tx.sql)
+                }
+                context.app.didCommit()
             default:
                 throw SubsonicError.invalid("state must be starting, playing, paused or stopped.")
             }
             return .empty
         },
     ]
+
+    /// The most items one star, unstar or scrobble call may name.
+    static let maxItems = 500
 
     static func itemType(_ kind: SubsonicID.Kind) -> String? {
         switch kind {
@@ -82,15 +101,15 @@ enum SubsonicAnnotation {
 
     static func star(_ context: SubsonicContext, on: Bool) async throws -> SubsonicResult {
         var items: [(String, Int64)] = []
-        for raw in context.params.all("id") {
+        for raw in try context.params.all("id", limit: maxItems) {
             guard let item = SubsonicID.parse(raw, assumed: .track), let type = itemType(item.kind) else { throw SubsonicError.notFound("Item") }
             items.append((type, item.id))
         }
-        for raw in context.params.all("albumId") {
+        for raw in try context.params.all("albumId", limit: maxItems) {
             guard let item = SubsonicID.parse(raw, assumed: .album), item.kind == .album else { throw SubsonicError.notFound("Album") }
             items.append(("album", item.id))
         }
-        for raw in context.params.all("artistId") {
+        for raw in try context.params.all("artistId", limit: maxItems) {
             guard let item = SubsonicID.parse(raw, assumed: .artist), item.kind == .artist else { throw SubsonicError.notFound("Artist") }
             items.append(("artist", item.id))
         }
@@ -112,6 +131,20 @@ enum Plays {
         listen.listenedAt = at / 1000
         try await ListenStore.ingest([listen], owner: owner, source: client, on: db)
         try await db.raw("DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client) AND track_id = \(bind: trackID)").run()
+    }
+
+    static func clearNowPlaying(userID: Int64, client: String, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client)").run()
+    }
+
+    static func durationMs(trackID: Int64, on db: any SQLDatabase) async throws -> Int64 {
+        try await db.raw("SELECT duration_ms FROM tracks WHERE id = \(bind: trackID)").first()?.decode(column: "duration_ms", as: Int64.self) ?? 0
+    }
+
+    /// ListenBrainz counts a play as a listen after half the track or four minutes, whichever is first.
+    static func reachedListen(position: Int64, durationMs: Int64) -> Bool {
+        let threshold = durationMs > 0 ? min(durationMs / 2, 240_000) : 240_000
+        return position >= threshold
     }
 
     static func nowPlaying(userID: Int64, trackID: Int64, client: String, on db: any SQLDatabase) async throws {

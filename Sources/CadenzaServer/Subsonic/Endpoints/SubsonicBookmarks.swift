@@ -49,7 +49,7 @@ enum SubsonicBookmarks {
         "getPlayQueue": { context in try await playQueue(context, byIndex: false) },
         "getPlayQueueByIndex": { context in try await playQueue(context, byIndex: true) },
         "savePlayQueue": { context in
-            let ids = try SubsonicPlaylists.songIDs(context.params.all("id"), context: context)
+            let ids = try await SubsonicPlaylists.songIDs(context.params.all("id"), context: context)
             var index: Int?
             if let current = context.params.string("current") {
                 guard let parsed = SubsonicID.parse(current, assumed: .track), let position = ids.firstIndex(of: parsed.id) else {
@@ -61,7 +61,7 @@ enum SubsonicBookmarks {
             return .empty
         },
         "savePlayQueueByIndex": { context in
-            let ids = try SubsonicPlaylists.songIDs(context.params.all("id"), context: context)
+            let ids = try await SubsonicPlaylists.songIDs(context.params.all("id"), context: context)
             let index = try context.params.optionalInt("currentIndex")
             if let index, !(0..<max(ids.count, 1)).contains(index) || ids.isEmpty {
                 throw SubsonicError.invalid("currentIndex is outside the queue.")

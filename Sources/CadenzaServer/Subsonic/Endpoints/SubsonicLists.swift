@@ -101,9 +101,9 @@ enum SubsonicLists {
             let from = try context.params.int("fromYear", default: 0), to = try context.params.int("toYear", default: 9999)
             filters.fromYear = min(from, to)
             filters.toYear = max(from, to)
-            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .year, paging: .init(limit: 100_000, offset: 0), on: context.db)
-            if from > to { albums.reverse() }
-            albums = Array(albums.dropFirst(offset).prefix(size))
+            // fromYear > toYear lists the years backwards (the Subsonic documentation's example).
+            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: from > to ? .yearDescending : .year,
+                                                     paging: paging, on: context.db)
         case "highest":
             albums = try await byIDs("""
                 SELECT item_id AS id FROM ratings WHERE user_id = \(bind: userID) AND item_type = 'album'
@@ -151,6 +151,9 @@ enum SubsonicLists {
         return .node(node)
     }
 
+    /// Offline-sync clients page through everything with large counts; above this they get this many.
+    static let maxSearchCount = 10_000
+
     /// An empty query (`query=`, `""` or `''`) lists everything, paged: offline-sync clients rely on it.
     static func search(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
         var query = context.params.string("query")?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -158,9 +161,9 @@ enum SubsonicLists {
         query = query.trimmingCharacters(in: CharacterSet(charactersIn: "*"))
         guard query.count <= 200 else { throw SubsonicError.invalid("The query is too long.") }
         let p = context.params
-        let artistCount = try p.int("artistCount", default: 20, range: 0...500), artistOffset = try p.int("artistOffset", default: 0, range: 0...Int(Int32.max))
-        let albumCount = try p.int("albumCount", default: 20, range: 0...500), albumOffset = try p.int("albumOffset", default: 0, range: 0...Int(Int32.max))
-        let songCount = try p.int("songCount", default: 20, range: 0...500), songOffset = try p.int("songOffset", default: 0, range: 0...Int(Int32.max))
+        let artistCount = try p.count("artistCount", default: 20, max: maxSearchCount), artistOffset = try p.int("artistOffset", default: 0, range: 0...Int(Int32.max))
+        let albumCount = try p.count("albumCount", default: 20, max: maxSearchCount), albumOffset = try p.int("albumOffset", default: 0, range: 0...Int(Int32.max))
+        let songCount = try p.count("songCount", default: 20, max: maxSearchCount), songOffset = try p.int("songOffset", default: 0, range: 0...Int(Int32.max))
         var filters = CatalogQueries.Filters()
         filters.libraryID = try p.optionalInt("musicFolderId").map(Int64.init)
         let term: String? = query.isEmpty ? nil : query

@@ -14,16 +14,20 @@ enum SubsonicPlaylists {
                 ownerFilter = "u.username_key = \(bind: User.key(for: username))"
             }
             let playlists = try await load(ownerFilter, context: context)
+            let summaries = try await PlaylistStore.visibleSummaries(playlists.map(\.id), visible: context.visible, on: context.db)
             var node = SubsonicNode("playlists")
-            node.add(list: "playlist", try await playlists.asyncMap { try await playlistNode($0, context: context, withEntries: false) })
+            node.add(list: "playlist", playlists.map { playlist in
+                let summary = summaries[playlist.id] ?? (0, 0)
+                return playlistNode(playlist, songCount: summary.count, durationMs: summary.durationMs)
+            })
             return .node(node)
         },
         "getPlaylist": { context in
             let playlist = try await find(context, key: "id", mustOwn: false)
-            return .node(try await playlistNode(playlist, context: context, withEntries: true))
+            return .node(try await playlistNode(playlist, context: context))
         },
         "createPlaylist": { context in
-            let songs = try songIDs(context.params.all("songId"), context: context)
+            let songs = try await songIDs(context.params.all("songId"), context: context)
             var playlist: Playlist
             if context.params.string("playlistId") != nil {
                 playlist = try await find(context, key: "playlistId", mustOwn: true)
@@ -47,11 +51,11 @@ enum SubsonicPlaylists {
                                     isPublic: false, createdAt: now, updatedAt: now)
             }
             playlist = try await find(context, id: playlist.id, mustOwn: false)
-            return .node(try await playlistNode(playlist, context: context, withEntries: true))
+            return .node(try await playlistNode(playlist, context: context))
         },
         "updatePlaylist": { context in
             let playlist = try await find(context, key: "playlistId", mustOwn: true)
-            let add = try songIDs(context.params.all("songIdToAdd"), context: context)
+            let add = try await songIDs(context.params.all("songIdToAdd"), context: context)
             let remove = try context.params.all("songIndexToRemove").map { raw -> Int in
                 guard let index = Int(raw), index >= 0 else { throw SubsonicError.invalid("songIndexToRemove must be an index.") }
                 return index
@@ -81,12 +85,16 @@ enum SubsonicPlaylists {
         },
     ]
 
-    static func songIDs(_ raws: [String], context: SubsonicContext) throws -> [Int64] {
+    /// Song ids of a request, each a track the caller may see (else error 70, before anything is written).
+    static func songIDs(_ raws: [String], context: SubsonicContext) async throws -> [Int64] {
         guard raws.count <= 5000 else { throw SubsonicError.invalid("At most 5000 songs per request.") }
-        return try raws.map { raw in
+        let ids = try raws.map { raw in
             guard let parsed = SubsonicID.parse(raw, assumed: .track), parsed.kind == .track else { throw SubsonicError.notFound("Song") }
             return parsed.id
         }
+        let known = try await PlaylistStore.visibleTrackIDs(ids, visible: context.visible, on: context.db)
+        guard ids.allSatisfy(known.contains) else { throw SubsonicError.notFound("Song") }
+        return ids
     }
 
     static func load(_ condition: SQLQueryString, context: SubsonicContext) async throws -> [Playlist] {
@@ -121,26 +129,29 @@ enum SubsonicPlaylists {
         try await PlaylistStore.replaceTracks(playlistID, tracks, on: context.req.db)
     }
 
-    static func playlistNode(_ playlist: Playlist, context: SubsonicContext, withEntries: Bool) async throws -> SubsonicNode {
+    static func playlistNode(_ playlist: Playlist, context: SubsonicContext) async throws -> SubsonicNode {
         let ids = try await trackIDs(playlist.id, on: context.db)
         // Entries the caller may not see (another user's private library) are left out.
         let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 100_000, offset: 0), ids: Array(Set(ids)), on: context.db)
         let byID = Dictionary(tracks.map { (Int64($0.id) ?? 0, $0) }, uniquingKeysWith: { first, _ in first })
         let entries = ids.compactMap { byID[$0] }
+        var node = playlistNode(playlist, songCount: entries.count, durationMs: entries.map(\.durationMs).reduce(0, +))
+        node.add(list: "entry", try await SubsonicNodes.songs(entries, context: context, name: "entry"))
+        return node
+    }
+
+    static func playlistNode(_ playlist: Playlist, songCount: Int, durationMs: Int) -> SubsonicNode {
         var node = SubsonicNode("playlist")
         node.set("id", SubsonicID.make(.playlist, playlist.id))
         node.set("name", playlist.name)
         node.set("comment", playlist.comment)
         node.set("owner", playlist.owner)
         node.set("public", playlist.isPublic)
-        node.set("songCount", entries.count)
-        node.set("duration", SubsonicNodes.seconds(entries.map(\.durationMs).reduce(0, +)))
+        node.set("songCount", songCount)
+        node.set("duration", SubsonicNodes.seconds(durationMs))
         node.set(date: "created", millis: playlist.createdAt)
         node.set(date: "changed", millis: playlist.updatedAt)
         node.set("coverArt", SubsonicID.make(.playlist, playlist.id))
-        if withEntries {
-            node.add(list: "entry", try await SubsonicNodes.songs(entries, context: context, name: "entry"))
-        }
         return node
     }
 }

@@ -10,13 +10,11 @@ enum SubsonicSharing {
             let rows = try await context.db.raw("""
                 SELECT s.*, u.username FROM shares s JOIN users u ON u.id = s.owner_id WHERE s.owner_id = \(bind: context.user.userID) ORDER BY s.id
                 """).all()
-            var node = SubsonicNode("shares")
-            node.add(list: "share", try await rows.asyncMap { try await shareNode($0, context: context) })
-            return .node(node)
+            return .node(try await sharesNode(rows, context: context))
         },
         "createShare": { context in
             var trackIDs: [Int64] = []
-            for raw in context.params.all("id") {
+            for raw in try context.params.all("id", limit: SubsonicAnnotation.maxItems) {
                 guard let item = SubsonicID.parse(raw, assumed: .track) else { throw SubsonicError.notFound("Item") }
                 switch item.kind {
                 case .track:
@@ -43,12 +41,10 @@ enum SubsonicSharing {
                 """).first()
             let id = try row?.decode(column: "id", as: Int64.self) ?? 0
             let created = try await context.db.raw("SELECT s.*, u.username FROM shares s JOIN users u ON u.id = s.owner_id WHERE s.id = \(bind: id)").all()
-            var node = SubsonicNode("shares")
-            node.add(list: "share", try await created.asyncMap { try await shareNode($0, context: context) })
-            return .node(node)
+            return .node(try await sharesNode(created, context: context))
         },
         "updateShare": { context in
-            let id = try ownShare(context)
+            let id = try await ownShare(context)
             let expires = try context.params.optionalInt("expires").map(Int64.init)
             try await context.db.raw("""
                 UPDATE shares SET description = COALESCE(\(bind: context.params.string("description").map { String($0.prefix(1000)) }), description),
@@ -58,20 +54,38 @@ enum SubsonicSharing {
             return .empty
         },
         "deleteShare": { context in
-            let id = try ownShare(context)
+            let id = try await ownShare(context)
             try await context.db.raw("DELETE FROM shares WHERE id = \(bind: id)").run()
             return .empty
         },
     ]
 
-    static func ownShare(_ context: SubsonicContext) throws -> Int64 {
-        guard let id = Int64(try context.params.require("id")), id > 0 else { throw SubsonicError.notFound("Share") }
+    /// The share named by `id`, if the caller owns it (administrators manage every share); others
+    /// answer "not found", as an unknown id does, so share ids cannot be probed.
+    static func ownShare(_ context: SubsonicContext) async throws -> Int64 {
+        guard let id = Int64(try context.params.require("id")), id > 0,
+              let row = try await context.db.raw("SELECT owner_id FROM shares WHERE id = \(bind: id)").first(),
+              try row.decode(column: "owner_id", as: Int64.self) == context.user.userID || context.user.isAdmin
+        else { throw SubsonicError.notFound("Share") }
         return id
     }
 
-    static func shareNode(_ row: any SQLRow, context: SubsonicContext) async throws -> SubsonicNode {
-        let ids = try row.decode(column: "track_ids", as: String.self).split(separator: ",").compactMap { Int64($0) }
-        let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 1000, offset: 0), ids: Array(Set(ids)), on: context.db)
+    /// Share rows as `<shares>`: the songs of all of them read in one statement.
+    static func sharesNode(_ rows: [any SQLRow], context: SubsonicContext) async throws -> SubsonicNode {
+        let idsByRow = try rows.map { try $0.decode(column: "track_ids", as: String.self).split(separator: ",").compactMap { Int64($0) } }
+        let all = Array(Set(idsByRow.joined()))
+        let tracks = all.isEmpty ? [] : try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: all.count, offset: 0),
+                                                                           ids: all, on: context.db)
+        let entries = Dictionary(zip(tracks.map(\.id), try await SubsonicNodes.songs(tracks, context: context, name: "entry")),
+                                 uniquingKeysWith: { first, _ in first })
+        var node = SubsonicNode("shares")
+        node.add(list: "share", try zip(rows, idsByRow).map { row, ids in
+            try shareNode(row, entries: ids.compactMap { entries[String($0)] }, context: context)
+        })
+        return node
+    }
+
+    static func shareNode(_ row: any SQLRow, entries: [SubsonicNode], context: SubsonicContext) throws -> SubsonicNode {
         var node = SubsonicNode("share")
         node.set("id", String(try row.decode(column: "id", as: Int64.self)))
         node.set("url", "\(context.app.settings.publicURL)/share/\(try row.decode(column: "token", as: String.self))")
@@ -81,7 +95,7 @@ enum SubsonicSharing {
         node.set(date: "expires", millis: try row.decode(column: "expires_at", as: Int64?.self))
         node.set(date: "lastVisited", millis: try row.decode(column: "last_visited_at", as: Int64?.self))
         node.set("visitCount", try row.decode(column: "visit_count", as: Int.self))
-        node.add(list: "entry", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context, name: "entry"))
+        node.add(list: "entry", entries)
         return node
     }
 
