@@ -93,6 +93,7 @@ func routes(_ app: Application) throws {
     do { // listens: settings, follows, imports, export, Last.fm keys
         api.get("me", "listen-settings", use: ListenSettingsController.show)
         api.put("me", "listen-settings", use: ListenSettingsController.update)
+        api.get("me", "feed", use: FeedController.show)
         api.get("follows", use: FollowsController.list)
         api.put("follows", ":username", use: FollowsController.follow)
         api.delete("follows", ":username", use: FollowsController.unfollow)

@@ -135,6 +135,7 @@ enum OpenAPIDocument {
           "put": { "summary": "Change time zone (IANA name; stats are rebuilt by a job) or visibility (public, instance, private)",
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "instance", "private"] } } } } } },
             "responses": { "200": { "description": "The new settings" }, "422": { "$ref": "#/components/responses/Error" } } } },
+        "/me/feed": { "get": { "summary": "Your listens and those of whom you follow, newest first, and who of you is playing now", "parameters": [{ "name": "count", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } }], "responses": { "200": { "description": "{following: [username], listens: [ListenBrainz listen], playingNow: [ListenBrainz listen]}" } } } },
         "/follows": { "get": { "summary": "Users you follow (their listens and playing-now reach your event stream)", "responses": { "200": { "description": "{following: [username]}" } } } },
         "/follows/{username}": {
           "put": { "summary": "Follow a user whose listens you may read", "parameters": [ { "name": "username", "in": "path", "required": true, "schema": { "type": "string" } } ], "responses": { "200": { "description": "{following}" }, "404": { "$ref": "#/components/responses/Error" } } },

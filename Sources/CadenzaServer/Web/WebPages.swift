@@ -36,6 +36,7 @@ enum WebPages {
     button { margin-top: 1.5rem; }
     :focus-visible { outline: 3px solid #4a8; outline-offset: 2px; }
     #status { min-height: 1.5rem; margin-top: 1rem; }
+    a { color: #2a7; }
     </style>
     <script type="module" src="/static/setup.js"></script>
     </head>
@@ -75,9 +76,14 @@ enum WebPages {
           status.textContent = (body.error && body.error.message) || `Setup failed (${response.status}).`;
           return;
         }
-        status.textContent = `Administrator ${body.user.username} created. You are signed in.`;
+        status.textContent = `Administrator ${body.user.username} created. You are signed in. `;
+        const open = document.createElement('a');
+        open.href = '/';
+        open.textContent = 'Open Cadenza';
+        status.append(open);
         form.hidden = true;
         history.replaceState(null, '', '/setup');
+        open.focus();
       } catch (error) {
         status.textContent = 'The server could not be reached. Is it running?';
       }
