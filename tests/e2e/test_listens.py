@@ -645,6 +645,41 @@ def test_live_feed_reaches_the_listener_and_followers_only(lb):
             s.close()
 
 
+def test_feed_merges_own_and_followed_listens_newest_first_and_respects_privacy(lb):
+    server, root = lb
+    ann, bob, cy = add_user(server, root, "ann"), add_user(server, root, "bob"), add_user(server, root, "cy")
+    for name in ("bob", "cy"):
+        assert requests.put(server.url + f"/api/v1/follows/{name}", headers=auth(ann)).status_code == 200
+    submitted(server, ann, "import", song(TS, "Ann old"), song(TS + 300, "Ann new"))
+    submitted(server, bob, "import", song(TS + 100, "Bob mid"), song(TS + 400, "Bob newest"))
+    submitted(server, cy, "single", song(TS + 200, "Cy song"))
+    submitted(server, bob, "playing_now", song(None, "Bob playing", "Artist", duration_ms=120000))
+
+    def get(token, **params):
+        r = requests.get(server.url + "/api/v1/me/feed", params=params, headers=auth(token))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    page = get(ann)
+    assert page["following"] == ["bob", "cy"]
+    assert [(l["user_name"], l["track_metadata"]["track_name"]) for l in page["listens"]] == [
+        ("bob", "Bob newest"), ("ann", "Ann new"), ("cy", "Cy song"), ("bob", "Bob mid"), ("ann", "Ann old")]
+    assert [(l["user_name"], l["track_metadata"]["track_name"], l["playing_now"]) for l in page["playingNow"]] == [("bob", "Bob playing", True)]
+    assert [l["track_metadata"]["track_name"] for l in get(ann, count=2)["listens"]] == ["Bob newest", "Ann new"]
+
+    # cy going private ends their follows and takes their listens out of the feed
+    settings(server, cy, visibility="private")
+    page = get(ann)
+    assert "cy" not in {l["user_name"] for l in page["listens"]} and page["following"] == ["bob"]
+    # bob follows nobody: his feed is his own
+    assert {l["user_name"] for l in get(bob)["listens"]} == {"bob"}
+
+    for bad in ("0", "201", "x", "-1"):
+        r = requests.get(server.url + "/api/v1/me/feed", params={"count": bad}, headers=auth(ann))
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_count", (bad, r.text)
+    assert requests.get(server.url + "/api/v1/me/feed").status_code == 401
+
+
 # --- Subsonic bridge and library matching ----------------------------------------------------------
 
 def test_subsonic_scrobbles_become_listens_linked_to_the_library(server_with_music):
