@@ -406,3 +406,24 @@ def test_search_with_words_matches_the_database_search(sub, music):
     assert sorted(s["title"] for s in c.search3("night", songCount=10)["searchResult3"]["song"]) == \
         ["Knight Errant", "Midnight", "Night River", "Night Train", "Nightfall", "The Night Owl"]
     assert [a["name"] for a in c.search3("the night band 3")["searchResult3"].get("artist", [])] == ["Night Band 3"]
+
+
+def test_avatar_is_a_png_every_client_decodes(sub):
+    import subprocess
+    import tempfile
+    server, token, c = sub
+
+    def probe(data):
+        with tempfile.NamedTemporaryFile(suffix=".png") as f:
+            f.write(data)
+            f.flush()
+            return subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", f.name],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+
+    r = rest(server, "getAvatar", username="root")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/png"
+    assert probe(r.content) == "png,120,120"
+    assert rest(server, "getAvatar", username="ROOT").content == r.content   # usernames are case-insensitive
+    other = requests.post(server.url + "/api/v1/users", json={"username": "avatar-friend", "password": "password-1"}, headers=auth(token))
+    assert other.status_code == 201, other.text
+    assert rest(server, "getAvatar", username="avatar-friend").content != r.content

@@ -210,10 +210,11 @@ enum SubsonicBrowsing {
         default: throw SubsonicError.notFound("Item")
         }
         let ids = try await context.db.raw("""
-            SELECT DISTINCT t.id, RANDOM() AS r FROM tracks t JOIN track_genres tg ON tg.track_id = t.id
+            SELECT t.id FROM tracks t
             WHERE t.library_id IN (\(libs)) AND t.id NOT IN (\(seedTracks))
-              AND tg.genre_id IN (SELECT genre_id FROM track_genres WHERE track_id IN (\(seedTracks)))
-            ORDER BY r LIMIT \(bind: count)
+              AND EXISTS (SELECT 1 FROM track_genres tg WHERE tg.track_id = t.id
+                          AND tg.genre_id IN (SELECT genre_id FROM track_genres WHERE track_id IN (\(seedTracks))))
+            ORDER BY RANDOM() LIMIT \(bind: count)
             """).all().map { try $0.decode(column: "id", as: Int64.self) }
         let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: count, offset: 0), ids: ids, on: context.db)
         node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context))

@@ -53,14 +53,9 @@ enum SubsonicMedia {
         "getAvatar": { context in
             let username = try context.params.require("username")
             guard try await User.find(username: username, on: context.req.db) != nil else { throw SubsonicError.notFound("User") }
-            let initial = SubsonicNode.escapeXML(String(username.prefix(1)).uppercased())
-            let svg = """
-                <svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128">\
-                <rect width="128" height="128" fill="#3b6e8f"/><text x="64" y="84" font-size="64" text-anchor="middle" \
-                fill="#fff" font-family="sans-serif">\(initial)</text></svg>
-                """
-            let response = Response(status: .ok, body: .init(string: svg))
-            response.headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
+            let response = Response(status: .ok, body: .init(data: Data(Identicon.png(for: username))))
+            response.headers.contentType = .png
+            response.headers.cacheControl = .init(isPublic: false, maxAge: 86_400)
             return .response(response)
         },
         "getLyrics": { context in
