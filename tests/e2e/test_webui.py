@@ -14,6 +14,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
@@ -628,6 +629,25 @@ def test_offline_banner_appears_and_the_app_recovers(deployment, music, server_w
     assert browser.find_element(By.ID, "listens").text.count("After The Outage") == 1
 
 
+def test_a_page_opened_while_offline_says_so_and_opens_once_back(deployment, music, server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)   # home only: the stats view's module is not loaded yet
+    server.kill9()
+    browser.execute_script("location.hash = '/stats'")
+    banner = lambda: browser.find_element(By.ID, "banner")
+    wait(browser, lambda d: banner().is_displayed(), timeout=15)
+    wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Not available offline")
+    assert "dynamically imported" not in browser.find_element(By.ID, "main").text
+    log = open(os.path.join(os.path.dirname(deployment.data_dir), f"serve-{server.port}-again.log"), "w")
+    proc = subprocess.Popen([BIN, "serve", "--port", str(server.port), "--roles", "api,worker,scheduler"], stdout=log,
+                            stderr=subprocess.STDOUT, env=deployment.env(CADENZA_MUSIC_DIRS=str(music)))
+    again = Server(proc, server.port, log)
+    deployment.processes.append(again)
+    again.wait_ready()
+    wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Statistics", timeout=20)
+    assert not banner().is_displayed()
+
+
 def test_home_shows_first_content_within_a_second(server_with_music, browser):
     server, token = server_with_music
     sign_in(browser, server)
@@ -642,3 +662,423 @@ def test_home_shows_first_content_within_a_second(server_with_music, browser):
     print(f"home: first content {first:.0f} ms after navigation start; {transferred} bytes transferred (cold cache)")
     assert browser.find_elements(By.CSS_SELECTOR, "#recent .card") or browser.find_elements(By.CSS_SELECTOR, "#random .card")
     assert first < 1000, first
+
+
+# --- play now / next / queue / playlist on every kind of item --------------------------------------
+
+def queue_titles(driver):
+    return driver.execute_script("return [...document.querySelectorAll('#queue li [data-act=jump]')].map(b => b.textContent)")
+
+
+def now_playing(driver):
+    return driver.find_element(By.CSS_SELECTOR, "cz-player .title").text
+
+
+def clear_queue(driver):
+    driver.execute_script("document.querySelector('#queue [data-act=clear]')?.click()")
+    wait(driver, lambda d: queue_titles(d) == [])
+
+
+def test_album_cards_and_album_page_play_next_and_add_to_queue(server_with_music, browser):
+    server, token = server_with_music
+    glass, orbit = album_id(server, token, "Glass Echo"), album_id(server, token, "Orbit")
+    sign_in(browser, server)
+    browser.get(server.url + "/#/albums")
+    settled(browser, "/albums")
+    card = lambda album, act: browser.find_element(By.CSS_SELECTOR, f'#albums [data-item="album:{album}"] [data-item-act={act}]')
+    assert card(glass, "next").get_attribute("aria-label") == "Play Glass Echo next"
+    assert card(orbit, "queue").get_attribute("aria-label") == "Add Orbit to the queue"
+    press(browser, card(glass, "queue"))
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
+    assert browser.execute_script("return document.querySelector('cz-player audio').paused") is True   # queued, not played
+    card(orbit, "next").send_keys(Keys.ENTER)   # by keyboard: after the current track, before the rest
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Lantern", "Paper Static"])
+    assert now_playing(browser) == "Night River"
+    press(browser, card(orbit, "now"))
+    wait(browser, lambda d: queue_titles(d) == ["Lantern"] and now_playing(d) == "Lantern")
+    shot(browser, "album-card-actions")
+
+    browser.get(server.url + f"/#/albums/{glass}")
+    settled(browser, f"/albums/{glass}")
+    assert browser.title == "Glass Echo – Cadenza"   # the router's generic "Album" does not win
+    browser.find_element(By.ID, "queue-all").click()
+    wait(browser, lambda d: queue_titles(d) == ["Lantern", "Night River", "Paper Static"])
+    browser.get(server.url + f"/#/albums/{orbit}")
+    settled(browser, f"/albums/{orbit}")
+    assert browser.title == "Orbit – Cadenza"
+    browser.find_element(By.ID, "next-all").click()
+    wait(browser, lambda d: queue_titles(d) == ["Lantern", "Lantern", "Night River", "Paper Static"])
+    assert now_playing(browser) == "Lantern"
+    browser.get(server.url + f"/#/albums/{glass}")
+    settled(browser, f"/albums/{glass}")
+    browser.find_element(By.ID, "list-all").click()
+    dialog = wait(browser, lambda d: d.find_element(By.ID, "add-dialog"))
+    wait(browser, lambda d: dialog.get_attribute("open") is not None)
+    dialog.find_element(By.ID, "add-new").send_keys("Whole album")
+    dialog.find_element(By.CSS_SELECTOR, "button[value=add]").click()
+    wait(browser, lambda d: "Added to the playlist" in d.find_element(By.ID, "toast").text)
+    lists = requests.get(server.url + "/api/v1/playlists", headers=auth(token)).json()
+    made = next(p for p in lists if p["name"] == "Whole album")
+    stored = requests.get(server.url + f"/api/v1/playlists/{made['id']}", headers=auth(token)).json()
+    assert [t["title"] for t in stored["tracks"]] == ["Night River", "Paper Static"]
+    assert not severe_console_errors(browser)
+
+
+def test_artist_play_all_fills_the_queue(server_with_music, browser):
+    server, token = server_with_music
+    kaloven = requests.get(server.url + "/api/v1/search?q=Kaloven", headers=auth(token)).json()["artists"][0]["id"]
+    sign_in(browser, server)
+    browser.get(server.url + f"/#/artists/{kaloven}")
+    settled(browser, f"/artists/{kaloven}")
+    assert browser.title == "Kaloven – Cadenza"
+    browser.find_element(By.ID, "artist-play").click()
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
+    wait(browser, lambda d: d.execute_script("return document.querySelector('cz-player audio').currentTime") > 0.3)
+    assert now_playing(browser) == "Night River"
+    browser.find_element(By.ID, "artist-queue").click()
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"] * 2)
+    # The artists list has a play button per artist; its tracks are fetched only when it is pressed.
+    browser.get(server.url + "/#/artists")
+    settled(browser, "/artists")
+    milo = browser.find_element(By.XPATH, "//li[a[text()='Milo']]//button[@data-item-act='now']")
+    assert milo.get_attribute("aria-label") == "Play Milo"
+    press(browser, milo)
+    wait(browser, lambda d: queue_titles(d) == ["Lantern"] and now_playing(d) == "Lantern")
+    assert not severe_console_errors(browser)
+
+
+def test_playlist_rows_play_next_and_the_playlist_goes_to_the_queue(server_with_music, browser):
+    server, token = server_with_music
+    ids = ids_by_title(server, token)
+    r = requests.post(server.url + "/api/v1/playlists", headers=auth(token),
+                      json={"name": "Evening", "trackIds": [ids["Lantern"], ids["Paper Static"]]})
+    assert r.status_code == 201, r.text
+    playlist = r.json()["id"]
+    sign_in(browser, server)
+    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
+    browser.get(server.url + "/#" + route)
+    settled(browser, route)
+    browser.find_element(By.ID, "queue-all").click()
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
+    browser.get(server.url + f"/#/playlists/{playlist}")
+    settled(browser, f"/playlists/{playlist}")
+    row_button = lambda i, sel: browser.find_element(By.CSS_SELECTOR, f'#pl-tracks li[data-i="{i}"] {sel}')
+    assert row_button(0, "button[data-play=next]").get_attribute("aria-label") == "Play Lantern next"
+    browser.find_element(By.ID, "pl-next").click()
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Lantern", "Paper Static", "Paper Static"])
+    press(browser, row_button(0, "button[data-play=next]"))
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Lantern", "Lantern", "Paper Static", "Paper Static"])
+    browser.find_element(By.ID, "pl-queue").click()
+    wait(browser, lambda d: queue_titles(d)[5:] == ["Lantern", "Paper Static"] and len(queue_titles(d)) == 7)
+    press(browser, row_button(1, "button[data-play=now]"))   # plays from that row on
+    wait(browser, lambda d: queue_titles(d) == ["Paper Static"] and now_playing(d) == "Paper Static")
+    # The list of playlists plays a whole one.
+    browser.get(server.url + "/#/playlists")
+    settled(browser, "/playlists")
+    press(browser, wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f'[data-item="playlist:{playlist}"] [data-item-act=queue]')))
+    wait(browser, lambda d: queue_titles(d) == ["Paper Static", "Lantern", "Paper Static"])
+    assert not severe_console_errors(browser)
+
+
+def test_home_lists_are_track_rows_that_play(server_with_music, browser):
+    server, token = server_with_music
+    ids = ids_by_title(server, token)
+    assert requests.put(server.url + f"/api/v1/stars/track/{ids['Paper Static']}", headers=auth(token)).status_code in (200, 204)
+    r = requests.post(server.url + "/api/v1/plays", headers=auth(token), json={"trackId": ids["Lantern"], "event": "played"})
+    assert r.status_code == 204, r.text
+    assert wait_for(lambda: requests.get(server.url + "/1/user/root/listens", headers={"Authorization": f"Token {token}"}).json()["payload"]["listens"])
+    sign_in(browser, server)
+    played = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f'#played [data-item="track:{ids["Lantern"]}"] [data-item-act=next]'))
+    assert played.get_attribute("aria-label") == "Play Lantern next"
+    press(browser, browser.find_element(By.CSS_SELECTOR, f'#played [data-item="track:{ids["Lantern"]}"] [data-item-act=queue]'))
+    wait(browser, lambda d: queue_titles(d) == ["Lantern"])
+    starred = browser.find_element(By.CSS_SELECTOR, "#starred-tracks tr[data-i='0']")
+    assert "Paper Static" in starred.text
+    assert starred.find_element(By.CSS_SELECTOR, "button[data-star]").get_attribute("aria-pressed") == "true"
+    press(browser, starred.find_element(By.CSS_SELECTOR, "button[data-play=queue]"))
+    wait(browser, lambda d: queue_titles(d) == ["Lantern", "Paper Static"])
+    assert not severe_console_errors(browser)
+
+
+# --- queue ------------------------------------------------------------------------------------------
+
+def test_queue_remove_clear_and_save_as_playlist(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    for album in ["Glass Echo", "Orbit"]:
+        route = f"/albums/{album_id(server, token, album)}"
+        browser.get(server.url + "/#" + route)
+        settled(browser, route)
+        browser.find_element(By.ID, "queue-all").click()
+    browser.find_element(By.CSS_SELECTOR, "button[data-act=queue]").click()
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static", "Lantern"])
+    remove = browser.find_element(By.CSS_SELECTOR, '#queue li[data-q="1"] button[data-act=remove]')
+    assert remove.get_attribute("aria-label") == "Remove Paper Static from the queue"
+    press(browser, remove)
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Lantern"])
+    assert [t["title"] for t in browser.execute_script("return JSON.parse(localStorage.getItem('cadenza.queue')).tracks")] == ["Night River", "Lantern"]
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#queue button[data-act=save]"))
+    dialog = wait(browser, lambda d: d.find_element(By.ID, "add-dialog"))
+    wait(browser, lambda d: dialog.get_attribute("open") is not None)
+    dialog.find_element(By.ID, "add-new").send_keys("From the queue")
+    dialog.find_element(By.CSS_SELECTOR, "button[value=add]").click()
+    wait(browser, lambda d: "Added to the playlist" in d.find_element(By.ID, "toast").text)
+    made = next(p for p in requests.get(server.url + "/api/v1/playlists", headers=auth(token)).json() if p["name"] == "From the queue")
+    assert [t["title"] for t in requests.get(server.url + f"/api/v1/playlists/{made['id']}", headers=auth(token)).json()["tracks"]] == ["Night River", "Lantern"]
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#queue button[data-act=clear]"))
+    wait(browser, lambda d: queue_titles(d) == [] and "The queue is empty." in d.find_element(By.ID, "queue").text)
+    assert now_playing(browser) == "Nothing playing"
+    assert browser.execute_script("return JSON.parse(localStorage.getItem('cadenza.queue')).tracks") == []
+    assert not severe_console_errors(browser)
+
+
+# --- search as you type, sign-out --------------------------------------------------------------------
+
+def test_typing_a_search_with_pauses_keeps_focus_and_skips_no_track(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
+    browser.get(server.url + "/#" + route)
+    settled(browser, route)
+    browser.find_element(By.ID, "queue-all").click()
+    wait(browser, lambda d: now_playing(d) == "Night River")
+    entries = browser.execute_script("return history.length")
+    box = browser.find_element(By.ID, "search")
+    box.click()
+    for letter in "lantern":   # n and p are player shortcuts; here they are letters of the query
+        browser.switch_to.active_element.send_keys(letter)
+        time.sleep(0.45)   # longer than the search's pause: every letter re-routes
+        assert browser.switch_to.active_element.get_attribute("id") == "search", letter
+    settled(browser, "/search")
+    wait(browser, lambda d: "Lantern" in d.find_element(By.ID, "results").text)
+    assert box.get_attribute("value") == "lantern"
+    assert browser.current_url.endswith("#/search?q=lantern")
+    assert now_playing(browser) == "Night River" and queue_titles(browser) == ["Night River", "Paper Static"]
+    assert browser.execute_script("return document.querySelector('cz-player audio').paused") is True
+    assert browser.execute_script("return history.length") <= entries + 1   # one entry for the search, not one per pause
+    assert browser.title == "Search: lantern – Cadenza"
+    # Outside text fields the shortcuts still work.
+    browser.find_element(By.TAG_NAME, "h1").click()
+    browser.find_element(By.TAG_NAME, "body").send_keys("n")
+    wait(browser, lambda d: now_playing(d) == "Paper Static")
+    assert not severe_console_errors(browser)
+
+
+def test_sign_out_stops_playback_and_the_next_user_gets_an_empty_queue(server_with_music, browser):
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/users", headers=auth(token), json={"username": "guest", "password": "guest-password"})
+    assert r.status_code == 201, r.text
+    sign_in(browser, server)
+    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
+    browser.get(server.url + "/#" + route)
+    settled(browser, route)
+    browser.find_element(By.ID, "play-all").click()
+    audio = lambda script: browser.execute_script(f"return document.querySelector('cz-player audio').{script}")
+    wait(browser, lambda d: audio("currentTime") > 0.3)
+    browser.find_element(By.ID, "sign-out").click()
+    settled(browser, "/login")
+    assert audio("paused") is True and not audio("getAttribute('src')")
+    time.sleep(0.5)
+    position = audio("currentTime")
+    time.sleep(0.5)
+    assert audio("currentTime") == position   # really stopped
+    assert browser.execute_script("return localStorage.getItem('cadenza.queue')") is None
+    assert browser.execute_script("return document.querySelector('cz-player .title').textContent") == "Nothing playing"
+    assert_accessible(browser, "login")
+    shot(browser, "login")
+    sign_in(browser, server, "guest", "guest-password")
+    browser.find_element(By.CSS_SELECTOR, "button[data-act=queue]").click()
+    wait(browser, lambda d: "The queue is empty." in d.find_element(By.ID, "queue").text)
+    assert queue_titles(browser) == [] and now_playing(browser) == "Nothing playing"
+    # A queue left by a session that merely expired is not handed to someone else either.
+    browser.execute_script("localStorage.setItem('cadenza.queue', JSON.stringify({user: 'root', index: 0, tracks: [{id: '1', title: 'Left Behind', files: []}]}))")
+    browser.refresh()
+    settled(browser, "/")
+    assert queue_titles(browser) == [] and browser.execute_script("return localStorage.getItem('cadenza.queue')") is None
+    assert not severe_console_errors(browser)
+
+
+# --- follows and the feed -----------------------------------------------------------------------------
+
+def test_follow_a_user_and_their_listens_arrive_live_and_stay_after_reload(server_with_music, browser):
+    from conftest import token_for
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/users", headers=auth(token), json={"username": "bob", "password": "bob-password"})
+    assert r.status_code == 201, r.text
+    bob = token_for(server, "bob", "bob-password")
+    sign_in(browser, server)
+    browser.get(server.url + "/#/history")
+    settled(browser, "/history")
+    status = lambda: browser.find_element(By.ID, "follow-status").text
+    field = browser.find_element(By.ID, "follow-name")
+    field.send_keys("nobody-here", Keys.ENTER)
+    wait(browser, lambda d: "not found" in status().lower())
+    assert browser.switch_to.active_element.get_attribute("id") == "follow-name"
+    field.clear()
+    field.send_keys("root", Keys.ENTER)
+    wait(browser, lambda d: "yourself" in status())
+    field.clear()
+    field.send_keys("bob", Keys.ENTER)
+    wait(browser, lambda d: "You follow bob" in status())
+    assert browser.find_element(By.CSS_SELECTOR, "#following button[data-unfollow=bob]").get_attribute("aria-label") == "Unfollow bob"
+    assert requests.get(server.url + "/api/v1/follows", headers=auth(token)).json() == {"following": ["bob"]}
+    time.sleep(0.5)   # the event stream has taken the follow in
+    lb = {"Authorization": f"Token {bob}"}
+    r = requests.post(server.url + "/1/submit-listens", headers=lb, json={"listen_type": "single", "payload": [
+        {"listened_at": int(time.time()) - 5, "track_metadata": {"artist_name": "Bob's <em>Band</em>", "track_name": "Followed Song"}}]})
+    assert r.status_code == 200, r.text
+    wait(browser, lambda d: "Followed Song" in d.find_element(By.ID, "listens").text)
+    assert "bob" in browser.find_element(By.XPATH, "//ol[@id='listens']/li[contains(., 'Followed Song')]").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#listens em")
+    r = requests.post(server.url + "/1/submit-listens", headers=lb, json={"listen_type": "playing_now", "payload": [
+        {"track_metadata": {"artist_name": "Bob's Band", "track_name": "Right Now", "additional_info": {"duration_ms": 120000}}}]})
+    assert r.status_code == 200, r.text
+    wait(browser, lambda d: "bob: Right Now" in d.find_element(By.ID, "now").text)
+    assert_accessible(browser, "history with follows")
+    shot(browser, "history-follows")
+    browser.refresh()
+    settled(browser, "/history")
+    wait(browser, lambda d: "Followed Song" in d.find_element(By.ID, "listens").text)   # from the feed
+    assert "bob: Right Now" in browser.find_element(By.ID, "now").text
+    assert "bob" in browser.find_element(By.ID, "following").text
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#following button[data-unfollow=bob]"))
+    wait(browser, lambda d: "no longer follow bob" in status())
+    wait(browser, lambda d: "Followed Song" not in d.find_element(By.ID, "listens").text)
+    assert requests.get(server.url + "/api/v1/follows", headers=auth(token)).json() == {"following": []}
+    assert not severe_console_errors(browser)
+
+
+# --- listen reporting, errors, admin, focus -------------------------------------------------------------
+
+FAIL_PLAYS = """
+window.__plays = 0;
+const real = window.fetch;
+window.__realFetch = real;
+window.fetch = (url, options) => {
+  if (String(url).includes('/api/v1/plays') && options?.body?.includes('"played"')) {
+    window.__plays += 1;
+    return Promise.resolve(new Response('{"error":{"message":"busy"}}', {status: 503}));
+  }
+  return real(url, options);
+};
+"""
+
+
+def test_a_failing_listen_report_is_retried_with_backoff_not_flooded(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    route = f"/albums/{album_id(server, token, 'Orbit')}"
+    browser.get(server.url + "/#" + route)
+    settled(browser, route)
+    browser.execute_script(FAIL_PLAYS)
+    browser.find_element(By.ID, "play-all").click()   # Lantern, 3 seconds: a listen after 1.5
+    wait(browser, lambda d: d.execute_script("return window.__plays") >= 1)
+    time.sleep(3)
+    tries = browser.execute_script("return window.__plays")
+    assert 1 <= tries <= 2, tries   # timeupdate fires 4 times a second; a retry waits 2 s, then 4 s
+    browser.execute_script("window.fetch = window.__realFetch")
+    listens = lambda: requests.get(server.url + "/1/user/root/listens", headers={"Authorization": f"Token {token}"}).json()["payload"]["listens"]
+    assert wait_for(lambda: [l["track_metadata"]["track_name"] for l in listens()] == ["Lantern"], timeout=20)   # the retry got through
+    time.sleep(1)
+    assert len(listens()) == 1
+
+
+def test_uncaught_errors_are_shown_in_words(server_with_music, browser):
+    server, _ = server_with_music
+    sign_in(browser, server)
+    # A listener of the app that throws (a malformed play request): the error event, in words.
+    browser.execute_script("window.dispatchEvent(new CustomEvent('cz-play', {detail: null}))")
+    wait(browser, lambda d: "Something went wrong" in d.find_element(By.ID, "toast").text)
+    assert "tracks" in browser.find_element(By.ID, "toast").text
+    # Chromium does not report promises rejected by WebDriver's own scripts, so the event is sent as the browser would.
+    browser.execute_script("const p = Promise.reject(new Error('The disk is full')); p.catch(() => {});"
+                           "window.dispatchEvent(new PromiseRejectionEvent('unhandledrejection', {promise: p, reason: new Error('The disk is full')}))")
+    wait(browser, lambda d: d.find_element(By.ID, "toast").text == "Something went wrong: The disk is full")
+
+
+# Counts uploads in flight, and holds each upload's answer back for 4 s, so that the import's event
+# arrives before the page knows which file the row is.
+SLOW_UPLOADS = """
+window.__inFlight = 0; window.__maxInFlight = 0;
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  window.__inFlight += 1;
+  window.__maxInFlight = Math.max(window.__maxInFlight, window.__inFlight);
+  const onload = this.onload, onloadend = this.onloadend;
+  this.onload = (...args) => setTimeout(() => onload.apply(this, args), 4000);
+  this.onloadend = (...args) => setTimeout(() => { window.__inFlight -= 1; onloadend?.apply(this, args); }, 4000);
+  return send.call(this, body);
+};
+"""
+
+
+def test_uploads_go_three_at_a_time_and_early_results_are_kept(server_with_music, browser, tmp_path):
+    from media import make_audio
+    server, token = server_with_music
+    songs = [make_audio(str(tmp_path / f"take{i}.mp3"), seconds=1, frequency=300 + 40 * i, title=f"Take {i}", artist="Band", album="Takes")
+             for i in range(5)]
+    extra = make_audio(str(tmp_path / "take5.mp3"), seconds=1, frequency=700, title="Take 5", artist="Band", album="Takes")
+    sign_in(browser, server)
+    browser.get(server.url + "/#/upload")
+    settled(browser, "/upload")
+    # The page's first upload goes alone (it may make the upload library on the server), the rest 3 at a time.
+    browser.find_element(By.ID, "files").send_keys(songs[0])
+    wait(browser, lambda d: "imported" in d.find_element(By.ID, "uploads").text, timeout=30)
+    browser.execute_script(SLOW_UPLOADS)
+    browser.find_element(By.ID, "files").send_keys("\n".join(songs[1:] + [extra]))
+    states = lambda: [li.text.rsplit(" ", 1)[-1] for li in browser.find_elements(By.CSS_SELECTOR, "#uploads li")][1:]
+    wait(browser, lambda d: len(states()) == 5)
+    assert states().count("waiting") == 2   # two wait their turn
+    wait(browser, lambda d: states() == ["imported"] * 5, timeout=60)
+    assert browser.execute_script("return window.__maxInFlight") == 3
+    imported = requests.get(server.url + "/api/v1/uploads", headers=auth(token)).json()["items"]
+    assert sorted(f["status"] for f in imported) == ["imported"] * 6
+    assert not severe_console_errors(browser)
+
+
+def test_deleting_a_user_asks_first(server_with_music, browser):
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/users", headers=auth(token), json={"username": "leaver", "password": "leaver-password"})
+    assert r.status_code == 201, r.text
+    names = lambda: [u["username"] for u in requests.get(server.url + "/api/v1/users", headers=auth(token)).json()]
+    sign_in(browser, server)
+    browser.get(server.url + "/#/admin")
+    settled(browser, "/admin")
+    delete = lambda: browser.find_element(By.CSS_SELECTOR, f'button[data-delete-user="{r.json()["id"]}"]')
+    press(browser, wait(browser, lambda d: delete()))
+    alert = wait(browser, lambda d: d.switch_to.alert)
+    assert "leaver" in alert.text
+    alert.dismiss()
+    time.sleep(0.5)
+    assert "leaver" in names()
+    press(browser, delete())
+    wait(browser, lambda d: d.switch_to.alert).accept()
+    wait(browser, lambda d: "leaver deleted" in d.find_element(By.ID, "users-status").text)
+    assert "leaver" not in names()
+
+
+def test_every_focusable_control_shows_its_focus_in_both_themes(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
+    outline = ("const s = getComputedStyle(document.activeElement);"
+               "return [document.activeElement.outerHTML.slice(0, 80), s.outlineStyle, parseFloat(s.outlineWidth)]")
+    for theme in ["light", "dark"]:
+        browser.execute_script(f"localStorage.setItem('cadenza.theme', '{theme}')")
+        browser.get(server.url + "/#" + route)
+        browser.refresh()   # the theme is read on load
+        settled(browser, route)
+        browser.find_element(By.ID, "queue-all").click()
+        browser.find_element(By.CSS_SELECTOR, "button[data-act=queue]").click()
+        browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+        seen = set()
+        for _ in range(90):   # round the whole page, from wherever Tab starts
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            element, style, width = browser.execute_script(outline)
+            if element.startswith("<body"):
+                continue
+            assert style != "none" and width >= 2, (theme, element, style, width)
+            seen.add(element)
+        assert len(seen) >= 35 and any('data-act="remove"' in e for e in seen) and any('id="search"' in e for e in seen), seen
+    assert browser.execute_script("return getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
+

@@ -47,7 +47,7 @@ let probe = null;
 let probeDelay = 1000;
 let missed = false;
 
-async function reachable() {
+export async function reachable() {
   try { return (await fetch('/readyz', { cache: 'no-store', credentials: 'same-origin' })).ok; } catch { return false; }
 }
 

@@ -3,7 +3,9 @@ import { api, artwork } from './api.js';
 import { duration } from './format.js';
 import { ratingControl } from './rating.js';
 
-// Shared pieces of markup, and the one handler that turns their buttons into player actions.
+// Shared pieces of markup, and the handlers that turn their buttons into player actions.
+const say = (text) => window.dispatchEvent(new CustomEvent('cz-toast', { detail: text }));
+
 export function albumGrid(albums) {
   if (!albums.length) return html`<p class="muted">No albums yet.</p>`;
   return html`<ul class="grid">${albums.map((a) => html`
@@ -13,7 +15,66 @@ export function albumGrid(albums) {
         <span class="name">${a.title}</span>
       </a>
       <span class="muted">${a.artist?.name || ''}${a.year ? ` · ${a.year}` : ''}</span>
+      ${itemActions('album', a.id, a.title)}
     </li>`)}</ul>`;
+}
+
+const ACTS = {
+  now: ['▶', (name) => `Play ${name}`], next: ['Next', (name) => `Play ${name} next`],
+  queue: ['+', (name) => `Add ${name} to the queue`], playlist: ['+ List', (name) => `Add ${name} to a playlist`],
+};
+
+/// Compact buttons acting on an item that is only named here (`kind` track, album, artist or
+/// playlist); its tracks are fetched when a button is pressed (see the click handler below).
+export function itemActions(kind, id, name, acts = ['now', 'next', 'queue', 'playlist']) {
+  return html`<span class="item-actions" data-item="${kind}:${id}">${acts.map((act) =>
+    html`<button type="button" data-item-act="${act}" aria-label="${ACTS[act][1](name)}">${ACTS[act][0]}</button>`)}</span>`;
+}
+
+const enc = encodeURIComponent;
+const resolvers = {
+  track: async (id) => [await api(`/api/v1/tracks/${enc(id)}`)],
+  album: async (id) => (await api(`/api/v1/albums/${enc(id)}`)).tracks,
+  playlist: async (id) => (await api(`/api/v1/playlists/${enc(id)}`)).tracks || [],
+  // An artist's tracks, album by album (the artist page's order), credited to them or on their albums.
+  artist: async (id) => {
+    const { albums } = await api(`/api/v1/artists/${enc(id)}`);
+    const details = await Promise.all(albums.map((a) => api(`/api/v1/albums/${enc(a.id)}`)));
+    return details.flatMap((d) => d.tracks).filter((t) => t.albumArtist?.id === String(id) || t.artists?.some((a) => a.id === String(id)));
+  },
+};
+
+/// The tracks of "kind:id", as the catalog API returns them.
+export function resolveItem(item) {
+  const [kind, id] = item.split(':');
+  return resolvers[kind] ? resolvers[kind](id) : Promise.reject(new Error(`Nothing to play for ${item}.`));
+}
+
+/// "now" plays the tracks, "next" and "queue" add them to the queue, "playlist" asks which playlist.
+export async function act(tracks, what) {
+  if (!tracks?.length) say('There is nothing to play here.');
+  else if (what === 'playlist') await addToPlaylist(tracks);
+  else window.dispatchEvent(new CustomEvent('cz-play', { detail: { tracks, mode: what } }));
+}
+
+// One handler for every [data-item] in the page. Items resolve in parallel but reach the queue in
+// the order they were pressed.
+let pending = Promise.resolve();
+document.addEventListener('click', (event) => {
+  const button = event.target.closest?.('button[data-item-act]');
+  const holder = button?.closest('[data-item]');
+  if (!holder) return;
+  const tracks = resolveItem(holder.dataset.item);
+  tracks.catch(() => {});
+  pending = pending.then(async () => act(await tracks, button.dataset.itemAct)).catch((error) => say(error.message));
+});
+
+export function trackButtons(t) {
+  return html`<button type="button" data-play="now" aria-label="Play ${t.title}">▶</button>
+    <button type="button" data-play="next" aria-label="Play ${t.title} next">Next</button>
+    <button type="button" data-play="queue" aria-label="Add ${t.title} to the queue">+</button>
+    <button type="button" data-add-to-playlist aria-label="Add ${t.title} to a playlist">+ List</button>
+    <button type="button" data-star aria-pressed="false" aria-label="Star ${t.title}">☆</button>`;
 }
 
 export function trackTable(tracks, { numbers = true, rate = false } = {}) {
@@ -23,37 +84,32 @@ export function trackTable(tracks, { numbers = true, rate = false } = {}) {
       ${numbers ? html`<td>${t.trackNumber || ''}</td>` : ''}
       <td>${t.title}</td><td class="col-artist">${t.artist || ''}</td><td class="col-time">${duration(t.durationMs)}</td>
       ${rate ? html`<td>${ratingControl('track', t.id, t.title)}</td>` : ''}
-      <td class="actions">
-        <button type="button" data-play="now" aria-label="Play ${t.title}">▶</button>
-        <button type="button" data-play="next" aria-label="Play ${t.title} next">Next</button>
-        <button type="button" data-play="queue" aria-label="Add ${t.title} to the queue">+</button>
-        <button type="button" data-add-to-playlist aria-label="Add ${t.title} to a playlist">+ List</button>
-        <button type="button" data-star aria-pressed="false" aria-label="Star ${t.title}">☆</button>
-      </td></tr>`)}</tbody></table>`;
+      <td class="actions">${trackButtons(t)}</td></tr>`)}</tbody></table>`;
 }
 
-/// Track buttons inside `root` act on `tracks`: "now" plays from that track on.
+/// Track buttons inside `root` act on `tracks` (an array, or a function giving the current one):
+/// "now" plays from that track on.
 export function wireTracks(root, tracks) {
+  const list = typeof tracks === 'function' ? tracks : () => tracks;
   root.addEventListener('click', async (event) => {
+    const row = event.target.closest('[data-i]');
+    const track = row && list()[Number(row.dataset.i)];
+    if (!track) return;
     const star = event.target.closest('button[data-star]');
     if (star) {
-      const track = tracks[Number(star.closest('[data-i]').dataset.i)];
       const on = star.getAttribute('aria-pressed') !== 'true';
       try {
         await api(`/api/v1/stars/track/${encodeURIComponent(track.id)}`, { method: on ? 'PUT' : 'DELETE' });
         star.setAttribute('aria-pressed', String(on));
         star.textContent = on ? '★' : '☆';
-      } catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
+      } catch (error) { say(error.message); }
       return;
     }
-    const adder = event.target.closest('button[data-add-to-playlist]');
-    if (adder) { await addToPlaylist([tracks[Number(adder.closest('[data-i]').dataset.i)]]); return; }
+    if (event.target.closest('button[data-add-to-playlist]')) { await addToPlaylist([track]); return; }
     const button = event.target.closest('button[data-play]');
     if (!button) return;
-    const i = Number(button.closest('[data-i]').dataset.i);
     const mode = button.dataset.play;
-    const chosen = mode === 'now' ? tracks.slice(i) : [tracks[i]];
-    window.dispatchEvent(new CustomEvent('cz-play', { detail: { tracks: chosen, mode } }));
+    act(mode === 'now' ? list().slice(Number(row.dataset.i)) : [track], mode);
   });
 }
 
@@ -81,8 +137,8 @@ export async function addToPlaylist(tracks) {
   try {
     if (target) await api(`/api/v1/playlists/${encodeURIComponent(target)}`, { method: 'PATCH', body: { addTrackIds: ids } });
     else await api('/api/v1/playlists', { method: 'POST', body: { name: dialog.querySelector('#add-new').value || 'New playlist', trackIds: ids } });
-    window.dispatchEvent(new CustomEvent('cz-toast', { detail: 'Added to the playlist' }));
-  } catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
+    say('Added to the playlist');
+  } catch (error) { say(error.message); }
 }
 
 /// Shows which of the listed tracks are starred.

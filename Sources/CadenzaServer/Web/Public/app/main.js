@@ -1,6 +1,6 @@
 import { api, connectEvents, disconnectEvents } from './api.js';
 import { store } from './store.js';
-import { route, go } from './router.js';
+import { route, go, currentPath } from './router.js';
 import './player.js';
 
 function toast(message) {
@@ -10,6 +10,14 @@ function toast(message) {
   toast.timer = setTimeout(() => { box.textContent = ''; }, 4000);
 }
 window.addEventListener('cz-toast', (event) => toast(event.detail));
+
+// Whatever no code caught is said in words; while offline the banner already says it.
+const uncaught = (error) => {
+  if (error?.status === 0 || !store.state.online) return;
+  toast(`Something went wrong: ${error?.message || error || 'an unknown error'}`);
+};
+window.addEventListener('unhandledrejection', (event) => uncaught(event.reason));
+window.addEventListener('error', (event) => uncaught(event.error || event.message));
 
 store.addEventListener('change', (event) => {
   if ('online' in event.detail) {
@@ -24,7 +32,10 @@ store.addEventListener('change', (event) => {
   }
 });
 
+// Signing out leaves nothing for the next person on this browser: playback stops, the queue goes.
 document.getElementById('sign-out').addEventListener('click', async () => {
+  window.dispatchEvent(new CustomEvent('cz-sign-out'));
+  document.getElementById('search').value = '';
   try { await api('/api/v1/auth/logout', { method: 'POST' }); } catch { /* signed out either way */ }
   store.set({ me: null });
 });
@@ -40,7 +51,8 @@ let searchTimer;
 document.getElementById('search').addEventListener('input', (event) => {
   clearTimeout(searchTimer);
   const q = event.target.value.trim();
-  searchTimer = setTimeout(() => go(q ? `/search?q=${encodeURIComponent(q)}` : '/'), 200);
+  // Refining a search replaces its history entry rather than adding one per pause.
+  searchTimer = setTimeout(() => go(q ? `/search?q=${encodeURIComponent(q)}` : '/', { replace: currentPath().path === '/search' }), 200);
 });
 
 window.addEventListener('hashchange', route);
@@ -65,15 +77,10 @@ document.addEventListener('cz-help', () => {
 async function start() {
   // Signed in means a session, which always comes with the (script-readable) CSRF cookie.
   const hasSession = document.cookie.split('; ').some((c) => c.startsWith('cadenza_csrf='));
-  try {
-    const me = hasSession ? await api('/api/v1/me') : null;
-    store.state.me = me;
-  } catch {
-    store.state.me = null;
-  }
-  if (store.state.me) connectEvents();
-  document.body.classList.toggle('signed-out', !store.state.me);
-  document.body.classList.toggle('admin', store.state.me?.role === 'admin');
+  let me = null;
+  try { me = hasSession ? await api('/api/v1/me') : null; } catch { me = null; }
+  if (me) store.set({ me });   // connects the event stream; the player checks whose queue it holds
+  document.body.classList.toggle('signed-out', !me);
   await route();
 }
 start();

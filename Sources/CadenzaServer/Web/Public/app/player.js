@@ -1,11 +1,14 @@
-import { api, artwork } from './api.js';
+import { artwork } from './api.js';
 import { html } from './html.js';
 import { duration, spoken, playedEnough } from './format.js';
 import { addToPlaylist, dragReorder } from './components.js';
+import { reportPlay, clearPlays } from './plays.js';
+import { store } from './store.js';
 
 // The player lives outside the router's outlet, so navigation never stops the music. The queue
 // (tracks as the catalog API returns them) is kept in localStorage across reloads; after a
-// reload it stays paused until the user presses play.
+// reload it stays paused until the user presses play. It belongs to the user who made it: signing
+// out clears it, and another user signing in starts with an empty one.
 const KEY = 'cadenza.queue';
 
 class Player extends HTMLElement {
@@ -13,6 +16,7 @@ class Player extends HTMLElement {
     const saved = JSON.parse(localStorage.getItem(KEY) || '{"tracks":[],"index":0}');
     this.tracks = Array.isArray(saved.tracks) ? saved.tracks : [];
     this.index = Math.min(saved.index || 0, Math.max(0, this.tracks.length - 1));
+    this.owner = saved.user || null;
     this.repeat = false;
     this.reported = false;
     this.innerHTML = html`
@@ -54,6 +58,11 @@ class Player extends HTMLElement {
     this.audio.addEventListener('ended', () => this.next(true));
     this.audio.addEventListener('error', () => window.dispatchEvent(new CustomEvent('cz-toast', { detail: 'This track could not be played.' })));
     window.addEventListener('cz-play', (event) => this.enqueue(event.detail.tracks, event.detail.mode || 'now'));
+    window.addEventListener('cz-sign-out', () => this.reset());
+    store.addEventListener('change', (event) => {
+      const me = event.detail.me;
+      if (me && this.owner && this.owner !== me.username) this.reset();
+    });
     document.addEventListener('keydown', (event) => this.onKey(event));
     this.setupMediaSession();
     this.load(false);
@@ -61,7 +70,32 @@ class Player extends HTMLElement {
 
   get current() { return this.tracks[this.index]; }
 
-  save() { localStorage.setItem(KEY, JSON.stringify({ tracks: this.tracks.slice(0, 2000), index: this.index })); }
+  save() {
+    this.owner = store.state.me?.username || this.owner;
+    localStorage.setItem(KEY, JSON.stringify({ user: this.owner, tracks: this.tracks.slice(0, 2000), index: this.index }));
+  }
+
+  /// Stops playback and forgets the queue, on screen and in storage.
+  reset() {
+    this.audio.pause();
+    this.audio.removeAttribute('src');
+    this.audio.load();
+    this.tracks = [];
+    this.index = 0;
+    this.owner = null;
+    localStorage.removeItem(KEY);
+    clearPlays();
+    this.querySelector('#queue').hidden = true;
+    this.querySelector('[data-act="queue"]').setAttribute('aria-expanded', 'false');
+    this.seek.max = '0';
+    this.seek.value = '0';
+    this.seek.removeAttribute('aria-valuetext');
+    this.querySelector('.time').textContent = '0:00';
+    this.querySelector('#announce').textContent = '';
+    if ('mediaSession' in navigator) { navigator.mediaSession.metadata = null; navigator.mediaSession.playbackState = 'none'; }
+    this.load(false);
+    this.onPlayState();
+  }
 
   enqueue(tracks, mode) {
     if (!tracks?.length) return;
@@ -101,7 +135,7 @@ class Player extends HTMLElement {
   async play() {
     try {
       await this.audio.play();
-      if (this.current) api('/api/v1/plays', { method: 'POST', body: { trackId: this.current.id, event: 'playing' } }).catch(() => {});
+      if (this.current) reportPlay(this.current.id, 'playing');
     } catch (error) {
       window.dispatchEvent(new CustomEvent('cz-toast', { detail: 'Playback did not start: ' + error.message }));
     }
@@ -177,8 +211,11 @@ class Player extends HTMLElement {
   }
 
   onKey(event) {
+    // Never while typing (or on a button, where Space presses it), nor with a modifier (browser keys).
     const target = event.target;
-    if (target.closest('input, select, textarea, button, [contenteditable]') || localStorage.getItem('cadenza.shortcuts') === 'off') return;
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target.isContentEditable || target.closest?.('input, select, textarea, button, [contenteditable]:not([contenteditable="false"])')) return;
+    if (localStorage.getItem('cadenza.shortcuts') === 'off') return;
     if (event.key === ' ') { event.preventDefault(); if (this.audio.paused) this.play(); else this.audio.pause(); }
     else if (event.key === 'ArrowRight') this.audio.currentTime += event.shiftKey ? 30 : 5;
     else if (event.key === 'ArrowLeft') this.audio.currentTime -= event.shiftKey ? 30 : 5;
@@ -196,7 +233,7 @@ class Player extends HTMLElement {
     this.querySelector('.time').textContent = `${duration(t * 1000)} / ${duration(d * 1000)}`;
     if (!this.reported && this.current && playedEnough(t, d)) {
       this.reported = true;
-      api('/api/v1/plays', { method: 'POST', body: { trackId: this.current.id, event: 'played' } }).catch(() => { this.reported = false; });
+      reportPlay(this.current.id, 'played');   // retried with backoff there, never once per timeupdate
     }
     if ('mediaSession' in navigator && d && navigator.mediaSession.setPositionState) {
       try { navigator.mediaSession.setPositionState({ duration: d, position: Math.min(t, d), playbackRate: 1 }); } catch { /* not ready */ }

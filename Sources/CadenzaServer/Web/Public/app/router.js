@@ -1,5 +1,6 @@
 import { store } from './store.js';
 import { html } from './html.js';
+import { reachable, lostConnection } from './api.js';
 
 // Hash routes → lazily imported view modules. Each view exports `title` (string or function of
 // params) and `render(main, params)`, which may return a cleanup function.
@@ -30,8 +31,11 @@ export function currentPath() {
   return { path, query: new URLSearchParams(query) };
 }
 
-export function go(path) {
-  if (location.hash !== '#' + path) location.hash = path; else route();
+/// `replace` swaps the current history entry (search as you type: one entry, not one per pause).
+export function go(path, { replace = false } = {}) {
+  if (location.hash === '#' + path) route();
+  else if (replace) { history.replaceState(history.state, '', '#' + path); route(); }
+  else location.hash = path;
 }
 
 // Each page gets a fresh <main> (same id and attributes): the listeners a view put on it go with it.
@@ -42,33 +46,63 @@ function freshMain() {
   return main;
 }
 
+let latest = 0;
+let offlinePage = false;
+// A page whose module could not be fetched while offline opens by itself once the server is back.
+store.addEventListener('change', (event) => {
+  if (event.detail.online && offlinePage) route();
+});
+
 export async function route() {
+  const seq = ++latest;
   let main = document.getElementById('main');
   let { path, query } = currentPath();
   if (!store.state.me && path !== '/login' && !path.startsWith('/join/')) path = '/login';
   const match = routes.map(([pattern, load]) => [path.match(pattern), load]).find(([m]) => m);
   if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block the next */ } cleanup = null; }
   document.documentElement.removeAttribute('data-route');
+  offlinePage = false;
   if (!match) {
     main = freshMain();
     main.innerHTML = html`<h1>Not found</h1><p>There is no page at ${path}.</p>`.text;
     document.title = 'Not found – Cadenza';
   } else {
     const [m, load] = match;
+    let view;
     try {
-      const view = await load();
+      view = await load();
+    } catch (error) {
+      if (seq !== latest) return;
+      main = freshMain();
+      if (!(await reachable())) {
+        lostConnection();
+        offlinePage = true;
+        main.innerHTML = html`<h1>Not available offline</h1><p>This page cannot be opened while the server cannot be reached. It opens by itself once the connection is back.</p>`.text;
+      } else {
+        main.innerHTML = html`<h1>Something went wrong</h1><p class="error">This page could not be loaded: ${error.message}</p>`.text;
+      }
+    }
+    if (seq !== latest) return;   // a newer route has started meanwhile
+    if (view) {
       const params = { ...(m.groups || {}), query };
       main = freshMain();
-      cleanup = (await view.render(main, params)) || null;
+      // The generic title first: a view that knows a better one (an album's name) sets it while rendering.
       const title = typeof view.title === 'function' ? view.title(params) : view.title;
       document.title = `${title} – Cadenza`;
-    } catch (error) {
-      main.innerHTML = html`<h1>Something went wrong</h1><p class="error">${error.message}</p>`.text;
+      try {
+        const done = (await view.render(main, params)) || null;
+        if (seq !== latest) { try { done?.(); } catch { /* stale view */ } return; }
+        cleanup = done;
+      } catch (error) {
+        if (seq !== latest) return;
+        main.innerHTML = html`<h1>Something went wrong</h1><p class="error">${error.message}</p>`.text;
+      }
     }
   }
   document.querySelectorAll('nav a').forEach((a) => {
     if (a.getAttribute('href') === '#' + path) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
-  main.focus({ preventScroll: true });
+  // Typing in the search box re-routes on every pause: the focus stays in the box.
+  if (document.activeElement?.id !== 'search') main.focus({ preventScroll: true });
   document.documentElement.setAttribute('data-route', path);
 }

@@ -71,7 +71,14 @@ export async function render(main) {
     const target = event.target.closest('button');
     if (!target) return;
     try {
-      if (target.dataset.deleteUser) { await api(`/api/v1/users/${target.dataset.deleteUser}`, { method: 'DELETE' }); sayUsers('User deleted.'); await loadUsers(); }
+      if (target.dataset.deleteUser) {
+        const name = users.find((u) => u.id === target.dataset.deleteUser)?.username || 'this user';
+        if (!confirm(`Delete the account of ${name}? This cannot be undone.`)) return;
+        await api(`/api/v1/users/${encodeURIComponent(target.dataset.deleteUser)}`, { method: 'DELETE' });
+        sayUsers(`${name} deleted.`);
+        await loadUsers();
+        main.querySelector('#nu-name').focus();   // the button is gone
+      }
       else if (target.dataset.retry) { await api(`/api/v1/jobs/${target.dataset.retry}/retry`, { method: 'POST' }); say('Job queued again.'); await loadJobs(); }
     } catch (error) { (target.dataset.deleteUser ? sayUsers : say)(error.message); }
   });

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { albumGrid, errorMessage } from '../components.js';
+import { albumGrid, errorMessage, act, resolveItem } from '../components.js';
 import { ratingControl, wireRatings } from '../rating.js';
 
 export const title = 'Artist';
@@ -10,10 +10,22 @@ export async function render(main, { id }) {
     const { artist, albums } = await api(`/api/v1/artists/${encodeURIComponent(id)}`);
     document.title = `${artist.name} – Cadenza`;
     main.innerHTML = html`<h1>${artist.name}</h1><p class="muted">${artist.albumCount} albums · ${artist.trackCount} tracks</p>
-      <p><button type="button" id="star-artist" aria-pressed="false">☆ Star artist</button></p>
+      <p class="hero-actions"><button type="button" data-artist-act="now" id="artist-play">Play all</button>
+        <button type="button" data-artist-act="next" id="artist-next">Play next</button>
+        <button type="button" data-artist-act="queue" id="artist-queue">Add to queue</button>
+        <button type="button" data-artist-act="playlist" id="artist-list">Add to playlist</button>
+        <button type="button" id="star-artist" aria-pressed="false">☆ Star artist</button></p>
       <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('artist', artist.id, artist.name)}</p>
       ${albumGrid(albums)}`.text;
     wireRatings(main);
+    // The artist's tracks are fetched album by album on the first press, then kept.
+    let tracks = null;
+    main.querySelector('.hero-actions').addEventListener('click', async (event) => {
+      const what = event.target.closest('[data-artist-act]')?.dataset.artistAct;
+      if (!what) return;
+      try { tracks ??= resolveItem(`artist:${artist.id}`); await act(await tracks, what); }
+      catch (error) { tracks = null; window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
+    });
     const star = main.querySelector('#star-artist');
     const show = (on) => { star.setAttribute('aria-pressed', String(on)); star.textContent = on ? '★ Starred' : '☆ Star artist'; };
     star.addEventListener('click', async () => {

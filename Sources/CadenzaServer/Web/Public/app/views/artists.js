@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { errorMessage } from '../components.js';
+import { errorMessage, itemActions } from '../components.js';
 
 export const title = 'Artists';
 
@@ -10,7 +10,7 @@ export async function render(main, { query }) {
   try {
     const page = await api(`/api/v1/artists?limit=200&offset=${offset}`);
     main.querySelector('#artists').innerHTML = html`<ul class="columns">${page.items.map((a) =>
-      html`<li><a href="#/artists/${a.id}">${a.name}</a> <span class="muted">${a.albumCount} albums</span></li>`)}</ul>
+      html`<li><a href="#/artists/${a.id}">${a.name}</a> <span class="muted">${a.albumCount} albums</span> ${itemActions('artist', a.id, a.name, ['now'])}</li>`)}</ul>
       ${page.items.length === 200 ? html`<a href="#/artists?offset=${offset + 200}">More artists</a>` : ''}`.text;
   } catch (error) {
     main.querySelector('#artists').innerHTML = errorMessage(error).text;

@@ -1,10 +1,14 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { store } from '../store.js';
-import { albumGrid, errorMessage } from '../components.js';
+import { albumGrid, errorMessage, itemActions, trackTable, wireTracks, markStars } from '../components.js';
 import { ago } from '../format.js';
 
 export const title = 'Home';
+
+// Listens and stats name a library track only when it is matched and visible to the reader.
+const trackOf = (entry) => entry.track_id ?? entry.cadenza_track_id ?? null;
+const actions = (entry, name) => (trackOf(entry) ? itemActions('track', trackOf(entry), name) : '');
 
 export async function render(main) {
   main.innerHTML = html`<h1>Welcome, ${store.state.me?.username || ''}</h1>
@@ -18,6 +22,7 @@ export async function render(main) {
     // The first section with content is what the "first content under a second" requirement measures.
     if (!performance.getEntriesByName('cadenza:first-content').length) performance.mark('cadenza:first-content');
   };
+  let starred = null;
   await Promise.all([
     fill('#recent', async () => albumGrid((await api('/api/v1/albums?sort=recent&limit=12')).items)),
     fill('#random', async () => albumGrid((await api('/api/v1/albums?sort=random&limit=12')).items)),
@@ -25,21 +30,25 @@ export async function render(main) {
       const name = encodeURIComponent(store.state.me.username);
       const top = (await api(`/1/stats/user/${name}/recordings?range=all_time&count=10`)).payload.recordings;
       if (!top.length) return html`<p class="muted">Nothing yet.</p>`;
-      return html`<ol class="plain">${top.map((r) => html`<li>${r.track_name} <span class="muted">— ${r.artist_name} · ${r.listen_count} plays</span></li>`)}</ol>`;
+      return html`<ol class="plain">${top.map((r) => html`<li>${r.track_name} <span class="muted">— ${r.artist_name} · ${r.listen_count} plays</span> ${actions(r, r.track_name)}</li>`)}</ol>`;
     }),
     fill('#starred', async () => {
-      const starred = await api('/api/v1/stars');
+      starred = await api('/api/v1/stars');
       const artists = starred.artists || [];
       if (!starred.tracks.length && !starred.albums.length && !artists.length) return html`<p class="muted">Star artists, albums and tracks to find them here.</p>`;
       return html`${artists.length ? html`<ul class="plain" id="starred-artists">${artists.map((a) => html`<li>★ <a href="#/artists/${a.id}">${a.name}</a>
-        <span class="muted">artist · ${a.albumCount} albums</span></li>`)}</ul>` : ''}
-        ${starred.albums.length ? albumGrid(starred.albums) : ''}<ul class="plain">${starred.tracks.map((t) => html`<li>★ ${t.title} <span class="muted">— ${t.artist || ''}</span></li>`)}</ul>`;
+        <span class="muted">artist · ${a.albumCount} albums</span> ${itemActions('artist', a.id, a.name, ['now'])}</li>`)}</ul>` : ''}
+        ${starred.albums.length ? albumGrid(starred.albums) : ''}
+        ${starred.tracks.length ? html`<div id="starred-tracks">${trackTable(starred.tracks, { numbers: false })}</div>` : ''}`;
     }),
     fill('#played', async () => {
       const name = encodeURIComponent(store.state.me.username);
       const listens = (await api(`/1/user/${name}/listens?count=10`)).payload.listens;
       if (!listens.length) return html`<p class="muted">Nothing yet: play something.</p>`;
-      return html`<ul class="plain">${listens.map((l) => html`<li>${l.track_metadata.track_name} <span class="muted">— ${l.track_metadata.artist_name}, ${ago(l.listened_at)}</span></li>`)}</ul>`;
+      return html`<ul class="plain">${listens.map((l) => html`<li>${l.track_metadata.track_name} <span class="muted">— ${l.track_metadata.artist_name}, ${ago(l.listened_at)}</span>
+        ${actions(l, l.track_metadata.track_name)}</li>`)}</ul>`;
     }),
   ]);
+  const table = main.querySelector('#starred-tracks');
+  if (table) { wireTracks(table, starred.tracks); markStars(table, starred.tracks, starred); }
 }

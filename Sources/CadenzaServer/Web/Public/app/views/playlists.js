@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { errorMessage } from '../components.js';
+import { errorMessage, itemActions } from '../components.js';
 
 export const title = 'Playlists';
 
@@ -12,7 +12,8 @@ export async function render(main) {
   const load = async () => {
     const lists = await api('/api/v1/playlists');
     main.querySelector('#playlists').innerHTML = lists.length ? lists.map((p) => html`<li><a href="#/playlists/${p.id}">${p.name}</a>
-      <span class="muted">${p.trackCount} tracks · ${p.isPublic ? 'public' : 'private'}${p.mine ? '' : ` · by ${p.owner}`}</span></li>`.text).join('')
+      <span class="muted">${p.trackCount} tracks · ${p.isPublic ? 'public' : 'private'}${p.mine ? '' : ` · by ${p.owner}`}</span>
+      ${itemActions('playlist', p.id, p.name, ['now', 'queue'])}</li>`.text).join('')
       : html`<li class="muted">No playlists yet.</li>`.text;
   };
   try { await load(); } catch (error) { main.querySelector('#playlists').innerHTML = errorMessage(error).text; }

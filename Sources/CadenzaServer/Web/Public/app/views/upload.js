@@ -5,8 +5,9 @@ import { VISIBILITIES } from '../components.js';
 
 export const title = 'Upload';
 
-// Files go up one request each (progress per file from XHR) into the chosen upload library, then
-// the server imports them in a job; the `upload.imported` / `upload.failed` events say how each one ended.
+// Files go up one request each, three at a time (progress per file from XHR), into the chosen upload
+// library, then the server imports them in a job; the `upload.imported` / `upload.failed` events
+// say how each one ended, and GET /api/v1/uploads tells what the events could not.
 export function render(main) {
   main.innerHTML = html`<h1>Upload music</h1>
     <p><label for="upload-library">Upload into</label> <select id="upload-library"></select></p>
@@ -42,11 +43,41 @@ export function render(main) {
     } catch (error) { say(error.message); }
   });
   const list = main.querySelector('#uploads');
+  // fileId → the row's state; results that came by event before the upload's answer named its file
+  // wait in `early`. At most PARALLEL uploads run at once; the others wait their turn.
   const rows = new Map();
-  const send = (file) => {
-    const li = document.createElement('li');
-    li.innerHTML = html`${file.name} <progress max="100" value="0" aria-label="Upload of ${file.name}"></progress> <span class="state">uploading</span>`.text;
-    list.append(li);
+  const early = new Map();
+  const waiting = [];
+  let running = 0;
+  const PARALLEL = 3;
+  const show = (state, result) => {
+    state.textContent = result.status === 'imported' ? 'imported'
+      : result.status === 'failed' ? `failed: ${result.error || 'unreadable'}` : 'importing…';
+  };
+  const settle = (fileId, result) => {
+    const state = rows.get(String(fileId));
+    if (state) { show(state, result); if (result.status !== 'pending') rows.delete(String(fileId)); return; }
+    early.set(String(fileId), result);
+    if (early.size > 500) early.delete(early.keys().next().value);
+  };
+  // What the event stream could not tell (events before the stream opened, an outage): ask the server.
+  const recheck = async () => {
+    if (!rows.size) return;
+    try {
+      const page = await api('/api/v1/uploads?limit=200');
+      page.items.forEach((f) => { if (f.status !== 'pending' && rows.has(String(f.id))) settle(f.id, f); });
+    } catch { /* the events may still tell */ }
+  };
+  let sent = 0;
+  const next = () => {
+    // The page's first upload goes alone: the server may make the upload library and its folder with
+    // it, which parallel first uploads would race to do.
+    while (running < (sent ? PARALLEL : 1) && waiting.length) { running += 1; sent += 1; send(...waiting.shift()); }
+    if (!running && !waiting.length) recheck();
+  };
+  const send = (file, li) => {
+    const state = li.querySelector('.state');
+    state.textContent = 'uploading';
     const form = new FormData();
     form.append('file', file, file.name);
     const xhr = new XMLHttpRequest();
@@ -57,18 +88,29 @@ export function render(main) {
     xhr.onload = () => {
       let body = null;
       try { body = JSON.parse(xhr.responseText); } catch { body = null; }
-      const state = li.querySelector('state') || li.querySelector('.state');
-      if (xhr.status >= 300) { state.textContent = body?.error?.message || `failed (${xhr.status})`; return; }
+      if (xhr.status >= 300 || !body?.files?.[0]) { state.textContent = body?.error?.message || `failed (${xhr.status})`; return; }
       const result = body.files[0];
       state.textContent = result.status === 'pending' ? 'importing…' : `${result.status}${result.reason ? ': ' + result.reason : ''}`;
-      if (result.fileId) rows.set(String(result.fileId), state);
+      if (result.fileId && result.status === 'pending') {
+        rows.set(String(result.fileId), state);
+        const known = early.get(String(result.fileId));
+        if (known) { early.delete(String(result.fileId)); settle(result.fileId, known); }
+      }
       if (!select.value) loadLibraries(body.libraryId).catch(() => {});   // the server made the user's uploads library
     };
-    xhr.onerror = () => { li.querySelector('.state').textContent = 'the server cannot be reached'; };
+    xhr.onerror = () => { state.textContent = 'the server cannot be reached'; };
+    xhr.onloadend = () => { running -= 1; next(); };
     xhr.send(form);
   };
-  const take = (files) => [...files].forEach(send);
-  main.querySelector('#files').addEventListener('change', (e) => take(e.target.files));
+  const queue = (file) => {
+    const li = document.createElement('li');
+    li.innerHTML = html`${file.name} <progress max="100" value="0" aria-label="Upload of ${file.name}"></progress> <span class="state">waiting</span>`.text;
+    list.append(li);
+    waiting.push([file, li]);
+  };
+  const take = (files) => { [...files].forEach(queue); next(); };
+  // Emptied once taken, so that choosing the same file again still counts.
+  main.querySelector('#files').addEventListener('change', (e) => { take(e.target.files); e.target.value = ''; });
   const drop = main.querySelector('#drop');
   drop.addEventListener('click', () => main.querySelector('#files').click());
   drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); main.querySelector('#files').click(); } });
@@ -77,10 +119,10 @@ export function render(main) {
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); take(e.dataTransfer.files); });
   const onEvent = (event) => {
     const e = event.detail;
-    if (e.type !== 'upload.imported' && e.type !== 'upload.failed') return;
-    const state = rows.get(String(e.payload.fileId));
-    if (state) state.textContent = e.type === 'upload.imported' ? 'imported' : `failed: ${e.payload.error || 'unreadable'}`;
+    if (e.type === 'upload.imported') settle(e.payload.fileId, { status: 'imported' });
+    else if (e.type === 'upload.failed') settle(e.payload.fileId, { status: 'failed', error: e.payload.error });
   };
   store.addEventListener('event', onEvent);
-  return () => store.removeEventListener('event', onEvent);
+  store.addEventListener('reconnected', recheck);
+  return () => { store.removeEventListener('event', onEvent); store.removeEventListener('reconnected', recheck); };
 }
