@@ -62,11 +62,28 @@ import VaporTesting
         song.set("id", "tr-1")
         album.add(list: "song", [song])
         album.add(list: "genres", [])
-        var xml = ""
-        album.xml(into: &xml)
+        var xmlBytes: [UInt8] = []
+        album.xml(into: &xmlBytes)
+        let xml = String(decoding: xmlBytes, as: UTF8.self)
         #expect(xml == #"<album id="al-1" songCount="1" name="A &amp; B &lt;&quot;live&quot;&gt;"><song id="tr-1"/></album>"#)
-        var json = ""
-        album.jsonObject(into: &json)
+        var jsonBytes: [UInt8] = []
+        album.jsonObject(into: &jsonBytes)
+        let json = String(decoding: jsonBytes, as: UTF8.self)
         #expect(json == #"{"id":"al-1","songCount":1,"name":"A & B <\"live\">","song":[{"id":"tr-1"}],"genres":[]}"#)
+    }
+
+    @Test func escapingKeepsMultiByteTextAndHandlesControlCharacters() throws {
+        var json: [UInt8] = []
+        UTF8Text.jsonQuote("Sigur Rós \u{1F3B5} \"Ágætis\"\\\n\t\u{01}", into: &json)
+        let text = String(decoding: json, as: UTF8.self)
+        #expect(text == #""Sigur Rós 🎵 \"Ágætis\"\\\n\t\u0001""#)
+        // What was written is JSON that decodes back to the original string.
+        let decoded = try JSONDecoder().decode(String.self, from: Data(json))
+        #expect(decoded == "Sigur Rós \u{1F3B5} \"Ágætis\"\\\n\t\u{01}")
+        #expect(XMLText.escape("Björk & <Sugarcubes>\u{02}'\"\r") == "Björk &amp; &lt;Sugarcubes&gt;&apos;&quot;&#13;")
+        #expect(XMLText.escape("") == "" && XMLText.escape("plain") == "plain")
+        #expect(UTF8Text.hex([0x00, 0x0F, 0xA5, 0xFF]) == "000fa5ff")
+        #expect(JSONValue.object(["b": .array([.number(1), .number(1.5), .null]), "a": .string("x\"y")]).serialized
+                == #"{"a":"x\"y","b":[1,1.5,null]}"#)
     }
 }

@@ -43,7 +43,7 @@ enum SubsonicAuth {
         }
         let principal = Principal(userID: row.userID, username: row.username, role: User.Role(rawValue: row.role) ?? .user, method: .token(id: 0))
         if let token, let salt {
-            let expected = Insecure.MD5.hash(data: Data((secret + salt).utf8)).map { String(format: "%02x", $0) }.joined()
+            let expected = Secrets.md5Hex(secret + salt)
             guard Secrets.equal(expected, token.lowercased()) else { try await fail() }
         } else if let password {
             var clear = password

@@ -77,23 +77,33 @@ struct SubsonicNode: Sendable {
 
     // MARK: XML
 
-    func xml(into out: inout String, namespace: Bool = false) {
-        out += "<" + name
-        if namespace { out += " xmlns=\"http://subsonic.org/restapi\"" }
+    func xml(into out: inout [UInt8], namespace: Bool = false) {
+        out.append(UInt8(ascii: "<"))
+        out += name.utf8
+        if namespace { out += #" xmlns="http://subsonic.org/restapi""#.utf8 }
         for (key, value) in attributes {
-            out += " " + key + "=\"" + Self.escapeXML(value.text) + "\""
+            out.append(UInt8(ascii: " "))
+            out += key.utf8
+            out += #"=""#.utf8
+            switch value {
+            case .string(let s): UTF8Text.xmlEscape(s, into: &out)
+            default: out += value.text.utf8
+            }
+            out.append(UInt8(ascii: "\""))
         }
         let hasChildren = children.contains { !$0.nodes.isEmpty }
         if !hasChildren && text == nil {
-            out += "/>"
+            out += "/>".utf8
             return
         }
-        out += ">"
-        if let text { out += Self.escapeXML(text) }
+        out.append(UInt8(ascii: ">"))
+        if let text { UTF8Text.xmlEscape(text, into: &out) }
         for group in children {
             for node in group.nodes { node.xml(into: &out) }
         }
-        out += "</" + name + ">"
+        out += "</".utf8
+        out += name.utf8
+        out.append(UInt8(ascii: ">"))
     }
 
     static func escapeXML(_ s: String) -> String {
@@ -102,18 +112,18 @@ struct SubsonicNode: Sendable {
 
     // MARK: JSON
 
-    func jsonObject(into out: inout String) {
+    func jsonObject(into out: inout [UInt8]) {
         if let scalar {
             Self.json(scalar, into: &out)
             return
         }
-        out += "{"
+        out.append(UInt8(ascii: "{"))
         var first = true
         func key(_ k: String) {
-            if !first { out += "," }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            Self.jsonString(k, into: &out)
-            out += ":"
+            UTF8Text.jsonQuote(k, into: &out)
+            out.append(UInt8(ascii: ":"))
         }
         for (k, value) in attributes {
             key(k)
@@ -121,37 +131,33 @@ struct SubsonicNode: Sendable {
         }
         if let text {
             key("value")
-            Self.jsonString(text, into: &out)
+            UTF8Text.jsonQuote(text, into: &out)
         }
         for group in children {
             key(group.name)
             if group.isList {
-                out += "["
+                out.append(UInt8(ascii: "["))
                 for (index, node) in group.nodes.enumerated() {
-                    if index > 0 { out += "," }
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
                     node.jsonObject(into: &out)
                 }
-                out += "]"
+                out.append(UInt8(ascii: "]"))
             } else if let node = group.nodes.first {
                 node.jsonObject(into: &out)
             } else {
-                out += "{}"
+                out += "{}".utf8
             }
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
     }
 
-    static func json(_ value: Value, into out: inout String) {
+    static func json(_ value: Value, into out: inout [UInt8]) {
         switch value {
-        case .string(let s): jsonString(s, into: &out)
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? String(d) : "0"
-        case .bool(let b): out += b ? "true" : "false"
+        case .string(let s): UTF8Text.jsonQuote(s, into: &out)
+        case .int(let i): out += String(i).utf8
+        case .double(let d): out += (d.isFinite ? String(d) : "0").utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
         }
-    }
-
-    static func jsonString(_ s: String, into out: inout String) {
-        JSONValue.quote(s, into: &out)
     }
 }
 

@@ -39,7 +39,7 @@ enum WebApp {
         if let hit = cache.withLockedValue({ $0[relative] }) { return hit }
         guard let root, let path = SafePath.join(root: root.path, relative: relative),
               let data = FileManager.default.contents(atPath: path) else { return nil }
-        let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = UTF8Text.hex(SHA256.hash(data: data).prefix(12))
         let asset = Asset(body: ByteBuffer(bytes: data), etag: "\"\(digest)\"", type: type(of: path))
         cache.withLockedValue { $0[relative] = asset }
         return asset

@@ -20,11 +20,11 @@ enum Fingerprint {
             try? handle.seek(toOffset: size - UInt64(min(UInt64(window), size - UInt64(window))))
             if let tail = try? handle.read(upToCount: window) { hasher.update(data: tail) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return UTF8Text.hex(hasher.finalize())
     }
 
     /// Full SHA-256, for content that must be compared exactly (artwork, uploads).
     static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        UTF8Text.hex(SHA256.hash(data: data))
     }
 }

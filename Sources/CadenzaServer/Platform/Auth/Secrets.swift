@@ -13,13 +13,13 @@ enum Secrets {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        UTF8Text.hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// MD5 in lowercase hex: only for legacy protocols that define their signatures with it
     /// (Subsonic tokens, Last.fm api_sig, AudioScrobbler handshakes), never for storage.
     static func md5Hex(_ text: String) -> String {
-        Insecure.MD5.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        UTF8Text.hex(Insecure.MD5.hash(data: Data(text.utf8)))
     }
 
     /// Constant-time comparison of two hex digests.
