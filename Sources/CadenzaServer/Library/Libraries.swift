@@ -68,12 +68,20 @@ enum Libraries {
 
     /// The ids of the libraries `viewer` may see; every catalog query filters tracks by these.
     static func visibleIDs(for viewer: Principal, on db: any SQLDatabase) async throws -> [Int64] {
-        let rows = viewer.isAdmin
-            ? try await db.raw("SELECT id FROM libraries ORDER BY id").all()
-            : try await db.raw("""
-                SELECT id FROM libraries WHERE visibility <> 'private' OR owner_id = \(bind: viewer.userID) ORDER BY id
-                """).all()
-        return try rows.map { try $0.decode(column: "id", as: Int64.self) }
+        visibleIDs(for: viewer, in: try await visibilityTable(on: db))
+    }
+
+    /// Every library's id, visibility and owner, for deciding visibility of many users at once.
+    static func visibilityTable(on db: any SQLDatabase) async throws -> [(id: Int64, visibility: String, ownerID: Int64?)] {
+        try await db.raw("SELECT id, visibility, owner_id FROM libraries ORDER BY id").all().map {
+            (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "visibility", as: String.self),
+             try $0.decode(column: "owner_id", as: Int64?.self))
+        }
+    }
+
+    /// `visibleIDs(for:on:)` over a table read once.
+    static func visibleIDs(for viewer: Principal, in table: [(id: Int64, visibility: String, ownerID: Int64?)]) -> [Int64] {
+        table.filter { viewer.isAdmin || $0.visibility != "private" || $0.ownerID == viewer.userID }.map(\.id)
     }
 
     static func create(name: String, ownerID: Int64?, visibility: LibraryRecord.Visibility, kind: LibraryRecord.Kind,
@@ -104,19 +112,18 @@ enum Libraries {
         guard path.hasPrefix("/"), FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw APIError.unprocessable("'\(path)' is not an existing absolute directory on the server.", code: "invalid_path")
         }
-        if let existing = try await db.raw("SELECT * FROM library_folders WHERE path = \(bind: resolved)").first() {
-            let folder = try LibraryFolderRecord(row: existing)
-            guard folder.libraryID == libraryID else {
-                throw APIError.conflict("That folder already belongs to another library.")
-            }
-            return folder
-        }
-        let row = try await db.raw("""
+        // Insert-or-read, so that two requests adding the same folder at once both get it.
+        var row = try await db.raw("""
             INSERT INTO library_folders (library_id, path, created_at) VALUES (\(bind: libraryID), \(bind: resolved), \(bind: Clock.nowMillis()))
-            RETURNING *
+            ON CONFLICT (path) DO NOTHING RETURNING *
             """).first()
-        guard let row else { throw APIError(status: .internalServerError, code: "internal", message: "Folder not added.") }
-        return try LibraryFolderRecord(row: row)
+        if row == nil { row = try await db.raw("SELECT * FROM library_folders WHERE path = \(bind: resolved)").first() }
+        guard let row else {
+            throw APIError(status: .internalServerError, code: "internal", message: "Folder not added.")
+        }
+        let folder = try LibraryFolderRecord(row: row)
+        guard folder.libraryID == libraryID else { throw APIError.conflict("That folder already belongs to another library.") }
+        return folder
     }
 
     /// Queues a scan of every folder of a library (one live scan per folder at a time).

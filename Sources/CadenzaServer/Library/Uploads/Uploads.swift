@@ -50,13 +50,18 @@ enum Uploads {
             guard library.kind == .uploads else { throw APIError.conflict("That library reads a folder; upload into an upload library.") }
             return library
         }
-        if let row = try await req.sql.raw("""
-            SELECT * FROM libraries WHERE owner_id = \(bind: viewer.userID) AND kind = 'uploads' ORDER BY id LIMIT 1
-            """).first() {
-            return try LibraryRecord(row: row)
+        // Check and create under the user's row lock (SQLite: the write lock), so two first uploads
+        // at once make one library, not two.
+        return try await req.db.writeTransaction { tx in
+            if tx.sql.isPostgres { try await tx.sql.raw("SELECT id FROM users WHERE id = \(bind: viewer.userID) FOR UPDATE").run() }
+            if let row = try await tx.sql.raw("""
+                SELECT * FROM libraries WHERE owner_id = \(bind: viewer.userID) AND kind = 'uploads' ORDER BY id LIMIT 1
+                """).first() {
+                return try LibraryRecord(row: row)
+            }
+            return try await Libraries.create(name: "\(viewer.username)'s uploads", ownerID: viewer.userID, visibility: .private,
+                                              kind: .uploads, on: tx.sql)
         }
-        return try await Libraries.create(name: "\(viewer.username)'s uploads", ownerID: viewer.userID, visibility: .private,
-                                          kind: .uploads, on: req.sql)
     }
 
     @Sendable static func upload(req: Request) async throws -> Response {

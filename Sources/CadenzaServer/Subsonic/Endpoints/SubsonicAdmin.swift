@@ -12,12 +12,13 @@ enum SubsonicAdmin {
                 throw SubsonicError.notAuthorized("Only administrators may see other users.")
             }
             guard let user = try await User.find(username: username, on: context.req.db) else { throw SubsonicError.notFound("User") }
-            return .node(try await userNode(user, context: context))
+            return .node(try userNode(user, libraries: try await Libraries.visibilityTable(on: context.db)))
         },
         "getUsers": { context in
             guard context.user.isAdmin else { throw SubsonicError.notAuthorized("Only administrators may list users.") }
+            let libraries = try await Libraries.visibilityTable(on: context.db)
             var node = SubsonicNode("users")
-            node.add(list: "user", try await User.query(on: context.req.db).sort(\.$id).all().asyncMap { try await userNode($0, context: context) })
+            node.add(list: "user", try await User.query(on: context.req.db).sort(\.$id).all().map { try userNode($0, libraries: libraries) })
             return .node(node)
         },
         "createUser": { context in
@@ -132,7 +133,7 @@ enum SubsonicAdmin {
         return decoded
     }
 
-    static func userNode(_ user: User, context: SubsonicContext) async throws -> SubsonicNode {
+    static func userNode(_ user: User, libraries: [(id: Int64, visibility: String, ownerID: Int64?)]) throws -> SubsonicNode {
         var node = SubsonicNode("user")
         node.set("username", user.username)
         node.set("email", "")
@@ -143,7 +144,7 @@ enum SubsonicAdmin {
         }
         for role in ["podcastRole", "jukeboxRole", "videoConversionRole"] { node.set(role, false) }
         let principal = Principal(userID: try user.requireID(), username: user.username, role: user.role, method: .token(id: 0))
-        node.add(list: "folder", try await Libraries.visibleIDs(for: principal, on: context.db).map { SubsonicNode.scalar("folder", .int($0)) })
+        node.add(list: "folder", Libraries.visibleIDs(for: principal, in: libraries).map { SubsonicNode.scalar("folder", .int($0)) })
         return node
     }
 
