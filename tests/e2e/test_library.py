@@ -150,6 +150,29 @@ def test_upload_happy_path_and_every_rejection(deployment, tmp_path):
     assert os.listdir(incoming) == []
 
 
+def test_first_uploads_at_once_share_one_upload_library(deployment, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    server = deployment.serve()
+    admin = admin_token(deployment, server)
+    requests.post(server.url + "/api/v1/users", json={"username": "wes", "password": "password-w"}, headers=auth(admin))
+    wes = token_for(server, "wes", "password-w")
+    songs = []
+    for i in range(6):
+        with open(make_audio(str(tmp_path / f"par/{i}.ogg"), seconds=1, title=f"Parallel {i}", artist="Wes", album="At Once"), "rb") as f:
+            songs.append(f.read())
+
+    def upload(i):
+        return requests.post(server.url + "/api/v1/uploads", headers=auth(wes), files=[("f", (f"{i}.ogg", songs[i], "audio/ogg"))])
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(upload, range(6)))
+    assert [r.status_code for r in answers] == [201] * 6, [r.text for r in answers]
+    assert len({r.json()["libraryId"] for r in answers}) == 1
+    mine = [l for l in requests.get(server.url + "/api/v1/libraries", headers=auth(wes)).json() if l.get("kind") == "uploads"]
+    assert len(mine) == 1, mine
+    assert wait_for(lambda: all(u["status"] == "imported" for u in requests.get(server.url + "/api/v1/uploads", headers=auth(wes)).json()["items"]))
+
+
 def test_scan_progress_and_results_arrive_as_events(deployment, music):
     from conftest import SSEClient
     server = deployment.serve()
