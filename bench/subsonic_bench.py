@@ -36,11 +36,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=20000)
     parser.add_argument("--pg")
+    parser.add_argument("--pg-only", action="store_true", help="skip the SQLite run")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--cache", default="/tmp/cadenza-bench-libs")
     args = parser.parse_args()
     root = library(args.cache, args.size)
-    for name, pg in [("SQLite", None)] + ([("PostgreSQL", args.pg)] if args.pg else []):
+    for name, pg in ([] if args.pg_only else [("SQLite", None)]) + ([("PostgreSQL", args.pg)] if args.pg else []):
         inst = Instance(pg)
         try:
             inst.run("migrate")
