@@ -595,9 +595,13 @@ def test_report_playback_sets_now_playing_and_counts_finished_plays(sub):
     ok_json(report(server, night, "playing", 1000, playbackRate="1.0"))
     [entry] = body(rest(server, "getNowPlaying"))["nowPlaying"]["entry"]
     assert entry["id"] == night and entry["username"] == "root"
+    lb_now = lambda: requests.get(server.url + "/1/user/root/playing-now", headers=auth(token)).json()["payload"]["listens"]
+    assert [l["track_metadata"]["track_name"] for l in lb_now()] == ["Night River"]
     ok_json(report(server, night, "stopped", 3000))                       # past half of 4 s: a play
     assert plays(night) == 1
-    assert night not in playing()
+    assert night not in playing() and lb_now() == []                      # the feed's playing-now ends too
+    ok_json(report(server, night, "stopped", 3000))                       # a repeated stop counts nothing
+    assert plays(night) == 1
 
     # Stopped early: no play.
     ok_json(report(server, paper, "starting", 0))

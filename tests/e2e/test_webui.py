@@ -324,15 +324,21 @@ def album_id(server, token, title):
     return next(a["id"] for a in requests.get(server.url + "/api/v1/albums", headers=auth(token)).json()["items"] if a["title"] == title)
 
 
-def test_queue_and_playlist_reorder_by_drag_and_drop(server_with_music, browser):
-    server, token = server_with_music
-    sign_in(browser, server)
+def queue_two_albums_and_open_the_queue(browser, server, token):
+    """Glass Echo (Night River, Paper Static) then Orbit (Lantern) into the queue, shown."""
     for album in ["Glass Echo", "Orbit"]:
         route = f"/albums/{album_id(server, token, album)}"
         browser.get(server.url + "/#" + route)
         settled(browser, route)
         browser.find_element(By.ID, "queue-all").click()
     browser.find_element(By.CSS_SELECTOR, "button[data-act=queue]").click()
+    return route
+
+
+def test_queue_and_playlist_reorder_by_drag_and_drop(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    route = queue_two_albums_and_open_the_queue(browser, server, token)
     queue = lambda: [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#queue li button[data-act=jump]")]
     wait(browser, lambda d: queue() == ["Night River", "Paper Static", "Lantern"])
     assert browser.find_element(By.CSS_SELECTOR, '#queue li[data-q="0"]').get_attribute("draggable") == "true"
@@ -807,12 +813,7 @@ def test_home_lists_are_track_rows_that_play(server_with_music, browser):
 def test_queue_remove_clear_and_save_as_playlist(server_with_music, browser):
     server, token = server_with_music
     sign_in(browser, server)
-    for album in ["Glass Echo", "Orbit"]:
-        route = f"/albums/{album_id(server, token, album)}"
-        browser.get(server.url + "/#" + route)
-        settled(browser, route)
-        browser.find_element(By.ID, "queue-all").click()
-    browser.find_element(By.CSS_SELECTOR, "button[data-act=queue]").click()
+    queue_two_albums_and_open_the_queue(browser, server, token)
     wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static", "Lantern"])
     remove = browser.find_element(By.CSS_SELECTOR, '#queue li[data-q="1"] button[data-act=remove]')
     assert remove.get_attribute("aria-label") == "Remove Paper Static from the queue"
@@ -1023,7 +1024,7 @@ def test_uploads_go_three_at_a_time_and_early_results_are_kept(server_with_music
     sign_in(browser, server)
     browser.get(server.url + "/#/upload")
     settled(browser, "/upload")
-    # The page's first upload goes alone (it may make the upload library on the server), the rest 3 at a time.
+    # One upload first (it makes the upload library on the server), then five: they go 3 at a time.
     browser.find_element(By.ID, "files").send_keys(songs[0])
     wait(browser, lambda d: "imported" in d.find_element(By.ID, "uploads").text, timeout=30)
     browser.execute_script(SLOW_UPLOADS)

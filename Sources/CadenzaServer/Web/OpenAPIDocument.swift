@@ -158,7 +158,7 @@ enum OpenAPIDocument {
           "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } } } } },
           "responses": { "204": { "description": "Approved" }, "404": { "$ref": "#/components/responses/Error" } } } },
         "/plays": { "post": { "summary": "The web player reports a track starting (playing now) or played long enough to count (a listen)",
-          "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["trackId", "event"], "properties": { "trackId": { "type": "string" }, "event": { "type": "string", "enum": ["playing", "played"] } } } } } },
+          "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["trackId", "event"], "properties": { "trackId": { "type": "string" }, "event": { "type": "string", "enum": ["playing", "played"] }, "listenedAt": { "type": "integer", "description": "ms since 1970, within the last 24 hours; a retried report with the same value is stored once" } } } } } },
           "responses": { "204": { "description": "Recorded" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } },
         "/playlists": {
           "get": { "summary": "Playlists you may see: yours, public ones (all for administrators)", "responses": { "200": { "description": "[Playlist]" } } },

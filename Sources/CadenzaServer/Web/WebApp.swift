@@ -81,7 +81,13 @@ enum PlaysController {
     struct Report: Decodable {
         var trackId: String
         var event: String
+        /// When the play happened (ms since 1970), so that a report retried after a lost answer is
+        /// the same listen, stored once; absent means now.
+        var listenedAt: Int64?
     }
+
+    /// How far back a retried report may date its play.
+    static let maxReportAgeMillis: Int64 = 86_400_000
 
     @Sendable static func report(req: Request) async throws -> HTTPStatus {
         let viewer = try req.requireUser()
@@ -89,13 +95,17 @@ enum PlaysController {
         guard let trackID = Int64(report.trackId), ["playing", "played"].contains(report.event) else {
             throw APIError.unprocessable("trackId must be a track id and event playing or played.", code: "invalid_play")
         }
+        let now = Clock.nowMillis()
+        if let at = report.listenedAt, at < now - maxReportAgeMillis || at > now + 60_000 {
+            throw APIError.unprocessable("listenedAt must be within the last 24 hours.", code: "invalid_play")
+        }
         let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
         guard try await CatalogQueries.primaryFileID(trackID: trackID, visible: visible, on: req.sql) != nil else {
             throw APIError.notFound("Track")
         }
         try await req.db.writeTransaction { tx in
             if report.event == "played" {
-                try await Plays.record(userID: viewer.userID, trackID: trackID, at: Clock.nowMillis(), client: "Cadenza web", on: tx.sql)
+                try await Plays.record(userID: viewer.userID, trackID: trackID, at: report.listenedAt ?? now, client: "Cadenza web", on: tx.sql)
             } else {
                 try await Plays.nowPlaying(userID: viewer.userID, trackID: trackID, client: "Cadenza web", on: tx.sql)
             }

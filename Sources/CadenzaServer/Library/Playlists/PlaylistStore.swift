@@ -64,7 +64,7 @@ enum PlaylistStore {
         let libraries = SQLList(visible.map { SQLLiteral.numeric(String($0)) })
         var summaries: [Int64: (count: Int, durationMs: Int)] = [:]
         for row in try await db.raw("""
-            SELECT pt.playlist_id, COUNT(*) AS n, COALESCE(SUM(t.duration_ms), 0) AS ms
+            SELECT pt.playlist_id, COUNT(*) AS n, CAST(COALESCE(SUM(t.duration_ms), 0) AS BIGINT) AS ms
             FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id
             WHERE pt.playlist_id IN (\(list)) AND t.library_id IN (\(libraries)) GROUP BY pt.playlist_id
             """).all() {

@@ -25,6 +25,18 @@ enum Transcoder {
             }
         }
 
+        /// An upper estimate of a transcode's size, for players that need a length up front: the
+        /// bitrate's worth plus each container's framing (an ID3/Xing header for MP3, a 7-byte header
+        /// per 1,024-sample ADTS frame, Ogg pages and libopus's VBR overshoot), with room to spare.
+        func estimatedBytes(seconds: Double, kbps: Int) -> Int {
+            let payload = seconds * Double(kbps) * 1000 / 8
+            switch self {
+            case .mp3: return Int(payload * 1.03) + 4096
+            case .aac: return Int(payload * 1.03 + seconds * 7 * 48_000 / 1024) + 4096
+            case .opus: return Int(payload * 1.12) + 8192
+            }
+        }
+
         var codecArguments: [String] {
             switch self {
             case .mp3: return ["-c:a", "libmp3lame", "-f", "mp3"]

@@ -59,20 +59,27 @@ enum SubsonicAnnotation {
             let userID = context.user.userID
             switch state {
             case "starting", "playing":
-                try await Plays.nowPlaying(userID: userID, trackID: id, client: client, on: context.db)
+                try await context.req.db.writeTransaction { tx in
+                    try await Plays.nowPlaying(userID: userID, trackID: id, client: client, on: tx.sql)
+                }
+                context.app.didCommit()
             case "paused":
-                try await Plays.clearNowPlaying(userID: userID, client: client, on: context.db)
+                try await context.req.db.writeTransaction { tx in
+                    _ = try await Plays.endNowPlaying(userID: userID, trackID: nil, client: client, on: tx.sql)
+                }
             case "stopped":
                 // The server owns the scrobble decision here: a play counts once it reached half
                 // the track or four minutes (ListenBrainz's rule), and it started `position` ago.
+                // Only a play that was reported as started counts, once: a repeated "stopped" finds
+                // no session left and records nothing.
                 let duration = try await Plays.durationMs(trackID: id, on: context.db)
                 let played = min(position, duration > 0 ? duration : 86_400_000)   // a hostile position cannot date a play before 1970
                 let counts = !context.params.bool("ignoreScrobble", default: false) && Plays.reachedListen(position: played, durationMs: duration)
                 try await context.req.db.writeTransaction { tx in
-                    if counts {
+                    let hadSession = try await Plays.endNowPlaying(userID: userID, trackID: id, client: client, on: tx.sql)
+                    if counts && hadSession {
                         try await Plays.record(userID: userID, trackID: id, at: Clock.nowMillis() - played, client: client, on: tx.sql)
                     }
-                    try await Plays.clearNowPlaying(userID: userID, client: client, on: tx.sql)
                 }
                 context.app.didCommit()
             default:
@@ -133,8 +140,17 @@ enum Plays {
         try await db.raw("DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client) AND track_id = \(bind: trackID)").run()
     }
 
-    static func clearNowPlaying(userID: Int64, client: String, on db: any SQLDatabase) async throws {
-        try await db.raw("DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client)").run()
+    /// Ends a client's now-playing session (of `trackID`, when given) here and in the listens'
+    /// playing-now; answers whether there was one.
+    static func endNowPlaying(userID: Int64, trackID: Int64?, client: String, on db: any SQLDatabase) async throws -> Bool {
+        let track: SQLQueryString = trackID.map { "AND track_id = \(bind: $0)" } ?? ""
+        let ended = try await db.raw("""
+            DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client) \(track) RETURNING user_id
+            """).all()
+        if let owner = try await ListenOwner.load(userID: userID, on: db) {
+            _ = try await PlayingNow.clear(owner: owner, client: client, on: db)
+        }
+        return !ended.isEmpty
     }
 
     static func durationMs(trackID: Int64, on db: any SQLDatabase) async throws -> Int64 {

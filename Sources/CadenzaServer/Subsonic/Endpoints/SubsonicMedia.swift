@@ -21,12 +21,11 @@ enum SubsonicMedia {
             }
             let options = StreamController.StreamOptions(format: format, maxBitRate: maxBitRate == 0 ? nil : maxBitRate, timeOffset: offset)
             var estimate: Int?
-            if p.bool("estimateContentLength", default: false) {
-                // At the rate ffmpeg will really use, plus 3 % and 4 KB for container framing: a short
-                // estimate would cut the song's end, a long one only pads it.
-                let seconds = max(0, Double(file.durationMs) / 1000 - offset)
-                let rate = StreamController.bitrateKbps(format: options.format ?? .mp3, requested: options.maxBitRate)
-                estimate = Int(seconds * Double(rate) * 1000 / 8 * 1.03) + 4096
+            if p.bool("estimateContentLength", default: false), file.durationMs > 0 {
+                // At the rate ffmpeg will really use: a short estimate would cut the song's end, a long one only pads it.
+                let format = options.format ?? .mp3
+                estimate = format.estimatedBytes(seconds: max(0, Double(file.durationMs) / 1000 - offset),
+                                                 kbps: StreamController.bitrateKbps(format: format, requested: options.maxBitRate))
             }
             return .response(try await StreamController.serve(file: file.found, options: options, req: context.req, estimatedLength: estimate))
         },

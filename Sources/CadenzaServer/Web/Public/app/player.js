@@ -57,11 +57,12 @@ class Player extends HTMLElement {
     this.audio.addEventListener('pause', () => this.onPlayState());
     this.audio.addEventListener('ended', () => this.next(true));
     this.audio.addEventListener('error', () => window.dispatchEvent(new CustomEvent('cz-toast', { detail: 'This track could not be played.' })));
-    window.addEventListener('cz-play', (event) => this.enqueue(event.detail.tracks, event.detail.mode || 'now'));
+    window.addEventListener('cz-play', (event) => { if (store.state.me) this.enqueue(event.detail.tracks, event.detail.mode || 'now'); });
     window.addEventListener('cz-sign-out', () => this.reset());
     store.addEventListener('change', (event) => {
       const me = event.detail.me;
-      if (me && this.owner && this.owner !== me.username) this.reset();
+      // A queue belongs to whoever saved it; one of nobody's (or another user's) is not inherited.
+      if (me && this.tracks.length && this.owner !== me.username) this.reset();
     });
     document.addEventListener('keydown', (event) => this.onKey(event));
     this.setupMediaSession();
@@ -71,7 +72,8 @@ class Player extends HTMLElement {
   get current() { return this.tracks[this.index]; }
 
   save() {
-    this.owner = store.state.me?.username || this.owner;
+    if (!store.state.me) return;   // signed out: nothing is kept for the next person
+    this.owner = store.state.me.username;
     localStorage.setItem(KEY, JSON.stringify({ user: this.owner, tracks: this.tracks.slice(0, 2000), index: this.index }));
   }
 

@@ -10,12 +10,13 @@ let pending = [];
 let timer = null;
 let sending = false;
 
-const post = (play) => api('/api/v1/plays', { method: 'POST', body: { trackId: play.trackId, event: play.event } });
+// A "played" report carries when it happened, so a retry after a lost answer is stored once.
+const post = (play) => api('/api/v1/plays', { method: 'POST', body: { trackId: play.trackId, event: play.event, listenedAt: play.at } });
 const final = (status) => status >= 400 && status < 500 && status !== 408 && status !== 429;
 
 export function reportPlay(trackId, event) {
   if (event !== 'played') { post({ trackId, event }).catch(() => {}); return; }   // playing-now only matters now
-  pending.push({ trackId, event, tries: 0 });
+  pending.push({ trackId, event, at: Date.now(), tries: 0 });
   if (pending.length > MAX_PENDING) pending.shift();
   if (!timer && !sending) flush();
 }
@@ -23,14 +24,17 @@ export function reportPlay(trackId, event) {
 async function flush() {
   timer = null;
   sending = true;
+  // Items leave the list by identity: a sign-out while a report is in flight empties the list,
+  // and the next person's first play must not be dropped in its place.
+  const done = (play) => { const i = pending.indexOf(play); if (i >= 0) pending.splice(i, 1); };
   while (pending.length) {
     const play = pending[0];
     try {
       await post(play);
-      pending.shift();
+      done(play);
     } catch (error) {
       play.tries += 1;
-      if (final(error.status) || play.tries >= MAX_TRIES) { pending.shift(); continue; }
+      if (final(error.status) || play.tries >= MAX_TRIES) { done(play); continue; }
       sending = false;
       timer = setTimeout(flush, Math.min(60_000, 2000 * 2 ** (play.tries - 1)));
       return;

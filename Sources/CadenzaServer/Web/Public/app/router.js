@@ -73,8 +73,10 @@ export async function route() {
       view = await load();
     } catch (error) {
       if (seq !== latest) return;
+      const online = await reachable();
+      if (seq !== latest) return;   // a newer route has started while we asked
       main = freshMain();
-      if (!(await reachable())) {
+      if (!online) {
         lostConnection();
         offlinePage = true;
         main.innerHTML = html`<h1>Not available offline</h1><p>This page cannot be opened while the server cannot be reached. It opens by itself once the connection is back.</p>`.text;

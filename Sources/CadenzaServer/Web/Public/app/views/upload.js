@@ -68,11 +68,8 @@ export function render(main) {
       page.items.forEach((f) => { if (f.status !== 'pending' && rows.has(String(f.id))) settle(f.id, f); });
     } catch { /* the events may still tell */ }
   };
-  let sent = 0;
   const next = () => {
-    // The page's first upload goes alone: the server may make the upload library and its folder with
-    // it, which parallel first uploads would race to do.
-    while (running < (sent ? PARALLEL : 1) && waiting.length) { running += 1; sent += 1; send(...waiting.shift()); }
+    while (running < PARALLEL && waiting.length) { running += 1; send(...waiting.shift()); }
     if (!running && !waiting.length) recheck();
   };
   const send = (file, li) => {
