@@ -703,6 +703,21 @@ def test_subsonic_scrobbles_become_listens_linked_to_the_library(server_with_mus
     assert by_track["Unknown Song"]["cadenza_track_id"] is None
 
 
+def test_web_player_reports_retried_with_their_time_are_stored_once(server_with_music):
+    server, token = server_with_music
+    lantern = next(t for t in requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"] if t["title"] == "Lantern")
+    at = int(time.time() * 1000) - 5000
+    report = {"trackId": lantern["id"], "event": "played", "listenedAt": at}
+    for _ in range(3):   # the answer was lost twice: the player sends the same report again
+        assert requests.post(server.url + "/api/v1/plays", json=report, headers=auth(token)).status_code == 204
+    [listen] = listens(server, "root", token)
+    assert listen["listened_at"] == at // 1000 and listen["track_metadata"]["track_name"] == "Lantern"
+    for bad in (at - 2 * 86_400_000, int(time.time() * 1000) + 3_600_000, "soon"):
+        r = requests.post(server.url + "/api/v1/plays", json=report | {"listenedAt": bad}, headers=auth(token))
+        assert r.status_code in (400, 422) and "error" in r.json(), (bad, r.text)
+    assert len(listens(server, "root", token)) == 1
+
+
 # --- import and export -----------------------------------------------------------------------------
 
 PLAYS = [(1615817100, "Alpha", "A1", "Alpha LP"), (1615817400, "Alpha", "A2", "Alpha LP"),
