@@ -603,6 +603,17 @@ def test_mobile_mini_player_expands_to_all_controls(server_with_music, browser):
     assert not shown("shuffle")
 
 
+def serve_again_on_the_same_port(deployment, server, music):
+    """The server back after a kill -9, on the port the open page knows."""
+    log = open(os.path.join(os.path.dirname(deployment.data_dir), f"serve-{server.port}-again.log"), "w")
+    proc = subprocess.Popen([BIN, "serve", "--port", str(server.port), "--roles", "api,worker,scheduler"], stdout=log,
+                            stderr=subprocess.STDOUT, env=deployment.env(CADENZA_MUSIC_DIRS=str(music)))
+    again = Server(proc, server.port, log)
+    deployment.processes.append(again)
+    again.wait_ready()
+    return again
+
+
 def test_offline_banner_appears_and_the_app_recovers(deployment, music, server_with_music, browser):
     server, token = server_with_music
     sign_in(browser, server)
@@ -615,12 +626,7 @@ def test_offline_banner_appears_and_the_app_recovers(deployment, music, server_w
     wait(browser, lambda d: banner().is_displayed(), timeout=15)
     assert "cannot be reached" in banner().text
     shot(browser, "offline-banner")
-    log = open(os.path.join(os.path.dirname(deployment.data_dir), f"serve-{server.port}-again.log"), "w")
-    proc = subprocess.Popen([BIN, "serve", "--port", str(server.port), "--roles", "api,worker,scheduler"], stdout=log,
-                            stderr=subprocess.STDOUT, env=deployment.env(CADENZA_MUSIC_DIRS=str(music)))
-    again = Server(proc, server.port, log)
-    deployment.processes.append(again)
-    again.wait_ready()
+    again = serve_again_on_the_same_port(deployment, server, music)
     started = time.time()
     wait(browser, lambda d: not banner().is_displayed(), timeout=20)
     print(f"banner gone {time.time() - started:.1f} s after the server was back")
@@ -644,12 +650,7 @@ def test_a_page_opened_while_offline_says_so_and_opens_once_back(deployment, mus
     wait(browser, lambda d: banner().is_displayed(), timeout=15)
     wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Not available offline")
     assert "dynamically imported" not in browser.find_element(By.ID, "main").text
-    log = open(os.path.join(os.path.dirname(deployment.data_dir), f"serve-{server.port}-again.log"), "w")
-    proc = subprocess.Popen([BIN, "serve", "--port", str(server.port), "--roles", "api,worker,scheduler"], stdout=log,
-                            stderr=subprocess.STDOUT, env=deployment.env(CADENZA_MUSIC_DIRS=str(music)))
-    again = Server(proc, server.port, log)
-    deployment.processes.append(again)
-    again.wait_ready()
+    again = serve_again_on_the_same_port(deployment, server, music)
     wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Statistics", timeout=20)
     assert not banner().is_displayed()
 
