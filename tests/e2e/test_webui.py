@@ -324,12 +324,18 @@ def album_id(server, token, title):
     return next(a["id"] for a in requests.get(server.url + "/api/v1/albums", headers=auth(token)).json()["items"] if a["title"] == title)
 
 
+def open_album(browser, server, token, title):
+    """Opens the album page of `title` and waits until it is drawn; answers its route."""
+    route = f"/albums/{album_id(server, token, title)}"
+    browser.get(server.url + "/#" + route)
+    settled(browser, route)
+    return route
+
+
 def queue_two_albums_and_open_the_queue(browser, server, token):
     """Glass Echo (Night River, Paper Static) then Orbit (Lantern) into the queue, shown."""
     for album in ["Glass Echo", "Orbit"]:
-        route = f"/albums/{album_id(server, token, album)}"
-        browser.get(server.url + "/#" + route)
-        settled(browser, route)
+        route = open_album(browser, server, token, album)
         browser.find_element(By.ID, "queue-all").click()
     browser.find_element(By.CSS_SELECTOR, "button[data-act=queue]").click()
     return route
@@ -580,9 +586,7 @@ def test_mobile_mini_player_expands_to_all_controls(server_with_music, browser):
     server, token = server_with_music
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
     sign_in(browser, server)
-    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
-    browser.get(server.url + "/#" + route)
-    settled(browser, route)
+    route = open_album(browser, server, token, 'Glass Echo')
     browser.find_element(By.ID, "queue-all").click()
     player = browser.find_element(By.TAG_NAME, "footer")
     shown = lambda act: browser.find_element(By.CSS_SELECTOR, f"cz-player [data-act={act}]").is_displayed()
@@ -764,9 +768,7 @@ def test_playlist_rows_play_next_and_the_playlist_goes_to_the_queue(server_with_
     assert r.status_code == 201, r.text
     playlist = r.json()["id"]
     sign_in(browser, server)
-    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
-    browser.get(server.url + "/#" + route)
-    settled(browser, route)
+    route = open_album(browser, server, token, 'Glass Echo')
     browser.find_element(By.ID, "queue-all").click()
     wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
     browser.get(server.url + f"/#/playlists/{playlist}")
@@ -841,9 +843,7 @@ def test_queue_remove_clear_and_save_as_playlist(server_with_music, browser):
 def test_typing_a_search_with_pauses_keeps_focus_and_skips_no_track(server_with_music, browser):
     server, token = server_with_music
     sign_in(browser, server)
-    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
-    browser.get(server.url + "/#" + route)
-    settled(browser, route)
+    route = open_album(browser, server, token, 'Glass Echo')
     browser.find_element(By.ID, "queue-all").click()
     wait(browser, lambda d: now_playing(d) == "Night River")
     entries = browser.execute_script("return history.length")
@@ -873,9 +873,7 @@ def test_sign_out_stops_playback_and_the_next_user_gets_an_empty_queue(server_wi
     r = requests.post(server.url + "/api/v1/users", headers=auth(token), json={"username": "guest", "password": "guest-password"})
     assert r.status_code == 201, r.text
     sign_in(browser, server)
-    route = f"/albums/{album_id(server, token, 'Glass Echo')}"
-    browser.get(server.url + "/#" + route)
-    settled(browser, route)
+    route = open_album(browser, server, token, 'Glass Echo')
     browser.find_element(By.ID, "play-all").click()
     audio = lambda script: browser.execute_script(f"return document.querySelector('cz-player audio').{script}")
     wait(browser, lambda d: audio("currentTime") > 0.3)
@@ -971,9 +969,7 @@ window.fetch = (url, options) => {
 def test_a_failing_listen_report_is_retried_with_backoff_not_flooded(server_with_music, browser):
     server, token = server_with_music
     sign_in(browser, server)
-    route = f"/albums/{album_id(server, token, 'Orbit')}"
-    browser.get(server.url + "/#" + route)
-    settled(browser, route)
+    route = open_album(browser, server, token, 'Orbit')
     browser.execute_script(FAIL_PLAYS)
     browser.find_element(By.ID, "play-all").click()   # Lantern, 3 seconds: a listen after 1.5
     wait(browser, lambda d: d.execute_script("return window.__plays") >= 1)
