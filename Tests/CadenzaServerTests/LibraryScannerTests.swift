@@ -198,6 +198,13 @@ import Vapor
             let search = try await CatalogQueries.tracks(visible: try await Libraries.visibleIDs(for: bob, on: app.sql), paging: page,
                                                          search: "song", on: app.sql)
             #expect(search.map(\.title) == ["Shared Song"])
+            // Id lists larger than a statement's bind limit (PostgreSQL: 65,535): a user's stars, a big playlist.
+            let sharedTrack = try #require(search.first.flatMap { Int64($0.id) })
+            let many = Array(Int64(1_000_000)...Int64(1_070_000)) + [sharedTrack]
+            let bobVisible = try await Libraries.visibleIDs(for: bob, on: app.sql)
+            let found = try await CatalogQueries.tracks(visible: bobVisible, paging: .init(limit: many.count, offset: 0), ids: many, on: app.sql)
+            #expect(found.map(\.title) == ["Shared Song"])
+            #expect(try await PlaylistStore.visibleTrackIDs(many, visible: bobVisible, on: app.sql) == [sharedTrack])
         }
     }
 

@@ -41,7 +41,7 @@ enum Annotations {
             let kind = SQLLiteral.string(type)   // a literal: a parameter in a UNION's select list has no type on PostgreSQL
             func among(_ column: String) -> SQLQueryString {
                 guard let ids else { return "" }
-                return "AND \(unsafeRaw: column) IN (\(SQLList(Array(Set(ids)).map { SQLLiteral.numeric(String($0)) })))"
+                return "AND \(unsafeRaw: column) IN (\(SQLList(integers: Set(ids))))"
             }
             parts.append("""
                 SELECT \(kind) AS item_kind, 's' AS k, item_id, 0 AS n, created_at AS last FROM stars

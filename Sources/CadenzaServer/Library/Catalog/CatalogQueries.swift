@@ -34,7 +34,7 @@ enum CatalogQueries {
     /// The visible libraries narrowed by an optional library filter, as an SQL list.
     static func libraries(_ visible: [Int64], _ filters: Filters) -> SQLList? {
         let ids = filters.libraryID.map { id in visible.contains(id) ? [id] : [] } ?? visible
-        return ids.isEmpty ? nil : SQLList(ids.map { SQLBind($0) })
+        return ids.isEmpty ? nil : SQLList(integers: ids)
     }
 
     /// Keeps tracks `t` that carry the genre (matched by normalised name).
@@ -74,7 +74,7 @@ enum CatalogQueries {
         var albumConditions: [SQLQueryString] = []
         if let ids {
             guard !ids.isEmpty else { return [] }
-            albumConditions.append("AND a.id IN (\(SQLList(ids.map { SQLBind($0) })))")
+            albumConditions.append("AND a.id IN (\(SQLList(integers: ids)))")
         }
         if let artist = filters.artistID {
             trackConditions.append("AND (a.album_artist_id = \(bind: artist) OR EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist)))")
@@ -103,7 +103,7 @@ enum CatalogQueries {
             """).all().map { try $0.decode(column: "id", as: Int64.self) }
         guard !pageIDs.isEmpty else { return [] }
         let rows = try await db.raw("""
-            \(albumSelect(libraries: libs)) WHERE a.id IN (\(SQLList(pageIDs.map { SQLBind($0) }))) \(albumGroupBy)
+            \(albumSelect(libraries: libs)) WHERE a.id IN (\(SQLList(integers: pageIDs))) \(albumGroupBy)
             """).all()
         return ordered(try rows.map(album(row:)), by: pageIDs) { $0.id }
     }
@@ -143,7 +143,7 @@ enum CatalogQueries {
         var conditions: [SQLQueryString] = []
         if let ids {
             guard !ids.isEmpty else { return [] }
-            conditions.append("AND ar.id IN (\(SQLList(ids.map { SQLBind($0) })))")
+            conditions.append("AND ar.id IN (\(SQLList(integers: ids)))")
         }
         let genre: SQLQueryString = filters.genre.map(genreCondition) ?? ""
         if let search {
@@ -160,7 +160,7 @@ enum CatalogQueries {
             SELECT ar.id FROM artists ar WHERE \(exists) \(filter) ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
             """).all().map { try $0.decode(column: "id", as: Int64.self) }
         guard !pageIDs.isEmpty else { return [] }
-        let list = SQLList(pageIDs.map { SQLBind($0) })
+        let list = SQLList(integers: pageIDs)
         let join: SQLQueryString = albumArtistsOnly
             ? "JOIN albums al ON al.album_artist_id = ar.id JOIN tracks t ON t.album_id = al.id AND t.library_id IN (\(libs))"
             : "JOIN track_artists ta ON ta.artist_id = ar.id JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs)) JOIN albums al ON al.id = t.album_id"
@@ -236,7 +236,7 @@ enum CatalogQueries {
         }
         if let ids {
             guard !ids.isEmpty else { return [] }
-            conditions.append("AND t.id IN (\(SQLList(ids.map { SQLBind($0) })))")
+            conditions.append("AND t.id IN (\(SQLList(integers: ids)))")
         }
         let order: SQLQueryString
         switch sort {
@@ -266,7 +266,7 @@ enum CatalogQueries {
     static func assemble(rows: [any SQLRow], on db: any SQLDatabase) async throws -> [TrackDTO] {
         guard !rows.isEmpty else { return [] }
         let ids = try rows.map { try $0.decode(column: "id", as: Int64.self) }
-        let idList = SQLList(ids.map { SQLBind($0) })
+        let idList = SQLList(integers: ids)
         var artists: [Int64: [ArtistRef]] = [:]
         var genres: [Int64: [String]] = [:]
         // Credits and genres in one statement.

@@ -47,7 +47,7 @@ enum PlaylistStore {
     /// Track counts of many playlists in one statement.
     static func trackCounts(_ ids: [Int64], on db: any SQLDatabase) async throws -> [Int64: Int] {
         guard !ids.isEmpty else { return [:] }
-        let list = SQLList(ids.map { SQLLiteral.numeric(String($0)) })
+        let list = SQLList(integers: ids)
         var counts: [Int64: Int] = [:]
         for row in try await db.raw("""
             SELECT playlist_id, COUNT(*) AS n FROM playlist_tracks WHERE playlist_id IN (\(list)) GROUP BY playlist_id
@@ -60,8 +60,8 @@ enum PlaylistStore {
     /// How many tracks of each playlist lie in the `visible` libraries, and their total duration: one statement.
     static func visibleSummaries(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [Int64: (count: Int, durationMs: Int)] {
         guard !ids.isEmpty, !visible.isEmpty else { return [:] }
-        let list = SQLList(ids.map { SQLLiteral.numeric(String($0)) })
-        let libraries = SQLList(visible.map { SQLLiteral.numeric(String($0)) })
+        let list = SQLList(integers: ids)
+        let libraries = SQLList(integers: visible)
         var summaries: [Int64: (count: Int, durationMs: Int)] = [:]
         for row in try await db.raw("""
             SELECT pt.playlist_id, COUNT(*) AS n, CAST(COALESCE(SUM(t.duration_ms), 0) AS BIGINT) AS ms
@@ -77,8 +77,8 @@ enum PlaylistStore {
     /// Which of `ids` name tracks in the `visible` libraries: one statement.
     static func visibleTrackIDs(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> Set<Int64> {
         guard !ids.isEmpty, !visible.isEmpty else { return [] }
-        let list = SQLList(Set(ids).map { SQLLiteral.numeric(String($0)) })
-        let libraries = SQLList(visible.map { SQLLiteral.numeric(String($0)) })
+        let list = SQLList(integers: Set(ids))
+        let libraries = SQLList(integers: visible)
         return Set(try await db.raw("SELECT id FROM tracks WHERE id IN (\(list)) AND library_id IN (\(libraries))").all()
             .map { try $0.decode(column: "id", as: Int64.self) })
     }

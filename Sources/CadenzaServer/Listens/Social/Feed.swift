@@ -57,7 +57,7 @@ enum Feed {
     }
 
     static func playingNow(of owners: [Int64: ListenOwner], on db: any SQLDatabase) async throws -> [ListenJSON] {
-        let ids = SQLList(owners.keys.sorted().map { SQLLiteral.numeric(String($0)) })
+        let ids = SQLList(integers: owners.keys.sorted())
         return try await db.raw("""
             SELECT user_id, track_metadata FROM listen_playing_now
             WHERE user_id IN (\(ids)) AND expires_at > \(bind: Clock.nowMillis()) ORDER BY started_at DESC
