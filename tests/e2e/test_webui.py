@@ -922,7 +922,8 @@ def test_follow_a_user_and_their_listens_arrive_live_and_stay_after_reload(serve
     field.clear()
     field.send_keys("bob", Keys.ENTER)
     wait(browser, lambda d: "You follow bob" in status())
-    assert browser.find_element(By.CSS_SELECTOR, "#following button[data-unfollow=bob]").get_attribute("aria-label") == "Unfollow bob"
+    # The list is drawn again when the follow's own event arrives: read it through wait (stale-safe).
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#following button[data-unfollow=bob]").get_attribute("aria-label") == "Unfollow bob")
     assert requests.get(server.url + "/api/v1/follows", headers=auth(token)).json() == {"following": ["bob"]}
     time.sleep(0.5)   # the event stream has taken the follow in
     lb = {"Authorization": f"Token {bob}"}
@@ -930,7 +931,7 @@ def test_follow_a_user_and_their_listens_arrive_live_and_stay_after_reload(serve
         {"listened_at": int(time.time()) - 5, "track_metadata": {"artist_name": "Bob's <em>Band</em>", "track_name": "Followed Song"}}]})
     assert r.status_code == 200, r.text
     wait(browser, lambda d: "Followed Song" in d.find_element(By.ID, "listens").text)
-    assert "bob" in browser.find_element(By.XPATH, "//ol[@id='listens']/li[contains(., 'Followed Song')]").text
+    wait(browser, lambda d: "bob" in d.find_element(By.XPATH, "//ol[@id='listens']/li[contains(., 'Followed Song')]").text)
     assert not browser.find_elements(By.CSS_SELECTOR, "#listens em")
     r = requests.post(server.url + "/1/submit-listens", headers=lb, json={"listen_type": "playing_now", "payload": [
         {"track_metadata": {"artist_name": "Bob's Band", "track_name": "Right Now", "additional_info": {"duration_ms": 120000}}}]})
@@ -941,9 +942,8 @@ def test_follow_a_user_and_their_listens_arrive_live_and_stay_after_reload(serve
     browser.refresh()
     settled(browser, "/history")
     wait(browser, lambda d: "Followed Song" in d.find_element(By.ID, "listens").text)   # from the feed
-    assert "bob: Right Now" in browser.find_element(By.ID, "now").text
-    assert "bob" in browser.find_element(By.ID, "following").text
-    press(browser, browser.find_element(By.CSS_SELECTOR, "#following button[data-unfollow=bob]"))
+    wait(browser, lambda d: "bob: Right Now" in d.find_element(By.ID, "now").text and "bob" in d.find_element(By.ID, "following").text)
+    press(browser, wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#following button[data-unfollow=bob]")))
     wait(browser, lambda d: "no longer follow bob" in status())
     wait(browser, lambda d: "Followed Song" not in d.find_element(By.ID, "listens").text)
     assert requests.get(server.url + "/api/v1/follows", headers=auth(token)).json() == {"following": []}
