@@ -87,7 +87,7 @@ extension Database {
 
 extension SQLList {
     /// Integer ids written as literals: safe (they are numbers) and not limited by the number of
-    /// binds a statement may carry (32,766 in SQLite), which a user's stars or a big playlist can pass.
+    /// binds a statement may carry (65,535 on PostgreSQL), which a big playlist or star set can pass.
     init(integers ids: some Sequence<Int64>) {
         self.init(ids.map { SQLLiteral.numeric(String($0)) })
     }

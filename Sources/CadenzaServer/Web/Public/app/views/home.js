@@ -6,9 +6,8 @@ import { ago } from '../format.js';
 
 export const title = 'Home';
 
-// Listens and stats name a library track only when it is matched and visible to the reader.
-const trackOf = (entry) => entry.track_id ?? entry.cadenza_track_id ?? null;
-const actions = (entry, name) => (trackOf(entry) ? itemActions('track', trackOf(entry), name) : '');
+// A listen names its library track only when it was matched and the reader may see it.
+const actions = (listen, name) => (listen.cadenza_track_id ? itemActions('track', listen.cadenza_track_id, name) : '');
 
 export async function render(main) {
   main.innerHTML = html`<h1>Welcome, ${store.state.me?.username || ''}</h1>
@@ -30,7 +29,7 @@ export async function render(main) {
       const name = encodeURIComponent(store.state.me.username);
       const top = (await api(`/1/stats/user/${name}/recordings?range=all_time&count=10`)).payload.recordings;
       if (!top.length) return html`<p class="muted">Nothing yet.</p>`;
-      return html`<ol class="plain">${top.map((r) => html`<li>${r.track_name} <span class="muted">— ${r.artist_name} · ${r.listen_count} plays</span> ${actions(r, r.track_name)}</li>`)}</ol>`;
+      return html`<ol class="plain">${top.map((r) => html`<li>${r.track_name} <span class="muted">— ${r.artist_name} · ${r.listen_count} plays</span></li>`)}</ol>`;
     }),
     fill('#starred', async () => {
       starred = await api('/api/v1/stars');
