@@ -1,4 +1,5 @@
 @testable import CadenzaServer
+import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
@@ -11,12 +12,11 @@ import Vapor
     @Test func aFlakyJobIsRetriedWithBackoffUntilItSucceeds() async throws {
         try await withApp(roles: [.worker]) { app in
             let calls = NIOLockedValueBox(0)
-            app.jobRegistry.register("test.flaky", backoff: Backoff(base: 0.02, cap: 0.1)) { _ in
+            try app.cadenza.jobs.register("test.flaky", backoff: Backoff(base: 0.02, cap: 0.1)) { _ in
                 let n = calls.withLockedValue { $0 += 1; return $0 }
                 if n < 3 { throw TestError("transient failure \(n)") }
             }
             let id = try #require(try await JobQueue.enqueue(.init(kind: "test.flaky", payload: Empty()), on: app.sql))
-            app.didCommit()
             #expect(try await eventually { try await JobQueue.find(id: id, on: app.sql)?.state == .succeeded })
             let job = try #require(try await JobQueue.find(id: id, on: app.sql))
             #expect(job.attempts == 3)
@@ -28,11 +28,10 @@ import Vapor
     @Test func exhaustedRetriesParkTheJobAsFailedWithItsErrorAndRetryRequeuesIt() async throws {
         try await withApp(roles: [.worker]) { app in
             let succeed = NIOLockedValueBox(false)
-            app.jobRegistry.register("test.broken", backoff: Backoff(base: 0.01, cap: 0.02)) { _ in
+            try app.cadenza.jobs.register("test.broken", backoff: Backoff(base: 0.01, cap: 0.02)) { _ in
                 if !succeed.withLockedValue({ $0 }) { throw TestError("disk on fire") }
             }
             let id = try #require(try await JobQueue.enqueue(.init(kind: "test.broken", payload: Empty(), maxAttempts: 3), on: app.sql))
-            app.didCommit()
             #expect(try await eventually { try await JobQueue.find(id: id, on: app.sql)?.state == .failed })
             var job = try #require(try await JobQueue.find(id: id, on: app.sql))
             #expect(job.attempts == 3)
@@ -40,7 +39,6 @@ import Vapor
 
             succeed.withLockedValue { $0 = true }
             try await JobQueue.retry(id: id, on: app.sql)
-            app.didCommit()
             #expect(try await eventually { try await JobQueue.find(id: id, on: app.sql)?.state == .succeeded })
             job = try #require(try await JobQueue.find(id: id, on: app.sql))
             #expect(job.attempts == 1)
@@ -49,9 +47,8 @@ import Vapor
 
     @Test func permanentErrorsFailAtOnce() async throws {
         try await withApp(roles: [.worker]) { app in
-            app.jobRegistry.register("test.permanent") { _ in throw PermanentJobError("payload names no file") }
+            try app.cadenza.jobs.register("test.permanent") { _ in throw PermanentJobError("payload names no file") }
             let id = try #require(try await JobQueue.enqueue(.init(kind: "test.permanent", payload: Empty(), maxAttempts: 5), on: app.sql))
-            app.didCommit()
             #expect(try await eventually { try await JobQueue.find(id: id, on: app.sql)?.state == .failed })
             #expect(try await JobQueue.find(id: id, on: app.sql)?.attempts == 1)
         }
@@ -102,17 +99,16 @@ import Vapor
     }
 
     @Test func gracefulShutdownReleasesARunningJobWithoutSpendingAnAttempt() async throws {
-        try await withApp { app in
+        try await withApp(settings: ["CADENZA_JOB_SHUTDOWN_GRACE_SECONDS": "0.1"]) { app in
             let started = NIOLockedValueBox(false)
-            app.jobRegistry.register("test.long") { _ in
+            try app.cadenza.jobs.register("test.long") { _ in
                 started.withLockedValue { $0 = true }
                 try await Task.sleep(for: .seconds(60))
             }
             try await CadenzaApp.startServices(app, roles: [.worker])
             let id = try #require(try await JobQueue.enqueue(.init(kind: "test.long", payload: Empty()), on: app.sql))
-            app.didCommit()
             #expect(try await eventually { started.withLockedValue { $0 } })
-            await app.jobWorker?.stop(grace: .milliseconds(100))
+            await CadenzaApp.stopServices(app)
             let job = try #require(try await JobQueue.find(id: id, on: app.sql))
             #expect(job.state == .queued)
             #expect(job.attempts == 0)
@@ -133,7 +129,7 @@ import Vapor
 
     @Test func theSchedulerQueuesEachPeriodicTaskOncePerInterval() async throws {
         try await withApp { app in
-            let scheduler = Scheduler(app: app, tasks: [.init(name: "tidy", interval: 3600, kind: "test.tidy")])
+            let scheduler = Scheduler(db: app.db, tasks: [.init(name: "tidy", interval: 3600, kind: "test.tidy")], logger: app.logger)
             #expect(try await scheduler.tick() == ["tidy"])
             #expect(try await scheduler.tick() == [])
             let queued = try await JobQueue.list(state: .queued, kind: "test.tidy", beforeID: nil, limit: 10, on: app.sql)

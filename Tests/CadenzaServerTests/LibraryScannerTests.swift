@@ -1,4 +1,5 @@
 @testable import CadenzaServer
+import Fluent
 import CadenzaTestSupport
 import Foundation
 import SQLKit
@@ -162,7 +163,7 @@ import Vapor
             #expect(try await Self.count(app, "artworks") == 2)
             for row in try await app.sql.raw("SELECT hash, mime FROM artworks").all() {
                 let url = ArtworkStore.url(hash: try row.decode(column: "hash", as: String.self), mime: try row.decode(column: "mime", as: String.self),
-                                           settings: app.settings)
+                                           settings: try app.settings)
                 #expect(FileManager.default.fileExists(atPath: url.path))
             }
         }
@@ -234,12 +235,10 @@ import Vapor
         try AudioFixtures.audio(at: root.appendingPathComponent("a/1.mp3").path, metadata: LibraryScannerTests.tags("One"))
         try await withApp(roles: [.worker], settings: ["CADENZA_RESCAN_MINUTES": "30"]) { app in
             try await Libraries.ensureMusicDirectories([root.path], on: app.sql)
-            app.didCommit()
             #expect(try await eventually { try await LibraryScannerTests.count(app, "tracks") == 1 })
             try AudioFixtures.audio(at: root.appendingPathComponent("a/2.mp3").path, metadata: LibraryScannerTests.tags("Two", track: 2))
-            let scheduler = Scheduler(app: app, tasks: LibraryScanner.periodic(app.settings))
+            let scheduler = Scheduler(db: app.db, tasks: LibraryScanner.periodic(try app.settings), logger: app.logger)
             #expect(try await scheduler.tick() == ["rescan"])
-            app.didCommit()
             #expect(try await eventually { try await LibraryScannerTests.count(app, "tracks") == 2 })
             #expect(LibraryScanner.periodic(try Settings.load(flags: ["CADENZA_RESCAN_MINUTES": "0"], environment: [:])).isEmpty)
         }

@@ -92,7 +92,6 @@ enum LibrariesController {
         let body = try await req.decodeJSON(FolderRequest.self)
         let folder = try await Libraries.addFolder(libraryID: library.id, path: body.path, on: req.sql)
         try await Libraries.enqueueScan(libraryID: library.id, full: false, on: req.sql)
-        req.application.didCommit()
         let response = Response(status: .created)
         try response.content.encode(FolderDTO(id: String(folder.id), path: folder.path, lastScanAt: nil))
         return response
@@ -106,7 +105,6 @@ enum LibrariesController {
         let (library, _) = try await find(req, manage: true)
         let body = req.body.data == nil ? ScanRequest(full: nil) : try await req.decodeJSON(ScanRequest.self)
         let ids = try await Libraries.enqueueScan(libraryID: library.id, full: body.full ?? false, on: req.sql)
-        req.application.didCommit()
         let response = Response(status: .accepted)
         try response.content.encode(ScanResponse(jobIds: ids.map(String.init)))
         return response

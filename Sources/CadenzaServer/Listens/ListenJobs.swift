@@ -13,13 +13,13 @@ enum ListenJobs {
         var userId: Int64
     }
 
-    static let periodic: [Scheduler.Periodic] = [
+    static let periodic: [PeriodicTask] = [
         .init(name: "listens-prune", interval: 6 * 3600, kind: prune),
     ]
 
-    static func register(on app: Application) {
-        ListenImports.register(on: app)
-        app.jobRegistry.register(rebuildStats) { context in
+    static func register(on jobs: JobRegistry) {
+        ListenImports.register(on: jobs)
+        jobs.register(rebuildStats) { context in
             let payload = try context.job.decodePayload(UserPayload.self)
             try await context.application.db.writeTransaction { tx in
                 guard let owner = try await ListenOwner.load(userID: payload.userId, on: tx.sql) else { return }
@@ -28,7 +28,7 @@ enum ListenJobs {
                 _ = try await context.complete(on: tx.sql)
             }
         }
-        app.jobRegistry.register(prune) { context in
+        jobs.register(prune) { context in
             let now = Clock.nowMillis()
             try await StatsRollup.pruneDays(now: now / 1000, on: context.db)
             try await context.db.raw("DELETE FROM listen_playing_now WHERE expires_at < \(bind: now)").run()

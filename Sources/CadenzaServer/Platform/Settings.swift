@@ -28,6 +28,8 @@ public struct Settings: Sendable {
     public var jobLease: TimeInterval
     /// The safety-net poll; LISTEN/NOTIFY (or the in-process signal) normally wakes workers first.
     public var jobPollInterval: TimeInterval
+    /// How long running jobs may finish at shutdown before they are cancelled and released.
+    public var jobShutdownGrace: TimeInterval
     public var eventPollInterval: TimeInterval
     public var loginRateLimitPerIP: Int
     public var loginRateLimitPerAccount: Int
@@ -43,6 +45,8 @@ public struct Settings: Sendable {
     public var listensRateWindow: TimeInterval
     /// Whether Last.fm requests with an api_key not issued here are accepted (unsigned).
     public var lastfmAcceptUnknownKeys: Bool
+    /// The key that seals recoverable secrets, base64 (`nil`: a key file in the data directory).
+    public var secretKey: String?
 
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
@@ -73,6 +77,7 @@ extension Settings {
         ("CADENZA_WORKER_CONCURRENCY", "jobs run at once per worker process (default 4)"),
         ("CADENZA_JOB_LEASE_SECONDS", "how long a claimed job stays claimed without a heartbeat (default 30)"),
         ("CADENZA_JOB_POLL_SECONDS", "idle worker poll interval (default 1)"),
+        ("CADENZA_JOB_SHUTDOWN_GRACE_SECONDS", "how long running jobs may finish at shutdown before they are released (default 10)"),
         ("CADENZA_EVENT_POLL_SECONDS", "event tail poll interval (default 0.5)"),
         ("CADENZA_LOGIN_LIMIT_PER_IP", "login attempts per IP per window (default 20)"),
         ("CADENZA_LOGIN_LIMIT_PER_ACCOUNT", "login attempts per account per window (default 10)"),
@@ -84,6 +89,7 @@ extension Settings {
         ("CADENZA_LISTENS_RATE_LIMIT", "ListenBrainz API requests per window per token, or per IP when anonymous (default 300)"),
         ("CADENZA_LISTENS_RATE_WINDOW", "ListenBrainz API rate-limit window in seconds (default 10)"),
         ("CADENZA_LASTFM_UNKNOWN_KEYS", "accept|reject Last.fm requests whose api_key was not issued here (default accept)"),
+        ("CADENZA_SECRET_KEY", "32 bytes in base64 sealing recoverable secrets; the same on every node (default: a key file in the data dir)"),
     ]
 
     /// Builds settings from flags (already keyed like the environment), the environment and an
@@ -174,6 +180,10 @@ extension Settings {
         if !["accept", "reject"].contains(unknownKeys) {
             problems.append("CADENZA_LASTFM_UNKNOWN_KEYS=\(unknownKeys): expected accept or reject")
         }
+        let secretKey = value("CADENZA_SECRET_KEY")
+        if let secretKey, Data(base64Encoded: secretKey)?.count != 32 {
+            problems.append("CADENZA_SECRET_KEY: expected 32 bytes in base64 (openssl rand -base64 32)")
+        }
         let settings = Settings(
             dataDirectory: dataDir,
             databaseURL: databaseURL,
@@ -189,6 +199,7 @@ extension Settings {
             workerConcurrency: number("CADENZA_WORKER_CONCURRENCY", default: 4, in: 1...256),
             jobLease: number("CADENZA_JOB_LEASE_SECONDS", default: 30.0, in: 1...86_400),
             jobPollInterval: number("CADENZA_JOB_POLL_SECONDS", default: 1.0, in: 0.01...60),
+            jobShutdownGrace: number("CADENZA_JOB_SHUTDOWN_GRACE_SECONDS", default: 10.0, in: 0...3600),
             eventPollInterval: number("CADENZA_EVENT_POLL_SECONDS", default: 0.5, in: 0.01...60),
             loginRateLimitPerIP: number("CADENZA_LOGIN_LIMIT_PER_IP", default: 20, in: 1...1_000_000),
             loginRateLimitPerAccount: number("CADENZA_LOGIN_LIMIT_PER_ACCOUNT", default: 10, in: 1...1_000_000),
@@ -199,7 +210,8 @@ extension Settings {
             rescanMinutes: number("CADENZA_RESCAN_MINUTES", default: 60, in: 0...525_600),
             listensRateLimit: number("CADENZA_LISTENS_RATE_LIMIT", default: 300, in: 1...1_000_000_000),
             listensRateWindow: number("CADENZA_LISTENS_RATE_WINDOW", default: 10.0, in: 1...86_400),
-            lastfmAcceptUnknownKeys: unknownKeys != "reject"
+            lastfmAcceptUnknownKeys: unknownKeys != "reject",
+            secretKey: secretKey
         )
         if !problems.isEmpty { throw SettingsError(problems: problems) }
         return settings

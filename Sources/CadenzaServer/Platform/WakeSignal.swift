@@ -2,17 +2,33 @@ import NIOConcurrencyHelpers
 
 /// Wakes sleepers early: idle workers when a job is queued, the event tail when an event is
 /// written. A generation counter closes the gap between "found nothing" and "started waiting".
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
+    /// Process-wide, like the commit they announce: every application in the process shares the
+    /// database's wake-ups. A wake-up with nothing new costs the sleeper one empty read, so
+    /// sharing is harmless, and writers need no handle to the application to give one.
+    public static let jobs = WakeSignal()
+    public static let events = WakeSignal()
+
+    /// After a commit: work or events may be waiting.
+    public static func didCommit() {
+        jobs.signal()
+        events.signal()
+    }
+
     private struct State {
-        var generation: UInt64 = 0
+        public init() {}
+
+    public var generation: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter: UInt64 = 0
     }
     private let state = NIOLockedValueBox(State())
 
-    var generation: UInt64 { state.withLockedValue { $0.generation } }
+    public init() {}
 
-    func signal() {
+    public var generation: UInt64 { state.withLockedValue { $0.generation } }
+
+    public func signal() {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.generation &+= 1
             defer { state.waiters.removeAll() }
@@ -22,7 +38,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns on a signal newer than `generation`, after `timeout`, or on cancellation.
-    func wait(since generation: UInt64, timeout: Duration) async {
+    public func wait(since generation: UInt64, timeout: Duration) async {
         let id = state.withLockedValue { state -> UInt64 in
             state.nextWaiter &+= 1
             return state.nextWaiter

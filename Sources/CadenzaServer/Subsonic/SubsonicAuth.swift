@@ -23,7 +23,7 @@ enum SubsonicAuth {
         let token = params.string("t"), salt = params.string("s"), password = params.string("p")
         guard (token != nil && salt != nil) || password != nil else { throw SubsonicError.missing("p or t and s") }
 
-        let settings = req.application.settings
+        let settings = try req.application.settings
         let bucket = "subsonic:user:\(User.key(for: username))"
         let now = Clock.nowMillis(), window = Int64(settings.rateLimitWindow * 1000)
         let row = username.count > 64 ? nil : try await SubsonicCredentials.load(

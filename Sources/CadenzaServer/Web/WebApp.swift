@@ -110,7 +110,6 @@ enum PlaysController {
                 try await Plays.nowPlaying(userID: viewer.userID, trackID: trackID, client: "Cadenza web", on: tx.sql)
             }
         }
-        req.application.didCommit()
         return .noContent
     }
 }

@@ -92,21 +92,19 @@ final class CatalogCache: Sendable {
 }
 
 extension Application {
-    private struct CatalogCacheKey: StorageKey { typealias Value = CatalogCache }
-    private struct CatalogItemCacheKey: StorageKey { typealias Value = CatalogCache }
-
     /// Whole-catalog aggregates: the artist index, genres, album and search indexes.
     var catalogCache: CatalogCache {
-        storage[CatalogCacheKey.self] ?? CatalogCache(limit: 1)
+        get throws { try cadenza.state(CatalogCaches.self).aggregates }
     }
 
     /// One item's assembled view (an album with its tracks, a track): many small entries.
     var catalogItemCache: CatalogCache {
-        storage[CatalogItemCacheKey.self] ?? CatalogCache(limit: 1)
+        get throws { try cadenza.state(CatalogCaches.self).items }
     }
+}
 
-    func installCatalogCache() {
-        storage[CatalogCacheKey.self] = CatalogCache(limit: 256)
-        storage[CatalogItemCacheKey.self] = CatalogCache(limit: 8192)
-    }
+/// The Library feature's per-process caches, made once when it configures.
+struct CatalogCaches: Sendable {
+    let aggregates = CatalogCache(limit: 256)
+    let items = CatalogCache(limit: 8192)
 }

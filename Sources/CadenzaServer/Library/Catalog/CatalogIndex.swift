@@ -131,13 +131,13 @@ extension Application {
         var found: [Int64: TrackDTO] = [:]
         var missing: [Int64] = []
         for id in ids {
-            if let hit: TrackDTO = catalogItemCache.cached(scope + String(id), version: version) { found[id] = hit } else { missing.append(id) }
+            if let hit: TrackDTO = try catalogItemCache.cached(scope + String(id), version: version) { found[id] = hit } else { missing.append(id) }
         }
         if !missing.isEmpty {
             for track in try await CatalogQueries.tracks(visible: visible, paging: .init(limit: missing.count, offset: 0), ids: missing, on: db) {
                 guard let id = Int64(track.id) else { continue }
                 found[id] = track
-                catalogItemCache.store(track, scope + track.id, version: version)
+                try catalogItemCache.store(track, scope + track.id, version: version)
             }
         }
         return ids.compactMap { found[$0] }

@@ -69,20 +69,19 @@ enum LibraryScanner {
     static let rescanKind = "library.rescan"
 
     /// The scheduler's periodic rescan of every folder library (upload libraries change only by upload).
-    static func periodic(_ settings: Settings) -> [Scheduler.Periodic] {
+    static func periodic(_ settings: Settings) -> [PeriodicTask] {
         settings.rescanMinutes > 0 ? [.init(name: "rescan", interval: Double(settings.rescanMinutes) * 60, kind: rescanKind)] : []
     }
 
-    static func register(on app: Application) {
-        app.jobRegistry.register(jobKind, backoff: Backoff(base: 5, cap: 3600)) { context in
+    static func register(on jobs: JobRegistry) {
+        jobs.register(jobKind, backoff: Backoff(base: 5, cap: 3600)) { context in
             let payload = try context.job.decodePayload(Payload.self)
             _ = try await scan(folderID: payload.folderId, full: payload.full ?? false, app: context.application, logger: context.logger)
         }
-        app.jobRegistry.register(rescanKind) { context in
+        jobs.register(rescanKind) { context in
             for library in try await Libraries.all(on: context.db) where library.kind == .folders {
                 try await Libraries.enqueueScan(libraryID: library.id, full: false, on: context.db)
             }
-            context.application.didCommit()
         }
     }
 
@@ -95,10 +94,9 @@ enum LibraryScanner {
         }
         let state = State(summary: Summary(folderId: String(folderID), libraryId: String(library.id)))
         let audience = library.ownerID
-        func announce<P: Encodable>(_ type: String, _ payload: P) async throws {
-            try await EventStore.append(type: type, actorID: nil, subjectType: "library", subjectID: String(library.id), payload: payload,
-                                        visibility: audience == nil ? .admin : .user, audienceUserID: audience, on: db)
-            app.didCommit()
+        func announce<P>(_ type: EventType<P>, _ payload: P) async throws {
+            try await EventStore.append(type, payload: payload, actorID: nil, subjectID: String(library.id),
+                                        audienceUserID: audience, visibility: audience == nil ? .admin : nil, on: db)
         }
 
         let walk = await runBlocking { DirectoryWalker.walk(root: folder.path) }
@@ -128,7 +126,7 @@ enum LibraryScanner {
         state.vanished = state.known.filter { !present.contains($0.key) }
         for (path, old) in state.vanished { if let hash = old.hash { state.vanishedByHash[hash] = (path, old) } }
 
-        try await announce("library.scan.started", ["folderId": String(folderID), "toRead": String(toRead.count)])
+        try await announce(LibraryEvents.scanStarted, .init(folderId: String(folderID), toRead: String(toRead.count)))
         let writer = CatalogWriter(libraryID: library.id, folderID: folderID)
         var processed = 0
         var lastProgress = ContinuousClock.now
@@ -166,7 +164,7 @@ enum LibraryScanner {
                     }
                     if item.tags == nil { state.summary.failed += 1 }
                     try await write(item, target: target, library: library, folder: folder, walk: walk, writer: writer,
-                                    settings: app.settings, on: sql)
+                                    settings: try app.settings, on: sql)
                 }
                 try await writer.flush(on: sql)
                 try await CatalogCache.bump(on: sql)
@@ -174,8 +172,8 @@ enum LibraryScanner {
             processed += batch.count
             if ContinuousClock.now - lastProgress > .seconds(1) {
                 lastProgress = ContinuousClock.now
-                try await announce("library.scan.progress", ["folderId": String(folderID), "processed": String(processed),
-                                                             "total": String(toRead.count)])
+                try await announce(LibraryEvents.scanProgress,
+                                   .init(folderId: String(folderID), processed: String(processed), total: String(toRead.count)))
             }
         }
 
@@ -196,7 +194,7 @@ enum LibraryScanner {
         let (seconds, attos) = (ContinuousClock.now - started).components
         var summary = state.summary
         summary.durationMs = Int(seconds * 1000 + attos / 1_000_000_000_000_000)
-        try await announce("library.scan.finished", summary)
+        try await announce(LibraryEvents.scanFinished, summary)
         logger.info("scan finished", metadata: ["folder": .string(folder.path), "seen": .stringConvertible(summary.seen),
                                                 "added": .stringConvertible(summary.added), "failed": .stringConvertible(summary.failed),
                                                 "ms": .stringConvertible(summary.durationMs)])

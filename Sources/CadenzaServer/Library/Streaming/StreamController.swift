@@ -64,7 +64,7 @@ enum StreamController {
         let request = Transcoder.Request(source: found.absolutePath, format: format, bitrateKbps: bitrateKbps(format: format, requested: options.maxBitRate),
                                          offsetSeconds: options.timeOffset)
         let version = found.hash.map { String($0.prefix(12)) } ?? String(found.mtime)
-        let cacheURL = Transcoder.cacheURL(fileID: Int64(file.id) ?? 0, version: version, request: request, settings: req.application.settings)
+        let cacheURL = Transcoder.cacheURL(fileID: Int64(file.id) ?? 0, version: version, request: request, settings: try req.application.settings)
         if options.timeOffset == 0, FileManager.default.fileExists(atPath: cacheURL.path) {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: cacheURL.path)
             return try await raw(path: cacheURL.path, format: format.fileExtension, req: req)
@@ -120,7 +120,7 @@ enum StreamController {
     }
 
     static func serveArtwork(hash: String, mime: String, size requested: Int?, req: Request) async throws -> Response {
-        let settings = req.application.settings
+        let settings = try req.application.settings
         let original = ArtworkStore.url(hash: hash, mime: mime, settings: settings)
         var path = original.path
         var type = mime

@@ -99,7 +99,7 @@ enum Transcoder {
             FileManager.default.createFile(atPath: partial.path, contents: nil)
         }
         let cacheWriter = partial.flatMap { try? FileHandle(forWritingTo: $0) }
-        let settings = req.application.settings
+        let settings = try req.application.settings
         let logger = req.logger
         let response = Response(status: .ok)
         response.headers.contentType = HTTPMediaType(type: "audio", subType: String(request.format.mime.dropFirst(6)))

@@ -67,7 +67,7 @@ enum Uploads {
     @Sendable static func upload(req: Request) async throws -> Response {
         let viewer = try req.requireUser()
         let boundary = try MultipartSink.boundary(of: req)
-        let settings = req.application.settings
+        let settings = try req.application.settings
         let library = try await targetLibrary(req, viewer: viewer)
         let folder = try await ensureFolder(for: library, settings: settings, on: req.sql)
         let incoming = uploadRoot(settings).appendingPathComponent(".incoming", isDirectory: true)
@@ -81,7 +81,6 @@ enum Uploads {
         for part in parts {
             results.append(try await store(part, library: library, folder: folder, uploader: viewer, req: req))
         }
-        req.application.didCommit()
         let response = Response(status: .created)
         try response.content.encode(UploadResponse(libraryId: String(library.id), files: results))
         return response
@@ -128,8 +127,8 @@ enum Uploads {
 
     // MARK: import job
 
-    static func register(on app: Application) {
-        app.jobRegistry.register(importKind, backoff: Backoff(base: 5, cap: 300)) { context in
+    static func register(on jobs: JobRegistry) {
+        jobs.register(importKind, backoff: Backoff(base: 5, cap: 300)) { context in
             let payload = try context.job.decodePayload(ImportPayload.self)
             try await importFile(id: payload.fileId, context: context)
         }
@@ -157,22 +156,20 @@ enum Uploads {
         }
         let known = LibraryScanner.Known(id: id, size: entry.size, mtime: entry.mtimeMillis, hash: read.hash,
                                          trackID: try row.decode(column: "track_id", as: Int64?.self), status: "pending", error: nil)
-        struct Outcome: Encodable { var fileId: String; var name: String; var libraryId: String; var trackId: String?; var error: String? }
         try await app.db.writeTransaction { tx in
             let sql = tx.sql
             let writer = CatalogWriter(libraryID: libraryID, folderID: folderID)
             try await LibraryScanner.write(read, target: known, library: library, folder: folder, walk: .init(), writer: writer,
-                                           settings: app.settings, on: sql)
+                                           settings: try app.settings, on: sql)
             try await writer.flush(on: sql)
             try await CatalogCache.bump(on: sql)
             let trackID = try await sql.raw("SELECT track_id FROM files WHERE id = \(bind: id)").first()?.decode(column: "track_id", as: Int64?.self)
             try await EventStore.append(
-                type: read.tags == nil ? "upload.failed" : "upload.imported", actorID: uploader, subjectType: "file", subjectID: String(id),
-                payload: Outcome(fileId: String(id), name: original, libraryId: String(libraryID), trackId: trackID.map(String.init), error: read.error),
-                visibility: .user, audienceUserID: uploader, on: sql)
+                read.tags == nil ? LibraryEvents.uploadFailed : LibraryEvents.uploadImported,
+                payload: .init(fileId: String(id), name: original, libraryId: String(libraryID), trackId: trackID.map(String.init), error: read.error),
+                actorID: uploader, subjectID: String(id), audienceUserID: uploader, on: sql)
             _ = try await context.complete(on: sql)
         }
-        app.didCommit()
     }
 }
 

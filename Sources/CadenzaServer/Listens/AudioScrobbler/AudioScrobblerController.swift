@@ -11,7 +11,7 @@ enum AudioScrobblerController {
     static let allowedSkew: Int64 = 7200
     static let maxSubmissions = 50
 
-    static func register(_ app: Application) {
+    static func register(_ app: any RoutesBuilder) {
         app.on(.GET, "scrobbler", use: handshake)
         app.on(.POST, "scrobbler", body: .stream, use: handshake)
         app.on(.POST, "scrobbler", "np_1.2", body: .stream, use: nowPlaying)
@@ -35,7 +35,7 @@ enum AudioScrobblerController {
         }
         let now = Clock.nowMillis() / 1000
         guard let stamp = Int64(t), stamp > now - allowedSkew, stamp < now + allowedSkew else { return reply("BADTIME") }
-        let throttle = LoginThrottle(req, username: user)
+        let throttle = try LoginThrottle(req, username: user)
         if try await throttle.blocked(on: req.sql) != nil { return reply("FAILED Too many failed handshakes; try later.") }
         guard user.count <= 64, let owner = try await ListenOwner.load(username: user, on: req.sql),
               let password = try await LastFMAuth.appPassword(userID: owner.userID, app: req.application, on: req.sql),
@@ -44,13 +44,13 @@ enum AudioScrobblerController {
             return reply("BADAUTH")
         }
         let sid = try await LastFMAuth.newSession(userID: owner.userID, protocol: "as12", apiKey: nil, on: req.sql)
-        let base = baseURL(req)
+        let base = try baseURL(req)
         return reply("OK\n\(sid)\n\(base)/scrobbler/np_1.2\n\(base)/scrobbler/protocol_1.2")
     }
 
     /// Where the client reached us: the Host it used, else the configured public URL.
-    static func baseURL(_ req: Request) -> String {
-        let configured = req.application.settings.publicURL
+    static func baseURL(_ req: Request) throws -> String {
+        let configured = try req.application.settings.publicURL
         guard let host = req.headers.first(name: .host), !host.isEmpty, host.count <= 255,
               host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) else { return configured }
         let scheme = req.headers.first(name: "X-Forwarded-Proto") == "https" || configured.hasPrefix("https://") ? "https" : "http"
@@ -74,7 +74,6 @@ enum AudioScrobblerController {
         try await req.db.writeTransaction { tx in
             try await PlayingNow.set(parsed, owner: owner, client: "audioscrobbler", on: tx.sql)
         }
-        req.application.didCommit()
         return reply("OK")
     }
 

@@ -32,7 +32,7 @@ enum ListenImports {
     @Sendable static func create(req: Request) async throws -> Response {
         let viewer = try req.requireUser()
         let boundary = try MultipartSink.boundary(of: req)
-        let settings = req.application.settings
+        let settings = try req.application.settings
         let sink = try await MultipartSink.receive(req, boundary: boundary, directory: directory(settings).appendingPathComponent(".incoming"),
                                                    maxParts: 1, maxBytes: settings.maxUploadBytes)
         defer { sink.discardAll() }
@@ -74,7 +74,6 @@ enum ListenImports {
             try? FileManager.default.removeItem(at: stored)
             throw error
         }
-        req.application.didCommit()
         let response = Response(status: .accepted)
         try response.content.encode(try await find(id: id, userID: viewer.userID, on: req.sql))
         return response
@@ -108,8 +107,8 @@ enum ListenImports {
                   createdAt: Clock.date(try row.decode(column: "created_at", as: Int64.self)))
     }
 
-    static func register(on app: Application) {
-        app.jobRegistry.register(jobKind, backoff: Backoff(base: 5, cap: 600)) { context in
+    static func register(on jobs: JobRegistry) {
+        jobs.register(jobKind, backoff: Backoff(base: 5, cap: 600)) { context in
             let payload = try context.job.decodePayload(Payload.self)
             do {
                 try await run(importID: payload.importId, context: context)
@@ -122,14 +121,7 @@ enum ListenImports {
         }
     }
 
-    struct Progress: Encodable {
-        var importId: String
-        var state: String
-        var imported: Int64
-        var duplicates: Int64
-        var skipped: Int64
-        var error: String?
-    }
+    typealias Progress = ListensEvents.ImportProgress
 
     static func run(importID: Int64, context: JobContext) async throws {
         let app = context.application
@@ -147,8 +139,8 @@ enum ListenImports {
               let format = ListenImportFormat(rawValue: try row.decode(column: "format", as: String.self)) else {
             throw PermanentJobError("the import's user or format is gone")
         }
-        let file = directory(app.settings).appendingPathComponent(try row.decode(column: "file_path", as: String.self))
-        let scratch = directory(app.settings).appendingPathComponent("unpacked-\(importID)")
+        let file = directory(try app.settings).appendingPathComponent(try row.decode(column: "file_path", as: String.self))
+        let scratch = directory(try app.settings).appendingPathComponent("unpacked-\(importID)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         try await context.db.raw("UPDATE listen_imports SET state = 'running', updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: importID)").run()
         let entries: [ImportEntry]
@@ -180,14 +172,12 @@ enum ListenImports {
                     UPDATE listen_imports SET imported = \(bind: next.0), duplicates = \(bind: next.1), skipped = \(bind: next.2),
                       position = \(bind: end), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: importID)
                     """).run()
-                try await EventStore.append(type: "listens.import.progress", actorID: userID, subjectType: "listen_import",
-                                            subjectID: String(importID),
+                try await EventStore.append(ListensEvents.importProgress,
                                             payload: Progress(importId: String(importID), state: "running", imported: next.0,
                                                               duplicates: next.1, skipped: next.2),
-                                            visibility: .user, audienceUserID: userID, on: tx.sql)
+                                            actorID: userID, subjectID: String(importID), audienceUserID: userID, on: tx.sql)
                 return next
             }
-            app.didCommit()
             position = end
         }
         try await finish(importID: importID, state: "done", error: nil, context: context)
@@ -201,15 +191,14 @@ enum ListenImports {
                 WHERE id = \(bind: importID) RETURNING user_id, imported, duplicates, skipped
                 """).first() else { return }
             let userID = try row.decode(column: "user_id", as: Int64.self)
-            try await EventStore.append(type: "listens.import.finished", actorID: userID, subjectType: "listen_import", subjectID: String(importID),
+            try await EventStore.append(ListensEvents.importFinished,
                                         payload: Progress(importId: String(importID), state: state,
                                                           imported: try row.decode(column: "imported", as: Int64.self),
                                                           duplicates: try row.decode(column: "duplicates", as: Int64.self),
                                                           skipped: try row.decode(column: "skipped", as: Int64.self), error: error),
-                                        visibility: .user, audienceUserID: userID, on: tx.sql)
+                                        actorID: userID, subjectID: String(importID), audienceUserID: userID, on: tx.sql)
             if state == "done" { _ = try await context.complete(on: tx.sql) }
         }
-        context.application.didCommit()
     }
 }
 

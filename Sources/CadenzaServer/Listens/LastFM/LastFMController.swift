@@ -37,10 +37,10 @@ enum LastFMController {
         let json = params["format"]?.lowercased() == "json"
         do {
             let call = Call(req: req, params: params, json: json)
-            let verdict = req.application.bufferedRateLimiter.hit("lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
-                                                                  window: req.application.settings.listensRateWindow,
+            let verdict = try req.application.bufferedRateLimiter.hit("lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
+                                                                  window: try req.application.settings.listensRateWindow,
                                                                   db: req.application.sql, logger: req.logger)
-            if verdict.count > req.application.settings.listensRateLimit { throw LastFMError.rateLimited }
+            if try verdict.count > req.application.settings.listensRateLimit { throw LastFMError.rateLimited }
             let method = (params["method"] ?? "").lowercased()
             if method.isEmpty { throw LastFMError.parameters("missing method") }
             return LastFMResponse.ok(try await dispatch(method, call), json: json)
@@ -108,7 +108,7 @@ enum LastFMController {
     /// md5(username + md5(app password)).
     static func getMobileSession(_ call: Call) async throws -> LastFMNode {
         let username = try call.require("username")
-        let throttle = LoginThrottle(call.req, username: username)
+        let throttle = try LoginThrottle(call.req, username: username)
         if try await throttle.blocked(on: call.db) != nil { throw LastFMError.rateLimited }
         guard username.count <= 64, let owner = try await ListenOwner.load(username: username, on: call.db) else {
             try await throttle.failed(on: call.db)

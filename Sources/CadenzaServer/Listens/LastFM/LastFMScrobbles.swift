@@ -34,7 +34,6 @@ enum LastFMScrobbles {
         try await call.req.db.writeTransaction { tx in
             try await PlayingNow.set(listen, owner: owner, client: "lastfm", on: tx.sql)
         }
-        call.app.didCommit()
         return LastFMNode("nowplaying", children: echo(call.params, suffix: "", timestamp: nil, ignored: nil))
     }
 

@@ -26,7 +26,7 @@ enum LastFMUsers {
         let count = try await ListenStore.count(userID: owner.userID, on: call.db)
         return LastFMNode("user", children: [
             LastFMNode("name", text: owner.username), LastFMNode("realname", text: ""),
-            LastFMNode("url", text: "\(call.app.settings.publicURL)/1/user/\(owner.username)/listens"),
+            LastFMNode("url", text: "\(try call.app.settings.publicURL)/1/user/\(owner.username)/listens"),
             LastFMNode("playcount", text: String(count)), LastFMNode("subscriber", text: "0"),
             LastFMNode("registered", [("unixtime", String(registered / 1000))], text: String(registered / 1000)),
         ])

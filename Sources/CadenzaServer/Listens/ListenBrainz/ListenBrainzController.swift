@@ -5,7 +5,7 @@ import Vapor
 
 /// The ListenBrainz API at `/1/` (host root: liblistenbrainz drops any base path).
 enum ListenBrainzController {
-    static func register(_ app: Application) {
+    static func register(_ app: any RoutesBuilder) {
         let lb = app.grouped("1").grouped(ListenBrainzMiddleware())
         // Bodies up to 12 MB reach the handler, which answers ListenBrainz's own 400 above 10,240,000 bytes.
         lb.on(.POST, "submit-listens", body: .collect(maxSize: "12mb"), use: submit)
@@ -44,7 +44,6 @@ enum ListenBrainzController {
             try await req.db.writeTransaction { tx in
                 try await PlayingNow.set(listen, owner: owner, client: client, on: tx.sql)
             }
-            req.application.didCommit()
             if (try? req.query.get(Bool.self, at: "return_msid")) == true {
                 return ok(["recording_msid": .string(ListenDictionary.msid(ListenDictionary.keys(listen)))])
             }
@@ -146,7 +145,7 @@ enum ListenBrainzController {
         let deleted = try await req.db.writeTransaction { tx in
             try await ListenStore.delete(owner: owner, listenedAt: listenedAt, msid: uuid.uuidString.lowercased(), on: tx.sql)
         }
-        if deleted { req.application.didCommit() }
+
         return ok()
     }
 }

@@ -52,8 +52,7 @@ enum ListenSettingsController {
                                                      uniqueKey: "listens.rebuild-stats:\(viewer.userID)"), on: tx.sql)
             }
         }
-        req.application.didCommit()
-        req.application.tokenCache.forget(userID: viewer.userID)
+        try req.application.tokenCache.forget(userID: viewer.userID)
         return SettingsDTO(timeZone: zone, visibility: visibility)
     }
 }

@@ -4,9 +4,6 @@ import Vapor
 
 /// Who follows whom: followers receive a user's listens and playing-now live.
 enum Follows {
-    static let followedEvent = "user.followed"
-    static let unfollowedEvent = "user.unfollowed"
-
     static func followees(of userID: Int64, on db: any SQLDatabase) async throws -> Set<Int64> {
         Set(try await db.raw("SELECT followee_id FROM follows WHERE follower_id = \(bind: userID)").all()
             .map { try $0.decode(column: "followee_id", as: Int64.self) })
@@ -33,10 +30,9 @@ enum Follows {
                 """).all().isEmpty)
         }
         guard changed else { return }
-        struct Change: Encodable { var followerId: String; var followeeId: String }
-        try await EventStore.append(type: following ? followedEvent : unfollowedEvent, actorID: follower, subjectType: "user",
-                                    subjectID: String(followee), payload: Change(followerId: String(follower), followeeId: String(followee)),
-                                    visibility: .user, audienceUserID: followee, on: db)
+        try await EventStore.append(following ? ListensEvents.followed : ListensEvents.unfollowed,
+                                    payload: .init(followerId: String(follower), followeeId: String(followee)),
+                                    actorID: follower, subjectID: String(followee), audienceUserID: followee, on: db)
     }
 }
 
@@ -69,7 +65,6 @@ enum FollowsController {
         try await req.db.writeTransaction { tx in
             try await Follows.set(follower: viewer.userID, followee: target.userID, following: following, on: tx.sql)
         }
-        req.application.didCommit()
         return FollowingDTO(following: try await Follows.followeeNames(of: viewer.userID, on: req.sql))
     }
 }

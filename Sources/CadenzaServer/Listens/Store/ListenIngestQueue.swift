@@ -1,5 +1,6 @@
 import Fluent
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import SQLKit
 import Vapor
 
@@ -8,7 +9,10 @@ import Vapor
 /// Requests that arrive while a write is in progress wait here and are written together in the
 /// next transaction (at most ``maxListens`` listens per user in one go), each still answered
 /// with its own outcome only after that transaction committed.
-final class ListenIngestQueue: Sendable {
+///
+/// As a service it owns the flusher: at shutdown (after the HTTP server stopped taking requests)
+/// it waits until every submission already accepted is written.
+final class ListenIngestQueue: Service, Sendable {
     /// Submissions larger than this are written on their own.
     static let maxListens = ListenStore.announceEachUpTo
 
@@ -22,6 +26,7 @@ final class ListenIngestQueue: Sendable {
     private struct State {
         var pending: [Pending] = []
         var flushing = false
+        var flusher: Task<Void, Never>?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -32,7 +37,6 @@ final class ListenIngestQueue: Sendable {
             let outcome = try await app.db.writeTransaction { tx in
                 try await ListenStore.ingest(listens, owner: owner, source: source, on: tx.sql)
             }
-            app.didCommit()
             return outcome
         }
         return try await withCheckedThrowingContinuation { continuation in
@@ -43,7 +47,17 @@ final class ListenIngestQueue: Sendable {
                 return true
             }
             // Not tied to the request: a client that hangs up must not cancel other clients' writes.
-            if startFlusher { Task { await self.flush(app: app) } }
+            if startFlusher {
+                let task = Task { await self.flush(app: app) }
+                state.withLockedValue { $0.flusher = task }
+            }
+        }
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        while let flusher = state.withLockedValue({ $0.flushing ? $0.flusher : nil }) {
+            await flusher.value
         }
     }
 
@@ -82,7 +96,6 @@ final class ListenIngestQueue: Sendable {
                 }
                 return outcomes
             }
-            app.didCommit()
             for (index, pending) in batch.enumerated() {
                 pending.continuation.resume(returning: outcomes[index] ?? ListenStore.Outcome(inserted: 0, duplicates: 0, stored: []))
             }
@@ -96,7 +109,6 @@ final class ListenIngestQueue: Sendable {
                     let outcome = try await app.db.writeTransaction { tx in
                         try await ListenStore.ingest(pending.listens, owner: pending.owner, source: pending.source, on: tx.sql)
                     }
-                    app.didCommit()
                     pending.continuation.resume(returning: outcome)
                 } catch {
                     pending.continuation.resume(throwing: error)
@@ -124,16 +136,7 @@ final class ListenIngestQueue: Sendable {
 }
 
 extension Application {
-    private struct ListenIngestQueueKey: StorageKey { typealias Value = ListenIngestQueue }
-
     var listenIngest: ListenIngestQueue {
-        guard let queue = storage[ListenIngestQueueKey.self] else {
-            fatalError("installServices() installs the listen queue before any request")
-        }
-        return queue
-    }
-
-    func installListenIngest() {
-        storage[ListenIngestQueueKey.self] = ListenIngestQueue()
+        get throws { try cadenza.state(ListenIngestQueue.self) }
     }
 }

@@ -99,14 +99,13 @@ enum ListenStore {
             for index in inserted {
                 // No local track id here: followers may not see the library it is in.
                 let listen = ListenJSON(listen: listens[index], msid: recordings[index].msid, owner: owner, insertedAt: now, trackID: nil)
-                try await EventStore.append(type: "listen", actorID: owner.userID, subjectType: "recording", subjectID: recordings[index].msid,
-                                            payload: listen, visibility: owner.liveVisibility, audienceUserID: owner.userID, on: db)
+                try await EventStore.append(ListensEvents.listen, payload: listen, actorID: owner.userID, subjectID: recordings[index].msid,
+                                            audienceUserID: owner.userID, visibility: owner.liveVisibility, on: db)
             }
         } else {
-            struct Imported: Encodable { var userName: String; var count: Int; var source: String }
-            try await EventStore.append(type: "listens.imported", actorID: owner.userID,
-                                        payload: Imported(userName: owner.username, count: inserted.count, source: source),
-                                        visibility: .user, audienceUserID: owner.userID, on: db)
+            try await EventStore.append(ListensEvents.imported,
+                                        payload: .init(userName: owner.username, count: inserted.count, source: source),
+                                        actorID: owner.userID, audienceUserID: owner.userID, on: db)
         }
         var stored = listens.map { _ in false }
         for index in inserted { stored[index] = true }
@@ -167,10 +166,8 @@ enum ListenStore {
                 """).run()
         }
         if entries.contains(where: { $0.recording.trackID != nil }) { try await Annotations.touch(userID: owner.userID, on: db) }
-        struct Deleted: Encodable { var listenedAt: Int64; var recordingMsid: String }
-        try await EventStore.append(type: "listen.deleted", actorID: owner.userID, subjectType: "recording", subjectID: msid,
-                                    payload: Deleted(listenedAt: listenedAt, recordingMsid: msid), visibility: .user,
-                                    audienceUserID: owner.userID, on: db)
+        try await EventStore.append(ListensEvents.deleted, payload: .init(listenedAt: listenedAt, recordingMsid: msid),
+                                    actorID: owner.userID, subjectID: msid, audienceUserID: owner.userID, on: db)
         return true
     }
 

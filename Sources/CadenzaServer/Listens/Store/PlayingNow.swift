@@ -25,8 +25,8 @@ enum PlayingNow {
             .map { $0.artist_name != metadata.artist_name || $0.track_name != metadata.track_name } ?? true
         if changed {
             let payload = ListenJSON(listenedAt: nil, insertedAt: nil, msid: nil, userName: owner.username, metadata: metadata, playingNow: true)
-            try await EventStore.append(type: "playing_now", actorID: owner.userID, subjectType: "user", subjectID: String(owner.userID),
-                                        payload: payload, visibility: owner.liveVisibility, audienceUserID: owner.userID, on: db)
+            try await EventStore.append(ListensEvents.playingNow, payload: payload, actorID: owner.userID, subjectID: String(owner.userID),
+                                        audienceUserID: owner.userID, visibility: owner.liveVisibility, on: db)
         }
     }
 

@@ -103,16 +103,8 @@ final class BufferedRateLimiter: Sendable {
 }
 
 extension Application {
-    private struct BufferedRateLimiterKey: StorageKey { typealias Value = BufferedRateLimiter }
-
+    /// The process's buffered rate limiter (provided by the feature that rate-limits with it).
     var bufferedRateLimiter: BufferedRateLimiter {
-        guard let limiter = storage[BufferedRateLimiterKey.self] else {
-            fatalError("installServices() installs the rate limiter before any request")
-        }
-        return limiter
-    }
-
-    func installBufferedRateLimiter() {
-        storage[BufferedRateLimiterKey.self] = BufferedRateLimiter()
+        get throws { try cadenza.state(BufferedRateLimiter.self) }
     }
 }

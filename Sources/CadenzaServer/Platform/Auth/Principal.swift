@@ -1,5 +1,10 @@
 import Vapor
 
+/// What an account may do.
+public enum UserRole: String, Codable, Sendable, CaseIterable {
+    case admin, user
+}
+
 /// Who is calling, and how they proved it.
 struct Principal: Authenticatable, Sendable {
     enum Method: Sendable, Equatable {
@@ -9,10 +14,13 @@ struct Principal: Authenticatable, Sendable {
 
     var userID: Int64
     var username: String
-    var role: User.Role
+    var role: UserRole
     var method: Method
 
     var isAdmin: Bool { role == .admin }
+
+    /// The caller as a reader of events.
+    var viewer: EventViewer { EventViewer(userID: userID, isAdmin: isAdmin) }
 }
 
 extension Request {

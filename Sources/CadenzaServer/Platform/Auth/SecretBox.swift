@@ -5,11 +5,11 @@ import Vapor
 /// needs in clear to compute md5(password + salt)). AES-GCM with a key from `CADENZA_SECRET_KEY`
 /// (base64, 32 bytes; set it on every node of a multi-node install) or, by default, a key file
 /// created in the data directory with mode 0600.
-struct SecretBox: Sendable {
+public struct SecretBox: Sendable {
     let key: SymmetricKey
 
     static func load(settings: Settings) throws -> SecretBox {
-        if let configured = ProcessInfo.processInfo.environment["CADENZA_SECRET_KEY"], !configured.isEmpty {
+        if let configured = settings.secretKey {
             guard let data = Data(base64Encoded: configured), data.count == 32 else {
                 throw SettingsError(problems: ["CADENZA_SECRET_KEY: expected 32 bytes in base64 (openssl rand -base64 32)"])
             }
@@ -39,15 +39,8 @@ struct SecretBox: Sendable {
     }
 }
 
-struct SecretBoxKey: StorageKey { typealias Value = SecretBox }
-
 extension Application {
     var secretBox: SecretBox {
-        get throws {
-            if let box = storage[SecretBoxKey.self] { return box }
-            let box = try SecretBox.load(settings: settings)
-            storage[SecretBoxKey.self] = box
-            return box
-        }
+        get throws { try cadenza.secrets }
     }
 }

@@ -17,10 +17,11 @@ enum EventsController {
     /// to it at once (see `sse`) and anything committed meanwhile still reaches it.
     static func feed(_ req: Request) throws -> EventFeed {
         let viewer = try req.requireUser()
-        guard let hub = req.application.eventHub else {
+        let hub = try req.application.cadenza.hub
+        guard hub.isRunning else {
             throw APIError(status: .serviceUnavailable, code: "unavailable", message: "This node does not serve live events.")
         }
-        return EventFeed(hub: hub, db: req.sql, viewer: viewer, lastEventID: try lastEventID(req) ?? hub.latestID)
+        return EventFeed(hub: hub, db: req.sql, viewer: viewer.viewer, lastEventID: try lastEventID(req) ?? hub.latestID)
     }
 
     @Sendable static func sse(req: Request) async throws -> Response {

@@ -56,7 +56,6 @@ enum JobsController {
             case .duplicateLive: throw APIError.conflict("An identical job is already queued or running.")
             }
         }
-        req.application.didCommit()
         guard let job = try await JobQueue.find(id: id, on: req.sql) else { throw APIError.notFound("Job") }
         return job.toDTO()
     }
@@ -78,7 +77,6 @@ enum JobsController {
             }
             return ids
         }
-        req.application.didCommit()
         let response = Response(status: .accepted)
         try response.content.encode(PingResponse(jobIds: ids))
         return response

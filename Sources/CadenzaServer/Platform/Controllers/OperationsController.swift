@@ -25,7 +25,7 @@ enum OperationsController {
             checks["database"] = "ok"
             let applied = try await req.sql.raw("SELECT COUNT(*) AS n FROM _fluent_migrations").first()?
                 .decode(column: "n", as: Int.self) ?? 0
-            let known = Migrations.cadenza.count
+            let known = try req.application.cadenza.migrationCount
             if applied >= known { checks["migrations"] = "ok" } else {
                 checks["migrations"] = "\(applied) of \(known) applied"
                 ready = false
@@ -45,7 +45,7 @@ enum OperationsController {
             Metrics.registry.makeGauge(name: "cadenza_jobs", labels: [("state", state.rawValue)]).set(Double(count))
         }
         Metrics.registry.makeGauge(name: "cadenza_event_subscribers")
-            .set(Double(req.application.eventHub?.subscriberCount ?? 0))
+            .set(Double(try req.application.cadenza.hub.subscriberCount))
         let response = Response(status: .ok, body: .init(string: Metrics.registry.emitToString()))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         return response

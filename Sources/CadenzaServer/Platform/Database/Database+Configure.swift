@@ -73,8 +73,11 @@ extension Database {
     /// and then writes fails at once with SQLITE_BUSY if another connection committed in between,
     /// and no busy timeout helps. Writing first takes the write lock up front (what BEGIN IMMEDIATE
     /// does), where the busy timeout waits its turn instead. PostgreSQL needs nothing extra.
+    ///
+    /// Once it commits, this process's workers and event readers are woken: jobs and events it
+    /// wrote are found at once, with no wake-up call to remember at each writer.
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await WriteGate.run(on: sql) {
+        let result = try await WriteGate.run(on: sql) {
             try await transaction { tx in
                 if tx.sql.dialect.name == "sqlite" {
                     try await tx.sql.raw("DELETE FROM server_state WHERE 1 = 0").run()
@@ -82,6 +85,8 @@ extension Database {
                 return try await body(tx)
             }
         }
+        WakeSignal.didCommit()
+        return result
     }
 }
 

@@ -1,15 +1,15 @@
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
+import ServiceLifecycle
 import Vapor
 
 /// Holds one dedicated PostgreSQL connection that LISTENs for job and event notifications and
 /// turns them into in-process wake-ups. Reconnects with backoff; the pollers cover any gap.
-final class PostgresListener: Sendable {
+final class PostgresListener: Service, Sendable {
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger
     private let channels: [String: WakeSignal]
-    private let runner = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(url: String, channels: [String: WakeSignal], logger: Logger) throws {
         guard let components = URLComponents(string: url), let host = components.host else {
@@ -27,44 +27,38 @@ final class PostgresListener: Sendable {
         self.logger = logger
     }
 
-    func start() {
-        let task = Task {
+    /// Listens (reconnecting as needed) until graceful shutdown.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
             var delay = Duration.milliseconds(250)
             while !Task.isCancelled {
                 do {
-                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+                    let connection = try await PostgresConnection.connect(configuration: self.configuration, id: 1, logger: self.logger)
                     delay = .milliseconds(250)
                     do {
                         try await withThrowingTaskGroup(of: Void.self) { group in
-                            for (channel, signal) in channels {
+                            for (channel, signal) in self.channels {
                                 group.addTask {
                                     for try await _ in try await connection.listen(channel) { signal.signal() }
                                 }
                             }
                             // Anything written while we were disconnected: wake everyone once.
-                            channels.values.forEach { $0.signal() }
+                            self.channels.values.forEach { $0.signal() }
                             try await group.next()
                             group.cancelAll()
                         }
                     } catch {
-                        logger.debug("LISTEN ended", metadata: ["error": .string("\(error)")])
+                        self.logger.debug("LISTEN ended", metadata: ["error": .string("\(error)")])
                     }
                     // Closed on every path, cancellation included: PostgresNIO requires it.
                     try? await connection.close()
                 } catch {
                     if Task.isCancelled { break }
-                    logger.debug("LISTEN connection lost; reconnecting", metadata: ["error": .string("\(error)")])
+                    self.logger.debug("LISTEN connection lost; reconnecting", metadata: ["error": .string("\(error)")])
                 }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(10))
             }
         }
-        runner.withLockedValue { $0 = task }
-    }
-
-    func stop() async {
-        guard let task = runner.withLockedValue({ $0 }) else { return }
-        task.cancel()
-        await task.value
     }
 }

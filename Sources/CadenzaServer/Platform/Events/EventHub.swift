@@ -1,52 +1,63 @@
+import Logging
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import SQLKit
 import Vapor
 
 /// One per api process: tails the `events` table once and fans new rows out to this process's
 /// live clients. Woken by LISTEN/NOTIFY (PostgreSQL) or the in-process signal (SQLite); the
 /// poll interval is the safety net for writes from other processes.
-final class EventHub: Sendable {
+public final class EventHub: Service, Sendable {
     private struct State {
+        var running = false
         var lastID: Int64 = 0
         var subscribers: [UUID: AsyncStream<EventRecord>.Continuation] = [:]
     }
 
-    private let app: Application
-    private let poll: TimeInterval
+    private let db: any SQLDatabase
+    let registry: EventRegistry
+    private let poll: Duration
+    private let logger: Logger
     private let state = NIOLockedValueBox(State())
-    private let runner = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    init(app: Application, poll: TimeInterval) {
-        self.app = app
+    init(db: any SQLDatabase, registry: EventRegistry, poll: Duration, logger: Logger) {
+        self.db = db
+        self.registry = registry
         self.poll = poll
+        self.logger = logger
     }
+
+    /// Whether this process serves live events (it runs the api role).
+    var isRunning: Bool { state.withLockedValue { $0.running } }
 
     var subscriberCount: Int { state.withLockedValue { $0.subscribers.count } }
 
     /// The newest event this process has fanned out.
     var latestID: Int64 { state.withLockedValue { $0.lastID } }
 
-    func start() async throws {
-        let latest = try await EventStore.latestID(on: app.sql)
-        state.withLockedValue { $0.lastID = latest }
-        let task = Task {
-            while !Task.isCancelled {
-                let generation = app.eventSignal.generation
-                do { try await drain() } catch {
-                    app.logger.warning("event tail failed", metadata: ["error": .string("\(error)")])
-                }
-                await app.eventSignal.wait(since: generation, timeout: .milliseconds(Int64(poll * 1000)))
-            }
+    /// Starts at the newest event, so clients see what is written from now on.
+    func prepare() async throws {
+        let latest = try await EventStore.latestID(on: db)
+        state.withLockedValue {
+            $0.lastID = latest
+            $0.running = true
         }
-        runner.withLockedValue { $0 = task }
     }
 
-    func stop() async {
-        if let task = runner.withLockedValue({ $0 }) {
-            task.cancel()
-            await task.value
+    public func run() async throws {
+        if !isRunning { try await prepare() }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let generation = WakeSignal.events.generation
+                do { try await self.drain() } catch {
+                    self.logger.warning("event tail failed", metadata: ["error": .string("\(error)")])
+                }
+                await WakeSignal.events.wait(since: generation, timeout: self.poll)
+            }
         }
+        // Live clients end their streams; they reconnect to another node from their position.
         let subscribers = state.withLockedValue { state in
+            state.running = false
             defer { state.subscribers.removeAll() }
             return Array(state.subscribers.values)
         }
@@ -56,7 +67,7 @@ final class EventHub: Sendable {
     private func drain() async throws {
         while true {
             let from = state.withLockedValue { $0.lastID }
-            let events = try await EventStore.after(from, limit: 500, on: app.sql)
+            let events = try await EventStore.after(from, limit: 500, on: db)
             guard let last = events.last else { return }
             let subscribers = state.withLockedValue { state in
                 state.lastID = last.id
@@ -92,7 +103,7 @@ struct EventFeed: AsyncSequence, Sendable {
     typealias Element = EventRecord
     let hub: EventHub
     let db: any SQLDatabase
-    let viewer: Principal
+    let viewer: EventViewer
     let lastEventID: Int64?
 
     struct AsyncIterator: AsyncIteratorProtocol {
@@ -102,12 +113,17 @@ struct EventFeed: AsyncSequence, Sendable {
         var backlog: [EventRecord] = []
         var cursor: Int64
         var backlogDone: Bool
-        /// Whom the viewer follows, loaded on first use and kept current by the viewer's own
-        /// follow events, for events shown to followers.
-        var following: Set<Int64>?
+        /// The viewer's view of each feature audience, loaded on first use.
+        var audiences: [EventVisibility: any EventAudienceFilter]?
 
         mutating func next() async throws -> EventRecord? {
-            if following == nil { following = try await Follows.followees(of: feed.viewer.userID, on: feed.db) }
+            if audiences == nil {
+                var loaded: [EventVisibility: any EventAudienceFilter] = [:]
+                for audience in feed.hub.registry.audiences {
+                    loaded[audience.visibility] = try await audience.filter(for: feed.viewer, on: feed.db)
+                }
+                audiences = loaded
+            }
             while true {
                 if !backlogDone {
                     if backlog.isEmpty {
@@ -127,11 +143,11 @@ struct EventFeed: AsyncSequence, Sendable {
         }
 
         private mutating func visible(_ event: EventRecord) -> Bool {
-            if event.actorID == feed.viewer.userID, let followee = event.subjectID.flatMap(Int64.init) {
-                if event.type == Follows.followedEvent { following?.insert(followee) }
-                if event.type == Follows.unfollowedEvent { following?.remove(followee) }
+            if var filters = audiences {
+                for key in filters.keys { filters[key]?.observe(event) }
+                audiences = filters
             }
-            return event.isVisible(to: feed.viewer, following: following ?? [])
+            return event.isVisible(to: feed.viewer, audiences: audiences ?? [:])
         }
     }
 

@@ -1,18 +1,6 @@
 import SQLKit
 import Vapor
 
-/// Who may see an event.
-public enum EventVisibility: String, Codable, Sendable {
-    /// Every signed-in user.
-    case instance
-    /// The audience user (and the actor).
-    case user
-    /// Administrators only.
-    case admin
-    /// The actor, the audience user and the users who follow the actor.
-    case followers
-}
-
 /// One row of the `events` outbox.
 public struct EventRecord: Sendable {
     public var id: Int64
@@ -32,19 +20,21 @@ public struct EventRecord: Sendable {
         subjectType = try row.decode(column: "subject_type", as: String?.self)
         subjectID = try row.decode(column: "subject_id", as: String?.self)
         payload = try row.decode(column: "payload", as: String.self)
-        visibility = EventVisibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .admin
+        visibility = EventVisibility(rawValue: try row.decode(column: "visibility", as: String.self))
         audienceUserID = try row.decode(column: "audience_user_id", as: Int64?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
     }
 
-    /// Whether a signed-in caller may receive this event.
-    func isVisible(to viewer: Principal, following: Set<Int64> = []) -> Bool {
+    /// Whether a signed-in reader may receive this event: the platform's audiences here, a
+    /// feature's through its filter. The actor and the audience user always see their own events;
+    /// an audience nobody registered shows to no one else.
+    func isVisible(to viewer: EventViewer, audiences: [EventVisibility: any EventAudienceFilter]) -> Bool {
         switch visibility {
         case .instance: return true
         case .admin: return viewer.isAdmin
-        case .user: return audienceUserID == viewer.userID || actorID == viewer.userID
-        case .followers:
-            return audienceUserID == viewer.userID || actorID == viewer.userID || actorID.map(following.contains) == true
+        default:
+            if audienceUserID == viewer.userID || actorID == viewer.userID { return true }
+            return audiences[visibility]?.includes(self) ?? false
         }
     }
 }
@@ -76,24 +66,37 @@ public enum EventStore {
     /// order and a reader that has seen id N can never later find a smaller one committed.
     static let advisoryLockKey: Int64 = 0x6576_656e_7473   // "events"
 
-    /// Appends an event; call it inside the transaction that makes the change, as its last write.
+    /// Appends an event of a declared type; call it inside the transaction that makes the change,
+    /// as its last write (`writeTransaction` wakes the readers once it commits). `visibility`
+    /// overrides the type's own for this one event (a listen by someone whose listens are private).
     @discardableResult
-    public static func append<P: Encodable>(
-        type: String, actorID: Int64?, subjectType: String? = nil, subjectID: String? = nil, payload: P,
-        visibility: EventVisibility, audienceUserID: Int64? = nil, on db: any SQLDatabase
+    public static func append<P>(
+        _ type: EventType<P>, payload: P, actorID: Int64?, subjectID: String? = nil,
+        audienceUserID: Int64? = nil, visibility: EventVisibility? = nil, on db: any SQLDatabase
+    ) async throws -> Int64 {
+        try await insert(type: type.name, actorID: actorID, subjectType: type.subjectType, subjectID: subjectID,
+                         payload: try JSONValue.text(payload), visibility: visibility ?? type.visibility,
+                         audienceUserID: audienceUserID, on: db)
+    }
+
+    private static func insert(
+        type: String, actorID: Int64?, subjectType: String?, subjectID: String?, payload: String,
+        visibility: EventVisibility, audienceUserID: Int64?, on db: any SQLDatabase
     ) async throws -> Int64 {
         if db.isPostgres {
             try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
         }
         let row = try await db.raw("""
             INSERT INTO events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at)
-            VALUES (\(bind: type), \(bind: actorID), \(bind: subjectType), \(bind: subjectID), \(bind: try JSONValue.text(payload)),
+            VALUES (\(bind: type), \(bind: actorID), \(bind: subjectType), \(bind: subjectID), \(bind: payload),
                     \(bind: visibility.rawValue), \(bind: audienceUserID), \(bind: Clock.nowMillis()))
             RETURNING id
             """).first()
         if db.isPostgres {
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
+        // Outside a transaction this is the commit; inside one, the commit signals again.
+        WakeSignal.events.signal()
         return try row?.decode(column: "id", as: Int64.self) ?? 0
     }
 
@@ -106,7 +109,11 @@ public enum EventStore {
         try await db.raw("SELECT MAX(id) AS id FROM events").first()?.decode(column: "id", as: Int64?.self) ?? 0
     }
 
+    /// Deletes events older than `cutoff` that every durable consumer has already processed.
     static func deleteOld(before cutoff: Int64, on db: any SQLDatabase) async throws {
-        try await db.delete(from: "events").where("created_at", .lessThan, cutoff).run()
+        let slowest = try await EventConsumerStore.slowestPosition(on: db)
+        var delete = db.delete(from: "events").where("created_at", .lessThan, cutoff)
+        if let slowest { delete = delete.where("id", .lessThanOrEqual, slowest) }
+        try await delete.run()
     }
 }

@@ -40,6 +40,8 @@ public enum JobQueue {
             // Delivered at commit, so a woken worker always finds the row.
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
+        // Outside a transaction this is the commit; inside one, the commit signals again.
+        WakeSignal.jobs.signal()
         return try row.decode(column: "id", as: Int64.self)
     }
 
@@ -136,10 +138,11 @@ public enum JobQueue {
                 """).run()
         } catch {
             // The partial unique index refuses a second live job with the same key.
-            if "\(String(reflecting: error))".lowercased().contains("unique") { throw ChangeError.duplicateLive }
+            if UniqueViolation.matches(error) { throw ChangeError.duplicateLive }
             throw error
         }
         if db.isPostgres { try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run() }
+        WakeSignal.jobs.signal()
     }
 
     /// Cancels a queued or running job; a running handler's result is then discarded.

@@ -1,3 +1,4 @@
+import Fluent
 import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
@@ -10,6 +11,7 @@ public struct JobContext: Sendable {
     public var logger: Logger
 
     public var db: any SQLDatabase { application.sql }
+    public var database: any Database { application.db }
 
     /// Marks the job done inside the handler's own transaction, making the handler's writes and
     /// the completion one atomic step: a crash can then never apply the work twice.

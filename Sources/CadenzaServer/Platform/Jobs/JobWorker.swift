@@ -1,28 +1,35 @@
 import Metrics
+import ServiceLifecycle
 import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
 /// Runs queued jobs: `concurrency` loops each claim a job with a lease, keep the lease alive
 /// while the handler runs, and record the outcome only if the lease is still theirs.
-final class JobWorker: Sendable {
+public final class JobWorker: Service, Sendable {
     let owner: String
     private let app: Application
+    private let registry: JobRegistry
     private let concurrency: Int
     private let lease: TimeInterval
     private let poll: TimeInterval
+    private let grace: Duration
     private let stopping = NIOLockedValueBox(false)
     private let loops = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    init(app: Application, settings: Settings) {
+    init(app: Application, registry: JobRegistry, settings: Settings) {
         self.app = app
-        self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        self.registry = registry
+        self.owner = Leases.processOwner()
         self.concurrency = settings.workerConcurrency
         self.lease = settings.jobLease
         self.poll = settings.jobPollInterval
+        self.grace = .milliseconds(Int64(settings.jobShutdownGrace * 1000))
     }
 
-    func start() {
+    /// Claims and runs jobs until graceful shutdown, then lets running jobs finish for up to
+    /// `grace` before cancelling and releasing them.
+    public func run() async throws {
         let task = Task {
             await withTaskGroup(of: Void.self) { group in
                 for slot in 0..<concurrency {
@@ -32,20 +39,27 @@ final class JobWorker: Sendable {
         }
         loops.withLockedValue { $0 = task }
         app.logger.info("job worker started", metadata: ["owner": .string(owner), "concurrency": .stringConvertible(concurrency)])
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await task.value
+            } onCancel: {
+                task.cancel()
+            }
+        } onGracefulShutdown: {
+            self.stop(grace: self.grace)
+        }
+        app.logger.info("job worker stopped", metadata: ["owner": .string(owner)])
     }
 
-    /// Stops claiming, lets running jobs finish for up to `grace`, then cancels and releases them.
-    func stop(grace: Duration = .seconds(10)) async {
+    /// Stops claiming; running jobs have `grace` to finish before they are cancelled and released.
+    func stop(grace: Duration) {
         stopping.withLockedValue { $0 = true }
-        app.jobSignal.signal()
+        WakeSignal.jobs.signal()
         guard let task = loops.withLockedValue({ $0 }) else { return }
-        let timer = Task {
+        Task {
             try? await Task.sleep(for: grace)
             task.cancel()
         }
-        await task.value
-        timer.cancel()
-        app.logger.info("job worker stopped", metadata: ["owner": .string(owner)])
     }
 
     private var isStopping: Bool { stopping.withLockedValue { $0 } }
@@ -53,16 +67,16 @@ final class JobWorker: Sendable {
     private func loop(slot: Int) async {
         let logger = app.logger
         while !isStopping && !Task.isCancelled {
-            let generation = app.jobSignal.generation
+            let generation = WakeSignal.jobs.generation
             do {
-                if let job = try await JobQueue.claim(owner: owner, lease: lease, kinds: app.jobRegistry.kinds, on: app.sql) {
+                if let job = try await JobQueue.claim(owner: owner, lease: lease, kinds: registry.kinds, on: app.sql) {
                     await run(job)
                     continue
                 }
             } catch {
                 logger.warning("job claim failed", metadata: ["error": .string("\(error)")])
             }
-            await app.jobSignal.wait(since: generation, timeout: .milliseconds(Int64(poll * 1000)))
+            await WakeSignal.jobs.wait(since: generation, timeout: .milliseconds(Int64(poll * 1000)))
         }
     }
 
@@ -70,7 +84,7 @@ final class JobWorker: Sendable {
         var logger = app.logger
         logger[metadataKey: "job-id"] = .stringConvertible(job.id)
         logger[metadataKey: "job-kind"] = .string(job.kind)
-        guard let entry = app.jobRegistry.entry(for: job.kind) else { return }
+        guard let entry = registry.entry(for: job.kind) else { return }
         let db = app.sql
         if job.attempts > job.maxAttempts {
             // The previous holder died on the last attempt; do not run it again.

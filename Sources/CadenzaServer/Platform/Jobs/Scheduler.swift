@@ -3,49 +3,57 @@ import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
+/// Work a feature wants queued every `interval` seconds, as a job of `kind`.
+public struct PeriodicTask: Sendable {
+    public var name: String
+    public var interval: TimeInterval
+    public var kind: String
+    public init(name: String, interval: TimeInterval, kind: String) {
+        self.name = name
+        self.interval = interval
+        self.kind = kind
+    }
+}
+
 /// Periodic work: every interval, one job per task is queued. Each tick runs in a transaction
 /// holding a PostgreSQL advisory lock, so among many processes only one schedules at a time,
 /// and the next-run times live in the database, so a restart neither skips nor repeats a run.
-final class Scheduler: Sendable {
-    struct Periodic: Sendable {
-        var name: String
-        var interval: TimeInterval
-        var kind: String
-    }
+///
+/// As a service it runs under the `scheduler` lease, so one process of the cluster ticks.
+public final class Scheduler: Sendable {
+    public typealias Periodic = PeriodicTask
 
     static let advisoryLockKey: Int64 = 0x6361_6465_6e7a_61   // "cadenza"
 
-    private let app: Application
+    private let db: any Database
     private let tasks: [Periodic]
-    private let runner = NIOLockedValueBox<_Concurrency.Task<Void, Never>?>(nil)
+    private let logger: Logger
 
-    init(app: Application, tasks: [Periodic]) {
-        self.app = app
+    init(db: any Database, tasks: [Periodic], logger: Logger) {
+        self.db = db
         self.tasks = tasks
+        self.logger = logger
     }
 
-    func start() {
-        let loop = _Concurrency.Task {
-            while !_Concurrency.Task.isCancelled {
-                do { try await self.tick() } catch {
-                    self.app.logger.warning("scheduler tick failed", metadata: ["error": .string("\(error)")])
-                }
-                try? await _Concurrency.Task.sleep(for: .seconds(5))
+    /// Ticks every few seconds until cancelled.
+    func loop() async {
+        while !_Concurrency.Task.isCancelled {
+            do { try await self.tick() } catch {
+                logger.warning("scheduler tick failed", metadata: ["error": .string("\(error)")])
             }
+            try? await _Concurrency.Task.sleep(for: .seconds(5))
         }
-        runner.withLockedValue { $0 = loop }
     }
 
-    func stop() async {
-        guard let loop = runner.withLockedValue({ $0 }) else { return }
-        loop.cancel()
-        await loop.value
+    /// The service: the loop, in one process of the cluster at a time.
+    func service() -> LeaderService {
+        LeaderService(key: "scheduler", db: db.sql, logger: logger) { await self.loop() }
     }
 
     /// Queues every task that is due; returns the names queued.
     @discardableResult
     func tick() async throws -> [String] {
-        try await app.db.writeTransaction { tx in
+        try await db.writeTransaction { tx in
             let sql = tx.sql
             if sql.isPostgres {
                 let row = try await sql.raw("SELECT pg_try_advisory_xact_lock(\(bind: Self.advisoryLockKey)) AS leader").first()

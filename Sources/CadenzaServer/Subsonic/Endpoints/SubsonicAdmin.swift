@@ -72,7 +72,6 @@ enum SubsonicAdmin {
             for library in try await Libraries.all(on: context.db) where library.kind == .folders {
                 try await Libraries.enqueueScan(libraryID: library.id, full: full, on: context.db)
             }
-            context.app.didCommit()
             var status = try await scanStatus(context)
             status.attributes.removeAll { $0.0 == "scanning" }
             status.set("scanning", true)

@@ -46,7 +46,6 @@ enum SubsonicAnnotation {
                     }
                 }
             }
-            context.app.didCommit()
             return .empty
         },
         "reportPlayback": { context in
@@ -62,7 +61,6 @@ enum SubsonicAnnotation {
                 try await context.req.db.writeTransaction { tx in
                     try await Plays.nowPlaying(userID: userID, trackID: id, client: client, on: tx.sql)
                 }
-                context.app.didCommit()
             case "paused":
                 try await context.req.db.writeTransaction { tx in
                     _ = try await Plays.endNowPlaying(userID: userID, trackID: nil, client: client, on: tx.sql)
@@ -81,7 +79,6 @@ enum SubsonicAnnotation {
                         try await Plays.record(userID: userID, trackID: id, at: Clock.nowMillis() - played, client: client, on: tx.sql)
                     }
                 }
-                context.app.didCommit()
             default:
                 throw SubsonicError.invalid("state must be starting, playing, paused or stopped.")
             }

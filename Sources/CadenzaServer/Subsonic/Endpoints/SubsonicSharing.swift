@@ -88,7 +88,7 @@ enum SubsonicSharing {
     static func shareNode(_ row: any SQLRow, entries: [SubsonicNode], context: SubsonicContext) throws -> SubsonicNode {
         var node = SubsonicNode("share")
         node.set("id", String(try row.decode(column: "id", as: Int64.self)))
-        node.set("url", "\(context.app.settings.publicURL)/share/\(try row.decode(column: "token", as: String.self))")
+        node.set("url", "\(try context.app.settings.publicURL)/share/\(try row.decode(column: "token", as: String.self))")
         node.set("description", try row.decode(column: "description", as: String?.self))
         node.set("username", try row.decode(column: "username", as: String.self))
         node.set(date: "created", millis: try row.decode(column: "created_at", as: Int64.self))

@@ -23,7 +23,7 @@ enum TokensController {
         if let days = body.expiresInDays, !(1...3650).contains(days) {
             throw APIError.unprocessable("expiresInDays must be between 1 and 3650.", code: "invalid_expiry")
         }
-        let settings = req.application.settings
+        let settings = try req.application.settings
         let verdict = try await RateLimiter.hit("tokens:user:\(principal.userID)", window: settings.rateLimitWindow, on: req.sql)
         if verdict.count > 30 { throw APIError.tooManyRequests(retryAfter: verdict.retryAfter) }
         let expires = body.expiresInDays.map { Clock.nowMillis() + Int64($0) * 86_400_000 }
@@ -39,7 +39,7 @@ enum TokensController {
         guard try await APITokenStore.revoke(id: id, userID: principal.userID, on: req.sql) else {
             throw APIError.notFound("Token")
         }
-        req.application.tokenCache.forget(userID: principal.userID)
+        try req.application.tokenCache.forget(userID: principal.userID)
         return .noContent
     }
 }

@@ -27,7 +27,7 @@ enum AuthController {
 
     @Sendable static func login(req: Request) async throws -> Response {
         let body = try await req.decodeJSONBody(Credentials.self)
-        let throttle = LoginThrottle(req, username: body.username)
+        let throttle = try LoginThrottle(req, username: body.username)
         if let wait = try await throttle.blocked(on: req.sql) { throw APIError.tooManyRequests(retryAfter: wait) }
         guard body.username.count <= 64, body.password.utf8.count <= 1024,
               let user = try await User.find(username: body.username, on: req.db),
@@ -39,7 +39,7 @@ enum AuthController {
     }
 
     static func startSession(for user: User, req: Request, status: HTTPResponseStatus) async throws -> Response {
-        let settings = req.application.settings
+        let settings = try req.application.settings
         let session = try await SessionStore.create(
             userID: try user.requireID(), userAgent: req.headers.first(name: .userAgent),
             lifetime: settings.sessionLifetime, on: req.sql)

@@ -8,9 +8,7 @@ final class User: Model, @unchecked Sendable {
     // used by one task at a time, which is what @unchecked promises here.
     static let schema = "users"
 
-    enum Role: String, Codable, Sendable, CaseIterable {
-        case admin, user
-    }
+    typealias Role = UserRole
 
     @ID(custom: "id", generatedBy: .database) var id: Int64?
     @Field(key: "username") var username: String

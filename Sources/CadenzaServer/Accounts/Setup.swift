@@ -17,7 +17,7 @@ enum Setup {
             INSERT INTO server_state (key, value, updated_at) VALUES (\(bind: stateKey), \(bind: value), \(bind: now))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
             """).run()
-        let url = "\(app.settings.publicURL)/setup#token=\(token)"
+        let url = "\(try app.settings.publicURL)/setup#token=\(token)"
         // Printed, not only logged: this is the one thing a new user must see.
         let banner = """
 

@@ -24,7 +24,7 @@ public enum AdminCommands {
     }
 
     public static func migrate(settings: Settings) async throws -> [String] {
-        try await withApp(settings) { _ in ["migrations applied (\(Migrations.cadenza.count) known)"] }
+        try await withApp(settings) { app in ["migrations applied (\(try app.cadenza.migrationCount) known)"] }
     }
 
     public static func scan(settings: Settings, addFolders: [String], full: Bool, inline: Bool) async throws -> [String] {

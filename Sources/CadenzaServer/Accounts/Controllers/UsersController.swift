@@ -67,7 +67,7 @@ enum UsersController {
         }
         user.updatedAt = Clock.nowMillis()
         try await user.save(on: req.db)
-        req.application.tokenCache.forget(userID: try user.requireID())
+        try req.application.tokenCache.forget(userID: try user.requireID())
         return try user.toDTO()
     }
 
@@ -76,7 +76,7 @@ enum UsersController {
         let user = try await find(req)
         if user.id == admin.userID { throw APIError.conflict("You cannot delete your own account.") }
         try await delete(user, on: req.db)
-        req.application.tokenCache.forget(userID: try user.requireID())
+        try req.application.tokenCache.forget(userID: try user.requireID())
         return .noContent
     }
 

@@ -37,14 +37,7 @@ final class TokenCache: Sendable {
 }
 
 extension Application {
-    private struct TokenCacheKey: StorageKey { typealias Value = TokenCache }
-
     var tokenCache: TokenCache {
-        guard let cache = storage[TokenCacheKey.self] else { fatalError("installServices() installs the token cache first") }
-        return cache
-    }
-
-    func installTokenCache() {
-        storage[TokenCacheKey.self] = TokenCache()
+        get throws { try cadenza.state(TokenCache.self) }
     }
 }

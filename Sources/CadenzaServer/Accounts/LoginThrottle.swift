@@ -7,8 +7,8 @@ struct LoginThrottle {
     let buckets: [(String, Int)]
     let window: TimeInterval
 
-    init(_ req: Request, username: String) {
-        let settings = req.application.settings
+    init(_ req: Request, username: String) throws {
+        let settings = try req.application.settings
         let ip = req.remoteAddress?.ipAddress ?? "unknown"
         buckets = [("login:ip:\(ip)", settings.loginRateLimitPerIP),
                    ("login:user:\(User.key(for: username))", settings.loginRateLimitPerAccount)]

@@ -3,7 +3,7 @@ import Vapor
 extension Application {
     /// bcrypt runs on the thread pool: at cost 12 it takes a quarter second of CPU.
     func hashPassword(_ password: String) async throws -> String {
-        let cost = settings.bcryptCost
+        let cost = try settings.bcryptCost
         return try await threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
     }
 

@@ -1,0 +1,150 @@
+import Fluent
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import UnixSignals
+import Vapor
+
+/// Builds and runs the Cadenza application for each command of the executable: the features
+/// (`Features.all`) are configured in order, and this process's services run as one
+/// swift-service-lifecycle group.
+public enum CadenzaApp {
+    /// Creates a configured, migrated application. The caller owns it and must `asyncShutdown()` it.
+    public static func make(settings: Settings, environment: Environment = .production, migrate: Bool = true) async throws -> Application {
+        var env = environment
+        env.arguments = [env.arguments.first ?? "cadenza"]
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, settings: settings)
+            if migrate {
+                try await app.autoMigrate()
+            }
+            return app
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+
+    public static func configure(_ app: Application, settings: Settings) async throws {
+        let features = Features.all
+        app.logger.logLevel = settings.logLevel
+        app.http.server.configuration.hostname = settings.host
+        app.http.server.configuration.port = settings.port
+        app.http.server.configuration.serverName = "Cadenza"
+        // Off unless a response asks for it (the web app's files): streams and events stay unbuffered.
+        app.http.server.configuration.responseCompression = .disabled(initialByteBufferCapacity: 1024, allowedTypes: .none,
+                                                                      allowRequestOverrides: true)
+        app.routes.defaultMaxBodySize = ByteCount(integerLiteral: settings.maxBodyBytes)
+        try app.configureDatabase(settings)
+        for feature in features { app.migrations.add(feature.migrations) }
+        try await app.prepareSQLiteConnections()
+        app.passwords.use(.bcrypt(cost: settings.bcryptCost))
+
+        let jobs = JobRegistry()
+        let events = EventRegistry()
+        let states = StateBuilder()
+        let context = FeatureContext(application: app, settings: settings, jobs: jobs, states: states)
+        for feature in features {
+            try feature.configure(context)
+            try events.register(feature.eventTypes)
+            feature.eventAudiences.forEach(events.register(audience:))
+        }
+        let hub = EventHub(db: app.sql, registry: events, poll: .milliseconds(Int64(settings.eventPollInterval * 1000)), logger: app.logger)
+        let services = AppServices(settings: settings, secrets: try SecretBox.load(settings: settings), jobs: jobs, events: events,
+                                   hub: hub, migrationCount: features.reduce(0) { $0 + $1.migrations.count }, states: states)
+        app.install(services)
+        app.storage[RunningKey.self] = NIOLockedValueBox(nil)
+
+        app.middleware = .init()
+        app.middleware.use(RequestIDMiddleware())
+        app.middleware.use(JSONErrorMiddleware())
+        try routes(app, features: features, services: services)
+    }
+
+    /// The services a process with `roles` runs, in start order (they stop in reverse).
+    static func services(_ app: Application, roles: Set<Settings.Role>) throws -> [any Service] {
+        let services = try app.cadenza
+        let settings = services.settings
+        var list: [any Service] = []
+        if let url = settings.databaseURL, !roles.isEmpty {
+            list.append(try PostgresListener(url: url, channels: [JobQueue.notifyChannel: WakeSignal.jobs,
+                                                                  EventStore.notifyChannel: WakeSignal.events],
+                                             logger: app.logger))
+        }
+        if roles.contains(.api) { list.append(services.hub) }
+        if roles.contains(.worker) {
+            list.append(JobWorker(app: app, registry: services.jobs, settings: settings))
+            let poll = Duration.milliseconds(Int64(settings.eventPollInterval * 1000))
+            for consumer in Features.all.flatMap({ $0.eventConsumers(services) }) {
+                list.append(EventConsumerService(consumer: consumer, database: app.db, poll: poll, logger: app.logger))
+            }
+        }
+        if roles.contains(.scheduler) {
+            let tasks = Features.all.flatMap { $0.periodicTasks(settings) }
+            list.append(Scheduler(db: app.db, tasks: tasks, logger: app.logger).service())
+        }
+        let context = ServiceContext(application: app, services: services, roles: roles, logger: app.logger)
+        for feature in Features.all { list += feature.services(context) }
+        return list
+    }
+
+    /// Starts this process's services in the background (tests, and embedding); `stopServices`
+    /// shuts them down gracefully.
+    public static func startServices(_ app: Application, roles: Set<Settings.Role>) async throws {
+        let list = try services(app, roles: roles)
+        if roles.contains(.api) { try await app.cadenza.hub.prepare() }
+        let group = ServiceGroup(configuration: .init(services: list.map { .init(service: $0) }, logger: app.logger))
+        let task = Task { try await group.run() }
+        app.storage[RunningKey.self]?.withLockedValue { $0 = Running(group: group, task: task) }
+    }
+
+    /// Stops background services: workers finish or release their jobs, live clients are closed.
+    public static func stopServices(_ app: Application) async {
+        guard let running = app.storage[RunningKey.self]?.withLockedValue({ state in
+            defer { state = nil }
+            return state
+        }) else { return }
+        await running.group.triggerGracefulShutdown()
+        if case .failure(let error) = await running.task.result {
+            app.logger.warning("a service failed", metadata: ["error": .string("\(error)")])
+        }
+    }
+
+    /// Runs the HTTP server (with the other roles in-process) until SIGINT/SIGTERM, then shuts
+    /// every service down gracefully, the HTTP server first.
+    public static func serve(settings: Settings) async throws {
+        let app = try await make(settings: settings)
+        do {
+            let context = ServiceContext(application: app, services: try app.cadenza, roles: settings.roles, logger: app.logger)
+            for feature in Features.all { try await feature.willServe(context) }
+            var list = try services(app, roles: settings.roles)
+            if settings.roles.contains(.api) {
+                try await app.cadenza.hub.prepare()
+                try await app.asyncBoot()
+                list.append(HTTPServerService(app: app))
+            }
+            let group = ServiceGroup(configuration: .init(
+                services: list.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
+            try await group.run()
+            app.logger.info("shut down")
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    /// Runs workers and the scheduler (no HTTP) until SIGINT/SIGTERM.
+    public static func work(settings: Settings) async throws {
+        var settings = settings
+        settings.roles = [.worker, .scheduler]
+        try await serve(settings: settings)
+    }
+
+    private struct Running: Sendable {
+        var group: ServiceGroup
+        var task: Task<Void, any Error>
+    }
+
+    private struct RunningKey: StorageKey { typealias Value = NIOLockedValueBox<Running?> }
+}
