@@ -9,12 +9,13 @@ import Vapor
 /// swift-service-lifecycle group.
 public enum CadenzaApp {
     /// Creates a configured, migrated application. The caller owns it and must `asyncShutdown()` it.
-    public static func make(settings: Settings, environment: Environment = .production, migrate: Bool = true) async throws -> Application {
+    public static func make(settings: Settings, environment: Environment = .production, migrate: Bool = true,
+                            features: [any Feature] = Features.all) async throws -> Application {
         var env = environment
         env.arguments = [env.arguments.first ?? "cadenza"]
         let app = try await Application.make(env)
         do {
-            try await configure(app, settings: settings)
+            try await configure(app, settings: settings, features: features)
             if migrate {
                 try await app.autoMigrate()
             }
@@ -25,8 +26,7 @@ public enum CadenzaApp {
         }
     }
 
-    public static func configure(_ app: Application, settings: Settings) async throws {
-        let features = Features.all
+    public static func configure(_ app: Application, settings: Settings, features: [any Feature] = Features.all) async throws {
         app.logger.logLevel = settings.logLevel
         app.http.server.configuration.hostname = settings.host
         app.http.server.configuration.port = settings.port
@@ -51,7 +51,7 @@ public enum CadenzaApp {
         }
         let hub = EventHub(db: app.sql, registry: events, poll: .milliseconds(Int64(settings.eventPollInterval * 1000)), logger: app.logger)
         let services = AppServices(settings: settings, secrets: try SecretBox.load(settings: settings), jobs: jobs, events: events,
-                                   hub: hub, migrationCount: features.reduce(0) { $0 + $1.migrations.count }, states: states)
+                                   hub: hub, features: features, states: states)
         app.install(services)
         app.storage[RunningKey.self] = NIOLockedValueBox(nil)
 
@@ -75,16 +75,16 @@ public enum CadenzaApp {
         if roles.contains(.worker) {
             list.append(JobWorker(app: app, registry: services.jobs, settings: settings))
             let poll = Duration.milliseconds(Int64(settings.eventPollInterval * 1000))
-            for consumer in Features.all.flatMap({ $0.eventConsumers(services) }) {
+            for consumer in services.features.flatMap({ $0.eventConsumers(services) }) {
                 list.append(EventConsumerService(consumer: consumer, database: app.db, poll: poll, logger: app.logger))
             }
         }
         if roles.contains(.scheduler) {
-            let tasks = Features.all.flatMap { $0.periodicTasks(settings) }
+            let tasks = services.features.flatMap { $0.periodicTasks(settings) }
             list.append(Scheduler(db: app.db, tasks: tasks, logger: app.logger).service())
         }
         let context = ServiceContext(application: app, services: services, roles: roles, logger: app.logger)
-        for feature in Features.all { list += feature.services(context) }
+        for feature in services.features { list += feature.services(context) }
         return list
     }
 
@@ -116,7 +116,7 @@ public enum CadenzaApp {
         let app = try await make(settings: settings)
         do {
             let context = ServiceContext(application: app, services: try app.cadenza, roles: settings.roles, logger: app.logger)
-            for feature in Features.all { try await feature.willServe(context) }
+            for feature in try app.cadenza.features { try await feature.willServe(context) }
             var list = try services(app, roles: settings.roles)
             if settings.roles.contains(.api) {
                 try await app.cadenza.hub.prepare()

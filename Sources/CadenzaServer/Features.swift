@@ -1,7 +1,7 @@
 /// Every feature of the application, once. Migrations run in this order, so a feature comes
 /// after those whose tables it names; everything else a feature adds is found through here.
-enum Features {
-    static let all: [any Feature] = [
+public enum Features {
+    public static let all: [any Feature] = [
         PlatformFeature(),
         AccountsFeature(),
         LibraryFeature(),

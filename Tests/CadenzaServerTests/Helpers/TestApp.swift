@@ -50,10 +50,12 @@ struct TestError: Error, CustomStringConvertible {
 }
 
 /// Runs `body` with a configured, migrated application on a database of its own.
-/// `roles` start background services (workers, event hub) as a real process would.
+/// `roles` start background services (workers, event hub) as a real process would; `features`
+/// are plugged in after the application's own.
 func withApp(
     roles: Set<Settings.Role> = [],
     settings extra: [String: String] = [:],
+    features: [any Feature] = [],
     _ body: (Application) async throws -> Void
 ) async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-test-\(UUID().uuidString)")
@@ -72,7 +74,14 @@ func withApp(
     }
     flags.merge(extra) { _, new in new }
     let settings = try Settings.load(flags: flags, environment: [:])
-    let app = try await CadenzaApp.make(settings: settings, environment: .testing)
+    let app: Application
+    do {
+        app = try await CadenzaApp.make(settings: settings, environment: .testing, features: Features.all + features)
+    } catch {
+        if let pgName { try? await TestDatabase.dropPostgresDatabase(pgName) }
+        try? FileManager.default.removeItem(at: dir)
+        throw error
+    }
     do {
         try await CadenzaApp.startServices(app, roles: roles)
         try await body(app)

@@ -9,20 +9,23 @@ public final class AppServices: Sendable {
     public let jobs: JobRegistry
     public let events: EventRegistry
     public let hub: EventHub
-    /// How many migrations the features declare, for readiness checks.
-    public let migrationCount: Int
+    /// The features, in the order the wiring lists them.
+    let features: [any Feature]
     private let states: [ObjectIdentifier: any Sendable]
 
     init(settings: Settings, secrets: SecretBox, jobs: JobRegistry, events: EventRegistry, hub: EventHub,
-         migrationCount: Int, states: StateBuilder) {
+         features: [any Feature], states: StateBuilder) {
         self.settings = settings
         self.secrets = secrets
         self.jobs = jobs
         self.events = events
         self.hub = hub
-        self.migrationCount = migrationCount
+        self.features = features
         self.states = states.values
     }
+
+    /// How many migrations the features declare, for readiness checks.
+    public var migrationCount: Int { features.reduce(0) { $0 + $1.migrations.count } }
 
     /// A feature's state, as it provided it in `configure`.
     public func state<State: Sendable>(_ type: State.Type) throws -> State {
