@@ -8,7 +8,7 @@ public struct SubsonicFeature: Feature {
 
     public var name: String { "subsonic" }
 
-    public var migrations: [any Migration] { [M010_CreateSubsonicTables()] }
+    public var migrations: [any Migration] { [M010_CreateSubsonicTables(), M016_RetireNowPlayingRenameInternetRadio()] }
 
     public func routes(_ routes: FeatureRoutes) throws {
         let app = routes.root

@@ -2,7 +2,9 @@ import Foundation
 import SQLKit
 
 /// What a user is playing right now: one row per user that expires after the track's duration
-/// (600 s when unknown), announced to the user's followers when it changes.
+/// (600 s when unknown), announced to the user's followers when it changes. The one now-playing
+/// of the platform: ListenBrainz's playing-now, Last.fm's updateNowPlaying and Subsonic's
+/// getNowPlaying (which lists those that name a library track) all read it.
 enum PlayingNow {
     static let defaultSeconds: Int64 = 600
 
@@ -16,10 +18,10 @@ enum PlayingNow {
             SELECT track_metadata FROM listen_playing_now WHERE user_id = \(bind: owner.userID) AND expires_at > \(bind: now)
             """).first()?.decode(column: "track_metadata", as: String.self)
         try await db.raw("""
-            INSERT INTO listen_playing_now (user_id, client, track_metadata, started_at, expires_at)
-            VALUES (\(bind: owner.userID), \(bind: client), \(bind: text), \(bind: now), \(bind: now + seconds * 1000))
+            INSERT INTO listen_playing_now (user_id, client, track_metadata, started_at, expires_at, track_id)
+            VALUES (\(bind: owner.userID), \(bind: client), \(bind: text), \(bind: now), \(bind: now + seconds * 1000), \(bind: listen.trackID))
             ON CONFLICT (user_id) DO UPDATE SET client = excluded.client, track_metadata = excluded.track_metadata,
-              started_at = excluded.started_at, expires_at = excluded.expires_at
+              started_at = excluded.started_at, expires_at = excluded.expires_at, track_id = excluded.track_id
             """).run()
         let changed = previous.flatMap { try? JSONDecoder().decode(ListenJSON.TrackMetadata.self, from: Data($0.utf8)) }
             .map { $0.artist_name != metadata.artist_name || $0.track_name != metadata.track_name } ?? true
@@ -39,16 +41,32 @@ enum PlayingNow {
         return ListenJSON(listenedAt: nil, insertedAt: nil, msid: nil, userName: owner.username, metadata: metadata, playingNow: true)
     }
 
-    /// Clears the user's playing-now; with `client`, only when that client set it.
-    static func clear(owner: ListenOwner, client: String?, on db: any SQLDatabase) async throws -> Bool {
-        let rows: [any SQLRow]
-        if let client {
-            rows = try await db.raw("""
-                DELETE FROM listen_playing_now WHERE user_id = \(bind: owner.userID) AND client = \(bind: client) RETURNING user_id
-                """).all()
-        } else {
-            rows = try await db.raw("DELETE FROM listen_playing_now WHERE user_id = \(bind: owner.userID) RETURNING user_id").all()
-        }
-        return !rows.isEmpty
+    /// Clears the user's playing-now; with `client` (and `trackID`), only when that client set it
+    /// (for that track). Answers whether there was one.
+    static func clear(owner: ListenOwner, client: String?, trackID: Int64? = nil, on db: any SQLDatabase) async throws -> Bool {
+        let byClient: SQLQueryString = client.map { "AND client = \(bind: $0)" } ?? ""
+        let byTrack: SQLQueryString = trackID.map { "AND track_id = \(bind: $0)" } ?? ""
+        return !(try await db.raw("""
+            DELETE FROM listen_playing_now WHERE user_id = \(bind: owner.userID) \(byClient) \(byTrack) RETURNING user_id
+            """).all().isEmpty)
+    }
+
+    /// Someone playing a library track now, for the Subsonic now-playing list.
+    struct TrackPlay: Sendable {
+        var trackID: Int64
+        var username: String
+        var client: String
+        var startedAt: Int64
+    }
+
+    /// Everyone playing a library track, newest first (the caller shows only tracks its viewer may see).
+    static func tracksPlaying(now: Int64, limit: Int, on db: any SQLDatabase) async throws -> [TrackPlay] {
+        try await db.raw("""
+            SELECT n.track_id, n.client, n.started_at, u.username FROM listen_playing_now n JOIN users u ON u.id = n.user_id
+            WHERE n.expires_at > \(bind: now) AND n.track_id IS NOT NULL ORDER BY n.started_at DESC LIMIT \(bind: limit)
+            """).all().map { row in
+                TrackPlay(trackID: try row.decode(column: "track_id", as: Int64.self), username: try row.decode(column: "username", as: String.self),
+                          client: try row.decode(column: "client", as: String.self), startedAt: try row.decode(column: "started_at", as: Int64.self))
+            }
     }
 }

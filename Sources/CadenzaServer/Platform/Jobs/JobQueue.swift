@@ -45,6 +45,12 @@ public enum JobQueue {
         return try row.decode(column: "id", as: Int64.self)
     }
 
+    /// How many jobs of `kind` are queued or running.
+    public static func liveCount(kind: String, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM jobs WHERE kind = \(bind: kind) AND state IN ('queued', 'running')")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     /// Claims the most urgent due job (or one whose lease expired) for `owner`.
     ///
     /// PostgreSQL: `FOR UPDATE SKIP LOCKED` lets many workers claim concurrently without ever

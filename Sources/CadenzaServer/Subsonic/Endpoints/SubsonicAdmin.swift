@@ -79,7 +79,7 @@ enum SubsonicAdmin {
         },
         "getInternetRadioStations": { context in
             var node = SubsonicNode("internetRadioStations")
-            node.add(list: "internetRadioStation", try await context.db.raw("SELECT * FROM radio_stations ORDER BY name, id").all().map { row in
+            node.add(list: "internetRadioStation", try await context.db.raw("SELECT * FROM internet_radio_stations ORDER BY name, id").all().map { row in
                 var station = SubsonicNode("internetRadioStation")
                 station.set("id", String(try row.decode(column: "id", as: Int64.self)))
                 station.set("name", try row.decode(column: "name", as: String.self))
@@ -95,7 +95,7 @@ enum SubsonicAdmin {
             let name = String(try context.params.require("name").prefix(200))
             let home = try context.params.string("homepageUrl").map(url)
             try await context.db.raw("""
-                INSERT INTO radio_stations (name, stream_url, homepage_url, created_at) VALUES (\(bind: name), \(bind: stream), \(bind: home), \(bind: Clock.nowMillis()))
+                INSERT INTO internet_radio_stations (name, stream_url, homepage_url, created_at) VALUES (\(bind: name), \(bind: stream), \(bind: home), \(bind: Clock.nowMillis()))
                 """).run()
             return .empty
         },
@@ -106,7 +106,7 @@ enum SubsonicAdmin {
             let name = String(try context.params.require("name").prefix(200))
             let home = try context.params.string("homepageUrl").map(url)
             let updated = try await context.db.raw("""
-                UPDATE radio_stations SET name = \(bind: name), stream_url = \(bind: stream), homepage_url = \(bind: home) WHERE id = \(bind: id) RETURNING id
+                UPDATE internet_radio_stations SET name = \(bind: name), stream_url = \(bind: stream), homepage_url = \(bind: home) WHERE id = \(bind: id) RETURNING id
                 """).all()
             guard !updated.isEmpty else { throw SubsonicError.notFound("Station") }
             return .empty
@@ -114,7 +114,7 @@ enum SubsonicAdmin {
         "deleteInternetRadioStation": { context in
             guard context.user.isAdmin else { throw SubsonicError.notAuthorized() }
             guard let id = Int64(try context.params.require("id")) else { throw SubsonicError.notFound("Station") }
-            let deleted = try await context.db.raw("DELETE FROM radio_stations WHERE id = \(bind: id) RETURNING id").all()
+            let deleted = try await context.db.raw("DELETE FROM internet_radio_stations WHERE id = \(bind: id) RETURNING id").all()
             guard !deleted.isEmpty else { throw SubsonicError.notFound("Station") }
             return .empty
         },
@@ -148,20 +148,12 @@ enum SubsonicAdmin {
     }
 
     static func scanStatus(_ context: SubsonicContext) async throws -> SubsonicNode {
-        let running = try await context.db.raw("""
-            SELECT COUNT(*) AS n FROM jobs WHERE kind = \(bind: LibraryScanner.jobKind) AND state IN ('queued', 'running')
-            """).first()?.decode(column: "n", as: Int.self) ?? 0
-        var count = 0
-        if let libs = CatalogQueries.libraries(context.visible, .init()) {
-            count = try await context.db.raw("SELECT COUNT(*) AS n FROM tracks WHERE library_id IN (\(libs))").first()?.decode(column: "n", as: Int.self) ?? 0
-        }
-        let last = try await context.db.raw("SELECT MAX(last_scan_at) AS m FROM library_folders").first()?.decode(column: "m", as: Int64?.self)
-        let folders = try await context.db.raw("SELECT COUNT(*) AS n FROM library_folders").first()?.decode(column: "n", as: Int.self) ?? 0
+        let status = try await LibraryScanner.status(visible: context.visible, on: context.db)
         var node = SubsonicNode("scanStatus")
-        node.set("scanning", running > 0)
-        node.set("count", count)
-        node.set("folderCount", folders)
-        node.set(date: "lastScan", millis: last)
+        node.set("scanning", status.scanning)
+        node.set("count", status.trackCount)
+        node.set("folderCount", status.folderCount)
+        node.set(date: "lastScan", millis: status.lastScanAt)
         return node
     }
 }

@@ -70,7 +70,7 @@ enum SubsonicAnnotation {
                 // the track or four minutes (ListenBrainz's rule), and it started `position` ago.
                 // Only a play that was reported as started counts, once: a repeated "stopped" finds
                 // no session left and records nothing.
-                let duration = try await Plays.durationMs(trackID: id, on: context.db)
+                let duration = try await CatalogQueries.durationMs(trackID: id, on: context.db)
                 let played = min(position, duration > 0 ? duration : 86_400_000)   // a hostile position cannot date a play before 1970
                 let counts = !context.params.bool("ignoreScrobble", default: false) && Plays.reachedListen(position: played, durationMs: duration)
                 try await context.req.db.writeTransaction { tx in
@@ -123,72 +123,5 @@ enum SubsonicAnnotation {
         }
         try await AnnotatedItem.setStarred(on, userID: context.user.userID, items: items, on: context.req.db)
         return .empty
-    }
-}
-
-/// Plays from Cadenza's own players: a finished play is a listen (matched to its track, so play
-/// counts and stats follow); a started one is the user's playing-now.
-enum Plays {
-    static func record(userID: Int64, trackID: Int64, at: Int64, client: String, on db: any SQLDatabase) async throws {
-        guard let owner = try await ListenOwner.load(userID: userID, on: db),
-              var listen = try await listen(trackID: trackID, client: client, on: db) else { return }
-        listen.listenedAt = at / 1000
-        try await ListenStore.ingest([listen], owner: owner, source: client, on: db)
-        try await db.raw("DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client) AND track_id = \(bind: trackID)").run()
-    }
-
-    /// Ends a client's now-playing session (of `trackID`, when given) here and in the listens'
-    /// playing-now; answers whether there was one.
-    static func endNowPlaying(userID: Int64, trackID: Int64?, client: String, on db: any SQLDatabase) async throws -> Bool {
-        let track: SQLQueryString = trackID.map { "AND track_id = \(bind: $0)" } ?? ""
-        let ended = try await db.raw("""
-            DELETE FROM now_playing WHERE user_id = \(bind: userID) AND client = \(bind: client) \(track) RETURNING user_id
-            """).all()
-        if let owner = try await ListenOwner.load(userID: userID, on: db) {
-            _ = try await PlayingNow.clear(owner: owner, client: client, on: db)
-        }
-        return !ended.isEmpty
-    }
-
-    static func durationMs(trackID: Int64, on db: any SQLDatabase) async throws -> Int64 {
-        try await db.raw("SELECT duration_ms FROM tracks WHERE id = \(bind: trackID)").first()?.decode(column: "duration_ms", as: Int64.self) ?? 0
-    }
-
-    /// ListenBrainz counts a play as a listen after half the track or four minutes, whichever is first.
-    static func reachedListen(position: Int64, durationMs: Int64) -> Bool {
-        let threshold = durationMs > 0 ? min(durationMs / 2, 240_000) : 240_000
-        return position >= threshold
-    }
-
-    static func nowPlaying(userID: Int64, trackID: Int64, client: String, on db: any SQLDatabase) async throws {
-        guard let owner = try await ListenOwner.load(userID: userID, on: db),
-              let listen = try await listen(trackID: trackID, client: client, on: db) else { return }
-        let now = Clock.nowMillis()
-        let expires = now + (listen.durationMs ?? PlayingNow.defaultSeconds * 1000)
-        try await db.raw("""
-            INSERT INTO now_playing (user_id, client, track_id, started_at, expires_at)
-            VALUES (\(bind: userID), \(bind: client), \(bind: trackID), \(bind: now), \(bind: expires))
-            ON CONFLICT (user_id, client) DO UPDATE SET track_id = excluded.track_id, started_at = excluded.started_at, expires_at = excluded.expires_at
-            """).run()
-        try await PlayingNow.set(listen, owner: owner, client: client, on: db)
-    }
-
-    /// A library track described as a listen.
-    static func listen(trackID: Int64, client: String, on db: any SQLDatabase) async throws -> IncomingListen? {
-        guard let row = try await db.raw("""
-            SELECT t.title, t.artist_display, t.duration_ms, t.mbid, t.track_number, al.title AS album FROM tracks t
-            JOIN albums al ON al.id = t.album_id WHERE t.id = \(bind: trackID)
-            """).first() else { return nil }
-        let duration = try row.decode(column: "duration_ms", as: Int64.self)
-        var info: [String: JSONValue] = ["submission_client": .string(client), "media_player": .string("Cadenza")]
-        if duration > 0 { info["duration_ms"] = .number(Double(duration)) }
-        if let number = try row.decode(column: "track_number", as: Int?.self) { info["tracknumber"] = .number(Double(number)) }
-        let mbid = try row.decode(column: "mbid", as: String?.self)
-        if let mbid { info["recording_mbid"] = .string(mbid) }
-        let artist = try row.decode(column: "artist_display", as: String.self)
-        return IncomingListen(listenedAt: nil, trackName: try row.decode(column: "title", as: String.self),
-                              artistName: artist.isEmpty ? "Unknown Artist" : artist, releaseName: try row.decode(column: "album", as: String?.self),
-                              recordingMBID: mbid?.lowercased(), releaseMBID: nil, releaseGroupMBID: nil, artistMBIDs: [],
-                              durationMs: duration > 0 ? duration : nil, additionalInfo: info, trackID: trackID)
     }
 }

@@ -33,21 +33,18 @@ enum SubsonicLists {
         "getNowPlaying": { context in
             var node = SubsonicNode("nowPlaying")
             let now = Clock.nowMillis()
-            let rows = try await context.db.raw("""
-                SELECT n.track_id, n.client, n.started_at, u.username FROM now_playing n JOIN users u ON u.id = n.user_id
-                WHERE n.expires_at > \(bind: now) ORDER BY n.started_at DESC LIMIT 100
-                """).all()
-            let ids = try rows.map { try $0.decode(column: "track_id", as: Int64.self) }
+            let rows = try await PlayingNow.tracksPlaying(now: now, limit: 100, on: context.db)
+            let ids = rows.map(\.trackID)
             let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 100, offset: 0), ids: ids, on: context.db)
             let songs = try await SubsonicNodes.songs(tracks, context: context, name: "entry")
             let byID = Dictionary(zip(tracks.map(\.id), songs), uniquingKeysWith: { first, _ in first })
             var entries: [SubsonicNode] = []
             for (index, row) in rows.enumerated() {
                 guard var entry = byID[String(ids[index])] else { continue }   // tracks the viewer may not see stay hidden
-                entry.set("username", try row.decode(column: "username", as: String.self))
-                entry.set("minutesAgo", Int((now - (try row.decode(column: "started_at", as: Int64.self))) / 60_000))
+                entry.set("username", row.username)
+                entry.set("minutesAgo", Int((now - row.startedAt) / 60_000))
                 entry.set("playerId", 0)
-                entry.set("playerName", try row.decode(column: "client", as: String.self))
+                entry.set("playerName", row.client)
                 entries.append(entry)
             }
             node.add(list: "entry", entries)

@@ -60,13 +60,8 @@ enum SubsonicMedia {
         "getLyrics": { context in
             var node = SubsonicNode("lyrics")
             let artist = context.params.string("artist"), title = context.params.string("title")
-            guard let title, !title.isEmpty, let libs = CatalogQueries.libraries(context.visible, .init()) else { return .node(node) }
-            var conditions: SQLQueryString = "t.sort_title = \(bind: NameKey.sort(title))"
-            if let artist, !artist.isEmpty {
-                conditions = conditions + " AND EXISTS (SELECT 1 FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id WHERE ta.track_id = t.id AND ar.name_key = \(bind: NameKey.make(artist)))"
-            }
-            let ids = try await context.db.raw("SELECT t.id FROM tracks t WHERE t.library_id IN (\(libs)) AND \(conditions) ORDER BY t.id LIMIT 5")
-                .all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard let title, !title.isEmpty else { return .node(node) }
+            let ids = try await CatalogQueries.trackIDs(title: title, artist: artist, visible: context.visible, limit: 5, on: context.db)
             for id in ids {
                 if let lyrics = try await lyrics(trackID: id, context: context) {
                     node.set("artist", lyrics.artist)
@@ -112,26 +107,20 @@ enum SubsonicMedia {
               let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db) else {
             throw SubsonicError.notFound("Song")
         }
-        let duration = try await context.db.raw("SELECT duration_ms FROM tracks WHERE id = \(bind: id)").first()?
-            .decode(column: "duration_ms", as: Int.self) ?? 0
-        return TrackFile(found: found, durationMs: duration)
+        let duration = try await CatalogQueries.durationMs(trackID: id, on: context.db)
+        return TrackFile(found: found, durationMs: Int(clamping: duration))
     }
 
     static func artworkID(for parsed: (kind: SubsonicID.Kind, id: Int64), context: SubsonicContext) async throws -> Int64? {
-        let sql: SQLQueryString
+        let subject: CatalogQueries.ArtworkSubject
         switch parsed.kind {
         case .cover: return parsed.id
-        case .album: sql = "SELECT artwork_id AS a FROM albums WHERE id = \(bind: parsed.id)"
-        case .track: sql = "SELECT al.artwork_id AS a FROM tracks t JOIN albums al ON al.id = t.album_id WHERE t.id = \(bind: parsed.id)"
-        case .artist:
-            sql = "SELECT MAX(al.artwork_id) AS a FROM albums al WHERE al.album_artist_id = \(bind: parsed.id)"
-        case .playlist:
-            sql = """
-                SELECT al.artwork_id AS a FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id JOIN albums al ON al.id = t.album_id
-                WHERE pt.playlist_id = \(bind: parsed.id) AND al.artwork_id IS NOT NULL ORDER BY pt.position LIMIT 1
-                """
+        case .album: subject = .album(parsed.id)
+        case .track: subject = .track(parsed.id)
+        case .artist: subject = .artist(parsed.id)
+        case .playlist: subject = .playlist(parsed.id)
         }
-        return try await context.db.raw(sql).first()?.decode(column: "a", as: Int64?.self)
+        return try await CatalogQueries.artworkID(of: subject, on: context.db)
     }
 
     struct Lyrics {
@@ -155,7 +144,7 @@ enum SubsonicMedia {
             }
         }
         if text == nil {
-            text = try await context.db.raw("SELECT lyrics FROM tracks WHERE id = \(bind: trackID)").first()?.decode(column: "lyrics", as: String?.self)
+            text = try await CatalogQueries.embeddedLyrics(trackID: trackID, on: context.db)
         }
         guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
         let parsed = LRC.parse(text)
