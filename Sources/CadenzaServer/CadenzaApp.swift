@@ -27,6 +27,8 @@ public enum CadenzaApp {
     }
 
     public static func configure(_ app: Application, settings: Settings, features: [any Feature] = Features.all) async throws {
+        var settings = settings
+        try settings.include(features.flatMap(\.settingsSections))
         app.logger.logLevel = settings.logLevel
         app.http.server.configuration.hostname = settings.host
         app.http.server.configuration.port = settings.port

@@ -9,4 +9,7 @@ public enum Features {
         ListensFeature(),
         WebFeature(),
     ]
+
+    /// Every feature's settings sections, for loading and `--help`.
+    public static var settingsSections: [any SettingsSection.Type] { all.flatMap(\.settingsSections) }
 }

@@ -20,7 +20,7 @@ struct CommonOptions: ParsableArguments {
 
     func settings(extra: [String: String] = [:]) throws -> Settings {
         do {
-            return try Settings.load(flags: flags().merging(extra) { _, new in new })
+            return try Settings.load(flags: flags().merging(extra) { _, new in new }, sections: Features.settingsSections)
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }
@@ -36,7 +36,8 @@ struct Cadenza: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cadenza",
         abstract: "A self-hosted, multi-user music platform.",
-        discussion: "Environment variables:\n" + Settings.documentedKeys.map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
+        discussion: "Environment variables:\n"
+            + (Settings.documentedKeys + Features.settingsSections.flatMap { $0.keys }).map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
         subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, JobsCommand.self],
         defaultSubcommand: Serve.self
     )

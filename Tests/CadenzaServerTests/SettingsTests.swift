@@ -45,3 +45,45 @@ import Testing
         #expect(throws: SettingsError.self) { try Settings.load(flags: [:], environment: [:], configFile: file.path) }
     }
 }
+
+@Suite struct SettingsSectionTests {
+    @Test func aFeatureSectionIsReadFromTheSameSourcesAndItsProblemsAreListedWithTheRest() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
+        try "CADENZA_LISTENS_RATE_LIMIT=7\nCADENZA_LASTFM_UNKNOWN_KEYS=reject\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let settings = try Settings.load(flags: ["CADENZA_CONFIG": file.path], environment: ["CADENZA_LISTENS_RATE_WINDOW": "60"],
+                                         sections: [ListensSettings.self])
+        let listens = try settings.section(ListensSettings.self)
+        #expect(listens.rateLimit == 7)
+        #expect(listens.rateWindow == 60)
+        #expect(listens.lastfmAcceptUnknownKeys == false)
+
+        do {
+            _ = try Settings.load(flags: [:], environment: ["CADENZA_PORT": "-1", "CADENZA_LISTENS_RATE_LIMIT": "lots"],
+                                  sections: [ListensSettings.self])
+            Issue.record("invalid settings were accepted")
+        } catch let error as SettingsError {
+            #expect(error.problems.count == 2)
+            #expect(error.description.contains("CADENZA_LISTENS_RATE_LIMIT=lots"))
+        }
+    }
+
+    @Test func aSectionsKeysAreKnownToTheConfigFileOnlyWhenItsFeatureIsThere() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
+        try "CADENZA_LISTENS_RATE_LIMIT=7\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(throws: SettingsError.self) { try Settings.load(flags: [:], environment: [:], configFile: file.path) }
+        _ = try Settings.load(flags: [:], environment: [:], configFile: file.path, sections: [ListensSettings.self])
+    }
+
+    @Test func theSecretKeyMayComeFromTheConfigFileAndMustBe32Bytes() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        try "CADENZA_SECRET_KEY=\(key)\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try Settings.load(flags: [:], environment: [:], configFile: file.path).secretKey == key)
+        #expect(throws: SettingsError.self) {
+            try Settings.load(flags: [:], environment: ["CADENZA_SECRET_KEY": Data(repeating: 7, count: 16).base64EncodedString()])
+        }
+    }
+}

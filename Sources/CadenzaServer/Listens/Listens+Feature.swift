@@ -15,6 +15,8 @@ public struct ListensFeature: Feature {
 
     public var eventAudiences: [any EventAudience] { [FollowersAudience()] }
 
+    public var settingsSections: [any SettingsSection.Type] { [ListensSettings.self] }
+
     public func configure(_ context: FeatureContext) throws {
         context.provide(ListenIngestQueue())
         context.provide(BufferedRateLimiter())

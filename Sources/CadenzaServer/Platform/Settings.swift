@@ -40,13 +40,12 @@ public struct Settings: Sendable {
     public var transcodeCacheBytes: Int64
     /// Minutes between automatic rescans of folder libraries; 0 turns them off.
     public var rescanMinutes: Int
-    /// ListenBrainz API requests per window, per token (or per IP when anonymous).
-    public var listensRateLimit: Int
-    public var listensRateWindow: TimeInterval
-    /// Whether Last.fm requests with an api_key not issued here are accepted (unsigned).
-    public var lastfmAcceptUnknownKeys: Bool
     /// The key that seals recoverable secrets, base64 (`nil`: a key file in the data directory).
     public var secretKey: String?
+    /// Every `CADENZA_*` value given, by precedence, for the features' sections.
+    var raw: [String: String] = [:]
+    /// Feature sections read at load, by type.
+    var sections: [ObjectIdentifier: any Sendable] = [:]
 
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
@@ -86,18 +85,17 @@ extension Settings {
         ("CADENZA_MAX_UPLOAD_BYTES", "largest accepted upload request (default 2147483648)"),
         ("CADENZA_TRANSCODE_CACHE_MB", "disk kept for cached transcodes (default 1024)"),
         ("CADENZA_RESCAN_MINUTES", "minutes between automatic rescans of music folders, 0 = off (default 60)"),
-        ("CADENZA_LISTENS_RATE_LIMIT", "ListenBrainz API requests per window per token, or per IP when anonymous (default 300)"),
-        ("CADENZA_LISTENS_RATE_WINDOW", "ListenBrainz API rate-limit window in seconds (default 10)"),
-        ("CADENZA_LASTFM_UNKNOWN_KEYS", "accept|reject Last.fm requests whose api_key was not issued here (default accept)"),
         ("CADENZA_SECRET_KEY", "32 bytes in base64 sealing recoverable secrets; the same on every node (default: a key file in the data dir)"),
     ]
 
     /// Builds settings from flags (already keyed like the environment), the environment and an
-    /// optional config file. Throws ``SettingsError`` listing every problem at once.
+    /// optional config file, with the features' `sections`. Throws ``SettingsError`` listing
+    /// every problem at once.
     public static func load(
         flags: [String: String] = [:],
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        configFile: String? = nil
+        configFile: String? = nil,
+        sections: [any SettingsSection.Type] = []
     ) throws -> Settings {
         var problems: [String] = []
         var file: [String: String] = [:]
@@ -105,33 +103,19 @@ extension Settings {
         if let configPath {
             do { file = try parseConfigFile(at: configPath) } catch { problems.append("\(error)") }
         }
-        let known = Set(documentedKeys.map(\.key) + ["CADENZA_CONFIG"])
+        let known = Set(documentedKeys.map(\.key) + sections.flatMap { $0.keys.map(\.key) } + ["CADENZA_CONFIG"])
         for key in file.keys where !known.contains(key) {
             problems.append("config file: unknown key \(key)")
         }
-        func value(_ key: String) -> String? {
-            let raw = flags[key] ?? environment[key] ?? file[key]
-            guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-            return raw.trimmingCharacters(in: .whitespaces)
-        }
+        var raw = file
+        for (key, value) in environment where key.hasPrefix("CADENZA_") { raw[key] = value }
+        for (key, value) in flags { raw[key] = value }
+        let reader = SettingsReader(values: raw)
+        let value = reader.value
         func number<T: LosslessStringConvertible & Comparable>(_ key: String, default def: T, in range: ClosedRange<T>) -> T {
-            guard let raw = value(key) else { return def }
-            guard let parsed = T(raw), range.contains(parsed) else {
-                problems.append("\(key)=\(raw): expected a number in \(range.lowerBound)...\(range.upperBound)")
-                return def
-            }
-            return parsed
+            reader.number(key, default: def, in: range)
         }
-        func bool(_ key: String, default def: Bool) -> Bool {
-            guard let raw = value(key)?.lowercased() else { return def }
-            switch raw {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default:
-                problems.append("\(key)=\(raw): expected true or false")
-                return def
-            }
-        }
+        func bool(_ key: String, default def: Bool) -> Bool { reader.bool(key, default: def) }
 
         let dataDir = URL(fileURLWithPath: value("CADENZA_DATA_DIR") ?? "./data").standardizedFileURL
         var databaseURL = value("CADENZA_DATABASE_URL")
@@ -176,15 +160,11 @@ extension Settings {
                 problems.append("music folder \(dir): not an existing directory")
             }
         }
-        let unknownKeys = value("CADENZA_LASTFM_UNKNOWN_KEYS")?.lowercased() ?? "accept"
-        if !["accept", "reject"].contains(unknownKeys) {
-            problems.append("CADENZA_LASTFM_UNKNOWN_KEYS=\(unknownKeys): expected accept or reject")
-        }
         let secretKey = value("CADENZA_SECRET_KEY")
         if let secretKey, Data(base64Encoded: secretKey)?.count != 32 {
             problems.append("CADENZA_SECRET_KEY: expected 32 bytes in base64 (openssl rand -base64 32)")
         }
-        let settings = Settings(
+        var settings = Settings(
             dataDirectory: dataDir,
             databaseURL: databaseURL,
             host: host,
@@ -208,11 +188,11 @@ extension Settings {
             maxUploadBytes: number("CADENZA_MAX_UPLOAD_BYTES", default: 2 << 30, in: 1024...(1 << 40)),
             transcodeCacheBytes: Int64(number("CADENZA_TRANSCODE_CACHE_MB", default: 1024, in: 0...10_000_000)) << 20,
             rescanMinutes: number("CADENZA_RESCAN_MINUTES", default: 60, in: 0...525_600),
-            listensRateLimit: number("CADENZA_LISTENS_RATE_LIMIT", default: 300, in: 1...1_000_000_000),
-            listensRateWindow: number("CADENZA_LISTENS_RATE_WINDOW", default: 10.0, in: 1...86_400),
-            lastfmAcceptUnknownKeys: unknownKeys != "reject",
             secretKey: secretKey
         )
+        settings.raw = raw
+        problems += reader.problems
+        do { try settings.include(sections) } catch let error as SettingsError { problems += error.problems }
         if !problems.isEmpty { throw SettingsError(problems: problems) }
         return settings
     }

@@ -73,7 +73,7 @@ func withApp(
         pgName = name
     }
     flags.merge(extra) { _, new in new }
-    let settings = try Settings.load(flags: flags, environment: [:])
+    let settings = try Settings.load(flags: flags, environment: [:], sections: Features.settingsSections)
     let app: Application
     do {
         app = try await CadenzaApp.make(settings: settings, environment: .testing, features: Features.all + features)

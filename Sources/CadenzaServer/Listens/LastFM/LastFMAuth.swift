@@ -24,7 +24,7 @@ enum LastFMAuth {
         let row = key.isEmpty || key.count > 128 ? nil
             : try await db.raw("SELECT secret FROM lastfm_api_keys WHERE api_key = \(bind: key)").first()
         guard let row else {
-            if try !app.settings.lastfmAcceptUnknownKeys { throw LastFMError.invalidAPIKey }
+            if try !app.settings.listens.lastfmAcceptUnknownKeys { throw LastFMError.invalidAPIKey }
             return
         }
         guard signed || params["api_sig"] != nil else { return }

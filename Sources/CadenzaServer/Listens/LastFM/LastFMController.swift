@@ -38,9 +38,9 @@ enum LastFMController {
         do {
             let call = Call(req: req, params: params, json: json)
             let verdict = try req.application.bufferedRateLimiter.hit("lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
-                                                                  window: try req.application.settings.listensRateWindow,
+                                                                  window: try req.application.settings.listens.rateWindow,
                                                                   db: req.application.sql, logger: req.logger)
-            if try verdict.count > req.application.settings.listensRateLimit { throw LastFMError.rateLimited }
+            if try verdict.count > req.application.settings.listens.rateLimit { throw LastFMError.rateLimited }
             let method = (params["method"] ?? "").lowercased()
             if method.isEmpty { throw LastFMError.parameters("missing method") }
             return LastFMResponse.ok(try await dispatch(method, call), json: json)

@@ -7,9 +7,9 @@ import Vapor
 /// `{"code": N, "error": "…"}`.
 struct ListenBrainzMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let settings = try request.application.settings
-        let limit = settings.listensRateLimit
-        let verdict = try request.application.bufferedRateLimiter.hit(await Self.bucket(request), window: settings.listensRateWindow,
+        let settings = try request.application.settings.listens
+        let limit = settings.rateLimit
+        let verdict = try request.application.bufferedRateLimiter.hit(await Self.bucket(request), window: settings.rateWindow,
                                                                   db: request.application.sql, logger: request.application.logger)
         let resetIn = verdict.retryAfter
         let headers: [(String, String)] = [

@@ -10,6 +10,8 @@ import Vapor
 public protocol Feature: Sendable {
     /// Short name, for logs.
     var name: String { get }
+    /// The feature's settings, read and checked with the platform's at start.
+    var settingsSections: [any SettingsSection.Type] { get }
     /// The feature's own migrations, in release order (append-only). Features are migrated in
     /// the order the wiring lists them, so a feature comes after the ones whose tables it names.
     var migrations: [any Migration] { get }
@@ -33,6 +35,7 @@ public protocol Feature: Sendable {
 }
 
 extension Feature {
+    public var settingsSections: [any SettingsSection.Type] { [] }
     public var migrations: [any Migration] { [] }
     public var eventTypes: [EventDescriptor] { [] }
     public var eventAudiences: [any EventAudience] { [] }

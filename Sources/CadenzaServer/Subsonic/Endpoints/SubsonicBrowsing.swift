@@ -113,14 +113,9 @@ enum SubsonicBrowsing {
             let artistName = try context.params.require("artist")
             let count = try context.params.int("count", default: 50, range: 0...500)
             var node = SubsonicNode("topSongs")
-            guard let libs = CatalogQueries.libraries(context.visible, .init()), count > 0 else { return .node(node) }
+            guard count > 0 else { return .node(node) }
             // Most played across everyone first: the local answer to "top songs".
-            let ids = try await context.db.raw("""
-                SELECT t.id FROM tracks t JOIN track_artists ta ON ta.track_id = t.id JOIN artists ar ON ar.id = ta.artist_id
-                LEFT JOIN play_stats p ON p.track_id = t.id
-                WHERE ar.name_key = \(bind: NameKey.make(artistName)) AND t.library_id IN (\(libs))
-                GROUP BY t.id, t.sort_title ORDER BY COALESCE(SUM(p.play_count), 0) DESC, t.sort_title LIMIT \(bind: count)
-                """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            let ids = try await CatalogQueries.topTrackIDs(artistName: artistName, visible: context.visible, limit: count, on: context.db)
             let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: count, offset: 0), ids: ids, on: context.db)
             node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context))
             return .node(node)
@@ -150,7 +145,7 @@ enum SubsonicBrowsing {
     }
 
     static func lastModified(_ context: SubsonicContext) async throws -> Int64 {
-        try await context.db.raw("SELECT MAX(updated_at) AS m FROM albums").first()?.decode(column: "m", as: Int64?.self) ?? 0
+        try await CatalogQueries.lastModified(on: context.db)
     }
 
     static func artistInfo(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
@@ -163,19 +158,7 @@ enum SubsonicBrowsing {
         node.set("biography", "")
         node.set("musicBrainzId", found.artist.mbid ?? "")
         // Similar = artists sharing the most genres with this one, from the local library only.
-        var similarIDs: [Int64] = []
-        if let libs = CatalogQueries.libraries(context.visible, .init()), count > 0 {
-            similarIDs = try await context.db.raw("""
-                SELECT ta2.artist_id AS id, COUNT(DISTINCT tg2.genre_id) AS shared FROM track_artists ta
-                JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs))
-                JOIN track_genres tg ON tg.track_id = t.id
-                JOIN track_genres tg2 ON tg2.genre_id = tg.genre_id
-                JOIN tracks t2 ON t2.id = tg2.track_id AND t2.library_id IN (\(libs))
-                JOIN track_artists ta2 ON ta2.track_id = t2.id
-                WHERE ta.artist_id = \(bind: id) AND ta2.artist_id <> \(bind: id)
-                GROUP BY ta2.artist_id ORDER BY shared DESC, ta2.artist_id LIMIT \(bind: count)
-                """).all().map { try $0.decode(column: "id", as: Int64.self) }
-        }
+        let similarIDs = try await CatalogQueries.similarArtistIDs(to: id, visible: context.visible, limit: count, on: context.db)
         let similar = try await CatalogQueries.artists(visible: context.visible, paging: everything, ids: similarIDs, on: context.db)
         node.add(list: "similarArtist", try await SubsonicNodes.artists(CatalogQueries.ordered(similar, by: similarIDs) { $0.id },
                                                                         context: context, name: "similarArtist"))
@@ -201,21 +184,15 @@ enum SubsonicBrowsing {
             throw SubsonicError.notFound("Item")
         }
         var node = SubsonicNode(name)
-        guard let libs = CatalogQueries.libraries(context.visible, .init()), count > 0 else { return .node(node) }
-        let seedTracks: SQLQueryString
+        let similarTo: CatalogQueries.SimilarSeed
         switch seed.kind {
-        case .artist: seedTracks = "SELECT track_id FROM track_artists WHERE artist_id = \(bind: seed.id)"
-        case .album: seedTracks = "SELECT id FROM tracks WHERE album_id = \(bind: seed.id)"
-        case .track: seedTracks = "SELECT \(bind: seed.id)"
+        case .artist: similarTo = .artist(seed.id)
+        case .album: similarTo = .album(seed.id)
+        case .track: similarTo = .track(seed.id)
         default: throw SubsonicError.notFound("Item")
         }
-        let ids = try await context.db.raw("""
-            SELECT t.id FROM tracks t
-            WHERE t.library_id IN (\(libs)) AND t.id NOT IN (\(seedTracks))
-              AND EXISTS (SELECT 1 FROM track_genres tg WHERE tg.track_id = t.id
-                          AND tg.genre_id IN (SELECT genre_id FROM track_genres WHERE track_id IN (\(seedTracks))))
-            ORDER BY RANDOM() LIMIT \(bind: count)
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+        guard count > 0 else { return .node(node) }
+        let ids = try await CatalogQueries.similarTrackIDs(to: similarTo, visible: context.visible, limit: count, on: context.db)
         let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: count, offset: 0), ids: ids, on: context.db)
         node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context))
         return .node(node)

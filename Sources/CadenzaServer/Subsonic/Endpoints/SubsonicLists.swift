@@ -73,8 +73,8 @@ enum SubsonicLists {
         let paging = CatalogQueries.Paging(limit: max(size, 1), offset: offset)
         let userID = context.user.userID
         var albums: [AlbumDTO] = []
-        func byIDs(_ sql: SQLQueryString) async throws -> [AlbumDTO] {
-            let ids = try await context.db.raw(sql).all().map { try $0.decode(column: "id", as: Int64.self) }
+        func byIDs(_ order: CatalogQueries.PersonalAlbumOrder) async throws -> [AlbumDTO] {
+            let ids = try await CatalogQueries.albumIDs(order, userID: userID, paging: paging, on: context.db)
             let found = try await CatalogQueries.albums(visible: context.visible, filters: filters, paging: .init(limit: 500, offset: 0),
                                                         ids: ids, on: context.db)
             return CatalogQueries.ordered(found, by: ids) { $0.id }
@@ -101,26 +101,10 @@ enum SubsonicLists {
             // fromYear > toYear lists the years backwards (the Subsonic documentation's example).
             albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: from > to ? .yearDescending : .year,
                                                      paging: paging, on: context.db)
-        case "highest":
-            albums = try await byIDs("""
-                SELECT item_id AS id FROM ratings WHERE user_id = \(bind: userID) AND item_type = 'album'
-                ORDER BY rating DESC, item_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
-                """)
-        case "frequent":
-            albums = try await byIDs("""
-                SELECT t.album_id AS id FROM play_stats p JOIN tracks t ON t.id = p.track_id WHERE p.user_id = \(bind: userID)
-                GROUP BY t.album_id ORDER BY SUM(p.play_count) DESC, t.album_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
-                """)
-        case "recent":
-            albums = try await byIDs("""
-                SELECT t.album_id AS id FROM play_stats p JOIN tracks t ON t.id = p.track_id WHERE p.user_id = \(bind: userID)
-                GROUP BY t.album_id ORDER BY MAX(p.last_played_at) DESC, t.album_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
-                """)
-        case "starred":
-            albums = try await byIDs("""
-                SELECT item_id AS id FROM stars WHERE user_id = \(bind: userID) AND item_type = 'album'
-                ORDER BY created_at DESC, item_id LIMIT \(bind: paging.limit) OFFSET \(bind: offset)
-                """)
+        case "highest": albums = try await byIDs(.highestRated)
+        case "frequent": albums = try await byIDs(.mostPlayed)
+        case "recent": albums = try await byIDs(.recentlyPlayed)
+        case "starred": albums = try await byIDs(.starred)
         default:
             throw SubsonicError.invalid("Unknown album list type: \(type)")
         }

@@ -1,0 +1,28 @@
+import Foundation
+
+/// The listens feature's settings.
+struct ListensSettings: SettingsSection {
+    static let keys: [(key: String, help: String)] = [
+        ("CADENZA_LISTENS_RATE_LIMIT", "ListenBrainz API requests per window per token, or per IP when anonymous (default 300)"),
+        ("CADENZA_LISTENS_RATE_WINDOW", "ListenBrainz API rate-limit window in seconds (default 10)"),
+        ("CADENZA_LASTFM_UNKNOWN_KEYS", "accept|reject Last.fm requests whose api_key was not issued here (default accept)"),
+    ]
+
+    /// ListenBrainz (and Last.fm) API requests per window, per token (or per IP when anonymous).
+    var rateLimit: Int
+    var rateWindow: TimeInterval
+    /// Whether Last.fm requests with an api_key not issued here are accepted (unsigned).
+    var lastfmAcceptUnknownKeys: Bool
+
+    init(_ reader: SettingsReader) {
+        rateLimit = reader.number("CADENZA_LISTENS_RATE_LIMIT", default: 300, in: 1...1_000_000_000)
+        rateWindow = reader.number("CADENZA_LISTENS_RATE_WINDOW", default: 10.0, in: 1...86_400)
+        lastfmAcceptUnknownKeys = reader.choice("CADENZA_LASTFM_UNKNOWN_KEYS", ["accept", "reject"], default: "accept") == "accept"
+    }
+}
+
+extension Settings {
+    var listens: ListensSettings {
+        get throws { try section(ListensSettings.self) }
+    }
+}
