@@ -52,7 +52,7 @@ public enum CadenzaApp {
             feature.eventAudiences.forEach(events.register(audience:))
         }
         let hub = EventHub(db: app.sql, registry: events, poll: .milliseconds(Int64(settings.eventPollInterval * 1000)), logger: app.logger)
-        let services = AppServices(settings: settings, secrets: try SecretBox.load(settings: settings), jobs: jobs, events: events,
+        let services = try AppServices(settings: settings, secrets: try SecretBox.load(settings: settings), jobs: jobs, events: events,
                                    hub: hub, features: features, states: states)
         app.install(services)
         app.storage[RunningKey.self] = NIOLockedValueBox(nil)
@@ -75,7 +75,7 @@ public enum CadenzaApp {
         }
         if roles.contains(.api) { list.append(services.hub) }
         if roles.contains(.worker) {
-            list.append(JobWorker(app: app, registry: services.jobs, settings: settings))
+            list.append(JobWorker(app: app, services: services))
             let poll = Duration.milliseconds(Int64(settings.eventPollInterval * 1000))
             for consumer in services.features.flatMap({ $0.eventConsumers(services) }) {
                 list.append(EventConsumerService(consumer: consumer, database: app.db, poll: poll, logger: app.logger))

@@ -27,8 +27,13 @@ struct GuestbookFeature: Feature {
     static let tidyKind = "guestbook.tidy"
 
     let probe: Probe
+    var documentation = APIDocumentation(paths: [
+        #""/guestbook": { "post": { "summary": "Sign the guestbook", "responses": { "201": { "description": "Signed" } } } }"#,
+    ])
 
     var name: String { "guestbook" }
+
+    var apiDocumentation: APIDocumentation { documentation }
 
     var migrations: [any Migration] { [CreateGuestbook()] }
 
@@ -104,6 +109,13 @@ struct GuestbookFeature: Feature {
         try await withApp(roles: [.api, .worker, .scheduler], features: [GuestbookFeature(probe: probe)]) { app in
             let (_, token) = try await app.makeUser("writer")
             #expect(try app.cadenza.events.type(named: "guestbook.signed")?.visibility == .instance)
+            #expect(try app.cadenza.apiDocument.contains(#""/guestbook": { "post""#))
+            try await app.testing().test(.GET, "api/v1/events/types", headers: .bearer(token)) { res async throws in
+                #expect(res.status == .ok)
+                let types = try res.content.decode([EventsController.EventTypeDTO].self)
+                #expect(types.contains { $0.name == "guestbook.signed" && $0.visibility == "instance" })
+                #expect(types.contains { $0.name == "listen" && $0.visibility == "followers" })
+            }
             try await app.testing().test(.POST, "api/v1/guestbook", headers: .bearer(token),
                                          body: ByteBuffer(string: #"{"id": 7, "text": "hello"}"#)) { res async throws in
                 #expect(res.status == .created)
@@ -135,6 +147,15 @@ struct GuestbookFeature: Feature {
             #expect(try await app.sql.raw("SELECT COUNT(DISTINCT event_id) AS d, COUNT(*) AS n FROM guestbook_mirror").first()
                 .map { try $0.decode(column: "d", as: Int.self) == 2 && $0.decode(column: "n", as: Int.self) == 2 } == true)
         }
+    }
+
+    @Test func aFeatureWhoseDocumentationIsNotJSONOrRepeatsAPathStopsTheStart() async throws {
+        var broken = GuestbookFeature(probe: .init())
+        broken.documentation = APIDocumentation(paths: [#""/guestbook": { "post": "#])
+        await #expect(throws: SettingsError.self) { try await withApp(features: [broken]) { _ in } }
+        var twice = GuestbookFeature(probe: .init())
+        twice.documentation = APIDocumentation(paths: [#""/albums": { "get": { "responses": {} } }"#])
+        await #expect(throws: SettingsError.self) { try await withApp(features: [twice]) { _ in } }
     }
 
     @Test func aDeclaredEventTypeCannotBeDeclaredTwice() async throws {

@@ -7,7 +7,7 @@ import VaporTesting
 @Suite struct OperationsTests {
     @Test func everyRegisteredAPIRouteIsInTheOpenAPIDocument() async throws {
         try await withApp { app in
-            let document = try JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8))
+            let document = try JSONDecoder().decode(JSONValue.self, from: Data(try app.cadenza.apiDocument.utf8))
             guard case .object(let root) = document, case .object(let paths)? = root["paths"] else {
                 Issue.record("no paths in the OpenAPI document")
                 return

@@ -21,7 +21,7 @@ enum ListenJobs {
         ListenImports.register(on: jobs)
         jobs.register(rebuildStats) { context in
             let payload = try context.job.decodePayload(UserPayload.self)
-            try await context.application.db.writeTransaction { tx in
+            try await context.database.writeTransaction { tx in
                 guard let owner = try await ListenOwner.load(userID: payload.userId, on: tx.sql) else { return }
                 try await ListenStore.lockOwner(owner.userID, on: tx.sql)
                 try await StatsRollup.rebuild(userID: owner.userID, calendar: owner.calendar, now: Clock.nowMillis() / 1000, on: tx.sql)

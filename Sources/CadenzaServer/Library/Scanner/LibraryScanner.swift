@@ -76,7 +76,8 @@ enum LibraryScanner {
     static func register(on jobs: JobRegistry) {
         jobs.register(jobKind, backoff: Backoff(base: 5, cap: 3600)) { context in
             let payload = try context.job.decodePayload(Payload.self)
-            _ = try await scan(folderID: payload.folderId, full: payload.full ?? false, app: context.application, logger: context.logger)
+            _ = try await scan(folderID: payload.folderId, full: payload.full ?? false, database: context.database,
+                              settings: context.settings, logger: context.logger)
         }
         jobs.register(rescanKind) { context in
             for library in try await Libraries.all(on: context.db) where library.kind == .folders {
@@ -86,8 +87,12 @@ enum LibraryScanner {
     }
 
     static func scan(folderID: Int64, full: Bool, app: Application, logger: Logger) async throws -> Summary {
+        try await scan(folderID: folderID, full: full, database: app.db, settings: try app.settings, logger: logger)
+    }
+
+    static func scan(folderID: Int64, full: Bool, database: any Database, settings: Settings, logger: Logger) async throws -> Summary {
         let started = ContinuousClock.now
-        let db = app.sql
+        let db = database.sql
         guard let folder = try await Libraries.folder(id: folderID, on: db),
               let library = try await Libraries.find(id: folder.libraryID, on: db) else {
             throw PermanentJobError("library folder \(folderID) no longer exists")
@@ -137,7 +142,7 @@ enum LibraryScanner {
             try Task.checkCancellation()
             guard let reads = await upcoming?.value else { break }
             upcoming = index + 1 < batches.count ? Task { [next = batches[index + 1]] in await read(next, root: folder.path) } : nil
-            try await app.db.writeTransaction { tx in
+            try await database.writeTransaction { tx in
                 let sql = tx.sql
                 // Resolve albums and track keys for the whole batch, then look the tracks up in one statement.
                 var keys = Set<String>()
@@ -164,7 +169,7 @@ enum LibraryScanner {
                     }
                     if item.tags == nil { state.summary.failed += 1 }
                     try await write(item, target: target, library: library, folder: folder, walk: walk, writer: writer,
-                                    settings: try app.settings, on: sql)
+                                    settings: settings, on: sql)
                 }
                 try await writer.flush(on: sql)
                 try await CatalogCache.bump(on: sql)
@@ -179,7 +184,7 @@ enum LibraryScanner {
 
         let gone = state.vanished.values.map(\.id)
         state.summary.removed = gone.count
-        try await app.db.writeTransaction { tx in
+        try await database.writeTransaction { tx in
             let sql = tx.sql
             for start in stride(from: 0, to: gone.count, by: 500) {
                 let ids = SQLList(gone[start..<min(start + 500, gone.count)].map { SQLBind($0) })

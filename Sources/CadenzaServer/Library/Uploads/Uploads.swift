@@ -135,8 +135,7 @@ enum Uploads {
     }
 
     static func importFile(id: Int64, context: JobContext) async throws {
-        let app = context.application
-        guard let row = try await app.sql.raw("""
+        guard let row = try await context.db.raw("""
             SELECT f.*, lf.path AS root FROM files f JOIN library_folders lf ON lf.id = f.folder_id WHERE f.id = \(bind: id)
             """).first() else { return }   // deleted since: nothing to do
         let libraryID = try row.decode(column: "library_id", as: Int64.self)
@@ -144,8 +143,8 @@ enum Uploads {
         let relative = try row.decode(column: "path", as: String.self)
         let uploader = try row.decode(column: "uploader_id", as: Int64?.self)
         let original = try row.decode(column: "original_name", as: String?.self) ?? relative
-        guard let library = try await Libraries.find(id: libraryID, on: app.sql),
-              let folder = try await Libraries.folder(id: folderID, on: app.sql),
+        guard let library = try await Libraries.find(id: libraryID, on: context.db),
+              let folder = try await Libraries.folder(id: folderID, on: context.db),
               let path = SafePath.join(root: try row.decode(column: "root", as: String.self), relative: relative) else { return }
         let entry = DirectoryWalker.Entry(path: relative, size: try row.decode(column: "size", as: Int64.self),
                                           mtimeMillis: try row.decode(column: "mtime", as: Int64.self))
@@ -156,11 +155,11 @@ enum Uploads {
         }
         let known = LibraryScanner.Known(id: id, size: entry.size, mtime: entry.mtimeMillis, hash: read.hash,
                                          trackID: try row.decode(column: "track_id", as: Int64?.self), status: "pending", error: nil)
-        try await app.db.writeTransaction { tx in
+        try await context.database.writeTransaction { tx in
             let sql = tx.sql
             let writer = CatalogWriter(libraryID: libraryID, folderID: folderID)
             try await LibraryScanner.write(read, target: known, library: library, folder: folder, walk: .init(), writer: writer,
-                                           settings: try app.settings, on: sql)
+                                           settings: context.settings, on: sql)
             try await writer.flush(on: sql)
             try await CatalogCache.bump(on: sql)
             let trackID = try await sql.raw("SELECT track_id FROM files WHERE id = \(bind: id)").first()?.decode(column: "track_id", as: Int64?.self)

@@ -124,7 +124,6 @@ enum ListenImports {
     typealias Progress = ListensEvents.ImportProgress
 
     static func run(importID: Int64, context: JobContext) async throws {
-        let app = context.application
         guard let row = try await context.db.raw("SELECT * FROM listen_imports WHERE id = \(bind: importID)").first() else {
             _ = try await context.complete(on: context.db)
             return
@@ -139,8 +138,8 @@ enum ListenImports {
               let format = ListenImportFormat(rawValue: try row.decode(column: "format", as: String.self)) else {
             throw PermanentJobError("the import's user or format is gone")
         }
-        let file = directory(try app.settings).appendingPathComponent(try row.decode(column: "file_path", as: String.self))
-        let scratch = directory(try app.settings).appendingPathComponent("unpacked-\(importID)")
+        let file = directory(context.settings).appendingPathComponent(try row.decode(column: "file_path", as: String.self))
+        let scratch = directory(context.settings).appendingPathComponent("unpacked-\(importID)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         try await context.db.raw("UPDATE listen_imports SET state = 'running', updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: importID)").run()
         let entries: [ImportEntry]
@@ -165,7 +164,7 @@ enum ListenImports {
             }
             let end = position + batch.count
             let current = totals, batchListens = listens, batchSkipped = skipped
-            totals = try await app.db.writeTransaction { tx in
+            totals = try await context.database.writeTransaction { tx in
                 let outcome = try await ListenStore.ingest(batchListens, owner: owner, source: "import", on: tx.sql)
                 let next = (current.imported + Int64(outcome.inserted), current.duplicates + Int64(outcome.duplicates), current.skipped + batchSkipped)
                 try await tx.sql.raw("""
@@ -185,7 +184,7 @@ enum ListenImports {
     }
 
     static func finish(importID: Int64, state: String, error: String?, context: JobContext) async throws {
-        try await context.application.db.writeTransaction { tx in
+        try await context.database.writeTransaction { tx in
             guard let row = try await tx.sql.raw("""
                 UPDATE listen_imports SET state = \(bind: state), error = \(bind: error), updated_at = \(bind: Clock.nowMillis())
                 WHERE id = \(bind: importID) RETURNING user_id, imported, duplicates, skipped

@@ -24,6 +24,20 @@ enum EventsController {
         return EventFeed(hub: hub, db: req.sql, viewer: viewer.viewer, lastEventID: try lastEventID(req) ?? hub.latestID)
     }
 
+    struct EventTypeDTO: Content {
+        var name: String
+        var visibility: String
+        var subjectType: String?
+    }
+
+    /// Every event type the features declared: the names live events carry and rules match on.
+    @Sendable static func types(req: Request) async throws -> [EventTypeDTO] {
+        _ = try req.requireUser()
+        return try req.application.cadenza.events.types.map {
+            EventTypeDTO(name: $0.name, visibility: $0.visibility.rawValue, subjectType: $0.subjectType)
+        }
+    }
+
     @Sendable static func sse(req: Request) async throws -> Response {
         let feed = try feed(req)
         let encoder = JSONEncoder()

@@ -11,10 +11,12 @@ public final class AppServices: Sendable {
     public let hub: EventHub
     /// The features, in the order the wiring lists them.
     let features: [any Feature]
+    /// The OpenAPI document of `/api/v1`, joined from every feature's part.
+    public let apiDocument: String
     private let states: [ObjectIdentifier: any Sendable]
 
     init(settings: Settings, secrets: SecretBox, jobs: JobRegistry, events: EventRegistry, hub: EventHub,
-         features: [any Feature], states: StateBuilder) {
+         features: [any Feature], states: StateBuilder) throws {
         self.settings = settings
         self.secrets = secrets
         self.jobs = jobs
@@ -22,6 +24,7 @@ public final class AppServices: Sendable {
         self.hub = hub
         self.features = features
         self.states = states.values
+        self.apiDocument = try APIDocumentation.document(features.map(\.apiDocumentation))
     }
 
     /// How many migrations the features declare, for readiness checks.

@@ -23,6 +23,8 @@ public protocol Feature: Sendable {
     func configure(_ context: FeatureContext) throws
     /// Adds the feature's HTTP routes.
     func routes(_ routes: FeatureRoutes) throws
+    /// The OpenAPI description of the routes it adds under `/api/v1`.
+    var apiDocumentation: APIDocumentation { get }
     /// Work the scheduler queues periodically.
     func periodicTasks(_ settings: Settings) -> [PeriodicTask]
     /// Long-running services and durable event consumers this process runs for its roles.
@@ -41,6 +43,7 @@ extension Feature {
     public var eventAudiences: [any EventAudience] { [] }
     public func configure(_ context: FeatureContext) throws {}
     public func routes(_ routes: FeatureRoutes) throws {}
+    public var apiDocumentation: APIDocumentation { APIDocumentation() }
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [] }
     public func services(_ context: ServiceContext) -> [any Service] { [] }
     public func eventConsumers(_ services: AppServices) -> [EventConsumer] { [] }

@@ -34,6 +34,7 @@ public struct PlatformFeature: Feature {
         api.post("jobs", ":id", "retry", use: JobsController.retry)
         api.post("jobs", ":id", "cancel", use: JobsController.cancel)
         api.get("events", use: EventsController.sse)
+        api.get("events", "types", use: EventsController.types)
         api.webSocket("events", "ws", maxFrameSize: .init(integerLiteral: 1 << 16), onUpgrade: EventsController.websocket)
     }
 }

@@ -3,15 +3,17 @@ import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
-/// What a handler gets: the claimed job and the means to do its work.
+/// What a handler gets: the claimed job and the means to do its work (the database, the
+/// services and settings), not the application.
 public struct JobContext: Sendable {
     public var job: JobRecord
     public var owner: String
-    public var application: Application
+    public var database: any Database
+    public var services: AppServices
     public var logger: Logger
 
-    public var db: any SQLDatabase { application.sql }
-    public var database: any Database { application.db }
+    public var db: any SQLDatabase { database.sql }
+    public var settings: Settings { services.settings }
 
     /// Marks the job done inside the handler's own transaction, making the handler's writes and
     /// the completion one atomic step: a crash can then never apply the work twice.

@@ -1,3 +1,4 @@
+import Fluent
 import Metrics
 import ServiceLifecycle
 import NIOConcurrencyHelpers
@@ -9,7 +10,8 @@ import Vapor
 public final class JobWorker: Service, Sendable {
     let owner: String
     private let app: Application
-    private let registry: JobRegistry
+    private let services: AppServices
+    private var registry: JobRegistry { services.jobs }
     private let concurrency: Int
     private let lease: TimeInterval
     private let poll: TimeInterval
@@ -17,9 +19,10 @@ public final class JobWorker: Service, Sendable {
     private let stopping = NIOLockedValueBox(false)
     private let loops = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    init(app: Application, registry: JobRegistry, settings: Settings) {
+    init(app: Application, services: AppServices) {
+        let settings = services.settings
         self.app = app
-        self.registry = registry
+        self.services = services
         self.owner = Leases.processOwner()
         self.concurrency = settings.workerConcurrency
         self.lease = settings.jobLease
@@ -92,7 +95,7 @@ public final class JobWorker: Service, Sendable {
                                          backoff: entry.backoff, on: db)
             return
         }
-        let context = JobContext(job: job, owner: owner, application: app, logger: logger)
+        let context = JobContext(job: job, owner: owner, database: app.db, services: services, logger: logger)
         let started = ContinuousClock.now
         let handler = Task { try await entry.handler(context) }
         // Heartbeat at a third of the lease so a slow job is never taken over while alive.
