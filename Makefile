@@ -1,7 +1,7 @@
 # Two commands for a fresh Debian 12 machine with the Swift 6.3 toolchain:
 #   make run    install what the server needs, build in release mode, run `cadenza serve`
 #   make test   install what the tests need, run the whole suite on SQLite and PostgreSQL
-.PHONY: run test build release bench clean
+.PHONY: run test build release bench clean format lint
 
 ARGS ?=
 
@@ -22,6 +22,13 @@ test:
 bench: release
 	scripts/install-deps.sh bench
 	bench/run.sh
+
+# swift-format ships with the Swift toolchain; .swift-format holds the style.
+format:
+	swift format -i -r --configuration .swift-format Sources Tests
+
+lint:
+	swift format lint -r --strict --configuration .swift-format Sources Tests
 
 clean:
 	rm -rf .build .venv

@@ -8,6 +8,9 @@ echo "== build"
 swift build --build-tests 2>&1 | grep -vE "found 1 file\(s\) which are unhandled|distributed-tracing/Sources/Instrumentation" || true
 [ "${PIPESTATUS[0]}" = 0 ] || { echo "build failed"; exit 1; }
 
+echo "== format (make format fixes it)"
+swift format lint -r --strict --configuration .swift-format Sources Tests || { echo "code is not formatted: run make format"; exit 1; }
+
 echo "== python test clients"
 if [ ! -x .venv/bin/pytest ]; then python3 -m venv .venv || exit 1; fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt || exit 1
