@@ -38,11 +38,13 @@ public enum AdminCommands {
                 for folder in try await Libraries.folders(libraryID: library.id, on: app.sql) {
                     if inline {
                         let s = try await LibraryScanner.scan(folderID: folder.id, full: full, app: app, logger: app.logger)
-                        lines.append("\(folder.path): \(s.seen) seen, \(s.added) added, \(s.updated) updated, \(s.moved) moved, "
-                                     + "\(s.removed) removed, \(s.failed) failed, \(s.unchanged) unchanged in \(s.durationMs) ms")
+                        lines.append(
+                            "\(folder.path): \(s.seen) seen, \(s.added) added, \(s.updated) updated, \(s.moved) moved, "
+                                + "\(s.removed) removed, \(s.failed) failed, \(s.unchanged) unchanged in \(s.durationMs) ms")
                     } else {
-                        let job = try JobQueue.NewJob(kind: LibraryScanner.jobKind, payload: LibraryScanner.Payload(folderId: folder.id, full: full),
-                                                      priority: 5, maxAttempts: 3, uniqueKey: "scan:folder:\(folder.id)")
+                        let job = try JobQueue.NewJob(
+                            kind: LibraryScanner.jobKind, payload: LibraryScanner.Payload(folderId: folder.id, full: full),
+                            priority: 5, maxAttempts: 3, uniqueKey: "scan:folder:\(folder.id)")
                         let id = try await JobQueue.enqueue(job, on: app.sql)
                         lines.append(id.map { "\(folder.path): scan queued as job \($0)" } ?? "\(folder.path): a scan is already queued")
                     }
@@ -141,9 +143,10 @@ public enum AdminCommands {
         }
         return try await withApp(settings) { app in
             let jobs = try await JobQueue.list(state: parsed, beforeID: nil, limit: limit, on: app.sql)
-            return ["ID\tSTATE\tKIND\tATTEMPTS\tLAST ERROR"] + jobs.map {
-                "\($0.id)\t\($0.state.rawValue)\t\($0.kind)\t\($0.attempts)/\($0.maxAttempts)\t\($0.lastError?.prefix(120) ?? "")"
-            }
+            return ["ID\tSTATE\tKIND\tATTEMPTS\tLAST ERROR"]
+                + jobs.map {
+                    "\($0.id)\t\($0.state.rawValue)\t\($0.kind)\t\($0.attempts)/\($0.maxAttempts)\t\($0.lastError?.prefix(120) ?? "")"
+                }
         }
     }
 
@@ -155,7 +158,9 @@ public enum AdminCommands {
         try await changeJob(settings: settings, id: id, verb: "cancelled") { try await JobQueue.cancel(id: id, on: $0) }
     }
 
-    private static func changeJob(settings: Settings, id: Int64, verb: String, _ change: @escaping (any SQLDatabase) async throws -> Void) async throws -> [String] {
+    private static func changeJob(
+        settings: Settings, id: Int64, verb: String, _ change: @escaping (any SQLDatabase) async throws -> Void
+    ) async throws -> [String] {
         try await withApp(settings) { app in
             do {
                 try await change(app.sql)

@@ -9,8 +9,10 @@ import Vapor
 /// swift-service-lifecycle group.
 public enum CadenzaApp {
     /// Creates a configured, migrated application. The caller owns it and must `asyncShutdown()` it.
-    public static func make(settings: Settings, environment: Environment = .production, migrate: Bool = true,
-                            features: [any Feature] = Features.all) async throws -> Application {
+    public static func make(
+        settings: Settings, environment: Environment = .production, migrate: Bool = true,
+        features: [any Feature] = Features.all
+    ) async throws -> Application {
         var env = environment
         env.arguments = [env.arguments.first ?? "cadenza"]
         let app = try await Application.make(env)
@@ -34,8 +36,9 @@ public enum CadenzaApp {
         app.http.server.configuration.port = settings.port
         app.http.server.configuration.serverName = "Cadenza"
         // Off unless a response asks for it (the web app's files): streams and events stay unbuffered.
-        app.http.server.configuration.responseCompression = .disabled(initialByteBufferCapacity: 1024, allowedTypes: .none,
-                                                                      allowRequestOverrides: true)
+        app.http.server.configuration.responseCompression = .disabled(
+            initialByteBufferCapacity: 1024, allowedTypes: .none,
+            allowRequestOverrides: true)
         app.routes.defaultMaxBodySize = ByteCount(integerLiteral: settings.maxBodyBytes)
         try app.configureDatabase(settings)
         for feature in features { app.migrations.add(feature.migrations) }
@@ -52,8 +55,9 @@ public enum CadenzaApp {
             feature.eventAudiences.forEach(events.register(audience:))
         }
         let hub = EventHub(db: app.sql, registry: events, poll: .milliseconds(Int64(settings.eventPollInterval * 1000)), logger: app.logger)
-        let services = try AppServices(settings: settings, secrets: try SecretBox.load(settings: settings), jobs: jobs, events: events,
-                                   hub: hub, features: features, states: states)
+        let services = try AppServices(
+            settings: settings, secrets: try SecretBox.load(settings: settings), jobs: jobs, events: events,
+            hub: hub, features: features, states: states)
         app.install(services)
         app.storage[RunningKey.self] = NIOLockedValueBox(nil)
 
@@ -69,9 +73,14 @@ public enum CadenzaApp {
         let settings = services.settings
         var list: [any Service] = []
         if let url = settings.databaseURL, !roles.isEmpty {
-            list.append(try PostgresListener(url: url, channels: [JobQueue.notifyChannel: WakeSignal.jobs,
-                                                                  EventStore.notifyChannel: WakeSignal.events],
-                                             logger: app.logger))
+            list.append(
+                try PostgresListener(
+                    url: url,
+                    channels: [
+                        JobQueue.notifyChannel: WakeSignal.jobs,
+                        EventStore.notifyChannel: WakeSignal.events,
+                    ],
+                    logger: app.logger))
         }
         if roles.contains(.api) { list.append(services.hub) }
         if roles.contains(.worker) {
@@ -102,10 +111,12 @@ public enum CadenzaApp {
 
     /// Stops background services: workers finish or release their jobs, live clients are closed.
     public static func stopServices(_ app: Application) async {
-        guard let running = app.storage[RunningKey.self]?.withLockedValue({ state in
-            defer { state = nil }
-            return state
-        }) else { return }
+        guard
+            let running = app.storage[RunningKey.self]?.withLockedValue({ state in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         await running.group.triggerGracefulShutdown()
         if case .failure(let error) = await running.task.result {
             app.logger.warning("a service failed", metadata: ["error": .string("\(error)")])
@@ -125,8 +136,9 @@ public enum CadenzaApp {
                 try await app.asyncBoot()
                 list.append(HTTPServerService(app: app))
             }
-            let group = ServiceGroup(configuration: .init(
-                services: list.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: list.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
             try await group.run()
             app.logger.info("shut down")
         } catch {

@@ -123,8 +123,10 @@ struct Tags: AsyncParsableCommand {
         if rate {
             guard paths.count == 1 else { throw ValidationError("--rate takes one folder") }
             let result = await AdminCommands.tagReadRate(root: paths[0])
-            print(String(format: "%d files (%d unreadable) in %.3f s: %.0f files/s", result.files, result.failed, result.seconds,
-                         Double(result.files) / max(result.seconds, 0.000_001)))
+            print(
+                String(
+                    format: "%d files (%d unreadable) in %.3f s: %.0f files/s", result.files, result.failed, result.seconds,
+                    Double(result.files) / max(result.seconds, 0.000_001)))
         } else {
             printLines(AdminCommands.describeTags(paths: paths))
         }
@@ -149,8 +151,9 @@ struct UserCommand: AsyncParsableCommand {
         subcommands: [Create.self, Passwd.self, SubsonicPassword.self, List.self, Delete.self])
 
     struct SubsonicPassword: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "subsonic-password",
-                                                        abstract: "Set the password the user's Subsonic apps sign in with.")
+        static let configuration = CommandConfiguration(
+            commandName: "subsonic-password",
+            abstract: "Set the password the user's Subsonic apps sign in with.")
         @OptionGroup var common: CommonOptions
         @Argument(help: "Username.") var username: String
 

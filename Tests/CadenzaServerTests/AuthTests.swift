@@ -10,8 +10,10 @@ import VaporTesting
     @Test func wrongPasswordIsRefusedWithTheErrorFormat() async throws {
         try await withApp { app in
             _ = try await app.makeUser("ann", password: "right-password")
-            try await app.testing().test(.POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
-                                         body: ByteBuffer(string: #"{"username":"ann","password":"wrong-password"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: #"{"username":"ann","password":"wrong-password"}"#)
+            ) { res async throws in
                 #expect(res.status == .unauthorized)
                 #expect(try res.content.decode(ErrorBody.self).error.code == "invalid_credentials")
                 #expect(res.headers.setCookie?[SessionStore.cookieName] == nil)
@@ -23,8 +25,10 @@ import VaporTesting
         try await withApp { app in
             _ = try await app.makeUser("ann", password: "right-password")
             var cookie = "", csrf = ""
-            try await app.testing().test(.POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
-                                         body: ByteBuffer(string: #"{"username":"ANN","password":"right-password"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: #"{"username":"ANN","password":"right-password"}"#)
+            ) { res async throws in
                 #expect(res.status == .ok)
                 let session = try #require(res.headers.setCookie?[SessionStore.cookieName])
                 #expect(session.isHTTPOnly)
@@ -38,17 +42,20 @@ import VaporTesting
                 #expect(res.status == .ok)
             }
             // Writing without it is refused, with it allowed.
-            try await app.testing().test(.POST, "api/v1/tokens", headers: cookieHeader, body: ByteBuffer(string: #"{"name":"cli"}"#)) { res async throws in
+            try await app.testing().test(.POST, "api/v1/tokens", headers: cookieHeader, body: ByteBuffer(string: #"{"name":"cli"}"#)) {
+                res async throws in
                 #expect(res.status == .forbidden)
                 #expect(try res.content.decode(ErrorBody.self).error.code == "csrf_failed")
             }
             var withCSRF = cookieHeader
             withCSRF.add(name: SessionStore.csrfHeader, value: "not-the-token")
-            try await app.testing().test(.POST, "api/v1/tokens", headers: withCSRF, body: ByteBuffer(string: #"{"name":"cli"}"#)) { res async throws in
+            try await app.testing().test(.POST, "api/v1/tokens", headers: withCSRF, body: ByteBuffer(string: #"{"name":"cli"}"#)) {
+                res async throws in
                 #expect(res.status == .forbidden)
             }
             withCSRF.replaceOrAdd(name: SessionStore.csrfHeader, value: csrf)
-            try await app.testing().test(.POST, "api/v1/tokens", headers: withCSRF, body: ByteBuffer(string: #"{"name":"cli"}"#)) { res async throws in
+            try await app.testing().test(.POST, "api/v1/tokens", headers: withCSRF, body: ByteBuffer(string: #"{"name":"cli"}"#)) {
+                res async throws in
                 #expect(res.status == .created)
             }
             // Logging out ends the session server-side, not just in the browser.
@@ -109,13 +116,16 @@ import VaporTesting
             _ = try await app.makeUser("ann", password: "right-password")
             let wrong = ByteBuffer(string: #"{"username":"ann","password":"wrong-password"}"#)
             for _ in 0..<3 {
-                try await app.testing().test(.POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"], body: wrong) { res async throws in
+                try await app.testing().test(.POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"], body: wrong) {
+                    res async throws in
                     #expect(res.status == .unauthorized)
                 }
             }
             // Now even the right password waits: that is what stops guessing.
-            try await app.testing().test(.POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
-                                         body: ByteBuffer(string: #"{"username":"ann","password":"right-password"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: #"{"username":"ann","password":"right-password"}"#)
+            ) { res async throws in
                 #expect(res.status == .tooManyRequests)
                 let retry = try #require(res.headers.first(name: "Retry-After").flatMap(Int.init))
                 #expect(retry > 0 && retry <= 600)
@@ -127,8 +137,10 @@ import VaporTesting
     @Test func loginIsRateLimitedPerIP() async throws {
         try await withApp(settings: ["CADENZA_LOGIN_LIMIT_PER_IP": "2"]) { app in
             for name in ["a1", "a2", "a3"] {
-                try await app.testing().test(.POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
-                                             body: ByteBuffer(string: #"{"username":"\#(name)","password":"whatever1"}"#)) { res async throws in
+                try await app.testing().test(
+                    .POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],
+                    body: ByteBuffer(string: #"{"username":"\#(name)","password":"whatever1"}"#)
+                ) { res async throws in
                     #expect(res.status == (name == "a3" ? .tooManyRequests : .unauthorized))
                 }
             }
@@ -138,13 +150,16 @@ import VaporTesting
     @Test func nonAdminsGet403OnAdminRoutesAndAnonymous401() async throws {
         try await withApp { app in
             let (_, token) = try await app.makeUser("bob")
-            for (method, path) in [(HTTPMethod.GET, "api/v1/users"), (.GET, "api/v1/jobs"), (.POST, "api/v1/jobs/ping"),
-                                   (.DELETE, "api/v1/users/1"), (.POST, "api/v1/jobs/1/retry")] {
+            for (method, path) in [
+                (HTTPMethod.GET, "api/v1/users"), (.GET, "api/v1/jobs"), (.POST, "api/v1/jobs/ping"),
+                (.DELETE, "api/v1/users/1"), (.POST, "api/v1/jobs/1/retry"),
+            ] {
                 try await app.testing().test(method, path, headers: .bearer(token), body: ByteBuffer(string: "{}")) { res async throws in
                     #expect(res.status == .forbidden, "\(method) \(path)")
                     #expect(try res.content.decode(ErrorBody.self).error.code == "forbidden")
                 }
-                try await app.testing().test(method, path, headers: ["Content-Type": "application/json"], body: ByteBuffer(string: "{}")) { res async throws in
+                try await app.testing().test(method, path, headers: ["Content-Type": "application/json"], body: ByteBuffer(string: "{}")) {
+                    res async throws in
                     #expect(res.status == .unauthorized, "\(method) \(path)")
                 }
             }
@@ -154,13 +169,17 @@ import VaporTesting
     @Test func adminsManageUsersButNotThemselvesAway() async throws {
         try await withApp { app in
             let (adminID, admin) = try await app.makeUser("root", role: .admin)
-            try await app.testing().test(.POST, "api/v1/users", headers: .bearer(admin),
-                                         body: ByteBuffer(string: #"{"username":"carol","password":"password99"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/users", headers: .bearer(admin),
+                body: ByteBuffer(string: #"{"username":"carol","password":"password99"}"#)
+            ) { res async throws in
                 #expect(res.status == .created)
                 #expect(try res.content.decode(UserDTO.self).role == .user)
             }
-            try await app.testing().test(.POST, "api/v1/users", headers: .bearer(admin),
-                                         body: ByteBuffer(string: #"{"username":"Carol","password":"password99"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/users", headers: .bearer(admin),
+                body: ByteBuffer(string: #"{"username":"Carol","password":"password99"}"#)
+            ) { res async throws in
                 #expect(res.status == .conflict)
             }
             try await app.testing().test(.DELETE, "api/v1/users/\(adminID)", headers: .bearer(admin)) { res async throws in
@@ -179,20 +198,28 @@ import VaporTesting
             try await Setup.announceIfNeeded(app)
             // The printed token is not recoverable from the database; plant a known one the same way.
             let token = "known-setup-token"
-            try await app.sql.raw("""
+            try await app.sql.raw(
+                """
                 UPDATE server_state SET value = \(bind: "\(Secrets.hash(token)):\(Clock.nowMillis() + 60_000)") WHERE key = 'setup_token'
-                """).run()
-            try await app.testing().test(.POST, "api/v1/setup", headers: ["Content-Type": "application/json"],
-                                         body: ByteBuffer(string: #"{"token":"wrong","username":"root","password":"password1"}"#)) { res async throws in
+                """
+            ).run()
+            try await app.testing().test(
+                .POST, "api/v1/setup", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: #"{"token":"wrong","username":"root","password":"password1"}"#)
+            ) { res async throws in
                 #expect(res.status == .forbidden)
             }
-            try await app.testing().test(.POST, "api/v1/setup", headers: ["Content-Type": "application/json"],
-                                         body: ByteBuffer(string: #"{"token":"\#(token)","username":"root","password":"password1"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/setup", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: #"{"token":"\#(token)","username":"root","password":"password1"}"#)
+            ) { res async throws in
                 #expect(res.status == .created)
                 #expect(try res.content.decode(AuthController.SessionResponse.self).user.role == .admin)
             }
-            try await app.testing().test(.POST, "api/v1/setup", headers: ["Content-Type": "application/json"],
-                                         body: ByteBuffer(string: #"{"token":"\#(token)","username":"evil","password":"password1"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/setup", headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: #"{"token":"\#(token)","username":"evil","password":"password1"}"#)
+            ) { res async throws in
                 #expect(res.status == .conflict)
             }
             #expect(try await User.query(on: app.db).count() == 1)

@@ -20,8 +20,9 @@ import VaporTesting
         Case(method: .POST, path: "api/v1/auth/login", body: #"{"username":1,"password":"x"}"#, status: .badRequest),
         Case(method: .POST, path: "api/v1/auth/login", body: #"{"username":"ann"}"#, status: .badRequest),
         Case(method: .POST, path: "api/v1/auth/login", body: "[]", status: .badRequest),
-        Case(method: .POST, path: "api/v1/auth/login", body: #"{"username":"root","password":"password123"}"#, status: .unsupportedMediaType,
-             extraHeaders: [("Content-Type", "text/plain")]),
+        Case(
+            method: .POST, path: "api/v1/auth/login", body: #"{"username":"root","password":"password123"}"#, status: .unsupportedMediaType,
+            extraHeaders: [("Content-Type", "text/plain")]),
         Case(method: .POST, path: "api/v1/setup", body: #"{"token":"t","username":"a b","password":"password1"}"#, status: .unprocessableEntity),
         Case(method: .POST, path: "api/v1/setup", body: #"{"token":"t","username":"ann","password":"short"}"#, status: .unprocessableEntity),
         Case(method: .POST, path: "api/v1/tokens", body: #"{"name":""}"#, status: .unprocessableEntity),
@@ -53,7 +54,7 @@ import VaporTesting
             var headers = HTTPHeaders.bearer(token)
             if c.path.hasPrefix("api/v1/auth") || c.path.hasPrefix("api/v1/setup") {
                 headers.remove(name: .authorization)
-                headers.contentType = .json   // session-starting calls take JSON only (see `decodeJSONBody`)
+                headers.contentType = .json  // session-starting calls take JSON only (see `decodeJSONBody`)
             }
             for (name, value) in c.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
             try await app.testing().test(c.method, c.path, headers: headers, body: c.body.map { ByteBuffer(string: $0) }) { res async throws in
@@ -68,9 +69,11 @@ import VaporTesting
     @Test func oversizedBodiesAre413InTheErrorFormat() async throws {
         try await withApp(settings: ["CADENZA_MAX_BODY_BYTES": "2048"]) { app in
             let huge = #"{"username":""# + String(repeating: "a", count: 10_000) + #"","password":"x"}"#
-            try await app.testing(method: .running(port: 0)).test(.POST, "/api/v1/auth/login",
-                                                                  headers: ["Content-Type": "application/json"],
-                                                                  body: ByteBuffer(string: huge)) { res async throws in
+            try await app.testing(method: .running(port: 0)).test(
+                .POST, "/api/v1/auth/login",
+                headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(string: huge)
+            ) { res async throws in
                 #expect(res.status == .payloadTooLarge)
                 #expect(try res.content.decode(ErrorBody.self).error.code == "payload_too_large")
             }

@@ -11,10 +11,14 @@ import Vapor
 @Suite struct CatalogQueriesTests {
     static let page = CatalogQueries.Paging(limit: 50, offset: 0)
 
-    static func tags(_ title: String, album: String, artist: String = "Kaloven", albumArtist: String? = nil, track: Int = 1,
-                     year: Int? = 2004, genre: String = "Rock", extra: [String: String] = [:]) -> [String: String] {
-        var tags = ["title": title, "artist": artist, "album_artist": albumArtist ?? artist, "album": album,
-                    "track": String(track), "genre": genre]
+    static func tags(
+        _ title: String, album: String, artist: String = "Kaloven", albumArtist: String? = nil, track: Int = 1,
+        year: Int? = 2004, genre: String = "Rock", extra: [String: String] = [:]
+    ) -> [String: String] {
+        var tags = [
+            "title": title, "artist": artist, "album_artist": albumArtist ?? artist, "album": album,
+            "track": String(track), "genre": genre,
+        ]
         if let year { tags["date"] = String(year) }
         return tags.merging(extra) { _, new in new }
     }
@@ -24,10 +28,13 @@ import Vapor
     }
 
     /// A library over `root` (the instance's when `owner` is nil), scanned once; returns its id.
-    static func library(_ app: Application, root: URL, owner: Int64? = nil,
-                        visibility: LibraryRecord.Visibility = .instance) async throws -> Int64 {
-        let library = try await Libraries.create(name: owner.map { "Library of \($0)" } ?? "Music", ownerID: owner,
-                                                 visibility: visibility, kind: .folders, on: app.sql)
+    static func library(
+        _ app: Application, root: URL, owner: Int64? = nil,
+        visibility: LibraryRecord.Visibility = .instance
+    ) async throws -> Int64 {
+        let library = try await Libraries.create(
+            name: owner.map { "Library of \($0)" } ?? "Music", ownerID: owner,
+            visibility: visibility, kind: .folders, on: app.sql)
         let folder = try await Libraries.addFolder(libraryID: library.id, path: root.path, on: app.sql)
         let summary = try await LibraryScanner.scan(folderID: folder.id, full: false, app: app, logger: app.logger)
         #expect(summary.failed == 0)
@@ -72,8 +79,9 @@ import Vapor
             #expect(try await CatalogQueries.tracks(visible: bossSees, paging: Self.page, on: app.sql).count == 2)
 
             // Asked for by id, the private album and its artist do not exist for bob.
-            let night = try #require(try await CatalogQueries.albums(visible: annSees, paging: Self.page, on: app.sql)
-                .first { $0.title == "Night" })
+            let night = try #require(
+                try await CatalogQueries.albums(visible: annSees, paging: Self.page, on: app.sql)
+                    .first { $0.title == "Night" })
             let nightID = try #require(Int64(night.id)), miloID = try #require(Int64(night.artist.id))
             #expect(try await CatalogQueries.album(id: nightID, visible: bobSees, on: app.sql) == nil)
             #expect(try await CatalogQueries.album(id: nightID, visible: annSees, on: app.sql)?.tracks.map(\.title) == ["Night One"])
@@ -83,10 +91,13 @@ import Vapor
             #expect(try await CatalogQueries.albums(visible: bobSees, paging: Self.page, ids: [nightID], on: app.sql).isEmpty)
 
             // A library filter naming a library the caller cannot see narrows to nothing.
-            #expect(try await CatalogQueries.tracks(visible: bobSees, filters: .init(libraryID: secretLibrary), paging: Self.page, on: app.sql).isEmpty)
-            #expect(try await CatalogQueries.albums(visible: bobSees, filters: .init(libraryID: secretLibrary), paging: Self.page, on: app.sql).isEmpty)
-            #expect(try await CatalogQueries.tracks(visible: annSees, filters: .init(libraryID: secretLibrary), paging: Self.page, on: app.sql)
-                .map(\.title) == ["Night One"])
+            #expect(
+                try await CatalogQueries.tracks(visible: bobSees, filters: .init(libraryID: secretLibrary), paging: Self.page, on: app.sql).isEmpty)
+            #expect(
+                try await CatalogQueries.albums(visible: bobSees, filters: .init(libraryID: secretLibrary), paging: Self.page, on: app.sql).isEmpty)
+            #expect(
+                try await CatalogQueries.tracks(visible: annSees, filters: .init(libraryID: secretLibrary), paging: Self.page, on: app.sql)
+                    .map(\.title) == ["Night One"])
             // No visible library at all: nothing, not everything.
             #expect(try await CatalogQueries.albums(visible: [], paging: Self.page, on: app.sql).isEmpty)
             #expect(try await CatalogQueries.tracks(visible: [], paging: Self.page, on: app.sql).isEmpty)
@@ -246,8 +257,9 @@ import Vapor
             for visible in [annSees, bobSees] {
                 for term in ["glass", "GLASS", "the", "kal", "o", "%", "night", "zzz"] {
                     for paging in [CatalogQueries.Paging(limit: 50, offset: 0), .init(limit: 1, offset: 1)] {
-                        let indexed = try await app.search(term, visible: visible, version: version, artists: paging, albums: paging,
-                                                           tracks: paging, on: app.sql)
+                        let indexed = try await app.search(
+                            term, visible: visible, version: version, artists: paging, albums: paging,
+                            tracks: paging, on: app.sql)
                         let artists = try await CatalogQueries.artists(visible: visible, paging: paging, search: term, on: app.sql)
                         let albums = try await CatalogQueries.albums(visible: visible, paging: paging, search: term, on: app.sql)
                         let tracks = try await CatalogQueries.tracks(visible: visible, paging: paging, search: term, on: app.sql)
@@ -287,8 +299,9 @@ import Vapor
             #expect(try await albums(.init(fromYear: 2000, toYear: 2005)) == ["Glass Echo"])
             #expect(try await tracks(.init(fromYear: 2005)) == ["Dawn One"])
 
-            let milo = try #require(try await CatalogQueries.artists(visible: visible, paging: Self.page, on: app.sql)
-                .first { $0.name == "Milo" })
+            let milo = try #require(
+                try await CatalogQueries.artists(visible: visible, paging: Self.page, on: app.sql)
+                    .first { $0.name == "Milo" })
             let miloID = try #require(Int64(milo.id))
             #expect(milo.albumCount == 2 && milo.trackCount == 2)
             #expect(try await albums(.init(artistID: miloID)) == ["Dawn", "Night"])
@@ -309,8 +322,9 @@ import Vapor
         let root = try AudioFixtures.temporaryDirectory("music")
         defer { Self.removing(root) }
         try Self.write(root, "comp/01.mp3", Self.tags("Guest Spot", album: "Comp", artist: "Kaloven", albumArtist: "Various Artists", track: 1))
-        try Self.write(root, "comp/02.mp3", Self.tags("Night Cap", album: "Comp", artist: "Milo", albumArtist: "Various Artists", track: 2),
-                       frequency: 550)
+        try Self.write(
+            root, "comp/02.mp3", Self.tags("Night Cap", album: "Comp", artist: "Milo", albumArtist: "Various Artists", track: 2),
+            frequency: 550)
         try Self.write(root, "k/01.mp3", Self.tags("Glass One", album: "Glass Echo", artist: "Kaloven"), frequency: 660)
         try await withApp { app in
             _ = try await Self.library(app, root: root)

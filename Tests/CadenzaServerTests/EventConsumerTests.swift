@@ -102,7 +102,9 @@ import Vapor
             let attempts = NIOLockedValueBox(0)
             let consumer = EventConsumer(name: "test.retry", start: .beginning) { events, tx in
                 for event in events { try await tx.sql.raw("INSERT INTO consumed (event_id) VALUES (\(bind: event.id))").run() }
-                let attempt = attempts.withLockedValue { $0 += 1; return $0 }
+                let attempt = attempts.withLockedValue {
+                    $0 += 1; return $0
+                }
                 if attempt == 1 { throw TestError("first delivery fails after writing") }
             }
             try await Self.append(3, on: app)
@@ -140,7 +142,9 @@ import Vapor
             func candidate(_ n: Int) -> LeaderService {
                 LeaderService(key: "test.leader", db: app.sql, lease: .milliseconds(600), logger: app.logger) {
                     leaders.withLockedValue { $0.append(n) }
-                    concurrent.withLockedValue { $0.now += 1; $0.max = max($0.max, $0.now) }
+                    concurrent.withLockedValue {
+                        $0.now += 1; $0.max = max($0.max, $0.now)
+                    }
                     defer { concurrent.withLockedValue { $0.now -= 1 } }
                     try await Task.sleep(for: .seconds(3600))
                 }

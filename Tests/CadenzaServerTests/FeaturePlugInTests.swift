@@ -28,7 +28,7 @@ struct GuestbookFeature: Feature {
 
     let probe: Probe
     var documentation = APIDocumentation(paths: [
-        #""/guestbook": { "post": { "summary": "Sign the guestbook", "responses": { "201": { "description": "Signed" } } } }"#,
+        #""/guestbook": { "post": { "summary": "Sign the guestbook", "responses": { "201": { "description": "Signed" } } } }"#
     ])
 
     var name: String { "guestbook" }
@@ -41,7 +41,9 @@ struct GuestbookFeature: Feature {
 
     struct CreateGuestbook: AsyncMigration {
         func prepare(on database: any Database) async throws {
-            try await database.sql.raw("CREATE TABLE guestbook_entries (id BIGINT PRIMARY KEY, text TEXT NOT NULL, counted INTEGER NOT NULL DEFAULT 0)").run()
+            try await database.sql.raw(
+                "CREATE TABLE guestbook_entries (id BIGINT PRIMARY KEY, text TEXT NOT NULL, counted INTEGER NOT NULL DEFAULT 0)"
+            ).run()
             try await database.sql.raw("CREATE TABLE guestbook_mirror (event_id BIGINT NOT NULL, text TEXT NOT NULL)").run()
         }
 
@@ -73,8 +75,9 @@ struct GuestbookFeature: Feature {
                 try await tx.sql.raw("INSERT INTO guestbook_entries (id, text) VALUES (\(bind: body.id), \(bind: body.text))").run()
                 struct Payload: Encodable { var id: Int64 }
                 try await JobQueue.enqueue(try .init(kind: Self.countKind, payload: Payload(id: body.id)), on: tx.sql)
-                try await EventStore.append(Self.signed, payload: .init(entryId: String(body.id), text: body.text),
-                                            actorID: user.userID, subjectID: String(body.id), on: tx.sql)
+                try await EventStore.append(
+                    Self.signed, payload: .init(entryId: String(body.id), text: body.text),
+                    actorID: user.userID, subjectID: String(body.id), on: tx.sql)
             }
             return .created
         }
@@ -86,11 +89,13 @@ struct GuestbookFeature: Feature {
     }
 
     func eventConsumers(_ services: AppServices) -> [EventConsumer] {
-        [EventConsumer(name: "guestbook.mirror", types: [Self.signed.name], start: .beginning) { events, tx in
-            for event in events {
-                try await tx.sql.raw("INSERT INTO guestbook_mirror (event_id, text) VALUES (\(bind: event.id), \(bind: event.payload))").run()
+        [
+            EventConsumer(name: "guestbook.mirror", types: [Self.signed.name], start: .beginning) { events, tx in
+                for event in events {
+                    try await tx.sql.raw("INSERT INTO guestbook_mirror (event_id, text) VALUES (\(bind: event.id), \(bind: event.payload))").run()
+                }
             }
-        }]
+        ]
     }
 
     struct Watcher: Service {
@@ -116,36 +121,46 @@ struct GuestbookFeature: Feature {
                 #expect(types.contains { $0.name == "guestbook.signed" && $0.visibility == "instance" })
                 #expect(types.contains { $0.name == "listen" && $0.visibility == "followers" })
             }
-            try await app.testing().test(.POST, "api/v1/guestbook", headers: .bearer(token),
-                                         body: ByteBuffer(string: #"{"id": 7, "text": "hello"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/guestbook", headers: .bearer(token),
+                body: ByteBuffer(string: #"{"id": 7, "text": "hello"}"#)
+            ) { res async throws in
                 #expect(res.status == .created)
             }
             // The job ran (woken by the commit), the consumer mirrored the event, the scheduler
             // queued the periodic task, and the service is running.
-            #expect(try await eventually {
-                try await app.sql.raw("SELECT counted FROM guestbook_entries WHERE id = 7").first()?.decode(column: "counted", as: Int.self) == 1
-            })
-            #expect(try await eventually {
-                try await app.sql.raw("SELECT COUNT(*) AS n FROM guestbook_mirror").first()?.decode(column: "n", as: Int.self) == 1
-            })
-            #expect(try await eventually {
-                try await app.sql.raw("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'guestbook.tidy'").first()?.decode(column: "n", as: Int.self) == 1
-            })
+            #expect(
+                try await eventually {
+                    try await app.sql.raw("SELECT counted FROM guestbook_entries WHERE id = 7").first()?.decode(column: "counted", as: Int.self) == 1
+                })
+            #expect(
+                try await eventually {
+                    try await app.sql.raw("SELECT COUNT(*) AS n FROM guestbook_mirror").first()?.decode(column: "n", as: Int.self) == 1
+                })
+            #expect(
+                try await eventually {
+                    try await app.sql.raw("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'guestbook.tidy'").first()?.decode(column: "n", as: Int.self)
+                        == 1
+                })
             #expect(probe.serviceStarted.withLockedValue { $0 })
             await CadenzaApp.stopServices(app)
             #expect(probe.serviceStopped.withLockedValue { $0 })
             // The consumer's position survives: nothing is delivered twice after a restart.
             try await CadenzaApp.startServices(app, roles: [.worker])
-            try await app.testing().test(.POST, "api/v1/guestbook", headers: .bearer(token),
-                                         body: ByteBuffer(string: #"{"id": 8, "text": "again"}"#)) { res async throws in
+            try await app.testing().test(
+                .POST, "api/v1/guestbook", headers: .bearer(token),
+                body: ByteBuffer(string: #"{"id": 8, "text": "again"}"#)
+            ) { res async throws in
                 #expect(res.status == .created)
             }
-            #expect(try await eventually {
-                try await app.sql.raw("SELECT COUNT(*) AS n FROM guestbook_mirror").first()?.decode(column: "n", as: Int.self) == 2
-            })
+            #expect(
+                try await eventually {
+                    try await app.sql.raw("SELECT COUNT(*) AS n FROM guestbook_mirror").first()?.decode(column: "n", as: Int.self) == 2
+                })
             try await Task.sleep(for: .milliseconds(200))
-            #expect(try await app.sql.raw("SELECT COUNT(DISTINCT event_id) AS d, COUNT(*) AS n FROM guestbook_mirror").first()
-                .map { try $0.decode(column: "d", as: Int.self) == 2 && $0.decode(column: "n", as: Int.self) == 2 } == true)
+            #expect(
+                try await app.sql.raw("SELECT COUNT(DISTINCT event_id) AS d, COUNT(*) AS n FROM guestbook_mirror").first()
+                    .map { try $0.decode(column: "d", as: Int.self) == 2 && $0.decode(column: "n", as: Int.self) == 2 } == true)
         }
     }
 

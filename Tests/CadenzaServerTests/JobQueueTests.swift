@@ -13,7 +13,9 @@ import Vapor
         try await withApp(roles: [.worker]) { app in
             let calls = NIOLockedValueBox(0)
             try app.cadenza.jobs.register("test.flaky", backoff: Backoff(base: 0.02, cap: 0.1)) { _ in
-                let n = calls.withLockedValue { $0 += 1; return $0 }
+                let n = calls.withLockedValue {
+                    $0 += 1; return $0
+                }
                 if n < 3 { throw TestError("transient failure \(n)") }
             }
             let id = try #require(try await JobQueue.enqueue(.init(kind: "test.flaky", payload: Empty()), on: app.sql))

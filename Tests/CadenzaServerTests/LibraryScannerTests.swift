@@ -28,8 +28,9 @@ import Vapor
         for n in 1...3 {
             try AudioFixtures.audio(at: root.appendingPathComponent("Kaloven/Glass Echo/0\(n).mp3").path, metadata: Self.tags("Song \(n)", track: n))
         }
-        try AudioFixtures.audio(at: root.appendingPathComponent("Other/Night/01.flac").path,
-                                metadata: Self.tags("Night One", album: "Night", artist: "Milo"))
+        try AudioFixtures.audio(
+            at: root.appendingPathComponent("Other/Night/01.flac").path,
+            metadata: Self.tags("Night One", album: "Night", artist: "Milo"))
         try await withApp { app in
             let folder = try await Self.library(app, root: root)
             var summary = try await LibraryScanner.scan(folderID: folder, full: false, app: app, logger: app.logger)
@@ -47,11 +48,14 @@ import Vapor
 
             // A retag, an addition, a deletion and a move, all at once.
             let moved = try #require(try await app.sql.raw("SELECT id, track_id FROM files WHERE path LIKE '%03.mp3'").first())
-            try AudioFixtures.audio(at: root.appendingPathComponent("Kaloven/Glass Echo/01.mp3").path, metadata: Self.tags("Song One (Remaster)", track: 1))
-            try AudioFixtures.audio(at: root.appendingPathComponent("Kaloven/Glass Echo/04.mp3").path, metadata: Self.tags("Song 4", track: 4), frequency: 550)
+            try AudioFixtures.audio(
+                at: root.appendingPathComponent("Kaloven/Glass Echo/01.mp3").path, metadata: Self.tags("Song One (Remaster)", track: 1))
+            try AudioFixtures.audio(
+                at: root.appendingPathComponent("Kaloven/Glass Echo/04.mp3").path, metadata: Self.tags("Song 4", track: 4), frequency: 550)
             try FileManager.default.removeItem(at: root.appendingPathComponent("Other/Night/01.flac"))
-            try FileManager.default.moveItem(at: root.appendingPathComponent("Kaloven/Glass Echo/03.mp3"),
-                                             to: root.appendingPathComponent("Kaloven/Glass Echo/03 - Song 3.mp3"))
+            try FileManager.default.moveItem(
+                at: root.appendingPathComponent("Kaloven/Glass Echo/03.mp3"),
+                to: root.appendingPathComponent("Kaloven/Glass Echo/03 - Song 3.mp3"))
             summary = try await LibraryScanner.scan(folderID: folder, full: false, app: app, logger: app.logger)
             #expect(summary.updated == 1)
             #expect(summary.added == 1)
@@ -71,14 +75,17 @@ import Vapor
     @Test func sameTitledAlbumsInDifferentFoldersStayApartButDiscFoldersJoin() async throws {
         let root = try AudioFixtures.temporaryDirectory("music")
         defer { try? FileManager.default.removeItem(at: root) }
-        try AudioFixtures.audio(at: root.appendingPathComponent("A/Greatest Hits (1990)/01.mp3").path, metadata: Self.tags("One", album: "Greatest Hits"))
-        try AudioFixtures.audio(at: root.appendingPathComponent("A/Greatest Hits (2005)/01.mp3").path, metadata: Self.tags("Uno", album: "Greatest Hits"))
+        try AudioFixtures.audio(
+            at: root.appendingPathComponent("A/Greatest Hits (1990)/01.mp3").path, metadata: Self.tags("One", album: "Greatest Hits"))
+        try AudioFixtures.audio(
+            at: root.appendingPathComponent("A/Greatest Hits (2005)/01.mp3").path, metadata: Self.tags("Uno", album: "Greatest Hits"))
         try AudioFixtures.audio(at: root.appendingPathComponent("A/Live/CD1/01.mp3").path, metadata: Self.tags("Live A", album: "Live"))
         try AudioFixtures.audio(at: root.appendingPathComponent("A/Live/CD2/01.mp3").path, metadata: Self.tags("Live B", album: "Live"))
         try await withApp { app in
             let folder = try await Self.library(app, root: root)
             _ = try await LibraryScanner.scan(folderID: folder, full: false, app: app, logger: app.logger)
-            let hits = try await app.sql.raw("SELECT COUNT(*) AS n FROM albums WHERE title = 'Greatest Hits'").first()?.decode(column: "n", as: Int.self)
+            let hits = try await app.sql.raw("SELECT COUNT(*) AS n FROM albums WHERE title = 'Greatest Hits'").first()?.decode(
+                column: "n", as: Int.self)
             #expect(hits == 2)
             let live = try await app.sql.raw("SELECT COUNT(*) AS n FROM albums WHERE title = 'Live'").first()?.decode(column: "n", as: Int.self)
             #expect(live == 1)
@@ -121,7 +128,9 @@ import Vapor
         try fm.createSymbolicLink(atPath: root.appendingPathComponent("dangling.mp3").path, withDestinationPath: "/nonexistent/x.mp3")
         // A file name that is not UTF-8 (Latin-1 "é"), made with open(2) since Swift strings are always valid UTF-8.
         let raw = Array(root.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".mp3".utf8) + [0]
-        let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        let fd = raw.withUnsafeBufferPointer {
+            open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644)
+        }
         if fd >= 0 { close(fd) }
 
         try await withApp { app in
@@ -129,9 +138,10 @@ import Vapor
             let summary = try await LibraryScanner.scan(folderID: folder, full: false, app: app, logger: app.logger)
             #expect(summary.added == 1)
             let failed = try await app.sql.raw("SELECT path, error FROM files WHERE status = 'failed' ORDER BY path").all()
-            let errors = Dictionary(uniqueKeysWithValues: try failed.map {
-                (try $0.decode(column: "path", as: String.self), try $0.decode(column: "error", as: String?.self) ?? "")
-            })
+            let errors = Dictionary(
+                uniqueKeysWithValues: try failed.map {
+                    (try $0.decode(column: "path", as: String.self), try $0.decode(column: "error", as: String?.self) ?? "")
+                })
             #expect(errors["zero.mp3"] == "empty file")
             #expect(errors["text.mp3"]?.isEmpty == false)
             #expect(errors["truncated.flac"]?.isEmpty == false)
@@ -152,18 +162,23 @@ import Vapor
         defer { try? FileManager.default.removeItem(at: root) }
         try AudioFixtures.jpeg(at: root.appendingPathComponent("Folder Album/cover.jpg").path, color: "blue")
         try AudioFixtures.audio(at: root.appendingPathComponent("Folder Album/01.mp3").path, metadata: Self.tags("F", album: "Folder Album"))
-        let embedded = try AudioFixtures.jpeg(at: FileManager.default.temporaryDirectory.appendingPathComponent("emb-\(UUID()).jpg").path, color: "green")
+        let embedded = try AudioFixtures.jpeg(
+            at: FileManager.default.temporaryDirectory.appendingPathComponent("emb-\(UUID()).jpg").path, color: "green")
         // Only one track carries the picture, whatever order the folder lists them in.
         try AudioFixtures.audio(at: root.appendingPathComponent("Embedded/01.mp3").path, metadata: Self.tags("E", album: "Embedded"))
-        try AudioFixtures.audio(at: root.appendingPathComponent("Embedded/02.mp3").path, metadata: Self.tags("E2", album: "Embedded", track: 2), cover: embedded)
+        try AudioFixtures.audio(
+            at: root.appendingPathComponent("Embedded/02.mp3").path, metadata: Self.tags("E2", album: "Embedded", track: 2), cover: embedded)
         try await withApp { app in
             let folder = try await Self.library(app, root: root)
             _ = try await LibraryScanner.scan(folderID: folder, full: false, app: app, logger: app.logger)
-            #expect(try await app.sql.raw("SELECT COUNT(*) AS n FROM albums WHERE artwork_id IS NOT NULL").first()?.decode(column: "n", as: Int.self) == 2)
+            #expect(
+                try await app.sql.raw("SELECT COUNT(*) AS n FROM albums WHERE artwork_id IS NOT NULL").first()?.decode(column: "n", as: Int.self) == 2
+            )
             #expect(try await Self.count(app, "artworks") == 2)
             for row in try await app.sql.raw("SELECT hash, mime FROM artworks").all() {
-                let url = ArtworkStore.url(hash: try row.decode(column: "hash", as: String.self), mime: try row.decode(column: "mime", as: String.self),
-                                           settings: try app.settings)
+                let url = ArtworkStore.url(
+                    hash: try row.decode(column: "hash", as: String.self), mime: try row.decode(column: "mime", as: String.self),
+                    settings: try app.settings)
                 #expect(FileManager.default.fileExists(atPath: url.path))
             }
         }
@@ -192,12 +207,18 @@ import Vapor
             let bobSees = try await CatalogQueries.albums(visible: try await Libraries.visibleIDs(for: bob, on: app.sql), paging: page, on: app.sql)
             #expect(Set(annSees.map(\.title)) == ["Shared", "Secret"])
             #expect(bobSees.map(\.title) == ["Shared"])
-            let secretFile = try #require(try await app.sql.raw("SELECT id FROM files WHERE library_id = \(bind: privateLibrary.id)").first()?
-                .decode(column: "id", as: Int64.self))
-            #expect(try await CatalogQueries.streamableFile(id: secretFile, visible: try await Libraries.visibleIDs(for: bob, on: app.sql), on: app.sql) == nil)
-            #expect(try await CatalogQueries.streamableFile(id: secretFile, visible: try await Libraries.visibleIDs(for: ann, on: app.sql), on: app.sql) != nil)
-            let search = try await CatalogQueries.tracks(visible: try await Libraries.visibleIDs(for: bob, on: app.sql), paging: page,
-                                                         search: "song", on: app.sql)
+            let secretFile = try #require(
+                try await app.sql.raw("SELECT id FROM files WHERE library_id = \(bind: privateLibrary.id)").first()?
+                    .decode(column: "id", as: Int64.self))
+            #expect(
+                try await CatalogQueries.streamableFile(id: secretFile, visible: try await Libraries.visibleIDs(for: bob, on: app.sql), on: app.sql)
+                    == nil)
+            #expect(
+                try await CatalogQueries.streamableFile(id: secretFile, visible: try await Libraries.visibleIDs(for: ann, on: app.sql), on: app.sql)
+                    != nil)
+            let search = try await CatalogQueries.tracks(
+                visible: try await Libraries.visibleIDs(for: bob, on: app.sql), paging: page,
+                search: "song", on: app.sql)
             #expect(search.map(\.title) == ["Shared Song"])
             // Id lists larger than a statement's bind limit (PostgreSQL: 65,535): a user's stars, a big playlist.
             let sharedTrack = try #require(search.first.flatMap { Int64($0.id) })

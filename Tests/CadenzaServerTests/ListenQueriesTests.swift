@@ -9,8 +9,9 @@ import Vapor
 /// Reading listens back (`ListenQueries`), deleting one (`ListenStore.delete`) and playing-now (`PlayingNow`).
 @Suite struct ListenQueriesTests {
     static func listen(_ artist: String, _ title: String, at ts: Int64?, release: String? = nil, durationMs: Int64? = nil) -> IncomingListen {
-        IncomingListen(listenedAt: ts, trackName: title, artistName: artist, releaseName: release, recordingMBID: nil, releaseMBID: nil,
-                       releaseGroupMBID: nil, artistMBIDs: [], durationMs: durationMs, additionalInfo: [:], trackID: nil)
+        IncomingListen(
+            listenedAt: ts, trackName: title, artistName: artist, releaseName: release, recordingMBID: nil, releaseMBID: nil,
+            releaseGroupMBID: nil, artistMBIDs: [], durationMs: durationMs, additionalInfo: [:], trackID: nil)
     }
 
     static func owner(_ app: Application, _ name: String) async throws -> ListenOwner {
@@ -43,8 +44,9 @@ import Vapor
         try await withApp { app in
             let (ann, bob, base) = try await Self.fiveListens(app)
             func read(_ owner: ListenOwner, max: Int64?, count: Int) async throws -> [ListenJSON] {
-                try await ListenQueries.listens(owner: owner, minTS: nil, maxTS: max.map { base + $0 }, count: count, visibleLibraries: [],
-                                                on: app.sql)
+                try await ListenQueries.listens(
+                    owner: owner, minTS: nil, maxTS: max.map { base + $0 }, count: count, visibleLibraries: [],
+                    on: app.sql)
             }
             let all = try await read(ann, max: nil, count: 100)
             #expect(Self.times(all, from: base) == [50, 40, 30, 20, 10])
@@ -69,8 +71,10 @@ import Vapor
         try await withApp { app in
             let (ann, _, base) = try await Self.fiveListens(app)
             func read(min: Int64?, max: Int64?, count: Int) async throws -> [Int64] {
-                try await Self.times(ListenQueries.listens(owner: ann, minTS: min.map { base + $0 }, maxTS: max.map { base + $0 }, count: count,
-                                                           visibleLibraries: [], on: app.sql), from: base)
+                try await Self.times(
+                    ListenQueries.listens(
+                        owner: ann, minTS: min.map { base + $0 }, maxTS: max.map { base + $0 }, count: count,
+                        visibleLibraries: [], on: app.sql), from: base)
             }
             // The `count` listens right after min_ts (exclusive), newest of them first.
             #expect(try await read(min: 10, max: nil, count: 2) == [30, 20])
@@ -86,8 +90,12 @@ import Vapor
         try await withApp { app in
             let ann = try await Self.owner(app, "ann"), bob = try await Self.owner(app, "bob")
             let t = Clock.nowMillis() / 1000 - 100_000
-            try await Self.ingest(app, [Self.listen("Kaloven", "B Song", at: t), Self.listen("Kaloven", "A Song", at: t),
-                                        Self.listen("Kaloven", "C Song", at: t + 1)], as: ann)
+            try await Self.ingest(
+                app,
+                [
+                    Self.listen("Kaloven", "B Song", at: t), Self.listen("Kaloven", "A Song", at: t),
+                    Self.listen("Kaloven", "C Song", at: t + 1),
+                ], as: ann)
             try await Self.ingest(app, [Self.listen("Milo", "A Song", at: t - 1)], as: bob)
             func page(after: (Int64, String)?, limit: Int) async throws -> [String] {
                 try await ListenQueries.page(owner: ann, after: after, limit: limit, on: app.sql).map(\.track_metadata.track_name)
@@ -137,8 +145,9 @@ import Vapor
     @Test func aMatchedTrackIsNamedOnlyToReadersWhoSeeItsLibrary() async throws {
         let root = try AudioFixtures.temporaryDirectory("secret")
         defer { try? FileManager.default.removeItem(at: root) }
-        try AudioFixtures.audio(at: root.appendingPathComponent("Kaloven/Glass Echo/01.mp3").path,
-                                metadata: ["title": "Glass One", "artist": "Kaloven", "album_artist": "Kaloven", "album": "Glass Echo", "track": "1"])
+        try AudioFixtures.audio(
+            at: root.appendingPathComponent("Kaloven/Glass Echo/01.mp3").path,
+            metadata: ["title": "Glass One", "artist": "Kaloven", "album_artist": "Kaloven", "album": "Glass Echo", "track": "1"])
         try await withApp { app in
             let ann = try await Self.owner(app, "ann"), bob = try await Self.owner(app, "bob")
             let annPrincipal = Principal(userID: ann.userID, username: "ann", role: .user, method: .token(id: 0))
@@ -152,8 +161,12 @@ import Vapor
 
             let t = Clock.nowMillis() / 1000 - 1000
             // Matched by normalised artist and title, whatever their case.
-            try await Self.ingest(app, [Self.listen("KALOVEN", "glass one", at: t, release: "Glass Echo"),
-                                        Self.listen("Nobody", "Unknown Song", at: t + 1)], as: ann)
+            try await Self.ingest(
+                app,
+                [
+                    Self.listen("KALOVEN", "glass one", at: t, release: "Glass Echo"),
+                    Self.listen("Nobody", "Unknown Song", at: t + 1),
+                ], as: ann)
             func read(_ visible: Set<Int64>) async throws -> [String: String?] {
                 let listens = try await ListenQueries.listens(owner: ann, minTS: nil, maxTS: nil, count: 10, visibleLibraries: visible, on: app.sql)
                 return Dictionary(uniqueKeysWithValues: listens.map { ($0.track_metadata.track_name, $0.cadenza_track_id) })
@@ -165,9 +178,11 @@ import Vapor
             #expect(try await read([]) == unnamed)
 
             let trackID = try #require(Int64(track.id))
-            let plays = try await app.sql.raw("""
+            let plays = try await app.sql.raw(
+                """
                 SELECT play_count FROM play_stats WHERE user_id = \(bind: ann.userID) AND track_id = \(bind: trackID)
-                """).first()?.decode(column: "play_count", as: Int.self)
+                """
+            ).first()?.decode(column: "play_count", as: Int.self)
             #expect(plays == 1)
         }
     }
@@ -210,7 +225,8 @@ import Vapor
             #expect(try await lifetime() == 30_000)
             try await set("Glass Two", client: "web")
             #expect(try await lifetime() == 600_000)
-            try await app.sql.raw("UPDATE listen_playing_now SET expires_at = \(bind: Clock.nowMillis() - 1) WHERE user_id = \(bind: ann.userID)").run()
+            try await app.sql.raw("UPDATE listen_playing_now SET expires_at = \(bind: Clock.nowMillis() - 1) WHERE user_id = \(bind: ann.userID)")
+                .run()
             #expect(try await current() == nil)
         }
     }

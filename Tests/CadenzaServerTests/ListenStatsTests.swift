@@ -14,12 +14,12 @@ import Vapor
             #expect(LocalCalendar.dayNumber(year: c.year, month: c.month, day: c.day) == day)
         }
         #expect(Self.day(1970, 1, 1) == 0)
-        #expect(LocalCalendar.weekday(ofDay: Self.day(2026, 11, 23)) == 0)   // a Monday
-        #expect(LocalCalendar.weekday(ofDay: Self.day(2024, 2, 29)) == 3)    // a Thursday
+        #expect(LocalCalendar.weekday(ofDay: Self.day(2026, 11, 23)) == 0)  // a Monday
+        #expect(LocalCalendar.weekday(ofDay: Self.day(2024, 2, 29)) == 3)  // a Thursday
     }
 
     @Test func rangesAreWholeLocalPeriods() throws {
-        let today = Self.day(2026, 11, 25)   // a Wednesday
+        let today = Self.day(2026, 11, 25)  // a Wednesday
         func days(_ range: StatsRange) throws -> (Int64, Int64) { try #require(range.days(today: today)) }
         #expect(try days(.thisWeek) == (Self.day(2026, 11, 23), today + 1))
         #expect(try days(.week) == (Self.day(2026, 11, 16), Self.day(2026, 11, 23)))
@@ -44,14 +44,16 @@ import Vapor
             try await app.sql.raw("UPDATE users SET time_zone = 'Europe/Berlin' WHERE id = \(bind: try user.requireID())").run()
             let owner = try #require(try await ListenOwner.load(userID: try user.requireID(), on: app.sql))
             let now = Clock.nowMillis() / 1000
-            var generator = Sampling.SplitMix64(state: 42)   // deterministic: the same data set every run
+            var generator = Sampling.SplitMix64(state: 42)  // deterministic: the same data set every run
             var listens: [IncomingListen] = []
             for i in 0..<3000 {
                 let artist = "Artist \(Int(generator.next() % 7))", title = "Song \(Int(generator.next() % 5))"
                 let ts = now - 60 - Int64(generator.next() % (420 * 86_400))
-                listens.append(IncomingListen(listenedAt: ts - Int64(i % 2), trackName: title, artistName: artist, releaseName: "LP of \(artist)",
-                                              recordingMBID: nil, releaseMBID: nil, releaseGroupMBID: nil, artistMBIDs: [], durationMs: nil,
-                                              additionalInfo: [:], trackID: nil))
+                listens.append(
+                    IncomingListen(
+                        listenedAt: ts - Int64(i % 2), trackName: title, artistName: artist, releaseName: "LP of \(artist)",
+                        recordingMBID: nil, releaseMBID: nil, releaseGroupMBID: nil, artistMBIDs: [], durationMs: nil,
+                        additionalInfo: [:], trackID: nil))
             }
             for chunk in listens.chunked(700) {
                 try await app.db.writeTransaction { tx in
@@ -67,8 +69,9 @@ import Vapor
                 let inRange = unique.filter { listen in bounds.map { (listen.listenedAt ?? 0) >= $0.0 && (listen.listenedAt ?? 0) < $0.1 } ?? true }
                 var expected: [String: Int64] = [:]
                 for listen in inRange { expected[listen.artistName, default: 0] += 1 }
-                let (ranked, total) = try await StatsQueries.top(kind: .artist, userID: owner.userID, range: range, today: today,
-                                                                  count: 100, offset: 0, on: app.sql)
+                let (ranked, total) = try await StatsQueries.top(
+                    kind: .artist, userID: owner.userID, range: range, today: today,
+                    count: 100, offset: 0, on: app.sql)
                 let names = try await StatsEntities.describe(ranked, kind: .artist, on: app.sql)
                 var got: [String: Int64] = [:]
                 for (entry, item) in zip(names, ranked) {

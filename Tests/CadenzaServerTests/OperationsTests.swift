@@ -83,7 +83,8 @@ import VaporTesting
         #expect(XMLText.escape("Björk & <Sugarcubes>\u{02}'\"\r") == "Björk &amp; &lt;Sugarcubes&gt;&apos;&quot;&#13;")
         #expect(XMLText.escape("") == "" && XMLText.escape("plain") == "plain")
         #expect(UTF8Text.hex([0x00, 0x0F, 0xA5, 0xFF]) == "000fa5ff")
-        #expect(JSONValue.object(["b": .array([.number(1), .number(1.5), .null]), "a": .string("x\"y")]).serialized
+        #expect(
+            JSONValue.object(["b": .array([.number(1), .number(1.5), .null]), "a": .string("x\"y")]).serialized
                 == #"{"a":"x\"y","b":[1,1.5,null]}"#)
     }
 }

@@ -16,10 +16,12 @@ import Vapor
 
     /// A playlist as the API creates one (created and updated at 1 ms, so a change shows).
     static func playlist(_ app: Application, owner: Principal, _ name: String, isPublic: Bool, tracks: [Int64] = []) async throws -> Int64 {
-        let row = try await app.sql.raw("""
+        let row = try await app.sql.raw(
+            """
             INSERT INTO playlists (owner_id, name, public, created_at, updated_at)
             VALUES (\(bind: owner.userID), \(bind: name), \(bind: isPublic), 1, 1) RETURNING id
-            """).first()
+            """
+        ).first()
         let id = try #require(try row?.decode(column: "id", as: Int64.self))
         if !tracks.isEmpty { try await PlaylistStore.insertTracks(id, tracks, from: 0, on: app.sql) }
         return id
@@ -28,13 +30,17 @@ import Vapor
     /// Scans `files` (path → title) into a library; returns track ids by title.
     static func scan(_ app: Application, root: URL, files: [String: String], owner: Principal? = nil) async throws -> [String: Int64] {
         for (index, file) in files.sorted(by: { $0.key < $1.key }).enumerated() {
-            try AudioFixtures.audio(at: root.appendingPathComponent(file.key).path,
-                                    metadata: ["title": file.value, "artist": "Kaloven", "album_artist": "Kaloven", "album": "Album \(file.value)",
-                                               "track": "1"],
-                                    frequency: 330 + 110 * index)
+            try AudioFixtures.audio(
+                at: root.appendingPathComponent(file.key).path,
+                metadata: [
+                    "title": file.value, "artist": "Kaloven", "album_artist": "Kaloven", "album": "Album \(file.value)",
+                    "track": "1",
+                ],
+                frequency: 330 + 110 * index)
         }
-        let library = try await Libraries.create(name: owner.map { "\($0.username)'s" } ?? "Music", ownerID: owner?.userID,
-                                                 visibility: owner == nil ? .instance : .private, kind: .folders, on: app.sql)
+        let library = try await Libraries.create(
+            name: owner.map { "\($0.username)'s" } ?? "Music", ownerID: owner?.userID,
+            visibility: owner == nil ? .instance : .private, kind: .folders, on: app.sql)
         let folder = try await Libraries.addFolder(libraryID: library.id, path: root.path, on: app.sql)
         _ = try await LibraryScanner.scan(folderID: folder.id, full: false, app: app, logger: app.logger)
         var ids: [String: Int64] = [:]

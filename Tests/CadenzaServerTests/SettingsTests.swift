@@ -17,8 +17,9 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
         try "CADENZA_PORT=1111\nCADENZA_HOST=0.0.0.0\n# comment\nCADENZA_LOG_LEVEL=\"debug\"\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let settings = try Settings.load(flags: ["CADENZA_PORT": "3333", "CADENZA_CONFIG": file.path],
-                                         environment: ["CADENZA_PORT": "2222", "CADENZA_HOST": "10.0.0.1"])
+        let settings = try Settings.load(
+            flags: ["CADENZA_PORT": "3333", "CADENZA_CONFIG": file.path],
+            environment: ["CADENZA_PORT": "2222", "CADENZA_HOST": "10.0.0.1"])
         #expect(settings.port == 3333)
         #expect(settings.host == "10.0.0.1")
         #expect(settings.logLevel == .debug)
@@ -26,10 +27,12 @@ import Testing
 
     @Test func everyProblemIsReportedAtOnce() throws {
         do {
-            _ = try Settings.load(flags: [:], environment: [
-                "CADENZA_PORT": "99999", "CADENZA_ROLES": "api,dj", "CADENZA_DATABASE_URL": "mysql://x",
-                "CADENZA_BCRYPT_COST": "two", "CADENZA_SECURE_COOKIES": "maybe",
-            ])
+            _ = try Settings.load(
+                flags: [:],
+                environment: [
+                    "CADENZA_PORT": "99999", "CADENZA_ROLES": "api,dj", "CADENZA_DATABASE_URL": "mysql://x",
+                    "CADENZA_BCRYPT_COST": "two", "CADENZA_SECURE_COOKIES": "maybe",
+                ])
             Issue.record("invalid settings were accepted")
         } catch let error as SettingsError {
             #expect(error.problems.count == 5)
@@ -51,16 +54,18 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
         try "CADENZA_LISTENS_RATE_LIMIT=7\nCADENZA_LASTFM_UNKNOWN_KEYS=reject\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let settings = try Settings.load(flags: ["CADENZA_CONFIG": file.path], environment: ["CADENZA_LISTENS_RATE_WINDOW": "60"],
-                                         sections: [ListensSettings.self])
+        let settings = try Settings.load(
+            flags: ["CADENZA_CONFIG": file.path], environment: ["CADENZA_LISTENS_RATE_WINDOW": "60"],
+            sections: [ListensSettings.self])
         let listens = try settings.section(ListensSettings.self)
         #expect(listens.rateLimit == 7)
         #expect(listens.rateWindow == 60)
         #expect(listens.lastfmAcceptUnknownKeys == false)
 
         do {
-            _ = try Settings.load(flags: [:], environment: ["CADENZA_PORT": "-1", "CADENZA_LISTENS_RATE_LIMIT": "lots"],
-                                  sections: [ListensSettings.self])
+            _ = try Settings.load(
+                flags: [:], environment: ["CADENZA_PORT": "-1", "CADENZA_LISTENS_RATE_LIMIT": "lots"],
+                sections: [ListensSettings.self])
             Issue.record("invalid settings were accepted")
         } catch let error as SettingsError {
             #expect(error.problems.count == 2)

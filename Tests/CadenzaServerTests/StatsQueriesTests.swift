@@ -16,10 +16,13 @@ import Vapor
         var description: String { "\(names) \(counts) total \(total)" }
     }
 
-    static func listen(_ artist: String, _ title: String, at ts: Int64, release: String? = nil,
-                       releaseGroupMBID: String? = nil) -> IncomingListen {
-        IncomingListen(listenedAt: ts, trackName: title, artistName: artist, releaseName: release, recordingMBID: nil, releaseMBID: nil,
-                       releaseGroupMBID: releaseGroupMBID, artistMBIDs: [], durationMs: nil, additionalInfo: [:], trackID: nil)
+    static func listen(
+        _ artist: String, _ title: String, at ts: Int64, release: String? = nil,
+        releaseGroupMBID: String? = nil
+    ) -> IncomingListen {
+        IncomingListen(
+            listenedAt: ts, trackName: title, artistName: artist, releaseName: release, recordingMBID: nil, releaseMBID: nil,
+            releaseGroupMBID: releaseGroupMBID, artistMBIDs: [], durationMs: nil, additionalInfo: [:], trackID: nil)
     }
 
     static func owner(_ app: Application, _ name: String, timeZone: String = "UTC") async throws -> ListenOwner {
@@ -35,10 +38,13 @@ import Vapor
         }
     }
 
-    static func top(_ app: Application, _ kind: StatsRollup.Kind, _ owner: ListenOwner, _ range: StatsRange, today: Int64,
-                    count: Int = 100, offset: Int = 0) async throws -> Top {
-        let (ranked, total) = try await StatsQueries.top(kind: kind, userID: owner.userID, range: range, today: today,
-                                                         count: count, offset: offset, on: app.sql)
+    static func top(
+        _ app: Application, _ kind: StatsRollup.Kind, _ owner: ListenOwner, _ range: StatsRange, today: Int64,
+        count: Int = 100, offset: Int = 0
+    ) async throws -> Top {
+        let (ranked, total) = try await StatsQueries.top(
+            kind: kind, userID: owner.userID, range: range, today: today,
+            count: count, offset: offset, on: app.sql)
         let key: String
         switch kind {
         case .artist: key = "artist_name"
@@ -66,16 +72,18 @@ import Vapor
             let (today, start) = try Self.lastWeek(ann)
             var listens = (0..<3).map { Self.listen("Kaloven", "Glass One", at: start + 3600 + Int64($0) * 60) }
             listens.append(Self.listen("Milo", "Night One", at: start + 86_400))
-            listens.append(Self.listen("Milo", "Night One", at: start - 3600))   // the week before
+            listens.append(Self.listen("Milo", "Night One", at: start - 3600))  // the week before
             listens += (0..<5).map { Self.listen("Orla", "Tide", at: start - 2 * 86_400 + Int64($0) * 60) }
             try await Self.ingest(app, listens, as: ann)
             try await Self.ingest(app, (0..<4).map { Self.listen("Bram", "Other", at: start + 7200 + Int64($0)) }, as: bob)
 
             #expect(try await Self.top(app, .artist, ann, .week, today: today) == Top(names: ["Kaloven", "Milo"], counts: [3, 1], total: 2))
-            #expect(try await Self.top(app, .recording, ann, .week, today: today)
-                == Top(names: ["Glass One", "Night One"], counts: [3, 1], total: 2))
-            #expect(try await Self.top(app, .artist, ann, .allTime, today: today)
-                == Top(names: ["Orla", "Kaloven", "Milo"], counts: [5, 3, 2], total: 3))
+            #expect(
+                try await Self.top(app, .recording, ann, .week, today: today)
+                    == Top(names: ["Glass One", "Night One"], counts: [3, 1], total: 2))
+            #expect(
+                try await Self.top(app, .artist, ann, .allTime, today: today)
+                    == Top(names: ["Orla", "Kaloven", "Milo"], counts: [5, 3, 2], total: 3))
             #expect(try await Self.top(app, .artist, bob, .week, today: today) == Top(names: ["Bram"], counts: [4], total: 1))
             #expect(try await Self.top(app, .artist, bob, .allTime, today: today) == Top(names: ["Bram"], counts: [4], total: 1))
 
@@ -94,19 +102,23 @@ import Vapor
             let ann = try await Self.owner(app, "ann"), bob = try await Self.owner(app, "bob")
             let (today, start) = try Self.lastWeek(ann)
             let t = start + 3600
-            let first = try await Self.ingest(app, [
-                Self.listen("Kaloven", "Glass One", at: t),
-                Self.listen("Kaloven", "Glass One", at: t),        // the same, in the same batch
-                Self.listen("Kaloven", "Glass One", at: t + 1),
-                Self.listen("Kaloven", "Glass Two", at: t),
-            ], as: ann)
+            let first = try await Self.ingest(
+                app,
+                [
+                    Self.listen("Kaloven", "Glass One", at: t),
+                    Self.listen("Kaloven", "Glass One", at: t),  // the same, in the same batch
+                    Self.listen("Kaloven", "Glass One", at: t + 1),
+                    Self.listen("Kaloven", "Glass Two", at: t),
+                ], as: ann)
             #expect(first.inserted == 3 && first.duplicates == 1)
             #expect(first.stored == [true, false, true, true])
-            let second = try await Self.ingest(app, [
-                Self.listen("Kaloven", "Glass One", at: t),        // stored before
-                Self.listen("Milo", "Glass One", at: t),           // same time and title, another artist: still the same listen
-                Self.listen("Kaloven", "Glass Three", at: t + 2),
-            ], as: ann)
+            let second = try await Self.ingest(
+                app,
+                [
+                    Self.listen("Kaloven", "Glass One", at: t),  // stored before
+                    Self.listen("Milo", "Glass One", at: t),  // same time and title, another artist: still the same listen
+                    Self.listen("Kaloven", "Glass Three", at: t + 2),
+                ], as: ann)
             #expect(second.inserted == 1 && second.duplicates == 2)
             #expect(second.stored == [false, false, true])
             let bobs = try await Self.ingest(app, [Self.listen("Kaloven", "Glass One", at: t)], as: bob)
@@ -115,8 +127,9 @@ import Vapor
             #expect(try await ListenStore.count(userID: ann.userID, on: app.sql) == 4)
             #expect(try await ListenStore.count(userID: bob.userID, on: app.sql) == 1)
             for range in [StatsRange.week, .allTime] {
-                #expect(try await Self.top(app, .artist, ann, range, today: today) == Top(names: ["Kaloven"], counts: [4], total: 1),
-                        "\(range.rawValue)")
+                #expect(
+                    try await Self.top(app, .artist, ann, range, today: today) == Top(names: ["Kaloven"], counts: [4], total: 1),
+                    "\(range.rawValue)")
                 let recordings = try await Self.top(app, .recording, ann, range, today: today)
                 #expect(recordings.names.first == "Glass One", "\(range.rawValue)")
                 #expect(Set(recordings.names) == ["Glass One", "Glass Two", "Glass Three"], "\(range.rawValue)")
@@ -131,7 +144,7 @@ import Vapor
             let ann = try await Self.owner(app, "ann")
             let (today, start) = try Self.lastWeek(ann)
             var listens: [IncomingListen] = []
-            for k in 1...5 {   // "Artist k" is played k times
+            for k in 1...5 {  // "Artist k" is played k times
                 for j in 0..<k { listens.append(Self.listen("Artist \(k)", "Song \(k)", at: start + 3600 + Int64(k * 1000 + j * 10))) }
             }
             try await Self.ingest(app, listens, as: ann)
@@ -157,8 +170,9 @@ import Vapor
             let (today, start) = try Self.lastWeek(ann)
             let t = start + 3600
             let night = Self.listen("Milo", "Night One", at: t + 120)
-            try await Self.ingest(app, [Self.listen("Kaloven", "Glass One", at: t), Self.listen("Kaloven", "Glass One", at: t + 60), night],
-                                  as: ann)
+            try await Self.ingest(
+                app, [Self.listen("Kaloven", "Glass One", at: t), Self.listen("Kaloven", "Glass One", at: t + 60), night],
+                as: ann)
             let msid = ListenDictionary.msid(ListenDictionary.keys(night))
 
             // The recording at another time is not this listen.
@@ -173,10 +187,12 @@ import Vapor
             }
             #expect(deleted)
             for range in [StatsRange.week, .allTime] {
-                #expect(try await Self.top(app, .artist, ann, range, today: today) == Top(names: ["Kaloven"], counts: [2], total: 1),
-                        "\(range.rawValue)")
-                #expect(try await Self.top(app, .recording, ann, range, today: today) == Top(names: ["Glass One"], counts: [2], total: 1),
-                        "\(range.rawValue)")
+                #expect(
+                    try await Self.top(app, .artist, ann, range, today: today) == Top(names: ["Kaloven"], counts: [2], total: 1),
+                    "\(range.rawValue)")
+                #expect(
+                    try await Self.top(app, .recording, ann, range, today: today) == Top(names: ["Glass One"], counts: [2], total: 1),
+                    "\(range.rawValue)")
             }
             #expect(try await StatsQueries.dailyCounts(userID: ann.userID, days: nil, on: app.sql).values.reduce(0, +) == 2)
             let bounds = try await ListenQueries.bounds(userID: ann.userID, on: app.sql)
@@ -208,8 +224,8 @@ import Vapor
 
             let tokyoGrid = try await StatsQueries.hourly(userID: tokyo.userID, days: nil, on: app.sql)
             let utcGrid = try await StatsQueries.hourly(userID: utc.userID, days: nil, on: app.sql)
-            #expect(tokyoGrid[0][5] == 1)   // Monday 05:00
-            #expect(utcGrid[6][20] == 1)    // Sunday 20:00
+            #expect(tokyoGrid[0][5] == 1)  // Monday 05:00
+            #expect(utcGrid[6][20] == 1)  // Sunday 20:00
             #expect(tokyoGrid.joined().reduce(0, +) == 1)
             #expect(utcGrid.joined().reduce(0, +) == 1)
         }
@@ -222,20 +238,24 @@ import Vapor
             let ann = try await Self.owner(app, "ann")
             let (today, start) = try Self.lastWeek(ann)
             let group = "0b6e3e3a-0000-4000-8000-00000000bbbb"
-            try await Self.ingest(app, [Self.listen("Kaloven", "Glass One", at: start + 3600, release: "Glass Echo", releaseGroupMBID: group)],
-                                  as: ann)
-            try await Self.ingest(app, [
-                Self.listen("Kaloven", "Glass Two", at: start + 3660, release: "Glass Echo (Deluxe)", releaseGroupMBID: group),
-                Self.listen("Kaloven", "Night One", at: start + 3720, release: "Night"),
-                Self.listen("Kaloven", "Night Two", at: start + 3780, release: "Night"),
-                Self.listen("Kaloven", "Night Three", at: start + 3840, release: "Night"),
-            ], as: ann)
+            try await Self.ingest(
+                app, [Self.listen("Kaloven", "Glass One", at: start + 3600, release: "Glass Echo", releaseGroupMBID: group)],
+                as: ann)
+            try await Self.ingest(
+                app,
+                [
+                    Self.listen("Kaloven", "Glass Two", at: start + 3660, release: "Glass Echo (Deluxe)", releaseGroupMBID: group),
+                    Self.listen("Kaloven", "Night One", at: start + 3720, release: "Night"),
+                    Self.listen("Kaloven", "Night Two", at: start + 3780, release: "Night"),
+                    Self.listen("Kaloven", "Night Three", at: start + 3840, release: "Night"),
+                ], as: ann)
             for range in [StatsRange.week, .allTime] {
                 let releases = try await Self.top(app, .release, ann, range, today: today)
                 #expect(releases.total == 3, "\(range.rawValue)")
                 #expect(releases.names.first == "Night" && releases.counts == [3, 1, 1], "\(range.rawValue)")
-                #expect(try await Self.top(app, .releaseGroup, ann, range, today: today)
-                    == Top(names: ["Night", "Glass Echo"], counts: [3, 2], total: 2), "\(range.rawValue)")
+                #expect(
+                    try await Self.top(app, .releaseGroup, ann, range, today: today)
+                        == Top(names: ["Night", "Glass Echo"], counts: [3, 2], total: 2), "\(range.rawValue)")
             }
         }
     }

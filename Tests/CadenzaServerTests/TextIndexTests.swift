@@ -27,8 +27,8 @@ import Testing
         let idx = index(keys)
         #expect(idx.positions(containing: "abc", max: 2) == [0, 2])
         #expect(idx.positions(containing: "abc", max: 0) == [])
-        #expect(idx.positions(containing: "cde") == [])        // "abc" + "def" must not join
-        #expect(idx.positions(containing: "c\u{0}d") == [])    // a NUL never matches the separator
+        #expect(idx.positions(containing: "cde") == [])  // "abc" + "def" must not join
+        #expect(idx.positions(containing: "c\u{0}d") == [])  // a NUL never matches the separator
         #expect(idx.positions(containing: "é") == [])
         var accented = TextIndex()
         accented.append(id: 1, key: "café noir")

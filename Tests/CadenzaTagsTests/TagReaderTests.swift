@@ -18,8 +18,10 @@ enum Fixture {
 }
 
 @Suite struct TagReaderTests {
-    static let common = ["title": "Night River", "artist": "Kaloven", "album": "Glass Echo", "album_artist": "Kaloven",
-                         "genre": "Rock;Jazz", "track": "3/12", "disc": "1/2", "date": "2004-05-01"]
+    static let common = [
+        "title": "Night River", "artist": "Kaloven", "album": "Glass Echo", "album_artist": "Kaloven",
+        "genre": "Rock;Jazz", "track": "3/12", "disc": "1/2", "date": "2004-05-01",
+    ]
 
     @Test(arguments: ["t.mp3", "t.flac", "t.ogg", "t.opus", "t.m4a", "t.wav", "t.aiff", "t.wv"])
     func readsTagsAndPropertiesPerFormat(_ name: String) throws {
@@ -45,12 +47,14 @@ enum Fixture {
     }
 
     @Test func readsMusicBrainzIDsAndReplayGain() throws {
-        let path = try Fixture.audio("mb.flac", metadata: [
-            "title": "T", "MUSICBRAINZ_TRACKID": "8F1B5A2C-0000-4000-8000-000000000001",
-            "MUSICBRAINZ_ALBUMID": "8f1b5a2c-0000-4000-8000-000000000002", "MUSICBRAINZ_ARTISTID": "not-a-uuid",
-            "REPLAYGAIN_TRACK_GAIN": "-6.50 dB", "REPLAYGAIN_TRACK_PEAK": "0.98", "COMPILATION": "1",
-            "LYRICS": "la la la",
-        ])
+        let path = try Fixture.audio(
+            "mb.flac",
+            metadata: [
+                "title": "T", "MUSICBRAINZ_TRACKID": "8F1B5A2C-0000-4000-8000-000000000001",
+                "MUSICBRAINZ_ALBUMID": "8f1b5a2c-0000-4000-8000-000000000002", "MUSICBRAINZ_ARTISTID": "not-a-uuid",
+                "REPLAYGAIN_TRACK_GAIN": "-6.50 dB", "REPLAYGAIN_TRACK_PEAK": "0.98", "COMPILATION": "1",
+                "LYRICS": "la la la",
+            ])
         let tags = try TagReader.read(path: path)
         #expect(tags.recordingMBID == "8f1b5a2c-0000-4000-8000-000000000001")
         #expect(tags.albumMBID == "8f1b5a2c-0000-4000-8000-000000000002")

@@ -40,8 +40,10 @@ public enum AudioFixtures {
 
     /// Writes an audio file at `path` (directories are created).
     @discardableResult
-    public static func audio(at path: String, metadata: [String: String], seconds: Double = 1, frequency: Int = 440,
-                             cover: String? = nil) throws -> String {
+    public static func audio(
+        at path: String, metadata: [String: String], seconds: Double = 1, frequency: Int = 440,
+        cover: String? = nil
+    ) throws -> String {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var args = ["-f", "lavfi", "-i", "sine=frequency=\(frequency):duration=\(seconds)"]
         if let cover { args += ["-i", cover, "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-disposition:v", "attached_pic"] }

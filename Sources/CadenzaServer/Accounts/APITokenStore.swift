@@ -27,31 +27,37 @@ enum APITokenStore {
             .returning("id")
             .first()
         let id = try row?.decode(column: "id", as: Int64.self) ?? 0
-        return TokenDTO(id: String(id), name: name, prefix: shown, createdAt: Clock.date(now), lastUsedAt: nil,
-                        expiresAt: expiresAt.map(Clock.date), token: token)
+        return TokenDTO(
+            id: String(id), name: name, prefix: shown, createdAt: Clock.date(now), lastUsedAt: nil,
+            expiresAt: expiresAt.map(Clock.date), token: token)
     }
 
     static func list(userID: Int64, on db: any SQLDatabase) async throws -> [TokenDTO] {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT id, name, prefix, created_at, last_used_at, expires_at FROM api_tokens
             WHERE user_id = \(bind: userID) AND revoked_at IS NULL ORDER BY id
-            """).all().map { row in
-            TokenDTO(id: String(try row.decode(column: "id", as: Int64.self)),
-                     name: try row.decode(column: "name", as: String.self),
-                     prefix: try row.decode(column: "prefix", as: String.self),
-                     createdAt: Clock.date(try row.decode(column: "created_at", as: Int64.self)),
-                     lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Clock.date),
-                     expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Clock.date),
-                     token: nil)
+            """
+        ).all().map { row in
+            TokenDTO(
+                id: String(try row.decode(column: "id", as: Int64.self)),
+                name: try row.decode(column: "name", as: String.self),
+                prefix: try row.decode(column: "prefix", as: String.self),
+                createdAt: Clock.date(try row.decode(column: "created_at", as: Int64.self)),
+                lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Clock.date),
+                expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Clock.date),
+                token: nil)
         }
     }
 
     /// Revokes one of the user's own tokens; `false` when there is no such live token.
     static func revoke(id: Int64, userID: Int64, on db: any SQLDatabase) async throws -> Bool {
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             UPDATE api_tokens SET revoked_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: id) AND user_id = \(bind: userID) AND revoked_at IS NULL RETURNING id
-            """).all()
+            """
+        ).all()
         return !rows.isEmpty
     }
 
@@ -63,12 +69,14 @@ enum APITokenStore {
     /// `listens_visibility`), so callers that need the user's settings need no second query.
     static func lookup(token: String, on db: any SQLDatabase) async throws -> (principal: Principal, user: any SQLRow)? {
         let now = Clock.nowMillis()
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             SELECT t.id, t.last_used_at, u.id AS user_id, u.username, u.role, u.time_zone, u.listens_visibility FROM api_tokens t
             JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = \(bind: Secrets.hash(token)) AND t.revoked_at IS NULL
               AND (t.expires_at IS NULL OR t.expires_at > \(bind: now))
-            """).first()
+            """
+        ).first()
         guard let row else { return nil }
         let id = try row.decode(column: "id", as: Int64.self)
         // Touch at most once a minute: a scrobbler calling every few seconds should not write each time.

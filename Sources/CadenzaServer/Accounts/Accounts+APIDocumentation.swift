@@ -12,7 +12,7 @@ extension AccountsFeature {
                 ##"""
                 "Token": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "createdAt": { "type": "string", "format": "date-time" }, "lastUsedAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" }, "token": { "type": "string", "description": "only in the creation response" } } }
                 """##,
-                ],
+            ],
             paths: [
                 ##"""
                 "/setup": { "post": { "summary": "Create the first administrator with the one-time setup token", "security": [],

@@ -18,12 +18,14 @@ struct AuthMiddleware: AsyncMiddleware {
             }
             request.auth.login(principal)
         } else if let cookie = request.cookies[SessionStore.cookieName]?.string, cookie.count <= 256,
-                  let principal = try await SessionStore.principal(forCookie: cookie, on: request.sql) {
+            let principal = try await SessionStore.principal(forCookie: cookie, on: request.sql)
+        {
             if case .session(_, let csrfHash) = principal.method, !Self.isSafe(request.method) {
                 let sent = request.headers.first(name: SessionStore.csrfHeader) ?? ""
                 guard !sent.isEmpty, Secrets.equal(Secrets.hash(sent), csrfHash) else {
-                    throw APIError(status: .forbidden, code: "csrf_failed",
-                                   message: "Missing or wrong \(SessionStore.csrfHeader) header.")
+                    throw APIError(
+                        status: .forbidden, code: "csrf_failed",
+                        message: "Missing or wrong \(SessionStore.csrfHeader) header.")
                 }
             }
             request.auth.login(principal)

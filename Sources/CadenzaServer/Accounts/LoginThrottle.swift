@@ -10,8 +10,10 @@ struct LoginThrottle {
     init(_ req: Request, username: String) throws {
         let settings = try req.application.settings
         let ip = req.remoteAddress?.ipAddress ?? "unknown"
-        buckets = [("login:ip:\(ip)", settings.loginRateLimitPerIP),
-                   ("login:user:\(User.key(for: username))", settings.loginRateLimitPerAccount)]
+        buckets = [
+            ("login:ip:\(ip)", settings.loginRateLimitPerIP),
+            ("login:user:\(User.key(for: username))", settings.loginRateLimitPerAccount),
+        ]
         window = settings.rateLimitWindow
     }
 

@@ -21,25 +21,30 @@ enum SessionStore {
         let expires = now + Int64(lifetime * 1000)
         try await db.insert(into: "sessions")
             .columns("user_id", "token_hash", "csrf_hash", "created_at", "expires_at", "user_agent")
-            .values(SQLBind(userID), SQLBind(Secrets.hash(token)), SQLBind(Secrets.hash(csrf)), SQLBind(now),
-                    SQLBind(expires), SQLBind(userAgent.map { String($0.prefix(255)) }))
+            .values(
+                SQLBind(userID), SQLBind(Secrets.hash(token)), SQLBind(Secrets.hash(csrf)), SQLBind(now),
+                SQLBind(expires), SQLBind(userAgent.map { String($0.prefix(255)) })
+            )
             .run()
         return NewSession(token: token, csrfToken: csrf, expiresAt: expires)
     }
 
     static func principal(forCookie token: String, on db: any SQLDatabase) async throws -> Principal? {
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             SELECT s.id, s.csrf_hash, u.id AS user_id, u.username, u.role FROM sessions s
             JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = \(bind: Secrets.hash(token)) AND s.expires_at > \(bind: Clock.nowMillis())
-            """).first()
+            """
+        ).first()
         guard let row else { return nil }
         return Principal(
             userID: try row.decode(column: "user_id", as: Int64.self),
             username: try row.decode(column: "username", as: String.self),
             role: User.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user,
-            method: .session(id: try row.decode(column: "id", as: Int64.self),
-                             csrfHash: try row.decode(column: "csrf_hash", as: String.self))
+            method: .session(
+                id: try row.decode(column: "id", as: Int64.self),
+                csrfHash: try row.decode(column: "csrf_hash", as: String.self))
         )
     }
 

@@ -13,10 +13,12 @@ enum Setup {
         let token = Secrets.randomToken(bytes: 24)
         let now = Clock.nowMillis()
         let value = "\(Secrets.hash(token)):\(now + lifetime)"
-        try await app.sql.raw("""
+        try await app.sql.raw(
+            """
             INSERT INTO server_state (key, value, updated_at) VALUES (\(bind: stateKey), \(bind: value), \(bind: now))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """).run()
+            """
+        ).run()
         let url = "\(try app.settings.publicURL)/setup#token=\(token)"
         // Printed, not only logged: this is the one thing a new user must see.
         let banner = """
@@ -42,9 +44,11 @@ enum Setup {
             let row = try await sql.raw("SELECT value FROM server_state WHERE key = \(bind: stateKey)").first()
             let stored = try row?.decode(column: "value", as: String.self).split(separator: ":")
             guard let stored, stored.count == 2, let expires = Int64(stored[1]), expires > Clock.nowMillis(),
-                  Secrets.equal(String(stored[0]), Secrets.hash(token)) else {
-                throw APIError(status: .forbidden, code: "invalid_setup_token",
-                               message: "The setup link is invalid or expired; restart the server for a new one.")
+                Secrets.equal(String(stored[0]), Secrets.hash(token))
+            else {
+                throw APIError(
+                    status: .forbidden, code: "invalid_setup_token",
+                    message: "The setup link is invalid or expired; restart the server for a new one.")
             }
             let user = User(username: username, passwordHash: passwordHash, role: .admin)
             try await user.create(on: tx)

@@ -21,8 +21,9 @@ final class TokenCache: Sendable {
         let key = Secrets.hash(token), now = Clock.nowMillis()
         if let hit = entries.withLockedValue({ $0[key] }), hit.until > now { return hit.identity }
         guard let (principal, row) = try await APITokenStore.lookup(token: token, on: db) else { return nil }
-        let identity = Identity(principal: principal, timeZone: try row.decode(column: "time_zone", as: String.self),
-                                visibility: try row.decode(column: "listens_visibility", as: String.self))
+        let identity = Identity(
+            principal: principal, timeZone: try row.decode(column: "time_zone", as: String.self),
+            visibility: try row.decode(column: "listens_visibility", as: String.self))
         entries.withLockedValue { entries in
             if entries.count > 10_000 { entries = entries.filter { $0.value.until > now } }
             entries[key] = (identity, now + Self.lifetime)

@@ -59,7 +59,8 @@ extension User {
     static func validate(username: String) throws {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))
         guard (1...64).contains(username.count),
-              username.unicodeScalars.allSatisfy({ allowed.contains($0) }) else {
+            username.unicodeScalars.allSatisfy({ allowed.contains($0) })
+        else {
             throw APIError.unprocessable("Usernames are 1 to 64 letters, digits or . _ - @.", code: "invalid_username")
         }
     }

@@ -74,8 +74,10 @@ enum Libraries {
     /// Every library's id, visibility and owner, for deciding visibility of many users at once.
     static func visibilityTable(on db: any SQLDatabase) async throws -> [(id: Int64, visibility: String, ownerID: Int64?)] {
         try await db.raw("SELECT id, visibility, owner_id FROM libraries ORDER BY id").all().map {
-            (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "visibility", as: String.self),
-             try $0.decode(column: "owner_id", as: Int64?.self))
+            (
+                try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "visibility", as: String.self),
+                try $0.decode(column: "owner_id", as: Int64?.self)
+            )
         }
     }
 
@@ -84,15 +86,19 @@ enum Libraries {
         table.filter { viewer.isAdmin || $0.visibility != "private" || $0.ownerID == viewer.userID }.map(\.id)
     }
 
-    static func create(name: String, ownerID: Int64?, visibility: LibraryRecord.Visibility, kind: LibraryRecord.Kind,
-                       on db: any SQLDatabase) async throws -> LibraryRecord {
-        let row = try await db.raw("""
+    static func create(
+        name: String, ownerID: Int64?, visibility: LibraryRecord.Visibility, kind: LibraryRecord.Kind,
+        on db: any SQLDatabase
+    ) async throws -> LibraryRecord {
+        let row = try await db.raw(
+            """
             INSERT INTO libraries (name, owner_id, visibility, kind, created_at)
             VALUES (\(bind: name), \(bind: ownerID), \(bind: visibility.rawValue), \(bind: kind.rawValue), \(bind: Clock.nowMillis()))
             RETURNING *
-            """).first()
+            """
+        ).first()
         guard let row else { throw APIError(status: .internalServerError, code: "internal", message: "Library not created.") }
-        try await CatalogCache.bump(on: db)   // who sees which libraries is cached per catalog version
+        try await CatalogCache.bump(on: db)  // who sees which libraries is cached per catalog version
         return try LibraryRecord(row: row)
     }
 
@@ -113,10 +119,12 @@ enum Libraries {
             throw APIError.unprocessable("'\(path)' is not an existing absolute directory on the server.", code: "invalid_path")
         }
         // Insert-or-read, so that two requests adding the same folder at once both get it.
-        var row = try await db.raw("""
+        var row = try await db.raw(
+            """
             INSERT INTO library_folders (library_id, path, created_at) VALUES (\(bind: libraryID), \(bind: resolved), \(bind: Clock.nowMillis()))
             ON CONFLICT (path) DO NOTHING RETURNING *
-            """).first()
+            """
+        ).first()
         if row == nil { row = try await db.raw("SELECT * FROM library_folders WHERE path = \(bind: resolved)").first() }
         guard let row else {
             throw APIError(status: .internalServerError, code: "internal", message: "Folder not added.")
@@ -131,8 +139,9 @@ enum Libraries {
     static func enqueueScan(libraryID: Int64, full: Bool, on db: any SQLDatabase) async throws -> [Int64] {
         var ids: [Int64] = []
         for folder in try await folders(libraryID: libraryID, on: db) {
-            let job = try JobQueue.NewJob(kind: LibraryScanner.jobKind, payload: LibraryScanner.Payload(folderId: folder.id, full: full),
-                                          priority: 5, maxAttempts: 3, uniqueKey: "scan:folder:\(folder.id)")
+            let job = try JobQueue.NewJob(
+                kind: LibraryScanner.jobKind, payload: LibraryScanner.Payload(folderId: folder.id, full: full),
+                priority: 5, maxAttempts: 3, uniqueKey: "scan:folder:\(folder.id)")
             if let id = try await JobQueue.enqueue(job, on: db) { ids.append(id) }
         }
         return ids
@@ -141,9 +150,11 @@ enum Libraries {
     /// `cadenza serve --music-dir`: folders given at start join the instance library "Music".
     static func ensureMusicDirectories(_ paths: [String], on db: any SQLDatabase) async throws {
         guard !paths.isEmpty else { return }
-        let existing = try await db.raw("""
+        let existing = try await db.raw(
+            """
             SELECT * FROM libraries WHERE kind = 'folders' AND owner_id IS NULL ORDER BY id LIMIT 1
-            """).first().map(LibraryRecord.init(row:))
+            """
+        ).first().map(LibraryRecord.init(row:))
         var library = existing
         if library == nil {
             library = try await create(name: "Music", ownerID: nil, visibility: .instance, kind: .folders, on: db)

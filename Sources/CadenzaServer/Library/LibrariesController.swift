@@ -35,13 +35,15 @@ enum LibrariesController {
 
     static func dto(_ library: LibraryRecord, viewer: Principal, on db: any SQLDatabase) async throws -> LibraryDTO {
         // Server paths are for the people who manage the library.
-        let folders = library.isManageable(by: viewer)
+        let folders =
+            library.isManageable(by: viewer)
             ? try await Libraries.folders(libraryID: library.id, on: db).map {
                 FolderDTO(id: String($0.id), path: library.kind == .uploads ? "(uploads)" : $0.path, lastScanAt: $0.lastScanAt.map(Clock.date))
             }
             : nil
-        return LibraryDTO(id: String(library.id), name: library.name, visibility: library.visibility, kind: library.kind,
-                          ownerId: library.ownerID.map(String.init), folders: folders, createdAt: Clock.date(library.createdAt))
+        return LibraryDTO(
+            id: String(library.id), name: library.name, visibility: library.visibility, kind: library.kind,
+            ownerId: library.ownerID.map(String.init), folders: folders, createdAt: Clock.date(library.createdAt))
     }
 
     @Sendable static func list(req: Request) async throws -> [LibraryDTO] {

@@ -18,7 +18,7 @@ extension LibraryFeature {
                 ##"""
                 "Track": { "type": "object", "properties": { "id": { "type": "string" }, "title": { "type": "string" }, "artist": { "type": "string" }, "artists": { "type": "array", "items": { "$ref": "#/components/schemas/Ref" } }, "album": { "$ref": "#/components/schemas/Ref" }, "albumArtist": { "$ref": "#/components/schemas/Ref" }, "discNumber": { "type": "integer" }, "trackNumber": { "type": "integer" }, "durationMs": { "type": "integer" }, "year": { "type": "integer" }, "genre": { "type": "string" }, "genres": { "type": "array", "items": { "type": "string" } }, "mbid": { "type": "string" }, "replayGain": { "type": "object" }, "artworkId": { "type": "string" }, "libraryId": { "type": "string" }, "files": { "type": "array", "items": { "$ref": "#/components/schemas/File" } }, "createdAt": { "type": "string", "format": "date-time" } } }
                 """##,
-                ],
+            ],
             parameters: [
                 ##"""
                 "genre": { "name": "genre", "in": "query", "schema": { "type": "string" } }
@@ -38,7 +38,7 @@ extension LibraryFeature {
                 ##"""
                 "toYear": { "name": "toYear", "in": "query", "schema": { "type": "integer" } }
                 """##,
-                ],
+            ],
             paths: [
                 ##"""
                 "/libraries": {

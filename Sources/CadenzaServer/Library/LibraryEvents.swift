@@ -26,6 +26,8 @@ enum LibraryEvents {
     static let uploadImported = EventType<UploadOutcome>("upload.imported", visibility: .user, subjectType: "file")
     static let uploadFailed = EventType<UploadOutcome>("upload.failed", visibility: .user, subjectType: "file")
 
-    static let all = [scanStarted.descriptor, scanProgress.descriptor, scanFinished.descriptor,
-                      uploadImported.descriptor, uploadFailed.descriptor]
+    static let all = [
+        scanStarted.descriptor, scanProgress.descriptor, scanFinished.descriptor,
+        uploadImported.descriptor, uploadFailed.descriptor,
+    ]
 }

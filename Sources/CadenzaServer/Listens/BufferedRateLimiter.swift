@@ -66,7 +66,9 @@ final class BufferedRateLimiter: Sendable {
                         let rows = try await db.insertRows(
                             into: "rate_limits (bucket, window_start, count)",
                             rows: chunk.map { [SQLBind($0.0), SQLBind($0.1), SQLBind($0.2)] },
-                            suffix: "ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + excluded.count RETURNING bucket, window_start, count")
+                            suffix:
+                                "ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + excluded.count RETURNING bucket, window_start, count"
+                        )
                         for row in rows {
                             totals[try row.decode(column: "bucket", as: String.self)] =
                                 (try row.decode(column: "window_start", as: Int64.self), try row.decode(column: "count", as: Int.self))

@@ -14,7 +14,7 @@ enum ListenJobs {
     }
 
     static let periodic: [PeriodicTask] = [
-        .init(name: "listens-prune", interval: 6 * 3600, kind: prune),
+        .init(name: "listens-prune", interval: 6 * 3600, kind: prune)
     ]
 
     static func register(on jobs: JobRegistry) {

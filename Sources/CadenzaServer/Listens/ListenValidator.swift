@@ -112,7 +112,9 @@ enum ListenValidator {
             }
             if ts >= now + allowedSkew { throw ListenBrainzError.bad("Value for key listened_at is too high.", listen) }
             if ts < minimumListenedAt {
-                throw ListenBrainzError.bad("Value for key listened_at is too low. listened_at timestamp should be greater than 1033410600 (2002-10-01 00:00:00 UTC).", listen)
+                throw ListenBrainzError.bad(
+                    "Value for key listened_at is too low. listened_at timestamp should be greater than 1033410600 (2002-10-01 00:00:00 UTC).", listen
+                )
             }
             listenedAt = ts
             if listen["track_metadata"] == nil {
@@ -151,10 +153,12 @@ enum ListenValidator {
         if case .object(let given)? = metadata["additional_info"] { info = given }
         if case .array(let tags)? = info["tags"] {
             if tags.count > maxTags {
-                throw ListenBrainzError.bad("JSON document may not contain more than \(maxTags) items in track_metadata.additional_info.tags.", listen)
+                throw ListenBrainzError.bad(
+                    "JSON document may not contain more than \(maxTags) items in track_metadata.additional_info.tags.", listen)
             }
             for case .string(let tag) in tags where tag.count > maxTagLength {
-                throw ListenBrainzError.bad("JSON document may not contain track_metadata.additional_info.tags longer than \(maxTagLength) characters.", listen)
+                throw ListenBrainzError.bad(
+                    "JSON document may not contain track_metadata.additional_info.tags longer than \(maxTagLength) characters.", listen)
             }
         }
         if info["duration"] != nil, info["duration_ms"] != nil {
@@ -201,10 +205,11 @@ enum ListenValidator {
         if let null = firstStringWithNUL(value) {
             throw ListenBrainzError.bad("\(null) contains a unicode null", listen)
         }
-        return IncomingListen(listenedAt: listenedAt, trackName: trackName, artistName: artistName, releaseName: releaseName,
-                              recordingMBID: single["recording_mbid"] ?? single["track_mbid"], releaseMBID: single["release_mbid"],
-                              releaseGroupMBID: single["release_group_mbid"], artistMBIDs: artistMBIDs, durationMs: durationMs,
-                              additionalInfo: info, trackID: nil)
+        return IncomingListen(
+            listenedAt: listenedAt, trackName: trackName, artistName: artistName, releaseName: releaseName,
+            recordingMBID: single["recording_mbid"] ?? single["track_mbid"], releaseMBID: single["release_mbid"],
+            releaseGroupMBID: single["release_group_mbid"], artistMBIDs: artistMBIDs, durationMs: durationMs,
+            additionalInfo: info, trackID: nil)
     }
 
     /// Python's `str.strip()`; most names need nothing stripped, which is checked first.

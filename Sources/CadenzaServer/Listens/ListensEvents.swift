@@ -43,7 +43,8 @@ enum ListensEvents {
     static let followed = EventType<FollowChange>("user.followed", visibility: .user, subjectType: "user")
     static let unfollowed = EventType<FollowChange>("user.unfollowed", visibility: .user, subjectType: "user")
 
-    static let all = [listen, playingNow].map(\.descriptor) + [imported.descriptor, deleted.descriptor]
+    static let all =
+        [listen, playingNow].map(\.descriptor) + [imported.descriptor, deleted.descriptor]
         + [importProgress, importFinished].map(\.descriptor) + [followed, unfollowed].map(\.descriptor)
 }
 

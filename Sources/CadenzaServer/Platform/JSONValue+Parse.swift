@@ -206,7 +206,13 @@ extension JSONValue {
         case .null: out += "null".utf8
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .number(let n):
-            if n.rounded() == n, abs(n) < 9e15 { out += String(Int64(n)).utf8 } else if n.isFinite { out += String(n).utf8 } else { out += "null".utf8 }
+            if n.rounded() == n, abs(n) < 9e15 {
+                out += String(Int64(n)).utf8
+            } else if n.isFinite {
+                out += String(n).utf8
+            } else {
+                out += "null".utf8
+            }
         case .string(let s): UTF8Text.jsonQuote(s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))

@@ -131,24 +131,31 @@ extension Settings {
         if let raw = value("CADENZA_ROLES") {
             roles = []
             for name in raw.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
-                if let role = Role(rawValue: name) { roles.insert(role) } else {
+                if let role = Role(rawValue: name) {
+                    roles.insert(role)
+                } else {
                     problems.append("CADENZA_ROLES: unknown role '\(name)' (expected api, worker, scheduler)")
                 }
             }
             if roles.isEmpty { problems.append("CADENZA_ROLES: at least one role is needed") }
         }
-        let publicURL = value("CADENZA_PUBLIC_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        let publicURL =
+            value("CADENZA_PUBLIC_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
             ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
         if URLComponents(string: publicURL)?.host == nil {
             problems.append("CADENZA_PUBLIC_URL=\(publicURL): expected an absolute http(s) URL")
         }
         let level: Logger.Level
         if let raw = value("CADENZA_LOG_LEVEL") {
-            if let parsed = Logger.Level(rawValue: raw.lowercased()) { level = parsed } else {
+            if let parsed = Logger.Level(rawValue: raw.lowercased()) {
+                level = parsed
+            } else {
                 problems.append("CADENZA_LOG_LEVEL=\(raw): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
                 level = .info
             }
-        } else { level = .info }
+        } else {
+            level = .info
+        }
 
         var musicDirectories: [String] = []
         for dir in (value("CADENZA_MUSIC_DIRS") ?? "").split(separator: ":").map(String.init) where !dir.isEmpty {

@@ -21,10 +21,13 @@ enum UTF8Text {
     /// Text for an XML attribute value or element; control characters other than tab and line
     /// breaks are not allowed in XML 1.0 at all and are dropped.
     static func xmlEscape(_ s: String, into out: inout [UInt8]) {
-        copyEscaping(s, into: &out, needs: {
-            $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
-                || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
-        }) { byte, out in
+        copyEscaping(
+            s, into: &out,
+            needs: {
+                $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+                    || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
+            }
+        ) { byte, out in
             switch byte {
             case UInt8(ascii: "&"): out += Array("&amp;".utf8)
             case UInt8(ascii: "<"): out += Array("&lt;".utf8)
@@ -51,8 +54,10 @@ enum UTF8Text {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
-    private static func copyEscaping(_ s: String, into out: inout [UInt8], needs: (UInt8) -> Bool,
-                                     escape: (UInt8, inout [UInt8]) -> Void) {
+    private static func copyEscaping(
+        _ s: String, into out: inout [UInt8], needs: (UInt8) -> Bool,
+        escape: (UInt8, inout [UInt8]) -> Void
+    ) {
         var s = s
         s.withUTF8 { bytes in
             var start = 0

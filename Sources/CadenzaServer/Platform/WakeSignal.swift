@@ -18,7 +18,7 @@ public final class WakeSignal: Sendable {
     private struct State {
         public init() {}
 
-    public var generation: UInt64 = 0
+        public var generation: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter: UInt64 = 0
     }

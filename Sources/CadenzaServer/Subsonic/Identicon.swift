@@ -16,7 +16,7 @@ enum Identicon {
         var raw: [UInt8] = []
         raw.reserveCapacity((size * 3 + 1) * size)
         for y in 0..<size {
-            raw.append(0)   // filter type "none" for every scanline
+            raw.append(0)  // filter type "none" for every scanline
             for x in 0..<size {
                 let row = (y - margin) / cell, column = (x - margin) / cell
                 let inside = y >= margin && x >= margin && row < 5 && column < 5
@@ -25,7 +25,7 @@ enum Identicon {
         }
         var ihdr: [UInt8] = []
         ihdr += bigEndian(UInt32(size)) + bigEndian(UInt32(size))
-        ihdr += [8, 2, 0, 0, 0]   // 8-bit RGB, deflate, no filter, no interlace
+        ihdr += [8, 2, 0, 0, 0]  // 8-bit RGB, deflate, no filter, no interlace
         return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
             + chunk("IHDR", ihdr) + chunk("IDAT", zlibStored(raw)) + chunk("IEND", [])
     }

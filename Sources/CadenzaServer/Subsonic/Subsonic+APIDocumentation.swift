@@ -9,7 +9,7 @@ extension SubsonicFeature {
                 "put": { "summary": "Set (or, without a body, generate) your Subsonic password",
                   "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } } } } } },
                   "responses": { "200": { "description": "The new password" }, "422": { "$ref": "#/components/responses/Error" } } } }
-                """##,
+                """##
             ]
         )
     }

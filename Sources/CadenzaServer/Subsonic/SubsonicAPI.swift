@@ -15,18 +15,22 @@ enum SubsonicAPI {
 
     static let handlers: [String: Handler] = {
         var all: [String: Handler] = [:]
-        for group in [SubsonicSystem.handlers, SubsonicBrowsing.handlers, SubsonicLists.handlers, SubsonicMedia.handlers,
-                      SubsonicAnnotation.handlers, SubsonicPlaylists.handlers, SubsonicBookmarks.handlers,
-                      SubsonicSharing.handlers, SubsonicAdmin.handlers, SubsonicTranscoding.handlers] {
+        for group in [
+            SubsonicSystem.handlers, SubsonicBrowsing.handlers, SubsonicLists.handlers, SubsonicMedia.handlers,
+            SubsonicAnnotation.handlers, SubsonicPlaylists.handlers, SubsonicBookmarks.handlers,
+            SubsonicSharing.handlers, SubsonicAdmin.handlers, SubsonicTranscoding.handlers,
+        ] {
             all.merge(group) { first, _ in first }
         }
         // Podcasts, video, chat, HLS, the jukebox and audio-analysis similarity (OpenSubsonic
         // `sonicSimilarity`, not advertised) are not part of Cadenza's Subsonic surface: clients
         // get the protocol's error, never an HTTP 404 page.
-        for method in ["getPodcasts", "getNewestPodcasts", "refreshPodcasts", "createPodcastChannel", "deletePodcastChannel",
-                       "deletePodcastEpisode", "downloadPodcastEpisode", "getPodcastEpisode", "getVideos", "getVideoInfo",
-                       "getCaptions", "hls", "getChatMessages", "addChatMessage", "jukeboxControl",
-                       "getSonicSimilarTracks", "findSonicPath"] where all[method] == nil {
+        for method in [
+            "getPodcasts", "getNewestPodcasts", "refreshPodcasts", "createPodcastChannel", "deletePodcastChannel",
+            "deletePodcastEpisode", "downloadPodcastEpisode", "getPodcastEpisode", "getVideos", "getVideoInfo",
+            "getCaptions", "hls", "getChatMessages", "addChatMessage", "jukeboxControl",
+            "getSonicSimilarTracks", "findSonicPath",
+        ] where all[method] == nil {
             all[method] = { _ in throw SubsonicError.notSupported }
         }
         return all
@@ -39,7 +43,7 @@ enum SubsonicAPI {
         var format = SubsonicFormat.xml
         do {
             do { format = try SubsonicFormat(params) } catch {
-                format = .json   // asked for JSONP without a usable callback: answer the error as JSON
+                format = .json  // asked for JSONP without a usable callback: answer the error as JSON
                 throw error
             }
             guard let handler = handlers[method] else {
@@ -47,8 +51,10 @@ enum SubsonicAPI {
             }
             if publicMethods.contains(method) {
                 let user = Principal(userID: 0, username: "", role: .user, method: .token(id: 0))
-                let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: [], catalogVersion: "",
-                                                               annotationsVersion: nil))
+                let result = try await handler(
+                    SubsonicContext(
+                        req: req, params: params, user: user, visible: [], catalogVersion: "",
+                        annotationsVersion: nil))
                 return render(result, format: format)
             }
             let (user, knownVersion, annotationsVersion) = try await SubsonicAuth.authenticate(params, req: req)
@@ -57,8 +63,10 @@ enum SubsonicAPI {
             let visible = try await req.application.catalogItemCache.value("visible:\(user.userID):\(user.role)", version: version) {
                 try await Libraries.visibleIDs(for: user, on: req.sql)
             }
-            let result = try await handler(SubsonicContext(req: req, params: params, user: user, visible: visible, catalogVersion: version,
-                                                           annotationsVersion: annotationsVersion))
+            let result = try await handler(
+                SubsonicContext(
+                    req: req, params: params, user: user, visible: visible, catalogVersion: version,
+                    annotationsVersion: annotationsVersion))
             return render(result, format: format)
         } catch let error as SubsonicError {
             return envelope(status: "failed", nodes: [errorNode(error)], format: format)
@@ -134,7 +142,8 @@ enum SubsonicID {
     /// Parses `tr-12`; a bare number counts as `assumed`.
     static func parse(_ raw: String, assumed: Kind? = nil) -> (kind: Kind, id: Int64)? {
         if let dash = raw.firstIndex(of: "-"), let kind = Kind(rawValue: String(raw[..<dash])),
-           let id = Int64(raw[raw.index(after: dash)...]), id > 0 {
+            let id = Int64(raw[raw.index(after: dash)...]), id > 0
+        {
             return (kind, id)
         }
         if let assumed, let id = Int64(raw), id > 0 { return (assumed, id) }

@@ -9,7 +9,8 @@ import Vapor
 enum SubsonicAuth {
     /// The caller, and the catalog and annotation versions when they came with the credentials
     /// (saves statements per request).
-    static func authenticate(_ params: SubsonicParams, req: Request) async throws -> (Principal, catalogVersion: String?, annotationsVersion: Int64?) {
+    static func authenticate(_ params: SubsonicParams, req: Request) async throws -> (Principal, catalogVersion: String?, annotationsVersion: Int64?)
+    {
         if let apiKey = params.string("apiKey") {
             if params.string("u") != nil {
                 throw SubsonicError(code: 43, message: "Multiple conflicting authentication mechanisms provided.")
@@ -26,8 +27,11 @@ enum SubsonicAuth {
         let settings = try req.application.settings
         let bucket = "subsonic:user:\(User.key(for: username))"
         let now = Clock.nowMillis(), window = Int64(settings.rateLimitWindow * 1000)
-        let row = username.count > 64 ? nil : try await SubsonicCredentials.load(
-            usernameKey: User.key(for: username), bucket: bucket, windowStart: now - now % window, on: req)
+        let row =
+            username.count > 64
+            ? nil
+            : try await SubsonicCredentials.load(
+                usernameKey: User.key(for: username), bucket: bucket, windowStart: now - now % window, on: req)
         let failures = row?.failures ?? 0
         if failures >= settings.loginRateLimitPerAccount {
             let retry = max(1, Int((now - now % window + window - now + 999) / 1000))
@@ -38,7 +42,8 @@ enum SubsonicAuth {
             throw SubsonicError.wrongCredentials
         }
         guard let row, let sealed = row.sealedSecret,
-              let secret = try req.application.secretBox.open(sealed) else {
+            let secret = try req.application.secretBox.open(sealed)
+        else {
             try await fail()
         }
         let principal = Principal(userID: row.userID, username: row.username, role: User.Role(rawValue: row.role) ?? .user, method: .token(id: 0))
@@ -70,16 +75,20 @@ enum SubsonicAuth {
     }
 
     static func subsonicPassword(userID: Int64, app: Application, on db: any SQLDatabase) async throws -> String? {
-        guard let sealed = try await db.raw("SELECT secret FROM subsonic_credentials WHERE user_id = \(bind: userID)").first()?
-            .decode(column: "secret", as: String.self) else { return nil }
+        guard
+            let sealed = try await db.raw("SELECT secret FROM subsonic_credentials WHERE user_id = \(bind: userID)").first()?
+                .decode(column: "secret", as: String.self)
+        else { return nil }
         return try app.secretBox.open(sealed)
     }
 
     static func setSubsonicPassword(userID: Int64, password: String, app: Application, on db: any SQLDatabase) async throws {
         let sealed = try app.secretBox.seal(password)
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO subsonic_credentials (user_id, secret, updated_at) VALUES (\(bind: userID), \(bind: sealed), \(bind: Clock.nowMillis()))
             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at
-            """).run()
+            """
+        ).run()
     }
 }

@@ -27,16 +27,21 @@ struct SubsonicCredentials {
                 }
             }.get()
         }
-        guard let row = try await req.sql.raw("""
-            SELECT u.id, u.username, u.role, u.annotations_version, c.secret,
-                   (SELECT s.value FROM server_state s WHERE s.key = \(bind: CatalogCache.versionKey)) AS catalog_version,
-                   (SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: bucket) AND r.window_start = \(bind: windowStart)) AS failures
-            FROM users u LEFT JOIN subsonic_credentials c ON c.user_id = u.id WHERE u.username_key = \(bind: usernameKey)
-            """).first() else { return nil }
+        guard
+            let row = try await req.sql.raw(
+                """
+                SELECT u.id, u.username, u.role, u.annotations_version, c.secret,
+                       (SELECT s.value FROM server_state s WHERE s.key = \(bind: CatalogCache.versionKey)) AS catalog_version,
+                       (SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: bucket) AND r.window_start = \(bind: windowStart)) AS failures
+                FROM users u LEFT JOIN subsonic_credentials c ON c.user_id = u.id WHERE u.username_key = \(bind: usernameKey)
+                """
+            ).first()
+        else { return nil }
         return SubsonicCredentials(
             userID: try row.decode(column: "id", as: Int64.self), username: try row.decode(column: "username", as: String.self),
             role: try row.decode(column: "role", as: String.self), annotationsVersion: try row.decode(column: "annotations_version", as: Int64.self),
-            sealedSecret: try row.decode(column: "secret", as: String?.self), catalogVersion: try row.decode(column: "catalog_version", as: String?.self),
+            sealedSecret: try row.decode(column: "secret", as: String?.self),
+            catalogVersion: try row.decode(column: "catalog_version", as: String?.self),
             failures: try row.decode(column: "failures", as: Int?.self) ?? 0)
     }
 
@@ -64,8 +69,9 @@ struct SubsonicCredentials {
         func decodeRow(_ row: PostgresRow) throws -> SubsonicCredentials {
             let (id, username, role, version, secret, catalog, failures) =
                 try row.decode((Int64, String, String, Int64, String?, String?, Int?).self)
-            return SubsonicCredentials(userID: id, username: username, role: role, annotationsVersion: version, sealedSecret: secret,
-                                       catalogVersion: catalog, failures: failures ?? 0)
+            return SubsonicCredentials(
+                userID: id, username: username, role: role, annotationsVersion: version, sealedSecret: secret,
+                catalogVersion: catalog, failures: failures ?? 0)
         }
     }
 }

@@ -56,11 +56,13 @@ enum SubsonicNodes {
         node.set("channelCount", file?.channels)
         node.set("displayArtist", track.artist)
         node.set("displayAlbumArtist", track.albumArtist.name)
-        node.add(list: "genres", track.genres.map { genre in
-            var g = SubsonicNode("genres")
-            g.set("name", genre)
-            return g
-        })
+        node.add(
+            list: "genres",
+            track.genres.map { genre in
+                var g = SubsonicNode("genres")
+                g.set("name", genre)
+                return g
+            })
         node.add(list: "artists", track.artists.map { ref($0, kind: .artist, name: "artists") })
         node.add(list: "albumArtists", [ref(track.albumArtist, kind: .artist, name: "albumArtists")])
         if let gain = track.replayGain {
@@ -135,7 +137,9 @@ enum SubsonicNodes {
         return tracks.map { song($0, annotation: notes[Int64($0.id) ?? 0], name: name) }
     }
 
-    static func albums(_ albums: [AlbumDTO], context: SubsonicContext, name: String = "album", asDirectory: Bool = false) async throws -> [SubsonicNode] {
+    static func albums(
+        _ albums: [AlbumDTO], context: SubsonicContext, name: String = "album", asDirectory: Bool = false
+    ) async throws -> [SubsonicNode] {
         let notes = try await context.annotations([("album", albums.compactMap { Int64($0.id) })])["album"] ?? [:]
         return albums.map { album($0, annotation: notes[Int64($0.id) ?? 0], name: name, asDirectory: asDirectory) }
     }

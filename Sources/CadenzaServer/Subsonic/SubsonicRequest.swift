@@ -10,7 +10,8 @@ struct SubsonicParams: Sendable {
     init(_ req: Request) {
         if let query = req.url.query { Self.parse(query, into: &values) }
         if req.method == .POST, let body = req.body.string,
-           req.headers.contentType == nil || req.headers.contentType == .urlEncodedForm {
+            req.headers.contentType == nil || req.headers.contentType == .urlEncodedForm
+        {
             Self.parse(body, into: &values)
         }
     }
@@ -81,7 +82,8 @@ enum SubsonicFormat: Sendable {
         case "json": self = .json
         case "jsonp":
             guard let callback = params.string("callback"),
-                  callback.range(of: #"^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$"#, options: .regularExpression) != nil else {
+                callback.range(of: #"^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$"#, options: .regularExpression) != nil
+            else {
                 self = .json
                 throw SubsonicError.missing("callback")
             }

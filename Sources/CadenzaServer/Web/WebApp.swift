@@ -38,7 +38,8 @@ enum WebApp {
     static func asset(_ relative: String) -> Asset? {
         if let hit = cache.withLockedValue({ $0[relative] }) { return hit }
         guard let root, let path = SafePath.join(root: root.path, relative: relative),
-              let data = FileManager.default.contents(atPath: path) else { return nil }
+            let data = FileManager.default.contents(atPath: path)
+        else { return nil }
         let digest = UTF8Text.hex(SHA256.hash(data: data).prefix(12))
         let asset = Asset(body: ByteBuffer(bytes: data), etag: "\"\(digest)\"", type: type(of: path))
         cache.withLockedValue { $0[relative] = asset }

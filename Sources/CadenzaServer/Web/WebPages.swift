@@ -2,7 +2,8 @@ import Vapor
 
 /// The first-run setup page: plain HTML with an external script (the CSP forbids inline code).
 enum WebPages {
-    static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    static let contentSecurityPolicy =
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
     @Sendable static func setup(req: Request) async throws -> Response {
         page(setupHTML, type: .html)
@@ -22,71 +23,71 @@ enum WebPages {
     }
 
     static let setupHTML = """
-    <!doctype html>
-    <html lang="en">
-    <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>Set up Cadenza</title>
-    <style>
-    :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-    main { max-width: 24rem; margin: 4rem auto; padding: 0 1rem; }
-    label { display: block; margin: 1rem 0 .25rem; }
-    input, button { font: inherit; width: 100%; padding: .5rem; box-sizing: border-box; }
-    button { margin-top: 1.5rem; }
-    :focus-visible { outline: 3px solid #4a8; outline-offset: 2px; }
-    #status { min-height: 1.5rem; margin-top: 1rem; }
-    a { color: #2a7; }
-    </style>
-    <script type="module" src="/static/setup.js"></script>
-    </head>
-    <body>
-    <main>
-    <h1>Welcome to Cadenza</h1>
-    <p>Create the first administrator account.</p>
-    <form id="setup">
-    <label for="username">Username</label>
-    <input id="username" name="username" autocomplete="username" required maxlength="64">
-    <label for="password">Password (at least 8 characters)</label>
-    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8">
-    <button type="submit">Create administrator</button>
-    </form>
-    <p id="status" role="status" aria-live="polite"></p>
-    </main>
-    </body>
-    </html>
-    """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Set up Cadenza</title>
+        <style>
+        :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
+        main { max-width: 24rem; margin: 4rem auto; padding: 0 1rem; }
+        label { display: block; margin: 1rem 0 .25rem; }
+        input, button { font: inherit; width: 100%; padding: .5rem; box-sizing: border-box; }
+        button { margin-top: 1.5rem; }
+        :focus-visible { outline: 3px solid #4a8; outline-offset: 2px; }
+        #status { min-height: 1.5rem; margin-top: 1rem; }
+        a { color: #2a7; }
+        </style>
+        <script type="module" src="/static/setup.js"></script>
+        </head>
+        <body>
+        <main>
+        <h1>Welcome to Cadenza</h1>
+        <p>Create the first administrator account.</p>
+        <form id="setup">
+        <label for="username">Username</label>
+        <input id="username" name="username" autocomplete="username" required maxlength="64">
+        <label for="password">Password (at least 8 characters)</label>
+        <input id="password" name="password" type="password" autocomplete="new-password" required minlength="8">
+        <button type="submit">Create administrator</button>
+        </form>
+        <p id="status" role="status" aria-live="polite"></p>
+        </main>
+        </body>
+        </html>
+        """
 
     static let setupJS = """
-    const form = document.getElementById('setup');
-    const status = document.getElementById('status');
-    const token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
-    if (!token) status.textContent = 'This page needs the setup link the server printed when it started.';
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      status.textContent = 'Creating…';
-      try {
-        const response = await fetch('/api/v1/setup', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ token, username: form.username.value, password: form.password.value }),
+        const form = document.getElementById('setup');
+        const status = document.getElementById('status');
+        const token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+        if (!token) status.textContent = 'This page needs the setup link the server printed when it started.';
+        form.addEventListener('submit', async (event) => {
+          event.preventDefault();
+          status.textContent = 'Creating…';
+          try {
+            const response = await fetch('/api/v1/setup', {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ token, username: form.username.value, password: form.password.value }),
+            });
+            const body = await response.json().catch(() => ({}));
+            if (!response.ok) {
+              status.textContent = (body.error && body.error.message) || `Setup failed (${response.status}).`;
+              return;
+            }
+            status.textContent = `Administrator ${body.user.username} created. You are signed in. `;
+            const open = document.createElement('a');
+            open.href = '/';
+            open.textContent = 'Open Cadenza';
+            status.append(open);
+            form.hidden = true;
+            history.replaceState(null, '', '/setup');
+            open.focus();
+          } catch (error) {
+            status.textContent = 'The server could not be reached. Is it running?';
+          }
         });
-        const body = await response.json().catch(() => ({}));
-        if (!response.ok) {
-          status.textContent = (body.error && body.error.message) || `Setup failed (${response.status}).`;
-          return;
-        }
-        status.textContent = `Administrator ${body.user.username} created. You are signed in. `;
-        const open = document.createElement('a');
-        open.href = '/';
-        open.textContent = 'Open Cadenza';
-        status.append(open);
-        form.hidden = true;
-        history.replaceState(null, '', '/setup');
-        open.focus();
-      } catch (error) {
-        status.textContent = 'The server could not be reached. Is it running?';
-      }
-    });
-    """
+        """
 }

@@ -30,8 +30,9 @@ enum AuthController {
         let throttle = try LoginThrottle(req, username: body.username)
         if let wait = try await throttle.blocked(on: req.sql) { throw APIError.tooManyRequests(retryAfter: wait) }
         guard body.username.count <= 64, body.password.utf8.count <= 1024,
-              let user = try await User.find(username: body.username, on: req.db),
-              try await req.application.verifyPassword(body.password, hash: user.passwordHash) else {
+            let user = try await User.find(username: body.username, on: req.db),
+            try await req.application.verifyPassword(body.password, hash: user.passwordHash)
+        else {
             try await throttle.failed(on: req.sql)
             throw APIError(status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password.")
         }

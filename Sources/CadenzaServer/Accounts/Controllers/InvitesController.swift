@@ -32,8 +32,9 @@ enum InvitesController {
         guard (1...Invites.maxHours).contains(hours) else {
             throw APIError.unprocessable("An invite lasts 1 to \(Invites.maxHours) hours.", code: "invalid_expiry")
         }
-        let invite = try await Invites.create(role: body.role ?? .user, hours: hours, by: admin.userID,
-                                              publicURL: req.application.settings.publicURL, on: req.sql)
+        let invite = try await Invites.create(
+            role: body.role ?? .user, hours: hours, by: admin.userID,
+            publicURL: req.application.settings.publicURL, on: req.sql)
         let response = Response(status: .created)
         try response.content.encode(invite)
         return response
@@ -61,7 +62,7 @@ enum InvitesController {
         let body = try await req.decodeJSONBody(AcceptRequest.self)
         try User.validate(username: body.username)
         try User.validate(password: body.password)
-        _ = try await Invites.role(token: body.token, on: req.sql)   // fail fast, before the slow hash
+        _ = try await Invites.role(token: body.token, on: req.sql)  // fail fast, before the slow hash
         let hash = try await req.application.hashPassword(body.password)
         let user: User
         do {

@@ -84,7 +84,7 @@ enum UsersController {
     static func delete(_ user: User, on db: any Database) async throws {
         try await db.writeTransaction { tx in
             try await user.delete(on: tx)
-            try await CatalogCache.bump(on: tx.sql)   // their private libraries, and who sees what, change with them
+            try await CatalogCache.bump(on: tx.sql)  // their private libraries, and who sees what, change with them
         }
     }
 

@@ -47,14 +47,18 @@ extension AnnotatedItem {
     static func setRating(_ rating: Int, userID: Int64, type: String, id: Int64, on db: any Database) async throws {
         try await db.writeTransaction { tx in
             if rating == 0 {
-                try await tx.sql.raw("""
+                try await tx.sql.raw(
+                    """
                     DELETE FROM ratings WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
             } else {
-                try await tx.sql.raw("""
+                try await tx.sql.raw(
+                    """
                     INSERT INTO ratings (user_id, item_type, item_id, rating) VALUES (\(bind: userID), \(bind: type), \(bind: id), \(bind: rating))
                     ON CONFLICT (user_id, item_type, item_id) DO UPDATE SET rating = excluded.rating
-                    """).run()
+                    """
+                ).run()
             }
             try await Annotations.touch(userID: userID, on: tx.sql)
         }
@@ -66,14 +70,18 @@ extension AnnotatedItem {
         try await db.writeTransaction { tx in
             for (type, id) in items {
                 if starred {
-                    try await tx.sql.raw("""
+                    try await tx.sql.raw(
+                        """
                         INSERT INTO stars (user_id, item_type, item_id, created_at) VALUES (\(bind: userID), \(bind: type), \(bind: id), \(bind: now))
                         ON CONFLICT (user_id, item_type, item_id) DO NOTHING
-                        """).run()
+                        """
+                    ).run()
                 } else {
-                    try await tx.sql.raw("""
+                    try await tx.sql.raw(
+                        """
                         DELETE FROM stars WHERE user_id = \(bind: userID) AND item_type = \(bind: type) AND item_id = \(bind: id)
-                        """).run()
+                        """
+                    ).run()
                 }
             }
             try await Annotations.touch(userID: userID, on: tx.sql)

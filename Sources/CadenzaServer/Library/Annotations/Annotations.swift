@@ -35,15 +35,18 @@ enum Annotations {
     }
 
     /// `ids: nil` reads every item of that kind.
-    private static func query(userID: Int64, _ items: [(type: String, ids: [Int64]?)], on db: any SQLDatabase) async throws -> [String: [Int64: Annotation]] {
+    private static func query(
+        userID: Int64, _ items: [(type: String, ids: [Int64]?)], on db: any SQLDatabase
+    ) async throws -> [String: [Int64: Annotation]] {
         var parts: [SQLQueryString] = []
         for (type, ids) in items where kinds.contains(type) {
-            let kind = SQLLiteral.string(type)   // a literal: a parameter in a UNION's select list has no type on PostgreSQL
+            let kind = SQLLiteral.string(type)  // a literal: a parameter in a UNION's select list has no type on PostgreSQL
             func among(_ column: String) -> SQLQueryString {
                 guard let ids else { return "" }
                 return "AND \(unsafeRaw: column) IN (\(SQLList(integers: Set(ids))))"
             }
-            parts.append("""
+            parts.append(
+                """
                 SELECT \(kind) AS item_kind, 's' AS k, item_id, 0 AS n, created_at AS last FROM stars
                 WHERE user_id = \(bind: userID) AND item_type = \(bind: type) \(among("item_id"))
                 UNION ALL
@@ -52,12 +55,14 @@ enum Annotations {
                 """)
             switch type {
             case "track":
-                parts.append("""
+                parts.append(
+                    """
                     SELECT 'track' AS item_kind, 'p' AS k, track_id AS item_id, play_count AS n, last_played_at AS last FROM play_stats
                     WHERE user_id = \(bind: userID) \(among("track_id"))
                     """)
             case "album":
-                parts.append("""
+                parts.append(
+                    """
                     SELECT 'album' AS item_kind, 'p' AS k, t.album_id AS item_id, CAST(SUM(p.play_count) AS BIGINT) AS n, MAX(p.last_played_at) AS last
                     FROM play_stats p JOIN tracks t ON t.id = p.track_id
                     WHERE p.user_id = \(bind: userID) \(among("t.album_id")) GROUP BY t.album_id

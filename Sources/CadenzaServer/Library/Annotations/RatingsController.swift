@@ -18,9 +18,11 @@ enum RatingsController {
     @Sendable static func list(req: Request) async throws -> RatingsDTO {
         let viewer = try req.requireUser()
         var result = RatingsDTO(tracks: [:], albums: [:], artists: [:])
-        for row in try await req.sql.raw("""
+        for row in try await req.sql.raw(
+            """
             SELECT item_type, item_id, rating FROM ratings WHERE user_id = \(bind: viewer.userID)
-            """).all() {
+            """
+        ).all() {
             let id = String(try row.decode(column: "item_id", as: Int64.self)), rating = try row.decode(column: "rating", as: Int.self)
             switch AnnotatedItem.Kind(rawValue: try row.decode(column: "item_type", as: String.self)) {
             case .track: result.tracks[id] = rating
@@ -36,7 +38,9 @@ enum RatingsController {
         let viewer = try req.requireUser()
         let item = try AnnotatedItem.fromPath(req)
         let change = try await req.decodeJSON(Change.self)
-        guard (0...5).contains(change.rating) else { throw APIError.unprocessable("A rating is 1 to 5 stars, or 0 to clear it.", code: "invalid_rating") }
+        guard (0...5).contains(change.rating) else {
+            throw APIError.unprocessable("A rating is 1 to 5 stars, or 0 to clear it.", code: "invalid_rating")
+        }
         try await item.requireVisible(to: viewer, on: req.sql)
         try await AnnotatedItem.setRating(change.rating, userID: viewer.userID, type: item.kind.rawValue, id: item.id, on: req.db)
         return .noContent

@@ -15,9 +15,11 @@ enum StarsController {
         let viewer = try req.requireUser()
         let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
         var ids: [AnnotatedItem.Kind: [Int64]] = [:]
-        for row in try await req.sql.raw("""
+        for row in try await req.sql.raw(
+            """
             SELECT item_type, item_id FROM stars WHERE user_id = \(bind: viewer.userID) ORDER BY created_at DESC
-            """).all() {
+            """
+        ).all() {
             guard let kind = AnnotatedItem.Kind(rawValue: try row.decode(column: "item_type", as: String.self)) else { continue }
             if ids[kind, default: []].count < 500 { ids[kind, default: []].append(try row.decode(column: "item_id", as: Int64.self)) }
         }
@@ -26,9 +28,10 @@ enum StarsController {
         let tracks = trackIDs.isEmpty ? [] : try await CatalogQueries.tracks(visible: visible, paging: page, ids: trackIDs, on: req.sql)
         let albums = albumIDs.isEmpty ? [] : try await CatalogQueries.albums(visible: visible, paging: page, ids: albumIDs, on: req.sql)
         let artists = try await CatalogQueries.artists(ids: artistIDs, visible: visible, on: req.sql)
-        return StarredDTO(tracks: CatalogQueries.ordered(tracks, by: trackIDs, id: \.id),
-                          albums: CatalogQueries.ordered(albums, by: albumIDs, id: \.id),
-                          artists: artists)
+        return StarredDTO(
+            tracks: CatalogQueries.ordered(tracks, by: trackIDs, id: \.id),
+            albums: CatalogQueries.ordered(albums, by: albumIDs, id: \.id),
+            artists: artists)
     }
 
     @Sendable static func star(req: Request) async throws -> HTTPStatus { try await change(req, on: true) }

@@ -30,10 +30,12 @@ enum ArtworkStore {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: target, options: .atomic)
         }
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO artworks (hash, mime, bytes, created_at) VALUES (\(bind: hash), \(bind: mime), \(bind: Int64(data.count)), \(bind: Clock.nowMillis()))
             ON CONFLICT DO NOTHING
-            """).run()
+            """
+        ).run()
         return try await db.raw("SELECT id FROM artworks WHERE hash = \(bind: hash)").first()?.decode(column: "id", as: Int64.self)
     }
 }

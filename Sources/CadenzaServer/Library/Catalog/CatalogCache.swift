@@ -45,7 +45,7 @@ final class CatalogCache: Sendable {
             state.withLockedValue { if $0.building[key]?.version == version { $0.building[key] = nil } }
             throw error
         }
-        guard let value = result as? T else { return try await compute() }   // another type under this key: a programming error
+        guard let value = result as? T else { return try await compute() }  // another type under this key: a programming error
         store(value, key, version: version)
         state.withLockedValue { if $0.building[key]?.version == version { $0.building[key] = nil } }
         return value
@@ -67,10 +67,10 @@ final class CatalogCache: Sendable {
                 if state.entries[oldest]?.sequence == sequence { state.entries[oldest] = nil }
                 state.head += 1
             }
-            if state.order.count - state.head > 4 * limit {   // rewrites left stale log entries: rebuild the log
+            if state.order.count - state.head > 4 * limit {  // rewrites left stale log entries: rebuild the log
                 state.order = state.entries.map { ($0.key, $0.value.sequence) }.sorted { $0.sequence < $1.sequence }
                 state.head = 0
-            } else if state.head > limit {   // drop the consumed part now and then
+            } else if state.head > limit {  // drop the consumed part now and then
                 state.order.removeFirst(state.head)
                 state.head = 0
             }
@@ -84,10 +84,12 @@ final class CatalogCache: Sendable {
     /// Call inside the transaction that changes the catalog.
     static func bump(on db: any SQLDatabase) async throws {
         let value = "\(Clock.nowMillis())-\(UInt32.random(in: 0 ... .max))"
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO server_state (key, value, updated_at) VALUES (\(bind: versionKey), \(bind: value), \(bind: Clock.nowMillis()))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """).run()
+            """
+        ).run()
     }
 }
 

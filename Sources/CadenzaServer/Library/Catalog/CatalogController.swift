@@ -34,8 +34,9 @@ enum CatalogController {
 
     @Sendable static func artists(req: Request) async throws -> Page<ArtistDTO> {
         let paging = try paging(req)
-        let items = try await CatalogQueries.artists(visible: try await visible(req), filters: try filters(req),
-                                                     sort: try sort(req, default: CatalogQueries.ArtistSort.name), paging: paging, on: req.sql)
+        let items = try await CatalogQueries.artists(
+            visible: try await visible(req), filters: try filters(req),
+            sort: try sort(req, default: CatalogQueries.ArtistSort.name), paging: paging, on: req.sql)
         return Page(items: items, limit: paging.limit, offset: paging.offset)
     }
 
@@ -49,8 +50,9 @@ enum CatalogController {
 
     @Sendable static func albums(req: Request) async throws -> Page<AlbumDTO> {
         let paging = try paging(req)
-        let items = try await CatalogQueries.albums(visible: try await visible(req), filters: try filters(req),
-                                                    sort: try sort(req, default: CatalogQueries.AlbumSort.name), paging: paging, on: req.sql)
+        let items = try await CatalogQueries.albums(
+            visible: try await visible(req), filters: try filters(req),
+            sort: try sort(req, default: CatalogQueries.AlbumSort.name), paging: paging, on: req.sql)
         return Page(items: items, limit: paging.limit, offset: paging.offset)
     }
 
@@ -64,8 +66,9 @@ enum CatalogController {
 
     @Sendable static func tracks(req: Request) async throws -> Page<TrackDTO> {
         let paging = try paging(req)
-        let items = try await CatalogQueries.tracks(visible: try await visible(req), filters: try filters(req),
-                                                    sort: try sort(req, default: CatalogQueries.TrackSort.title), paging: paging, on: req.sql)
+        let items = try await CatalogQueries.tracks(
+            visible: try await visible(req), filters: try filters(req),
+            sort: try sort(req, default: CatalogQueries.TrackSort.title), paging: paging, on: req.sql)
         return Page(items: items, limit: paging.limit, offset: paging.offset)
     }
 
@@ -88,8 +91,9 @@ enum CatalogController {
         let visible = try await visible(req)
         let page = CatalogQueries.Paging(limit: limit, offset: 0)
         // Typed a key at a time in the web app: the in-memory index, as Subsonic's search3 uses.
-        let found = try await req.application.search(q, visible: visible, version: try await CatalogCache.version(on: req.sql),
-                                                     artists: page, albums: page, tracks: page, on: req.sql)
+        let found = try await req.application.search(
+            q, visible: visible, version: try await CatalogCache.version(on: req.sql),
+            artists: page, albums: page, tracks: page, on: req.sql)
         return SearchResultDTO(
             artists: found.artists,
             albums: found.albums,

@@ -22,10 +22,10 @@ enum CatalogIndex {
 
     /// Search keys of visible artists, albums and tracks, in the order the catalog lists them.
     struct Search: Sendable {
-        var artistNames = TextIndex()   // name_key
-        var artistSorts = TextIndex()   // sort_name, same entries
-        var albums = TextIndex()        // sort_title
-        var tracks = TextIndex()        // sort_title
+        var artistNames = TextIndex()  // name_key
+        var artistSorts = TextIndex()  // sort_name, same entries
+        var albums = TextIndex()  // sort_title
+        var tracks = TextIndex()  // sort_title
 
         /// Artists whose name or sort name contains the query, like `CatalogQueries.artists(search:)`.
         func artists(matching query: String, offset: Int, limit: Int) -> [Int64] {
@@ -64,14 +64,16 @@ enum CatalogIndex {
     static func artists(visible: [Int64], on db: any SQLDatabase) async throws -> Artists {
         guard let libs = CatalogQueries.libraries(visible, .init()) else { return Artists(byID: [:]) }
         var byID: [Int64: ArtistDTO] = [:]
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT ar.id, ar.name, ar.sort_name, ar.mbid, COUNT(DISTINCT t.album_id) AS album_count, COUNT(DISTINCT t.id) AS track_count,
                    MAX(al.artwork_id) AS artwork_id
             FROM artists ar
             JOIN track_artists ta ON ta.artist_id = ar.id JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs))
             JOIN albums al ON al.id = t.album_id
             GROUP BY ar.id, ar.name, ar.sort_name, ar.mbid
-            """).all() {
+            """
+        ).all() {
             let artist = try CatalogQueries.artist(row: row)
             if let id = Int64(artist.id) { byID[id] = artist }
         }
@@ -81,25 +83,31 @@ enum CatalogIndex {
     static func search(visible: [Int64], on db: any SQLDatabase) async throws -> Search {
         var index = Search()
         guard let libs = CatalogQueries.libraries(visible, .init()) else { return index }
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT ar.id, ar.name_key, ar.sort_name FROM artists ar
             WHERE EXISTS (SELECT 1 FROM track_artists ta JOIN tracks t ON t.id = ta.track_id WHERE ta.artist_id = ar.id AND t.library_id IN (\(libs)))
             ORDER BY ar.sort_name, ar.id
-            """).all() {
+            """
+        ).all() {
             let id = try row.decode(column: "id", as: Int64.self)
             index.artistNames.append(id: id, key: try row.decode(column: "name_key", as: String.self))
             index.artistSorts.append(id: id, key: try row.decode(column: "sort_name", as: String.self))
         }
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT a.id, a.sort_title FROM albums a
             WHERE EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)))
             ORDER BY a.sort_title, a.id
-            """).all() {
+            """
+        ).all() {
             index.albums.append(id: try row.decode(column: "id", as: Int64.self), key: try row.decode(column: "sort_title", as: String.self))
         }
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT t.id, t.sort_title FROM tracks t WHERE t.library_id IN (\(libs)) ORDER BY t.sort_title, t.id
-            """).all() {
+            """
+        ).all() {
             index.tracks.append(id: try row.decode(column: "id", as: Int64.self), key: try row.decode(column: "sort_title", as: String.self))
         }
         return index
@@ -145,8 +153,10 @@ extension Application {
 
     /// A search with words, answered from the in-memory search index: the same matches and order
     /// as the `LIKE` queries of `CatalogQueries`, without scanning the catalog tables.
-    func search(_ term: String, visible: [Int64], version: String, artists: CatalogQueries.Paging, albums: CatalogQueries.Paging,
-                tracks: CatalogQueries.Paging, on db: any SQLDatabase) async throws -> (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO]) {
+    func search(
+        _ term: String, visible: [Int64], version: String, artists: CatalogQueries.Paging, albums: CatalogQueries.Paging,
+        tracks: CatalogQueries.Paging, on db: any SQLDatabase
+    ) async throws -> (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO]) {
         let index = try await searchIndex(visible: visible, version: version, on: db)
         let artistIDs = index.artists(matching: term, offset: artists.offset, limit: artists.limit)
         let albumIDs = index.albums(matching: term, offset: albums.offset, limit: albums.limit)

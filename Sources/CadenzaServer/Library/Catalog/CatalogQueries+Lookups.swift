@@ -34,7 +34,9 @@ extension CatalogQueries {
         guard let libs = libraries(visible, .init()) else { return [] }
         var conditions: SQLQueryString = "t.sort_title = \(bind: NameKey.sort(title))"
         if let artist, !artist.isEmpty {
-            conditions = conditions + " AND EXISTS (SELECT 1 FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id WHERE ta.track_id = t.id AND ar.name_key = \(bind: NameKey.make(artist)))"
+            conditions =
+                conditions
+                + " AND EXISTS (SELECT 1 FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id WHERE ta.track_id = t.id AND ar.name_key = \(bind: NameKey.make(artist)))"
         }
         return try await db.raw("SELECT t.id FROM tracks t WHERE t.library_id IN (\(libs)) AND \(conditions) ORDER BY t.id LIMIT \(literal: limit)")
             .all().map { try $0.decode(column: "id", as: Int64.self) }

@@ -26,19 +26,23 @@ extension CatalogQueries {
     static func matchCandidates(artistKeys: some Collection<String>, on db: any SQLDatabase) async throws -> [MatchCandidate] {
         var result: [MatchCandidate] = []
         for chunk in Array(artistKeys).chunked(300) {
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT t.id, t.title, al.title AS album, ar.name_key FROM artists ar
                 JOIN track_artists ta ON ta.artist_id = ar.id
                 JOIN tracks t ON t.id = ta.track_id
                 JOIN albums al ON al.id = t.album_id
                 WHERE ar.name_key IN (\(SQLList(chunk.map { SQLBind($0) })))
                 ORDER BY t.id
-                """).all()
+                """
+            ).all()
             for row in rows {
-                result.append(MatchCandidate(id: try row.decode(column: "id", as: Int64.self),
-                                             artistKey: try row.decode(column: "name_key", as: String.self),
-                                             title: try row.decode(column: "title", as: String.self),
-                                             album: try row.decode(column: "album", as: String.self)))
+                result.append(
+                    MatchCandidate(
+                        id: try row.decode(column: "id", as: Int64.self),
+                        artistKey: try row.decode(column: "name_key", as: String.self),
+                        title: try row.decode(column: "title", as: String.self),
+                        album: try row.decode(column: "album", as: String.self)))
             }
         }
         return result

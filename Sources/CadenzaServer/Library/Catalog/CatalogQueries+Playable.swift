@@ -14,16 +14,21 @@ extension CatalogQueries {
     }
 
     static func playable(trackID: Int64, on db: any SQLDatabase) async throws -> PlayableTrack? {
-        guard let row = try await db.raw("""
-            SELECT t.title, t.artist_display, t.duration_ms, t.mbid, t.track_number, al.title AS album FROM tracks t
-            JOIN albums al ON al.id = t.album_id WHERE t.id = \(bind: trackID)
-            """).first() else { return nil }
-        return PlayableTrack(id: trackID, title: try row.decode(column: "title", as: String.self),
-                             artist: try row.decode(column: "artist_display", as: String.self),
-                             album: try row.decode(column: "album", as: String?.self),
-                             durationMs: try row.decode(column: "duration_ms", as: Int64.self),
-                             mbid: try row.decode(column: "mbid", as: String?.self),
-                             trackNumber: try row.decode(column: "track_number", as: Int?.self))
+        guard
+            let row = try await db.raw(
+                """
+                SELECT t.title, t.artist_display, t.duration_ms, t.mbid, t.track_number, al.title AS album FROM tracks t
+                JOIN albums al ON al.id = t.album_id WHERE t.id = \(bind: trackID)
+                """
+            ).first()
+        else { return nil }
+        return PlayableTrack(
+            id: trackID, title: try row.decode(column: "title", as: String.self),
+            artist: try row.decode(column: "artist_display", as: String.self),
+            album: try row.decode(column: "album", as: String?.self),
+            durationMs: try row.decode(column: "duration_ms", as: Int64.self),
+            mbid: try row.decode(column: "mbid", as: String?.self),
+            trackNumber: try row.decode(column: "track_number", as: Int?.self))
     }
 
     /// A track's duration in milliseconds (0 when unknown or no such track).

@@ -5,18 +5,21 @@ extension CatalogQueries {
     /// An artist's tracks in the `visible` libraries, most played (by everyone) first.
     static func topTrackIDs(artistName: String, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
         guard let libs = libraries(visible, .init()), limit > 0 else { return [] }
-        return try await db.raw("""
+        return try await db.raw(
+            """
             SELECT t.id FROM tracks t JOIN track_artists ta ON ta.track_id = t.id JOIN artists ar ON ar.id = ta.artist_id
             LEFT JOIN play_stats p ON p.track_id = t.id
             WHERE ar.name_key = \(bind: NameKey.make(artistName)) AND t.library_id IN (\(libs))
             GROUP BY t.id, t.sort_title ORDER BY COALESCE(SUM(p.play_count), 0) DESC, t.sort_title LIMIT \(bind: limit)
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }
 
     /// Artists sharing the most genres with `artistID` in the `visible` libraries.
     static func similarArtistIDs(to artistID: Int64, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
         guard let libs = libraries(visible, .init()), limit > 0 else { return [] }
-        return try await db.raw("""
+        return try await db.raw(
+            """
             SELECT ta2.artist_id AS id, COUNT(DISTINCT tg2.genre_id) AS shared FROM track_artists ta
             JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs))
             JOIN track_genres tg ON tg.track_id = t.id
@@ -25,7 +28,8 @@ extension CatalogQueries {
             JOIN track_artists ta2 ON ta2.track_id = t2.id
             WHERE ta.artist_id = \(bind: artistID) AND ta2.artist_id <> \(bind: artistID)
             GROUP BY ta2.artist_id ORDER BY shared DESC, ta2.artist_id LIMIT \(bind: limit)
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }
 
     /// What similar songs are sought for.
@@ -42,13 +46,15 @@ extension CatalogQueries {
         case .album(let id): seedTracks = "SELECT id FROM tracks WHERE album_id = \(bind: id)"
         case .track(let id): seedTracks = "SELECT \(bind: id)"
         }
-        return try await db.raw("""
+        return try await db.raw(
+            """
             SELECT t.id FROM tracks t
             WHERE t.library_id IN (\(libs)) AND t.id NOT IN (\(seedTracks))
               AND EXISTS (SELECT 1 FROM track_genres tg WHERE tg.track_id = t.id
                           AND tg.genre_id IN (SELECT genre_id FROM track_genres WHERE track_id IN (\(seedTracks))))
             ORDER BY RANDOM() LIMIT \(bind: limit)
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }
 
     /// When any album last changed (Subsonic's `lastModified`).

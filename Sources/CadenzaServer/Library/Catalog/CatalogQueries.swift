@@ -67,8 +67,10 @@ enum CatalogQueries {
     /// Albums in two steps: pick the page's ids from `albums` alone (indexes, no aggregation), then
     /// count and time only those albums' visible tracks. Aggregating the whole catalog for every
     /// page was the cost of a 20,000-track library.
-    static func albums(visible: [Int64], filters: Filters = .init(), sort: AlbumSort = .name, paging: Paging,
-                       search: String? = nil, ids: [Int64]? = nil, on db: any SQLDatabase) async throws -> [AlbumDTO] {
+    static func albums(
+        visible: [Int64], filters: Filters = .init(), sort: AlbumSort = .name, paging: Paging,
+        search: String? = nil, ids: [Int64]? = nil, on db: any SQLDatabase
+    ) async throws -> [AlbumDTO] {
         guard let libs = libraries(visible, filters) else { return [] }
         var trackConditions: [SQLQueryString] = []
         var albumConditions: [SQLQueryString] = []
@@ -77,7 +79,9 @@ enum CatalogQueries {
             albumConditions.append("AND a.id IN (\(SQLList(integers: ids)))")
         }
         if let artist = filters.artistID {
-            trackConditions.append("AND (a.album_artist_id = \(bind: artist) OR EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist)))")
+            trackConditions.append(
+                "AND (a.album_artist_id = \(bind: artist) OR EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = t.id AND ta.artist_id = \(bind: artist)))"
+            )
         }
         if let genre = filters.genre { trackConditions.append(genreCondition(genre)) }
         if let from = filters.fromYear { albumConditions.append("AND COALESCE(a.year, 0) >= \(bind: from)") }
@@ -96,15 +100,19 @@ enum CatalogQueries {
         }
         let albumFilter = albumConditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
         let trackFilter = trackConditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
-        let pageIDs = try await db.raw("""
+        let pageIDs = try await db.raw(
+            """
             SELECT a.id FROM albums a JOIN artists ar ON ar.id = a.album_artist_id
             WHERE EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)) \(trackFilter)) \(albumFilter)
             ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
         guard !pageIDs.isEmpty else { return [] }
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             \(albumSelect(libraries: libs)) WHERE a.id IN (\(SQLList(integers: pageIDs))) \(albumGroupBy)
-            """).all()
+            """
+        ).all()
         return ordered(try rows.map(album(row:)), by: pageIDs) { $0.id }
     }
 
@@ -112,8 +120,9 @@ enum CatalogQueries {
         AlbumDTO(
             id: String(try row.decode(column: "id", as: Int64.self)),
             title: try row.decode(column: "title", as: String.self),
-            artist: ArtistRef(id: String(try row.decode(column: "artist_id", as: Int64.self)),
-                              name: try row.decode(column: "artist_name", as: String.self)),
+            artist: ArtistRef(
+                id: String(try row.decode(column: "artist_id", as: Int64.self)),
+                name: try row.decode(column: "artist_name", as: String.self)),
             year: try row.decode(column: "year", as: Int?.self),
             originalYear: try row.decode(column: "original_year", as: Int?.self),
             compilation: try row.decode(column: "compilation", as: Bool.self),
@@ -128,17 +137,20 @@ enum CatalogQueries {
         guard let libs = libraries(visible, .init()) else { return nil }
         let row = try await db.raw("\(albumSelect(libraries: libs)) WHERE a.id = \(bind: id) \(albumGroupBy)").first()
         guard let row else { return nil }
-        let tracks = try await self.tracks(visible: visible, filters: .init(albumID: id), sort: .album,
-                                           paging: .init(limit: 5000, offset: 0), on: db)
+        let tracks = try await self.tracks(
+            visible: visible, filters: .init(albumID: id), sort: .album,
+            paging: .init(limit: 5000, offset: 0), on: db)
         return AlbumDetailDTO(album: try album(row: row), tracks: tracks)
     }
 
     // MARK: artists
 
     /// Artists in two steps like albums: the page's ids first, then counts for those only.
-    static func artists(visible: [Int64], filters: Filters = .init(), sort: ArtistSort = .name, paging: Paging,
-                        search: String? = nil, albumArtistsOnly: Bool = false, ids: [Int64]? = nil,
-                        on db: any SQLDatabase) async throws -> [ArtistDTO] {
+    static func artists(
+        visible: [Int64], filters: Filters = .init(), sort: ArtistSort = .name, paging: Paging,
+        search: String? = nil, albumArtistsOnly: Bool = false, ids: [Int64]? = nil,
+        on db: any SQLDatabase
+    ) async throws -> [ArtistDTO] {
         guard let libs = libraries(visible, filters) else { return [] }
         var conditions: [SQLQueryString] = []
         if let ids {
@@ -148,28 +160,35 @@ enum CatalogQueries {
         let genre: SQLQueryString = filters.genre.map(genreCondition) ?? ""
         if let search {
             let key = escapeLike(NameKey.make(search)), sortKey = escapeLike(NameKey.sort(search))
-            conditions.append("AND (ar.name_key LIKE \(bind: "%" + key + "%") ESCAPE '\\' OR ar.sort_name LIKE \(bind: "%" + sortKey + "%") ESCAPE '\\')")
+            conditions.append(
+                "AND (ar.name_key LIKE \(bind: "%" + key + "%") ESCAPE '\\' OR ar.sort_name LIKE \(bind: "%" + sortKey + "%") ESCAPE '\\')")
         }
         // Album artists are who an album is filed under; track artists include guests.
-        let exists: SQLQueryString = albumArtistsOnly
+        let exists: SQLQueryString =
+            albumArtistsOnly
             ? "EXISTS (SELECT 1 FROM albums a WHERE a.album_artist_id = ar.id AND EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)) \(genre)))"
             : "EXISTS (SELECT 1 FROM track_artists ta JOIN tracks t ON t.id = ta.track_id WHERE ta.artist_id = ar.id AND t.library_id IN (\(libs)) \(genre))"
         let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
         let order: SQLQueryString = sort == .name ? "ar.sort_name, ar.id" : "ar.created_at DESC, ar.id DESC"
-        let pageIDs = try await db.raw("""
+        let pageIDs = try await db.raw(
+            """
             SELECT ar.id FROM artists ar WHERE \(exists) \(filter) ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
         guard !pageIDs.isEmpty else { return [] }
         let list = SQLList(integers: pageIDs)
-        let join: SQLQueryString = albumArtistsOnly
+        let join: SQLQueryString =
+            albumArtistsOnly
             ? "JOIN albums al ON al.album_artist_id = ar.id JOIN tracks t ON t.album_id = al.id AND t.library_id IN (\(libs))"
             : "JOIN track_artists ta ON ta.artist_id = ar.id JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs)) JOIN albums al ON al.id = t.album_id"
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT ar.id, ar.name, ar.sort_name, ar.mbid, COUNT(DISTINCT t.album_id) AS album_count, COUNT(DISTINCT t.id) AS track_count,
                    MAX(al.artwork_id) AS artwork_id
             FROM artists ar \(join) WHERE ar.id IN (\(list))
             GROUP BY ar.id, ar.name, ar.sort_name, ar.mbid
-            """).all()
+            """
+        ).all()
         return ordered(try rows.map(artist(row:)), by: pageIDs) { $0.id }
     }
 
@@ -188,15 +207,17 @@ enum CatalogQueries {
     }
 
     static func artist(row: any SQLRow) throws -> ArtistDTO {
-        ArtistDTO(id: String(try row.decode(column: "id", as: Int64.self)), name: try row.decode(column: "name", as: String.self),
-                  sortName: try row.decode(column: "sort_name", as: String.self), mbid: try row.decode(column: "mbid", as: String?.self),
-                  albumCount: try row.decode(column: "album_count", as: Int.self), trackCount: try row.decode(column: "track_count", as: Int.self),
-                  artworkId: try row.decode(column: "artwork_id", as: Int64?.self).map(String.init))
+        ArtistDTO(
+            id: String(try row.decode(column: "id", as: Int64.self)), name: try row.decode(column: "name", as: String.self),
+            sortName: try row.decode(column: "sort_name", as: String.self), mbid: try row.decode(column: "mbid", as: String?.self),
+            albumCount: try row.decode(column: "album_count", as: Int.self), trackCount: try row.decode(column: "track_count", as: Int.self),
+            artworkId: try row.decode(column: "artwork_id", as: Int64?.self).map(String.init))
     }
 
     static func artist(id: Int64, visible: [Int64], on db: any SQLDatabase) async throws -> ArtistDetailDTO? {
         guard let libs = libraries(visible, .init()) else { return nil }
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             SELECT ar.id, ar.name, ar.sort_name, ar.mbid, COUNT(DISTINCT t.album_id) AS album_count, COUNT(DISTINCT t.id) AS track_count,
                    MAX(al.artwork_id) AS artwork_id
             FROM artists ar
@@ -204,13 +225,15 @@ enum CatalogQueries {
             LEFT JOIN albums al ON al.id = t.album_id
             WHERE ar.id = \(bind: id)
             GROUP BY ar.id, ar.name, ar.sort_name, ar.mbid
-            """).first()
+            """
+        ).first()
         let albums = try await self.albums(visible: visible, filters: .init(artistID: id), sort: .year, paging: .init(limit: 1000, offset: 0), on: db)
         guard let row else {
             // An album artist with no track credits of their own (a "Various Artists" entry).
             guard let first = albums.first, first.artist.id == String(id) else { return nil }
-            let dto = ArtistDTO(id: String(id), name: first.artist.name, sortName: NameKey.sort(first.artist.name), mbid: nil,
-                                albumCount: albums.count, trackCount: albums.map(\.trackCount).reduce(0, +), artworkId: first.artworkId)
+            let dto = ArtistDTO(
+                id: String(id), name: first.artist.name, sortName: NameKey.sort(first.artist.name), mbid: nil,
+                albumCount: albums.count, trackCount: albums.map(\.trackCount).reduce(0, +), artworkId: first.artworkId)
             return ArtistDetailDTO(artist: dto, albums: albums)
         }
         return ArtistDetailDTO(artist: try artist(row: row), albums: albums)
@@ -218,8 +241,10 @@ enum CatalogQueries {
 
     // MARK: tracks
 
-    static func tracks(visible: [Int64], filters: Filters = .init(), sort: TrackSort = .title, paging: Paging,
-                       search: String? = nil, ids: [Int64]? = nil, on db: any SQLDatabase) async throws -> [TrackDTO] {
+    static func tracks(
+        visible: [Int64], filters: Filters = .init(), sort: TrackSort = .title, paging: Paging,
+        search: String? = nil, ids: [Int64]? = nil, on db: any SQLDatabase
+    ) async throws -> [TrackDTO] {
         guard let libs = libraries(visible, filters) else { return [] }
         var conditions: [SQLQueryString] = []
         if let album = filters.albumID { conditions.append("AND t.album_id = \(bind: album)") }
@@ -247,12 +272,14 @@ enum CatalogQueries {
         case .random: order = "RANDOM()"
         }
         let filter = conditions.reduce(SQLQueryString("")) { $0 + " " + $1 }
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT t.*, a.title AS album_title, a.artwork_id, ar.id AS album_artist_id, ar.name AS album_artist_name
             FROM tracks t JOIN albums a ON a.id = t.album_id JOIN artists ar ON ar.id = a.album_artist_id
             WHERE t.library_id IN (\(libs)) \(filter)
             ORDER BY \(order) LIMIT \(bind: paging.limit) OFFSET \(bind: paging.offset)
-            """).all()
+            """
+        ).all()
         return try await assemble(rows: rows, on: db)
     }
 
@@ -270,14 +297,16 @@ enum CatalogQueries {
         var artists: [Int64: [ArtistRef]] = [:]
         var genres: [Int64: [String]] = [:]
         // Credits and genres in one statement.
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT 'a' AS k, ta.track_id, ar.id AS ref_id, ar.name AS name, ta.position AS pos
             FROM track_artists ta JOIN artists ar ON ar.id = ta.artist_id WHERE ta.track_id IN (\(idList))
             UNION ALL
             SELECT 'g' AS k, tg.track_id, g.id AS ref_id, g.name AS name, 0 AS pos
             FROM track_genres tg JOIN genres g ON g.id = tg.genre_id WHERE tg.track_id IN (\(idList))
             ORDER BY 2, 1, 5, 4
-            """).all() {
+            """
+        ).all() {
             let track = try row.decode(column: "track_id", as: Int64.self)
             let name = try row.decode(column: "name", as: String.self)
             if try row.decode(column: "k", as: String.self) == "a" {
@@ -292,19 +321,23 @@ enum CatalogQueries {
         }
         return try rows.map { row in
             let id = try row.decode(column: "id", as: Int64.self)
-            let gains = TrackDTO.ReplayGain(trackGain: try row.decode(column: "rg_track_gain", as: Double?.self),
-                                            trackPeak: try row.decode(column: "rg_track_peak", as: Double?.self),
-                                            albumGain: try row.decode(column: "rg_album_gain", as: Double?.self),
-                                            albumPeak: try row.decode(column: "rg_album_peak", as: Double?.self))
+            let gains = TrackDTO.ReplayGain(
+                trackGain: try row.decode(column: "rg_track_gain", as: Double?.self),
+                trackPeak: try row.decode(column: "rg_track_peak", as: Double?.self),
+                albumGain: try row.decode(column: "rg_album_gain", as: Double?.self),
+                albumPeak: try row.decode(column: "rg_album_peak", as: Double?.self))
             return TrackDTO(
                 id: String(id), title: try row.decode(column: "title", as: String.self),
                 artist: try row.decode(column: "artist_display", as: String.self), artists: artists[id] ?? [],
-                album: ArtistRef(id: String(try row.decode(column: "album_id", as: Int64.self)), name: try row.decode(column: "album_title", as: String.self)),
-                albumArtist: ArtistRef(id: String(try row.decode(column: "album_artist_id", as: Int64.self)),
-                                       name: try row.decode(column: "album_artist_name", as: String.self)),
+                album: ArtistRef(
+                    id: String(try row.decode(column: "album_id", as: Int64.self)), name: try row.decode(column: "album_title", as: String.self)),
+                albumArtist: ArtistRef(
+                    id: String(try row.decode(column: "album_artist_id", as: Int64.self)),
+                    name: try row.decode(column: "album_artist_name", as: String.self)),
                 discNumber: try row.decode(column: "disc_number", as: Int?.self), trackNumber: try row.decode(column: "track_number", as: Int?.self),
                 durationMs: try row.decode(column: "duration_ms", as: Int.self), year: try row.decode(column: "year", as: Int?.self),
-                genre: try row.decode(column: "genre", as: String?.self), genres: genres[id] ?? [], mbid: try row.decode(column: "mbid", as: String?.self),
+                genre: try row.decode(column: "genre", as: String?.self), genres: genres[id] ?? [],
+                mbid: try row.decode(column: "mbid", as: String?.self),
                 replayGain: gains.trackGain == nil && gains.albumGain == nil ? nil : gains,
                 artworkId: try row.decode(column: "artwork_id", as: Int64?.self).map(String.init),
                 libraryId: String(try row.decode(column: "library_id", as: Int64.self)), files: files[id] ?? [],
@@ -313,47 +346,59 @@ enum CatalogQueries {
     }
 
     static func file(row: any SQLRow) throws -> FileDTO {
-        FileDTO(id: String(try row.decode(column: "id", as: Int64.self)), libraryId: String(try row.decode(column: "library_id", as: Int64.self)),
-                path: try row.decode(column: "path", as: String.self), format: try row.decode(column: "format", as: String?.self),
-                bitrate: try row.decode(column: "bitrate", as: Int?.self), sampleRate: try row.decode(column: "sample_rate", as: Int?.self),
-                channels: try row.decode(column: "channels", as: Int?.self), size: try row.decode(column: "size", as: Int64.self),
-                status: try row.decode(column: "status", as: String.self), error: try row.decode(column: "error", as: String?.self),
-                originalName: try row.decode(column: "original_name", as: String?.self))
+        FileDTO(
+            id: String(try row.decode(column: "id", as: Int64.self)), libraryId: String(try row.decode(column: "library_id", as: Int64.self)),
+            path: try row.decode(column: "path", as: String.self), format: try row.decode(column: "format", as: String?.self),
+            bitrate: try row.decode(column: "bitrate", as: Int?.self), sampleRate: try row.decode(column: "sample_rate", as: Int?.self),
+            channels: try row.decode(column: "channels", as: Int?.self), size: try row.decode(column: "size", as: Int64.self),
+            status: try row.decode(column: "status", as: String.self), error: try row.decode(column: "error", as: String?.self),
+            originalName: try row.decode(column: "original_name", as: String?.self))
     }
 
     static func genres(visible: [Int64], on db: any SQLDatabase) async throws -> [GenreDTO] {
         guard let libs = libraries(visible, .init()) else { return [] }
-        return try await db.raw("""
+        return try await db.raw(
+            """
             SELECT g.name, COUNT(DISTINCT t.id) AS track_count, COUNT(DISTINCT t.album_id) AS album_count
             FROM genres g JOIN track_genres tg ON tg.genre_id = g.id JOIN tracks t ON t.id = tg.track_id AND t.library_id IN (\(libs))
             GROUP BY g.id, g.name ORDER BY g.name
-            """).all().map { row in
-            GenreDTO(name: try row.decode(column: "name", as: String.self), trackCount: try row.decode(column: "track_count", as: Int.self),
-                     albumCount: try row.decode(column: "album_count", as: Int.self))
+            """
+        ).all().map { row in
+            GenreDTO(
+                name: try row.decode(column: "name", as: String.self), trackCount: try row.decode(column: "track_count", as: Int.self),
+                albumCount: try row.decode(column: "album_count", as: Int.self))
         }
     }
 
     /// A file the caller may stream, with the absolute path it lives at.
-    static func streamableFile(id: Int64, visible: [Int64], on db: any SQLDatabase) async throws -> (file: FileDTO, absolutePath: String, hash: String?, mtime: Int64)? {
+    static func streamableFile(
+        id: Int64, visible: [Int64], on db: any SQLDatabase
+    ) async throws -> (file: FileDTO, absolutePath: String, hash: String?, mtime: Int64)? {
         guard !visible.isEmpty else { return nil }
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             SELECT f.*, lf.path AS root FROM files f JOIN library_folders lf ON lf.id = f.folder_id
             WHERE f.id = \(bind: id) AND f.library_id IN (\(SQLList(visible.map { SQLBind($0) })))
-            """).first()
+            """
+        ).first()
         guard let row else { return nil }
         let file = try file(row: row)
         let root = try row.decode(column: "root", as: String.self)
-        return (file, SafePath.join(root: root, relative: file.path) ?? "", try row.decode(column: "content_hash", as: String?.self),
-                try row.decode(column: "mtime", as: Int64.self))
+        return (
+            file, SafePath.join(root: root, relative: file.path) ?? "", try row.decode(column: "content_hash", as: String?.self),
+            try row.decode(column: "mtime", as: Int64.self)
+        )
     }
 
     /// The first imported file of a track the caller may see.
     static func primaryFileID(trackID: Int64, visible: [Int64], on db: any SQLDatabase) async throws -> Int64? {
         guard !visible.isEmpty else { return nil }
-        return try await db.raw("""
+        return try await db.raw(
+            """
             SELECT f.id FROM files f WHERE f.track_id = \(bind: trackID) AND f.status = 'imported'
               AND f.library_id IN (\(SQLList(visible.map { SQLBind($0) }))) ORDER BY f.id LIMIT 1
-            """).first()?.decode(column: "id", as: Int64.self)
+            """
+        ).first()?.decode(column: "id", as: Int64.self)
     }
 }
 

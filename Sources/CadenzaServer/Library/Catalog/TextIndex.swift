@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Substring search over many short keys in memory: the keys sit end to end in one byte buffer
@@ -34,10 +34,11 @@ struct TextIndex: Sendable {
                 guard let base = haystack.baseAddress, let needleBase = needle.baseAddress else { return }
                 var from = 0
                 while found.count < max, from < haystack.count,
-                      let offset = Self.find(needleBase, needle.count, pivot: pivot, in: base, from: from, count: haystack.count) {
+                    let offset = Self.find(needleBase, needle.count, pivot: pivot, in: base, from: from, count: haystack.count)
+                {
                     let entry = entryIndex(at: offset)
                     found.append(entry)
-                    from = entry + 1 < starts.count ? starts[entry + 1] : haystack.count   // one hit per entry
+                    from = entry + 1 < starts.count ? starts[entry + 1] : haystack.count  // one hit per entry
                 }
             }
         }
@@ -49,16 +50,18 @@ struct TextIndex: Sendable {
         let common = Array(" etaoinsrhldcumfpgwybvkxjqz".utf8)
         var best = 0, bestRank = -1
         for (index, byte) in pattern.enumerated() {
-            let rank = common.firstIndex(of: byte) ?? common.count   // digits, punctuation, non-ASCII: rare
+            let rank = common.firstIndex(of: byte) ?? common.count  // digits, punctuation, non-ASCII: rare
             if rank > bestRank { best = index; bestRank = rank }
         }
         return best
     }
 
     /// The first offset >= `from` where the needle starts (`memmem` is a GNU extension Glibc's module does not export).
-    private static func find(_ needle: UnsafePointer<UInt8>, _ length: Int, pivot: Int, in base: UnsafePointer<UInt8>,
-                             from: Int, count: Int) -> Int? {
-        var at = from + pivot   // candidates for the pivot byte
+    private static func find(
+        _ needle: UnsafePointer<UInt8>, _ length: Int, pivot: Int, in base: UnsafePointer<UInt8>,
+        from: Int, count: Int
+    ) -> Int? {
+        var at = from + pivot  // candidates for the pivot byte
         let byte = Int32(needle[pivot])
         let lastPivot = count - length + pivot
         while at <= lastPivot {

@@ -18,13 +18,16 @@ enum PlaylistStore {
     }
 
     static func load(_ condition: SQLQueryString, on db: any SQLDatabase) async throws -> [Record] {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT p.*, u.username FROM playlists p JOIN users u ON u.id = p.owner_id WHERE \(condition) ORDER BY p.name, p.id
-            """).all().map { row in
-            Record(id: try row.decode(column: "id", as: Int64.self), ownerID: try row.decode(column: "owner_id", as: Int64.self),
-                   owner: try row.decode(column: "username", as: String.self), name: try row.decode(column: "name", as: String.self),
-                   comment: try row.decode(column: "comment", as: String?.self), isPublic: try row.decode(column: "public", as: Bool.self),
-                   createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+            """
+        ).all().map { row in
+            Record(
+                id: try row.decode(column: "id", as: Int64.self), ownerID: try row.decode(column: "owner_id", as: Int64.self),
+                owner: try row.decode(column: "username", as: String.self), name: try row.decode(column: "name", as: String.self),
+                comment: try row.decode(column: "comment", as: String?.self), isPublic: try row.decode(column: "public", as: Bool.self),
+                createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
         }
     }
 
@@ -49,9 +52,11 @@ enum PlaylistStore {
         guard !ids.isEmpty else { return [:] }
         let list = SQLList(integers: ids)
         var counts: [Int64: Int] = [:]
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT playlist_id, COUNT(*) AS n FROM playlist_tracks WHERE playlist_id IN (\(list)) GROUP BY playlist_id
-            """).all() {
+            """
+        ).all() {
             counts[try row.decode(column: "playlist_id", as: Int64.self)] = try row.decode(column: "n", as: Int.self)
         }
         return counts
@@ -63,11 +68,13 @@ enum PlaylistStore {
         let list = SQLList(integers: ids)
         let libraries = SQLList(integers: visible)
         var summaries: [Int64: (count: Int, durationMs: Int)] = [:]
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT pt.playlist_id, COUNT(*) AS n, CAST(COALESCE(SUM(t.duration_ms), 0) AS BIGINT) AS ms
             FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id
             WHERE pt.playlist_id IN (\(list)) AND t.library_id IN (\(libraries)) GROUP BY pt.playlist_id
-            """).all() {
+            """
+        ).all() {
             summaries[try row.decode(column: "playlist_id", as: Int64.self)] =
                 (try row.decode(column: "n", as: Int.self), try row.decode(column: "ms", as: Int.self))
         }
@@ -79,8 +86,9 @@ enum PlaylistStore {
         guard !ids.isEmpty, !visible.isEmpty else { return [] }
         let list = SQLList(integers: Set(ids))
         let libraries = SQLList(integers: visible)
-        return Set(try await db.raw("SELECT id FROM tracks WHERE id IN (\(list)) AND library_id IN (\(libraries))").all()
-            .map { try $0.decode(column: "id", as: Int64.self) })
+        return Set(
+            try await db.raw("SELECT id FROM tracks WHERE id IN (\(list)) AND library_id IN (\(libraries))").all()
+                .map { try $0.decode(column: "id", as: Int64.self) })
     }
 
     static func trackIDs(_ playlistID: Int64, on db: any SQLDatabase) async throws -> [Int64] {

@@ -26,8 +26,9 @@ enum PlaylistsController {
     }
 
     static func dto(_ record: PlaylistStore.Record, viewer: Principal, tracks: [TrackDTO]?, count: Int) -> PlaylistDTO {
-        PlaylistDTO(id: String(record.id), name: record.name, owner: record.owner, isPublic: record.isPublic,
-                    mine: record.ownerID == viewer.userID, trackCount: count, updatedAt: Clock.date(record.updatedAt), tracks: tracks)
+        PlaylistDTO(
+            id: String(record.id), name: record.name, owner: record.owner, isPublic: record.isPublic,
+            mine: record.ownerID == viewer.userID, trackCount: count, updatedAt: Clock.date(record.updatedAt), tracks: tracks)
     }
 
     @Sendable static func list(req: Request) async throws -> [PlaylistDTO] {
@@ -44,7 +45,8 @@ enum PlaylistsController {
     static func find(_ req: Request, viewer: Principal, mustOwn: Bool) async throws -> PlaylistStore.Record {
         let id = try req.int64Parameter("id", what: "Playlist")
         guard let record = try await PlaylistStore.load("p.id = \(bind: id)", on: req.sql).first,
-              record.ownerID == viewer.userID || record.isPublic || viewer.isAdmin else { throw APIError.notFound("Playlist") }
+            record.ownerID == viewer.userID || record.isPublic || viewer.isAdmin
+        else { throw APIError.notFound("Playlist") }
         if mustOwn, record.ownerID != viewer.userID, !viewer.isAdmin {
             throw APIError.forbidden("Only the playlist's owner may change it.")
         }
@@ -54,10 +56,11 @@ enum PlaylistsController {
     static func show(_ record: PlaylistStore.Record, viewer: Principal, req: Request) async throws -> PlaylistDTO {
         let ids = try await PlaylistStore.trackIDs(record.id, on: req.sql)
         let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
-        let found = try await CatalogQueries.tracks(visible: visible, paging: .init(limit: max(1, ids.count), offset: 0), ids: Array(Set(ids)),
-                                                    on: req.sql)
+        let found = try await CatalogQueries.tracks(
+            visible: visible, paging: .init(limit: max(1, ids.count), offset: 0), ids: Array(Set(ids)),
+            on: req.sql)
         let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let tracks = ids.compactMap { byID[String($0)] }   // keeps order and repeats; hides what the viewer may not see
+        let tracks = ids.compactMap { byID[String($0)] }  // keeps order and repeats; hides what the viewer may not see
         return dto(record, viewer: viewer, tracks: tracks, count: tracks.count)
     }
 
@@ -73,8 +76,11 @@ enum PlaylistsController {
             return id
         }
         let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
-        let known = Set(try await CatalogQueries.tracks(visible: visible, paging: .init(limit: max(1, ids.count), offset: 0),
-                                                        ids: Array(Set(ids)), on: req.sql).map(\.id))
+        let known = Set(
+            try await CatalogQueries.tracks(
+                visible: visible, paging: .init(limit: max(1, ids.count), offset: 0),
+                ids: Array(Set(ids)), on: req.sql
+            ).map(\.id))
         guard ids.allSatisfy({ known.contains(String($0)) }) else { throw APIError.notFound("Track") }
         return ids
     }
@@ -83,14 +89,18 @@ enum PlaylistsController {
         let viewer = try req.requireUser()
         let change = try await req.decodeJSON(Change.self)
         let name = (change.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw APIError.unprocessable("A playlist needs a name of 1 to 200 characters.", code: "invalid_name") }
+        guard (1...200).contains(name.count) else {
+            throw APIError.unprocessable("A playlist needs a name of 1 to 200 characters.", code: "invalid_name")
+        }
         let tracks = try await trackIDs(change.trackIds ?? change.addTrackIds ?? [], viewer: viewer, req: req)
         let now = Clock.nowMillis()
         let id = try await req.db.writeTransaction { tx -> Int64 in
-            let row = try await tx.sql.raw("""
+            let row = try await tx.sql.raw(
+                """
                 INSERT INTO playlists (owner_id, name, public, created_at, updated_at)
                 VALUES (\(bind: viewer.userID), \(bind: name), \(bind: change.isPublic ?? false), \(bind: now), \(bind: now)) RETURNING id
-                """).first()
+                """
+            ).first()
             let id = try row?.decode(column: "id", as: Int64.self) ?? 0
             try await PlaylistStore.insertTracks(id, tracks, from: 0, on: tx.sql)
             return id
@@ -107,11 +117,17 @@ enum PlaylistsController {
         let change = try await req.decodeJSON(Change.self)
         if let name = change.name {
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...200).contains(trimmed.count) else { throw APIError.unprocessable("A playlist needs a name of 1 to 200 characters.", code: "invalid_name") }
-            try await req.sql.raw("UPDATE playlists SET name = \(bind: trimmed), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: record.id)").run()
+            guard (1...200).contains(trimmed.count) else {
+                throw APIError.unprocessable("A playlist needs a name of 1 to 200 characters.", code: "invalid_name")
+            }
+            try await req.sql.raw(
+                "UPDATE playlists SET name = \(bind: trimmed), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: record.id)"
+            ).run()
         }
         if let isPublic = change.isPublic {
-            try await req.sql.raw("UPDATE playlists SET public = \(bind: isPublic), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: record.id)").run()
+            try await req.sql.raw(
+                "UPDATE playlists SET public = \(bind: isPublic), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: record.id)"
+            ).run()
         }
         if let order = change.trackIds {
             try await PlaylistStore.replaceTracks(record.id, try await trackIDs(order, viewer: viewer, req: req), on: req.db)
@@ -119,7 +135,8 @@ enum PlaylistsController {
         if let added = change.addTrackIds {
             let tracks = try await trackIDs(added, viewer: viewer, req: req)
             try await req.db.writeTransaction { tx in
-                let count = try await tx.sql.raw("SELECT COUNT(*) AS n FROM playlist_tracks WHERE playlist_id = \(bind: record.id)").first()?
+                let count =
+                    try await tx.sql.raw("SELECT COUNT(*) AS n FROM playlist_tracks WHERE playlist_id = \(bind: record.id)").first()?
                     .decode(column: "n", as: Int.self) ?? 0
                 try await PlaylistStore.insertTracks(record.id, tracks, from: count, on: tx.sql)
             }

@@ -46,24 +46,30 @@ final class CatalogWriter: @unchecked Sendable {
             id = try await db.raw("SELECT id FROM artists WHERE mbid = \(bind: mbid)").first()?.decode(column: "id", as: Int64.self)
             if id == nil {
                 // The same artist seen earlier without an id adopts this one.
-                id = try await db.raw("""
+                id = try await db.raw(
+                    """
                     UPDATE artists SET mbid = \(bind: mbid) WHERE id = (SELECT id FROM artists WHERE name_key = \(bind: key) AND mbid IS NULL LIMIT 1)
                     RETURNING id
-                    """).first()?.decode(column: "id", as: Int64.self)
+                    """
+                ).first()?.decode(column: "id", as: Int64.self)
             }
         } else {
-            id = try await db.raw("""
+            id = try await db.raw(
+                """
                 SELECT id FROM artists WHERE name_key = \(bind: key) ORDER BY CASE WHEN mbid IS NULL THEN 0 ELSE 1 END, id LIMIT 1
-                """).first()?.decode(column: "id", as: Int64.self)
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
         }
         if id == nil {
             let sort = sortName.map(NameKey.make) ?? NameKey.sort(name)
-            id = try await db.raw("""
+            id = try await db.raw(
+                """
                 INSERT INTO artists (name, sort_name, name_key, mbid, created_at)
                 VALUES (\(bind: name), \(bind: sort), \(bind: key), \(bind: mbid), \(bind: Clock.nowMillis()))
                 ON CONFLICT DO NOTHING RETURNING id
-                """).first()?.decode(column: "id", as: Int64.self)
-            if id == nil {   // another scan inserted it a moment ago
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
+            if id == nil {  // another scan inserted it a moment ago
                 id = try await db.raw("SELECT id FROM artists WHERE name_key = \(bind: key) ORDER BY id LIMIT 1")
                     .first()?.decode(column: "id", as: Int64.self)
             }
@@ -79,21 +85,24 @@ final class CatalogWriter: @unchecked Sendable {
     /// two same-named albums of one artist in different folders stay two albums.
     func albumID(tags: AudioTags, albumArtistID: Int64, directory: String, on db: any SQLDatabase) async throws -> Int64 {
         let title = String((tags.album ?? "[Unknown Album]").prefix(500))
-        let matchKey = tags.albumMBID.map { "mbid:\($0)" }
+        let matchKey =
+            tags.albumMBID.map { "mbid:\($0)" }
             ?? "key:\(albumArtistID)|\(NameKey.make(title))|\(folderID):\(Self.albumDirectory(directory))"
         if let id = albums[matchKey] { return id }
         var row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
         if row == nil {
             let now = Clock.nowMillis()
             let sort = tags.albumSort.map(NameKey.make) ?? NameKey.sort(title)
-            row = try await db.raw("""
+            row = try await db.raw(
+                """
                 INSERT INTO albums (title, sort_title, match_key, album_artist_id, year, original_year, compilation, mbid,
                                     release_group_mbid, created_at, updated_at)
                 VALUES (\(bind: title), \(bind: sort), \(bind: matchKey), \(bind: albumArtistID), \(bind: tags.year),
                         \(bind: tags.originalYear), \(bind: tags.compilation), \(bind: tags.albumMBID), \(bind: tags.releaseGroupMBID),
                         \(bind: now), \(bind: now))
                 ON CONFLICT DO NOTHING RETURNING id, artwork_id
-                """).first()
+                """
+            ).first()
             if row == nil {
                 row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
             }
@@ -144,17 +153,21 @@ final class CatalogWriter: @unchecked Sendable {
     func prefetchTracks(keys: Set<String>, on db: any SQLDatabase) async throws {
         let missing = keys.filter { knownTracks[$0] == nil }
         for chunk in Array(missing).chunked(500) {
-            for row in try await db.raw("""
+            for row in try await db.raw(
+                """
                 SELECT id, match_key FROM tracks WHERE library_id = \(bind: libraryID) AND match_key IN (\(SQLList(chunk.map { SQLBind($0) })))
-                """).all() {
+                """
+            ).all() {
                 knownTracks[try row.decode(column: "match_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
             }
         }
     }
 
     /// The track a file carries: updated in place when it exists, else queued for the batch insert.
-    func trackRef(tags: AudioTags, fileName: String, albumID: Int64, artistIDs: [Int64], previousTrackID: Int64?,
-                  on db: any SQLDatabase) async throws -> TrackRef {
+    func trackRef(
+        tags: AudioTags, fileName: String, albumID: Int64, artistIDs: [Int64], previousTrackID: Int64?,
+        on db: any SQLDatabase
+    ) async throws -> TrackRef {
         let title = Self.title(tags: tags, fileName: fileName)
         let matchKey = Self.trackKey(tags: tags, title: title, albumID: albumID)
         var seenArtists = Set<Int64>()
@@ -164,12 +177,13 @@ final class CatalogWriter: @unchecked Sendable {
             let genreID = try await self.genreID(genre, on: db)
             if !genreIDs.contains(genreID) { genreIDs.append(genreID) }
         }
-        if pendingTrackKeys.contains(matchKey) { return .pending(matchKey) }   // a second file of a new track
+        if pendingTrackKeys.contains(matchKey) { return .pending(matchKey) }  // a second file of a new track
         if knownTracks[matchKey] == nil { try await prefetchTracks(keys: [matchKey], on: db) }
         var id = knownTracks[matchKey]
         if id == nil, let previous = previousTrackID {
             // Retagged file: keep its track (and what users attached to it) if no other file shares it.
-            let others = try await db.raw("SELECT COUNT(*) AS n FROM files WHERE track_id = \(bind: previous)").first()?
+            let others =
+                try await db.raw("SELECT COUNT(*) AS n FROM files WHERE track_id = \(bind: previous)").first()?
                 .decode(column: "n", as: Int.self) ?? 0
             if others <= 1 { id = previous }
         }
@@ -180,7 +194,8 @@ final class CatalogWriter: @unchecked Sendable {
             return .pending(matchKey)
         }
         let now = Clock.nowMillis()
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE tracks SET album_id = \(bind: albumID), match_key = \(bind: matchKey), title = \(bind: title),
                 sort_title = \(bind: tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)),
                 artist_display = \(bind: Self.display(tags)), disc_number = \(bind: tags.discNumber),
@@ -190,7 +205,8 @@ final class CatalogWriter: @unchecked Sendable {
                 rg_album_gain = \(bind: tags.replayGainAlbumGain), rg_album_peak = \(bind: tags.replayGainAlbumPeak),
                 lyrics = \(bind: tags.lyrics), updated_at = \(bind: now)
             WHERE id = \(bind: existing)
-            """).run()
+            """
+        ).run()
         knownTracks[matchKey] = existing
         try await db.raw("DELETE FROM track_artists WHERE track_id = \(bind: existing)").run()
         try await db.raw("DELETE FROM track_genres WHERE track_id = \(bind: existing)").run()
@@ -231,12 +247,14 @@ final class CatalogWriter: @unchecked Sendable {
         let width = pendingTracks[0].values.count
         for chunk in pendingTracks.chunked(max(1, 900 / width)) {
             let rows = SQLList(chunk.map { SQLGroupExpression(SQLList($0.values)) })
-            for row in try await db.raw("""
+            for row in try await db.raw(
+                """
                 INSERT INTO tracks (library_id, album_id, match_key, title, sort_title, artist_display, disc_number, track_number,
                     duration_ms, year, genre, mbid, rg_track_gain, rg_track_peak, rg_album_gain, rg_album_peak, lyrics,
                     created_at, updated_at)
                 VALUES \(rows) RETURNING id, match_key
-                """).all() {
+                """
+            ).all() {
                 knownTracks[try row.decode(column: "match_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
             }
         }
@@ -254,9 +272,11 @@ final class CatalogWriter: @unchecked Sendable {
         if let id = genres[key] { return id }
         var id = try await db.raw("SELECT id FROM genres WHERE name_key = \(bind: key)").first()?.decode(column: "id", as: Int64.self)
         if id == nil {
-            id = try await db.raw("""
+            id = try await db.raw(
+                """
                 INSERT INTO genres (name, name_key) VALUES (\(bind: name), \(bind: key)) ON CONFLICT DO NOTHING RETURNING id
-                """).first()?.decode(column: "id", as: Int64.self)
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
             if id == nil {
                 id = try await db.raw("SELECT id FROM genres WHERE name_key = \(bind: key)").first()?.decode(column: "id", as: Int64.self)
             }
@@ -287,10 +307,11 @@ final class CatalogWriter: @unchecked Sendable {
         }
         try await Self.insert(into: "track_artists (track_id, artist_id, position)", rows: artistRows, on: db)
         try await Self.insert(into: "track_genres (track_id, genre_id)", rows: genreRows, on: db)
-        try await Self.insert(into: """
-            files (library_id, folder_id, track_id, path, size, mtime, format, bitrate, sample_rate, channels,
-                   duration_ms, content_hash, status, error, created_at, updated_at)
-            """, rows: fileRows, on: db)
+        try await Self.insert(
+            into: """
+                files (library_id, folder_id, track_id, path, size, mtime, format, bitrate, sample_rate, channels,
+                       duration_ms, content_hash, status, error, created_at, updated_at)
+                """, rows: fileRows, on: db)
         pendingArtists.removeAll()
         pendingGenres.removeAll()
         pendingFiles.removeAll()
@@ -326,14 +347,18 @@ final class CatalogWriter: @unchecked Sendable {
 
     /// Removes tracks left without files, then albums and artists left without tracks.
     static func pruneOrphans(libraryID: Int64, on db: any SQLDatabase) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             DELETE FROM tracks WHERE library_id = \(bind: libraryID)
               AND NOT EXISTS (SELECT 1 FROM files f WHERE f.track_id = tracks.id)
-            """).run()
+            """
+        ).run()
         try await db.raw("DELETE FROM albums WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = albums.id)").run()
-        try await db.raw("""
+        try await db.raw(
+            """
             DELETE FROM artists WHERE NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.artist_id = artists.id)
               AND NOT EXISTS (SELECT 1 FROM albums a WHERE a.album_artist_id = artists.id)
-            """).run()
+            """
+        ).run()
     }
 }

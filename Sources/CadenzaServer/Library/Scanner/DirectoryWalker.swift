@@ -43,7 +43,7 @@ struct DirectoryWalker {
                 let rawName = withUnsafeBytes(of: entry.pointee.d_name) { buffer -> [UInt8] in
                     Array(buffer.prefix { $0 != 0 })
                 }
-                if rawName.first == UInt8(ascii: ".") { continue }   // ., .., hidden files
+                if rawName.first == UInt8(ascii: ".") { continue }  // ., .., hidden files
                 let name = String(validating: rawName, as: UTF8.self)
                 let shownName = name ?? String(decoding: rawName, as: UTF8.self)
                 let childRelative = relative.isEmpty ? shownName : relative + "/" + shownName
@@ -51,16 +51,20 @@ struct DirectoryWalker {
                 let isAudioName = AudioSniffer.audioExtensions.contains(ext)
                 guard name != nil else {
                     if isAudioName {
-                        result.audio.append(Entry(path: childRelative, size: 0, mtimeMillis: 0,
-                                                  problem: "the file name is not valid UTF-8; rename it"))
+                        result.audio.append(
+                            Entry(
+                                path: childRelative, size: 0, mtimeMillis: 0,
+                                problem: "the file name is not valid UTF-8; rename it"))
                     }
                     continue
                 }
                 var info = stat()
                 guard stat(absolute + "/" + shownName, &info) == 0 else {
                     if isAudioName {
-                        result.audio.append(Entry(path: childRelative, size: 0, mtimeMillis: 0,
-                                                  problem: "cannot be read: \(String(cString: strerror(errno)))"))
+                        result.audio.append(
+                            Entry(
+                                path: childRelative, size: 0, mtimeMillis: 0,
+                                problem: "cannot be read: \(String(cString: strerror(errno)))"))
                     }
                     continue
                 }

@@ -17,7 +17,8 @@ extension LibraryScanner {
             count = try await db.raw("SELECT COUNT(*) AS n FROM tracks WHERE library_id IN (\(libs))").first()?.decode(column: "n", as: Int.self) ?? 0
         }
         let folders = try await db.raw("SELECT MAX(last_scan_at) AS m, COUNT(*) AS n FROM library_folders").first()
-        return Status(scanning: live > 0, trackCount: count, folderCount: try folders?.decode(column: "n", as: Int.self) ?? 0,
-                      lastScanAt: try folders?.decode(column: "m", as: Int64?.self))
+        return Status(
+            scanning: live > 0, trackCount: count, folderCount: try folders?.decode(column: "n", as: Int.self) ?? 0,
+            lastScanAt: try folders?.decode(column: "m", as: Int64?.self))
     }
 }

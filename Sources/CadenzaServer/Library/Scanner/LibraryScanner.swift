@@ -76,8 +76,9 @@ enum LibraryScanner {
     static func register(on jobs: JobRegistry) {
         jobs.register(jobKind, backoff: Backoff(base: 5, cap: 3600)) { context in
             let payload = try context.job.decodePayload(Payload.self)
-            _ = try await scan(folderID: payload.folderId, full: payload.full ?? false, database: context.database,
-                              settings: context.settings, logger: context.logger)
+            _ = try await scan(
+                folderID: payload.folderId, full: payload.full ?? false, database: context.database,
+                settings: context.settings, logger: context.logger)
         }
         jobs.register(rescanKind) { context in
             for library in try await Libraries.all(on: context.db) where library.kind == .folders {
@@ -94,21 +95,25 @@ enum LibraryScanner {
         let started = ContinuousClock.now
         let db = database.sql
         guard let folder = try await Libraries.folder(id: folderID, on: db),
-              let library = try await Libraries.find(id: folder.libraryID, on: db) else {
+            let library = try await Libraries.find(id: folder.libraryID, on: db)
+        else {
             throw PermanentJobError("library folder \(folderID) no longer exists")
         }
         let state = State(summary: Summary(folderId: String(folderID), libraryId: String(library.id)))
         let audience = library.ownerID
         func announce<P>(_ type: EventType<P>, _ payload: P) async throws {
-            try await EventStore.append(type, payload: payload, actorID: nil, subjectID: String(library.id),
-                                        audienceUserID: audience, visibility: audience == nil ? .admin : nil, on: db)
+            try await EventStore.append(
+                type, payload: payload, actorID: nil, subjectID: String(library.id),
+                audienceUserID: audience, visibility: audience == nil ? .admin : nil, on: db)
         }
 
         let walk = await runBlocking { DirectoryWalker.walk(root: folder.path) }
         if walk.unreadableDirectories.contains("") { throw Failure("the folder \(folder.path) cannot be read") }
-        for row in try await db.raw("""
+        for row in try await db.raw(
+            """
             SELECT id, path, size, mtime, content_hash, track_id, status, error FROM files WHERE folder_id = \(bind: folderID)
-            """).all() {
+            """
+        ).all() {
             state.known[try row.decode(column: "path", as: String.self)] = Known(
                 id: try row.decode(column: "id", as: Int64.self), size: try row.decode(column: "size", as: Int64.self),
                 mtime: try row.decode(column: "mtime", as: Int64.self), hash: try row.decode(column: "content_hash", as: String?.self),
@@ -122,7 +127,8 @@ enum LibraryScanner {
         for entry in walk.audio {
             present.insert(entry.path)
             if let old = state.known[entry.path], !full, old.size == entry.size, old.mtime == entry.mtimeMillis,
-               entry.problem == nil || old.error == entry.problem {
+                entry.problem == nil || old.error == entry.problem
+            {
                 state.summary.unchanged += 1
             } else {
                 toRead.append(entry)
@@ -168,8 +174,9 @@ enum LibraryScanner {
                         state.summary.updated += item.tags == nil ? 0 : 1
                     }
                     if item.tags == nil { state.summary.failed += 1 }
-                    try await write(item, target: target, library: library, folder: folder, walk: walk, writer: writer,
-                                    settings: settings, on: sql)
+                    try await write(
+                        item, target: target, library: library, folder: folder, walk: walk, writer: writer,
+                        settings: settings, on: sql)
                 }
                 try await writer.flush(on: sql)
                 try await CatalogCache.bump(on: sql)
@@ -177,8 +184,9 @@ enum LibraryScanner {
             processed += batch.count
             if ContinuousClock.now - lastProgress > .seconds(1) {
                 lastProgress = ContinuousClock.now
-                try await announce(LibraryEvents.scanProgress,
-                                   .init(folderId: String(folderID), processed: String(processed), total: String(toRead.count)))
+                try await announce(
+                    LibraryEvents.scanProgress,
+                    .init(folderId: String(folderID), processed: String(processed), total: String(toRead.count)))
             }
         }
 
@@ -192,7 +200,7 @@ enum LibraryScanner {
             }
             if !gone.isEmpty || state.summary.updated > 0 || state.summary.moved > 0 {
                 try await CatalogWriter.pruneOrphans(libraryID: library.id, on: sql)
-                try await CatalogCache.bump(on: sql)   // pruned tracks and albums leave the cached indexes too
+                try await CatalogCache.bump(on: sql)  // pruned tracks and albums leave the cached indexes too
             }
             try await sql.raw("UPDATE library_folders SET last_scan_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: folderID)").run()
         }
@@ -200,9 +208,13 @@ enum LibraryScanner {
         var summary = state.summary
         summary.durationMs = Int(seconds * 1000 + attos / 1_000_000_000_000_000)
         try await announce(LibraryEvents.scanFinished, summary)
-        logger.info("scan finished", metadata: ["folder": .string(folder.path), "seen": .stringConvertible(summary.seen),
-                                                "added": .stringConvertible(summary.added), "failed": .stringConvertible(summary.failed),
-                                                "ms": .stringConvertible(summary.durationMs)])
+        logger.info(
+            "scan finished",
+            metadata: [
+                "folder": .string(folder.path), "seen": .stringConvertible(summary.seen),
+                "added": .stringConvertible(summary.added), "failed": .stringConvertible(summary.failed),
+                "ms": .stringConvertible(summary.durationMs),
+            ])
         return summary
     }
 
@@ -234,8 +246,10 @@ enum LibraryScanner {
         }
     }
 
-    static func write(_ item: Read, target: Known?, library: LibraryRecord, folder: LibraryFolderRecord,
-                      walk: DirectoryWalker.Result, writer: CatalogWriter, settings: Settings, on db: any SQLDatabase) async throws {
+    static func write(
+        _ item: Read, target: Known?, library: LibraryRecord, folder: LibraryFolderRecord,
+        walk: DirectoryWalker.Result, writer: CatalogWriter, settings: Settings, on db: any SQLDatabase
+    ) async throws {
         let now = Clock.nowMillis()
         var track: CatalogWriter.TrackRef?
         if let tags = item.tags {
@@ -243,8 +257,9 @@ enum LibraryScanner {
             let albumArtist = try await writer.albumArtistID(for: tags, on: db)
             let albumID = try await writer.albumID(tags: tags, albumArtistID: albumArtist, directory: directory, on: db)
             let artists = try await writer.artistIDs(for: tags, on: db)
-            track = try await writer.trackRef(tags: tags, fileName: (item.entry.path as NSString).lastPathComponent, albumID: albumID,
-                                              artistIDs: artists, previousTrackID: target?.trackID, on: db)
+            track = try await writer.trackRef(
+                tags: tags, fileName: (item.entry.path as NSString).lastPathComponent, albumID: albumID,
+                artistIDs: artists, previousTrackID: target?.trackID, on: db)
             if writer.wantsArtwork(albumID: albumID) {
                 if let artworkID = try await artwork(for: item, directory: directory, root: folder.path, walk: walk, settings: settings, on: db) {
                     try await writer.setArtwork(albumID: albumID, artworkID: artworkID, on: db)
@@ -256,33 +271,41 @@ enum LibraryScanner {
         let error = item.error.map { String($0.prefix(1000)) }
         if let target {
             let trackID = try await track.asyncMap { try await writer.resolve($0, on: db) }
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE files SET path = \(bind: item.entry.path), size = \(bind: item.entry.size), mtime = \(bind: item.entry.mtimeMillis),
                     track_id = \(bind: trackID), format = \(bind: tags?.format), bitrate = \(bind: tags?.bitrateKbps),
                     sample_rate = \(bind: tags?.sampleRate), channels = \(bind: tags?.channels), duration_ms = \(bind: tags?.durationMs),
                     content_hash = \(bind: item.hash), status = \(bind: status), error = \(bind: error), updated_at = \(bind: now)
                 WHERE id = \(bind: target.id)
-                """).run()
+                """
+            ).run()
         } else {
-            writer.insertFileLater(track: track, [
-                SQLBind(library.id), SQLBind(folder.id), SQLBind(item.entry.path), SQLBind(item.entry.size),
-                SQLBind(item.entry.mtimeMillis), SQLBind(tags?.format), SQLBind(tags?.bitrateKbps), SQLBind(tags?.sampleRate),
-                SQLBind(tags?.channels), SQLBind(tags?.durationMs), SQLBind(item.hash), SQLBind(status), SQLBind(error),
-                SQLBind(now), SQLBind(now),
-            ])
+            writer.insertFileLater(
+                track: track,
+                [
+                    SQLBind(library.id), SQLBind(folder.id), SQLBind(item.entry.path), SQLBind(item.entry.size),
+                    SQLBind(item.entry.mtimeMillis), SQLBind(tags?.format), SQLBind(tags?.bitrateKbps), SQLBind(tags?.sampleRate),
+                    SQLBind(tags?.channels), SQLBind(tags?.durationMs), SQLBind(item.hash), SQLBind(status), SQLBind(error),
+                    SQLBind(now), SQLBind(now),
+                ])
         }
     }
 
     /// A folder image next to the file, else the picture embedded in it.
-    static func artwork(for item: Read, directory: String, root: String, walk: DirectoryWalker.Result, settings: Settings,
-                        on db: any SQLDatabase) async throws -> Int64? {
+    static func artwork(
+        for item: Read, directory: String, root: String, walk: DirectoryWalker.Result, settings: Settings,
+        on db: any SQLDatabase
+    ) async throws -> Int64? {
         if let cover = DirectoryWalker.folderCover(in: directory, images: walk.images)
             ?? DirectoryWalker.folderCover(in: CatalogWriter.albumDirectory(directory), images: walk.images),
-           let data = FileManager.default.contents(atPath: root + "/" + cover), let mime = ImageSniffer.mime(data) {
+            let data = FileManager.default.contents(atPath: root + "/" + cover), let mime = ImageSniffer.mime(data)
+        {
             return try await ArtworkStore.store(data, mime: mime, settings: settings, on: db)
         }
         if item.tags?.hasEmbeddedPicture == true, let picture = TagReader.embeddedPicture(path: root + "/" + item.entry.path),
-           ImageSniffer.mime(picture.data) != nil {
+            ImageSniffer.mime(picture.data) != nil
+        {
             return try await ArtworkStore.store(picture.data, mime: picture.mime, settings: settings, on: db)
         }
         return nil

@@ -48,8 +48,10 @@ enum StreamController {
     }
 
     /// Serves a file raw (with Range) when that satisfies the request, else a transcode.
-    static func serve(file found: (file: FileDTO, absolutePath: String, hash: String?, mtime: Int64), options: StreamOptions,
-                      req: Request, estimatedLength: Int? = nil) async throws -> Response {
+    static func serve(
+        file found: (file: FileDTO, absolutePath: String, hash: String?, mtime: Int64), options: StreamOptions,
+        req: Request, estimatedLength: Int? = nil
+    ) async throws -> Response {
         let file = found.file
         guard !found.absolutePath.isEmpty, FileManager.default.isReadableFile(atPath: found.absolutePath) else {
             throw APIError(status: .notFound, code: "file_missing", message: "The audio file is no longer on disk.")
@@ -61,8 +63,9 @@ enum StreamController {
             return try await raw(path: found.absolutePath, format: file.format, req: req)
         }
         let format = options.format ?? (Transcoder.Format.allCases.first { $0.matches(storedFormat: file.format) } ?? .mp3)
-        let request = Transcoder.Request(source: found.absolutePath, format: format, bitrateKbps: bitrateKbps(format: format, requested: options.maxBitRate),
-                                         offsetSeconds: options.timeOffset)
+        let request = Transcoder.Request(
+            source: found.absolutePath, format: format, bitrateKbps: bitrateKbps(format: format, requested: options.maxBitRate),
+            offsetSeconds: options.timeOffset)
         let version = found.hash.map { String($0.prefix(12)) } ?? String(found.mtime)
         let cacheURL = Transcoder.cacheURL(fileID: Int64(file.id) ?? 0, version: version, request: request, settings: try req.application.settings)
         if options.timeOffset == 0, FileManager.default.fileExists(atPath: cacheURL.path) {
@@ -135,9 +138,11 @@ enum StreamController {
                 let status = await runBlocking { () -> Int32 in
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: Transcoder.ffmpegPath)
-                    process.arguments = ["-hide_banner", "-loglevel", "error", "-nostdin", "-i", original.path,
-                                         "-vf", "scale='min(\(size),iw)':'min(\(size),ih)':force_original_aspect_ratio=decrease",
-                                         "-frames:v", "1", "-q:v", "3", "-y", temp.path]
+                    process.arguments = [
+                        "-hide_banner", "-loglevel", "error", "-nostdin", "-i", original.path,
+                        "-vf", "scale='min(\(size),iw)':'min(\(size),ih)':force_original_aspect_ratio=decrease",
+                        "-frames:v", "1", "-q:v", "3", "-y", temp.path,
+                    ]
                     process.standardOutput = FileHandle.nullDevice
                     process.standardError = FileHandle.nullDevice
                     do { try process.run() } catch { return -1 }
@@ -173,11 +178,13 @@ enum ArtworkAccess {
     /// Artwork the caller may see: it belongs to an album with a track in a visible library.
     static func visibleArtwork(id: Int64, visible: [Int64], on db: any SQLDatabase) async throws -> (hash: String, mime: String)? {
         guard !visible.isEmpty else { return nil }
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             SELECT w.hash, w.mime FROM artworks w WHERE w.id = \(bind: id) AND EXISTS (
                 SELECT 1 FROM albums a JOIN tracks t ON t.album_id = a.id
                 WHERE a.artwork_id = w.id AND t.library_id IN (\(SQLList(visible.map { SQLBind($0) }))))
-            """).first()
+            """
+        ).first()
         guard let row else { return nil }
         return (try row.decode(column: "hash", as: String.self), try row.decode(column: "mime", as: String.self))
     }

@@ -172,7 +172,11 @@ enum Transcoder {
 
     /// Least-recently-used eviction: cache hits touch the file's modification time.
     static func evictIfNeeded(_ settings: Settings) {
-        guard evicting.withLockedValue({ busy in defer { busy = true }; return !busy }) else { return }
+        guard
+            evicting.withLockedValue({ busy in
+                defer { busy = true }; return !busy
+            })
+        else { return }
         defer { evicting.withLockedValue { $0 = false } }
         let dir = cacheDirectory(settings)
         let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey]

@@ -54,13 +54,16 @@ enum Uploads {
         // at once make one library, not two.
         return try await req.db.writeTransaction { tx in
             if tx.sql.isPostgres { try await tx.sql.raw("SELECT id FROM users WHERE id = \(bind: viewer.userID) FOR UPDATE").run() }
-            if let row = try await tx.sql.raw("""
+            if let row = try await tx.sql.raw(
+                """
                 SELECT * FROM libraries WHERE owner_id = \(bind: viewer.userID) AND kind = 'uploads' ORDER BY id LIMIT 1
-                """).first() {
+                """
+            ).first() {
                 return try LibraryRecord(row: row)
             }
-            return try await Libraries.create(name: "\(viewer.username)'s uploads", ownerID: viewer.userID, visibility: .private,
-                                              kind: .uploads, on: tx.sql)
+            return try await Libraries.create(
+                name: "\(viewer.username)'s uploads", ownerID: viewer.userID, visibility: .private,
+                kind: .uploads, on: tx.sql)
         }
     }
 
@@ -71,8 +74,9 @@ enum Uploads {
         let library = try await targetLibrary(req, viewer: viewer)
         let folder = try await ensureFolder(for: library, settings: settings, on: req.sql)
         let incoming = uploadRoot(settings).appendingPathComponent(".incoming", isDirectory: true)
-        let sink = try await MultipartSink.receive(req, boundary: boundary, directory: incoming, maxParts: maxFilesPerRequest,
-                                                   maxBytes: settings.maxUploadBytes)
+        let sink = try await MultipartSink.receive(
+            req, boundary: boundary, directory: incoming, maxParts: maxFilesPerRequest,
+            maxBytes: settings.maxUploadBytes)
         defer { sink.discardAll() }
         let parts = sink.completedFiles()
         guard !parts.isEmpty else { throw APIError.badRequest("No files in the upload; send them as file fields.", code: "no_files") }
@@ -86,17 +90,23 @@ enum Uploads {
         return response
     }
 
-    static func store(_ part: MultipartSink.Part, library: LibraryRecord, folder: LibraryFolderRecord, uploader: Principal,
-                      req: Request) async throws -> FileResult {
+    static func store(
+        _ part: MultipartSink.Part, library: LibraryRecord, folder: LibraryFolderRecord, uploader: Principal,
+        req: Request
+    ) async throws -> FileResult {
         let name = String(part.filename.split(separator: "/").last ?? "upload").prefix(255)
         guard part.size > 0 else { return FileResult(name: String(name), status: "rejected", reason: "the file is empty") }
         guard let kind = AudioSniffer.detect(part.header) else {
             return FileResult(name: String(name), status: "rejected", reason: "not an audio file (checked by content, not by name)")
         }
         let hash = Fingerprint.of(path: part.url.path)
-        if let hash, let existing = try await req.sql.raw("""
-            SELECT id FROM files WHERE library_id = \(bind: library.id) AND content_hash = \(bind: hash) LIMIT 1
-            """).first()?.decode(column: "id", as: Int64.self) {
+        if let hash,
+            let existing = try await req.sql.raw(
+                """
+                SELECT id FROM files WHERE library_id = \(bind: library.id) AND content_hash = \(bind: hash) LIMIT 1
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
+        {
             return FileResult(name: String(name), status: "duplicate", fileId: String(existing), reason: "already in this library")
         }
         let stored = "\(UUID().uuidString.lowercased()).\(kind.fileExtension)"
@@ -108,12 +118,14 @@ enum Uploads {
         do {
             let id: Int64 = try await req.db.writeTransaction { tx in
                 let sql = tx.sql
-                let row = try await sql.raw("""
+                let row = try await sql.raw(
+                    """
                     INSERT INTO files (library_id, folder_id, path, size, mtime, content_hash, status, original_name, uploader_id, created_at, updated_at)
                     VALUES (\(bind: library.id), \(bind: folder.id), \(bind: stored), \(bind: part.size), \(bind: Int64(mtime * 1000)), \(bind: hash),
                             'pending', \(bind: String(name)), \(bind: uploader.userID), \(bind: now), \(bind: now))
                     RETURNING id
-                    """).first()
+                    """
+                ).first()
                 let id = try row?.decode(column: "id", as: Int64.self) ?? 0
                 try await JobQueue.enqueue(.init(kind: importKind, payload: ImportPayload(fileId: id), priority: 10, maxAttempts: 3), on: sql)
                 return id
@@ -135,37 +147,47 @@ enum Uploads {
     }
 
     static func importFile(id: Int64, context: JobContext) async throws {
-        guard let row = try await context.db.raw("""
-            SELECT f.*, lf.path AS root FROM files f JOIN library_folders lf ON lf.id = f.folder_id WHERE f.id = \(bind: id)
-            """).first() else { return }   // deleted since: nothing to do
+        guard
+            let row = try await context.db.raw(
+                """
+                SELECT f.*, lf.path AS root FROM files f JOIN library_folders lf ON lf.id = f.folder_id WHERE f.id = \(bind: id)
+                """
+            ).first()
+        else { return }  // deleted since: nothing to do
         let libraryID = try row.decode(column: "library_id", as: Int64.self)
         let folderID = try row.decode(column: "folder_id", as: Int64.self)
         let relative = try row.decode(column: "path", as: String.self)
         let uploader = try row.decode(column: "uploader_id", as: Int64?.self)
         let original = try row.decode(column: "original_name", as: String?.self) ?? relative
         guard let library = try await Libraries.find(id: libraryID, on: context.db),
-              let folder = try await Libraries.folder(id: folderID, on: context.db),
-              let path = SafePath.join(root: try row.decode(column: "root", as: String.self), relative: relative) else { return }
-        let entry = DirectoryWalker.Entry(path: relative, size: try row.decode(column: "size", as: Int64.self),
-                                          mtimeMillis: try row.decode(column: "mtime", as: Int64.self))
+            let folder = try await Libraries.folder(id: folderID, on: context.db),
+            let path = SafePath.join(root: try row.decode(column: "root", as: String.self), relative: relative)
+        else { return }
+        let entry = DirectoryWalker.Entry(
+            path: relative, size: try row.decode(column: "size", as: Int64.self),
+            mtimeMillis: try row.decode(column: "mtime", as: Int64.self))
         let read = await runBlocking { () -> LibraryScanner.Read in
-            do { return LibraryScanner.Read(entry: entry, tags: try TagReader.read(path: path), error: nil, hash: Fingerprint.of(path: path)) } catch {
+            do { return LibraryScanner.Read(entry: entry, tags: try TagReader.read(path: path), error: nil, hash: Fingerprint.of(path: path)) } catch
+            {
                 return LibraryScanner.Read(entry: entry, tags: nil, error: "\(error)", hash: Fingerprint.of(path: path))
             }
         }
-        let known = LibraryScanner.Known(id: id, size: entry.size, mtime: entry.mtimeMillis, hash: read.hash,
-                                         trackID: try row.decode(column: "track_id", as: Int64?.self), status: "pending", error: nil)
+        let known = LibraryScanner.Known(
+            id: id, size: entry.size, mtime: entry.mtimeMillis, hash: read.hash,
+            trackID: try row.decode(column: "track_id", as: Int64?.self), status: "pending", error: nil)
         try await context.database.writeTransaction { tx in
             let sql = tx.sql
             let writer = CatalogWriter(libraryID: libraryID, folderID: folderID)
-            try await LibraryScanner.write(read, target: known, library: library, folder: folder, walk: .init(), writer: writer,
-                                           settings: context.settings, on: sql)
+            try await LibraryScanner.write(
+                read, target: known, library: library, folder: folder, walk: .init(), writer: writer,
+                settings: context.settings, on: sql)
             try await writer.flush(on: sql)
             try await CatalogCache.bump(on: sql)
             let trackID = try await sql.raw("SELECT track_id FROM files WHERE id = \(bind: id)").first()?.decode(column: "track_id", as: Int64?.self)
             try await EventStore.append(
                 read.tags == nil ? LibraryEvents.uploadFailed : LibraryEvents.uploadImported,
-                payload: .init(fileId: String(id), name: original, libraryId: String(libraryID), trackId: trackID.map(String.init), error: read.error),
+                payload: .init(
+                    fileId: String(id), name: original, libraryId: String(libraryID), trackId: trackID.map(String.init), error: read.error),
                 actorID: uploader, subjectID: String(id), audienceUserID: uploader, on: sql)
             _ = try await context.complete(on: sql)
         }
@@ -178,7 +200,8 @@ final class MultipartSink: @unchecked Sendable {
     /// The multipart boundary of a `multipart/form-data` request, or 415.
     static func boundary(of req: Request) throws -> String {
         guard let type = req.headers.contentType, type.type == "multipart", type.subType == "form-data",
-              let boundary = type.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else {
+            let boundary = type.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200
+        else {
             throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "Send the files as multipart/form-data.")
         }
         return boundary
@@ -197,8 +220,9 @@ final class MultipartSink: @unchecked Sendable {
             for try await chunk in req.body {
                 received += chunk.readableBytes
                 if received > maxBytes {
-                    throw APIError(status: .payloadTooLarge, code: "payload_too_large",
-                                   message: "Uploads are limited to \(maxBytes) bytes per request.")
+                    throw APIError(
+                        status: .payloadTooLarge, code: "payload_too_large",
+                        message: "Uploads are limited to \(maxBytes) bytes per request.")
                 }
                 try parser.execute(chunk)
                 if let problem = sink.problem { throw APIError.badRequest(problem) }

@@ -38,8 +38,9 @@ enum AudioScrobblerController {
         let throttle = try LoginThrottle(req, username: user)
         if try await throttle.blocked(on: req.sql) != nil { return reply("FAILED Too many failed handshakes; try later.") }
         guard user.count <= 64, let owner = try await ListenOwner.load(username: user, on: req.sql),
-              let password = try await LastFMAuth.appPassword(userID: owner.userID, app: req.application, on: req.sql),
-              Secrets.equal(a, Secrets.md5Hex(Secrets.md5Hex(password) + t)) else {
+            let password = try await LastFMAuth.appPassword(userID: owner.userID, app: req.application, on: req.sql),
+            Secrets.equal(a, Secrets.md5Hex(Secrets.md5Hex(password) + t))
+        else {
             try await throttle.failed(on: req.sql)
             return reply("BADAUTH")
         }
@@ -52,7 +53,8 @@ enum AudioScrobblerController {
     static func baseURL(_ req: Request) throws -> String {
         let configured = try req.application.settings.publicURL
         guard let host = req.headers.first(name: .host), !host.isEmpty, host.count <= 255,
-              host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) else { return configured }
+            host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) })
+        else { return configured }
         let scheme = req.headers.first(name: "X-Forwarded-Proto") == "https" || configured.hasPrefix("https://") ? "https" : "http"
         return "\(scheme)://\(host)"
     }
@@ -66,8 +68,9 @@ enum AudioScrobblerController {
         guard let owner = try await LastFMAuth.session(params["s"], protocol: "as12", on: req.sql) else { return reply("BADSESSION") }
         let parsed: IncomingListen
         do {
-            parsed = try ListenValidator.validate(listen: .object(listen(params, suffix: "", timestamp: false)), type: .playingNow,
-                                                  now: Clock.nowMillis() / 1000)
+            parsed = try ListenValidator.validate(
+                listen: .object(listen(params, suffix: "", timestamp: false)), type: .playingNow,
+                now: Clock.nowMillis() / 1000)
         } catch let error as ListenBrainzError {
             return reply("FAILED \(error.message)")
         }
@@ -85,8 +88,10 @@ enum AudioScrobblerController {
         for index in 0..<maxSubmissions where params["a[\(index)]"] != nil || params["t[\(index)]"] != nil {
             // Listens a player may not submit (o=L: "last.fm" radio, skipped r=S) are still history here.
             do {
-                listens.append(try ListenValidator.validate(listen: .object(listen(params, suffix: "[\(index)]", timestamp: true)),
-                                                            type: .import, now: now))
+                listens.append(
+                    try ListenValidator.validate(
+                        listen: .object(listen(params, suffix: "[\(index)]", timestamp: true)),
+                        type: .import, now: now))
             } catch is ListenBrainzError {
                 // As ListenBrainz does: an unusable entry is dropped, the rest are kept (a FAILED
                 // answer would make the client resend the whole batch forever).

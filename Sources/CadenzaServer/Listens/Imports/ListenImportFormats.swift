@@ -98,7 +98,8 @@ enum ListenImportReader {
         // "3 files, 123456 bytes uncompressed, 2345 bytes compressed:  98.1%"
         let parts = output.split(separator: ",")
         guard list.terminationStatus == 0, parts.count >= 2,
-              let bytes = Int64(parts[1].trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") else {
+            let bytes = Int64(parts[1].trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+        else {
             throw ListenStoreFailure("the zip archive could not be read")
         }
         return bytes
@@ -165,9 +166,11 @@ enum ListenImportReader {
             if let mbid = value(albumMBID) { info["release_mbid"] = .string(mbid) }
             if let mbid = value(artistMBID) { info["artist_mbids"] = .array([.string(mbid)]) }
             info["submission_client"] = .string("Last.fm CSV import")
-            var metadata: [String: JSONValue] = ["artist_name": value(artist).map(JSONValue.string) ?? .null,
-                                                 "track_name": value(track).map(JSONValue.string) ?? .null,
-                                                 "additional_info": .object(info)]
+            var metadata: [String: JSONValue] = [
+                "artist_name": value(artist).map(JSONValue.string) ?? .null,
+                "track_name": value(track).map(JSONValue.string) ?? .null,
+                "additional_info": .object(info),
+            ]
             if let name = value(album) { metadata["release_name"] = .string(name) }
             return validated(["listened_at": .number(Double(ts)), "track_metadata": .object(metadata)], now: now)
         }
@@ -176,7 +179,8 @@ enum ListenImportReader {
     /// Maloja's export: `{"scrobbles": [{"time", "track": {"title", "artists", "album": {"albumtitle"}, "length"}, "duration"}]}`.
     static func maloja(_ data: Data, now: Int64) throws -> [ImportEntry] {
         guard case .object(let root) = try JSONValue.parse(Array(data)),
-              case .array(let scrobbles)? = root["scrobbles"] else { return [] }
+            case .array(let scrobbles)? = root["scrobbles"]
+        else { return [] }
         return scrobbles.map { item in
             guard case .object(let scrobble) = item, case .object(let track)? = scrobble["track"] else { return .skipped("not a scrobble") }
             var artists: [String] = []
@@ -215,8 +219,12 @@ enum CSV {
                 if c == "\"" {
                     if let after = next() {
                         if after == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = after }
-                    } else { quoted = false }
-                } else { field.unicodeScalars.append(c) }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.unicodeScalars.append(c)
+                }
                 continue
             }
             switch c {

@@ -33,8 +33,9 @@ enum ListenImports {
         let viewer = try req.requireUser()
         let boundary = try MultipartSink.boundary(of: req)
         let settings = try req.application.settings
-        let sink = try await MultipartSink.receive(req, boundary: boundary, directory: directory(settings).appendingPathComponent(".incoming"),
-                                                   maxParts: 1, maxBytes: settings.maxUploadBytes)
+        let sink = try await MultipartSink.receive(
+            req, boundary: boundary, directory: directory(settings).appendingPathComponent(".incoming"),
+            maxParts: 1, maxBytes: settings.maxUploadBytes)
         defer { sink.discardAll() }
         guard let part = sink.completedFiles().first, part.size > 0 else {
             throw APIError.badRequest("Send the history file as the multipart field \"file\".", code: "no_file")
@@ -61,11 +62,13 @@ enum ListenImports {
         let id: Int64
         do {
             id = try await req.db.writeTransaction { tx in
-                let row = try await tx.sql.raw("""
+                let row = try await tx.sql.raw(
+                    """
                     INSERT INTO listen_imports (user_id, format, state, file_path, created_at, updated_at)
                     VALUES (\(bind: viewer.userID), \(bind: format.rawValue), 'queued', \(bind: stored.lastPathComponent), \(bind: now), \(bind: now))
                     RETURNING id
-                    """).first()
+                    """
+                ).first()
                 let id = try row?.decode(column: "id", as: Int64.self) ?? 0
                 try await JobQueue.enqueue(try .init(kind: jobKind, payload: Payload(importId: id), maxAttempts: 3), on: tx.sql)
                 return id
@@ -87,9 +90,11 @@ enum ListenImports {
 
     @Sendable static func list(req: Request) async throws -> [ImportDTO] {
         let viewer = try req.requireUser()
-        return try await req.sql.raw("""
+        return try await req.sql.raw(
+            """
             SELECT * FROM listen_imports WHERE user_id = \(bind: viewer.userID) ORDER BY id DESC LIMIT 100
-            """).all().map(dto)
+            """
+        ).all().map(dto)
     }
 
     static func find(id: Int64, userID: Int64, on db: any SQLDatabase) async throws -> ImportDTO {
@@ -100,11 +105,12 @@ enum ListenImports {
     }
 
     static func dto(_ row: any SQLRow) throws -> ImportDTO {
-        ImportDTO(id: String(try row.decode(column: "id", as: Int64.self)), state: try row.decode(column: "state", as: String.self),
-                  format: try row.decode(column: "format", as: String.self), imported: try row.decode(column: "imported", as: Int64.self),
-                  duplicates: try row.decode(column: "duplicates", as: Int64.self), skipped: try row.decode(column: "skipped", as: Int64.self),
-                  error: try row.decode(column: "error", as: String?.self),
-                  createdAt: Clock.date(try row.decode(column: "created_at", as: Int64.self)))
+        ImportDTO(
+            id: String(try row.decode(column: "id", as: Int64.self)), state: try row.decode(column: "state", as: String.self),
+            format: try row.decode(column: "format", as: String.self), imported: try row.decode(column: "imported", as: Int64.self),
+            duplicates: try row.decode(column: "duplicates", as: Int64.self), skipped: try row.decode(column: "skipped", as: Int64.self),
+            error: try row.decode(column: "error", as: String?.self),
+            createdAt: Clock.date(try row.decode(column: "created_at", as: Int64.self)))
     }
 
     static func register(on jobs: JobRegistry) {
@@ -135,13 +141,15 @@ enum ListenImports {
         }
         let userID = try row.decode(column: "user_id", as: Int64.self)
         guard let owner = try await ListenOwner.load(userID: userID, on: context.db),
-              let format = ListenImportFormat(rawValue: try row.decode(column: "format", as: String.self)) else {
+            let format = ListenImportFormat(rawValue: try row.decode(column: "format", as: String.self))
+        else {
             throw PermanentJobError("the import's user or format is gone")
         }
         let file = directory(context.settings).appendingPathComponent(try row.decode(column: "file_path", as: String.self))
         let scratch = directory(context.settings).appendingPathComponent("unpacked-\(importID)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        try await context.db.raw("UPDATE listen_imports SET state = 'running', updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: importID)").run()
+        try await context.db.raw("UPDATE listen_imports SET state = 'running', updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: importID)")
+            .run()
         let entries: [ImportEntry]
         do {
             entries = try ListenImportReader.entries(file: file, format: format, scratch: scratch)
@@ -149,9 +157,11 @@ enum ListenImports {
             throw PermanentJobError("the file could not be read as \(format.rawValue): \(error)")
         }
         var position = Int(try row.decode(column: "position", as: Int64.self))
-        var totals = (imported: try row.decode(column: "imported", as: Int64.self),
-                      duplicates: try row.decode(column: "duplicates", as: Int64.self),
-                      skipped: try row.decode(column: "skipped", as: Int64.self))
+        var totals = (
+            imported: try row.decode(column: "imported", as: Int64.self),
+            duplicates: try row.decode(column: "duplicates", as: Int64.self),
+            skipped: try row.decode(column: "skipped", as: Int64.self)
+        )
         while position < entries.count {
             let batch = entries[position..<min(position + batchSize, entries.count)]
             var listens: [IncomingListen] = []
@@ -166,15 +176,21 @@ enum ListenImports {
             let current = totals, batchListens = listens, batchSkipped = skipped
             totals = try await context.database.writeTransaction { tx in
                 let outcome = try await ListenStore.ingest(batchListens, owner: owner, source: "import", on: tx.sql)
-                let next = (current.imported + Int64(outcome.inserted), current.duplicates + Int64(outcome.duplicates), current.skipped + batchSkipped)
-                try await tx.sql.raw("""
+                let next = (
+                    current.imported + Int64(outcome.inserted), current.duplicates + Int64(outcome.duplicates), current.skipped + batchSkipped
+                )
+                try await tx.sql.raw(
+                    """
                     UPDATE listen_imports SET imported = \(bind: next.0), duplicates = \(bind: next.1), skipped = \(bind: next.2),
                       position = \(bind: end), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: importID)
-                    """).run()
-                try await EventStore.append(ListensEvents.importProgress,
-                                            payload: Progress(importId: String(importID), state: "running", imported: next.0,
-                                                              duplicates: next.1, skipped: next.2),
-                                            actorID: userID, subjectID: String(importID), audienceUserID: userID, on: tx.sql)
+                    """
+                ).run()
+                try await EventStore.append(
+                    ListensEvents.importProgress,
+                    payload: Progress(
+                        importId: String(importID), state: "running", imported: next.0,
+                        duplicates: next.1, skipped: next.2),
+                    actorID: userID, subjectID: String(importID), audienceUserID: userID, on: tx.sql)
                 return next
             }
             position = end
@@ -185,17 +201,23 @@ enum ListenImports {
 
     static func finish(importID: Int64, state: String, error: String?, context: JobContext) async throws {
         try await context.database.writeTransaction { tx in
-            guard let row = try await tx.sql.raw("""
-                UPDATE listen_imports SET state = \(bind: state), error = \(bind: error), updated_at = \(bind: Clock.nowMillis())
-                WHERE id = \(bind: importID) RETURNING user_id, imported, duplicates, skipped
-                """).first() else { return }
+            guard
+                let row = try await tx.sql.raw(
+                    """
+                    UPDATE listen_imports SET state = \(bind: state), error = \(bind: error), updated_at = \(bind: Clock.nowMillis())
+                    WHERE id = \(bind: importID) RETURNING user_id, imported, duplicates, skipped
+                    """
+                ).first()
+            else { return }
             let userID = try row.decode(column: "user_id", as: Int64.self)
-            try await EventStore.append(ListensEvents.importFinished,
-                                        payload: Progress(importId: String(importID), state: state,
-                                                          imported: try row.decode(column: "imported", as: Int64.self),
-                                                          duplicates: try row.decode(column: "duplicates", as: Int64.self),
-                                                          skipped: try row.decode(column: "skipped", as: Int64.self), error: error),
-                                        actorID: userID, subjectID: String(importID), audienceUserID: userID, on: tx.sql)
+            try await EventStore.append(
+                ListensEvents.importFinished,
+                payload: Progress(
+                    importId: String(importID), state: state,
+                    imported: try row.decode(column: "imported", as: Int64.self),
+                    duplicates: try row.decode(column: "duplicates", as: Int64.self),
+                    skipped: try row.decode(column: "skipped", as: Int64.self), error: error),
+                actorID: userID, subjectID: String(importID), audienceUserID: userID, on: tx.sql)
             if state == "done" { _ = try await context.complete(on: tx.sql) }
         }
     }

@@ -9,11 +9,13 @@ struct FormListen {
     /// Protocol-specific extras: form field → `additional_info` key.
     var extras: [(field: String, key: String)]
 
-    static let lastfm = FormListen(artist: "artist", track: "track", album: "album", timestamp: "timestamp", duration: "duration",
-                                   trackNumber: "trackNumber", mbid: "mbid", client: "Last.fm API",
-                                   extras: [("albumArtist", "album_artist")])
-    static let audioscrobbler = FormListen(artist: "a", track: "t", album: "b", timestamp: "i", duration: "l", trackNumber: "n",
-                                           mbid: "m", client: "AudioScrobbler 1.2", extras: [("o", "source")])
+    static let lastfm = FormListen(
+        artist: "artist", track: "track", album: "album", timestamp: "timestamp", duration: "duration",
+        trackNumber: "trackNumber", mbid: "mbid", client: "Last.fm API",
+        extras: [("albumArtist", "album_artist")])
+    static let audioscrobbler = FormListen(
+        artist: "a", track: "t", album: "b", timestamp: "i", duration: "l", trackNumber: "n",
+        mbid: "m", client: "AudioScrobbler 1.2", extras: [("o", "source")])
 
     /// `value` reads one field (with the protocol's index suffix applied); empty fields count as absent.
     func document(withTimestamp: Bool, _ value: (String) -> String?) -> [String: JSONValue] {

@@ -37,9 +37,10 @@ enum LastFMController {
         let json = params["format"]?.lowercased() == "json"
         do {
             let call = Call(req: req, params: params, json: json)
-            let verdict = try req.application.bufferedRateLimiter.hit("lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
-                                                                  window: try req.application.settings.listens.rateWindow,
-                                                                  db: req.application.sql, logger: req.logger)
+            let verdict = try req.application.bufferedRateLimiter.hit(
+                "lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
+                window: try req.application.settings.listens.rateWindow,
+                db: req.application.sql, logger: req.logger)
             if try verdict.count > req.application.settings.listens.rateLimit { throw LastFMError.rateLimited }
             let method = (params["method"] ?? "").lowercased()
             if method.isEmpty { throw LastFMError.parameters("missing method") }
@@ -76,27 +77,38 @@ enum LastFMController {
     }
 
     static func sessionNode(_ owner: ListenOwner, key: String) -> LastFMNode {
-        LastFMNode("session", children: [LastFMNode("name", text: owner.username), LastFMNode("key", text: key),
-                                         LastFMNode("subscriber", text: "0")])
+        LastFMNode(
+            "session",
+            children: [
+                LastFMNode("name", text: owner.username), LastFMNode("key", text: key),
+                LastFMNode("subscriber", text: "0"),
+            ])
     }
 
     static func getToken(_ call: Call) async throws -> LastFMNode {
         let token = Secrets.md5Hex(Secrets.randomToken())
-        try await call.db.raw("""
+        try await call.db.raw(
+            """
             INSERT INTO lastfm_tokens (token_hash, api_key, created_at)
             VALUES (\(bind: Secrets.hash(token)), \(bind: call.params["api_key"] ?? ""), \(bind: Clock.nowMillis()))
-            """).run()
+            """
+        ).run()
         return LastFMNode("token", text: token)
     }
 
     static func getSession(_ call: Call) async throws -> LastFMNode {
         let token = try call.require("token")
-        guard token.count <= 128, let row = try await call.db.raw("""
-            SELECT user_id, created_at FROM lastfm_tokens WHERE token_hash = \(bind: Secrets.hash(token))
-            """).first() else { throw LastFMError(code: 4, message: "Invalid authentication token supplied") }
+        guard token.count <= 128,
+            let row = try await call.db.raw(
+                """
+                SELECT user_id, created_at FROM lastfm_tokens WHERE token_hash = \(bind: Secrets.hash(token))
+                """
+            ).first()
+        else { throw LastFMError(code: 4, message: "Invalid authentication token supplied") }
         if try row.decode(column: "created_at", as: Int64.self) < Clock.nowMillis() - 3_600_000 { throw LastFMError.tokenExpired }
         guard let userID = try row.decode(column: "user_id", as: Int64?.self),
-              let owner = try await ListenOwner.load(userID: userID, on: call.db) else { throw LastFMError.unauthorizedToken }
+            let owner = try await ListenOwner.load(userID: userID, on: call.db)
+        else { throw LastFMError.unauthorizedToken }
         let key = try await call.req.db.writeTransaction { tx in
             try await tx.sql.raw("DELETE FROM lastfm_tokens WHERE token_hash = \(bind: Secrets.hash(token))").run()
             return try await LastFMAuth.newSession(userID: userID, protocol: "lastfm", apiKey: call.params["api_key"], on: tx.sql)

@@ -11,8 +11,10 @@ struct LastFMNode: Sendable {
     /// Children rendered as a JSON array even when there is only one.
     var listNames: Set<String> = []
 
-    init(_ name: String, _ attributes: [(String, String)] = [], text: String? = nil, children: [LastFMNode] = [],
-         lists: Set<String> = []) {
+    init(
+        _ name: String, _ attributes: [(String, String)] = [], text: String? = nil, children: [LastFMNode] = [],
+        lists: Set<String> = []
+    ) {
         self.name = name
         self.attributes = attributes
         self.text = text
@@ -100,7 +102,8 @@ enum LastFMResponse {
         if json {
             return ListenBrainzMiddleware.jsonResponse(JSONValue.object(["error": .number(Double(error.code)), "message": .string(error.message)]))
         }
-        let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<lfm status=\"failed\"><error code=\"\(error.code)\">"
+        let body =
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<lfm status=\"failed\"><error code=\"\(error.code)\">"
             + LastFMNode.escape(error.message) + "</error></lfm>\n"
         return text(body, type: HTTPMediaType(type: "text", subType: "xml", parameters: ["charset": "utf-8"]))
     }

@@ -29,8 +29,9 @@ enum LastFMScrobbles {
         let owner = try await call.owner()
         _ = try call.require("artist")
         _ = try call.require("track")
-        let listen = try ListenValidator.validate(listen: .object(document(call.params, suffix: "", timestamp: false)),
-                                                  type: .playingNow, now: Clock.nowMillis() / 1000)
+        let listen = try ListenValidator.validate(
+            listen: .object(document(call.params, suffix: "", timestamp: false)),
+            type: .playingNow, now: Clock.nowMillis() / 1000)
         try await call.req.db.writeTransaction { tx in
             try await PlayingNow.set(listen, owner: owner, client: "lastfm", on: tx.sql)
         }
@@ -46,7 +47,8 @@ enum LastFMScrobbles {
         if indices.isEmpty, call.params["artist"] != nil || call.params["track"] != nil { indices = [0] }
         let beyond = call.params.keys.contains { key in
             guard let open = key.firstIndex(of: "["), key.hasSuffix("]"),
-                  let index = Int(key[key.index(after: open)..<key.index(before: key.endIndex)]) else { return false }
+                let index = Int(key[key.index(after: open)..<key.index(before: key.endIndex)])
+            else { return false }
             return index >= LastFMController.maxScrobbles || index < 0
         }
         if beyond { throw LastFMError.parameters("at most \(LastFMController.maxScrobbles) scrobbles per request") }
@@ -61,10 +63,15 @@ enum LastFMScrobbles {
                 candidates.append((index, try ListenValidator.validate(listen: .object(doc), type: .import, now: now), nil))
             } catch let error as ListenBrainzError {
                 let code: Int
-                if error.message.contains("listened_at is too high") { code = 4 }
-                else if error.message.contains("listened_at") { code = 3 }
-                else if error.message.contains("artist_name") { code = 1 }
-                else { code = 2 }
+                if error.message.contains("listened_at is too high") {
+                    code = 4
+                } else if error.message.contains("listened_at") {
+                    code = 3
+                } else if error.message.contains("artist_name") {
+                    code = 1
+                } else {
+                    code = 2
+                }
                 candidates.append((index, nil, (code, error.message)))
             }
         }

@@ -38,9 +38,10 @@ enum ListenBrainzController {
         let (_, owner) = try await ListenBrainzAuth.require(req)
         let (type, listens) = try ListenValidator.validate(body: bodyBytes(req), now: Clock.nowMillis() / 1000)
         if type == .playingNow, let listen = listens.first {
-            let client = listen.additionalInfo["submission_client"].flatMap { value -> String? in
-                if case .string(let s) = value { return String(s.prefix(100)) } else { return nil }
-            } ?? "listenbrainz"
+            let client =
+                listen.additionalInfo["submission_client"].flatMap { value -> String? in
+                    if case .string(let s) = value { return String(s.prefix(100)) } else { return nil }
+                } ?? "listenbrainz"
             try await req.db.writeTransaction { tx in
                 try await PlayingNow.set(listen, owner: owner, client: client, on: tx.sql)
             }
@@ -59,13 +60,15 @@ enum ListenBrainzController {
             throw ListenBrainzError.bad("You need to provide an Authorization token.")
         }
         guard token.count <= 256, let principal = try await APITokenStore.principal(forToken: token, on: req.sql) else {
-            return ListenBrainzMiddleware.jsonResponse(JSONValue.object([
-                "code": .number(200), "message": .string("Token invalid."), "valid": .bool(false),
-            ]))
+            return ListenBrainzMiddleware.jsonResponse(
+                JSONValue.object([
+                    "code": .number(200), "message": .string("Token invalid."), "valid": .bool(false),
+                ]))
         }
-        return ListenBrainzMiddleware.jsonResponse(JSONValue.object([
-            "code": .number(200), "message": .string("Token valid."), "valid": .bool(true), "user_name": .string(principal.username),
-        ]))
+        return ListenBrainzMiddleware.jsonResponse(
+            JSONValue.object([
+                "code": .number(200), "message": .string("Token valid."), "valid": .bool(true), "user_name": .string(principal.username),
+            ]))
     }
 
     static func nonNegative(_ req: Request, _ name: String) throws -> Int64? {
@@ -83,8 +86,9 @@ enum ListenBrainzController {
         }
         let count = Int(min(try nonNegative(req, "count") ?? 25, 1000))
         let visible = Set(try await viewer.asyncMap { try await Libraries.visibleIDs(for: $0, on: req.sql) } ?? [])
-        let listens = try await ListenQueries.listens(owner: owner, minTS: minTS, maxTS: maxTS, count: count,
-                                                      visibleLibraries: visible, on: req.sql)
+        let listens = try await ListenQueries.listens(
+            owner: owner, minTS: minTS, maxTS: maxTS, count: count,
+            visibleLibraries: visible, on: req.sql)
         let bounds = try await ListenQueries.bounds(userID: owner.userID, on: req.sql)
         struct Payload: Encodable {
             var count: Int
@@ -93,9 +97,11 @@ enum ListenBrainzController {
             var oldest_listen_ts: Int64
             var user_id: String
         }
-        return ListenBrainzMiddleware.jsonResponse(["payload": Payload(
-            count: listens.count, listens: listens, latest_listen_ts: bounds.latest ?? 0, oldest_listen_ts: bounds.oldest ?? 0,
-            user_id: owner.username)])
+        return ListenBrainzMiddleware.jsonResponse([
+            "payload": Payload(
+                count: listens.count, listens: listens, latest_listen_ts: bounds.latest ?? 0, oldest_listen_ts: bounds.oldest ?? 0,
+                user_id: owner.username)
+        ])
     }
 
     @Sendable static func playingNow(req: Request) async throws -> Response {
@@ -108,8 +114,11 @@ enum ListenBrainzController {
             var user_id: String
         }
         let listens = current.map { [$0] } ?? []
-        return ListenBrainzMiddleware.jsonResponse(["payload": Payload(count: listens.count, listens: listens, playing_now: true,
-                                                                       user_id: owner.username)])
+        return ListenBrainzMiddleware.jsonResponse([
+            "payload": Payload(
+                count: listens.count, listens: listens, playing_now: true,
+                user_id: owner.username)
+        ])
     }
 
     @Sendable static func listenCount(req: Request) async throws -> Response {

@@ -12,11 +12,13 @@ enum ListenBrainzFeedback {
         }
         let allowed: Set<String> = ["recording_msid", "recording_mbid", "score"]
         guard body["score"] != nil, body["recording_msid"] != nil || body["recording_mbid"] != nil,
-              body.keys.allSatisfy(allowed.contains) else {
+            body.keys.allSatisfy(allowed.contains)
+        else {
             throw ListenBrainzError.bad("JSON document must contain either recording_msid or recording_mbid, and score top level keys")
         }
         guard let score = body["score"].flatMap(ListenValidator.pythonInt), [-1, 0, 1].contains(score),
-              case .number = body["score"] else {
+            case .number = body["score"]
+        else {
             throw ListenBrainzError.bad("Feedback can only have a value of 1, 0 or -1.")
         }
         let (type, raw) = body["recording_mbid"].map { ("mbid", $0) } ?? ("msid", body["recording_msid"] ?? .null)
@@ -31,15 +33,19 @@ enum ListenBrainzFeedback {
 
     static func set(userID: Int64, type: String, key: String, score: Int, on db: any SQLDatabase) async throws {
         if score == 0 {
-            try await db.raw("""
+            try await db.raw(
+                """
                 DELETE FROM listen_feedback WHERE user_id = \(bind: userID) AND key_type = \(bind: type) AND recording_key = \(bind: key)
-                """).run()
+                """
+            ).run()
         } else {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO listen_feedback (user_id, key_type, recording_key, score, created_at)
                 VALUES (\(bind: userID), \(bind: type), \(bind: key), \(bind: score), \(bind: Clock.nowMillis() / 1000))
                 ON CONFLICT (user_id, key_type, recording_key) DO UPDATE SET score = excluded.score, created_at = excluded.created_at
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -54,11 +60,14 @@ enum ListenBrainzFeedback {
             }
             filter = " AND score = \(bind: score)"
         }
-        let rows = try await req.sql.raw("""
+        let rows = try await req.sql.raw(
+            """
             SELECT key_type, recording_key, score, created_at FROM listen_feedback WHERE user_id = \(bind: owner.userID)\(filter)
             ORDER BY created_at DESC, recording_key LIMIT \(bind: count) OFFSET \(bind: offset)
-            """).all()
-        let total = try await req.sql.raw("SELECT COUNT(*) AS n FROM listen_feedback WHERE user_id = \(bind: owner.userID)\(filter)")
+            """
+        ).all()
+        let total =
+            try await req.sql.raw("SELECT COUNT(*) AS n FROM listen_feedback WHERE user_id = \(bind: owner.userID)\(filter)")
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let feedback: [JSONValue] = try rows.map { row in
             let type = try row.decode(column: "key_type", as: String.self), key = try row.decode(column: "recording_key", as: String.self)
@@ -71,10 +80,11 @@ enum ListenBrainzFeedback {
                 "track_metadata": .null,
             ])
         }
-        return ListenBrainzMiddleware.jsonResponse(JSONValue.object([
-            "feedback": .array(feedback), "count": .number(Double(feedback.count)), "offset": .number(Double(offset)),
-            "total_count": .number(Double(total)),
-        ]))
+        return ListenBrainzMiddleware.jsonResponse(
+            JSONValue.object([
+                "feedback": .array(feedback), "count": .number(Double(feedback.count)), "offset": .number(Double(offset)),
+                "total_count": .number(Double(total)),
+            ]))
     }
 
     @Sendable static func latestImport(req: Request) async throws -> Response {
@@ -82,29 +92,36 @@ enum ListenBrainzFeedback {
         let service = req.query[String.self, at: "service"] ?? "lastfm"
         req.parameters.set("user", to: name)
         let owner = try await ListenBrainzAuth.readable(req, viewer: try await ListenBrainzAuth.optional(req))
-        let ts = try await req.sql.raw("""
-            SELECT ts FROM listen_latest_imports WHERE user_id = \(bind: owner.userID) AND service = \(bind: service)
-            """).first()?.decode(column: "ts", as: Int64.self) ?? 0
-        return ListenBrainzMiddleware.jsonResponse(JSONValue.object([
-            "musicbrainz_id": .string(owner.username), "latest_import": .number(Double(ts)),
-        ]))
+        let ts =
+            try await req.sql.raw(
+                """
+                SELECT ts FROM listen_latest_imports WHERE user_id = \(bind: owner.userID) AND service = \(bind: service)
+                """
+            ).first()?.decode(column: "ts", as: Int64.self) ?? 0
+        return ListenBrainzMiddleware.jsonResponse(
+            JSONValue.object([
+                "musicbrainz_id": .string(owner.username), "latest_import": .number(Double(ts)),
+            ]))
     }
 
     @Sendable static func setLatestImport(req: Request) async throws -> Response {
         let (_, owner) = try await ListenBrainzAuth.require(req)
         guard case .object(let body)? = try? JSONValue.parse(ListenBrainzController.bodyBytes(req)),
-              let raw = body["ts"], let ts = ListenValidator.pythonInt(raw), ts >= 0 else {
+            let raw = body["ts"], let ts = ListenValidator.pythonInt(raw), ts >= 0
+        else {
             throw ListenBrainzError.bad("Invalid data sent")
         }
         var service = "lastfm"
         if case .string(let name)? = body["service"] { service = String(name.prefix(32)) }
         let chosen = service
         try await req.db.writeTransaction { tx in
-            try await tx.sql.raw("""
+            try await tx.sql.raw(
+                """
                 INSERT INTO listen_latest_imports (user_id, service, ts) VALUES (\(bind: owner.userID), \(bind: chosen), \(bind: ts))
                 ON CONFLICT (user_id, service) DO UPDATE SET ts = CASE WHEN excluded.ts > listen_latest_imports.ts
                   THEN excluded.ts ELSE listen_latest_imports.ts END
-                """).run()
+                """
+            ).run()
         }
         return ListenBrainzController.ok()
     }

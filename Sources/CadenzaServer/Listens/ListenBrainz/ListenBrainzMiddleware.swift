@@ -9,8 +9,9 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let settings = try request.application.settings.listens
         let limit = settings.rateLimit
-        let verdict = try request.application.bufferedRateLimiter.hit(await Self.bucket(request), window: settings.rateWindow,
-                                                                  db: request.application.sql, logger: request.application.logger)
+        let verdict = try request.application.bufferedRateLimiter.hit(
+            await Self.bucket(request), window: settings.rateWindow,
+            db: request.application.sql, logger: request.application.logger)
         let resetIn = verdict.retryAfter
         let headers: [(String, String)] = [
             ("X-RateLimit-Limit", String(limit)),
@@ -21,8 +22,11 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
         ]
         let response: Response
         if verdict.count > limit {
-            response = Response(status: .tooManyRequests, body: .init(string:
-                "You have exceeded your rate limit. See the X-RateLimit-* response headers for more information on limits.\n"))
+            response = Response(
+                status: .tooManyRequests,
+                body: .init(
+                    string:
+                        "You have exceeded your rate limit. See the X-RateLimit-* response headers for more information on limits.\n"))
             response.headers.contentType = .plainText
         } else {
             do { response = try await next.respond(to: request) } catch {
@@ -37,7 +41,8 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
     /// made-up tokens cannot each get a budget of their own).
     static func bucket(_ request: Request) async -> String {
         if let token = ListenBrainzAuth.token(in: request), !token.isEmpty, token.count <= 256,
-           let identity = try? await request.application.tokenCache.identity(token: token, on: request.sql) {
+            let identity = try? await request.application.tokenCache.identity(token: token, on: request.sql)
+        {
             return "lb:u:\(identity.principal.userID)"
         }
         return "lb:ip:" + (request.remoteAddress?.ipAddress ?? "unknown")
@@ -92,8 +97,12 @@ enum ListenBrainzAuth {
             throw ListenBrainzError.unauthorized("Invalid authorization token.")
         }
         let principal = identity.principal
-        return (principal, ListenOwner(userID: principal.userID, username: principal.username, timeZone: identity.timeZone,
-                                       visibility: identity.visibility))
+        return (
+            principal,
+            ListenOwner(
+                userID: principal.userID, username: principal.username, timeZone: identity.timeZone,
+                visibility: identity.visibility)
+        )
     }
 
     /// The caller when a token or a session cookie names one; reads are open to the anonymous too.
@@ -110,7 +119,8 @@ enum ListenBrainzAuth {
     static func readable(_ request: Request, viewer: Principal?) async throws -> ListenOwner {
         let name = request.parameters.get("user") ?? ""
         guard let owner = try await ListenOwner.load(username: name, on: request.sql),
-              ListenAccess.canRead(owner, viewer: viewer) else {
+            ListenAccess.canRead(owner, viewer: viewer)
+        else {
             throw ListenBrainzError.notFound("Cannot find user: \(name)")
         }
         return owner

@@ -27,16 +27,19 @@ enum ListenBrainzStats {
         }
         switch entity {
         case "listening-activity":
-            payload["listening_activity"] = .array(try await activity(owner: owner, range: range, today: today, oldest: bounds.oldest,
-                                                                      on: req.sql))
+            payload["listening_activity"] = .array(
+                try await activity(
+                    owner: owner, range: range, today: today, oldest: bounds.oldest,
+                    on: req.sql))
         case "daily-activity":
             let grid = try await StatsQueries.hourly(userID: owner.userID, days: range.days(today: today), on: req.sql)
             let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
             var days: [String: JSONValue] = [:]
             for (index, name) in names.enumerated() {
-                days[name] = .array((0..<24).map { hour in
-                    .object(["hour": .number(Double(hour)), "listen_count": .number(Double(grid[index][hour]))])
-                })
+                days[name] = .array(
+                    (0..<24).map { hour in
+                        .object(["hour": .number(Double(hour)), "listen_count": .number(Double(grid[index][hour]))])
+                    })
             }
             payload["daily_activity"] = .object(days)
         default:
@@ -45,8 +48,9 @@ enum ListenBrainzStats {
             }
             let count = Int(min(try ListenBrainzController.nonNegative(req, "count") ?? 25, 1000))
             let offset = Int(min(try ListenBrainzController.nonNegative(req, "offset") ?? 0, 1_000_000_000))
-            let (ranked, total) = try await StatsQueries.top(kind: kind, userID: owner.userID, range: range, today: today,
-                                                              count: count, offset: offset, on: req.sql)
+            let (ranked, total) = try await StatsQueries.top(
+                kind: kind, userID: owner.userID, range: range, today: today,
+                count: count, offset: offset, on: req.sql)
             let keys = StatsEntities.keys(kind)
             payload[keys.list] = .array(try await StatsEntities.describe(ranked, kind: kind, on: req.sql))
             payload[keys.total] = .number(Double(total))
@@ -57,8 +61,10 @@ enum ListenBrainzStats {
     }
 
     /// Listen counts per day, month or year over the range and the period before it.
-    static func activity(owner: ListenOwner, range: StatsRange, today: Int64, oldest: Int64?,
-                         on db: any SQLDatabase) async throws -> [JSONValue] {
+    static func activity(
+        owner: ListenOwner, range: StatsRange, today: Int64, oldest: Int64?,
+        on db: any SQLDatabase
+    ) async throws -> [JSONValue] {
         let calendar = owner.calendar
         let span = range.activityDays(today: today)
         let counts = try await StatsQueries.dailyCounts(userID: owner.userID, days: span, on: db)
@@ -79,15 +85,21 @@ enum ListenBrainzStats {
             var month = LocalCalendar.monthNumber(ofDay: span.from)
             while LocalCalendar.firstDay(ofMonth: month) < span.to {
                 let start = LocalCalendar.firstDay(ofMonth: month)
-                buckets.append((start, LocalCalendar.firstDay(ofMonth: month + 1),
-                                formatter.string(from: Date(timeIntervalSince1970: Double(start * 86_400)))))
+                buckets.append(
+                    (
+                        start, LocalCalendar.firstDay(ofMonth: month + 1),
+                        formatter.string(from: Date(timeIntervalSince1970: Double(start * 86_400)))
+                    ))
                 month += 1
             }
         case .year:
             let firstYear = oldest.map { LocalCalendar.civil(calendar.day($0)).year } ?? LocalCalendar.civil(today).year
             for year in firstYear...max(firstYear, LocalCalendar.civil(today).year) {
-                buckets.append((LocalCalendar.dayNumber(year: year, month: 1, day: 1),
-                                LocalCalendar.dayNumber(year: year + 1, month: 1, day: 1), String(year)))
+                buckets.append(
+                    (
+                        LocalCalendar.dayNumber(year: year, month: 1, day: 1),
+                        LocalCalendar.dayNumber(year: year + 1, month: 1, day: 1), String(year)
+                    ))
             }
         }
         let sortedDays = counts.keys.sorted()

@@ -114,10 +114,12 @@ struct M011_CreateListens: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for table in ["scrobble_sessions", "lastfm_tokens", "lastfm_api_keys", "follows", "listen_imports",
-                      "listen_latest_imports", "listen_feedback", "listen_playing_now", "listen_entity_days",
-                      "listen_entity_years", "listen_entity_months", "listen_entity_totals", "listen_hours", "listen_counts", "listens",
-                      "listen_recordings", "listen_releases", "listen_artists"] {
+        for table in [
+            "scrobble_sessions", "lastfm_tokens", "lastfm_api_keys", "follows", "listen_imports",
+            "listen_latest_imports", "listen_feedback", "listen_playing_now", "listen_entity_days",
+            "listen_entity_years", "listen_entity_months", "listen_entity_totals", "listen_hours", "listen_counts", "listens",
+            "listen_recordings", "listen_releases", "listen_artists",
+        ] {
             try await database.sql.raw(SQLQueryString("DROP TABLE \(table)")).run()
         }
     }

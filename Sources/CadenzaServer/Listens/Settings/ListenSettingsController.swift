@@ -36,20 +36,25 @@ enum ListenSettingsController {
         guard problems.isEmpty else { throw APIError.unprocessable(problems.joined(separator: " "), code: "invalid_settings") }
         let zone = update.timeZone ?? owner.timeZone, visibility = update.visibility ?? owner.visibility
         try await req.db.writeTransaction { tx in
-            try await tx.sql.raw("""
+            try await tx.sql.raw(
+                """
                 UPDATE users SET time_zone = \(bind: zone), listens_visibility = \(bind: visibility) WHERE id = \(bind: viewer.userID)
-                """).run()
+                """
+            ).run()
             if visibility == "private" {
                 // Followers would otherwise keep receiving what they may no longer read.
                 let followers = try await tx.sql.raw("SELECT follower_id FROM follows WHERE followee_id = \(bind: viewer.userID)").all()
                 for row in followers {
-                    try await Follows.set(follower: try row.decode(column: "follower_id", as: Int64.self), followee: viewer.userID,
-                                          following: false, on: tx.sql)
+                    try await Follows.set(
+                        follower: try row.decode(column: "follower_id", as: Int64.self), followee: viewer.userID,
+                        following: false, on: tx.sql)
                 }
             }
             if zone != owner.timeZone {
-                try await JobQueue.enqueue(try .init(kind: ListenJobs.rebuildStats, payload: ListenJobs.UserPayload(userId: viewer.userID),
-                                                     uniqueKey: "listens.rebuild-stats:\(viewer.userID)"), on: tx.sql)
+                try await JobQueue.enqueue(
+                    try .init(
+                        kind: ListenJobs.rebuildStats, payload: ListenJobs.UserPayload(userId: viewer.userID),
+                        uniqueKey: "listens.rebuild-stats:\(viewer.userID)"), on: tx.sql)
             }
         }
         try req.application.tokenCache.forget(userID: viewer.userID)

@@ -15,12 +15,14 @@ enum Feed {
     }
 
     static func page(viewer: Principal, count: Int, on db: any SQLDatabase) async throws -> Page {
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT u.id, u.username, u.time_zone, u.listens_visibility, f.created_at FROM users u
             LEFT JOIN follows f ON f.followee_id = u.id AND f.follower_id = \(bind: viewer.userID)
             WHERE u.id = \(bind: viewer.userID) OR f.follower_id IS NOT NULL
             ORDER BY CASE WHEN u.id = \(bind: viewer.userID) THEN 0 ELSE 1 END, f.created_at DESC LIMIT \(bind: maxFollowees + 1)
-            """).all()
+            """
+        ).all()
         let people = try rows.map(ListenOwner.init(row:))
         let readable = people.filter { ListenAccess.canRead($0, viewer: viewer) }
         let following = people.filter { $0.userID != viewer.userID }.map(\.username)
@@ -28,15 +30,18 @@ enum Feed {
         guard !readable.isEmpty else { return Page(following: following, listens: [], playingNow: []) }
         let owners = Dictionary(readable.map { ($0.userID, $0) }, uniquingKeysWith: { first, _ in first })
         let visible = Set(try await Libraries.visibleIDs(for: viewer, on: db))
-        return Page(following: following,
-                    listens: try await listens(of: owners, count: count, visibleLibraries: visible, on: db),
-                    playingNow: try await playingNow(of: owners, on: db))
+        return Page(
+            following: following,
+            listens: try await listens(of: owners, count: count, visibleLibraries: visible, on: db),
+            playingNow: try await playingNow(of: owners, on: db))
     }
 
     /// The newest `count` listens of all `owners` in one statement: each owner's newest `count`
     /// (read along the listens key) merged, so a user with a million listens costs no sort of them.
-    static func listens(of owners: [Int64: ListenOwner], count: Int, visibleLibraries: Set<Int64>,
-                        on db: any SQLDatabase) async throws -> [ListenJSON] {
+    static func listens(
+        of owners: [Int64: ListenOwner], count: Int, visibleLibraries: Set<Int64>,
+        on db: any SQLDatabase
+    ) async throws -> [ListenJSON] {
         let parts: [SQLQueryString] = owners.keys.sorted().map { id in
             """
             SELECT * FROM (SELECT l.user_id, l.listened_at, l.inserted_at, l.track_name, l.extra, l.recording_id FROM listens l
@@ -58,13 +63,16 @@ enum Feed {
 
     static func playingNow(of owners: [Int64: ListenOwner], on db: any SQLDatabase) async throws -> [ListenJSON] {
         let ids = SQLList(integers: owners.keys.sorted())
-        return try await db.raw("""
+        return try await db.raw(
+            """
             SELECT user_id, track_metadata FROM listen_playing_now
             WHERE user_id IN (\(ids)) AND expires_at > \(bind: Clock.nowMillis()) ORDER BY started_at DESC
-            """).all().compactMap { row in
+            """
+        ).all().compactMap { row in
             guard let owner = owners[try row.decode(column: "user_id", as: Int64.self)],
-                  let metadata = try? JSONDecoder().decode(ListenJSON.TrackMetadata.self,
-                                                          from: Data(try row.decode(column: "track_metadata", as: String.self).utf8))
+                let metadata = try? JSONDecoder().decode(
+                    ListenJSON.TrackMetadata.self,
+                    from: Data(try row.decode(column: "track_metadata", as: String.self).utf8))
             else { return nil }
             return ListenJSON(listenedAt: nil, insertedAt: nil, msid: nil, userName: owner.username, metadata: metadata, playingNow: true)
         }

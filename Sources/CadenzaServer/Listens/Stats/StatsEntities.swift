@@ -38,10 +38,12 @@ enum StatsEntities {
                 info[try row.decode(column: "id", as: Int64.self)] = entry
             }
         case .release, .releaseGroup:
-            for row in try await db.raw("""
+            for row in try await db.raw(
+                """
                 SELECT rel.id, rel.name, rel.mbid, rel.group_mbid, a.name AS artist_name FROM listen_releases rel
                 JOIN listen_artists a ON a.id = rel.artist_id WHERE rel.id IN (\(ids))
-                """).all() {
+                """
+            ).all() {
                 var entry: [String: JSONValue] = ["artist_name": try text(row, "artist_name") ?? .null]
                 if kind == .release {
                     entry["release_name"] = try text(row, "name") ?? .null
@@ -53,9 +55,11 @@ enum StatsEntities {
                 info[try row.decode(column: "id", as: Int64.self)] = entry
             }
         case .recording:
-            for row in try await db.raw("""
+            for row in try await db.raw(
+                """
                 SELECT id, msid, track_name, artist_name, release_name, recording_mbid FROM listen_recordings WHERE id IN (\(ids))
-                """).all() {
+                """
+            ).all() {
                 var entry: [String: JSONValue] = [
                     "track_name": try text(row, "track_name") ?? .null,
                     "artist_name": try text(row, "artist_name") ?? .null,

@@ -26,17 +26,21 @@ enum StatsRollup {
     }
 
     /// Adds (`sign` 1) or removes (`sign` -1) listens from every rollup of one user.
-    static func apply(_ entries: [Entry], userID: Int64, calendar: LocalCalendar, sign: Int64, now: Int64,
-                      on db: any SQLDatabase) async throws {
+    static func apply(
+        _ entries: [Entry], userID: Int64, calendar: LocalCalendar, sign: Int64, now: Int64,
+        on db: any SQLDatabase
+    ) async throws {
         guard !entries.isEmpty else { return }
         let oldestDay = calendar.day(now) - recentDays
         var hours: [Int64: Int64] = [:], totals: [EntityKey: Int64] = [:]
         var years: [EntityKey: Int64] = [:], months: [EntityKey: Int64] = [:], days: [EntityKey: Int64] = [:]
-        var offsets: [Int64: Int64] = [:]   // by UTC hour: zone lookups are not free
+        var offsets: [Int64: Int64] = [:]  // by UTC hour: zone lookups are not free
         for entry in entries {
             let utcHour = LocalCalendar.floorDiv(entry.listenedAt, 3600)
             let offset: Int64
-            if let known = offsets[utcHour] { offset = known } else {
+            if let known = offsets[utcHour] {
+                offset = known
+            } else {
                 offset = calendar.offset(entry.listenedAt)
                 offsets[utcHour] = offset
             }
@@ -58,19 +62,24 @@ enum StatsRollup {
                 if day >= oldestDay { days[EntityKey(kind: kind.rawValue, period: day, entity: id), default: 0] += sign }
             }
         }
-        try await upsert("listen_hours", columns: ["hour"], rows: hours.sorted { $0.key < $1.key }.map { ([$0.key], $0.value) },
-                         userID: userID, on: db)
-        try await upsert("listen_entity_totals", columns: ["kind", "entity_id"],
-                         rows: totals.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.entity], $0.value) }, userID: userID, on: db)
-        try await upsert("listen_entity_years", columns: ["kind", "year", "entity_id"],
-                         rows: years.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
-                         userID: userID, on: db)
-        try await upsert("listen_entity_months", columns: ["kind", "month", "entity_id"],
-                         rows: months.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
-                         userID: userID, on: db)
-        try await upsert("listen_entity_days", columns: ["kind", "day", "entity_id"],
-                         rows: days.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
-                         userID: userID, on: db)
+        try await upsert(
+            "listen_hours", columns: ["hour"], rows: hours.sorted { $0.key < $1.key }.map { ([$0.key], $0.value) },
+            userID: userID, on: db)
+        try await upsert(
+            "listen_entity_totals", columns: ["kind", "entity_id"],
+            rows: totals.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.entity], $0.value) }, userID: userID, on: db)
+        try await upsert(
+            "listen_entity_years", columns: ["kind", "year", "entity_id"],
+            rows: years.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
+            userID: userID, on: db)
+        try await upsert(
+            "listen_entity_months", columns: ["kind", "month", "entity_id"],
+            rows: months.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
+            userID: userID, on: db)
+        try await upsert(
+            "listen_entity_days", columns: ["kind", "day", "entity_id"],
+            rows: days.sorted { $0.key < $1.key }.map { ([Int64($0.key.kind), $0.key.period, $0.key.entity], $0.value) },
+            userID: userID, on: db)
         if sign < 0 {
             for table in ["listen_hours", "listen_entity_totals", "listen_entity_years", "listen_entity_months", "listen_entity_days"] {
                 try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE user_id = \(bind: userID) AND count <= 0").run()
@@ -78,8 +87,10 @@ enum StatsRollup {
         }
     }
 
-    private static func upsert(_ table: String, columns: [String], rows: [([Int64], Int64)], userID: Int64,
-                               on db: any SQLDatabase) async throws {
+    private static func upsert(
+        _ table: String, columns: [String], rows: [([Int64], Int64)], userID: Int64,
+        on db: any SQLDatabase
+    ) async throws {
         let key = (["user_id"] + columns).joined(separator: ", ")
         try await db.insertIntegerRows(
             into: "\(table) (\(key), count)", rows: rows.map { values, delta in [userID] + values + [delta] },
@@ -93,19 +104,23 @@ enum StatsRollup {
         }
         var after: (Int64, String) = (Int64.min, "")
         while true {
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT l.listened_at, l.track_name, r.id, r.msid, r.artist_id, r.release_id, COALESCE(rel.group_id, rel.id) AS group_id FROM listens l
                 JOIN listen_recordings r ON r.id = l.recording_id LEFT JOIN listen_releases rel ON rel.id = r.release_id
                 WHERE l.user_id = \(bind: userID)
                   AND (l.listened_at > \(bind: after.0) OR (l.listened_at = \(bind: after.0) AND l.track_name > \(bind: after.1)))
                 ORDER BY l.listened_at, l.track_name LIMIT 20000
-                """).all()
+                """
+            ).all()
             let entries = try rows.map { row in
-                Entry(listenedAt: try row.decode(column: "listened_at", as: Int64.self), recording: RecordingRef(
-                    id: try row.decode(column: "id", as: Int64.self), msid: try row.decode(column: "msid", as: String.self),
-                    artistID: try row.decode(column: "artist_id", as: Int64.self),
-                    releaseID: try row.decode(column: "release_id", as: Int64?.self),
-                    groupID: try row.decode(column: "group_id", as: Int64?.self), trackID: nil))
+                Entry(
+                    listenedAt: try row.decode(column: "listened_at", as: Int64.self),
+                    recording: RecordingRef(
+                        id: try row.decode(column: "id", as: Int64.self), msid: try row.decode(column: "msid", as: String.self),
+                        artistID: try row.decode(column: "artist_id", as: Int64.self),
+                        releaseID: try row.decode(column: "release_id", as: Int64?.self),
+                        groupID: try row.decode(column: "group_id", as: Int64?.self), trackID: nil))
             }
             try await apply(entries, userID: userID, calendar: calendar, sign: 1, now: now, on: db)
             guard rows.count == 20000, let last = rows.last else { return }

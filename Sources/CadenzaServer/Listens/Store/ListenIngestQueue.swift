@@ -123,7 +123,8 @@ final class ListenIngestQueue: Service, Sendable {
         var open: [Int64: (group: Int, size: Int)] = [:]
         for (index, pending) in batch.enumerated() {
             if let current = open[pending.owner.userID], current.size + pending.listens.count <= maxListens,
-               batch[groups[current.group][0]].source == pending.source {
+                batch[groups[current.group][0]].source == pending.source
+            {
                 groups[current.group].append(index)
                 open[pending.owner.userID] = (current.group, current.size + pending.listens.count)
             } else {

@@ -26,13 +26,16 @@ struct ListenJSON: Codable, Sendable {
         inserted_at = insertedAt
         recording_msid = msid
         user_name = owner.username
-        track_metadata = TrackMetadata(artist_name: listen.artistName, track_name: listen.trackName,
-                                       release_name: listen.releaseName, additional_info: info)
+        track_metadata = TrackMetadata(
+            artist_name: listen.artistName, track_name: listen.trackName,
+            release_name: listen.releaseName, additional_info: info)
         cadenza_track_id = trackID.map(String.init)
     }
 
-    init(listenedAt: Int64?, insertedAt: Int64?, msid: String?, userName: String, metadata: TrackMetadata,
-         playingNow: Bool? = nil, trackID: String? = nil) {
+    init(
+        listenedAt: Int64?, insertedAt: Int64?, msid: String?, userName: String, metadata: TrackMetadata,
+        playingNow: Bool? = nil, trackID: String? = nil
+    ) {
         listened_at = listenedAt
         inserted_at = insertedAt
         recording_msid = msid

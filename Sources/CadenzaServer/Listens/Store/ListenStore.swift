@@ -14,9 +14,11 @@ struct ListenOwner: Sendable {
     }
 
     static func load(username: String, on db: any SQLDatabase) async throws -> ListenOwner? {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT id, username, time_zone, listens_visibility FROM users WHERE username_key = \(bind: User.key(for: username))
-            """).first().map(ListenOwner.init(row:))
+            """
+        ).first().map(ListenOwner.init(row:))
     }
 
     init(userID: Int64, username: String, timeZone: String, visibility: String) {
@@ -67,8 +69,10 @@ enum ListenStore {
             let key = "\(ts)\u{1}\(listen.trackName)"
             guard firstIndex[key] == nil else { continue }
             firstIndex[key] = index
-            rows.append([SQLBind(owner.userID), SQLBind(ts), SQLBind(listen.trackName), SQLBind(recordings[index].id),
-                         SQLBind(now), SQLBind(extraJSON(listen.additionalInfo))])
+            rows.append([
+                SQLBind(owner.userID), SQLBind(ts), SQLBind(listen.trackName), SQLBind(recordings[index].id),
+                SQLBind(now), SQLBind(extraJSON(listen.additionalInfo)),
+            ])
         }
         let returned = try await db.insertRows(
             into: "listens (user_id, listened_at, track_name, recording_id, inserted_at, extra)", rows: rows,
@@ -82,30 +86,36 @@ enum ListenStore {
         guard !inserted.isEmpty else { return Outcome(inserted: 0, duplicates: listens.count, stored: listens.map { _ in false }) }
 
         let stamps = inserted.compactMap { listens[$0].listenedAt }
-        try await StatsRollup.apply(inserted.map { StatsRollup.Entry(listenedAt: listens[$0].listenedAt ?? 0, recording: recordings[$0]) },
-                                    userID: owner.userID, calendar: owner.calendar, sign: 1, now: now, on: db)
-        try await db.raw("""
+        try await StatsRollup.apply(
+            inserted.map { StatsRollup.Entry(listenedAt: listens[$0].listenedAt ?? 0, recording: recordings[$0]) },
+            userID: owner.userID, calendar: owner.calendar, sign: 1, now: now, on: db)
+        try await db.raw(
+            """
             INSERT INTO listen_counts (user_id, count, min_ts, max_ts)
             VALUES (\(bind: owner.userID), \(bind: inserted.count), \(bind: stamps.min()), \(bind: stamps.max()))
             ON CONFLICT (user_id) DO UPDATE SET count = listen_counts.count + excluded.count,
               min_ts = CASE WHEN listen_counts.min_ts IS NULL OR excluded.min_ts < listen_counts.min_ts THEN excluded.min_ts ELSE listen_counts.min_ts END,
               max_ts = CASE WHEN listen_counts.max_ts IS NULL OR excluded.max_ts > listen_counts.max_ts THEN excluded.max_ts ELSE listen_counts.max_ts END
-            """).run()
-        try await countPlays(inserted.compactMap { index in
-            (listens[index].trackID ?? recordings[index].trackID).map { ($0, (listens[index].listenedAt ?? now) * 1000) }
-        }, userID: owner.userID, on: db)
+            """
+        ).run()
+        try await countPlays(
+            inserted.compactMap { index in
+                (listens[index].trackID ?? recordings[index].trackID).map { ($0, (listens[index].listenedAt ?? now) * 1000) }
+            }, userID: owner.userID, on: db)
 
         if inserted.count <= announceEachUpTo {
             for index in inserted {
                 // No local track id here: followers may not see the library it is in.
                 let listen = ListenJSON(listen: listens[index], msid: recordings[index].msid, owner: owner, insertedAt: now, trackID: nil)
-                try await EventStore.append(ListensEvents.listen, payload: listen, actorID: owner.userID, subjectID: recordings[index].msid,
-                                            audienceUserID: owner.userID, visibility: owner.liveVisibility, on: db)
+                try await EventStore.append(
+                    ListensEvents.listen, payload: listen, actorID: owner.userID, subjectID: recordings[index].msid,
+                    audienceUserID: owner.userID, visibility: owner.liveVisibility, on: db)
             }
         } else {
-            try await EventStore.append(ListensEvents.imported,
-                                        payload: .init(userName: owner.username, count: inserted.count, source: source),
-                                        actorID: owner.userID, audienceUserID: owner.userID, on: db)
+            try await EventStore.append(
+                ListensEvents.imported,
+                payload: .init(userName: owner.username, count: inserted.count, source: source),
+                actorID: owner.userID, audienceUserID: owner.userID, on: db)
         }
         var stored = listens.map { _ in false }
         for index in inserted { stored[index] = true }
@@ -133,41 +143,56 @@ enum ListenStore {
     /// Deletes one of the owner's listens, with its rollups; `false` when there is no such listen.
     static func delete(owner: ListenOwner, listenedAt: Int64, msid: String, on db: any SQLDatabase) async throws -> Bool {
         try await lockOwner(owner.userID, on: db)
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT l.track_name, r.id, r.msid, r.artist_id, r.release_id, r.track_id, COALESCE(rel.group_id, rel.id) AS group_id FROM listens l
             JOIN listen_recordings r ON r.id = l.recording_id LEFT JOIN listen_releases rel ON rel.id = r.release_id
             WHERE l.user_id = \(bind: owner.userID) AND l.listened_at = \(bind: listenedAt) AND r.msid = \(bind: msid)
-            """).all()
+            """
+        ).all()
         guard !rows.isEmpty else { return false }
         var entries: [StatsRollup.Entry] = []
         for row in rows {
             // Only what this statement removed counts down the rollups (a concurrent delete may have won).
-            guard !(try await db.raw("""
-                DELETE FROM listens WHERE user_id = \(bind: owner.userID) AND listened_at = \(bind: listenedAt)
-                  AND track_name = \(bind: try row.decode(column: "track_name", as: String.self)) RETURNING user_id
-                """).all().isEmpty) else { continue }
-            entries.append(StatsRollup.Entry(listenedAt: listenedAt, recording: RecordingRef(
-                id: try row.decode(column: "id", as: Int64.self), msid: msid, artistID: try row.decode(column: "artist_id", as: Int64.self),
-                releaseID: try row.decode(column: "release_id", as: Int64?.self), groupID: try row.decode(column: "group_id", as: Int64?.self),
-                trackID: try row.decode(column: "track_id", as: Int64?.self))))
+            guard
+                !(try await db.raw(
+                    """
+                    DELETE FROM listens WHERE user_id = \(bind: owner.userID) AND listened_at = \(bind: listenedAt)
+                      AND track_name = \(bind: try row.decode(column: "track_name", as: String.self)) RETURNING user_id
+                    """
+                ).all().isEmpty)
+            else { continue }
+            entries.append(
+                StatsRollup.Entry(
+                    listenedAt: listenedAt,
+                    recording: RecordingRef(
+                        id: try row.decode(column: "id", as: Int64.self), msid: msid, artistID: try row.decode(column: "artist_id", as: Int64.self),
+                        releaseID: try row.decode(column: "release_id", as: Int64?.self),
+                        groupID: try row.decode(column: "group_id", as: Int64?.self),
+                        trackID: try row.decode(column: "track_id", as: Int64?.self))))
         }
         guard !entries.isEmpty else { return false }
         try await StatsRollup.apply(entries, userID: owner.userID, calendar: owner.calendar, sign: -1, now: Clock.nowMillis() / 1000, on: db)
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE listen_counts SET count = count - \(bind: entries.count),
               min_ts = (SELECT MIN(listened_at) FROM listens WHERE user_id = \(bind: owner.userID)),
               max_ts = (SELECT MAX(listened_at) FROM listens WHERE user_id = \(bind: owner.userID))
             WHERE user_id = \(bind: owner.userID)
-            """).run()
+            """
+        ).run()
         for entry in entries {
             guard let track = entry.recording.trackID else { continue }
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE play_stats SET play_count = play_count - 1 WHERE user_id = \(bind: owner.userID) AND track_id = \(bind: track) AND play_count > 0
-                """).run()
+                """
+            ).run()
         }
         if entries.contains(where: { $0.recording.trackID != nil }) { try await Annotations.touch(userID: owner.userID, on: db) }
-        try await EventStore.append(ListensEvents.deleted, payload: .init(listenedAt: listenedAt, recordingMsid: msid),
-                                    actorID: owner.userID, subjectID: msid, audienceUserID: owner.userID, on: db)
+        try await EventStore.append(
+            ListensEvents.deleted, payload: .init(listenedAt: listenedAt, recordingMsid: msid),
+            actorID: owner.userID, subjectID: msid, audienceUserID: owner.userID, on: db)
         return true
     }
 

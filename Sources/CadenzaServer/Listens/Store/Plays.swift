@@ -6,7 +6,8 @@ import SQLKit
 enum Plays {
     static func record(userID: Int64, trackID: Int64, at: Int64, client: String, on db: any SQLDatabase) async throws {
         guard let owner = try await ListenOwner.load(userID: userID, on: db),
-              var listen = try await listen(trackID: trackID, client: client, on: db) else { return }
+            var listen = try await listen(trackID: trackID, client: client, on: db)
+        else { return }
         listen.listenedAt = at / 1000
         try await ListenStore.ingest([listen], owner: owner, source: client, on: db)
         _ = try await PlayingNow.clear(owner: owner, client: client, trackID: trackID, on: db)
@@ -26,7 +27,8 @@ enum Plays {
 
     static func nowPlaying(userID: Int64, trackID: Int64, client: String, on db: any SQLDatabase) async throws {
         guard let owner = try await ListenOwner.load(userID: userID, on: db),
-              let listen = try await listen(trackID: trackID, client: client, on: db) else { return }
+            let listen = try await listen(trackID: trackID, client: client, on: db)
+        else { return }
         try await PlayingNow.set(listen, owner: owner, client: client, on: db)
     }
 
@@ -37,9 +39,10 @@ enum Plays {
         if track.durationMs > 0 { info["duration_ms"] = .number(Double(track.durationMs)) }
         if let number = track.trackNumber { info["tracknumber"] = .number(Double(number)) }
         if let mbid = track.mbid { info["recording_mbid"] = .string(mbid) }
-        return IncomingListen(listenedAt: nil, trackName: track.title,
-                              artistName: track.artist.isEmpty ? "Unknown Artist" : track.artist, releaseName: track.album,
-                              recordingMBID: track.mbid?.lowercased(), releaseMBID: nil, releaseGroupMBID: nil, artistMBIDs: [],
-                              durationMs: track.durationMs > 0 ? track.durationMs : nil, additionalInfo: info, trackID: trackID)
+        return IncomingListen(
+            listenedAt: nil, trackName: track.title,
+            artistName: track.artist.isEmpty ? "Unknown Artist" : track.artist, releaseName: track.album,
+            recordingMBID: track.mbid?.lowercased(), releaseMBID: nil, releaseGroupMBID: nil, artistMBIDs: [],
+            durationMs: track.durationMs > 0 ? track.durationMs : nil, additionalInfo: info, trackID: trackID)
     }
 }

@@ -12,7 +12,7 @@ enum TrackMatcher {
         let byMBID = try await CatalogQueries.trackIDs(byMBID: Set(wanted.compactMap(\.listen.recordingMBID)), on: db)
 
         struct Candidate { var id: Int64; var albumKey: String }
-        var byName: [String: [Candidate]] = [:]   // "artist\u{1}title" → tracks
+        var byName: [String: [Candidate]] = [:]  // "artist\u{1}title" → tracks
         for track in try await CatalogQueries.matchCandidates(artistKeys: Set(wanted.map(\.keys.artist)), on: db) {
             byName[track.artistKey + "\u{1}" + NameKey.make(track.title), default: []]
                 .append(Candidate(id: track.id, albumKey: NameKey.make(track.album)))

@@ -14,11 +14,13 @@ enum RateLimiter {
         let now = Clock.nowMillis(), windowMillis = Int64(window * 1000)
         let start = now - now % windowMillis
         let row = try await WriteGate.run(on: db) {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO rate_limits (bucket, window_start, count) VALUES (\(bind: bucket), \(bind: start), 1)
                 ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1
                 RETURNING count
-                """).first()
+                """
+            ).first()
         }
         let count = try row?.decode(column: "count", as: Int.self) ?? 1
         return Verdict(count: count, retryAfter: retryAfter(start: start, window: windowMillis, now: now))
@@ -28,9 +30,11 @@ enum RateLimiter {
     static func peek(_ bucket: String, window: TimeInterval, on db: any SQLDatabase) async throws -> Verdict {
         let now = Clock.nowMillis(), windowMillis = Int64(window * 1000)
         let start = now - now % windowMillis
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             SELECT count FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start = \(bind: start)
-            """).first()
+            """
+        ).first()
         let count = try row?.decode(column: "count", as: Int.self) ?? 0
         return Verdict(count: count, retryAfter: retryAfter(start: start, window: windowMillis, now: now))
     }

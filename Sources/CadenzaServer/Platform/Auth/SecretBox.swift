@@ -34,7 +34,8 @@ public struct SecretBox: Sendable {
 
     func open(_ sealed: String) -> String? {
         guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data),
-              let plain = try? AES.GCM.open(box, using: key) else { return nil }
+            let plain = try? AES.GCM.open(box, using: key)
+        else { return nil }
         return String(data: plain, encoding: .utf8)
     }
 }

@@ -23,10 +23,13 @@ enum OperationsController {
         do {
             _ = try await req.sql.raw("SELECT 1 AS one").first()
             checks["database"] = "ok"
-            let applied = try await req.sql.raw("SELECT COUNT(*) AS n FROM _fluent_migrations").first()?
+            let applied =
+                try await req.sql.raw("SELECT COUNT(*) AS n FROM _fluent_migrations").first()?
                 .decode(column: "n", as: Int.self) ?? 0
             let known = try req.application.cadenza.migrationCount
-            if applied >= known { checks["migrations"] = "ok" } else {
+            if applied >= known {
+                checks["migrations"] = "ok"
+            } else {
                 checks["migrations"] = "\(applied) of \(known) applied"
                 ready = false
             }

@@ -12,15 +12,17 @@ extension Application {
             var config = try SQLPostgresConfiguration(url: url)
             config.searchPath = nil
             databases.use(
-                .postgres(configuration: config, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(20),
-                          sqlLogLevel: .trace),
+                .postgres(
+                    configuration: config, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(20),
+                    sqlLogLevel: .trace),
                 as: .psql
             )
         } else {
             try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
             databases.use(
-                .sqlite(.init(storage: .file(path: settings.sqlitePath), enableForeignKeys: true),
-                        connectionPoolTimeout: .seconds(20), sqlLogLevel: .trace),
+                .sqlite(
+                    .init(storage: .file(path: settings.sqlitePath), enableForeignKeys: true),
+                    connectionPoolTimeout: .seconds(20), sqlLogLevel: .trace),
                 as: .sqlite
             )
         }

@@ -25,8 +25,10 @@ public struct EventConsumer: Sendable {
     public var batchSize: Int
     public var handle: @Sendable (_ events: [EventRecord], _ tx: any Database) async throws -> Void
 
-    public init(name: String, types: Set<String>? = nil, start: Start = .latest, batchSize: Int = 200,
-                handle: @escaping @Sendable ([EventRecord], any Database) async throws -> Void) {
+    public init(
+        name: String, types: Set<String>? = nil, start: Start = .latest, batchSize: Int = 200,
+        handle: @escaping @Sendable ([EventRecord], any Database) async throws -> Void
+    ) {
         self.name = name
         self.types = types
         self.start = start
@@ -43,20 +45,24 @@ public enum EventConsumerStore {
             return try row.decode(column: "position", as: Int64.self)
         }
         let initial = consumer.start == .latest ? try await EventStore.latestID(on: db) : 0
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO event_consumers (name, position, updated_at) VALUES (\(bind: consumer.name), \(bind: initial), \(bind: Clock.nowMillis()))
             ON CONFLICT (name) DO NOTHING
-            """).run()
+            """
+        ).run()
         return try await db.raw("SELECT position FROM event_consumers WHERE name = \(bind: consumer.name)").first()?
             .decode(column: "position", as: Int64.self) ?? initial
     }
 
     /// Moves the position forward; false if it was not at `from` (another reader moved it).
     static func advance(_ name: String, from: Int64, to: Int64, on db: any SQLDatabase) async throws -> Bool {
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             UPDATE event_consumers SET position = \(bind: to), updated_at = \(bind: Clock.nowMillis())
             WHERE name = \(bind: name) AND position = \(bind: from) RETURNING position
-            """).first()
+            """
+        ).first()
         return row != nil
     }
 
@@ -134,7 +140,7 @@ struct EventConsumerService: Service {
         try await database.writeTransaction { tx in
             if !wanted.isEmpty { try await consumer.handle(wanted, tx) }
             guard try await EventConsumerStore.advance(consumer.name, from: position, to: last.id, on: tx.sql) else {
-                throw CancellationError()   // another reader moved it: we lost the lease; it carries on
+                throw CancellationError()  // another reader moved it: we lost the lease; it carries on
             }
         }
     }
@@ -147,8 +153,9 @@ struct EventConsumerService: Service {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                logger.error("event skipped after repeated failures",
-                             metadata: ["event-id": .stringConvertible(event.id), "error": .string("\(error)")])
+                logger.error(
+                    "event skipped after repeated failures",
+                    metadata: ["event-id": .stringConvertible(event.id), "error": .string("\(error)")])
                 guard try await EventConsumerStore.advance(consumer.name, from: position, to: event.id, on: database.sql) else {
                     throw CancellationError()
                 }

@@ -153,7 +153,8 @@ struct EventFeed: AsyncSequence, Sendable {
 
     func makeAsyncIterator() -> AsyncIterator {
         let (id, stream) = hub.subscribe()
-        return AsyncIterator(feed: self, live: stream.makeAsyncIterator(), subscription: id,
-                             cursor: lastEventID ?? 0, backlogDone: lastEventID == nil)
+        return AsyncIterator(
+            feed: self, live: stream.makeAsyncIterator(), subscription: id,
+            cursor: lastEventID ?? 0, backlogDone: lastEventID == nil)
     }
 }

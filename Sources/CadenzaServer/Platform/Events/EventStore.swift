@@ -52,10 +52,11 @@ struct EventDTO: Content {
 
 extension EventRecord {
     func toDTO() -> EventDTO {
-        EventDTO(id: String(id), type: type, actorId: actorID.map(String.init), subjectType: subjectType,
-                 subjectId: subjectID,
-                 payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8))) ?? .null,
-                 createdAt: Clock.date(createdAt))
+        EventDTO(
+            id: String(id), type: type, actorId: actorID.map(String.init), subjectType: subjectType,
+            subjectId: subjectID,
+            payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8))) ?? .null,
+            createdAt: Clock.date(createdAt))
     }
 }
 
@@ -64,7 +65,7 @@ public enum EventStore {
     static let notifyChannel = "cadenza_events"
     /// Serialises event writers on PostgreSQL until commit, so ids become visible in increasing
     /// order and a reader that has seen id N can never later find a smaller one committed.
-    static let advisoryLockKey: Int64 = 0x6576_656e_7473   // "events"
+    static let advisoryLockKey: Int64 = 0x6576_656e_7473  // "events"
 
     /// Appends an event of a declared type; call it inside the transaction that makes the change,
     /// as its last write (`writeTransaction` wakes the readers once it commits). `visibility`
@@ -74,9 +75,10 @@ public enum EventStore {
         _ type: EventType<P>, payload: P, actorID: Int64?, subjectID: String? = nil,
         audienceUserID: Int64? = nil, visibility: EventVisibility? = nil, on db: any SQLDatabase
     ) async throws -> Int64 {
-        try await insert(type: type.name, actorID: actorID, subjectType: type.subjectType, subjectID: subjectID,
-                         payload: try JSONValue.text(payload), visibility: visibility ?? type.visibility,
-                         audienceUserID: audienceUserID, on: db)
+        try await insert(
+            type: type.name, actorID: actorID, subjectType: type.subjectType, subjectID: subjectID,
+            payload: try JSONValue.text(payload), visibility: visibility ?? type.visibility,
+            audienceUserID: audienceUserID, on: db)
     }
 
     private static func insert(
@@ -86,12 +88,14 @@ public enum EventStore {
         if db.isPostgres {
             try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
         }
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             INSERT INTO events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at)
             VALUES (\(bind: type), \(bind: actorID), \(bind: subjectType), \(bind: subjectID), \(bind: payload),
                     \(bind: visibility.rawValue), \(bind: audienceUserID), \(bind: Clock.nowMillis()))
             RETURNING id
-            """).first()
+            """
+        ).first()
         if db.isPostgres {
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }

@@ -15,8 +15,10 @@ public final class AppServices: Sendable {
     public let apiDocument: String
     private let states: [ObjectIdentifier: any Sendable]
 
-    init(settings: Settings, secrets: SecretBox, jobs: JobRegistry, events: EventRegistry, hub: EventHub,
-         features: [any Feature], states: StateBuilder) throws {
+    init(
+        settings: Settings, secrets: SecretBox, jobs: JobRegistry, events: EventRegistry, hub: EventHub,
+        features: [any Feature], states: StateBuilder
+    ) throws {
         self.settings = settings
         self.secrets = secrets
         self.jobs = jobs

@@ -18,7 +18,7 @@ extension PlatformFeature {
                 ##"""
                 "Page": { "type": "object", "properties": { "items": { "type": "array", "items": {} }, "limit": { "type": "integer" }, "offset": { "type": "integer" } } }
                 """##,
-                ],
+            ],
             parameters: [
                 ##"""
                 "id": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
@@ -29,7 +29,7 @@ extension PlatformFeature {
                 ##"""
                 "offset": { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }
                 """##,
-                ],
+            ],
             paths: [
                 ##"""
                 "/jobs": { "get": { "summary": "Jobs, newest first (admin)",

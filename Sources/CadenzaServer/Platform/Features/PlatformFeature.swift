@@ -9,8 +9,10 @@ public struct PlatformFeature: Feature {
     public var name: String { "platform" }
 
     public var migrations: [any Migration] {
-        [M004_CreateJobs(), M005_CreateEvents(), M006_CreateRateLimits(), M007_CreateServerState(),
-         M014_CreateLeasesAndEventConsumers()]
+        [
+            M004_CreateJobs(), M005_CreateEvents(), M006_CreateRateLimits(), M007_CreateServerState(),
+            M014_CreateLeasesAndEventConsumers(),
+        ]
     }
 
     public var eventTypes: [EventDescriptor] { SystemEvents.all }

@@ -22,7 +22,8 @@ public struct APIDocumentation: Sendable {
             var seen = Set<String>()
             for item in items {
                 guard let object = try? JSONSerialization.jsonObject(with: Data("{\(item)}".utf8)) as? [String: Any], object.count == 1,
-                      let name = object.keys.first else {
+                    let name = object.keys.first
+                else {
                     problems.append("OpenAPI \(section): not one JSON member: \(item.prefix(80))")
                     continue
                 }

@@ -28,9 +28,10 @@ struct APIError: AbortError, Sendable {
         .init(status: .unprocessableEntity, code: code, message: message)
     }
     static func tooManyRequests(retryAfter seconds: Int) -> APIError {
-        .init(status: .tooManyRequests, code: "rate_limited",
-              message: "Too many attempts; try again in \(seconds) s.",
-              headers: ["Retry-After": String(seconds)])
+        .init(
+            status: .tooManyRequests, code: "rate_limited",
+            message: "Too many attempts; try again in \(seconds) s.",
+            headers: ["Retry-After": String(seconds)])
     }
 }
 

@@ -12,8 +12,10 @@ public enum JobQueue {
         public var maxAttempts: Int
         public var uniqueKey: String?
 
-        public init<P: Encodable>(kind: String, payload: P, priority: Int = 0, runAt: Date? = nil,
-                                  maxAttempts: Int = 5, uniqueKey: String? = nil) throws {
+        public init<P: Encodable>(
+            kind: String, payload: P, priority: Int = 0, runAt: Date? = nil,
+            maxAttempts: Int = 5, uniqueKey: String? = nil
+        ) throws {
             self.kind = kind
             self.payload = try JSONValue.text(payload)
             self.priority = priority
@@ -29,12 +31,14 @@ public enum JobQueue {
     @discardableResult
     public static func enqueue(_ job: NewJob, on db: any SQLDatabase) async throws -> Int64? {
         let now = Clock.nowMillis()
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             INSERT INTO jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at)
             VALUES (\(bind: job.kind), \(bind: job.payload), \(bind: job.priority), \(bind: job.runAt ?? now), 0,
                     \(bind: job.maxAttempts), 'queued', \(bind: job.uniqueKey), \(bind: now), \(bind: now))
             ON CONFLICT DO NOTHING RETURNING id
-            """).first()
+            """
+        ).first()
         guard let row else { return nil }
         if db.isPostgres {
             // Delivered at commit, so a woken worker always finds the row.
@@ -60,7 +64,8 @@ public enum JobQueue {
         let now = Clock.nowMillis()
         let lock: SQLQueryString = db.isPostgres ? " FOR UPDATE SKIP LOCKED" : ""
         let kindList = SQLList(kinds.map { SQLBind($0) })
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             UPDATE jobs SET state = 'running', lease_owner = \(bind: owner),
                 lease_expires_at = \(bind: now + Int64(lease * 1000)), attempts = attempts + 1, updated_at = \(bind: now)
             WHERE id = (
@@ -70,7 +75,8 @@ public enum JobQueue {
                        OR (state = 'running' AND lease_expires_at < \(bind: now)))
                 ORDER BY priority DESC, run_at, id LIMIT 1\(lock))
             RETURNING *
-            """).first()
+            """
+        ).first()
         return try row.map(JobRecord.init(row:))
     }
 
@@ -78,21 +84,25 @@ public enum JobQueue {
     /// (lease expired and taken, or cancelled) and the result must be discarded.
     static func heartbeat(id: Int64, owner: String, lease: TimeInterval, on db: any SQLDatabase) async throws -> Bool {
         let now = Clock.nowMillis()
-        return try await !db.raw("""
+        return try await !db.raw(
+            """
             UPDATE jobs SET lease_expires_at = \(bind: now + Int64(lease * 1000)), updated_at = \(bind: now)
             WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND state = 'running' RETURNING id
-            """).all().isEmpty
+            """
+        ).all().isEmpty
     }
 
     /// Marks a held job succeeded. Idempotent: a handler may already have completed it in its own transaction.
     @discardableResult
     public static func complete(id: Int64, owner: String, on db: any SQLDatabase) async throws -> Bool {
         let now = Clock.nowMillis()
-        return try await !db.raw("""
+        return try await !db.raw(
+            """
             UPDATE jobs SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL,
                 finished_at = \(bind: now), updated_at = \(bind: now), last_error = NULL
             WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND state = 'running' RETURNING id
-            """).all().isEmpty
+            """
+        ).all().isEmpty
     }
 
     /// Records a failed attempt: queued again after a backoff, or parked as failed when out of attempts.
@@ -100,30 +110,36 @@ public enum JobQueue {
         let now = Clock.nowMillis()
         let message = String(error.prefix(4000))
         if job.attempts >= job.maxAttempts {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, last_error = \(bind: message),
                     finished_at = \(bind: now), updated_at = \(bind: now)
                 WHERE id = \(bind: job.id) AND lease_owner = \(bind: owner) AND state = 'running'
-                """).run()
+                """
+            ).run()
             return .failed
         }
         let retryAt = now + Int64(backoff.delay(afterAttempt: job.attempts) * 1000)
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, last_error = \(bind: message),
                 run_at = \(bind: retryAt), updated_at = \(bind: now)
             WHERE id = \(bind: job.id) AND lease_owner = \(bind: owner) AND state = 'running'
-            """).run()
+            """
+        ).run()
         return .queued
     }
 
     /// Hands a job back unfinished (graceful shutdown): the attempt does not count.
     static func release(id: Int64, owner: String, on db: any SQLDatabase) async throws {
         let now = Clock.nowMillis()
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
                 attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, run_at = \(bind: now), updated_at = \(bind: now)
             WHERE id = \(bind: id) AND lease_owner = \(bind: owner) AND state = 'running'
-            """).run()
+            """
+        ).run()
     }
 
     public enum ChangeError: Error, Equatable {
@@ -138,10 +154,12 @@ public enum JobQueue {
         guard job.state == .failed || job.state == .cancelled else { throw ChangeError.wrongState(job.state) }
         let now = Clock.nowMillis()
         do {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE jobs SET state = 'queued', attempts = 0, run_at = \(bind: now), updated_at = \(bind: now), finished_at = NULL
                 WHERE id = \(bind: id) AND state IN ('failed', 'cancelled')
-                """).run()
+                """
+            ).run()
         } catch {
             // The partial unique index refuses a second live job with the same key.
             if UniqueViolation.matches(error) { throw ChangeError.duplicateLive }
@@ -156,11 +174,13 @@ public enum JobQueue {
         guard let job = try await find(id: id, on: db) else { throw ChangeError.notFound }
         guard job.state == .queued || job.state == .running else { throw ChangeError.wrongState(job.state) }
         let now = Clock.nowMillis()
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
                 finished_at = \(bind: now), updated_at = \(bind: now)
             WHERE id = \(bind: id) AND state IN ('queued', 'running')
-            """).run()
+            """
+        ).run()
     }
 
     public static func find(id: Int64, on db: any SQLDatabase) async throws -> JobRecord? {
@@ -168,7 +188,9 @@ public enum JobQueue {
     }
 
     /// Newest first, optionally one state, paged by id.
-    public static func list(state: JobRecord.State?, kind: String? = nil, beforeID: Int64?, limit: Int, on db: any SQLDatabase) async throws -> [JobRecord] {
+    public static func list(
+        state: JobRecord.State?, kind: String? = nil, beforeID: Int64?, limit: Int, on db: any SQLDatabase
+    ) async throws -> [JobRecord] {
         var query = db.select().column("*").from("jobs")
         if let state { query = query.where("state", .equal, state.rawValue) }
         if let kind { query = query.where("kind", .equal, kind) }
@@ -187,9 +209,11 @@ public enum JobQueue {
     }
 
     static func deleteFinished(before cutoff: Int64, on db: any SQLDatabase) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             DELETE FROM jobs WHERE state IN ('succeeded', 'cancelled') AND finished_at < \(bind: cutoff)
-            """).run()
+            """
+        ).run()
     }
 }
 

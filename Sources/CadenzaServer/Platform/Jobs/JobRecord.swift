@@ -65,10 +65,11 @@ struct JobDTO: Content {
 
 extension JobRecord {
     func toDTO() -> JobDTO {
-        JobDTO(id: String(id), kind: kind, state: state,
-               payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8))) ?? .null,
-               priority: priority, attempts: attempts, maxAttempts: maxAttempts, runAt: Clock.date(runAt),
-               lastError: lastError, uniqueKey: uniqueKey, createdAt: Clock.date(createdAt),
-               finishedAt: finishedAt.map(Clock.date))
+        JobDTO(
+            id: String(id), kind: kind, state: state,
+            payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8))) ?? .null,
+            priority: priority, attempts: attempts, maxAttempts: maxAttempts, runAt: Clock.date(runAt),
+            lastError: lastError, uniqueKey: uniqueKey, createdAt: Clock.date(createdAt),
+            finishedAt: finishedAt.map(Clock.date))
     }
 }

@@ -91,8 +91,9 @@ public final class JobWorker: Service, Sendable {
         let db = app.sql
         if job.attempts > job.maxAttempts {
             // The previous holder died on the last attempt; do not run it again.
-            _ = try? await JobQueue.fail(job, owner: owner, error: job.lastError ?? "worker lost during the final attempt",
-                                         backoff: entry.backoff, on: db)
+            _ = try? await JobQueue.fail(
+                job, owner: owner, error: job.lastError ?? "worker lost during the final attempt",
+                backoff: entry.backoff, on: db)
             return
         }
         let context = JobContext(job: job, owner: owner, database: app.db, services: services, logger: logger)

@@ -23,7 +23,7 @@ public struct PeriodicTask: Sendable {
 public final class Scheduler: Sendable {
     public typealias Periodic = PeriodicTask
 
-    static let advisoryLockKey: Int64 = 0x6361_6465_6e7a_61   // "cadenza"
+    static let advisoryLockKey: Int64 = 0x6361_6465_6e7a_61  // "cadenza"
 
     private let db: any Database
     private let tasks: [Periodic]
@@ -63,16 +63,21 @@ public final class Scheduler: Sendable {
             var queued: [String] = []
             for task in self.tasks {
                 let key = "schedule:\(task.name)"
-                let next = try await sql.raw("SELECT value FROM server_state WHERE key = \(bind: key)").first()
+                let next =
+                    try await sql.raw("SELECT value FROM server_state WHERE key = \(bind: key)").first()
                     .flatMap { Int64(try $0.decode(column: "value", as: String.self)) } ?? 0
                 guard next <= now else { continue }
-                try await JobQueue.enqueue(.init(kind: task.kind, payload: [String: String](), maxAttempts: 3,
-                                                 uniqueKey: "periodic:\(task.name)"), on: sql)
+                try await JobQueue.enqueue(
+                    .init(
+                        kind: task.kind, payload: [String: String](), maxAttempts: 3,
+                        uniqueKey: "periodic:\(task.name)"), on: sql)
                 let following = String(now + Int64(task.interval * 1000))
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO server_state (key, value, updated_at) VALUES (\(bind: key), \(bind: following), \(bind: now))
                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                    """).run()
+                    """
+                ).run()
                 queued.append(task.name)
             }
             return queued

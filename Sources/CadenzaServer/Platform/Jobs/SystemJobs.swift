@@ -8,7 +8,7 @@ enum SystemJobs {
     static let ping = "system.ping"
 
     static let periodic: [PeriodicTask] = [
-        .init(name: "cleanup", interval: 3600, kind: cleanup),
+        .init(name: "cleanup", interval: 3600, kind: cleanup)
     ]
 
     struct PingPayload: Codable {

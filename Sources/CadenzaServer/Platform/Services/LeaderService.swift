@@ -13,8 +13,10 @@ public struct LeaderService: Service {
     let logger: Logger
     let body: @Sendable () async throws -> Void
 
-    public init(key: String, db: any SQLDatabase, lease: Duration = .seconds(15), logger: Logger,
-                body: @escaping @Sendable () async throws -> Void) {
+    public init(
+        key: String, db: any SQLDatabase, lease: Duration = .seconds(15), logger: Logger,
+        body: @escaping @Sendable () async throws -> Void
+    ) {
         self.key = key
         self.db = db
         self.lease = lease

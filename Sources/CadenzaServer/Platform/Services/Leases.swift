@@ -8,12 +8,14 @@ public enum Leases {
     public static func acquire(_ key: String, owner: String, duration: Duration, on db: any SQLDatabase) async throws -> Bool {
         let now = Clock.nowMillis()
         let until = now + duration.milliseconds
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             INSERT INTO leases (key, owner, expires_at) VALUES (\(bind: key), \(bind: owner), \(bind: until))
             ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
             WHERE leases.owner = excluded.owner OR leases.expires_at < \(bind: now)
             RETURNING owner
-            """).first()
+            """
+        ).first()
         return try row?.decode(column: "owner", as: String.self) == owner
     }
 

@@ -37,13 +37,16 @@ enum SubsonicAdmin {
             guard let user = try await User.find(username: username, on: context.req.db) else { throw SubsonicError.notFound("User") }
             if let admin = context.params.string("adminRole") {
                 let role: User.Role = admin == "true" ? .admin : .user
-                if user.id == context.user.userID && role != .admin { throw SubsonicError.notAuthorized("You cannot remove your own administrator role.") }
+                if user.id == context.user.userID && role != .admin {
+                    throw SubsonicError.notAuthorized("You cannot remove your own administrator role.")
+                }
                 user.role = role
                 try await user.save(on: context.req.db)
             }
             if let password = context.params.string("password") {
-                try await SubsonicAuth.setSubsonicPassword(userID: try user.requireID(), password: try decodePassword(password),
-                                                           app: context.app, on: context.db)
+                try await SubsonicAuth.setSubsonicPassword(
+                    userID: try user.requireID(), password: try decodePassword(password),
+                    app: context.app, on: context.db)
             }
             return .empty
         },
@@ -79,14 +82,16 @@ enum SubsonicAdmin {
         },
         "getInternetRadioStations": { context in
             var node = SubsonicNode("internetRadioStations")
-            node.add(list: "internetRadioStation", try await context.db.raw("SELECT * FROM internet_radio_stations ORDER BY name, id").all().map { row in
-                var station = SubsonicNode("internetRadioStation")
-                station.set("id", String(try row.decode(column: "id", as: Int64.self)))
-                station.set("name", try row.decode(column: "name", as: String.self))
-                station.set("streamUrl", try row.decode(column: "stream_url", as: String.self))
-                station.set("homePageUrl", try row.decode(column: "homepage_url", as: String?.self))
-                return station
-            })
+            node.add(
+                list: "internetRadioStation",
+                try await context.db.raw("SELECT * FROM internet_radio_stations ORDER BY name, id").all().map { row in
+                    var station = SubsonicNode("internetRadioStation")
+                    station.set("id", String(try row.decode(column: "id", as: Int64.self)))
+                    station.set("name", try row.decode(column: "name", as: String.self))
+                    station.set("streamUrl", try row.decode(column: "stream_url", as: String.self))
+                    station.set("homePageUrl", try row.decode(column: "homepage_url", as: String?.self))
+                    return station
+                })
             return .node(node)
         },
         "createInternetRadioStation": { context in
@@ -94,9 +99,11 @@ enum SubsonicAdmin {
             let stream = try url(context.params.require("streamUrl"))
             let name = String(try context.params.require("name").prefix(200))
             let home = try context.params.string("homepageUrl").map(url)
-            try await context.db.raw("""
+            try await context.db.raw(
+                """
                 INSERT INTO internet_radio_stations (name, stream_url, homepage_url, created_at) VALUES (\(bind: name), \(bind: stream), \(bind: home), \(bind: Clock.nowMillis()))
-                """).run()
+                """
+            ).run()
             return .empty
         },
         "updateInternetRadioStation": { context in
@@ -105,9 +112,11 @@ enum SubsonicAdmin {
             let stream = try url(context.params.require("streamUrl"))
             let name = String(try context.params.require("name").prefix(200))
             let home = try context.params.string("homepageUrl").map(url)
-            let updated = try await context.db.raw("""
+            let updated = try await context.db.raw(
+                """
                 UPDATE internet_radio_stations SET name = \(bind: name), stream_url = \(bind: stream), homepage_url = \(bind: home) WHERE id = \(bind: id) RETURNING id
-                """).all()
+                """
+            ).all()
             guard !updated.isEmpty else { throw SubsonicError.notFound("Station") }
             return .empty
         },
@@ -122,7 +131,8 @@ enum SubsonicAdmin {
 
     static func url(_ raw: String) throws -> String {
         guard raw.count <= 2000, let components = URLComponents(string: raw), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
-              components.host?.isEmpty == false else { throw SubsonicError.invalid("Expected an http(s) URL.") }
+            components.host?.isEmpty == false
+        else { throw SubsonicError.invalid("Expected an http(s) URL.") }
         return raw
     }
 

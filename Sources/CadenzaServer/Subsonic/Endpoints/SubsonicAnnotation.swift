@@ -12,7 +12,8 @@ enum SubsonicAnnotation {
             _ = try context.params.require("rating")
             let rating = try context.params.int("rating", default: 0, range: 0...5)
             guard let item = SubsonicID.parse(raw, assumed: .track), let type = itemType(item.kind),
-                  try await isVisible(type: type, id: item.id, context: context) else { throw SubsonicError.notFound("Item") }
+                try await isVisible(type: type, id: item.id, context: context)
+            else { throw SubsonicError.notFound("Item") }
             try await AnnotatedItem.setRating(rating, userID: context.user.userID, type: type, id: item.id, on: context.req.db)
             return .empty
         },
@@ -25,11 +26,13 @@ enum SubsonicAnnotation {
             var tracks: [(Int64, Int64?)] = []
             for (index, raw) in ids.enumerated() {
                 guard let item = SubsonicID.parse(raw, assumed: .track), item.kind == .track,
-                      try await isVisible(type: "track", id: item.id, context: context) else { throw SubsonicError.notFound("Song") }
+                    try await isVisible(type: "track", id: item.id, context: context)
+                else { throw SubsonicError.notFound("Song") }
                 var at: Int64?
                 if index < times.count {
                     guard let millis = Int64(times[index]), millis >= ListenValidator.minimumListenedAt * 1000,
-                          millis < (Clock.nowMillis() / 1000 + ListenValidator.allowedSkew) * 1000 else {
+                        millis < (Clock.nowMillis() / 1000 + ListenValidator.allowedSkew) * 1000
+                    else {
                         throw SubsonicError.invalid("time must be milliseconds since 1970, after October 2002 and not in the future.")
                     }
                     at = millis
@@ -71,7 +74,7 @@ enum SubsonicAnnotation {
                 // Only a play that was reported as started counts, once: a repeated "stopped" finds
                 // no session left and records nothing.
                 let duration = try await CatalogQueries.durationMs(trackID: id, on: context.db)
-                let played = min(position, duration > 0 ? duration : 86_400_000)   // a hostile position cannot date a play before 1970
+                let played = min(position, duration > 0 ? duration : 86_400_000)  // a hostile position cannot date a play before 1970
                 let counts = !context.params.bool("ignoreScrobble", default: false) && Plays.reachedListen(position: played, durationMs: duration)
                 try await context.req.db.writeTransaction { tx in
                     let hadSession = try await Plays.endNowPlaying(userID: userID, trackID: id, client: client, on: tx.sql)

@@ -12,12 +12,14 @@ enum SubsonicBrowsing {
         "getMusicFolders": { context in
             var folders = SubsonicNode("musicFolders")
             let libraries = try await Libraries.all(on: context.db).filter { context.visible.contains($0.id) }
-            folders.add(list: "musicFolder", libraries.map { library in
-                var node = SubsonicNode("musicFolder")
-                node.set("id", library.id)
-                node.set("name", library.name)
-                return node
-            })
+            folders.add(
+                list: "musicFolder",
+                libraries.map { library in
+                    var node = SubsonicNode("musicFolder")
+                    node.set("id", library.id)
+                    node.set("name", library.name)
+                    return node
+                })
             return .node(folders)
         },
         "getArtists": { context in
@@ -64,13 +66,15 @@ enum SubsonicBrowsing {
             let genres = try await context.app.catalogCache.value("genres:\(context.visible)", version: version) {
                 try await CatalogQueries.genres(visible: context.visible, on: context.db)
             }
-            node.add(list: "genre", genres.map { genre in
-                var g = SubsonicNode("genre")
-                g.set("songCount", genre.trackCount)
-                g.set("albumCount", genre.albumCount)
-                g.text = genre.name
-                return g
-            })
+            node.add(
+                list: "genre",
+                genres.map { genre in
+                    var g = SubsonicNode("genre")
+                    g.set("songCount", genre.trackCount)
+                    g.set("albumCount", genre.albumCount)
+                    g.text = genre.name
+                    return g
+                })
             return .node(node)
         },
         "getArtist": { context in
@@ -160,8 +164,11 @@ enum SubsonicBrowsing {
         // Similar = artists sharing the most genres with this one, from the local library only.
         let similarIDs = try await CatalogQueries.similarArtistIDs(to: id, visible: context.visible, limit: count, on: context.db)
         let similar = try await CatalogQueries.artists(visible: context.visible, paging: everything, ids: similarIDs, on: context.db)
-        node.add(list: "similarArtist", try await SubsonicNodes.artists(CatalogQueries.ordered(similar, by: similarIDs) { $0.id },
-                                                                        context: context, name: "similarArtist"))
+        node.add(
+            list: "similarArtist",
+            try await SubsonicNodes.artists(
+                CatalogQueries.ordered(similar, by: similarIDs) { $0.id },
+                context: context, name: "similarArtist"))
         return .node(node)
     }
 

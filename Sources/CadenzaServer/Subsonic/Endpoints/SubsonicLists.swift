@@ -12,8 +12,9 @@ enum SubsonicLists {
             let size = try context.params.int("size", default: 10, range: 0...500)
             var filters = try yearsAndGenre(context)
             filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
-            let tracks = try await CatalogQueries.tracks(visible: context.visible, filters: filters, sort: .random,
-                                                         paging: .init(limit: max(size, 1), offset: 0), on: context.db)
+            let tracks = try await CatalogQueries.tracks(
+                visible: context.visible, filters: filters, sort: .random,
+                paging: .init(limit: max(size, 1), offset: 0), on: context.db)
             var node = SubsonicNode("randomSongs")
             node.add(list: "song", try await SubsonicNodes.songs(size == 0 ? [] : tracks, context: context))
             return .node(node)
@@ -24,8 +25,9 @@ enum SubsonicLists {
             let offset = try context.params.int("offset", default: 0, range: 0...Int(Int32.max))
             var filters = CatalogQueries.Filters(genre: genre)
             filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
-            let tracks = try await CatalogQueries.tracks(visible: context.visible, filters: filters, sort: .title,
-                                                         paging: .init(limit: max(count, 1), offset: offset), on: context.db)
+            let tracks = try await CatalogQueries.tracks(
+                visible: context.visible, filters: filters, sort: .title,
+                paging: .init(limit: max(count, 1), offset: offset), on: context.db)
             var node = SubsonicNode("songsByGenre")
             node.add(list: "song", try await SubsonicNodes.songs(count == 0 ? [] : tracks, context: context))
             return .node(node)
@@ -40,7 +42,7 @@ enum SubsonicLists {
             let byID = Dictionary(zip(tracks.map(\.id), songs), uniquingKeysWith: { first, _ in first })
             var entries: [SubsonicNode] = []
             for (index, row) in rows.enumerated() {
-                guard var entry = byID[String(ids[index])] else { continue }   // tracks the viewer may not see stay hidden
+                guard var entry = byID[String(ids[index])] else { continue }  // tracks the viewer may not see stay hidden
                 entry.set("username", row.username)
                 entry.set("minutesAgo", Int((now - row.startedAt) / 60_000))
                 entry.set("playerId", 0)
@@ -75,8 +77,9 @@ enum SubsonicLists {
         var albums: [AlbumDTO] = []
         func byIDs(_ order: CatalogQueries.PersonalAlbumOrder) async throws -> [AlbumDTO] {
             let ids = try await CatalogQueries.albumIDs(order, userID: userID, paging: paging, on: context.db)
-            let found = try await CatalogQueries.albums(visible: context.visible, filters: filters, paging: .init(limit: 500, offset: 0),
-                                                        ids: ids, on: context.db)
+            let found = try await CatalogQueries.albums(
+                visible: context.visible, filters: filters, paging: .init(limit: 500, offset: 0),
+                ids: ids, on: context.db)
             return CatalogQueries.ordered(found, by: ids) { $0.id }
         }
         switch type {
@@ -88,9 +91,12 @@ enum SubsonicLists {
             } else {
                 albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .random, paging: paging, on: context.db)
             }
-        case "newest": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .recent, paging: paging, on: context.db)
-        case "alphabeticalByName": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .name, paging: paging, on: context.db)
-        case "alphabeticalByArtist": albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .artist, paging: paging, on: context.db)
+        case "newest":
+            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .recent, paging: paging, on: context.db)
+        case "alphabeticalByName":
+            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .name, paging: paging, on: context.db)
+        case "alphabeticalByArtist":
+            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .artist, paging: paging, on: context.db)
         case "byGenre":
             filters.genre = try context.params.require("genre")
             albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .name, paging: paging, on: context.db)
@@ -99,8 +105,9 @@ enum SubsonicLists {
             filters.fromYear = min(from, to)
             filters.toYear = max(from, to)
             // fromYear > toYear lists the years backwards (the Subsonic documentation's example).
-            albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: from > to ? .yearDescending : .year,
-                                                     paging: paging, on: context.db)
+            albums = try await CatalogQueries.albums(
+                visible: context.visible, filters: filters, sort: from > to ? .yearDescending : .year,
+                paging: paging, on: context.db)
         case "highest": albums = try await byIDs(.highestRated)
         case "frequent": albums = try await byIDs(.mostPlayed)
         case "recent": albums = try await byIDs(.recentlyPlayed)
@@ -115,9 +122,11 @@ enum SubsonicLists {
 
     static func starred(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
         var ids: [String: [Int64]] = [:]
-        for row in try await context.db.raw("""
+        for row in try await context.db.raw(
+            """
             SELECT item_type, item_id FROM stars WHERE user_id = \(bind: context.user.userID) ORDER BY created_at DESC
-            """).all() {
+            """
+        ).all() {
             ids[try row.decode(column: "item_type", as: String.self), default: []].append(try row.decode(column: "item_id", as: Int64.self))
         }
         let all = CatalogQueries.Paging(limit: 100_000, offset: 0)
@@ -125,9 +134,13 @@ enum SubsonicLists {
         let albums = try await CatalogQueries.albums(visible: context.visible, paging: all, ids: ids["album"] ?? [], on: context.db)
         let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: all, ids: ids["track"] ?? [], on: context.db)
         var node = SubsonicNode(name)
-        node.add(list: "artist", try await SubsonicNodes.artists(CatalogQueries.ordered(artists, by: ids["artist"] ?? []) { $0.id }, context: context))
-        node.add(list: "album", try await SubsonicNodes.albums(CatalogQueries.ordered(albums, by: ids["album"] ?? []) { $0.id }, context: context,
-                                                               asDirectory: name == "starred"))
+        node.add(
+            list: "artist", try await SubsonicNodes.artists(CatalogQueries.ordered(artists, by: ids["artist"] ?? []) { $0.id }, context: context))
+        node.add(
+            list: "album",
+            try await SubsonicNodes.albums(
+                CatalogQueries.ordered(albums, by: ids["album"] ?? []) { $0.id }, context: context,
+                asDirectory: name == "starred"))
         node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids["track"] ?? []) { $0.id }, context: context))
         return .node(node)
     }
@@ -142,27 +155,40 @@ enum SubsonicLists {
         query = query.trimmingCharacters(in: CharacterSet(charactersIn: "*"))
         guard query.count <= 200 else { throw SubsonicError.invalid("The query is too long.") }
         let p = context.params
-        let artistCount = try p.count("artistCount", default: 20, max: maxSearchCount), artistOffset = try p.int("artistOffset", default: 0, range: 0...Int(Int32.max))
-        let albumCount = try p.count("albumCount", default: 20, max: maxSearchCount), albumOffset = try p.int("albumOffset", default: 0, range: 0...Int(Int32.max))
-        let songCount = try p.count("songCount", default: 20, max: maxSearchCount), songOffset = try p.int("songOffset", default: 0, range: 0...Int(Int32.max))
+        let artistCount = try p.count("artistCount", default: 20, max: maxSearchCount),
+            artistOffset = try p.int("artistOffset", default: 0, range: 0...Int(Int32.max))
+        let albumCount = try p.count("albumCount", default: 20, max: maxSearchCount),
+            albumOffset = try p.int("albumOffset", default: 0, range: 0...Int(Int32.max))
+        let songCount = try p.count("songCount", default: 20, max: maxSearchCount),
+            songOffset = try p.int("songOffset", default: 0, range: 0...Int(Int32.max))
         var filters = CatalogQueries.Filters()
         filters.libraryID = try p.optionalInt("musicFolderId").map(Int64.init)
         let term: String? = query.isEmpty ? nil : query
         let found: (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO])
         if let term, filters.libraryID == nil {
-            found = try await context.app.search(term, visible: context.visible, version: context.catalogVersion,
-                                                 artists: .init(limit: artistCount, offset: artistOffset),
-                                                 albums: .init(limit: albumCount, offset: albumOffset),
-                                                 tracks: .init(limit: songCount, offset: songOffset), on: context.db)
+            found = try await context.app.search(
+                term, visible: context.visible, version: context.catalogVersion,
+                artists: .init(limit: artistCount, offset: artistOffset),
+                albums: .init(limit: albumCount, offset: albumOffset),
+                tracks: .init(limit: songCount, offset: songOffset), on: context.db)
         } else {
-            found = (artistCount == 0 ? [] : try await CatalogQueries.artists(
+            found = (
+                artistCount == 0
+                    ? []
+                    : try await CatalogQueries.artists(
                         visible: context.visible, filters: filters, paging: .init(limit: artistCount, offset: artistOffset), search: term,
                         albumArtistsOnly: term == nil, on: context.db),
-                     albumCount == 0 ? [] : try await CatalogQueries.albums(
-                        visible: context.visible, filters: filters, paging: .init(limit: albumCount, offset: albumOffset), search: term, on: context.db),
-                     songCount == 0 ? [] : try await CatalogQueries.tracks(
+                albumCount == 0
+                    ? []
+                    : try await CatalogQueries.albums(
+                        visible: context.visible, filters: filters, paging: .init(limit: albumCount, offset: albumOffset), search: term,
+                        on: context.db),
+                songCount == 0
+                    ? []
+                    : try await CatalogQueries.tracks(
                         visible: context.visible, filters: filters, sort: .title, paging: .init(limit: songCount, offset: songOffset),
-                        search: term, on: context.db))
+                        search: term, on: context.db)
+            )
         }
         let notes = try await context.annotations([
             ("artist", found.artists.compactMap { Int64($0.id) }), ("album", found.albums.compactMap { Int64($0.id) }),
@@ -170,9 +196,11 @@ enum SubsonicLists {
         ])
         var node = SubsonicNode(name)
         node.add(list: "artist", found.artists.map { SubsonicNodes.artist($0, annotation: notes["artist"]?[Int64($0.id) ?? 0]) })
-        node.add(list: "album", found.albums.map {
-            SubsonicNodes.album($0, annotation: notes["album"]?[Int64($0.id) ?? 0], asDirectory: name == "searchResult2")
-        })
+        node.add(
+            list: "album",
+            found.albums.map {
+                SubsonicNodes.album($0, annotation: notes["album"]?[Int64($0.id) ?? 0], asDirectory: name == "searchResult2")
+            })
         node.add(list: "song", found.tracks.map { SubsonicNodes.song($0, annotation: notes["track"]?[Int64($0.id) ?? 0]) })
         return .node(node)
     }

@@ -24,8 +24,9 @@ enum SubsonicMedia {
             if p.bool("estimateContentLength", default: false), file.durationMs > 0 {
                 // At the rate ffmpeg will really use: a short estimate would cut the song's end, a long one only pads it.
                 let format = options.format ?? .mp3
-                estimate = format.estimatedBytes(seconds: max(0, Double(file.durationMs) / 1000 - offset),
-                                                 kbps: StreamController.bitrateKbps(format: format, requested: options.maxBitRate))
+                estimate = format.estimatedBytes(
+                    seconds: max(0, Double(file.durationMs) / 1000 - offset),
+                    kbps: StreamController.bitrateKbps(format: format, requested: options.maxBitRate))
             }
             return .response(try await StreamController.serve(file: file.found, options: options, req: context.req, estimatedLength: estimate))
         },
@@ -44,7 +45,8 @@ enum SubsonicMedia {
                 size = requested
             }
             guard let parsed = SubsonicID.parse(raw, assumed: .cover), let artworkID = try await artworkID(for: parsed, context: context),
-                  let art = try await ArtworkAccess.visibleArtwork(id: artworkID, visible: context.visible, on: context.db) else {
+                let art = try await ArtworkAccess.visibleArtwork(id: artworkID, visible: context.visible, on: context.db)
+            else {
                 throw SubsonicError.notFound("Cover art")
             }
             return .response(try await StreamController.serveArtwork(hash: art.hash, mime: art.mime, size: size, req: context.req))
@@ -82,12 +84,14 @@ enum SubsonicMedia {
                 structured.set("lang", "xxx")
                 structured.set("synced", lyrics.synced)
                 structured.set("offset", 0)
-                structured.add(list: "line", lyrics.lines.map { line in
-                    var node = SubsonicNode("line")
-                    if lyrics.synced { node.set("start", line.startMs) }
-                    node.text = line.text
-                    return node
-                })
+                structured.add(
+                    list: "line",
+                    lyrics.lines.map { line in
+                        var node = SubsonicNode("line")
+                        if lyrics.synced { node.set("start", line.startMs) }
+                        node.text = line.text
+                        return node
+                    })
                 list.add(list: "structuredLyrics", [structured])
             } else {
                 list.add(list: "structuredLyrics", [])
@@ -104,7 +108,8 @@ enum SubsonicMedia {
     static func fileForTrack(_ context: SubsonicContext) async throws -> TrackFile {
         let id = try SubsonicID.require(context.params, .track, what: "Song")
         guard let fileID = try await CatalogQueries.primaryFileID(trackID: id, visible: context.visible, on: context.db),
-              let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db) else {
+            let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db)
+        else {
             throw SubsonicError.notFound("Song")
         }
         let duration = try await CatalogQueries.durationMs(trackID: id, on: context.db)
@@ -137,7 +142,8 @@ enum SubsonicMedia {
         guard let track = tracks.first else { throw SubsonicError.notFound("Song") }
         var text: String?
         if let fileID = try await CatalogQueries.primaryFileID(trackID: trackID, visible: context.visible, on: context.db),
-           let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db) {
+            let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db)
+        {
             let sidecar = (found.absolutePath as NSString).deletingPathExtension + ".lrc"
             if let data = FileManager.default.contents(atPath: sidecar), data.count < 1 << 20 {
                 text = String(decoding: data, as: UTF8.self)
@@ -148,8 +154,9 @@ enum SubsonicMedia {
         }
         guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
         let parsed = LRC.parse(text)
-        return Lyrics(artist: track.artist, title: track.title, synced: parsed.synced,
-                      lines: parsed.lines.map { Lyrics.Line(startMs: $0.0, text: $0.1) })
+        return Lyrics(
+            artist: track.artist, title: track.title, synced: parsed.synced,
+            lines: parsed.lines.map { Lyrics.Line(startMs: $0.0, text: $0.1) })
     }
 }
 

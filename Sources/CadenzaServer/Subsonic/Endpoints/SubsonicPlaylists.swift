@@ -16,10 +16,12 @@ enum SubsonicPlaylists {
             let playlists = try await load(ownerFilter, context: context)
             let summaries = try await PlaylistStore.visibleSummaries(playlists.map(\.id), visible: context.visible, on: context.db)
             var node = SubsonicNode("playlists")
-            node.add(list: "playlist", playlists.map { playlist in
-                let summary = summaries[playlist.id] ?? (0, 0)
-                return playlistNode(playlist, songCount: summary.count, durationMs: summary.durationMs)
-            })
+            node.add(
+                list: "playlist",
+                playlists.map { playlist in
+                    let summary = summaries[playlist.id] ?? (0, 0)
+                    return playlistNode(playlist, songCount: summary.count, durationMs: summary.durationMs)
+                })
             return .node(node)
         },
         "getPlaylist": { context in
@@ -39,16 +41,19 @@ enum SubsonicPlaylists {
                 let name = try context.params.require("name")
                 let now = Clock.nowMillis()
                 let id = try await context.req.db.writeTransaction { tx -> Int64 in
-                    let row = try await tx.sql.raw("""
+                    let row = try await tx.sql.raw(
+                        """
                         INSERT INTO playlists (owner_id, name, public, created_at, updated_at)
                         VALUES (\(bind: context.user.userID), \(bind: String(name.prefix(200))), \(bind: false), \(bind: now), \(bind: now)) RETURNING id
-                        """).first()
+                        """
+                    ).first()
                     let id = try row?.decode(column: "id", as: Int64.self) ?? 0
                     try await insertTracks(id, songs, from: 0, on: tx.sql)
                     return id
                 }
-                playlist = Playlist(id: id, ownerID: context.user.userID, owner: context.user.username, name: name, comment: nil,
-                                    isPublic: false, createdAt: now, updatedAt: now)
+                playlist = Playlist(
+                    id: id, ownerID: context.user.userID, owner: context.user.username, name: name, comment: nil,
+                    isPublic: false, createdAt: now, updatedAt: now)
             }
             playlist = try await find(context, id: playlist.id, mustOwn: false)
             return .node(try await playlistNode(playlist, context: context))
@@ -69,12 +74,14 @@ enum SubsonicPlaylists {
             try await context.req.db.writeTransaction { tx in
                 try await tx.sql.raw("DELETE FROM playlist_tracks WHERE playlist_id = \(bind: playlist.id)").run()
                 try await insertTracks(playlist.id, tracks, from: 0, on: tx.sql)
-                try await tx.sql.raw("""
+                try await tx.sql.raw(
+                    """
                     UPDATE playlists SET name = \(bind: name.map { String($0.prefix(200)) } ?? playlist.name),
                         comment = \(bind: comment.map { String($0.prefix(2000)) } ?? playlist.comment),
                         public = \(bind: isPublic ?? playlist.isPublic), updated_at = \(bind: Clock.nowMillis())
                     WHERE id = \(bind: playlist.id)
-                    """).run()
+                    """
+                ).run()
             }
             return .empty
         },
@@ -108,7 +115,8 @@ enum SubsonicPlaylists {
     /// Others' private playlists do not exist for the caller (70); others' public ones are read-only (50).
     static func find(_ context: SubsonicContext, id: Int64, mustOwn: Bool) async throws -> Playlist {
         guard let playlist = try await load("p.id = \(bind: id)", context: context).first,
-              playlist.ownerID == context.user.userID || playlist.isPublic || context.user.isAdmin else {
+            playlist.ownerID == context.user.userID || playlist.isPublic || context.user.isAdmin
+        else {
             throw SubsonicError.notFound("Playlist")
         }
         if mustOwn && playlist.ownerID != context.user.userID && !context.user.isAdmin {
@@ -132,7 +140,8 @@ enum SubsonicPlaylists {
     static func playlistNode(_ playlist: Playlist, context: SubsonicContext) async throws -> SubsonicNode {
         let ids = try await trackIDs(playlist.id, on: context.db)
         // Entries the caller may not see (another user's private library) are left out.
-        let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 100_000, offset: 0), ids: Array(Set(ids)), on: context.db)
+        let tracks = try await CatalogQueries.tracks(
+            visible: context.visible, paging: .init(limit: 100_000, offset: 0), ids: Array(Set(ids)), on: context.db)
         let byID = Dictionary(tracks.map { (Int64($0.id) ?? 0, $0) }, uniquingKeysWith: { first, _ in first })
         let entries = ids.compactMap { byID[$0] }
         var node = playlistNode(playlist, songCount: entries.count, durationMs: entries.map(\.durationMs).reduce(0, +))

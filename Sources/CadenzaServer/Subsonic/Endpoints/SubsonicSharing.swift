@@ -7,9 +7,11 @@ import Vapor
 enum SubsonicSharing {
     static let handlers: [String: SubsonicAPI.Handler] = [
         "getShares": { context in
-            let rows = try await context.db.raw("""
+            let rows = try await context.db.raw(
+                """
                 SELECT s.*, u.username FROM shares s JOIN users u ON u.id = s.owner_id WHERE s.owner_id = \(bind: context.user.userID) ORDER BY s.id
-                """).all()
+                """
+            ).all()
             return .node(try await sharesNode(rows, context: context))
         },
         "createShare": { context in
@@ -18,10 +20,14 @@ enum SubsonicSharing {
                 guard let item = SubsonicID.parse(raw, assumed: .track) else { throw SubsonicError.notFound("Item") }
                 switch item.kind {
                 case .track:
-                    guard try await SubsonicAnnotation.isVisible(type: "track", id: item.id, context: context) else { throw SubsonicError.notFound("Song") }
+                    guard try await SubsonicAnnotation.isVisible(type: "track", id: item.id, context: context) else {
+                        throw SubsonicError.notFound("Song")
+                    }
                     trackIDs.append(item.id)
                 case .album:
-                    guard let album = try await CatalogQueries.album(id: item.id, visible: context.visible, on: context.db) else { throw SubsonicError.notFound("Album") }
+                    guard let album = try await CatalogQueries.album(id: item.id, visible: context.visible, on: context.db) else {
+                        throw SubsonicError.notFound("Album")
+                    }
                     trackIDs += album.tracks.compactMap { Int64($0.id) }
                 case .playlist:
                     _ = try await SubsonicPlaylists.find(context, id: item.id, mustOwn: false)
@@ -33,24 +39,29 @@ enum SubsonicSharing {
             guard !trackIDs.isEmpty else { throw SubsonicError.missing("id") }
             let expires = try context.params.optionalInt("expires").map(Int64.init)
             let token = Secrets.randomToken(bytes: 12)
-            let row = try await context.db.raw("""
+            let row = try await context.db.raw(
+                """
                 INSERT INTO shares (token, owner_id, description, track_ids, created_at, expires_at, visit_count)
                 VALUES (\(bind: token), \(bind: context.user.userID), \(bind: context.params.string("description").map { String($0.prefix(1000)) }),
                         \(bind: trackIDs.prefix(1000).map(String.init).joined(separator: ",")), \(bind: Clock.nowMillis()), \(bind: expires), 0)
                 RETURNING id
-                """).first()
+                """
+            ).first()
             let id = try row?.decode(column: "id", as: Int64.self) ?? 0
-            let created = try await context.db.raw("SELECT s.*, u.username FROM shares s JOIN users u ON u.id = s.owner_id WHERE s.id = \(bind: id)").all()
+            let created = try await context.db.raw("SELECT s.*, u.username FROM shares s JOIN users u ON u.id = s.owner_id WHERE s.id = \(bind: id)")
+                .all()
             return .node(try await sharesNode(created, context: context))
         },
         "updateShare": { context in
             let id = try await ownShare(context)
             let expires = try context.params.optionalInt("expires").map(Int64.init)
-            try await context.db.raw("""
+            try await context.db.raw(
+                """
                 UPDATE shares SET description = COALESCE(\(bind: context.params.string("description").map { String($0.prefix(1000)) }), description),
                     expires_at = CASE WHEN \(bind: expires != nil) THEN \(bind: expires.flatMap { $0 > 0 ? $0 : nil }) ELSE expires_at END
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
             return .empty
         },
         "deleteShare": { context in
@@ -64,8 +75,8 @@ enum SubsonicSharing {
     /// answer "not found", as an unknown id does, so share ids cannot be probed.
     static func ownShare(_ context: SubsonicContext) async throws -> Int64 {
         guard let id = Int64(try context.params.require("id")), id > 0,
-              let row = try await context.db.raw("SELECT owner_id FROM shares WHERE id = \(bind: id)").first(),
-              try row.decode(column: "owner_id", as: Int64.self) == context.user.userID || context.user.isAdmin
+            let row = try await context.db.raw("SELECT owner_id FROM shares WHERE id = \(bind: id)").first(),
+            try row.decode(column: "owner_id", as: Int64.self) == context.user.userID || context.user.isAdmin
         else { throw SubsonicError.notFound("Share") }
         return id
     }
@@ -74,14 +85,21 @@ enum SubsonicSharing {
     static func sharesNode(_ rows: [any SQLRow], context: SubsonicContext) async throws -> SubsonicNode {
         let idsByRow = try rows.map { try $0.decode(column: "track_ids", as: String.self).split(separator: ",").compactMap { Int64($0) } }
         let all = Array(Set(idsByRow.joined()))
-        let tracks = all.isEmpty ? [] : try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: all.count, offset: 0),
-                                                                           ids: all, on: context.db)
-        let entries = Dictionary(zip(tracks.map(\.id), try await SubsonicNodes.songs(tracks, context: context, name: "entry")),
-                                 uniquingKeysWith: { first, _ in first })
+        let tracks =
+            all.isEmpty
+            ? []
+            : try await CatalogQueries.tracks(
+                visible: context.visible, paging: .init(limit: all.count, offset: 0),
+                ids: all, on: context.db)
+        let entries = Dictionary(
+            zip(tracks.map(\.id), try await SubsonicNodes.songs(tracks, context: context, name: "entry")),
+            uniquingKeysWith: { first, _ in first })
         var node = SubsonicNode("shares")
-        node.add(list: "share", try zip(rows, idsByRow).map { row, ids in
-            try shareNode(row, entries: ids.compactMap { entries[String($0)] }, context: context)
-        })
+        node.add(
+            list: "share",
+            try zip(rows, idsByRow).map { row, ids in
+                try shareNode(row, entries: ids.compactMap { entries[String($0)] }, context: context)
+            })
         return node
     }
 
@@ -104,22 +122,30 @@ enum SubsonicSharing {
     static func share(token: String, on db: any SQLDatabase) async throws -> (id: Int64, ownerID: Int64, description: String?, tracks: [Int64])? {
         guard token.count <= 64, let row = try await db.raw("SELECT * FROM shares WHERE token = \(bind: token)").first() else { return nil }
         if let expires = try row.decode(column: "expires_at", as: Int64?.self), expires < Clock.nowMillis() { return nil }
-        return (try row.decode(column: "id", as: Int64.self), try row.decode(column: "owner_id", as: Int64.self),
-                try row.decode(column: "description", as: String?.self),
-                try row.decode(column: "track_ids", as: String.self).split(separator: ",").compactMap { Int64($0) })
+        return (
+            try row.decode(column: "id", as: Int64.self), try row.decode(column: "owner_id", as: Int64.self),
+            try row.decode(column: "description", as: String?.self),
+            try row.decode(column: "track_ids", as: String.self).split(separator: ",").compactMap { Int64($0) }
+        )
     }
 
     /// `GET /share/:token`: a plain page with a player per shared song; no sign-in needed.
     @Sendable static func page(req: Request) async throws -> Response {
         guard let share = try await share(token: req.parameters.get("token") ?? "", on: req.sql),
-              let owner = try await User.find(share.ownerID, on: req.db) else { throw APIError.notFound("Share") }
-        try await req.sql.raw("""
+            let owner = try await User.find(share.ownerID, on: req.db)
+        else { throw APIError.notFound("Share") }
+        try await req.sql.raw(
+            """
             UPDATE shares SET visit_count = visit_count + 1, last_visited_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: share.id)
-            """).run()
+            """
+        ).run()
         let viewer = Principal(userID: try owner.requireID(), username: owner.username, role: owner.role, method: .token(id: 0))
         let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
-        let tracks = CatalogQueries.ordered(try await CatalogQueries.tracks(visible: visible, paging: .init(limit: 1000, offset: 0),
-                                                                            ids: share.tracks, on: req.sql), by: share.tracks) { $0.id }
+        let tracks = CatalogQueries.ordered(
+            try await CatalogQueries.tracks(
+                visible: visible, paging: .init(limit: 1000, offset: 0),
+                ids: share.tracks, on: req.sql), by: share.tracks
+        ) { $0.id }
         let token = SubsonicNode.escapeXML(req.parameters.get("token") ?? "")
         let items = tracks.enumerated().map { index, track in
             """
@@ -141,12 +167,14 @@ enum SubsonicSharing {
     /// `GET /share/:token/:index/audio`: the original file, with Range, for the page's players.
     @Sendable static func audio(req: Request) async throws -> Response {
         guard let share = try await share(token: req.parameters.get("token") ?? "", on: req.sql),
-              let index = req.parameters.get("index").flatMap(Int.init), share.tracks.indices.contains(index),
-              let owner = try await User.find(share.ownerID, on: req.db) else { throw APIError.notFound("Share") }
+            let index = req.parameters.get("index").flatMap(Int.init), share.tracks.indices.contains(index),
+            let owner = try await User.find(share.ownerID, on: req.db)
+        else { throw APIError.notFound("Share") }
         let viewer = Principal(userID: try owner.requireID(), username: owner.username, role: owner.role, method: .token(id: 0))
         let visible = try await Libraries.visibleIDs(for: viewer, on: req.sql)
         guard let fileID = try await CatalogQueries.primaryFileID(trackID: share.tracks[index], visible: visible, on: req.sql),
-              let found = try await CatalogQueries.streamableFile(id: fileID, visible: visible, on: req.sql) else { throw APIError.notFound("Song") }
+            let found = try await CatalogQueries.streamableFile(id: fileID, visible: visible, on: req.sql)
+        else { throw APIError.notFound("Song") }
         return try await StreamController.raw(path: found.absolutePath, format: found.file.format, req: req)
     }
 }

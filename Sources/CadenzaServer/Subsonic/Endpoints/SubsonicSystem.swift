@@ -18,12 +18,16 @@ enum SubsonicSystem {
                 ("apiKeyAuthentication", [1]), ("formPost", [1]), ("transcodeOffset", [1]), ("transcoding", [1]), ("songLyrics", [1]),
                 ("indexBasedQueue", [1]), ("playbackReport", [1]),
             ]
-            return .ok([listWrapper("openSubsonicExtensions", supported.map { name, versions in
-                var node = SubsonicNode("openSubsonicExtensions")
-                node.set("name", name)
-                node.add(list: "versions", versions.map { SubsonicNode.scalar("versions", .int(Int64($0))) })
-                return node
-            })])
+            return .ok([
+                listWrapper(
+                    "openSubsonicExtensions",
+                    supported.map { name, versions in
+                        var node = SubsonicNode("openSubsonicExtensions")
+                        node.set("name", name)
+                        node.add(list: "versions", versions.map { SubsonicNode.scalar("versions", .int(Int64($0))) })
+                        return node
+                    })
+            ])
         },
         "tokenInfo": { context in
             guard context.params.string("apiKey") != nil else {

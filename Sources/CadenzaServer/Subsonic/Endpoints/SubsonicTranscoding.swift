@@ -17,7 +17,7 @@ enum SubsonicTranscoding {
     struct Source {
         var container: String
         var codec: String
-        var bitrate: Int      // kbps
+        var bitrate: Int  // kbps
         var sampleRate: Int
         var channels: Int
     }
@@ -38,8 +38,9 @@ enum SubsonicTranscoding {
         case "aif", "aiff", "aifc": (container, codec) = ("aiff", "pcm")
         default: (container, codec) = (format, format)
         }
-        return Source(container: container, codec: codec, bitrate: file.bitrate ?? 0, sampleRate: file.sampleRate ?? 0,
-                      channels: file.channels ?? 2)
+        return Source(
+            container: container, codec: codec, bitrate: file.bitrate ?? 0, sampleRate: file.sampleRate ?? 0,
+            channels: file.channels ?? 2)
     }
 
     /// Names that mean the same container to clients (an Opus file is "ogg" to some, "opus" to others).
@@ -67,8 +68,9 @@ enum SubsonicTranscoding {
         let mediaType = try context.params.require("mediaType")
         guard mediaType == "song" else { throw SubsonicError.invalid("mediaType \(mediaType) is not supported; only song.") }
         guard let trackID = SubsonicID.parse(mediaID, assumed: .track).flatMap({ $0.kind == .track ? $0.id : nil }),
-              let fileID = try await CatalogQueries.primaryFileID(trackID: trackID, visible: context.visible, on: context.db),
-              let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db) else {
+            let fileID = try await CatalogQueries.primaryFileID(trackID: trackID, visible: context.visible, on: context.db),
+            let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db)
+        else {
             throw SubsonicError.notFound("Song")
         }
         var info: [String: JSONValue] = [:]
@@ -88,18 +90,25 @@ enum SubsonicTranscoding {
         }
         if !plan.direct, plan.target == nil { node.set("errorReason", "No direct play or transcoding profile of the client fits this file.") }
         if plan.direct || plan.target != nil {
-            let params = Params(trackID: trackID, direct: plan.direct, format: plan.target?.format.rawValue, bitrate: plan.target?.bitrate,
-                                expires: Clock.nowMillis() + tokenLifetime)
+            let params = Params(
+                trackID: trackID, direct: plan.direct, format: plan.target?.format.rawValue, bitrate: plan.target?.bitrate,
+                expires: Clock.nowMillis() + tokenLifetime)
             let sealed = try context.req.application.secretBox.seal(try JSONValue.text(params))
-            node.set("transcodeParams", sealed.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: ""))
+            node.set(
+                "transcodeParams",
+                sealed.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                    .replacingOccurrences(of: "=", with: ""))
         }
-        node.add(streamNode("sourceStream", container: source.container, codec: source.codec, bitrate: source.bitrate,
-                               sampleRate: source.sampleRate, channels: source.channels))
+        node.add(
+            streamNode(
+                "sourceStream", container: source.container, codec: source.codec, bitrate: source.bitrate,
+                sampleRate: source.sampleRate, channels: source.channels))
         if let target = plan.target {
-            node.add(streamNode("transcodeStream", container: target.container, codec: target.codec, bitrate: target.bitrate,
-                                   sampleRate: target.format == .opus ? 48_000 : min(source.sampleRate == 0 ? 44_100 : source.sampleRate, 48_000),
-                                   channels: target.channels))
+            node.add(
+                streamNode(
+                    "transcodeStream", container: target.container, codec: target.codec, bitrate: target.bitrate,
+                    sampleRate: target.format == .opus ? 48_000 : min(source.sampleRate == 0 ? 44_100 : source.sampleRate, 48_000),
+                    channels: target.channels))
         }
         return .node(node)
     }
@@ -110,7 +119,7 @@ enum SubsonicTranscoding {
         node.set("container", container)
         node.set("codec", codec)
         node.set("audioChannels", channels)
-        node.set("audioBitrate", bitrate * 1000)   // OpenSubsonic counts bits per second here
+        node.set("audioBitrate", bitrate * 1000)  // OpenSubsonic counts bits per second here
         node.set("audioSamplerate", sampleRate)
         node.set("audioBitdepth", 0)
         return node
@@ -124,13 +133,15 @@ enum SubsonicTranscoding {
         var base64 = raw.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard raw.count <= 1024, let text = try context.req.application.secretBox.open(base64),
-              let params = try? JSONDecoder().decode(Params.self, from: Data(text.utf8)), params.expires > Clock.nowMillis(),
-              let trackID = SubsonicID.parse(mediaID, assumed: .track).flatMap({ $0.kind == .track ? $0.id : nil }),
-              trackID == params.trackID else {
+            let params = try? JSONDecoder().decode(Params.self, from: Data(text.utf8)), params.expires > Clock.nowMillis(),
+            let trackID = SubsonicID.parse(mediaID, assumed: .track).flatMap({ $0.kind == .track ? $0.id : nil }),
+            trackID == params.trackID
+        else {
             throw SubsonicError.notFound("Transcode parameters")
         }
         guard let fileID = try await CatalogQueries.primaryFileID(trackID: trackID, visible: context.visible, on: context.db),
-              let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db) else {
+            let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db)
+        else {
             throw SubsonicError.notFound("Song")
         }
         let offset = Double(try context.params.int("offset", default: 0, range: 0...86_400))
@@ -147,7 +158,7 @@ enum TranscodePlanner {
         var format: Transcoder.Format
         var container: String
         var codec: String
-        var bitrate: Int   // kbps
+        var bitrate: Int  // kbps
         var channels: Int
     }
 
@@ -231,8 +242,9 @@ enum TranscodePlanner {
             let preferred = format == .opus ? 128 : 192
             let bitrate = max(32, min(cap ?? preferred, 320))
             let containerName = format == .opus ? "ogg" : (format == .aac ? "aac" : "mp3")
-            target = Target(format: format, container: container.isEmpty ? containerName : container, codec: format.rawValue,
-                            bitrate: bitrate, channels: channels)
+            target = Target(
+                format: format, container: container.isEmpty ? containerName : container, codec: format.rawValue,
+                bitrate: bitrate, channels: channels)
             break
         }
         var seen = Set<String>()

@@ -96,8 +96,10 @@ struct M010_CreateSubsonicTables: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for table in ["radio_stations", "shares", "play_queues", "bookmarks", "playlist_tracks", "playlists", "now_playing",
-                      "play_stats", "ratings", "stars", "subsonic_credentials"] {
+        for table in [
+            "radio_stations", "shares", "play_queues", "bookmarks", "playlist_tracks", "playlists", "now_playing",
+            "play_stats", "ratings", "stars", "subsonic_credentials",
+        ] {
             try await database.schema(table).delete()
         }
     }

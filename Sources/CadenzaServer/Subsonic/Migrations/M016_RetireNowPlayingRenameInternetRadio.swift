@@ -11,10 +11,12 @@ struct M016_RetireNowPlayingRenameInternetRadio: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.sql.raw("ALTER TABLE internet_radio_stations RENAME TO radio_stations").run()
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             CREATE TABLE now_playing (user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE, client TEXT NOT NULL,
               track_id BIGINT NOT NULL REFERENCES tracks (id) ON DELETE CASCADE, started_at BIGINT NOT NULL,
               expires_at BIGINT NOT NULL, PRIMARY KEY (user_id, client))
-            """).run()
+            """
+        ).run()
     }
 }
