@@ -514,7 +514,9 @@ def test_admin_changes_roles_and_manages_folder_libraries(server_with_music, bro
     wait(browser, lambda d: str(extra) in d.find_element(By.CSS_SELECTOR, f'[data-library="{library["id"]}"] .folders').text)
     found = lambda: requests.get(server.url + "/api/v1/search?q=Extra%20Tune", headers=auth(token)).json()["tracks"]
     assert wait_for(lambda: [t["title"] for t in found()] == ["Extra Tune"], timeout=30)
-    browser.find_element(By.CSS_SELECTOR, f'button[data-scan="{library["id"]}"]').click()
+    # The list is redrawn when the scan's last event arrives, which may be just now: find and click
+    # in one step, again if the button was replaced in between.
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f'button[data-scan="{library["id"]}"]').click() or True)
     wait(browser, lambda d: d.find_element(By.ID, "libraries-status").text == "Scan started.")
     shot(browser, "admin")
     assert not severe_console_errors(browser)
