@@ -135,7 +135,7 @@ import VaporTesting
     }
 
     @Test func loginIsRateLimitedPerIP() async throws {
-        try await withApp(settings: ["CADENZA_LOGIN_LIMIT_PER_IP": "2"]) { app in
+        try await withApp(settings: ["CADENZA_LOGIN_LIMIT_PER_IP": "2", "CADENZA_RATE_WINDOW_SECONDS": "86400"]) { app in
             for name in ["a1", "a2", "a3"] {
                 try await app.testing().test(
                     .POST, "api/v1/auth/login", headers: ["Content-Type": "application/json"],

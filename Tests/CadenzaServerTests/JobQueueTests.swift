@@ -140,3 +140,23 @@ import Vapor
         }
     }
 }
+
+@Suite struct CommitWakeTests {
+    /// With the safety-net polls at a minute, only the commit's wake-up can get the work done
+    /// within the test's few seconds.
+    @Test func aCommitWakesTheWorkerAndTheEventReaders() async throws {
+        let slow = ["CADENZA_JOB_POLL_SECONDS": "60", "CADENZA_EVENT_POLL_SECONDS": "60"]
+        try await withApp(roles: [.worker], settings: slow) { app in
+            let ran = NIOLockedValueBox(0)
+            try app.cadenza.jobs.register("test.woken") { _ in ran.withLockedValue { $0 += 1 } }
+            try await Task.sleep(for: .milliseconds(200))  // the worker is asleep on its minute-long poll
+            try await app.db.writeTransaction { tx in
+                for _ in 0..<50 { _ = try await JobQueue.enqueue(.init(kind: "test.woken", payload: JobQueueTests.Empty()), on: tx.sql) }
+            }
+            #expect(try await eventually(timeout: .seconds(5)) { ran.withLockedValue { $0 } == 50 })
+            // Outside a transaction the statement is the commit, and it wakes the worker itself.
+            _ = try await JobQueue.enqueue(.init(kind: "test.woken", payload: JobQueueTests.Empty()), on: app.sql)
+            #expect(try await eventually(timeout: .seconds(5)) { ran.withLockedValue { $0 } == 51 })
+        }
+    }
+}

@@ -1,4 +1,6 @@
+import FluentKit
 import NIOConcurrencyHelpers
+import SQLKit
 
 /// Wakes sleepers early: idle workers when a job is queued, the event tail when an event is
 /// written. A generation counter closes the gap between "found nothing" and "started waiting".
@@ -13,6 +15,14 @@ public final class WakeSignal: Sendable {
     public static func didCommit() {
         jobs.signal()
         events.signal()
+    }
+
+    /// For a writer that may or may not run inside a transaction: outside one its statement is
+    /// the commit, so it signals now; inside one, `writeTransaction` signals once it commits. A
+    /// wake-up before the commit would only send sleepers after rows they cannot see yet (for a
+    /// batch of inserts, once per row: measured as 3 claims per queued job).
+    func signal(after db: any SQLDatabase) {
+        if (db as? any Database)?.inTransaction != true { signal() }
     }
 
     private struct State {

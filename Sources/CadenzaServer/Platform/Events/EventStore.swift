@@ -99,8 +99,7 @@ public enum EventStore {
         if db.isPostgres {
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
-        // Outside a transaction this is the commit; inside one, the commit signals again.
-        WakeSignal.events.signal()
+        WakeSignal.events.signal(after: db)
         return try row?.decode(column: "id", as: Int64.self) ?? 0
     }
 

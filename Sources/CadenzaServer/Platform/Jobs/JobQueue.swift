@@ -44,8 +44,7 @@ public enum JobQueue {
             // Delivered at commit, so a woken worker always finds the row.
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
-        // Outside a transaction this is the commit; inside one, the commit signals again.
-        WakeSignal.jobs.signal()
+        WakeSignal.jobs.signal(after: db)
         return try row.decode(column: "id", as: Int64.self)
     }
 
@@ -166,7 +165,7 @@ public enum JobQueue {
             throw error
         }
         if db.isPostgres { try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run() }
-        WakeSignal.jobs.signal()
+        WakeSignal.jobs.signal(after: db)
     }
 
     /// Cancels a queued or running job; a running handler's result is then discarded.
