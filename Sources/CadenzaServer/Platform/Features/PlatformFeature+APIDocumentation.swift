@@ -16,7 +16,7 @@ extension PlatformFeature {
                 "Ref": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" } } }
                 """##,
                 ##"""
-                "Page": { "type": "object", "properties": { "items": { "type": "array", "items": {} }, "limit": { "type": "integer" }, "offset": { "type": "integer" } } }
+                "PageOf": { "type": "object", "properties": { "items": { "type": "array", "items": {} }, "limit": { "type": "integer" }, "offset": { "type": "integer" } } }
                 """##,
             ],
             parameters: [
