@@ -86,9 +86,9 @@ extension AudioTags {
         artistMBIDs = all("MUSICBRAINZ_ARTISTID").compactMap(Self.mbid)
         albumArtistMBIDs = all("MUSICBRAINZ_ALBUMARTISTID").compactMap(Self.mbid)
         replayGainTrackGain = first("REPLAYGAIN_TRACK_GAIN").flatMap(Self.decibels)
-        replayGainTrackPeak = first("REPLAYGAIN_TRACK_PEAK").flatMap { Double($0) }
+        replayGainTrackPeak = first("REPLAYGAIN_TRACK_PEAK").flatMap(Self.peak)
         replayGainAlbumGain = first("REPLAYGAIN_ALBUM_GAIN").flatMap(Self.decibels)
-        replayGainAlbumPeak = first("REPLAYGAIN_ALBUM_PEAK").flatMap { Double($0) }
+        replayGainAlbumPeak = first("REPLAYGAIN_ALBUM_PEAK").flatMap(Self.peak)
         lyrics = first("LYRICS") ?? first("UNSYNCEDLYRICS")
         comment = first("COMMENT")
     }
@@ -111,8 +111,19 @@ extension AudioTags {
         return lower
     }
 
+    /// A ReplayGain gain; `inf dB`, `nan` and absurd values are dropped here, so no non-finite
+    /// number reaches the catalog (JSON cannot carry one).
     static func decibels(_ s: String) -> Double? {
-        Double(s.lowercased().replacingOccurrences(of: "db", with: "").trimmingCharacters(in: .whitespaces))
+        Double(s.lowercased().replacingOccurrences(of: "db", with: "").trimmingCharacters(in: .whitespaces)).flatMap { finite($0, in: -100...100) }
+    }
+
+    /// A ReplayGain peak (1.0 is full scale; float sources can exceed it a little).
+    static func peak(_ s: String) -> Double? {
+        Double(s.trimmingCharacters(in: .whitespaces)).flatMap { finite($0, in: 0...100) }
+    }
+
+    static func finite(_ value: Double, in range: ClosedRange<Double>) -> Double? {
+        value.isFinite && range.contains(value) ? value : nil
     }
 
     /// ID3v1-style "Rock; Pop" and "Rock/Pop" become two genres.

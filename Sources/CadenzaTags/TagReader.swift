@@ -36,12 +36,22 @@ public enum TagReader {
         tags.format = info.format.map { String(cString: $0) } ?? "unknown"
         tags.hasEmbeddedPicture = info.has_picture != 0
         if status == -2 { throw Failure.noAudioStream }
-        tags.durationMs = Int(info.duration_ms)
-        tags.bitrateKbps = Int(info.bitrate_kbps)
-        tags.sampleRate = Int(info.sample_rate)
-        tags.channels = Int(info.channels)
+        tags.durationMs = plausibleDurationMs(Int(info.duration_ms), path: path)
+        tags.bitrateKbps = min(max(Int(info.bitrate_kbps), 0), 100_000)
+        tags.sampleRate = min(max(Int(info.sample_rate), 0), 1_000_000)
+        tags.channels = min(max(Int(info.channels), 0), 255)
         if tags.durationMs <= 0 && tags.sampleRate <= 0 { throw Failure.noAudioStream }
         return tags
+    }
+
+    /// A header can claim any duration (a forged Xing frame count says days). No real stream is
+    /// below 4 kbit/s, so a file of `size` bytes plays at most `size / 500` seconds: a claim past
+    /// that is cut to it, and every later use (content-length estimates, stats) stays bounded.
+    static func plausibleDurationMs(_ claimed: Int, path: String) -> Int {
+        guard claimed > 0 else { return 0 }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let limit = size.multipliedReportingOverflow(by: 2).overflow ? Int.max : size * 2  // size / 500 s = size * 2 ms
+        return min(claimed, limit)
     }
 
     /// The embedded front cover (or first picture), with its MIME type.

@@ -16,6 +16,8 @@ public enum JSONValue: Codable, Sendable, Equatable {
         } else if let b = try? c.decode(Bool.self) {
             self = .bool(b)
         } else if let n = try? c.decode(Double.self) {
+            // `1e999` parses as infinity, which no JSON encoder can write back: refuse it here.
+            guard n.isFinite else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "Numbers must be finite.") }
             self = .number(n)
         } else if let s = try? c.decode(String.self) {
             self = .string(s)
@@ -31,6 +33,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
         switch self {
         case .null: try c.encodeNil()
         case .bool(let b): try c.encode(b)
+        case .number(let n) where !n.isFinite: try c.encodeNil()
         case .number(let n):
             if n.rounded() == n, abs(n) < 9e15 { try c.encode(Int64(n)) } else { try c.encode(n) }
         case .string(let s): try c.encode(s)

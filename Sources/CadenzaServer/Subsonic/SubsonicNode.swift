@@ -62,7 +62,10 @@ struct SubsonicNode: Sendable {
 
     /// `2026-11-23T14:02:11.064Z`. Formatted by hand: Foundation's ISO8601DateFormatter costs more
     /// to create than a whole album row, and a list response writes hundreds of dates.
-    static func iso8601(_ millis: Int64) -> String {
+    /// Stored values outside years 1–9999 (rows written before input was bounded) show as the
+    /// nearest end of that range rather than overflowing.
+    static func iso8601(_ stored: Int64) -> String {
+        let millis = min(max(stored, -62_135_596_800_000), Int64(SubsonicParams.maxMillis))
         var seconds = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
         let fraction = Int((millis % 1000 + 1000) % 1000)
         var parts = tm()

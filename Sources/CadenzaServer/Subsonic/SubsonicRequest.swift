@@ -44,13 +44,10 @@ struct SubsonicParams: Sendable {
     }
 
     /// An integer in `range`; absent → `default`; malformed or out of range → error 0, never a crash.
-    func int(_ key: String, default value: Int, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
-        guard let raw = string(key), !raw.isEmpty else { return value }
-        guard let parsed = Int(raw) else { throw SubsonicError.invalid("Parameter \(key) must be a whole number.") }
-        guard range.contains(parsed) else {
-            throw SubsonicError.invalid("Parameter \(key) must be between \(range.lowerBound) and \(range.upperBound).")
-        }
-        return parsed
+    /// The range is required: every number a client sends is bounded before it meets arithmetic,
+    /// a conversion or an allocation.
+    func int(_ key: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        try optionalInt(key, range: range) ?? value
     }
 
     /// A page size: negative or malformed → error 0; above `max` → `max` (the spec sets no limit,
@@ -59,11 +56,34 @@ struct SubsonicParams: Sendable {
         min(try int(key, default: value, range: 0...Int.max), max)
     }
 
-    func optionalInt(_ key: String) throws -> Int? {
+    func optionalInt(_ key: String, range: ClosedRange<Int>) throws -> Int? {
         guard let raw = string(key), !raw.isEmpty else { return nil }
         guard let parsed = Int(raw) else { throw SubsonicError.invalid("Parameter \(key) must be a whole number.") }
+        guard range.contains(parsed) else {
+            throw SubsonicError.invalid("Parameter \(key) must be between \(range.lowerBound) and \(range.upperBound).")
+        }
         return parsed
     }
+
+    /// A library id (`musicFolderId`): positive, within what the database stores.
+    func libraryID() throws -> Int64? {
+        try optionalInt("musicFolderId", range: 1...Int(Int32.max)).map(Int64.init)
+    }
+
+    /// A calendar year (`fromYear`, `toYear`).
+    func year(_ key: String) throws -> Int? {
+        try optionalInt(key, range: SubsonicParams.years)
+    }
+
+    static let years = 0...9999
+
+    /// A moment as Unix milliseconds, between 1970 and the year 9999: what the response's
+    /// ISO 8601 dates can show (`expires`).
+    func millis(_ key: String) throws -> Int64? {
+        try optionalInt(key, range: 0...Self.maxMillis).map(Int64.init)
+    }
+
+    static let maxMillis = 253_402_300_799_999
 
     func bool(_ key: String, default value: Bool) -> Bool {
         guard let raw = string(key)?.lowercased() else { return value }

@@ -100,3 +100,8 @@ struct Page<T: Content>: Content {
     var limit: Int
     var offset: Int
 }
+
+extension Optional where Wrapped == Double {
+    /// Rows scanned before gains were checked at parse time may hold `inf`: JSON cannot carry it.
+    var finite: Double? { flatMap { $0.isFinite ? $0 : nil } }
+}

@@ -322,10 +322,10 @@ enum CatalogQueries {
         return try rows.map { row in
             let id = try row.decode(column: "id", as: Int64.self)
             let gains = TrackDTO.ReplayGain(
-                trackGain: try row.decode(column: "rg_track_gain", as: Double?.self),
-                trackPeak: try row.decode(column: "rg_track_peak", as: Double?.self),
-                albumGain: try row.decode(column: "rg_album_gain", as: Double?.self),
-                albumPeak: try row.decode(column: "rg_album_peak", as: Double?.self))
+                trackGain: try row.decode(column: "rg_track_gain", as: Double?.self).finite,
+                trackPeak: try row.decode(column: "rg_track_peak", as: Double?.self).finite,
+                albumGain: try row.decode(column: "rg_album_gain", as: Double?.self).finite,
+                albumPeak: try row.decode(column: "rg_album_peak", as: Double?.self).finite)
             return TrackDTO(
                 id: String(id), title: try row.decode(column: "title", as: String.self),
                 artist: try row.decode(column: "artist_display", as: String.self), artists: artists[id] ?? [],

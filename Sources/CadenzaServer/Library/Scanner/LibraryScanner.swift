@@ -311,10 +311,3 @@ enum LibraryScanner {
         return nil
     }
 }
-
-/// Runs blocking work (file system walks, TagLib) off the cooperative thread pool.
-func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: work()) }
-    }
-}

@@ -28,7 +28,9 @@ enum Transcoder {
         /// An upper estimate of a transcode's size, for players that need a length up front: the
         /// bitrate's worth plus each container's framing (an ID3/Xing header for MP3, a 7-byte header
         /// per 1,024-sample ADTS frame, Ogg pages and libopus's VBR overshoot), with room to spare.
-        func estimatedBytes(seconds: Double, kbps: Int) -> Int {
+        /// Seconds are bounded to 48 hours first (a stored duration is only what a header claimed).
+        func estimatedBytes(seconds claimed: Double, kbps: Int) -> Int {
+            let seconds = claimed.isFinite ? min(max(claimed, 0), 172_800) : 0
             let payload = seconds * Double(kbps) * 1000 / 8
             switch self {
             case .mp3: return Int(payload * 1.03) + 4096
@@ -123,7 +125,13 @@ enum Transcoder {
                 await runBlocking { process.waitUntilExit() }
                 complete = process.terminationStatus == 0
                 if let exactLength, sent < exactLength {
-                    try await writer.write(.buffer(ByteBuffer(repeating: 0, count: exactLength - sent)))
+                    // In bounded pieces: an estimate past the real output must never become one allocation.
+                    let zeros = ByteBuffer(repeating: 0, count: 64 * 1024)
+                    while sent < exactLength {
+                        let piece = min(zeros.readableBytes, exactLength - sent)
+                        try await writer.write(.buffer(zeros.getSlice(at: 0, length: piece) ?? zeros))
+                        sent += piece
+                    }
                 }
                 try await writer.write(.end)
             } catch {

@@ -24,12 +24,12 @@ enum ImportEntry: Sendable {
 
 enum ListenImportReader {
     /// Every entry of the files (a ListenBrainz zip is unpacked first into `scratch`).
-    static func entries(file: URL, format: ListenImportFormat, scratch: URL) throws -> [ImportEntry] {
+    static func entries(file: URL, format: ListenImportFormat, scratch: URL, maxUnpackedBytes: Int64) throws -> [ImportEntry] {
         let now = Clock.nowMillis() / 1000
         switch format {
         case .listenbrainz:
             var result: [ImportEntry] = []
-            for part in try listenBrainzFiles(file, scratch: scratch) {
+            for part in try listenBrainzFiles(file, scratch: scratch, maxUnpackedBytes: maxUnpackedBytes) {
                 result += try listenBrainz(Data(contentsOf: part, options: .alwaysMapped), now: now)
             }
             return result
@@ -51,58 +51,94 @@ enum ListenImportReader {
     }
 
     /// A zip export holds JSON/JSONL files (listens/YYYY/M.jsonl); anything else is one file.
-    static func listenBrainzFiles(_ file: URL, scratch: URL) throws -> [URL] {
+    /// The sizes an archive declares are not trusted: each member is inflated through a pipe and
+    /// counted while it is read, and the whole stops at `maxUnpackedBytes` or `maxMembers`.
+    static func listenBrainzFiles(_ file: URL, scratch: URL, maxUnpackedBytes: Int64) throws -> [URL] {
         let handle = try FileHandle(forReadingFrom: file)
         let head = try handle.read(upToCount: 4) ?? Data()
         try handle.close()
         guard Array(head) == [0x50, 0x4B, 0x03, 0x04] else { return [file] }
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        guard try unpackedSize(file) <= maxUnpackedBytes else {
-            throw ListenStoreFailure("the zip archive unpacks to more than \(maxUnpackedBytes >> 20) MB")
-        }
-        let unzip = Process()
-        unzip.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        // -qq quiet, -o overwrite; unzip refuses paths that climb out of -d (no "../" escapes).
-        unzip.arguments = ["-qq", "-o", file.path, "-d", scratch.path]
-        unzip.standardOutput = FileHandle.nullDevice
-        unzip.standardError = FileHandle.nullDevice
-        try unzip.run()
-        unzip.waitUntilExit()
-        guard unzip.terminationStatus == 0 else { throw ListenStoreFailure("the zip archive could not be unpacked") }
+        let names = try memberNames(file)
+        guard names.count <= maxMembers else { throw ListenStoreFailure("the zip archive holds more than \(maxMembers) files") }
+        var budget = maxUnpackedBytes
         var files: [URL] = []
-        if let walker = FileManager.default.enumerator(at: scratch, includingPropertiesForKeys: [.isRegularFileKey]) {
-            for case let url as URL in walker where ["json", "jsonl"].contains(url.pathExtension.lowercased()) {
-                // Regular files only: an archive's symlinks (to /dev/zero, to other files) are never read.
-                guard (try? FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType) == .typeRegular else { continue }
-                let name = url.lastPathComponent.lowercased()
-                if name.contains("feedback") || name == "user.json" || name.contains("pinned") { continue }
-                files.append(url)
+        for (index, name) in names.enumerated() where isListenFile(name) {
+            // Written under a name of our own: a member's path never decides where anything lands.
+            let target = scratch.appendingPathComponent(String(format: "%06d.jsonl", index))
+            do {
+                budget -= try extract(member: name, of: file, to: target, limit: budget)
+            } catch is LimitReached {
+                throw ListenStoreFailure("the zip archive unpacks to more than \(maxUnpackedBytes >> 20) MB")
             }
+            files.append(target)
         }
-        return files.sorted { $0.path < $1.path }
+        return files
     }
 
-    static let maxUnpackedBytes: Int64 = 2 << 30
+    static let maxMembers = 10_000
 
-    /// The archive's total uncompressed size as `unzip -Zt` reports it, read before unpacking.
-    static func unpackedSize(_ file: URL) throws -> Int64 {
-        let list = Process()
-        list.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        list.arguments = ["-Zt", file.path]
-        let pipe = Pipe()
-        list.standardOutput = pipe
-        list.standardError = FileHandle.nullDevice
-        try list.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        list.waitUntilExit()
-        // "3 files, 123456 bytes uncompressed, 2345 bytes compressed:  98.1%"
-        let parts = output.split(separator: ",")
-        guard list.terminationStatus == 0, parts.count >= 2,
-            let bytes = Int64(parts[1].trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
-        else {
-            throw ListenStoreFailure("the zip archive could not be read")
+    /// JSON or JSON Lines listens: feedback, pins and the user record are other exports.
+    static func isListenFile(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        guard !lower.hasSuffix("/"), lower.hasSuffix(".json") || lower.hasSuffix(".jsonl") else { return false }
+        let base = lower.split(separator: "/").last.map(String.init) ?? lower
+        return !(base.contains("feedback") || base == "user.json" || base.contains("pinned"))
+    }
+
+    /// The archive's member names, one per line, in archive order (`unzip -Z1`).
+    static func memberNames(_ file: URL) throws -> [String] {
+        guard let output = try? run(["-Z1", file.path], limit: 16 << 20) else { throw ListenStoreFailure("the zip archive could not be read") }
+        return String(decoding: output.bytes, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// Inflates one member into `target`, counting what arrives; more than `limit` bytes stops
+    /// unzip and fails the import. Returns the bytes written.
+    static func extract(member: String, of file: URL, to target: URL, limit: Int64) throws -> Int64 {
+        // unzip reads member arguments as wildcard patterns: bracket the special characters.
+        var pattern = ""
+        for character in member {
+            pattern += "*?[\\".contains(character) ? "[\(character)]" : String(character)
         }
-        return bytes
+        FileManager.default.createFile(atPath: target.path, contents: nil)
+        let out = try FileHandle(forWritingTo: target)
+        defer { try? out.close() }
+        let result = try run(["-p", file.path, pattern], limit: limit) { chunk in try out.write(contentsOf: chunk) }
+        return result.count
+    }
+
+    struct LimitReached: Error {}
+
+    /// Runs `/usr/bin/unzip` with an argument array, passing its output on in chunks and killing
+    /// it once more than `limit` bytes arrive. Without a consumer the output is collected.
+    @discardableResult
+    static func run(_ arguments: [String], limit: Int64, consume: ((Data) throws -> Void)? = nil) throws -> (count: Int64, bytes: Data) {
+        let unzip = Process()
+        unzip.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
+        unzip.arguments = arguments
+        let pipe = Pipe()
+        unzip.standardOutput = pipe
+        unzip.standardError = FileHandle.nullDevice
+        unzip.standardInput = FileHandle.nullDevice
+        try unzip.run()
+        let reader = pipe.fileHandleForReading
+        var count: Int64 = 0
+        var collected = Data()
+        do {
+            while let chunk = try reader.read(upToCount: 256 * 1024), !chunk.isEmpty {
+                count += Int64(chunk.count)
+                guard count <= limit else { throw LimitReached() }
+                if let consume { try consume(chunk) } else { collected.append(chunk) }
+            }
+        } catch {
+            unzip.terminate()
+            try? reader.close()
+            unzip.waitUntilExit()
+            throw error
+        }
+        unzip.waitUntilExit()
+        guard unzip.terminationStatus == 0 else { throw ListenStoreFailure("the zip archive could not be unpacked") }
+        return (count, collected)
     }
 
     /// A JSON array of listens, or JSON Lines with one listen per line.

@@ -152,7 +152,10 @@ enum ListenImports {
             .run()
         let entries: [ImportEntry]
         do {
-            entries = try ListenImportReader.entries(file: file, format: format, scratch: scratch)
+            let limit = try context.settings.listens.importMaxUnpackedBytes
+            entries = try await runBlockingThrowing {
+                try ListenImportReader.entries(file: file, format: format, scratch: scratch, maxUnpackedBytes: limit)
+            }
         } catch {
             throw PermanentJobError("the file could not be read as \(format.rawValue): \(error)")
         }

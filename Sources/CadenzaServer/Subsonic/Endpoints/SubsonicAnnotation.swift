@@ -54,7 +54,7 @@ enum SubsonicAnnotation {
         "reportPlayback": { context in
             let id = try SubsonicID.require(context.params, "mediaId", .track, what: "Song")
             let state = try context.params.require("state")
-            let position = try context.params.optionalInt("positionMs").map(Int64.init) ?? 0
+            let position = try context.params.optionalInt("positionMs", range: 0...Int(Int32.max) * 1000).map(Int64.init) ?? 0
             let client = String((context.params.string("c") ?? "subsonic").prefix(100))
             guard position >= 0 else { throw SubsonicError.invalid("positionMs must not be negative.") }
             guard try await isVisible(type: "track", id: id, context: context) else { throw SubsonicError.notFound("Song") }

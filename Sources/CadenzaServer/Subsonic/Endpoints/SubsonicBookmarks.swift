@@ -68,7 +68,7 @@ enum SubsonicBookmarks {
         },
         "savePlayQueueByIndex": { context in
             let ids = try await SubsonicPlaylists.songIDs(context.params.all("id"), context: context)
-            let index = try context.params.optionalInt("currentIndex")
+            let index = try context.params.optionalInt("currentIndex", range: 0...Int(Int32.max))
             if let index, !(0..<max(ids.count, 1)).contains(index) || ids.isEmpty {
                 throw SubsonicError.invalid("currentIndex is outside the queue.")
             }

@@ -128,7 +128,7 @@ enum SubsonicBrowsing {
 
     /// Artists grouped by the first letter of their sort name ("The Who" under W).
     static func indexes(_ context: SubsonicContext, name: String) async throws -> [SubsonicNode] {
-        let filters = CatalogQueries.Filters(libraryID: try context.params.optionalInt("musicFolderId").map(Int64.init))
+        let filters = CatalogQueries.Filters(libraryID: try context.params.libraryID())
         let version = context.catalogVersion
         let key = "index:\(context.visible):\(filters.libraryID ?? 0)"
         let artists = try await context.app.catalogCache.value(key, version: version) {

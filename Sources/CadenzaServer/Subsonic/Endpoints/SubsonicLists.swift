@@ -11,7 +11,7 @@ enum SubsonicLists {
         "getRandomSongs": { context in
             let size = try context.params.int("size", default: 10, range: 0...500)
             var filters = try yearsAndGenre(context)
-            filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
+            filters.libraryID = try context.params.libraryID()
             let tracks = try await CatalogQueries.tracks(
                 visible: context.visible, filters: filters, sort: .random,
                 paging: .init(limit: max(size, 1), offset: 0), on: context.db)
@@ -24,7 +24,7 @@ enum SubsonicLists {
             let count = try context.params.int("count", default: 10, range: 0...500)
             let offset = try context.params.int("offset", default: 0, range: 0...Int(Int32.max))
             var filters = CatalogQueries.Filters(genre: genre)
-            filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
+            filters.libraryID = try context.params.libraryID()
             let tracks = try await CatalogQueries.tracks(
                 visible: context.visible, filters: filters, sort: .title,
                 paging: .init(limit: max(count, 1), offset: offset), on: context.db)
@@ -61,8 +61,8 @@ enum SubsonicLists {
     static func yearsAndGenre(_ context: SubsonicContext) throws -> CatalogQueries.Filters {
         var filters = CatalogQueries.Filters()
         filters.genre = context.params.string("genre").flatMap { $0.isEmpty ? nil : $0 }
-        filters.fromYear = try context.params.optionalInt("fromYear")
-        filters.toYear = try context.params.optionalInt("toYear")
+        filters.fromYear = try context.params.year("fromYear")
+        filters.toYear = try context.params.year("toYear")
         return filters
     }
 
@@ -71,7 +71,7 @@ enum SubsonicLists {
         let size = try context.params.int("size", default: 10, range: 0...500)
         let offset = try context.params.int("offset", default: 0, range: 0...Int(Int32.max))
         var filters = CatalogQueries.Filters()
-        filters.libraryID = try context.params.optionalInt("musicFolderId").map(Int64.init)
+        filters.libraryID = try context.params.libraryID()
         let paging = CatalogQueries.Paging(limit: max(size, 1), offset: offset)
         let userID = context.user.userID
         var albums: [AlbumDTO] = []
@@ -101,7 +101,7 @@ enum SubsonicLists {
             filters.genre = try context.params.require("genre")
             albums = try await CatalogQueries.albums(visible: context.visible, filters: filters, sort: .name, paging: paging, on: context.db)
         case "byYear":
-            let from = try context.params.int("fromYear", default: 0), to = try context.params.int("toYear", default: 9999)
+            let from = try context.params.year("fromYear") ?? 0, to = try context.params.year("toYear") ?? 9999
             filters.fromYear = min(from, to)
             filters.toYear = max(from, to)
             // fromYear > toYear lists the years backwards (the Subsonic documentation's example).
@@ -162,7 +162,7 @@ enum SubsonicLists {
         let songCount = try p.count("songCount", default: 20, max: maxSearchCount),
             songOffset = try p.int("songOffset", default: 0, range: 0...Int(Int32.max))
         var filters = CatalogQueries.Filters()
-        filters.libraryID = try p.optionalInt("musicFolderId").map(Int64.init)
+        filters.libraryID = try p.libraryID()
         let term: String? = query.isEmpty ? nil : query
         let found: (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO])
         if let term, filters.libraryID == nil {

@@ -40,10 +40,7 @@ enum SubsonicMedia {
         "getCoverArt": { context in
             let raw = try context.params.require("id")
             var size: Int?
-            if let requested = try context.params.optionalInt("size") {
-                guard requested > 0, requested <= 4096 else { throw SubsonicError.invalid("size must be 1 to 4096.") }
-                size = requested
-            }
+            if let requested = try context.params.optionalInt("size", range: 1...4096) { size = requested }
             guard let parsed = SubsonicID.parse(raw, assumed: .cover), let artworkID = try await artworkID(for: parsed, context: context),
                 let art = try await ArtworkAccess.visibleArtwork(id: artworkID, visible: context.visible, on: context.db)
             else {
@@ -156,37 +153,6 @@ enum SubsonicMedia {
         let parsed = LRC.parse(text)
         return Lyrics(
             artist: track.artist, title: track.title, synced: parsed.synced,
-            lines: parsed.lines.map { Lyrics.Line(startMs: $0.0, text: $0.1) })
-    }
-}
-
-/// LRC lyrics: `[mm:ss.xx]text` lines (several stamps per line allowed); plain text is unsynced.
-enum LRC {
-    static func parse(_ text: String) -> (synced: Bool, lines: [(Int, String)]) {
-        var timed: [(Int, String)] = []
-        var plain: [String] = []
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            var line = Substring(rawLine)
-            var stamps: [Int] = []
-            while line.hasPrefix("["), let close = line.firstIndex(of: "]") {
-                let tag = line[line.index(after: line.startIndex)..<close]
-                let parts = tag.split(separator: ":")
-                if parts.count == 2, let minutes = Int(parts[0]), let seconds = Double(parts[1]) {
-                    stamps.append(minutes * 60_000 + Int(seconds * 1000))
-                } else if !stamps.isEmpty {
-                    break
-                }
-                line = line[line.index(after: close)...]
-            }
-            let content = line.trimmingCharacters(in: .whitespaces)
-            if stamps.isEmpty {
-                if !content.isEmpty || !plain.isEmpty { plain.append(content) }
-            } else {
-                for stamp in stamps { timed.append((stamp, content)) }
-            }
-        }
-        if !timed.isEmpty { return (true, timed.sorted { $0.0 < $1.0 }) }
-        while plain.last?.isEmpty == true { plain.removeLast() }
-        return (false, plain.map { (0, $0) })
+            lines: parsed.lines.map { Lyrics.Line(startMs: $0.startMs, text: $0.text) })
     }
 }

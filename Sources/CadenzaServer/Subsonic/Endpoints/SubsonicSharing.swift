@@ -37,7 +37,7 @@ enum SubsonicSharing {
                 }
             }
             guard !trackIDs.isEmpty else { throw SubsonicError.missing("id") }
-            let expires = try context.params.optionalInt("expires").map(Int64.init)
+            let expires = try context.params.millis("expires")
             let token = Secrets.randomToken(bytes: 12)
             let row = try await context.db.raw(
                 """
@@ -54,7 +54,7 @@ enum SubsonicSharing {
         },
         "updateShare": { context in
             let id = try await ownShare(context)
-            let expires = try context.params.optionalInt("expires").map(Int64.init)
+            let expires = try context.params.millis("expires")
             try await context.db.raw(
                 """
                 UPDATE shares SET description = COALESCE(\(bind: context.params.string("description").map { String($0.prefix(1000)) }), description),
