@@ -49,7 +49,8 @@ const char *formatOf(TagLib::File *f) {
 
 bool copyPicture(const TagLib::ByteVector &bytes, const TagLib::String &mime,
                  unsigned char **data, size_t *length, char **outMime) {
-    if (bytes.isEmpty()) return false;
+    // Cadenza keeps covers up to 20 MB; a larger picture is not copied at all.
+    if (bytes.isEmpty() || bytes.size() > (20u << 20)) return false;
     *data = static_cast<unsigned char *>(std::malloc(bytes.size()));
     if (!*data) return false;
     std::memcpy(*data, bytes.data(), bytes.size());

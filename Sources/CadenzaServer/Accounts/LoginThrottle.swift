@@ -9,7 +9,7 @@ struct LoginThrottle {
 
     init(_ req: Request, username: String) throws {
         let settings = try req.application.settings
-        let ip = req.remoteAddress?.ipAddress ?? "unknown"
+        let ip = req.clientIP
         buckets = [
             ("login:ip:\(ip)", settings.loginRateLimitPerIP),
             ("login:user:\(User.key(for: username))", settings.loginRateLimitPerAccount),
@@ -17,18 +17,24 @@ struct LoginThrottle {
         window = settings.rateLimitWindow
     }
 
-    /// Seconds to wait when either count is at its limit, else nil.
-    func blocked(on db: any SQLDatabase) async throws -> Int? {
+    /// Takes one attempt from each bucket before the password is checked, so parallel guesses
+    /// cannot all pass a check made before any of them failed. Returns the seconds to wait when a
+    /// bucket is already spent (the attempt is then not counted); nil when the attempt may go on.
+    func reserve(on db: any SQLDatabase) async throws -> Int? {
+        var taken: [String] = []
         for (bucket, limit) in buckets {
-            let verdict = try await RateLimiter.peek(bucket, window: window, on: db)
-            if verdict.count >= limit { return verdict.retryAfter }
+            let verdict = try await RateLimiter.hit(bucket, window: window, on: db)
+            taken.append(bucket)
+            if verdict.count > limit {
+                for bucket in taken { try await RateLimiter.refund(bucket, window: window, on: db) }
+                return verdict.retryAfter
+            }
         }
         return nil
     }
 
-    func failed(on db: any SQLDatabase) async throws {
-        for (bucket, _) in buckets {
-            try await RateLimiter.hit(bucket, window: window, on: db)
-        }
+    /// A correct password gives its attempt back: only failures use up the limit.
+    func succeeded(on db: any SQLDatabase) async throws {
+        for (bucket, _) in buckets { try await RateLimiter.refund(bucket, window: window, on: db) }
     }
 }

@@ -34,6 +34,20 @@ enum Setup {
         app.logger.notice("first-run setup link printed")
     }
 
+    /// Whether `token` is the live setup token; throws 403 when it is not. Read-only: `complete`
+    /// checks again inside its transaction.
+    static func check(token: String, on sql: any SQLDatabase) async throws {
+        let row = try await sql.raw("SELECT value FROM server_state WHERE key = \(bind: stateKey)").first()
+        let stored = try row?.decode(column: "value", as: String.self).split(separator: ":")
+        guard let stored, stored.count == 2, let expires = Int64(stored[1]), expires > Clock.nowMillis(),
+            Secrets.equal(String(stored[0]), Secrets.hash(token))
+        else {
+            throw APIError(
+                status: .forbidden, code: "invalid_setup_token",
+                message: "The setup link is invalid or expired; restart the server for a new one.")
+        }
+    }
+
     /// Consumes the setup token and creates the first administrator, atomically.
     static func complete(token: String, username: String, passwordHash: String, on db: any Database) async throws -> User {
         try await db.writeTransaction { tx in
@@ -41,15 +55,7 @@ enum Setup {
             guard try await User.query(on: tx).count() == 0 else {
                 throw APIError.conflict("Setup is already complete; sign in instead.")
             }
-            let row = try await sql.raw("SELECT value FROM server_state WHERE key = \(bind: stateKey)").first()
-            let stored = try row?.decode(column: "value", as: String.self).split(separator: ":")
-            guard let stored, stored.count == 2, let expires = Int64(stored[1]), expires > Clock.nowMillis(),
-                Secrets.equal(String(stored[0]), Secrets.hash(token))
-            else {
-                throw APIError(
-                    status: .forbidden, code: "invalid_setup_token",
-                    message: "The setup link is invalid or expired; restart the server for a new one.")
-            }
+            try await check(token: token, on: sql)
             let user = User(username: username, passwordHash: passwordHash, role: .admin)
             try await user.create(on: tx)
             try await sql.delete(from: "server_state").where("key", .equal, stateKey).run()

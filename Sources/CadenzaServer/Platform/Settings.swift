@@ -40,6 +40,8 @@ public struct Settings: Sendable {
     public var transcodeCacheBytes: Int64
     /// Minutes between automatic rescans of folder libraries; 0 turns them off.
     public var rescanMinutes: Int
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, logs).
+    public var trustedProxies: [AddressRange]
     /// The key that seals recoverable secrets, base64 (`nil`: a key file in the data directory).
     public var secretKey: String?
     /// Every `CADENZA_*` value given, by precedence, for the features' sections.
@@ -85,6 +87,7 @@ extension Settings {
         ("CADENZA_MAX_UPLOAD_BYTES", "largest accepted upload request (default 2147483648)"),
         ("CADENZA_TRANSCODE_CACHE_MB", "disk kept for cached transcodes (default 1024)"),
         ("CADENZA_RESCAN_MINUTES", "minutes between automatic rescans of music folders, 0 = off (default 60)"),
+        ("CADENZA_TRUSTED_PROXIES", "comma list of proxy addresses or CIDR blocks whose X-Forwarded-For names the client (default none)"),
         ("CADENZA_SECRET_KEY", "32 bytes in base64 sealing recoverable secrets; the same on every node (default: a key file in the data dir)"),
     ]
 
@@ -171,6 +174,14 @@ extension Settings {
         if let secretKey, Data(base64Encoded: secretKey)?.count != 32 {
             problems.append("CADENZA_SECRET_KEY: expected 32 bytes in base64 (openssl rand -base64 32)")
         }
+        var trustedProxies: [AddressRange] = []
+        for entry in (value("CADENZA_TRUSTED_PROXIES") ?? "").split(separator: ",") where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+            if let range = AddressRange(String(entry)) {
+                trustedProxies.append(range)
+            } else {
+                problems.append("CADENZA_TRUSTED_PROXIES: '\(entry)' is not an IP address or CIDR block")
+            }
+        }
         var settings = Settings(
             dataDirectory: dataDir,
             databaseURL: databaseURL,
@@ -195,6 +206,7 @@ extension Settings {
             maxUploadBytes: number("CADENZA_MAX_UPLOAD_BYTES", default: 2 << 30, in: 1024...(1 << 40)),
             transcodeCacheBytes: Int64(number("CADENZA_TRANSCODE_CACHE_MB", default: 1024, in: 0...10_000_000)) << 20,
             rescanMinutes: number("CADENZA_RESCAN_MINUTES", default: 60, in: 0...525_600),
+            trustedProxies: trustedProxies,
             secretKey: secretKey
         )
         settings.raw = raw

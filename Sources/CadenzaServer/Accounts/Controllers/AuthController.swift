@@ -28,14 +28,14 @@ enum AuthController {
     @Sendable static func login(req: Request) async throws -> Response {
         let body = try await req.decodeJSONBody(Credentials.self)
         let throttle = try LoginThrottle(req, username: body.username)
-        if let wait = try await throttle.blocked(on: req.sql) { throw APIError.tooManyRequests(retryAfter: wait) }
+        if let wait = try await throttle.reserve(on: req.sql) { throw APIError.tooManyRequests(retryAfter: wait) }
         guard body.username.count <= 64, body.password.utf8.count <= 1024,
             let user = try await User.find(username: body.username, on: req.db),
             try await req.application.verifyPassword(body.password, hash: user.passwordHash)
         else {
-            try await throttle.failed(on: req.sql)
             throw APIError(status: .unauthorized, code: "invalid_credentials", message: "Wrong username or password.")
         }
+        try await throttle.succeeded(on: req.sql)
         return try await startSession(for: user, req: req, status: .ok)
     }
 
@@ -93,6 +93,8 @@ enum AuthController {
         try User.validate(username: body.username)
         try User.validate(password: body.password)
         guard body.token.count <= 128 else { throw APIError.badRequest("The setup token is malformed.") }
+        // The token is checked before bcrypt runs: without it, a request costs no hashing.
+        try await Setup.check(token: body.token, on: req.sql)
         let hash = try await req.application.hashPassword(body.password)
         let user = try await Setup.complete(token: body.token, username: body.username, passwordHash: hash, on: req.db)
         req.logger.notice("first administrator created", metadata: ["username": .string(user.username)])

@@ -21,9 +21,12 @@ enum ArtworkStore {
             .appendingPathComponent("\(hash).\(fileExtension(forMime: mime))")
     }
 
+    /// The largest image kept; larger covers are ignored.
+    static let maxBytes = 20 << 20
+
     /// Stores image bytes (if not already stored) and returns the artwork id.
     static func store(_ data: Data, mime: String, settings: Settings, on db: any SQLDatabase) async throws -> Int64? {
-        guard data.count > 16, data.count <= 20 << 20 else { return nil }
+        guard data.count > 16, data.count <= maxBytes else { return nil }
         let hash = Fingerprint.sha256(data)
         let target = url(hash: hash, mime: mime, settings: settings)
         if !FileManager.default.fileExists(atPath: target.path) {

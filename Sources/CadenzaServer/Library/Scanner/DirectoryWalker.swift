@@ -75,7 +75,7 @@ struct DirectoryWalker {
                     }
                 case S_IFREG:
                     if isAudioName {
-                        let mtime = Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+                        let mtime = Self.millis(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
                         result.audio.append(Entry(path: childRelative, size: Int64(info.st_size), mtimeMillis: mtime))
                     } else if imageExtensions.contains(ext) {
                         result.images[relative, default: []].append(shownName)
@@ -97,5 +97,12 @@ struct DirectoryWalker {
             }
         }
         return nil
+    }
+
+    /// A file time in milliseconds; a file system may store any 64-bit seconds, so it saturates.
+    static func millis(seconds: Int64, nanoseconds: Int64) -> Int64 {
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? Int64.min / 2 : Int64.max / 2 }
+        return whole + nanoseconds / 1_000_000
     }
 }

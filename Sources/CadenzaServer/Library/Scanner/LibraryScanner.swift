@@ -292,22 +292,27 @@ enum LibraryScanner {
         }
     }
 
-    /// A folder image next to the file, else the picture embedded in it.
+    /// A folder image next to the file, else the picture embedded in it. Both are read off the
+    /// event loops, and a folder image is read only when it is a regular file of at most 20 MB.
     static func artwork(
         for item: Read, directory: String, root: String, walk: DirectoryWalker.Result, settings: Settings,
         on db: any SQLDatabase
     ) async throws -> Int64? {
-        if let cover = DirectoryWalker.folderCover(in: directory, images: walk.images)
-            ?? DirectoryWalker.folderCover(in: CatalogWriter.albumDirectory(directory), images: walk.images),
-            let data = FileManager.default.contents(atPath: root + "/" + cover), let mime = ImageSniffer.mime(data)
-        {
-            return try await ArtworkStore.store(data, mime: mime, settings: settings, on: db)
+        let cover =
+            DirectoryWalker.folderCover(in: directory, images: walk.images)
+            ?? DirectoryWalker.folderCover(in: CatalogWriter.albumDirectory(directory), images: walk.images)
+        let embedded = item.tags?.hasEmbeddedPicture == true
+        let audioPath = root + "/" + item.entry.path
+        let found = await runBlocking { () -> (data: Data, mime: String)? in
+            if let cover, let data = BoundedFile.read(root + "/" + cover, limit: ArtworkStore.maxBytes), let mime = ImageSniffer.mime(data) {
+                return (data, mime)
+            }
+            if embedded, let picture = TagReader.embeddedPicture(path: audioPath), ImageSniffer.mime(picture.data) != nil {
+                return picture
+            }
+            return nil
         }
-        if item.tags?.hasEmbeddedPicture == true, let picture = TagReader.embeddedPicture(path: root + "/" + item.entry.path),
-            ImageSniffer.mime(picture.data) != nil
-        {
-            return try await ArtworkStore.store(picture.data, mime: picture.mime, settings: settings, on: db)
-        }
-        return nil
+        guard let found else { return nil }
+        return try await ArtworkStore.store(found.data, mime: found.mime, settings: settings, on: db)
     }
 }

@@ -144,7 +144,7 @@ enum Transcoder {
             if let partial, let cacheURL {
                 if complete {
                     try? FileManager.default.moveItem(at: partial, to: cacheURL)
-                    evictIfNeeded(settings)
+                    await runBlocking { evictIfNeeded(settings) }
                 } else {
                     try? FileManager.default.removeItem(at: partial)
                 }

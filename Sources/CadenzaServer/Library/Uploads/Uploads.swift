@@ -207,7 +207,9 @@ final class MultipartSink: @unchecked Sendable {
         return boundary
     }
 
-    /// Streams a multipart body's files into `directory`, never holding them in memory.
+    /// Streams a multipart body's files into `directory`, never holding them in memory. File
+    /// bytes are written off the event loops, a megabyte at a time; a part's headers may not run
+    /// past `maxHeaderBytes` (a header that never ends would be searched again with every chunk).
     static func receive(_ req: Request, boundary: String, directory: URL, maxParts: Int, maxBytes: Int) async throws -> MultipartSink {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let sink = MultipartSink(directory: directory, maxParts: maxParts)
@@ -216,6 +218,7 @@ final class MultipartSink: @unchecked Sendable {
         parser.onBody = { sink.body(&$0) }
         parser.onPartComplete = { sink.partComplete() }
         var received = 0
+        var sinceProgress = 0
         do {
             for try await chunk in req.body {
                 received += chunk.readableBytes
@@ -224,9 +227,15 @@ final class MultipartSink: @unchecked Sendable {
                         status: .payloadTooLarge, code: "payload_too_large",
                         message: "Uploads are limited to \(maxBytes) bytes per request.")
                 }
+                let before = sink.progress
                 try parser.execute(chunk)
+                sinceProgress = sink.progress == before ? sinceProgress + chunk.readableBytes : 0
+                if sinceProgress > maxHeaderBytes { throw APIError.badRequest("A multipart header is too long.", code: "invalid_body") }
                 if let problem = sink.problem { throw APIError.badRequest(problem) }
+                if sink.pendingBytes >= 1 << 20 || sink.hasPendingClose { try await sink.flush() }
             }
+            try await sink.flush()
+            if let problem = sink.problem { throw APIError.badRequest(problem) }
         } catch let error as APIError {
             sink.discardAll()
             throw error
@@ -236,6 +245,9 @@ final class MultipartSink: @unchecked Sendable {
         }
         return sink
     }
+
+    static let maxHeaderBytes = 16 * 1024
+    static let maxFields = 32
 
     struct Part {
         var filename: String
@@ -257,16 +269,31 @@ final class MultipartSink: @unchecked Sendable {
         self.maxParts = maxParts
     }
 
+    /// Counts parser callbacks: bytes that produce none are a header still being read.
+    private(set) var progress = 0
+    private enum Pending {
+        case write(FileHandle, [UInt8])
+        case close(FileHandle)
+    }
+    private var pending: [Pending] = []
+    private(set) var pendingBytes = 0
+    var hasPendingClose: Bool { pending.contains { if case .close = $0 { return true } else { return false } } }
+
     func header(name: String, value: String) {
+        progress += 1
         headers[name.lowercased()] = value
     }
 
     func body(_ buffer: inout ByteBuffer) {
+        progress += 1
         guard problem == nil else { return }
         if current == nil {
             guard let filename = Self.filename(headers["content-disposition"]) else {
-                // A plain form field: kept when small (options sent along with the files).
-                if let name = Self.fieldName(headers["content-disposition"]), fieldBytes[name, default: []].count < 1024 {
+                // A plain form field: kept when small (options sent along with the files), and only a few of them.
+                if let name = Self.fieldName(headers["content-disposition"]), name.utf8.count <= 100,
+                    fieldBytes[name] != nil || fieldBytes.count < MultipartSink.maxFields,
+                    fieldBytes[name, default: []].count < 1024
+                {
                     fieldBytes[name, default: []] += (buffer.readBytes(length: buffer.readableBytes) ?? []).prefix(1024)
                 }
                 return
@@ -287,13 +314,19 @@ final class MultipartSink: @unchecked Sendable {
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         if open.part.header.count < 64 { open.part.header += bytes.prefix(64 - open.part.header.count) }
         open.part.size += Int64(bytes.count)
-        do { try open.handle.write(contentsOf: bytes) } catch { problem = "The server could not store the upload." }
+        if case .write(let handle, let earlier)? = pending.last, handle === open.handle {
+            pending[pending.count - 1] = .write(handle, earlier + bytes)
+        } else {
+            pending.append(.write(open.handle, bytes))
+        }
+        pendingBytes += bytes.count
         current = open
     }
 
     func partComplete() {
+        progress += 1
         if let open = current {
-            try? open.handle.close()
+            pending.append(.close(open.handle))
             finished.append(open.part)
         } else if let filename = Self.filename(headers["content-disposition"]) {
             // A file part with no bytes at all.
@@ -301,6 +334,25 @@ final class MultipartSink: @unchecked Sendable {
         }
         current = nil
         headers = [:]
+    }
+
+    /// Writes (and closes) what the parser handed over, on a blocking thread.
+    func flush() async throws {
+        guard !pending.isEmpty else { return }
+        let work = pending
+        pending = []
+        pendingBytes = 0
+        let failed = await runBlocking { () -> Bool in
+            var failed = false
+            for item in work {
+                switch item {
+                case .write(let handle, let bytes): if !failed { failed = (try? handle.write(contentsOf: bytes)) == nil }
+                case .close(let handle): try? handle.close()
+                }
+            }
+            return failed
+        }
+        if failed { problem = "The server could not store the upload." }
     }
 
     func completedFiles() -> [Part] { finished }
@@ -322,9 +374,10 @@ final class MultipartSink: @unchecked Sendable {
         return nil
     }
 
-    /// Removes whatever was not moved into a library.
+    /// Removes whatever was not moved into a library (unlinking is cheap enough for a defer).
     func discardAll() {
         if let open = current { try? open.handle.close() }
+        pending = []
         for url in created where FileManager.default.fileExists(atPath: url.path) {
             try? FileManager.default.removeItem(at: url)
         }

@@ -36,14 +36,14 @@ enum AudioScrobblerController {
         let now = Clock.nowMillis() / 1000
         guard let stamp = Int64(t), stamp > now - allowedSkew, stamp < now + allowedSkew else { return reply("BADTIME") }
         let throttle = try LoginThrottle(req, username: user)
-        if try await throttle.blocked(on: req.sql) != nil { return reply("FAILED Too many failed handshakes; try later.") }
+        if try await throttle.reserve(on: req.sql) != nil { return reply("FAILED Too many failed handshakes; try later.") }
         guard user.count <= 64, let owner = try await ListenOwner.load(username: user, on: req.sql),
             let password = try await LastFMAuth.appPassword(userID: owner.userID, app: req.application, on: req.sql),
             Secrets.equal(a, Secrets.md5Hex(Secrets.md5Hex(password) + t))
         else {
-            try await throttle.failed(on: req.sql)
             return reply("BADAUTH")
         }
+        try await throttle.succeeded(on: req.sql)
         let sid = try await LastFMAuth.newSession(userID: owner.userID, protocol: "as12", apiKey: nil, on: req.sql)
         let base = try baseURL(req)
         return reply("OK\n\(sid)\n\(base)/scrobbler/np_1.2\n\(base)/scrobbler/protocol_1.2")

@@ -96,8 +96,13 @@ enum ListenImportReader {
     /// unzip and fails the import. Returns the bytes written.
     static func extract(member: String, of file: URL, to target: URL, limit: Int64) throws -> Int64 {
         // unzip reads member arguments as wildcard patterns: bracket the special characters.
+        // A leading "-" would read as an option.
         var pattern = ""
-        for character in member {
+        for (offset, character) in member.enumerated() {
+            if offset == 0 && character == "-" {
+                pattern += "[-]"
+                continue
+            }
             pattern += "*?[\\".contains(character) ? "[\(character)]" : String(character)
         }
         FileManager.default.createFile(atPath: target.path, contents: nil)

@@ -38,7 +38,7 @@ enum LastFMController {
         do {
             let call = Call(req: req, params: params, json: json)
             let verdict = try req.application.bufferedRateLimiter.hit(
-                "lastfm:" + (req.remoteAddress?.ipAddress ?? "unknown"),
+                "lastfm:" + (req.clientIP),
                 window: try req.application.settings.listens.rateWindow,
                 db: req.application.sql, logger: req.logger)
             if try verdict.count > req.application.settings.listens.rateLimit { throw LastFMError.rateLimited }
@@ -121,9 +121,8 @@ enum LastFMController {
     static func getMobileSession(_ call: Call) async throws -> LastFMNode {
         let username = try call.require("username")
         let throttle = try LoginThrottle(call.req, username: username)
-        if try await throttle.blocked(on: call.db) != nil { throw LastFMError.rateLimited }
+        if try await throttle.reserve(on: call.db) != nil { throw LastFMError.rateLimited }
         guard username.count <= 64, let owner = try await ListenOwner.load(username: username, on: call.db) else {
-            try await throttle.failed(on: call.db)
             throw LastFMError.authenticationFailed
         }
         let appPassword = try await LastFMAuth.appPassword(userID: owner.userID, app: call.app, on: call.db)
@@ -140,10 +139,8 @@ enum LastFMController {
         } else {
             throw LastFMError.parameters("send password or authToken")
         }
-        guard valid else {
-            try await throttle.failed(on: call.db)
-            throw LastFMError.authenticationFailed
-        }
+        guard valid else { throw LastFMError.authenticationFailed }
+        try await throttle.succeeded(on: call.db)
         let key = try await LastFMAuth.newSession(userID: owner.userID, protocol: "lastfm", apiKey: call.params["api_key"], on: call.db)
         return sessionNode(owner, key: key)
     }

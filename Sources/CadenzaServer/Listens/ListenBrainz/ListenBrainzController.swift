@@ -36,7 +36,13 @@ enum ListenBrainzController {
 
     @Sendable static func submit(req: Request) async throws -> Response {
         let (_, owner) = try await ListenBrainzAuth.require(req)
-        let (type, listens) = try ListenValidator.validate(body: bodyBytes(req), now: Clock.nowMillis() / 1000)
+        let bytes = bodyBytes(req), now = Clock.nowMillis() / 1000
+        // Most submissions are a few hundred bytes; an import-sized batch (up to the 12 MB body
+        // limit) is parsed off the event loops so it cannot stall other requests.
+        let (type, listens) =
+            bytes.count > 64 * 1024
+            ? try await runBlockingThrowing { try ListenValidator.validate(body: bytes, now: now) }
+            : try ListenValidator.validate(body: bytes, now: now)
         if type == .playingNow, let listen = listens.first {
             let client =
                 listen.additionalInfo["submission_client"].flatMap { value -> String? in

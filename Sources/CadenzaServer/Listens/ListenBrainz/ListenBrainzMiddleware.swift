@@ -45,7 +45,7 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
         {
             return "lb:u:\(identity.principal.userID)"
         }
-        return "lb:ip:" + (request.remoteAddress?.ipAddress ?? "unknown")
+        return "lb:ip:" + (request.clientIP)
     }
 
     static func response(for error: any Error, request: Request) -> Response {

@@ -39,6 +39,19 @@ enum RateLimiter {
         return Verdict(count: count, retryAfter: retryAfter(start: start, window: windowMillis, now: now))
     }
 
+    /// Takes back one hit of the current window (never below zero).
+    static func refund(_ bucket: String, window: TimeInterval, on db: any SQLDatabase) async throws {
+        let now = Clock.nowMillis(), windowMillis = Int64(window * 1000)
+        let start = now - now % windowMillis
+        try await WriteGate.run(on: db) {
+            try await db.raw(
+                """
+                UPDATE rate_limits SET count = count - 1 WHERE bucket = \(bind: bucket) AND window_start = \(bind: start) AND count > 0
+                """
+            ).run()
+        }
+    }
+
     static func deleteOld(before cutoff: Int64, on db: any SQLDatabase) async throws {
         try await db.delete(from: "rate_limits").where("window_start", .lessThan, cutoff).run()
     }

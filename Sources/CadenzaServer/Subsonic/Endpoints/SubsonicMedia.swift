@@ -142,7 +142,7 @@ enum SubsonicMedia {
             let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db)
         {
             let sidecar = (found.absolutePath as NSString).deletingPathExtension + ".lrc"
-            if let data = FileManager.default.contents(atPath: sidecar), data.count < 1 << 20 {
+            if let data = await runBlocking({ BoundedFile.read(sidecar, limit: 1 << 20) }) {
                 text = String(decoding: data, as: UTF8.self)
             }
         }
