@@ -32,7 +32,7 @@ def hostile():
             r = requests.post(server.url + "/api/v1/users", json={"username": "eve", "password": "password-eve"}, headers=auth(admin))
             assert r.status_code == 201, r.text
             eve = token_for(server, "eve", "password-eve")
-            r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": PASSWORD}, headers=auth(eve))
+            r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": PASSWORD, "currentPassword": "password-eve"}, headers=auth(eve))
             assert r.status_code == 200, r.text
             yield d, server, eve, tmp
         finally:

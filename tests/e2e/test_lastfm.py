@@ -71,7 +71,7 @@ def lb_listens(server, token):
 def fm(deployment):
     server = deployment.serve(**OPEN)
     token = admin_token(deployment, server)
-    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": APP_PASSWORD}, headers=auth(token))
+    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": APP_PASSWORD, "currentPassword": ADMIN_PASSWORD}, headers=auth(token))
     assert r.status_code == 200
     return server, token
 
@@ -258,7 +258,7 @@ def test_unknown_keys_are_accepted_by_default(fm):
 def test_unknown_keys_can_be_refused(deployment):
     server = deployment.serve(CADENZA_LASTFM_UNKNOWN_KEYS="reject", **OPEN)
     token = admin_token(deployment, server)
-    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": APP_PASSWORD}, headers=auth(token))
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": APP_PASSWORD, "currentPassword": ADMIN_PASSWORD}, headers=auth(token))
     creds = {"username": "root", "authToken": md5("root" + md5(APP_PASSWORD))}
     assert failed(call(server, "auth.getMobileSession", creds, key="anykey", secret="anysecret")) == \
            (10, "Invalid API key - You must be granted a valid key by last.fm")

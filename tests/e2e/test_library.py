@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from conftest import admin_token, auth, token_for, wait_for
+from conftest import ADMIN_PASSWORD, admin_token, auth, token_for, wait_for
 from media import duration, make_audio, make_jpeg
 
 
@@ -204,7 +204,7 @@ def test_stars_ratings_and_playlists_in_search_over_the_rest_api(server_with_mus
     assert requests.delete(api + f"/stars/artist/{artist['id']}", headers=auth(token)).status_code == 204
     assert requests.get(api + "/stars", headers=auth(token)).json()["artists"] == []
 
-    assert requests.put(api + "/me/subsonic-password", json={"password": "sub-pass-1"}, headers=auth(token)).status_code == 200
+    assert requests.put(api + "/me/subsonic-password", json={"password": "sub-pass-1", "currentPassword": ADMIN_PASSWORD}, headers=auth(token)).status_code == 200
     sub = lambda method, **params: requests.get(server.url + f"/rest/{method}", params={
         "u": "root", "p": "sub-pass-1", "f": "json", "v": "1.16.1", "c": "t", **params}).json()["subsonic-response"]
     assert "userRating" not in sub("getAlbum", id=album["id"])["album"]   # Subsonic has now cached this user's annotations

@@ -12,7 +12,7 @@ import pytest
 import requests
 from liblistenbrainz import Listen, ListenBrainz
 
-from conftest import Deployment, SSEClient, admin_token, auth, token_for, wait_for
+from conftest import ADMIN_PASSWORD, Deployment, SSEClient, admin_token, auth, token_for, wait_for
 
 # Test servers get a limit no test reaches, except the one test about the limit.
 OPEN = {"CADENZA_LISTENS_RATE_LIMIT": 1000000, "CADENZA_LISTENS_RATE_WINDOW": 60}
@@ -684,7 +684,7 @@ def test_feed_merges_own_and_followed_listens_newest_first_and_respects_privacy(
 
 def test_subsonic_scrobbles_become_listens_linked_to_the_library(server_with_music):
     server, token = server_with_music
-    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "sub-pass-1"}, headers=auth(token))
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "sub-pass-1", "currentPassword": ADMIN_PASSWORD}, headers=auth(token))
     tracks = {t["title"]: t for t in requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]}
     r = requests.get(server.url + "/rest/scrobble", params={"u": "root", "p": "sub-pass-1", "v": "1.16.1", "c": "e2e", "f": "json",
                                                             "id": "tr-" + tracks["Lantern"]["id"], "submission": "true"})

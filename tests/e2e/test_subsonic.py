@@ -8,7 +8,7 @@ import libsonic
 import pytest
 import requests
 
-from conftest import auth, token_for
+from conftest import ADMIN_PASSWORD, auth, token_for
 from media import duration
 
 NS = "{http://subsonic.org/restapi}"
@@ -18,9 +18,15 @@ PASSWORD = "subsonic-pass-1"
 @pytest.fixture
 def sub(server_with_music):
     server, token = server_with_music
-    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": PASSWORD}, headers=auth(token))
+    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": PASSWORD, "currentPassword": ADMIN_PASSWORD}, headers=auth(token))
     assert r.status_code == 200 and r.json()["password"] == PASSWORD
-    assert requests.get(server.url + "/api/v1/me/subsonic-password", headers=auth(token)).json()["password"] == PASSWORD
+    assert requests.get(server.url + "/api/v1/me/subsonic-password", headers=auth(token)).json() == {"set": True}
+    # Reading it back takes the account password: a session or token alone is not enough.
+    reveal = server.url + "/api/v1/me/subsonic-password/reveal"
+    assert requests.post(reveal, json={}, headers=auth(token)).status_code == 403
+    assert requests.post(reveal, json={"currentPassword": "wrong-password"}, headers=auth(token)).status_code == 403
+    assert requests.post(reveal, json={"currentPassword": ADMIN_PASSWORD}, headers=auth(token)).json()["password"] == PASSWORD
+    assert requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "x" * 10}, headers=auth(token)).status_code == 403
     client = libsonic.Connection("http://127.0.0.1", "root", PASSWORD, port=server.port, appName="cadenza-tests")
     return server, token, client
 
@@ -101,7 +107,7 @@ def test_playlists_crud_and_privacy(sub):
 
     requests.post(server.url + "/api/v1/users", json={"username": "guest", "password": "password-g"}, headers=auth(token))
     guest_token = token_for(server, "guest", "password-g")
-    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "guest-sub-pw"}, headers=auth(guest_token))
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "guest-sub-pw", "currentPassword": "password-g"}, headers=auth(guest_token))
     guest = {"u": "guest", "p": "guest-sub-pw"}
     assert body(rest(server, "getPlaylists", creds=guest))["playlists"]["playlist"] == []
     assert body(rest(server, "getPlaylist", creds=guest, id=pid))["error"]["code"] == 70
@@ -338,7 +344,7 @@ def test_private_libraries_stay_private_over_subsonic(sub, tmp_path):
     track = requests.get(server.url + "/api/v1/tracks?sort=recent", headers=auth(uma)).json()["items"][0]
     requests.post(server.url + "/api/v1/users", json={"username": "vic", "password": "password-v"}, headers=auth(token))
     vic = token_for(server, "vic", "password-v")
-    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "vic-sub-pw"}, headers=auth(vic))
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "vic-sub-pw", "currentPassword": "password-v"}, headers=auth(vic))
     creds = {"u": "vic", "p": "vic-sub-pw"}
     sid = "tr-" + track["id"]
     assert body(rest(server, "getSong", creds=creds, id=sid))["error"]["code"] == 70
@@ -348,7 +354,7 @@ def test_private_libraries_stay_private_over_subsonic(sub, tmp_path):
     # Searches with words come from an in-memory index built per set of visible libraries.
     found = body(rest(server, "search3", creds=creds, query="private"))["searchResult3"]
     assert found.get("song", []) == [] and found.get("album", []) == [] and found.get("artist", []) == []
-    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "uma-sub-pw"}, headers=auth(uma))
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "uma-sub-pw", "currentPassword": "password-u"}, headers=auth(uma))
     mine = body(rest(server, "search3", creds={"u": "uma", "p": "uma-sub-pw"}, query="private"))["searchResult3"]
     assert [s["title"] for s in mine["song"]] == ["Private Song"]
     albums = body(rest(server, "getAlbumList2", creds=creds, type="random", size=500))["albumList2"]["album"]

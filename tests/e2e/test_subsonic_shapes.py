@@ -44,7 +44,7 @@ def make_user(server, admin_token, name, subsonic_password):
     r = requests.post(server.url + "/api/v1/users", json={"username": name, "password": "password-" + name}, headers=auth(admin_token))
     assert r.status_code in (200, 201), r.text
     t = token_for(server, name, "password-" + name)
-    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": subsonic_password}, headers=auth(t))
+    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": subsonic_password, "currentPassword": "password-" + name}, headers=auth(t))
     assert r.status_code == 200, r.text
     return {"u": name, "p": subsonic_password}
 

@@ -10,7 +10,7 @@ extension AccountsFeature {
                 "Session": { "type": "object", "properties": { "user": { "$ref": "#/components/schemas/User" }, "csrfToken": { "type": "string" } } }
                 """##,
                 ##"""
-                "Token": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "createdAt": { "type": "string", "format": "date-time" }, "lastUsedAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" }, "token": { "type": "string", "description": "only in the creation response" } } }
+                "Token": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "scope": { "type": "string", "enum": ["full", "listens", "subsonic"] }, "createdAt": { "type": "string", "format": "date-time" }, "lastUsedAt": { "type": "string", "format": "date-time" }, "expiresAt": { "type": "string", "format": "date-time" }, "token": { "type": "string", "description": "only in the creation response" } } }
                 """##,
             ],
             paths: [
@@ -32,14 +32,14 @@ extension AccountsFeature {
                 """##,
                 ##"""
                 "/me/password": { "put": { "summary": "Change your password",
-                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["currentPassword", "newPassword"], "properties": { "currentPassword": { "type": "string" }, "newPassword": { "type": "string" } } } } } },
-                "responses": { "204": { "description": "Changed" }, "403": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["currentPassword", "newPassword"], "properties": { "currentPassword": { "type": "string" }, "newPassword": { "type": "string" }, "revokeTokens": { "type": "boolean", "description": "Also revoke every API token (default false)" }, "revokeScrobblers": { "type": "boolean", "description": "Also sign out Last.fm and AudioScrobbler sessions (default true)" } } } } } },
+                "responses": { "200": { "description": "Changed; every other web session is signed out", "content": { "application/json": { "schema": { "type": "object", "properties": { "signedOutSessions": { "type": "integer" }, "revokedTokens": { "type": "integer" }, "revokedScrobblers": { "type": "boolean" } } } } } }, "403": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
                 """##,
                 ##"""
                 "/tokens": {
                 "get": { "summary": "Your API tokens", "responses": { "200": { "description": "Tokens", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Token" } } } } } } },
                 "post": { "summary": "Create an API token (shown once)",
-                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" }, "expiresInDays": { "type": "integer" } } } } } },
+                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" }, "expiresInDays": { "type": "integer" }, "scope": { "type": "string", "enum": ["full", "listens", "subsonic"], "description": "full (default): every API; listens: the ListenBrainz API only; subsonic: the Subsonic API only" } } } } } },
                   "responses": { "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Token" } } } }, "422": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } } } }
                 """##,
                 ##"""

@@ -8,8 +8,10 @@ public struct AccountsFeature: Feature {
     public var name: String { "accounts" }
 
     public var migrations: [any Migration] {
-        [M001_CreateUsers(), M002_CreateSessions(), M003_CreateAPITokens(), M012_CreateInvites()]
+        [M001_CreateUsers(), M002_CreateSessions(), M003_CreateAPITokens(), M012_CreateInvites(), M017_AddTokenScopes()]
     }
+
+    public var eventTypes: [EventDescriptor] { AccountsEvents.all }
 
     public func configure(_ context: FeatureContext) throws {
         context.provide(TokenCache())

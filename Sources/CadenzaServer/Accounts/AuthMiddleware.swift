@@ -16,6 +16,11 @@ struct AuthMiddleware: AsyncMiddleware {
             guard token.count <= 256, let principal = try await APITokenStore.principal(forToken: token, on: request.sql) else {
                 throw APIError.unauthorized("The API token is invalid, expired or revoked.")
             }
+            guard principal.scope == .full else {
+                throw APIError(
+                    status: .forbidden, code: "insufficient_scope",
+                    message: "This token is for the \(principal.scope.rawValue) API only; create a full-access token for this one.")
+            }
             request.auth.login(principal)
         } else if let cookie = request.cookies[SessionStore.cookieName]?.string, cookie.count <= 256,
             let principal = try await SessionStore.principal(forCookie: cookie, on: request.sql)

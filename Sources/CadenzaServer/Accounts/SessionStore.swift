@@ -52,6 +52,15 @@ enum SessionStore {
         try await db.delete(from: "sessions").where("id", .equal, id).run()
     }
 
+    /// Signs out every session of a user but `keeping` (the one that changed the password); returns how many.
+    static func deleteOthers(userID: Int64, keeping: Int64?, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw(
+            """
+            DELETE FROM sessions WHERE user_id = \(bind: userID) AND id <> \(bind: keeping ?? 0) RETURNING id
+            """
+        ).all().count
+    }
+
     static func deleteAll(userID: Int64, on db: any SQLDatabase) async throws {
         try await db.delete(from: "sessions").where("user_id", .equal, userID).run()
     }

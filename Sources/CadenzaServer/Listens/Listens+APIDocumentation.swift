@@ -36,6 +36,12 @@ extension ListensFeature {
                 "/me/listens/export": { "get": { "summary": "All your listens as JSON Lines in ListenBrainz's listen format (streamed)", "responses": { "200": { "description": "application/x-ndjson" } } } }
                 """##,
                 ##"""
+                "/me/scrobbler-sessions": { "get": { "summary": "Your Last.fm and AudioScrobbler sessions (scrobblers signed in with your password or app password)", "responses": { "200": { "description": "[{id, protocol, apiKey, createdAt}]" } } } }
+                """##,
+                ##"""
+                "/me/scrobbler-sessions/{sessionId}": { "delete": { "summary": "Sign a scrobbler out", "parameters": [ { "name": "sessionId", "in": "path", "required": true, "schema": { "type": "string" } } ], "responses": { "204": { "description": "Signed out" }, "404": { "$ref": "#/components/responses/Error" } } } }
+                """##,
+                ##"""
                 "/me/lastfm-keys": {
                 "get": { "summary": "Your Last.fm api_key/secret pairs (secrets are shown only at creation)", "responses": { "200": { "description": "[{id, name, apiKey, createdAt}]" } } },
                 "post": { "summary": "Issue an api_key/secret pair for a scrobbler that takes custom keys; its api_sig is then verified",

@@ -25,6 +25,8 @@ public struct ListensFeature: Feature {
 
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { ListenJobs.periodic }
 
+    public func eventConsumers(_ services: AppServices) -> [EventConsumer] { [ScrobblerSessions.revokeOnPasswordChange] }
+
     public func services(_ context: ServiceContext) -> [any Service] {
         guard context.roles.contains(.api) else { return [] }
         var list: [any Service] = []
@@ -49,6 +51,8 @@ public struct ListensFeature: Feature {
         api.get("me", "listens", "imports", use: ListenImports.list)
         api.get("me", "listens", "imports", ":id", use: ListenImports.show)
         api.get("me", "listens", "export", use: ListenExport.export)
+        api.get("me", "scrobbler-sessions", use: ScrobblerSessions.list)
+        api.delete("me", "scrobbler-sessions", ":id", use: ScrobblerSessions.revoke)
         api.get("me", "lastfm-keys", use: LastFMKeysController.list)
         api.post("me", "lastfm-keys", use: LastFMKeysController.create)
         api.delete("me", "lastfm-keys", ":id", use: LastFMKeysController.delete)

@@ -5,11 +5,16 @@ extension SubsonicFeature {
             paths: [
                 ##"""
                 "/me/subsonic-password": {
-                "get": { "summary": "Your Subsonic password (for Subsonic apps; separate from the login password)", "responses": { "200": { "description": "The password, or null when none is set" }, "401": { "$ref": "#/components/responses/Error" } } },
-                "put": { "summary": "Set (or, without a body, generate) your Subsonic password",
-                  "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } } } } } },
-                  "responses": { "200": { "description": "The new password" }, "422": { "$ref": "#/components/responses/Error" } } } }
-                """##
+                "get": { "summary": "Whether you have an app password (for Subsonic apps, Last.fm and AudioScrobbler clients)", "responses": { "200": { "description": "{set}", "content": { "application/json": { "schema": { "type": "object", "properties": { "set": { "type": "boolean" } } } } } }, "401": { "$ref": "#/components/responses/Error" } } },
+                "put": { "summary": "Set (or, without password, generate) your app password; needs the account password",
+                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["currentPassword"], "properties": { "currentPassword": { "type": "string" }, "password": { "type": "string", "minLength": 8, "maxLength": 256 } } } } } },
+                  "responses": { "200": { "description": "{password}" }, "403": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+                """##,
+                ##"""
+                "/me/subsonic-password/reveal": { "post": { "summary": "Show your app password; needs the account password",
+                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["currentPassword"], "properties": { "currentPassword": { "type": "string" } } } } } },
+                  "responses": { "200": { "description": "{password}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+                """##,
             ]
         )
     }

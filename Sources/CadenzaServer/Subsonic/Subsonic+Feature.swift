@@ -18,7 +18,8 @@ public struct SubsonicFeature: Feature {
         app.get("share", ":token", ":index", "audio", use: SubsonicSharing.audio)
 
         let api = routes.api
-        api.get("me", "subsonic-password", use: SubsonicPasswordController.show)
+        api.get("me", "subsonic-password", use: SubsonicPasswordController.state)
+        api.post("me", "subsonic-password", "reveal", use: SubsonicPasswordController.reveal)
         api.put("me", "subsonic-password", use: SubsonicPasswordController.set)
     }
 }

@@ -15,7 +15,9 @@ enum SubsonicAuth {
             if params.string("u") != nil {
                 throw SubsonicError(code: 43, message: "Multiple conflicting authentication mechanisms provided.")
             }
-            guard apiKey.count <= 256, let principal = try await APITokenStore.principal(forToken: apiKey, on: req.sql) else {
+            guard apiKey.count <= 256, let principal = try await APITokenStore.principal(forToken: apiKey, on: req.sql),
+                principal.scope == .full || principal.scope == .subsonic
+            else {
                 throw SubsonicError(code: 44, message: "Invalid API key.")
             }
             return (principal, nil, nil)

@@ -1,3 +1,4 @@
+import SQLKit
 import Fluent
 import Vapor
 
@@ -23,6 +24,16 @@ enum AuthController {
     struct PasswordChange: Content {
         var currentPassword: String
         var newPassword: String
+        /// Also revoke every API token (default false: scrobblers keep working).
+        var revokeTokens: Bool?
+        /// Also sign out Last.fm and AudioScrobbler sessions (default true).
+        var revokeScrobblers: Bool?
+    }
+
+    struct PasswordChanged: Content {
+        var signedOutSessions: Int
+        var revokedTokens: Int
+        var revokedScrobblers: Bool
     }
 
     @Sendable static func login(req: Request) async throws -> Response {
@@ -74,7 +85,9 @@ enum AuthController {
         return try user.toDTO()
     }
 
-    @Sendable static func changePassword(req: Request) async throws -> HTTPStatus {
+    /// A new password signs out every other web session at once; API tokens and scrobbler
+    /// sessions go too when asked (a leaked password should not leave a way in behind it).
+    @Sendable static func changePassword(req: Request) async throws -> PasswordChanged {
         let principal = try req.requireUser()
         let body = try await req.decodeJSON(PasswordChange.self)
         try User.validate(password: body.newPassword)
@@ -82,10 +95,23 @@ enum AuthController {
         guard try await req.application.verifyPassword(body.currentPassword, hash: user.passwordHash) else {
             throw APIError(status: .forbidden, code: "invalid_credentials", message: "The current password is wrong.")
         }
-        user.passwordHash = try await req.application.hashPassword(body.newPassword)
-        user.updatedAt = Clock.nowMillis()
-        try await user.save(on: req.db)
-        return .noContent
+        let hash = try await req.application.hashPassword(body.newPassword)
+        let keeping: Int64? = if case .session(let id, _) = principal.method { id } else { nil }
+        let revokeTokens = body.revokeTokens ?? false, revokeScrobblers = body.revokeScrobblers ?? true
+        let userID = principal.userID
+        let outcome = try await req.db.writeTransaction { tx in
+            let sql = tx.sql
+            try await sql.update("users").set("password_hash", to: hash).set("updated_at", to: Clock.nowMillis())
+                .where("id", .equal, userID).run()
+            let sessions = try await SessionStore.deleteOthers(userID: userID, keeping: keeping, on: sql)
+            let tokens = revokeTokens ? try await APITokenStore.revokeAll(userID: userID, on: sql) : 0
+            let payload = AccountsEvents.PasswordChanged(signedOutSessions: sessions, revokedTokens: tokens, revokeScrobblers: revokeScrobblers)
+            try await EventStore.append(
+                AccountsEvents.passwordChanged, payload: payload, actorID: userID, subjectID: String(userID), audienceUserID: userID, on: sql)
+            return PasswordChanged(signedOutSessions: sessions, revokedTokens: tokens, revokedScrobblers: revokeScrobblers)
+        }
+        try req.application.tokenCache.forget(userID: userID)
+        return outcome
     }
 
     @Sendable static func setup(req: Request) async throws -> Response {

@@ -6,6 +6,8 @@ enum TokensController {
         var name: String
         /// Days until the token stops working; none means it lasts until revoked.
         var expiresInDays: Int?
+        /// What the token may be used for (default `full`).
+        var scope: String?
     }
 
     @Sendable static func list(req: Request) async throws -> [APITokenStore.TokenDTO] {
@@ -23,11 +25,14 @@ enum TokensController {
         if let days = body.expiresInDays, !(1...3650).contains(days) {
             throw APIError.unprocessable("expiresInDays must be between 1 and 3650.", code: "invalid_expiry")
         }
+        guard let scope = TokenScope(rawValue: body.scope ?? "full") else {
+            throw APIError.unprocessable("scope must be full, listens or subsonic.", code: "invalid_scope")
+        }
         let settings = try req.application.settings
         let verdict = try await RateLimiter.hit("tokens:user:\(principal.userID)", window: settings.rateLimitWindow, on: req.sql)
         if verdict.count > 30 { throw APIError.tooManyRequests(retryAfter: verdict.retryAfter) }
         let expires = body.expiresInDays.map { Clock.nowMillis() + Int64($0) * 86_400_000 }
-        let token = try await APITokenStore.create(userID: principal.userID, name: name, expiresAt: expires, on: req.sql)
+        let token = try await APITokenStore.create(userID: principal.userID, name: name, expiresAt: expires, scope: scope, on: req.sql)
         let response = Response(status: .created)
         try response.content.encode(token)
         return response

@@ -65,7 +65,9 @@ enum ListenBrainzController {
         guard let token, !token.isEmpty else {
             throw ListenBrainzError.bad("You need to provide an Authorization token.")
         }
-        guard token.count <= 256, let principal = try await APITokenStore.principal(forToken: token, on: req.sql) else {
+        guard token.count <= 256, let principal = try await APITokenStore.principal(forToken: token, on: req.sql),
+            ListenBrainzAuth.allows(principal)
+        else {
             return ListenBrainzMiddleware.jsonResponse(
                 JSONValue.object([
                     "code": .number(200), "message": .string("Token invalid."), "valid": .bool(false),

@@ -93,7 +93,9 @@ enum ListenBrainzAuth {
         guard let token = token(in: request), !token.isEmpty else {
             throw ListenBrainzError.unauthorized("Provided Authorization header is invalid.")
         }
-        guard token.count <= 256, let identity = try await request.application.tokenCache.identity(token: token, on: request.sql) else {
+        guard token.count <= 256, let identity = try await request.application.tokenCache.identity(token: token, on: request.sql),
+            Self.allows(identity.principal)
+        else {
             throw ListenBrainzError.unauthorized("Invalid authorization token.")
         }
         let principal = identity.principal
@@ -103,6 +105,11 @@ enum ListenBrainzAuth {
                 userID: principal.userID, username: principal.username, timeZone: identity.timeZone,
                 visibility: identity.visibility)
         )
+    }
+
+    /// Full-access and listens-only tokens work here; a Subsonic-only token does not.
+    static func allows(_ principal: Principal) -> Bool {
+        principal.scope == .full || principal.scope == .listens
     }
 
     /// The caller when a token or a session cookie names one; reads are open to the anonymous too.

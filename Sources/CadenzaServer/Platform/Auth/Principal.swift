@@ -5,6 +5,17 @@ public enum UserRole: String, Codable, Sendable, CaseIterable {
     case admin, user
 }
 
+/// What an API token may be used for. A scrobbler's token only scrobbles: it cannot mint tokens,
+/// read the app password or act on the REST API.
+public enum TokenScope: String, Codable, Sendable, CaseIterable {
+    /// Everything the account may do.
+    case full
+    /// The ListenBrainz API only.
+    case listens
+    /// The Subsonic API only (OpenSubsonic `apiKey`).
+    case subsonic
+}
+
 /// Who is calling, and how they proved it.
 struct Principal: Authenticatable, Sendable {
     enum Method: Sendable, Equatable {
@@ -16,6 +27,8 @@ struct Principal: Authenticatable, Sendable {
     var username: String
     var role: UserRole
     var method: Method
+    /// Web sessions and passwords are always `.full`; API tokens carry their own scope.
+    var scope: TokenScope = .full
 
     var isAdmin: Bool { role == .admin }
 

@@ -64,7 +64,7 @@ enum SubsonicAdmin {
             guard username == context.user.username || context.user.isAdmin else { throw SubsonicError.notAuthorized() }
             guard let user = try await User.find(username: username, on: context.req.db) else { throw SubsonicError.notFound("User") }
             // Subsonic clients change the password they use: the Subsonic password.
-            guard (4...256).contains(password.count) else { throw SubsonicError.invalid("Passwords are 4 to 256 characters.") }
+            guard (8...256).contains(password.count) else { throw SubsonicError.invalid("Passwords are 8 to 256 characters.") }
             try await SubsonicAuth.setSubsonicPassword(userID: try user.requireID(), password: password, app: context.app, on: context.db)
             return .empty
         },

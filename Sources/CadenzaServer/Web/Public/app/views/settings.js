@@ -17,6 +17,9 @@ export async function render(main) {
     <section aria-labelledby="pw-h"><h2 id="pw-h">Account password</h2>
       <form id="pw-form"><label for="pw-current">Current password</label><input id="pw-current" type="password" autocomplete="current-password" required>
       <label for="pw-new">New password (8 characters or more)</label><input id="pw-new" type="password" autocomplete="new-password" required minlength="8">
+      <p>Changing it signs out your other browsers.</p>
+      <label><input type="checkbox" id="pw-scrobblers" checked> Also sign out scrobblers (Last.fm, AudioScrobbler)</label>
+      <label><input type="checkbox" id="pw-tokens"> Also revoke every API token</label>
       <button type="submit">Change password</button></form>
     </section>
     <section aria-labelledby="theme-h"><h2 id="theme-h">Appearance</h2>
@@ -28,12 +31,18 @@ export async function render(main) {
     </section>
     <section aria-labelledby="sub-h"><h2 id="sub-h">App password</h2>
       <p>Subsonic apps, Last.fm and AudioScrobbler clients sign in with this password, not your account password.</p>
-      <form id="sub-form"><label for="subpw">New app password</label><input id="subpw" type="password" autocomplete="new-password" minlength="8" maxlength="128">
-      <button type="submit">Set app password</button></form>
+      <form id="sub-form"><label for="sub-current">Account password</label><input id="sub-current" type="password" autocomplete="current-password" required>
+      <label for="subpw">New app password (empty: generate one)</label><input id="subpw" type="password" autocomplete="new-password" minlength="8" maxlength="128">
+      <button type="submit">Set app password</button> <button type="button" id="sub-reveal">Show app password</button></form>
+      <p id="sub-shown" role="status"></p>
+      <h3>Signed-in scrobblers</h3>
+      <ul class="plain" id="scrobblers"></ul>
     </section>
     <section aria-labelledby="tok-h"><h2 id="tok-h">API tokens (ListenBrainz scrobblers)</h2>
       <ul class="plain" id="tokens"></ul>
-      <form id="tok-form"><label for="tokname">Name</label><input id="tokname" required maxlength="100"><button type="submit">Create token</button></form>
+      <form id="tok-form"><label for="tokname">Name</label><input id="tokname" required maxlength="100">
+      <label for="tokscope">May be used for</label><select id="tokscope"><option value="listens">Scrobbling (ListenBrainz API) only</option><option value="subsonic">Subsonic apps only</option><option value="full">Everything (full access)</option></select>
+      <button type="submit">Create token</button></form>
       <p id="newtoken" role="status"></p>
     </section>
     <p id="settings-status" role="status"></p>`.text;
@@ -48,10 +57,13 @@ export async function render(main) {
   main.querySelector('#pw-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await api('/api/v1/me/password', { method: 'PUT', body: { currentPassword: main.querySelector('#pw-current').value,
-        newPassword: main.querySelector('#pw-new').value } });
+      const result = await api('/api/v1/me/password', { method: 'PUT', body: { currentPassword: main.querySelector('#pw-current').value,
+        newPassword: main.querySelector('#pw-new').value, revokeScrobblers: main.querySelector('#pw-scrobblers').checked,
+        revokeTokens: main.querySelector('#pw-tokens').checked } });
       event.target.reset();
-      say('Password changed.');
+      say(`Password changed. Signed out ${result.signedOutSessions} other session(s)` + (result.revokedTokens ? `, revoked ${result.revokedTokens} token(s).` : '.'));
+      await loadTokens();
+      setTimeout(loadScrobblers, 1000);
     } catch (error) { say(error.message); }
   });
   const shortcuts = main.querySelector('#shortcuts');
@@ -59,14 +71,20 @@ export async function render(main) {
   shortcuts.addEventListener('change', () => localStorage.setItem('cadenza.shortcuts', shortcuts.checked ? 'on' : 'off'));
   const loadTokens = async () => {
     const tokens = await api('/api/v1/tokens');
-    main.querySelector('#tokens').innerHTML = tokens.map((t) => html`<li>${t.name} <code>${t.prefix}…</code>
+    main.querySelector('#tokens').innerHTML = tokens.map((t) => html`<li>${t.name} <code>${t.prefix}…</code> (${t.scope})
       <button type="button" data-revoke="${t.id}" aria-label="Revoke ${t.name}">Revoke</button></li>`.text).join('');
+  };
+  const loadScrobblers = async () => {
+    const sessions = await api('/api/v1/me/scrobbler-sessions');
+    main.querySelector('#scrobblers').innerHTML = sessions.length ? sessions.map((s) => html`<li>${s.protocol === 'lastfm' ? 'Last.fm' : 'AudioScrobbler'}
+      since ${new Date(s.createdAt).toLocaleDateString()} <button type="button" data-signout="${s.id}">Sign out</button></li>`.text).join('') : '<li>None.</li>';
   };
   try {
     const settings = await api('/api/v1/me/listen-settings');
     main.querySelector('#tz').value = settings.timeZone;
     main.querySelector('#visibility').value = settings.visibility;
     await loadTokens();
+    await loadScrobblers();
   } catch (error) {
     status.innerHTML = errorMessage(error).text;
   }
@@ -80,14 +98,29 @@ export async function render(main) {
   main.querySelector('#sub-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await api('/api/v1/me/subsonic-password', { method: 'PUT', body: { password: main.querySelector('#subpw').value } });
+      const chosen = main.querySelector('#subpw').value;
+      const result = await api('/api/v1/me/subsonic-password', { method: 'PUT', body: { currentPassword: main.querySelector('#sub-current').value,
+        ...(chosen ? { password: chosen } : {}) } });
+      main.querySelector('#sub-shown').textContent = chosen ? '' : `Your new app password: ${result.password}`;
+      event.target.reset();
       say('App password set.');
     } catch (error) { say(error.message); }
+  });
+  main.querySelector('#sub-reveal').addEventListener('click', async () => {
+    try {
+      const result = await api('/api/v1/me/subsonic-password/reveal', { method: 'POST', body: { currentPassword: main.querySelector('#sub-current').value } });
+      main.querySelector('#sub-shown').textContent = `Your app password: ${result.password}`;
+    } catch (error) { say(error.message); }
+  });
+  main.querySelector('#scrobblers').addEventListener('click', async (event) => {
+    const id = event.target.closest('[data-signout]')?.dataset.signout;
+    if (!id) return;
+    try { await api(`/api/v1/me/scrobbler-sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }); await loadScrobblers(); say('Scrobbler signed out.'); } catch (error) { say(error.message); }
   });
   main.querySelector('#tok-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      const token = await api('/api/v1/tokens', { method: 'POST', body: { name: main.querySelector('#tokname').value } });
+      const token = await api('/api/v1/tokens', { method: 'POST', body: { name: main.querySelector('#tokname').value, scope: main.querySelector('#tokscope').value } });
       main.querySelector('#newtoken').textContent = `New token (shown once): ${token.token}`;
       await loadTokens();
     } catch (error) { say(error.message); }
