@@ -217,3 +217,31 @@ def test_zip_import_is_limited_by_what_is_read_not_what_it_declares(hostile):
     assert "unpacks to more than 8 MB" in state["error"], state
     assert slowest < 2, f"the health check waited {slowest:.1f} s during the import"
     assert not [n for n in os.listdir(os.path.join(d.data_dir, "imports")) if n.startswith("unpacked-")]
+
+
+def test_a_release_id_never_reveals_another_users_private_album(hostile):
+    d, server, eve, tmp = hostile
+    admin = admin_token(d, server, username="root2")
+    requests.post(server.url + "/api/v1/users", json={"username": "pia", "password": "password-pia"}, headers=auth(admin))
+    pia = token_for(server, "pia", "password-pia")
+    release = "8f1a9b4e-0c1d-4d5e-9f00-00000000abcd"
+    cover = os.path.join(tmp, "leak/cover.jpg")
+    from media import make_jpeg
+    make_jpeg(cover, color="green")
+    private = make_audio(os.path.join(tmp, "leak/secret.mp3"), seconds=1, cover=cover, title="Diary", artist="Pia",
+                         album="Secret Sessions", MUSICBRAINZ_ALBUMID=release)
+    upload(server, pia, "secret.mp3", open(private, "rb").read())
+    bait = make_audio(os.path.join(tmp, "leak/bait.mp3"), seconds=1, title="Probe", artist="Eve", album="Bait",
+                      MUSICBRAINZ_ALBUMID=release)
+    upload(server, eve, "bait.mp3", open(bait, "rb").read())
+
+    def albums(token):
+        return {a["title"]: a for a in requests.get(server.url + "/api/v1/albums", headers=auth(token)).json()["items"]}
+    eves, pias = albums(eve), albums(pia)
+    assert "Secret Sessions" not in eves and "Bait" in eves, list(eves)
+    assert eves["Bait"].get("artworkId") is None
+    assert "Secret Sessions" in pias and pias["Secret Sessions"]["artworkId"]
+    found = rest(server, "search3", query="Secret")
+    assert found["searchResult3"].get("album", []) == [] and found["searchResult3"].get("song", []) == []
+    album = rest(server, "getAlbum", id=f"al-{eves['Bait']['id']}")["album"]
+    assert album["name"] == "Bait" and [s["title"] for s in album["song"]] == ["Probe"]

@@ -37,6 +37,8 @@ enum Setup {
     /// Whether `token` is the live setup token; throws 403 when it is not. Read-only: `complete`
     /// checks again inside its transaction.
     static func check(token: String, on sql: any SQLDatabase) async throws {
+        let users = try await sql.raw("SELECT COUNT(*) AS n FROM users").first()?.decode(column: "n", as: Int.self) ?? 0
+        guard users == 0 else { throw APIError.conflict("Setup is already complete; sign in instead.") }
         let row = try await sql.raw("SELECT value FROM server_state WHERE key = \(bind: stateKey)").first()
         let stored = try row?.decode(column: "value", as: String.self).split(separator: ":")
         guard let stored, stored.count == 2, let expires = Int64(stored[1]), expires > Clock.nowMillis(),
@@ -52,9 +54,6 @@ enum Setup {
     static func complete(token: String, username: String, passwordHash: String, on db: any Database) async throws -> User {
         try await db.writeTransaction { tx in
             let sql = tx.sql
-            guard try await User.query(on: tx).count() == 0 else {
-                throw APIError.conflict("Setup is already complete; sign in instead.")
-            }
             try await check(token: token, on: sql)
             let user = User(username: username, passwordHash: passwordHash, role: .admin)
             try await user.create(on: tx)

@@ -81,12 +81,14 @@ final class CatalogWriter: @unchecked Sendable {
 
     // MARK: albums
 
-    /// Albums are one per MusicBrainz release, or per (album artist, title, folder) without one:
-    /// two same-named albums of one artist in different folders stay two albums.
+    /// Albums are one per MusicBrainz release in each library, or per (album artist, title,
+    /// folder) without one: two same-named albums of one artist in different folders stay two
+    /// albums. A release never joins albums across libraries: which libraries hold it is not
+    /// something a file's tags may reveal, and a private album's title and cover stay private.
     func albumID(tags: AudioTags, albumArtistID: Int64, directory: String, on db: any SQLDatabase) async throws -> Int64 {
         let title = String((tags.album ?? "[Unknown Album]").prefix(500))
         let matchKey =
-            tags.albumMBID.map { "mbid:\($0)" }
+            tags.albumMBID.map { "mbid:\($0)|lib:\(libraryID)" }
             ?? "key:\(albumArtistID)|\(NameKey.make(title))|\(folderID):\(Self.albumDirectory(directory))"
         if let id = albums[matchKey] { return id }
         var row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
