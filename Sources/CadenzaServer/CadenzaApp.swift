@@ -35,6 +35,8 @@ public enum CadenzaApp {
         app.http.server.configuration.hostname = settings.host
         app.http.server.configuration.port = settings.port
         app.http.server.configuration.serverName = "Cadenza"
+        // A connection that sends half a request and then nothing is closed, not kept forever.
+        app.http.server.configuration.idleTimeout = .milliseconds(Int64(settings.idleTimeout * 1000))
         // Off unless a response asks for it (the web app's files): streams and events stay unbuffered.
         app.http.server.configuration.responseCompression = .disabled(
             initialByteBufferCapacity: 1024, allowedTypes: .none,

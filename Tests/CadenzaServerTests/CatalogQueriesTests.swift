@@ -105,8 +105,9 @@ import Vapor
     }
 
     /// One release (by MusicBrainz id) with a track in the shared library and one in ann's private
-    /// library is one album; its counts and length cover only the tracks the caller may see.
-    @Test func anAlbumSplitAcrossLibrariesCountsOnlyTheVisibleTracks() async throws {
+    /// library is two albums, one per library: the private one's title, tracks and cover never
+    /// reach bob, and nothing bob can see depends on what the private library holds.
+    @Test func aReleaseInTwoLibrariesIsAnAlbumInEach() async throws {
         let shared = try AudioFixtures.temporaryDirectory("shared"), secret = try AudioFixtures.temporaryDirectory("secret")
         defer { Self.removing(shared, secret) }
         let release = ["MUSICBRAINZ_ALBUMID": "0b6e3e3a-0000-4000-8000-00000000cccc"]
@@ -121,19 +122,17 @@ import Vapor
             let bobAlbums = try await CatalogQueries.albums(visible: bobSees, paging: Self.page, on: app.sql)
             let annAlbums = try await CatalogQueries.albums(visible: annSees, paging: Self.page, on: app.sql)
             #expect(bobAlbums.map(\.title) == ["Split"])
-            #expect(annAlbums.map(\.title) == ["Split"])
-            #expect(bobAlbums.first?.id == annAlbums.first?.id)
+            #expect(annAlbums.map(\.title) == ["Split", "Split"])
+            #expect(Set(annAlbums.map(\.id)).contains(try #require(bobAlbums.first?.id)))
             #expect(bobAlbums.first?.trackCount == 1)
-            #expect(annAlbums.first?.trackCount == 2)
+            #expect(annAlbums.map(\.trackCount) == [1, 1])
             let bobTracks = try await CatalogQueries.tracks(visible: bobSees, paging: Self.page, on: app.sql)
-            let annTracks = try await CatalogQueries.tracks(visible: annSees, paging: Self.page, on: app.sql)
             #expect(bobTracks.map(\.title) == ["Side A"])
             #expect(bobAlbums.first?.durationMs == bobTracks.map(\.durationMs).reduce(0, +))
-            #expect(annAlbums.first?.durationMs == annTracks.map(\.durationMs).reduce(0, +))
 
             let albumID = try #require(bobAlbums.first.flatMap { Int64($0.id) })
             #expect(try await CatalogQueries.album(id: albumID, visible: bobSees, on: app.sql)?.tracks.map(\.title) == ["Side A"])
-            #expect(try await CatalogQueries.album(id: albumID, visible: annSees, on: app.sql)?.tracks.map(\.title) == ["Side A", "Side B"])
+            #expect(try await CatalogQueries.album(id: albumID, visible: annSees, on: app.sql)?.tracks.map(\.title) == ["Side A"])
             #expect(try await CatalogQueries.artists(visible: bobSees, paging: Self.page, on: app.sql).first?.trackCount == 1)
             #expect(try await CatalogQueries.artists(visible: annSees, paging: Self.page, on: app.sql).first?.trackCount == 2)
         }

@@ -16,6 +16,7 @@ public struct LibraryFeature: Feature {
 
     public func configure(_ context: FeatureContext) throws {
         context.provide(CatalogCaches())
+        context.provide(TranscodeLimits())
         LibraryScanner.register(on: context.jobs)
         Uploads.register(on: context.jobs)
     }

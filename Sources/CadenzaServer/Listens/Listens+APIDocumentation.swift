@@ -39,7 +39,7 @@ extension ListensFeature {
                 "/me/scrobbler-sessions": { "get": { "summary": "Your Last.fm and AudioScrobbler sessions (scrobblers signed in with your password or app password)", "responses": { "200": { "description": "[{id, protocol, apiKey, createdAt}]" } } } }
                 """##,
                 ##"""
-                "/me/scrobbler-sessions/{sessionId}": { "delete": { "summary": "Sign a scrobbler out", "parameters": [ { "name": "sessionId", "in": "path", "required": true, "schema": { "type": "string" } } ], "responses": { "204": { "description": "Signed out" }, "404": { "$ref": "#/components/responses/Error" } } } }
+                "/me/scrobbler-sessions/{id}": { "delete": { "summary": "Sign a scrobbler out", "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } } ], "responses": { "204": { "description": "Signed out" }, "404": { "$ref": "#/components/responses/Error" } } } }
                 """##,
                 ##"""
                 "/me/lastfm-keys": {

@@ -40,6 +40,13 @@ public struct Settings: Sendable {
     public var transcodeCacheBytes: Int64
     /// Minutes between automatic rescans of folder libraries; 0 turns them off.
     public var rescanMinutes: Int
+    /// Seconds a connection may send and receive nothing before it is closed.
+    public var idleTimeout: TimeInterval
+    public var eventStreamsPerUser: Int
+    public var eventStreamsPerAddress: Int
+    /// ffmpeg processes at once (transcodes and artwork resizes), in total and per user.
+    public var transcodeConcurrency: Int
+    public var transcodesPerUser: Int
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, logs).
     public var trustedProxies: [AddressRange]
     /// The key that seals recoverable secrets, base64 (`nil`: a key file in the data directory).
@@ -87,6 +94,11 @@ extension Settings {
         ("CADENZA_MAX_UPLOAD_BYTES", "largest accepted upload request (default 2147483648)"),
         ("CADENZA_TRANSCODE_CACHE_MB", "disk kept for cached transcodes (default 1024)"),
         ("CADENZA_RESCAN_MINUTES", "minutes between automatic rescans of music folders, 0 = off (default 60)"),
+        ("CADENZA_IDLE_TIMEOUT_SECONDS", "close connections that send and receive nothing this long (default 120)"),
+        ("CADENZA_EVENT_STREAMS_PER_USER", "live event streams open at once per user, per node (default 10)"),
+        ("CADENZA_EVENT_STREAMS_PER_ADDRESS", "live event streams open at once per client address, per node (default 50)"),
+        ("CADENZA_TRANSCODE_CONCURRENCY", "ffmpeg processes at once per node; more requests wait up to 10 s, then 503 (default 2 per core)"),
+        ("CADENZA_TRANSCODES_PER_USER", "transcodes at once per user, per node (default 3)"),
         ("CADENZA_TRUSTED_PROXIES", "comma list of proxy addresses or CIDR blocks whose X-Forwarded-For names the client (default none)"),
         ("CADENZA_SECRET_KEY", "32 bytes in base64 sealing recoverable secrets; the same on every node (default: a key file in the data dir)"),
     ]
@@ -206,6 +218,12 @@ extension Settings {
             maxUploadBytes: number("CADENZA_MAX_UPLOAD_BYTES", default: 2 << 30, in: 1024...(1 << 40)),
             transcodeCacheBytes: Int64(number("CADENZA_TRANSCODE_CACHE_MB", default: 1024, in: 0...10_000_000)) << 20,
             rescanMinutes: number("CADENZA_RESCAN_MINUTES", default: 60, in: 0...525_600),
+            idleTimeout: number("CADENZA_IDLE_TIMEOUT_SECONDS", default: 120.0, in: 1...86_400),
+            eventStreamsPerUser: number("CADENZA_EVENT_STREAMS_PER_USER", default: 10, in: 1...10_000),
+            eventStreamsPerAddress: number("CADENZA_EVENT_STREAMS_PER_ADDRESS", default: 50, in: 1...100_000),
+            transcodeConcurrency: number(
+                "CADENZA_TRANSCODE_CONCURRENCY", default: max(2, 2 * ProcessInfo.processInfo.activeProcessorCount), in: 1...1024),
+            transcodesPerUser: number("CADENZA_TRANSCODES_PER_USER", default: 3, in: 1...1024),
             trustedProxies: trustedProxies,
             secretKey: secretKey
         )

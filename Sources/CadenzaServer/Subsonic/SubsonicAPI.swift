@@ -58,6 +58,8 @@ enum SubsonicAPI {
                 return render(result, format: format)
             }
             let (user, knownVersion, annotationsVersion) = try await SubsonicAuth.authenticate(params, req: req)
+            // Shared code (the transcoder's per-user share) finds the caller where the REST API puts it.
+            req.auth.login(user)
             var version = knownVersion ?? ""
             if knownVersion == nil { version = try await CatalogCache.version(on: req.sql) }
             let visible = try await req.application.catalogItemCache.value("visible:\(user.userID):\(user.role)", version: version) {

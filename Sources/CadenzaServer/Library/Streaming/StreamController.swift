@@ -72,7 +72,8 @@ enum StreamController {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: cacheURL.path)
             return try await raw(path: cacheURL.path, format: format.fileExtension, req: req)
         }
-        return try Transcoder.stream(request, cacheTo: options.timeOffset == 0 ? cacheURL : nil, exactLength: estimatedLength, on: req)
+        let hold = try await Transcoder.place(for: req)
+        return try Transcoder.stream(request, cacheTo: options.timeOffset == 0 ? cacheURL : nil, exactLength: estimatedLength, hold: hold, on: req)
     }
 
     /// The rate a transcode runs at: what the client asked for (192 kb/s by default) within what
@@ -135,6 +136,8 @@ enum StreamController {
             if !FileManager.default.fileExists(atPath: resized.path) {
                 try FileManager.default.createDirectory(at: resized.deletingLastPathComponent(), withIntermediateDirectories: true)
                 let temp = resized.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).jpg")
+                let hold = try await Transcoder.place(for: req)
+                defer { hold.release() }
                 let status = await runBlocking { () -> Int32 in
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: Transcoder.ffmpegPath)
@@ -163,8 +166,8 @@ enum StreamController {
             response.headers.replaceOrAdd(name: .eTag, value: etag)
             return response
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw APIError.notFound("Artwork") }
-        let response = Response(status: .ok, body: .init(data: data))
+        guard FileManager.default.isReadableFile(atPath: path) else { throw APIError.notFound("Artwork") }
+        let response = try await req.fileio.asyncStreamFile(at: path)
         let parts = type.split(separator: "/")
         response.headers.contentType = HTTPMediaType(type: String(parts.first ?? "image"), subType: String(parts.last ?? "jpeg"))
         response.headers.replaceOrAdd(name: .eTag, value: etag)

@@ -85,7 +85,24 @@ enum Transcoder {
     /// the process; a complete whole-track transcode is kept in the cache.
     /// With `exactLength` (Subsonic `estimateContentLength`), the response declares that length and
     /// is cut or padded with silence-like zero bytes to match it, as players that need a length expect.
-    static func stream(_ request: Request, cacheTo cacheURL: URL?, exactLength: Int? = nil, on req: Vapor.Request) throws -> Response {
+    /// A place in the ffmpeg pool for the caller: it waits up to 10 s behind others, then 503.
+    /// One user cannot hold more than their share (a client opening 60 streams gets 3).
+    static func place(for req: Vapor.Request) async throws -> OpenLimits.Hold {
+        let settings = try req.application.settings
+        let limits = try req.application.cadenza.state(TranscodeLimits.self).limits
+        var caps = [OpenLimits.Cap(key: "all", limit: settings.transcodeConcurrency)]
+        if let user = req.auth.get(Principal.self) { caps.append(.init(key: "user:\(user.userID)", limit: settings.transcodesPerUser)) }
+        guard let hold = await limits.take(caps, waiting: .seconds(10)) else {
+            throw APIError(
+                status: .serviceUnavailable, code: "transcoder_busy",
+                message: "Every transcoder place is taken (or you already use your share); try again shortly.")
+        }
+        return hold
+    }
+
+    static func stream(
+        _ request: Request, cacheTo cacheURL: URL?, exactLength: Int? = nil, hold: OpenLimits.Hold, on req: Vapor.Request
+    ) throws -> Response {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpegPath)
         process.arguments = arguments(for: request)
@@ -141,6 +158,7 @@ enum Transcoder {
                 try? await writer.write(.end)
             }
             try? cacheWriter?.close()
+            hold.release()
             if let partial, let cacheURL {
                 if complete {
                     try? FileManager.default.moveItem(at: partial, to: cacheURL)

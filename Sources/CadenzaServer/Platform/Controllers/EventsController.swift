@@ -38,8 +38,25 @@ enum EventsController {
         }
     }
 
+    /// A place for one more open stream of this user and this address, or 429.
+    static func hold(_ req: Request) throws -> OpenLimits.Hold {
+        let viewer = try req.requireUser()
+        let settings = try req.application.settings
+        let limits = try req.application.cadenza.state(EventStreamLimits.self).limits
+        guard
+            let hold = limits.take([
+                .init(key: "user:\(viewer.userID)", limit: settings.eventStreamsPerUser),
+                .init(key: "ip:\(req.clientIP)", limit: settings.eventStreamsPerAddress),
+            ])
+        else {
+            throw APIError(status: .tooManyRequests, code: "too_many_streams", message: "Too many live event streams are open; close one first.")
+        }
+        return hold
+    }
+
     @Sendable static func sse(req: Request) async throws -> Response {
         let feed = try feed(req)
+        let hold = try hold(req)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         let response = Response(status: .ok)
@@ -75,13 +92,18 @@ enum EventsController {
                 logger.debug("SSE client gone", metadata: ["error": .string("\(error)")])
                 try? await writer.write(.end)
             }
+            hold.release()
         })
         return response
     }
 
     @Sendable static func websocket(req: Request, ws: WebSocket) async {
         let feed: EventFeed
-        do { feed = try self.feed(req) } catch {
+        let hold: OpenLimits.Hold
+        do {
+            feed = try self.feed(req)
+            hold = try self.hold(req)
+        } catch {
             req.logger.notice("websocket refused", metadata: ["reason": .string("\(error)")])
             try? await ws.close(code: .policyViolation)
             return
@@ -98,6 +120,9 @@ enum EventsController {
             }
             try? await ws.close()
         }
-        ws.onClose.whenComplete { _ in task.cancel() }
+        ws.onClose.whenComplete { _ in
+            task.cancel()
+            hold.release()
+        }
     }
 }

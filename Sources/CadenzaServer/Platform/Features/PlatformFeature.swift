@@ -19,6 +19,7 @@ public struct PlatformFeature: Feature {
 
     public func configure(_ context: FeatureContext) throws {
         SystemJobs.register(on: context.jobs)
+        context.provide(EventStreamLimits())
     }
 
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { SystemJobs.periodic }

@@ -1,0 +1,72 @@
+"""Denial-of-service limits: idle connections are closed, live event streams and transcodes are
+capped per user, and what is refused answers at once in the API's error format."""
+import socket
+import time
+
+import requests
+
+from conftest import SSEClient, admin_token, auth, token_for, wait_for
+from media import make_audio
+
+
+def test_a_half_sent_request_is_closed_after_the_idle_timeout(deployment):
+    server = deployment.serve(CADENZA_IDLE_TIMEOUT_SECONDS=2)
+    idle = []
+    for _ in range(20):
+        s = socket.create_connection(("127.0.0.1", server.port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")   # the headers never end
+        idle.append(s)
+    started = time.time()
+    for s in idle:
+        s.settimeout(15)
+        assert s.recv(1024) == b""   # the server closed it
+        s.close()
+    assert time.time() - started < 12
+    assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+
+
+def test_event_streams_are_capped_per_user(deployment):
+    server = deployment.serve(CADENZA_EVENT_STREAMS_PER_USER=2)
+    token = admin_token(deployment, server)
+    first, second = SSEClient(server.url, token), SSEClient(server.url, token)
+    third = requests.get(server.url + "/api/v1/events", headers=auth(token) | {"Accept": "text/event-stream"}, stream=True, timeout=10)
+    assert third.status_code == 429 and third.json()["error"]["code"] == "too_many_streams"
+    # Another user has places of their own.
+    requests.post(server.url + "/api/v1/users", json={"username": "kim", "password": "password-k"}, headers=auth(token))
+    kim = SSEClient(server.url, token_for(server, "kim", "password-k"))
+    first.close()
+
+    def reopened():
+        r = requests.get(server.url + "/api/v1/events", headers=auth(token) | {"Accept": "text/event-stream"}, stream=True, timeout=10)
+        r.close()
+        return r.status_code == 200
+    assert wait_for(reopened, timeout=40, interval=0.5)   # a closed stream gives its place back
+    second.close()
+    kim.close()
+
+
+def test_transcodes_are_capped_per_user_and_the_rest_wait_or_get_503(deployment, tmp_path):
+    root = tmp_path / "music"
+    make_audio(str(root / "a/long.flac"), seconds=1200, title="Long One", artist="A", album="L")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(root), CADENZA_TRANSCODES_PER_USER=1, CADENZA_TRANSCODE_CONCURRENCY=4)
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"])
+    file_id = requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"][0]["files"][0]["id"]
+    url = f"{server.url}/api/v1/files/{file_id}/audio?format=mp3&maxBitRate=320&timeOffset=1"
+    held = requests.get(url, headers=auth(token), stream=True, timeout=30)
+    assert held.status_code == 200
+    chunks = held.iter_content(1024)   # kept: a dropped generator closes the connection
+    next(chunks)   # ffmpeg is running for this user
+    started = time.time()
+    refused = requests.get(url, headers=auth(token), timeout=30)
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "transcoder_busy"
+    assert 9 <= time.time() - started < 20   # it waited in the queue first
+    # Another user is not held up by the first one's share.
+    requests.post(server.url + "/api/v1/users", json={"username": "lee", "password": "password-l"}, headers=auth(token))
+    lee = token_for(server, "lee", "password-l")
+    other = requests.get(url, headers=auth(lee), stream=True, timeout=30)
+    assert other.status_code == 200   # the instance library "Music" is shared with every user
+    other.close()
+    # When the first stream ends, its place is free again.
+    held.close()
+    assert wait_for(lambda: requests.get(url, headers=auth(token), stream=True, timeout=30).status_code == 200, timeout=30)
