@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import SQLKit
 
@@ -29,10 +30,11 @@ public struct LeaderService: Service {
         let retry = lease / 3
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                let asked = ContinuousClock.now
                 let held = (try? await Leases.acquire(key, owner: owner, duration: lease, on: db)) ?? false
                 if held {
                     logger.info("leading", metadata: ["lease": .string(key)])
-                    await lead(owner: owner, renewEvery: retry)
+                    await lead(owner: owner, renewEvery: retry, validUntil: asked + lease)
                     if Task.isCancelled { break }
                     logger.warning("lease lost", metadata: ["lease": .string(key)])
                 }
@@ -43,7 +45,12 @@ public struct LeaderService: Service {
     }
 
     /// Runs the body while renewing; returns when either ends (the body, or a renewal refused).
-    private func lead(owner: String, renewEvery interval: Duration) async {
+    /// A lease counts from when it was asked for, on this process's clock: when a renewal has not
+    /// come back by a fifth of a lease before that end (a stalled process, a slow database), the
+    /// body is stopped before anyone else may take the lease over.
+    private func lead(owner: String, renewEvery interval: Duration, validUntil start: ContinuousClock.Instant) async {
+        let validUntil = NIOLockedValueBox(start)
+        let margin = lease / 5
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do { try await body() } catch is CancellationError {} catch {
@@ -51,17 +58,26 @@ public struct LeaderService: Service {
                 }
             }
             group.addTask {
-                var misses = 0
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval)
                     if Task.isCancelled { return }
-                    do {
-                        if try await Leases.acquire(key, owner: owner, duration: lease, on: db) { misses = 0 } else { return }
-                    } catch {
-                        // Two misses in a row leave a third of the lease: stop before another takes over.
-                        misses += 1
-                        if misses >= 2 { return }
+                    let asked = ContinuousClock.now
+                    // A refusal means another holds it; an error leaves the watchdog to decide.
+                    if let renewed = try? await Leases.acquire(key, owner: owner, duration: lease, on: db) {
+                        guard renewed else { return }
+                        validUntil.withLockedValue { $0 = asked + lease }
                     }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    let deadline = validUntil.withLockedValue { $0 } - margin
+                    let now = ContinuousClock.now
+                    if now >= deadline {
+                        logger.warning("lease not renewed in time: stepping down", metadata: ["lease": .string(key)])
+                        return
+                    }
+                    try? await Task.sleep(for: min(deadline - now, interval / 2))
                 }
             }
             await group.next()
