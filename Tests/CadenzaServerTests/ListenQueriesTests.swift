@@ -140,9 +140,10 @@ import Vapor
         }
     }
 
-    /// A listen matched to a local track names it (and counts a play) — but names it only to
-    /// readers who may see the track's library.
-    @Test func aMatchedTrackIsNamedOnlyToReadersWhoSeeItsLibrary() async throws {
+    /// A listen of a song in the listener's private library counts a play of that track, but the
+    /// dictionary every user's listens share never names a private track (another user's listen
+    /// of the same song must not be matched to it).
+    @Test func aPrivateTrackCountsItsOwnersPlaysAndIsNamedToNoOne() async throws {
         let root = try AudioFixtures.temporaryDirectory("secret")
         defer { try? FileManager.default.removeItem(at: root) }
         try AudioFixtures.audio(
@@ -172,10 +173,17 @@ import Vapor
                 return Dictionary(uniqueKeysWithValues: listens.map { ($0.track_metadata.track_name, $0.cadenza_track_id) })
             }
             let unnamed: [String: String?] = ["glass one": nil, "Unknown Song": nil]
-            let named: [String: String?] = ["glass one": track.id, "Unknown Song": nil]
-            #expect(try await read(annSees) == named)
+            #expect(try await read(annSees) == unnamed)
             #expect(try await read(bobSees) == unnamed)
             #expect(try await read([]) == unnamed)
+            // Bob listens to the same song: nothing of ann's library is matched for him.
+            try await Self.ingest(app, [Self.listen("Kaloven", "Glass One", at: t + 5, release: "Glass Echo")], as: bob)
+            let bobPlays = try await app.sql.raw("SELECT COUNT(*) AS n FROM play_stats WHERE user_id = \(bind: bob.userID)").first()?
+                .decode(column: "n", as: Int.self)
+            #expect(bobPlays == 0)
+            #expect(
+                try await app.sql.raw("SELECT COUNT(*) AS n FROM listen_recordings WHERE track_id IS NOT NULL").first()?
+                    .decode(column: "n", as: Int.self) == 0)
 
             let trackID = try #require(Int64(track.id))
             let plays = try await app.sql.raw(

@@ -86,6 +86,12 @@ enum Libraries {
         table.filter { viewer.isAdmin || $0.visibility != "private" || $0.ownerID == viewer.userID }.map(\.id)
     }
 
+    /// The private libraries a user owns.
+    static func privateIDs(ownedBy userID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
+        try await db.raw("SELECT id FROM libraries WHERE owner_id = \(bind: userID) AND visibility = 'private' ORDER BY id").all()
+            .map { try $0.decode(column: "id", as: Int64.self) }
+    }
+
     static func create(
         name: String, ownerID: Int64?, visibility: LibraryRecord.Visibility, kind: LibraryRecord.Kind,
         on db: any SQLDatabase

@@ -9,11 +9,35 @@ extension CatalogQueries {
         var album: String
     }
 
-    /// Track ids by recording MBID (lower-cased), for the given MBIDs.
-    static func trackIDs(byMBID mbids: some Collection<String>, on db: any SQLDatabase) async throws -> [String: Int64] {
+    /// Which tracks a listen may be matched to. The recording dictionary is shared by every
+    /// user's listens, so it only ever names tracks in libraries everyone may see; a listener's
+    /// own private libraries are matched separately, for that listener's play counts only.
+    enum MatchScope: Sendable {
+        case shared
+        case libraries([Int64])
+
+        var condition: SQLQueryString {
+            switch self {
+            case .shared: return "l.visibility <> 'private'"
+            case .libraries(let ids):
+                return ids.isEmpty ? "1 = 0" : "t.library_id IN (\(SQLList(ids.map { SQLBind($0) })))"
+            }
+        }
+    }
+
+    /// Track ids by recording MBID (lower-cased), for the given MBIDs, in shared libraries.
+    static func trackIDs(
+        byMBID mbids: some Collection<String>, in scope: MatchScope = .shared, on db: any SQLDatabase
+    ) async throws -> [String: Int64] {
         var result: [String: Int64] = [:]
         for chunk in Array(mbids).chunked(500) {
-            for row in try await db.raw("SELECT id, mbid FROM tracks WHERE mbid IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
+            let rows = try await db.raw(
+                """
+                SELECT t.id, t.mbid FROM tracks t JOIN libraries l ON l.id = t.library_id
+                WHERE t.mbid IN (\(SQLList(chunk.map { SQLBind($0) }))) AND \(scope.condition) ORDER BY t.id
+                """
+            ).all()
+            for row in rows.reversed() {
                 if let mbid = try row.decode(column: "mbid", as: String?.self) {
                     result[mbid.lowercased()] = try row.decode(column: "id", as: Int64.self)
                 }
@@ -22,8 +46,25 @@ extension CatalogQueries {
         return result
     }
 
-    /// Every track credited to an artist whose name key is one of `artistKeys`, oldest first.
-    static func matchCandidates(artistKeys: some Collection<String>, on db: any SQLDatabase) async throws -> [MatchCandidate] {
+    /// Which of `ids` are tracks in libraries everyone may see.
+    static func sharedTrackIDs(_ ids: some Collection<Int64>, on db: any SQLDatabase) async throws -> Set<Int64> {
+        var result: Set<Int64> = []
+        for chunk in Array(Set(ids)).chunked(500) {
+            let rows = try await db.raw(
+                """
+                SELECT t.id FROM tracks t JOIN libraries l ON l.id = t.library_id
+                WHERE t.id IN (\(SQLList(chunk.map { SQLBind($0) }))) AND l.visibility <> 'private'
+                """
+            ).all()
+            for row in rows { result.insert(try row.decode(column: "id", as: Int64.self)) }
+        }
+        return result
+    }
+
+    /// Every track in a shared library credited to an artist whose name key is one of `artistKeys`, oldest first.
+    static func matchCandidates(
+        artistKeys: some Collection<String>, in scope: MatchScope = .shared, on db: any SQLDatabase
+    ) async throws -> [MatchCandidate] {
         var result: [MatchCandidate] = []
         for chunk in Array(artistKeys).chunked(300) {
             let rows = try await db.raw(
@@ -32,7 +73,8 @@ extension CatalogQueries {
                 JOIN track_artists ta ON ta.artist_id = ar.id
                 JOIN tracks t ON t.id = ta.track_id
                 JOIN albums al ON al.id = t.album_id
-                WHERE ar.name_key IN (\(SQLList(chunk.map { SQLBind($0) })))
+                JOIN libraries l ON l.id = t.library_id
+                WHERE ar.name_key IN (\(SQLList(chunk.map { SQLBind($0) }))) AND \(scope.condition)
                 ORDER BY t.id
                 """
             ).all()

@@ -82,6 +82,9 @@ enum ListenDictionary {
                     return (artist, key, name, listens[index].releaseMBID, listens[index].releaseGroupMBID)
                 }, on: db)
             let matches = try await TrackMatcher.match(firsts.map { (listens[$0], keys[$0]) }, on: db)
+            // A track the listener named (a Subsonic scrobble) joins the shared dictionary only
+            // when everyone may see it; otherwise the shared match stands in.
+            let shareable = try await CatalogQueries.sharedTrackIDs(firsts.compactMap { listens[$0].trackID }, on: db)
             var rows: [[any SQLExpression]] = []
             // Inserted in msid order, so concurrent writers of the same new songs take locks in one order.
             for (position, index) in firsts.enumerated().sorted(by: { msids[$0.element] < msids[$1.element] }) {
@@ -91,7 +94,7 @@ enum ListenDictionary {
                 rows.append([
                     SQLBind(msids[index]), SQLBind(artist), SQLBind(release?.id), SQLBind(listen.trackName),
                     SQLBind(listen.artistName), SQLBind(listen.releaseName), SQLBind(listen.recordingMBID),
-                    SQLBind(listen.trackID ?? matches[position]),
+                    SQLBind(listen.trackID.flatMap { shareable.contains($0) ? $0 : nil } ?? matches[position]),
                 ])
             }
             let groups = Dictionary(releases.values.map { ($0.id, $0.group) }, uniquingKeysWith: { first, _ in first })

@@ -98,9 +98,11 @@ enum ListenStore {
               max_ts = CASE WHEN listen_counts.max_ts IS NULL OR excluded.max_ts > listen_counts.max_ts THEN excluded.max_ts ELSE listen_counts.max_ts END
             """
         ).run()
+        let own = try await ownMatches(
+            inserted.filter { listens[$0].trackID == nil && recordings[$0].trackID == nil }, of: listens, owner: owner, on: db)
         try await countPlays(
             inserted.compactMap { index in
-                (listens[index].trackID ?? recordings[index].trackID).map { ($0, (listens[index].listenedAt ?? now) * 1000) }
+                (listens[index].trackID ?? recordings[index].trackID ?? own[index]).map { ($0, (listens[index].listenedAt ?? now) * 1000) }
             }, userID: owner.userID, on: db)
 
         if inserted.count <= announceEachUpTo {
@@ -120,6 +122,21 @@ enum ListenStore {
         var stored = listens.map { _ in false }
         for index in inserted { stored[index] = true }
         return Outcome(inserted: inserted.count, duplicates: listens.count - inserted.count, stored: stored)
+    }
+
+    /// Listens the shared dictionary could not match, matched in the listener's own private
+    /// libraries: for their play counts only (the dictionary must not name those tracks).
+    private static func ownMatches(
+        _ indices: [Int], of listens: [IncomingListen], owner: ListenOwner, on db: any SQLDatabase
+    ) async throws -> [Int: Int64] {
+        guard !indices.isEmpty else { return [:] }
+        let libraries = try await Libraries.privateIDs(ownedBy: owner.userID, on: db)
+        guard !libraries.isEmpty else { return [:] }
+        let matches = try await TrackMatcher.match(
+            indices.map { (listens[$0], ListenDictionary.keys(listens[$0])) }, in: .libraries(libraries), on: db)
+        var result: [Int: Int64] = [:]
+        for (index, match) in zip(indices, matches) { result[index] = match }
+        return result
     }
 
     /// Local play counts follow matched listens, so Subsonic's "most played" sees every client.

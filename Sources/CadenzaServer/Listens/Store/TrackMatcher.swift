@@ -5,15 +5,18 @@ import SQLKit
 /// and title, preferring the track whose album matches the listen's release. The catalog is read
 /// through the library's query functions.
 enum TrackMatcher {
-    static func match(_ wanted: [(listen: IncomingListen, keys: ListenDictionary.Keys)], on db: any SQLDatabase) async throws -> [Int64?] {
-        var result = wanted.map(\.listen.trackID)
-        guard result.contains(where: { $0 == nil }) else { return result }
+    /// Tracks in `scope`: by default libraries everyone may see (the dictionary is shared by every user).
+    static func match(
+        _ wanted: [(listen: IncomingListen, keys: ListenDictionary.Keys)], in scope: CatalogQueries.MatchScope = .shared,
+        on db: any SQLDatabase
+    ) async throws -> [Int64?] {
+        var result: [Int64?] = wanted.map { _ in nil }
 
-        let byMBID = try await CatalogQueries.trackIDs(byMBID: Set(wanted.compactMap(\.listen.recordingMBID)), on: db)
+        let byMBID = try await CatalogQueries.trackIDs(byMBID: Set(wanted.compactMap(\.listen.recordingMBID)), in: scope, on: db)
 
         struct Candidate { var id: Int64; var albumKey: String }
         var byName: [String: [Candidate]] = [:]  // "artist\u{1}title" → tracks
-        for track in try await CatalogQueries.matchCandidates(artistKeys: Set(wanted.map(\.keys.artist)), on: db) {
+        for track in try await CatalogQueries.matchCandidates(artistKeys: Set(wanted.map(\.keys.artist)), in: scope, on: db) {
             byName[track.artistKey + "\u{1}" + NameKey.make(track.title), default: []]
                 .append(Candidate(id: track.id, albumKey: NameKey.make(track.album)))
         }
