@@ -177,3 +177,19 @@ def test_subsonic_change_password_needs_eight_characters(deployment):
     assert short["status"] == "failed" and short["error"]["code"] == 0
     fine = requests.get(server.url + "/rest/changePassword", params=base | {"password": "abcdefgh"}).json()["subsonic-response"]
     assert fine["status"] == "ok"
+
+
+def test_look_alike_usernames_are_refused(deployment):
+    server = deployment.serve()
+    token = admin_token(deployment, server)
+
+    def create(name):
+        return requests.post(server.url + "/api/v1/users", json={"username": name, "password": "password-x1"}, headers=auth(token))
+    assert create("alice").status_code == 201
+    assert create("ａｌｉｃｅ").status_code == 422            # fullwidth
+    assert create("аlice").status_code == 422               # Cyrillic а among Latin letters
+    assert create("ace").status_code == 201
+    taken = create("АСЕ")                                    # every letter Cyrillic, looks like ACE
+    assert taken.status_code == 409 and "looks like" in taken.json()["error"]["message"]
+    assert create("ROOT").status_code == 409                 # case only
+    assert create("Дмитрий").status_code == 201              # a Cyrillic name of its own is fine

@@ -75,7 +75,7 @@ enum Invites {
     static func accept(token: String, username: String, passwordHash: String, on db: any Database) async throws -> User {
         try await db.writeTransaction { tx in
             let (role, _) = try await role(token: token, on: tx.sql)
-            if try await User.find(username: username, on: tx) != nil { throw APIError.conflict("The username '\(username)' is taken.") }
+            try await User.requireAvailable(username, on: tx.sql)
             let user = User(username: username, passwordHash: passwordHash, role: role)
             try await user.create(on: tx)
             let spent = try await tx.sql.raw(

@@ -63,6 +63,7 @@ extension User {
         else {
             throw APIError.unprocessable("Usernames are 1 to 64 letters, digits or . _ - @.", code: "invalid_username")
         }
+        if let problem = lookAlikeProblem(username) { throw APIError.unprocessable(problem, code: "invalid_username") }
     }
 
     static func validate(password: String) throws {

@@ -38,9 +38,7 @@ enum UsersController {
     static func create(username: String, password: String, role: User.Role, app: Application) async throws -> User {
         try User.validate(username: username)
         try User.validate(password: password)
-        if try await User.find(username: username, on: app.db) != nil {
-            throw APIError.conflict("The username '\(username)' is taken.")
-        }
+        try await User.requireAvailable(username, on: app.sql)
         let user = User(username: username, passwordHash: try await app.hashPassword(password), role: role)
         do {
             try await user.create(on: app.db)
