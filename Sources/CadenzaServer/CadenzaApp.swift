@@ -31,7 +31,9 @@ public enum CadenzaApp {
     public static func configure(_ app: Application, settings: Settings, features: [any Feature] = Features.all) async throws {
         var settings = settings
         try settings.include(features.flatMap(\.settingsSections))
-        app.logger.logLevel = settings.logLevel
+        // Never below debug: at trace, Vapor's HTTP decoder and the database drivers log whole
+        // requests and statements, credentials (Authorization, Subsonic p=/t=, apiKey) included.
+        app.logger.logLevel = max(settings.logLevel, .debug)
         app.http.server.configuration.hostname = settings.host
         app.http.server.configuration.port = settings.port
         app.http.server.configuration.serverName = "Cadenza"

@@ -89,6 +89,21 @@ import Vapor
         }
     }
 
+    @Test func aPlaylistHoldsAtMostTenThousandTracksWhateverTheRequestSize() async throws {
+        let root = try AudioFixtures.temporaryDirectory("cap")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await withApp { app in
+            let ann = try await Self.principal(app, "ann")
+            let track = try #require(try await Self.scan(app, root: root, files: ["a.mp3": "One"])["One"])
+            let id = try await Self.playlist(app, owner: ann, "big", isPublic: false, tracks: Array(repeating: track, count: 9_990))
+            // Small adds until the whole reaches the cap: the tenth more fits, the eleventh does not.
+            try await PlaylistStore.insertTracks(id, Array(repeating: track, count: 10), from: 9_990, on: app.sql)
+            await #expect(throws: APIError.self) { try await PlaylistStore.insertTracks(id, [track], from: 10_000, on: app.sql) }
+            await #expect(throws: APIError.self) { try await PlaylistStore.replaceTracks(id, Array(repeating: track, count: 10_001), on: app.db) }
+            #expect(try await PlaylistStore.trackIDs(id, on: app.sql).count == 10_000)
+        }
+    }
+
     @Test func replacingTheTrackListReordersRemovesAndKeepsRepeats() async throws {
         let root = try AudioFixtures.temporaryDirectory("music")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -70,3 +70,23 @@ def test_transcodes_are_capped_per_user_and_the_rest_wait_or_get_503(deployment,
     # When the first stream ends, its place is free again.
     held.close()
     assert wait_for(lambda: requests.get(url, headers=auth(token), stream=True, timeout=30).status_code == 200, timeout=30)
+
+
+def test_metrics_answer_local_scrapers_and_the_token_only(deployment):
+    server = deployment.serve(CADENZA_METRICS_TOKEN="scrape-secret-1")
+    assert requests.get(server.url + "/metrics").status_code == 200   # a Prometheus on this host
+    proxied = {"X-Forwarded-For": "203.0.113.9"}                      # what came through the proxy
+    refused = requests.get(server.url + "/metrics", headers=proxied)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "metrics_token_required"
+    assert requests.get(server.url + "/metrics", headers=proxied | {"Authorization": "Bearer wrong"}).status_code == 401
+    ok = requests.get(server.url + "/metrics", headers=proxied | {"Authorization": "Bearer scrape-secret-1"})
+    assert ok.status_code == 200 and "cadenza_jobs" in ok.text
+
+
+def test_trace_logging_never_writes_credentials(deployment):
+    server = deployment.serve(CADENZA_LOG_LEVEL="trace")
+    token = admin_token(deployment, server)
+    requests.get(server.url + "/rest/ping", params={"u": "root", "p": "plain-secret-pw", "f": "json", "v": "1.16.1", "c": "t"})
+    requests.get(server.url + "/api/v1/me", headers=auth(token))
+    log = open(server.log.name).read()
+    assert "plain-secret-pw" not in log and token not in log

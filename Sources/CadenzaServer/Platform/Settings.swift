@@ -47,6 +47,8 @@ public struct Settings: Sendable {
     /// ffmpeg processes at once (transcodes and artwork resizes), in total and per user.
     public var transcodeConcurrency: Int
     public var transcodesPerUser: Int
+    /// The bearer token `/metrics` asks of anyone but a local scraper (nil: local scrapers only).
+    public var metricsToken: String?
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, logs).
     public var trustedProxies: [AddressRange]
     /// The key that seals recoverable secrets, base64 (`nil`: a key file in the data directory).
@@ -78,7 +80,7 @@ extension Settings {
         ("CADENZA_ROLES", "comma list of api,worker,scheduler (default all)"),
         ("CADENZA_PUBLIC_URL", "URL users reach the server at (default http://HOST:PORT)"),
         ("CADENZA_MAX_BODY_BYTES", "largest accepted request body (default 10485760)"),
-        ("CADENZA_LOG_LEVEL", "trace|debug|info|notice|warning|error|critical (default info)"),
+        ("CADENZA_LOG_LEVEL", "debug|info|notice|warning|error|critical (default info; trace is read as debug, it would log credentials)"),
         ("CADENZA_BCRYPT_COST", "bcrypt work factor 4...31 (default 12)"),
         ("CADENZA_SECURE_COOKIES", "true|false (default: true when the public URL is https)"),
         ("CADENZA_SESSION_DAYS", "web session lifetime in days (default 30)"),
@@ -99,6 +101,10 @@ extension Settings {
         ("CADENZA_EVENT_STREAMS_PER_ADDRESS", "live event streams open at once per client address, per node (default 50)"),
         ("CADENZA_TRANSCODE_CONCURRENCY", "ffmpeg processes at once per node; more requests wait up to 10 s, then 503 (default 2 per core)"),
         ("CADENZA_TRANSCODES_PER_USER", "transcodes at once per user, per node (default 3)"),
+        (
+            "CADENZA_METRICS_TOKEN",
+            "bearer token for /metrics from other hosts (default: /metrics answers only local requests not sent through a proxy)"
+        ),
         ("CADENZA_TRUSTED_PROXIES", "comma list of proxy addresses or CIDR blocks whose X-Forwarded-For names the client (default none)"),
         ("CADENZA_SECRET_KEY", "32 bytes in base64 sealing recoverable secrets; the same on every node (default: a key file in the data dir)"),
     ]
@@ -224,6 +230,7 @@ extension Settings {
             transcodeConcurrency: number(
                 "CADENZA_TRANSCODE_CONCURRENCY", default: max(2, 2 * ProcessInfo.processInfo.activeProcessorCount), in: 1...1024),
             transcodesPerUser: number("CADENZA_TRANSCODES_PER_USER", default: 3, in: 1...1024),
+            metricsToken: value("CADENZA_METRICS_TOKEN").flatMap { $0.isEmpty ? nil : $0 },
             trustedProxies: trustedProxies,
             secretKey: secretKey
         )

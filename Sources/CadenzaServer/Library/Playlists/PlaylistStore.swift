@@ -96,7 +96,13 @@ enum PlaylistStore {
             .map { try $0.decode(column: "track_id", as: Int64.self) }
     }
 
+    /// The most tracks one playlist holds: every add checks the whole, not just the request.
+    static let maxTracks = 10_000
+
     static func insertTracks(_ playlistID: Int64, _ tracks: [Int64], from start: Int, on db: any SQLDatabase) async throws {
+        guard start >= 0, start <= maxTracks, tracks.count <= maxTracks - start else {
+            throw APIError.unprocessable("A playlist holds at most \(maxTracks) tracks.", code: "playlist_too_long")
+        }
         let rows = tracks.enumerated().map { [SQLBind(playlistID), SQLBind(start + $0), SQLBind($1)] as [any SQLExpression] }
         try await db.insertRows(into: "playlist_tracks (playlist_id, position, track_id)", rows: rows, maxBinds: 900)
     }

@@ -42,7 +42,22 @@ enum OperationsController {
         return response
     }
 
+    /// A Prometheus on this host may scrape directly; anyone else (or anything that came through a
+    /// proxy) needs `CADENZA_METRICS_TOKEN` as a bearer token. Job counts and subscriber numbers are
+    /// an operator's business, not the public's.
+    static func mayReadMetrics(_ req: Request) throws -> Bool {
+        if let token = try req.application.settings.metricsToken, let header = req.headers.bearerAuthorization?.token {
+            return Secrets.equal(Secrets.hash(header), Secrets.hash(token))
+        }
+        let peer = req.remoteAddress?.ipAddress ?? ""
+        let local = peer == "127.0.0.1" || peer == "::1" || peer.hasPrefix("::ffff:127.")
+        return local && req.headers[.xForwardedFor].isEmpty && req.headers.first(name: "Forwarded") == nil
+    }
+
     @Sendable static func metrics(req: Request) async throws -> Response {
+        guard try mayReadMetrics(req) else {
+            throw APIError(status: .unauthorized, code: "metrics_token_required", message: "Send the metrics token as a bearer token.")
+        }
         let counts = try await JobQueue.countsByState(on: req.sql)
         for (state, count) in counts {
             Metrics.registry.makeGauge(name: "cadenza_jobs", labels: [("state", state.rawValue)]).set(Double(count))
