@@ -33,6 +33,7 @@ enum ListenJobs {
             try await StatsRollup.pruneDays(now: now / 1000, on: context.db)
             try await context.db.raw("DELETE FROM listen_playing_now WHERE expires_at < \(bind: now)").run()
             try await context.db.raw("DELETE FROM lastfm_tokens WHERE created_at < \(bind: now - 3_600_000)").run()
+            try await ListenImports.sweep(context: context)
         }
     }
 }

@@ -70,7 +70,19 @@ enum LibraryScanner {
 
     /// The scheduler's periodic rescan of every folder library (upload libraries change only by upload).
     static func periodic(_ settings: Settings) -> [PeriodicTask] {
-        settings.rescanMinutes > 0 ? [.init(name: "rescan", interval: Double(settings.rescanMinutes) * 60, kind: rescanKind)] : []
+        let sweep = PeriodicTask(name: "library-sweep", interval: 3600, kind: sweepKind)
+        return settings.rescanMinutes > 0 ? [.init(name: "rescan", interval: Double(settings.rescanMinutes) * 60, kind: rescanKind), sweep] : [sweep]
+    }
+
+    static let sweepKind = "library.sweep"
+
+    /// What died with its process: half-received uploads, half-written transcodes and resizes.
+    static func sweep(_ settings: Settings) async {
+        await runBlocking {
+            StaleFiles.sweep(Uploads.uploadRoot(settings).appendingPathComponent(".incoming"), olderThan: 6 * 3600)
+            StaleFiles.sweep(Transcoder.cacheDirectory(settings), olderThan: 6 * 3600) { !$0.hasPrefix(".") }
+            StaleFiles.sweep(ArtworkStore.directory(settings).appendingPathComponent("resized"), olderThan: 3600) { !$0.hasPrefix(".") }
+        }
     }
 
     static func register(on jobs: JobRegistry) {
@@ -80,6 +92,7 @@ enum LibraryScanner {
                 folderID: payload.folderId, full: payload.full ?? false, database: context.database,
                 settings: context.settings, logger: context.logger)
         }
+        jobs.register(sweepKind) { context in await sweep(context.settings) }
         jobs.register(rescanKind) { context in
             for library in try await Libraries.all(on: context.db) where library.kind == .folders {
                 try await Libraries.enqueueScan(libraryID: library.id, full: false, on: context.db)

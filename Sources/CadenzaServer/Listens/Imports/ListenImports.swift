@@ -113,6 +113,21 @@ enum ListenImports {
             createdAt: Clock.date(try row.decode(column: "created_at", as: Int64.self)))
     }
 
+    /// Files no live import needs: half-received uploads, unpacked archives of a job that died,
+    /// and the stored files of imports that failed or whose row is gone.
+    static func sweep(context: JobContext) async throws {
+        var live: Set<String> = [".incoming"]
+        for row in try await context.db.raw("SELECT id, file_path FROM listen_imports WHERE state IN ('queued', 'running')").all() {
+            live.insert(try row.decode(column: "file_path", as: String.self))
+            live.insert("unpacked-\(try row.decode(column: "id", as: Int64.self))")
+        }
+        let root = directory(context.settings), keep = live
+        await runBlocking {
+            StaleFiles.sweep(root.appendingPathComponent(".incoming"), olderThan: 6 * 3600)
+            StaleFiles.sweep(root, olderThan: 3600) { keep.contains($0) }
+        }
+    }
+
     static func register(on jobs: JobRegistry) {
         jobs.register(jobKind, backoff: Backoff(base: 5, cap: 600)) { context in
             let payload = try context.job.decodePayload(Payload.self)
