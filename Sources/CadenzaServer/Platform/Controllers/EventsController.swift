@@ -97,6 +97,17 @@ enum EventsController {
         return response
     }
 
+    /// A plain GET (no `Upgrade: websocket`) is told to upgrade, not answered "101" with nothing behind it.
+    struct RequireUpgrade: AsyncMiddleware {
+        func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+            guard request.headers[.upgrade].contains(where: { $0.lowercased().contains("websocket") }) else {
+                throw APIError(
+                    status: .upgradeRequired, code: "upgrade_required", message: "Open this with a WebSocket client (Upgrade: websocket).")
+            }
+            return try await next.respond(to: request)
+        }
+    }
+
     @Sendable static func websocket(req: Request, ws: WebSocket) async {
         let feed: EventFeed
         let hold: OpenLimits.Hold

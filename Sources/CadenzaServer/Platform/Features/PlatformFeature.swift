@@ -38,6 +38,7 @@ public struct PlatformFeature: Feature {
         api.post("jobs", ":id", "cancel", use: JobsController.cancel)
         api.get("events", use: EventsController.sse)
         api.get("events", "types", use: EventsController.types)
-        api.webSocket("events", "ws", maxFrameSize: .init(integerLiteral: 1 << 16), onUpgrade: EventsController.websocket)
+        api.grouped(EventsController.RequireUpgrade()).webSocket(
+            "events", "ws", maxFrameSize: .init(integerLiteral: 1 << 16), onUpgrade: EventsController.websocket)
     }
 }
