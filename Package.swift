@@ -34,10 +34,14 @@ let package = Package(
         .target(name: "CTagLib", dependencies: ["CTagLibSystem"]),
         // Tag reading and content sniffing: no Vapor, builds and tests alone.
         .target(name: "CadenzaTags", dependencies: ["CTagLib"], swiftSettings: swiftSettings),
+        // The hand-written parsers of untrusted text (JSON, CSV, forms, byte ranges): Foundation
+        // only, so they build alone, and the fuzzer (Fuzz/) links them without the server.
+        .target(name: "CadenzaFormats", swiftSettings: swiftSettings),
         .target(
             name: "CadenzaServer",
             dependencies: [
                 "CadenzaTags",
+                "CadenzaFormats",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -49,6 +53,9 @@ let package = Package(
             resources: [.copy("Web/Public")],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer harness over the leaf parsers (scripts/fuzz.sh builds it with -sanitize=fuzzer);
+        // built normally, it replays the seed corpus and past crashes (Fuzz/corpus, Fuzz/regressions).
+        .executableTarget(name: "cadenza-fuzz", dependencies: ["CadenzaFormats", "CadenzaTags"], path: "Fuzz/Sources", swiftSettings: swiftSettings),
         .target(name: "CadenzaTestSupport", path: "Tests/CadenzaTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "CadenzaTagsTests", dependencies: ["CadenzaTags", "CadenzaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -9,7 +9,7 @@ swift build --build-tests 2>&1 | grep -vE "found 1 file\(s\) which are unhandled
 [ "${PIPESTATUS[0]}" = 0 ] || { echo "build failed"; exit 1; }
 
 echo "== format (make format fixes it)"
-swift format lint -r --strict --configuration .swift-format Sources Tests || { echo "code is not formatted: run make format"; exit 1; }
+swift format lint -r --strict --configuration .swift-format Sources Tests Fuzz/Sources || { echo "code is not formatted: run make format"; exit 1; }
 
 echo "== python test clients"
 if [ ! -x .venv/bin/pytest ]; then python3 -m venv .venv || exit 1; fi
@@ -30,6 +30,8 @@ step() {
 }
 step "swift tests (SQLite)" swift test --skip-build
 step "swift tests (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" swift test --skip-build
+step "parser regressions (seed corpus and past crashes)" .build/debug/cadenza-fuzz Fuzz/corpus Fuzz/regressions
+step "fuzzing (libFuzzer, ${CADENZA_FUZZ_SECONDS:-60} s)" scripts/fuzz.sh "${CADENZA_FUZZ_SECONDS:-60}"
 step "end-to-end (SQLite)" .venv/bin/pytest -q tests/e2e
 step "end-to-end (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" .venv/bin/pytest -q tests/e2e
 

@@ -16,14 +16,12 @@ struct SubsonicParams: Sendable {
         }
     }
 
+    /// Every value of a name is kept; what does not decode is taken as written.
     static func parse(_ text: String, into values: inout [String: [String]]) {
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
-            }
-            guard let key = parts.first.map(decode), !key.isEmpty else { continue }
-            values[key, default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+        for (rawName, rawValue) in FormURLEncoded.pairs(text) {
+            let key = FormURLEncoded.decode(rawName) ?? String(rawName)
+            guard !key.isEmpty else { continue }
+            values[key, default: []].append(rawValue.map { FormURLEncoded.decode($0) ?? String($0) } ?? "")
         }
     }
 

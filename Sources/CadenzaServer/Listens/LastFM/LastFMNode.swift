@@ -137,15 +137,11 @@ enum FormParams {
         return params
     }
 
+    /// The last value of a name wins; a name that does not decode is dropped, a value becomes "".
     static func merge(_ text: String, into params: inout [String: String]) {
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]), !name.isEmpty else { continue }
-            params[name] = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+        for (rawName, rawValue) in FormURLEncoded.pairs(text) {
+            guard let name = FormURLEncoded.decode(rawName), !name.isEmpty else { continue }
+            params[name] = rawValue.map { FormURLEncoded.decode($0) ?? "" } ?? ""
         }
-    }
-
-    private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

@@ -4,14 +4,14 @@ import Foundation
 /// JSON (any keys, any nesting) and validated by hand; decoding them through `Decodable` would
 /// try each JSON type in turn and throw on every miss, which costs more than the whole insert.
 /// Nesting is limited so hostile input cannot exhaust the stack.
-struct JSONParseError: Error, CustomStringConvertible {
-    var description: String
+public struct JSONParseError: Error, CustomStringConvertible {
+    public var description: String
 }
 
 extension JSONValue {
-    static let maxDepth = 64
+    public static let maxDepth = 64
 
-    static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         var parser = Parser(bytes: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
@@ -195,13 +195,13 @@ extension JSONValue {
 
 extension JSONValue {
     /// Compact JSON text with sorted keys, written directly (no Encoder round trip).
-    var serialized: String {
+    public var serialized: String {
         var out: [UInt8] = []
         write(into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    func write(into out: inout [UInt8]) {
+    public func write(into out: inout [UInt8]) {
         switch self {
         case .null: out += "null".utf8
         case .bool(let b): out += (b ? "true" : "false").utf8

@@ -1,9 +1,9 @@
 /// Writers of JSON string literals, XML text and hex digits straight into UTF-8 bytes. Every
 /// character they escape is ASCII, so multi-byte sequences pass through untouched and no
 /// per-scalar walk is needed; most strings have nothing to escape and are copied whole.
-enum UTF8Text {
+public enum UTF8Text {
     /// A JSON string literal.
-    static func jsonQuote(_ s: String, into out: inout [UInt8]) {
+    public static func jsonQuote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         copyEscaping(s, into: &out, needs: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { byte, out in
             switch byte {
@@ -20,7 +20,7 @@ enum UTF8Text {
 
     /// Text for an XML attribute value or element; control characters other than tab and line
     /// breaks are not allowed in XML 1.0 at all and are dropped.
-    static func xmlEscape(_ s: String, into out: inout [UInt8]) {
+    public static func xmlEscape(_ s: String, into out: inout [UInt8]) {
         copyEscaping(
             s, into: &out,
             needs: {
@@ -43,14 +43,14 @@ enum UTF8Text {
     }
 
     /// Lowercase hex of bytes (digests, tokens).
-    static func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    public static func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes { out += [hexDigit(byte >> 4), hexDigit(byte & 0xF)] }
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+    public static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 

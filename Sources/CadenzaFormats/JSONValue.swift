@@ -43,7 +43,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 
     /// Serialises any Encodable value to compact JSON text.
-    static func text<T: Encodable>(_ value: T) throws -> String {
+    public static func text<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)

@@ -1,8 +1,8 @@
 import Foundation
 
 /// RFC 9110 byte ranges, checked before Vapor streams the file (which answers 400 where 416 is due).
-enum ByteRange {
-    enum Verdict: Equatable {
+public enum ByteRange {
+    public enum Verdict: Equatable, Sendable {
         /// No Range header, or one to ignore (bad syntax, other units): send the whole file.
         case whole
         /// At least one satisfiable range.
@@ -11,7 +11,7 @@ enum ByteRange {
         case unsatisfiable
     }
 
-    static func check(_ header: String?, size: Int64) -> Verdict {
+    public static func check(_ header: String?, size: Int64) -> Verdict {
         guard let header else { return .whole }
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard trimmed.lowercased().hasPrefix("bytes=") else { return .whole }

@@ -1,0 +1,85 @@
+import CadenzaFormats
+import CadenzaTags
+import Foundation
+
+/// One fuzz input: the first byte picks the parser, the rest is its input. Each parser must
+/// return or throw, never trap, and what it accepts must survive a round trip where one exists.
+enum Harness {
+    static let targets = ["json", "csv", "form", "range", "lrc", "tags", "file"]
+
+    static func run(_ input: [UInt8]) {
+        guard let selector = input.first else { return }
+        let body = Array(input.dropFirst())
+        let text = String(decoding: body, as: UTF8.self)
+        switch Int(selector) % targets.count {
+        case 0: json(body)
+        case 1: _ = CSV.rows(text)
+        case 2: form(text)
+        case 3: range(body)
+        case 4: lyrics(text)
+        case 5: tags(text)
+        default: file(body)
+        }
+    }
+
+    /// The ListenBrainz/import JSON parser and Foundation's decoder must agree on finiteness, and
+    /// what one accepts must parse again from its own output unchanged.
+    static func json(_ bytes: [UInt8]) {
+        guard let value = try? JSONValue.parse(bytes) else { return }
+        let again = try? JSONValue.parse(Array(value.serialized.utf8))
+        precondition(again == value, "JSON round trip changed the value")
+        _ = try? JSONValue.text(value)
+    }
+
+    static func form(_ text: String) {
+        for (name, value) in FormURLEncoded.pairs(text) {
+            _ = FormURLEncoded.decode(name)
+            if let value { _ = FormURLEncoded.decode(value) }
+        }
+    }
+
+    /// The first 8 bytes are the file size (any Int64, negative included), the rest the header.
+    static func range(_ bytes: [UInt8]) {
+        guard bytes.count >= 8 else { return }
+        let size = bytes.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        _ = ByteRange.check(String(decoding: bytes.dropFirst(8), as: UTF8.self), size: size)
+    }
+
+    static func lyrics(_ text: String) {
+        let parsed = LRC.parse(text)
+        precondition(parsed.lines.allSatisfy { $0.startMs >= 0 }, "a negative lyrics time")
+    }
+
+    /// `KEY=VALUE` lines as TagLib's property map, then the tags Cadenza keeps from them.
+    static func tags(_ text: String) {
+        var properties: [String: [String]] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            properties[String(parts[0]).uppercased(), default: []].append(String(parts[1]))
+        }
+        let tags = AudioTags(properties: properties)
+        for gain in [tags.replayGainTrackGain, tags.replayGainTrackPeak, tags.replayGainAlbumGain, tags.replayGainAlbumPeak] {
+            precondition(gain.map(\.isFinite) ?? true, "a non-finite ReplayGain value")
+        }
+    }
+
+    /// Bytes as an audio file for TagLib (through a temporary file: TagLib reads paths).
+    static func file(_ bytes: [UInt8]) {
+        let path = NSTemporaryDirectory() + "cadenza-fuzz-\(getpid()).bin"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        if let tags = try? TagReader.read(path: path) {
+            precondition(tags.durationMs >= 0 && tags.durationMs <= max(bytes.count, 0) * 2, "a duration past what the file can hold")
+        }
+        _ = TagReader.embeddedPicture(path: path)
+    }
+}
+
+#if FUZZING
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+        Harness.run(Array(UnsafeBufferPointer(start: data, count: size)))
+        return 0
+    }
+#endif
