@@ -23,21 +23,38 @@ enum ImportEntry: Sendable {
 }
 
 enum ListenImportReader {
-    /// Every entry of the files (a ListenBrainz zip is unpacked first into `scratch`).
-    static func entries(file: URL, format: ListenImportFormat, scratch: URL, maxUnpackedBytes: Int64) throws -> [ImportEntry] {
+    /// A JSON document (an array export, a Maloja file) or a CSV is parsed whole; past this it
+    /// is refused. JSON Lines (what ListenBrainz exports) are read a line at a time at any size.
+    static let maxDocumentBytes = 256 << 20
+
+    /// The import's entries in order, a batch at a time (a ListenBrainz zip is unpacked first
+    /// into `scratch`). Blocking: call it off the event loops.
+    static func source(file: URL, format: ListenImportFormat, scratch: URL, maxUnpackedBytes: Int64) throws -> ImportEntrySource {
         let now = Clock.nowMillis() / 1000
         switch format {
         case .listenbrainz:
-            var result: [ImportEntry] = []
-            for part in try listenBrainzFiles(file, scratch: scratch, maxUnpackedBytes: maxUnpackedBytes) {
-                result += try listenBrainz(Data(contentsOf: part, options: .alwaysMapped), now: now)
-            }
-            return result
+            return ImportEntrySource(files: try listenBrainzFiles(file, scratch: scratch, maxUnpackedBytes: maxUnpackedBytes), now: now)
         case .lastfmCSV:
-            return lastfmCSV(String(decoding: try Data(contentsOf: file, options: .alwaysMapped), as: UTF8.self), now: now)
+            return ImportEntrySource(entries: lastfmCSV(String(decoding: try document(file), as: UTF8.self), now: now))
         case .maloja:
-            return try maloja(Data(contentsOf: file, options: .alwaysMapped), now: now)
+            return ImportEntrySource(entries: try maloja(try document(file), now: now))
         }
+    }
+
+    static func document(_ file: URL) throws -> Data {
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        guard size <= maxDocumentBytes else {
+            throw ListenStoreFailure("the file is larger than \(maxDocumentBytes >> 20) MB; export it as JSON Lines")
+        }
+        return try Data(contentsOf: file, options: .alwaysMapped)
+    }
+
+    /// Every entry of the files at once (small files and tests).
+    static func entries(file: URL, format: ListenImportFormat, scratch: URL, maxUnpackedBytes: Int64) throws -> [ImportEntry] {
+        let source = try source(file: file, format: format, scratch: scratch, maxUnpackedBytes: maxUnpackedBytes)
+        var result: [ImportEntry] = []
+        while case let batch = try source.next(10_000), !batch.isEmpty { result += batch }
+        return result
     }
 
     static func validated(_ listen: [String: JSONValue], now: Int64) -> ImportEntry {
@@ -146,29 +163,31 @@ enum ListenImportReader {
         return (count, collected)
     }
 
+    /// One ListenBrainz listen object as exported (extra fields ignored).
+    static func listenBrainzListen(_ value: JSONValue, now: Int64) -> ImportEntry {
+        guard case .object(let object) = value else { return .skipped("not a listen object") }
+        var listen: [String: JSONValue] = [:]
+        listen["listened_at"] = object["listened_at"]
+        listen["track_metadata"] = object["track_metadata"]
+        return validated(listen, now: now)
+    }
+
+    /// One line of a JSON Lines export.
+    static func listenBrainzLine(_ line: ArraySlice<UInt8>, now: Int64) -> ImportEntry? {
+        guard line.contains(where: { $0 > 0x20 }) else { return nil }
+        guard let value = try? JSONValue.parse(Array(line)) else { return .skipped("a line is not valid JSON") }
+        return listenBrainzListen(value, now: now)
+    }
+
     /// A JSON array of listens, or JSON Lines with one listen per line.
     static func listenBrainz(_ data: Data, now: Int64) throws -> [ImportEntry] {
-        func listen(_ value: JSONValue) -> ImportEntry {
-            guard case .object(let object) = value else { return .skipped("not a listen object") }
-            var listen: [String: JSONValue] = [:]
-            listen["listened_at"] = object["listened_at"]
-            listen["track_metadata"] = object["track_metadata"]
-            return validated(listen, now: now)
-        }
+        func listen(_ value: JSONValue) -> ImportEntry { listenBrainzListen(value, now: now) }
         let first = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         if first == UInt8(ascii: "[") {
             guard case .array(let items) = try JSONValue.parse(Array(data)) else { return [] }
             return items.map(listen)
         }
-        var result: [ImportEntry] = []
-        for line in data.split(separator: UInt8(ascii: "\n")) where line.contains(where: { $0 > 0x20 }) {
-            if let value = try? JSONValue.parse(Array(line)) {
-                result.append(listen(value))
-            } else {
-                result.append(.skipped("a line is not valid JSON"))
-            }
-        }
-        return result
+        return Array(data).split(separator: UInt8(ascii: "\n")).compactMap { listenBrainzLine($0, now: now) }
     }
 
     /// Last.fm scrobble CSV: either with a header naming the columns (uts/utc_time, artist,

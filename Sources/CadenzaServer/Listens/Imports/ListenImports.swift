@@ -165,23 +165,25 @@ enum ListenImports {
         defer { try? FileManager.default.removeItem(at: scratch) }
         try await context.db.raw("UPDATE listen_imports SET state = 'running', updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: importID)")
             .run()
-        let entries: [ImportEntry]
-        do {
-            let limit = try context.settings.listens.importMaxUnpackedBytes
-            entries = try await runBlockingThrowing {
-                try ListenImportReader.entries(file: file, format: format, scratch: scratch, maxUnpackedBytes: limit)
-            }
-        } catch {
-            throw PermanentJobError("the file could not be read as \(format.rawValue): \(error)")
-        }
         var position = Int(try row.decode(column: "position", as: Int64.self))
+        let limit = try context.settings.listens.importMaxUnpackedBytes, resumeAt = position
+        // Read a batch at a time off the event loops: a history of any length never sits in memory whole.
+        func reading<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+            do { return try await runBlockingThrowing(work) } catch {
+                throw PermanentJobError("the file could not be read as \(format.rawValue): \(error)")
+            }
+        }
+        let source = try await reading {
+            let source = try ListenImportReader.source(file: file, format: format, scratch: scratch, maxUnpackedBytes: limit)
+            try source.skip(resumeAt)
+            return source
+        }
         var totals = (
             imported: try row.decode(column: "imported", as: Int64.self),
             duplicates: try row.decode(column: "duplicates", as: Int64.self),
             skipped: try row.decode(column: "skipped", as: Int64.self)
         )
-        while position < entries.count {
-            let batch = entries[position..<min(position + batchSize, entries.count)]
+        while case let batch = try await reading({ try source.next(batchSize) }), !batch.isEmpty {
             var listens: [IncomingListen] = []
             var skipped: Int64 = 0
             for entry in batch {
