@@ -5,7 +5,7 @@ import Foundation
 /// One fuzz input: the first byte picks the parser, the rest is its input. Each parser must
 /// return or throw, never trap, and what it accepts must survive a round trip where one exists.
 enum Harness {
-    static let targets = ["json", "csv", "form", "range", "lrc", "tags", "file"]
+    static let targets = ["json", "csv", "form", "range", "lrc", "tags", "file", "listenbrainz"]
 
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }
@@ -18,7 +18,8 @@ enum Harness {
         case 3: range(body)
         case 4: lyrics(text)
         case 5: tags(text)
-        default: file(body)
+        case 6: file(body)
+        default: listenBrainz(body)
         }
     }
 
@@ -61,6 +62,21 @@ enum Harness {
         let tags = AudioTags(properties: properties)
         for gain in [tags.replayGainTrackGain, tags.replayGainTrackPeak, tags.replayGainAlbumGain, tags.replayGainAlbumPeak] {
             precondition(gain.map(\.isFinite) ?? true, "a non-finite ReplayGain value")
+        }
+    }
+
+    /// A `submit-listens` body: ListenBrainz's rules, and what passes them is in range.
+    static func listenBrainz(_ bytes: [UInt8]) {
+        let now: Int64 = 1_700_000_000
+        guard let (type, listens) = try? ListenValidator.validate(body: bytes, now: now) else { return }
+        for listen in listens {
+            if type != .playingNow, let at = listen.listenedAt {
+                precondition(at >= ListenValidator.minimumListenedAt && at <= now + ListenValidator.allowedSkew, "a listen time out of range")
+            }
+            if let duration = listen.durationMs {
+                precondition(duration > 0 && duration <= Int64(ListenValidator.maxDurationSeconds) * 1000, "a duration out of range")
+            }
+            precondition(!listen.trackName.isEmpty && !listen.artistName.isEmpty, "an empty name")
         }
     }
 

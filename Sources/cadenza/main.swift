@@ -46,6 +46,7 @@ struct Cadenza: AsyncParsableCommand {
     /// database or HTTP completion resumes its task without a hop to another thread pool.
     static func main() async {
         CadenzaRuntime.useEventLoopsForConcurrency()
+        CadenzaRuntime.raiseOpenFileLimit()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -32,13 +32,15 @@ import VaporTesting
 
     @Test func healthReadinessAndMetricsAnswer() async throws {
         Metrics.bootstrap()
-        try await withApp { app in
+        try await withApp(settings: ["CADENZA_METRICS_TOKEN": "scrape-1"]) { app in
             try await app.testing().test(.GET, "healthz") { res async throws in #expect(res.status == .ok) }
             try await app.testing().test(.GET, "readyz") { res async throws in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("\"migrations\":\"ok\""))
             }
-            try await app.testing().test(.GET, "metrics") { res async throws in
+            // In-memory requests have no peer address: only the token lets them in.
+            try await app.testing().test(.GET, "metrics") { res async throws in #expect(res.status == .unauthorized) }
+            try await app.testing().test(.GET, "metrics", headers: ["Authorization": "Bearer scrape-1"]) { res async throws in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("cadenza_jobs{state=\"queued\"}"))
             }

@@ -193,3 +193,15 @@ def test_look_alike_usernames_are_refused(deployment):
     assert taken.status_code == 409 and "looks like" in taken.json()["error"]["message"]
     assert create("ROOT").status_code == 409                 # case only
     assert create("Дмитрий").status_code == 201              # a Cyrillic name of its own is fine
+
+
+def test_guessing_from_one_place_does_not_lock_the_owner_out_from_another(deployment):
+    server = deployment.serve(CADENZA_TRUSTED_PROXIES="127.0.0.1", CADENZA_LOGIN_LIMIT_PER_ACCOUNT=3,
+                              CADENZA_LOGIN_LIMIT_PER_IP=1000, CADENZA_RATE_WINDOW_SECONDS=86400)
+    admin_token(deployment, server)
+    attacker, owner = {"X-Forwarded-For": "203.0.113.66"}, {"X-Forwarded-For": "198.51.100.20"}
+    assert [login(server, "root", "guess", attacker)[1].status_code for _ in range(4)] == [401, 401, 401, 429]
+    assert login(server, "root", ADMIN_PASSWORD, owner)[1].status_code == 200
+    # Guesses spread over many addresses still meet the account-wide budget (ten times as large).
+    codes = [login(server, "root", "guess", {"X-Forwarded-For": f"192.0.2.{i}"})[1].status_code for i in range(40)]
+    assert codes.count(429) >= 10, codes

@@ -1,18 +1,22 @@
 import SQLKit
 import Vapor
 
-/// Failed sign-ins counted per client address and per account, for every protocol that takes a
-/// password (the web login, Last.fm's getMobileSession, the AudioScrobbler handshake).
+/// Failed sign-ins counted per client address, per account from that address, and per account
+/// from everywhere (ten times the per-address budget, against guessing spread over many
+/// addresses), for every protocol that takes a password (the web login, Last.fm's
+/// getMobileSession, the AudioScrobbler handshake). Someone guessing at an account from one
+/// place therefore does not lock its owner out from another.
 struct LoginThrottle {
     let buckets: [(String, Int)]
     let window: TimeInterval
 
     init(_ req: Request, username: String) throws {
         let settings = try req.application.settings
-        let ip = req.clientIP
+        let ip = req.clientIP, account = User.key(for: username)
         buckets = [
             ("login:ip:\(ip)", settings.loginRateLimitPerIP),
-            ("login:user:\(User.key(for: username))", settings.loginRateLimitPerAccount),
+            ("login:user:\(account):ip:\(ip)", settings.loginRateLimitPerAccount),
+            ("login:user:\(account)", settings.loginRateLimitPerAccount.multipliedReportingOverflow(by: 10).partialValue),
         ]
         window = settings.rateLimitWindow
     }

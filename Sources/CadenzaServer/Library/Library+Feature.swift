@@ -21,7 +21,7 @@ public struct LibraryFeature: Feature {
         Uploads.register(on: context.jobs)
     }
 
-    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { LibraryScanner.periodic(settings) }
+    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { LibraryScanner.periodic(settings) + [LibraryScanner.sweepTask] }
 
     public func willServe(_ context: ServiceContext) async throws {
         try await Libraries.ensureMusicDirectories(context.services.settings.musicDirectories, on: context.application.sql)

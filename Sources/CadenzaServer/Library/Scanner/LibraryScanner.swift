@@ -70,11 +70,11 @@ enum LibraryScanner {
 
     /// The scheduler's periodic rescan of every folder library (upload libraries change only by upload).
     static func periodic(_ settings: Settings) -> [PeriodicTask] {
-        let sweep = PeriodicTask(name: "library-sweep", interval: 3600, kind: sweepKind)
-        return settings.rescanMinutes > 0 ? [.init(name: "rescan", interval: Double(settings.rescanMinutes) * 60, kind: rescanKind), sweep] : [sweep]
+        settings.rescanMinutes > 0 ? [.init(name: "rescan", interval: Double(settings.rescanMinutes) * 60, kind: rescanKind)] : []
     }
 
     static let sweepKind = "library.sweep"
+    static let sweepTask = PeriodicTask(name: "library-sweep", interval: 3600, kind: sweepKind)
 
     /// What died with its process: half-received uploads, half-written transcodes and resizes.
     static func sweep(_ settings: Settings) async {

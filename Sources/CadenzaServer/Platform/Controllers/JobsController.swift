@@ -71,11 +71,7 @@ enum JobsController {
         let payload = SystemJobs.PingPayload(delayMillis: body.delayMillis, note: body.note.map { String($0.prefix(200)) })
         let job = try JobQueue.NewJob(kind: SystemJobs.ping, payload: payload)
         let ids = try await req.db.writeTransaction { tx in
-            var ids: [String] = []
-            for _ in 0..<count {
-                if let id = try await JobQueue.enqueue(job, on: tx.sql) { ids.append(String(id)) }
-            }
-            return ids
+            try await JobQueue.enqueue(copies: count, of: job, on: tx.sql).map(String.init)
         }
         let response = Response(status: .accepted)
         try response.content.encode(PingResponse(jobIds: ids))

@@ -48,6 +48,24 @@ public enum JobQueue {
         return try row.decode(column: "id", as: Int64.self)
     }
 
+    /// `count` copies of a job without a unique key, in multi-row statements and one wake-up:
+    /// ten thousand single inserts (and as many NOTIFYs) took longer than a client waits.
+    public static func enqueue(copies count: Int, of job: NewJob, on db: any SQLDatabase) async throws -> [Int64] {
+        guard count > 0 else { return [] }
+        guard job.uniqueKey == nil else { return try await enqueue(job, on: db).map { [$0] } ?? [] }
+        let now = Clock.nowMillis()
+        let row: [any SQLExpression] = [
+            SQLBind(job.kind), SQLBind(job.payload), SQLBind(job.priority), SQLBind(job.runAt ?? now), SQLBind(0),
+            SQLBind(job.maxAttempts), SQLBind("queued"), SQLBind(Optional<String>.none), SQLBind(now), SQLBind(now),
+        ]
+        let returned = try await db.insertRows(
+            into: "jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at)",
+            rows: Array(repeating: row, count: count), suffix: "RETURNING id")
+        if db.isPostgres { try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run() }
+        WakeSignal.jobs.signal(after: db)
+        return try returned.map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+    }
+
     /// How many jobs of `kind` are queued or running.
     public static func liveCount(kind: String, on db: any SQLDatabase) async throws -> Int {
         try await db.raw("SELECT COUNT(*) AS n FROM jobs WHERE kind = \(bind: kind) AND state IN ('queued', 'running')")

@@ -2,60 +2,85 @@ import Foundation
 
 /// A ListenBrainz API error: `{"code": N, "error": "…"}`, with the offending listen's keys merged
 /// into the top level when one listen is at fault (that is what ListenBrainz clients see).
-struct ListenBrainzError: Error {
-    var status: Int
-    var message: String
-    var listen: [String: JSONValue]?
-    var headers: [(String, String)] = []
+public struct ListenBrainzError: Error {
+    public var status: Int
+    public var message: String
+    public var listen: [String: JSONValue]?
+    public var headers: [(String, String)] = []
 
-    static func bad(_ message: String, _ listen: [String: JSONValue]? = nil) -> ListenBrainzError {
+    public init(status: Int, message: String, listen: [String: JSONValue]? = nil, headers: [(String, String)] = []) {
+        self.status = status
+        self.message = message
+        self.listen = listen
+        self.headers = headers
+    }
+
+    public static func bad(_ message: String, _ listen: [String: JSONValue]? = nil) -> ListenBrainzError {
         ListenBrainzError(status: 400, message: message, listen: listen)
     }
 
-    static func unauthorized(_ message: String) -> ListenBrainzError {
+    public static func unauthorized(_ message: String) -> ListenBrainzError {
         ListenBrainzError(status: 401, message: message)
     }
 
-    static func notFound(_ message: String) -> ListenBrainzError {
+    public static func notFound(_ message: String) -> ListenBrainzError {
         ListenBrainzError(status: 404, message: message)
     }
 }
 
-enum ListenType: String, Sendable {
+public enum ListenType: String, Sendable {
     case single, playingNow = "playing_now", `import`
 }
 
 /// What one valid listen says, names stripped and MBIDs checked.
-struct IncomingListen: Sendable {
-    var listenedAt: Int64?
-    var trackName: String
-    var artistName: String
-    var releaseName: String?
-    var recordingMBID: String?
-    var releaseMBID: String?
-    var releaseGroupMBID: String?
-    var artistMBIDs: [String]
-    var durationMs: Int64?
+public struct IncomingListen: Sendable {
+    public var listenedAt: Int64?
+    public var trackName: String
+    public var artistName: String
+    public var releaseName: String?
+    public var recordingMBID: String?
+    public var releaseMBID: String?
+    public var releaseGroupMBID: String?
+    public var artistMBIDs: [String]
+    public var durationMs: Int64?
     /// `additional_info` as submitted (after ListenBrainz's clean-ups), kept with the listen.
-    var additionalInfo: [String: JSONValue]
+    public var additionalInfo: [String: JSONValue]
     /// A local track already known to be this listen (plays from Cadenza's own players).
-    var trackID: Int64?
+    public var trackID: Int64?
+
+    public init(
+        listenedAt: Int64?, trackName: String, artistName: String, releaseName: String?, recordingMBID: String?,
+        releaseMBID: String?, releaseGroupMBID: String?, artistMBIDs: [String], durationMs: Int64?,
+        additionalInfo: [String: JSONValue], trackID: Int64?
+    ) {
+        self.listenedAt = listenedAt
+        self.trackName = trackName
+        self.artistName = artistName
+        self.releaseName = releaseName
+        self.recordingMBID = recordingMBID
+        self.releaseMBID = releaseMBID
+        self.releaseGroupMBID = releaseGroupMBID
+        self.artistMBIDs = artistMBIDs
+        self.durationMs = durationMs
+        self.additionalInfo = additionalInfo
+        self.trackID = trackID
+    }
 }
 
 /// ListenBrainz's `submit-listens` validation, check for check and message for message, in its
 /// order (see the reference notes); the whole request is rejected when any listen is invalid.
-enum ListenValidator {
-    static let maxBodyBytes = 10_240_000
-    static let maxListensPerRequest = 1000
-    static let maxListenBytes = 10_240
-    static let minimumListenedAt: Int64 = 1_033_410_600
-    static let allowedSkew: Int64 = 3600
-    static let maxTags = 50
-    static let maxTagLength = 64
-    static let maxDurationSeconds = 2_073_600
+public enum ListenValidator {
+    public static let maxBodyBytes = 10_240_000
+    public static let maxListensPerRequest = 1000
+    public static let maxListenBytes = 10_240
+    public static let minimumListenedAt: Int64 = 1_033_410_600
+    public static let allowedSkew: Int64 = 3600
+    public static let maxTags = 50
+    public static let maxTagLength = 64
+    public static let maxDurationSeconds = 2_073_600
 
     /// Parses and validates a whole request body.
-    static func validate(body: [UInt8], now: Int64) throws -> (ListenType, [IncomingListen]) {
+    public static func validate(body: [UInt8], now: Int64) throws -> (ListenType, [IncomingListen]) {
         if body.count > maxBodyBytes {
             throw ListenBrainzError.bad("Payload too large. Payload cannot exceed \(maxBodyBytes) bytes")
         }
@@ -91,7 +116,7 @@ enum ListenValidator {
         return (type, listens)
     }
 
-    static func validate(listen value: JSONValue, type: ListenType, now: Int64) throws -> IncomingListen {
+    public static func validate(listen value: JSONValue, type: ListenType, now: Int64) throws -> IncomingListen {
         guard case .object(let listen) = value else {
             throw ListenBrainzError.bad("JSON document must contain the key track_metadata at the top level.")
         }
@@ -213,14 +238,14 @@ enum ListenValidator {
     }
 
     /// Python's `str.strip()`; most names need nothing stripped, which is checked first.
-    static func strip(_ text: String) -> String {
+    public static func strip(_ text: String) -> String {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
         if !first.properties.isWhitespace && !last.properties.isWhitespace { return text }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Python's `int(x)`: integers, floats (truncated), booleans and integer strings.
-    static func pythonInt(_ value: JSONValue) -> Int64? {
+    public static func pythonInt(_ value: JSONValue) -> Int64? {
         switch value {
         case .number(let n) where n.isFinite && abs(n) < 9e18: return Int64(n)
         case .bool(let b): return b ? 1 : 0
@@ -230,7 +255,7 @@ enum ListenValidator {
     }
 
     /// Python's `int(float(x))`.
-    static func pythonIntOfFloat(_ value: JSONValue) -> Int64? {
+    public static func pythonIntOfFloat(_ value: JSONValue) -> Int64? {
         switch value {
         case .number(let n) where n.isFinite && abs(n) < 9e18: return Int64(n)
         case .bool(let b): return b ? 1 : 0
@@ -241,7 +266,7 @@ enum ListenValidator {
         }
     }
 
-    static func firstStringWithNUL(_ value: JSONValue) -> String? {
+    public static func firstStringWithNUL(_ value: JSONValue) -> String? {
         switch value {
         case .string(let s): return s.unicodeScalars.contains("\u{0}") ? s : nil
         case .array(let items): return items.lazy.compactMap(firstStringWithNUL).first
