@@ -205,3 +205,17 @@ def test_guessing_from_one_place_does_not_lock_the_owner_out_from_another(deploy
     # Guesses spread over many addresses still meet the account-wide budget (ten times as large).
     codes = [login(server, "root", "guess", {"X-Forwarded-For": f"192.0.2.{i}"})[1].status_code for i in range(40)]
     assert codes.count(429) >= 10, codes
+
+
+def test_subsonic_guessing_from_one_place_does_not_lock_the_owners_apps_out(deployment):
+    server = deployment.serve(CADENZA_TRUSTED_PROXIES="127.0.0.1", CADENZA_LOGIN_LIMIT_PER_ACCOUNT=3, CADENZA_RATE_WINDOW_SECONDS=86400)
+    token = admin_token(deployment, server)
+    requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": APP_PASSWORD, "currentPassword": ADMIN_PASSWORD}, headers=auth(token))
+
+    def ping(password, address):
+        params = {"u": "root", "p": password, "f": "json", "v": "1.16.1", "c": "t"}
+        reply = requests.get(server.url + "/rest/ping", params=params, headers={"X-Forwarded-For": address}).json()["subsonic-response"]
+        return reply["status"] if reply["status"] == "ok" else reply["error"]["code"]
+    assert [ping("guess", "203.0.113.66") for _ in range(4)] == [40, 40, 40, 40]
+    assert ping(APP_PASSWORD, "203.0.113.66") == 40   # that address's budget is spent, right password or not
+    assert ping(APP_PASSWORD, "198.51.100.20") == "ok"

@@ -27,19 +27,24 @@ enum SubsonicAuth {
         guard (token != nil && salt != nil) || password != nil else { throw SubsonicError.missing("p or t and s") }
 
         let settings = try req.application.settings
+        // Per account from this address, and ten times that per account from everywhere (as for
+        // sign-ins): guessing from one place does not lock the owner's apps out elsewhere.
         let bucket = "subsonic:user:\(User.key(for: username))"
+        let addressBucket = "\(bucket):ip:\(req.clientIP)"
         let now = Clock.nowMillis(), window = Int64(settings.rateLimitWindow * 1000)
         let row =
             username.count > 64
             ? nil
             : try await SubsonicCredentials.load(
-                usernameKey: User.key(for: username), bucket: bucket, windowStart: now - now % window, on: req)
+                usernameKey: User.key(for: username), bucket: bucket, addressBucket: addressBucket, windowStart: now - now % window,
+                on: req)
         let failures = row?.failures ?? 0
         if failures >= settings.loginRateLimitPerAccount {
             let retry = max(1, Int((now - now % window + window - now + 999) / 1000))
             throw SubsonicError(code: 40, message: "Too many failed attempts; try again in \(retry) s.")
         }
         func fail() async throws -> Never {
+            try await RateLimiter.hit(addressBucket, window: settings.rateLimitWindow, on: req.sql)
             try await RateLimiter.hit(bucket, window: settings.rateLimitWindow, on: req.sql)
             throw SubsonicError.wrongCredentials
         }

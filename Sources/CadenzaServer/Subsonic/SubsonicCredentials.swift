@@ -16,9 +16,13 @@ struct SubsonicCredentials {
     var catalogVersion: String?
     var failures: Int
 
-    static func load(usernameKey: String, bucket: String, windowStart: Int64, on req: Request) async throws -> SubsonicCredentials? {
+    /// `failures` is the larger of the failures from this address and a tenth of the account's
+    /// failures from everywhere: one budget check covers both limits.
+    static func load(
+        usernameKey: String, bucket: String, addressBucket: String, windowStart: Int64, on req: Request
+    ) async throws -> SubsonicCredentials? {
         if let postgres = req.db as? any PostgresDatabase {
-            let statement = Statement(bucket: bucket, windowStart: windowStart, usernameKey: usernameKey)
+            let statement = Statement(bucket: bucket, windowStart: windowStart, usernameKey: usernameKey, addressBucket: addressBucket)
             let logger = req.logger
             return try await postgres.withConnection { connection in
                 connection.eventLoop.makeFutureWithTask {
@@ -32,7 +36,8 @@ struct SubsonicCredentials {
                 """
                 SELECT u.id, u.username, u.role, u.annotations_version, c.secret,
                        (SELECT s.value FROM server_state s WHERE s.key = \(bind: CatalogCache.versionKey)) AS catalog_version,
-                       (SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: bucket) AND r.window_start = \(bind: windowStart)) AS failures
+                       MAX(COALESCE((SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: addressBucket) AND r.window_start = \(bind: windowStart)), 0),
+                           COALESCE((SELECT r.count FROM rate_limits r WHERE r.bucket = \(bind: bucket) AND r.window_start = \(bind: windowStart)), 0) / 10) AS failures
                 FROM users u LEFT JOIN subsonic_credentials c ON c.user_id = u.id WHERE u.username_key = \(bind: usernameKey)
                 """
             ).first()
@@ -49,7 +54,8 @@ struct SubsonicCredentials {
         static let sql = """
             SELECT u.id, u.username, u.role, u.annotations_version, c.secret,
                    (SELECT s.value FROM server_state s WHERE s.key = '\(CatalogCache.versionKey)') AS catalog_version,
-                   (SELECT r.count FROM rate_limits r WHERE r.bucket = $1 AND r.window_start = $2) AS failures
+                   GREATEST(COALESCE((SELECT r.count FROM rate_limits r WHERE r.bucket = $4 AND r.window_start = $2), 0),
+                       COALESCE((SELECT r.count FROM rate_limits r WHERE r.bucket = $1 AND r.window_start = $2), 0) / 10) AS failures
             FROM users u LEFT JOIN subsonic_credentials c ON c.user_id = u.id WHERE u.username_key = $3
             """
         typealias Row = SubsonicCredentials
@@ -57,12 +63,14 @@ struct SubsonicCredentials {
         var bucket: String
         var windowStart: Int64
         var usernameKey: String
+        var addressBucket: String
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
+            var bindings = PostgresBindings(capacity: 4)
             bindings.append(bucket)
             bindings.append(windowStart)
             bindings.append(usernameKey)
+            bindings.append(addressBucket)
             return bindings
         }
 
