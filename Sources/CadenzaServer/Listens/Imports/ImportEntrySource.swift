@@ -12,6 +12,9 @@ final class ImportEntrySource: @unchecked Sendable {
     private var pending: ArraySlice<ImportEntry> = []
     private var reader: FileHandle?
     private var buffer: [UInt8] = []
+    /// Where the unread part of `buffer` starts: lines are handed out by moving it, and the read
+    /// part is dropped once per chunk (removing each line from the front would copy the rest).
+    private var start = 0
     private var overlong = false
     private let now: Int64
 
@@ -72,6 +75,7 @@ final class ImportEntrySource: @unchecked Sendable {
             pending = try ListenImportReader.listenBrainz(try ListenImportReader.document(file), now: now)[...]
         } else {
             buffer = Array(head)
+            start = 0
             overlong = false
             reader = handle
         }
@@ -80,9 +84,9 @@ final class ImportEntrySource: @unchecked Sendable {
     /// The next line's entry: `.some(nil)` for a blank line, nil at the end of the file.
     private func nextLine() throws -> ImportEntry?? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[..<newline]
-                defer { buffer.removeSubrange(...newline) }
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = buffer[start..<newline]
+                defer { start = newline + 1 }
                 if overlong {
                     overlong = false
                     return .some(.skipped("a line is longer than \(Self.maxLineBytes >> 20) MB"))
@@ -91,15 +95,18 @@ final class ImportEntrySource: @unchecked Sendable {
             }
             guard let chunk = try reader?.read(upToCount: 1 << 20), !chunk.isEmpty else {
                 // The last line may have no newline.
-                guard !buffer.isEmpty || overlong else { return nil }
-                let line = buffer[...]
+                guard start < buffer.count || overlong else { return nil }
+                let line = buffer[start...]
                 buffer = []
+                start = 0
                 if overlong {
                     overlong = false
                     return .some(.skipped("a line is longer than \(Self.maxLineBytes >> 20) MB"))
                 }
                 return .some(ListenImportReader.listenBrainzLine(line, now: now))
             }
+            buffer.removeFirst(start)
+            start = 0
             buffer += chunk
             if buffer.count > Self.maxLineBytes, !buffer.contains(UInt8(ascii: "\n")) {
                 // Read past the rest of this line without keeping it.

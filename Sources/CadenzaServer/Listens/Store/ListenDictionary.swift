@@ -81,20 +81,22 @@ enum ListenDictionary {
                     else { return nil }
                     return (artist, key, name, listens[index].releaseMBID, listens[index].releaseGroupMBID)
                 }, on: db)
-            let matches = try await TrackMatcher.match(firsts.map { (listens[$0], keys[$0]) }, on: db)
             // A track the listener named (a Subsonic scrobble) joins the shared dictionary only
-            // when everyone may see it; otherwise the shared match stands in.
+            // when everyone may see it; the others are matched among shared tracks.
             let shareable = try await CatalogQueries.sharedTrackIDs(firsts.compactMap { listens[$0].trackID }, on: db)
+            let unnamed = firsts.filter { index in listens[index].trackID.map { !shareable.contains($0) } ?? true }
+            let found = try await TrackMatcher.match(unnamed.map { (listens[$0], keys[$0]) }, on: db)
+            let matchOf = Dictionary(zip(unnamed, found), uniquingKeysWith: { first, _ in first })
             var rows: [[any SQLExpression]] = []
             // Inserted in msid order, so concurrent writers of the same new songs take locks in one order.
-            for (position, index) in firsts.enumerated().sorted(by: { msids[$0.element] < msids[$1.element] }) {
+            for index in firsts.sorted(by: { msids[$0] < msids[$1] }) {
                 let key = keys[index], listen = listens[index]
                 guard let artist = artists[key.artist] else { continue }
                 let release = key.release.flatMap { releases[ReleaseKey(artist: artist, name: $0)] }
                 rows.append([
                     SQLBind(msids[index]), SQLBind(artist), SQLBind(release?.id), SQLBind(listen.trackName),
                     SQLBind(listen.artistName), SQLBind(listen.releaseName), SQLBind(listen.recordingMBID),
-                    SQLBind(listen.trackID.flatMap { shareable.contains($0) ? $0 : nil } ?? matches[position]),
+                    SQLBind(listen.trackID.flatMap { shareable.contains($0) ? $0 : nil } ?? matchOf[index] ?? nil),
                 ])
             }
             let groups = Dictionary(releases.values.map { ($0.id, $0.group) }, uniquingKeysWith: { first, _ in first })

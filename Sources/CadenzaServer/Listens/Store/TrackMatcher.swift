@@ -11,6 +11,7 @@ enum TrackMatcher {
         on db: any SQLDatabase
     ) async throws -> [Int64?] {
         var result: [Int64?] = wanted.map { _ in nil }
+        guard !wanted.isEmpty else { return result }
 
         let byMBID = try await CatalogQueries.trackIDs(byMBID: Set(wanted.compactMap(\.listen.recordingMBID)), in: scope, on: db)
 
