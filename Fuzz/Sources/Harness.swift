@@ -5,7 +5,10 @@ import Foundation
 /// One fuzz input: the first byte picks the parser, the rest is its input. Each parser must
 /// return or throw, never trap, and what it accepts must survive a round trip where one exists.
 enum Harness {
-    static let targets = ["json", "csv", "form", "range", "lrc", "tags", "file", "listenbrainz"]
+    static let targets = [
+        "json", "csv", "form", "range", "lrc", "tags", "file", "listenbrainz", "query", "scrobble", "import-csv",
+        "import-maloja", "import-listenbrainz",
+    ]
 
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }
@@ -19,7 +22,12 @@ enum Harness {
         case 4: lyrics(text)
         case 5: tags(text)
         case 6: file(body)
-        default: listenBrainz(body)
+        case 7: listenBrainz(body)
+        case 8: query(text)
+        case 9: scrobbles(text)
+        case 10: importEntries(ListenImportMapping.lastfmCSV(text, now: now))
+        case 11: importEntries((try? ListenImportMapping.maloja(Data(body), now: now)) ?? [])
+        default: importEntries((try? ListenImportMapping.listenBrainz(Data(body), now: now)) ?? [])
         }
     }
 
@@ -65,18 +73,74 @@ enum Harness {
         }
     }
 
+    static let now: Int64 = 1_700_000_000
+
     /// A `submit-listens` body: ListenBrainz's rules, and what passes them is in range.
     static func listenBrainz(_ bytes: [UInt8]) {
-        let now: Int64 = 1_700_000_000
         guard let (type, listens) = try? ListenValidator.validate(body: bytes, now: now) else { return }
-        for listen in listens {
-            if type != .playingNow, let at = listen.listenedAt {
-                precondition(at >= ListenValidator.minimumListenedAt && at <= now + ListenValidator.allowedSkew, "a listen time out of range")
+        for listen in listens { check(listen, type: type) }
+    }
+
+    /// What every accepted listen satisfies, whichever protocol or file it came from.
+    static func check(_ listen: IncomingListen, type: ListenType) {
+        if type != .playingNow {
+            let at = listen.listenedAt ?? 0
+            precondition(at >= ListenValidator.minimumListenedAt && at <= now + ListenValidator.allowedSkew, "a listen time out of range")
+        }
+        if let duration = listen.durationMs {
+            precondition(duration > 0 && duration <= Int64(ListenValidator.maxDurationSeconds) * 1000, "a duration out of range")
+        }
+        precondition(!listen.trackName.isEmpty && !listen.artistName.isEmpty, "an empty name")
+    }
+
+    /// Import files (Last.fm CSV, Maloja, ListenBrainz exports): every entry is a valid listen or
+    /// a skip with a reason.
+    static func importEntries(_ entries: [ImportEntry]) {
+        for entry in entries {
+            switch entry {
+            case .listen(let listen): check(listen, type: .import)
+            case .skipped(let reason): precondition(!reason.isEmpty, "a skip without a reason")
             }
-            if let duration = listen.durationMs {
-                precondition(duration > 0 && duration <= Int64(ListenValidator.maxDurationSeconds) * 1000, "a duration out of range")
+        }
+    }
+
+    /// A Subsonic query string: each typed reader returns a value in the range asked for, or an error.
+    static func query(_ text: String) {
+        let params = QueryParameters(text)
+        let ranges = [0...10, -5...5, Int.min...Int.max, 1...Int(Int32.max), 0...QueryParameters.maxMillis]
+        for key in params.values.keys.prefix(16) {
+            for range in ranges {
+                if case .some(.some(let value)) = try? params.optionalInt(key, range: range) {
+                    precondition(range.contains(value), "an integer outside its range")
+                }
             }
-            precondition(!listen.trackName.isEmpty && !listen.artistName.isEmpty, "an empty name")
+            if let count = try? params.count(key, default: 10, max: 500) { precondition((0...500).contains(count), "a page size out of range") }
+            if case .some(.some(let millis)) = try? params.millis(key) { precondition(millis >= 0, "a negative time") }
+            if case .some(.some(let year)) = try? params.year(key) { precondition(QueryParameters.years.contains(year), "a year out of range") }
+            if let values = try? params.all(key, limit: 3) { precondition(values.count <= 3, "more values than the limit") }
+            _ = params.bool(key, default: false)
+        }
+    }
+
+    /// Last.fm `track.scrobble` and AudioScrobbler 1.2 form fields: the batch rule, then each entry
+    /// through the listen rules.
+    static func scrobbles(_ text: String) {
+        var fields: [String: String] = [:]
+        for (key, values) in QueryParameters(text).values { fields[key] = values.first }
+        for form in [FormListen.lastfm, FormListen.audioscrobbler] {
+            guard let indices = try? form.indices(in: fields, max: 50) else { continue }
+            precondition(!indices.isEmpty && indices.allSatisfy { (0..<50).contains($0) }, "an index outside the batch")
+            for index in indices {
+                let suffix = "[\(index)]"
+                let document = form.document(withTimestamp: true) { fields[$0 + suffix] ?? (index == 0 ? fields[$0] : nil) }
+                do {
+                    check(try ListenValidator.validate(listen: .object(document), type: .import, now: now), type: .import)
+                } catch let error as ListenBrainzError {
+                    precondition((1...4).contains(FormListen.ignoredCode(for: error)), "an unknown ignored code")
+                } catch {
+                    preconditionFailure("the validator threw something other than its own error")
+                }
+            }
         }
     }
 

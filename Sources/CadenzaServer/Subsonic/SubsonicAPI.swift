@@ -72,6 +72,8 @@ enum SubsonicAPI {
             return render(result, format: format)
         } catch let error as SubsonicError {
             return envelope(status: "failed", nodes: [errorNode(error)], format: format)
+        } catch let error as ParameterError {
+            return envelope(status: "failed", nodes: [errorNode(SubsonicError(error))], format: format)
         } catch let error as APIError {
             // Shared code speaks the REST API's errors; translate to the nearest Subsonic code.
             let code = error.status == .notFound ? 70 : error.status == .forbidden ? 50 : 0

@@ -115,7 +115,7 @@ enum Transcoder {
         let partial = cacheURL.map { $0.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).part") }
         if let partial {
             try? FileManager.default.createDirectory(at: partial.deletingLastPathComponent(), withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: partial.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: partial.path, contents: nil)
         }
         let cacheWriter = partial.flatMap { try? FileHandle(forWritingTo: $0) }
         let settings = try req.application.settings

@@ -72,7 +72,7 @@ final class ImportEntrySource: @unchecked Sendable {
         let first = head.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         if first == UInt8(ascii: "[") {
             try handle.close()
-            pending = try ListenImportReader.listenBrainz(try ListenImportReader.document(file), now: now)[...]
+            pending = try ListenImportMapping.listenBrainz(try ListenImportReader.document(file), now: now)[...]
         } else {
             buffer = Array(head)
             start = 0
@@ -91,7 +91,7 @@ final class ImportEntrySource: @unchecked Sendable {
                     overlong = false
                     return .some(.skipped("a line is longer than \(Self.maxLineBytes >> 20) MB"))
                 }
-                return .some(ListenImportReader.listenBrainzLine(line, now: now))
+                return .some(ListenImportMapping.listenBrainzLine(line, now: now))
             }
             guard let chunk = try reader?.read(upToCount: 1 << 20), !chunk.isEmpty else {
                 // The last line may have no newline.
@@ -103,7 +103,7 @@ final class ImportEntrySource: @unchecked Sendable {
                     overlong = false
                     return .some(.skipped("a line is longer than \(Self.maxLineBytes >> 20) MB"))
                 }
-                return .some(ListenImportReader.listenBrainzLine(line, now: now))
+                return .some(ListenImportMapping.listenBrainzLine(line, now: now))
             }
             buffer.removeFirst(start)
             start = 0

@@ -40,19 +40,15 @@ enum LastFMScrobbles {
 
     static func scrobble(_ call: LastFMController.Call) async throws -> LastFMNode {
         let owner = try await call.owner()
-        var indices: [Int] = []
-        for index in 0..<LastFMController.maxScrobbles where call.params["artist[\(index)]"] != nil || call.params["track[\(index)]"] != nil {
-            indices.append(index)
+        let indices: [Int]
+        do {
+            indices = try FormListen.lastfm.indices(in: call.params, max: LastFMController.maxScrobbles)
+        } catch {
+            switch error {
+            case .missing(let what): throw LastFMError.parameters("missing \(what)")
+            case .invalid(let message): throw LastFMError.parameters(message)
+            }
         }
-        if indices.isEmpty, call.params["artist"] != nil || call.params["track"] != nil { indices = [0] }
-        let beyond = call.params.keys.contains { key in
-            guard let open = key.firstIndex(of: "["), key.hasSuffix("]"),
-                let index = Int(key[key.index(after: open)..<key.index(before: key.endIndex)])
-            else { return false }
-            return index >= LastFMController.maxScrobbles || index < 0
-        }
-        if beyond { throw LastFMError.parameters("at most \(LastFMController.maxScrobbles) scrobbles per request") }
-        guard !indices.isEmpty else { throw LastFMError.parameters("missing artist[0] and track[0]") }
 
         let now = Clock.nowMillis() / 1000
         var candidates: [(index: Int, listen: IncomingListen?, ignored: (Int, String)?)] = []
@@ -62,16 +58,7 @@ enum LastFMScrobbles {
             do {
                 candidates.append((index, try ListenValidator.validate(listen: .object(doc), type: .import, now: now), nil))
             } catch let error as ListenBrainzError {
-                let code: Int
-                if error.message.contains("listened_at is too high") {
-                    code = 4
-                } else if error.message.contains("listened_at") {
-                    code = 3
-                } else if error.message.contains("artist_name") {
-                    code = 1
-                } else {
-                    code = 2
-                }
+                let code = FormListen.ignoredCode(for: error)
                 candidates.append((index, nil, (code, error.message)))
             }
         }
