@@ -63,8 +63,16 @@ def sign_in(driver, server, username="root", password="admin-password-1"):
 
 
 def press(driver, element):
-    """Clicks an element after scrolling it to the middle (the fixed player covers the bottom of the window)."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    """Clicks an element as a mouse user would: scrolled into view, the pointer over its card (play
+    buttons on artwork show on hover), and through its ⋯ menu when it is a menu item."""
+    toggle = driver.execute_script("const m = arguments[0].closest('.menu'); return m && m.hidden ? m.previousElementSibling : null", element)
+    target = toggle or element
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", target)
+    host = driver.execute_script("return arguments[0].closest('.card') || arguments[0]", target)
+    ActionChains(driver).move_to_element(host).perform()
+    if toggle:
+        toggle.click()
+        wait(driver, lambda d: element.is_displayed())
     element.click()
 
 
@@ -706,7 +714,13 @@ def test_album_cards_and_album_page_play_next_and_add_to_queue(server_with_music
     press(browser, card(glass, "queue"))
     wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
     assert browser.execute_script("return document.querySelector('cz-player audio').paused") is True   # queued, not played
-    card(orbit, "next").send_keys(Keys.ENTER)   # by keyboard: after the current track, before the rest
+    # By keyboard: Enter on ⋯ opens the menu on its first item, "Play next" (after the current track).
+    menu = browser.find_element(By.CSS_SELECTOR, f'#albums [data-item="album:{orbit}"] [data-menu]')
+    assert menu.get_attribute("aria-label") == "More actions for Orbit" and menu.get_attribute("aria-expanded") == "false"
+    menu.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.switch_to.active_element == card(orbit, "next"))
+    assert menu.get_attribute("aria-expanded") == "true"
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
     wait(browser, lambda d: queue_titles(d) == ["Night River", "Lantern", "Paper Static"])
     assert now_playing(browser) == "Night River"
     press(browser, card(orbit, "now"))

@@ -83,6 +83,9 @@ extension LibraryFeature {
                 "/tracks/{id}": { "get": { "summary": "One track", "parameters": [ { "$ref": "#/components/parameters/id" } ], "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Track" } } } }, "404": { "$ref": "#/components/responses/Error" } } } }
                 """##,
                 ##"""
+                "/tracks/{id}/lyrics": { "get": { "summary": "A track's lyrics: a sidecar .lrc file, else the embedded lyrics; synced lines carry startMs (no lines when it has none)", "parameters": [ { "$ref": "#/components/parameters/id" } ], "responses": { "200": { "description": "Lyrics", "content": { "application/json": { "schema": { "type": "object", "properties": { "synced": { "type": "boolean" }, "lines": { "type": "array", "items": { "type": "object", "properties": { "startMs": { "type": "integer" }, "text": { "type": "string" } } } } } } } } }, "404": { "$ref": "#/components/responses/Error" } } } }
+                """##,
+                ##"""
                 "/genres": { "get": { "summary": "Genres with counts", "responses": { "200": { "description": "Genres" } } } }
                 """##,
                 ##"""

@@ -41,6 +41,7 @@ public struct LibraryFeature: Feature {
         api.get("albums", ":id", use: CatalogController.album)
         api.get("tracks", use: CatalogController.tracks)
         api.get("tracks", ":id", use: CatalogController.track)
+        api.get("tracks", ":id", "lyrics", use: CatalogController.lyrics)
         api.get("genres", use: CatalogController.genres)
         api.get("search", use: CatalogController.search)
         api.get("files", ":id", "audio", use: StreamController.audio)

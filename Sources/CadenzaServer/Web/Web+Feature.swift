@@ -13,6 +13,8 @@ public struct WebFeature: Feature {
         app.get("static", "setup.js", use: WebPages.setupScript)
         app.get(use: WebApp.shell)
         app.get("app", "**", use: WebApp.file)
+        app.get("sw.js", use: WebApp.serviceWorker)
+        app.get("favicon.ico", use: WebApp.favicon)
 
         let api = routes.api
         api.get("openapi.json", use: OpenAPIDocument.serve)

@@ -30,6 +30,8 @@ enum WebApp {
         case "css": return HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])
         case "svg": return HTTPMediaType(type: "image", subType: "svg+xml")
         case "json": return .json
+        case "webmanifest": return HTTPMediaType(type: "application", subType: "manifest+json")
+        case "png": return .png
         default: return .binary
         }
     }
@@ -66,6 +68,18 @@ enum WebApp {
 
     @Sendable static func shell(req: Request) async throws -> Response {
         guard let asset = asset("index.html") else { throw Abort(.notFound) }
+        return respond(asset, req: req)
+    }
+
+    /// The service worker is served from the root so that its scope is the whole app.
+    @Sendable static func serviceWorker(req: Request) async throws -> Response {
+        guard let asset = asset("sw.js") else { throw Abort(.notFound) }
+        return respond(asset, req: req)
+    }
+
+    /// Browsers ask for `/favicon.ico` on pages outside the app (setup, shares): a PNG answers.
+    @Sendable static func favicon(req: Request) async throws -> Response {
+        guard let asset = asset("app/icons/icon-32.png") else { throw Abort(.notFound) }
         return respond(asset, req: req)
     }
 

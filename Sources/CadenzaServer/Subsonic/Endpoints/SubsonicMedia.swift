@@ -85,7 +85,7 @@ enum SubsonicMedia {
                     list: "line",
                     lyrics.lines.map { line in
                         var node = SubsonicNode("line")
-                        if lyrics.synced { node.set("start", line.startMs) }
+                        if let start = line.startMs { node.set("start", start) }
                         node.text = line.text
                         return node
                     })
@@ -125,34 +125,11 @@ enum SubsonicMedia {
         return try await CatalogQueries.artworkID(of: subject, on: context.db)
     }
 
-    struct Lyrics {
-        struct Line { var startMs: Int; var text: String }
-        var artist: String
-        var title: String
-        var synced: Bool
-        var lines: [Line]
-    }
-
-    /// An `.lrc` file next to the audio wins (it is usually synced); else the embedded lyrics.
-    static func lyrics(trackID: Int64, context: SubsonicContext) async throws -> Lyrics? {
-        let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: 1, offset: 0), ids: [trackID], on: context.db)
-        guard let track = tracks.first else { throw SubsonicError.notFound("Song") }
-        var text: String?
-        if let fileID = try await CatalogQueries.primaryFileID(trackID: trackID, visible: context.visible, on: context.db),
-            let found = try await CatalogQueries.streamableFile(id: fileID, visible: context.visible, on: context.db)
-        {
-            let sidecar = (found.absolutePath as NSString).deletingPathExtension + ".lrc"
-            if let data = await runBlocking({ BoundedFile.read(sidecar, limit: 1 << 20) }) {
-                text = String(decoding: data, as: UTF8.self)
-            }
+    /// Lyrics with lines, or nil (an unknown track is error 70).
+    static func lyrics(trackID: Int64, context: SubsonicContext) async throws -> TrackLyrics? {
+        guard let lyrics = try await TrackLyrics.load(trackID: trackID, visible: context.visible, on: context.db) else {
+            throw SubsonicError.notFound("Song")
         }
-        if text == nil {
-            text = try await CatalogQueries.embeddedLyrics(trackID: trackID, on: context.db)
-        }
-        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
-        let parsed = LRC.parse(text)
-        return Lyrics(
-            artist: track.artist, title: track.title, synced: parsed.synced,
-            lines: parsed.lines.map { Lyrics.Line(startMs: $0.startMs, text: $0.text) })
+        return lyrics.lines.isEmpty ? nil : lyrics
     }
 }

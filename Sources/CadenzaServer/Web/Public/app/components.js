@@ -6,30 +6,111 @@ import { ratingControl } from './rating.js';
 // Shared pieces of markup, and the handlers that turn their buttons into player actions.
 const say = (text) => window.dispatchEvent(new CustomEvent('cz-toast', { detail: text }));
 
+/// An icon from the sprite (decorative: the control it sits in carries the name).
+export function icon(name) {
+  return html`<svg class="icon" aria-hidden="true"><use href="/app/icons.svg#${name}"></use></svg>`;
+}
+
+/// Placeholder artwork for an item without a cover: its initials on a colour drawn from its name,
+/// so each album looks different and the same one always looks the same.
+export function placeholderArt(name, extra = '') {
+  const text = String(name || '?');
+  let hash = 0;
+  for (const char of text) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  const words = text.replace(/^(the|a|an)\s+/i, '').split(/[\s\-_/]+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
+  const initials = words.slice(0, 2).map((w) => [...w.match(/[\p{L}\p{N}]/u)[0]][0].toUpperCase()).join('') || '♪';
+  return html`<span class="noart ${extra}" data-initials="${initials}" style="--h: ${hash % 360}" aria-hidden="true"></span>`;
+}
+
+/// An album's cover at `size` pixels, or its placeholder.
+export function cover(item, size, extra = '') {
+  return item.artworkId
+    ? html`<img class="${extra}" src="${artwork(item.artworkId, size)}" alt="" loading="lazy" width="${size}" height="${size}">`
+    : placeholderArt(item.title || item.name, extra);
+}
+
 export function albumGrid(albums) {
   if (!albums.length) return html`<p class="muted">No albums yet.</p>`;
   return html`<ul class="grid">${albums.map((a) => html`
-    <li class="card">
-      <a href="#/albums/${a.id}">
-        ${a.artworkId ? html`<img src="${artwork(a.artworkId, 300)}" alt="" loading="lazy" width="150" height="150">` : html`<div class="noart" aria-hidden="true">♪</div>`}
-        <span class="name">${a.title}</span>
-      </a>
-      <span class="muted">${a.artist?.name || ''}${a.year ? ` · ${a.year}` : ''}</span>
-      ${itemActions('album', a.id, a.title)}
+    <li class="card" data-menu-host>
+      <a href="#/albums/${a.id}"><span class="art">${cover(a, 300)}</span><span class="name">${a.title}</span></a>
+      <span class="sub">${a.artist ? html`<a href="#/artists/${a.artist.id}" tabindex="-1">${a.artist.name}</a>` : ''}${a.year ? ` · ${a.year}` : ''}</span>
+      ${itemActions('album', a.id, a.title, undefined, { card: true, links: a.artist ? [[`#/artists/${a.artist.id}`, 'Go to the artist', 'artist']] : [] })}
     </li>`)}</ul>`;
 }
 
 const ACTS = {
-  now: ['▶', (name) => `Play ${name}`], next: ['Next', (name) => `Play ${name} next`],
-  queue: ['+', (name) => `Add ${name} to the queue`], playlist: ['+ List', (name) => `Add ${name} to a playlist`],
+  now: ['play', 'Play', (name) => `Play ${name}`], next: ['play-next', 'Play next', (name) => `Play ${name} next`],
+  queue: ['queue', 'Add to the queue', (name) => `Add ${name} to the queue`],
+  playlist: ['list-add', 'Add to a playlist…', (name) => `Add ${name} to a playlist`],
 };
 
-/// Compact buttons acting on an item that is only named here (`kind` track, album, artist or
-/// playlist); its tracks are fetched when a button is pressed (see the click handler below).
-export function itemActions(kind, id, name, acts = ['now', 'next', 'queue', 'playlist']) {
-  return html`<span class="item-actions" data-item="${kind}:${id}">${acts.map((act) =>
-    html`<button type="button" data-item-act="${act}" aria-label="${ACTS[act][1](name)}">${ACTS[act][0]}</button>`)}</span>`;
+/// Actions on an item that is only named here (`kind` track, album, artist or playlist): a play
+/// button, and the rest in a ⋯ menu (also opened by right-click or a long press on the item). Its
+/// tracks are fetched when an action is chosen (see the click handler below).
+export function itemActions(kind, id, name, acts = ['now', 'next', 'queue', 'playlist'], { card = false, links = [] } = {}) {
+  const menu = acts.filter((act) => act !== 'now');
+  const play = acts.includes('now')
+    ? html`<button type="button" class="${card ? 'play-fab' : 'play-btn'}" data-item-act="now" aria-label="${ACTS.now[2](name)}">${icon('play')}</button>` : '';
+  const more = menu.length || links.length ? html`
+    <button type="button" class="menu-btn" data-menu aria-haspopup="menu" aria-expanded="false" aria-label="More actions for ${name}">${icon('more')}</button>
+    <div class="menu" role="menu" hidden aria-label="${name}">
+      ${menu.map((act) => html`<button type="button" role="menuitem" tabindex="-1" data-item-act="${act}" aria-label="${ACTS[act][2](name)}">${icon(ACTS[act][0])}<span>${ACTS[act][1]}</span></button>`)}
+      ${links.map(([href, label, glyph]) => html`<a role="menuitem" tabindex="-1" href="${href}">${icon(glyph)}<span>${label}</span></a>`)}
+    </div>` : '';
+  return html`<span class="item-actions" data-item="${kind}:${id}">${play}${more}</span>`;
 }
+
+// Menus: ⋯ toggles; right-click (and a long press, which browsers report as contextmenu) on an
+// item opens its menu; arrows move, Escape and a click elsewhere close.
+function closeMenus(except) {
+  for (const open of document.querySelectorAll('[data-menu][aria-expanded="true"]')) {
+    if (open === except) continue;
+    open.setAttribute('aria-expanded', 'false');
+    open.nextElementSibling.hidden = true;
+  }
+}
+export function openMenu(button, focusFirst = true) {
+  closeMenus(button);
+  const menu = button.nextElementSibling;
+  button.setAttribute('aria-expanded', 'true');
+  menu.hidden = false;
+  menu.style.top = menu.style.bottom = '';
+  // Opens upwards when there is no room under the button (the player bar covers the bottom).
+  const room = window.innerHeight - (document.querySelector('footer')?.offsetHeight || 0);
+  if (menu.getBoundingClientRect().bottom > room) { menu.style.top = 'auto'; menu.style.bottom = '100%'; }
+  if (focusFirst) menu.querySelector('[role=menuitem]')?.focus();
+}
+document.addEventListener('click', (event) => {
+  const toggle = event.target.closest?.('[data-menu]');
+  if (toggle) {
+    if (toggle.getAttribute('aria-expanded') === 'true') closeMenus(); else openMenu(toggle, event.detail === 0);
+    return;
+  }
+  if (event.target.closest?.('[role=menuitem]')) { setTimeout(closeMenus); return; }
+  closeMenus();
+});
+document.addEventListener('contextmenu', (event) => {
+  const host = event.target.closest?.('[data-menu-host], tr[data-i], li:has(> .item-actions), li:has(> * > .item-actions)');
+  const button = host?.querySelector('[data-menu]');
+  if (!button || event.shiftKey) return;
+  event.preventDefault();
+  openMenu(button);
+});
+document.addEventListener('keydown', (event) => {
+  const menu = event.target.closest?.('.menu');
+  if (event.key === 'Escape') {
+    const open = document.querySelector('[data-menu][aria-expanded="true"]');
+    if (open) { closeMenus(); open.focus(); }
+    return;
+  }
+  if (!menu || !['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key)) return;
+  event.preventDefault();
+  const items = [...menu.querySelectorAll('[role=menuitem]')];
+  const at = items.indexOf(event.target);
+  const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+  items[(next + items.length) % items.length]?.focus();
+});
 
 const enc = encodeURIComponent;
 const resolvers = {
@@ -70,10 +151,10 @@ document.addEventListener('click', (event) => {
 });
 
 export function trackButtons(t) {
-  return html`<button type="button" data-play="now" aria-label="Play ${t.title}">▶</button>
-    <button type="button" data-play="next" aria-label="Play ${t.title} next">Next</button>
-    <button type="button" data-play="queue" aria-label="Add ${t.title} to the queue">+</button>
-    <button type="button" data-add-to-playlist aria-label="Add ${t.title} to a playlist">+ List</button>
+  return html`<button type="button" data-play="now" aria-label="Play ${t.title}">${icon('play')}</button>
+    <button type="button" data-play="next" aria-label="Play ${t.title} next">${icon('play-next')}</button>
+    <button type="button" data-play="queue" aria-label="Add ${t.title} to the queue">${icon('queue')}</button>
+    <button type="button" data-add-to-playlist aria-label="Add ${t.title} to a playlist">${icon('list-add')}</button>
     <button type="button" data-star aria-pressed="false" aria-label="Star ${t.title}">☆</button>`;
 }
 

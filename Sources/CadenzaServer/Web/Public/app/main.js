@@ -57,6 +57,24 @@ document.getElementById('search').addEventListener('input', (event) => {
 
 window.addEventListener('hashchange', route);
 document.documentElement.dataset.theme = localStorage.getItem('cadenza.theme') || 'system';
+document.documentElement.dataset.accent = localStorage.getItem('cadenza.accent') || 'blue';
+
+// The sidebar collapses to icons (remembered on this browser).
+const collapse = document.getElementById('collapse');
+const setCollapsed = (collapsed) => {
+  document.documentElement.classList.toggle('collapsed', collapsed);
+  collapse.setAttribute('aria-expanded', String(!collapsed));
+  collapse.setAttribute('aria-label', collapsed ? 'Expand the sidebar' : 'Collapse the sidebar');
+};
+setCollapsed(localStorage.getItem('cadenza.sidebar') === 'collapsed');
+collapse.addEventListener('click', () => {
+  const collapsed = !document.documentElement.classList.contains('collapsed');
+  localStorage.setItem('cadenza.sidebar', collapsed ? 'collapsed' : 'open');
+  setCollapsed(collapsed);
+});
+
+// The app shell opens without a network once it has been loaded (the API stays online-only).
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => { /* an old browser or a private window */ });
 
 // `?` opens the list of keyboard shortcuts (turned off with single-key shortcuts in settings).
 document.addEventListener('cz-help', () => {

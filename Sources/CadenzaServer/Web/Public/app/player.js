@@ -1,7 +1,8 @@
 import { artwork } from './api.js';
 import { html } from './html.js';
 import { duration, spoken, playedEnough } from './format.js';
-import { addToPlaylist, dragReorder } from './components.js';
+import { addToPlaylist, dragReorder, icon, cover as coverArt } from './components.js';
+import { api } from './api.js';
 import { reportPlay, clearPlays } from './plays.js';
 import { store } from './store.js';
 
@@ -22,24 +23,48 @@ class Player extends HTMLElement {
     this.innerHTML = html`
       <audio preload="none"></audio>
       <div class="now">
-        <img class="cover" alt="" width="48" height="48">
-        <div><div class="title"></div><div class="artist"></div></div>
+        <img class="cover" alt="" width="56" height="56" hidden><span class="cover-blank" aria-hidden="true"></span>
+        <div><a class="title">Nothing playing</a><a class="artist"></a></div>
       </div>
       <div class="controls">
-        <button type="button" data-act="prev" aria-label="Previous track">|◀</button>
-        <button type="button" data-act="play" aria-label="Play" aria-keyshortcuts="Space">▶</button>
-        <button type="button" data-act="next" aria-label="Next track">▶|</button>
-        <button type="button" data-act="shuffle" aria-label="Shuffle the queue">Shuffle</button>
-        <button type="button" data-act="repeat" aria-pressed="false">Repeat</button>
-        <label class="visually-hidden" for="seek">Position</label>
-        <input id="seek" type="range" min="0" max="0" step="1" value="0">
-        <span class="time" aria-hidden="true">0:00</span>
-        <label class="visually-hidden" for="volume">Volume</label>
-        <input id="volume" type="range" min="0" max="1" step="0.05" value="1">
-        <button type="button" data-act="queue" aria-expanded="false" aria-controls="queue">Queue</button>
-        <button type="button" data-act="more" class="mini-only" aria-expanded="false" aria-label="All player controls">⋯</button>
+        <div class="transport">
+          <div class="buttons">
+            <button type="button" data-act="shuffle" aria-label="Shuffle the queue">${icon('shuffle')}</button>
+            <button type="button" data-act="prev" aria-label="Previous track">${icon('prev')}</button>
+            <button type="button" data-act="play" aria-label="Play" aria-keyshortcuts="Space">${icon('play')}</button>
+            <button type="button" data-act="next" aria-label="Next track">${icon('next')}</button>
+            <button type="button" data-act="repeat" aria-label="Repeat" aria-pressed="false">${icon('repeat')}</button>
+          </div>
+          <div class="progress">
+            <span class="time elapsed" aria-hidden="true">0:00</span>
+            <label class="visually-hidden" for="seek">Position</label>
+            <input id="seek" type="range" min="0" max="0" step="1" value="0">
+            <span class="time total" aria-hidden="true">0:00</span>
+          </div>
+        </div>
+        <div class="extras">
+          <button type="button" data-act="lyrics" aria-label="Lyrics and now playing, full screen" aria-expanded="false" aria-controls="np">${icon('lyrics')}</button>
+          <button type="button" data-act="queue" aria-label="Queue" aria-expanded="false" aria-controls="queue">${icon('queue')}</button>
+          <label class="visually-hidden" for="volume">Volume</label>
+          <input id="volume" type="range" min="0" max="1" step="0.05" value="1">
+          <button type="button" data-act="expand" aria-label="Now playing, full screen" aria-expanded="false" aria-controls="np">${icon('up')}</button>
+          <button type="button" data-act="more" class="mini-only" aria-expanded="false" aria-label="All player controls">${icon('more')}</button>
+        </div>
       </div>
       <section id="queue" class="queue" hidden aria-label="Queue"></section>
+      <section id="np" class="np" hidden role="dialog" aria-modal="true" aria-labelledby="np-title">
+        <div class="np-top">
+          <p class="kind muted">Now playing</p>
+          <button type="button" class="icon-btn" data-act="close-np" aria-label="Close the now playing view">${icon('down')}</button>
+        </div>
+        <div class="np-body">
+          <div><span class="np-cover"></span><h2 class="np-title" id="np-title"></h2><p class="np-artist"></p></div>
+          <div>
+            <section aria-labelledby="np-lyrics-h"><h3 id="np-lyrics-h">Lyrics</h3><div class="np-lyrics"></div></section>
+            <section aria-labelledby="np-next-h"><h3 id="np-next-h">Up next</h3><ol class="np-next"></ol></section>
+          </div>
+        </div>
+      </section>
       <p class="visually-hidden" aria-live="polite" id="announce"></p>`.text;
     this.audio = this.querySelector('audio');
     this.seek = this.querySelector('#seek');
@@ -92,7 +117,8 @@ class Player extends HTMLElement {
     this.seek.max = '0';
     this.seek.value = '0';
     this.seek.removeAttribute('aria-valuetext');
-    this.querySelector('.time').textContent = '0:00';
+    this.querySelector('.elapsed').textContent = '0:00';
+    this.querySelector('.total').textContent = '0:00';
     this.querySelector('#announce').textContent = '';
     if ('mediaSession' in navigator) { navigator.mediaSession.metadata = null; navigator.mediaSession.playbackState = 'none'; }
     this.load(false);
@@ -118,10 +144,17 @@ class Player extends HTMLElement {
   load(autoplay) {
     const track = this.current;
     this.reported = false;
-    this.querySelector('.title').textContent = track ? track.title : 'Nothing playing';
-    this.querySelector('.artist').textContent = track ? track.artist || '' : '';
+    const title = this.querySelector('.title'), artist = this.querySelector('.artist');
+    title.textContent = track ? track.title : 'Nothing playing';
+    artist.textContent = track ? track.artist || '' : '';
+    const albumID = track?.album?.id, artistID = track?.albumArtist?.id || track?.artists?.[0]?.id;
+    if (albumID) title.href = `#/albums/${albumID}`; else title.removeAttribute('href');
+    if (artistID) artist.href = `#/artists/${artistID}`; else artist.removeAttribute('href');
     const cover = this.querySelector('.cover');
     if (track?.artworkId) { cover.src = artwork(track.artworkId, 96); cover.hidden = false; } else { cover.hidden = true; cover.removeAttribute('src'); }
+    this.querySelector('.cover-blank').hidden = !cover.hidden;
+    this.lyrics = null;
+    if (this.npOpen) this.renderNowPlaying();
     if (!track) { this.audio.removeAttribute('src'); this.renderQueue(); return; }
     const file = track.files?.find((f) => f.status === 'imported') || track.files?.[0];
     this.audio.src = file ? `/api/v1/files/${encodeURIComponent(file.id)}/audio` : '';
@@ -183,7 +216,10 @@ class Player extends HTMLElement {
 
   onClick(event) {
     const button = event.target.closest('button[data-act]');
-    if (!button) return;
+    if (!button) {
+      if (event.target.closest('.now .cover, .now .cover-blank')) this.toggleNowPlaying(true);
+      return;
+    }
     const at = Number(button.closest('[data-q]')?.dataset.q);
     switch (button.dataset.act) {
       case 'play': if (this.audio.paused) this.play(); else this.audio.pause(); break;
@@ -191,6 +227,8 @@ class Player extends HTMLElement {
       case 'prev': this.prev(); break;
       case 'shuffle': this.shuffle(); break;
       case 'repeat': this.repeat = !this.repeat; button.setAttribute('aria-pressed', String(this.repeat)); break;
+      case 'expand': case 'lyrics': this.toggleNowPlaying(true); break;
+      case 'close-np': this.toggleNowPlaying(false); break;
       case 'queue': {
         const queue = this.querySelector('#queue');
         queue.hidden = !queue.hidden;
@@ -213,6 +251,7 @@ class Player extends HTMLElement {
   }
 
   onKey(event) {
+    if (event.key === 'Escape' && this.npOpen) { this.toggleNowPlaying(false); return; }
     // Never while typing (or on a button, where Space presses it), nor with a modifier (browser keys).
     const target = event.target;
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -232,7 +271,9 @@ class Player extends HTMLElement {
     this.seek.max = String(Math.floor(d || 0));
     this.seek.value = String(Math.floor(t));
     this.seek.setAttribute('aria-valuetext', `${spoken(t)} of ${spoken(d)}`);
-    this.querySelector('.time').textContent = `${duration(t * 1000)} / ${duration(d * 1000)}`;
+    this.querySelector('.elapsed').textContent = duration(t * 1000);
+    this.querySelector('.total').textContent = duration(d * 1000);
+    if (this.npOpen && this.lyrics?.synced) this.followLyrics(t * 1000);
     if (!this.reported && this.current && playedEnough(t, d)) {
       this.reported = true;
       reportPlay(this.current.id, 'played');   // retried with backoff there, never once per timeupdate
@@ -244,7 +285,7 @@ class Player extends HTMLElement {
 
   onPlayState() {
     const button = this.querySelector('[data-act="play"]');
-    button.textContent = this.audio.paused ? '▶' : '❚❚';
+    button.innerHTML = icon(this.audio.paused ? 'play' : 'pause').text;
     button.setAttribute('aria-label', this.audio.paused ? 'Play' : 'Pause');
     if ('mediaSession' in navigator) navigator.mediaSession.playbackState = this.audio.paused ? 'paused' : 'playing';
   }
@@ -262,6 +303,54 @@ class Player extends HTMLElement {
     }
   }
 
+  /// The full-screen view: large artwork, the lyrics (following the song when they are synced) and
+  /// what plays next. Escape or the close button leaves it.
+  toggleNowPlaying(open) {
+    const view = this.querySelector('#np');
+    this.npOpen = open;
+    view.hidden = !open;
+    for (const button of this.querySelectorAll('[data-act=expand], [data-act=lyrics]')) button.setAttribute('aria-expanded', String(open));
+    if (open) { this.renderNowPlaying(); view.querySelector('[data-act=close-np]').focus(); }
+    else this.querySelector('[data-act=expand]')?.focus();
+  }
+
+  async renderNowPlaying() {
+    const track = this.current, view = this.querySelector('#np');
+    view.querySelector('.np-cover').innerHTML = track ? coverArt(track, 600, 'np-art').text : '';
+    view.style.setProperty('--np-art', track?.artworkId ? `url("${artwork(track.artworkId, 96)}")` : 'none');
+    view.querySelector('.np-title').textContent = track ? track.title : 'Nothing playing';
+    view.querySelector('.np-artist').textContent = track?.artist || '';
+    view.querySelector('.np-next').innerHTML = html`${this.tracks.slice(this.index + 1, this.index + 11).map((t, i) => html`
+      <li data-q="${this.index + 1 + i}"><button type="button" class="link" data-act="jump">${t.title}</button> <span class="muted">${t.artist || ''}</span></li>`)}`.text
+      || html`<li class="muted">Nothing after this track.</li>`.text;
+    const box = view.querySelector('.np-lyrics');
+    if (!track) { box.textContent = ''; return; }
+    if (!this.lyrics || this.lyrics.id !== track.id) {
+      box.innerHTML = html`<p class="muted">Looking for lyrics…</p>`.text;
+      try {
+        this.lyrics = { id: track.id, ...(await api(`/api/v1/tracks/${encodeURIComponent(track.id)}/lyrics`)) };
+      } catch { this.lyrics = { id: track.id, synced: false, lines: [] }; }
+      if (this.current?.id !== track.id) return;
+    }
+    box.innerHTML = this.lyrics.lines.length
+      ? html`${this.lyrics.lines.map((line, i) => html`<p data-line="${i}">${line.text || '♪'}</p>`)}`.text
+      : html`<p class="muted">This track has no lyrics.</p>`.text;
+  }
+
+  followLyrics(ms) {
+    const lines = this.lyrics.lines;
+    let at = -1;
+    for (let i = 0; i < lines.length && (lines[i].startMs ?? 0) <= ms; i++) at = i;
+    const box = this.querySelector('.np-lyrics');
+    const current = box.querySelector('[aria-current]');
+    if (current?.dataset.line === String(at)) return;
+    current?.removeAttribute('aria-current');
+    const line = box.querySelector(`[data-line="${at}"]`);
+    if (!line) return;
+    line.setAttribute('aria-current', 'true');
+    line.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  }
+
   renderQueue() {
     const queue = this.querySelector('#queue');
     if (!queue) return;
@@ -271,11 +360,12 @@ class Player extends HTMLElement {
         <button type="button" data-act="save">Save as playlist</button>` : html`<p>The queue is empty.</p>`}
       <ol>${this.tracks.map((t, i) => html`
         <li data-q="${i}" draggable="true" ${i === this.index ? html`aria-current="true"` : ''}>
-          <span class="grip" aria-hidden="true">⠿</span> <button type="button" class="link" data-act="jump">${t.title}</button> <span class="muted">${t.artist || ''}</span>
-          <button type="button" data-act="up" aria-label="Move ${t.title} up">↑</button>
-          <button type="button" data-act="down" aria-label="Move ${t.title} down">↓</button>
-          <button type="button" data-act="remove" aria-label="Remove ${t.title} from the queue">✕</button>
+          <span class="grip" aria-hidden="true">${icon('grip')}</span><button type="button" class="link" data-act="jump">${t.title}</button><span class="muted">${t.artist || ''}</span>
+          <button type="button" data-act="up" aria-label="Move ${t.title} up">${icon('up')}</button>
+          <button type="button" data-act="down" aria-label="Move ${t.title} down">${icon('down')}</button>
+          <button type="button" data-act="remove" aria-label="Remove ${t.title} from the queue">${icon('close')}</button>
         </li>`)}</ol>`.text;
+    if (this.npOpen) this.renderNowPlaying();
   }
 }
 

@@ -43,6 +43,7 @@ function freshMain() {
   const old = document.getElementById('main');
   const main = old.cloneNode(false);
   old.replaceWith(main);
+  document.querySelector('.content')?.scrollTo(0, 0);   // a new page starts at its top
   return main;
 }
 
@@ -101,8 +102,13 @@ export async function route() {
       }
     }
   }
+  const section = '#/' + (path.split('/')[1] || '');
   document.querySelectorAll('nav a').forEach((a) => {
-    if (a.getAttribute('href') === '#' + path) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    const href = a.getAttribute('href');
+    if (href === '#' + path) a.setAttribute('aria-current', 'page');
+    // A page inside a section (an album, an artist) marks its section.
+    else if (href === section && href !== '#/') a.setAttribute('aria-current', 'true');
+    else a.removeAttribute('aria-current');
   });
   // Typing in the search box re-routes on every pause: the focus stays in the box.
   if (document.activeElement?.id !== 'search') main.focus({ preventScroll: true });

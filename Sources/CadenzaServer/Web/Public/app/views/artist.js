@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { albumGrid, errorMessage, act, resolveItem } from '../components.js';
+import { albumGrid, errorMessage, act, resolveItem, icon, cover, placeholderArt } from '../components.js';
 import { ratingControl, wireRatings } from '../rating.js';
 
 export const title = 'Artist';
@@ -9,13 +9,19 @@ export async function render(main, { id }) {
   try {
     const { artist, albums } = await api(`/api/v1/artists/${encodeURIComponent(id)}`);
     document.title = `${artist.name} – Cadenza`;
-    main.innerHTML = html`<h1>${artist.name}</h1><p class="muted">${artist.albumCount} albums · ${artist.trackCount} tracks</p>
-      <p class="hero-actions"><button type="button" data-artist-act="now" id="artist-play">Play all</button>
-        <button type="button" data-artist-act="next" id="artist-next">Play next</button>
-        <button type="button" data-artist-act="queue" id="artist-queue">Add to queue</button>
-        <button type="button" data-artist-act="playlist" id="artist-list">Add to playlist</button>
-        <button type="button" id="star-artist" aria-pressed="false">☆ Star artist</button></p>
+    // The artist's picture: their own artwork when the library has one, else their initials.
+    const picture = artist.artworkId ? cover({ ...artist, title: artist.name }, 600, 'art round') : placeholderArt(artist.name, 'art round');
+    main.innerHTML = html`<header class="hero">${picture}<div>
+      <p class="kind">Artist</p><h1>${artist.name}</h1>
+      <p class="facts"><span>${artist.albumCount} albums</span><span>${artist.trackCount} tracks</span></p>
+      <p class="hero-actions"><button type="button" data-artist-act="now" id="artist-play" class="primary">${icon('play')} Play all</button>
+        <button type="button" id="star-artist" aria-pressed="false">☆ Star artist</button>
+        <button type="button" data-artist-act="next" id="artist-next" class="ghost">${icon('play-next')} Play next</button>
+        <button type="button" data-artist-act="queue" id="artist-queue" class="ghost">${icon('queue')} Add to queue</button>
+        <button type="button" data-artist-act="playlist" id="artist-list" class="ghost">${icon('list-add')} Add to a playlist</button></p>
       <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('artist', artist.id, artist.name)}</p>
+      </div></header>
+      <h2>Albums</h2>
       ${albumGrid(albums)}`.text;
     wireRatings(main);
     // The artist's tracks are fetched album by album on the first press, then kept.

@@ -2,10 +2,16 @@ import { api } from '../api.js';
 import { html } from '../html.js';
 import { albumGrid, trackTable, wireTracks, errorMessage, itemActions } from '../components.js';
 
-export const title = (params) => `Search: ${params.query.get('q') || ''}`;
+export const title = (params) => (params.query.get('q') ? `Search: ${params.query.get('q')}` : 'Search');
 
 export async function render(main, { query }) {
   const q = query.get('q') || '';
+  if (!q) {
+    // The Search tab: the box is at the top of every page; this puts the cursor in it.
+    main.innerHTML = html`<h1>Search</h1><p class="muted">Find artists, albums, tracks and playlists: type in the search box above (or press /).</p>`.text;
+    document.getElementById('search').focus();
+    return;
+  }
   main.innerHTML = html`<h1>Results for “${q}”</h1><div id="results">Searching…</div>`.text;
   try {
     const result = await api(`/api/v1/search?q=${encodeURIComponent(q)}`);

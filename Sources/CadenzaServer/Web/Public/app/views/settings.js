@@ -2,6 +2,8 @@ import { api } from '../api.js';
 import { html } from '../html.js';
 import { errorMessage } from '../components.js';
 
+const ACCENTS = [['blue', 'Blue'], ['violet', 'Violet'], ['green', 'Green'], ['orange', 'Orange'], ['pink', 'Pink'], ['teal', 'Teal']];
+
 export const title = 'Settings';
 
 export async function render(main) {
@@ -25,6 +27,9 @@ export async function render(main) {
     <section aria-labelledby="theme-h"><h2 id="theme-h">Appearance</h2>
       <label for="theme">Theme</label>
       <select id="theme"><option value="system">Follow the system</option><option value="light">Light</option><option value="dark">Dark</option></select>
+      <fieldset class="swatches" id="accent"><legend>Accent colour</legend>
+        ${ACCENTS.map(([value, name]) => html`<label><input type="radio" name="accent" value="${value}"> ${name}</label>`)}
+      </fieldset>
     </section>
     <section aria-labelledby="shortcut-h"><h2 id="shortcut-h">Keyboard</h2>
       <label><input type="checkbox" id="shortcuts"> Single-key shortcuts (space, n, p, /, arrows)</label>
@@ -48,6 +53,14 @@ export async function render(main) {
     <p id="settings-status" role="status"></p>`.text;
   const status = main.querySelector('#settings-status');
   const say = (text) => { status.textContent = text; };
+  const accent = localStorage.getItem('cadenza.accent') || 'blue';
+  for (const radio of main.querySelectorAll('input[name=accent]')) {
+    radio.checked = radio.value === accent;
+    radio.addEventListener('change', () => {
+      localStorage.setItem('cadenza.accent', radio.value);
+      document.documentElement.dataset.accent = radio.value;
+    });
+  }
   const theme = main.querySelector('#theme');
   theme.value = localStorage.getItem('cadenza.theme') || 'system';
   theme.addEventListener('change', () => {
