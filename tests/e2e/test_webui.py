@@ -186,15 +186,46 @@ def test_search_settings_mobile_and_dark(server_with_music, browser):
     shot(browser, "albums-mobile-dark")
 
 
-def test_main_pages_have_no_serious_accessibility_violations(server_with_music, browser):
+SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
+
+
+def viewport(driver, size):
+    width, height = SIZES[size]
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
+
+
+def test_every_view_in_both_themes_and_sizes_is_accessible_and_error_free(server_with_music, browser):
+    """Each view at 1400×900 and 390×844, light and dark: no serious or critical axe violation, no
+    console error, and a screenshot in the artifacts for a person to review."""
+    server, token = server_with_music
+    playlist = requests.post(server.url + "/api/v1/playlists", json={"name": "Evening"}, headers=auth(token)).json()["id"]
+    sign_in(browser, server)
+    routes = ["/", "/albums", "/albums/1", "/artists", "/artists/1", "/genres", "/playlists", f"/playlists/{playlist}", "/search",
+              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/admin"]
+    visits = 0
+    for theme in ("light", "dark"):
+        browser.execute_script("localStorage.setItem('cadenza.theme', arguments[0])", theme)
+        for size in SIZES:
+            viewport(browser, size)
+            for route in routes:
+                visits += 1
+                browser.get(f"{server.url}/?visit={visits}#{route}")   # a new query: a full load with the theme
+                settled(browser, route.split("?")[0])
+                time.sleep(0.3)
+                assert browser.execute_script("return document.documentElement.dataset.theme") == theme
+                label = f"{route} {size} {theme}"
+                assert_accessible(browser, label)
+                assert not severe_console_errors(browser), label
+                # The page itself never wears the focus frame (it takes focus after each navigation).
+                assert browser.execute_script("return getComputedStyle(document.getElementById('main')).outlineStyle") == "none", label
+                shot(browser, f"view{route.replace('/', '_').replace('?', '_').replace('=', '-')}-{size}-{theme}")
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.execute_script("localStorage.removeItem('cadenza.theme')")
+
+
+def test_skip_link_moves_focus_to_the_page(server_with_music, browser):
     server, token = server_with_music
     sign_in(browser, server)
-    for route in ["/", "/albums", "/albums/1", "/artists", "/artists/1", "/genres", "/playlists", "/history", "/settings", "/stats", "/upload", "/admin"]:
-        browser.get(server.url + "/#" + route)
-        settled(browser, route)
-        time.sleep(0.3)
-        assert_accessible(browser, route)
-        shot(browser, "page" + route.replace("/", "_"))
     # The skip link moves focus to the page's content and stays on the page.
     browser.get(server.url + "/#/albums")
     settled(browser, "/albums")
@@ -1098,3 +1129,194 @@ def test_every_focusable_control_shows_its_focus_in_both_themes(server_with_musi
         assert len(seen) >= 35 and any('data-act="remove"' in e for e in seen) and any('id="search"' in e for e in seen), seen
     assert browser.execute_script("return getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
 
+
+
+# --- Design: now playing, installable app, cards and menus, layout ------------------------------
+
+LRC = "[00:00.00]First line\n[00:01.20]Second line\n[00:02.40]Third line\n"
+
+
+@pytest.fixture
+def sung(deployment, tmp_path):
+    """An album whose first track has a synced .lrc next to it; the second has no lyrics."""
+    from media import make_audio
+    root = tmp_path / "sung"
+    make_audio(str(root / "Vela/Tide/01.ogg"), seconds=6, title="Harbour", artist="Vela", album="Tide", track="1")
+    make_audio(str(root / "Vela/Tide/02.ogg"), seconds=3, title="Undertow", artist="Vela", album="Tide", track="2")
+    (root / "Vela/Tide/01.lrc").write_text(LRC)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(root))
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 2)
+    return server, token
+
+
+def test_lyrics_api_and_the_now_playing_view(sung, browser):
+    server, token = sung
+    tracks = {t["title"]: t for t in requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]}
+    lyrics = requests.get(f"{server.url}/api/v1/tracks/{tracks['Harbour']['id']}/lyrics", headers=auth(token)).json()
+    assert lyrics["synced"] is True
+    assert [(line["startMs"], line["text"]) for line in lyrics["lines"]] == [(0, "First line"), (1200, "Second line"), (2400, "Third line")]
+    none = requests.get(f"{server.url}/api/v1/tracks/{tracks['Undertow']['id']}/lyrics", headers=auth(token))
+    assert none.status_code == 200 and none.json()["lines"] == []
+    assert requests.get(server.url + "/api/v1/tracks/999999/lyrics", headers=auth(token)).status_code == 404
+    assert requests.get(f"{server.url}/api/v1/tracks/{tracks['Harbour']['id']}/lyrics").status_code == 401
+
+    sign_in(browser, server)
+    browser.get(f"{server.url}/#/albums/{tracks['Harbour']['album']['id']}")
+    press(browser, wait(browser, lambda d: d.find_element(By.ID, "play-all")))
+    wait(browser, lambda d: now_playing(d) == "Harbour")
+    expand = browser.find_element(By.CSS_SELECTOR, "cz-player [data-act=expand]")
+    expand.click()
+    view = browser.find_element(By.ID, "np")
+    assert view.is_displayed() and expand.get_attribute("aria-expanded") == "true"
+    assert view.find_element(By.CSS_SELECTOR, ".np-title").text == "Harbour"
+    lines = lambda d: [p.text for p in d.find_elements(By.CSS_SELECTOR, "#np .np-lyrics p")]
+    wait(browser, lambda d: lines(d) == ["First line", "Second line", "Third line"])
+    # Synced lyrics follow the song: a later line becomes the current one as it plays.
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#np .np-lyrics p[aria-current]").text in ("Second line", "Third line"), timeout=20)
+    assert "Undertow" in view.find_element(By.CSS_SELECTOR, ".np-next").text
+    for theme in ("light", "dark"):
+        browser.execute_script("document.documentElement.dataset.theme = arguments[0]", theme)
+        assert_accessible(browser, f"now playing {theme}")
+        shot(browser, f"now-playing-{theme}")
+    # Up next plays by a press; the view follows the track (no lyrics: said in words).
+    view.find_element(By.CSS_SELECTOR, ".np-next [data-act=jump]").click()
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#np .np-title").text == "Undertow")
+    wait(browser, lambda d: lines(d) == ["This track has no lyrics."])
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(browser, lambda d: not d.find_element(By.ID, "np").is_displayed())
+    assert browser.switch_to.active_element == expand and expand.get_attribute("aria-expanded") == "false"
+    assert not severe_console_errors(browser)
+
+
+def test_installable_app_and_the_shell_opens_offline(deployment, browser):
+    server = deployment.serve()
+    shell = requests.get(server.url + "/").text
+    for tag in ['rel="manifest" href="/app/manifest.webmanifest"', 'rel="apple-touch-icon"', 'rel="icon" href="/app/icons/icon.svg"', 'name="theme-color"']:
+        assert tag in shell, tag
+    manifest = requests.get(server.url + "/app/manifest.webmanifest")
+    assert manifest.headers["Content-Type"].startswith("application/manifest+json")
+    body = manifest.json()
+    assert body["display"] == "standalone" and body["start_url"] == "/"
+    icons = {(i["sizes"], i.get("purpose", "any")): i["src"] for i in body["icons"]}
+    assert ("512x512", "maskable") in icons and ("192x192", "any") in icons
+    for (sizes, _), src in icons.items():
+        r = requests.get(server.url + src)
+        assert r.status_code == 200, src
+        if sizes != "any":   # a PNG of the size the manifest states
+            assert r.headers["Content-Type"] == "image/png" and r.content[:8] == b"\x89PNG\r\n\x1a\n"
+            width, height = int.from_bytes(r.content[16:20], "big"), int.from_bytes(r.content[20:24], "big")
+            assert f"{width}x{height}" == sizes, src
+    favicon = requests.get(server.url + "/favicon.ico")
+    assert favicon.status_code == 200 and favicon.headers["Content-Type"] == "image/png"
+    worker = requests.get(server.url + "/sw.js")
+    assert worker.status_code == 200 and "javascript" in worker.headers["Content-Type"]
+
+    browser.get(server.url + "/")
+    settled(browser, "/login")
+    wait(browser, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), timeout=20)
+    assert not severe_console_errors(browser)
+    server.stop()
+    browser.refresh()   # the server is gone: the app shell comes from the service worker
+    settled(browser, "/login")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in to Cadenza"
+    assert browser.execute_script("return getComputedStyle(document.body).fontFamily").startswith("system-ui")   # styled
+    shot(browser, "offline-shell")
+
+
+def test_album_cards_placeholder_art_and_context_menu(server_with_music, browser):
+    server, token = server_with_music
+    glass, orbit = album_id(server, token, "Glass Echo"), album_id(server, token, "Orbit")
+    sign_in(browser, server)
+    browser.get(server.url + "/#/albums")
+    settled(browser, "/albums")
+    cards = {c.find_element(By.CSS_SELECTOR, ".name").text: c for c in browser.find_elements(By.CSS_SELECTOR, "#albums .card")}
+    # A cover when the album has one; else its initials on a colour drawn from its name.
+    assert cards["Glass Echo"].find_elements(By.CSS_SELECTOR, ".art img")
+    placeholder = cards["Orbit"].find_element(By.CSS_SELECTOR, ".art .noart")
+    assert placeholder.get_attribute("data-initials") == "O" and placeholder.get_attribute("aria-hidden") == "true"
+    assert "linear-gradient" in placeholder.value_of_css_property("background-image")
+    # The card is a link (it opens in a new tab as any link does).
+    link = cards["Glass Echo"].find_element(By.CSS_SELECTOR, "a[href]")
+    assert link.get_attribute("href").endswith(f"#/albums/{glass}")
+    # Play shows on hover (always on touch screens, and in headless chromium, which reports no
+    # hover), not as a row of buttons under every card.
+    play = cards["Orbit"].find_element(By.CSS_SELECTOR, "[data-item-act=now]")
+    ActionChains(browser).move_to_element(browser.find_element(By.TAG_NAME, "h1")).perform()
+    hovering = browser.execute_script("return matchMedia('(hover: hover)').matches")
+    assert float(play.find_element(By.XPATH, "..").value_of_css_property("opacity")) == (0 if hovering else 1)
+    assert len(cards["Orbit"].find_elements(By.TAG_NAME, "button")) == 2 + 3   # play, ⋯ and the menu's three actions
+    ActionChains(browser).move_to_element(cards["Orbit"]).perform()
+    wait(browser, lambda d: float(play.find_element(By.XPATH, "..").value_of_css_property("opacity")) == 1)
+    # Right-click opens the card's menu; Escape closes it and gives the focus back to ⋯.
+    ActionChains(browser).context_click(cards["Glass Echo"]).perform()
+    toggle = cards["Glass Echo"].find_element(By.CSS_SELECTOR, "[data-menu]")
+    menu = cards["Glass Echo"].find_element(By.CSS_SELECTOR, ".menu")
+    wait(browser, lambda d: menu.is_displayed() and toggle.get_attribute("aria-expanded") == "true")
+    items = [i.text for i in menu.find_elements(By.CSS_SELECTOR, "[role=menuitem]")]
+    assert items == ["Play next", "Add to the queue", "Add to a playlist…", "Go to the artist"], items
+    browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    assert browser.switch_to.active_element.text == "Add to the queue"
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(browser, lambda d: not menu.is_displayed())
+    assert browser.switch_to.active_element == toggle
+    # A menu item acts and closes the menu.
+    press(browser, cards["Glass Echo"].find_element(By.CSS_SELECTOR, "[data-item-act=queue]"))
+    wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
+    wait(browser, lambda d: not menu.is_displayed())
+    assert not severe_console_errors(browser)
+
+
+def test_sidebar_collapses_tab_bar_on_phones_and_accent_colour(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    browser.get(server.url + "/#/albums/1")
+    settled(browser, "/albums/1")
+    sidebar = browser.find_element(By.CSS_SELECTOR, ".sidebar")
+    albums_link = sidebar.find_element(By.CSS_SELECTOR, "a[href='#/albums']")
+    assert albums_link.get_attribute("aria-current") == "true"   # an album page is inside Albums
+    wide = sidebar.size["width"]
+    browser.find_element(By.ID, "collapse").click()
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".sidebar").size["width"] < wide / 2)
+    assert not albums_link.find_element(By.CSS_SELECTOR, ".label").is_displayed() or albums_link.find_element(By.CSS_SELECTOR, ".label").size["width"] <= 1
+    assert browser.find_element(By.ID, "collapse").get_attribute("aria-expanded") == "false"
+    browser.refresh()
+    settled(browser, "/albums/1")
+    assert browser.find_element(By.CSS_SELECTOR, ".sidebar").size["width"] < wide / 2   # remembered
+    browser.find_element(By.ID, "collapse").click()
+    # Phones: no sidebar; a tab bar at the bottom, above which the mini player sits.
+    viewport(browser, "phone")
+    wait(browser, lambda d: not d.find_element(By.CSS_SELECTOR, ".sidebar").is_displayed())
+    tabbar = browser.find_element(By.CSS_SELECTOR, "nav.tabbar")
+    assert tabbar.is_displayed()
+    assert [a.text for a in tabbar.find_elements(By.TAG_NAME, "a")] == ["Home", "Search", "Library", "History", "Settings"]
+    footer = browser.find_element(By.TAG_NAME, "footer")
+    assert footer.rect["y"] + footer.rect["height"] <= tabbar.rect["y"] + 1
+    tabbar.find_element(By.CSS_SELECTOR, "a[href='#/settings']").click()
+    settled(browser, "/settings")
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    # The accent colour is the user's choice, kept on this browser.
+    before = browser.execute_script("return getComputedStyle(document.documentElement).getPropertyValue('--accent')")
+    browser.find_element(By.CSS_SELECTOR, "#accent input[value=violet]").click()
+    assert browser.execute_script("return document.documentElement.dataset.accent") == "violet"
+    after = browser.execute_script("return getComputedStyle(document.documentElement).getPropertyValue('--accent')")
+    assert after != before
+    browser.refresh()
+    settled(browser, "/settings")
+    assert browser.execute_script("return document.documentElement.dataset.accent") == "violet"
+    assert browser.find_element(By.CSS_SELECTOR, "#accent input[value=violet]").is_selected()
+    assert_accessible(browser, "settings with a violet accent")
+
+
+def test_setup_and_share_pages_share_the_design(deployment, browser, tmp_path):
+    server = deployment.serve()
+    for scheme in ("light", "dark"):
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        browser.get(server.url + "/setup")
+        card = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "main.auth-card"))
+        assert card.find_element(By.TAG_NAME, "h1").text == "Welcome to Cadenza"
+        assert card.find_element(By.CSS_SELECTOR, "button[type=submit]").value_of_css_property("border-radius") != "0px"
+        assert_accessible(browser, f"setup {scheme}")
+        assert not severe_console_errors(browser)
+        shot(browser, f"setup-{scheme}")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})

@@ -29,20 +29,13 @@ enum WebPages {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Set up Cadenza</title>
-        <style>
-        :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-        main { max-width: 24rem; margin: 4rem auto; padding: 0 1rem; }
-        label { display: block; margin: 1rem 0 .25rem; }
-        input, button { font: inherit; width: 100%; padding: .5rem; box-sizing: border-box; }
-        button { margin-top: 1.5rem; }
-        :focus-visible { outline: 3px solid #4a8; outline-offset: 2px; }
-        #status { min-height: 1.5rem; margin-top: 1rem; }
-        a { color: #2a7; }
-        </style>
+        <link rel="icon" href="/app/icons/icon.svg" type="image/svg+xml">
+        <link rel="stylesheet" href="/app/style.css">
         <script type="module" src="/static/setup.js"></script>
         </head>
         <body>
-        <main>
+        <main class="auth-card">
+        <img class="logo" src="/app/icons/icon.svg" alt="" width="48" height="48">
         <h1>Welcome to Cadenza</h1>
         <p>Create the first administrator account.</p>
         <form id="setup">

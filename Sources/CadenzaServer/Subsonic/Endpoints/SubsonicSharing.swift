@@ -149,18 +149,21 @@ enum SubsonicSharing {
         let token = SubsonicNode.escapeXML(req.parameters.get("token") ?? "")
         let items = tracks.enumerated().map { index, track in
             """
-            <li><p>\(SubsonicNode.escapeXML(track.title)) — \(SubsonicNode.escapeXML(track.artist))</p>
-            <audio controls preload="none" src="/share/\(token)/\(index)/audio"></audio></li>
+            <li><p><strong>\(SubsonicNode.escapeXML(track.title))</strong> <span class="muted">\(SubsonicNode.escapeXML(track.artist))</span></p>
+            <audio controls preload="none" src="/share/\(token)/\(index)/audio" aria-label="\(SubsonicNode.escapeXML(track.title))"></audio></li>
             """
         }.joined(separator: "\n")
         let html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Shared music</title><style>:root{color-scheme:light dark;font-family:system-ui,sans-serif}main{max-width:40rem;margin:2rem auto;padding:0 1rem}li{margin:1rem 0}audio{width:100%}</style>
-            </head><body><main><h1>\(SubsonicNode.escapeXML(share.description ?? "Shared by \(owner.username)"))</h1><ol>\(items)</ol></main></body></html>
+            <title>Shared music</title><link rel="icon" href="/app/icons/icon.svg" type="image/svg+xml"><link rel="stylesheet" href="/app/style.css">
+            </head><body><main class="auth-card share"><img class="logo" src="/app/icons/icon.svg" alt="" width="48" height="48">
+            <p class="kind muted">Shared with you on Cadenza</p><h1>\(SubsonicNode.escapeXML(share.description ?? "Shared by \(owner.username)"))</h1>
+            <ol class="plain">\(items)</ol></main></body></html>
             """
         let response = Response(status: .ok, body: .init(string: html))
         response.headers.contentType = .html
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: WebPages.contentSecurityPolicy)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         return response
     }
 

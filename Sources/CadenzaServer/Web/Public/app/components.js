@@ -160,11 +160,11 @@ export function trackButtons(t) {
 
 export function trackTable(tracks, { numbers = true, rate = false } = {}) {
   return html`<table class="tracks">
-    <thead><tr>${numbers ? html`<th scope="col">#</th>` : ''}<th scope="col">Title</th><th scope="col" class="col-artist">Artist</th><th scope="col" class="col-time">Time</th>${rate ? html`<th scope="col">Rating</th>` : ''}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+    <thead><tr>${numbers ? html`<th scope="col">#</th>` : ''}<th scope="col">Title</th><th scope="col" class="col-artist">Artist</th><th scope="col" class="col-time">Time</th>${rate ? html`<th scope="col" class="col-rating">Rating</th>` : ''}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${tracks.map((t, i) => html`<tr data-i="${i}">
       ${numbers ? html`<td>${t.trackNumber || ''}</td>` : ''}
       <td>${t.title}</td><td class="col-artist">${t.artist || ''}</td><td class="col-time">${duration(t.durationMs)}</td>
-      ${rate ? html`<td>${ratingControl('track', t.id, t.title)}</td>` : ''}
+      ${rate ? html`<td class="col-rating">${ratingControl('track', t.id, t.title)}</td>` : ''}
       <td class="actions">${trackButtons(t)}</td></tr>`)}</tbody></table>`;
 }
 

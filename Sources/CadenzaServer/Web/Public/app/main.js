@@ -56,6 +56,11 @@ document.getElementById('search').addEventListener('input', (event) => {
 });
 
 window.addEventListener('hashchange', route);
+// A page being left (or kept in the back/forward cache) lets go of its live stream: the browser
+// allows only a few connections per server, and streams held by pages no one sees would starve
+// the next one. Coming back from that cache reconnects (with the last event id: nothing is missed).
+window.addEventListener('pagehide', () => disconnectEvents());
+window.addEventListener('pageshow', (event) => { if (event.persisted && store.state.me) connectEvents(); });
 document.documentElement.dataset.theme = localStorage.getItem('cadenza.theme') || 'system';
 document.documentElement.dataset.accent = localStorage.getItem('cadenza.accent') || 'blue';
 

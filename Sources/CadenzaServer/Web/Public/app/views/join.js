@@ -9,7 +9,8 @@ export const title = 'Join Cadenza';
 // in at once, as a login does.
 export async function render(main, { token }) {
   main.innerHTML = html`
-    <section class="narrow">
+    <section class="auth-card">
+      <img class="logo" src="/app/icons/icon.svg" alt="" width="48" height="48">
       <h1>Join Cadenza</h1>
       <p id="join-about">Checking your invite…</p>
       <form id="join" hidden>

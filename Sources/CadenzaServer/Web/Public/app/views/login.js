@@ -13,7 +13,8 @@ export function signedIn(session) {
 
 export function render(main) {
   main.innerHTML = html`
-    <section class="narrow">
+    <section class="auth-card">
+      <img class="logo" src="/app/icons/icon.svg" alt="" width="48" height="48">
       <h1>Sign in to Cadenza</h1>
       <form id="login">
         <label for="username">Username</label>
