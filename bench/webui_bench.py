@@ -28,7 +28,9 @@ def browser():
 
 def load_home(driver, url, cold):
     if cold:
+        # A first visit: no HTTP cache, and no service worker or the shell it keeps.
         driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+        driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": url, "storageTypes": "service_workers,cache_storage"})
     driver.get(url + "/")
     first = WebDriverWait(driver, 20).until(lambda d: d.execute_script(FIRST))
     return first, driver.execute_script(BYTES)

@@ -14,6 +14,8 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(caches.keys()
     .then((names) => Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name))))
+    // The page's own request starts while the worker boots, not after.
+    .then(() => self.registration.navigationPreload?.enable())
     .then(() => self.clients.claim()));
 });
 
@@ -23,7 +25,8 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   const shell = url.pathname === '/' || url.pathname.startsWith('/app/');
   if (!shell) return;   // the API, media, shares: straight to the network
-  event.respondWith(fetch(request).then((response) => {
+  const network = request.mode === 'navigate' ? Promise.resolve(event.preloadResponse).then((preloaded) => preloaded || fetch(request)) : fetch(request);
+  event.respondWith(network.then((response) => {
     if (response.ok) {
       const copy = response.clone();
       caches.open(CACHE).then((cache) => cache.put(url.pathname === '/' ? '/' : request, copy));

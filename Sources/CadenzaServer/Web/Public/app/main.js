@@ -79,7 +79,12 @@ collapse.addEventListener('click', () => {
 });
 
 // The app shell opens without a network once it has been loaded (the API stays online-only).
-if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => { /* an old browser or a private window */ });
+// Registered once the page has loaded, so that its install (which fetches the shell) never competes
+// with the first paint.
+if ('serviceWorker' in navigator) {
+  const register = () => navigator.serviceWorker.register('/sw.js').catch(() => { /* an old browser or a private window */ });
+  if (document.readyState === 'complete') register(); else window.addEventListener('load', register, { once: true });
+}
 
 // `?` opens the list of keyboard shortcuts (turned off with single-key shortcuts in settings).
 document.addEventListener('cz-help', () => {
