@@ -1320,3 +1320,26 @@ def test_setup_and_share_pages_share_the_design(deployment, browser, tmp_path):
         assert not severe_console_errors(browser)
         shot(browser, f"setup-{scheme}")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def test_album_page_header_and_play_counts(server_with_music, browser):
+    server, token = server_with_music
+    ids = ids_by_title(server, token)
+    glass = album_id(server, token, "Glass Echo")
+    assert requests.post(server.url + "/api/v1/plays", headers=auth(token), json={"trackId": ids["Night River"], "event": "played"}).status_code == 204
+    # The album's tracks carry the caller's play counts (counted from listens, as Subsonic's are).
+    assert wait_for(lambda: {t["title"]: t["playCount"] for t in requests.get(f"{server.url}/api/v1/albums/{glass}", headers=auth(token)).json()["tracks"]}
+             == {"Night River": 1, "Paper Static": 0})
+    sign_in(browser, server)
+    browser.get(f"{server.url}/#/albums/{glass}")
+    settled(browser, f"/albums/{glass}")
+    header = browser.find_element(By.CSS_SELECTOR, "header.hero")
+    assert header.find_element(By.TAG_NAME, "h1").text == "Glass Echo"
+    facts = header.find_element(By.CSS_SELECTOR, ".facts").text
+    assert "Kaloven" in facts and "2004" in facts and "Rock" in facts and "2 tracks" in facts
+    assert header.find_element(By.ID, "shuffle-all").is_displayed()
+    plays = {row.find_element(By.CSS_SELECTOR, "td:nth-child(2)").text: row.find_element(By.CSS_SELECTOR, "td.col-plays").text
+             for row in browser.find_elements(By.CSS_SELECTOR, "table.tracks tbody tr")}
+    assert plays == {"Night River": "1", "Paper Static": ""}
+    press(browser, header.find_element(By.ID, "shuffle-all"))
+    wait(browser, lambda d: sorted(queue_titles(d)) == ["Night River", "Paper Static"])

@@ -58,8 +58,14 @@ enum CatalogController {
 
     @Sendable static func album(req: Request) async throws -> AlbumDetailDTO {
         let id = try req.int64Parameter("id", what: "Album")
-        guard let album = try await CatalogQueries.album(id: id, visible: try await visible(req), on: req.sql) else {
+        guard var album = try await CatalogQueries.album(id: id, visible: try await visible(req), on: req.sql) else {
             throw APIError.notFound("Album")
+        }
+        // The caller's own play counts, for the album page's track table.
+        let viewer = try req.requireUser()
+        let plays = try await Annotations.load(userID: viewer.userID, type: "track", ids: album.tracks.compactMap { Int64($0.id) }, on: req.sql)
+        for index in album.tracks.indices {
+            album.tracks[index].playCount = Int64(album.tracks[index].id).flatMap { plays[$0]?.playCount } ?? 0
         }
         return album
     }

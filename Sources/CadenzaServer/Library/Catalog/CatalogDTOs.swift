@@ -63,6 +63,8 @@ struct TrackDTO: Content {
     var libraryId: String
     var files: [FileDTO]
     var createdAt: Date
+    /// How often the caller played it: only where a page shows it (an album's tracks).
+    var playCount: Int? = nil
 
     struct ReplayGain: Content {
         var trackGain: Double?

@@ -90,13 +90,32 @@ document.addEventListener('click', (event) => {
   if (event.target.closest?.('[role=menuitem]')) { setTimeout(closeMenus); return; }
   closeMenus();
 });
+const menuHost = (target) => target.closest?.('[data-menu-host], tr[data-i], li:has(> .item-actions), li:has(> * > .item-actions)');
 document.addEventListener('contextmenu', (event) => {
-  const host = event.target.closest?.('[data-menu-host], tr[data-i], li:has(> .item-actions), li:has(> * > .item-actions)');
-  const button = host?.querySelector('[data-menu]');
+  const button = menuHost(event.target)?.querySelector('[data-menu]');
   if (!button || event.shiftKey) return;
   event.preventDefault();
   openMenu(button);
 });
+// A long press opens the menu too (Android reports it as contextmenu; Safari on iOS does not).
+let pressTimer = null;
+document.addEventListener('touchstart', (event) => {
+  const button = menuHost(event.target)?.querySelector('[data-menu]');
+  if (!button || event.touches.length !== 1) return;
+  clearTimeout(pressTimer);
+  pressTimer = setTimeout(() => { pressTimer = null; pressOpened = true; openMenu(button); }, 550);
+}, { passive: true });
+// The click some browsers send when the finger lifts would follow the card's link or close the menu.
+let pressOpened = false;
+document.addEventListener('click', (event) => {
+  if (!pressOpened) return;
+  pressOpened = false;
+  if (!event.target.closest?.('.menu')) { event.preventDefault(); event.stopPropagation(); }
+}, true);
+for (const type of ['touchend', 'touchmove', 'touchcancel']) {
+  document.addEventListener(type, () => { clearTimeout(pressTimer); pressTimer = null; }, { passive: true });
+}
+document.addEventListener('touchstart', () => { if (!pressTimer) pressOpened = false; }, { capture: true, passive: true });
 document.addEventListener('keydown', (event) => {
   const menu = event.target.closest?.('.menu');
   if (event.key === 'Escape') {
@@ -158,12 +177,13 @@ export function trackButtons(t) {
     <button type="button" data-star aria-pressed="false" aria-label="Star ${t.title}">☆</button>`;
 }
 
-export function trackTable(tracks, { numbers = true, rate = false } = {}) {
+export function trackTable(tracks, { numbers = true, rate = false, plays = false } = {}) {
   return html`<table class="tracks">
-    <thead><tr>${numbers ? html`<th scope="col">#</th>` : ''}<th scope="col">Title</th><th scope="col" class="col-artist">Artist</th><th scope="col" class="col-time">Time</th>${rate ? html`<th scope="col" class="col-rating">Rating</th>` : ''}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+    <thead><tr>${numbers ? html`<th scope="col">#</th>` : ''}<th scope="col">Title</th><th scope="col" class="col-artist">Artist</th><th scope="col" class="col-time">Time</th>${plays ? html`<th scope="col" class="col-plays">Plays</th>` : ''}${rate ? html`<th scope="col" class="col-rating">Rating</th>` : ''}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${tracks.map((t, i) => html`<tr data-i="${i}">
       ${numbers ? html`<td>${t.trackNumber || ''}</td>` : ''}
       <td>${t.title}</td><td class="col-artist">${t.artist || ''}</td><td class="col-time">${duration(t.durationMs)}</td>
+      ${plays ? html`<td class="col-plays">${t.playCount || ''}</td>` : ''}
       ${rate ? html`<td class="col-rating">${ratingControl('track', t.id, t.title)}</td>` : ''}
       <td class="actions">${trackButtons(t)}</td></tr>`)}</tbody></table>`;
 }

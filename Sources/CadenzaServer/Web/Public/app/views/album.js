@@ -27,7 +27,7 @@ export async function render(main, { id }) {
           <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('album', album.id, album.title)}</p>
         </div>
       </header>
-      ${trackTable(tracks, { rate: true })}`.text;
+      ${trackTable(tracks, { rate: true, plays: true })}`.text;
     wireRatings(main);
     wireTracks(main.querySelector('table'), tracks);
     for (const [button, what] of [['#play-all', 'now'], ['#next-all', 'next'], ['#queue-all', 'queue'], ['#list-all', 'playlist']]) {

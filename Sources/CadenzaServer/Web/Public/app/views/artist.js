@@ -9,6 +9,14 @@ export async function render(main, { id }) {
   try {
     const { artist, albums } = await api(`/api/v1/artists/${encodeURIComponent(id)}`);
     document.title = `${artist.name} – Cadenza`;
+    // Their albums, then compilations, then albums of others they appear on (newest first in each).
+    const byYear = (a, b) => (b.year || 0) - (a.year || 0);
+    const own = albums.filter((a) => a.artist?.id === artist.id);
+    const groups = [
+      ['Albums', own.filter((a) => !a.compilation).sort(byYear)],
+      ['Compilations', albums.filter((a) => a.compilation).sort(byYear)],
+      ['Appears on', albums.filter((a) => a.artist?.id !== artist.id && !a.compilation).sort(byYear)],
+    ].filter(([, list], i) => i === 0 || list.length);
     // The artist's picture: their own artwork when the library has one, else their initials.
     const picture = artist.artworkId ? cover({ ...artist, title: artist.name }, 600, 'art round') : placeholderArt(artist.name, 'art round');
     main.innerHTML = html`<header class="hero">${picture}<div>
@@ -21,8 +29,7 @@ export async function render(main, { id }) {
         <button type="button" data-artist-act="playlist" id="artist-list" class="ghost">${icon('list-add')} Add to a playlist</button></p>
       <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('artist', artist.id, artist.name)}</p>
       </div></header>
-      <h2>Albums</h2>
-      ${albumGrid(albums)}`.text;
+      ${groups.map(([heading, list]) => html`<section aria-label="${heading}"><h2>${heading}</h2>${albumGrid(list)}</section>`)}`.text;
     wireRatings(main);
     // The artist's tracks are fetched album by album on the first press, then kept.
     let tracks = null;
