@@ -52,7 +52,7 @@ class Player extends HTMLElement {
         </div>
       </div>
       <section id="queue" class="queue" hidden aria-label="Queue"></section>
-      <section id="np" class="np" hidden role="dialog" aria-modal="true" aria-labelledby="np-title">
+      <section id="np" class="np" hidden role="dialog" aria-labelledby="np-title">
         <div class="np-top">
           <p class="kind muted">Now playing</p>
           <button type="button" class="icon-btn" data-act="close-np" aria-label="Close the now playing view">${icon('down')}</button>
@@ -303,8 +303,8 @@ class Player extends HTMLElement {
     }
   }
 
-  /// The full-screen view: large artwork, the lyrics (following the song when they are synced) and
-  /// what plays next. Escape or the close button leaves it.
+  /// The full-screen view above the player bar (which keeps working under it): large artwork, the
+  /// lyrics (following the song when they are synced) and what plays next. Escape or ⌄ leaves it.
   toggleNowPlaying(open) {
     const view = this.querySelector('#np');
     this.npOpen = open;
