@@ -1308,8 +1308,14 @@ def test_sidebar_collapses_tab_bar_on_phones_and_accent_colour(server_with_music
     assert_accessible(browser, "settings with a violet accent")
 
 
-def test_setup_and_share_pages_share_the_design(deployment, browser, tmp_path):
-    server = deployment.serve()
+def test_setup_and_share_pages_share_the_design(server_with_music, browser):
+    server, token = server_with_music
+    # A share made the way Subsonic apps make one (createShare, with the app password).
+    assert requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "share-pass-1", "currentPassword": "admin-password-1"},
+                        headers=auth(token)).status_code == 200
+    made = requests.get(server.url + "/rest/createShare", params={"u": "root", "p": "share-pass-1", "v": "1.16.1", "c": "tests", "f": "json",
+                                                                  "id": f"al-{album_id(server, token, 'Glass Echo')}", "description": "For you"}).json()
+    share_path = "/share/" + made["subsonic-response"]["shares"]["share"][0]["url"].split("/share/")[1]
     for scheme in ("light", "dark"):
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
         browser.get(server.url + "/setup")
@@ -1319,6 +1325,12 @@ def test_setup_and_share_pages_share_the_design(deployment, browser, tmp_path):
         assert_accessible(browser, f"setup {scheme}")
         assert not severe_console_errors(browser)
         shot(browser, f"setup-{scheme}")
+        browser.get(server.url + share_path)
+        card = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "main.auth-card.share"))
+        assert card.find_element(By.TAG_NAME, "h1").text == "For you" and len(card.find_elements(By.TAG_NAME, "audio")) == 2
+        assert_accessible(browser, f"share {scheme}")
+        assert not severe_console_errors(browser)
+        shot(browser, f"share-{scheme}")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
 

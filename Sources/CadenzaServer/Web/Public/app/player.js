@@ -152,7 +152,10 @@ class Player extends HTMLElement {
     if (artistID) artist.href = `#/artists/${artistID}`; else artist.removeAttribute('href');
     const cover = this.querySelector('.cover');
     if (track?.artworkId) { cover.src = artwork(track.artworkId, 96); cover.hidden = false; } else { cover.hidden = true; cover.removeAttribute('src'); }
-    this.querySelector('.cover-blank').hidden = !cover.hidden;
+    // Without artwork: the album's initials on its colour, as on its card.
+    const blank = this.querySelector('.cover-blank');
+    blank.hidden = !cover.hidden;
+    blank.innerHTML = track && cover.hidden ? coverArt({ title: track.album?.name || track.title }, 56).text : '';
     this.lyrics = null;
     if (this.npOpen) this.renderNowPlaying();
     if (!track) { this.audio.removeAttribute('src'); this.renderQueue(); return; }
