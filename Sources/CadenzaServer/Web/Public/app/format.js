@@ -23,3 +23,10 @@ export function playedEnough(positionSeconds, durationSeconds) {
   if (!durationSeconds || durationSeconds < 30) return positionSeconds >= Math.min(durationSeconds || 30, 30) * 0.5;
   return positionSeconds >= Math.min(durationSeconds / 2, 240);
 }
+
+/// A copy of `items` in random order (Fisher–Yates).
+export function shuffled(items) {
+  const order = items.slice();
+  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+  return order;
+}

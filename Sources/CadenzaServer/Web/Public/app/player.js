@@ -1,6 +1,6 @@
 import { artwork } from './api.js';
 import { html } from './html.js';
-import { duration, spoken, playedEnough } from './format.js';
+import { duration, spoken, playedEnough, shuffled } from './format.js';
 import { addToPlaylist, dragReorder, icon, cover as coverArt } from './components.js';
 import { api } from './api.js';
 import { reportPlay, clearPlays } from './plays.js';
@@ -193,8 +193,7 @@ class Player extends HTMLElement {
 
   shuffle() {
     const current = this.current;
-    const rest = this.tracks.filter((_, i) => i !== this.index);
-    for (let i = rest.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [rest[i], rest[j]] = [rest[j], rest[i]]; }
+    const rest = shuffled(this.tracks.filter((_, i) => i !== this.index));
     this.tracks = current ? [current, ...rest] : rest; this.index = 0; this.save(); this.renderQueue();
   }
 

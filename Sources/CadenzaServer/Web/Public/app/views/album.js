@@ -1,7 +1,7 @@
 import { api, artwork } from '../api.js';
 import { html } from '../html.js';
 import { trackTable, wireTracks, errorMessage, markStars, act, icon, placeholderArt } from '../components.js';
-import { duration } from '../format.js';
+import { duration, shuffled } from '../format.js';
 import { ratingControl, wireRatings } from '../rating.js';
 
 export const title = 'Album';
@@ -33,11 +33,7 @@ export async function render(main, { id }) {
     for (const [button, what] of [['#play-all', 'now'], ['#next-all', 'next'], ['#queue-all', 'queue'], ['#list-all', 'playlist']]) {
       main.querySelector(button).addEventListener('click', () => act(tracks, what));
     }
-    main.querySelector('#shuffle-all').addEventListener('click', () => {
-      const order = tracks.slice();
-      for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-      act(order, 'now');
-    });
+    main.querySelector('#shuffle-all').addEventListener('click', () => act(shuffled(tracks), 'now'));
     const starred = await api('/api/v1/stars');
     markStars(main, tracks, starred);
     const albumStar = main.querySelector('#star-album');

@@ -2,7 +2,6 @@ import Foundation
 
 /// Reads an import file from disk (unpacking a zip within limits); the mapping of entries to
 /// listens is `ListenImportMapping` in CadenzaFormats.
-
 enum ListenImportReader {
     /// A JSON document (an array export, a Maloja file) or a CSV is parsed whole; past this it
     /// is refused. JSON Lines (what ListenBrainz exports) are read a line at a time at any size.
