@@ -17,6 +17,8 @@ public struct AudioTags: Sendable, Equatable {
     public var year: Int?
     public var originalYear: Int?
     public var compilation = false
+    /// MusicBrainz release-group types, primary first ("album", "ep", "single", then "live", "compilation", ...).
+    public var releaseTypes: [String] = []
     public var titleSort: String?
     public var artistSort: String?
     public var albumSort: String?
@@ -75,6 +77,7 @@ extension AudioTags {
         year = first("DATE").flatMap(Self.year) ?? first("YEAR").flatMap(Self.year)
         originalYear = first("ORIGINALDATE").flatMap(Self.year) ?? first("ORIGINALYEAR").flatMap(Self.year)
         compilation = ["1", "true", "yes"].contains(first("COMPILATION")?.lowercased() ?? "")
+        releaseTypes = Self.releaseTypes(all("RELEASETYPE") + all("MUSICBRAINZ_ALBUMTYPE") + all("MUSICBRAINZ ALBUM TYPE"))
         titleSort = first("TITLESORT")
         artistSort = first("ARTISTSORT")
         albumSort = first("ALBUMSORT")
@@ -91,6 +94,19 @@ extension AudioTags {
         replayGainAlbumPeak = first("REPLAYGAIN_ALBUM_PEAK").flatMap(Self.peak)
         lyrics = first("LYRICS") ?? first("UNSYNCEDLYRICS")
         comment = first("COMMENT")
+    }
+
+    /// Picard writes one value per type or "album; live"; words only, lower-cased, at most five.
+    static func releaseTypes(_ values: [String]) -> [String] {
+        var out: [String] = []
+        for value in values {
+            for part in value.split(whereSeparator: { ";/,".contains($0) }) {
+                let type = part.trimmingCharacters(in: .whitespaces).lowercased()
+                guard !type.isEmpty, type.count <= 32, type.allSatisfy({ $0.isLetter || $0 == " " || $0 == "-" }), !out.contains(type) else { continue }
+                out.append(type)
+            }
+        }
+        return Array(out.prefix(5))
     }
 
     static func leadingInt<S: StringProtocol>(_ s: S) -> Int? {

@@ -53,7 +53,7 @@ enum Fixture {
                 "title": "T", "MUSICBRAINZ_TRACKID": "8F1B5A2C-0000-4000-8000-000000000001",
                 "MUSICBRAINZ_ALBUMID": "8f1b5a2c-0000-4000-8000-000000000002", "MUSICBRAINZ_ARTISTID": "not-a-uuid",
                 "REPLAYGAIN_TRACK_GAIN": "-6.50 dB", "REPLAYGAIN_TRACK_PEAK": "0.98", "COMPILATION": "1",
-                "LYRICS": "la la la",
+                "LYRICS": "la la la", "RELEASETYPE": "Album; Live; album; <script>",
             ])
         let tags = try TagReader.read(path: path)
         #expect(tags.recordingMBID == "8f1b5a2c-0000-4000-8000-000000000001")
@@ -63,6 +63,13 @@ enum Fixture {
         #expect(tags.replayGainTrackPeak == 0.98)
         #expect(tags.compilation)
         #expect(tags.lyrics == "la la la")
+        #expect(tags.releaseTypes == ["album", "live"])
+    }
+
+    /// Picard's MP3 frame (TXXX "MusicBrainz Album Type") reaches the same field as FLAC's RELEASETYPE.
+    @Test func readsTheReleaseTypeOfAnMP3() throws {
+        let path = try Fixture.audio("type.mp3", metadata: ["title": "T", "MusicBrainz Album Type": "single"])
+        #expect(try TagReader.read(path: path).releaseTypes == ["single"])
     }
 
     @Test func extractsEmbeddedCoverArt() throws {

@@ -218,10 +218,12 @@ def music(tmp_path):
     root = tmp_path / "music"
     cover = make_jpeg(str(tmp_path / "art.jpg"), color="blue")
     make_audio(str(root / "Kaloven/Glass Echo/01.mp3"), seconds=4, title="Night River", artist="Kaloven",
-               album_artist="Kaloven", album="Glass Echo", track="1", date="2004", genre="Rock", cover=cover)
+               album_artist="Kaloven", album="Glass Echo", track="1", date="2004", genre="Rock", cover=cover,
+               RELEASETYPE="album")
     make_audio(str(root / "Kaloven/Glass Echo/02.mp3"), seconds=3, frequency=550, title="Paper Static", artist="Kaloven",
                album_artist="Kaloven", album="Glass Echo", track="2", date="2004", genre="Rock")
-    make_audio(str(root / "Milo/Orbit/01.flac"), seconds=3, title="Lantern", artist="Milo", album="Orbit", genre="Jazz")
+    make_audio(str(root / "Milo/Orbit/01.flac"), seconds=3, title="Lantern", artist="Milo", album="Orbit", genre="Jazz",
+               RELEASETYPE="single")
     return root
 
 

@@ -54,6 +54,7 @@ def test_browse_search_and_stream_with_py_sonic(sub):
     assert [a["name"] for a in albums] == ["Glass Echo"]
     album = c.getAlbum(albums[0]["id"])["album"]
     assert album["songCount"] == 2 and album["year"] == 2004
+    assert album["releaseTypes"] == ["Album"]   # OpenSubsonic, from the RELEASETYPE tag
     songs = album["song"]
     assert [s["title"] for s in songs] == ["Night River", "Paper Static"]
     song = c.getSong(songs[0]["id"])["song"]

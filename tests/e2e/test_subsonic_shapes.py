@@ -90,7 +90,7 @@ def error_code(response, fmt="json"):
 # Keys whose JSON value must be an array (OpenSubsonic: repeated elements are arrays even with one
 # member). "artist", "album" and "genre" are also plain string attributes of songs/albums.
 LIST_KEYS = {"song", "album", "artist", "child", "entry", "share", "user", "internetRadioStation", "similarArtist",
-             "structuredLyrics", "line", "index", "genre", "genres", "artists", "albumArtists", "folder"}
+             "structuredLyrics", "line", "index", "genre", "genres", "artists", "albumArtists", "folder", "releaseTypes"}
 STRING_TOO = {"artist", "album", "genre"}
 NUMBER_KEYS = {"songCount", "albumCount", "duration", "year", "track", "size", "bitRate", "playCount", "count",
                "folderCount", "visitCount", "position", "userRating", "discNumber", "samplingRate", "channelCount",

@@ -787,10 +787,22 @@ def test_album_cards_and_album_page_play_next_and_add_to_queue(server_with_music
 def test_artist_play_all_fills_the_queue(server_with_music, browser):
     server, token = server_with_music
     kaloven = requests.get(server.url + "/api/v1/search?q=Kaloven", headers=auth(token)).json()["artists"][0]["id"]
+    # Two plays of the second track make it the artist's most popular one.
+    now = int(time.time())
+    r = requests.post(server.url + "/1/submit-listens", headers={"Authorization": f"Token {token}"},
+                      json={"listen_type": "import", "payload": [
+                          {"listened_at": now - 600 * (i + 1), "track_metadata": {"artist_name": "Kaloven", "track_name": "Paper Static"}}
+                          for i in range(2)]})
+    assert r.status_code == 200, r.text
+    top = lambda: [t["title"] for t in requests.get(server.url + f"/api/v1/artists/{kaloven}", headers=auth(token)).json()["topTracks"]]
+    assert wait_for(lambda: top() == ["Paper Static", "Night River"]), top()
     sign_in(browser, server)
     browser.get(server.url + f"/#/artists/{kaloven}")
     settled(browser, f"/artists/{kaloven}")
     assert browser.title == "Kaloven – Cadenza"
+    assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")] == ["Popular", "Albums"]
+    popular = browser.find_elements(By.CSS_SELECTOR, "#popular tbody tr td:first-child")
+    assert [c.text for c in popular] == ["Paper Static", "Night River"]
     browser.find_element(By.ID, "artist-play").click()
     wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
     wait(browser, lambda d: d.execute_script("return document.querySelector('cz-player audio').currentTime") > 0.3)
@@ -804,6 +816,11 @@ def test_artist_play_all_fills_the_queue(server_with_music, browser):
     assert milo.get_attribute("aria-label") == "Play Milo"
     press(browser, milo)
     wait(browser, lambda d: queue_titles(d) == ["Lantern"] and now_playing(d) == "Lantern")
+    # Milo's only release is tagged as a single (RELEASETYPE): their page files it under Singles.
+    browser.find_element(By.XPATH, "//li/a[text()='Milo']").click()
+    wait(browser, lambda d: d.title == "Milo – Cadenza")
+    wait(browser, lambda d: [h.text for h in d.find_elements(By.CSS_SELECTOR, "main h2")] == ["Popular", "Albums", "Singles"])
+    assert "Orbit" in browser.find_element(By.CSS_SELECTOR, "section[aria-label='Singles']").text
     assert not severe_console_errors(browser)
 
 
@@ -1264,6 +1281,21 @@ def test_album_cards_placeholder_art_and_context_menu(server_with_music, browser
     press(browser, cards["Glass Echo"].find_element(By.CSS_SELECTOR, "[data-item-act=queue]"))
     wait(browser, lambda d: queue_titles(d) == ["Night River", "Paper Static"])
     wait(browser, lambda d: not menu.is_displayed())
+    # A long press with a finger opens the menu, and lifting the finger does not follow the card's link.
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    box = browser.execute_script("const r = arguments[0].querySelector('.art').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]",
+                                 cards["Orbit"])
+    touch = {"x": box[0], "y": box[1]}
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [touch]})
+    time.sleep(0.9)
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    orbit_menu = cards["Orbit"].find_element(By.CSS_SELECTOR, ".menu")
+    wait(browser, lambda d: orbit_menu.is_displayed())
+    time.sleep(0.3)
+    # The menu item that opened under the finger was not pressed by the lift either.
+    assert browser.current_url.endswith("#/albums") and orbit_menu.is_displayed()
+    assert queue_titles(browser) == ["Night River", "Paper Static"]
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
     assert not severe_console_errors(browser)
 
 

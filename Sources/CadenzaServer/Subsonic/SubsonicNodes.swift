@@ -106,6 +106,8 @@ enum SubsonicNodes {
         apply(annotation, to: &node)
         if annotation?.playCount == nil { node.set("playCount", 0) }
         node.set("isCompilation", album.compilation)
+        // OpenSubsonic spells the types as MusicBrainz shows them ("Album", "Live").
+        node.add(list: "releaseTypes", album.releaseTypes.map { .scalar("releaseTypes", .string($0.prefix(1).uppercased() + $0.dropFirst())) })
         node.set("musicBrainzId", album.mbid ?? "")
         node.set("displayArtist", album.artist.name)
         node.set("sortName", album.title)

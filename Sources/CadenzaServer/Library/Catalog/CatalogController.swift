@@ -42,9 +42,14 @@ enum CatalogController {
 
     @Sendable static func artist(req: Request) async throws -> ArtistDetailDTO {
         let id = try req.int64Parameter("id", what: "Artist")
-        guard let artist = try await CatalogQueries.artist(id: id, visible: try await visible(req), on: req.sql) else {
+        let visible = try await visible(req)
+        guard var artist = try await CatalogQueries.artist(id: id, visible: visible, on: req.sql) else {
             throw APIError.notFound("Artist")
         }
+        let top = try await CatalogQueries.topTrackIDs(artistID: id, visible: visible, limit: 10, on: req.sql)
+        guard !top.isEmpty else { return artist }
+        let tracks = try await CatalogQueries.tracks(visible: visible, paging: .init(limit: top.count, offset: 0), ids: top, on: req.sql)
+        artist.topTracks = CatalogQueries.ordered(tracks, by: top) { $0.id }
         return artist
     }
 

@@ -23,6 +23,8 @@ struct AlbumDTO: Content {
     var year: Int?
     var originalYear: Int?
     var compilation: Bool
+    /// MusicBrainz release-group types from the tags, primary first; empty when untagged.
+    var releaseTypes: [String]
     var mbid: String?
     var trackCount: Int
     var durationMs: Int
@@ -82,6 +84,8 @@ struct AlbumDetailDTO: Content {
 struct ArtistDetailDTO: Content {
     var artist: ArtistDTO
     var albums: [AlbumDTO]
+    /// Their most played tracks across everyone's listens (then by title), at most ten.
+    var topTracks: [TrackDTO] = []
 }
 
 struct GenreDTO: Content {

@@ -2,14 +2,23 @@ import CadenzaTags
 import SQLKit
 
 extension CatalogQueries {
-    /// An artist's tracks in the `visible` libraries, most played (by everyone) first.
+    /// An artist's tracks in the `visible` libraries, most played (by everyone) first; the
+    /// artist is named (Subsonic's getTopSongs, matching every artist of that name) or an id.
     static func topTrackIDs(artistName: String, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
+        try await topTrackIDs(where: "ar.name_key = \(bind: NameKey.make(artistName))", visible: visible, limit: limit, on: db)
+    }
+
+    static func topTrackIDs(artistID: Int64, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
+        try await topTrackIDs(where: "ar.id = \(bind: artistID)", visible: visible, limit: limit, on: db)
+    }
+
+    private static func topTrackIDs(where artist: SQLQueryString, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
         guard let libs = libraries(visible, .init()), limit > 0 else { return [] }
         return try await db.raw(
             """
             SELECT t.id FROM tracks t JOIN track_artists ta ON ta.track_id = t.id JOIN artists ar ON ar.id = ta.artist_id
             LEFT JOIN play_stats p ON p.track_id = t.id
-            WHERE ar.name_key = \(bind: NameKey.make(artistName)) AND t.library_id IN (\(libs))
+            WHERE \(artist) AND t.library_id IN (\(libs))
             GROUP BY t.id, t.sort_title ORDER BY COALESCE(SUM(p.play_count), 0) DESC, t.sort_title LIMIT \(bind: limit)
             """
         ).all().map { try $0.decode(column: "id", as: Int64.self) }

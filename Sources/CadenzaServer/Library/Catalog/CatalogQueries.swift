@@ -45,7 +45,7 @@ enum CatalogQueries {
     /// Album rows with their artist and the count and length of their visible tracks (read by `album(row:)`).
     static func albumSelect(libraries libs: SQLList) -> SQLQueryString {
         """
-        SELECT a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at,
+        SELECT a.id, a.title, a.year, a.original_year, a.compilation, a.release_types, a.mbid, a.artwork_id, a.created_at,
                ar.id AS artist_id, ar.name AS artist_name, COUNT(t.id) AS track_count, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms
         FROM albums a
         JOIN artists ar ON ar.id = a.album_artist_id
@@ -54,7 +54,7 @@ enum CatalogQueries {
     }
 
     static let albumGroupBy: SQLQueryString = """
-        GROUP BY a.id, a.title, a.year, a.original_year, a.compilation, a.mbid, a.artwork_id, a.created_at, a.sort_title,
+        GROUP BY a.id, a.title, a.year, a.original_year, a.compilation, a.release_types, a.mbid, a.artwork_id, a.created_at, a.sort_title,
                  ar.id, ar.name, ar.sort_name
         """
 
@@ -126,6 +126,7 @@ enum CatalogQueries {
             year: try row.decode(column: "year", as: Int?.self),
             originalYear: try row.decode(column: "original_year", as: Int?.self),
             compilation: try row.decode(column: "compilation", as: Bool.self),
+            releaseTypes: try row.decode(column: "release_types", as: String.self).split(separator: ";").map(String.init),
             mbid: try row.decode(column: "mbid", as: String?.self),
             trackCount: try row.decode(column: "track_count", as: Int.self),
             durationMs: try row.decode(column: "duration_ms", as: Int?.self) ?? 0,

@@ -11,6 +11,8 @@ final class CatalogWriter: @unchecked Sendable {
     private var artists: [String: Int64] = [:]
     private var albums: [String: Int64] = [:]
     private var albumsNeedingArt: Set<Int64> = []
+    /// Release types each album was given in this scan; any file of it may carry them.
+    private var albumReleaseTypes: [Int64: String] = [:]
     private var genres: [String: Int64] = [:]
     /// New tracks, link rows and new file rows wait here and are written per batch with
     /// multi-row inserts; a file or link of a new track names it by match key until then.
@@ -90,18 +92,23 @@ final class CatalogWriter: @unchecked Sendable {
         let matchKey =
             tags.albumMBID.map { "mbid:\($0)|lib:\(libraryID)" }
             ?? "key:\(albumArtistID)|\(NameKey.make(title))|\(folderID):\(Self.albumDirectory(directory))"
-        if let id = albums[matchKey] { return id }
+        let releaseTypes = tags.releaseTypes.joined(separator: ";")
+        if let id = albums[matchKey] {
+            try await store(releaseTypes: releaseTypes, albumID: id, on: db)
+            return id
+        }
         var row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
+        if let row { try await store(releaseTypes: releaseTypes, albumID: try row.decode(column: "id", as: Int64.self), on: db) }
         if row == nil {
             let now = Clock.nowMillis()
             let sort = tags.albumSort.map(NameKey.make) ?? NameKey.sort(title)
             row = try await db.raw(
                 """
                 INSERT INTO albums (title, sort_title, match_key, album_artist_id, year, original_year, compilation, mbid,
-                                    release_group_mbid, created_at, updated_at)
+                                    release_group_mbid, release_types, created_at, updated_at)
                 VALUES (\(bind: title), \(bind: sort), \(bind: matchKey), \(bind: albumArtistID), \(bind: tags.year),
                         \(bind: tags.originalYear), \(bind: tags.compilation), \(bind: tags.albumMBID), \(bind: tags.releaseGroupMBID),
-                        \(bind: now), \(bind: now))
+                        \(bind: releaseTypes), \(bind: now), \(bind: now))
                 ON CONFLICT DO NOTHING RETURNING id, artwork_id
                 """
             ).first()
@@ -111,9 +118,18 @@ final class CatalogWriter: @unchecked Sendable {
         }
         guard let row else { throw LibraryScanner.Failure("could not store album \(title)") }
         let id = try row.decode(column: "id", as: Int64.self)
+        albumReleaseTypes[id] = albumReleaseTypes[id] ?? releaseTypes
         if try row.decode(column: "artwork_id", as: Int64?.self) == nil { albumsNeedingArt.insert(id) }
         albums[matchKey] = id
         return id
+    }
+
+    /// Picard tags every file of a release, other taggers maybe one; a file carrying types
+    /// (retagged since the album was first seen, or not the first file scanned) sets them.
+    private func store(releaseTypes: String, albumID: Int64, on db: any SQLDatabase) async throws {
+        guard !releaseTypes.isEmpty, albumReleaseTypes[albumID] != releaseTypes else { return }
+        try await db.raw("UPDATE albums SET release_types = \(bind: releaseTypes) WHERE id = \(bind: albumID) AND release_types <> \(bind: releaseTypes)").run()
+        albumReleaseTypes[albumID] = releaseTypes
     }
 
     /// Multi-disc albums often live in "CD1"/"Disc 2" subfolders of the album folder.

@@ -105,12 +105,14 @@ document.addEventListener('touchstart', (event) => {
   clearTimeout(pressTimer);
   pressTimer = setTimeout(() => { pressTimer = null; pressOpened = true; openMenu(button); }, 550);
 }, { passive: true });
-// The click some browsers send when the finger lifts would follow the card's link or close the menu.
+// The click some browsers send when the finger lifts would follow the card's link, close the
+// menu, or press the menu item that opened under the finger; the next tap starts afresh.
 let pressOpened = false;
 document.addEventListener('click', (event) => {
   if (!pressOpened) return;
   pressOpened = false;
-  if (!event.target.closest?.('.menu')) { event.preventDefault(); event.stopPropagation(); }
+  event.preventDefault();
+  event.stopPropagation();
 }, true);
 for (const type of ['touchend', 'touchmove', 'touchcancel']) {
   document.addEventListener(type, () => { clearTimeout(pressTimer); pressTimer = null; }, { passive: true });

@@ -1,22 +1,36 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { albumGrid, errorMessage, act, resolveItem, icon, cover, placeholderArt } from '../components.js';
+import { albumGrid, errorMessage, act, resolveItem, icon, cover, placeholderArt, trackTable, wireTracks, markStars } from '../components.js';
 import { ratingControl, wireRatings } from '../rating.js';
 
 export const title = 'Artist';
 
+/// Where an album goes on its artist's page, first match wins: the artist's own releases by
+/// their MusicBrainz types (secondary types such as live outrank the primary one).
+const own = (test) => (album, artist) => album.artist?.id === artist.id && !album.compilation && test(album.releaseTypes || []);
+const RELEASE_GROUPS = [
+  ['Albums', own((types) => !types.some((t) => t !== 'album'))],
+  ['Live', own((types) => types.includes('live'))],
+  ['Soundtracks', own((types) => types.includes('soundtrack'))],
+  ['Remixes', own((types) => types.includes('remix') || types.includes('dj-mix'))],
+  ['EPs', own((types) => types[0] === 'ep')],
+  ['Singles', own((types) => types[0] === 'single')],
+  ['Compilations', (album) => album.compilation || (album.releaseTypes || []).includes('compilation')],
+  ['Other releases', own(() => true)],
+  ['Appears on', () => true],
+];
+
 export async function render(main, { id }) {
   try {
-    const { artist, albums } = await api(`/api/v1/artists/${encodeURIComponent(id)}`);
+    const { artist, albums, topTracks = [] } = await api(`/api/v1/artists/${encodeURIComponent(id)}`);
     document.title = `${artist.name} – Cadenza`;
-    // Their albums, then compilations, then albums of others they appear on (newest first in each).
+    // Their releases by MusicBrainz type (untagged ones count as albums), then compilations,
+    // then albums of others they appear on; newest first in each.
     const byYear = (a, b) => (b.year || 0) - (a.year || 0);
-    const own = albums.filter((a) => a.artist?.id === artist.id);
-    const groups = [
-      ['Albums', own.filter((a) => !a.compilation).sort(byYear)],
-      ['Compilations', albums.filter((a) => a.compilation).sort(byYear)],
-      ['Appears on', albums.filter((a) => a.artist?.id !== artist.id && !a.compilation).sort(byYear)],
-    ].filter(([, list], i) => i === 0 || list.length);
+    const groups = RELEASE_GROUPS.map(([heading]) => [heading, []]);
+    for (const album of albums) groups[RELEASE_GROUPS.findIndex(([, test]) => test(album, artist))][1].push(album);
+    for (const [, list] of groups) list.sort(byYear);
+    const shown = groups.filter(([, list], i) => i === 0 || list.length);
     // The artist's picture: their own artwork when the library has one, else their initials.
     const picture = artist.artworkId ? cover({ ...artist, title: artist.name }, 600, 'art round') : placeholderArt(artist.name, 'art round');
     main.innerHTML = html`<header class="hero">${picture}<div>
@@ -29,8 +43,23 @@ export async function render(main, { id }) {
         <button type="button" data-artist-act="playlist" id="artist-list" class="ghost">${icon('list-add')} Add to a playlist</button></p>
       <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('artist', artist.id, artist.name)}</p>
       </div></header>
-      ${groups.map(([heading, list]) => html`<section aria-label="${heading}"><h2>${heading}</h2>${albumGrid(list)}</section>`)}`.text;
+      ${topTracks.length ? html`<section aria-label="Popular" id="popular"><h2>Popular</h2>${trackTable(topTracks, { numbers: false })}
+        ${topTracks.length > 5 ? html`<p><button type="button" class="ghost" id="popular-more" aria-expanded="false">Show more</button></p>` : ''}</section>` : ''}
+      ${shown.map(([heading, list]) => html`<section aria-label="${heading}"><h2>${heading}</h2>${albumGrid(list)}</section>`)}`.text;
     wireRatings(main);
+    const popular = main.querySelector('#popular');
+    if (popular) {
+      wireTracks(popular.querySelector('table'), topTracks);
+      const more = popular.querySelector('#popular-more');
+      const fold = (open) => popular.querySelectorAll('tbody tr').forEach((row, i) => { row.hidden = !open && i >= 5; });
+      fold(false);
+      more?.addEventListener('click', () => {
+        const open = more.getAttribute('aria-expanded') !== 'true';
+        more.setAttribute('aria-expanded', String(open));
+        more.textContent = open ? 'Show less' : 'Show more';
+        fold(open);
+      });
+    }
     // The artist's tracks are fetched album by album on the first press, then kept.
     let tracks = null;
     main.querySelector('.hero-actions').addEventListener('click', async (event) => {
@@ -46,7 +75,10 @@ export async function render(main, { id }) {
       try { await api(`/api/v1/stars/artist/${encodeURIComponent(artist.id)}`, { method: on ? 'PUT' : 'DELETE' }); show(on); }
       catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
     });
-    api('/api/v1/stars').then((starred) => show(starred.artists.some((a) => a.id === artist.id)))
+    api('/api/v1/stars').then((starred) => {
+      show(starred.artists.some((a) => a.id === artist.id));
+      if (popular) markStars(popular, topTracks, starred);
+    })
       .catch((error) => window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })));
   } catch (error) {
     main.innerHTML = html`<h1>Artist</h1>${errorMessage(error)}`.text;
