@@ -37,11 +37,15 @@ let package = Package(
         // The hand-written parsers of untrusted text (JSON, CSV, forms, byte ranges): Foundation
         // only, so they build alone, and the fuzzer (Fuzz/) links them without the server.
         .target(name: "CadenzaFormats", swiftSettings: swiftSettings),
+        // The radio playout engine: ffmpeg decoders, the paced PCM bus, encoders and mounts.
+        // Foundation only, so `cadenza playout` and its tests need no web stack.
+        .target(name: "CadenzaPlayout", swiftSettings: swiftSettings),
         .target(
             name: "CadenzaServer",
             dependencies: [
                 "CadenzaTags",
                 "CadenzaFormats",
+                "CadenzaPlayout",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -58,6 +62,7 @@ let package = Package(
         .executableTarget(name: "cadenza-fuzz", dependencies: ["CadenzaFormats", "CadenzaTags"], path: "Fuzz/Sources", swiftSettings: swiftSettings),
         .target(name: "CadenzaTestSupport", path: "Tests/CadenzaTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "CadenzaTagsTests", dependencies: ["CadenzaTags", "CadenzaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CadenzaPlayoutTests", dependencies: ["CadenzaPlayout", "CadenzaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CadenzaServerTests",
             dependencies: [

@@ -46,6 +46,11 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public static func text<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Dates as readers parse them (ISO 8601, to the millisecond), not seconds since 2001.
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date))
+        }
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

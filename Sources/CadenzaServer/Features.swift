@@ -7,6 +7,7 @@ public enum Features {
         LibraryFeature(),
         SubsonicFeature(),
         ListensFeature(),
+        RadioFeature(),
         WebFeature(),
     ]
 

@@ -102,7 +102,9 @@ extension AudioTags {
         for value in values {
             for part in value.split(whereSeparator: { ";/,".contains($0) }) {
                 let type = part.trimmingCharacters(in: .whitespaces).lowercased()
-                guard !type.isEmpty, type.count <= 32, type.allSatisfy({ $0.isLetter || $0 == " " || $0 == "-" }), !out.contains(type) else { continue }
+                guard !type.isEmpty, type.count <= 32, type.allSatisfy({ $0.isLetter || $0 == " " || $0 == "-" }), !out.contains(type) else {
+                    continue
+                }
                 out.append(type)
             }
         }

@@ -38,7 +38,7 @@ struct Cadenza: AsyncParsableCommand {
         abstract: "A self-hosted, multi-user music platform.",
         discussion: "Environment variables:\n"
             + (Settings.documentedKeys + Features.settingsSections.flatMap { $0.keys }).map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
-        subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, JobsCommand.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, StationCommand.self, JobsCommand.self],
         defaultSubcommand: Serve.self
     )
 
@@ -144,6 +144,44 @@ func readPassword(prompt: String) throws -> String {
         throw ValidationError("no password on standard input")
     }
     return line
+}
+
+struct StationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "station", abstract: "Manage radio stations (a running server puts a new one on air within seconds).",
+        subcommands: [Create.self, List.self, Delete.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a station airing the autoDJ rotation over the instance's libraries (or the owner's).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Slug: lower-case letters, digits and hyphens; the mount is /listen/SLUG/radio.mp3.") var slug: String
+        @Option(help: "Display name.") var name: String
+        @Option(help: "Description.") var description = ""
+        @Option(help: "IANA time zone of the station's schedule.") var timeZone = "UTC"
+        @Option(help: "public, unlisted or private.") var visibility = "public"
+        @Option(help: "Owning user (default: the instance; plays every non-private library).") var owner: String?
+        @Option(help: "Mounts, comma-separated: mp3, aac.") var outputs = "mp3"
+
+        func run() async throws {
+            printLines(
+                try await AdminCommands.createStation(
+                    settings: try common.settings(), slug: slug, name: name, description: description, timeZone: timeZone,
+                    visibility: visibility, owner: owner,
+                    outputs: outputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        func run() async throws { printLines(try await AdminCommands.listStations(settings: try common.settings())) }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Slug.") var slug: String
+        func run() async throws { printLines(try await AdminCommands.deleteStation(settings: try common.settings(), slug: slug)) }
+    }
 }
 
 struct UserCommand: AsyncParsableCommand {

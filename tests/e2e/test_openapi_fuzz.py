@@ -95,6 +95,14 @@ def real_ids(server, token, who, music, password):
     for kind in ("stars", "ratings"):
         config.append(f'[[operations]]\ninclude-path = "/{kind}/{{type}}/{{id}}"\nparameters = {{ "path.type" = "track", "path.id" = {json.dumps(track)} }}\n')
     config.append(f'[[operations]]\ninclude-path = "/follows/{{username}}"\nparameters = {{ "path.username" = "root" }}\n')
+    # A station of the caller's for the reads and changes, another for the DELETE.
+    for slug in (f"fuzz-{who}", f"fuzz-{who}-gone"):
+        r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": slug, "name": slug})
+        assert r.status_code == 201, r.text
+    config.append(f'[[operations]]\ninclude-path = "/stations/{{slug}}"\ninclude-method = "DELETE"\nparameters = {{ "path.slug" = "fuzz-{who}-gone" }}\n')
+    config.append(f'[[operations]]\ninclude-path = "/stations/{{slug}}"\nexclude-method = "DELETE"\nparameters = {{ "path.slug" = "fuzz-{who}" }}\n')
+    for tail in ("now-playing", "skip", "history"):
+        config.append(f'[[operations]]\ninclude-path = "/stations/{{slug}}/{tail}"\nparameters = {{ "path.slug" = "fuzz-{who}" }}\n')
     return "\n".join(config)
 
 

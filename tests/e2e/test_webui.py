@@ -199,9 +199,10 @@ def test_every_view_in_both_themes_and_sizes_is_accessible_and_error_free(server
     console error, and a screenshot in the artifacts for a person to review."""
     server, token = server_with_music
     playlist = requests.post(server.url + "/api/v1/playlists", json={"name": "Evening"}, headers=auth(token)).json()["id"]
+    assert requests.post(server.url + "/api/v1/stations", json={"slug": "matrix", "name": "Matrix FM"}, headers=auth(token)).status_code == 201
     sign_in(browser, server)
     routes = ["/", "/albums", "/albums/1", "/artists", "/artists/1", "/genres", "/playlists", f"/playlists/{playlist}", "/search",
-              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/admin"]
+              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/admin", "/radio", "/radio/matrix"]
     visits = 0
     for theme in ("light", "dark"):
         browser.execute_script("localStorage.setItem('cadenza.theme', arguments[0])", theme)
@@ -1387,3 +1388,40 @@ def test_album_page_header_and_play_counts(server_with_music, browser):
     assert plays == {"Night River": "1", "Paper Static": ""}
     press(browser, header.find_element(By.ID, "shuffle-all"))
     wait(browser, lambda d: sorted(queue_titles(d)) == ["Night River", "Paper Static"])
+
+
+def test_radio_page_starts_a_station_and_plays_it(server_with_music, browser):
+    server, token = server_with_music
+    sign_in(browser, server)
+    browser.get(server.url + "/#/radio")
+    settled(browser, "/radio")
+    assert "No stations yet" in browser.find_element(By.ID, "stations").text
+    browser.find_element(By.ID, "st-name").send_keys("Late Night Café")
+    assert browser.find_element(By.ID, "st-slug").get_attribute("value") == "late-night-cafe"
+    browser.find_element(By.CSS_SELECTOR, "#new-station button[type=submit]").click()
+    wait(browser, lambda d: d.current_url.endswith("#/radio/late-night-cafe"))
+    assert browser.title == "Late Night Café – Cadenza"
+    titles = {"Night River", "Paper Static", "Lantern"}
+    wait(browser, lambda d: d.find_elements(By.ID, "np-title") and d.find_element(By.ID, "np-title").text in titles)
+    # Listening plays the mount in the page, and the server counts the listener.
+    browser.find_element(By.ID, "listen").click()
+    wait(browser, lambda d: d.execute_script("return document.getElementById('station-audio').currentTime") > 1, timeout=20)
+    assert browser.find_element(By.ID, "listen").get_attribute("aria-pressed") == "true"
+    np = lambda: requests.get(server.url + "/api/v1/stations/late-night-cafe/now-playing").json()
+    assert np()["listeners"]["current"] == 1
+    # What airs next comes live over the event stream: the title on the page follows the station.
+    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == np()["nowPlaying"]["song"]["title"], timeout=10)
+    before = np()["nowPlaying"]["playedAt"]
+    browser.find_element(By.ID, "skip").click()
+    wait(browser, lambda d: np()["nowPlaying"]["playedAt"] != before, timeout=10)
+    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == np()["nowPlaying"]["song"]["title"], timeout=10)
+    assert browser.find_element(By.ID, "recent").find_elements(By.TAG_NAME, "li")
+    assert browser.find_element(By.ID, "as-run").get_attribute("href").endswith("/api/v1/stations/late-night-cafe/history?format=csv")
+    # Stopping closes the stream; leaving the page stops it too.
+    browser.find_element(By.ID, "listen").click()
+    wait(browser, lambda d: np()["listeners"]["current"] == 0, timeout=10)
+    browser.get(server.url + "/#/radio")
+    settled(browser, "/radio")
+    wait(browser, lambda d: "Late Night Café" in d.find_element(By.ID, "stations").text)
+    shot(browser, "radio")
+    assert not severe_console_errors(browser)

@@ -83,7 +83,12 @@ enum Libraries {
 
     /// `visibleIDs(for:on:)` over a table read once.
     static func visibleIDs(for viewer: Principal, in table: [(id: Int64, visibility: String, ownerID: Int64?)]) -> [Int64] {
-        table.filter { viewer.isAdmin || $0.visibility != "private" || $0.ownerID == viewer.userID }.map(\.id)
+        visibleIDs(userID: viewer.userID, isAdmin: viewer.isAdmin, in: table)
+    }
+
+    /// The same rule for someone who is not calling (a station's owner; nil: no one in particular).
+    static func visibleIDs(userID: Int64?, isAdmin: Bool, in table: [(id: Int64, visibility: String, ownerID: Int64?)]) -> [Int64] {
+        table.filter { isAdmin || $0.visibility != "private" || ($0.ownerID != nil && $0.ownerID == userID) }.map(\.id)
     }
 
     /// The private libraries a user owns.

@@ -37,3 +37,59 @@ extension CatalogQueries {
             .decode(column: "duration_ms", as: Int64.self) ?? 0
     }
 }
+
+extension CatalogQueries {
+    /// A track with the file to play it from, for features that play audio themselves (radio).
+    struct AirableTrack: Sendable {
+        var id: Int64
+        var title: String
+        var artist: String
+        var durationMs: Int
+        var absolutePath: String
+    }
+
+    /// One track of the `libraries` with a file to play it from (a station resuming what it aired).
+    static func airableTrack(id: Int64, libraries: [Int64], on db: any SQLDatabase) async throws -> AirableTrack? {
+        guard !libraries.isEmpty else { return nil }
+        let row = try await db.raw(
+            """
+            SELECT t.id, t.title, t.artist_display, t.duration_ms, f.path, lf.path AS root
+            FROM tracks t JOIN files f ON f.track_id = t.id AND f.status = 'imported'
+            JOIN library_folders lf ON lf.id = f.folder_id
+            WHERE t.id = \(bind: id) AND t.library_id IN (\(SQLList(libraries.map { SQLBind($0) }))) ORDER BY f.id LIMIT 1
+            """
+        ).first()
+        guard let row else { return nil }
+        return try airable(row)
+    }
+
+    private static func airable(_ row: any SQLRow) throws -> AirableTrack? {
+        guard
+            let path = SafePath.join(root: try row.decode(column: "root", as: String.self), relative: try row.decode(column: "path", as: String.self))
+        else { return nil }
+        return AirableTrack(
+            id: try row.decode(column: "id", as: Int64.self), title: try row.decode(column: "title", as: String.self),
+            artist: try row.decode(column: "artist_display", as: String.self), durationMs: try row.decode(column: "duration_ms", as: Int.self),
+            absolutePath: path)
+    }
+
+    /// Up to `limit` random tracks of the `libraries` that have an imported file, one file each.
+    static func randomAirableTracks(libraries: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [AirableTrack] {
+        guard !libraries.isEmpty, limit > 0 else { return [] }
+        let rows = try await db.raw(
+            """
+            SELECT t.id, t.title, t.artist_display, t.duration_ms, f.path, lf.path AS root
+            FROM tracks t JOIN files f ON f.track_id = t.id AND f.status = 'imported'
+            JOIN library_folders lf ON lf.id = f.folder_id
+            WHERE t.library_id IN (\(SQLList(libraries.map { SQLBind($0) }))) AND t.duration_ms > 0
+            ORDER BY RANDOM() LIMIT \(bind: limit)
+            """
+        ).all()
+        var seen: Set<Int64> = []
+        var tracks: [AirableTrack] = []
+        for row in rows where seen.insert(try row.decode(column: "id", as: Int64.self)).inserted {
+            if let track = try airable(row) { tracks.append(track) }
+        }
+        return tracks
+    }
+}

@@ -128,7 +128,9 @@ final class CatalogWriter: @unchecked Sendable {
     /// (retagged since the album was first seen, or not the first file scanned) sets them.
     private func store(releaseTypes: String, albumID: Int64, on db: any SQLDatabase) async throws {
         guard !releaseTypes.isEmpty, albumReleaseTypes[albumID] != releaseTypes else { return }
-        try await db.raw("UPDATE albums SET release_types = \(bind: releaseTypes) WHERE id = \(bind: albumID) AND release_types <> \(bind: releaseTypes)").run()
+        try await db.raw(
+            "UPDATE albums SET release_types = \(bind: releaseTypes) WHERE id = \(bind: albumID) AND release_types <> \(bind: releaseTypes)"
+        ).run()
         albumReleaseTypes[albumID] = releaseTypes
     }
 

@@ -91,7 +91,17 @@ enum SubsonicAdmin {
                     station.set("streamUrl", try row.decode(column: "stream_url", as: String.self))
                     station.set("homePageUrl", try row.decode(column: "homepage_url", as: String?.self))
                     return station
-                })
+                }
+                    // Cadenza's own stations the user may hear (private ones need a sign-in no radio player sends).
+                    + (try await Stations.listed(to: context.user, on: context.db)).filter { $0.visibility != .private }.compactMap { radio in
+                        // A mount (MP3 first): what every radio player plays.
+                        guard let output = radio.outputs.first(where: { $0 != .hls }) ?? radio.outputs.first else { return nil }
+                        var station = SubsonicNode("internetRadioStation")
+                        station.set("id", "station-\(radio.slug)")
+                        station.set("name", radio.name)
+                        station.set("streamUrl", "\(try context.app.settings.publicURL)\(output.path(slug: radio.slug))")
+                        return station
+                    })
             return .node(node)
         },
         "createInternetRadioStation": { context in

@@ -88,7 +88,8 @@ export function connectEvents() {
     try { data = JSON.parse(event.data); } catch { return; }
     store.dispatchEvent(new CustomEvent('event', { detail: data }));
   });
-  ['listen', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported'].forEach(forward);
+  ['listen', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported',
+    'station.now_playing', 'station.created', 'station.updated', 'station.deleted'].forEach(forward);
   es.onerror = async () => {
     if (!(await reachable())) { lostConnection(); return; }
     if (es.readyState !== EventSource.CLOSED) return;   // the browser retries by itself

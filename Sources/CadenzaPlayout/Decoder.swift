@@ -1,0 +1,93 @@
+import Foundation
+
+/// One ffmpeg process turning a file into bus PCM, read ahead by its own thread into a bounded
+/// buffer (a few seconds, so a whole album side is never held in memory).
+final class Decoder: @unchecked Sendable {
+    let item: PlayoutItem
+    private let process = Process()
+    private let condition = NSCondition()
+    private var buffer: [UInt8] = []
+    private var readOffset = 0
+    private var ended = false
+    private var stopped = false
+    private(set) var bytesProduced = 0
+    private let capacity = PCM.bytesPerSecond * 4
+
+    init(item: PlayoutItem, ffmpeg: String) {
+        self.item = item
+        var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin"]
+        if item.startMs > 0 { arguments += ["-ss", String(format: "%.3f", Double(item.startMs) / 1000)] }
+        arguments += ["-i", item.path, "-vn", "-map_metadata", "-1", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
+        process.executableURL = URL(fileURLWithPath: ffmpeg)
+        process.arguments = arguments
+    }
+
+    /// Starts ffmpeg; a file that cannot be opened simply produces no audio (the engine skips it).
+    func start() {
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            condition.withLock { ended = true }
+            return
+        }
+        let handle = pipe.fileHandleForReading
+        let thread = Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                condition.lock()
+                if chunk.isEmpty || stopped {
+                    ended = true
+                    condition.broadcast()
+                    condition.unlock()
+                    break
+                }
+                buffer.append(contentsOf: chunk)
+                bytesProduced += chunk.count
+                while buffer.count - readOffset > capacity && !stopped { condition.wait() }
+                condition.unlock()
+            }
+            try? handle.close()
+        }
+        thread.name = "cadenza.decoder"
+        thread.start()
+    }
+
+    /// Copies up to `count` bytes into `out`; returns how many. Never waits.
+    func read(into out: inout [UInt8], count: Int) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        // Whole frames only, so the channels never swap.
+        let available = (buffer.count - readOffset) / PCM.bytesPerFrame * PCM.bytesPerFrame
+        let n = min(count, available)
+        if n > 0 {
+            out.append(contentsOf: buffer[readOffset..<(readOffset + n)])
+            readOffset += n
+            if readOffset > capacity {
+                buffer.removeFirst(readOffset)
+                readOffset = 0
+            }
+            condition.broadcast()
+        }
+        return n
+    }
+
+    /// True once ffmpeg has exited and everything it wrote has been read.
+    var isDrained: Bool {
+        condition.withLock { ended && buffer.count - readOffset < PCM.bytesPerFrame }
+    }
+
+    /// Seconds of audio buffered and not yet read.
+    var bufferedBytes: Int { condition.withLock { buffer.count - readOffset } }
+
+    func stop() {
+        condition.withLock {
+            stopped = true
+            condition.broadcast()
+        }
+        if process.isRunning { process.terminate() }
+    }
+}

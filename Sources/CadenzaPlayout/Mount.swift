@@ -1,0 +1,136 @@
+import Foundation
+
+/// An Icecast-style mount: one encoder's output fanned out to every listener, with a burst of
+/// recent audio on connect (players start at once) and, for clients that send
+/// `Icy-MetaData: 1`, a metadata block every `metaint` bytes naming what is playing at that
+/// byte of the stream — the title changes where the audio does, not when the engine decided.
+public final class Mount: @unchecked Sendable {
+    public static let metaint = 16_000
+
+    public let format: Encoder.Format
+    public let maxListeners: Int
+    /// Encoded bytes per second of audio (128 kb/s), to place titles in the byte stream.
+    private let bytesPerSecond: Int64 = 16_000
+    private let burstSize: Int
+    private let lock = NSLock()
+    private var total: Int64 = 0
+    private var burst: [UInt8] = []
+    private var titles: [(offset: Int64, title: String)] = []
+    private var listeners: [Int: Listener] = [:]
+    private var nextID = 0
+    public private(set) var peakListeners = 0
+
+    struct Listener {
+        var icy: Bool
+        var position: Int64
+        var untilMeta: Int
+        var lastTitle: String?
+        var continuation: AsyncStream<[UInt8]>.Continuation
+    }
+
+    public init(format: Encoder.Format, maxListeners: Int = 1_000, burstSize: Int = 64 * 1024) {
+        self.format = format
+        self.maxListeners = maxListeners
+        self.burstSize = burstSize
+    }
+
+    public var listenerCount: Int { lock.withLock { listeners.count } }
+
+    /// The title from bus frame `frame` on (frames count from the encoder's first input).
+    public func setTitle(_ title: String, atFrame frame: Int64) {
+        let offset = frame * bytesPerSecond / Int64(PCM.sampleRate)
+        lock.withLock {
+            titles.append((offset, title))
+            // Only titles a listener may still reach (the burst's start onwards) are kept.
+            let oldest = total - Int64(burst.count)
+            while titles.count > 1, titles[1].offset <= oldest { titles.removeFirst() }
+        }
+    }
+
+    /// The title airing at byte `offset` of the stream.
+    func title(at offset: Int64) -> String {
+        var found = ""
+        for entry in titles where entry.offset <= offset { found = entry.title }
+        return found
+    }
+
+    /// Encoded audio from the encoder, sent on to every listener.
+    public func append(_ bytes: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for (id, listener) in listeners {
+            var listener = listener
+            let out = render(bytes, for: &listener)
+            if case .dropped = listener.continuation.yield(out) {
+                // Too slow to keep up: a listener never holds the mount's memory hostage.
+                listener.continuation.finish()
+                listeners[id] = nil
+            } else {
+                listeners[id] = listener
+            }
+        }
+        total += Int64(bytes.count)
+        burst.append(contentsOf: bytes)
+        if burst.count > burstSize { burst.removeFirst(burst.count - burstSize) }
+    }
+
+    /// A new listener's stream (burst first), or nil when the mount is full.
+    public func subscribe(icy: Bool) -> (id: Int, stream: AsyncStream<[UInt8]>)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard listeners.count < maxListeners else { return nil }
+        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(256))
+        var listener = Listener(
+            icy: icy, position: total - Int64(burst.count), untilMeta: Self.metaint, lastTitle: nil, continuation: continuation)
+        if !burst.isEmpty { continuation.yield(render(burst, for: &listener)) }
+        nextID += 1
+        listeners[nextID] = listener
+        peakListeners = max(peakListeners, listeners.count)
+        return (nextID, stream)
+    }
+
+    public func unsubscribe(_ id: Int) {
+        lock.withLock { listeners.removeValue(forKey: id)?.continuation.finish() }
+    }
+
+    public func close() {
+        lock.withLock {
+            for listener in listeners.values { listener.continuation.finish() }
+            listeners.removeAll()
+        }
+    }
+
+    /// `bytes` as this listener receives them: with ICY blocks at its own metaint boundaries.
+    private func render(_ bytes: [UInt8], for listener: inout Listener) -> [UInt8] {
+        defer { listener.position += Int64(bytes.count) }
+        guard listener.icy else { return bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        var index = 0
+        while index < bytes.count {
+            let n = min(listener.untilMeta, bytes.count - index)
+            out.append(contentsOf: bytes[index..<(index + n)])
+            index += n
+            listener.untilMeta -= n
+            if listener.untilMeta == 0 {
+                let title = title(at: listener.position + Int64(index))
+                if title == listener.lastTitle {
+                    out.append(0)
+                } else {
+                    out.append(contentsOf: Self.metadataBlock(title))
+                    listener.lastTitle = title
+                }
+                listener.untilMeta = Self.metaint
+            }
+        }
+        return out
+    }
+
+    /// `StreamTitle='…';` padded to a multiple of 16 bytes, led by its length / 16.
+    static func metadataBlock(_ title: String) -> [UInt8] {
+        var text = Array("StreamTitle='\(title.replacingOccurrences(of: "'", with: "’"))';".utf8)
+        if text.count > 255 * 16 { text = Array(text.prefix(255 * 16 - 2)) + Array("';".utf8) }
+        let blocks = (text.count + 15) / 16
+        return [UInt8(blocks)] + text + [UInt8](repeating: 0, count: blocks * 16 - text.count)
+    }
+}

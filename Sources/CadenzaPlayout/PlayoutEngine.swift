@@ -1,0 +1,245 @@
+import Foundation
+
+/// What the engine reports, with the bus position (in frames since the engine started) at
+/// which it happened: listeners hear it when their stream reaches that position.
+public enum PlayoutEvent: Sendable {
+    /// An item's first sample went onto the bus.
+    case started(PlayoutItem, frame: Int64)
+    /// An item played to its end.
+    case finished(PlayoutItem, frame: Int64, playedFrames: Int64)
+    /// The file gave no audio (missing, unreadable); the next item took its place at once.
+    case failed(PlayoutItem, frame: Int64)
+    /// Nothing was queued: the fallback tone airs until something is.
+    case fallback(frame: Int64)
+    /// A decoder fell behind and silence filled the bus (the dead-air alarm).
+    case underrun(frame: Int64, frames: Int64)
+}
+
+/// The station's bus: takes items from a queue, decodes them with ffmpeg, and writes PCM to the
+/// sink in 20 ms chunks, paced against the monotonic clock with half a second of lead. Items
+/// join sample-exact (no gap, nothing dropped); the next decoder starts a few seconds before the
+/// current item ends. When the queue is empty a quiet tone airs instead: never dead air.
+public final class PlayoutEngine: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var ffmpeg = "/usr/bin/ffmpeg"
+        /// How far ahead of the wall clock the bus runs (it absorbs a decoder's start-up).
+        public var leadMs = 500
+        /// How long before an item's end the next decoder starts (ffmpeg takes 0.1–0.2 s here).
+        public var prefetchMs = 3_000
+        /// False: write as fast as the decoders allow (tests and offline rendering).
+        public var paced = true
+        /// Stop when the queue runs dry instead of airing the fallback tone (offline rendering).
+        public var stopWhenEmpty = false
+        public init() {}
+    }
+
+    public static let chunkFrames = 882  // 20 ms
+
+    private let queue: PlayoutQueue
+    private let options: Options
+    private let sink: @Sendable ([UInt8]) -> Void
+    private let events: @Sendable (PlayoutEvent) -> Void
+    private let lock = NSLock()
+    private var running = false
+    private var thread: Thread?
+    private let done = DispatchSemaphore(value: 0)
+
+    private var current: Decoder?
+    private var currentStart: Int64 = 0
+    private var next: Decoder? {
+        didSet { lock.withLock { preparedItem = next?.item } }
+    }
+    /// `next`'s item, readable from other threads.
+    private var preparedItem: PlayoutItem?
+    private var onFallback = false
+    private var tonePhase: Double = 0
+    /// Frames written to the sink since start.
+    private var written: Int64 = 0
+    private var skipRequested = false
+
+    public init(
+        queue: PlayoutQueue, options: Options = .init(), sink: @escaping @Sendable ([UInt8]) -> Void,
+        events: @escaping @Sendable (PlayoutEvent) -> Void
+    ) {
+        self.queue = queue
+        self.options = options
+        self.sink = sink
+        self.events = events
+    }
+
+    public var framesWritten: Int64 { lock.withLock { written } }
+
+    /// What airs next: the item whose decoder is already running, then the queue.
+    public var upcoming: [PlayoutItem] {
+        (lock.withLock { preparedItem }.map { [$0] } ?? []) + queue.upcoming
+    }
+
+    public func start() {
+        lock.withLock {
+            guard !running else { return }
+            running = true
+            let thread = Thread { [self] in
+                run()
+                done.signal()
+            }
+            thread.name = "cadenza.playout"
+            thread.qualityOfService = .userInteractive
+            self.thread = thread
+            thread.start()
+        }
+    }
+
+    /// Stops the bus and its decoders; returns when the thread has ended.
+    public func stop() {
+        let wasRunning = lock.withLock {
+            let was = running
+            running = false
+            return was
+        }
+        if wasRunning { done.wait() }
+    }
+
+    /// Ends the current item now; the next one (or the fallback) follows at once.
+    public func skip() {
+        lock.withLock { skipRequested = true }
+    }
+
+    /// Runs the bus on the calling thread until the queue is empty (with `stopWhenEmpty`) or stopped.
+    public func runToEnd() {
+        lock.withLock { running = true }
+        run()
+    }
+
+    private var isRunning: Bool { lock.withLock { running } }
+
+    private func run() {
+        let began = DispatchTime.now().uptimeNanoseconds
+        let lead = PCM.frames(milliseconds: options.leadMs)
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(Self.chunkFrames * PCM.bytesPerFrame)
+        while isRunning {
+            if options.paced {
+                let elapsed = Int64((DispatchTime.now().uptimeNanoseconds - began) / 1000) * Int64(PCM.sampleRate) / 1_000_000
+                if lock.withLock({ written }) >= elapsed + lead {
+                    usleep(5_000)
+                    continue
+                }
+            }
+            chunk.removeAll(keepingCapacity: true)
+            guard fill(&chunk) else { break }
+            sink(chunk)
+            lock.withLock { written += Int64(chunk.count / PCM.bytesPerFrame) }
+        }
+        current?.stop()
+        next?.stop()
+        current = nil
+        next = nil
+    }
+
+    /// One chunk of bus audio; false when there is nothing more to play and the options say stop.
+    private func fill(_ chunk: inout [UInt8]) -> Bool {
+        let want = Self.chunkFrames * PCM.bytesPerFrame
+        var swaps = 0
+        if lock.withLock({
+            defer { skipRequested = false }; return skipRequested
+        }), let playing = current {
+            playing.stop()
+            finish(playing, at: position(chunk))
+            current = nil
+        }
+        while chunk.count < want {
+            if current == nil {
+                guard swaps < 4, let decoder = takeNext() else { break }
+                swaps += 1
+                current = decoder
+                currentStart = position(chunk)
+                onFallback = false
+                events(.started(decoder.item, frame: currentStart))
+            }
+            guard let playing = current else { break }
+            let got = playing.read(into: &chunk, count: want - chunk.count)
+            if got > 0 { continue }
+            if playing.isDrained {
+                if playing.bytesProduced == 0 {
+                    events(.failed(playing.item, frame: position(chunk)))
+                } else {
+                    finish(playing, at: position(chunk))
+                }
+                current = nil
+                continue
+            }
+            if !options.paced {
+                waitForAudio(playing)
+                continue
+            }
+            // The decoder is alive but behind: silence keeps the bus moving.
+            let missing = want - chunk.count
+            events(.underrun(frame: position(chunk), frames: Int64(missing / PCM.bytesPerFrame)))
+            chunk.append(contentsOf: repeatElement(0, count: missing))
+        }
+        if chunk.count < want {
+            if options.stopWhenEmpty && current == nil && queue.count == 0 { return !chunk.isEmpty }
+            if !onFallback {
+                onFallback = true
+                events(.fallback(frame: position(chunk)))
+            }
+            appendTone(&chunk, count: want - chunk.count)
+        }
+        prefetch()
+        return true
+    }
+
+    private func position(_ chunk: [UInt8]) -> Int64 {
+        lock.withLock { written } + Int64(chunk.count / PCM.bytesPerFrame)
+    }
+
+    private func finish(_ decoder: Decoder, at frame: Int64) {
+        events(.finished(decoder.item, frame: frame, playedFrames: frame - currentStart))
+    }
+
+    private func takeNext() -> Decoder? {
+        if let prepared = next {
+            next = nil
+            return prepared
+        }
+        guard let item = queue.pop() else { return nil }
+        let decoder = Decoder(item: item, ffmpeg: options.ffmpeg)
+        decoder.start()
+        // Not prefetched (the first item, or one queued after a dry spell): ffmpeg takes 0.1–0.2 s
+        // to its first audio, which the bus's lead covers; waiting here beats airing silence.
+        waitForAudio(decoder, upToMs: options.paced ? 300 : 2_000)
+        return decoder
+    }
+
+    /// Starts the next item's decoder while the current one still has a few seconds to go.
+    private func prefetch() {
+        guard next == nil, let playing = current else { return }
+        let total = PCM.frames(milliseconds: playing.item.durationMs - playing.item.startMs)
+        let played = position([]) - currentStart
+        guard total - played <= PCM.frames(milliseconds: options.prefetchMs) || playing.isDrained, let item = queue.pop() else { return }
+        let decoder = Decoder(item: item, ffmpeg: options.ffmpeg)
+        decoder.start()
+        next = decoder
+    }
+
+    private func waitForAudio(_ decoder: Decoder, upToMs limit: Int = 2_000) {
+        var tries = 0
+        while decoder.bufferedBytes < Self.chunkFrames * PCM.bytesPerFrame && !decoder.isDrained && tries < limit {
+            usleep(1_000)
+            tries += 1
+        }
+    }
+
+    /// A quiet 440 Hz tone (−26 dBFS): the station is on air and nothing is scheduled.
+    private func appendTone(_ chunk: inout [UInt8], count: Int) {
+        let step = 2 * Double.pi * 440 / Double(PCM.sampleRate)
+        for _ in 0..<(count / PCM.bytesPerFrame) {
+            let sample = Int16(sin(tonePhase) * 1_640)
+            tonePhase += step
+            if tonePhase > 2 * Double.pi { tonePhase -= 2 * Double.pi }
+            let bits = UInt16(bitPattern: sample)
+            let low = UInt8(bits & 0xff), high = UInt8(bits >> 8)
+            chunk.append(contentsOf: [low, high, low, high])
+        }
+    }
+}

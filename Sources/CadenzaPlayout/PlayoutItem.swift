@@ -1,0 +1,52 @@
+import Foundation
+
+/// One thing to air: a file with what listeners are told about it.
+public struct PlayoutItem: Sendable, Equatable {
+    /// The catalog's id for the track (or a jingle's), echoed back in events.
+    public var id: String
+    public var path: String
+    public var title: String
+    public var artist: String
+    /// The catalog's length; used to start the next decoder early, never to cut the audio.
+    public var durationMs: Int
+    /// Where to start in the file (a restart resumes mid-track this way).
+    public var startMs: Int
+
+    public init(id: String, path: String, title: String, artist: String, durationMs: Int, startMs: Int = 0) {
+        self.id = id
+        self.path = path
+        self.title = title
+        self.artist = artist
+        self.durationMs = durationMs
+        self.startMs = startMs
+    }
+
+    /// "Artist - Title", the ICY StreamTitle convention players split on.
+    public var streamTitle: String { artist.isEmpty ? title : "\(artist) - \(title)" }
+}
+
+/// The items waiting to air, filled ahead by whoever schedules (the autoDJ) and taken by the
+/// engine's thread without waiting on a database.
+public final class PlayoutQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [PlayoutItem] = []
+
+    public init() {}
+
+    public func append(_ item: PlayoutItem) {
+        lock.withLock { items.append(item) }
+    }
+
+    /// Puts `item` first: a manager's "play next".
+    public func prepend(_ item: PlayoutItem) {
+        lock.withLock { items.insert(item, at: 0) }
+    }
+
+    public func pop() -> PlayoutItem? {
+        lock.withLock { items.isEmpty ? nil : items.removeFirst() }
+    }
+
+    public var count: Int { lock.withLock { items.count } }
+
+    public var upcoming: [PlayoutItem] { lock.withLock { items } }
+}

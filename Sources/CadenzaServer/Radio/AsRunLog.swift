@@ -1,0 +1,84 @@
+import Foundation
+import SQLKit
+import Vapor
+
+/// What actually aired on a station (`station_plays`): written by the station's playout as
+/// items start and end, read for the history, the repeat rules and the royalty export.
+enum AsRunLog {
+    enum Source: String, Codable, Sendable {
+        case autodj, fallback
+    }
+
+    struct Entry: Content {
+        var trackId: String?
+        var title: String
+        var artist: String
+        var source: Source
+        var startedAt: Date
+        var durationMs: Int64?
+    }
+
+    static func started(
+        stationID: Int64, trackID: Int64?, title: String, artist: String, source: Source, at millis: Int64, on db: any SQLDatabase
+    )
+        async throws -> Int64?
+    {
+        try await db.raw(
+            """
+            INSERT INTO station_plays (station_id, track_id, title, artist, source, started_at)
+            VALUES (\(bind: stationID), \(bind: trackID), \(bind: String(title.prefix(500))), \(bind: String(artist.prefix(500))),
+                    \(bind: source.rawValue), \(bind: millis))
+            RETURNING id
+            """
+        ).first()?.decode(column: "id", as: Int64.self)
+    }
+
+    static func finished(playID: Int64, durationMs: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE station_plays SET duration_ms = \(bind: durationMs) WHERE id = \(bind: playID)").run()
+    }
+
+    /// The entry still open (no length yet) of a station that stopped without closing it: a
+    /// process that was killed or lost power while the item aired.
+    static func interrupted(stationID: Int64, on db: any SQLDatabase) async throws -> (id: Int64, trackID: Int64, startedAt: Int64)? {
+        guard
+            let row = try await db.raw(
+                """
+                SELECT id, track_id, started_at, duration_ms FROM station_plays WHERE station_id = \(bind: stationID)
+                ORDER BY started_at DESC, id DESC LIMIT 1
+                """
+            ).first(),
+            try row.decode(column: "duration_ms", as: Int64?.self) == nil,
+            let track = try row.decode(column: "track_id", as: Int64?.self)
+        else { return nil }
+        return (try row.decode(column: "id", as: Int64.self), track, try row.decode(column: "started_at", as: Int64.self))
+    }
+
+    /// The newest entries first.
+    static func recent(stationID: Int64, limit: Int, on db: any SQLDatabase) async throws -> [Entry] {
+        try await db.raw(
+            """
+            SELECT track_id, title, artist, source, started_at, duration_ms FROM station_plays
+            WHERE station_id = \(bind: stationID) ORDER BY started_at DESC, id DESC LIMIT \(bind: limit)
+            """
+        ).all().map { row in
+            Entry(
+                trackId: try row.decode(column: "track_id", as: Int64?.self).map(String.init),
+                title: try row.decode(column: "title", as: String.self), artist: try row.decode(column: "artist", as: String.self),
+                source: Source(rawValue: try row.decode(column: "source", as: String.self)) ?? .autodj,
+                startedAt: Clock.date(try row.decode(column: "started_at", as: Int64.self)),
+                durationMs: try row.decode(column: "duration_ms", as: Int64?.self))
+        }
+    }
+
+    /// Tracks and artists aired since `millis`, for the autoDJ's repeat rules.
+    static func airedSince(stationID: Int64, millis: Int64, on db: any SQLDatabase) async throws -> [(trackID: Int64?, artist: String, at: Int64)] {
+        try await db.raw(
+            "SELECT track_id, artist, started_at FROM station_plays WHERE station_id = \(bind: stationID) AND started_at >= \(bind: millis)"
+        ).all().map {
+            (
+                try $0.decode(column: "track_id", as: Int64?.self), try $0.decode(column: "artist", as: String.self),
+                try $0.decode(column: "started_at", as: Int64.self)
+            )
+        }
+    }
+}

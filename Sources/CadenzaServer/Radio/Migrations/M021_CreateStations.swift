@@ -1,0 +1,39 @@
+import Fluent
+import SQLKit
+
+/// Migration 021 - radio stations and their as-run log (what actually aired, for royalty
+/// reports and the "no repeat within N minutes" rule).
+struct M021_CreateStations: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("stations")
+            .field("id", .int64, .identifier(auto: true))
+            .field("slug", .string, .required)
+            .field("name", .string, .required)
+            .field("description", .string, .required)
+            .field("time_zone", .string, .required)
+            .field("visibility", .string, .required)
+            // Null: the instance's own station, playing what every signed-in user may hear.
+            .field("owner_id", .int64, .references("users", "id", onDelete: .cascade))
+            .field("outputs", .string, .required)
+            .field("created_at", .int64, .required)
+            .field("updated_at", .int64, .required)
+            .unique(on: "slug")
+            .create()
+        try await database.schema("station_plays")
+            .field("id", .int64, .identifier(auto: true))
+            .field("station_id", .int64, .required, .references("stations", "id", onDelete: .cascade))
+            .field("track_id", .int64, .references("tracks", "id", onDelete: .setNull))
+            .field("title", .string, .required)
+            .field("artist", .string, .required)
+            .field("source", .string, .required)
+            .field("started_at", .int64, .required)
+            .field("duration_ms", .int64)
+            .create()
+        try await database.sql.raw("CREATE INDEX station_plays_station_time ON station_plays (station_id, started_at)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("station_plays").delete()
+        try await database.schema("stations").delete()
+    }
+}

@@ -1,0 +1,69 @@
+import CadenzaPlayout
+import Foundation
+import NIOCore
+import Vapor
+
+/// `/listen/SLUG/radio.mp3` and `radio.aac`: the station's built-in Icecast-compatible mounts.
+/// Clients that send `Icy-MetaData: 1` get `icy-metaint` and in-stream titles.
+enum MountController {
+    @Sendable static func listen(req: Request) async throws -> Response {
+        guard let file = req.parameters.get("file"), file.hasPrefix("radio."),
+            let output = StationOutput(rawValue: String(file.dropFirst("radio.".count)))
+        else { throw APIError.notFound("Mount") }
+        let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
+        guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug),
+            let mount = playout.mounts[output]
+        else { throw APIError.notFound("Mount") }
+        let icy = req.headers.first(name: "Icy-MetaData") == "1"
+        guard let (id, stream) = mount.subscribe(icy: icy) else {
+            throw APIError(status: .serviceUnavailable, code: "listener_limit", message: "The station has as many listeners as it can take.")
+        }
+        var headers = HTTPHeaders([
+            ("Content-Type", mount.format.contentType), ("Cache-Control", "no-cache, no-store"),
+            ("icy-name", Self.headerSafe(station.name)), ("icy-description", Self.headerSafe(station.description)),
+            ("icy-br", "128"), ("icy-pub", station.visibility == .public ? "1" : "0"),
+        ])
+        if icy { headers.add(name: "icy-metaint", value: String(Mount.metaint)) }
+        return Response(
+            status: .ok, headers: headers,
+            body: .init(asyncStream: { writer in
+                do {
+                    for await chunk in stream { try await writer.write(.buffer(ByteBuffer(bytes: chunk))) }
+                    try await writer.write(.end)
+                } catch {
+                    // The listener went away; the writer still wants to be told it is over.
+                    try? await writer.write(.error(error))
+                }
+                mount.unsubscribe(id)
+            }))
+    }
+
+    /// `/hls/SLUG/live.m3u8` and its segments, as the station's HLS encoder writes them.
+    @Sendable static func hls(req: Request) async throws -> Response {
+        guard let file = req.parameters.get("file"), file == "live.m3u8" || Self.isSegmentName(file) else { throw APIError.notFound("HLS file") }
+        let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
+        guard station.outputs.contains(.hls),
+            let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug)
+        else { throw APIError.notFound("HLS file") }
+        let path = playout.hlsDirectory + "/" + file
+        guard FileManager.default.fileExists(atPath: path) else { throw APIError.notFound("HLS file") }
+        let response = try await req.fileio.asyncStreamFile(at: path)
+        let playlist = file.hasSuffix(".m3u8")
+        response.headers.replaceOrAdd(name: .contentType, value: playlist ? "application/vnd.apple.mpegurl" : "video/mp2t")
+        // The playlist changes every segment; a segment never changes once listed.
+        response.headers.replaceOrAdd(name: .cacheControl, value: playlist ? "no-cache" : "public, max-age=60")
+        return response
+    }
+
+    /// `seg_00042.ts`: what the encoder names segments (nothing else is ever served from the folder).
+    static func isSegmentName(_ name: String) -> Bool {
+        guard name.hasPrefix("seg_"), name.hasSuffix(".ts") else { return false }
+        let digits = name.dropFirst(4).dropLast(3)
+        return (5...9).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    /// One line, as Icecast sends it (UTF-8); control characters become spaces.
+    static func headerSafe(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.prefix(200).map { $0.value < 32 || $0.value == 127 ? " " : $0 }))
+    }
+}

@@ -1,0 +1,42 @@
+import Fluent
+import ServiceLifecycle
+import Vapor
+
+/// Radio: stations, their autoDJ rotation, the playout engine and its mounts, now playing and
+/// the as-run log.
+public struct RadioFeature: Feature {
+    public init() {}
+
+    public var name: String { "radio" }
+
+    public var migrations: [any Migration] { [M021_CreateStations()] }
+
+    public var eventTypes: [EventDescriptor] { RadioEvents.all }
+
+    public func configure(_ context: FeatureContext) throws {
+        context.provide(RadioStations(ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls")))
+    }
+
+    public func services(_ context: ServiceContext) -> [any Service] {
+        guard context.roles.contains(.api), let stations = try? context.services.state(RadioStations.self) else { return [] }
+        return [RadioService(stations: stations, app: context.application)]
+    }
+
+    public func routes(_ routes: FeatureRoutes) throws {
+        let api = routes.api
+        api.get("stations", use: StationsController.list)
+        api.post("stations", use: StationsController.create)
+        api.get("stations", ":slug", use: StationsController.show)
+        api.patch("stations", ":slug", use: StationsController.update)
+        api.delete("stations", ":slug", use: StationsController.delete)
+        api.get("stations", ":slug", "now-playing", use: StationsController.nowPlaying)
+        api.post("stations", ":slug", "skip", use: StationsController.skip)
+        api.get("stations", ":slug", "history", use: StationsController.history)
+        // Where Icecast clients and AzuraCast-aware directories look.
+        let listeners = routes.root.grouped(AuthMiddleware())
+        listeners.get("listen", ":slug", ":file", use: MountController.listen)
+        listeners.get("hls", ":slug", ":file", use: MountController.hls)
+    }
+
+    public var apiDocumentation: APIDocumentation { Self.documentation }
+}

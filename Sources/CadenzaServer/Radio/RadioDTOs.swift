@@ -1,0 +1,64 @@
+import Foundation
+import Vapor
+
+struct StationDTO: Content {
+    var id: String
+    var slug: String
+    var name: String
+    var description: String
+    var timeZone: String
+    var visibility: StationRecord.Visibility
+    var ownerId: String?
+    var outputs: [StationOutput]
+    /// Paths of the station's outputs on this server (`/listen/SLUG/radio.mp3`, `/hls/SLUG/live.m3u8`).
+    var mounts: [String]
+    var createdAt: Date
+
+    init(_ station: StationRecord) {
+        id = String(station.id)
+        slug = station.slug
+        name = station.name
+        description = station.description
+        timeZone = station.timeZone
+        visibility = station.visibility
+        ownerId = station.ownerID.map(String.init)
+        outputs = station.outputs
+        mounts = station.outputs.map { $0.path(slug: station.slug) }
+        createdAt = Clock.date(station.createdAt)
+    }
+}
+
+/// A song as the station page and now-playing API show it.
+struct StationSongDTO: Content, Equatable {
+    var trackId: String?
+    var title: String
+    var artist: String
+    /// "Artist - Title", as ICY StreamTitle carries it.
+    var text: String
+}
+
+/// What a station is airing: the item with the instant its first sample reaches the bus (what
+/// listeners of the mount hear a buffer later), what comes next and what aired before.
+struct NowPlayingDTO: Content {
+    struct Current: Content {
+        var song: StationSongDTO
+        var source: AsRunLog.Source
+        var playedAt: Date
+        var durationMs: Int
+        var elapsedMs: Int
+        var remainingMs: Int
+    }
+
+    struct Listeners: Content {
+        var current: Int
+        var peak: Int
+    }
+
+    var station: String
+    var name: String
+    var onAir: Bool
+    var nowPlaying: Current?
+    var playingNext: [StationSongDTO]
+    var songHistory: [AsRunLog.Entry]
+    var listeners: Listeners
+}

@@ -1,0 +1,270 @@
+import CadenzaPlayout
+import Fluent
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// One station on air in this process: the autoDJ keeps its queue filled, the engine turns the
+/// queue into a paced PCM bus, one encoder per output feeds its mount, and what starts is
+/// written to the as-run log and announced. The engine never waits on the database: the
+/// queue is filled ahead, and its events are handed to a task that does the writing.
+final class StationPlayout: Sendable {
+    /// The station as last read; name, description and visibility change without a restart.
+    var station: StationRecord { record.withLockedValue { $0 } }
+    private let record: NIOLockedValueBox<StationRecord>
+    let mounts: [StationOutput: Mount]
+    private let queue = PlayoutQueue()
+    private let engine: PlayoutEngine
+    private let encoders: [Encoder]
+    private let events: AsyncStream<PlayoutEvent>
+    private let eventSink: AsyncStream<PlayoutEvent>.Continuation
+    private let state = NIOLockedValueBox(State())
+    private let db: any SQLDatabase
+    private let fluent: any Database
+    private let logger: Logger
+
+    struct State {
+        var busStarted = Date()
+        var current: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source)?
+        var playID: Int64?
+        var tasks: [Task<Void, Never>] = []
+        var stopped = false
+        /// The as-run entry a resumed item continues.
+        var resume: (itemID: String, playID: Int64)?
+    }
+
+    /// Where the HLS output writes its playlist and segments.
+    let hlsDirectory: String
+
+    init(station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL) {
+        hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
+        record = NIOLockedValueBox(station)
+        db = app.sql
+        fluent = app.db
+        logger = app.logger
+        var mounts: [StationOutput: Mount] = [:]
+        var encoders: [Encoder] = []
+        for output in station.outputs {
+            switch output {
+            case .mp3, .aac:
+                let format: Encoder.Format = output == .mp3 ? .mp3 : .aac
+                let mount = Mount(format: format)
+                mounts[output] = mount
+                encoders.append(Encoder(format: format, ffmpeg: ffmpeg, output: mount.append))
+            case .hls:
+                try? FileManager.default.createDirectory(atPath: hlsDirectory, withIntermediateDirectories: true)
+                encoders.append(Encoder(hlsDirectory: hlsDirectory, ffmpeg: ffmpeg))
+            }
+        }
+        self.mounts = mounts
+        self.encoders = encoders
+        (events, eventSink) = AsyncStream<PlayoutEvent>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
+        var options = PlayoutEngine.Options()
+        options.ffmpeg = ffmpeg
+        let sink = eventSink
+        let outputs = encoders
+        let titled = Array(mounts.values)
+        engine = PlayoutEngine(
+            queue: queue, options: options,
+            sink: { pcm in for encoder in outputs { encoder.write(pcm) } },
+            events: { event in
+                // Titles are placed in the mounts' byte streams here, on the bus's own clock.
+                switch event {
+                case .started(let item, let frame): for mount in titled { mount.setTitle(item.streamTitle, atFrame: frame) }
+                case .fallback(let frame): for mount in titled { mount.setTitle(station.name, atFrame: frame) }
+                default: break
+                }
+                sink.yield(event)
+            })
+    }
+
+    /// Queues the first items, then puts the bus on air (so a station never opens with the fallback).
+    func start() {
+        let feeder = Task { [self] in
+            var libraries = (try? await AutoDJ.libraries(for: station, on: fluent)) ?? []
+            await resumeInterrupted(libraries: libraries)
+            try? await fill(libraries: libraries)
+            let onAir = state.withLockedValue { state in
+                // Checked and started under the lock: a stop in between never leaves a bus running.
+                guard !state.stopped else { return false }
+                state.busStarted = Date()
+                engine.start()
+                return true
+            }
+            guard onAir else { return }
+            logger.info("station \(station.slug) on air", metadata: ["outputs": "\(station.outputs.map(\.rawValue))"])
+            var librariesRead = Date()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                do {
+                    if Date().timeIntervalSince(librariesRead) > 30 {
+                        libraries = try await AutoDJ.libraries(for: station, on: fluent)
+                        librariesRead = Date()
+                    }
+                    try await fill(libraries: libraries)
+                } catch {
+                    logger.warning("station \(station.slug): could not fill the queue: \(String(describing: error))")
+                }
+            }
+        }
+        let recorder = Task { [self] in await record() }
+        state.withLockedValue { $0.tasks = [feeder, recorder] }
+    }
+
+    func stop() {
+        let tasks = state.withLockedValue {
+            $0.stopped = true
+            return $0.tasks
+        }
+        for task in tasks { task.cancel() }
+        engine.stop()
+        eventSink.finish()
+        for encoder in encoders { encoder.stop() }
+        for mount in mounts.values { mount.close() }
+    }
+
+    /// Takes a changed station record: only a change of outputs needs a new playout.
+    func update(_ station: StationRecord) {
+        record.withLockedValue { $0 = station }
+    }
+
+    /// Ends the current item now; the rotation's next one follows without a gap.
+    func skip() { engine.skip() }
+
+    /// A station that stopped mid-track (killed, or restarted for an upgrade) picks the track up
+    /// where the wall clock says it would be now, as LibreTime does; the as-run entry continues.
+    private func resumeInterrupted(libraries: [Int64]) async {
+        do {
+            guard let open = try await AsRunLog.interrupted(stationID: station.id, on: db) else { return }
+            let offset = Clock.nowMillis() - open.startedAt
+            guard let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
+                offset >= 0, offset < Int64(track.durationMs) - 1_000
+            else {
+                try await AsRunLog.finished(playID: open.id, durationMs: max(0, offset), on: db)
+                return
+            }
+            queue.append(
+                PlayoutItem(
+                    id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs,
+                    startMs: Int(offset)))
+            state.withLockedValue { $0.resume = (String(track.id), open.id) }
+            logger.info("station \(station.slug) resumes \(track.title) at \(offset) ms")
+        } catch {
+            logger.warning("station \(station.slug): could not read what it aired last: \(String(describing: error))")
+        }
+    }
+
+    /// Keeps two or three items queued from the autoDJ rotation.
+    private func fill(libraries: [Int64]) async throws {
+        guard queue.count < 2 else { return }
+        let picked = try await AutoDJ.pick(
+            count: 3 - queue.count, station: station, libraries: libraries, upcoming: upcomingItems(), now: Clock.nowMillis(), on: db)
+        for candidate in picked { queue.append(candidate.item) }
+    }
+
+    /// The queued items and the one on air (the rotation must not pick them again).
+    private func upcomingItems() -> [PlayoutItem] {
+        let current = state.withLockedValue { $0.current?.item }
+        return (current.map { [$0] } ?? []) + engine.upcoming
+    }
+
+    /// Writes what the engine reports to the as-run log and the event stream.
+    private func record() async {
+        for await event in events {
+            do {
+                switch event {
+                case .started(let item, let frame):
+                    try await airing(item, frame: frame, source: .autodj)
+                case .fallback(let frame):
+                    try await airing(PlayoutItem(id: "", path: "", title: station.name, artist: "", durationMs: 0), frame: frame, source: .fallback)
+                    try await EventStore.append(
+                        RadioEvents.deadAir, payload: .init(slug: station.slug, name: station.name), actorID: nil, subjectID: station.slug, on: db)
+                case .failed(let item, _):
+                    logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
+                case .underrun(_, let frames):
+                    logger.debug("station \(station.slug): \(PCM.milliseconds(frames: frames)) ms of underrun")
+                case .finished:
+                    break
+                }
+            } catch {
+                logger.warning("station \(station.slug): could not record \(event): \(String(describing: error))")
+            }
+        }
+    }
+
+    /// Closes the as-run entry of what aired before, opens one for `item`, and announces it.
+    private func airing(_ item: PlayoutItem, frame: Int64, source: AsRunLog.Source) async throws {
+        let (previous, resumed) = state.withLockedValue { state -> ((id: Int64, frame: Int64, startMs: Int)?, Int64?) in
+            defer {
+                state.current = (item, frame, source)
+                state.playID = nil
+            }
+            var resumed: Int64?
+            if let resume = state.resume, resume.itemID == item.id, item.startMs > 0 {
+                resumed = resume.playID
+                state.resume = nil
+            }
+            guard let id = state.playID, let current = state.current else { return (nil, resumed) }
+            return ((id, current.frame, current.item.startMs), resumed)
+        }
+        if let previous {
+            // A resumed item's length counts from its first start, before the interruption.
+            let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.startMs)
+            try await AsRunLog.finished(playID: previous.id, durationMs: aired, on: db)
+        }
+        let playID: Int64?
+        if let resumed {
+            playID = resumed
+        } else {
+            playID = try await AsRunLog.started(
+                stationID: station.id, trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: wallMillis(frame),
+                on: db)
+        }
+        state.withLockedValue { $0.playID = playID }
+        try await announce()
+    }
+
+    private func announce() async throws {
+        try await EventStore.append(
+            RadioEvents.nowPlaying, payload: try await nowPlaying(), actorID: station.ownerID, subjectID: station.slug,
+            audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: db)
+    }
+
+    /// Wall-clock milliseconds at which bus frame `frame` airs.
+    private func wallMillis(_ frame: Int64) -> Int64 {
+        let started = state.withLockedValue { $0.busStarted }
+        return Int64((started.timeIntervalSince1970 * 1000).rounded()) + PCM.milliseconds(frames: frame)
+    }
+
+    func nowPlaying() async throws -> NowPlayingDTO {
+        let current = state.withLockedValue { $0.current }
+        let now = Clock.nowMillis()
+        var playing: NowPlayingDTO.Current?
+        if let current {
+            // A resumed item started before the interruption: its progress counts from then.
+            let at = wallMillis(current.frame) - Int64(current.item.startMs)
+            let length = current.item.durationMs
+            let elapsed = Int(max(0, min(Int64(Int.max), now - at)))
+            playing = .init(
+                song: Self.song(current.item), source: current.source, playedAt: Clock.date(at), durationMs: max(0, length),
+                elapsedMs: elapsed, remainingMs: max(0, length - elapsed))
+        }
+        let history = try await AsRunLog.recent(stationID: station.id, limit: 11, on: db)
+        let listeners = mounts.values.reduce(into: (0, 0)) { total, mount in
+            total.0 += mount.listenerCount
+            total.1 += mount.peakListeners
+        }
+        return NowPlayingDTO(
+            station: station.slug, name: station.name, onAir: true, nowPlaying: playing,
+            playingNext: engine.upcoming.prefix(3).map(Self.song),
+            // The newest entry is the one on air.
+            songHistory: Array(history.dropFirst(current == nil ? 0 : 1)),
+            listeners: .init(current: listeners.0, peak: listeners.1))
+    }
+
+    static func song(_ item: PlayoutItem) -> StationSongDTO {
+        StationSongDTO(trackId: item.id.isEmpty ? nil : item.id, title: item.title, artist: item.artist, text: item.streamTitle)
+    }
+}

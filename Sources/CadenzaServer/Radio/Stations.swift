@@ -1,0 +1,119 @@
+import Foundation
+import SQLKit
+
+/// One radio station as stored.
+struct StationRecord: Sendable, Equatable {
+    enum Visibility: String, Sendable, CaseIterable, Codable {
+        /// Anyone, signed in or not: the mount, the now-playing API and the station page.
+        case `public`
+        /// Anyone with the link; not listed to other users.
+        case unlisted
+        /// The owner, and administrators.
+        case `private`
+    }
+
+    var id: Int64
+    var slug: String
+    var name: String
+    var description: String
+    var timeZone: String
+    var visibility: Visibility
+    var ownerID: Int64?
+    var outputs: [StationOutput]
+    var createdAt: Int64
+    var updatedAt: Int64
+
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: Int64.self)
+        slug = try row.decode(column: "slug", as: String.self)
+        name = try row.decode(column: "name", as: String.self)
+        description = try row.decode(column: "description", as: String.self)
+        timeZone = try row.decode(column: "time_zone", as: String.self)
+        visibility = Visibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .private
+        ownerID = try row.decode(column: "owner_id", as: Int64?.self)
+        outputs = try row.decode(column: "outputs", as: String.self).split(separator: ",").compactMap { StationOutput(rawValue: String($0)) }
+        createdAt = try row.decode(column: "created_at", as: Int64.self)
+        updatedAt = try row.decode(column: "updated_at", as: Int64.self)
+    }
+
+    /// Whether `viewer` (nil: not signed in) may listen and read what is playing.
+    func canListen(_ viewer: Principal?) -> Bool {
+        switch visibility {
+        case .public, .unlisted: true
+        case .private: viewer.map { $0.isAdmin || $0.userID == ownerID } ?? false
+        }
+    }
+
+    /// Whether `viewer` may change or delete the station.
+    func canManage(_ viewer: Principal) -> Bool { viewer.isAdmin || viewer.userID == ownerID }
+}
+
+/// The outputs a station can serve, at AzuraCast's URLs: MP3 and AAC mounts
+/// (`/listen/SLUG/radio.mp3`) and HLS (`/hls/SLUG/live.m3u8`).
+enum StationOutput: String, Sendable, CaseIterable, Codable {
+    case mp3, aac, hls
+
+    func path(slug: String) -> String {
+        self == .hls ? "/hls/\(slug)/live.m3u8" : "/listen/\(slug)/radio.\(rawValue)"
+    }
+}
+
+/// The radio feature's queries over `stations` (written only here).
+enum Stations {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Stations on one server, and per account that is not an administrator's.
+    static let instanceLimit = 32
+    static let userLimit = 3
+
+    /// Lower-case letters, digits and hyphens, 2–40 long, starting with a letter or digit: it is a URL path segment.
+    static func validSlug(_ slug: String) -> Bool {
+        (2...40).contains(slug.count) && slug.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true
+            && slug.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+    }
+
+    static func all(on db: any SQLDatabase) async throws -> [StationRecord] {
+        try await db.raw("SELECT * FROM stations ORDER BY name, id").all().map(StationRecord.init(row:))
+    }
+
+    static func find(slug: String, on db: any SQLDatabase) async throws -> StationRecord? {
+        try await db.raw("SELECT * FROM stations WHERE slug = \(bind: slug)").first().map(StationRecord.init(row:))
+    }
+
+    /// The stations listed to `viewer`: public ones, their own and (for admins) all.
+    static func listed(to viewer: Principal, on db: any SQLDatabase) async throws -> [StationRecord] {
+        try await all(on: db).filter { $0.visibility == .public || $0.canManage(viewer) }
+    }
+
+    static func create(
+        slug: String, name: String, description: String, timeZone: String, visibility: StationRecord.Visibility,
+        ownerID: Int64?, outputs: [StationOutput], on db: any SQLDatabase
+    ) async throws -> StationRecord? {
+        let now = Clock.nowMillis()
+        return try await db.raw(
+            """
+            INSERT INTO stations (slug, name, description, time_zone, visibility, owner_id, outputs, created_at, updated_at)
+            VALUES (\(bind: slug), \(bind: name), \(bind: description), \(bind: timeZone), \(bind: visibility.rawValue), \(bind: ownerID),
+                    \(bind: outputs.map(\.rawValue).joined(separator: ",")), \(bind: now), \(bind: now))
+            ON CONFLICT DO NOTHING RETURNING *
+            """
+        ).first().map(StationRecord.init(row:))
+    }
+
+    static func update(_ station: StationRecord, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE stations SET name = \(bind: station.name), description = \(bind: station.description), time_zone = \(bind: station.timeZone),
+              visibility = \(bind: station.visibility.rawValue), outputs = \(bind: station.outputs.map(\.rawValue).joined(separator: ",")),
+              updated_at = \(bind: Clock.nowMillis())
+            WHERE id = \(bind: station.id)
+            """
+        ).run()
+    }
+
+    static func delete(id: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM stations WHERE id = \(bind: id)").run()
+    }
+}

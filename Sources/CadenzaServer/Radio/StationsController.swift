@@ -1,0 +1,163 @@
+import CadenzaPlayout
+import Foundation
+import SQLKit
+import Vapor
+
+/// `/api/v1/stations`: create, list, change and delete stations; what is playing; the as-run log.
+enum StationsController {
+    struct Change: Content {
+        var slug: String?
+        var name: String?
+        var description: String?
+        var timeZone: String?
+        var visibility: StationRecord.Visibility?
+        var outputs: [StationOutput]?
+    }
+
+    /// The station named in the path, if `viewer` may hear it (others get 404: a private
+    /// station's name is not revealed).
+    static func station(_ req: Request, viewer: Principal?) async throws -> StationRecord {
+        guard let slug = req.parameters.get("slug"), Stations.validSlug(slug),
+            let station = try await Stations.find(slug: slug, on: req.sql), station.canListen(viewer)
+        else { throw APIError.notFound("Station") }
+        return station
+    }
+
+    static func managed(_ req: Request) async throws -> StationRecord {
+        let viewer = try req.requireUser()
+        let station = try await station(req, viewer: viewer)
+        guard station.canManage(viewer) else { throw APIError.forbidden("Only the station's owner or an administrator may change it.") }
+        return station
+    }
+
+    @Sendable static func list(req: Request) async throws -> [StationDTO] {
+        try await Stations.listed(to: try req.requireUser(), on: req.sql).map(StationDTO.init)
+    }
+
+    @Sendable static func show(req: Request) async throws -> StationDTO {
+        StationDTO(try await station(req, viewer: req.auth.get(Principal.self)))
+    }
+
+    @Sendable static func create(req: Request) async throws -> Response {
+        let viewer = try req.requireUser()
+        let change = try await req.decodeJSON(Change.self)
+        guard let slug = change.slug, let name = change.name else { throw APIError.unprocessable("slug and name are required.") }
+        let fields = try validated(change, slug: slug, name: name)
+        // Every station is an encoder running all the time: bounded per user and per instance.
+        let stations = try await Stations.all(on: req.sql)
+        guard stations.count < Stations.instanceLimit else {
+            throw APIError.conflict("This server runs \(Stations.instanceLimit) stations, its limit.")
+        }
+        guard viewer.isAdmin || stations.filter({ $0.ownerID == viewer.userID }).count < Stations.userLimit else {
+            throw APIError.conflict("You have \(Stations.userLimit) stations, the limit for an account.")
+        }
+        guard
+            let station = try await Stations.create(
+                slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone,
+                visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, on: req.sql)
+        else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
+        try await EventStore.append(
+            RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: viewer.userID, subjectID: station.slug,
+            audienceUserID: viewer.userID, visibility: RadioEvents.visibility(of: station), on: req.sql)
+        try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
+        return try await StationDTO(station).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable static func update(req: Request) async throws -> StationDTO {
+        var station = try await managed(req)
+        let change = try await req.decodeJSON(Change.self)
+        if let slug = change.slug, slug != station.slug {
+            throw APIError.unprocessable("A station's slug cannot change (its mount URLs are out there).")
+        }
+        let fields = try validated(change, slug: station.slug, name: change.name ?? station.name, current: station)
+        station.name = fields.name
+        station.description = fields.description
+        station.timeZone = fields.timeZone
+        station.outputs = fields.outputs
+        station.visibility = change.visibility ?? station.visibility
+        try await Stations.update(station, on: req.sql)
+        try await EventStore.append(
+            RadioEvents.updated, payload: .init(slug: station.slug, name: station.name), actorID: try req.requireUser().userID,
+            subjectID: station.slug, audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: req.sql)
+        try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
+        return StationDTO(try await Stations.find(slug: station.slug, on: req.sql) ?? station)
+    }
+
+    @Sendable static func delete(req: Request) async throws -> HTTPStatus {
+        let station = try await managed(req)
+        try await Stations.delete(id: station.id, on: req.sql)
+        try await EventStore.append(
+            RadioEvents.deleted, payload: .init(slug: station.slug, name: station.name), actorID: try req.requireUser().userID,
+            subjectID: station.slug, audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: req.sql)
+        try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
+        return .noContent
+    }
+
+    /// Public stations answer without sign-in, as AzuraCast's does (players and directories poll it).
+    @Sendable static func nowPlaying(req: Request) async throws -> NowPlayingDTO {
+        let station = try await station(req, viewer: req.auth.get(Principal.self))
+        guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
+            return NowPlayingDTO(
+                station: station.slug, name: station.name, onAir: false, nowPlaying: nil, playingNext: [],
+                songHistory: try await AsRunLog.recent(stationID: station.id, limit: 10, on: req.sql), listeners: .init(current: 0, peak: 0))
+        }
+        return try await playout.nowPlaying()
+    }
+
+    @Sendable static func skip(req: Request) async throws -> HTTPStatus {
+        let station = try await managed(req)
+        guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
+            throw APIError.conflict("The station is not on air in this process.")
+        }
+        playout.skip()
+        return .accepted
+    }
+
+    /// What aired, newest first; `?format=csv` for royalty reporting.
+    @Sendable static func history(req: Request) async throws -> Response {
+        let station = try await managed(req)
+        let limit =
+            try req.query[String.self, at: "limit"].map { raw -> Int in
+                guard let n = Int(raw), (1...10_000).contains(n) else { throw APIError.badRequest("limit must be 1 to 10000.") }
+                return n
+            } ?? 500
+        let entries = try await AsRunLog.recent(stationID: station.id, limit: limit, on: req.sql)
+        guard req.query[String.self, at: "format"] == "csv" else { return try await entries.encodeResponse(for: req) }
+        var csv = "started_at,duration_ms,source,artist,title,track_id\r\n"
+        let dates = ISO8601DateFormatter()
+        for entry in entries {
+            let fields = [
+                dates.string(from: entry.startedAt), entry.durationMs.map(String.init) ?? "", entry.source.rawValue, entry.artist, entry.title,
+                entry.trackId ?? "",
+            ]
+            csv += fields.map(CSV.field).joined(separator: ",") + "\r\n"
+        }
+        var headers = HTTPHeaders([("Content-Type", "text/csv; charset=utf-8")])
+        headers.add(name: .contentDisposition, value: "attachment; filename=\"\(station.slug)-as-run.csv\"")
+        return Response(status: .ok, headers: headers, body: .init(string: csv))
+    }
+
+    struct Fields {
+        var name: String
+        var description: String
+        var timeZone: String
+        var outputs: [StationOutput]
+    }
+
+    static func validated(_ change: Change, slug: String, name: String, current: StationRecord? = nil) throws -> Fields {
+        guard Stations.validSlug(slug) else {
+            throw APIError.unprocessable("slug must be 2 to 40 lower-case letters, digits and hyphens (it is part of the mount URL).")
+        }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(trimmed.count) else { throw APIError.unprocessable("name must be 1 to 100 characters.") }
+        let description = change.description ?? current?.description ?? ""
+        guard description.count <= 2_000 else { throw APIError.unprocessable("description must be at most 2000 characters.") }
+        let zone = change.timeZone ?? current?.timeZone ?? "UTC"
+        guard zone.count <= 64, TimeZone(identifier: zone) != nil else {
+            throw APIError.unprocessable("timeZone must be an IANA time zone (Europe/Berlin).")
+        }
+        let outputs = change.outputs ?? current?.outputs ?? [.mp3]
+        guard !outputs.isEmpty else { throw APIError.unprocessable("outputs must name at least one of mp3, aac, hls.") }
+        return Fields(name: trimmed, description: description, timeZone: zone, outputs: Array(Set(outputs)).sorted { $0.rawValue > $1.rawValue })
+    }
+}

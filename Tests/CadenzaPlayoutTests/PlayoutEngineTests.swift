@@ -1,0 +1,123 @@
+import CadenzaTestSupport
+import Foundation
+import Testing
+
+@testable import CadenzaPlayout
+
+/// Collects what the engine writes and reports, from its thread.
+final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pcm: [UInt8] = []
+    private var log: [PlayoutEvent] = []
+
+    func write(_ bytes: [UInt8]) { lock.withLock { pcm.append(contentsOf: bytes) } }
+    func note(_ event: PlayoutEvent) { lock.withLock { log.append(event) } }
+    var audio: [UInt8] { lock.withLock { pcm } }
+    var events: [PlayoutEvent] { lock.withLock { log } }
+
+    /// The longest run of frames whose samples are all within ±`floor` (digital silence).
+    func longestSilence(from start: Int = 0, floor: Int16 = 8) -> Int {
+        let bytes = audio
+        var longest = 0, run = 0
+        var index = start * PCM.bytesPerFrame
+        while index + 3 < bytes.count {
+            let left = Int16(bitPattern: UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8)
+            let right = Int16(bitPattern: UInt16(bytes[index + 2]) | UInt16(bytes[index + 3]) << 8)
+            if abs(Int(left)) <= Int(floor) && abs(Int(right)) <= Int(floor) {
+                run += 1
+                longest = max(longest, run)
+            } else {
+                run = 0
+            }
+            index += PCM.bytesPerFrame
+        }
+        return longest
+    }
+}
+
+@Suite struct PlayoutEngineTests {
+    /// Items in three formats and a missing file air back to back: every sample of every file,
+    /// nothing between them, and the missing one skipped without a gap.
+    @Test func itemsJoinSampleExactAndAMissingFileIsSkipped() throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout")
+        let files = [("a.flac", 2.0, 440), ("b.ogg", 1.5, 550), ("c.wav", 1.0, 660)]
+        let queue = PlayoutQueue()
+        for (index, (name, seconds, frequency)) in files.enumerated() {
+            let path = try AudioFixtures.audio(at: dir.appendingPathComponent(name).path, metadata: [:], seconds: seconds, frequency: frequency)
+            queue.append(PlayoutItem(id: "\(index)", path: path, title: name, artist: "Tone", durationMs: Int(seconds * 1000)))
+            if index == 0 {
+                queue.append(PlayoutItem(id: "gone", path: dir.appendingPathComponent("gone.flac").path, title: "Gone", artist: "", durationMs: 1000))
+            }
+        }
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
+        engine.runToEnd()
+
+        let expected = files.map { Int64($0.1 * Double(PCM.sampleRate)) }
+        #expect(Int64(recorder.audio.count / PCM.bytesPerFrame) == expected.reduce(0, +))
+        #expect(recorder.longestSilence() < 882, "a gap of 20 ms or more between items")
+        var started: [(String, Int64)] = [], finished: [(String, Int64)] = [], failed: [String] = []
+        for event in recorder.events {
+            switch event {
+            case .started(let item, let frame): started.append((item.id, frame))
+            case .finished(let item, _, let played): finished.append((item.id, played))
+            case .failed(let item, _): failed.append(item.id)
+            case .underrun, .fallback: Issue.record("unexpected \(event)")
+            }
+        }
+        #expect(failed == ["gone"])
+        #expect(finished.map(\.0) == ["0", "1", "2"])
+        #expect(finished.map(\.1) == expected)
+        // Each item starts where the one before it ended.
+        #expect(started.filter { $0.0 != "gone" }.map(\.1) == [0, expected[0], expected[0] + expected[1]])
+    }
+
+    /// Positive control for the gap check: half a second of zeros inside a file is found.
+    @Test func theGapCheckFindsInsertedSilence() throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-gap")
+        let path = dir.appendingPathComponent("gap.wav").path
+        try AudioFixtures.ffmpeg([
+            "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo:d=0.5",
+            "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-filter_complex", "[0][1][2]concat=n=3:v=0:a=1", "-ac", "2", "-ar", "44100", path,
+        ])
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "g", path: path, title: "Gap", artist: "", durationMs: 2500))
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        let recorder = Recorder()
+        PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note).runToEnd()
+        #expect(recorder.longestSilence() >= 22_000)
+    }
+
+    /// With nothing queued the station still airs: the fallback tone, announced once.
+    @Test func anEmptyQueueAirsTheFallbackTone() async throws {
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: PlayoutQueue(), sink: recorder.write, events: recorder.note)
+        engine.start()
+        try await Task.sleep(for: .milliseconds(300))
+        engine.stop()
+        #expect(recorder.audio.count >= PCM.bytesPerSecond / 2)
+        #expect(recorder.longestSilence() < 50)
+        let fallbacks = recorder.events.filter { if case .fallback = $0 { true } else { false } }
+        #expect(fallbacks.count == 1)
+    }
+
+    /// A queued item is played from where `startMs` says (a restart resumes mid-track).
+    @Test func anItemStartsAtItsOffset() throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-offset")
+        let path = try AudioFixtures.audio(at: dir.appendingPathComponent("t.flac").path, metadata: [:], seconds: 3)
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "t", path: path, title: "T", artist: "", durationMs: 3000, startMs: 1000))
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        let recorder = Recorder()
+        PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note).runToEnd()
+        let frames = recorder.audio.count / PCM.bytesPerFrame
+        #expect(abs(frames - 2 * PCM.sampleRate) < 64)
+    }
+}

@@ -1,0 +1,308 @@
+"""Radio: a station created from the command line airs the autoDJ rotation at once, its
+built-in mount plays gap-free audio with ICY titles where the audio changes, and the
+now-playing API, the as-run log and the station API agree with what was heard."""
+import os
+import subprocess
+import threading
+import time
+
+import libsonic
+import requests
+
+from conftest import ADMIN_PASSWORD, SSEClient, auth, token_for, wait_for
+
+TITLES = {"Kaloven - Night River", "Kaloven - Paper Static", "Milo - Lantern"}
+
+
+def listen(url, seconds, icy=True, headers=None):
+    """Reads a mount for `seconds`: the audio bytes, the ICY titles with the audio byte each
+    arrived at, and the response headers."""
+    r = requests.get(url, headers={**({"Icy-MetaData": "1"} if icy else {}), **(headers or {})}, stream=True, timeout=10)
+    assert r.status_code == 200, r.text
+    metaint = int(r.headers.get("icy-metaint", "0"))
+    audio, titles, pending = bytearray(), [], bytearray()
+    until_meta = metaint
+    deadline = time.time() + seconds
+    for chunk in r.iter_content(chunk_size=4096):
+        pending += chunk
+        while pending:
+            if not metaint or until_meta > 0:
+                n = len(pending) if not metaint else min(until_meta, len(pending))
+                audio += pending[:n]
+                del pending[:n]
+                until_meta -= n
+                continue
+            length = pending[0] * 16
+            if len(pending) < 1 + length:
+                break
+            block = bytes(pending[1:1 + length]).rstrip(b"\0").decode("utf-8")
+            del pending[:1 + length]
+            if block.startswith("StreamTitle='"):
+                titles.append((len(audio), block[len("StreamTitle='"):block.index("';")]))
+            until_meta = metaint
+        if time.time() > deadline:
+            break
+    r.close()
+    return bytes(audio), titles, r.headers
+
+
+def silences(path):
+    """(start, duration) of every silence ≥ 20 ms ffmpeg finds in an audio file."""
+    out = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", path, "-af", "silencedetect=noise=-50dB:d=0.02", "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    starts = [float(line.split("silence_start: ")[1].split()[0]) for line in out.splitlines() if "silence_start: " in line]
+    ends = [float(line.split("silence_duration: ")[1].split()[0]) for line in out.splitlines() if "silence_duration: " in line]
+    return list(zip(starts, ends + [None] * (len(starts) - len(ends))))
+
+
+def seconds_of(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+                         capture_output=True, text=True).stdout
+    return float(out.strip())
+
+
+def test_a_station_from_the_command_line_airs_gap_free_with_titles(deployment, server_with_music, tmp_path):
+    server, token = server_with_music
+    stream = SSEClient(server.url, token)
+    made = deployment.run("station", "create", "night", "--name", "Night Ràdio", "--description", "All night")
+    assert made.returncode == 0, made.stderr
+    assert "/listen/night/radio.mp3" in made.stdout
+    # On air within seconds, and its now-playing answers without signing in.
+    np = lambda: requests.get(server.url + "/api/v1/stations/night/now-playing").json()
+    assert wait_for(lambda: (np().get("nowPlaying") or {}).get("song"), timeout=15), np()
+    first = np()
+    assert first["onAir"] and first["name"] == "Night Ràdio"
+    assert first["nowPlaying"]["song"]["text"] in TITLES and first["nowPlaying"]["source"] == "autodj"
+    assert len(first["playingNext"]) >= 1
+    # The event stream announces each item as it airs, with the instant as an ISO 8601 date.
+    events = [e for e in stream.take(4, timeout=10) if e[2] == "station.now_playing"]
+    stream.close()
+    assert events, "no station.now_playing event"
+    payload = events[0][3]["payload"]
+    assert payload["station"] == "night" and payload["nowPlaying"]["song"]["text"] in TITLES
+    assert payload["nowPlaying"]["playedAt"].startswith(time.strftime("%Y-", time.gmtime()))
+
+    audio, titles, headers = listen(server.url + "/listen/night/radio.mp3", 12)
+    assert headers["Content-Type"] == "audio/mpeg" and headers["icy-metaint"] == "16000"
+    assert headers["icy-name"] == "Night Ràdio".encode().decode("latin-1")
+    assert len(audio) > 12 * 16000 * 0.8
+    # Titles come where the audio changes: every track is 3–4 s long, so a 12 s listen crosses
+    # at least two boundaries, each announced once.
+    assert len(titles) >= 3, titles
+    assert all(t in TITLES for _, t in titles), titles
+    assert all(a != b for (_, a), (_, b) in zip(titles, titles[1:]))
+    capture = str(tmp_path / "capture.mp3")
+    with open(capture, "wb") as f:
+        f.write(audio)
+    # Sine-tone tracks have no silent edges, so any silence is the playout's (the MP3 encoder's
+    # priming at the very start is not).
+    gaps = [s for s in silences(capture) if s[0] > 0.05]
+    assert not gaps, gaps
+    # Positive control: the same check finds 100 ms of silence spliced into the capture.
+    spliced = str(tmp_path / "spliced.mp3")
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", capture, "-af",
+                    "volume=enable='between(t,5,5.1)':volume=0", spliced], check=True)
+    assert any(abs(s[0] - 5) < 0.1 for s in silences(spliced))
+    # The stream keeps real time: it holds about as much audio as the listen took.
+    assert 10 < seconds_of(capture) < 17
+
+    # The as-run log has what aired, with the length each finished item really played.
+    history = requests.get(server.url + "/api/v1/stations/night/history", headers=auth(token)).json()
+    finished = [e for e in history if e.get("durationMs") is not None]
+    assert len(finished) >= 2, history
+    lengths = {"Night River": 4000, "Paper Static": 3000, "Lantern": 3000}
+    for entry in finished:
+        assert entry["source"] == "autodj"
+        assert abs(entry["durationMs"] - lengths[entry["title"]]) <= 30, entry
+    csv = requests.get(server.url + "/api/v1/stations/night/history?format=csv", headers=auth(token))
+    assert csv.headers["Content-Type"].startswith("text/csv")
+    assert csv.text.splitlines()[0] == "started_at,duration_ms,source,artist,title,track_id"
+    assert len(csv.text.splitlines()) == len(history) + 1
+    # Now playing agrees with the last title the listener was sent, or the one after it (the
+    # listener's stream trails the bus by its buffer).
+    latest = np()
+    assert latest["songHistory"][0]["title"] in {t.split(" - ")[1] for t in TITLES}
+    assert latest["listeners"]["peak"] >= 1
+
+    # Subsonic apps find the station among their internet radio stations, and can play it.
+    r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": "radio-pass-1", "currentPassword": ADMIN_PASSWORD},
+                     headers=auth(token))
+    assert r.status_code == 200, r.text
+    client = libsonic.Connection("http://127.0.0.1", "root", "radio-pass-1", port=server.port, appName="cadenza-tests")
+    stations = client.getInternetRadioStations()["internetRadioStations"]["internetRadioStation"]
+    ours = [s for s in (stations if isinstance(stations, list) else [stations]) if s["name"] == "Night Ràdio"]
+    assert len(ours) == 1 and ours[0]["streamUrl"].endswith("/listen/night/radio.mp3"), stations
+    audio, _, _ = listen(ours[0]["streamUrl"], 1, icy=False)
+    assert len(audio) > 8000
+
+
+def test_station_api_rules(deployment, server_with_music):
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                      json={"slug": "day", "name": "Day", "visibility": "private", "outputs": ["mp3", "aac"]})
+    assert r.status_code == 201, r.text
+    station = r.json()
+    assert station["mounts"] == ["/listen/day/radio.mp3", "/listen/day/radio.aac"]
+    assert requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "day", "name": "Again"}).status_code == 409
+    for bad in [{"slug": "Day!", "name": "x"}, {"slug": "ok-slug", "name": ""}, {"slug": "tz", "name": "x", "timeZone": "Mars/Base"},
+                {"slug": "x" * 41, "name": "x"}, {"name": "no slug"}]:
+        r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json=bad)
+        assert r.status_code in (400, 422), (bad, r.text)
+        assert "error" in r.json()
+    # A private station is invisible without signing in, and to other users.
+    assert requests.get(server.url + "/api/v1/stations/day/now-playing").status_code == 404
+    assert requests.get(server.url + "/listen/day/radio.mp3").status_code == 404
+    made = deployment.run("user", "create", "guest", stdin="guest-password-1\n")
+    assert made.returncode == 0, made.stderr
+    guest = token_for(server, "guest", "guest-password-1")
+    assert requests.get(server.url + "/api/v1/stations/day", headers=auth(guest)).status_code == 404
+    assert [s["slug"] for s in requests.get(server.url + "/api/v1/stations", headers=auth(guest)).json()] == []
+    # Its owner hears it on both mounts; the AAC one is ADTS audio.
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/day/now-playing", headers=auth(token)).json()["onAir"], timeout=15)
+    audio, _, headers = listen(server.url + "/listen/day/radio.aac", 3, icy=False, headers=auth(token))
+    assert headers["Content-Type"] == "audio/aac" and "icy-metaint" not in headers
+    assert audio[:2] in (b"\xff\xf1", b"\xff\xf9") or b"\xff\xf1" in audio[:4096]
+    # Public now: listed to others, who still may not change it.
+    r = requests.patch(server.url + "/api/v1/stations/day", headers=auth(token), json={"visibility": "public", "name": "Day Radio"})
+    assert r.status_code == 200 and r.json()["name"] == "Day Radio"
+    assert [s["slug"] for s in requests.get(server.url + "/api/v1/stations", headers=auth(guest)).json()] == ["day"]
+    assert requests.patch(server.url + "/api/v1/stations/day", headers=auth(guest), json={"name": "Mine"}).status_code == 403
+    assert requests.post(server.url + "/api/v1/stations/day/skip", headers=auth(guest)).status_code == 403
+    assert requests.patch(server.url + "/api/v1/stations/day", headers=auth(token), json={"slug": "other"}).status_code == 422
+    # Skip moves on at once.
+    # Renamed and made public without going off air: listeners stay connected.
+    assert requests.get(server.url + "/api/v1/stations/day/now-playing").json()["name"] == "Day Radio"
+    before = requests.get(server.url + "/api/v1/stations/day/now-playing").json()["nowPlaying"]["playedAt"]
+    assert requests.post(server.url + "/api/v1/stations/day/skip", headers=auth(token)).status_code == 202
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/day/now-playing").json()["nowPlaying"]["playedAt"] != before, timeout=5)
+    # Deleted: off air.
+    assert requests.delete(server.url + "/api/v1/stations/day", headers=auth(token)).status_code == 204
+    assert requests.get(server.url + "/listen/day/radio.mp3").status_code == 404
+
+
+def dominant_hz(mp3_bytes, tmp_path):
+    """The tone's frequency in a stretch of MP3, from its zero crossings."""
+    path = tmp_path / "tone.mp3"
+    path.write_bytes(mp3_bytes)
+    pcm = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(path), "-f", "s16le", "-ac", "1",
+                          "-ar", "44100", "-"], capture_output=True, check=True).stdout
+    import array
+    samples = array.array("h", pcm[: len(pcm) // 2 * 2])
+    crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
+    return crossings / 2 / (len(samples) / 44100)
+
+
+def test_kill9_resumes_the_interrupted_track_at_its_position(deployment, tmp_path):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    # 10 s at 440 Hz, then 30 s at 880 Hz: where a restart resumes can be heard.
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=10",
+                    "-f", "lavfi", "-i", "sine=frequency=880:duration=30", "-filter_complex", "[0][1]concat=n=2:v=0:a=1",
+                    "-metadata", "title=Long Tone", "-metadata", "artist=Tester", str(music / "long.flac")], check=True)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
+    assert deployment.run("station", "create", "steady", "--name", "Steady").returncode == 0
+    np = lambda s: requests.get(s.url + "/api/v1/stations/steady/now-playing").json()
+    # Positive control: from its start the track is the low tone.
+    assert wait_for(lambda: np(server).get("nowPlaying"), timeout=15)
+    audio, _, _ = listen(server.url + "/listen/steady/radio.mp3", 3, icy=False)
+    assert 400 < dominant_hz(audio, tmp_path) < 480
+    assert wait_for(lambda: np(server)["nowPlaying"]["elapsedMs"] >= 12_000, timeout=30)
+    before = np(server)["nowPlaying"]
+    server.kill9()
+    killed = time.time()
+    again = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    # Audible again, in the high tone: the track resumed where the clock says it is, not from its start.
+    def audible():
+        try:
+            r = requests.get(again.url + "/listen/steady/radio.mp3", stream=True, timeout=2)
+            return r.status_code == 200 and r.close() is None
+        except requests.RequestException:
+            return False
+    assert wait_for(audible, timeout=15, interval=0.05)
+    print(f"audible again {time.time() - killed:.2f} s after kill -9 (server start included)")
+    audio, _, _ = listen(again.url + "/listen/steady/radio.mp3", 3, icy=False)
+    assert 840 < dominant_hz(audio, tmp_path) < 920
+    after = np(again)["nowPlaying"]
+    # Now playing keeps the play's first start: its progress runs on through the restart.
+    from datetime import datetime
+    at = lambda n: datetime.fromisoformat(n["playedAt"]).timestamp()
+    assert after["song"]["title"] == "Long Tone" and abs(at(after) - at(before)) <= 1.5, (before, after)
+    # One as-run entry for the one play, interrupted or not.
+    history = requests.get(again.url + "/api/v1/stations/steady/history", headers=auth(token)).json()
+    assert len(history) == 1 and "durationMs" not in history[0], history
+
+
+def parse_playlist(text):
+    """(target duration, media sequence, [(sequence, uri, extinf, program date-time)]) of a live HLS playlist."""
+    from datetime import datetime
+    lines = text.splitlines()
+    assert lines[0] == "#EXTM3U", text
+    target = int(next(l for l in lines if l.startswith("#EXT-X-TARGETDURATION:")).split(":")[1])
+    sequence = int(next(l for l in lines if l.startswith("#EXT-X-MEDIA-SEQUENCE:")).split(":")[1])
+    segments, extinf, pdt = [], None, None
+    for line in lines:
+        if line.startswith("#EXTINF:"):
+            extinf = float(line.split(":")[1].rstrip(","))
+        elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+            pdt = datetime.fromisoformat(line.split(":", 1)[1].replace("+0000", "+00:00")).timestamp()
+        elif line and not line.startswith("#"):
+            segments.append((sequence + len(segments), line, extinf, pdt))
+            extinf = pdt = None
+    return target, sequence, segments
+
+
+def test_hls_output_follows_rfc_8216(server_with_music, tmp_path):
+    server, token = server_with_music
+    started = time.time()
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "wave", "name": "Wave", "outputs": ["mp3", "hls"]})
+    assert r.status_code == 201, r.text
+    assert "/hls/wave/live.m3u8" in r.json()["mounts"]
+    playlist = server.url + "/hls/wave/live.m3u8"
+    assert wait_for(lambda: requests.get(playlist).status_code == 200 and "#EXTINF" in requests.get(playlist).text, timeout=15, interval=0.1)
+    print(f"first HLS segment listed {time.time() - started:.2f} s after the station was created")
+    r = requests.get(playlist)
+    assert r.headers["Content-Type"] == "application/vnd.apple.mpegurl" and r.headers["Cache-Control"] == "no-cache"
+    # Watch the live playlist for a while: every rule a player relies on holds at every poll.
+    bound, last_sequence, last_new, seen, errors = {}, -1, time.time(), 0, []
+    deadline = time.time() + 14
+    while time.time() < deadline:
+        target, sequence, segments = parse_playlist(requests.get(playlist).text)
+        if sequence < last_sequence:
+            errors.append(f"media sequence went back {last_sequence} -> {sequence}")
+        last_sequence = sequence
+        for (n, uri, extinf, pdt), following in zip(segments, segments[1:] + [None]):
+            if round(extinf) > target:
+                errors.append(f"EXTINF {extinf} over the target {target}")
+            if bound.setdefault(n, uri) != uri:
+                errors.append(f"sequence {n} re-bound to {uri}")
+            if pdt is None:
+                errors.append(f"segment {n} has no program date-time")
+            elif following and following[3] is not None and abs(following[3] - pdt - extinf) > 0.05:
+                errors.append(f"program date-time jumps after {n}: {following[3] - pdt:.3f} s for {extinf} s")
+        numbers = sorted(bound)
+        if numbers != list(range(numbers[0], numbers[-1] + 1)):
+            errors.append(f"sequence gap in {numbers}")
+        if len(bound) != seen:
+            seen, last_new = len(bound), time.time()
+        elif time.time() - last_new > 1.5 * target:
+            errors.append("no new segment for 1.5 target durations")
+        time.sleep(1)
+    assert not errors, errors[:5]
+    assert len(bound) >= 3
+    # A segment is AAC audio of the length its EXTINF says (packet end times; ±30 ms).
+    _, _, segments = parse_playlist(requests.get(playlist).text)
+    n, uri, extinf, _ = segments[-2]
+    seg = requests.get(server.url + "/hls/wave/" + uri)
+    assert seg.status_code == 200 and seg.headers["Content-Type"] == "video/mp2t"
+    (tmp_path / "seg.ts").write_bytes(seg.content)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "packet=pts_time,duration_time:stream=codec_name,sample_rate,channels",
+                            "-of", "csv=p=0", str(tmp_path / "seg.ts")], capture_output=True, text=True).stdout.split()
+    assert "aac,44100,2" in probe, probe[-3:]
+    packets = [tuple(map(float, p.split(","))) for p in probe if p.count(",") == 1]
+    assert abs(packets[-1][0] + packets[-1][1] - packets[0][0] - extinf) <= 0.03
+    # Only the encoder's own files are served from the folder.
+    for bad in ["../../cadenza.sqlite", "seg_1.ts", "live.m3u8.tmp", "x.ts"]:
+        assert requests.get(server.url + "/hls/wave/" + bad).status_code == 404, bad
