@@ -18,6 +18,8 @@ public final class Mount: @unchecked Sendable {
     private var titles: [(offset: Int64, title: String)] = []
     private var listeners: [Int: Listener] = [:]
     private var nextID = 0
+    private var pending: [UInt8] = []
+    private let flushSize: Int
     public private(set) var peakListeners = 0
 
     struct Listener {
@@ -28,8 +30,9 @@ public final class Mount: @unchecked Sendable {
         var continuation: AsyncStream<[UInt8]>.Continuation
     }
 
-    public init(format: Encoder.Format, maxListeners: Int = 1_000, burstSize: Int = 64 * 1024) {
+    public init(format: Encoder.Format, maxListeners: Int = 1_000, burstSize: Int = 64 * 1024, flushSize: Int = 4_000) {
         self.format = format
+        self.flushSize = flushSize
         self.maxListeners = maxListeners
         self.burstSize = burstSize
     }
@@ -54,10 +57,16 @@ public final class Mount: @unchecked Sendable {
         return found
     }
 
-    /// Encoded audio from the encoder, sent on to every listener.
+    /// Encoded audio from the encoder, sent on to every listener in pieces of at least
+    /// `flushSize` bytes (the encoder writes each 26 ms MP3 frame alone; a write per frame per
+    /// listener would cost more than the audio).
     public func append(_ bytes: [UInt8]) {
         lock.lock()
         defer { lock.unlock() }
+        pending.append(contentsOf: bytes)
+        guard pending.count >= flushSize else { return }
+        let bytes = pending
+        pending.removeAll(keepingCapacity: true)
         for (id, listener) in listeners {
             var listener = listener
             let out = render(bytes, for: &listener)

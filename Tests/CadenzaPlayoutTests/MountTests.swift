@@ -32,7 +32,7 @@ import Testing
     /// Titles reach ICY listeners at the byte where their audio starts; plain listeners get the
     /// audio alone; a late listener gets the burst and the title that was airing in it.
     @Test func titlesArePlacedWhereTheirAudioIs() async throws {
-        let mount = Mount(format: .mp3, burstSize: 8_000)
+        let mount = Mount(format: .mp3, burstSize: 8_000, flushSize: 1)
         let icy = try #require(mount.subscribe(icy: true))
         let plain = try #require(mount.subscribe(icy: false))
         mount.setTitle("Kaloven - Night River", atFrame: 0)
@@ -50,6 +50,17 @@ import Testing
         let lateHeard = Self.parse(await Self.drain(late.stream))
         #expect(lateHeard.audio == 8_000 + 20_000)
         #expect(lateHeard.titles.first?.1 == "Milo - Lantern’s End")
+    }
+
+    /// The encoder's frame-sized writes reach listeners in pieces of a few kilobytes.
+    @Test func smallWritesAreSentOnTogether() async throws {
+        let mount = Mount(format: .mp3, flushSize: 4_000)
+        let listener = try #require(mount.subscribe(icy: false))
+        for _ in 0..<25 { mount.append([UInt8](repeating: 1, count: 418)) }
+        mount.close()
+        var pieces: [Int] = []
+        for await chunk in listener.stream { pieces.append(chunk.count) }
+        #expect(pieces == [4_180, 4_180])
     }
 
     @Test func aFullMountRefusesListeners() {
