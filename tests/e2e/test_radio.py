@@ -2,8 +2,9 @@
 built-in mount plays gap-free audio with ICY titles where the audio changes, and the
 now-playing API, the as-run log and the station API agree with what was heard."""
 import os
+import shutil
 import subprocess
-import threading
+import tempfile
 import time
 
 import libsonic
@@ -306,3 +307,51 @@ def test_hls_output_follows_rfc_8216(server_with_music, tmp_path):
     # Only the encoder's own files are served from the folder.
     for bad in ["../../cadenza.sqlite", "seg_1.ts", "live.m3u8.tmp", "x.ts"]:
         assert requests.get(server.url + "/hls/wave/" + bad).status_code == 404, bad
+
+
+def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(deployment, tmp_path):
+    """PostgreSQL stopped for 20 s: the station goes on choosing and airing (its titles keep
+    changing, no silence), and what aired meanwhile reaches the as-run log when it is back."""
+    from conftest import ADMIN_PASSWORD
+    scripts = os.path.join(os.path.dirname(__file__), "../../scripts/pg.sh")
+    pg_dir = tempfile.mkdtemp(prefix="cadenza-outage-")
+    url = subprocess.run([scripts, "start", pg_dir + "/pg"], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        music = tmp_path / "music"
+        music.mkdir()
+        for i, hz in enumerate([330, 440, 550, 660]):
+            subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+                            f"sine=frequency={hz}:duration=3", "-metadata", f"title=Tone {i}", "-metadata", f"artist=Band {i}",
+                            str(music / f"t{i}.flac")], check=True)
+        server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_DATABASE_URL=url)
+        made = deployment.run("user", "create", "--admin", "root", stdin=ADMIN_PASSWORD + "\n", CADENZA_DATABASE_URL=url)
+        assert made.returncode == 0, made.stderr
+        token = token_for(server, "root", ADMIN_PASSWORD)
+        assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 4)
+        assert requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "steady", "name": "Steady"}).status_code == 201
+        assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/steady/now-playing").json().get("nowPlaying"), timeout=15)
+        time.sleep(2)   # the autoDJ has read its pool
+
+        down = time.time()
+        subprocess.run([scripts, "pause", pg_dir + "/pg"], check=True)
+        audio, titles, _ = listen(server.url + "/listen/steady/radio.mp3", 20)
+        subprocess.run([scripts, "resume", pg_dir + "/pg"], check=True)
+        up = time.time()
+        assert len({t for _, t in titles}) >= 3 and len(titles) >= 5, titles   # 3 s tracks: it kept choosing
+        capture = str(tmp_path / "outage.mp3")
+        with open(capture, "wb") as f:
+            f.write(audio)
+        assert not [s for s in silences(capture) if s[0] > 0.05]
+        # Back: every item that started while the database was down is in the log, with its length.
+        from datetime import datetime
+
+        def logged():
+            r = requests.get(server.url + "/api/v1/stations/steady/history", headers=auth(token))
+            if r.status_code != 200:
+                return []
+            return [e for e in r.json() if down <= datetime.fromisoformat(e["startedAt"].replace("Z", "+00:00")).timestamp() <= up]
+        assert wait_for(lambda: len(logged()) >= 5, timeout=30), logged()
+        assert all(abs(e["durationMs"] - 3000) <= 30 for e in logged() if "durationMs" in e)
+    finally:
+        subprocess.run([scripts, "stop", pg_dir + "/pg"], capture_output=True)
+        shutil.rmtree(pg_dir, ignore_errors=True)

@@ -18,39 +18,45 @@ enum AsRunLog {
         var durationMs: Int64?
     }
 
-    static func started(
-        stationID: Int64, trackID: Int64?, title: String, artist: String, source: Source, at millis: Int64, on db: any SQLDatabase
-    )
-        async throws -> Int64?
-    {
-        try await db.raw(
-            """
-            INSERT INTO station_plays (station_id, track_id, title, artist, source, started_at)
-            VALUES (\(bind: stationID), \(bind: trackID), \(bind: String(title.prefix(500))), \(bind: String(artist.prefix(500))),
-                    \(bind: source.rawValue), \(bind: millis))
-            RETURNING id
-            """
-        ).first()?.decode(column: "id", as: Int64.self)
+    /// One write the playout makes, kept until the database takes it (it keeps airing without one).
+    enum Write: Sendable {
+        case started(trackID: Int64?, title: String, artist: String, source: Source, at: Int64)
+        case finished(startedAt: Int64, durationMs: Int64)
     }
 
-    static func finished(playID: Int64, durationMs: Int64, on db: any SQLDatabase) async throws {
-        try await db.raw("UPDATE station_plays SET duration_ms = \(bind: durationMs) WHERE id = \(bind: playID)").run()
+    /// Applies `write`; safe to repeat (an entry is its station and start instant).
+    static func apply(_ write: Write, stationID: Int64, on db: any SQLDatabase) async throws {
+        switch write {
+        case .started(let trackID, let title, let artist, let source, let at):
+            try await db.raw(
+                """
+                INSERT INTO station_plays (station_id, track_id, title, artist, source, started_at)
+                VALUES (\(bind: stationID), \(bind: trackID), \(bind: String(title.prefix(500))), \(bind: String(artist.prefix(500))),
+                        \(bind: source.rawValue), \(bind: at))
+                ON CONFLICT DO NOTHING
+                """
+            ).run()
+        case .finished(let startedAt, let durationMs):
+            try await db.raw(
+                "UPDATE station_plays SET duration_ms = \(bind: durationMs) WHERE station_id = \(bind: stationID) AND started_at = \(bind: startedAt)"
+            ).run()
+        }
     }
 
     /// The entry still open (no length yet) of a station that stopped without closing it: a
     /// process that was killed or lost power while the item aired.
-    static func interrupted(stationID: Int64, on db: any SQLDatabase) async throws -> (id: Int64, trackID: Int64, startedAt: Int64)? {
+    static func interrupted(stationID: Int64, on db: any SQLDatabase) async throws -> (trackID: Int64, startedAt: Int64)? {
         guard
             let row = try await db.raw(
                 """
-                SELECT id, track_id, started_at, duration_ms FROM station_plays WHERE station_id = \(bind: stationID)
+                SELECT track_id, started_at, duration_ms FROM station_plays WHERE station_id = \(bind: stationID)
                 ORDER BY started_at DESC, id DESC LIMIT 1
                 """
             ).first(),
             try row.decode(column: "duration_ms", as: Int64?.self) == nil,
             let track = try row.decode(column: "track_id", as: Int64?.self)
         else { return nil }
-        return (try row.decode(column: "id", as: Int64.self), track, try row.decode(column: "started_at", as: Int64.self))
+        return (track, try row.decode(column: "started_at", as: Int64.self))
     }
 
     /// The newest entries first.

@@ -26,18 +26,14 @@ enum AutoDJ {
         return Libraries.visibleIDs(userID: station.ownerID, isAdmin: isAdmin, in: try await Libraries.visibilityTable(on: db.sql))
     }
 
-    /// Up to `count` tracks to air next, after `upcoming` (already queued) and what aired recently.
-    static func pick(
-        count: Int, station: StationRecord, libraries: [Int64], upcoming: [PlayoutItem], now: Int64, on db: any SQLDatabase
-    ) async throws -> [Candidate] {
-        guard !libraries.isEmpty, count > 0 else { return [] }
-        let candidates = try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
+    /// A random sample of what the station may air; the playout keeps it, and chooses from it
+    /// even while the database is away.
+    static func pool(libraries: [Int64], on db: any SQLDatabase) async throws -> [Candidate] {
+        try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
             Candidate(
                 trackID: $0.id,
                 item: PlayoutItem(id: String($0.id), path: $0.absolutePath, title: $0.title, artist: $0.artist, durationMs: $0.durationMs))
         }
-        let aired = try await AsRunLog.airedSince(stationID: station.id, millis: now - trackGapMillis, on: db)
-        return choose(count: count, from: candidates, aired: aired, upcoming: upcoming, now: now)
     }
 
     /// The repeat rules, relaxed step by step when the library is too small to keep them: first

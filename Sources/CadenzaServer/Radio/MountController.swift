@@ -10,10 +10,9 @@ enum MountController {
         guard let file = req.parameters.get("file"), file.hasPrefix("radio."),
             let output = StationOutput(rawValue: String(file.dropFirst("radio.".count)))
         else { throw APIError.notFound("Mount") }
-        let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
-        guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug),
-            let mount = playout.mounts[output]
-        else { throw APIError.notFound("Mount") }
+        let playout = try await onAir(req)
+        let station = playout.station
+        guard let mount = playout.mounts[output] else { throw APIError.notFound("Mount") }
         let icy = req.headers.first(name: "Icy-MetaData") == "1"
         guard let (id, stream) = mount.subscribe(icy: icy) else {
             throw APIError(status: .serviceUnavailable, code: "listener_limit", message: "The station has as many listeners as it can take.")
@@ -41,10 +40,8 @@ enum MountController {
     /// `/hls/SLUG/live.m3u8` and its segments, as the station's HLS encoder writes them.
     @Sendable static func hls(req: Request) async throws -> Response {
         guard let file = req.parameters.get("file"), file == "live.m3u8" || Self.isSegmentName(file) else { throw APIError.notFound("HLS file") }
-        let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
-        guard station.outputs.contains(.hls),
-            let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug)
-        else { throw APIError.notFound("HLS file") }
+        let playout = try await onAir(req)
+        guard playout.station.outputs.contains(.hls) else { throw APIError.notFound("HLS file") }
         let path = playout.hlsDirectory + "/" + file
         guard FileManager.default.fileExists(atPath: path) else { throw APIError.notFound("HLS file") }
         let response = try await req.fileio.asyncStreamFile(at: path)
@@ -53,6 +50,16 @@ enum MountController {
         // The playlist changes every segment; a segment never changes once listed.
         response.headers.replaceOrAdd(name: .cacheControl, value: playlist ? "no-cache" : "public, max-age=60")
         return response
+    }
+
+    /// The station named in the path as this process airs it, if the caller may hear it. Read
+    /// from memory, not the database: listeners connect while the database is away too.
+    static func onAir(_ req: Request) async throws -> StationPlayout {
+        guard let slug = req.parameters.get("slug"), Stations.validSlug(slug),
+            let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: slug),
+            playout.station.canListen(req.auth.get(Principal.self))
+        else { throw APIError.notFound("Station") }
+        return playout
     }
 
     /// `seg_00042.ts`: what the encoder names segments (nothing else is ever served from the folder).

@@ -18,21 +18,37 @@ final class StationPlayout: Sendable {
     private let queue = PlayoutQueue()
     private let engine: PlayoutEngine
     private let encoders: [Encoder]
-    private let events: AsyncStream<PlayoutEvent>
-    private let eventSink: AsyncStream<PlayoutEvent>.Continuation
+    private let notes: AsyncStream<Note>
+    private let noteSink: AsyncStream<Note>.Continuation
     private let state = NIOLockedValueBox(State())
     private let db: any SQLDatabase
     private let fluent: any Database
     private let logger: Logger
 
+    /// What the recorder task is told: what the engine did, or that a second passed (time to
+    /// retry writes the database refused).
+    enum Note: Sendable {
+        case engine(PlayoutEvent)
+        case tick
+    }
+
     struct State {
         var busStarted = Date()
-        var current: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source)?
-        var playID: Int64?
+        /// On air: the item, the bus frame it started at, where it came from, and the wall-clock
+        /// instant it first started (before an interruption, for a resumed item).
+        var current: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source, startedAt: Int64)?
         var tasks: [Task<Void, Never>] = []
         var stopped = false
-        /// The as-run entry a resumed item continues.
-        var resume: (itemID: String, playID: Int64)?
+        /// The as-run entry a resumed item continues: its track and first start.
+        var resume: (itemID: String, startedAt: Int64)?
+        /// As-run writes not yet in the database, oldest first.
+        var pendingWrites: [AsRunLog.Write] = []
+        var announce = false
+        /// What the autoDJ chooses from, and what aired lately (kept here, so the station goes
+        /// on choosing while the database is away).
+        var pool: [AutoDJ.Candidate] = []
+        var poolRead = Date.distantPast
+        var aired: [(trackID: Int64?, artist: String, at: Int64)] = []
     }
 
     /// Where the HLS output writes its playlist and segments.
@@ -60,10 +76,10 @@ final class StationPlayout: Sendable {
         }
         self.mounts = mounts
         self.encoders = encoders
-        (events, eventSink) = AsyncStream<PlayoutEvent>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
+        (notes, noteSink) = AsyncStream<Note>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
         var options = PlayoutEngine.Options()
         options.ffmpeg = ffmpeg
-        let sink = eventSink
+        let sink = noteSink
         let outputs = encoders
         let titled = Array(mounts.values)
         engine = PlayoutEngine(
@@ -76,7 +92,7 @@ final class StationPlayout: Sendable {
                 case .fallback(let frame): for mount in titled { mount.setTitle(station.name, atFrame: frame) }
                 default: break
                 }
-                sink.yield(event)
+                sink.yield(.engine(event))
             })
     }
 
@@ -84,8 +100,11 @@ final class StationPlayout: Sendable {
     func start() {
         let feeder = Task { [self] in
             var libraries = (try? await AutoDJ.libraries(for: station, on: fluent)) ?? []
+            let now = Clock.nowMillis()
+            let aired = (try? await AsRunLog.airedSince(stationID: station.id, millis: now - AutoDJ.trackGapMillis, on: db)) ?? []
+            state.withLockedValue { $0.aired = aired }
             await resumeInterrupted(libraries: libraries)
-            try? await fill(libraries: libraries)
+            await fill(libraries: libraries)
             let onAir = state.withLockedValue { state in
                 // Checked and started under the lock: a stop in between never leaves a bus running.
                 guard !state.stopped else { return false }
@@ -98,15 +117,12 @@ final class StationPlayout: Sendable {
             var librariesRead = Date()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                do {
-                    if Date().timeIntervalSince(librariesRead) > 30 {
-                        libraries = try await AutoDJ.libraries(for: station, on: fluent)
-                        librariesRead = Date()
-                    }
-                    try await fill(libraries: libraries)
-                } catch {
-                    logger.warning("station \(station.slug): could not fill the queue: \(String(describing: error))")
+                noteSink.yield(.tick)
+                if Date().timeIntervalSince(librariesRead) > 30, let read = try? await AutoDJ.libraries(for: station, on: fluent) {
+                    libraries = read
+                    librariesRead = Date()
                 }
+                await fill(libraries: libraries)
             }
         }
         let recorder = Task { [self] in await record() }
@@ -120,7 +136,7 @@ final class StationPlayout: Sendable {
         }
         for task in tasks { task.cancel() }
         engine.stop()
-        eventSink.finish()
+        noteSink.finish()
         for encoder in encoders { encoder.stop() }
         for mount in mounts.values { mount.close() }
     }
@@ -142,25 +158,42 @@ final class StationPlayout: Sendable {
             guard let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
                 offset >= 0, offset < Int64(track.durationMs) - 1_000
             else {
-                try await AsRunLog.finished(playID: open.id, durationMs: max(0, offset), on: db)
+                try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
                 return
             }
             queue.append(
                 PlayoutItem(
                     id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs,
                     startMs: Int(offset)))
-            state.withLockedValue { $0.resume = (String(track.id), open.id) }
+            state.withLockedValue { $0.resume = (String(track.id), open.startedAt) }
             logger.info("station \(station.slug) resumes \(track.title) at \(offset) ms")
         } catch {
             logger.warning("station \(station.slug): could not read what it aired last: \(String(describing: error))")
         }
     }
 
-    /// Keeps two or three items queued from the autoDJ rotation.
-    private func fill(libraries: [Int64]) async throws {
+    /// Keeps two or three items queued from the autoDJ's pool, refreshed from the catalog every
+    /// minute when the database answers.
+    private func fill(libraries: [Int64]) async {
         guard queue.count < 2 else { return }
-        let picked = try await AutoDJ.pick(
-            count: 3 - queue.count, station: station, libraries: libraries, upcoming: upcomingItems(), now: Clock.nowMillis(), on: db)
+        let stale = state.withLockedValue { $0.pool.isEmpty || Date().timeIntervalSince($0.poolRead) > 60 }
+        if stale {
+            do {
+                let pool = try await AutoDJ.pool(libraries: libraries, on: db)
+                state.withLockedValue {
+                    $0.pool = pool
+                    $0.poolRead = Date()
+                }
+            } catch {
+                logger.warning("station \(station.slug): the catalog did not answer; choosing from what it had: \(String(describing: error))")
+            }
+        }
+        let now = Clock.nowMillis()
+        let upcoming = upcomingItems()
+        let picked = state.withLockedValue { state -> [AutoDJ.Candidate] in
+            state.aired.removeAll { $0.at < now - AutoDJ.trackGapMillis }
+            return AutoDJ.choose(count: 3 - queue.count, from: state.pool.shuffled(), aired: state.aired, upcoming: upcoming, now: now)
+        }
         for candidate in picked { queue.append(candidate.item) }
     }
 
@@ -170,66 +203,80 @@ final class StationPlayout: Sendable {
         return (current.map { [$0] } ?? []) + engine.upcoming
     }
 
-    /// Writes what the engine reports to the as-run log and the event stream.
+    /// Turns what the engine reports into as-run writes and announcements, and applies them in
+    /// order; what the database refuses is kept and retried each second (nothing is lost while
+    /// it is away, and the station airs on regardless).
     private func record() async {
-        for await event in events {
-            do {
-                switch event {
-                case .started(let item, let frame):
-                    try await airing(item, frame: frame, source: .autodj)
-                case .fallback(let frame):
-                    try await airing(PlayoutItem(id: "", path: "", title: station.name, artist: "", durationMs: 0), frame: frame, source: .fallback)
-                    try await EventStore.append(
-                        RadioEvents.deadAir, payload: .init(slug: station.slug, name: station.name), actorID: nil, subjectID: station.slug, on: db)
-                case .failed(let item, _):
-                    logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
-                case .underrun(_, let frames):
-                    logger.debug("station \(station.slug): \(PCM.milliseconds(frames: frames)) ms of underrun")
-                case .finished:
-                    break
-                }
-            } catch {
-                logger.warning("station \(station.slug): could not record \(event): \(String(describing: error))")
-            }
+        for await note in notes {
+            if case .engine(let event) = note { noteEvent(event) }
+            await flush()
         }
     }
 
-    /// Closes the as-run entry of what aired before, opens one for `item`, and announces it.
-    private func airing(_ item: PlayoutItem, frame: Int64, source: AsRunLog.Source) async throws {
-        let (previous, resumed) = state.withLockedValue { state -> ((id: Int64, frame: Int64, startMs: Int)?, Int64?) in
-            defer {
-                state.current = (item, frame, source)
-                state.playID = nil
+    private func noteEvent(_ event: PlayoutEvent) {
+        switch event {
+        case .started(let item, let frame):
+            airing(item, frame: frame, source: .autodj)
+        case .fallback(let frame):
+            airing(PlayoutItem(id: "", path: "", title: station.name, artist: "", durationMs: 0), frame: frame, source: .fallback)
+            let station = self.station
+            Task { [db] in
+                try? await EventStore.append(
+                    RadioEvents.deadAir, payload: .init(slug: station.slug, name: station.name), actorID: nil, subjectID: station.slug, on: db)
             }
-            var resumed: Int64?
+        case .failed(let item, _):
+            logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
+        case .underrun(_, let frames):
+            logger.debug("station \(station.slug): \(PCM.milliseconds(frames: frames)) ms of underrun")
+        case .finished:
+            break
+        }
+    }
+
+    /// Closes the as-run entry of what aired before and opens one for `item` (or continues the
+    /// interrupted one it resumes).
+    private func airing(_ item: PlayoutItem, frame: Int64, source: AsRunLog.Source) {
+        let at = wallMillis(frame)
+        state.withLockedValue { state in
+            if let previous = state.current {
+                // A resumed item's length counts from its first start, before the interruption.
+                let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.item.startMs)
+                state.pendingWrites.append(.finished(startedAt: previous.startedAt, durationMs: aired))
+            }
+            var startedAt = at
             if let resume = state.resume, resume.itemID == item.id, item.startMs > 0 {
-                resumed = resume.playID
+                startedAt = resume.startedAt
                 state.resume = nil
+            } else {
+                state.pendingWrites.append(
+                    .started(trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: startedAt))
             }
-            guard let id = state.playID, let current = state.current else { return (nil, resumed) }
-            return ((id, current.frame, current.item.startMs), resumed)
+            state.current = (item, frame, source, startedAt)
+            state.aired.append((Int64(item.id), item.artist, at))
+            state.announce = true
         }
-        if let previous {
-            // A resumed item's length counts from its first start, before the interruption.
-            let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.startMs)
-            try await AsRunLog.finished(playID: previous.id, durationMs: aired, on: db)
-        }
-        let playID: Int64?
-        if let resumed {
-            playID = resumed
-        } else {
-            playID = try await AsRunLog.started(
-                stationID: station.id, trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: wallMillis(frame),
-                on: db)
-        }
-        state.withLockedValue { $0.playID = playID }
-        try await announce()
     }
 
-    private func announce() async throws {
-        try await EventStore.append(
-            RadioEvents.nowPlaying, payload: try await nowPlaying(), actorID: station.ownerID, subjectID: station.slug,
-            audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: db)
+    private func flush() async {
+        while let write = state.withLockedValue({ $0.pendingWrites.first }) {
+            do {
+                try await AsRunLog.apply(write, stationID: station.id, on: db)
+                state.withLockedValue { _ = $0.pendingWrites.removeFirst() }
+            } catch {
+                let waiting = state.withLockedValue { $0.pendingWrites.count }
+                logger.warning("station \(station.slug): \(waiting) as-run writes wait for the database: \(String(describing: error))")
+                return
+            }
+        }
+        guard state.withLockedValue({ $0.announce }) else { return }
+        do {
+            try await EventStore.append(
+                RadioEvents.nowPlaying, payload: try await nowPlaying(), actorID: station.ownerID, subjectID: station.slug,
+                audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: db)
+            state.withLockedValue { $0.announce = false }
+        } catch {
+            logger.warning("station \(station.slug): could not announce what airs: \(String(describing: error))")
+        }
     }
 
     /// Wall-clock milliseconds at which bus frame `frame` airs.
@@ -244,14 +291,15 @@ final class StationPlayout: Sendable {
         var playing: NowPlayingDTO.Current?
         if let current {
             // A resumed item started before the interruption: its progress counts from then.
-            let at = wallMillis(current.frame) - Int64(current.item.startMs)
+            let at = current.startedAt
             let length = current.item.durationMs
             let elapsed = Int(max(0, min(Int64(Int.max), now - at)))
             playing = .init(
                 song: Self.song(current.item), source: current.source, playedAt: Clock.date(at), durationMs: max(0, length),
                 elapsedMs: elapsed, remainingMs: max(0, length - elapsed))
         }
-        let history = try await AsRunLog.recent(stationID: station.id, limit: 11, on: db)
+        // Without the database the history is left out, not the answer.
+        let history = (try? await AsRunLog.recent(stationID: station.id, limit: 11, on: db)) ?? []
         let listeners = mounts.values.reduce(into: (0, 0)) { total, mount in
             total.0 += mount.listenerCount
             total.1 += mount.peakListeners

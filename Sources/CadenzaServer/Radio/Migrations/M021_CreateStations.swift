@@ -29,7 +29,8 @@ struct M021_CreateStations: AsyncMigration {
             .field("started_at", .int64, .required)
             .field("duration_ms", .int64)
             .create()
-        try await database.sql.raw("CREATE INDEX station_plays_station_time ON station_plays (station_id, started_at)").run()
+        // Unique: an entry written again after a lost reply (the playout retries) is one entry.
+        try await database.sql.raw("CREATE UNIQUE INDEX station_plays_station_time ON station_plays (station_id, started_at)").run()
     }
 
     func revert(on database: any Database) async throws {
