@@ -11,10 +11,13 @@ final class Decoder: @unchecked Sendable {
     private var ended = false
     private var stopped = false
     private(set) var bytesProduced = 0
-    private let capacity = PCM.bytesPerSecond * 4
+    private let capacity: Int
 
-    init(item: PlayoutItem, ffmpeg: String) {
+    /// `readAheadMs`: how much audio is decoded ahead; a crossfade needs its whole length
+    /// buffered (with ffmpeg finished) to know where the item ends.
+    init(item: PlayoutItem, ffmpeg: String, readAheadMs: Int = 4_000) {
         self.item = item
+        capacity = PCM.bytesPerSecond * max(1_000, min(readAheadMs, 30_000)) / 1_000
         var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin"]
         if item.startMs > 0 { arguments += ["-ss", String(format: "%.3f", Double(item.startMs) / 1000)] }
         arguments += ["-i", item.path, "-vn", "-map_metadata", "-1", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
@@ -80,7 +83,10 @@ final class Decoder: @unchecked Sendable {
         condition.withLock { ended && buffer.count - readOffset < PCM.bytesPerFrame }
     }
 
-    /// Seconds of audio buffered and not yet read.
+    /// True once ffmpeg has exited: what is buffered is all that is left of the item.
+    var hasEnded: Bool { condition.withLock { ended } }
+
+    /// Bytes of audio buffered and not yet read.
     var bufferedBytes: Int { condition.withLock { buffer.count - readOffset } }
 
     func stop() {

@@ -30,6 +30,8 @@ public final class PlayoutEngine: @unchecked Sendable {
         public var paced = true
         /// Stop when the queue runs dry instead of airing the fallback tone (offline rendering).
         public var stopWhenEmpty = false
+        /// How long one item fades into the next (equal-power curve); 0 joins them end to end.
+        public var crossfadeMs = 0
         public init() {}
     }
 
@@ -58,6 +60,9 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Frames written to the sink since start.
     private var written: Int64 = 0
     private var skipRequested = false
+    private var crossfadeMs: Int
+    /// A crossfade in progress: the incoming decoder and the overlap's length and progress.
+    private var fade: (incoming: Decoder, frames: Int, done: Int)?
 
     public init(
         queue: PlayoutQueue, options: Options = .init(), sink: @escaping @Sendable ([UInt8]) -> Void,
@@ -67,6 +72,14 @@ public final class PlayoutEngine: @unchecked Sendable {
         self.options = options
         self.sink = sink
         self.events = events
+        crossfadeMs = Self.clampedCrossfade(options.crossfadeMs)
+    }
+
+    static func clampedCrossfade(_ ms: Int) -> Int { max(0, min(ms, 10_000)) }
+
+    /// Changes the crossfade from the next item change on.
+    public func setCrossfade(milliseconds: Int) {
+        lock.withLock { crossfadeMs = Self.clampedCrossfade(milliseconds) }
     }
 
     public var framesWritten: Int64 { lock.withLock { written } }
@@ -148,10 +161,48 @@ public final class PlayoutEngine: @unchecked Sendable {
             defer { skipRequested = false }; return skipRequested
         }), let playing = current {
             playing.stop()
-            finish(playing, at: position(chunk))
-            current = nil
+            if let fade {
+                // Skipped in the middle of a fade: the incoming item simply carries on.
+                current = fade.incoming
+                currentStart = position(chunk) - Int64(fade.done)
+                self.fade = nil
+            } else {
+                finish(playing, at: position(chunk))
+                current = nil
+            }
         }
+        let overlap = Int(PCM.frames(milliseconds: lock.withLock { crossfadeMs }))
         while chunk.count < want {
+            if fade != nil {
+                mixFade(&chunk, want: want)
+                continue
+            }
+            if overlap > 0, let playing = current, let incoming = next, !options.paced {
+                // Offline the bus outruns ffmpeg: near the end, let both decoders catch up.
+                let left = PCM.frames(milliseconds: playing.item.durationMs - playing.item.startMs) - (position(chunk) - currentStart)
+                if left <= Int64(overlap) + PCM.frames(milliseconds: 2_000) {
+                    var tries = 0
+                    while !playing.hasEnded && tries < 2_000 {
+                        usleep(1_000)
+                        tries += 1
+                    }
+                    waitForAudio(incoming)
+                }
+            }
+            if overlap > 0, let playing = current, let incoming = next, playing.hasEnded, incoming.bufferedBytes > 0 {
+                let remaining = playing.bufferedBytes / PCM.bytesPerFrame
+                if remaining > overlap {
+                    // Play up to exactly where the overlap begins.
+                    _ = playing.read(into: &chunk, count: min(want - chunk.count, (remaining - overlap) * PCM.bytesPerFrame))
+                    continue
+                }
+                if remaining > 0 {
+                    next = nil
+                    fade = (incoming, remaining, 0)
+                    events(.started(incoming.item, frame: position(chunk)))
+                    continue
+                }
+            }
             if current == nil {
                 guard swaps < 4, let decoder = takeNext() else { break }
                 swaps += 1
@@ -193,6 +244,47 @@ public final class PlayoutEngine: @unchecked Sendable {
         return true
     }
 
+    /// Mixes the outgoing item's last frames with the incoming one's first (equal power: the
+    /// sum of the two gains' squares is 1, so the loudness holds through the fade).
+    private func mixFade(_ chunk: inout [UInt8], want: Int) {
+        guard let (incoming, frames, done) = fade, let outgoing = current else { return }
+        let count = min((want - chunk.count) / PCM.bytesPerFrame, frames - done)
+        var a: [UInt8] = [], b: [UInt8] = []
+        let gotA = outgoing.read(into: &a, count: count * PCM.bytesPerFrame) / PCM.bytesPerFrame
+        let gotB = incoming.read(into: &b, count: count * PCM.bytesPerFrame) / PCM.bytesPerFrame
+        let n = max(gotA, gotB, outgoing.isDrained ? 0 : count)
+        for frame in 0..<n {
+            let progress = Double(done + frame) / Double(frames)
+            let gainOut = cos(progress * .pi / 2), gainIn = sin(progress * .pi / 2)
+            for channel in 0..<PCM.channels {
+                let offset = frame * PCM.bytesPerFrame + channel * 2
+                let x = frame < gotA ? Double(Self.sample(a, offset)) : 0
+                let y = frame < gotB ? Double(Self.sample(b, offset)) : 0
+                let mixed = Int16(max(-32_768, min(32_767, (x * gainOut + y * gainIn).rounded())))
+                let bits = UInt16(bitPattern: mixed)
+                chunk.append(UInt8(bits & 0xff))
+                chunk.append(UInt8(bits >> 8))
+            }
+        }
+        let nowDone = done + n
+        if nowDone >= frames || outgoing.isDrained || n == 0 {
+            // The outgoing item is over; the incoming one is what airs (its start was announced
+            // where the fade began).
+            let start = position(chunk) - Int64(nowDone)
+            finish(outgoing, at: position(chunk))
+            outgoing.stop()
+            current = incoming
+            currentStart = start
+            fade = nil
+        } else {
+            fade = (incoming, frames, nowDone)
+        }
+    }
+
+    static func sample(_ bytes: [UInt8], _ offset: Int) -> Int16 {
+        Int16(bitPattern: UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8)
+    }
+
     private func position(_ chunk: [UInt8]) -> Int64 {
         lock.withLock { written } + Int64(chunk.count / PCM.bytesPerFrame)
     }
@@ -207,8 +299,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             return prepared
         }
         guard let item = queue.pop() else { return nil }
-        let decoder = Decoder(item: item, ffmpeg: options.ffmpeg)
-        decoder.start()
+        let decoder = makeDecoder(item)
         // Not prefetched (the first item, or one queued after a dry spell): ffmpeg takes 0.1–0.2 s
         // to its first audio, which the bus's lead covers; waiting here beats airing silence.
         waitForAudio(decoder, upToMs: options.paced ? 300 : 2_000)
@@ -217,13 +308,18 @@ public final class PlayoutEngine: @unchecked Sendable {
 
     /// Starts the next item's decoder while the current one still has a few seconds to go.
     private func prefetch() {
-        guard next == nil, let playing = current else { return }
+        guard next == nil, fade == nil, let playing = current else { return }
         let total = PCM.frames(milliseconds: playing.item.durationMs - playing.item.startMs)
         let played = position([]) - currentStart
-        guard total - played <= PCM.frames(milliseconds: options.prefetchMs) || playing.isDrained, let item = queue.pop() else { return }
-        let decoder = Decoder(item: item, ffmpeg: options.ffmpeg)
+        let early = options.prefetchMs + lock.withLock { crossfadeMs }
+        guard total - played <= PCM.frames(milliseconds: early) || playing.isDrained, let item = queue.pop() else { return }
+        next = makeDecoder(item)
+    }
+
+    private func makeDecoder(_ item: PlayoutItem) -> Decoder {
+        let decoder = Decoder(item: item, ffmpeg: options.ffmpeg, readAheadMs: 4_000 + lock.withLock { crossfadeMs })
         decoder.start()
-        next = decoder
+        return decoder
     }
 
     private func waitForAudio(_ decoder: Decoder, upToMs limit: Int = 2_000) {

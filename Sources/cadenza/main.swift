@@ -161,14 +161,15 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "IANA time zone of the station's schedule.") var timeZone = "UTC"
         @Option(help: "public, unlisted or private.") var visibility = "public"
         @Option(help: "Owning user (default: the instance; plays every non-private library).") var owner: String?
-        @Option(help: "Mounts, comma-separated: mp3, aac.") var outputs = "mp3"
+        @Option(help: "Outputs, comma-separated: mp3, aac, hls.") var outputs = "mp3"
+        @Option(help: "Crossfade between tracks in milliseconds (0 to 10000).") var crossfadeMs = 0
 
         func run() async throws {
             printLines(
                 try await AdminCommands.createStation(
                     settings: try common.settings(), slug: slug, name: name, description: description, timeZone: timeZone,
                     visibility: visibility, owner: owner,
-                    outputs: outputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }))
+                    outputs: outputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, crossfadeMs: crossfadeMs))
         }
     }
 

@@ -75,6 +75,41 @@ final class Recorder: @unchecked Sendable {
         #expect(started.filter { $0.0 != "gone" }.map(\.1) == [0, expected[0], expected[0] + expected[1]])
     }
 
+    /// With a crossfade the second item starts a fade's length before the first ends: the bus is
+    /// that much shorter, holds no silence, and the second item's start is announced where the
+    /// fade begins; the first is still played to its last sample.
+    @Test func aCrossfadeOverlapsTheItems() throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-fade")
+        let queue = PlayoutQueue()
+        for (index, frequency) in [440, 660].enumerated() {
+            let path = try AudioFixtures.audio(at: dir.appendingPathComponent("\(index).flac").path, metadata: [:], seconds: 3, frequency: frequency)
+            queue.append(PlayoutItem(id: "\(index)", path: path, title: "\(index)", artist: "", durationMs: 3000))
+        }
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        options.crossfadeMs = 1000
+        let recorder = Recorder()
+        PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note).runToEnd()
+        let rate = Int64(PCM.sampleRate)
+        #expect(Int64(recorder.audio.count / PCM.bytesPerFrame) == 5 * rate)
+        #expect(recorder.longestSilence() < 882)
+        var started: [Int64] = [], played: [Int64] = []
+        for event in recorder.events {
+            if case .started(_, let frame) = event { started.append(frame) }
+            if case .finished(_, _, let frames) = event { played.append(frames) }
+        }
+        #expect(started == [0, 2 * rate])
+        #expect(played.first == 3 * rate)
+        // Mid-fade both tones sound at about equal level (−3 dB each): the mix's peak is higher
+        // than either tone's alone would be at that gain, and never clips.
+        let bytes = recorder.audio
+        let mid = Int(5 * rate / 2) * PCM.bytesPerFrame
+        let peak =
+            stride(from: mid, to: mid + 4_000 * PCM.bytesPerFrame, by: PCM.bytesPerFrame).map { abs(Int(PlayoutEngine.sample(bytes, $0))) }.max() ?? 0
+        #expect(peak > 0 && peak < 32_767)
+    }
+
     /// Positive control for the gap check: half a second of zeros inside a file is found.
     @Test func theGapCheckFindsInsertedSilence() throws {
         let dir = try AudioFixtures.temporaryDirectory("playout-gap")

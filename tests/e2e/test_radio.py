@@ -146,7 +146,7 @@ def test_station_api_rules(deployment, server_with_music):
     assert station["mounts"] == ["/listen/day/radio.mp3", "/listen/day/radio.aac"]
     assert requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "day", "name": "Again"}).status_code == 409
     for bad in [{"slug": "Day!", "name": "x"}, {"slug": "ok-slug", "name": ""}, {"slug": "tz", "name": "x", "timeZone": "Mars/Base"},
-                {"slug": "x" * 41, "name": "x"}, {"name": "no slug"}]:
+                {"slug": "x" * 41, "name": "x"}, {"name": "no slug"}, {"slug": "fade", "name": "x", "crossfadeMs": 20000}]:
         r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json=bad)
         assert r.status_code in (400, 422), (bad, r.text)
         assert "error" in r.json()
@@ -170,6 +170,9 @@ def test_station_api_rules(deployment, server_with_music):
     assert requests.patch(server.url + "/api/v1/stations/day", headers=auth(guest), json={"name": "Mine"}).status_code == 403
     assert requests.post(server.url + "/api/v1/stations/day/skip", headers=auth(guest)).status_code == 403
     assert requests.patch(server.url + "/api/v1/stations/day", headers=auth(token), json={"slug": "other"}).status_code == 422
+    # A crossfade changes without going off air.
+    r = requests.patch(server.url + "/api/v1/stations/day", headers=auth(token), json={"crossfadeMs": 800})
+    assert r.status_code == 200 and r.json()["crossfadeMs"] == 800
     # Skip moves on at once.
     # Renamed and made public without going off air: listeners stay connected.
     assert requests.get(server.url + "/api/v1/stations/day/now-playing").json()["name"] == "Day Radio"
@@ -355,3 +358,21 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
     finally:
         subprocess.run([scripts, "stop", pg_dir + "/pg"], capture_output=True)
         shutil.rmtree(pg_dir, ignore_errors=True)
+
+
+def test_a_crossfading_station_has_no_gaps(server_with_music, tmp_path):
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "fade", "name": "Fade", "crossfadeMs": 1000})
+    assert r.status_code == 201 and r.json()["crossfadeMs"] == 1000
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/fade/now-playing").json().get("nowPlaying"), timeout=15)
+    audio, titles, _ = listen(server.url + "/listen/fade/radio.mp3", 10)
+    assert len(titles) >= 3, titles
+    capture = str(tmp_path / "fade.mp3")
+    with open(capture, "wb") as f:
+        f.write(audio)
+    assert not [s for s in silences(capture) if s[0] > 0.05]
+    # Each 3–4 s track airs a second less than its length before the next one starts.
+    history = requests.get(server.url + "/api/v1/stations/fade/history", headers=auth(token)).json()
+    lengths = {"Night River": 4000, "Paper Static": 3000, "Lantern": 3000}
+    finished = [e for e in history if "durationMs" in e]
+    assert finished and all(abs(e["durationMs"] - (lengths[e["title"]] - 1000)) <= 30 for e in finished), finished

@@ -3,10 +3,10 @@ extension RadioFeature {
     static let documentation = APIDocumentation(
         schemas: [
             ##"""
-            "Station": { "type": "object", "properties": { "id": { "type": "string" }, "slug": { "type": "string" }, "name": { "type": "string" }, "description": { "type": "string" }, "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "unlisted", "private"] }, "ownerId": { "type": "string" }, "outputs": { "type": "array", "items": { "type": "string", "enum": ["mp3", "aac", "hls"] } }, "mounts": { "type": "array", "items": { "type": "string" } }, "createdAt": { "type": "string", "format": "date-time" } } }
+            "Station": { "type": "object", "properties": { "id": { "type": "string" }, "slug": { "type": "string" }, "name": { "type": "string" }, "description": { "type": "string" }, "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "unlisted", "private"] }, "ownerId": { "type": "string" }, "outputs": { "type": "array", "items": { "type": "string", "enum": ["mp3", "aac", "hls"] } }, "mounts": { "type": "array", "items": { "type": "string" } }, "crossfadeMs": { "type": "integer" }, "createdAt": { "type": "string", "format": "date-time" } } }
             """##,
             ##"""
-            "StationChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "description": { "type": "string", "maxLength": 2000 }, "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "unlisted", "private"] }, "outputs": { "type": "array", "items": { "type": "string", "enum": ["mp3", "aac", "hls"] } } } }
+            "StationChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "description": { "type": "string", "maxLength": 2000 }, "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "unlisted", "private"] }, "outputs": { "type": "array", "items": { "type": "string", "enum": ["mp3", "aac", "hls"] } }, "crossfadeMs": { "type": "integer", "minimum": 0, "maximum": 10000 } } }
             """##,
         ],
         parameters: [

@@ -8,7 +8,7 @@ import Vapor
 extension AdminCommands {
     public static func createStation(
         settings: Settings, slug: String, name: String, description: String, timeZone: String, visibility: String, owner: String?,
-        outputs: [String]
+        outputs: [String], crossfadeMs: Int
     ) async throws -> [String] {
         try await withApp(settings) { app in
             guard let visibility = StationRecord.Visibility(rawValue: visibility) else {
@@ -26,11 +26,11 @@ extension AdminCommands {
                 ownerID = id
             }
             let fields = try StationsController.validated(
-                .init(description: description, timeZone: timeZone, outputs: parsed), slug: slug, name: name)
+                .init(description: description, timeZone: timeZone, outputs: parsed, crossfadeMs: crossfadeMs), slug: slug, name: name)
             guard
                 let station = try await Stations.create(
                     slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone, visibility: visibility,
-                    ownerID: ownerID, outputs: fields.outputs, on: app.sql)
+                    ownerID: ownerID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs, on: app.sql)
             else { throw Failure(description: "a station with the slug \(slug) already exists") }
             try await EventStore.append(
                 RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: ownerID, subjectID: station.slug,

@@ -12,6 +12,7 @@ struct StationDTO: Content {
     var outputs: [StationOutput]
     /// Paths of the station's outputs on this server (`/listen/SLUG/radio.mp3`, `/hls/SLUG/live.m3u8`).
     var mounts: [String]
+    var crossfadeMs: Int
     var createdAt: Date
 
     init(_ station: StationRecord) {
@@ -24,6 +25,7 @@ struct StationDTO: Content {
         ownerId = station.ownerID.map(String.init)
         outputs = station.outputs
         mounts = station.outputs.map { $0.path(slug: station.slug) }
+        crossfadeMs = station.crossfadeMs
         createdAt = Clock.date(station.createdAt)
     }
 }

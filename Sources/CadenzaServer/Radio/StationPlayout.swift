@@ -79,6 +79,7 @@ final class StationPlayout: Sendable {
         (notes, noteSink) = AsyncStream<Note>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
         var options = PlayoutEngine.Options()
         options.ffmpeg = ffmpeg
+        options.crossfadeMs = station.crossfadeMs
         let sink = noteSink
         let outputs = encoders
         let titled = Array(mounts.values)
@@ -144,6 +145,7 @@ final class StationPlayout: Sendable {
     /// Takes a changed station record: only a change of outputs needs a new playout.
     func update(_ station: StationRecord) {
         record.withLockedValue { $0 = station }
+        engine.setCrossfade(milliseconds: station.crossfadeMs)
     }
 
     /// Ends the current item now; the rotation's next one follows without a gap.

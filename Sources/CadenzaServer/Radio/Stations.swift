@@ -20,6 +20,8 @@ struct StationRecord: Sendable, Equatable {
     var visibility: Visibility
     var ownerID: Int64?
     var outputs: [StationOutput]
+    /// How long one track fades into the next; 0 joins them end to end.
+    var crossfadeMs: Int
     var createdAt: Int64
     var updatedAt: Int64
 
@@ -32,6 +34,7 @@ struct StationRecord: Sendable, Equatable {
         visibility = Visibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .private
         ownerID = try row.decode(column: "owner_id", as: Int64?.self)
         outputs = try row.decode(column: "outputs", as: String.self).split(separator: ",").compactMap { StationOutput(rawValue: String($0)) }
+        crossfadeMs = try row.decode(column: "crossfade_ms", as: Int.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
@@ -89,14 +92,14 @@ enum Stations {
 
     static func create(
         slug: String, name: String, description: String, timeZone: String, visibility: StationRecord.Visibility,
-        ownerID: Int64?, outputs: [StationOutput], on db: any SQLDatabase
+        ownerID: Int64?, outputs: [StationOutput], crossfadeMs: Int, on db: any SQLDatabase
     ) async throws -> StationRecord? {
         let now = Clock.nowMillis()
         return try await db.raw(
             """
-            INSERT INTO stations (slug, name, description, time_zone, visibility, owner_id, outputs, created_at, updated_at)
+            INSERT INTO stations (slug, name, description, time_zone, visibility, owner_id, outputs, crossfade_ms, created_at, updated_at)
             VALUES (\(bind: slug), \(bind: name), \(bind: description), \(bind: timeZone), \(bind: visibility.rawValue), \(bind: ownerID),
-                    \(bind: outputs.map(\.rawValue).joined(separator: ",")), \(bind: now), \(bind: now))
+                    \(bind: outputs.map(\.rawValue).joined(separator: ",")), \(bind: crossfadeMs), \(bind: now), \(bind: now))
             ON CONFLICT DO NOTHING RETURNING *
             """
         ).first().map(StationRecord.init(row:))
@@ -107,6 +110,7 @@ enum Stations {
             """
             UPDATE stations SET name = \(bind: station.name), description = \(bind: station.description), time_zone = \(bind: station.timeZone),
               visibility = \(bind: station.visibility.rawValue), outputs = \(bind: station.outputs.map(\.rawValue).joined(separator: ",")),
+              crossfade_ms = \(bind: station.crossfadeMs),
               updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: station.id)
             """

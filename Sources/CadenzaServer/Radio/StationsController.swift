@@ -12,6 +12,7 @@ enum StationsController {
         var timeZone: String?
         var visibility: StationRecord.Visibility?
         var outputs: [StationOutput]?
+        var crossfadeMs: Int?
     }
 
     /// The station named in the path, if `viewer` may hear it (others get 404: a private
@@ -54,7 +55,8 @@ enum StationsController {
         guard
             let station = try await Stations.create(
                 slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone,
-                visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, on: req.sql)
+                visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs,
+                on: req.sql)
         else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
         try await EventStore.append(
             RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: viewer.userID, subjectID: station.slug,
@@ -74,6 +76,7 @@ enum StationsController {
         station.description = fields.description
         station.timeZone = fields.timeZone
         station.outputs = fields.outputs
+        station.crossfadeMs = fields.crossfadeMs
         station.visibility = change.visibility ?? station.visibility
         try await Stations.update(station, on: req.sql)
         try await EventStore.append(
@@ -142,6 +145,7 @@ enum StationsController {
         var description: String
         var timeZone: String
         var outputs: [StationOutput]
+        var crossfadeMs: Int
     }
 
     static func validated(_ change: Change, slug: String, name: String, current: StationRecord? = nil) throws -> Fields {
@@ -158,6 +162,10 @@ enum StationsController {
         }
         let outputs = change.outputs ?? current?.outputs ?? [.mp3]
         guard !outputs.isEmpty else { throw APIError.unprocessable("outputs must name at least one of mp3, aac, hls.") }
-        return Fields(name: trimmed, description: description, timeZone: zone, outputs: Array(Set(outputs)).sorted { $0.rawValue > $1.rawValue })
+        let crossfade = change.crossfadeMs ?? current?.crossfadeMs ?? 0
+        guard (0...10_000).contains(crossfade) else { throw APIError.unprocessable("crossfadeMs must be 0 to 10000.") }
+        return Fields(
+            name: trimmed, description: description, timeZone: zone, outputs: Array(Set(outputs)).sorted { $0.rawValue > $1.rawValue },
+            crossfadeMs: crossfade)
     }
 }

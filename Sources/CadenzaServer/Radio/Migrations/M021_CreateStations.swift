@@ -15,6 +15,7 @@ struct M021_CreateStations: AsyncMigration {
             // Null: the instance's own station, playing what every signed-in user may hear.
             .field("owner_id", .int64, .references("users", "id", onDelete: .cascade))
             .field("outputs", .string, .required)
+            .field("crossfade_ms", .int, .required)
             .field("created_at", .int64, .required)
             .field("updated_at", .int64, .required)
             .unique(on: "slug")
