@@ -1,8 +1,9 @@
 import Foundation
 
-/// One long-lived ffmpeg turning bus PCM into a listener format (MP3 or AAC in ADTS), its
-/// output handed to `output` as it comes. A dead encoder is restarted on the next write: one
-/// output failing never stops the bus or the other outputs.
+/// One long-lived ffmpeg turning bus PCM into a listener format (MP3 or AAC in ADTS, HLS, or a
+/// push to an external Icecast), fed by its own thread from a bounded queue: one output failing
+/// or stalling never stops the bus or the other outputs. A dead encoder is started again, after
+/// 1, 2, 4… up to 30 s when it keeps failing (an Icecast server that is down).
 public final class Encoder: @unchecked Sendable {
     public enum Format: String, Sendable {
         case mp3, aac
@@ -20,15 +21,25 @@ public final class Encoder: @unchecked Sendable {
     private let outputArguments: [String]
     private let ffmpeg: String
     private let output: @Sendable ([UInt8]) -> Void
-    private let lock = NSLock()
+    private let onLaunch: @Sendable () -> Void
+    private let condition = NSCondition()
+    private var chunks: [[UInt8]] = []
+    private var stopped = false
+    private var started = false
     private var process: Process?
     private var input: FileHandle?
+    private var backoff: Double = 1
+    private var nextLaunch = Date.distantPast
+    private var launchedAt = Date.distantPast
     public private(set) var restarts = 0
+    /// Chunks waiting for a stalled encoder before it is given up on and restarted (5 s).
+    private let queueLimit = 50
 
     public init(format: Format, ffmpeg: String = "/usr/bin/ffmpeg", output: @escaping @Sendable ([UInt8]) -> Void) {
         outputArguments = format.arguments + ["-flush_packets", "1", "pipe:1"]
         self.ffmpeg = ffmpeg
         self.output = output
+        onLaunch = {}
         // A write to an encoder that died must be an error, not the end of the process.
         signal(SIGPIPE, SIG_IGN)
     }
@@ -44,31 +55,89 @@ public final class Encoder: @unchecked Sendable {
         ]
         self.ffmpeg = ffmpeg
         self.output = { _ in }
+        onLaunch = {}
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// A source client of an external Icecast server (`icecast://source:password@host:port/mount`),
+    /// MP3 128 kb/s. `onConnect` runs at each (re)connection, to send the current title again.
+    public init(icecast url: String, name: String, ffmpeg: String = "/usr/bin/ffmpeg", onConnect: @escaping @Sendable () -> Void) {
+        outputArguments = [
+            "-c:a", "libmp3lame", "-b:a", "128k", "-content_type", "audio/mpeg", "-ice_name", name, "-f", "mp3", url,
+        ]
+        self.ffmpeg = ffmpeg
+        self.output = { _ in }
+        onLaunch = onConnect
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Queues bus audio for this encoder; never waits (the bus must not stall for one output).
     public func write(_ pcm: [UInt8]) {
-        lock.lock()
-        defer { lock.unlock() }
-        if input == nil { launch() }
-        guard let input else { return }
-        do {
-            try input.write(contentsOf: pcm)
-        } catch {
-            self.input = nil
-            process?.terminate()
-            process = nil
-            restarts += 1
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return }
+        if !started {
+            started = true
+            let thread = Thread { [self] in run() }
+            thread.name = "cadenza.encoder.in"
+            thread.start()
         }
+        if chunks.count >= queueLimit {
+            // The encoder stopped taking audio (a stalled network push): drop what waits and
+            // restart it, rather than hold the bus or memory.
+            chunks.removeAll()
+            process?.terminate()
+        }
+        chunks.append(pcm)
+        condition.signal()
     }
 
     public func stop() {
-        lock.withLock {
-            try? input?.close()
-            input = nil
+        condition.lock()
+        stopped = true
+        chunks.removeAll()
+        condition.broadcast()
+        process?.terminate()
+        condition.unlock()
+    }
+
+    /// The writer thread: launches ffmpeg when due (with backoff after failures) and feeds it.
+    private func run() {
+        while true {
+            condition.lock()
+            while chunks.isEmpty && !stopped { condition.wait() }
+            if stopped {
+                condition.unlock()
+                break
+            }
+            let chunk = chunks.removeFirst()
+            condition.unlock()
+            if input == nil {
+                guard Date() >= nextLaunch else { continue }  // backing off: this audio is dropped
+                launch()
+            }
+            guard let input else { continue }
+            do {
+                try input.write(contentsOf: chunk)
+                if Date().timeIntervalSince(launchedAt) > 10 { backoff = 1 }
+            } catch {
+                fail()
+            }
+        }
+        try? input?.close()
+        condition.withLock { process?.terminate() }
+    }
+
+    private func fail() {
+        try? input?.close()
+        input = nil
+        condition.withLock {
             process?.terminate()
             process = nil
         }
+        restarts += 1
+        nextLaunch = Date().addingTimeInterval(backoff)
+        backoff = min(backoff * 2, 30)
     }
 
     private func launch() {
@@ -80,9 +149,13 @@ public final class Encoder: @unchecked Sendable {
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return }
-        self.process = process
-        self.input = stdin.fileHandleForWriting
+        do { try process.run() } catch {
+            fail()
+            return
+        }
+        condition.withLock { self.process = process }
+        input = stdin.fileHandleForWriting
+        launchedAt = Date()
         let reader = stdout.fileHandleForReading
         let output = self.output
         let thread = Thread {
@@ -93,7 +166,8 @@ public final class Encoder: @unchecked Sendable {
             }
             try? reader.close()
         }
-        thread.name = "cadenza.encoder"
+        thread.name = "cadenza.encoder.out"
         thread.start()
+        onLaunch()
     }
 }

@@ -20,7 +20,9 @@ public final class Mount: @unchecked Sendable {
     private var nextID = 0
     private var pending: [UInt8] = []
     private let flushSize: Int
-    public private(set) var peakListeners = 0
+    private var peak = 0
+    /// The most listeners at once since the mount opened.
+    public var peakListeners: Int { lock.withLock { peak } }
 
     struct Listener {
         var icy: Bool
@@ -94,7 +96,7 @@ public final class Mount: @unchecked Sendable {
         if !burst.isEmpty { continuation.yield(render(burst, for: &listener)) }
         nextID += 1
         listeners[nextID] = listener
-        peakListeners = max(peakListeners, listeners.count)
+        peak = max(peak, listeners.count)
         return (nextID, stream)
     }
 

@@ -60,6 +60,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Frames written to the sink since start.
     private var written: Int64 = 0
     private var skipRequested = false
+    /// Whether the current item's start has been reported (it is, with its first sample).
+    private var announced = false
     private var crossfadeMs: Int
     /// A crossfade in progress: the incoming decoder and the overlap's length and progress.
     private var fade: (incoming: Decoder, frames: Int, done: Int)?
@@ -123,6 +125,11 @@ public final class PlayoutEngine: @unchecked Sendable {
     public func runToEnd() {
         lock.withLock { running = true }
         run()
+        let stopping = lock.withLock {
+            defer { running = false }
+            return !running
+        }
+        if stopping { done.signal() }  // a stop() from another thread waits for this
     }
 
     private var isRunning: Bool { lock.withLock { running } }
@@ -149,8 +156,10 @@ public final class PlayoutEngine: @unchecked Sendable {
         }
         current?.stop()
         next?.stop()
+        fade?.incoming.stop()
         current = nil
         next = nil
+        fade = nil
     }
 
     /// One chunk of bus audio; false when there is nothing more to play and the options say stop.
@@ -199,6 +208,7 @@ public final class PlayoutEngine: @unchecked Sendable {
                 if remaining > 0 {
                     next = nil
                     fade = (incoming, remaining, 0)
+                    onFallback = false
                     events(.started(incoming.item, frame: position(chunk)))
                     continue
                 }
@@ -208,12 +218,21 @@ public final class PlayoutEngine: @unchecked Sendable {
                 swaps += 1
                 current = decoder
                 currentStart = position(chunk)
-                onFallback = false
-                events(.started(decoder.item, frame: currentStart))
+                announced = false
             }
             guard let playing = current else { break }
+            let before = position(chunk)
             let got = playing.read(into: &chunk, count: want - chunk.count)
-            if got > 0 { continue }
+            if got > 0 {
+                if !announced {
+                    // Announced with its first sample: a file that gives no audio never "started".
+                    announced = true
+                    onFallback = false
+                    currentStart = before
+                    events(.started(playing.item, frame: before))
+                }
+                continue
+            }
             if playing.isDrained {
                 if playing.bytesProduced == 0 {
                     events(.failed(playing.item, frame: position(chunk)))
@@ -247,7 +266,10 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Mixes the outgoing item's last frames with the incoming one's first (equal power: the
     /// sum of the two gains' squares is 1, so the loudness holds through the fade).
     private func mixFade(_ chunk: inout [UInt8], want: Int) {
-        guard let (incoming, frames, done) = fade, let outgoing = current else { return }
+        guard let (incoming, frames, done) = fade, let outgoing = current else {
+            fade = nil
+            return
+        }
         let count = min((want - chunk.count) / PCM.bytesPerFrame, frames - done)
         var a: [UInt8] = [], b: [UInt8] = []
         let gotA = outgoing.read(into: &a, count: count * PCM.bytesPerFrame) / PCM.bytesPerFrame
@@ -275,6 +297,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             outgoing.stop()
             current = incoming
             currentStart = start
+            announced = true
             fade = nil
         } else {
             fade = (incoming, frames, nowDone)
@@ -296,6 +319,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     private func takeNext() -> Decoder? {
         if let prepared = next {
             next = nil
+            // Prefetched late (the item before ended sooner than the catalog said): a moment more.
+            waitForAudio(prepared, upToMs: options.paced ? 300 : 2_000)
             return prepared
         }
         guard let item = queue.pop() else { return nil }

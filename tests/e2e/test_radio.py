@@ -173,12 +173,19 @@ def test_station_api_rules(deployment, server_with_music):
     # A crossfade changes without going off air.
     r = requests.patch(server.url + "/api/v1/stations/day", headers=auth(token), json={"crossfadeMs": 800})
     assert r.status_code == 200 and r.json()["crossfadeMs"] == 800
-    # Skip moves on at once.
-    # Renamed and made public without going off air: listeners stay connected.
+    # Renamed and made public without going off air: listeners stay connected. Skip moves on at once.
     assert requests.get(server.url + "/api/v1/stations/day/now-playing").json()["name"] == "Day Radio"
     before = requests.get(server.url + "/api/v1/stations/day/now-playing").json()["nowPlaying"]["playedAt"]
     assert requests.post(server.url + "/api/v1/stations/day/skip", headers=auth(token)).status_code == 202
     assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/day/now-playing").json()["nowPlaying"]["playedAt"] != before, timeout=5)
+    # Made private again: who was listening without signing in is cut off, not left streaming.
+    r = requests.get(server.url + "/listen/day/radio.mp3", stream=True, timeout=10)
+    assert r.status_code == 200
+    assert requests.patch(server.url + "/api/v1/stations/day", headers=auth(token), json={"visibility": "private"}).status_code == 200
+    started = time.time()
+    for _ in r.iter_content(4096):
+        assert time.time() - started < 10, "the anonymous listener kept streaming a private station"
+    assert requests.get(server.url + "/listen/day/radio.mp3").status_code == 404
     # Deleted: off air.
     assert requests.delete(server.url + "/api/v1/stations/day", headers=auth(token)).status_code == 204
     assert requests.get(server.url + "/listen/day/radio.mp3").status_code == 404

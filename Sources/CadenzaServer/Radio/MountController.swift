@@ -47,8 +47,10 @@ enum MountController {
         let response = try await req.fileio.asyncStreamFile(at: path)
         let playlist = file.hasSuffix(".m3u8")
         response.headers.replaceOrAdd(name: .contentType, value: playlist ? "application/vnd.apple.mpegurl" : "video/mp2t")
-        // The playlist changes every segment; a segment never changes once listed.
-        response.headers.replaceOrAdd(name: .cacheControl, value: playlist ? "no-cache" : "public, max-age=60")
+        // The playlist changes every segment; a segment never changes once listed (and only a
+        // public station's may sit in shared caches).
+        let scope = playout.station.visibility == .public ? "public" : "private"
+        response.headers.replaceOrAdd(name: .cacheControl, value: playlist ? "no-cache" : "\(scope), max-age=60")
         return response
     }
 

@@ -14,6 +14,10 @@ public struct RadioFeature: Feature {
     public var eventTypes: [EventDescriptor] { RadioEvents.all }
 
     public func configure(_ context: FeatureContext) throws {
+        if !FileManager.default.isExecutableFile(atPath: Transcoder.ffmpegPath) {
+            context.logger.error(
+                "radio: ffmpeg not found at \(Transcoder.ffmpegPath); stations will air only the fallback tone (apt-get install ffmpeg)")
+        }
         context.provide(RadioStations(ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls")))
     }
 

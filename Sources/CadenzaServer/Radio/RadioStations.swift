@@ -7,6 +7,7 @@ import Vapor
 /// seconds; a changed one restarts with its new settings; a deleted one goes off air.
 actor RadioStations {
     private var playouts: [String: StationPlayout] = [:]
+    private var generation = 0
     private let ffmpeg: String
     private let hlsRoot: URL
 
@@ -17,18 +18,31 @@ actor RadioStations {
 
     func playout(slug: String) -> StationPlayout? { playouts[slug] }
 
+    /// Applies the newest snapshot of the table; a slower call that read an older one gives way
+    /// (the apply itself never suspends, so two calls cannot interleave in it).
     func reconcile(app: Application) async throws {
+        generation += 1
+        let mine = generation
         let stations = try await Stations.all(on: app.sql)
+        guard mine == generation else { return }
         let wanted = Dictionary(uniqueKeysWithValues: stations.map { ($0.slug, $0) })
         for (slug, playout) in playouts where wanted[slug] != playout.station {
-            if let changed = wanted[slug], changed.id == playout.station.id, changed.outputs == playout.station.outputs {
+            let before = playout.station
+            // Name, description or crossfade change on air; other outputs, or a narrower
+            // audience (its listeners must go), need a new playout.
+            if let changed = wanted[slug], changed.id == before.id, changed.outputs == before.outputs,
+                changed.visibility.openness >= before.visibility.openness
+            {
                 playout.update(changed)
                 continue
             }
-            playout.stop()
             playouts[slug] = nil
-            // A deleted station's HLS files go with it (a changed one appends to its playlist).
-            if wanted[slug] == nil { try? FileManager.default.removeItem(atPath: playout.hlsDirectory) }
+            let deleted = wanted[slug] == nil
+            Task {
+                await playout.stop()
+                // A deleted station's HLS files go with it (a changed one appends to its playlist).
+                if deleted { try? FileManager.default.removeItem(atPath: playout.hlsDirectory) }
+            }
         }
         for station in stations where playouts[station.slug] == nil {
             let playout = StationPlayout(station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot)
@@ -37,9 +51,12 @@ actor RadioStations {
         }
     }
 
-    func stopAll() {
-        for playout in playouts.values { playout.stop() }
+    func stopAll() async {
+        let all = Array(playouts.values)
         playouts.removeAll()
+        await withTaskGroup(of: Void.self) { group in
+            for playout in all { group.addTask { await playout.stop() } }
+        }
     }
 }
 

@@ -49,6 +49,8 @@ final class StationPlayout: Sendable {
         var pool: [AutoDJ.Candidate] = []
         var poolRead = Date.distantPast
         var aired: [(trackID: Int64?, artist: String, at: Int64)] = []
+        var deadAirRaised = Date.distantPast
+        var flushing = false
     }
 
     /// Where the HLS output writes its playlist and segments.
@@ -76,13 +78,15 @@ final class StationPlayout: Sendable {
         }
         self.mounts = mounts
         self.encoders = encoders
-        (notes, noteSink) = AsyncStream<Note>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
+        // Unbounded: what reaches it is a few notes per item and one a second (underruns are not).
+        (notes, noteSink) = AsyncStream<Note>.makeStream(bufferingPolicy: .unbounded)
         var options = PlayoutEngine.Options()
         options.ffmpeg = ffmpeg
         options.crossfadeMs = station.crossfadeMs
         let sink = noteSink
         let outputs = encoders
         let titled = Array(mounts.values)
+        let record = self.record
         engine = PlayoutEngine(
             queue: queue, options: options,
             sink: { pcm in for encoder in outputs { encoder.write(pcm) } },
@@ -90,7 +94,10 @@ final class StationPlayout: Sendable {
                 // Titles are placed in the mounts' byte streams here, on the bus's own clock.
                 switch event {
                 case .started(let item, let frame): for mount in titled { mount.setTitle(item.streamTitle, atFrame: frame) }
-                case .fallback(let frame): for mount in titled { mount.setTitle(station.name, atFrame: frame) }
+                case .fallback(let frame):
+                    let name = record.withLockedValue { $0.name }
+                    for mount in titled { mount.setTitle(name, atFrame: frame) }
+                case .underrun: return  // counted in the log by the engine's caller, not recorded
                 default: break
                 }
                 sink.yield(.engine(event))
@@ -130,16 +137,25 @@ final class StationPlayout: Sendable {
         state.withLockedValue { $0.tasks = [feeder, recorder] }
     }
 
-    func stop() {
+    /// Takes the station off air: encoders first (so nothing waits on a pipe), then the bus,
+    /// on a thread of its own (the engine's stop waits for its thread), then the last writes.
+    func stop() async {
         let tasks = state.withLockedValue {
             $0.stopped = true
             return $0.tasks
         }
         for task in tasks { task.cancel() }
-        engine.stop()
-        noteSink.finish()
         for encoder in encoders { encoder.stop() }
         for mount in mounts.values { mount.close() }
+        let engine = self.engine
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread {
+                engine.stop()
+                done.resume()
+            }.start()
+        }
+        noteSink.finish()
+        await flush()
     }
 
     /// Takes a changed station record: only a change of outputs needs a new playout.
@@ -221,10 +237,20 @@ final class StationPlayout: Sendable {
             airing(item, frame: frame, source: .autodj)
         case .fallback(let frame):
             airing(PlayoutItem(id: "", path: "", title: station.name, artist: "", durationMs: 0), frame: frame, source: .fallback)
-            let station = self.station
-            Task { [db] in
-                try? await EventStore.append(
-                    RadioEvents.deadAir, payload: .init(slug: station.slug, name: station.name), actorID: nil, subjectID: station.slug, on: db)
+            // Raised once a minute at most: a station whose library cannot be read falls back often.
+            let now = Date()
+            let raise = state.withLockedValue { state in
+                guard now.timeIntervalSince(state.deadAirRaised) > 60 else { return false }
+                state.deadAirRaised = now
+                return true
+            }
+            logger.error("station \(station.slug): nothing to air; the fallback tone is on")
+            if raise {
+                let station = self.station
+                Task { [db] in
+                    try? await EventStore.append(
+                        RadioEvents.deadAir, payload: .init(slug: station.slug, name: station.name), actorID: nil, subjectID: station.slug, on: db)
+                }
             }
         case .failed(let item, _):
             logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
@@ -260,6 +286,14 @@ final class StationPlayout: Sendable {
     }
 
     private func flush() async {
+        // One flusher at a time (the recorder's, or the last one at stop): each write once, in order.
+        guard
+            state.withLockedValue({ state in
+                defer { state.flushing = true }
+                return !state.flushing
+            })
+        else { return }
+        defer { state.withLockedValue { $0.flushing = false } }
         while let write = state.withLockedValue({ $0.pendingWrites.first }) {
             do {
                 try await AsRunLog.apply(write, stationID: station.id, on: db)

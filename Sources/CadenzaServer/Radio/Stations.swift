@@ -10,6 +10,15 @@ struct StationRecord: Sendable, Equatable {
         case unlisted
         /// The owner, and administrators.
         case `private`
+
+        /// Larger is heard by more people; going down takes the station's listeners off.
+        var openness: Int {
+            switch self {
+            case .public: 2
+            case .unlisted: 1
+            case .private: 0
+            }
+        }
     }
 
     var id: Int64
