@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh bench  what `make bench` needs as well
 set -euo pipefail
 run_pkgs=(ffmpeg libtag1-dev sqlite3 pkg-config unzip)
-test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver)
+test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver icecast2)
 bench_pkgs=(wrk time)
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
@@ -24,6 +24,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's icecast2 may start a server of its own on port 8000; the radio tests start theirs.
+if [[ " ${missing[*]} " == *" icecast2 "* ]]; then
+  $sudo service icecast2 stop >/dev/null 2>&1 || true
+fi
 # The Debian package starts a cluster of its own; tests start their own throwaway one instead.
 if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
   $sudo pg_ctlcluster --mode fast "$(pg_lsclusters -h | awk 'NR==1{print $1}')" main stop 2>/dev/null || true

@@ -135,6 +135,15 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var isRunning: Bool { lock.withLock { running } }
 
     private func run() {
+        if options.paced, current == nil, let item = queue.pop() {
+            // The first item gets its decoder going before the clock starts: a busy machine may
+            // take longer than the lead to the first audio, and a station should not open on silence.
+            let decoder = makeDecoder(item)
+            waitForAudio(decoder, upToMs: 2_000)
+            current = decoder
+            currentStart = 0
+            announced = false
+        }
         let began = DispatchTime.now().uptimeNanoseconds
         let lead = PCM.frames(milliseconds: options.leadMs)
         var chunk: [UInt8] = []

@@ -163,13 +163,15 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "Owning user (default: the instance; plays every non-private library).") var owner: String?
         @Option(help: "Outputs, comma-separated: mp3, aac, hls.") var outputs = "mp3"
         @Option(help: "Crossfade between tracks in milliseconds (0 to 10000).") var crossfadeMs = 0
+        @Option(help: "Also push to an external Icecast: icecast://source:password@host:port/mount.") var pushUrl: String?
 
         func run() async throws {
             printLines(
                 try await AdminCommands.createStation(
                     settings: try common.settings(), slug: slug, name: name, description: description, timeZone: timeZone,
                     visibility: visibility, owner: owner,
-                    outputs: outputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, crossfadeMs: crossfadeMs))
+                    outputs: outputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, crossfadeMs: crossfadeMs,
+                    pushURL: pushUrl))
         }
     }
 

@@ -383,3 +383,85 @@ def test_a_crossfading_station_has_no_gaps(server_with_music, tmp_path):
     lengths = {"Night River": 4000, "Paper Static": 3000, "Lantern": 3000}
     finished = [e for e in history if "durationMs" in e]
     assert finished and all(abs(e["durationMs"] - (lengths[e["title"]] - 1000)) <= 30 for e in finished), finished
+
+
+class Icecast:
+    """Debian's icecast2 on a loopback port, as the external server a station pushes to. It
+    refuses to run as root: as root it runs as its own Debian user."""
+
+    def __init__(self, tmp, port=None):
+        from conftest import free_port
+        self.dir = tempfile.mkdtemp(prefix="cadenza-icecast-")
+        self.port = port or free_port()
+        os.makedirs(self.dir + "/log")
+        with open(self.dir + "/icecast.xml", "w") as f:
+            f.write(f"""<icecast><limits><clients>50</clients><sources>5</sources><source-timeout>10</source-timeout></limits>
+<authentication><source-password>hackme-src</source-password><admin-user>admin</admin-user><admin-password>hackme-admin</admin-password></authentication>
+<hostname>127.0.0.1</hostname><location>test</location><admin>test@localhost</admin>
+<listen-socket><port>{self.port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+<mount type="default"><charset>UTF-8</charset></mount>
+<paths><basedir>/usr/share/icecast2</basedir><logdir>{self.dir}/log</logdir><webroot>/usr/share/icecast2/web</webroot>
+<adminroot>/usr/share/icecast2/admin</adminroot><pidfile>{self.dir}/icecast.pid</pidfile></paths>
+<logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>2</loglevel></logging>
+<security><chroot>0</chroot></security></icecast>""")
+        command = ["icecast2", "-c", self.dir + "/icecast.xml"]
+        if os.getuid() == 0:
+            subprocess.run(["chown", "-R", "icecast2", self.dir], check=True)
+            os.chmod(self.dir, 0o755)
+            command = ["setpriv", "--reuid=icecast2", "--regid=icecast", "--init-groups"] + command
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_for(lambda: self.status() is not None, timeout=10), "icecast2 did not start"
+
+    def status(self):
+        try:
+            return requests.get(f"http://127.0.0.1:{self.port}/status-json.xsl", timeout=1).json()["icestats"]
+        except (requests.RequestException, ValueError):
+            return None
+
+    def source(self, mount):
+        sources = (self.status() or {}).get("source") or []
+        sources = sources if isinstance(sources, list) else [sources]
+        return next((s for s in sources if s.get("listenurl", "").endswith(mount)), None)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def test_a_station_pushes_to_an_external_icecast_with_titles_and_reconnects(server_with_music, tmp_path):
+    server, token = server_with_music
+    icecast = Icecast(tmp_path)
+    try:
+        push = f"icecast://source:hackme-src@127.0.0.1:{icecast.port}/cadenza.mp3"
+        r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "relay", "name": "Relay", "pushUrl": push})
+        assert r.status_code == 201, r.text
+        assert r.json()["pushUrl"] == f"icecast://source:***@127.0.0.1:{icecast.port}/cadenza.mp3"   # never the password
+        for bad in ["http://x:y@127.0.0.1:8000/m.mp3", "icecast://127.0.0.1:8000/m.mp3", "icecast://a:b@127.0.0.1/m.mp3",
+                    "icecast://a:b@127.0.0.1:8000/../x"]:
+            r = requests.patch(server.url + "/api/v1/stations/relay", headers=auth(token), json={"pushUrl": bad})
+            assert r.status_code == 422, (bad, r.text)
+        np = lambda: requests.get(server.url + "/api/v1/stations/relay/now-playing").json()
+        # The source is up on Icecast and carries what the station airs.
+        assert wait_for(lambda: icecast.source("/cadenza.mp3"), timeout=15), icecast.status()
+        assert wait_for(lambda: (icecast.source("/cadenza.mp3") or {}).get("title") in TITLES, timeout=15), icecast.source("/cadenza.mp3")
+        audio, titles, headers = listen(f"http://127.0.0.1:{icecast.port}/cadenza.mp3", 8)
+        assert headers.get("icy-name") == "Relay" and len(audio) > 6 * 16000 * 0.8
+        # (Icecast sends an empty title first, for the audio of its burst from before the first update.)
+        named = [t for _, t in titles if t]
+        assert named and all(t in TITLES for t in named), titles
+        assert wait_for(lambda: icecast.source("/cadenza.mp3")["title"] == np()["nowPlaying"]["song"]["text"], timeout=6)
+        # Icecast restarts: the station connects again by itself (backing off meanwhile) and says its title again.
+        port = icecast.port
+        icecast.close()
+        time.sleep(3)
+        icecast = Icecast(tmp_path, port=port)
+        assert wait_for(lambda: (icecast.source("/cadenza.mp3") or {}).get("title") in TITLES, timeout=40), icecast.status()
+        # The station itself never stopped.
+        assert requests.get(server.url + "/api/v1/stations/relay/now-playing").json()["onAir"]
+    finally:
+        icecast.close()

@@ -8,7 +8,7 @@ import Vapor
 extension AdminCommands {
     public static func createStation(
         settings: Settings, slug: String, name: String, description: String, timeZone: String, visibility: String, owner: String?,
-        outputs: [String], crossfadeMs: Int
+        outputs: [String], crossfadeMs: Int, pushURL: String? = nil
     ) async throws -> [String] {
         try await withApp(settings) { app in
             guard let visibility = StationRecord.Visibility(rawValue: visibility) else {
@@ -27,11 +27,16 @@ extension AdminCommands {
             }
             let fields = try StationsController.validated(
                 .init(description: description, timeZone: timeZone, outputs: parsed, crossfadeMs: crossfadeMs), slug: slug, name: name)
+            let push = try pushURL.map { try IcecastTarget(parsing: $0) }
             guard
-                let station = try await Stations.create(
+                var station = try await Stations.create(
                     slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone, visibility: visibility,
                     ownerID: ownerID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs, on: app.sql)
             else { throw Failure(description: "a station with the slug \(slug) already exists") }
+            if let push {
+                station.pushURLSealed = try app.secretBox.seal(push.url)
+                try await Stations.update(station, on: app.sql)
+            }
             try await EventStore.append(
                 RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: ownerID, subjectID: station.slug,
                 audienceUserID: ownerID, visibility: RadioEvents.visibility(of: station), on: app.sql)

@@ -13,9 +13,12 @@ struct StationDTO: Content {
     /// Paths of the station's outputs on this server (`/listen/SLUG/radio.mp3`, `/hls/SLUG/live.m3u8`).
     var mounts: [String]
     var crossfadeMs: Int
+    /// The external Icecast it pushes to, without the password.
+    var pushUrl: String?
     var createdAt: Date
 
-    init(_ station: StationRecord) {
+    init(_ station: StationRecord, push: IcecastTarget? = nil) {
+        pushUrl = push?.redacted
         id = String(station.id)
         slug = station.slug
         name = station.name

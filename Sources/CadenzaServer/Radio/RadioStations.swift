@@ -31,6 +31,7 @@ actor RadioStations {
             // Name, description or crossfade change on air; other outputs, or a narrower
             // audience (its listeners must go), need a new playout.
             if let changed = wanted[slug], changed.id == before.id, changed.outputs == before.outputs,
+                changed.pushURLSealed == before.pushURLSealed,
                 changed.visibility.openness >= before.visibility.openness
             {
                 playout.update(changed)
@@ -45,7 +46,8 @@ actor RadioStations {
             }
         }
         for station in stations where playouts[station.slug] == nil {
-            let playout = StationPlayout(station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot)
+            let push = station.pushURLSealed.flatMap { try? app.secretBox.open($0) }.flatMap { try? IcecastTarget(parsing: $0) }
+            let playout = StationPlayout(station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push)
             playouts[station.slug] = playout
             playout.start()
         }

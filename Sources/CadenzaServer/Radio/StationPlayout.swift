@@ -14,6 +14,8 @@ final class StationPlayout: Sendable {
     /// The station as last read; name, description and visibility change without a restart.
     var station: StationRecord { record.withLockedValue { $0 } }
     private let record: NIOLockedValueBox<StationRecord>
+    /// What the push output's listeners are told is on air.
+    private let currentTitle: NIOLockedValueBox<String?>
     let mounts: [StationOutput: Mount]
     private let queue = PlayoutQueue()
     private let engine: PlayoutEngine
@@ -56,7 +58,13 @@ final class StationPlayout: Sendable {
     /// Where the HLS output writes its playlist and segments.
     let hlsDirectory: String
 
-    init(station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL) {
+    /// The external Icecast the station pushes to, and the client its title updates go through.
+    private let push: IcecastTarget?
+    private let client: any Client
+
+    init(station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, push: IcecastTarget? = nil) {
+        self.push = push
+        client = app.client
         hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
         record = NIOLockedValueBox(station)
         db = app.sql
@@ -77,6 +85,19 @@ final class StationPlayout: Sendable {
             }
         }
         self.mounts = mounts
+        let titles = NIOLockedValueBox<String?>(nil)
+        currentTitle = titles
+        if let push {
+            let client = app.client, logger = app.logger
+            encoders.append(
+                Encoder(icecast: push.url, name: station.name, ffmpeg: ffmpeg) {
+                    // Icecast forgets the title with the source: say it again once the mount is up.
+                    Task {
+                        try? await Task.sleep(for: .milliseconds(1_500))
+                        if let title = titles.withLockedValue({ $0 }) { await Self.sendTitle(title, to: push, client: client, logger: logger) }
+                    }
+                })
+        }
         self.encoders = encoders
         // Unbounded: what reaches it is a few notes per item and one a second (underruns are not).
         (notes, noteSink) = AsyncStream<Note>.makeStream(bufferingPolicy: .unbounded)
@@ -280,6 +301,17 @@ final class StationPlayout: Sendable {
                     .started(trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: startedAt))
             }
             state.current = (item, frame, source, startedAt)
+            if let push {
+                // The external server learns the title when the audio reaches it, not ahead of it.
+                let title = source == .fallback ? station.name : item.streamTitle
+                let delay = max(0, at - Clock.nowMillis())
+                let (client, logger, titles) = (client, logger, currentTitle)
+                Task {
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    titles.withLockedValue { $0 = title }
+                    await Self.sendTitle(title, to: push, client: client, logger: logger)
+                }
+            }
             state.aired.append((Int64(item.id), item.artist, at))
             state.announce = true
         }
@@ -346,6 +378,23 @@ final class StationPlayout: Sendable {
             // The newest entry is the one on air.
             songHistory: Array(history.dropFirst(current == nil ? 0 : 1)),
             listeners: .init(current: listeners.0, peak: listeners.1))
+    }
+
+    /// Icecast's metadata update for a source (`/admin/metadata?mode=updinfo`), with the source credentials.
+    static func sendTitle(_ title: String, to target: IcecastTarget, client: any Client, logger: Logger) async {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
+        let host = target.host.contains(":") ? "[\(target.host)]" : target.host
+        let uri = URI(string: "http://\(host):\(target.port)/admin/metadata?mount=\(encode(target.mount))&mode=updinfo&song=\(encode(title))")
+        var headers = HTTPHeaders()
+        headers.basicAuthorization = BasicAuthorization(username: target.user, password: target.password)
+        do {
+            let response = try await client.get(uri, headers: headers) { $0.timeout = .seconds(5) }
+            if response.status != .ok { logger.warning("icecast at \(target.host):\(target.port) refused the title: \(response.status.code)") }
+        } catch {
+            logger.warning("icecast at \(target.host):\(target.port) did not take the title: \(String(describing: error))")
+        }
     }
 
     static func song(_ item: PlayoutItem) -> StationSongDTO {

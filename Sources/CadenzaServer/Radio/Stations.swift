@@ -31,6 +31,8 @@ struct StationRecord: Sendable, Equatable {
     var outputs: [StationOutput]
     /// How long one track fades into the next; 0 joins them end to end.
     var crossfadeMs: Int
+    /// `icecast://source:password@host:port/mount`, sealed with the instance key.
+    var pushURLSealed: String?
     var createdAt: Int64
     var updatedAt: Int64
 
@@ -44,6 +46,7 @@ struct StationRecord: Sendable, Equatable {
         ownerID = try row.decode(column: "owner_id", as: Int64?.self)
         outputs = try row.decode(column: "outputs", as: String.self).split(separator: ",").compactMap { StationOutput(rawValue: String($0)) }
         crossfadeMs = try row.decode(column: "crossfade_ms", as: Int.self)
+        pushURLSealed = try row.decode(column: "push_url_sealed", as: String?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
@@ -119,7 +122,7 @@ enum Stations {
             """
             UPDATE stations SET name = \(bind: station.name), description = \(bind: station.description), time_zone = \(bind: station.timeZone),
               visibility = \(bind: station.visibility.rawValue), outputs = \(bind: station.outputs.map(\.rawValue).joined(separator: ",")),
-              crossfade_ms = \(bind: station.crossfadeMs),
+              crossfade_ms = \(bind: station.crossfadeMs), push_url_sealed = \(bind: station.pushURLSealed),
               updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: station.id)
             """
@@ -129,4 +132,47 @@ enum Stations {
     static func delete(id: Int64, on db: any SQLDatabase) async throws {
         try await db.raw("DELETE FROM stations WHERE id = \(bind: id)").run()
     }
+}
+
+/// Where a station pushes its stream as an Icecast source client, checked once when it is set.
+struct IcecastTarget: Sendable, Equatable {
+    var host: String
+    var port: Int
+    var mount: String
+    var user: String
+    var password: String
+
+    /// `icecast://user:password@host:port/mount`, or nil with what is wrong.
+    init(parsing text: String) throws {
+        guard text.count <= 500, let url = URLComponents(string: text), url.scheme == "icecast", let host = url.host, !host.isEmpty,
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) })
+        else { throw APIError.unprocessable("pushUrl must look like icecast://source:password@host:8000/mount.mp3") }
+        guard let port = url.port, (1...65_535).contains(port) else { throw APIError.unprocessable("pushUrl needs a port (1 to 65535).") }
+        let mount = url.path
+        guard mount.count >= 2, mount.count <= 200, mount.hasPrefix("/"),
+            mount.dropFirst().allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-/".contains($0)) }), !mount.contains("..")
+        else { throw APIError.unprocessable("pushUrl's mount must be a path such as /radio.mp3.") }
+        guard let user = url.user, let password = url.password, !user.isEmpty, !password.isEmpty, user.count <= 100, password.count <= 200
+        else { throw APIError.unprocessable("pushUrl needs the source user and password (icecast://source:password@…).") }
+        self.host = host
+        self.port = port
+        self.mount = mount
+        self.user = user
+        self.password = password
+    }
+
+    /// What ffmpeg connects to.
+    var url: String {
+        var components = URLComponents()
+        components.scheme = "icecast"
+        components.user = user
+        components.password = password
+        components.host = host
+        components.port = port
+        components.path = mount
+        return components.string ?? ""
+    }
+
+    /// Shown back in the API: the password never leaves the server.
+    var redacted: String { "icecast://\(user):***@\(host):\(port)\(mount)" }
 }

@@ -13,6 +13,8 @@ enum StationsController {
         var visibility: StationRecord.Visibility?
         var outputs: [StationOutput]?
         var crossfadeMs: Int?
+        /// `icecast://source:password@host:port/mount` to push to; "" stops pushing. Administrators only.
+        var pushUrl: String?
     }
 
     /// The station named in the path, if `viewer` may hear it (others get 404: a private
@@ -32,11 +34,27 @@ enum StationsController {
     }
 
     @Sendable static func list(req: Request) async throws -> [StationDTO] {
-        try await Stations.listed(to: try req.requireUser(), on: req.sql).map(StationDTO.init)
+        try await Stations.listed(to: try req.requireUser(), on: req.sql).map { StationDTO($0) }
     }
 
     @Sendable static func show(req: Request) async throws -> StationDTO {
-        StationDTO(try await station(req, viewer: req.auth.get(Principal.self)))
+        let viewer = req.auth.get(Principal.self)
+        return try dto(try await station(req, viewer: viewer), viewer: viewer, app: req.application)
+    }
+
+    /// The station as the API shows it; its managers also see where it pushes (without the password).
+    static func dto(_ station: StationRecord, viewer: Principal?, app: Application) throws -> StationDTO {
+        guard let viewer, station.canManage(viewer), let sealed = station.pushURLSealed, let url = try app.secretBox.open(sealed) else {
+            return StationDTO(station)
+        }
+        return StationDTO(station, push: try? IcecastTarget(parsing: url))
+    }
+
+    /// Applies `pushUrl` from a change: checked, sealed, administrators only.
+    static func applyPush(_ change: Change, to station: inout StationRecord, viewer: Principal, app: Application) throws {
+        guard let push = change.pushUrl else { return }
+        guard viewer.isAdmin else { throw APIError.forbidden("Only administrators may push a station to another server.") }
+        station.pushURLSealed = push.isEmpty ? nil : try app.secretBox.seal(IcecastTarget(parsing: push).url)
     }
 
     @Sendable static func create(req: Request) async throws -> Response {
@@ -52,17 +70,25 @@ enum StationsController {
         guard viewer.isAdmin || stations.filter({ $0.ownerID == viewer.userID }).count < Stations.userLimit else {
             throw APIError.conflict("You have \(Stations.userLimit) stations, the limit for an account.")
         }
+        if change.pushUrl?.isEmpty == false, !viewer.isAdmin {
+            throw APIError.forbidden("Only administrators may push a station to another server.")
+        }
+        if let push = change.pushUrl, !push.isEmpty { _ = try IcecastTarget(parsing: push) }
         guard
-            let station = try await Stations.create(
+            var station = try await Stations.create(
                 slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone,
                 visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs,
                 on: req.sql)
         else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
+        if change.pushUrl?.isEmpty == false {
+            try applyPush(change, to: &station, viewer: viewer, app: req.application)
+            try await Stations.update(station, on: req.sql)
+        }
         try await EventStore.append(
             RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: viewer.userID, subjectID: station.slug,
             audienceUserID: viewer.userID, visibility: RadioEvents.visibility(of: station), on: req.sql)
         try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
-        return try await StationDTO(station).encodeResponse(status: .created, for: req)
+        return try await dto(station, viewer: viewer, app: req.application).encodeResponse(status: .created, for: req)
     }
 
     @Sendable static func update(req: Request) async throws -> StationDTO {
@@ -78,12 +104,14 @@ enum StationsController {
         station.outputs = fields.outputs
         station.crossfadeMs = fields.crossfadeMs
         station.visibility = change.visibility ?? station.visibility
+        try applyPush(change, to: &station, viewer: try req.requireUser(), app: req.application)
         try await Stations.update(station, on: req.sql)
         try await EventStore.append(
             RadioEvents.updated, payload: .init(slug: station.slug, name: station.name), actorID: try req.requireUser().userID,
             subjectID: station.slug, audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: req.sql)
         try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
-        return StationDTO(try await Stations.find(slug: station.slug, on: req.sql) ?? station)
+        return try dto(
+            try await Stations.find(slug: station.slug, on: req.sql) ?? station, viewer: req.auth.get(Principal.self), app: req.application)
     }
 
     @Sendable static func delete(req: Request) async throws -> HTTPStatus {

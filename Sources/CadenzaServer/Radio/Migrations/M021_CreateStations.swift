@@ -16,6 +16,8 @@ struct M021_CreateStations: AsyncMigration {
             .field("owner_id", .int64, .references("users", "id", onDelete: .cascade))
             .field("outputs", .string, .required)
             .field("crossfade_ms", .int, .required)
+            // An external Icecast to push to as a source (its URL holds the source password: sealed).
+            .field("push_url_sealed", .string)
             .field("created_at", .int64, .required)
             .field("updated_at", .int64, .required)
             .unique(on: "slug")
