@@ -60,6 +60,7 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Frames written to the sink since start.
     private var written: Int64 = 0
     private var skipRequested = false
+    private var requested: [PlayoutItem] = []
     /// Whether the current item's start has been reported (it is, with its first sample).
     private var announced = false
     private var crossfadeMs: Int
@@ -119,6 +120,11 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Ends the current item now; the next one (or the fallback) follows at once.
     public func skip() {
         lock.withLock { skipRequested = true }
+    }
+
+    /// Puts `item` next, ahead of what was prepared: a manager's "play next".
+    public func playNext(_ item: PlayoutItem) {
+        lock.withLock { requested.append(item) }
     }
 
     /// Runs the bus on the calling thread until the queue is empty (with `stopWhenEmpty`) or stopped.
@@ -188,6 +194,23 @@ public final class PlayoutEngine: @unchecked Sendable {
                 finish(playing, at: position(chunk))
                 current = nil
             }
+        }
+        let asked = lock.withLock {
+            defer { requested.removeAll() }
+            return requested
+        }
+        if !asked.isEmpty {
+            // Taken on the bus's own thread: the prepared item goes back to the queue's head, and
+            // what was asked for goes before it (the latest request first).
+            if let prepared = next {
+                prepared.stop()
+                queue.prepend(
+                    PlayoutItem(
+                        id: prepared.item.id, path: prepared.item.path, title: prepared.item.title, artist: prepared.item.artist,
+                        durationMs: prepared.item.durationMs, startMs: prepared.item.startMs))
+                next = nil
+            }
+            for item in asked { queue.prepend(item) }
         }
         let overlap = Int(PCM.frames(milliseconds: lock.withLock { crossfadeMs }))
         while chunk.count < want {

@@ -178,6 +178,15 @@ def test_station_api_rules(deployment, server_with_music):
     before = requests.get(server.url + "/api/v1/stations/day/now-playing").json()["nowPlaying"]["playedAt"]
     assert requests.post(server.url + "/api/v1/stations/day/skip", headers=auth(token)).status_code == 202
     assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/day/now-playing").json()["nowPlaying"]["playedAt"] != before, timeout=5)
+    # Play next: the track goes before what the rotation chose; only managers may ask, only for
+    # tracks the station may play.
+    lantern = next(t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"] if t["title"] == "Lantern")
+    assert requests.post(server.url + "/api/v1/stations/day/next", headers=auth(guest), json={"trackId": lantern}).status_code == 403
+    assert requests.post(server.url + "/api/v1/stations/day/next", headers=auth(token), json={"trackId": "999999"}).status_code == 404
+    assert requests.post(server.url + "/api/v1/stations/day/next", headers=auth(token), json={"trackId": "x"}).status_code == 422
+    r = requests.post(server.url + "/api/v1/stations/day/next", headers=auth(token), json={"trackId": lantern})
+    assert r.status_code == 202 and r.json()["title"] == "Lantern"
+    assert wait_for(lambda: [s["title"] for s in requests.get(server.url + "/api/v1/stations/day/now-playing").json()["playingNext"]][:1] == ["Lantern"], timeout=3)
     # Made private again: who was listening without signing in is cut off, not left streaming.
     r = requests.get(server.url + "/listen/day/radio.mp3", stream=True, timeout=10)
     assert r.status_code == 200

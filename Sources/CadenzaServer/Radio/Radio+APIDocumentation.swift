@@ -37,6 +37,11 @@ extension RadioFeature {
             "/stations/{slug}/skip": { "post": { "summary": "End the current item now (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "202": { "description": "Skipped" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
+            "/stations/{slug}/next": { "post": { "summary": "Air a track right after the current item, before the rotation's choice (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" } ],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["trackId"], "properties": { "trackId": { "type": "string" } } } } } },
+              "responses": { "202": { "description": "{trackId, title, artist, text}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
             "/stations/{slug}/history": { "get": { "summary": "The as-run log, newest first (owner or administrator); format=csv for royalty reports", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }, { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv"] } } ], "responses": { "200": { "description": "Entries {trackId, title, artist, source, startedAt, durationMs} or CSV" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
         ])

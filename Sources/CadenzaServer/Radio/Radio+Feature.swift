@@ -35,6 +35,7 @@ public struct RadioFeature: Feature {
         api.delete("stations", ":slug", use: StationsController.delete)
         api.get("stations", ":slug", "now-playing", use: StationsController.nowPlaying)
         api.post("stations", ":slug", "skip", use: StationsController.skip)
+        api.post("stations", ":slug", "next", use: StationsController.playNext)
         api.get("stations", ":slug", "history", use: StationsController.history)
         // Where Icecast clients and AzuraCast-aware directories look.
         let listeners = routes.root.grouped(AuthMiddleware())

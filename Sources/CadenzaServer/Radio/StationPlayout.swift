@@ -188,6 +188,12 @@ final class StationPlayout: Sendable {
     /// Ends the current item now; the rotation's next one follows without a gap.
     func skip() { engine.skip() }
 
+    /// Airs `track` after the current item, before what the rotation chose.
+    func playNext(_ track: CatalogQueries.AirableTrack) {
+        engine.playNext(
+            PlayoutItem(id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs))
+    }
+
     /// A station that stopped mid-track (killed, or restarted for an upgrade) picks the track up
     /// where the wall clock says it would be now, as LibreTime does; the as-run entry continues.
     private func resumeInterrupted(libraries: [Int64]) async {

@@ -1,4 +1,5 @@
 import CadenzaPlayout
+import Fluent
 import Foundation
 import SQLKit
 import Vapor
@@ -142,6 +143,29 @@ enum StationsController {
         }
         playout.skip()
         return .accepted
+    }
+
+    struct NextRequest: Content {
+        var trackId: String
+    }
+
+    /// A manager's "play next": a track of the libraries the station plays from.
+    @Sendable static func playNext(req: Request) async throws -> Response {
+        let station = try await managed(req)
+        let body = try await req.decodeJSON(NextRequest.self)
+        guard let id = Int64(body.trackId), id > 0 else { throw APIError.unprocessable("trackId must be a track's id.") }
+        let libraries = try await AutoDJ.libraries(for: station, on: req.db)
+        guard let track = try await CatalogQueries.airableTrack(id: id, libraries: libraries, on: req.sql) else {
+            throw APIError.notFound("Track")
+        }
+        guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
+            throw APIError.conflict("The station is not on air in this process.")
+        }
+        playout.playNext(track)
+        let song = StationSongDTO(
+            trackId: String(track.id), title: track.title, artist: track.artist,
+            text: track.artist.isEmpty ? track.title : "\(track.artist) - \(track.title)")
+        return try await song.encodeResponse(status: .accepted, for: req)
     }
 
     /// What aired, newest first; `?format=csv` for royalty reporting.
