@@ -204,10 +204,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             // what was asked for goes before it (the latest request first).
             if let prepared = next {
                 prepared.stop()
-                queue.prepend(
-                    PlayoutItem(
-                        id: prepared.item.id, path: prepared.item.path, title: prepared.item.title, artist: prepared.item.artist,
-                        durationMs: prepared.item.durationMs, startMs: prepared.item.startMs))
+                queue.prepend(prepared.item)
                 next = nil
             }
             for item in asked { queue.prepend(item) }

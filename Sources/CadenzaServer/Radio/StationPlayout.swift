@@ -189,9 +189,10 @@ final class StationPlayout: Sendable {
     func skip() { engine.skip() }
 
     /// Airs `track` after the current item, before what the rotation chose.
-    func playNext(_ track: CatalogQueries.AirableTrack) {
-        engine.playNext(
-            PlayoutItem(id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs))
+    func playNext(_ track: CatalogQueries.AirableTrack) -> PlayoutItem {
+        let item = PlayoutItem(id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs)
+        engine.playNext(item)
+        return item
     }
 
     /// A station that stopped mid-track (killed, or restarted for an upgrade) picks the track up

@@ -161,11 +161,7 @@ enum StationsController {
         guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
             throw APIError.conflict("The station is not on air in this process.")
         }
-        playout.playNext(track)
-        let song = StationSongDTO(
-            trackId: String(track.id), title: track.title, artist: track.artist,
-            text: track.artist.isEmpty ? track.title : "\(track.artist) - \(track.title)")
-        return try await song.encodeResponse(status: .accepted, for: req)
+        return try await StationPlayout.song(playout.playNext(track)).encodeResponse(status: .accepted, for: req)
     }
 
     /// What aired, newest first; `?format=csv` for royalty reporting.
