@@ -21,11 +21,13 @@ public final class Mount: @unchecked Sendable {
     private var pending: [UInt8] = []
     private let flushSize: Int
     private var peak = 0
+    private var samplePeak = 0
     /// The most listeners at once since the mount opened.
     public var peakListeners: Int { lock.withLock { peak } }
 
     struct Listener {
         var icy: Bool
+        var userAgent: String
         var position: Int64
         var untilMeta: Int
         var lastTitle: String?
@@ -86,18 +88,36 @@ public final class Mount: @unchecked Sendable {
     }
 
     /// A new listener's stream (burst first), or nil when the mount is full.
-    public func subscribe(icy: Bool) -> (id: Int, stream: AsyncStream<[UInt8]>)? {
+    public func subscribe(icy: Bool, userAgent: String = "") -> (id: Int, stream: AsyncStream<[UInt8]>)? {
         lock.lock()
         defer { lock.unlock() }
         guard listeners.count < maxListeners else { return nil }
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(256))
         var listener = Listener(
-            icy: icy, position: total - Int64(burst.count), untilMeta: Self.metaint, lastTitle: nil, continuation: continuation)
+            icy: icy, userAgent: String(userAgent.prefix(200)), position: total - Int64(burst.count), untilMeta: Self.metaint, lastTitle: nil,
+            continuation: continuation)
         if !burst.isEmpty { continuation.yield(render(burst, for: &listener)) }
         nextID += 1
         listeners[nextID] = listener
         peak = max(peak, listeners.count)
+        samplePeak = max(samplePeak, listeners.count)
         return (nextID, stream)
+    }
+
+    /// Listeners now, and the most at once since the last call (for periodic samples).
+    public func sample() -> (listeners: Int, peak: Int) {
+        lock.withLock {
+            defer { samplePeak = listeners.count }
+            return (listeners.count, max(samplePeak, listeners.count))
+        }
+    }
+
+    /// How many listeners use each player (their User-Agent), most first.
+    public func userAgents() -> [(agent: String, listeners: Int)] {
+        lock.withLock {
+            Dictionary(grouping: listeners.values, by: \.userAgent).map { ($0.key, $0.value.count) }
+                .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        }
     }
 
     public func unsubscribe(_ id: Int) {

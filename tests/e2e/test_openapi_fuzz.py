@@ -101,7 +101,7 @@ def real_ids(server, token, who, music, password):
         assert r.status_code == 201, r.text
     config.append(f'[[operations]]\ninclude-path = "/stations/{{slug}}"\ninclude-method = "DELETE"\nparameters = {{ "path.slug" = "fuzz-{who}-gone" }}\n')
     config.append(f'[[operations]]\ninclude-path = "/stations/{{slug}}"\nexclude-method = "DELETE"\nparameters = {{ "path.slug" = "fuzz-{who}" }}\n')
-    for tail in ("now-playing", "skip", "history", "next"):
+    for tail in ("now-playing", "skip", "history", "next", "listeners"):
         config.append(f'[[operations]]\ninclude-path = "/stations/{{slug}}/{tail}"\nparameters = {{ "path.slug" = "fuzz-{who}" }}\n')
     return "\n".join(config)
 

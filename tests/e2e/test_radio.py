@@ -474,3 +474,27 @@ def test_a_station_pushes_to_an_external_icecast_with_titles_and_reconnects(serv
         assert requests.get(server.url + "/api/v1/stations/relay/now-playing").json()["onAir"]
     finally:
         icecast.close()
+
+
+def test_listener_statistics(deployment, music):
+    from conftest import admin_token
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_STATS_SECONDS="1")
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3)
+    assert requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "count", "name": "Count"}).status_code == 201
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/count/now-playing").json().get("nowPlaying"), timeout=15)
+    stats = lambda: requests.get(server.url + "/api/v1/stations/count/listeners", headers=auth(token)).json()
+    r = requests.get(server.url + "/listen/count/radio.mp3", headers={"User-Agent": "TestPlayer/1.0"}, stream=True, timeout=10)
+    chunks = r.iter_content(4096)
+    next(chunks)
+    now = stats()
+    assert now["current"] == {"mp3": 1} and now["userAgents"] == [{"agent": "TestPlayer/1.0", "listeners": 1}], now
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        next(chunks)
+    r.close()
+    # Sampled each second: today has listening minutes (about 3 s of one listener) and a peak of one.
+    assert wait_for(lambda: stats()["days"] and stats()["days"][-1]["listeningMinutes"] >= 0.03, timeout=10), stats()
+    assert stats()["days"][-1]["peakListeners"] == 1
+    assert wait_for(lambda: stats()["current"] == {"mp3": 0}, timeout=5)
+    assert requests.get(server.url + "/api/v1/stations/count/listeners?days=0", headers=auth(token)).status_code == 400

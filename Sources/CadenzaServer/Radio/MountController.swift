@@ -14,7 +14,7 @@ enum MountController {
         let station = playout.station
         guard let mount = playout.mounts[output] else { throw APIError.notFound("Mount") }
         let icy = req.headers.first(name: "Icy-MetaData") == "1"
-        guard let (id, stream) = mount.subscribe(icy: icy) else {
+        guard let (id, stream) = mount.subscribe(icy: icy, userAgent: req.headers.first(name: .userAgent) ?? "") else {
             throw APIError(status: .serviceUnavailable, code: "listener_limit", message: "The station has as many listeners as it can take.")
         }
         var headers = HTTPHeaders([

@@ -42,6 +42,9 @@ extension RadioFeature {
               "responses": { "202": { "description": "{trackId, title, artist, text}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
+            "/stations/{slug}/listeners": { "get": { "summary": "Listeners now per output and per player (User-Agent), and listening minutes and peak listeners per day in the station's time zone (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "name": "days", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 366 } } ], "responses": { "200": { "description": "{current: {mp3: n}, userAgents: [{agent, listeners}], days: [{day, listeningMinutes, peakListeners}]}" }, "400": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
             "/stations/{slug}/history": { "get": { "summary": "The as-run log, newest first (owner or administrator); format=csv for royalty reports", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }, { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv"] } } ], "responses": { "200": { "description": "Entries {trackId, title, artist, source, startedAt, durationMs} or CSV" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
         ])

@@ -13,12 +13,17 @@ public struct RadioFeature: Feature {
 
     public var eventTypes: [EventDescriptor] { RadioEvents.all }
 
+    public var settingsSections: [any SettingsSection.Type] { [RadioSettings.self] }
+
     public func configure(_ context: FeatureContext) throws {
         if !FileManager.default.isExecutableFile(atPath: Transcoder.ffmpegPath) {
             context.logger.error(
                 "radio: ffmpeg not found at \(Transcoder.ffmpegPath); stations will air only the fallback tone (apt-get install ffmpeg)")
         }
-        context.provide(RadioStations(ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls")))
+        context.provide(
+            RadioStations(
+                ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls"),
+                statsInterval: try context.settings.radio.statsInterval))
     }
 
     public func services(_ context: ServiceContext) -> [any Service] {
@@ -36,6 +41,7 @@ public struct RadioFeature: Feature {
         api.get("stations", ":slug", "now-playing", use: StationsController.nowPlaying)
         api.post("stations", ":slug", "skip", use: StationsController.skip)
         api.post("stations", ":slug", "next", use: StationsController.playNext)
+        api.get("stations", ":slug", "listeners", use: StationsController.listeners)
         api.get("stations", ":slug", "history", use: StationsController.history)
         // Where Icecast clients and AzuraCast-aware directories look.
         let listeners = routes.root.grouped(AuthMiddleware())

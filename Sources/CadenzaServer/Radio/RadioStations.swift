@@ -10,10 +10,12 @@ actor RadioStations {
     private var generation = 0
     private let ffmpeg: String
     private let hlsRoot: URL
+    private let statsInterval: TimeInterval
 
-    init(ffmpeg: String, hlsRoot: URL) {
+    init(ffmpeg: String, hlsRoot: URL, statsInterval: TimeInterval) {
         self.ffmpeg = ffmpeg
         self.hlsRoot = hlsRoot
+        self.statsInterval = statsInterval
     }
 
     func playout(slug: String) -> StationPlayout? { playouts[slug] }
@@ -47,7 +49,8 @@ actor RadioStations {
         }
         for station in stations where playouts[station.slug] == nil {
             let push = station.pushURLSealed.flatMap { try? app.secretBox.open($0) }.flatMap { try? IcecastTarget(parsing: $0) }
-            let playout = StationPlayout(station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push)
+            let playout = StationPlayout(
+                station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push, statsInterval: statsInterval)
             playouts[station.slug] = playout
             playout.start()
         }

@@ -27,6 +27,12 @@ final class StationPlayout: Sendable {
     private let fluent: any Database
     private let logger: Logger
 
+    /// A write the database has not taken yet.
+    enum Write: Sendable {
+        case asRun(AsRunLog.Write)
+        case listeners(ListenerStats.Sample)
+    }
+
     /// What the recorder task is told: what the engine did, or that a second passed (time to
     /// retry writes the database refused).
     enum Note: Sendable {
@@ -44,7 +50,8 @@ final class StationPlayout: Sendable {
         /// The as-run entry a resumed item continues: its track and first start.
         var resume: (itemID: String, startedAt: Int64)?
         /// As-run writes not yet in the database, oldest first.
-        var pendingWrites: [AsRunLog.Write] = []
+        var pendingWrites: [Write] = []
+        var lastSample = Date()
         var announce = false
         /// What the autoDJ chooses from, and what aired lately (kept here, so the station goes
         /// on choosing while the database is away).
@@ -62,7 +69,10 @@ final class StationPlayout: Sendable {
     private let push: IcecastTarget?
     private let client: any Client
 
-    init(station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, push: IcecastTarget? = nil) {
+    private let statsInterval: TimeInterval
+
+    init(station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, push: IcecastTarget? = nil, statsInterval: TimeInterval = 60) {
+        self.statsInterval = statsInterval
         self.push = push
         client = app.client
         hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
@@ -146,6 +156,7 @@ final class StationPlayout: Sendable {
             var librariesRead = Date()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                sampleListeners()
                 noteSink.yield(.tick)
                 if Date().timeIntervalSince(librariesRead) > 30, let read = try? await AutoDJ.libraries(for: station, on: fluent) {
                     libraries = read
@@ -216,6 +227,36 @@ final class StationPlayout: Sendable {
         } catch {
             logger.warning("station \(station.slug): could not read what it aired last: \(String(describing: error))")
         }
+    }
+
+    /// Every `statsInterval`, each mount's listeners now and at most since the last sample, to be
+    /// written with the other pending writes (kept through a database outage too).
+    private func sampleListeners() {
+        let now = Date()
+        let seconds = state.withLockedValue { state -> Int? in
+            let elapsed = now.timeIntervalSince(state.lastSample)
+            guard elapsed >= statsInterval else { return nil }
+            state.lastSample = now
+            return Int(elapsed.rounded())
+        }
+        guard let seconds else { return }
+        let at = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        let samples = mounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { output, mount in
+            let (listeners, peak) = mount.sample()
+            return Write.listeners(.init(output: output.rawValue, at: at, seconds: seconds, listeners: listeners, peak: peak))
+        }
+        state.withLockedValue { $0.pendingWrites += samples }
+    }
+
+    /// Who listens now, per output and per player.
+    func listenersNow() -> (outputs: [String: Int], agents: [(agent: String, listeners: Int)]) {
+        var outputs: [String: Int] = [:]
+        var agents: [String: Int] = [:]
+        for (output, mount) in mounts {
+            outputs[output.rawValue] = mount.listenerCount
+            for (agent, count) in mount.userAgents() { agents[agent, default: 0] += count }
+        }
+        return (outputs, agents.map { ($0.key, $0.value) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 })
     }
 
     /// Keeps two or three items queued from the autoDJ's pool, refreshed from the catalog every
@@ -297,7 +338,7 @@ final class StationPlayout: Sendable {
             if let previous = state.current {
                 // A resumed item's length counts from its first start, before the interruption.
                 let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.item.startMs)
-                state.pendingWrites.append(.finished(startedAt: previous.startedAt, durationMs: aired))
+                state.pendingWrites.append(.asRun(.finished(startedAt: previous.startedAt, durationMs: aired)))
             }
             var startedAt = at
             if let resume = state.resume, resume.itemID == item.id, item.startMs > 0 {
@@ -305,7 +346,8 @@ final class StationPlayout: Sendable {
                 state.resume = nil
             } else {
                 state.pendingWrites.append(
-                    .started(trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: startedAt))
+                    .asRun(
+                        .started(trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: startedAt)))
             }
             state.current = (item, frame, source, startedAt)
             if let push {
@@ -335,7 +377,10 @@ final class StationPlayout: Sendable {
         defer { state.withLockedValue { $0.flushing = false } }
         while let write = state.withLockedValue({ $0.pendingWrites.first }) {
             do {
-                try await AsRunLog.apply(write, stationID: station.id, on: db)
+                switch write {
+                case .asRun(let entry): try await AsRunLog.apply(entry, stationID: station.id, on: db)
+                case .listeners(let sample): try await ListenerStats.write(sample, stationID: station.id, on: db)
+                }
                 state.withLockedValue { _ = $0.pendingWrites.removeFirst() }
             } catch {
                 let waiting = state.withLockedValue { $0.pendingWrites.count }

@@ -79,10 +79,6 @@ enum Stations {
         var description: String
     }
 
-    /// Stations on one server, and per account that is not an administrator's.
-    static let instanceLimit = 32
-    static let userLimit = 3
-
     /// Lower-case letters, digits and hyphens, 2–40 long, starting with a letter or digit: it is a URL path segment.
     static func validSlug(_ slug: String) -> Bool {
         (2...40).contains(slug.count) && slug.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true

@@ -64,12 +64,13 @@ enum StationsController {
         guard let slug = change.slug, let name = change.name else { throw APIError.unprocessable("slug and name are required.") }
         let fields = try validated(change, slug: slug, name: name)
         // Every station is an encoder running all the time: bounded per user and per instance.
+        let limits = try req.application.settings.radio
         let stations = try await Stations.all(on: req.sql)
-        guard stations.count < Stations.instanceLimit else {
-            throw APIError.conflict("This server runs \(Stations.instanceLimit) stations, its limit.")
+        guard stations.count < limits.maxStations else {
+            throw APIError.conflict("This server runs \(limits.maxStations) stations, its limit.")
         }
-        guard viewer.isAdmin || stations.filter({ $0.ownerID == viewer.userID }).count < Stations.userLimit else {
-            throw APIError.conflict("You have \(Stations.userLimit) stations, the limit for an account.")
+        guard viewer.isAdmin || stations.filter({ $0.ownerID == viewer.userID }).count < limits.stationsPerUser else {
+            throw APIError.conflict("You have \(limits.stationsPerUser) stations, the limit for an account.")
         }
         if change.pushUrl?.isEmpty == false, !viewer.isAdmin {
             throw APIError.forbidden("Only administrators may push a station to another server.")
@@ -162,6 +163,33 @@ enum StationsController {
             throw APIError.conflict("The station is not on air in this process.")
         }
         return try await StationPlayout.song(playout.playNext(track)).encodeResponse(status: .accepted, for: req)
+    }
+
+    struct ListenersDTO: Content {
+        struct Agent: Content {
+            var agent: String
+            var listeners: Int
+        }
+
+        var current: [String: Int]
+        var userAgents: [Agent]
+        var days: [ListenerStats.Day]
+    }
+
+    /// Listeners now per output and per player, and listening minutes and peaks per day
+    /// (`days`, default 7, in the station's time zone); owner or administrator.
+    @Sendable static func listeners(req: Request) async throws -> ListenersDTO {
+        let station = try await managed(req)
+        let days =
+            try req.query[String.self, at: "days"].map { raw -> Int in
+                guard let n = Int(raw), (1...366).contains(n) else { throw APIError.badRequest("days must be 1 to 366.") }
+                return n
+            } ?? 7
+        let now = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug)?.listenersNow()
+        return ListenersDTO(
+            current: now?.outputs ?? [:], userAgents: (now?.agents ?? []).map { .init(agent: $0.agent, listeners: $0.listeners) },
+            days: try await ListenerStats.days(
+                stationID: station.id, timeZone: TimeZone(identifier: station.timeZone) ?? .gmt, days: days, now: Date(), on: req.sql))
     }
 
     /// What aired, newest first; `?format=csv` for royalty reporting.

@@ -32,11 +32,21 @@ struct M021_CreateStations: AsyncMigration {
             .field("started_at", .int64, .required)
             .field("duration_ms", .int64)
             .create()
+        try await database.schema("station_listener_samples")
+            .field("station_id", .int64, .required, .references("stations", "id", onDelete: .cascade))
+            .field("output", .string, .required)
+            .field("sampled_at", .int64, .required)
+            .field("seconds", .int, .required)
+            .field("listeners", .int, .required)
+            .field("peak", .int, .required)
+            .unique(on: "station_id", "output", "sampled_at")
+            .create()
         // Unique: an entry written again after a lost reply (the playout retries) is one entry.
         try await database.sql.raw("CREATE UNIQUE INDEX station_plays_station_time ON station_plays (station_id, started_at)").run()
     }
 
     func revert(on database: any Database) async throws {
+        try await database.schema("station_listener_samples").delete()
         try await database.schema("station_plays").delete()
         try await database.schema("stations").delete()
     }

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The radio feature's settings.
+struct RadioSettings: SettingsSection {
+    static let keys: [(key: String, help: String)] = [
+        ("CADENZA_RADIO_MAX_STATIONS", "stations one server runs at most (default 32; each is an encoder running all the time)"),
+        ("CADENZA_RADIO_STATIONS_PER_USER", "stations an account that is not an administrator's may own (default 3)"),
+        ("CADENZA_RADIO_STATS_SECONDS", "how often each station's listener counts are sampled into the database (default 60)"),
+    ]
+
+    var maxStations: Int
+    var stationsPerUser: Int
+    var statsInterval: TimeInterval
+
+    init(_ reader: SettingsReader) {
+        maxStations = reader.number("CADENZA_RADIO_MAX_STATIONS", default: 32, in: 0...10_000)
+        stationsPerUser = reader.number("CADENZA_RADIO_STATIONS_PER_USER", default: 3, in: 0...10_000)
+        statsInterval = reader.number("CADENZA_RADIO_STATS_SECONDS", default: 60.0, in: 1...3_600)
+    }
+}
+
+extension Settings {
+    var radio: RadioSettings {
+        get throws { try section(RadioSettings.self) }
+    }
+}
