@@ -22,8 +22,9 @@ public enum PlayoutEvent: Sendable {
 public final class PlayoutEngine: @unchecked Sendable {
     public struct Options: Sendable {
         public var ffmpeg = "/usr/bin/ffmpeg"
-        /// How far ahead of the wall clock the bus runs (it absorbs a decoder's start-up).
-        public var leadMs = 500
+        /// How far ahead of the wall clock the bus runs: it absorbs a decoder's start-up and a
+        /// busy machine's scheduling (the listener hears it later by this much, titles included).
+        public var leadMs = 1_000
         /// How long before an item's end the next decoder starts (ffmpeg takes 0.1–0.2 s here).
         public var prefetchMs = 3_000
         /// False: write as fast as the decoders allow (tests and offline rendering).
@@ -145,7 +146,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             // The first item gets its decoder going before the clock starts: a busy machine may
             // take longer than the lead to the first audio, and a station should not open on silence.
             let decoder = makeDecoder(item)
-            waitForAudio(decoder, upToMs: 2_000)
+            waitForAudio(decoder, upToMs: 2_000, bytes: PCM.bytesPerSecond)
             current = decoder
             currentStart = 0
             announced = false
@@ -220,11 +221,11 @@ public final class PlayoutEngine: @unchecked Sendable {
                 let left = PCM.frames(milliseconds: playing.item.durationMs - playing.item.startMs) - (position(chunk) - currentStart)
                 if left <= Int64(overlap) + PCM.frames(milliseconds: 2_000) {
                     var tries = 0
-                    while !playing.hasEnded && tries < 2_000 {
+                    while !playing.hasEnded && tries < 30_000 {
                         usleep(1_000)
                         tries += 1
                     }
-                    waitForAudio(incoming)
+                    waitForAudio(incoming, upToMs: 30_000)
                 }
             }
             if overlap > 0, let playing = current, let incoming = next, playing.hasEnded, incoming.bufferedBytes > 0 {
@@ -376,9 +377,10 @@ public final class PlayoutEngine: @unchecked Sendable {
         return decoder
     }
 
-    private func waitForAudio(_ decoder: Decoder, upToMs limit: Int = 2_000) {
+    /// Waits (at most `limit` ms) until `decoder` has `bytes` of audio (a chunk by default) or is done.
+    private func waitForAudio(_ decoder: Decoder, upToMs limit: Int = 2_000, bytes: Int = chunkFrames * PCM.bytesPerFrame) {
         var tries = 0
-        while decoder.bufferedBytes < Self.chunkFrames * PCM.bytesPerFrame && !decoder.isDrained && tries < limit {
+        while decoder.bufferedBytes < bytes && !decoder.hasEnded && tries < limit {
             usleep(1_000)
             tries += 1
         }

@@ -1417,8 +1417,17 @@ def test_radio_page_starts_a_station_and_plays_it(server_with_music, browser):
     wait(browser, lambda d: d.find_element(By.ID, "np-title").text == np()["nowPlaying"]["song"]["title"], timeout=10)
     assert browser.find_element(By.ID, "recent").find_elements(By.TAG_NAME, "li")
     assert browser.find_element(By.ID, "as-run").get_attribute("href").endswith("/api/v1/stations/late-night-cafe/history?format=csv")
+    # The manager finds a track and puts it next; the page's Next list shows it.
+    browser.find_element(By.ID, "request-q").send_keys("Lantern")
+    browser.find_element(By.CSS_SELECTOR, "#request-form button[type=submit]").click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#request-results button[data-request]"))
+    browser.find_element(By.CSS_SELECTOR, "#request-results button[data-request]").click()
+    wait(browser, lambda d: "Lantern plays next." in d.find_element(By.ID, "station-status").text)
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#next li").text.startswith("Lantern"))
+    # Listener figures: this browser is one listener of the MP3 mount.
+    wait(browser, lambda d: "MP3: 1" in d.find_element(By.ID, "listener-stats").text, timeout=10)
     # Stopping closes the stream; leaving the page stops it too.
-    browser.find_element(By.ID, "listen").click()
+    press(browser, browser.find_element(By.ID, "listen"))
     wait(browser, lambda d: np()["listeners"]["current"] == 0, timeout=10)
     browser.get(server.url + "/#/radio")
     settled(browser, "/radio")

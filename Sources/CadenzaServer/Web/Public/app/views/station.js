@@ -31,6 +31,11 @@ export async function render(main, { slug }) {
     <section aria-labelledby="np-h"><h2 id="np-h">On air</h2><div id="on-air" aria-live="polite"></div></section>
     <section aria-labelledby="next-h"><h2 id="next-h">Next</h2><ol class="plain" id="next"></ol></section>
     <section aria-labelledby="recent-h"><h2 id="recent-h">Recently played</h2><ol class="plain" id="recent"></ol></section>
+    ${manages ? html`<section aria-labelledby="request-h"><h2 id="request-h">Play next</h2>
+        <form id="request-form" class="row-form" role="search"><label for="request-q" class="visually-hidden">Find a track to play next</label>
+          <input id="request-q" type="search" placeholder="Find a track" autocomplete="off" maxlength="200"> <button type="submit">Find</button></form>
+        <ul class="plain" id="request-results"></ul></section>
+      <section aria-labelledby="listeners-h"><h2 id="listeners-h">Listeners</h2><div id="listener-stats"></div></section>` : ''}
     <p id="station-status" role="status"></p>`.text;
   const audio = main.querySelector('#station-audio'), listen = main.querySelector('#listen');
   const say = (text) => { main.querySelector('#station-status').textContent = text; };
@@ -65,6 +70,7 @@ export async function render(main, { slug }) {
   const load = async () => { try { await show(await api(`${path}/now-playing`)); } catch (error) { say(error.message); } };
   await load();
   const ticker = setInterval(progress, 1000);
+  const statsTicker = setInterval(() => { if (!document.hidden) showStats(); }, 30_000);
 
   listen.addEventListener('click', () => {
     if (audio.paused) {
@@ -85,18 +91,52 @@ export async function render(main, { slug }) {
   main.querySelector('#skip')?.addEventListener('click', async () => {
     try { await api(`${path}/skip`, { method: 'POST' }); say('Skipped.'); } catch (error) { say(error.message); }
   });
+  // Managers: find a track and put it next; listener figures.
+  const results = main.querySelector('#request-results');
+  let found = [];
+  main.querySelector('#request-form')?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const q = main.querySelector('#request-q').value.trim();
+    if (!q) return;
+    try {
+      found = (await api(`/api/v1/search?q=${encodeURIComponent(q)}`)).tracks.slice(0, 10);
+      results.innerHTML = found.map((t, i) => html`<li>${t.title} <span class="muted">— ${t.artist || ''}</span>
+        <button type="button" data-request="${i}" aria-label="Play ${t.title} next on ${station.name}">${icon('play-next')} Play next</button></li>`.text).join('')
+        || html`<li class="muted">No tracks found.</li>`.text;
+    } catch (error) { say(error.message); }
+  });
+  results?.addEventListener('click', async (event) => {
+    const track = found[Number(event.target.closest('button[data-request]')?.dataset.request)];
+    if (!track) return;
+    try { const song = await api(`${path}/next`, { method: 'POST', body: { trackId: track.id } }); say(`${song.title} plays next.`); await load(); }
+    catch (error) { say(error.message); }
+  });
+  const showStats = async () => {
+    const box = main.querySelector('#listener-stats');
+    if (!box) return;
+    try {
+      const stats = await api(`${path}/listeners`);
+      const now = Object.entries(stats.current).map(([output, n]) => `${output.toUpperCase()}: ${n}`).join(' · ') || 'none';
+      box.innerHTML = html`<p>Now: ${now}</p>
+        ${stats.userAgents.length ? html`<p class="muted">Players: ${stats.userAgents.map((a) => `${a.agent || 'unknown'} (${a.listeners})`).join(', ')}</p>` : ''}
+        <table class="tracks" id="listener-days"><thead><tr><th scope="col">Day</th><th scope="col">Listening minutes</th><th scope="col">Peak</th></tr></thead>
+        <tbody>${stats.days.map((d) => html`<tr><td>${d.day}</td><td>${d.listeningMinutes}</td><td>${d.peakListeners}</td></tr>`)}</tbody></table>`.text;
+    } catch (error) { box.textContent = error.message; }
+  };
+  await showStats();
   main.querySelector('#delete-station')?.addEventListener('click', async () => {
     if (!confirm(`Delete ${station.name} and its as-run log?`)) return;
     try { await api(path, { method: 'DELETE' }); location.hash = '#/radio'; } catch (error) { say(error.message); }
   });
   const onEvent = (event) => {
     const e = event.detail;
-    if (e.type === 'station.now_playing' && e.payload.station === station.slug) show(e.payload);
+    if (e.type === 'station.now_playing' && e.payload.station === station.slug) { show(e.payload); showStats(); }
   };
   store.addEventListener('event', onEvent);
   store.addEventListener('reconnected', load);
   return () => {
     clearInterval(ticker);
+    clearInterval(statsTicker);
     audio.pause();
     audio.removeAttribute('src');
     store.removeEventListener('event', onEvent);
