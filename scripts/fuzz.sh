@@ -27,7 +27,8 @@ mkdir -p "$scratch/corpus" "$scratch/artifacts"
 # Leak checks are off: Foundation caches its formatters and locales once per process (a 128-byte
 # "leak" from DateFormatter on the first Last.fm CSV date); what is hunted here is traps and
 # memory errors, and -rss_limit_mb still stops an input that grows memory without bound.
-ASAN_OPTIONS=detect_leaks=0 "$binary" "$scratch/corpus" Fuzz/corpus Fuzz/regressions \
+# Swift's own crash reporter is off: it attaches to the dying fuzzer and can keep the pipe (and CI) open.
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$binary" "$scratch/corpus" Fuzz/corpus Fuzz/regressions \
   -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
   -artifact_prefix="$scratch/artifacts/" -print_final_stats=1 2>&1 | tail -12
 status=${PIPESTATUS[0]}

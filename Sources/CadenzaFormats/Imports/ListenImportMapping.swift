@@ -78,10 +78,6 @@ public enum ListenImportMapping {
         let trackMBID = named ? column(["track_mbid", "recording_mbid"]) : nil
         let artistMBID = named ? column(["artist_mbid"]) : nil
         let albumMBID = named ? column(["album_mbid", "release_mbid"]) : nil
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "dd MMM yyyy HH:mm"
         return rows.dropFirst(named ? 1 : 0).compactMap { row -> ImportEntry? in
             if row.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { return nil }
             func value(_ index: Int?) -> String? {
@@ -91,7 +87,7 @@ public enum ListenImportMapping {
             }
             var ts: Int64?
             if let raw = value(uts) { ts = Int64(raw) }
-            if ts == nil, let raw = value(date) { ts = formatter.date(from: raw).flatMap { unixSeconds($0) } ?? Int64(raw) }
+            if ts == nil, let raw = value(date) { ts = lastfmDate(raw) ?? Int64(raw) }
             guard let ts else { return .skipped("no timestamp") }
             var info: [String: JSONValue] = [:]
             if let mbid = value(trackMBID) { info["recording_mbid"] = .string(mbid) }
@@ -108,12 +104,30 @@ public enum ListenImportMapping {
         }
     }
 
-    /// A date's Unix seconds when it is within years ±30,000 (a year like 999999999999 parses,
-    /// and its seconds do not fit an Int64); else nil.
-    static func unixSeconds(_ date: Date) -> Int64? {
-        let seconds = date.timeIntervalSince1970
-        guard seconds.isFinite, abs(seconds) < 1e12 else { return nil }
-        return Int64(seconds)
+    /// Last.fm's export date, "31 Jan 2021 14:05" (UTC), as Unix seconds; nil for anything else.
+    /// Read by hand: Foundation's DateFormatter traps on some malformed input (found by fuzzing,
+    /// Fuzz/regressions/crash-b098e7ce…), and an import must never take its worker down.
+    public static func lastfmDate(_ text: String) -> Int64? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 4, parts[0].count <= 2, parts[2].count == 4,
+            let day = Int(parts[0]), let year = Int(parts[2]), (1...31).contains(day), (1970...2999).contains(year)
+        else { return nil }
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        guard let month = months.firstIndex(of: parts[1].lowercased()).map({ $0 + 1 }) else { return nil }
+        let clock = parts[3].split(separator: ":", omittingEmptySubsequences: false)
+        guard clock.count == 2, clock[0].count <= 2, clock[1].count == 2, let hour = Int(clock[0]), let minute = Int(clock[1]),
+            (0...23).contains(hour), (0...59).contains(minute)
+        else { return nil }
+        let lengths = [31, year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard day <= lengths[month - 1] else { return nil }
+        // Days since 1970-01-01 of a civil date (the proleptic Gregorian calendar).
+        let y = month <= 2 ? year - 1 : year
+        let era = y / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Int64(days) * 86_400 + Int64(hour * 3_600 + minute * 60)
     }
 
     /// Maloja's export: `{"scrobbles": [{"time", "track": {"title", "artists", "album": {"albumtitle"}, "length"}, "duration"}]}`.
