@@ -118,6 +118,7 @@ final class StationPlayout: Sendable {
         let outputs = encoders
         let titled = Array(mounts.values)
         let record = self.record
+        let log = app.logger
         engine = PlayoutEngine(
             queue: queue, options: options,
             sink: { pcm in for encoder in outputs { encoder.write(pcm) } },
@@ -128,7 +129,10 @@ final class StationPlayout: Sendable {
                 case .fallback(let frame):
                     let name = record.withLockedValue { $0.name }
                     for mount in titled { mount.setTitle(name, atFrame: frame) }
-                case .underrun: return  // counted in the log by the engine's caller, not recorded
+                case .underrun(_, let frames):
+                    // Logged here, not recorded: a starved decoder reports ten a second.
+                    log.warning("station \(station.slug): \(PCM.milliseconds(frames: frames)) ms of silence (a decoder fell behind)")
+                    return
                 default: break
                 }
                 sink.yield(.engine(event))
@@ -323,9 +327,7 @@ final class StationPlayout: Sendable {
             }
         case .failed(let item, _):
             logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
-        case .underrun(_, let frames):
-            logger.debug("station \(station.slug): \(PCM.milliseconds(frames: frames)) ms of underrun")
-        case .finished:
+        case .underrun, .finished:
             break
         }
     }

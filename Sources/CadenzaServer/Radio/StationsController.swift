@@ -180,11 +180,7 @@ enum StationsController {
     /// (`days`, default 7, in the station's time zone); owner or administrator.
     @Sendable static func listeners(req: Request) async throws -> ListenersDTO {
         let station = try await managed(req)
-        let days =
-            try req.query[String.self, at: "days"].map { raw -> Int in
-                guard let n = Int(raw), (1...366).contains(n) else { throw APIError.badRequest("days must be 1 to 366.") }
-                return n
-            } ?? 7
+        let days = try req.boundedQueryInt("days", default: 7, range: 1...366)
         let now = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug)?.listenersNow()
         return ListenersDTO(
             current: now?.outputs ?? [:], userAgents: (now?.agents ?? []).map { .init(agent: $0.agent, listeners: $0.listeners) },
@@ -195,11 +191,7 @@ enum StationsController {
     /// What aired, newest first; `?format=csv` for royalty reporting.
     @Sendable static func history(req: Request) async throws -> Response {
         let station = try await managed(req)
-        let limit =
-            try req.query[String.self, at: "limit"].map { raw -> Int in
-                guard let n = Int(raw), (1...10_000).contains(n) else { throw APIError.badRequest("limit must be 1 to 10000.") }
-                return n
-            } ?? 500
+        let limit = try req.boundedQueryInt("limit", default: 500, range: 1...10_000)
         let entries = try await AsRunLog.recent(stationID: station.id, limit: limit, on: req.sql)
         guard req.query[String.self, at: "format"] == "csv" else { return try await entries.encodeResponse(for: req) }
         var csv = "started_at,duration_ms,source,artist,title,track_id\r\n"
