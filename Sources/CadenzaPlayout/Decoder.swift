@@ -20,6 +20,7 @@ final class Decoder: @unchecked Sendable {
         capacity = PCM.bytesPerSecond * max(1_000, min(readAheadMs, 30_000)) / 1_000
         var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin"]
         if item.startMs > 0 { arguments += ["-ss", String(format: "%.3f", Double(item.startMs) / 1000)] }
+        if let end = item.endMs, end > item.startMs { arguments += ["-t", String(format: "%.3f", Double(end - item.startMs) / 1000)] }
         arguments += ["-i", item.path, "-vn", "-map_metadata", "-1", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = arguments

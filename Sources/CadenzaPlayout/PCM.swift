@@ -8,9 +8,10 @@ public enum PCM {
     public static let bytesPerFrame = 4
     public static let bytesPerSecond = sampleRate * bytesPerFrame
 
-    /// Frames in `milliseconds`, for durations read from the catalog (non-negative, bounded).
+    /// Frames in `milliseconds`, for durations read from the catalog (non-negative, bounded);
+    /// rounded up, so that `milliseconds(frames:)` gives the same milliseconds back.
     public static func frames(milliseconds: Int) -> Int64 {
-        Int64(max(0, min(milliseconds, 86_400_000))) * Int64(sampleRate) / 1000
+        (Int64(max(0, min(milliseconds, 86_400_000))) * Int64(sampleRate) + 999) / 1000
     }
 
     public static func milliseconds(frames: Int64) -> Int64 {

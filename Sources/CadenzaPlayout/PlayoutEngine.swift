@@ -33,6 +33,8 @@ public final class PlayoutEngine: @unchecked Sendable {
         public var stopWhenEmpty = false
         /// How long one item fades into the next (equal-power curve); 0 joins them end to end.
         public var crossfadeMs = 0
+        /// How long what plays fades out before a scheduled cut (a show's start or end).
+        public var cutFadeMs = 1_000
         public init() {}
     }
 
@@ -67,6 +69,10 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var crossfadeMs: Int
     /// A crossfade in progress: the incoming decoder and the overlap's length and progress.
     private var fade: (incoming: Decoder, frames: Int, done: Int)?
+    /// A change of programme at an exact bus frame (set from other threads, under the lock).
+    private var pendingCut: (frame: Int64, items: [PlayoutItem])?
+    /// The decoder of the cut's first item, started a few seconds ahead like any next item.
+    private var cutPrepared: (frame: Int64, decoder: Decoder)?
 
     public init(
         queue: PlayoutQueue, options: Options = .init(), sink: @escaping @Sendable ([UInt8]) -> Void,
@@ -128,6 +134,21 @@ public final class PlayoutEngine: @unchecked Sendable {
         lock.withLock { requested.append(item) }
     }
 
+    /// At bus frame `frame` (sample-exact), what plays fades out and stops, what was queued is
+    /// dropped, and `items` air from there: a show's start or end. A later call replaces an
+    /// earlier cut not yet reached; a frame already passed cuts at once.
+    public func cut(atFrame frame: Int64, to items: [PlayoutItem]) {
+        lock.withLock { pendingCut = (frame, items) }
+    }
+
+    /// Drops the cut not yet reached (the show it started was cancelled).
+    public func cancelCut() {
+        lock.withLock { pendingCut = nil }
+    }
+
+    /// The frame of the cut not yet reached, if any.
+    public var pendingCutFrame: Int64? { lock.withLock { pendingCut?.frame } }
+
     /// Runs the bus on the calling thread until the queue is empty (with `stopWhenEmpty`) or stopped.
     public func runToEnd() {
         lock.withLock { running = true }
@@ -173,15 +194,16 @@ public final class PlayoutEngine: @unchecked Sendable {
         current?.stop()
         next?.stop()
         fade?.incoming.stop()
+        cutPrepared?.decoder.stop()
         current = nil
         next = nil
         fade = nil
+        cutPrepared = nil
     }
 
     /// One chunk of bus audio; false when there is nothing more to play and the options say stop.
     private func fill(_ chunk: inout [UInt8]) -> Bool {
         let want = Self.chunkFrames * PCM.bytesPerFrame
-        var swaps = 0
         if lock.withLock({
             defer { skipRequested = false }; return skipRequested
         }), let playing = current {
@@ -210,6 +232,27 @@ public final class PlayoutEngine: @unchecked Sendable {
             }
             for item in asked { queue.prepend(item) }
         }
+        let start = position(chunk)
+        let cut = lock.withLock { pendingCut }
+        if let cut, cut.frame < start + Int64(want / PCM.bytesPerFrame) {
+            let before = Int(max(0, cut.frame - start)) * PCM.bytesPerFrame
+            if before > 0, !fillSegment(&chunk, want: before) { return !chunk.isEmpty }
+            applyCutFade(&chunk, from: start, cutFrame: cut.frame)
+            performCut(cut, at: position(chunk))
+        }
+        guard fillSegment(&chunk, want: want) else { return !chunk.isEmpty }
+        if let cut = lock.withLock({ pendingCut }) {
+            applyCutFade(&chunk, from: start, cutFrame: cut.frame)
+            prepareCut(cut)
+        }
+        prefetch()
+        return true
+    }
+
+    /// Fills `chunk` up to `want` bytes from the items (or the fallback tone); false when the
+    /// queue ran dry and the options say stop.
+    private func fillSegment(_ chunk: inout [UInt8], want: Int) -> Bool {
+        var swaps = 0
         let overlap = Int(PCM.frames(milliseconds: lock.withLock { crossfadeMs }))
         while chunk.count < want {
             if fade != nil {
@@ -218,7 +261,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             }
             if overlap > 0, let playing = current, let incoming = next, !options.paced {
                 // Offline the bus outruns ffmpeg: near the end, let both decoders catch up.
-                let left = PCM.frames(milliseconds: playing.item.durationMs - playing.item.startMs) - (position(chunk) - currentStart)
+                let left = PCM.frames(milliseconds: playing.item.playMs) - (position(chunk) - currentStart)
                 if left <= Int64(overlap) + PCM.frames(milliseconds: 2_000) {
                     var tries = 0
                     while !playing.hasEnded && tries < 30_000 {
@@ -282,15 +325,79 @@ public final class PlayoutEngine: @unchecked Sendable {
             chunk.append(contentsOf: repeatElement(0, count: missing))
         }
         if chunk.count < want {
-            if options.stopWhenEmpty && current == nil && queue.count == 0 { return !chunk.isEmpty }
+            if options.stopWhenEmpty && current == nil && queue.count == 0 && lock.withLock({ pendingCut == nil }) { return false }
             if !onFallback {
                 onFallback = true
                 events(.fallback(frame: position(chunk)))
             }
             appendTone(&chunk, count: want - chunk.count)
         }
-        prefetch()
         return true
+    }
+
+    /// Fades the outgoing audio in `chunk` (whose first frame is `start`) over the last
+    /// `cutFadeMs` before `cutFrame`: equal-power, down to silence at the cut.
+    private func applyCutFade(_ chunk: inout [UInt8], from start: Int64, cutFrame: Int64) {
+        let length = PCM.frames(milliseconds: options.cutFadeMs)
+        guard length > 0 else { return }
+        let frames = Int64(chunk.count / PCM.bytesPerFrame)
+        let first = max(start, cutFrame - length), last = min(start + frames, cutFrame)
+        guard first < last else { return }
+        for frame in first..<last {
+            let gain = sin(Double(cutFrame - frame) / Double(length) * .pi / 2)
+            for channel in 0..<PCM.channels {
+                let offset = Int(frame - start) * PCM.bytesPerFrame + channel * 2
+                let faded = Int16((Double(Self.sample(chunk, offset)) * gain).rounded())
+                let bits = UInt16(bitPattern: faded)
+                chunk[offset] = UInt8(bits & 0xff)
+                chunk[offset + 1] = UInt8(bits >> 8)
+            }
+        }
+    }
+
+    /// Starts the cut's first decoder a few seconds ahead (and drops one prepared for a cut
+    /// that was replaced).
+    private func prepareCut(_ cut: (frame: Int64, items: [PlayoutItem])) {
+        if let prepared = cutPrepared, prepared.frame != cut.frame || prepared.decoder.item != cut.items.first {
+            prepared.decoder.stop()
+            cutPrepared = nil
+        }
+        guard cutPrepared == nil, let first = cut.items.first,
+            cut.frame - position([]) <= PCM.frames(milliseconds: options.prefetchMs + options.leadMs)
+        else { return }
+        cutPrepared = (cut.frame, makeDecoder(first))
+    }
+
+    /// The change of programme: what plays and what was prepared stop, the queue becomes the cut's items.
+    private func performCut(_ cut: (frame: Int64, items: [PlayoutItem]), at frame: Int64) {
+        lock.withLock {
+            if pendingCut?.frame == cut.frame { pendingCut = nil }
+        }
+        if let playing = current {
+            playing.stop()
+            if announced { finish(playing, at: frame) }
+        }
+        if let incoming = fade?.incoming {
+            incoming.stop()
+            finish(incoming, at: frame)
+        }
+        next?.stop()
+        fade = nil
+        next = nil
+        current = nil
+        var items = cut.items
+        if let prepared = cutPrepared {
+            cutPrepared = nil
+            if prepared.frame == cut.frame, prepared.decoder.item == items.first {
+                items.removeFirst()
+                current = prepared.decoder
+                currentStart = frame
+                announced = false
+            } else {
+                prepared.decoder.stop()
+            }
+        }
+        queue.replace(with: items)
     }
 
     /// Mixes the outgoing item's last frames with the incoming one's first (equal power: the
@@ -364,7 +471,7 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Starts the next item's decoder while the current one still has a few seconds to go.
     private func prefetch() {
         guard next == nil, fade == nil, let playing = current else { return }
-        let total = PCM.frames(milliseconds: playing.item.durationMs - playing.item.startMs)
+        let total = PCM.frames(milliseconds: playing.item.playMs)
         let played = position([]) - currentStart
         let early = options.prefetchMs + lock.withLock { crossfadeMs }
         guard total - played <= PCM.frames(milliseconds: early) || playing.isDrained, let item = queue.pop() else { return }

@@ -9,17 +9,28 @@ public struct PlayoutItem: Sendable, Equatable {
     public var artist: String
     /// The catalog's length; used to start the next decoder early, never to cut the audio.
     public var durationMs: Int
-    /// Where to start in the file (a restart resumes mid-track this way).
+    /// Where to start in the file (a cue-in, or a restart resuming mid-track).
     public var startMs: Int
+    /// Where to stop in the file (a cue-out); nil plays to the file's end.
+    public var endMs: Int?
+    /// The scheduler's own mark (where the item came from), echoed back in events.
+    public var tag: String
 
-    public init(id: String, path: String, title: String, artist: String, durationMs: Int, startMs: Int = 0) {
+    public init(
+        id: String, path: String, title: String, artist: String, durationMs: Int, startMs: Int = 0, endMs: Int? = nil, tag: String = ""
+    ) {
         self.id = id
         self.path = path
         self.title = title
         self.artist = artist
         self.durationMs = durationMs
         self.startMs = startMs
+        self.endMs = endMs
+        self.tag = tag
     }
+
+    /// How long the item should play, by the catalog: from its start to its cue-out or end.
+    public var playMs: Int { max(0, min(endMs ?? durationMs, durationMs) - startMs) }
 
     /// "Artist - Title", the ICY StreamTitle convention players split on.
     public var streamTitle: String { artist.isEmpty ? title : "\(artist) - \(title)" }
@@ -40,6 +51,11 @@ public final class PlayoutQueue: @unchecked Sendable {
     /// Puts `item` first: a manager's "play next".
     public func prepend(_ item: PlayoutItem) {
         lock.withLock { items.insert(item, at: 0) }
+    }
+
+    /// Empties the queue and puts `replacement` in its place (a scheduled change of programme).
+    public func replace(with replacement: [PlayoutItem]) {
+        lock.withLock { items = replacement }
     }
 
     public func pop() -> PlayoutItem? {

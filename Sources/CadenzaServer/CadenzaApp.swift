@@ -65,6 +65,13 @@ public enum CadenzaApp {
         app.install(services)
         app.storage[RunningKey.self] = NIOLockedValueBox(nil)
 
+        // Dates to the millisecond, as events carry them: a station's instants are sample-exact.
+        let json = JSONEncoder()
+        json.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date))
+        }
+        ContentConfiguration.global.use(encoder: json, for: .json)
         app.middleware = .init()
         app.middleware.use(RequestIDMiddleware())
         app.middleware.use(JSONErrorMiddleware())

@@ -157,4 +157,54 @@ final class Recorder: @unchecked Sendable {
         let frames = recorder.audio.count / PCM.bytesPerFrame
         #expect(abs(frames - 2 * PCM.sampleRate) < 64)
     }
+
+    /// Cue points: the item airs from its cue-in to its cue-out, nothing more.
+    @Test func anItemPlaysBetweenItsCuePoints() throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-cue")
+        let path = try AudioFixtures.audio(at: dir.appendingPathComponent("t.wav").path, metadata: [:], seconds: 3)
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "t", path: path, title: "T", artist: "", durationMs: 3000, startMs: 500, endMs: 1_700))
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        let recorder = Recorder()
+        PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note).runToEnd()
+        #expect(abs(recorder.audio.count / PCM.bytesPerFrame - Int(PCM.frames(milliseconds: 1_200))) < 64)
+    }
+
+    /// A scheduled cut (a show starting) lands on its exact frame: what played fades out to
+    /// silence at that frame, what was queued is dropped, and the cut's items air from there.
+    @Test func aCutSwitchesProgrammeAtItsFrame() throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-cut")
+        let long = try AudioFixtures.audio(at: dir.appendingPathComponent("a.wav").path, metadata: [:], seconds: 8, frequency: 440)
+        let show = try AudioFixtures.audio(at: dir.appendingPathComponent("b.wav").path, metadata: [:], seconds: 2, frequency: 660)
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "a", path: long, title: "A", artist: "", durationMs: 8000))
+        queue.append(PlayoutItem(id: "dropped", path: long, title: "Dropped", artist: "", durationMs: 8000))
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
+        let cutFrame = PCM.frames(milliseconds: 3_025)  // inside a chunk, not on its edge
+        engine.cut(atFrame: cutFrame, to: [PlayoutItem(id: "b", path: show, title: "B", artist: "", durationMs: 2000)])
+        engine.runToEnd()
+
+        #expect(Int64(recorder.audio.count / PCM.bytesPerFrame) == cutFrame + 2 * Int64(PCM.sampleRate))
+        var started: [(String, Int64)] = []
+        for case .started(let item, let frame) in recorder.events { started.append((item.id, frame)) }
+        #expect(started.map(\.0) == ["a", "b"])
+        #expect(started.last?.1 == cutFrame)
+        let peak = { (from: Int64, frames: Int64) -> Int in
+            let bytes = recorder.audio
+            var top = 0
+            for frame in from..<(from + frames) { top = max(top, abs(Int(PlayoutEngine.sample(bytes, Int(frame) * PCM.bytesPerFrame)))) }
+            return top
+        }
+        let full = peak(PCM.frames(milliseconds: 1_000), 4_410)
+        #expect(full > 2_000)
+        #expect(peak(cutFrame - 441, 441) < full / 10, "the last 10 ms before the cut are faded out")
+        #expect(peak(cutFrame + 441, 441) > full / 2, "the show starts at full level")
+        #expect(recorder.longestSilence(from: Int(cutFrame) + 10) < 882)
+    }
 }

@@ -6,7 +6,7 @@ import Vapor
 /// items start and end, read for the history, the repeat rules and the royalty export.
 enum AsRunLog {
     enum Source: String, Codable, Sendable {
-        case autodj, fallback
+        case scheduled, autodj, fallback
     }
 
     struct Entry: Content {
@@ -20,19 +20,20 @@ enum AsRunLog {
 
     /// One write the playout makes, kept until the database takes it (it keeps airing without one).
     enum Write: Sendable {
-        case started(trackID: Int64?, title: String, artist: String, source: Source, at: Int64)
+        /// `scheduledAt`: the planned start of the schedule item it aired (nil for the rotation).
+        case started(trackID: Int64?, title: String, artist: String, source: Source, at: Int64, scheduledAt: Int64? = nil)
         case finished(startedAt: Int64, durationMs: Int64)
     }
 
     /// Applies `write`; safe to repeat (an entry is its station and start instant).
     static func apply(_ write: Write, stationID: Int64, on db: any SQLDatabase) async throws {
         switch write {
-        case .started(let trackID, let title, let artist, let source, let at):
+        case .started(let trackID, let title, let artist, let source, let at, let scheduledAt):
             try await db.raw(
                 """
-                INSERT INTO station_plays (station_id, track_id, title, artist, source, started_at)
+                INSERT INTO station_plays (station_id, track_id, title, artist, source, started_at, scheduled_at)
                 VALUES (\(bind: stationID), \(bind: trackID), \(bind: String(title.prefix(500))), \(bind: String(artist.prefix(500))),
-                        \(bind: source.rawValue), \(bind: at))
+                        \(bind: source.rawValue), \(bind: at), \(bind: scheduledAt))
                 ON CONFLICT DO NOTHING
                 """
             ).run()
@@ -45,18 +46,22 @@ enum AsRunLog {
 
     /// The entry still open (no length yet) of a station that stopped without closing it: a
     /// process that was killed or lost power while the item aired.
-    static func interrupted(stationID: Int64, on db: any SQLDatabase) async throws -> (trackID: Int64, startedAt: Int64)? {
+    static func interrupted(
+        stationID: Int64, on db: any SQLDatabase
+    ) async throws -> (
+        trackID: Int64, startedAt: Int64, scheduledAt: Int64?
+    )? {
         guard
             let row = try await db.raw(
                 """
-                SELECT track_id, started_at, duration_ms FROM station_plays WHERE station_id = \(bind: stationID)
+                SELECT track_id, started_at, duration_ms, scheduled_at FROM station_plays WHERE station_id = \(bind: stationID)
                 ORDER BY started_at DESC, id DESC LIMIT 1
                 """
             ).first(),
             try row.decode(column: "duration_ms", as: Int64?.self) == nil,
             let track = try row.decode(column: "track_id", as: Int64?.self)
         else { return nil }
-        return (track, try row.decode(column: "started_at", as: Int64.self))
+        return (track, try row.decode(column: "started_at", as: Int64.self), try row.decode(column: "scheduled_at", as: Int64?.self))
     }
 
     /// The newest entries first.

@@ -8,11 +8,29 @@ extension RadioFeature {
             ##"""
             "StationChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "description": { "type": "string", "maxLength": 2000 }, "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "unlisted", "private"] }, "outputs": { "type": "array", "items": { "type": "string", "enum": ["mp3", "aac", "hls"] } }, "crossfadeMs": { "type": "integer", "minimum": 0, "maximum": 10000 }, "pushUrl": { "type": "string", "description": "icecast://source:password@host:port/mount (administrators); empty to stop" } } }
             """##,
+            ##"""
+            "Show": { "type": "object", "properties": { "id": { "type": "string" }, "title": { "type": "string" }, "hosts": { "type": "array", "items": { "type": "string" } }, "description": { "type": "string" }, "playlistId": { "type": "string" }, "startDate": { "type": "string", "format": "date" }, "startTime": { "type": "string" }, "durationMinutes": { "type": "integer" }, "repeat": { "type": "string", "enum": ["once", "daily", "weekly", "monthly"] }, "every": { "type": "integer" }, "weekdays": { "type": "array", "items": { "type": "string" } }, "monthlyBy": { "type": "string", "enum": ["date", "weekday", "lastWeekday"] }, "until": { "type": "string", "format": "date" } } }
+            """##,
+            ##"""
+            "ShowChange": { "type": "object", "description": "Dates and times are the station's local wall time; a show keeps its wall time across DST changes (a start in the spring-forward gap airs after it, one in the repeated hour at the first of the two)", "properties": { "title": { "type": "string", "minLength": 1, "maxLength": 200 }, "hosts": { "type": "array", "maxItems": 10, "items": { "type": "string", "maxLength": 100 } }, "description": { "type": "string", "maxLength": 2000 }, "playlistId": { "type": "string", "description": "one of the station's playlists; empty for none (the rotation fills the show)" }, "startDate": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" }, "startTime": { "type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$" }, "durationMinutes": { "type": "integer", "minimum": 1, "maximum": 1440 }, "repeat": { "type": "string", "enum": ["once", "daily", "weekly", "monthly"] }, "every": { "type": "integer", "minimum": 1, "maximum": 12 }, "weekdays": { "type": "array", "items": { "type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] } }, "monthlyBy": { "type": "string", "enum": ["date", "weekday", "lastWeekday"] }, "until": { "type": "string", "description": "last date an occurrence may fall on; empty for none" } } }
+            """##,
+            ##"""
+            "Occurrence": { "type": "object", "properties": { "showId": { "type": "string" }, "title": { "type": "string" }, "hosts": { "type": "array", "items": { "type": "string" } }, "date": { "type": "string", "format": "date" }, "start": { "type": "string", "format": "date-time" }, "end": { "type": "string", "format": "date-time" }, "localStart": { "type": "string" }, "localEnd": { "type": "string" }, "playlistId": { "type": "string" }, "cancelled": { "type": "boolean" }, "moved": { "type": "boolean" } } }
+            """##,
+            ##"""
+            "RadioPlaylistChange": { "type": "object", "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 200 }, "entries": { "type": "array", "maxItems": 2000, "items": { "type": "object", "required": ["trackId"], "properties": { "trackId": { "type": "string" }, "cueInMs": { "type": "integer", "minimum": 0 }, "cueOutMs": { "type": "integer", "minimum": 1 } } } }, "trackIds": { "type": "array", "maxItems": 2000, "items": { "type": "string" } } } }
+            """##,
         ],
         parameters: [
             ##"""
             "slug": { "name": "slug", "in": "path", "required": true, "schema": { "type": "string" } }
-            """##
+            """##,
+            ##"""
+            "showId": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
+            """##,
+            ##"""
+            "occurrenceDate": { "name": "date", "in": "path", "required": true, "schema": { "type": "string", "format": "date" }, "description": "the local date the show's rule gives the occurrence" }
+            """##,
         ],
         paths: [
             ##"""
@@ -31,7 +49,7 @@ extension RadioFeature {
             "delete": { "summary": "Delete a station and its as-run log", "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "204": { "description": "Deleted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
-            "/stations/{slug}/now-playing": { "get": { "summary": "What the station airs (with playedAt, the instant its first sample went out), what is next, what aired, listeners; public stations need no sign-in", "security": [], "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "200": { "description": "{station, name, onAir, nowPlaying, playingNext, songHistory, listeners}" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            "/stations/{slug}/now-playing": { "get": { "summary": "What the station airs (with playedAt, the instant its first sample went out), what is next, what aired, listeners; public stations need no sign-in", "security": [], "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "200": { "description": "{station, name, onAir, nowPlaying, show (the show on air: id, title, start, end), playingNext, songHistory, listeners}" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
             "/stations/{slug}/skip": { "post": { "summary": "End the current item now (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "202": { "description": "Skipped" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
@@ -46,6 +64,46 @@ extension RadioFeature {
             """##,
             ##"""
             "/stations/{slug}/history": { "get": { "summary": "The as-run log, newest first (owner or administrator); format=csv for royalty reports", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }, { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv"] } } ], "responses": { "200": { "description": "Entries {trackId, title, artist, source, startedAt, durationMs} or CSV" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/stations/{slug}/schedule": { "get": { "summary": "The station's calendar: show occurrences from a local date for some days, cancelled ones included (whoever may hear the station)", "security": [], "parameters": [ { "$ref": "#/components/parameters/slug" }, { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } }, { "name": "days", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 62 } } ], "responses": { "200": { "description": "Occurrences", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Occurrence" } } } } }, "400": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/stations/{slug}/shows": {
+            "get": { "summary": "The station's shows", "security": [], "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "200": { "description": "Shows", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Show" } } } } }, "404": { "$ref": "#/components/responses/Error" } } },
+            "post": { "summary": "Create a show (owner or administrator); one that would air at the same time as another is refused", "parameters": [ { "$ref": "#/components/parameters/slug" } ],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ShowChange" } } } },
+              "responses": { "201": { "description": "The show" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/stations/{slug}/shows/{id}": {
+            "get": { "summary": "A show", "security": [], "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" } ], "responses": { "200": { "description": "Show" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "patch": { "summary": "Change a show; the future schedule follows", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" } ],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ShowChange" } } } },
+              "responses": { "200": { "description": "Show" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } },
+            "delete": { "summary": "Delete a show", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" } ], "responses": { "204": { "description": "Deleted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/stations/{slug}/shows/{id}/occurrences/{date}": {
+            "put": { "summary": "Cancel one occurrence, move it (startDate, startTime) or give it another playlist", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" }, { "$ref": "#/components/parameters/occurrenceDate" } ],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "cancelled": { "type": "boolean" }, "startDate": { "type": "string" }, "startTime": { "type": "string" }, "playlistId": { "type": "string" } } } } } },
+              "responses": { "200": { "description": "The occurrence", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Occurrence" } } } }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } },
+            "delete": { "summary": "Let the occurrence air as the show's rule says again", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" }, { "$ref": "#/components/parameters/occurrenceDate" } ], "responses": { "204": { "description": "Restored" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/stations/{slug}/playlists": {
+            "get": { "summary": "The station's own playlists (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "200": { "description": "Playlists {id, name, entryCount, updatedAt}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "post": { "summary": "Create a station playlist: tracks the station may air, with optional cue points", "parameters": [ { "$ref": "#/components/parameters/slug" } ],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RadioPlaylistChange" } } } },
+              "responses": { "201": { "description": "The playlist with its entries" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/stations/{slug}/playlists/{id}": {
+            "get": { "summary": "A station playlist with its entries", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" } ], "responses": { "200": { "description": "Playlist" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "put": { "summary": "Rename it or replace its entries; the future schedule follows", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" } ],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RadioPlaylistChange" } } } },
+              "responses": { "200": { "description": "Playlist" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } },
+            "delete": { "summary": "Delete it (shows that aired it fall back to the rotation)", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" } ], "responses": { "204": { "description": "Deleted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
         ])
 }

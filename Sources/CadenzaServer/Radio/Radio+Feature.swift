@@ -9,7 +9,7 @@ public struct RadioFeature: Feature {
 
     public var name: String { "radio" }
 
-    public var migrations: [any Migration] { [M021_CreateStations()] }
+    public var migrations: [any Migration] { [M021_CreateStations(), M022_CreateShowsAndSchedule()] }
 
     public var eventTypes: [EventDescriptor] { RadioEvents.all }
 
@@ -20,11 +20,15 @@ public struct RadioFeature: Feature {
             context.logger.error(
                 "radio: ffmpeg not found at \(Transcoder.ffmpegPath); stations will air only the fallback tone (apt-get install ffmpeg)")
         }
+        let hours = try context.settings.radio.scheduleHours
+        ScheduleBuilder.register(on: context.jobs, hours: { hours })
         context.provide(
             RadioStations(
                 ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls"),
                 statsInterval: try context.settings.radio.statsInterval))
     }
+
+    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [ScheduleBuilder.periodic] }
 
     public func services(_ context: ServiceContext) -> [any Service] {
         guard context.roles.contains(.api), let stations = try? context.services.state(RadioStations.self) else { return [] }
@@ -43,6 +47,19 @@ public struct RadioFeature: Feature {
         api.post("stations", ":slug", "next", use: StationsController.playNext)
         api.get("stations", ":slug", "listeners", use: StationsController.listeners)
         api.get("stations", ":slug", "history", use: StationsController.history)
+        api.get("stations", ":slug", "schedule", use: ShowsController.schedule)
+        api.get("stations", ":slug", "shows", use: ShowsController.list)
+        api.post("stations", ":slug", "shows", use: ShowsController.create)
+        api.get("stations", ":slug", "shows", ":id", use: ShowsController.get)
+        api.patch("stations", ":slug", "shows", ":id", use: ShowsController.update)
+        api.delete("stations", ":slug", "shows", ":id", use: ShowsController.delete)
+        api.put("stations", ":slug", "shows", ":id", "occurrences", ":date", use: ShowsController.changeOccurrence)
+        api.delete("stations", ":slug", "shows", ":id", "occurrences", ":date", use: ShowsController.restoreOccurrence)
+        api.get("stations", ":slug", "playlists", use: StationPlaylistsController.list)
+        api.post("stations", ":slug", "playlists", use: StationPlaylistsController.create)
+        api.get("stations", ":slug", "playlists", ":id", use: StationPlaylistsController.get)
+        api.put("stations", ":slug", "playlists", ":id", use: StationPlaylistsController.update)
+        api.delete("stations", ":slug", "playlists", ":id", use: StationPlaylistsController.delete)
         // Where Icecast clients and AzuraCast-aware directories look.
         let listeners = routes.root.grouped(AuthMiddleware())
         listeners.get("listen", ":slug", ":file", use: MountController.listen)

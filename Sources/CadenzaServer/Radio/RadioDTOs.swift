@@ -59,10 +59,19 @@ struct NowPlayingDTO: Content {
         var peak: Int
     }
 
+    /// The show on air, if one is.
+    struct Show: Content {
+        var id: String
+        var title: String
+        var start: Date
+        var end: Date
+    }
+
     var station: String
     var name: String
     var onAir: Bool
     var nowPlaying: Current?
+    var show: Show?
     var playingNext: [StationSongDTO]
     var songHistory: [AsRunLog.Entry]
     var listeners: Listeners

@@ -12,10 +12,12 @@ enum RadioEvents {
     static let updated = EventType<StationChange>("station.updated", visibility: .instance, subjectType: "station")
     static let deleted = EventType<StationChange>("station.deleted", visibility: .instance, subjectType: "station")
     static let nowPlaying = EventType<NowPlayingDTO>("station.now_playing", visibility: .instance, subjectType: "station")
+    /// A show, an occurrence or a station playlist changed: the calendar and schedule follow.
+    static let scheduleChanged = EventType<StationChange>("station.schedule_changed", visibility: .instance, subjectType: "station")
     /// The bus aired the fallback tone: nothing was queued (an empty library, or every file unreadable).
     static let deadAir = EventType<StationChange>("station.dead_air", visibility: .admin, subjectType: "station")
 
-    static let all = [created, updated, deleted].map(\.descriptor) + [nowPlaying.descriptor, deadAir.descriptor]
+    static let all = [created, updated, deleted, scheduleChanged].map(\.descriptor) + [nowPlaying.descriptor, deadAir.descriptor]
 
     /// The visibility a station's events are written with.
     static func visibility(of station: StationRecord) -> EventVisibility? {

@@ -17,15 +17,15 @@ final class StationPlayout: Sendable {
     /// What the push output's listeners are told is on air.
     private let currentTitle: NIOLockedValueBox<String?>
     let mounts: [StationOutput: Mount]
-    private let queue = PlayoutQueue()
-    private let engine: PlayoutEngine
+    let queue = PlayoutQueue()
+    let engine: PlayoutEngine
     private let encoders: [Encoder]
     private let notes: AsyncStream<Note>
     private let noteSink: AsyncStream<Note>.Continuation
-    private let state = NIOLockedValueBox(State())
-    private let db: any SQLDatabase
+    let state = NIOLockedValueBox(State())
+    let db: any SQLDatabase
     private let fluent: any Database
-    private let logger: Logger
+    let logger: Logger
 
     /// A write the database has not taken yet.
     enum Write: Sendable {
@@ -42,13 +42,13 @@ final class StationPlayout: Sendable {
 
     struct State {
         var busStarted = Date()
-        /// On air: the item, the bus frame it started at, where it came from, and the wall-clock
-        /// instant it first started (before an interruption, for a resumed item).
-        var current: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source, startedAt: Int64)?
+        /// On air: the item, the bus frame it started at, where it came from, the wall-clock
+        /// instant it first started and how much of it aired before (for a resumed item).
+        var current: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source, startedAt: Int64, priorMs: Int)?
         var tasks: [Task<Void, Never>] = []
         var stopped = false
-        /// The as-run entry a resumed item continues: its track and first start.
-        var resume: (itemID: String, startedAt: Int64)?
+        /// The as-run entry a resumed item continues: its track, first start and what aired of it.
+        var resume: (itemID: String, startedAt: Int64, offsetMs: Int)?
         /// As-run writes not yet in the database, oldest first.
         var pendingWrites: [Write] = []
         var lastSample = Date()
@@ -60,6 +60,14 @@ final class StationPlayout: Sendable {
         var aired: [(trackID: Int64?, artist: String, at: Int64)] = []
         var deadAirRaised = Date.distantPast
         var flushing = false
+        /// The schedule's coming hours (kept through a database outage), and when it was read.
+        var schedule: [ScheduleWindow.Item] = []
+        var scheduleRead = Date.distantPast
+        /// The occurrence whose items this playout queues, and the planned start of the last one queued.
+        var activeOccurrence: Int64?
+        var lastQueuedScheduled = Int64.min
+        /// The boundary (wall-clock ms) the engine's pending cut was armed for.
+        var armedCut: Int64?
     }
 
     /// Where the HLS output writes its playlist and segments.
@@ -146,6 +154,7 @@ final class StationPlayout: Sendable {
             let now = Clock.nowMillis()
             let aired = (try? await AsRunLog.airedSince(stationID: station.id, millis: now - AutoDJ.trackGapMillis, on: db)) ?? []
             state.withLockedValue { $0.aired = aired }
+            await refreshSchedule(libraries: libraries, force: true)
             await resumeInterrupted(libraries: libraries)
             await fill(libraries: libraries)
             let onAir = state.withLockedValue { state in
@@ -166,6 +175,8 @@ final class StationPlayout: Sendable {
                     libraries = read
                     librariesRead = Date()
                 }
+                await refreshSchedule(libraries: libraries)
+                await followSchedule(libraries: libraries)
                 await fill(libraries: libraries)
             }
         }
@@ -212,22 +223,55 @@ final class StationPlayout: Sendable {
 
     /// A station that stopped mid-track (killed, or restarted for an upgrade) picks the track up
     /// where the wall clock says it would be now, as LibreTime does; the as-run entry continues.
+    /// A show on air wins over the rotation: its item at this instant airs, at its offset.
     private func resumeInterrupted(libraries: [Int64]) async {
+        let now = Clock.nowMillis()
+        let schedule = state.withLockedValue { $0.schedule }
+        let onAir = ScheduleWindow.occurrences(schedule).first { $0.start <= now && now < $0.end }
         do {
-            guard let open = try await AsRunLog.interrupted(stationID: station.id, on: db) else { return }
-            let offset = Clock.nowMillis() - open.startedAt
-            guard let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
-                offset >= 0, offset < Int64(track.durationMs) - 1_000
-            else {
+            if let open = try await AsRunLog.interrupted(stationID: station.id, on: db) {
+                let offset = now - open.startedAt
+                if let onAir, let scheduledAt = open.scheduledAt,
+                    let item = schedule.first(where: { $0.startsAt == scheduledAt && $0.occurrenceStart == onAir.start })
+                {
+                    if offset >= 0, offset < Int64(item.playoutItem().playMs) - 1_000 {
+                        queue.append(item.playoutItem(offsetMs: Int(offset)))
+                        state.withLockedValue {
+                            $0.resume = (String(item.trackID), open.startedAt, Int(offset))
+                            $0.activeOccurrence = onAir.start
+                            $0.lastQueuedScheduled = scheduledAt
+                        }
+                        logger.info("station \(station.slug) resumes \(item.title) of \(onAir.title) at \(offset) ms")
+                        return
+                    }
+                    try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
+                    state.withLockedValue {
+                        $0.activeOccurrence = onAir.start
+                        $0.lastQueuedScheduled = scheduledAt
+                    }
+                    return
+                }
+                if onAir == nil, let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
+                    offset >= 0, offset < Int64(track.durationMs) - 1_000
+                {
+                    queue.append(
+                        PlayoutItem(
+                            id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs,
+                            startMs: Int(offset)))
+                    state.withLockedValue { $0.resume = (String(track.id), open.startedAt, Int(offset)) }
+                    logger.info("station \(station.slug) resumes \(track.title) at \(offset) ms")
+                    return
+                }
                 try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
-                return
             }
-            queue.append(
-                PlayoutItem(
-                    id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs,
-                    startMs: Int(offset)))
-            state.withLockedValue { $0.resume = (String(track.id), open.startedAt) }
-            logger.info("station \(station.slug) resumes \(track.title) at \(offset) ms")
+            if let onAir {
+                let (items, last) = joinItems(onAir, at: now)
+                for item in items { queue.append(item) }
+                state.withLockedValue {
+                    $0.activeOccurrence = onAir.start
+                    $0.lastQueuedScheduled = last
+                }
+            }
         } catch {
             logger.warning("station \(station.slug): could not read what it aired last: \(String(describing: error))")
         }
@@ -263,10 +307,17 @@ final class StationPlayout: Sendable {
         return (outputs, agents.map { ($0.key, $0.value) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 })
     }
 
-    /// Keeps two or three items queued from the autoDJ's pool, refreshed from the catalog every
-    /// minute when the database answers.
+    /// Keeps two or three items queued: the show's next items while one is on, else the rotation.
     private func fill(libraries: [Int64]) async {
         guard queue.count < 2 else { return }
+        for item in nextShowItems(count: 3 - queue.count) { queue.append(item) }
+        guard queue.count < 2 else { return }
+        for item in await rotationItems(count: 3 - queue.count, libraries: libraries) { queue.append(item) }
+    }
+
+    /// The autoDJ's next `count` choices from its pool, refreshed from the catalog every minute
+    /// when the database answers.
+    func rotationItems(count: Int, libraries: [Int64]) async -> [PlayoutItem] {
         let stale = state.withLockedValue { $0.pool.isEmpty || Date().timeIntervalSince($0.poolRead) > 60 }
         if stale {
             do {
@@ -281,11 +332,10 @@ final class StationPlayout: Sendable {
         }
         let now = Clock.nowMillis()
         let upcoming = upcomingItems()
-        let picked = state.withLockedValue { state -> [AutoDJ.Candidate] in
+        return state.withLockedValue { state -> [AutoDJ.Candidate] in
             state.aired.removeAll { $0.at < now - AutoDJ.trackGapMillis }
-            return AutoDJ.choose(count: 3 - queue.count, from: state.pool.shuffled(), aired: state.aired, upcoming: upcoming, now: now)
-        }
-        for candidate in picked { queue.append(candidate.item) }
+            return AutoDJ.choose(count: count, from: state.pool.shuffled(), aired: state.aired, upcoming: upcoming, now: now)
+        }.map(\.item)
     }
 
     /// The queued items and the one on air (the rotation must not pick them again).
@@ -307,7 +357,7 @@ final class StationPlayout: Sendable {
     private func noteEvent(_ event: PlayoutEvent) {
         switch event {
         case .started(let item, let frame):
-            airing(item, frame: frame, source: .autodj)
+            airing(item, frame: frame, source: item.tag.hasPrefix("s") ? .scheduled : .autodj)
         case .fallback(let frame):
             airing(PlayoutItem(id: "", path: "", title: station.name, artist: "", durationMs: 0), frame: frame, source: .fallback)
             // Raised once a minute at most: a station whose library cannot be read falls back often.
@@ -339,19 +389,23 @@ final class StationPlayout: Sendable {
         state.withLockedValue { state in
             if let previous = state.current {
                 // A resumed item's length counts from its first start, before the interruption.
-                let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.item.startMs)
+                let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.priorMs)
                 state.pendingWrites.append(.asRun(.finished(startedAt: previous.startedAt, durationMs: aired)))
             }
             var startedAt = at
+            var prior = 0
             if let resume = state.resume, resume.itemID == item.id, item.startMs > 0 {
                 startedAt = resume.startedAt
+                prior = resume.offsetMs
                 state.resume = nil
             } else {
                 state.pendingWrites.append(
                     .asRun(
-                        .started(trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: startedAt)))
+                        .started(
+                            trackID: Int64(item.id), title: item.title, artist: item.artist, source: source, at: startedAt,
+                            scheduledAt: item.tag.hasPrefix("s") ? Int64(item.tag.dropFirst()) : nil)))
             }
-            state.current = (item, frame, source, startedAt)
+            state.current = (item, frame, source, startedAt, prior)
             if let push {
                 // The external server learns the title when the audio reaches it, not ahead of it.
                 let title = source == .fallback ? station.name : item.streamTitle
@@ -402,7 +456,7 @@ final class StationPlayout: Sendable {
     }
 
     /// Wall-clock milliseconds at which bus frame `frame` airs.
-    private func wallMillis(_ frame: Int64) -> Int64 {
+    func wallMillis(_ frame: Int64) -> Int64 {
         let started = state.withLockedValue { $0.busStarted }
         return Int64((started.timeIntervalSince1970 * 1000).rounded()) + PCM.milliseconds(frames: frame)
     }
@@ -414,7 +468,7 @@ final class StationPlayout: Sendable {
         if let current {
             // A resumed item started before the interruption: its progress counts from then.
             let at = current.startedAt
-            let length = current.item.durationMs
+            let length = current.item.playMs + current.priorMs
             let elapsed = Int(max(0, min(Int64(Int.max), now - at)))
             playing = .init(
                 song: Self.song(current.item), source: current.source, playedAt: Clock.date(at), durationMs: max(0, length),
@@ -426,8 +480,10 @@ final class StationPlayout: Sendable {
             total.0 += mount.listenerCount
             total.1 += mount.peakListeners
         }
+        let show = ScheduleWindow.occurrences(state.withLockedValue { $0.schedule }).first { $0.start <= now && now < $0.end }
         return NowPlayingDTO(
             station: station.slug, name: station.name, onAir: true, nowPlaying: playing,
+            show: show.map { .init(id: String($0.showID), title: $0.title, start: Clock.date($0.start), end: Clock.date($0.end)) },
             playingNext: engine.upcoming.prefix(3).map(Self.song),
             // The newest entry is the one on air.
             songHistory: Array(history.dropFirst(current == nil ? 0 : 1)),

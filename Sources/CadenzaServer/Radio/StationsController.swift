@@ -131,7 +131,7 @@ enum StationsController {
         let station = try await station(req, viewer: req.auth.get(Principal.self))
         guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
             return NowPlayingDTO(
-                station: station.slug, name: station.name, onAir: false, nowPlaying: nil, playingNext: [],
+                station: station.slug, name: station.name, onAir: false, nowPlaying: nil, show: nil, playingNext: [],
                 songHistory: try await AsRunLog.recent(stationID: station.id, limit: 10, on: req.sql), listeners: .init(current: 0, peak: 0))
         }
         return try await playout.nowPlaying()

@@ -63,6 +63,30 @@ extension CatalogQueries {
         return try airable(row)
     }
 
+    /// The tracks among `ids` of the `libraries` that have a file to play (a station's playlists
+    /// and schedule), by id; those it may not air are left out.
+    static func airableTracks(ids: [Int64], libraries: [Int64], on db: any SQLDatabase) async throws -> [Int64: AirableTrack] {
+        guard !libraries.isEmpty, !ids.isEmpty else { return [:] }
+        var tracks: [Int64: AirableTrack] = [:]
+        // In batches: SQLite binds at most 32766 values per statement.
+        for batch in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let rows = try await db.raw(
+                """
+                SELECT t.id, t.title, t.artist_display, t.duration_ms, f.path, lf.path AS root
+                FROM tracks t JOIN files f ON f.track_id = t.id AND f.status = 'imported'
+                JOIN library_folders lf ON lf.id = f.folder_id
+                WHERE t.id IN (\(SQLList(batch.map { SQLBind($0) }))) AND t.library_id IN (\(SQLList(libraries.map { SQLBind($0) })))
+                ORDER BY f.id
+                """
+            ).all()
+            for row in rows {
+                let id = try row.decode(column: "id", as: Int64.self)
+                if tracks[id] == nil, let track = try airable(row) { tracks[id] = track }
+            }
+        }
+        return tracks
+    }
+
     private static func airable(_ row: any SQLRow) throws -> AirableTrack? {
         guard
             let path = SafePath.join(root: try row.decode(column: "root", as: String.self), relative: try row.decode(column: "path", as: String.self))

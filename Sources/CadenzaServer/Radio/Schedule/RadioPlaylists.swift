@@ -1,0 +1,99 @@
+import Foundation
+import SQLKit
+
+/// A station's own playlists (`station_playlists`): ordered tracks with optional cue points,
+/// the content shows air. Written only here.
+enum RadioPlaylists {
+    struct Entry: Sendable, Equatable {
+        var trackID: Int64
+        var cueInMs: Int?
+        var cueOutMs: Int?
+    }
+
+    struct Summary: Sendable {
+        var id: Int64
+        var name: String
+        var entries: Int
+        var updatedAt: Int64
+    }
+
+    static let maxEntries = 2_000
+
+    static func list(stationID: Int64, on db: any SQLDatabase) async throws -> [Summary] {
+        try await db.raw(
+            """
+            SELECT p.id, p.name, p.updated_at, (SELECT COUNT(*) FROM station_playlist_entries e WHERE e.playlist_id = p.id) AS n
+            FROM station_playlists p WHERE p.station_id = \(bind: stationID) ORDER BY p.name, p.id
+            """
+        ).all().map {
+            Summary(
+                id: try $0.decode(column: "id", as: Int64.self), name: try $0.decode(column: "name", as: String.self),
+                entries: try $0.decode(column: "n", as: Int.self), updatedAt: try $0.decode(column: "updated_at", as: Int64.self))
+        }
+    }
+
+    static func find(id: Int64, stationID: Int64, on db: any SQLDatabase) async throws -> Summary? {
+        try await list(stationID: stationID, on: db).first { $0.id == id }
+    }
+
+    /// The entries of each playlist, in order.
+    static func entries(_ ids: [Int64], on db: any SQLDatabase) async throws -> [Int64: [Entry]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await db.raw(
+            """
+            SELECT playlist_id, track_id, cue_in_ms, cue_out_ms FROM station_playlist_entries
+            WHERE playlist_id IN (\(SQLList(ids.map { SQLBind($0) }))) ORDER BY playlist_id, position
+            """
+        ).all()
+        var result: [Int64: [Entry]] = [:]
+        for row in rows {
+            result[try row.decode(column: "playlist_id", as: Int64.self), default: []].append(
+                Entry(
+                    trackID: try row.decode(column: "track_id", as: Int64.self), cueInMs: try row.decode(column: "cue_in_ms", as: Int?.self),
+                    cueOutMs: try row.decode(column: "cue_out_ms", as: Int?.self)))
+        }
+        return result
+    }
+
+    static func create(stationID: Int64, name: String, entries: [Entry], on db: any SQLDatabase) async throws -> Int64 {
+        let now = Clock.nowMillis()
+        let row = try await db.raw(
+            """
+            INSERT INTO station_playlists (station_id, name, created_at, updated_at)
+            VALUES (\(bind: stationID), \(bind: name), \(bind: now), \(bind: now)) RETURNING id
+            """
+        ).first()
+        guard let id = try row?.decode(column: "id", as: Int64.self) else { throw APIError.conflict("The playlist was not created.") }
+        try await replaceEntries(id, entries, on: db)
+        return id
+    }
+
+    static func rename(_ id: Int64, to name: String, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE station_playlists SET name = \(bind: name), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)").run()
+    }
+
+    static func replaceEntries(_ id: Int64, _ entries: [Entry], on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM station_playlist_entries WHERE playlist_id = \(bind: id)").run()
+        for start in stride(from: 0, to: entries.count, by: 200) {
+            let rows = entries[start..<min(start + 200, entries.count)].enumerated().map { offset, entry in
+                SQLGroupExpression(
+                    [
+                        SQLBind(id), SQLBind(start + offset), SQLBind(entry.trackID), SQLBind(entry.cueInMs), SQLBind(entry.cueOutMs),
+                    ] as [any SQLExpression])
+            }
+            try await db.raw(
+                "INSERT INTO station_playlist_entries (playlist_id, position, track_id, cue_in_ms, cue_out_ms) VALUES \(SQLList(rows))"
+            ).run()
+        }
+        try await db.raw("UPDATE station_playlists SET updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)").run()
+    }
+
+    /// Shows that aired it fall back to the rotation (the same on both databases, whatever
+    /// their foreign-key settings).
+    static func delete(_ id: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE station_shows SET playlist_id = NULL WHERE playlist_id = \(bind: id)").run()
+        try await db.raw("UPDATE station_show_exceptions SET playlist_id = NULL WHERE playlist_id = \(bind: id)").run()
+        try await db.raw("DELETE FROM station_playlist_entries WHERE playlist_id = \(bind: id)").run()
+        try await db.raw("DELETE FROM station_playlists WHERE id = \(bind: id)").run()
+    }
+}

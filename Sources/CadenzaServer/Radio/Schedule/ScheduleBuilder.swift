@@ -1,0 +1,116 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Materialises a station's shows into `station_schedule`: exact instants per item, some
+/// hours ahead, by a job (queued when a show or playlist changes, and periodically). Only the
+/// future is regenerated: what airs in the next seconds stays as the playout already has it.
+enum ScheduleBuilder {
+    static let jobKind = "radio.schedule"
+    static let periodic = PeriodicTask(name: "radio-schedule", interval: 600, kind: jobKind)
+    /// What is about to air is left alone: the playout may have queued it already.
+    static let frozenMillis: Int64 = 15_000
+
+    struct Payload: Codable {
+        /// Nil: every station (the periodic run).
+        var stationId: Int64?
+    }
+
+    struct Item: Sendable, Equatable {
+        var showID: Int64
+        var occurrenceStart: Int64
+        var occurrenceEnd: Int64
+        var startsAt: Int64
+        var endsAt: Int64
+        var trackID: Int64
+        var cueInMs: Int
+        var cueOutMs: Int?
+    }
+
+    static func register(on jobs: JobRegistry, hours: @escaping @Sendable () -> Int) {
+        jobs.register(jobKind) { context in
+            let payload = try context.job.decodePayload(Payload.self)
+            let stations = try await Stations.all(on: context.db).filter { payload.stationId == nil || $0.id == payload.stationId }
+            for station in stations {
+                try await build(station, now: Clock.nowMillis(), hours: hours(), fluent: context.database)
+            }
+        }
+    }
+
+    /// Queues a rebuild of one station's schedule (inside the transaction of the change).
+    static func enqueue(stationID: Int64, on db: any SQLDatabase) async throws {
+        try await JobQueue.enqueue(.init(kind: jobKind, payload: Payload(stationId: stationID), uniqueKey: "\(jobKind):\(stationID)"), on: db)
+    }
+
+    /// The items of each occurrence: its playlist's entries back to back from its start, the
+    /// last one cut at its end. An under-filled occurrence leaves the rest to the rotation.
+    static func items(
+        for occurrences: [PlannedOccurrence], entries: [Int64: [RadioPlaylists.Entry]], tracks: [Int64: CatalogQueries.AirableTrack]
+    ) -> [Item] {
+        var items: [Item] = []
+        for occurrence in occurrences where !occurrence.cancelled {
+            guard let playlist = occurrence.playlistID else { continue }
+            var at = occurrence.start
+            for entry in entries[playlist] ?? [] {
+                guard at < occurrence.end else { break }
+                guard let track = tracks[entry.trackID] else { continue }
+                let cueIn = max(0, entry.cueInMs ?? 0)
+                let cueOut = min(track.durationMs, entry.cueOutMs ?? track.durationMs)
+                guard cueOut > cueIn else { continue }
+                let end = at + Int64(cueOut - cueIn)
+                items.append(
+                    Item(
+                        showID: occurrence.show.id, occurrenceStart: occurrence.start, occurrenceEnd: occurrence.end, startsAt: at,
+                        endsAt: min(end, occurrence.end), trackID: track.id, cueInMs: cueIn, cueOutMs: entry.cueOutMs.map { _ in cueOut }))
+                at = end
+            }
+        }
+        return items
+    }
+
+    static func build(_ station: StationRecord, now: Int64, hours: Int, fluent: any Database) async throws {
+        let zone = TimeZone(identifier: station.timeZone) ?? .gmt
+        let db = fluent.sql
+        let to = now + Int64(hours) * 3_600_000
+        let shows = try await Shows.all(stationID: station.id, on: db)
+        let occurrences = Shows.plan(shows, exceptions: try await Shows.exceptions(stationID: station.id, on: db), from: now, to: to, zone: zone)
+        let entries = try await RadioPlaylists.entries(Array(Set(occurrences.compactMap(\.playlistID))), on: db)
+        let libraries = try await AutoDJ.libraries(for: station, on: fluent)
+        let tracks = try await CatalogQueries.airableTracks(
+            ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) })), libraries: libraries, on: db)
+        let cutoff = now + frozenMillis
+        let planned = items(for: occurrences, entries: entries, tracks: tracks)
+        try await fluent.writeTransaction { tx in
+            let sql = tx.sql
+            // An occurrence about to begin that has no items yet (a show made for the next
+            // minute) gets them all; one already under way keeps the items the playout may have.
+            let begun = Set(
+                try await sql.raw(
+                    """
+                    SELECT DISTINCT occurrence_start FROM station_schedule
+                    WHERE station_id = \(bind: station.id) AND starts_at < \(bind: cutoff) AND ends_at > \(bind: now)
+                    """
+                ).all().map { try $0.decode(column: "occurrence_start", as: Int64.self) })
+            let fresh = planned.filter { $0.startsAt >= cutoff || ($0.endsAt > now && !begun.contains($0.occurrenceStart)) }
+            try await sql.raw("DELETE FROM station_schedule WHERE station_id = \(bind: station.id) AND starts_at >= \(bind: cutoff)").run()
+            // A day of what aired stays for the playout's resume; older rows go.
+            try await sql.raw("DELETE FROM station_schedule WHERE station_id = \(bind: station.id) AND ends_at < \(bind: now - 86_400_000)").run()
+            for start in stride(from: 0, to: fresh.count, by: 100) {
+                let rows = fresh[start..<min(start + 100, fresh.count)].map { item in
+                    SQLGroupExpression(
+                        [
+                            SQLBind(station.id), SQLBind(item.showID), SQLBind(item.occurrenceStart), SQLBind(item.occurrenceEnd),
+                            SQLBind(item.startsAt), SQLBind(item.endsAt), SQLBind(item.trackID), SQLBind(item.cueInMs), SQLBind(item.cueOutMs),
+                        ] as [any SQLExpression])
+                }
+                try await sql.raw(
+                    """
+                    INSERT INTO station_schedule (station_id, show_id, occurrence_start, occurrence_end, starts_at, ends_at, track_id,
+                        cue_in_ms, cue_out_ms)
+                    VALUES \(SQLList(rows)) ON CONFLICT DO NOTHING
+                    """
+                ).run()
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import CadenzaPlayout
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// How a station follows its schedule: the cut at each show boundary is armed on the bus ahead
+/// of time (sample-exact, with a fade), a show already under way is joined at the right offset,
+/// and a show's items are queued in order; between shows, and when a show's content runs out,
+/// the rotation fills.
+extension StationPlayout {
+    /// How often the schedule is read again (changes reach the bus within this).
+    static let scheduleRefresh: TimeInterval = 5
+    /// How far ahead of the bus a boundary's cut is armed.
+    static let armAheadMillis: Int64 = 15_000
+    /// How much of the schedule the playout keeps (what it airs through a database outage).
+    static let windowMillis: Int64 = 24 * 3_600_000
+
+    func refreshSchedule(libraries: [Int64], force: Bool = false) async {
+        let due = state.withLockedValue { force || Date().timeIntervalSince($0.scheduleRead) >= Self.scheduleRefresh }
+        guard due else { return }
+        let now = Clock.nowMillis()
+        do {
+            let items = try await ScheduleWindow.load(
+                stationID: station.id, from: now - 60_000, to: now + Self.windowMillis, libraries: libraries, on: db)
+            state.withLockedValue {
+                $0.schedule = items
+                $0.scheduleRead = Date()
+            }
+        } catch {
+            // Kept as it was: the station airs what it knows.
+            state.withLockedValue { $0.scheduleRead = Date() }
+            logger.warning("station \(station.slug): the schedule could not be read; airing the one it has: \(String(describing: error))")
+        }
+    }
+
+    /// The bus frame that airs at wall-clock `millis`.
+    func frame(atWall millis: Int64) -> Int64 {
+        let started = state.withLockedValue { $0.busStarted }
+        return PCM.frames(milliseconds: Int(clamping: millis - Int64((started.timeIntervalSince1970 * 1000).rounded())))
+    }
+
+    /// A show's items from wall-clock `at` on: the one airing then, from its offset, and the next.
+    func joinItems(_ occurrence: ScheduleWindow.Occurrence, at: Int64) -> (items: [PlayoutItem], lastQueued: Int64) {
+        let schedule = state.withLockedValue { $0.schedule }.filter { $0.occurrenceStart == occurrence.start }
+        let upcoming = schedule.filter { $0.endsAt > at + 1_000 }
+        guard let first = upcoming.first else { return ([], schedule.last?.startsAt ?? Int64.min) }
+        let offset = first.startsAt < at ? Int(clamping: at - first.startsAt) : 0
+        let items = [first.playoutItem(offsetMs: offset)] + upcoming.dropFirst().prefix(1).map { $0.playoutItem() }
+        return (items, upcoming.prefix(2).last?.startsAt ?? first.startsAt)
+    }
+
+    /// The show's next items after the last one queued, while its occurrence is on the bus.
+    func nextShowItems(count: Int) -> [PlayoutItem] {
+        let busNow = wallMillis(engine.framesWritten)
+        return state.withLockedValue { state -> [PlayoutItem] in
+            guard let active = state.activeOccurrence,
+                let first = state.schedule.first(where: { $0.occurrenceStart == active }),
+                first.occurrenceStart <= busNow, busNow < first.occurrenceEnd
+            else { return [] }
+            let last = state.lastQueuedScheduled
+            let next = state.schedule.filter { $0.occurrenceStart == active && $0.startsAt > last }.prefix(count)
+            if let latest = next.last { state.lastQueuedScheduled = latest.startsAt }
+            return next.map { $0.playoutItem() }
+        }
+    }
+
+    /// Arms the cut at the next boundary within reach, or joins a show already under way.
+    func followSchedule(libraries: [Int64]) async {
+        let busNow = wallMillis(engine.framesWritten)
+        let (schedule, active, armed) = state.withLockedValue { ($0.schedule, $0.activeOccurrence, $0.armedCut) }
+        let occurrences = ScheduleWindow.occurrences(schedule)
+        if let onAir = occurrences.first(where: { $0.start <= busNow && busNow < $0.end }), active != onAir.start {
+            // Made a moment ago, or found after a gap in the schedule: join it now, faded in
+            // a second from the bus's position, at the offset the clock says.
+            let at = busNow + 1_000
+            let (items, last) = joinItems(onAir, at: at)
+            if !items.isEmpty { engine.cut(atFrame: frame(atWall: at), to: items) }
+            state.withLockedValue {
+                $0.activeOccurrence = onAir.start
+                $0.lastQueuedScheduled = last
+                $0.armedCut = items.isEmpty ? $0.armedCut : at
+            }
+            logger.info("station \(station.slug) joins \(onAir.title) under way")
+            return
+        }
+        let next = occurrences.flatMap { [$0.start, $0.end] }.filter { $0 > busNow && $0 <= busNow + Self.armAheadMillis }.min()
+        guard let next else {
+            if let armed, armed > busNow, engine.pendingCutFrame != nil {
+                // The boundary went away (the show was cancelled or moved): no cut.
+                engine.cancelCut()
+                state.withLockedValue { $0.armedCut = nil }
+            }
+            return
+        }
+        guard next != armed else { return }
+        var items: [PlayoutItem] = []
+        var last = Int64.min
+        let starting = occurrences.first { $0.start == next }
+        if let starting {
+            let first = schedule.filter { $0.occurrenceStart == starting.start }.prefix(2)
+            items = first.map { $0.playoutItem() }
+            last = first.last?.startsAt ?? Int64.min
+        }
+        if items.isEmpty { items = await rotationItems(count: 2, libraries: libraries) }
+        engine.cut(atFrame: frame(atWall: next), to: items)
+        state.withLockedValue {
+            $0.armedCut = next
+            if let starting {
+                $0.activeOccurrence = starting.start
+                $0.lastQueuedScheduled = last
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+"""Radio shows and the schedule: a show airs its playlist from its exact instant (the rotation
+cut with a fade), is cut at its end, and the calendar keeps wall time across DST changes."""
+import subprocess
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import requests
+
+from conftest import auth, token_for, wait_for
+from test_radio import dominant_hz, listen
+
+
+def tone(path, seconds, hz, title):
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi",
+                    "-i", f"sine=frequency={hz}:duration={seconds}", "-metadata", f"title={title}", "-metadata", "artist=Tester",
+                    str(path)], check=True)
+
+
+def at(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def test_a_show_airs_its_playlist_at_its_instant_and_is_cut_at_its_end(deployment, tmp_path):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    tone(music / "r1.flac", 40, 440, "Rotation One")
+    tone(music / "r2.flac", 40, 440, "Rotation Two")
+    tone(music / "s1.flac", 8, 660, "Show Opener")
+    tone(music / "s2.flac", 90, 880, "Show Long")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 4)
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    zone = "America/New_York"
+    r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "shows", "name": "Shows", "timeZone": zone})
+    assert r.status_code == 201, r.text
+    base = server.url + "/api/v1/stations/shows"
+    # The playlist: the opener from 1 s to 7 s (cue points), then a track longer than the show.
+    r = requests.post(base + "/playlists", headers=h, json={"name": "Evening", "entries": [
+        {"trackId": ids["Show Opener"], "cueInMs": 1000, "cueOutMs": 7000}, {"trackId": ids["Show Long"]}]})
+    assert r.status_code == 201, r.text
+    playlist = r.json()
+    assert [e["title"] for e in playlist["entries"]] == ["Show Opener", "Show Long"]
+    # A one-minute show starting 25 s from now, in the station's wall time.
+    start = (datetime.now(ZoneInfo(zone)) + timedelta(seconds=25)).replace(microsecond=0)
+    r = requests.post(base + "/shows", headers=h, json={
+        "title": "Evening Show", "hosts": ["Ada"], "playlistId": playlist["id"], "startDate": start.strftime("%Y-%m-%d"),
+        "startTime": start.strftime("%H:%M:%S"), "durationMinutes": 1})
+    assert r.status_code == 201, r.text
+    # The calendar shows it, at that instant.
+    calendar = requests.get(base + "/schedule", params={"from": start.strftime("%Y-%m-%d"), "days": 1}).json()
+    assert [o["title"] for o in calendar] == ["Evening Show"], calendar
+    show_start, show_end = at(calendar[0]["start"]), at(calendar[0]["end"])
+    assert abs(show_start - start.timestamp()) < 0.01 and show_end - show_start == 60
+    # Listen across the start: the title switches to the opener and its tone is what is heard.
+    np = lambda: requests.get(base + "/now-playing").json()
+    assert wait_for(lambda: time.time() >= show_start - 4, timeout=40, interval=0.2)
+    audio, titles, _ = listen(server.url + "/listen/shows/radio.mp3", 9)
+    switch = [offset for offset, title in titles if title == "Tester - Show Opener"]
+    assert switch, titles
+    assert 620 < dominant_hz(audio[switch[0] + 8000: switch[0] + 40000], tmp_path) < 700
+    during = np()
+    assert during["show"]["title"] == "Evening Show" and during["nowPlaying"]["source"] == "scheduled", during
+    # After the end: the rotation again.
+    assert wait_for(lambda: time.time() >= show_end + 4, timeout=90, interval=0.5)
+    history = sorted(requests.get(base + "/history", headers=h).json(), key=lambda e: e["startedAt"])
+    scheduled = [e for e in history if e["source"] == "scheduled"]
+    assert [e["title"] for e in scheduled] == ["Show Opener", "Show Long"], history
+    opener, long = scheduled
+    # Sample-exact instants: the opener at the show's start, the long one after the opener's
+    # six cued seconds, cut at the show's end; the rotation picks up there.
+    assert abs(at(opener["startedAt"]) - show_start) <= 0.1, (opener, show_start)
+    assert abs(opener["durationMs"] - 6000) <= 50, opener
+    assert abs(at(long["startedAt"]) - (show_start + 6)) <= 0.15, long
+    assert abs(at(long["startedAt"]) + long["durationMs"] / 1000 - show_end) <= 0.1, (long, show_end)
+    before = [e for e in history if at(e["startedAt"]) < show_start - 0.05]
+    assert before and before[-1]["source"] == "autodj"
+    assert abs(at(before[-1]["startedAt"]) + before[-1]["durationMs"] / 1000 - show_start) <= 0.1, before[-1]
+    after = [e for e in history if at(e["startedAt"]) >= show_end - 0.1]
+    assert after and after[0]["source"] == "autodj" and abs(at(after[0]["startedAt"]) - show_end) <= 0.1, after
+    assert np().get("show") is None
+
+
+def test_show_rules_and_the_calendar_across_dst(deployment, server_with_music):
+    server, token = server_with_music
+    h = auth(token)
+    assert requests.post(server.url + "/api/v1/stations", headers=h,
+                         json={"slug": "dst", "name": "DST", "timeZone": "America/New_York"}).status_code == 201
+    base = server.url + "/api/v1/stations/dst"
+    # Sundays at 02:30, from 2027-03-07: on 2027-03-14 the clocks jump from 02:00 to 03:00 and
+    # the show airs at 03:30 EDT, the same UTC instant as the week before; after that 02:30 EDT.
+    r = requests.post(base + "/shows", headers=h, json={
+        "title": "Night Owls", "startDate": "2027-03-07", "startTime": "02:30", "durationMinutes": 60, "repeat": "weekly",
+        "weekdays": ["sun"]})
+    assert r.status_code == 201, r.text
+    owls = r.json()
+    assert owls["weekdays"] == ["sun"] and owls["startTime"] == "02:30"
+    calendar = requests.get(base + "/schedule", params={"from": "2027-03-07", "days": 21}).json()
+    assert [o["localStart"] for o in calendar] == ["2027-03-07T02:30", "2027-03-14T03:30", "2027-03-21T02:30"], calendar
+    assert [o["start"][:16] for o in calendar] == ["2027-03-07T07:30", "2027-03-14T07:30", "2027-03-21T06:30"]
+    # In November 01:30 happens twice: the show airs at the first.
+    r = requests.post(base + "/shows", headers=h, json={
+        "title": "Fall Back", "startDate": "2027-11-07", "startTime": "01:30", "durationMinutes": 30})
+    assert r.status_code == 201, r.text
+    fall = [o for o in requests.get(base + "/schedule", params={"from": "2027-11-07", "days": 1}).json() if o["title"] == "Fall Back"]
+    assert [o["start"][:16] for o in fall] == ["2027-11-07T05:30"], fall
+    # A show that would air at the same time as another is refused, naming both.
+    r = requests.post(base + "/shows", headers=h, json={
+        "title": "Clash", "startDate": "2027-03-21", "startTime": "03:00", "durationMinutes": 60})
+    assert r.status_code == 409 and "Night Owls" in r.json()["error"]["message"] and "Clash" in r.json()["error"]["message"], r.text
+    # One occurrence cancelled: the clash fits then; restoring the occurrence is refused while the clash is there.
+    r = requests.put(base + f"/shows/{owls['id']}/occurrences/2027-03-21", headers=h, json={"cancelled": True})
+    assert r.status_code == 200 and r.json()["cancelled"], r.text
+    assert requests.post(base + "/shows", headers=h, json={
+        "title": "Clash", "startDate": "2027-03-21", "startTime": "03:00", "durationMinutes": 60}).status_code == 201
+    assert requests.delete(base + f"/shows/{owls['id']}/occurrences/2027-03-21", headers=h).status_code == 409
+    # Moved instead: another occurrence airs at 05:00 that day.
+    r = requests.put(base + f"/shows/{owls['id']}/occurrences/2027-03-28", headers=h, json={"startTime": "05:00"})
+    assert r.status_code == 200 and r.json()["localStart"] == "2027-03-28T05:00" and r.json()["moved"], r.text
+    # Bad input: the API's own errors, never a 500.
+    for bad in [{"title": "", "startDate": "2027-01-01", "startTime": "10:00", "durationMinutes": 10},
+                {"title": "x", "startDate": "2027-02-30", "startTime": "10:00", "durationMinutes": 10},
+                {"title": "x", "startDate": "2027-01-01", "startTime": "24:00", "durationMinutes": 10},
+                {"title": "x", "startDate": "2027-01-01", "startTime": "10:00", "durationMinutes": 0},
+                {"title": "x", "startDate": "2027-01-01", "startTime": "10:00", "durationMinutes": 10, "repeat": "hourly"},
+                {"title": "x", "startDate": "2027-01-01", "startTime": "10:00", "durationMinutes": 10, "weekdays": ["funday"]},
+                {"title": "x", "startDate": "2027-01-01", "startTime": "10:00", "durationMinutes": 10, "until": "2026-01-01"},
+                {"title": "x", "startDate": "2027-01-01", "startTime": "10:00", "durationMinutes": 10, "playlistId": "999"},
+                {"title": "x", "startDate": "99999-01-01", "startTime": "10:00", "durationMinutes": 10}]:
+        r = requests.post(base + "/shows", headers=h, json=bad)
+        assert r.status_code in (400, 422), (bad, r.status_code, r.text)
+    assert requests.get(base + "/schedule", params={"days": 1000}).status_code == 400
+    assert requests.put(base + f"/shows/{owls['id']}/occurrences/2027-03-08", headers=h, json={"cancelled": True}).status_code == 404
+    # Station playlists take only tracks the station may air, with cue points inside them.
+    tracks = requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]
+    assert requests.post(base + "/playlists", headers=h, json={"name": "x", "trackIds": ["999999"]}).status_code == 422
+    assert requests.post(base + "/playlists", headers=h, json={
+        "name": "x", "entries": [{"trackId": tracks[0]["id"], "cueInMs": 5000, "cueOutMs": 4000}]}).status_code == 422
+    r = requests.post(base + "/playlists", headers=h, json={"name": "Copy", "trackIds": [t["id"] for t in tracks]})
+    assert r.status_code == 201 and r.json()["entryCount"] == len(tracks), r.text
+    # Others read the calendar of a public station, and change nothing.
+    made = deployment.run("user", "create", "listener", stdin="listener-password-1\n")
+    assert made.returncode == 0, made.stderr
+    guest = auth(token_for(server, "listener", "listener-password-1"))
+    assert len(requests.get(base + "/schedule", params={"from": "2027-03-07", "days": 7}).json()) == 1
+    assert requests.post(base + "/shows", headers=guest, json={
+        "title": "Mine", "startDate": "2027-06-01", "startTime": "10:00", "durationMinutes": 10}).status_code == 403
+    assert requests.get(base + "/playlists", headers=guest).status_code == 403
+    assert requests.delete(base + f"/shows/{owls['id']}", headers=guest).status_code == 403
+    # Deleting the show takes its occurrences off the calendar.
+    assert requests.delete(base + f"/shows/{owls['id']}", headers=h).status_code == 204
+    assert [o["title"] for o in requests.get(base + "/schedule", params={"from": "2027-03-07", "days": 21}).json()] == ["Clash"]
