@@ -13,6 +13,7 @@ pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -1433,4 +1434,53 @@ def test_radio_page_starts_a_station_and_plays_it(server_with_music, browser):
     settled(browser, "/radio")
     wait(browser, lambda d: "Late Night Café" in d.find_element(By.ID, "stations").text)
     shot(browser, "radio")
+    assert not severe_console_errors(browser)
+
+
+def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music, browser):
+    server, token = server_with_music
+    h = auth(token)
+    assert requests.post(server.url + "/api/v1/stations", headers=h,
+                         json={"slug": "calendar", "name": "Calendar FM", "timeZone": "Europe/Berlin"}).status_code == 201
+    tracks = requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]
+    assert requests.post(server.url + "/api/v1/playlists", headers=h,
+                         json={"name": "Morning Mix", "trackIds": [t["id"] for t in tracks[:2]]}).status_code == 201
+    sign_in(browser, server)
+    browser.get(server.url + "/#/radio/calendar")
+    settled(browser, "/radio/calendar")
+    assert "No shows yet" in browser.find_element(By.ID, "shows").text
+    # The manager copies one of their playlists to the station...
+    wait(browser, lambda d: "Morning Mix (2)" in d.find_element(By.ID, "list-source").text)
+    browser.find_element(By.CSS_SELECTOR, "#list-form button[type=submit]").click()
+    wait(browser, lambda d: "Morning Mix" in d.find_element(By.ID, "station-lists").text)
+    wait(browser, lambda d: "Morning Mix" in d.find_element(By.ID, "show-playlist").text)
+    # ...and schedules a weekly breakfast show on it, from tomorrow at 08:00 station time.
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    tomorrow = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=1)).strftime("%Y-%m-%d")
+    browser.find_element(By.ID, "show-title").send_keys("Breakfast")
+    Select(browser.find_element(By.ID, "show-playlist")).select_by_visible_text("Morning Mix")
+    browser.execute_script("document.getElementById('show-date').value = arguments[0];"
+                           "document.getElementById('show-time').value = '08:00';", tomorrow)
+    browser.find_element(By.CSS_SELECTOR, "#show-form button[type=submit]").click()
+    wait(browser, lambda d: "Breakfast" in d.find_element(By.ID, "shows").text)
+    day = lambda d: d.find_element(By.CSS_SELECTOR, f"#week section[aria-label='{tomorrow}']")
+    wait(browser, lambda d: "08:00–09:00 Breakfast" in day(d).text)
+    show = requests.get(server.url + "/api/v1/stations/calendar/shows").json()[0]
+    assert show["playlistId"] and show["repeat"] == "weekly" and show["startTime"] == "08:00"
+    # One occurrence cancelled from the calendar, then restored.
+    press(browser, day(browser).find_element(By.CSS_SELECTOR, "button[data-show]"))
+    wait(browser, lambda d: "(cancelled)" in day(d).text)
+    occurrence = lambda: next(o for o in requests.get(server.url + "/api/v1/stations/calendar/schedule").json() if o["date"] == tomorrow)
+    assert occurrence()["cancelled"]
+    shot(browser, "station-schedule")
+    press(browser, day(browser).find_element(By.CSS_SELECTOR, "button[data-show]"))
+    wait(browser, lambda d: "(cancelled)" not in day(d).text)
+    assert not occurrence()["cancelled"]
+    # A clash is refused with the server's words.
+    browser.find_element(By.ID, "show-title").send_keys("Clash")
+    browser.execute_script("document.getElementById('show-date').value = arguments[0];"
+                           "document.getElementById('show-time').value = '08:30';", tomorrow)
+    browser.find_element(By.CSS_SELECTOR, "#show-form button[type=submit]").click()
+    wait(browser, lambda d: "overlaps" in d.find_element(By.ID, "station-status").text)
     assert not severe_console_errors(browser)

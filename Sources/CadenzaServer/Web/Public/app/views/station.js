@@ -6,8 +6,9 @@ import { duration } from '../format.js';
 
 export const title = 'Station';
 
-/// One station: listen in the browser, what airs now (with its progress), next and before,
-/// listeners; for its owner, skip, the as-run log as CSV, and delete.
+/// One station: listen in the browser, what airs now (with its progress and the show on air),
+/// next and before, the week's shows; for its owner, skip, play next, shows and station
+/// playlists, listener figures, the as-run log as CSV, and delete.
 export async function render(main, { slug }) {
   const path = `/api/v1/stations/${encodeURIComponent(slug)}`;
   let station;
@@ -31,10 +32,28 @@ export async function render(main, { slug }) {
     <section aria-labelledby="np-h"><h2 id="np-h">On air</h2><div id="on-air" aria-live="polite"></div></section>
     <section aria-labelledby="next-h"><h2 id="next-h">Next</h2><ol class="plain" id="next"></ol></section>
     <section aria-labelledby="recent-h"><h2 id="recent-h">Recently played</h2><ol class="plain" id="recent"></ol></section>
+    <section aria-labelledby="week-h"><h2 id="week-h">This week</h2>
+      <p class="muted">Times in the station's zone, ${station.timeZone}. Between shows the rotation plays.</p>
+      <div class="week" id="week"></div></section>
     ${manages ? html`<section aria-labelledby="request-h"><h2 id="request-h">Play next</h2>
         <form id="request-form" class="row-form" role="search"><label for="request-q" class="visually-hidden">Find a track to play next</label>
           <input id="request-q" type="search" placeholder="Find a track" autocomplete="off" maxlength="200"> <button type="submit">Find</button></form>
         <ul class="plain" id="request-results"></ul></section>
+      <section aria-labelledby="shows-h"><h2 id="shows-h">Shows</h2><ul class="plain" id="shows"></ul>
+        <form id="show-form" class="show-form"><fieldset><legend>New show</legend>
+          <label for="show-title">Title</label><input id="show-title" required maxlength="200">
+          <label for="show-playlist">Plays</label><select id="show-playlist"><option value="">The rotation</option></select>
+          <label for="show-date">First date</label><input id="show-date" type="date" required>
+          <label for="show-time">Starts at</label><input id="show-time" type="time" required>
+          <label for="show-minutes">Minutes</label><input id="show-minutes" type="number" min="1" max="1440" value="60" required>
+          <label for="show-repeat">Repeats</label><select id="show-repeat"><option value="once">Once</option><option value="daily">Every day</option>
+            <option value="weekly" selected>Every week</option><option value="weekly-2">Every 2 weeks</option><option value="monthly">Every month (same date)</option>
+            <option value="monthly-weekday">Every month (same weekday)</option></select>
+          <div id="show-days" role="group" aria-label="On these days">${['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => html`<label class="day"><input type="checkbox" value="${d}"> ${d}</label>`)}</div>
+          <button type="submit">Add show</button></fieldset></form></section>
+      <section aria-labelledby="lists-h"><h2 id="lists-h">Station playlists</h2><ul class="plain" id="station-lists"></ul>
+        <form id="list-form" class="row-form"><label for="list-source">Copy one of your playlists</label>
+          <select id="list-source"></select> <button type="submit">Copy to the station</button></form></section>
       <section aria-labelledby="listeners-h"><h2 id="listeners-h">Listeners</h2><div id="listener-stats"></div></section>` : ''}
     <p id="station-status" role="status"></p>`.text;
   const audio = main.querySelector('#station-audio'), listen = main.querySelector('#listen');
@@ -58,6 +77,7 @@ export async function render(main, { slug }) {
       } catch (error) { /* the placeholder stays */ }
     }
     main.querySelector('#on-air').innerHTML = current ? html`<div class="on-air">${art}<div>
+        ${np.show ? html`<p class="kind" id="np-show">${np.show.title} · until ${new Date(np.show.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</p>` : ''}
         <p class="np-title" id="np-title">${current.song.title}</p><p class="muted">${current.song.artist}</p>
         <progress max="${current.durationMs}" value="0" aria-label="Progress"></progress> <span class="elapsed muted"></span></div></div>`.text
       : html`<p class="muted">${np.onAir ? 'Starting…' : 'Off air.'}</p>`.text;
@@ -124,6 +144,107 @@ export async function render(main, { slug }) {
     } catch (error) { box.textContent = error.message; }
   };
   await showStats();
+  // The week: a column per day from today, in the station's own time zone.
+  const week = async () => {
+    const box = main.querySelector('#week');
+    try {
+      const days = await api(`${path}/schedule?days=7`);
+      const byDay = new Map();
+      for (let i = 0; i < 7; i += 1) {
+        const d = new Date(Date.now() + i * 86_400_000);
+        byDay.set(d.toLocaleDateString('en-CA', { timeZone: station.timeZone }), []);
+      }
+      for (const o of days) { const day = o.localStart.slice(0, 10); if (byDay.has(day)) byDay.get(day).push(o); }
+      box.innerHTML = [...byDay.entries()].map(([day, list]) => html`<section class="week-day" aria-label="${day}">
+        <h3>${new Date(`${day}T12:00:00Z`).toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })}</h3>
+        <ol class="plain">${list.map((o) => html`<li class="${o.cancelled ? 'cancelled' : ''}">
+          <span class="muted">${o.localStart.slice(11)}–${o.localEnd.slice(11)}</span> ${o.cancelled ? html`<s>${o.title}</s> <span class="muted">(cancelled)</span>` : o.title}
+          ${manages ? html`<button type="button" class="ghost" data-show="${o.showId}" data-date="${o.date}" data-cancelled="${o.cancelled ? '1' : ''}"
+            aria-label="${o.cancelled ? 'Restore' : 'Cancel'} ${o.title} on ${o.date}">${o.cancelled ? 'Restore' : 'Cancel'}</button>` : ''}</li>`)}</ol>
+        ${list.length ? '' : html`<p class="muted">No shows.</p>`}</section>`.text).join('');
+    } catch (error) { box.textContent = error.message; }
+  };
+  main.querySelector('#week').addEventListener('click', async (event) => {
+    const button = event.target.closest('button[data-show]');
+    if (!button) return;
+    const url = `${path}/shows/${button.dataset.show}/occurrences/${button.dataset.date}`;
+    try {
+      if (button.dataset.cancelled) await api(url, { method: 'DELETE' });
+      else await api(url, { method: 'PUT', body: { cancelled: true } });
+      await week();
+    } catch (error) { say(error.message); }
+  });
+  const repeats = { once: 'once', daily: 'every day', weekly: 'weekly', monthly: 'monthly' };
+  const shows = async () => {
+    const box = main.querySelector('#shows');
+    if (!box) return;
+    try {
+      const list = await api(`${path}/shows`);
+      box.innerHTML = list.map((s) => html`<li><strong>${s.title}</strong> <span class="muted">${s.startTime}, ${s.durationMinutes} min,
+        ${s.repeat === 'weekly' && s.every > 1 ? `every ${s.every} weeks` : repeats[s.repeat]}${s.weekdays.length ? ` (${s.weekdays.join(', ')})` : ''}, from ${s.startDate}</span>
+        <button type="button" class="ghost" data-delete-show="${s.id}" aria-label="Delete the show ${s.title}">Delete</button></li>`.text).join('')
+        || html`<li class="muted">No shows yet: the rotation plays all day.</li>`.text;
+    } catch (error) { box.textContent = error.message; }
+  };
+  const lists = async () => {
+    const box = main.querySelector('#station-lists');
+    if (!box) return;
+    try {
+      const list = await api(`${path}/playlists`);
+      box.innerHTML = list.map((p) => html`<li>${p.name} <span class="muted">${p.entryCount} tracks</span>
+        <button type="button" class="ghost" data-delete-list="${p.id}" aria-label="Delete the station playlist ${p.name}">Delete</button></li>`.text).join('')
+        || html`<li class="muted">No station playlists yet.</li>`.text;
+      const select = main.querySelector('#show-playlist');
+      select.innerHTML = html`<option value="">The rotation</option>${list.map((p) => html`<option value="${p.id}">${p.name}</option>`)}`.text;
+      const mine = await api('/api/v1/playlists');
+      main.querySelector('#list-source').innerHTML = mine.map((p) => html`<option value="${p.id}">${p.name} (${p.trackCount})</option>`.text).join('');
+    } catch (error) { box.textContent = error.message; }
+  };
+  if (manages) {
+    const form = main.querySelector('#show-form');
+    const local = new Date().toLocaleString('sv-SE', { timeZone: station.timeZone });
+    form.querySelector('#show-date').value = local.slice(0, 10);
+    form.querySelector('#show-time').value = `${String((Number(local.slice(11, 13)) + 1) % 24).padStart(2, '0')}:00`;
+    const days = form.querySelector('#show-days');
+    const syncDays = () => { days.hidden = !form.querySelector('#show-repeat').value.startsWith('weekly'); };
+    form.querySelector('#show-repeat').addEventListener('change', syncDays);
+    syncDays();
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const [repeat, variant] = form.querySelector('#show-repeat').value.split('-');
+      const body = {
+        title: form.querySelector('#show-title').value, startDate: form.querySelector('#show-date').value,
+        startTime: form.querySelector('#show-time').value, durationMinutes: Number(form.querySelector('#show-minutes').value), repeat,
+        every: variant === '2' ? 2 : 1, monthlyBy: variant === 'weekday' ? 'weekday' : 'date',
+        weekdays: repeat === 'weekly' ? [...days.querySelectorAll('input:checked')].map((c) => c.value) : [],
+        playlistId: form.querySelector('#show-playlist').value,
+      };
+      try { await api(`${path}/shows`, { method: 'POST', body }); say(`${body.title} added.`); form.querySelector('#show-title').value = ''; await shows(); await week(); }
+      catch (error) { say(error.message); }
+    });
+    main.querySelector('#shows').addEventListener('click', async (event) => {
+      const id = event.target.closest('button[data-delete-show]')?.dataset.deleteShow;
+      if (!id || !confirm('Delete this show and all its occurrences?')) return;
+      try { await api(`${path}/shows/${id}`, { method: 'DELETE' }); await shows(); await week(); } catch (error) { say(error.message); }
+    });
+    main.querySelector('#list-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const id = main.querySelector('#list-source').value;
+      if (!id) { say('You have no playlists to copy yet.'); return; }
+      try {
+        const source = await api(`/api/v1/playlists/${encodeURIComponent(id)}`);
+        await api(`${path}/playlists`, { method: 'POST', body: { name: source.name, trackIds: source.tracks.map((t) => t.id) } });
+        say(`${source.name} copied to the station.`);
+        await lists();
+      } catch (error) { say(error.message); }
+    });
+    main.querySelector('#station-lists').addEventListener('click', async (event) => {
+      const id = event.target.closest('button[data-delete-list]')?.dataset.deleteList;
+      if (!id || !confirm('Delete this station playlist? Shows that play it fall back to the rotation.')) return;
+      try { await api(`${path}/playlists/${id}`, { method: 'DELETE' }); await lists(); } catch (error) { say(error.message); }
+    });
+  }
+  await Promise.all([week(), shows(), lists()]);
   main.querySelector('#delete-station')?.addEventListener('click', async () => {
     if (!confirm(`Delete ${station.name} and its as-run log?`)) return;
     try { await api(path, { method: 'DELETE' }); location.hash = '#/radio'; } catch (error) { say(error.message); }
@@ -131,6 +252,7 @@ export async function render(main, { slug }) {
   const onEvent = (event) => {
     const e = event.detail;
     if (e.type === 'station.now_playing' && e.payload.station === station.slug) { show(e.payload); showStats(); }
+    if (e.type === 'station.schedule_changed' && e.payload.slug === station.slug) { week(); shows(); lists(); }
   };
   store.addEventListener('event', onEvent);
   store.addEventListener('reconnected', load);
