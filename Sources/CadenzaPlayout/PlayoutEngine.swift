@@ -242,8 +242,14 @@ public final class PlayoutEngine: @unchecked Sendable {
         }
         guard fillSegment(&chunk, want: want) else { return !chunk.isEmpty }
         if let cut = lock.withLock({ pendingCut }) {
-            applyCutFade(&chunk, from: start, cutFrame: cut.frame)
+            // A cut set meanwhile inside this chunk is performed at the next one's start
+            // (unfaded); fading up to it here would dip the audio and come back.
+            if cut.frame >= position(chunk) { applyCutFade(&chunk, from: start, cutFrame: cut.frame) }
             prepareCut(cut)
+        } else if let prepared = cutPrepared {
+            // The cut was called off: its decoder goes too.
+            prepared.decoder.stop()
+            cutPrepared = nil
         }
         prefetch()
         return true

@@ -109,4 +109,23 @@ import Testing
         ]
         #expect(Shows.firstOverlap(Shows.plan([morning, next, clash], exceptions: moved, from: range.0, to: range.1, zone: .gmt)) == nil)
     }
+
+    /// Checking one show looks only at its own clashes: an old clash between two others does
+    /// not block it, and its clash with a show that starts before it is found too.
+    @Test func overlapsInvolvingOneShow() {
+        func show(_ id: Int64, _ rule: ShowRule) -> ShowRecord {
+            ShowRecord(id: id, stationID: 1, title: "S\(id)", hosts: [], description: "", playlistID: nil, rule: rule)
+        }
+        let a = show(1, rule(.daily, from: day(2027, 1, 1), at: 8 * 3_600, minutes: 120))
+        let b = show(2, rule(.once, from: day(2027, 1, 2), at: 9 * 3_600, minutes: 60))
+        let quiet = show(3, rule(.daily, from: day(2027, 1, 1), at: 20 * 3_600, minutes: 60))
+        let late = show(4, rule(.once, from: day(2027, 1, 5), at: 20 * 3_600 + 1_800, minutes: 60))
+        let plan = Shows.plan([a, b, quiet, late], exceptions: [:], from: utc(2027, 1, 1, 0), to: utc(2027, 1, 10, 0), zone: .gmt)
+        #expect(Shows.firstOverlap(plan).map { [$0.0.show.id, $0.1.show.id] } == [1, 2])
+        let found = Shows.firstOverlap(plan, involving: 4)
+        #expect(found.map { [$0.0.show.id, $0.1.show.id] } == [3, 4])
+        #expect(found?.0.day == day(2027, 1, 5))
+        let calm = Shows.plan([a, b, quiet], exceptions: [:], from: utc(2027, 1, 1, 0), to: utc(2027, 1, 10, 0), zone: .gmt)
+        #expect(Shows.firstOverlap(calm, involving: 3) == nil)
+    }
 }

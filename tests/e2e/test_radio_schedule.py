@@ -111,6 +111,12 @@ def test_show_rules_and_the_calendar_across_dst(deployment, server_with_music):
     r = requests.post(base + "/shows", headers=h, json={
         "title": "Clash", "startDate": "2027-03-21", "startTime": "03:00", "durationMinutes": 60})
     assert r.status_code == 409 and "Night Owls" in r.json()["error"]["message"] and "Clash" in r.json()["error"]["message"], r.text
+    # A show years ahead is checked too: a daily show that would run into it is refused.
+    assert requests.post(base + "/shows", headers=h, json={
+        "title": "Far Future", "startDate": "2031-06-01", "startTime": "12:00", "durationMinutes": 60}).status_code == 201
+    r = requests.post(base + "/shows", headers=h, json={
+        "title": "Every Noon", "startDate": "2027-04-01", "startTime": "12:30", "durationMinutes": 30, "repeat": "daily"})
+    assert r.status_code == 409 and "Far Future" in r.json()["error"]["message"], r.text
     # One occurrence cancelled: the clash fits then; restoring the occurrence is refused while the clash is there.
     r = requests.put(base + f"/shows/{owls['id']}/occurrences/2027-03-21", headers=h, json={"cancelled": True})
     assert r.status_code == 200 and r.json()["cancelled"], r.text
@@ -153,3 +159,55 @@ def test_show_rules_and_the_calendar_across_dst(deployment, server_with_music):
     # Deleting the show takes its occurrences off the calendar.
     assert requests.delete(base + f"/shows/{owls['id']}", headers=h).status_code == 204
     assert [o["title"] for o in requests.get(base + "/schedule", params={"from": "2027-03-07", "days": 21}).json()] == ["Clash"]
+    # A change that clashes with nothing goes through.
+    far = next(s for s in requests.get(base + "/shows").json() if s["title"] == "Far Future")
+    assert requests.patch(base + f"/shows/{far['id']}", headers=h, json={"title": "Far Future Live"}).status_code == 200
+
+
+def test_kill9_in_a_show_resumes_the_scheduled_item_at_its_position(deployment, tmp_path):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    tone(music / "r1.flac", 60, 330, "Rotation")
+    # 10 s at 440 Hz, then 40 s at 880 Hz: where the restart resumes can be heard.
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=10",
+                    "-f", "lavfi", "-i", "sine=frequency=880:duration=40", "-filter_complex", "[0][1]concat=n=2:v=0:a=1",
+                    "-metadata", "title=Show Tone", "-metadata", "artist=Tester", str(music / "show.flac")], check=True)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 2)
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "live", "name": "Live"}).status_code == 201
+    base = server.url + "/api/v1/stations/live"
+    playlist = requests.post(base + "/playlists", headers=h, json={"name": "P", "trackIds": [ids["Show Tone"]]}).json()
+    start = (datetime.now(ZoneInfo("UTC")) + timedelta(seconds=20)).replace(microsecond=0)
+    assert requests.post(base + "/shows", headers=h, json={
+        "title": "Tone Hour", "playlistId": playlist["id"], "startDate": start.strftime("%Y-%m-%d"),
+        "startTime": start.strftime("%H:%M:%S"), "durationMinutes": 5}).status_code == 201
+    np = lambda s: requests.get(s.url + "/api/v1/stations/live/now-playing").json()
+    assert wait_for(lambda: (np(server).get("nowPlaying") or {}).get("source") == "scheduled", timeout=40)
+    assert wait_for(lambda: np(server)["nowPlaying"]["elapsedMs"] >= 13_000, timeout=30)
+    before = np(server)["nowPlaying"]
+    server.kill9()
+    again = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    # Audible again in the high tone: the scheduled item resumed where the clock says, not from its start.
+    assert wait_for(lambda: (np(again).get("nowPlaying") or {}).get("song"), timeout=15)
+    audio, _, _ = listen(again.url + "/listen/live/radio.mp3", 3, icy=False)
+    assert 840 < dominant_hz(audio, tmp_path) < 920
+    after = np(again)
+    assert after["show"]["title"] == "Tone Hour" and after["nowPlaying"]["source"] == "scheduled", after
+    assert after["nowPlaying"]["song"]["title"] == "Show Tone" and abs(at(after["nowPlaying"]["playedAt"]) - at(before["playedAt"])) <= 1.5
+    # One as-run entry for the one play.
+    history = [e for e in requests.get(again.url + "/api/v1/stations/live/history", headers=h).json() if e["source"] == "scheduled"]
+    assert len(history) == 1 and abs(at(history[0]["startedAt"]) - start.timestamp()) <= 0.1, history
+    # Shortened while on air: the show now ends at its new end, where the rotation takes over.
+    show_id = requests.get(base.replace(server.url, again.url) + "/shows").json()[0]["id"]
+    assert requests.patch(again.url + f"/api/v1/stations/live/shows/{show_id}", headers=h, json={"durationMinutes": 1}).status_code == 200
+    new_end = start.timestamp() + 60
+    assert time.time() < new_end - 3, "the test ran too slowly to shorten the show before its new end"
+    assert wait_for(lambda: time.time() >= new_end + 3, timeout=60, interval=0.5)
+    history = sorted(requests.get(again.url + "/api/v1/stations/live/history", headers=h).json(), key=lambda e: e["startedAt"])
+    after_show = [e for e in history if at(e["startedAt"]) >= new_end - 0.1]
+    assert after_show and after_show[0]["source"] == "autodj" and abs(at(after_show[0]["startedAt"]) - new_end) <= 0.1, history
+    assert requests.get(again.url + "/api/v1/stations/live/now-playing").json().get("show") is None

@@ -33,10 +33,12 @@ extension StationPlayout {
         }
     }
 
-    /// The bus frame that airs at wall-clock `millis`.
+    /// The bus frame that airs at wall-clock `millis` (rounded up, as `PCM.frames`, but without
+    /// its one-day cap: a bus runs for months).
     func frame(atWall millis: Int64) -> Int64 {
         let started = state.withLockedValue { $0.busStarted }
-        return PCM.frames(milliseconds: Int(clamping: millis - Int64((started.timeIntervalSince1970 * 1000).rounded())))
+        let elapsed = max(0, millis - Int64((started.timeIntervalSince1970 * 1000).rounded()))
+        return (elapsed * Int64(PCM.sampleRate) + 999) / 1000
     }
 
     /// A show's items from wall-clock `at` on: the one airing then, from its offset, and the next.
@@ -64,10 +66,13 @@ extension StationPlayout {
         }
     }
 
-    /// Arms the cut at the next boundary within reach, or joins a show already under way.
+    /// Arms the cut at the next boundary within reach, or joins a show already under way. A cut
+    /// is known by its instant and what it airs: a change to either re-arms it, a boundary that
+    /// went away calls it off, and a join is left alone until the bus reaches it.
     func followSchedule(libraries: [Int64]) async {
         let busNow = wallMillis(engine.framesWritten)
         let (schedule, active, armed) = state.withLockedValue { ($0.schedule, $0.activeOccurrence, $0.armedCut) }
+        if let armed, armed.join, armed.at > busNow, engine.pendingCutFrame != nil { return }
         let occurrences = ScheduleWindow.occurrences(schedule)
         if let onAir = occurrences.first(where: { $0.start <= busNow && busNow < $0.end }), active != onAir.start {
             // Made a moment ago, or found after a gap in the schedule: join it now, faded in
@@ -78,36 +83,32 @@ extension StationPlayout {
             state.withLockedValue {
                 $0.activeOccurrence = onAir.start
                 $0.lastQueuedScheduled = last
-                $0.armedCut = items.isEmpty ? $0.armedCut : at
+                if !items.isEmpty { $0.armedCut = (at, "join", true) }
             }
             logger.info("station \(station.slug) joins \(onAir.title) under way")
             return
         }
         let next = occurrences.flatMap { [$0.start, $0.end] }.filter { $0 > busNow && $0 <= busNow + Self.armAheadMillis }.min()
         guard let next else {
-            if let armed, armed > busNow, engine.pendingCutFrame != nil {
+            if let armed, armed.at > busNow, engine.pendingCutFrame != nil {
                 // The boundary went away (the show was cancelled or moved): no cut.
                 engine.cancelCut()
                 state.withLockedValue { $0.armedCut = nil }
             }
             return
         }
-        guard next != armed else { return }
-        var items: [PlayoutItem] = []
-        var last = Int64.min
         let starting = occurrences.first { $0.start == next }
-        if let starting {
-            let first = schedule.filter { $0.occurrenceStart == starting.start }.prefix(2)
-            items = first.map { $0.playoutItem() }
-            last = first.last?.startsAt ?? Int64.min
-        }
+        let first = starting.map { occurrence in schedule.filter { $0.occurrenceStart == occurrence.start }.prefix(2) } ?? []
+        let key = first.first?.playoutItem().tag ?? "rotation"
+        if let armed, armed.at == next, armed.key == key { return }
+        var items = first.map { $0.playoutItem() }
         if items.isEmpty { items = await rotationItems(count: 2, libraries: libraries) }
         engine.cut(atFrame: frame(atWall: next), to: items)
         state.withLockedValue {
-            $0.armedCut = next
+            $0.armedCut = (next, key, false)
             if let starting {
                 $0.activeOccurrence = starting.start
-                $0.lastQueuedScheduled = last
+                $0.lastQueuedScheduled = first.last?.startsAt ?? Int64.min
             }
         }
     }

@@ -66,8 +66,9 @@ final class StationPlayout: Sendable {
         /// The occurrence whose items this playout queues, and the planned start of the last one queued.
         var activeOccurrence: Int64?
         var lastQueuedScheduled = Int64.min
-        /// The boundary (wall-clock ms) the engine's pending cut was armed for.
-        var armedCut: Int64?
+        /// The engine's pending cut: its instant (wall-clock ms), what it airs (the first item's
+        /// tag, or "rotation"), and whether it joins a show under way.
+        var armedCut: (at: Int64, key: String, join: Bool)?
     }
 
     /// Where the HLS output writes its playlist and segments.
@@ -244,14 +245,10 @@ final class StationPlayout: Sendable {
                         logger.info("station \(station.slug) resumes \(item.title) of \(onAir.title) at \(offset) ms")
                         return
                     }
+                    // Its item is over: the show goes on where the clock says (below).
                     try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
-                    state.withLockedValue {
-                        $0.activeOccurrence = onAir.start
-                        $0.lastQueuedScheduled = scheduledAt
-                    }
-                    return
-                }
-                if onAir == nil, let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
+                } else if onAir == nil, open.scheduledAt == nil,
+                    let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
                     offset >= 0, offset < Int64(track.durationMs) - 1_000
                 {
                     queue.append(
@@ -261,8 +258,9 @@ final class StationPlayout: Sendable {
                     state.withLockedValue { $0.resume = (String(track.id), open.startedAt, Int(offset)) }
                     logger.info("station \(station.slug) resumes \(track.title) at \(offset) ms")
                     return
+                } else {
+                    try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
                 }
-                try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
             }
             if let onAir {
                 let (items, last) = joinItems(onAir, at: now)

@@ -74,8 +74,8 @@ enum RadioPlaylists {
 
     static func replaceEntries(_ id: Int64, _ entries: [Entry], on db: any SQLDatabase) async throws {
         try await db.raw("DELETE FROM station_playlist_entries WHERE playlist_id = \(bind: id)").run()
-        for start in stride(from: 0, to: entries.count, by: 200) {
-            let rows = entries[start..<min(start + 200, entries.count)].enumerated().map { offset, entry in
+        for start in stride(from: 0, to: entries.count, by: 150) {
+            let rows = entries[start..<min(start + 150, entries.count)].enumerated().map { offset, entry in
                 SQLGroupExpression(
                     [
                         SQLBind(id), SQLBind(start + offset), SQLBind(entry.trackID), SQLBind(entry.cueInMs), SQLBind(entry.cueOutMs),

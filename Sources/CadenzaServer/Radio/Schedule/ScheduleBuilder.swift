@@ -30,6 +30,15 @@ enum ScheduleBuilder {
     static func register(on jobs: JobRegistry, hours: @escaping @Sendable () -> Int) {
         jobs.register(jobKind) { context in
             let payload = try context.job.decodePayload(Payload.self)
+            // A burst of changes queues a burst of builds: the last one queued does the work.
+            let later =
+                try await context.db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM jobs WHERE kind = \(bind: jobKind) AND state = 'queued' AND payload = \(bind: context.job.payload)
+                    AND id > \(bind: context.job.id)
+                    """
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+            guard later == 0 else { return }
             let stations = try await Stations.all(on: context.db).filter { payload.stationId == nil || $0.id == payload.stationId }
             for station in stations {
                 try await build(station, now: Clock.nowMillis(), hours: hours(), fluent: context.database)
@@ -37,9 +46,10 @@ enum ScheduleBuilder {
         }
     }
 
-    /// Queues a rebuild of one station's schedule (inside the transaction of the change).
+    /// Queues a rebuild of one station's schedule (inside the transaction of the change). Not
+    /// deduplicated: a build already running may have read the shows before this change.
     static func enqueue(stationID: Int64, on db: any SQLDatabase) async throws {
-        try await JobQueue.enqueue(.init(kind: jobKind, payload: Payload(stationId: stationID), uniqueKey: "\(jobKind):\(stationID)"), on: db)
+        try await JobQueue.enqueue(.init(kind: jobKind, payload: Payload(stationId: stationID)), on: db)
     }
 
     /// The items of each occurrence: its playlist's entries back to back from its start, the
@@ -68,29 +78,53 @@ enum ScheduleBuilder {
         return items
     }
 
+    /// Builds run one at a time per station (the station's row is locked), each reading the
+    /// shows as committed when it starts: the last build always sees the last change.
     static func build(_ station: StationRecord, now: Int64, hours: Int, fluent: any Database) async throws {
         let zone = TimeZone(identifier: station.timeZone) ?? .gmt
-        let db = fluent.sql
         let to = now + Int64(hours) * 3_600_000
-        let shows = try await Shows.all(stationID: station.id, on: db)
-        let occurrences = Shows.plan(shows, exceptions: try await Shows.exceptions(stationID: station.id, on: db), from: now, to: to, zone: zone)
-        let entries = try await RadioPlaylists.entries(Array(Set(occurrences.compactMap(\.playlistID))), on: db)
-        let libraries = try await AutoDJ.libraries(for: station, on: fluent)
-        let tracks = try await CatalogQueries.airableTracks(
-            ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) })), libraries: libraries, on: db)
         let cutoff = now + frozenMillis
-        let planned = items(for: occurrences, entries: entries, tracks: tracks)
+        let libraries = try await AutoDJ.libraries(for: station, on: fluent)
         try await fluent.writeTransaction { tx in
             let sql = tx.sql
+            if sql.isPostgres { try await sql.raw("SELECT id FROM stations WHERE id = \(bind: station.id) FOR UPDATE").run() }
+            let shows = try await Shows.all(stationID: station.id, on: sql)
+            let occurrences = Shows.plan(
+                shows, exceptions: try await Shows.exceptions(stationID: station.id, on: sql), from: now, to: to, zone: zone)
+            let entries = try await RadioPlaylists.entries(Array(Set(occurrences.compactMap(\.playlistID))), on: sql)
+            let tracks = try await CatalogQueries.airableTracks(
+                ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) })), libraries: libraries, on: sql)
+            let planned = items(for: occurrences, entries: entries, tracks: tracks)
+            // Occurrences under way keep the items the playout may have; their end follows the
+            // show's (lengthened or shortened on air), and those no longer planned (cancelled,
+            // moved, their show changed) are taken out.
+            let kept = try await sql.raw(
+                """
+                SELECT DISTINCT show_id, occurrence_start FROM station_schedule
+                WHERE station_id = \(bind: station.id) AND starts_at < \(bind: cutoff) AND ends_at > \(bind: now)
+                """
+            ).all().map { (try $0.decode(column: "show_id", as: Int64.self), try $0.decode(column: "occurrence_start", as: Int64.self)) }
+            var begun = Set<Int64>()
+            for (showID, start) in kept {
+                if let occurrence = occurrences.first(where: { $0.show.id == showID && $0.start == start && !$0.cancelled }) {
+                    begun.insert(start)
+                    try await sql.raw(
+                        """
+                        UPDATE station_schedule SET occurrence_end = \(bind: occurrence.end)
+                        WHERE station_id = \(bind: station.id) AND show_id = \(bind: showID) AND occurrence_start = \(bind: start)
+                        """
+                    ).run()
+                } else {
+                    try await sql.raw(
+                        """
+                        DELETE FROM station_schedule
+                        WHERE station_id = \(bind: station.id) AND show_id = \(bind: showID) AND occurrence_start = \(bind: start)
+                        """
+                    ).run()
+                }
+            }
             // An occurrence about to begin that has no items yet (a show made for the next
-            // minute) gets them all; one already under way keeps the items the playout may have.
-            let begun = Set(
-                try await sql.raw(
-                    """
-                    SELECT DISTINCT occurrence_start FROM station_schedule
-                    WHERE station_id = \(bind: station.id) AND starts_at < \(bind: cutoff) AND ends_at > \(bind: now)
-                    """
-                ).all().map { try $0.decode(column: "occurrence_start", as: Int64.self) })
+            // minute) gets them all.
             let fresh = planned.filter { $0.startsAt >= cutoff || ($0.endsAt > now && !begun.contains($0.occurrenceStart)) }
             try await sql.raw("DELETE FROM station_schedule WHERE station_id = \(bind: station.id) AND starts_at >= \(bind: cutoff)").run()
             // A day of what aired stays for the playout's resume; older rows go.

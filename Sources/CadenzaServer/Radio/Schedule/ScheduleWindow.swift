@@ -61,9 +61,11 @@ enum ScheduleWindow {
         }
     }
 
+    /// The occurrences the items belong to (the latest-planned end wins, should rows disagree).
     static func occurrences(_ items: [Item]) -> [Occurrence] {
         var seen: [Int64: Occurrence] = [:]
-        for item in items where seen[item.occurrenceStart] == nil {
+        for item in items {
+            if let known = seen[item.occurrenceStart], known.end >= item.occurrenceEnd, known.showID == item.showID { continue }
             seen[item.occurrenceStart] = Occurrence(showID: item.showID, title: item.showTitle, start: item.occurrenceStart, end: item.occurrenceEnd)
         }
         return seen.values.sorted { $0.start < $1.start }

@@ -146,8 +146,9 @@ enum Shows {
         var result: [PlannedOccurrence] = []
         for show in shows {
             let changes = exceptions[show.id] ?? [:]
-            // A moved occurrence may come from outside the range (a week's move): widen by what a move may span.
-            let margin: Int64 = 40 * 86_400_000
+            // A moved occurrence may come from outside the range: widen by what a move may span
+            // (a month), for the shows that have one.
+            let margin: Int64 = changes.values.contains { $0.movedDay != nil } ? 40 * 86_400_000 : 0
             for occurrence in show.rule.occurrences(from: from - margin, to: to + margin, zone: zone) {
                 var planned = PlannedOccurrence(
                     show: show, day: occurrence.day, start: occurrence.start, end: occurrence.end, playlistID: show.playlistID,
@@ -168,13 +169,35 @@ enum Shows {
         return result.sorted { ($0.start, $0.show.id) < ($1.start, $1.show.id) }
     }
 
-    /// The first two occurrences that air at the same time, if any.
-    static func firstOverlap(_ occurrences: [PlannedOccurrence]) -> (PlannedOccurrence, PlannedOccurrence)? {
-        let airing = occurrences.filter { !$0.cancelled }.sorted { $0.start < $1.start }
-        var latest: PlannedOccurrence?
-        for occurrence in airing {
-            if let previous = latest, previous.end > occurrence.start { return (previous, occurrence) }
-            if occurrence.end > (latest?.end ?? Int64.min) { latest = occurrence }
+    /// The first two occurrences that air at the same time, if any (with `involving`, only
+    /// pairs where one is that show's: an old clash elsewhere does not block an unrelated edit).
+    static func firstOverlap(_ occurrences: [PlannedOccurrence], involving showID: Int64? = nil) -> (PlannedOccurrence, PlannedOccurrence)? {
+        let airing = occurrences.filter { !$0.cancelled }
+        let mine = airing.filter { showID == nil || $0.show.id == showID }.sorted { $0.start < $1.start }
+        let others = airing.filter { showID != nil && $0.show.id != showID }.sorted { $0.start < $1.start }
+        guard showID != nil else {
+            var latest: PlannedOccurrence?
+            for occurrence in mine {
+                if let previous = latest, previous.end > occurrence.start { return (previous, occurrence) }
+                if occurrence.end > (latest?.end ?? Int64.min) { latest = occurrence }
+            }
+            return nil
+        }
+        // Each of mine against the others that start before it ends: the furthest-reaching of
+        // those (a running maximum) decides whether any is still on when it starts.
+        var reach: [Int64] = []
+        reach.reserveCapacity(others.count)
+        for occurrence in others { reach.append(max(reach.last ?? Int64.min, occurrence.end)) }
+        for occurrence in mine {
+            var low = 0, high = others.count
+            while low < high {
+                let middle = (low + high) / 2
+                if others[middle].start < occurrence.end { low = middle + 1 } else { high = middle }
+            }
+            guard low > 0, reach[low - 1] > occurrence.start else { continue }
+            var index = low - 1
+            while index > 0 && others[index].end <= occurrence.start { index -= 1 }
+            return others[index].start < occurrence.start ? (others[index], occurrence) : (occurrence, others[index])
         }
         return nil
     }

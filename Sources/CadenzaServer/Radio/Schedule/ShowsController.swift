@@ -30,7 +30,7 @@ enum ShowsController {
         var playlistId: String?
     }
 
-    static let maxShows = 500
+    static let maxShows = 200
 
     @Sendable static func list(req: Request) async throws -> [ShowDTO] {
         let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
@@ -165,7 +165,7 @@ enum ShowsController {
         let to = ShowRule.instant(localSeconds: (fromDay + Int64(days)) * 86_400, zone: zone) * 1000
         let shows = try await Shows.all(stationID: station.id, on: req.sql)
         let exceptions = try await Shows.exceptions(stationID: station.id, on: req.sql)
-        return Shows.plan(shows, exceptions: exceptions, from: from, to: to, zone: zone).map { OccurrenceDTO($0, zone: zone) }
+        return await runBlocking { Shows.plan(shows, exceptions: exceptions, from: from, to: to, zone: zone).map { OccurrenceDTO($0, zone: zone) } }
     }
 
     /// The change written with its consequences: the schedule rebuilt and the calendar told.
@@ -176,7 +176,8 @@ enum ShowsController {
             audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: db)
     }
 
-    /// Two shows never air at once: the first clash in the coming year is refused, named.
+    /// Two shows never air at once: the saved show's first clash is refused, named. Checked for
+    /// a year from its start, and for a year from the start of each show that begins later.
     static func refuseOverlap(
         _ show: ShowRecord, station: StationRecord, exceptions given: [Int64: [Int64: ShowException]]? = nil, on db: any SQLDatabase
     ) async throws {
@@ -184,9 +185,24 @@ enum ShowsController {
         let others = try await Shows.all(stationID: station.id, on: db).filter { $0.id != show.id }
         var exceptions = given ?? [:]
         if given == nil { exceptions = try await Shows.exceptions(stationID: station.id, on: db) }
+        let year: Int64 = 366 * 86_400_000
         let from = max(Clock.nowMillis(), (show.rule.startDay - 1) * 86_400_000)
-        let plan = Shows.plan(others + [show], exceptions: exceptions, from: from, to: from + 366 * 86_400_000, zone: zone)
-        guard let (first, second) = Shows.firstOverlap(plan) else { return }
+        let frozen = exceptions
+        // Expanding a year of every show is CPU work: off the event loops.
+        let clash = await runBlocking { () -> (PlannedOccurrence, PlannedOccurrence)? in
+            if let found = Shows.firstOverlap(
+                Shows.plan(others + [show], exceptions: frozen, from: from, to: from + year, zone: zone), involving: show.id)
+            {
+                return found
+            }
+            for later in others where (later.rule.startDay - 1) * 86_400_000 > from + year - 86_400_000 {
+                let start = (later.rule.startDay - 1) * 86_400_000
+                let plan = Shows.plan([later, show], exceptions: frozen, from: start, to: start + year, zone: zone)
+                if let found = Shows.firstOverlap(plan, involving: show.id) { return found }
+            }
+            return nil
+        }
+        guard let (first, second) = clash else { return }
         let (mine, theirs) = first.show.id == show.id ? (first, second) : (second, first)
         throw APIError.conflict(
             "“\(mine.show.title)” on \(LocalText.local(mine.start, zone: zone).replacingOccurrences(of: "T", with: " ")) overlaps "
