@@ -12,6 +12,8 @@ final class Decoder: @unchecked Sendable {
     private var stopped = false
     private(set) var bytesProduced = 0
     private let capacity: Int
+    /// The live feed this decoder airs, if it is one.
+    private let live: LiveFeed?
 
     /// `readAheadMs`: how much audio is decoded ahead; a crossfade needs its whole length
     /// buffered (with ffmpeg finished) to know where the item ends.
@@ -19,6 +21,14 @@ final class Decoder: @unchecked Sendable {
         self.item = item
         capacity = PCM.bytesPerSecond * max(1_000, min(readAheadMs, 30_000)) / 1_000
         var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin"]
+        live = LiveFeeds.feed(path: item.path)
+        if live != nil {
+            // A live source: whatever the DJ's client sends, read from the feed's pipe as it comes.
+            arguments += ["-probesize", "32768", "-i", "pipe:0", "-vn", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
+            process.executableURL = URL(fileURLWithPath: ffmpeg)
+            process.arguments = arguments
+            return
+        }
         if item.startMs > 0 { arguments += ["-ss", String(format: "%.3f", Double(item.startMs) / 1000)] }
         if let end = item.endMs, end > item.startMs { arguments += ["-t", String(format: "%.3f", Double(end - item.startMs) / 1000)] }
         arguments += ["-i", item.path, "-vn", "-map_metadata", "-1", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
@@ -31,7 +41,7 @@ final class Decoder: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = live?.pipe.fileHandleForReading ?? FileHandle.nullDevice
         do {
             try process.run()
         } catch {
@@ -96,5 +106,7 @@ final class Decoder: @unchecked Sendable {
             condition.broadcast()
         }
         if process.isRunning { process.terminate() }
+        // The feed's writer must not wait on a pipe nobody reads any more.
+        try? live?.pipe.fileHandleForReading.close()
     }
 }

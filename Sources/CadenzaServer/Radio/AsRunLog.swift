@@ -6,7 +6,7 @@ import Vapor
 /// items start and end, read for the history, the repeat rules and the royalty export.
 enum AsRunLog {
     enum Source: String, Codable, Sendable {
-        case scheduled, autodj, fallback
+        case scheduled, live, autodj, fallback
     }
 
     struct Entry: Content {

@@ -105,5 +105,12 @@ extension RadioFeature {
               "responses": { "200": { "description": "Playlist" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } },
             "delete": { "summary": "Delete it (shows that aired it fall back to the rotation)", "parameters": [ { "$ref": "#/components/parameters/slug" }, { "$ref": "#/components/parameters/showId" } ], "responses": { "204": { "description": "Deleted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
+            ##"""
+            "/stations/{slug}/djs": {
+            "get": { "summary": "Who may go live on the station besides its owner and the administrators (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "200": { "description": "{usernames}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "put": { "summary": "Set the station's DJs by username; each connects a source client to the live port (CADENZA_RADIO_LIVE_PORT) at /live/SLUG with their own username and password", "parameters": [ { "$ref": "#/components/parameters/slug" } ],
+              "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["usernames"], "properties": { "usernames": { "type": "array", "maxItems": 100, "items": { "type": "string", "maxLength": 64 } } } } } } },
+              "responses": { "200": { "description": "{usernames}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
         ])
 }

@@ -9,7 +9,7 @@ public struct RadioFeature: Feature {
 
     public var name: String { "radio" }
 
-    public var migrations: [any Migration] { [M021_CreateStations(), M022_CreateShowsAndSchedule()] }
+    public var migrations: [any Migration] { [M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs()] }
 
     public var eventTypes: [EventDescriptor] { RadioEvents.all }
 
@@ -32,7 +32,11 @@ public struct RadioFeature: Feature {
 
     public func services(_ context: ServiceContext) -> [any Service] {
         guard context.roles.contains(.api), let stations = try? context.services.state(RadioStations.self) else { return [] }
-        return [RadioService(stations: stations, app: context.application)]
+        let settings = try? context.application.settings
+        return [
+            RadioService(
+                stations: stations, app: context.application, livePort: (try? settings?.radio.livePort) ?? 0, host: settings?.host ?? "127.0.0.1")
+        ]
     }
 
     public func routes(_ routes: FeatureRoutes) throws {
@@ -55,6 +59,8 @@ public struct RadioFeature: Feature {
         api.delete("stations", ":slug", "shows", ":id", use: ShowsController.delete)
         api.put("stations", ":slug", "shows", ":id", "occurrences", ":date", use: ShowsController.changeOccurrence)
         api.delete("stations", ":slug", "shows", ":id", "occurrences", ":date", use: ShowsController.restoreOccurrence)
+        api.get("stations", ":slug", "djs", use: StationDJsController.get)
+        api.put("stations", ":slug", "djs", use: StationDJsController.put)
         api.get("stations", ":slug", "playlists", use: StationPlaylistsController.list)
         api.post("stations", ":slug", "playlists", use: StationPlaylistsController.create)
         api.get("stations", ":slug", "playlists", ":id", use: StationPlaylistsController.get)

@@ -6,6 +6,7 @@ struct RadioSettings: SettingsSection {
         ("CADENZA_RADIO_MAX_STATIONS", "stations one server runs at most (default 32; each is an encoder running all the time)"),
         ("CADENZA_RADIO_STATIONS_PER_USER", "stations an account that is not an administrator's may own (default 3)"),
         ("CADENZA_RADIO_STATS_SECONDS", "how often each station's listener counts are sampled into the database (default 60)"),
+        ("CADENZA_RADIO_LIVE_PORT", "port DJs' source clients connect to (/live/SLUG, Icecast source protocol; default 8005, 0 for none)"),
         ("CADENZA_RADIO_SCHEDULE_HOURS", "how far ahead each station's shows are laid out into its schedule (default 48, at least 24)"),
     ]
 
@@ -13,11 +14,13 @@ struct RadioSettings: SettingsSection {
     var stationsPerUser: Int
     var statsInterval: TimeInterval
     var scheduleHours: Int
+    var livePort: Int
 
     init(_ reader: SettingsReader) {
         maxStations = reader.number("CADENZA_RADIO_MAX_STATIONS", default: 32, in: 0...10_000)
         stationsPerUser = reader.number("CADENZA_RADIO_STATIONS_PER_USER", default: 3, in: 0...10_000)
         statsInterval = reader.number("CADENZA_RADIO_STATS_SECONDS", default: 60.0, in: 1...3_600)
+        livePort = reader.number("CADENZA_RADIO_LIVE_PORT", default: 8005, in: 0...65_535)
         scheduleHours = reader.number("CADENZA_RADIO_SCHEDULE_HOURS", default: 48, in: 24...24 * 14)
     }
 }

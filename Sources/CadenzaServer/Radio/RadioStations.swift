@@ -69,8 +69,13 @@ actor RadioStations {
 struct RadioService: Service {
     let stations: RadioStations
     let app: Application
+    /// The live DJ input's port (0: none).
+    var livePort = 0
+    var host = "127.0.0.1"
 
     func run() async throws {
+        let live = livePort > 0 ? LiveInputServer(app: app, stations: stations) : nil
+        await live?.start(host: host, port: livePort)
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
@@ -81,6 +86,7 @@ struct RadioService: Service {
                 try await Task.sleep(for: .seconds(2))
             }
         }
+        await live?.stop()
         await stations.stopAll()
     }
 }

@@ -71,7 +71,9 @@ extension StationPlayout {
     /// went away calls it off, and a join is left alone until the bus reaches it.
     func followSchedule(libraries: [Int64]) async {
         let busNow = wallMillis(engine.framesWritten)
-        let (schedule, active, armed) = state.withLockedValue { ($0.schedule, $0.activeOccurrence, $0.armedCut) }
+        let (schedule, active, armed, live) = state.withLockedValue { ($0.schedule, $0.activeOccurrence, $0.armedCut, $0.live) }
+        // A live DJ holds the air: no show cuts in on them.
+        if live != nil { return }
         if let armed, armed.join, armed.at > busNow, engine.pendingCutFrame != nil { return }
         let occurrences = ScheduleWindow.occurrences(schedule)
         if let onAir = occurrences.first(where: { $0.start <= busNow && busNow < $0.end }), active != onAir.start {

@@ -17,6 +17,8 @@ final class StationPlayout: Sendable {
     /// What the push output's listeners are told is on air.
     private let currentTitle: NIOLockedValueBox<String?>
     let mounts: [StationOutput: Mount]
+    /// Where titles go: the mounts, by the bus's clock.
+    var titledMounts: [Mount] { Array(mounts.values) }
     let queue = PlayoutQueue()
     let engine: PlayoutEngine
     private let encoders: [Encoder]
@@ -69,6 +71,8 @@ final class StationPlayout: Sendable {
         /// The engine's pending cut: its instant (wall-clock ms), what it airs (the first item's
         /// tag, or "rotation"), and whether it joins a show under way.
         var armedCut: (at: Int64, key: String, join: Bool)?
+        /// The live feed on air (or about to be), if a DJ is connected.
+        var live: String?
     }
 
     /// Where the HLS output writes its playlist and segments.
@@ -308,7 +312,10 @@ final class StationPlayout: Sendable {
     /// Keeps two or three items queued: the show's next items while one is on, else the rotation.
     private func fill(libraries: [Int64]) async {
         guard queue.count < 2 else { return }
-        for item in nextShowItems(count: 3 - queue.count) { queue.append(item) }
+        // While a DJ is live the show waits: it is joined where the clock says when they leave.
+        if state.withLockedValue({ $0.live == nil }) {
+            for item in nextShowItems(count: 3 - queue.count) { queue.append(item) }
+        }
         guard queue.count < 2 else { return }
         for item in await rotationItems(count: 3 - queue.count, libraries: libraries) { queue.append(item) }
     }
@@ -355,7 +362,7 @@ final class StationPlayout: Sendable {
     private func noteEvent(_ event: PlayoutEvent) {
         switch event {
         case .started(let item, let frame):
-            airing(item, frame: frame, source: item.tag.hasPrefix("s") ? .scheduled : .autodj)
+            airing(item, frame: frame, source: item.tag.hasPrefix("s") ? .scheduled : item.tag == "live" ? .live : .autodj)
         case .fallback(let frame):
             airing(PlayoutItem(id: "", path: "", title: station.name, artist: "", durationMs: 0), frame: frame, source: .fallback)
             // Raised once a minute at most: a station whose library cannot be read falls back often.

@@ -1,0 +1,85 @@
+"""Live DJs: a source client (ffmpeg, as BUTT or Mixxx would) connects to the station's live
+input with the DJ's own credentials; the station fades over to them, announces them, and
+hands back to the rotation when they disconnect."""
+import base64
+import socket
+import subprocess
+import time
+
+import requests
+
+from conftest import ADMIN_PASSWORD, auth, free_port, token_for, wait_for
+from test_radio import dominant_hz, listen
+from test_radio_schedule import at, tone
+
+
+def source(port, user, password, slug, seconds, hz=1000):
+    return subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi", "-i", f"sine=frequency={hz}:duration={seconds}",
+         "-c:a", "libmp3lame", "-b:a", "128k", "-content_type", "audio/mpeg", "-f", "mp3",
+         f"icecast://{user}:{password}@127.0.0.1:{port}/live/{slug}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def raw_source(port, user, password, slug):
+    """The status line a legacy SOURCE request gets."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        credentials = base64.b64encode(f"{user}:{password}".encode()).decode()
+        s.sendall(f"SOURCE /live/{slug} HTTP/1.0\r\nAuthorization: Basic {credentials}\r\nContent-Type: audio/mpeg\r\n\r\n".encode())
+        return s.recv(200).decode(errors="replace").split("\r\n")[0]
+
+
+def test_a_dj_goes_live_and_hands_back(deployment, tmp_path):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    tone(music / "r1.flac", 60, 440, "Rotation One")
+    tone(music / "r2.flac", 60, 440, "Rotation Two")
+    live_port = free_port()
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_LIVE_PORT=str(live_port))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 2)
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "club", "name": "Club"}).status_code == 201
+    base = server.url + "/api/v1/stations/club"
+    np = lambda: requests.get(base + "/now-playing").json()
+    assert wait_for(lambda: (np().get("nowPlaying") or {}).get("source") == "autodj", timeout=15)
+    # Wrong credentials, a user who is no DJ of the station, an unknown station: refused, as Icecast does.
+    assert raw_source(live_port, "root", "wrong", "club").startswith("HTTP/1.0 401")
+    assert deployment.run("user", "create", "dj", stdin="dj-password-1\n").returncode == 0
+    assert raw_source(live_port, "dj", "dj-password-1", "club").startswith("HTTP/1.0 403")
+    assert raw_source(live_port, "root", ADMIN_PASSWORD, "nowhere").startswith("HTTP/1.0 404")
+    # The owner makes them a DJ; now their client goes live.
+    r = requests.put(base + "/djs", headers=h, json={"usernames": ["dj"]})
+    assert r.status_code == 200 and r.json()["usernames"] == ["dj"], r.text
+    assert requests.put(base + "/djs", headers=auth(token_for(server, "dj", "dj-password-1")), json={"usernames": []}).status_code == 403
+    assert requests.put(base + "/djs", headers=h, json={"usernames": ["nobody-here"]}).status_code == 422
+    started = time.time()
+    dj = source(live_port, "dj", "dj-password-1", "club", 14)
+    assert wait_for(lambda: (np().get("nowPlaying") or {}).get("source") == "live", timeout=10), (np(), dj.poll())
+    print(f"live on air {time.time() - started:.2f} s after the source connected")
+    assert np()["nowPlaying"]["song"]["title"] == "Live: dj"
+    # A second source while one is live is turned away; the first stays on air.
+    assert raw_source(live_port, "root", ADMIN_PASSWORD, "club").startswith("HTTP/1.0 403")
+    # Listeners hear the DJ's tone, and the title the DJ's client sends.
+    time.sleep(1.5)
+    # (The mount's burst-on-connect is the last 4 s before it: the newest audio is measured.)
+    audio, titles, _ = listen(server.url + "/listen/club/radio.mp3", 5)
+    assert 950 < dominant_hz(audio[-32000:], tmp_path) < 1050
+    update = requests.get(f"http://127.0.0.1:{live_port}/admin/metadata", params={"mount": "/live/club", "mode": "updinfo", "song": "DJ Set - Track A"},
+                          auth=("dj", "dj-password-1"), timeout=10)
+    assert update.status_code == 200 and "successful" in update.text, update.text
+    assert wait_for(lambda: np()["nowPlaying"]["song"]["title"] == "DJ Set - Track A", timeout=5)
+    _, titles, _ = listen(server.url + "/listen/club/radio.mp3", 2)
+    assert "DJ Set - Track A" in [t for _, t in titles], titles
+    # The DJ leaves: the rotation is back within seconds, and the as-run log has the live set.
+    assert dj.wait(timeout=30) == 0, dj.stderr.read()
+    left = time.time()
+    assert wait_for(lambda: (np().get("nowPlaying") or {}).get("source") == "autodj", timeout=10), np()
+    print(f"rotation back {time.time() - left:.2f} s after the source left")
+    time.sleep(2)
+    audio, _, _ = listen(server.url + "/listen/club/radio.mp3", 5, icy=False)
+    assert 400 < dominant_hz(audio[-32000:], tmp_path) < 480
+    history = requests.get(base + "/history", headers=h).json()
+    live = [e for e in history if e["source"] == "live"]
+    assert len(live) == 1 and live[0]["title"] == "Live: dj" and 10_000 <= live[0]["durationMs"] <= 18_000, history
