@@ -211,3 +211,39 @@ def test_kill9_in_a_show_resumes_the_scheduled_item_at_its_position(deployment, 
     after_show = [e for e in history if at(e["startedAt"]) >= new_end - 0.1]
     assert after_show and after_show[0]["source"] == "autodj" and abs(at(after_show[0]["startedAt"]) - new_end) <= 0.1, history
     assert requests.get(again.url + "/api/v1/stations/live/now-playing").json().get("show") is None
+
+
+def test_the_rotation_airs_a_station_id_every_n_songs(deployment, tmp_path):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(4):
+        tone(music / f"song{i}.flac", 3, 440, f"Song {i}")
+    tone(music / "id.flac", 1, 1500, "Station ID")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 5)
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    # Short songs and no repeat gaps: a small library plays on without relaxing the rules.
+    r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "ids", "name": "IDs", "trackGapMinutes": 0, "artistGapMinutes": 0})
+    assert r.status_code == 201 and r.json()["trackGapMinutes"] == 0, r.text
+    base = server.url + "/api/v1/stations/ids"
+    jingles = requests.post(base + "/playlists", headers=h, json={"name": "IDs", "trackIds": [ids["Station ID"]]}).json()
+    for bad in [{"jingleEvery": 101}, {"jinglePlaylistId": "999"}, {"trackGapMinutes": -1}, {"artistGapMinutes": 2000}]:
+        assert requests.patch(base, headers=h, json=bad).status_code == 422, bad
+    r = requests.patch(base, headers=h, json={"jinglePlaylistId": jingles["id"], "jingleEvery": 2})
+    assert r.status_code == 200 and r.json()["jingleEvery"] == 2 and r.json()["jinglePlaylistId"] == jingles["id"], r.text
+    since = time.time()
+    # Within half a minute: the station ID after every two songs, never two songs more without one.
+    def aired():
+        history = sorted(requests.get(base + "/history", headers=h).json(), key=lambda e: e["startedAt"])
+        return [e["title"] for e in history if at(e["startedAt"]) > since + 8]
+    assert wait_for(lambda: aired().count("Station ID") >= 3, timeout=60, interval=1), aired()
+    titles = aired()
+    first = titles.index("Station ID")
+    run = 0
+    for title in titles[first + 1:]:
+        run = 0 if title == "Station ID" else run + 1
+        assert run <= 2, titles
+    assert titles[first + 1:first + 4].count("Station ID") == 1, titles

@@ -6,10 +6,9 @@ import SQLKit
 
 /// The rotation a station airs when nothing is scheduled: random tracks from the libraries the
 /// station's owner may see (every non-private library for the instance's own station), no track
-/// again within an hour and no artist again within twenty minutes while the library allows it.
+/// again within the station's track gap (an hour by default) and no artist within its artist gap
+/// (twenty minutes) while the library allows it.
 enum AutoDJ {
-    static let trackGapMillis: Int64 = 60 * 60_000
-    static let artistGapMillis: Int64 = 20 * 60_000
 
     struct Candidate: Sendable {
         var trackID: Int64
@@ -39,9 +38,10 @@ enum AutoDJ {
     /// The repeat rules, relaxed step by step when the library is too small to keep them: first
     /// both, then tracks only, then anything but what was just queued or aired last.
     static func choose(
-        count: Int, from candidates: [Candidate], aired: [(trackID: Int64?, artist: String, at: Int64)], upcoming: [PlayoutItem], now: Int64
+        count: Int, from candidates: [Candidate], aired: [(trackID: Int64?, artist: String, at: Int64)], upcoming: [PlayoutItem], now: Int64,
+        trackGapMillis: Int64 = 60 * 60_000, artistGapMillis: Int64 = 20 * 60_000
     ) -> [Candidate] {
-        var recentTracks = Set(aired.compactMap(\.trackID))
+        var recentTracks = Set(aired.filter { $0.at >= now - trackGapMillis }.compactMap(\.trackID))
         var recentArtists = Set(aired.filter { $0.at >= now - artistGapMillis }.map { NameKey.make($0.artist) })
         for item in upcoming {
             if let id = Int64(item.id) { recentTracks.insert(id) }

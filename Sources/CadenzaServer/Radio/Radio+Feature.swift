@@ -9,7 +9,9 @@ public struct RadioFeature: Feature {
 
     public var name: String { "radio" }
 
-    public var migrations: [any Migration] { [M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs()] }
+    public var migrations: [any Migration] {
+        [M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs(), M024_AddStationRotationSettings()]
+    }
 
     public var eventTypes: [EventDescriptor] { RadioEvents.all }
 

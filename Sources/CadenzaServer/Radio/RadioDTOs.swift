@@ -13,6 +13,10 @@ struct StationDTO: Content {
     /// Paths of the station's outputs on this server (`/listen/SLUG/radio.mp3`, `/hls/SLUG/live.m3u8`).
     var mounts: [String]
     var crossfadeMs: Int
+    var trackGapMinutes: Int
+    var artistGapMinutes: Int
+    var jinglePlaylistId: String?
+    var jingleEvery: Int
     /// The external Icecast it pushes to, without the password.
     var pushUrl: String?
     var createdAt: Date
@@ -29,6 +33,10 @@ struct StationDTO: Content {
         outputs = station.outputs
         mounts = station.outputs.map { $0.path(slug: station.slug) }
         crossfadeMs = station.crossfadeMs
+        trackGapMinutes = station.trackGapMinutes
+        artistGapMinutes = station.artistGapMinutes
+        jinglePlaylistId = station.jinglePlaylistID.map(String.init)
+        jingleEvery = station.jingleEvery
         createdAt = Clock.date(station.createdAt)
     }
 }

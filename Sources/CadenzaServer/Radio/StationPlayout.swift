@@ -73,6 +73,11 @@ final class StationPlayout: Sendable {
         var armedCut: (at: Int64, key: String, join: Bool)?
         /// The live feed on air (or about to be), if a DJ is connected.
         var live: String?
+        /// Rotation songs queued since the last jingle, and the jingles (read every minute).
+        var songsSinceJingle = 0
+        var jingles: [PlayoutItem] = []
+        var jinglesRead = Date.distantPast
+        var jinglesPlaylist: Int64?
     }
 
     /// Where the HLS output writes its playlist and segments.
@@ -157,7 +162,8 @@ final class StationPlayout: Sendable {
         let feeder = Task { [self] in
             var libraries = (try? await AutoDJ.libraries(for: station, on: fluent)) ?? []
             let now = Clock.nowMillis()
-            let aired = (try? await AsRunLog.airedSince(stationID: station.id, millis: now - AutoDJ.trackGapMillis, on: db)) ?? []
+            let gap = Int64(max(station.trackGapMinutes, station.artistGapMinutes)) * 60_000
+            let aired = (try? await AsRunLog.airedSince(stationID: station.id, millis: now - gap, on: db)) ?? []
             state.withLockedValue { $0.aired = aired }
             await refreshSchedule(libraries: libraries, force: true)
             await resumeInterrupted(libraries: libraries)
@@ -335,12 +341,65 @@ final class StationPlayout: Sendable {
                 logger.warning("station \(station.slug): the catalog did not answer; choosing from what it had: \(String(describing: error))")
             }
         }
+        await refreshJingles(libraries: libraries)
         let now = Clock.nowMillis()
         let upcoming = upcomingItems()
-        return state.withLockedValue { state -> [AutoDJ.Candidate] in
-            state.aired.removeAll { $0.at < now - AutoDJ.trackGapMillis }
-            return AutoDJ.choose(count: count, from: state.pool.shuffled(), aired: state.aired, upcoming: upcoming, now: now)
+        let station = self.station
+        let trackGap = Int64(station.trackGapMinutes) * 60_000, artistGap = Int64(station.artistGapMinutes) * 60_000
+        let songs = state.withLockedValue { state -> [AutoDJ.Candidate] in
+            state.aired.removeAll { $0.at < now - max(trackGap, artistGap) }
+            // Station IDs air as station IDs, not as songs of the rotation.
+            let jingles = Set(station.jingleEvery > 0 ? state.jingles.map(\.id) : [])
+            return AutoDJ.choose(
+                count: count, from: state.pool.filter { !jingles.contains(String($0.trackID)) }.shuffled(), aired: state.aired, upcoming: upcoming,
+                now: now, trackGapMillis: trackGap,
+                artistGapMillis: artistGap)
         }.map(\.item)
+        return withJingles(songs)
+    }
+
+    /// The jingle playlist's tracks, read every minute (kept when the database does not answer).
+    private func refreshJingles(libraries: [Int64]) async {
+        let station = self.station
+        guard station.jingleEvery > 0, let playlist = station.jinglePlaylistID else { return }
+        if state.withLockedValue({ Date().timeIntervalSince($0.jinglesRead) > 60 || $0.jinglesPlaylist != playlist }) {
+            do {
+                let entries = try await RadioPlaylists.entries([playlist], on: db)[playlist] ?? []
+                let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: db)
+                let jingles = entries.compactMap { entry in
+                    tracks[entry.trackID].map {
+                        PlayoutItem(
+                            id: String($0.id), path: $0.absolutePath, title: $0.title, artist: $0.artist, durationMs: $0.durationMs,
+                            startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs, tag: "j")
+                    }
+                }
+                state.withLockedValue {
+                    $0.jingles = jingles
+                    $0.jinglesRead = Date()
+                    $0.jinglesPlaylist = playlist
+                }
+            } catch {
+                logger.warning("station \(station.slug): the jingles could not be read: \(String(describing: error))")
+            }
+        }
+    }
+
+    /// A station ID from the jingle playlist after every `jingleEvery` songs of the rotation.
+    private func withJingles(_ songs: [PlayoutItem]) -> [PlayoutItem] {
+        let station = self.station
+        guard station.jingleEvery > 0, station.jinglePlaylistID != nil else { return songs }
+        return state.withLockedValue { state in
+            var result: [PlayoutItem] = []
+            for song in songs {
+                result.append(song)
+                state.songsSinceJingle += 1
+                if state.songsSinceJingle >= station.jingleEvery, let jingle = state.jingles.randomElement() {
+                    result.append(jingle)
+                    state.songsSinceJingle = 0
+                }
+            }
+            return result
+        }
     }
 
     /// The queued items and the one on air (the rotation must not pick them again).

@@ -33,6 +33,12 @@ struct StationRecord: Sendable, Equatable {
     var crossfadeMs: Int
     /// `icecast://source:password@host:port/mount`, sealed with the instance key.
     var pushURLSealed: String?
+    /// The rotation's repeat rules: no track again within this many minutes, no artist within that.
+    var trackGapMinutes: Int
+    var artistGapMinutes: Int
+    /// A station ID from this playlist after every `jingleEvery` songs of the rotation (0: none).
+    var jinglePlaylistID: Int64?
+    var jingleEvery: Int
     var createdAt: Int64
     var updatedAt: Int64
 
@@ -47,6 +53,10 @@ struct StationRecord: Sendable, Equatable {
         outputs = try row.decode(column: "outputs", as: String.self).split(separator: ",").compactMap { StationOutput(rawValue: String($0)) }
         crossfadeMs = try row.decode(column: "crossfade_ms", as: Int.self)
         pushURLSealed = try row.decode(column: "push_url_sealed", as: String?.self)
+        trackGapMinutes = try row.decode(column: "track_gap_minutes", as: Int.self)
+        artistGapMinutes = try row.decode(column: "artist_gap_minutes", as: Int.self)
+        jinglePlaylistID = try row.decode(column: "jingle_playlist_id", as: Int64?.self)
+        jingleEvery = try row.decode(column: "jingle_every", as: Int.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
@@ -119,6 +129,8 @@ enum Stations {
             UPDATE stations SET name = \(bind: station.name), description = \(bind: station.description), time_zone = \(bind: station.timeZone),
               visibility = \(bind: station.visibility.rawValue), outputs = \(bind: station.outputs.map(\.rawValue).joined(separator: ",")),
               crossfade_ms = \(bind: station.crossfadeMs), push_url_sealed = \(bind: station.pushURLSealed),
+              track_gap_minutes = \(bind: station.trackGapMinutes), artist_gap_minutes = \(bind: station.artistGapMinutes),
+              jingle_playlist_id = \(bind: station.jinglePlaylistID), jingle_every = \(bind: station.jingleEvery),
               updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: station.id)
             """

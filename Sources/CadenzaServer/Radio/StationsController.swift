@@ -16,6 +16,11 @@ enum StationsController {
         var crossfadeMs: Int?
         /// `icecast://source:password@host:port/mount` to push to; "" stops pushing. Administrators only.
         var pushUrl: String?
+        var trackGapMinutes: Int?
+        var artistGapMinutes: Int?
+        /// One of the station's playlists; "" for none.
+        var jinglePlaylistId: String?
+        var jingleEvery: Int?
     }
 
     /// The station named in the path, if `viewer` may hear it (others get 404: a private
@@ -82,8 +87,11 @@ enum StationsController {
                 visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs,
                 on: req.sql)
         else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
-        if change.pushUrl?.isEmpty == false {
+        if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
+            || change.jinglePlaylistId != nil
+        {
             try applyPush(change, to: &station, viewer: viewer, app: req.application)
+            try await applyRotation(change, to: &station, on: req.sql)
             try await Stations.update(station, on: req.sql)
         }
         try await EventStore.append(
@@ -106,6 +114,7 @@ enum StationsController {
         station.outputs = fields.outputs
         station.crossfadeMs = fields.crossfadeMs
         station.visibility = change.visibility ?? station.visibility
+        try await applyRotation(change, to: &station, on: req.sql)
         try applyPush(change, to: &station, viewer: try req.requireUser(), app: req.application)
         try await Stations.update(station, on: req.sql)
         try await EventStore.append(
@@ -114,6 +123,25 @@ enum StationsController {
         try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
         return try dto(
             try await Stations.find(slug: station.slug, on: req.sql) ?? station, viewer: req.auth.get(Principal.self), app: req.application)
+    }
+
+    /// The rotation's rules from a change: repeat gaps in minutes, the jingle playlist and how often.
+    static func applyRotation(_ change: Change, to station: inout StationRecord, on db: any SQLDatabase) async throws {
+        if let minutes = change.trackGapMinutes {
+            guard (0...1_440).contains(minutes) else { throw APIError.unprocessable("trackGapMinutes must be 0 to 1440.") }
+            station.trackGapMinutes = minutes
+        }
+        if let minutes = change.artistGapMinutes {
+            guard (0...1_440).contains(minutes) else { throw APIError.unprocessable("artistGapMinutes must be 0 to 1440.") }
+            station.artistGapMinutes = minutes
+        }
+        if let every = change.jingleEvery {
+            guard (0...100).contains(every) else { throw APIError.unprocessable("jingleEvery must be 0 (none) to 100 songs.") }
+            station.jingleEvery = every
+        }
+        if let playlist = change.jinglePlaylistId {
+            station.jinglePlaylistID = playlist.isEmpty ? nil : try await ShowsController.playlistID(playlist, station: station, on: db)
+        }
     }
 
     @Sendable static func delete(req: Request) async throws -> HTTPStatus {

@@ -92,6 +92,7 @@ enum RadioPlaylists {
     /// their foreign-key settings).
     static func delete(_ id: Int64, on db: any SQLDatabase) async throws {
         try await db.raw("UPDATE station_shows SET playlist_id = NULL WHERE playlist_id = \(bind: id)").run()
+        try await db.raw("UPDATE stations SET jingle_playlist_id = NULL WHERE jingle_playlist_id = \(bind: id)").run()
         try await db.raw("UPDATE station_show_exceptions SET playlist_id = NULL WHERE playlist_id = \(bind: id)").run()
         try await db.raw("DELETE FROM station_playlist_entries WHERE playlist_id = \(bind: id)").run()
         try await db.raw("DELETE FROM station_playlists WHERE id = \(bind: id)").run()
