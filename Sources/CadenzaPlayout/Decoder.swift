@@ -42,18 +42,23 @@ final class Decoder: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         process.standardInput = live?.pipe.fileHandleForReading ?? FileHandle.nullDevice
+        live?.attach()
         do {
             try process.run()
         } catch {
             condition.withLock { ended = true }
+            live?.kill()
             return
         }
+        let live = self.live
         let handle = pipe.fileHandleForReading
         let thread = Thread { [self] in
             while true {
                 let chunk = handle.availableData
                 condition.lock()
                 if chunk.isEmpty || stopped {
+                    // ffmpeg is gone: its feed's writer must not wait on the pipe.
+                    if let live { DispatchQueue.global().async { live.kill() } }
                     ended = true
                     condition.broadcast()
                     condition.unlock()
@@ -107,6 +112,6 @@ final class Decoder: @unchecked Sendable {
         }
         if process.isRunning { process.terminate() }
         // The feed's writer must not wait on a pipe nobody reads any more.
-        try? live?.pipe.fileHandleForReading.close()
+        live?.kill()
     }
 }

@@ -11,6 +11,9 @@ public final class LiveFeed: @unchecked Sendable {
     private var chunks: [Data] = []
     private var queued = 0
     private var finished = false
+    /// The writer could not write (no decoder reads any more): the source should be let go.
+    private var dead = false
+    private var attached = false
     /// About 30 s of a 256 kb/s stream.
     static let capacity = 1 << 20
 
@@ -26,9 +29,12 @@ public final class LiveFeed: @unchecked Sendable {
     /// The path of a playout item that airs this feed.
     public var path: String { "live:\(id)" }
 
-    public func append(_ data: Data) {
+    /// False once the feed is over for its source (its decoder ended or was stopped): the
+    /// connection should be closed, so the DJ's client knows and reconnects.
+    @discardableResult
+    public func append(_ data: Data) -> Bool {
         condition.withLock {
-            guard !finished else { return }
+            guard !finished, !dead else { return false }
             chunks.append(data)
             queued += data.count
             while queued > Self.capacity, let first = chunks.first {
@@ -36,28 +42,54 @@ public final class LiveFeed: @unchecked Sendable {
                 queued -= first.count
             }
             condition.signal()
+            return true
         }
     }
 
-    /// The source went away: what was sent airs to its end, then the decoder ends.
-    public func finish() {
+    public var isDead: Bool { condition.withLock { dead } }
+
+    /// Ends the feed from the air's side (the live item was skipped or its decoder died): the
+    /// writer stops and the source is let go.
+    public func kill() {
         condition.withLock {
-            finished = true
+            dead = true
             condition.signal()
         }
+        closeReader()
+    }
+
+    /// A decoder reads the feed from now on.
+    func attach() { condition.withLock { attached = true } }
+
+    /// Closes the read end this process holds: a writer blocked on a full pipe nobody reads
+    /// fails at once instead of waiting for ever.
+    func closeReader() { try? pipe.fileHandleForReading.close() }
+
+    /// The source went away: what was sent airs to its end, then the decoder ends. With no
+    /// decoder attached, nothing will read it.
+    public func finish() {
+        let unread = condition.withLock {
+            finished = true
+            condition.signal()
+            return !attached
+        }
+        if unread { closeReader() }
     }
 
     private func run() {
         let output = pipe.fileHandleForWriting
         while true {
             condition.lock()
-            while chunks.isEmpty && !finished { condition.wait() }
-            let next = chunks.isEmpty ? nil : chunks.removeFirst()
+            while chunks.isEmpty && !finished && !dead { condition.wait() }
+            let next = chunks.isEmpty || dead ? nil : chunks.removeFirst()
             if let next { queued -= next.count }
             condition.unlock()
             guard let next else { break }
             // A decoder that stopped reading closes the pipe: the write fails and the feed ends.
-            do { try output.write(contentsOf: next) } catch { break }
+            do { try output.write(contentsOf: next) } catch {
+                condition.withLock { dead = true }
+                break
+            }
         }
         try? output.close()
         LiveFeeds.remove(id)

@@ -141,9 +141,12 @@ public final class PlayoutEngine: @unchecked Sendable {
         lock.withLock { pendingCut = (frame, items) }
     }
 
-    /// Drops the cut not yet reached (the show it started was cancelled).
-    public func cancelCut() {
-        lock.withLock { pendingCut = nil }
+    /// Drops the cut not yet reached (the show it started was cancelled); with `frame`, only
+    /// if it is still the cut at that frame (a newer one stays).
+    public func cancelCut(ifFrame frame: Int64? = nil) {
+        lock.withLock {
+            if frame == nil || pendingCut?.frame == frame { pendingCut = nil }
+        }
     }
 
     /// The frame of the cut not yet reached, if any.
@@ -318,6 +321,7 @@ public final class PlayoutEngine: @unchecked Sendable {
                 } else {
                     finish(playing, at: position(chunk))
                 }
+                playing.stop()
                 current = nil
                 continue
             }

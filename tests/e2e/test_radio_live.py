@@ -83,3 +83,51 @@ def test_a_dj_goes_live_and_hands_back(deployment, tmp_path):
     history = requests.get(base + "/history", headers=h).json()
     live = [e for e in history if e["source"] == "live"]
     assert len(live) == 1 and live[0]["title"] == "Live: dj" and 10_000 <= live[0]["durationMs"] <= 18_000, history
+
+
+def test_a_stalled_or_skipped_source_lets_the_air_go_and_guessing_is_slowed(deployment, tmp_path):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    tone(music / "r1.flac", 60, 440, "Rotation One")
+    live_port = free_port()
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_LIVE_PORT=str(live_port))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 1)
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "club", "name": "Club"}).status_code == 201
+    base = server.url + "/api/v1/stations/club"
+    np = lambda: (requests.get(base + "/now-playing").json().get("nowPlaying") or {}).get("source")
+    assert wait_for(lambda: np() == "autodj", timeout=15)
+    # A source whose network drops (it sends a few seconds, then nothing, and never closes):
+    # after ten silent seconds the station lets it go.
+    mp3 = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i", "sine=frequency=1000:duration=4",
+                          "-c:a", "libmp3lame", "-b:a", "128k", "-f", "mp3", "-"], capture_output=True, check=True).stdout
+    stalled = socket.create_connection(("127.0.0.1", live_port), timeout=10)
+    credentials = base64.b64encode(f"root:{ADMIN_PASSWORD}".encode()).decode()
+    stalled.sendall(f"SOURCE /live/club HTTP/1.0\r\nAuthorization: Basic {credentials}\r\n\r\n".encode())
+    assert stalled.recv(100).startswith(b"HTTP/1.0 200")
+    stalled.sendall(mp3)
+    assert wait_for(lambda: np() == "live", timeout=10)
+    gone = time.time()
+    assert wait_for(lambda: np() == "autodj", timeout=30, interval=0.5)
+    assert time.time() - gone < 25
+    stalled.close()
+    # A manager's skip ends a live set: the source is let go, and the air is free again.
+    dj = source(live_port, "root", ADMIN_PASSWORD, "club", 60)
+    assert wait_for(lambda: np() == "live", timeout=10)
+    assert requests.post(base + "/skip", headers=h).status_code == 202
+    assert wait_for(lambda: np() == "autodj", timeout=10)
+    assert dj.wait(timeout=20) is not None
+    again = source(live_port, "root", ADMIN_PASSWORD, "club", 3)
+    assert wait_for(lambda: np() == "live", timeout=10)
+    assert again.wait(timeout=30) == 0
+    assert wait_for(lambda: np() == "autodj", timeout=10)
+    # Guessing passwords: after ten failures in a minute from one address, refused unchecked.
+    answers = [raw_source(live_port, "root", f"guess-{i}", "club") for i in range(11)]
+    assert all(a.startswith("HTTP/1.0 401") for a in answers[:10]) and answers[10].startswith("HTTP/1.0 429"), answers
+    # A source that never finishes its head is closed.
+    slow = socket.create_connection(("127.0.0.1", live_port), timeout=20)
+    slow.sendall(b"SOURCE /live/club HTTP/1.0\r\n")
+    started = time.time()
+    assert slow.recv(100) == b"" and time.time() - started < 15

@@ -71,9 +71,9 @@ extension StationPlayout {
     /// went away calls it off, and a join is left alone until the bus reaches it.
     func followSchedule(libraries: [Int64]) async {
         let busNow = wallMillis(engine.framesWritten)
-        let (schedule, active, armed, live) = state.withLockedValue { ($0.schedule, $0.activeOccurrence, $0.armedCut, $0.live) }
+        let (schedule, active, armed, live) = state.withLockedValue { ($0.schedule, $0.activeOccurrence, $0.armedCut, $0.live != nil) }
         // A live DJ holds the air: no show cuts in on them.
-        if live != nil { return }
+        if live { return }
         if let armed, armed.join, armed.at > busNow, engine.pendingCutFrame != nil { return }
         let occurrences = ScheduleWindow.occurrences(schedule)
         if let onAir = occurrences.first(where: { $0.start <= busNow && busNow < $0.end }), active != onAir.start {
@@ -81,12 +81,19 @@ extension StationPlayout {
             // a second from the bus's position, at the offset the clock says.
             let at = busNow + 1_000
             let (items, last) = joinItems(onAir, at: at)
-            if !items.isEmpty { engine.cut(atFrame: frame(atWall: at), to: items) }
-            state.withLockedValue {
-                $0.activeOccurrence = onAir.start
-                $0.lastQueuedScheduled = last
-                if !items.isEmpty { $0.armedCut = (at, "join", true) }
+            let frame = frame(atWall: at)
+            // Armed under the state lock, where a DJ going live also cuts: never over a DJ.
+            let joined = state.withLockedValue { state -> Bool in
+                guard state.live == nil else { return false }
+                if !items.isEmpty {
+                    engine.cut(atFrame: frame, to: items)
+                    state.armedCut = (at, "join", true)
+                }
+                state.activeOccurrence = onAir.start
+                state.lastQueuedScheduled = last
+                return true
             }
+            guard joined else { return }
             logger.info("station \(station.slug) joins \(onAir.title) under way")
             return
         }
@@ -94,8 +101,12 @@ extension StationPlayout {
         guard let next else {
             if let armed, armed.at > busNow, engine.pendingCutFrame != nil {
                 // The boundary went away (the show was cancelled or moved): no cut.
-                engine.cancelCut()
-                state.withLockedValue { $0.armedCut = nil }
+                let frame = self.frame(atWall: armed.at)
+                state.withLockedValue { state in
+                    guard state.live == nil else { return }
+                    engine.cancelCut(ifFrame: frame)
+                    state.armedCut = nil
+                }
             }
             return
         }
@@ -105,12 +116,14 @@ extension StationPlayout {
         if let armed, armed.at == next, armed.key == key { return }
         var items = first.map { $0.playoutItem() }
         if items.isEmpty { items = await rotationItems(count: 2, libraries: libraries) }
-        engine.cut(atFrame: frame(atWall: next), to: items)
-        state.withLockedValue {
-            $0.armedCut = (next, key, false)
+        let frame = frame(atWall: next)
+        state.withLockedValue { state in
+            guard state.live == nil else { return }
+            engine.cut(atFrame: frame, to: items)
+            state.armedCut = (next, key, false)
             if let starting {
-                $0.activeOccurrence = starting.start
-                $0.lastQueuedScheduled = first.last?.startsAt ?? Int64.min
+                state.activeOccurrence = starting.start
+                state.lastQueuedScheduled = first.last?.startsAt ?? Int64.min
             }
         }
     }

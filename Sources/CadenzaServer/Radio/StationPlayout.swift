@@ -71,8 +71,9 @@ final class StationPlayout: Sendable {
         /// The engine's pending cut: its instant (wall-clock ms), what it airs (the first item's
         /// tag, or "rotation"), and whether it joins a show under way.
         var armedCut: (at: Int64, key: String, join: Bool)?
-        /// The live feed on air (or about to be), if a DJ is connected.
-        var live: String?
+        /// The live feed on air (or about to be), if a DJ is connected, and the frame its cut lands on.
+        var live: LiveFeed?
+        var liveCutFrame: Int64?
         /// Rotation songs queued since the last jingle, and the jingles (read every minute).
         var songsSinceJingle = 0
         var jingles: [PlayoutItem] = []
@@ -441,7 +442,10 @@ final class StationPlayout: Sendable {
             }
         case .failed(let item, _):
             logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
-        case .underrun, .finished:
+            if item.tag == "live" { liveItemEnded(item) }
+        case .finished(let item, _, _):
+            if item.tag == "live" { liveItemEnded(item) }
+        case .underrun:
             break
         }
     }
@@ -470,19 +474,21 @@ final class StationPlayout: Sendable {
                             scheduledAt: item.tag.hasPrefix("s") ? Int64(item.tag.dropFirst()) : nil)))
             }
             state.current = (item, frame, source, startedAt, prior)
-            if let push {
-                // The external server learns the title when the audio reaches it, not ahead of it.
-                let title = source == .fallback ? station.name : item.streamTitle
-                let delay = max(0, at - Clock.nowMillis())
-                let (client, logger, titles) = (client, logger, currentTitle)
-                Task {
-                    try? await Task.sleep(for: .milliseconds(delay))
-                    titles.withLockedValue { $0 = title }
-                    await Self.sendTitle(title, to: push, client: client, logger: logger)
-                }
-            }
+            // The external server learns the title when the audio reaches it, not ahead of it.
+            pushTitle(source == .fallback ? station.name : item.streamTitle, delay: max(0, at - Clock.nowMillis()))
             state.aired.append((Int64(item.id), item.artist, at))
             state.announce = true
+        }
+    }
+
+    /// Tells the external Icecast (if the station pushes to one) what airs, after `delay` ms.
+    func pushTitle(_ title: String, delay: Int64 = 0) {
+        guard let push else { return }
+        let (client, logger, titles) = (client, logger, currentTitle)
+        Task {
+            try? await Task.sleep(for: .milliseconds(delay))
+            titles.withLockedValue { $0 = title }
+            await Self.sendTitle(title, to: push, client: client, logger: logger)
         }
     }
 

@@ -13,6 +13,8 @@ struct LiveSourceRequest: Equatable {
     var username: String
     var password: String
     var expectsContinue: Bool
+    /// A body sent with chunked framing (refused: the framing would reach the decoder).
+    var chunked: Bool
 
     static let maxHeadBytes = 8_192
 
@@ -34,6 +36,7 @@ struct LiveSourceRequest: Equatable {
         username = String(credentials[..<colon])
         password = String(credentials[credentials.index(after: colon)...])
         expectsContinue = headers["expect"]?.lowercased() == "100-continue"
+        chunked = headers["transfer-encoding"]?.lowercased().contains("chunked") == true
         let method = parts[0], target = String(parts[1])
         switch method {
         case "SOURCE", "PUT":
