@@ -500,3 +500,43 @@ def test_listener_statistics(deployment, music):
     assert stats()["days"][-1]["peakListeners"] == 1
     assert wait_for(lambda: stats()["current"] == {"mp3": 0}, timeout=5)
     assert requests.get(server.url + "/api/v1/stations/count/listeners?days=0", headers=auth(token)).status_code == 400
+
+
+def test_a_signed_in_listener_gets_listens_for_what_they_heard(deployment, tmp_path):
+    from conftest import admin_token
+    from test_radio_schedule import at, tone
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(3):
+        tone(music / f"t{i}.flac", 6, 440 + 110 * i, f"Tune {i}")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 3)
+    assert requests.post(server.url + "/api/v1/stations", headers=h,
+                         json={"slug": "heard", "name": "Heard", "trackGapMinutes": 0, "artistGapMinutes": 0}).status_code == 201
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/heard/now-playing").json().get("nowPlaying"), timeout=15)
+    assert deployment.run("user", "create", "fan", stdin="fan-password-1\n").returncode == 0
+    assert deployment.run("user", "create", "brief", stdin="brief-password-1\n").returncode == 0
+    fan, brief = token_for(server, "fan", "fan-password-1"), token_for(server, "brief", "brief-password-1")
+    # The personal stream URL (a player takes a URL, not a header); two seconds of "brief" is
+    # not enough of any track, and an anonymous listener is nobody's listen.
+    listen(server.url + f"/listen/heard/radio.mp3?token={brief}", 2, icy=False)
+    listen(server.url + "/listen/heard/radio.mp3", 8, icy=False)
+    connected = time.time()
+    listen(server.url + f"/listen/heard/radio.mp3?token={fan}", 16, icy=False)
+    left = time.time()
+    # Listens arrive for the tracks the fan heard at least half of, when they began hearing them.
+    lb = lambda tok, user: requests.get(server.url + f"/1/user/{user}/listens", headers={"Authorization": f"Token {tok}"}).json()["payload"]
+    assert wait_for(lambda: lb(fan, "fan")["count"] >= 2, timeout=15), lb(fan, "fan")
+    listens = lb(fan, "fan")["listens"]
+    history = requests.get(server.url + "/api/v1/stations/heard/history", headers=h).json()
+    aired = {int(at(e["startedAt"])): e["title"] for e in history}
+    for entry in listens:
+        started = entry["listened_at"]
+        assert connected - 8 <= started <= left, (entry, connected, left)
+        title = entry["track_metadata"]["track_name"]
+        # Either the play's start (heard from its beginning) or when the fan tuned in to it.
+        assert aired.get(started) == title or abs(started - connected) <= 2, (entry, aired)
+        assert entry["track_metadata"]["additional_info"]["submission_client"] == "Cadenza radio"
+    assert lb(brief, "brief")["count"] == 0

@@ -10,13 +10,18 @@ enum MountController {
         guard let file = req.parameters.get("file"), file.hasPrefix("radio."),
             let output = StationOutput(rawValue: String(file.dropFirst("radio.".count)))
         else { throw APIError.notFound("Mount") }
-        let playout = try await onAir(req)
+        // Without the database a token cannot be checked: the listener is heard as anonymous.
+        let viewer = try? await listenerPrincipal(req)
+        let playout = try await onAir(req, viewer: viewer)
         let station = playout.station
         guard let mount = playout.mounts[output] else { throw APIError.notFound("Mount") }
         let icy = req.headers.first(name: "Icy-MetaData") == "1"
         guard let (id, stream) = mount.subscribe(icy: icy, userAgent: req.headers.first(name: .userAgent) ?? "") else {
             throw APIError(status: .serviceUnavailable, code: "listener_limit", message: "The station has as many listeners as it can take.")
         }
+        // A signed-in listener (the web app, or a player given the personal URL with
+        // `?token=`) gets listens for what they hear.
+        let listener = viewer.map { playout.listenerJoined(userID: $0.userID) }
         var headers = HTTPHeaders([
             ("Content-Type", mount.format.contentType), ("Cache-Control", "no-cache, no-store"),
             ("icy-name", Self.headerSafe(station.name)), ("icy-description", Self.headerSafe(station.description)),
@@ -34,7 +39,16 @@ enum MountController {
                     try? await writer.write(.error(error))
                 }
                 mount.unsubscribe(id)
+                if let listener { playout.listenerLeft(listener) }
             }))
+    }
+
+    /// Who listens: the signed-in caller, or the owner of the API token in `?token=` (players
+    /// such as VLC or a smart speaker take a URL, not a header).
+    static func listenerPrincipal(_ req: Request) async throws -> Principal? {
+        if let principal = req.auth.get(Principal.self) { return principal }
+        guard let token = req.query[String.self, at: "token"], token.count <= 256 else { return nil }
+        return try await APITokenStore.principal(forToken: token, on: req.sql)
     }
 
     /// `/hls/SLUG/live.m3u8` and its segments, as the station's HLS encoder writes them.
@@ -56,10 +70,10 @@ enum MountController {
 
     /// The station named in the path as this process airs it, if the caller may hear it. Read
     /// from memory, not the database: listeners connect while the database is away too.
-    static func onAir(_ req: Request) async throws -> StationPlayout {
+    static func onAir(_ req: Request, viewer: Principal?? = nil) async throws -> StationPlayout {
         guard let slug = req.parameters.get("slug"), Stations.validSlug(slug),
             let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: slug),
-            playout.station.canListen(req.auth.get(Principal.self))
+            playout.station.canListen(viewer ?? req.auth.get(Principal.self))
         else { throw APIError.notFound("Station") }
         return playout
     }

@@ -33,6 +33,7 @@ final class StationPlayout: Sendable {
     enum Write: Sendable {
         case asRun(AsRunLog.Write)
         case listeners(ListenerStats.Sample)
+        case heard(RadioEvents.Heard)
     }
 
     /// What the recorder task is told: what the engine did, or that a second passed (time to
@@ -79,6 +80,8 @@ final class StationPlayout: Sendable {
         var jingles: [PlayoutItem] = []
         var jinglesRead = Date.distantPast
         var jinglesPlaylist: Int64?
+        /// Signed-in listeners on the mounts: who, and since when (wall-clock ms).
+        var personal: [UUID: (userID: Int64, since: Int64)] = [:]
     }
 
     /// Where the HLS output writes its playlist and segments.
@@ -459,6 +462,11 @@ final class StationPlayout: Sendable {
                 // A resumed item's length counts from its first start, before the interruption.
                 let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.priorMs)
                 state.pendingWrites.append(.asRun(.finished(startedAt: previous.startedAt, durationMs: aired)))
+                for listener in state.personal.values {
+                    if let heard = Self.heard(previous, by: listener, until: at, slug: record.withLockedValue({ $0.slug })) {
+                        state.pendingWrites.append(.heard(heard))
+                    }
+                }
             }
             var startedAt = at
             var prior = 0
@@ -506,6 +514,10 @@ final class StationPlayout: Sendable {
                 switch write {
                 case .asRun(let entry): try await AsRunLog.apply(entry, stationID: station.id, on: db)
                 case .listeners(let sample): try await ListenerStats.write(sample, stationID: station.id, on: db)
+                case .heard(let heard):
+                    try await EventStore.append(
+                        RadioEvents.heard, payload: heard, actorID: heard.userId, subjectID: station.slug, audienceUserID: heard.userId,
+                        on: db)
                 }
                 state.withLockedValue { _ = $0.pendingWrites.removeFirst() }
             } catch {

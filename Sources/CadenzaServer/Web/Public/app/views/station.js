@@ -27,6 +27,7 @@ export async function render(main, { slug }) {
         <a class="button ghost" id="as-run" href="${path}/history?format=csv" download>As-run log (CSV)</a>
         <button type="button" id="delete-station" class="ghost">Delete station</button>` : ''}</p>
       <p class="muted">In any player: <a href="${mount}" id="mount-link">${location.origin}${mount}</a></p>
+      ${me ? html`<p class="muted" id="personal-url">What you hear here becomes your listens; in another player, add <code>?token=</code> and one of your API tokens (Settings) to the address.</p>` : ''}
       <audio id="station-audio" preload="none"></audio>
     </div></header>
     <section aria-labelledby="np-h"><h2 id="np-h">On air</h2><div id="on-air" aria-live="polite"></div></section>

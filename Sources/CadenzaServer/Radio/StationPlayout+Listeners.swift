@@ -1,0 +1,37 @@
+import CadenzaPlayout
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Signed-in listeners: what they hear on a station becomes their listens (half the track or
+/// four minutes, the ListenBrainz rule), through the `station.heard` event the listens feature
+/// consumes.
+extension StationPlayout {
+    func listenerJoined(userID: Int64) -> UUID {
+        let key = UUID()
+        state.withLockedValue { $0.personal[key] = (userID, Clock.nowMillis()) }
+        return key
+    }
+
+    /// The listener left: the item on air counts for them if they heard enough of it.
+    func listenerLeft(_ key: UUID) {
+        let now = Clock.nowMillis()
+        let slug = station.slug
+        state.withLockedValue { state in
+            guard let listener = state.personal.removeValue(forKey: key), let current = state.current else { return }
+            if let heard = Self.heard(current, by: listener, until: now, slug: slug) { state.pendingWrites.append(.heard(heard)) }
+        }
+    }
+
+    /// A listen for `listener` if they heard enough of `item` (a library track of the rotation,
+    /// a show or a play-next; not a station ID, a live set or the fallback tone) by `until`.
+    static func heard(
+        _ item: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source, startedAt: Int64, priorMs: Int),
+        by listener: (userID: Int64, since: Int64), until: Int64, slug: String
+    ) -> RadioEvents.Heard? {
+        guard item.source == .autodj || item.source == .scheduled, item.item.tag != "j", let trackID = Int64(item.item.id) else { return nil }
+        let from = max(item.startedAt, listener.since)
+        let length = Int64(item.item.playMs + item.priorMs)
+        guard until > from, Plays.reachedListen(position: until - from, durationMs: length) else { return nil }
+        return RadioEvents.Heard(slug: slug, trackId: trackID, userId: listener.userID, listenedAt: from)
+    }
+}
