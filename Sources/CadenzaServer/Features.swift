@@ -8,6 +8,7 @@ public enum Features {
         SubsonicFeature(),
         ListensFeature(),
         RadioFeature(),
+        JukeboxFeature(),
         WebFeature(),
     ]
 

@@ -1,0 +1,65 @@
+extension JukeboxFeature {
+    /// This feature's part of the OpenAPI document of `/api/v1`.
+    static let documentation = APIDocumentation(
+        schemas: [
+            ##"""
+            "RoomChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "requireAccounts": { "type": "boolean" }, "downvotesToRemove": { "type": "integer", "minimum": 1, "maximum": 100 }, "downvotesToSkip": { "type": "integer", "minimum": 1, "maximum": 100 }, "maxPerGuest": { "type": "integer", "minimum": 0, "maximum": 500 }, "cooldownMinutes": { "type": "integer", "minimum": 0, "maximum": 10080 }, "maxQueue": { "type": "integer", "minimum": 0, "maximum": 5000 }, "locked": { "type": "boolean" }, "closed": { "type": "boolean" } } }
+            """##,
+            ##"""
+            "Room": { "type": "object", "description": "{slug, name, host, me {guestId, name}, joinCode (host), settings, nowPlaying {entryId, track, score, myVote, startedAt, elapsedMs, paused}, queue [{entryId, track, score, myVote, suggestedBy, mine}] in play order}" }
+            """##,
+        ],
+        parameters: [
+            ##"""
+            "roomSlug": { "name": "slug", "in": "path", "required": true, "schema": { "type": "string" } }
+            """##,
+            ##"""
+            "roomEntry": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
+            """##,
+        ],
+        paths: [
+            ##"""
+            "/rooms": {
+            "get": { "summary": "Your party rooms", "responses": { "200": { "description": "[{slug, name, closed}]" } } },
+            "post": { "summary": "Open a party room; the answer carries its join code (share #/party/SLUG?code=CODE)", "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RoomChange" } } } }, "responses": { "201": { "description": "The room", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Room" } } } }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}": {
+            "get": { "summary": "The room as you see it (host or joined guest)", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "Room", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Room" } } } }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "patch": { "summary": "Change the room's settings (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RoomChange" } } } }, "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } },
+            "delete": { "summary": "Delete the room (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "204": { "description": "Deleted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/join": { "post": { "summary": "Join with the link's code: signed in as yourself, or by name (a cookie keeps your seat)", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "name": { "type": "string", "maxLength": 40 }, "code": { "type": "string", "maxLength": 100 } } } } } }, "responses": { "200": { "description": "Room" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/code": { "post": { "summary": "A new join code; the old link stops working (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/search": { "get": { "summary": "Search the room's library (members)", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } } ], "responses": { "200": { "description": "Tracks" }, "400": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/suggestions": { "post": { "summary": "Suggest a track; it starts with your upvote. Refused (409/429) when queued already, played within the cooldown, over your limit or the queue's, too soon after your last, or suggestions are locked", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["trackId"], "properties": { "trackId": { "type": "string" } } } } } }, "responses": { "201": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/entries/{id}/vote": { "put": { "summary": "Your vote on a queued or playing song: -1, 0 or 1 (one per person; changing it moves it). Voted down to the room's thresholds, a queued song leaves and the current one is skipped", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["value"], "properties": { "value": { "type": "integer", "minimum": -1, "maximum": 1 } } } } } }, "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/entries/{id}": { "delete": { "summary": "Remove a song from the queue (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/guests/{id}/ban": {
+            "post": { "summary": "Ban a guest from suggesting and voting (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "responses": { "204": { "description": "Banned" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "delete": { "summary": "Lift a ban (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "responses": { "204": { "description": "Lifted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/control/{action}": { "post": { "summary": "skip, pause or play (host); the room's clock holds through a pause", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["skip", "pause", "play"] } } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/player/next": { "get": { "summary": "The speaker: the song to play next; it stays queued until the speaker reports it started (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "{entryId, track, score}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/player/{event}": { "post": { "summary": "The speaker reports started (the song leaves the queue and the clock starts), ended, or failed (marked and passed over)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "event", "in": "path", "required": true, "schema": { "type": "string", "enum": ["started", "ended", "failed"] } } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["entryId"], "properties": { "entryId": { "type": "string" } } } } } }, "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+        ])
+}

@@ -1,0 +1,35 @@
+import Fluent
+import Vapor
+
+/// Jukebox: party rooms where guests suggest songs and vote, and the queue plays by score.
+public struct JukeboxFeature: Feature {
+    public init() {}
+
+    public var name: String { "jukebox" }
+
+    public var migrations: [any Migration] { [M025_CreateJukebox()] }
+
+    public var eventTypes: [EventDescriptor] { JukeboxEvents.all }
+
+    public func routes(_ routes: FeatureRoutes) throws {
+        let api = routes.api
+        api.get("rooms", use: RoomsController.list)
+        api.post("rooms", use: RoomsController.create)
+        api.get("rooms", ":slug", use: RoomsController.show)
+        api.patch("rooms", ":slug", use: RoomsController.update)
+        api.delete("rooms", ":slug", use: RoomsController.delete)
+        api.post("rooms", ":slug", "join", use: RoomsController.join)
+        api.post("rooms", ":slug", "code", use: RoomsController.rotate)
+        api.get("rooms", ":slug", "search", use: RoomsController.search)
+        api.post("rooms", ":slug", "suggestions", use: RoomsController.suggest)
+        api.put("rooms", ":slug", "entries", ":id", "vote", use: RoomsController.vote)
+        api.delete("rooms", ":slug", "entries", ":id", use: RoomsController.remove)
+        api.post("rooms", ":slug", "guests", ":id", "ban", use: RoomsController.ban)
+        api.delete("rooms", ":slug", "guests", ":id", "ban", use: RoomsController.ban)
+        api.post("rooms", ":slug", "control", ":action", use: RoomsController.control)
+        api.get("rooms", ":slug", "player", "next", use: RoomsController.playerNext)
+        api.post("rooms", ":slug", "player", ":event", use: RoomsController.playerReport)
+    }
+
+    public var apiDocumentation: APIDocumentation { Self.documentation }
+}

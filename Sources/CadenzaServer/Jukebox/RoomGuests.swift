@@ -1,0 +1,66 @@
+import Foundation
+import SQLKit
+
+/// The people in a room (`jukebox_guests`): a signed-in user, or a named guest known by a
+/// cookie whose token is stored hashed. Votes and suggestions are theirs.
+struct RoomGuest: Sendable {
+    var id: Int64
+    var name: String
+    var userID: Int64?
+    var banned: Bool
+    var lastSuggestedAt: Int64?
+
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: Int64.self)
+        name = try row.decode(column: "name", as: String.self)
+        userID = try row.decode(column: "user_id", as: Int64?.self)
+        banned = try row.decode(column: "banned", as: Bool.self)
+        lastSuggestedAt = try row.decode(column: "last_suggested_at", as: Int64?.self)
+    }
+}
+
+enum RoomGuests {
+    static func cookieName(_ room: RoomRecord) -> String { "cadenza_party_\(room.id)" }
+
+    static func find(roomID: Int64, userID: Int64, on db: any SQLDatabase) async throws -> RoomGuest? {
+        try await db.raw("SELECT * FROM jukebox_guests WHERE room_id = \(bind: roomID) AND user_id = \(bind: userID)").first().map(
+            RoomGuest.init(row:))
+    }
+
+    static func find(roomID: Int64, session: String, on db: any SQLDatabase) async throws -> RoomGuest? {
+        try await db.raw(
+            "SELECT * FROM jukebox_guests WHERE room_id = \(bind: roomID) AND session_hash = \(bind: Secrets.hash(session))"
+        ).first().map(RoomGuest.init(row:))
+    }
+
+    static func find(id: Int64, roomID: Int64, on db: any SQLDatabase) async throws -> RoomGuest? {
+        try await db.raw("SELECT * FROM jukebox_guests WHERE id = \(bind: id) AND room_id = \(bind: roomID)").first().map(RoomGuest.init(row:))
+    }
+
+    /// A guest row for a signed-in user (their username) or for a new cookie session.
+    static func join(roomID: Int64, name: String, userID: Int64?, session: String?, on db: any SQLDatabase) async throws -> RoomGuest? {
+        try await db.raw(
+            """
+            INSERT INTO jukebox_guests (room_id, name, user_id, session_hash, banned, created_at)
+            VALUES (\(bind: roomID), \(bind: name), \(bind: userID), \(bind: session.map(Secrets.hash)), \(bind: false), \(bind: Clock.nowMillis()))
+            ON CONFLICT DO NOTHING RETURNING *
+            """
+        ).first().map(RoomGuest.init(row:))
+    }
+
+    static func setBanned(_ id: Int64, _ banned: Bool, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE jukebox_guests SET banned = \(bind: banned) WHERE id = \(bind: id)").run()
+    }
+
+    static func suggested(_ id: Int64, at: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE jukebox_guests SET last_suggested_at = \(bind: at) WHERE id = \(bind: id)").run()
+    }
+
+    static func names(roomID: Int64, on db: any SQLDatabase) async throws -> [Int64: String] {
+        var names: [Int64: String] = [:]
+        for row in try await db.raw("SELECT id, name FROM jukebox_guests WHERE room_id = \(bind: roomID)").all() {
+            names[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "name", as: String.self)
+        }
+        return names
+    }
+}

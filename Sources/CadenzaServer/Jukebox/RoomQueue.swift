@@ -1,0 +1,182 @@
+import Foundation
+import SQLKit
+
+/// One song in a room (`jukebox_entries`): queued, then playing, then played, skipped,
+/// removed or failed. Kept after it is over: the room's history.
+struct RoomEntry: Sendable, Equatable {
+    var id: Int64
+    var trackID: Int64
+    var guestID: Int64?
+    var score: Int
+    var state: String
+    var createdAt: Int64
+    var startedAt: Int64?
+
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: Int64.self)
+        trackID = try row.decode(column: "track_id", as: Int64.self)
+        guestID = try row.decode(column: "guest_id", as: Int64?.self)
+        score = try row.decode(column: "score", as: Int.self)
+        state = try row.decode(column: "state", as: String.self)
+        createdAt = try row.decode(column: "created_at", as: Int64.self)
+        startedAt = try row.decode(column: "started_at", as: Int64?.self)
+    }
+}
+
+/// The queue's rules, after Raveberry's: a suggestion starts with its suggester's upvote; one
+/// vote per person per entry in [-1, 1] (a changed vote moves, never adds); the queue plays by
+/// score, ties by suggestion time; a queued song voted down to the threshold leaves, the
+/// current one is skipped. Every change runs in a transaction with the room's row locked.
+enum RoomQueue {
+    static let suggestionIntervalMs: Int64 = 3_000
+
+    struct Refusal: Error {
+        var status: Int
+        var message: String
+    }
+
+    /// The queue in play order.
+    static func queued(roomID: Int64, on db: any SQLDatabase) async throws -> [RoomEntry] {
+        try await db.raw(
+            """
+            SELECT * FROM jukebox_entries WHERE room_id = \(bind: roomID) AND state = 'queued' ORDER BY score DESC, created_at, id
+            """
+        ).all().map(RoomEntry.init(row:))
+    }
+
+    static func entry(_ id: Int64, roomID: Int64, on db: any SQLDatabase, lock: Bool = false) async throws -> RoomEntry? {
+        let suffix: SQLQueryString = lock && db.isPostgres ? " FOR UPDATE" : ""
+        return try await db.raw("SELECT * FROM jukebox_entries WHERE id = \(bind: id) AND room_id = \(bind: roomID)\(suffix)").first()
+            .map(RoomEntry.init(row:))
+    }
+
+    /// The newest entries that are over, newest first.
+    static func history(roomID: Int64, limit: Int, on db: any SQLDatabase) async throws -> [RoomEntry] {
+        try await db.raw(
+            """
+            SELECT * FROM jukebox_entries WHERE room_id = \(bind: roomID) AND state IN ('played', 'skipped', 'failed')
+            ORDER BY ended_at DESC, id DESC LIMIT \(bind: limit)
+            """
+        ).all().map(RoomEntry.init(row:))
+    }
+
+    static func votes(guestID: Int64, entries: [Int64], on db: any SQLDatabase) async throws -> [Int64: Int] {
+        guard !entries.isEmpty else { return [:] }
+        var votes: [Int64: Int] = [:]
+        for row in try await db.raw(
+            "SELECT entry_id, value FROM jukebox_votes WHERE guest_id = \(bind: guestID) AND entry_id IN (\(SQLList(entries.map { SQLBind($0) })))"
+        ).all() {
+            votes[try row.decode(column: "entry_id", as: Int64.self)] = try row.decode(column: "value", as: Int.self)
+        }
+        return votes
+    }
+
+    /// Adds `trackID` for `guest`, or says why not.
+    static func suggest(
+        _ trackID: Int64, room: RoomRecord, guest: RoomGuest, isHost: Bool, now: Int64, on db: any SQLDatabase
+    ) async throws
+        -> RoomEntry
+    {
+        if room.closed { throw Refusal(status: 409, message: "The room is closed.") }
+        if room.locked && !isHost { throw Refusal(status: 409, message: "The host has closed suggestions for now.") }
+        if guest.banned { throw Refusal(status: 403, message: "The host has removed you from this room.") }
+        if !isHost, let last = guest.lastSuggestedAt, now - last < suggestionIntervalMs {
+            throw Refusal(status: 429, message: "One suggestion every few seconds, please.")
+        }
+        let count = { (condition: SQLQueryString) async throws -> Int in
+            try await db.raw("SELECT COUNT(*) AS n FROM jukebox_entries WHERE room_id = \(bind: room.id) AND \(condition)").first()?
+                .decode(column: "n", as: Int.self) ?? 0
+        }
+        if try await count("track_id = \(bind: trackID) AND state IN ('queued', 'playing')") > 0 {
+            throw Refusal(status: 409, message: "That song is already in the queue.")
+        }
+        if room.cooldownMinutes > 0,
+            try await count(
+                "track_id = \(bind: trackID) AND state IN ('played', 'skipped') AND started_at >= \(bind: now - Int64(room.cooldownMinutes) * 60_000)"
+            )
+                > 0
+        {
+            throw Refusal(status: 409, message: "That song played a short while ago; suggest it again later.")
+        }
+        if !isHost, room.maxPerGuest > 0, try await count("guest_id = \(bind: guest.id) AND state = 'queued'") >= room.maxPerGuest {
+            throw Refusal(status: 409, message: "You have \(room.maxPerGuest) songs waiting; vote for others until one plays.")
+        }
+        if room.maxQueue > 0, try await count("state = 'queued'") >= room.maxQueue {
+            throw Refusal(status: 409, message: "The queue is full.")
+        }
+        guard
+            let entry = try await db.raw(
+                """
+                INSERT INTO jukebox_entries (room_id, track_id, guest_id, score, state, created_at)
+                VALUES (\(bind: room.id), \(bind: trackID), \(bind: guest.id), 1, 'queued', \(bind: now)) RETURNING *
+                """
+            ).first().map(RoomEntry.init(row:))
+        else { throw Refusal(status: 409, message: "The song was not added.") }
+        try await db.raw("INSERT INTO jukebox_votes (entry_id, guest_id, value) VALUES (\(bind: entry.id), \(bind: guest.id), 1)").run()
+        try await RoomGuests.suggested(guest.id, at: now, on: db)
+        return entry
+    }
+
+    /// Sets `guest`'s vote on `entryID` to `value` (-1, 0, 1); the entry's score is the sum of its
+    /// votes, so a repeated or changed vote never counts twice. Returns the entry after the vote.
+    static func vote(
+        _ entryID: Int64, value: Int, room: RoomRecord, guest: RoomGuest, now: Int64, on db: any SQLDatabase
+    ) async throws
+        -> RoomEntry
+    {
+        if guest.banned { throw Refusal(status: 403, message: "The host has removed you from this room.") }
+        guard (-1...1).contains(value) else { throw Refusal(status: 422, message: "A vote is -1, 0 or 1.") }
+        // Locked first: concurrent votes on one entry wait here and then see each other's rows.
+        guard var entry = try await entry(entryID, roomID: room.id, on: db, lock: true), entry.state == "queued" || entry.state == "playing"
+        else { throw Refusal(status: 404, message: "That song is not in the queue.") }
+        try await db.raw("DELETE FROM jukebox_votes WHERE entry_id = \(bind: entryID) AND guest_id = \(bind: guest.id)").run()
+        if value != 0 {
+            try await db.raw("INSERT INTO jukebox_votes (entry_id, guest_id, value) VALUES (\(bind: entryID), \(bind: guest.id), \(bind: value))")
+                .run()
+        }
+        let score =
+            // Cast: PostgreSQL sums a BIGINT column as NUMERIC.
+            try await db.raw("SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) AS s FROM jukebox_votes WHERE entry_id = \(bind: entryID)").first()?
+            .decode(column: "s", as: Int.self) ?? 0
+        entry.score = score
+        if entry.state == "queued" && score <= -room.downvotesToRemove {
+            entry.state = "removed"
+        } else if entry.state == "playing" && score <= -room.downvotesToSkip {
+            entry.state = "skipped"
+            if room.currentEntryID == entryID { try await Rooms.setClock(room.id, entry: nil, startedAt: nil, pausedAt: nil, on: db) }
+        }
+        try await db.raw(
+            """
+            UPDATE jukebox_entries SET score = \(bind: score), state = \(bind: entry.state),
+                ended_at = \(bind: entry.state == "queued" || entry.state == "playing" ? nil : now)
+            WHERE id = \(bind: entryID)
+            """
+        ).run()
+        return entry
+    }
+
+    /// Ends `entryID` as `state` (played, skipped, removed, failed), and the room's clock with it
+    /// when it was the current song.
+    static func end(_ entryID: Int64, as state: String, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE jukebox_entries SET state = \(bind: state), ended_at = \(bind: now)
+            WHERE id = \(bind: entryID) AND room_id = \(bind: room.id) AND state IN ('queued', 'playing')
+            """
+        ).run()
+        if room.currentEntryID == entryID { try await Rooms.setClock(room.id, entry: nil, startedAt: nil, pausedAt: nil, on: db) }
+    }
+
+    /// The player confirmed that `entryID` started: only now does it leave the queue (a player
+    /// that fails never eats the queue). What played before it is over.
+    static func started(_ entryID: Int64, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws {
+        guard let entry = try await entry(entryID, roomID: room.id, on: db, lock: true) else {
+            throw Refusal(status: 404, message: "That song is not in the queue.")
+        }
+        if entry.state == "playing" && room.currentEntryID == entryID { return }
+        guard entry.state == "queued" else { throw Refusal(status: 409, message: "That song is not waiting to play.") }
+        if let current = room.currentEntryID { try await end(current, as: "played", room: room, now: now, on: db) }
+        try await db.raw("UPDATE jukebox_entries SET state = 'playing', started_at = \(bind: now) WHERE id = \(bind: entryID)").run()
+        try await Rooms.setClock(room.id, entry: entryID, startedAt: now, pausedAt: nil, on: db)
+    }
+}

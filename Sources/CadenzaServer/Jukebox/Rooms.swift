@@ -1,0 +1,113 @@
+import Foundation
+import SQLKit
+
+/// A party room as stored (`jukebox_rooms`, written only by the jukebox feature).
+struct RoomRecord: Sendable {
+    var id: Int64
+    var slug: String
+    var name: String
+    var ownerID: Int64
+    var joinCodeSealed: String
+    var requireAccounts: Bool
+    /// A queued song whose score falls to minus this leaves the queue; the current one is skipped at minus `downvotesToSkip`.
+    var downvotesToRemove: Int
+    var downvotesToSkip: Int
+    /// Songs one guest may have queued at once (0: no limit).
+    var maxPerGuest: Int
+    /// No song again within this many minutes of its last play (0: only not twice in the queue).
+    var cooldownMinutes: Int
+    /// Songs the queue holds at most (0: no limit).
+    var maxQueue: Int
+    /// Suggestions closed by the host.
+    var locked: Bool
+    var closed: Bool
+    var currentEntryID: Int64?
+    var currentStartedAt: Int64?
+    var pausedAt: Int64?
+
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: Int64.self)
+        slug = try row.decode(column: "slug", as: String.self)
+        name = try row.decode(column: "name", as: String.self)
+        ownerID = try row.decode(column: "owner_id", as: Int64.self)
+        joinCodeSealed = try row.decode(column: "join_code_sealed", as: String.self)
+        requireAccounts = try row.decode(column: "require_accounts", as: Bool.self)
+        downvotesToRemove = try row.decode(column: "downvotes_to_remove", as: Int.self)
+        downvotesToSkip = try row.decode(column: "downvotes_to_skip", as: Int.self)
+        maxPerGuest = try row.decode(column: "max_per_guest", as: Int.self)
+        cooldownMinutes = try row.decode(column: "cooldown_minutes", as: Int.self)
+        maxQueue = try row.decode(column: "max_queue", as: Int.self)
+        locked = try row.decode(column: "locked", as: Bool.self)
+        closed = try row.decode(column: "closed", as: Bool.self)
+        currentEntryID = try row.decode(column: "current_entry_id", as: Int64?.self)
+        currentStartedAt = try row.decode(column: "current_started_at", as: Int64?.self)
+        pausedAt = try row.decode(column: "paused_at", as: Int64?.self)
+    }
+
+    /// How far into the current song the room is, by its own clock.
+    func elapsedMs(now: Int64) -> Int64? {
+        guard let started = currentStartedAt else { return nil }
+        return max(0, (pausedAt ?? now) - started)
+    }
+}
+
+enum Rooms {
+    static func find(slug: String, on db: any SQLDatabase) async throws -> RoomRecord? {
+        try await db.raw("SELECT * FROM jukebox_rooms WHERE slug = \(bind: slug)").first().map(RoomRecord.init(row:))
+    }
+
+    /// The room's row, locked for the rest of the transaction on PostgreSQL (SQLite has one writer).
+    static func lock(_ id: Int64, on db: any SQLDatabase) async throws -> RoomRecord? {
+        let lock: SQLQueryString = db.isPostgres ? " FOR UPDATE" : ""
+        return try await db.raw("SELECT * FROM jukebox_rooms WHERE id = \(bind: id)\(lock)").first().map(RoomRecord.init(row:))
+    }
+
+    static func owned(by userID: Int64, on db: any SQLDatabase) async throws -> [RoomRecord] {
+        try await db.raw("SELECT * FROM jukebox_rooms WHERE owner_id = \(bind: userID) ORDER BY name, id").all().map(RoomRecord.init(row:))
+    }
+
+    static func create(
+        slug: String, name: String, ownerID: Int64, codeSealed: String, requireAccounts: Bool, on db: any SQLDatabase
+    ) async throws
+        -> RoomRecord?
+    {
+        let now = Clock.nowMillis()
+        return try await db.raw(
+            """
+            INSERT INTO jukebox_rooms (slug, name, owner_id, join_code_sealed, require_accounts, downvotes_to_remove, downvotes_to_skip,
+                max_per_guest, cooldown_minutes, max_queue, locked, closed, created_at, updated_at)
+            VALUES (\(bind: slug), \(bind: name), \(bind: ownerID), \(bind: codeSealed), \(bind: requireAccounts), 2, 2, 10, 60, 0, \(bind: false),
+                \(bind: false), \(bind: now), \(bind: now))
+            ON CONFLICT DO NOTHING RETURNING *
+            """
+        ).first().map(RoomRecord.init(row:))
+    }
+
+    static func saveSettings(_ room: RoomRecord, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE jukebox_rooms SET name = \(bind: room.name), require_accounts = \(bind: room.requireAccounts),
+                downvotes_to_remove = \(bind: room.downvotesToRemove), downvotes_to_skip = \(bind: room.downvotesToSkip),
+                max_per_guest = \(bind: room.maxPerGuest), cooldown_minutes = \(bind: room.cooldownMinutes), max_queue = \(bind: room.maxQueue),
+                locked = \(bind: room.locked), closed = \(bind: room.closed), join_code_sealed = \(bind: room.joinCodeSealed),
+                updated_at = \(bind: Clock.nowMillis())
+            WHERE id = \(bind: room.id)
+            """
+        ).run()
+    }
+
+    /// The room's clock: what plays since when, paused since when.
+    static func setClock(_ id: Int64, entry: Int64?, startedAt: Int64?, pausedAt: Int64?, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE jukebox_rooms SET current_entry_id = \(bind: entry), current_started_at = \(bind: startedAt), paused_at = \(bind: pausedAt),
+                updated_at = \(bind: Clock.nowMillis())
+            WHERE id = \(bind: id)
+            """
+        ).run()
+    }
+
+    static func delete(_ id: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM jukebox_rooms WHERE id = \(bind: id)").run()
+    }
+}

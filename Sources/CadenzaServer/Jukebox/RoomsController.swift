@@ -1,0 +1,390 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// `/api/v1/rooms`: party rooms. The host (a signed-in user) creates one and shares its join
+/// link; guests join by name (or as themselves when signed in), search the room's library,
+/// suggest and vote; the host's speaker page plays the queue and confirms each start.
+enum RoomsController {
+    struct Change: Decodable {
+        var slug: String?
+        var name: String?
+        var requireAccounts: Bool?
+        var downvotesToRemove: Int?
+        var downvotesToSkip: Int?
+        var maxPerGuest: Int?
+        var cooldownMinutes: Int?
+        var maxQueue: Int?
+        var locked: Bool?
+        var closed: Bool?
+    }
+
+    struct Join: Decodable {
+        var name: String?
+        var code: String?
+    }
+
+    struct Suggest: Decodable {
+        var trackId: String
+    }
+
+    struct Vote: Decodable {
+        var value: Int
+    }
+
+    struct PlayerReport: Decodable {
+        var entryId: String
+    }
+
+    /// Who is asking, in a room: its host, or one of its guests.
+    struct Member {
+        var room: RoomRecord
+        var guest: RoomGuest?
+        var isHost: Bool
+    }
+
+    static let maxRoomsPerUser = 10
+
+    static func room(_ req: Request) async throws -> RoomRecord {
+        guard let slug = req.parameters.get("slug"), Stations.validSlug(slug), let room = try await Rooms.find(slug: slug, on: req.sql) else {
+            throw APIError.notFound("Room")
+        }
+        return room
+    }
+
+    static func member(_ req: Request, room: RoomRecord) async throws -> Member {
+        if let principal = req.auth.get(Principal.self) {
+            let guest = try await RoomGuests.find(roomID: room.id, userID: principal.userID, on: req.sql)
+            if principal.userID == room.ownerID || principal.isAdmin {
+                return Member(room: room, guest: guest, isHost: true)
+            }
+            if let guest { return Member(room: room, guest: guest, isHost: false) }
+        }
+        if let session = req.cookies[RoomGuests.cookieName(room)]?.string, session.count <= 100,
+            let guest = try await RoomGuests.find(roomID: room.id, session: session, on: req.sql)
+        {
+            return Member(room: room, guest: guest, isHost: false)
+        }
+        throw APIError(status: .forbidden, code: "not_joined", message: "Join the room first.")
+    }
+
+    static func host(_ req: Request) async throws -> Member {
+        let member = try await member(req, room: try await room(req))
+        guard member.isHost else { throw APIError.forbidden("Only the room's host may do this.") }
+        return member
+    }
+
+    /// The host takes part as a guest too (their votes and suggestions are theirs).
+    static func hostGuest(_ req: Request, member: Member) async throws -> RoomGuest {
+        if let guest = member.guest { return guest }
+        let principal = try req.requireUser()
+        if let guest = try await RoomGuests.join(
+            roomID: member.room.id, name: principal.username, userID: principal.userID, session: nil, on: req.sql)
+        {
+            return guest
+        }
+        guard let guest = try await RoomGuests.find(roomID: member.room.id, userID: principal.userID, on: req.sql) else {
+            throw APIError.conflict("Could not join.")
+        }
+        return guest
+    }
+
+    static func libraries(of room: RoomRecord, on db: any Database) async throws -> [Int64] {
+        let owner = try await User.find(room.ownerID, on: db)
+        return Libraries.visibleIDs(userID: room.ownerID, isAdmin: owner?.isAdmin ?? false, in: try await Libraries.visibilityTable(on: db.sql))
+    }
+
+    @Sendable static func list(req: Request) async throws -> [RoomSummaryDTO] {
+        try await Rooms.owned(by: try req.requireUser().userID, on: req.sql).map { RoomSummaryDTO(slug: $0.slug, name: $0.name, closed: $0.closed) }
+    }
+
+    @Sendable static func create(req: Request) async throws -> Response {
+        let viewer = try req.requireUser()
+        let change = try await req.decodeJSON(Change.self)
+        guard let slug = change.slug, Stations.validSlug(slug) else {
+            throw APIError.unprocessable("slug must be 2 to 40 lower-case letters, digits and hyphens (it is part of the join link).")
+        }
+        let name = (change.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(name.count) else { throw APIError.unprocessable("name must be 1 to 100 characters.") }
+        guard try await Rooms.owned(by: viewer.userID, on: req.sql).count < maxRoomsPerUser else {
+            throw APIError.conflict("You have \(maxRoomsPerUser) rooms, the limit; delete one first.")
+        }
+        let sealed = try req.application.secretBox.seal(Secrets.randomToken(bytes: 9))
+        guard
+            var room = try await Rooms.create(
+                slug: slug, name: name, ownerID: viewer.userID, codeSealed: sealed, requireAccounts: change.requireAccounts ?? false, on: req.sql)
+        else { throw APIError.conflict("A room called \(slug) already exists.") }
+        try apply(change, to: &room)
+        try await Rooms.saveSettings(room, on: req.sql)
+        return try await state(req, member: Member(room: room, guest: nil, isHost: true)).encodeResponse(status: .created, for: req)
+    }
+
+    static func apply(_ change: Change, to room: inout RoomRecord) throws {
+        func bounded(_ value: Int?, _ range: ClosedRange<Int>, _ name: String) throws -> Int? {
+            guard let value else { return nil }
+            guard range.contains(value) else { throw APIError.unprocessable("\(name) must be \(range.lowerBound) to \(range.upperBound).") }
+            return value
+        }
+        if let name = change.name {
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (1...100).contains(trimmed.count) else { throw APIError.unprocessable("name must be 1 to 100 characters.") }
+            room.name = trimmed
+        }
+        room.requireAccounts = change.requireAccounts ?? room.requireAccounts
+        room.downvotesToRemove = try bounded(change.downvotesToRemove, 1...100, "downvotesToRemove") ?? room.downvotesToRemove
+        room.downvotesToSkip = try bounded(change.downvotesToSkip, 1...100, "downvotesToSkip") ?? room.downvotesToSkip
+        room.maxPerGuest = try bounded(change.maxPerGuest, 0...500, "maxPerGuest") ?? room.maxPerGuest
+        room.cooldownMinutes = try bounded(change.cooldownMinutes, 0...10_080, "cooldownMinutes") ?? room.cooldownMinutes
+        room.maxQueue = try bounded(change.maxQueue, 0...5_000, "maxQueue") ?? room.maxQueue
+        room.locked = change.locked ?? room.locked
+        room.closed = change.closed ?? room.closed
+    }
+
+    @Sendable static func show(req: Request) async throws -> RoomDTO {
+        let room = try await room(req)
+        return try await state(req, member: try await member(req, room: room))
+    }
+
+    /// The room as a member sees it: what plays (by the room's clock), the queue in play order
+    /// with scores and their own votes; the host also sees the settings and the join code.
+    static func state(_ req: Request, member: Member) async throws -> RoomDTO {
+        let room = try await Rooms.find(slug: member.room.slug, on: req.sql) ?? member.room
+        let queue = try await RoomQueue.queued(roomID: room.id, on: req.sql)
+        var current: RoomEntry?
+        if let id = room.currentEntryID { current = try await RoomQueue.entry(id, roomID: room.id, on: req.sql) }
+        let ids = queue.map(\.trackID) + (current.map { [$0.trackID] } ?? [])
+        let visible = try await libraries(of: room, on: req.db)
+        let tracks = try await CatalogQueries.tracks(
+            visible: visible, paging: .init(limit: max(1, ids.count), offset: 0), ids: Array(Set(ids)), on: req.sql)
+        let byID = Dictionary(tracks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var mine: [Int64: Int] = [:]
+        if let guest = member.guest {
+            mine = try await RoomQueue.votes(guestID: guest.id, entries: queue.map(\.id) + (current.map { [$0.id] } ?? []), on: req.sql)
+        }
+        let names = try await RoomGuests.names(roomID: room.id, on: req.sql)
+        let now = Clock.nowMillis()
+        return RoomDTO(
+            slug: room.slug, name: room.name, host: member.isHost, me: member.guest.map { .init(guestId: String($0.id), name: $0.name) },
+            joinCode: member.isHost ? try req.application.secretBox.open(room.joinCodeSealed) : nil,
+            settings: .init(
+                requireAccounts: room.requireAccounts, downvotesToRemove: room.downvotesToRemove, downvotesToSkip: room.downvotesToSkip,
+                maxPerGuest: room.maxPerGuest, cooldownMinutes: room.cooldownMinutes, maxQueue: room.maxQueue, locked: room.locked,
+                closed: room.closed),
+            nowPlaying: current.flatMap { entry -> RoomDTO.Playing? in
+                guard let started = room.currentStartedAt else { return nil }
+                return RoomDTO.Playing(
+                    entryId: String(entry.id), track: byID[String(entry.trackID)], score: entry.score, myVote: mine[entry.id] ?? 0,
+                    startedAt: Clock.date(started), elapsedMs: room.elapsedMs(now: now) ?? 0, paused: room.pausedAt != nil)
+            },
+            queue: queue.map { entry in
+                .init(
+                    entryId: String(entry.id), track: byID[String(entry.trackID)], score: entry.score, myVote: mine[entry.id] ?? 0,
+                    suggestedBy: entry.guestID.flatMap { names[$0] }, mine: entry.guestID != nil && entry.guestID == member.guest?.id)
+            })
+    }
+
+    @Sendable static func update(req: Request) async throws -> RoomDTO {
+        let member = try await host(req)
+        var room = member.room
+        try apply(try await req.decodeJSON(Change.self), to: &room)
+        try await Rooms.saveSettings(room, on: req.sql)
+        try await changed(room, reason: "settings", on: req.sql)
+        return try await state(req, member: Member(room: room, guest: member.guest, isHost: true))
+    }
+
+    @Sendable static func delete(req: Request) async throws -> HTTPStatus {
+        let member = try await host(req)
+        try await Rooms.delete(member.room.id, on: req.sql)
+        return .noContent
+    }
+
+    /// A new join code: the old link stops working (guests already in stay).
+    @Sendable static func rotate(req: Request) async throws -> RoomDTO {
+        let member = try await host(req)
+        var room = member.room
+        room.joinCodeSealed = try req.application.secretBox.seal(Secrets.randomToken(bytes: 9))
+        try await Rooms.saveSettings(room, on: req.sql)
+        return try await state(req, member: Member(room: room, guest: member.guest, isHost: true))
+    }
+
+    /// `POST …/join {name, code}`: a signed-in user joins as themselves; anyone else by name,
+    /// with a cookie that is their seat in the room (unless the host requires accounts).
+    @Sendable static func join(req: Request) async throws -> Response {
+        let room = try await room(req)
+        let body = try await req.decodeJSON(Join.self)
+        let principal = req.auth.get(Principal.self)
+        let isHost = principal.map { $0.userID == room.ownerID || $0.isAdmin } ?? false
+        if !isHost {
+            guard let code = body.code, code.count <= 100, let expected = try req.application.secretBox.open(room.joinCodeSealed),
+                Secrets.equal(Secrets.hash(code), Secrets.hash(expected))
+            else { throw APIError.forbidden("That join link is not (or no longer) valid; ask the host for the current one.") }
+            if room.closed { throw APIError.conflict("The room is closed.") }
+        }
+        if let principal {
+            let member = Member(room: room, guest: try await RoomGuests.find(roomID: room.id, userID: principal.userID, on: req.sql), isHost: isHost)
+            var joined = member
+            joined.guest = try await hostGuest(req, member: member)
+            if joined.guest?.banned == true { throw APIError.forbidden("The host has removed you from this room.") }
+            return try await state(req, member: joined).encodeResponse(for: req)
+        }
+        guard !room.requireAccounts else { throw APIError.unauthorized("This room is for signed-in users; sign in first.") }
+        let name = (body.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...40).contains(name.count), !name.contains(where: { $0.isNewline }) else {
+            throw APIError.unprocessable("Your name must be 1 to 40 characters.")
+        }
+        let session = Secrets.randomToken()
+        guard let guest = try await RoomGuests.join(roomID: room.id, name: name, userID: nil, session: session, on: req.sql) else {
+            throw APIError.conflict("Could not join; try again.")
+        }
+        let response = try await state(req, member: Member(room: room, guest: guest, isHost: false)).encodeResponse(for: req)
+        response.cookies[RoomGuests.cookieName(room)] = HTTPCookies.Value(
+            string: session, maxAge: 7 * 86_400, path: "/", isSecure: try req.application.settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
+        return response
+    }
+
+    /// `GET …/search?q=`: the room's library, for guests without an account too.
+    @Sendable static func search(req: Request) async throws -> [TrackDTO] {
+        let room = try await room(req)
+        _ = try await member(req, room: room)
+        guard let q = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces), !q.isEmpty, q.count <= 200 else {
+            throw APIError.badRequest("q must be 1 to 200 characters.")
+        }
+        return try await CatalogQueries.tracks(
+            visible: try await libraries(of: room, on: req.db), paging: .init(limit: 25, offset: 0), search: q, on: req.sql)
+    }
+
+    @Sendable static func suggest(req: Request) async throws -> Response {
+        let room = try await room(req)
+        var member = try await member(req, room: room)
+        if member.isHost { member.guest = try await hostGuest(req, member: member) }
+        guard let guest = member.guest else { throw APIError(status: .forbidden, code: "not_joined", message: "Join the room first.") }
+        guard let trackID = Int64(try await req.decodeJSON(Suggest.self).trackId), trackID > 0 else {
+            throw APIError.unprocessable("trackId must be a track's id.")
+        }
+        let visible = try await libraries(of: room, on: req.db)
+        guard try await CatalogQueries.airableTrack(id: trackID, libraries: visible, on: req.sql) != nil else { throw APIError.notFound("Track") }
+        let isHost = member.isHost
+        try await refusing {
+            try await req.db.writeTransaction { tx in
+                guard let locked = try await Rooms.lock(room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+                _ = try await RoomQueue.suggest(trackID, room: locked, guest: guest, isHost: isHost, now: Clock.nowMillis(), on: tx.sql)
+                try await changed(locked, reason: "suggestion", on: tx.sql)
+            }
+        }
+        return try await state(req, member: member).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable static func vote(req: Request) async throws -> RoomDTO {
+        let room = try await room(req)
+        var member = try await member(req, room: room)
+        if member.isHost { member.guest = try await hostGuest(req, member: member) }
+        guard let guest = member.guest else { throw APIError(status: .forbidden, code: "not_joined", message: "Join the room first.") }
+        let entryID = try req.int64Parameter("id", what: "Entry")
+        let value = try await req.decodeJSON(Vote.self).value
+        try await refusing {
+            try await req.db.writeTransaction { tx in
+                guard let locked = try await Rooms.lock(room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+                _ = try await RoomQueue.vote(entryID, value: value, room: locked, guest: guest, now: Clock.nowMillis(), on: tx.sql)
+                try await changed(locked, reason: "vote", on: tx.sql)
+            }
+        }
+        return try await state(req, member: member)
+    }
+
+    /// Host controls: skip, pause, play, remove an entry, ban a guest.
+    @Sendable static func control(req: Request) async throws -> RoomDTO {
+        let member = try await host(req)
+        let action = req.parameters.get("action") ?? ""
+        let now = Clock.nowMillis()
+        try await refusing {
+            try await req.db.writeTransaction { tx in
+                guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+                switch action {
+                case "skip":
+                    if let current = room.currentEntryID { try await RoomQueue.end(current, as: "skipped", room: room, now: now, on: tx.sql) }
+                case "pause":
+                    if room.currentStartedAt != nil, room.pausedAt == nil {
+                        try await Rooms.setClock(room.id, entry: room.currentEntryID, startedAt: room.currentStartedAt, pausedAt: now, on: tx.sql)
+                    }
+                case "play":
+                    // The pause shifts the start: progress carries on where it stopped.
+                    if let started = room.currentStartedAt, let paused = room.pausedAt {
+                        try await Rooms.setClock(room.id, entry: room.currentEntryID, startedAt: started + (now - paused), pausedAt: nil, on: tx.sql)
+                    }
+                default:
+                    throw APIError.notFound("Action")
+                }
+                try await changed(room, reason: action, on: tx.sql)
+            }
+        }
+        return try await state(req, member: member)
+    }
+
+    @Sendable static func remove(req: Request) async throws -> RoomDTO {
+        let member = try await host(req)
+        let entryID = try req.int64Parameter("id", what: "Entry")
+        try await req.db.writeTransaction { tx in
+            guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+            try await RoomQueue.end(entryID, as: "removed", room: room, now: Clock.nowMillis(), on: tx.sql)
+            try await changed(room, reason: "removed", on: tx.sql)
+        }
+        return try await state(req, member: member)
+    }
+
+    @Sendable static func ban(req: Request) async throws -> HTTPStatus {
+        let member = try await host(req)
+        let guestID = try req.int64Parameter("id", what: "Guest")
+        guard let guest = try await RoomGuests.find(id: guestID, roomID: member.room.id, on: req.sql), guest.userID != member.room.ownerID else {
+            throw APIError.notFound("Guest")
+        }
+        try await RoomGuests.setBanned(guest.id, req.method != .DELETE, on: req.sql)
+        return .noContent
+    }
+
+    /// The speaker: what to play next (it stays queued until the player confirms it started).
+    @Sendable static func playerNext(req: Request) async throws -> RoomDTO.Entry {
+        let member = try await host(req)
+        guard let next = try await RoomQueue.queued(roomID: member.room.id, on: req.sql).first else { throw APIError.notFound("Queued song") }
+        let visible = try await libraries(of: member.room, on: req.db)
+        let track = try await CatalogQueries.tracks(visible: visible, paging: .init(limit: 1, offset: 0), ids: [next.trackID], on: req.sql).first
+        return .init(entryId: String(next.id), track: track, score: next.score, myVote: 0, suggestedBy: nil, mine: false)
+    }
+
+    /// `POST …/player/started|ended|failed {entryId}`: what the speaker reports.
+    @Sendable static func playerReport(req: Request) async throws -> RoomDTO {
+        let member = try await host(req)
+        guard let entryID = Int64(try await req.decodeJSON(PlayerReport.self).entryId) else { throw APIError.notFound("Entry") }
+        let event = req.parameters.get("event") ?? ""
+        let now = Clock.nowMillis()
+        try await refusing {
+            try await req.db.writeTransaction { tx in
+                guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+                switch event {
+                case "started": try await RoomQueue.started(entryID, room: room, now: now, on: tx.sql)
+                case "ended": try await RoomQueue.end(entryID, as: "played", room: room, now: now, on: tx.sql)
+                // Marked, and so skipped once: not dropped silently, and never retried in a loop.
+                case "failed": try await RoomQueue.end(entryID, as: "failed", room: room, now: now, on: tx.sql)
+                default: throw APIError.notFound("Player event")
+                }
+                try await changed(room, reason: event, on: tx.sql)
+            }
+        }
+        return try await state(req, member: member)
+    }
+
+    static func changed(_ room: RoomRecord, reason: String, on db: any SQLDatabase) async throws {
+        try await EventStore.append(
+            JukeboxEvents.changed, payload: .init(slug: room.slug, reason: reason), actorID: nil, subjectID: room.slug, audienceUserID: room.ownerID,
+            on: db)
+    }
+
+    /// The queue's refusals in the API's error format.
+    static func refusing(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let refusal as RoomQueue.Refusal {
+            throw APIError(status: HTTPResponseStatus(statusCode: refusal.status), code: "refused", message: refusal.message)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+"""Jukebox rooms: guests join by link, suggest and vote; the queue plays by score, ties by
+suggestion time (Raveberry's rules and tests), votes are one per person even when fifty
+arrive at once, and a speaker that never confirms a start never eats the queue."""
+import threading
+import time
+
+import requests
+
+from conftest import auth, token_for, wait_for
+from test_radio_schedule import tone
+
+
+def room_server(deployment, tmp_path, count=6):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(count):
+        tone(music / f"k{i}.flac", 5, 300 + 50 * i, f"K{i}")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == count)
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]}
+    return server, token, ids
+
+
+def guest(server, slug, code, name):
+    s = requests.Session()
+    r = s.post(server.url + f"/api/v1/rooms/{slug}/join", json={"name": name, "code": code})
+    assert r.status_code == 200, r.text
+    return s
+
+
+def test_votes_order_remove_and_skip_as_raveberry(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path)
+    h = auth(token)
+    r = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "party", "name": "Party"})
+    assert r.status_code == 201, r.text
+    room = r.json()
+    code = room["joinCode"]
+    base = server.url + "/api/v1/rooms/party"
+    # Joining needs the link's code; a guest without it sees nothing.
+    assert requests.post(base + "/join", json={"name": "Eve", "code": "wrong"}).status_code == 403
+    assert requests.get(base).status_code == 403
+    a, b, c = (guest(server, "party", code, n) for n in ("Ann", "Bob", "Cat"))
+    assert a.get(base).json()["me"]["name"] == "Ann"
+    # The host suggests k1..k4; each starts with the host's upvote.
+    for k in ("K1", "K2", "K3", "K4"):
+        assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids[k]}).status_code == 201
+    order = lambda: [e["track"]["title"] for e in requests.get(base, headers=h).json()["queue"]]
+    entry = {e["track"]["title"]: e["entryId"] for e in requests.get(base, headers=h).json()["queue"]}
+    vote = lambda s, k, v: s.put(base + f"/entries/{entry[k]}/vote", json={"value": v})
+    assert order() == ["K1", "K2", "K3", "K4"]
+    r = vote(a, "K2", 1)
+    assert r.status_code == 200, r.text
+    assert vote(b, "K3", 1).status_code == 200
+    assert order() == ["K2", "K3", "K1", "K4"]
+    assert vote(c, "K1", 1).status_code == 200
+    assert order() == ["K1", "K2", "K3", "K4"]
+    # Ann changes her mind on K2 (her vote moves, it does not add), Bob votes it down too; Ann down on K1.
+    assert vote(a, "K2", -1).status_code == 200 and vote(b, "K2", -1).status_code == 200 and vote(a, "K1", -1).status_code == 200
+    assert order() == ["K3", "K1", "K4", "K2"]
+    # One vote per person: Cat's upvote three times counts once.
+    for _ in range(3):
+        assert vote(c, "K4", 1).status_code == 200
+    scores = {e["track"]["title"]: e["score"] for e in a.get(base).json()["queue"]}
+    assert scores == {"K3": 2, "K1": 1, "K4": 2, "K2": -1}, scores
+    assert [e["myVote"] for e in a.get(base).json()["queue"] if e["track"]["title"] == "K2"] == [-1]
+    # Three downvotes on a queued song (host's +1, then -1 ×3 reaches -2): it leaves the queue.
+    for s in (a, b, c):
+        assert vote(s, "K4", -1).status_code == 200
+    assert "K4" not in order()
+    assert vote(a, "K4", 1).status_code == 404
+    # The speaker plays K3; three downvotes on the current song skip it.
+    nxt = requests.get(base + "/player/next", headers=h).json()
+    assert nxt["track"]["title"] == "K3"
+    assert requests.post(base + "/player/started", headers=h, json={"entryId": nxt["entryId"]}).status_code == 200
+    assert requests.get(base, headers=h).json()["nowPlaying"]["track"]["title"] == "K3"
+    for s in (a, b, c):
+        assert s.put(base + f"/entries/{nxt['entryId']}/vote", json={"value": -1}).status_code == 200
+    assert requests.get(base, headers=h).json().get("nowPlaying") is None
+    # Guests cannot use the host's controls.
+    assert a.post(base + "/control/skip").status_code == 403
+    assert a.get(base + "/player/next").status_code == 403
+
+
+def test_fifty_guests_vote_at_once_and_none_is_lost(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path, count=2)
+    h = auth(token)
+    code = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "crowd", "name": "Crowd"}).json()["joinCode"]
+    base = server.url + "/api/v1/rooms/crowd"
+    assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids["K0"]}).status_code == 201
+    entry = requests.get(base, headers=h).json()["queue"][0]["entryId"]
+    guests = [guest(server, "crowd", code, f"G{i}") for i in range(50)]
+    failures = []
+
+    def cast(s):
+        for _ in range(2):  # each votes twice: the second must not count
+            r = s.put(base + f"/entries/{entry}/vote", json={"value": 1})
+            if r.status_code != 200:
+                failures.append(r.text)
+
+    threads = [threading.Thread(target=cast, args=(s,)) for s in guests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures[:3]
+    assert requests.get(base, headers=h).json()["queue"][0]["score"] == 51
+
+
+def test_a_speaker_that_never_confirms_does_not_eat_the_queue_and_limits_hold(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path)
+    h = auth(token)
+    code = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "limits", "name": "Limits"}).json()["joinCode"]
+    base = server.url + "/api/v1/rooms/limits"
+    ann = guest(server, "limits", code, "Ann")
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K0"]}).status_code == 201
+    # One suggestion every few seconds; the same song twice is refused.
+    r = ann.post(base + "/suggestions", json={"trackId": ids["K1"]})
+    assert r.status_code == 429 and r.json()["error"]["message"], r.text
+    time.sleep(3.1)
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K0"]}).status_code == 409
+    # A per-guest cap.
+    assert requests.patch(base, headers=h, json={"maxPerGuest": 1}).status_code == 200
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K1"]}).status_code == 409
+    assert requests.patch(base, headers=h, json={"maxPerGuest": 0, "downvotesToRemove": 0}).status_code == 422
+    assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids["K2"]}).status_code == 201
+    # Queue-eating: asking what is next, again and again, without confirming a start, takes nothing.
+    for _ in range(5):
+        assert requests.get(base + "/player/next", headers=h).json()["track"]["title"] == "K0"
+    assert [e["track"]["title"] for e in requests.get(base, headers=h).json()["queue"]] == ["K0", "K2"]
+    # A song that fails to play is marked and passed over, once.
+    first = requests.get(base + "/player/next", headers=h).json()["entryId"]
+    assert requests.post(base + "/player/failed", headers=h, json={"entryId": first}).status_code == 200
+    nxt = requests.get(base + "/player/next", headers=h).json()
+    assert nxt["track"]["title"] == "K2"
+    # The room's clock: progress from the confirmed start; a pause holds it, play resumes it.
+    assert requests.post(base + "/player/started", headers=h, json={"entryId": nxt["entryId"]}).status_code == 200
+    time.sleep(1.0)
+    assert requests.post(base + "/control/pause", headers=h).status_code == 200
+    held = requests.get(base, headers=h).json()["nowPlaying"]
+    assert held["paused"] and 900 <= held["elapsedMs"] <= 2500, held
+    time.sleep(1.0)
+    assert requests.get(base, headers=h).json()["nowPlaying"]["elapsedMs"] == held["elapsedMs"]
+    assert requests.post(base + "/control/play", headers=h).status_code == 200
+    playing = requests.get(base, headers=h).json()["nowPlaying"]
+    assert not playing["paused"] and held["elapsedMs"] <= playing["elapsedMs"] < held["elapsedMs"] + 600
+    assert requests.post(base + "/player/ended", headers=h, json={"entryId": nxt["entryId"]}).status_code == 200
+    # What just played is on cooldown; suggestions locked by the host; a banned guest is out.
+    time.sleep(3.1)
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K2"]}).status_code == 409
+    assert requests.patch(base, headers=h, json={"locked": True}).status_code == 200
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K3"]}).status_code == 409
+    me = ann.get(base).json()["me"]["guestId"]
+    assert requests.post(base + f"/guests/{me}/ban", headers=h).status_code == 204
+    assert requests.patch(base, headers=h, json={"locked": False}).status_code == 200
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K3"]}).status_code == 403
+    # A room for signed-in users only; a rotated link shuts the old one.
+    assert requests.patch(base, headers=h, json={"requireAccounts": True}).status_code == 200
+    assert requests.post(base + "/join", json={"name": "Zed", "code": code}).status_code == 401
+    new = requests.post(base + "/code", headers=h).json()["joinCode"]
+    assert new != code
+    assert deployment.run("user", "create", "member", stdin="member-password-1\n").returncode == 0
+    member = auth(token_for(server, "member", "member-password-1"))
+    assert requests.post(base + "/join", headers=member, json={"code": code}).status_code == 403
+    r = requests.post(base + "/join", headers=member, json={"code": new})
+    assert r.status_code == 200 and r.json()["me"]["name"] == "member", r.text
+    # Bad input gets the API's own errors.
+    assert requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "Bad Slug!", "name": "x"}).status_code == 422
+    assert requests.put(base + "/entries/abc/vote", headers=h, json={"value": 1}).status_code == 404
+    assert requests.put(base + f"/entries/{first}/vote", headers=h, json={"value": 5}).status_code in (404, 422)
