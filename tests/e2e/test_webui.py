@@ -13,7 +13,6 @@ pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -201,9 +200,12 @@ def test_every_view_in_both_themes_and_sizes_is_accessible_and_error_free(server
     server, token = server_with_music
     playlist = requests.post(server.url + "/api/v1/playlists", json={"name": "Evening"}, headers=auth(token)).json()["id"]
     assert requests.post(server.url + "/api/v1/stations", json={"slug": "matrix", "name": "Matrix FM"}, headers=auth(token)).status_code == 201
+    assert requests.post(server.url + "/api/v1/rooms", json={"slug": "matrix", "name": "Matrix Party"}, headers=auth(token)).status_code == 201
+    tracks = requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]
+    assert requests.post(server.url + "/api/v1/rooms/matrix/suggestions", json={"trackId": tracks[0]["id"]}, headers=auth(token)).status_code == 201
     sign_in(browser, server)
     routes = ["/", "/albums", "/albums/1", "/artists", "/artists/1", "/genres", "/playlists", f"/playlists/{playlist}", "/search",
-              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/admin", "/radio", "/radio/matrix"]
+              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/admin", "/radio", "/radio/matrix", "/party", "/party/matrix"]
     visits = 0
     for theme in ("light", "dark"):
         browser.execute_script("localStorage.setItem('cadenza.theme', arguments[0])", theme)
@@ -1483,4 +1485,55 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
                            "document.getElementById('show-time').value = '08:30';", tomorrow)
     browser.find_element(By.CSS_SELECTOR, "#show-form button[type=submit]").click()
     wait(browser, lambda d: "overlaps" in d.find_element(By.ID, "station-status").text)
+    assert not severe_console_errors(browser)
+
+
+def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(server_with_music, browser):
+    server, token = server_with_music
+    h = auth(token)
+    sign_in(browser, server)
+    browser.get(server.url + "/#/party")
+    settled(browser, "/party")
+    browser.find_element(By.ID, "room-name").send_keys("Garden Party")
+    assert browser.find_element(By.ID, "room-slug").get_attribute("value") == "garden-party"
+    browser.find_element(By.CSS_SELECTOR, "#new-room button[type=submit]").click()
+    wait(browser, lambda d: d.current_url.endswith("#/party/garden-party") and d.find_elements(By.ID, "join-link"))
+    link = browser.find_element(By.ID, "join-link").get_attribute("href")
+    assert "code=" in link
+    # The guest: another browser, phone-sized, not signed in.
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=390,844", "--mute-audio"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    phone = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        phone.get(link)
+        wait(phone, lambda d: d.find_elements(By.ID, "guest-name"))
+        assert phone.find_element(By.ID, "join-code").get_attribute("value")
+        phone.find_element(By.ID, "guest-name").send_keys("Robin")
+        phone.find_element(By.CSS_SELECTOR, "#join-room button[type=submit]").click()
+        wait(phone, lambda d: "You are Robin." in d.find_element(By.TAG_NAME, "main").text)
+        phone.find_element(By.ID, "suggest-q").send_keys("Lantern")
+        phone.find_element(By.CSS_SELECTOR, "#suggest-form button[type=submit]").click()
+        wait(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "#suggest-results button[data-suggest]"))
+        phone.find_element(By.CSS_SELECTOR, "#suggest-results button[data-suggest]").click()
+        wait(phone, lambda d: "Lantern" in d.find_element(By.ID, "queue").text)
+        # Her suggestion starts with her own upvote, shown pressed.
+        up = phone.find_element(By.CSS_SELECTOR, "#queue button[data-vote]")
+        assert up.get_attribute("aria-pressed") == "true"
+        shot(phone, "party-guest")
+        # The host's page follows; the speaker plays the queue and the server's clock starts.
+        wait(browser, lambda d: "Lantern" in d.find_element(By.ID, "queue").text, timeout=10)
+        press(browser, browser.find_element(By.ID, "speaker"))
+        state = lambda: requests.get(server.url + "/api/v1/rooms/garden-party", headers=h).json()
+        wait(browser, lambda d: (state().get("nowPlaying") or {}).get("track", {}).get("title") == "Lantern", timeout=20)
+        wait(browser, lambda d: d.execute_script("return document.getElementById('speaker-audio').currentTime") > 1, timeout=20)
+        assert state()["queue"] == []
+        # The guest sees it playing.
+        wait(phone, lambda d: "Lantern" in d.find_element(By.ID, "playing").text, timeout=10)
+        assert not severe_console_errors(phone)
+    finally:
+        phone.quit()
+    shot(browser, "party-host")
     assert not severe_console_errors(browser)

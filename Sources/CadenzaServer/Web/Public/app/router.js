@@ -20,6 +20,8 @@ const routes = [
   [/^\/upload$/, () => import('./views/upload.js')],
   [/^\/radio$/, () => import('./views/radio.js')],
   [/^\/radio\/(?<slug>[a-z0-9][a-z0-9-]{1,39})$/, () => import('./views/station.js')],
+  [/^\/party$/, () => import('./views/party.js')],
+  [/^\/party\/(?<slug>[a-z0-9][a-z0-9-]{1,39})$/, () => import('./views/party.js')],
   [/^\/admin$/, () => import('./views/admin.js')],
   [/^\/login$/, () => import('./views/login.js')],
   [/^\/join\/(?<token>[A-Za-z0-9_~.-]+)$/, () => import('./views/join.js')],
@@ -60,7 +62,8 @@ export async function route() {
   const seq = ++latest;
   let main = document.getElementById('main');
   let { path, query } = currentPath();
-  if (!store.state.me && path !== '/login' && !path.startsWith('/join/')) path = '/login';
+  // Invites and party rooms open signed out: a guest joins a room by name.
+  if (!store.state.me && path !== '/login' && !path.startsWith('/join/') && !path.startsWith('/party/')) path = '/login';
   const match = routes.map(([pattern, load]) => [path.match(pattern), load]).find(([m]) => m);
   if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block the next */ } cleanup = null; }
   document.documentElement.removeAttribute('data-route');

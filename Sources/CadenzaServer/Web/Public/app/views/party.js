@@ -1,0 +1,187 @@
+import { api } from '../api.js';
+import { html } from '../html.js';
+import { store } from '../store.js';
+import { errorMessage, icon } from '../components.js';
+import { duration } from '../format.js';
+
+export const title = 'Jukebox';
+
+/// `#/party`: your rooms and a form to open one. `#/party/SLUG?code=…`: the room, made for
+/// phones: join by name (no account needed), what plays with its progress, the queue with
+/// votes and scores, search and suggest; the host adds the join link, the controls and the
+/// speaker (this page plays the room: each song leaves the queue only once it really started).
+export async function render(main, { slug, query }) {
+  if (!slug) return rooms(main);
+  const base = `/api/v1/rooms/${encodeURIComponent(slug)}`;
+  let room;
+  try {
+    room = await api(base);
+  } catch (error) {
+    if (error.status !== 403 && error.code !== 'not_joined') { main.innerHTML = html`<h1>Jukebox</h1>${errorMessage(error)}`.text; return undefined; }
+    return joinForm(main, { slug, base, code: query?.get('code') || '' });
+  }
+  return roomView(main, { base, room });
+}
+
+async function rooms(main) {
+  main.innerHTML = html`<h1>Jukebox</h1>
+    <p class="muted">Open a room for a party: guests join from their phones with the link, suggest songs and vote; the queue plays by score.</p>
+    <ul class="plain" id="rooms"><li class="muted">Loading…</li></ul>
+    <section aria-labelledby="new-room-h"><h2 id="new-room-h">Open a room</h2>
+      <form id="new-room" class="stack-form">
+        <label for="room-name">Name</label><input id="room-name" required maxlength="100" autocomplete="off">
+        <label for="room-slug">Address</label><input id="room-slug" required pattern="[a-z0-9][a-z0-9\\-]{1,39}" maxlength="40" autocomplete="off">
+        <p><button type="submit" class="primary">Open the room</button></p><p id="room-status" role="status"></p>
+      </form></section>`.text;
+  const list = main.querySelector('#rooms');
+  try {
+    const mine = await api('/api/v1/rooms');
+    list.innerHTML = mine.map((r) => html`<li><a href="#/party/${r.slug}">${r.name}</a>${r.closed ? html` <span class="muted">(closed)</span>` : ''}</li>`.text).join('')
+      || html`<li class="muted">No rooms yet.</li>`.text;
+  } catch (error) { list.textContent = error.message; }
+  const name = main.querySelector('#room-name'), slugInput = main.querySelector('#room-slug');
+  name.addEventListener('input', () => {
+    slugInput.value = name.value.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  });
+  main.querySelector('#new-room').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const room = await api('/api/v1/rooms', { method: 'POST', body: { name: name.value, slug: slugInput.value } });
+      location.hash = `#/party/${room.slug}`;
+    } catch (error) { main.querySelector('#room-status').textContent = error.message; }
+  });
+  return undefined;
+}
+
+function joinForm(main, { slug, base, code }) {
+  const me = store.state.me;
+  main.innerHTML = html`<div class="narrow"><h1>Join the party</h1>
+    <form id="join-room" class="stack-form">
+      ${me ? html`<p>You join as ${me.username}.</p>` : html`<label for="guest-name">Your name</label><input id="guest-name" required maxlength="40" autocomplete="nickname">`}
+      <label for="join-code">Code from the link</label><input id="join-code" required maxlength="100" value="${code}" autocomplete="off">
+      <p><button type="submit" class="primary">Join</button></p><p id="join-status" role="status"></p>
+    </form></div>`.text;
+  main.querySelector('#join-room').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api(`${base}/join`, { method: 'POST', body: { name: main.querySelector('#guest-name')?.value || '', code: main.querySelector('#join-code').value } });
+      location.hash = `#/party/${slug}`;
+      if (location.hash === `#/party/${slug}`) window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (error) { main.querySelector('#join-status').textContent = error.message; }
+  });
+  return undefined;
+}
+
+function roomView(main, { base, room: first }) {
+  let room = first;
+  document.title = `${room.name} – Cadenza`;
+  const link = room.joinCode ? `${location.origin}/#/party/${room.slug}?code=${encodeURIComponent(room.joinCode)}` : '';
+  main.innerHTML = html`<header class="party-head"><p class="kind">Jukebox</p><h1>${room.name}</h1>
+      ${room.me ? html`<p class="muted">You are ${room.me.name}.</p>` : ''}
+      ${room.host ? html`<p>Invite: <a id="join-link" href="${link}">${link}</a> <button type="button" id="copy-link" class="ghost">Copy</button></p>
+        <p class="hero-actions"><button type="button" id="speaker" class="primary" aria-pressed="false">${icon('play')} Play here (speaker)</button>
+          <button type="button" id="pause" class="ghost">${icon('pause')} Pause</button>
+          <button type="button" id="skip-song" class="ghost">${icon('next')} Skip</button>
+          <label class="day"><input type="checkbox" id="lock" ${room.settings.locked ? 'checked' : ''}> Suggestions closed</label></p>
+        <audio id="speaker-audio" preload="auto"></audio>` : ''}
+    </header>
+    <section aria-labelledby="np-h"><h2 id="np-h">Playing</h2><div id="playing" aria-live="polite"></div></section>
+    <section aria-labelledby="queue-h"><h2 id="queue-h">Up next</h2><ol class="plain party-queue" id="queue"></ol></section>
+    <section aria-labelledby="suggest-h"><h2 id="suggest-h">Suggest a song</h2>
+      <form id="suggest-form" class="row-form" role="search"><label for="suggest-q" class="visually-hidden">Find a song</label>
+        <input id="suggest-q" type="search" placeholder="Find a song" maxlength="200" autocomplete="off"> <button type="submit">Find</button></form>
+      <ul class="plain" id="suggest-results"></ul></section>
+    <p id="room-status" role="status"></p>`.text;
+  const say = (text) => { main.querySelector('#room-status').textContent = text; };
+  const describe = (t) => t ? html`${t.title} <span class="muted">— ${t.artist}</span>` : html`<span class="muted">(not available)</span>`;
+  const show = () => {
+    const np = room.nowPlaying;
+    main.querySelector('#playing').innerHTML = np ? html`<p class="np-title" id="party-now">${describe(np.track)}</p>
+        <progress max="${np.track?.durationMs || 1}" value="${np.elapsedMs}" aria-label="Progress"></progress>
+        <span class="muted">${duration(np.elapsedMs)}${np.paused ? ' · paused' : ''}</span> ${voteButtons(np)}`.text
+      : html`<p class="muted">Nothing is playing.${room.host ? ' Press “Play here” on the speaker.' : ''}</p>`.text;
+    main.querySelector('#queue').innerHTML = room.queue.map((e) => html`<li data-entry="${e.entryId}">
+        <span class="score" aria-label="Score ${e.score}">${e.score}</span> ${describe(e.track)}
+        ${e.suggestedBy ? html`<span class="muted"> · ${e.mine ? 'you' : e.suggestedBy}</span>` : ''} ${voteButtons(e)}
+        ${room.host ? html`<button type="button" class="ghost" data-remove="${e.entryId}" aria-label="Remove ${e.track?.title || 'this song'}">Remove</button>` : ''}</li>`.text).join('')
+      || html`<li class="muted">The queue is empty: suggest something.</li>`.text;
+  };
+  const voteButtons = (e) => html`<span class="votes">
+      <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === 1 ? 0 : 1}" aria-pressed="${e.myVote === 1}" aria-label="Vote up ${e.track?.title || ''}">${icon('up')}</button>
+      <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === -1 ? 0 : -1}" aria-pressed="${e.myVote === -1}" aria-label="Vote down ${e.track?.title || ''}">${icon('down')}</button></span>`;
+  const refresh = async () => { try { room = await api(base); show(); } catch (error) { say(error.message); } };
+  show();
+  main.addEventListener('click', async (event) => {
+    const voteButton = event.target.closest('button[data-vote]');
+    const remove = event.target.closest('button[data-remove]');
+    try {
+      if (voteButton) { room = await api(`${base}/entries/${voteButton.dataset.vote}/vote`, { method: 'PUT', body: { value: Number(voteButton.dataset.value) } }); show(); }
+      if (remove) { room = await api(`${base}/entries/${remove.dataset.remove}`, { method: 'DELETE' }); show(); }
+    } catch (error) { say(error.message); }
+  });
+  let found = [];
+  const results = main.querySelector('#suggest-results');
+  main.querySelector('#suggest-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const q = main.querySelector('#suggest-q').value.trim();
+    if (!q) return;
+    try {
+      found = await api(`${base}/search?q=${encodeURIComponent(q)}`);
+      results.innerHTML = found.map((t, i) => html`<li>${describe(t)} <button type="button" data-suggest="${i}" aria-label="Suggest ${t.title}">Suggest</button></li>`.text).join('')
+        || html`<li class="muted">No songs found.</li>`.text;
+    } catch (error) { say(error.message); }
+  });
+  results.addEventListener('click', async (event) => {
+    const track = found[Number(event.target.closest('button[data-suggest]')?.dataset.suggest)];
+    if (!track) return;
+    try { room = await api(`${base}/suggestions`, { method: 'POST', body: { trackId: track.id } }); show(); say(`${track.title} suggested.`); }
+    catch (error) { say(error.message); }
+  });
+  const cleanups = [];
+  if (room.host) {
+    main.querySelector('#copy-link').addEventListener('click', () => navigator.clipboard?.writeText(link).then(() => say('Link copied.'), () => say(link)));
+    const control = (action) => async () => { try { room = await api(`${base}/control/${action}`, { method: 'POST' }); show(); } catch (error) { say(error.message); } };
+    main.querySelector('#skip-song').addEventListener('click', async () => { audio.pause(); await control('skip')(); playing = null; advance(); });
+    main.querySelector('#pause').addEventListener('click', async () => {
+      if (room.nowPlaying?.paused) { await control('play')(); if (speaker) audio.play().catch(() => {}); } else { await control('pause')(); audio.pause(); }
+    });
+    main.querySelector('#lock').addEventListener('change', async (event) => {
+      try { room = await api(base, { method: 'PATCH', body: { locked: event.target.checked } }); show(); } catch (error) { say(error.message); }
+    });
+    // The speaker: asks for the next song, plays it, and reports; a song the browser cannot
+    // play is reported as failed and passed over once.
+    const audio = main.querySelector('#speaker-audio');
+    let speaker = false, playing = null, confirmed = false;
+    const report = (event, entryId) => api(`${base}/player/${event}`, { method: 'POST', body: { entryId } }).then((r) => { room = r; show(); }).catch((e) => say(e.message));
+    const advance = async () => {
+      if (!speaker || playing) return;
+      try {
+        const next = await api(`${base}/player/next`);
+        const file = next.track?.files?.find((f) => f.status === 'imported') || next.track?.files?.[0];
+        playing = next.entryId;
+        confirmed = false;
+        if (!file) { await report('failed', next.entryId); playing = null; setTimeout(advance, 500); return; }
+        audio.src = `/api/v1/files/${encodeURIComponent(file.id)}/audio`;
+        audio.play().catch(async () => { await report('failed', next.entryId); playing = null; setTimeout(advance, 500); });
+      } catch (error) { if (error.status !== 404) say(error.message); setTimeout(advance, 3000); }
+    };
+    audio.addEventListener('playing', () => { if (playing && !confirmed) { confirmed = true; report('started', playing); } });
+    audio.addEventListener('ended', async () => { const done = playing; playing = null; if (done) await report('ended', done); advance(); });
+    audio.addEventListener('error', async () => { const bad = playing; playing = null; if (bad && audio.getAttribute('src')) await report('failed', bad); setTimeout(advance, 500); });
+    const speakerButton = main.querySelector('#speaker');
+    speakerButton.addEventListener('click', () => {
+      speaker = !speaker;
+      speakerButton.setAttribute('aria-pressed', String(speaker));
+      speakerButton.innerHTML = speaker ? html`${icon('pause')} Stop the speaker`.text : html`${icon('play')} Play here (speaker)`.text;
+      document.querySelector('cz-player audio')?.pause();
+      if (speaker) advance(); else { audio.pause(); audio.removeAttribute('src'); audio.load(); playing = null; }
+    });
+    // A song suggested while the speaker idles starts at once.
+    const idle = setInterval(() => { if (speaker && !playing) advance(); }, 3000);
+    cleanups.push(() => { clearInterval(idle); audio.pause(); audio.removeAttribute('src'); });
+  }
+  // Guests follow the room every two seconds (and the progress bar every second).
+  const poll = setInterval(() => { if (!document.hidden) refresh(); }, 2000);
+  cleanups.push(() => clearInterval(poll));
+  return () => cleanups.forEach((c) => c());
+}
