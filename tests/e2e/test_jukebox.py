@@ -43,9 +43,22 @@ def test_votes_order_remove_and_skip_as_raveberry(deployment, tmp_path):
     assert requests.get(base).status_code == 403
     a, b, c = (guest(server, "party", code, n) for n in ("Ann", "Bob", "Cat"))
     assert a.get(base).json()["me"]["name"] == "Ann"
+    # Members follow the room live: a guest's stream hears the host's suggestion.
+    assert requests.get(base + "/events", timeout=5).status_code == 403
+    stream = a.get(base + "/events", stream=True, timeout=10)
+    assert stream.status_code == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
+    lines = stream.iter_lines(decode_unicode=True)
+    assert next(lines).startswith(": connected")
     # The host suggests k1..k4; each starts with the host's upvote.
     for k in ("K1", "K2", "K3", "K4"):
         assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids[k]}).status_code == 201
+    heard = []
+    for line in lines:
+        heard.append(line)
+        if line.startswith("data:"):
+            break
+    assert "event: room" in heard and '"suggestion"' in heard[-1], heard
+    stream.close()
     order = lambda: [e["track"]["title"] for e in requests.get(base, headers=h).json()["queue"]]
     entry = {e["track"]["title"]: e["entryId"] for e in requests.get(base, headers=h).json()["queue"]}
     vote = lambda s, k, v: s.put(base + f"/entries/{entry[k]}/vote", json={"value": v})

@@ -33,6 +33,9 @@ extension JukeboxFeature {
             "/rooms/{slug}/join": { "post": { "summary": "Join with the link's code: signed in as yourself, or by name (a cookie keeps your seat)", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "name": { "type": "string", "maxLength": 40 }, "code": { "type": "string", "maxLength": 100 } } } } } }, "responses": { "200": { "description": "Room" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
+            "/rooms/{slug}/events": { "get": { "summary": "The room's changes as Server-Sent Events (members): `event: room` with {slug, reason}; read the room again", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "text/event-stream" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
             "/rooms/{slug}/code": { "post": { "summary": "A new join code; the old link stops working (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""

@@ -19,6 +19,7 @@ public struct JukeboxFeature: Feature {
         api.patch("rooms", ":slug", use: RoomsController.update)
         api.delete("rooms", ":slug", use: RoomsController.delete)
         api.post("rooms", ":slug", "join", use: RoomsController.join)
+        api.get("rooms", ":slug", "events", use: RoomEventsController.stream)
         api.post("rooms", ":slug", "code", use: RoomsController.rotate)
         api.get("rooms", ":slug", "search", use: RoomsController.search)
         api.post("rooms", ":slug", "suggestions", use: RoomsController.suggest)

@@ -373,6 +373,8 @@ enum RoomsController {
         return try await state(req, member: member)
     }
 
+    /// Written with the change: the host's app hears it on the event stream, and every member's
+    /// room page on the room's own stream (`…/events`).
     static func changed(_ room: RoomRecord, reason: String, on db: any SQLDatabase) async throws {
         try await EventStore.append(
             JukeboxEvents.changed, payload: .init(slug: room.slug, reason: reason), actorID: nil, subjectID: room.slug, audienceUserID: room.ownerID,

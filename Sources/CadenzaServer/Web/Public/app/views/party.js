@@ -180,8 +180,15 @@ function roomView(main, { base, room: first }) {
     const idle = setInterval(() => { if (speaker && !playing) advance(); }, 3000);
     cleanups.push(() => { clearInterval(idle); audio.pause(); audio.removeAttribute('src'); });
   }
-  // Guests follow the room every two seconds (and the progress bar every second).
-  const poll = setInterval(() => { if (!document.hidden) refresh(); }, 2000);
-  cleanups.push(() => clearInterval(poll));
+  // Everyone follows the room live (each change, then the room read again); the progress bar
+  // ticks here, and a slow read every 20 s covers a stream that was down.
+  const live = new EventSource(`${base}/events`);
+  live.addEventListener('room', () => refresh());
+  const tick = setInterval(() => {
+    const bar = main.querySelector('#playing progress');
+    if (bar && room.nowPlaying && !room.nowPlaying.paused) bar.value = Number(bar.value) + 1000;
+  }, 1000);
+  const poll = setInterval(() => { if (!document.hidden) refresh(); }, 20_000);
+  cleanups.push(() => { live.close(); clearInterval(tick); clearInterval(poll); });
   return () => cleanups.forEach((c) => c());
 }
