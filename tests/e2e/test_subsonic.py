@@ -244,7 +244,8 @@ HOSTILE = [
     ("createBookmark", {"id": "tr-1"}, 10), ("getLyricsBySongId", {"id": "tr-9999"}, 70),
     ("createInternetRadioStation", {"streamUrl": "javascript:alert(1)", "name": "x"}, 0),
     ("getUser", {"username": "ghost"}, 70), ("getPodcasts", {}, 0), ("getVideos", {}, 0),
-    ("jukeboxControl", {"action": "status"}, 0), ("noSuchMethod", {}, 0), ("getTopSongs", {}, 10),
+    ("jukeboxControl", {"action": "explode"}, 0), ("jukeboxControl", {}, 10), ("jukeboxControl", {"action": "setGain", "gain": "5"}, 0),
+    ("jukeboxControl", {"action": "remove", "index": "x"}, 0), ("noSuchMethod", {}, 0), ("getTopSongs", {}, 10),
 ]
 
 
@@ -436,3 +437,33 @@ def test_avatar_is_a_png_every_client_decodes(sub):
     other = requests.post(server.url + "/api/v1/users", json={"username": "avatar-friend", "password": "password-1"}, headers=auth(token))
     assert other.status_code == 201, other.text
     assert rest(server, "getAvatar", username="avatar-friend").content != r.content
+
+
+def test_jukebox_control_drives_the_users_party_room(sub):
+    """DSub's and Ultrasonic's jukebox mode, through py-sonic: the user's own room, made on first
+    use; its speaker (the room page) plays what the remote queues."""
+    server, token, c = sub
+    status = c.jukeboxControl("status")["jukeboxStatus"]
+    assert status["currentIndex"] == -1 and status["playing"] is False
+    rooms = requests.get(server.url + "/api/v1/rooms", headers=auth(token)).json()
+    assert len(rooms) == 1
+    base = server.url + f"/api/v1/rooms/{rooms[0]['slug']}"
+    songs = c.search3("")["searchResult3"]["song"]
+    ids = [s["id"] for s in songs[:3]]
+    c.jukeboxControl("add", sids=ids)
+    playlist = c.jukeboxControl("get")["jukeboxPlaylist"]
+    assert [e["id"] for e in playlist["entry"]] == ids and playlist["currentIndex"] == -1
+    # The speaker starts the first; the remote sees it playing, pauses, resumes and skips it.
+    first = requests.get(base + "/player/next", headers=auth(token)).json()["entryId"]
+    assert requests.post(base + "/player/started", headers=auth(token), json={"entryId": first}).status_code == 200
+    status = c.jukeboxControl("status")["jukeboxStatus"]
+    assert status["currentIndex"] == 0 and status["playing"] is True
+    assert c.jukeboxControl("stop")["jukeboxStatus"]["playing"] is False
+    assert c.jukeboxControl("start")["jukeboxStatus"]["playing"] is True
+    assert c.jukeboxControl("skip")["jukeboxStatus"]["currentIndex"] == -1
+    assert [e["id"] for e in c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]] == ids[1:]
+    c.jukeboxControl("remove", index=0)
+    assert [e["id"] for e in c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]] == ids[2:]
+    c.jukeboxControl("setGain", gain=0.5)
+    c.jukeboxControl("clear")
+    assert "entry" not in c.jukeboxControl("get")["jukeboxPlaylist"] or not c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]

@@ -18,17 +18,17 @@ enum SubsonicAPI {
         for group in [
             SubsonicSystem.handlers, SubsonicBrowsing.handlers, SubsonicLists.handlers, SubsonicMedia.handlers,
             SubsonicAnnotation.handlers, SubsonicPlaylists.handlers, SubsonicBookmarks.handlers,
-            SubsonicSharing.handlers, SubsonicAdmin.handlers, SubsonicTranscoding.handlers,
+            SubsonicSharing.handlers, SubsonicAdmin.handlers, SubsonicTranscoding.handlers, SubsonicJukebox.handlers,
         ] {
             all.merge(group) { first, _ in first }
         }
-        // Podcasts, video, chat, HLS, the jukebox and audio-analysis similarity (OpenSubsonic
+        // Podcasts, video, chat, HLS and audio-analysis similarity (OpenSubsonic
         // `sonicSimilarity`, not advertised) are not part of Cadenza's Subsonic surface: clients
         // get the protocol's error, never an HTTP 404 page.
         for method in [
             "getPodcasts", "getNewestPodcasts", "refreshPodcasts", "createPodcastChannel", "deletePodcastChannel",
             "deletePodcastEpisode", "downloadPodcastEpisode", "getPodcastEpisode", "getVideos", "getVideoInfo",
-            "getCaptions", "hls", "getChatMessages", "addChatMessage", "jukeboxControl",
+            "getCaptions", "hls", "getChatMessages", "addChatMessage",
             "getSonicSimilarTracks", "findSonicPath",
         ] where all[method] == nil {
             all[method] = { _ in throw SubsonicError.notSupported }
