@@ -182,3 +182,30 @@ def test_a_speaker_that_never_confirms_does_not_eat_the_queue_and_limits_hold(de
     assert requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "Bad Slug!", "name": "x"}).status_code == 422
     assert requests.put(base + "/entries/abc/vote", headers=h, json={"value": 1}).status_code == 404
     assert requests.put(base + f"/entries/{first}/vote", headers=h, json={"value": 5}).status_code in (404, 422)
+
+
+def test_songs_played_in_a_room_become_the_hosts_listens(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path, count=2)
+    h = auth(token)
+    requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "home", "name": "Home"})
+    base = server.url + "/api/v1/rooms/home"
+    lb = lambda: requests.get(server.url + "/1/user/root/listens", headers={"Authorization": f"Token {token}"}).json()["payload"]
+    for k in ("K0", "K1"):
+        assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids[k]}).status_code == 201
+    # K0 plays three of its five seconds (more than half): a listen, from when it started.
+    first = requests.get(base + "/player/next", headers=h).json()["entryId"]
+    started = time.time()
+    assert requests.post(base + "/player/started", headers=h, json={"entryId": first}).status_code == 200
+    time.sleep(3)
+    assert requests.post(base + "/player/ended", headers=h, json={"entryId": first}).status_code == 200
+    # K1 is skipped after a second: no listen.
+    second = requests.get(base + "/player/next", headers=h).json()["entryId"]
+    assert requests.post(base + "/player/started", headers=h, json={"entryId": second}).status_code == 200
+    time.sleep(1)
+    assert requests.post(base + "/control/skip", headers=h).status_code == 200
+    assert wait_for(lambda: lb()["count"] >= 1, timeout=10)
+    time.sleep(1)
+    listens = lb()["listens"]
+    assert [l["track_metadata"]["track_name"] for l in listens] == ["K0"], listens
+    assert abs(listens[0]["listened_at"] - started) <= 2
+    assert listens[0]["track_metadata"]["additional_info"]["submission_client"] == "Cadenza jukebox"

@@ -8,6 +8,17 @@ enum JukeboxEvents {
         var reason: String
     }
 
+    /// A song finished in a room (played out, or skipped): the listens feature makes it the
+    /// host's listen when enough of it played.
+    struct Played: Codable, Sendable {
+        var slug: String
+        var trackId: Int64
+        var userId: Int64
+        var listenedAt: Int64
+        var playedMs: Int64
+    }
+
     static let changed = EventType<RoomChange>("jukebox.changed", visibility: .user, subjectType: "room")
-    static let all = [changed.descriptor]
+    static let played = EventType<Played>("jukebox.played", visibility: .user, subjectType: "room")
+    static let all = [changed.descriptor, played.descriptor]
 }

@@ -158,6 +158,14 @@ enum RoomQueue {
     /// Ends `entryID` as `state` (played, skipped, removed, failed), and the room's clock with it
     /// when it was the current song.
     static func end(_ entryID: Int64, as state: String, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws {
+        if room.currentEntryID == entryID, state == "played" || state == "skipped", let started = room.currentStartedAt,
+            let entry = try await entry(entryID, roomID: room.id, on: db), entry.state == "playing"
+        {
+            let played = JukeboxEvents.Played(
+                slug: room.slug, trackId: entry.trackID, userId: room.ownerID, listenedAt: started, playedMs: room.elapsedMs(now: now) ?? 0)
+            try await EventStore.append(
+                JukeboxEvents.played, payload: played, actorID: room.ownerID, subjectID: room.slug, audienceUserID: room.ownerID, on: db)
+        }
         try await db.raw(
             """
             UPDATE jukebox_entries SET state = \(bind: state), ended_at = \(bind: now)

@@ -25,7 +25,9 @@ public struct ListensFeature: Feature {
 
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { ListenJobs.periodic }
 
-    public func eventConsumers(_ services: AppServices) -> [EventConsumer] { [ScrobblerSessions.revokeOnPasswordChange, RadioListens.consumer] }
+    public func eventConsumers(_ services: AppServices) -> [EventConsumer] {
+        [ScrobblerSessions.revokeOnPasswordChange, RadioListens.consumer, JukeboxListens.consumer]
+    }
 
     public func services(_ context: ServiceContext) -> [any Service] {
         guard context.roles.contains(.api) else { return [] }
