@@ -138,9 +138,20 @@ def test_a_speaker_that_never_confirms_does_not_eat_the_queue_and_limits_hold(de
     assert ann.post(base + "/suggestions", json={"trackId": ids["K1"]}).status_code == 409
     assert requests.patch(base, headers=h, json={"maxPerGuest": 0, "downvotesToRemove": 0}).status_code == 422
     assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids["K2"]}).status_code == 201
+    # Guests see what a song is, never where its files are.
+    assert all(set(e["track"]) == {"id", "title", "artist", "album", "durationMs"} | ({"artworkId"} & set(e["track"]))
+               for e in ann.get(base).json()["queue"])
+    assert all("files" not in t for t in ann.get(base + "/search", params={"q": "K"}).json())
+    # A join must be JSON (a cross-site form cannot send it unasked).
+    assert requests.post(base + "/join", data='{"name": "Form", "code": "x"}', headers={"Content-Type": "text/plain"}).status_code == 415
     # Queue-eating: asking what is next, again and again, without confirming a start, takes nothing.
     for _ in range(5):
         assert requests.get(base + "/player/next", headers=h).json()["track"]["title"] == "K0"
+    assert [e["track"]["title"] for e in requests.get(base, headers=h).json()["queue"]] == ["K0", "K2"]
+    # Only what plays can end: "ended" for a queued song is refused and takes nothing.
+    waiting = requests.get(base + "/player/next", headers=h).json()["entryId"]
+    assert requests.post(base + "/player/ended", headers=h, json={"entryId": waiting}).status_code == 409
+    assert requests.post(base + "/player/failed", headers=h, json={"entryId": "999999"}).status_code == 404
     assert [e["track"]["title"] for e in requests.get(base, headers=h).json()["queue"]] == ["K0", "K2"]
     # A song that fails to play is marked and passed over, once.
     first = requests.get(base + "/player/next", headers=h).json()["entryId"]
@@ -164,10 +175,20 @@ def test_a_speaker_that_never_confirms_does_not_eat_the_queue_and_limits_hold(de
     assert ann.post(base + "/suggestions", json={"trackId": ids["K2"]}).status_code == 409
     assert requests.patch(base, headers=h, json={"locked": True}).status_code == 200
     assert ann.post(base + "/suggestions", json={"trackId": ids["K3"]}).status_code == 409
-    me = ann.get(base).json()["me"]["guestId"]
-    assert requests.post(base + f"/guests/{me}/ban", headers=h).status_code == 204
+    # The host finds whom to ban from the queue; the ban also changes the link, so the guest
+    # cannot come back in under another name.
     assert requests.patch(base, headers=h, json={"locked": False}).status_code == 200
-    assert ann.post(base + "/suggestions", json={"trackId": ids["K3"]}).status_code == 403
+    time.sleep(3.1)
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K3"]}).status_code == 201
+    me = ann.get(base).json()["me"]["guestId"]
+    assert [e["suggestedById"] for e in requests.get(base, headers=h).json()["queue"] if e["track"]["title"] == "K3"] == [me]
+    assert all("suggestedById" not in e for e in ann.get(base).json()["queue"])
+    assert requests.post(base + f"/guests/{me}/ban", headers=h).status_code == 204
+    time.sleep(3.1)
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K4"]}).status_code == 403
+    assert ann.put(base + f"/entries/{first}/vote", json={"value": 1}).status_code in (403, 404)
+    assert requests.post(base + "/join", json={"name": "Ann again", "code": code}).status_code == 403
+    code = requests.get(base, headers=h).json()["joinCode"]
     # A room for signed-in users only; a rotated link shuts the old one.
     assert requests.patch(base, headers=h, json={"requireAccounts": True}).status_code == 200
     assert requests.post(base + "/join", json={"name": "Zed", "code": code}).status_code == 401
@@ -209,3 +230,20 @@ def test_songs_played_in_a_room_become_the_hosts_listens(deployment, tmp_path):
     assert [l["track_metadata"]["track_name"] for l in listens] == ["K0"], listens
     assert abs(listens[0]["listened_at"] - started) <= 2
     assert listens[0]["track_metadata"]["additional_info"]["submission_client"] == "Cadenza jukebox"
+
+
+def test_parallel_suggestions_from_one_guest_are_limited(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path)
+    h = auth(token)
+    code = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "burst", "name": "Burst"}).json()["joinCode"]
+    base = server.url + "/api/v1/rooms/burst"
+    ann = guest(server, "burst", code, "Ann")
+    answers = []
+    threads = [threading.Thread(target=lambda k=k: answers.append(ann.post(base + "/suggestions", json={"trackId": ids[k]}).status_code))
+               for k in ("K0", "K1", "K2", "K3", "K4", "K5")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201, 429, 429, 429, 429, 429], answers
+    assert len(requests.get(base, headers=h).json()["queue"]) == 1

@@ -1532,6 +1532,14 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
         assert state()["queue"] == []
         # The guest sees it playing.
         wait(phone, lambda d: "Lantern" in d.find_element(By.ID, "playing").text, timeout=10)
+        # Skipped from elsewhere (the host's phone, or the guests' downvotes): the speaker stops it
+        # and plays the next song.
+        river = next(t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"] if t["title"] == "Night River")
+        assert requests.post(server.url + "/api/v1/rooms/garden-party/suggestions", headers=h, json={"trackId": river}).status_code == 201
+        assert requests.post(server.url + "/api/v1/rooms/garden-party/control/skip", headers=h).status_code == 200
+        wait(browser, lambda d: (state().get("nowPlaying") or {}).get("track", {}).get("title") == "Night River", timeout=20)
+        history_titles = lambda: [e["track"]["title"] for e in state()["queue"]]
+        assert history_titles() == []
         assert not severe_console_errors(phone)
     finally:
         phone.quit()

@@ -1,6 +1,25 @@
 import Foundation
 import Vapor
 
+/// A song as guests see it: what it is, never where its files are.
+struct RoomTrackDTO: Content {
+    var id: String
+    var title: String
+    var artist: String
+    var album: String
+    var durationMs: Int
+    var artworkId: String?
+
+    init(_ track: TrackDTO) {
+        id = track.id
+        title = track.title
+        artist = track.artist
+        album = track.album.name
+        durationMs = track.durationMs
+        artworkId = track.artworkId
+    }
+}
+
 struct RoomDTO: Content {
     struct Settings: Content {
         var requireAccounts: Bool
@@ -20,16 +39,18 @@ struct RoomDTO: Content {
 
     struct Entry: Content {
         var entryId: String
-        var track: TrackDTO?
+        var track: RoomTrackDTO?
         var score: Int
         var myVote: Int
         var suggestedBy: String?
+        /// For the host: whom to ban.
+        var suggestedById: String?
         var mine: Bool
     }
 
     struct Playing: Content {
         var entryId: String
-        var track: TrackDTO?
+        var track: RoomTrackDTO?
         var score: Int
         var myVote: Int
         var startedAt: Date

@@ -48,6 +48,10 @@ enum RoomGuests {
         ).first().map(RoomGuest.init(row:))
     }
 
+    static func count(roomID: Int64, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM jukebox_guests WHERE room_id = \(bind: roomID)").first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     static func setBanned(_ id: Int64, _ banned: Bool, on db: any SQLDatabase) async throws {
         try await db.raw("UPDATE jukebox_guests SET banned = \(bind: banned) WHERE id = \(bind: id)").run()
     }

@@ -90,11 +90,14 @@ enum RoomQueue {
         if try await count("track_id = \(bind: trackID) AND state IN ('queued', 'playing')") > 0 {
             throw Refusal(status: 409, message: "That song is already in the queue.")
         }
+        // Voted out counts too: a song the room removed does not come straight back.
+        let since = now - Int64(room.cooldownMinutes) * 60_000
         if room.cooldownMinutes > 0,
             try await count(
-                "track_id = \(bind: trackID) AND state IN ('played', 'skipped') AND started_at >= \(bind: now - Int64(room.cooldownMinutes) * 60_000)"
-            )
-                > 0
+                """
+                track_id = \(bind: trackID) AND ((state IN ('played', 'skipped') AND started_at >= \(bind: since))
+                OR (state = 'removed' AND ended_at >= \(bind: since)))
+                """) > 0
         {
             throw Refusal(status: 409, message: "That song played a short while ago; suggest it again later.")
         }
@@ -157,7 +160,8 @@ enum RoomQueue {
 
     /// Ends `entryID` as `state` (played, skipped, removed, failed), and the room's clock with it
     /// when it was the current song.
-    static func end(_ entryID: Int64, as state: String, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws {
+    @discardableResult
+    static func end(_ entryID: Int64, as state: String, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws -> Bool {
         if room.currentEntryID == entryID, state == "played" || state == "skipped", let started = room.currentStartedAt,
             let entry = try await entry(entryID, roomID: room.id, on: db), entry.state == "playing"
         {
@@ -166,13 +170,15 @@ enum RoomQueue {
             try await EventStore.append(
                 JukeboxEvents.played, payload: played, actorID: room.ownerID, subjectID: room.slug, audienceUserID: room.ownerID, on: db)
         }
-        try await db.raw(
-            """
-            UPDATE jukebox_entries SET state = \(bind: state), ended_at = \(bind: now)
-            WHERE id = \(bind: entryID) AND room_id = \(bind: room.id) AND state IN ('queued', 'playing')
-            """
-        ).run()
+        let ended =
+            try await db.raw(
+                """
+                UPDATE jukebox_entries SET state = \(bind: state), ended_at = \(bind: now)
+                WHERE id = \(bind: entryID) AND room_id = \(bind: room.id) AND state IN ('queued', 'playing') RETURNING id
+                """
+            ).first() != nil
         if room.currentEntryID == entryID { try await Rooms.setClock(room.id, entry: nil, startedAt: nil, pausedAt: nil, on: db) }
+        return ended
     }
 
     /// The player confirmed that `entryID` started: only now does it leave the queue (a player

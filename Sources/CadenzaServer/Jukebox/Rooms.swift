@@ -44,6 +44,32 @@ struct RoomRecord: Sendable {
         pausedAt = try row.decode(column: "paused_at", as: Int64?.self)
     }
 
+    /// A room's settings before it exists (to check a creation's settings first).
+    static func defaults(slug: String, name: String, ownerID: Int64, codeSealed: String) throws -> RoomRecord {
+        RoomRecord(
+            id: 0, slug: slug, name: name, ownerID: ownerID, joinCodeSealed: codeSealed, requireAccounts: false, downvotesToRemove: 2,
+            downvotesToSkip: 2, maxPerGuest: 10, cooldownMinutes: 60, maxQueue: 0, locked: false, closed: false)
+    }
+
+    init(
+        id: Int64, slug: String, name: String, ownerID: Int64, joinCodeSealed: String, requireAccounts: Bool, downvotesToRemove: Int,
+        downvotesToSkip: Int, maxPerGuest: Int, cooldownMinutes: Int, maxQueue: Int, locked: Bool, closed: Bool
+    ) {
+        self.id = id
+        self.slug = slug
+        self.name = name
+        self.ownerID = ownerID
+        self.joinCodeSealed = joinCodeSealed
+        self.requireAccounts = requireAccounts
+        self.downvotesToRemove = downvotesToRemove
+        self.downvotesToSkip = downvotesToSkip
+        self.maxPerGuest = maxPerGuest
+        self.cooldownMinutes = cooldownMinutes
+        self.maxQueue = maxQueue
+        self.locked = locked
+        self.closed = closed
+    }
+
     /// How far into the current song the room is, by its own clock.
     func elapsedMs(now: Int64) -> Int64? {
         guard let started = currentStartedAt else { return nil }
@@ -83,17 +109,24 @@ enum Rooms {
         ).first().map(RoomRecord.init(row:))
     }
 
+    /// The settings; the join code changes only through `setJoinCode`.
     static func saveSettings(_ room: RoomRecord, on db: any SQLDatabase) async throws {
         try await db.raw(
             """
             UPDATE jukebox_rooms SET name = \(bind: room.name), require_accounts = \(bind: room.requireAccounts),
                 downvotes_to_remove = \(bind: room.downvotesToRemove), downvotes_to_skip = \(bind: room.downvotesToSkip),
                 max_per_guest = \(bind: room.maxPerGuest), cooldown_minutes = \(bind: room.cooldownMinutes), max_queue = \(bind: room.maxQueue),
-                locked = \(bind: room.locked), closed = \(bind: room.closed), join_code_sealed = \(bind: room.joinCodeSealed),
-                updated_at = \(bind: Clock.nowMillis())
+                locked = \(bind: room.locked), closed = \(bind: room.closed), updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: room.id)
             """
         ).run()
+    }
+
+    static func setJoinCode(_ id: Int64, sealed: String, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "UPDATE jukebox_rooms SET join_code_sealed = \(bind: sealed), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)"
+        )
+        .run()
     }
 
     /// The room's clock: what plays since when, paused since when.

@@ -45,6 +45,8 @@ enum RoomsController {
     }
 
     static let maxRoomsPerUser = 10
+    static let maxGuests = 1_000
+    static let maxJoinsPerAddressHour = 200
 
     static func room(_ req: Request) async throws -> RoomRecord {
         guard let slug = req.parameters.get("slug"), Stations.validSlug(slug), let room = try await Rooms.find(slug: slug, on: req.sql) else {
@@ -90,9 +92,10 @@ enum RoomsController {
         return guest
     }
 
+    /// What a room plays from: the host's own libraries and the shared ones. Never every
+    /// private library, even in an administrator's room: guests are not administrators.
     static func libraries(of room: RoomRecord, on db: any Database) async throws -> [Int64] {
-        let owner = try await User.find(room.ownerID, on: db)
-        return Libraries.visibleIDs(userID: room.ownerID, isAdmin: owner?.isAdmin ?? false, in: try await Libraries.visibilityTable(on: db.sql))
+        Libraries.visibleIDs(userID: room.ownerID, isAdmin: false, in: try await Libraries.visibilityTable(on: db.sql))
     }
 
     @Sendable static func list(req: Request) async throws -> [RoomSummaryDTO] {
@@ -111,6 +114,9 @@ enum RoomsController {
             throw APIError.conflict("You have \(maxRoomsPerUser) rooms, the limit; delete one first.")
         }
         let sealed = try req.application.secretBox.seal(Secrets.randomToken(bytes: 9))
+        // The settings are checked before the room exists: a refused one leaves nothing behind.
+        var probe = try RoomRecord.defaults(slug: slug, name: name, ownerID: viewer.userID, codeSealed: sealed)
+        try apply(change, to: &probe)
         guard
             var room = try await Rooms.create(
                 slug: slug, name: name, ownerID: viewer.userID, codeSealed: sealed, requireAccounts: change.requireAccounts ?? false, on: req.sql)
@@ -157,7 +163,7 @@ enum RoomsController {
         let visible = try await libraries(of: room, on: req.db)
         let tracks = try await CatalogQueries.tracks(
             visible: visible, paging: .init(limit: max(1, ids.count), offset: 0), ids: Array(Set(ids)), on: req.sql)
-        let byID = Dictionary(tracks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let byID = Dictionary(tracks.map { ($0.id, RoomTrackDTO($0)) }, uniquingKeysWith: { first, _ in first })
         var mine: [Int64: Int] = [:]
         if let guest = member.guest {
             mine = try await RoomQueue.votes(guestID: guest.id, entries: queue.map(\.id) + (current.map { [$0.id] } ?? []), on: req.sql)
@@ -180,16 +186,22 @@ enum RoomsController {
             queue: queue.map { entry in
                 .init(
                     entryId: String(entry.id), track: byID[String(entry.trackID)], score: entry.score, myVote: mine[entry.id] ?? 0,
-                    suggestedBy: entry.guestID.flatMap { names[$0] }, mine: entry.guestID != nil && entry.guestID == member.guest?.id)
+                    suggestedBy: entry.guestID.flatMap { names[$0] }, suggestedById: member.isHost ? entry.guestID.map(String.init) : nil,
+                    mine: entry.guestID != nil && entry.guestID == member.guest?.id)
             })
     }
 
     @Sendable static func update(req: Request) async throws -> RoomDTO {
         let member = try await host(req)
-        var room = member.room
-        try apply(try await req.decodeJSON(Change.self), to: &room)
-        try await Rooms.saveSettings(room, on: req.sql)
-        try await changed(room, reason: "settings", on: req.sql)
+        let change = try await req.decodeJSON(Change.self)
+        // Read, changed and written under the room's lock: a rotated code is never written back.
+        let room = try await req.db.writeTransaction { tx -> RoomRecord in
+            guard var room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+            try apply(change, to: &room)
+            try await Rooms.saveSettings(room, on: tx.sql)
+            try await changed(room, reason: "settings", on: tx.sql)
+            return room
+        }
         return try await state(req, member: Member(room: room, guest: member.guest, isHost: true))
     }
 
@@ -204,7 +216,7 @@ enum RoomsController {
         let member = try await host(req)
         var room = member.room
         room.joinCodeSealed = try req.application.secretBox.seal(Secrets.randomToken(bytes: 9))
-        try await Rooms.saveSettings(room, on: req.sql)
+        try await Rooms.setJoinCode(room.id, sealed: room.joinCodeSealed, on: req.sql)
         return try await state(req, member: Member(room: room, guest: member.guest, isHost: true))
     }
 
@@ -212,7 +224,8 @@ enum RoomsController {
     /// with a cookie that is their seat in the room (unless the host requires accounts).
     @Sendable static func join(req: Request) async throws -> Response {
         let room = try await room(req)
-        let body = try await req.decodeJSON(Join.self)
+        // application/json only: a cross-site form cannot send it without asking first.
+        let body = try await req.decodeJSONBody(Join.self)
         let principal = req.auth.get(Principal.self)
         let isHost = principal.map { $0.userID == room.ownerID || $0.isAdmin } ?? false
         if !isHost {
@@ -229,8 +242,17 @@ enum RoomsController {
             return try await state(req, member: joined).encodeResponse(for: req)
         }
         guard !room.requireAccounts else { throw APIError.unauthorized("This room is for signed-in users; sign in first.") }
-        let name = (body.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...40).contains(name.count), !name.contains(where: { $0.isNewline }) else {
+        // Seats cost a join each: bounded per address (a party shares one) and per room, so a
+        // guest cannot conjure voters, and a banned one cannot simply come back in numbers.
+        let joins = try await RateLimiter.hit("party-join:\(room.id):\(req.clientIP)", window: 3_600, on: req.sql)
+        guard joins.count <= maxJoinsPerAddressHour else { throw APIError.tooManyRequests(retryAfter: joins.retryAfter) }
+        guard try await RoomGuests.count(roomID: room.id, on: req.sql) < maxGuests else { throw APIError.conflict("The room is full.") }
+        let name = String(
+            String.UnicodeScalarView(
+                (body.name ?? "").unicodeScalars.filter { !$0.properties.isDefaultIgnorableCodePoint && $0.properties.generalCategory != .control }
+            )
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...40).contains(name.count), name.utf8.count <= 120, !name.contains(where: { $0.isNewline }) else {
             throw APIError.unprocessable("Your name must be 1 to 40 characters.")
         }
         let session = Secrets.randomToken()
@@ -244,14 +266,15 @@ enum RoomsController {
     }
 
     /// `GET …/search?q=`: the room's library, for guests without an account too.
-    @Sendable static func search(req: Request) async throws -> [TrackDTO] {
+    @Sendable static func search(req: Request) async throws -> [RoomTrackDTO] {
         let room = try await room(req)
         _ = try await member(req, room: room)
-        guard let q = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces), !q.isEmpty, q.count <= 200 else {
+        guard let q = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces), !q.isEmpty, q.count <= 200, q.utf8.count <= 800 else {
             throw APIError.badRequest("q must be 1 to 200 characters.")
         }
         return try await CatalogQueries.tracks(
-            visible: try await libraries(of: room, on: req.db), paging: .init(limit: 25, offset: 0), search: q, on: req.sql)
+            visible: try await libraries(of: room, on: req.db), paging: .init(limit: 25, offset: 0), search: q, on: req.sql
+        ).map(RoomTrackDTO.init)
     }
 
     @Sendable static func suggest(req: Request) async throws -> Response {
@@ -259,7 +282,7 @@ enum RoomsController {
         var member = try await member(req, room: room)
         if member.isHost { member.guest = try await hostGuest(req, member: member) }
         guard let guest = member.guest else { throw APIError(status: .forbidden, code: "not_joined", message: "Join the room first.") }
-        guard let trackID = Int64(try await req.decodeJSON(Suggest.self).trackId), trackID > 0 else {
+        guard let trackID = Int64(try await req.decodeJSONBody(Suggest.self).trackId), trackID > 0 else {
             throw APIError.unprocessable("trackId must be a track's id.")
         }
         let visible = try await libraries(of: room, on: req.db)
@@ -268,7 +291,9 @@ enum RoomsController {
         try await refusing {
             try await req.db.writeTransaction { tx in
                 guard let locked = try await Rooms.lock(room.id, on: tx.sql) else { throw APIError.notFound("Room") }
-                _ = try await RoomQueue.suggest(trackID, room: locked, guest: guest, isHost: isHost, now: Clock.nowMillis(), on: tx.sql)
+                // The guest as of now, under the room's lock: parallel suggestions see each other's time.
+                let fresh = try await RoomGuests.find(id: guest.id, roomID: room.id, on: tx.sql) ?? guest
+                _ = try await RoomQueue.suggest(trackID, room: locked, guest: fresh, isHost: isHost, now: Clock.nowMillis(), on: tx.sql)
                 try await changed(locked, reason: "suggestion", on: tx.sql)
             }
         }
@@ -285,7 +310,9 @@ enum RoomsController {
         try await refusing {
             try await req.db.writeTransaction { tx in
                 guard let locked = try await Rooms.lock(room.id, on: tx.sql) else { throw APIError.notFound("Room") }
-                _ = try await RoomQueue.vote(entryID, value: value, room: locked, guest: guest, now: Clock.nowMillis(), on: tx.sql)
+                if locked.closed { throw RoomQueue.Refusal(status: 409, message: "The room is closed.") }
+                let fresh = try await RoomGuests.find(id: guest.id, roomID: room.id, on: tx.sql) ?? guest
+                _ = try await RoomQueue.vote(entryID, value: value, room: locked, guest: fresh, now: Clock.nowMillis(), on: tx.sql)
                 try await changed(locked, reason: "vote", on: tx.sql)
             }
         }
@@ -338,23 +365,40 @@ enum RoomsController {
         guard let guest = try await RoomGuests.find(id: guestID, roomID: member.room.id, on: req.sql), guest.userID != member.room.ownerID else {
             throw APIError.notFound("Guest")
         }
-        try await RoomGuests.setBanned(guest.id, req.method != .DELETE, on: req.sql)
+        let banned = req.method != .DELETE
+        try await req.db.writeTransaction { tx in
+            try await RoomGuests.setBanned(guest.id, banned, on: tx.sql)
+            if banned {
+                // A guest without an account could join again by the link: it changes too.
+                try await Rooms.setJoinCode(member.room.id, sealed: try req.application.secretBox.seal(Secrets.randomToken(bytes: 9)), on: tx.sql)
+            }
+            try await changed(member.room, reason: "guests", on: tx.sql)
+        }
         return .noContent
     }
 
     /// The speaker: what to play next (it stays queued until the player confirms it started).
-    @Sendable static func playerNext(req: Request) async throws -> RoomDTO.Entry {
+    /// What the speaker plays next: the track with its files (the host's own view).
+    struct NextDTO: Content {
+        var entryId: String
+        var track: TrackDTO?
+        var score: Int
+    }
+
+    @Sendable static func playerNext(req: Request) async throws -> NextDTO {
         let member = try await host(req)
         guard let next = try await RoomQueue.queued(roomID: member.room.id, on: req.sql).first else { throw APIError.notFound("Queued song") }
         let visible = try await libraries(of: member.room, on: req.db)
         let track = try await CatalogQueries.tracks(visible: visible, paging: .init(limit: 1, offset: 0), ids: [next.trackID], on: req.sql).first
-        return .init(entryId: String(next.id), track: track, score: next.score, myVote: 0, suggestedBy: nil, mine: false)
+        return NextDTO(entryId: String(next.id), track: track, score: next.score)
     }
 
     /// `POST …/player/started|ended|failed {entryId}`: what the speaker reports.
     @Sendable static func playerReport(req: Request) async throws -> RoomDTO {
         let member = try await host(req)
-        guard let entryID = Int64(try await req.decodeJSON(PlayerReport.self).entryId) else { throw APIError.notFound("Entry") }
+        guard let entryID = Int64(try await req.decodeJSON(PlayerReport.self).entryId), entryID > 0 else {
+            throw APIError.unprocessable("entryId must be an entry's id.")
+        }
         let event = req.parameters.get("event") ?? ""
         let now = Clock.nowMillis()
         try await refusing {
@@ -362,9 +406,15 @@ enum RoomsController {
                 guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
                 switch event {
                 case "started": try await RoomQueue.started(entryID, room: room, now: now, on: tx.sql)
-                case "ended": try await RoomQueue.end(entryID, as: "played", room: room, now: now, on: tx.sql)
+                // Only what plays can end: a queued song reported "ended" stays queued (no queue-eating).
+                case "ended":
+                    guard room.currentEntryID == entryID else { throw RoomQueue.Refusal(status: 409, message: "That song is not playing.") }
+                    try await RoomQueue.end(entryID, as: "played", room: room, now: now, on: tx.sql)
                 // Marked, and so skipped once: not dropped silently, and never retried in a loop.
-                case "failed": try await RoomQueue.end(entryID, as: "failed", room: room, now: now, on: tx.sql)
+                case "failed":
+                    guard try await RoomQueue.end(entryID, as: "failed", room: room, now: now, on: tx.sql) else {
+                        throw RoomQueue.Refusal(status: 404, message: "That song is not in the queue.")
+                    }
                 default: throw APIError.notFound("Player event")
                 }
                 try await changed(room, reason: event, on: tx.sql)

@@ -109,15 +109,25 @@ function roomView(main, { base, room: first }) {
   const voteButtons = (e) => html`<span class="votes">
       <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === 1 ? 0 : 1}" aria-pressed="${e.myVote === 1}" aria-label="Vote up ${e.track?.title || ''}">${icon('up')}</button>
       <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === -1 ? 0 : -1}" aria-pressed="${e.myVote === -1}" aria-label="Vote down ${e.track?.title || ''}">${icon('down')}</button></span>`;
-  const refresh = async () => { try { room = await api(base); show(); } catch (error) { say(error.message); } };
+  // One read in flight and at most one more after it: a burst of votes is a read or two, not one
+  // per vote, and an older answer never overwrites a newer one.
+  const cleanups = [];
+  let reading = false, again = false, seq = 0, follow = () => {};
+  const update = (next, at) => { if (at >= seq) { seq = at; room = next; show(); follow(); } };
+  const refresh = async () => {
+    if (reading) { again = true; return; }
+    reading = true;
+    try {
+      do { again = false; const at = Date.now(); update(await api(base), at); } while (again);
+    } catch (error) { say(error.message); } finally { reading = false; }
+  };
+  const act = async (promise) => { const at = Date.now(); try { update(await promise, at); } catch (error) { say(error.message); } };
   show();
   main.addEventListener('click', async (event) => {
     const voteButton = event.target.closest('button[data-vote]');
     const remove = event.target.closest('button[data-remove]');
-    try {
-      if (voteButton) { room = await api(`${base}/entries/${voteButton.dataset.vote}/vote`, { method: 'PUT', body: { value: Number(voteButton.dataset.value) } }); show(); }
-      if (remove) { room = await api(`${base}/entries/${remove.dataset.remove}`, { method: 'DELETE' }); show(); }
-    } catch (error) { say(error.message); }
+    if (voteButton) await act(api(`${base}/entries/${voteButton.dataset.vote}/vote`, { method: 'PUT', body: { value: Number(voteButton.dataset.value) } }));
+    if (remove) await act(api(`${base}/entries/${remove.dataset.remove}`, { method: 'DELETE' }));
   });
   let found = [];
   const results = main.querySelector('#suggest-results');
@@ -134,51 +144,80 @@ function roomView(main, { base, room: first }) {
   results.addEventListener('click', async (event) => {
     const track = found[Number(event.target.closest('button[data-suggest]')?.dataset.suggest)];
     if (!track) return;
-    try { room = await api(`${base}/suggestions`, { method: 'POST', body: { trackId: track.id } }); show(); say(`${track.title} suggested.`); }
+    try { update(await api(`${base}/suggestions`, { method: 'POST', body: { trackId: track.id } }), Date.now()); say(`${track.title} suggested.`); }
     catch (error) { say(error.message); }
   });
-  const cleanups = [];
   if (room.host) {
     main.querySelector('#copy-link').addEventListener('click', () => navigator.clipboard?.writeText(link).then(() => say('Link copied.'), () => say(link)));
-    const control = (action) => async () => { try { room = await api(`${base}/control/${action}`, { method: 'POST' }); show(); } catch (error) { say(error.message); } };
-    main.querySelector('#skip-song').addEventListener('click', async () => { audio.pause(); await control('skip')(); playing = null; advance(); });
-    main.querySelector('#pause').addEventListener('click', async () => {
-      if (room.nowPlaying?.paused) { await control('play')(); if (speaker) audio.play().catch(() => {}); } else { await control('pause')(); audio.pause(); }
-    });
-    main.querySelector('#lock').addEventListener('change', async (event) => {
-      try { room = await api(base, { method: 'PATCH', body: { locked: event.target.checked } }); show(); } catch (error) { say(error.message); }
-    });
-    // The speaker: asks for the next song, plays it, and reports; a song the browser cannot
-    // play is reported as failed and passed over once.
+    const control = (action) => act(api(`${base}/control/${action}`, { method: 'POST' }));
+    main.querySelector('#skip-song').addEventListener('click', () => control('skip'));
+    main.querySelector('#pause').addEventListener('click', () => control(room.nowPlaying?.paused ? 'play' : 'pause'));
+    main.querySelector('#lock').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { locked: event.target.checked } })));
+    // The speaker: asks for the next song, plays it, and reports. Each attempt has a number, so
+    // the callbacks of an abandoned one are ignored; only the audio's error event reports a
+    // failure (once); a browser that blocks sound stops the speaker instead of failing songs.
     const audio = main.querySelector('#speaker-audio');
-    let speaker = false, playing = null, confirmed = false;
-    const report = (event, entryId) => api(`${base}/player/${event}`, { method: 'POST', body: { entryId } }).then((r) => { room = r; show(); }).catch((e) => say(e.message));
+    let speaker = false, stopped = false, busy = false, attempt = 0, playing = null, confirmed = false;
+    const silence = () => { audio.pause(); audio.removeAttribute('src'); audio.load(); playing = null; confirmed = false; };
+    const report = (event, entryId) => act(api(`${base}/player/${event}`, { method: 'POST', body: { entryId } }));
+    const speakerButton = main.querySelector('#speaker');
+    const setSpeaker = (on) => {
+      speaker = on;
+      speakerButton.setAttribute('aria-pressed', String(on));
+      speakerButton.innerHTML = on ? html`${icon('pause')} Stop the speaker`.text : html`${icon('play')} Play here (speaker)`.text;
+      if (on) { document.querySelector('cz-player audio')?.pause(); advance(); } else { attempt += 1; silence(); }
+    };
     const advance = async () => {
-      if (!speaker || playing) return;
+      if (!speaker || stopped || busy || playing) return;
+      busy = true;
+      const mine = ++attempt;
       try {
         const next = await api(`${base}/player/next`);
+        if (mine !== attempt || !speaker || stopped) return;
         const file = next.track?.files?.find((f) => f.status === 'imported') || next.track?.files?.[0];
         playing = next.entryId;
         confirmed = false;
-        if (!file) { await report('failed', next.entryId); playing = null; setTimeout(advance, 500); return; }
+        if (!file) { playing = null; await report('failed', next.entryId); return; }
         audio.src = `/api/v1/files/${encodeURIComponent(file.id)}/audio`;
-        audio.play().catch(async () => { await report('failed', next.entryId); playing = null; setTimeout(advance, 500); });
-      } catch (error) { if (error.status !== 404) say(error.message); setTimeout(advance, 3000); }
+        audio.play().catch((error) => {
+          if (mine !== attempt) return;
+          if (error.name === 'NotAllowedError') { say('This browser wants a tap before it plays: press “Play here” again.'); setSpeaker(false); }
+          // Anything else shows up as the audio's error event, which reports it.
+        });
+      } catch (error) {
+        if (error.status !== 404) say(error.message);
+      } finally { busy = false; }
     };
-    audio.addEventListener('playing', () => { if (playing && !confirmed) { confirmed = true; report('started', playing); } });
-    audio.addEventListener('ended', async () => { const done = playing; playing = null; if (done) await report('ended', done); advance(); });
-    audio.addEventListener('error', async () => { const bad = playing; playing = null; if (bad && audio.getAttribute('src')) await report('failed', bad); setTimeout(advance, 500); });
-    const speakerButton = main.querySelector('#speaker');
-    speakerButton.addEventListener('click', () => {
-      speaker = !speaker;
-      speakerButton.setAttribute('aria-pressed', String(speaker));
-      speakerButton.innerHTML = speaker ? html`${icon('pause')} Stop the speaker`.text : html`${icon('play')} Play here (speaker)`.text;
-      document.querySelector('cz-player audio')?.pause();
-      if (speaker) advance(); else { audio.pause(); audio.removeAttribute('src'); audio.load(); playing = null; }
+    audio.addEventListener('playing', async () => {
+      if (!playing || confirmed) return;
+      confirmed = true;
+      const entry = playing;
+      try { update(await api(`${base}/player/started`, { method: 'POST', body: { entryId: entry } }), Date.now()); }
+      catch (error) { if (playing === entry) { say(error.message); silence(); advance(); } }
     });
-    // A song suggested while the speaker idles starts at once.
-    const idle = setInterval(() => { if (speaker && !playing) advance(); }, 3000);
-    cleanups.push(() => { clearInterval(idle); audio.pause(); audio.removeAttribute('src'); });
+    audio.addEventListener('ended', async () => { const done = playing; silence(); if (done) await report('ended', done); advance(); });
+    audio.addEventListener('error', async () => {
+      const bad = playing;
+      if (!bad || !audio.getAttribute('src')) return;
+      silence();
+      await report('failed', bad);
+      advance();
+    });
+    // The room decides: a song skipped by votes or from another device, or removed before it
+    // started, stops here; a pause anywhere pauses the speaker.
+    follow = () => {
+      if (!speaker || !playing) return;
+      const now = room.nowPlaying;
+      if (confirmed && now?.entryId !== playing) { silence(); advance(); return; }
+      if (now?.entryId === playing) {
+        if (now.paused && !audio.paused) audio.pause();
+        else if (!now.paused && audio.paused) audio.play().catch(() => {});
+      }
+    };
+    speakerButton.addEventListener('click', () => setSpeaker(!speaker));
+    // A song suggested while the speaker idles starts within a few seconds.
+    const idle = setInterval(advance, 3000);
+    cleanups.push(() => { stopped = true; speaker = false; attempt += 1; clearInterval(idle); silence(); });
   }
   // Everyone follows the room live (each change, then the room read again); the progress bar
   // ticks here, and a slow read every 20 s covers a stream that was down.
