@@ -247,3 +247,22 @@ def test_parallel_suggestions_from_one_guest_are_limited(deployment, tmp_path):
         t.join()
     assert sorted(answers) == [201, 429, 429, 429, 429, 429], answers
     assert len(requests.get(base, headers=h).json()["queue"]) == 1
+
+
+def test_a_restart_resumes_the_room_where_its_clock_says(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path, count=2)
+    h = auth(token)
+    requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "after", "name": "After"})
+    base = lambda s: s.url + "/api/v1/rooms/after"
+    assert requests.post(base(server) + "/suggestions", headers=h, json={"trackId": ids["K0"]}).status_code == 201
+    assert requests.post(base(server) + "/suggestions", headers=h, json={"trackId": ids["K1"]}).status_code == 201
+    entry = requests.get(base(server) + "/player/next", headers=h).json()["entryId"]
+    assert requests.post(base(server) + "/player/started", headers=h, json={"entryId": entry}).status_code == 200
+    time.sleep(1.5)
+    before = requests.get(base(server), headers=h).json()
+    server.kill9()
+    again = deployment.serve(CADENZA_MUSIC_DIRS=str(tmp_path / "music"))
+    after = requests.get(base(again), headers=h).json()
+    # The same song, further on by the time the restart took; the queue as it was.
+    assert after["nowPlaying"]["entryId"] == entry and after["nowPlaying"]["elapsedMs"] > before["nowPlaying"]["elapsedMs"]
+    assert [e["entryId"] for e in after["queue"]] == [e["entryId"] for e in before["queue"]]
