@@ -1,6 +1,7 @@
 """Jukebox rooms: guests join by link, suggest and vote; the queue plays by score, ties by
 suggestion time (Raveberry's rules and tests), votes are one per person even when fifty
 arrive at once, and a speaker that never confirms a start never eats the queue."""
+import subprocess
 import threading
 import time
 
@@ -266,3 +267,41 @@ def test_a_restart_resumes_the_room_where_its_clock_says(deployment, tmp_path):
     # The same song, further on by the time the restart took; the queue as it was.
     assert after["nowPlaying"]["entryId"] == entry and after["nowPlaying"]["elapsedMs"] > before["nowPlaying"]["elapsedMs"]
     assert [e["entryId"] for e in after["queue"]] == [e["entryId"] for e in before["queue"]]
+
+
+def test_albums_are_suggested_whole_and_an_empty_queue_autoplays(deployment, tmp_path):
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(6):
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", f"sine=frequency={300 + 50 * i}:duration=3",
+                        "-metadata", f"title=K{i}", "-metadata", f"artist={'Ann' if i < 3 else 'Bo'}", "-metadata", f"album={'First' if i < 3 else 'Second'}",
+                        "-metadata", f"track={i % 3 + 1}", str(music / f"k{i}.flac")], check=True)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 6)
+    tracks = requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]
+    album = tracks[0]["album"]["id"]
+    on_album = sorted(t["title"] for t in tracks if t["album"]["id"] == album)
+    assert len(on_album) == 3
+    code = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "albums", "name": "Albums"}).json()["joinCode"]
+    base = server.url + "/api/v1/rooms/albums"
+    ann = guest(server, "albums", code, "Ann")
+    assert requests.patch(base, headers=h, json={"maxPerGuest": 100}).status_code == 200
+    r = ann.post(base + "/suggestions", json={"albumId": album})
+    assert r.status_code == 201, r.text
+    assert sorted(e["track"]["title"] for e in r.json()["queue"]) == on_album
+    assert all(e["mine"] and e["score"] == 1 for e in r.json()["queue"])
+    assert ann.post(base + "/suggestions", json={"albumId": "999999"}).status_code in (404, 429)
+    assert ann.post(base + "/suggestions", json={}).status_code == 422
+    # The queue played out: the room picks something itself (score 0, nobody's), unless told not to.
+    for e in requests.get(base, headers=h).json()["queue"]:
+        requests.delete(base + f"/entries/{e['entryId']}", headers=h)
+    picked = requests.get(base + "/player/next", headers=h)
+    assert picked.status_code == 200, picked.text
+    queue = requests.get(base, headers=h).json()["queue"]
+    assert len(queue) == 1 and queue[0]["autoplay"] and queue[0]["score"] == 0 and queue[0]["entryId"] == picked.json()["entryId"]
+    requests.delete(base + f"/entries/{queue[0]['entryId']}", headers=h)
+    assert requests.patch(base, headers=h, json={"autoplay": False}).status_code == 200
+    assert requests.get(base + "/player/next", headers=h).status_code == 404

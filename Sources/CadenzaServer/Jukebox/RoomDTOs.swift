@@ -29,6 +29,7 @@ struct RoomDTO: Content {
         var cooldownMinutes: Int
         var maxQueue: Int
         var locked: Bool
+        var autoplay: Bool
         var closed: Bool
     }
 
@@ -46,6 +47,8 @@ struct RoomDTO: Content {
         /// For the host: whom to ban.
         var suggestedById: String?
         var mine: Bool
+        /// Picked by the room itself (autoplay), not suggested by anyone.
+        var autoplay: Bool
     }
 
     struct Playing: Content {

@@ -181,6 +181,48 @@ enum RoomQueue {
         return ended
     }
 
+    /// A track like the last one the room played (its artist first, then its genre, then
+    /// anything), not played within the cooldown (an hour when there is none), queued with no
+    /// suggester and a score of 0: the first guest suggestion outranks it.
+    static func autoplay(room: RoomRecord, libraries: [Int64], now: Int64, on db: any SQLDatabase) async throws -> RoomEntry? {
+        guard !libraries.isEmpty else { return nil }
+        let since = now - Int64(max(room.cooldownMinutes, 60)) * 60_000
+        let last = try await db.raw(
+            """
+            SELECT t.artist_display, t.genre FROM jukebox_entries e JOIN tracks t ON t.id = e.track_id
+            WHERE e.room_id = \(bind: room.id) AND e.state IN ('played', 'skipped') ORDER BY e.ended_at DESC, e.id DESC LIMIT 1
+            """
+        ).first()
+        let artist = try last?.decode(column: "artist_display", as: String.self)
+        let genre = try last?.decode(column: "genre", as: String?.self)
+        var choices: [SQLQueryString] = []
+        if let artist { choices.append("AND t.artist_display = \(bind: artist)") }
+        if let genre { choices.append("AND t.genre = \(bind: genre)") }
+        choices.append("")
+        for extra in choices {
+            let row = try await db.raw(
+                """
+                SELECT t.id FROM tracks t
+                WHERE t.library_id IN (\(SQLList(libraries.map { SQLBind($0) }))) AND t.duration_ms > 0
+                  AND EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'imported')
+                  AND t.id NOT IN (SELECT track_id FROM jukebox_entries WHERE room_id = \(bind: room.id)
+                      AND (state IN ('queued', 'playing') OR COALESCE(ended_at, created_at) >= \(bind: since)))
+                  \(extra)
+                ORDER BY RANDOM() LIMIT 1
+                """
+            ).first()
+            guard let row else { continue }
+            let trackID = try row.decode(column: "id", as: Int64.self)
+            return try await db.raw(
+                """
+                INSERT INTO jukebox_entries (room_id, track_id, guest_id, score, state, created_at)
+                VALUES (\(bind: room.id), \(bind: trackID), NULL, 0, 'queued', \(bind: now)) RETURNING *
+                """
+            ).first().map(RoomEntry.init(row:))
+        }
+        return nil
+    }
+
     /// The player confirmed that `entryID` started: only now does it leave the queue (a player
     /// that fails never eats the queue). What played before it is over.
     static func started(_ entryID: Int64, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws {

@@ -20,6 +20,7 @@ struct RoomRecord: Sendable {
     var maxQueue: Int
     /// Suggestions closed by the host.
     var locked: Bool
+    var autoplay: Bool
     var closed: Bool
     var currentEntryID: Int64?
     var currentStartedAt: Int64?
@@ -38,6 +39,7 @@ struct RoomRecord: Sendable {
         cooldownMinutes = try row.decode(column: "cooldown_minutes", as: Int.self)
         maxQueue = try row.decode(column: "max_queue", as: Int.self)
         locked = try row.decode(column: "locked", as: Bool.self)
+        autoplay = try row.decode(column: "autoplay", as: Bool.self)
         closed = try row.decode(column: "closed", as: Bool.self)
         currentEntryID = try row.decode(column: "current_entry_id", as: Int64?.self)
         currentStartedAt = try row.decode(column: "current_started_at", as: Int64?.self)
@@ -48,12 +50,12 @@ struct RoomRecord: Sendable {
     static func defaults(slug: String, name: String, ownerID: Int64, codeSealed: String) throws -> RoomRecord {
         RoomRecord(
             id: 0, slug: slug, name: name, ownerID: ownerID, joinCodeSealed: codeSealed, requireAccounts: false, downvotesToRemove: 2,
-            downvotesToSkip: 2, maxPerGuest: 10, cooldownMinutes: 60, maxQueue: 0, locked: false, closed: false)
+            downvotesToSkip: 2, maxPerGuest: 10, cooldownMinutes: 60, maxQueue: 0, locked: false, autoplay: true, closed: false)
     }
 
     init(
         id: Int64, slug: String, name: String, ownerID: Int64, joinCodeSealed: String, requireAccounts: Bool, downvotesToRemove: Int,
-        downvotesToSkip: Int, maxPerGuest: Int, cooldownMinutes: Int, maxQueue: Int, locked: Bool, closed: Bool
+        downvotesToSkip: Int, maxPerGuest: Int, cooldownMinutes: Int, maxQueue: Int, locked: Bool, autoplay: Bool, closed: Bool
     ) {
         self.id = id
         self.slug = slug
@@ -67,6 +69,7 @@ struct RoomRecord: Sendable {
         self.cooldownMinutes = cooldownMinutes
         self.maxQueue = maxQueue
         self.locked = locked
+        self.autoplay = autoplay
         self.closed = closed
     }
 
@@ -101,9 +104,9 @@ enum Rooms {
         return try await db.raw(
             """
             INSERT INTO jukebox_rooms (slug, name, owner_id, join_code_sealed, require_accounts, downvotes_to_remove, downvotes_to_skip,
-                max_per_guest, cooldown_minutes, max_queue, locked, closed, created_at, updated_at)
+                max_per_guest, cooldown_minutes, max_queue, locked, autoplay, closed, created_at, updated_at)
             VALUES (\(bind: slug), \(bind: name), \(bind: ownerID), \(bind: codeSealed), \(bind: requireAccounts), 2, 2, 10, 60, 0, \(bind: false),
-                \(bind: false), \(bind: now), \(bind: now))
+                \(bind: true), \(bind: false), \(bind: now), \(bind: now))
             ON CONFLICT DO NOTHING RETURNING *
             """
         ).first().map(RoomRecord.init(row:))
@@ -116,7 +119,8 @@ enum Rooms {
             UPDATE jukebox_rooms SET name = \(bind: room.name), require_accounts = \(bind: room.requireAccounts),
                 downvotes_to_remove = \(bind: room.downvotesToRemove), downvotes_to_skip = \(bind: room.downvotesToSkip),
                 max_per_guest = \(bind: room.maxPerGuest), cooldown_minutes = \(bind: room.cooldownMinutes), max_queue = \(bind: room.maxQueue),
-                locked = \(bind: room.locked), closed = \(bind: room.closed), updated_at = \(bind: Clock.nowMillis())
+                locked = \(bind: room.locked), autoplay = \(bind: room.autoplay), closed = \(bind: room.closed),
+                updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: room.id)
             """
         ).run()

@@ -17,6 +17,7 @@ enum RoomsController {
         var cooldownMinutes: Int?
         var maxQueue: Int?
         var locked: Bool?
+        var autoplay: Bool?
         var closed: Bool?
     }
 
@@ -25,8 +26,10 @@ enum RoomsController {
         var code: String?
     }
 
+    /// A track, or a whole album (its tracks in order, each a suggestion of its own).
     struct Suggest: Decodable {
-        var trackId: String
+        var trackId: String?
+        var albumId: String?
     }
 
     struct Vote: Decodable {
@@ -144,6 +147,7 @@ enum RoomsController {
         room.cooldownMinutes = try bounded(change.cooldownMinutes, 0...10_080, "cooldownMinutes") ?? room.cooldownMinutes
         room.maxQueue = try bounded(change.maxQueue, 0...5_000, "maxQueue") ?? room.maxQueue
         room.locked = change.locked ?? room.locked
+        room.autoplay = change.autoplay ?? room.autoplay
         room.closed = change.closed ?? room.closed
     }
 
@@ -176,7 +180,7 @@ enum RoomsController {
             settings: .init(
                 requireAccounts: room.requireAccounts, downvotesToRemove: room.downvotesToRemove, downvotesToSkip: room.downvotesToSkip,
                 maxPerGuest: room.maxPerGuest, cooldownMinutes: room.cooldownMinutes, maxQueue: room.maxQueue, locked: room.locked,
-                closed: room.closed),
+                autoplay: room.autoplay, closed: room.closed),
             nowPlaying: current.flatMap { entry -> RoomDTO.Playing? in
                 guard let started = room.currentStartedAt else { return nil }
                 return RoomDTO.Playing(
@@ -187,7 +191,7 @@ enum RoomsController {
                 .init(
                     entryId: String(entry.id), track: byID[String(entry.trackID)], score: entry.score, myVote: mine[entry.id] ?? 0,
                     suggestedBy: entry.guestID.flatMap { names[$0] }, suggestedById: member.isHost ? entry.guestID.map(String.init) : nil,
-                    mine: entry.guestID != nil && entry.guestID == member.guest?.id)
+                    mine: entry.guestID != nil && entry.guestID == member.guest?.id, autoplay: entry.guestID == nil)
             })
     }
 
@@ -282,22 +286,57 @@ enum RoomsController {
         var member = try await member(req, room: room)
         if member.isHost { member.guest = try await hostGuest(req, member: member) }
         guard let guest = member.guest else { throw APIError(status: .forbidden, code: "not_joined", message: "Join the room first.") }
-        guard let trackID = Int64(try await req.decodeJSONBody(Suggest.self).trackId), trackID > 0 else {
-            throw APIError.unprocessable("trackId must be a track's id.")
-        }
+        let body = try await req.decodeJSONBody(Suggest.self)
         let visible = try await libraries(of: room, on: req.db)
-        guard try await CatalogQueries.airableTrack(id: trackID, libraries: visible, on: req.sql) != nil else { throw APIError.notFound("Track") }
+        let wanted = try await suggestedTracks(body, visible: visible, on: req.sql)
         let isHost = member.isHost
         try await refusing {
             try await req.db.writeTransaction { tx in
                 guard let locked = try await Rooms.lock(room.id, on: tx.sql) else { throw APIError.notFound("Room") }
                 // The guest as of now, under the room's lock: parallel suggestions see each other's time.
                 let fresh = try await RoomGuests.find(id: guest.id, roomID: room.id, on: tx.sql) ?? guest
-                _ = try await RoomQueue.suggest(trackID, room: locked, guest: fresh, isHost: isHost, now: Clock.nowMillis(), on: tx.sql)
+                try await suggestAll(wanted, room: locked, guest: fresh, isHost: isHost, on: tx.sql)
                 try await changed(locked, reason: "suggestion", on: tx.sql)
             }
         }
         return try await state(req, member: member).encodeResponse(status: .created, for: req)
+    }
+
+    /// The tracks a suggestion names: one, or an album's in order.
+    static func suggestedTracks(_ body: Suggest, visible: [Int64], on db: any SQLDatabase) async throws -> [Int64] {
+        if let raw = body.trackId {
+            guard let id = Int64(raw), id > 0 else { throw APIError.unprocessable("trackId must be a track's id.") }
+            guard try await CatalogQueries.airableTrack(id: id, libraries: visible, on: db) != nil else { throw APIError.notFound("Track") }
+            return [id]
+        }
+        guard let raw = body.albumId else { throw APIError.unprocessable("Send trackId or albumId.") }
+        guard let id = Int64(raw), id > 0 else { throw APIError.unprocessable("albumId must be an album's id.") }
+        let tracks = try await CatalogQueries.tracks(
+            visible: visible, filters: .init(albumID: id), sort: .album, paging: .init(limit: 200, offset: 0), on: db)
+        guard !tracks.isEmpty else { throw APIError.notFound("Album") }
+        return tracks.compactMap { Int64($0.id) }
+    }
+
+    /// An album is one suggestion (one wait before the next): its tracks a millisecond apart,
+    /// as many as the guest's limit and the queue allow. Tracks queued already or on cooldown
+    /// are passed over; the first other refusal ends it (and is the answer if nothing went in).
+    static func suggestAll(_ tracks: [Int64], room: RoomRecord, guest: RoomGuest, isHost: Bool, on db: any SQLDatabase) async throws {
+        let now = Clock.nowMillis()
+        var added = 0
+        var firstRefusal: RoomQueue.Refusal?
+        for (offset, trackID) in tracks.enumerated() {
+            var seat = guest
+            if added > 0 { seat.lastSuggestedAt = nil }
+            do {
+                _ = try await RoomQueue.suggest(trackID, room: room, guest: seat, isHost: isHost, now: now + Int64(offset), on: db)
+                added += 1
+            } catch let refusal as RoomQueue.Refusal {
+                firstRefusal = firstRefusal ?? refusal
+                if refusal.status == 409 && tracks.count > 1 && (refusal.message.contains("already") || refusal.message.contains("ago")) { continue }
+                break
+            }
+        }
+        if added == 0, let firstRefusal { throw firstRefusal }
     }
 
     @Sendable static func vote(req: Request) async throws -> RoomDTO {
@@ -387,7 +426,19 @@ enum RoomsController {
 
     @Sendable static func playerNext(req: Request) async throws -> NextDTO {
         let member = try await host(req)
-        guard let next = try await RoomQueue.queued(roomID: member.room.id, on: req.sql).first else { throw APIError.notFound("Queued song") }
+        var next = try await RoomQueue.queued(roomID: member.room.id, on: req.sql).first
+        if next == nil, member.room.autoplay {
+            // The queue ran dry: the room picks something like what played last.
+            let visible = try await libraries(of: member.room, on: req.db)
+            next = try await req.db.writeTransaction { tx -> RoomEntry? in
+                guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { return nil }
+                if let queued = try await RoomQueue.queued(roomID: room.id, on: tx.sql).first { return queued }
+                let picked = try await RoomQueue.autoplay(room: room, libraries: visible, now: Clock.nowMillis(), on: tx.sql)
+                if picked != nil { try await changed(room, reason: "autoplay", on: tx.sql) }
+                return picked
+            }
+        }
+        guard let next else { throw APIError.notFound("Queued song") }
         let visible = try await libraries(of: member.room, on: req.db)
         let track = try await CatalogQueries.tracks(visible: visible, paging: .init(limit: 1, offset: 0), ids: [next.trackID], on: req.sql).first
         return NextDTO(entryId: String(next.id), track: track, score: next.score)

@@ -18,6 +18,8 @@ struct M025_CreateJukebox: AsyncMigration {
             .field("cooldown_minutes", .int, .required)
             .field("max_queue", .int, .required)
             .field("locked", .bool, .required)
+            // When the queue runs dry, the room picks something like what just played.
+            .field("autoplay", .bool, .required)
             .field("closed", .bool, .required)
             // The room's clock: what plays, since when (paused time shifts it), paused since.
             .field("current_entry_id", .int64)

@@ -82,7 +82,8 @@ function roomView(main, { base, room: first }) {
         <p class="hero-actions"><button type="button" id="speaker" class="primary" aria-pressed="false">${icon('play')} Play here (speaker)</button>
           <button type="button" id="pause" class="ghost">${icon('pause')} Pause</button>
           <button type="button" id="skip-song" class="ghost">${icon('next')} Skip</button>
-          <label class="day"><input type="checkbox" id="lock" ${room.settings.locked ? 'checked' : ''}> Suggestions closed</label></p>
+          <label class="day"><input type="checkbox" id="lock" ${room.settings.locked ? 'checked' : ''}> Suggestions closed</label>
+          <label class="day"><input type="checkbox" id="autoplay" ${room.settings.autoplay ? 'checked' : ''}> Autoplay when the queue is empty</label></p>
         <audio id="speaker-audio" preload="auto"></audio>` : ''}
     </header>
     <section aria-labelledby="np-h"><h2 id="np-h">Playing</h2><div id="playing" aria-live="polite"></div></section>
@@ -102,7 +103,7 @@ function roomView(main, { base, room: first }) {
       : html`<p class="muted">Nothing is playing.${room.host ? ' Press “Play here” on the speaker.' : ''}</p>`.text;
     main.querySelector('#queue').innerHTML = room.queue.map((e) => html`<li data-entry="${e.entryId}">
         <span class="score" aria-label="Score ${e.score}">${e.score}</span> ${describe(e.track)}
-        ${e.suggestedBy ? html`<span class="muted"> · ${e.mine ? 'you' : e.suggestedBy}</span>` : ''} ${voteButtons(e)}
+        ${e.suggestedBy ? html`<span class="muted"> · ${e.mine ? 'you' : e.suggestedBy}</span>` : e.autoplay ? html`<span class="muted"> · picked by the room</span>` : ''} ${voteButtons(e)}
         ${room.host ? html`<button type="button" class="ghost" data-remove="${e.entryId}" aria-label="Remove ${e.track?.title || 'this song'}">Remove</button>` : ''}</li>`.text).join('')
       || html`<li class="muted">The queue is empty: suggest something.</li>`.text;
   };
@@ -153,6 +154,7 @@ function roomView(main, { base, room: first }) {
     main.querySelector('#skip-song').addEventListener('click', () => control('skip'));
     main.querySelector('#pause').addEventListener('click', () => control(room.nowPlaying?.paused ? 'play' : 'pause'));
     main.querySelector('#lock').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { locked: event.target.checked } })));
+    main.querySelector('#autoplay').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { autoplay: event.target.checked } })));
     // The speaker: asks for the next song, plays it, and reports. Each attempt has a number, so
     // the callbacks of an abandoned one are ignored; only the audio's error event reports a
     // failure (once); a browser that blocks sound stops the speaker instead of failing songs.
