@@ -24,9 +24,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def library(root, tracks):
-    if not os.path.exists(root):
-        subprocess.run([sys.executable, os.path.join(HERE, "../../shared/tools/make_library.py"), "--out", root, "--tracks", str(tracks),
-                        "--artists", "40", "--albums", str(max(1, tracks // 10))], check=True, capture_output=True)
+    """`tracks` tagged MP3s: one second of tone encoded once, copied and tagged with mutagen."""
+    from mutagen.easyid3 import EasyID3
+    if os.path.isdir(root) and len(os.listdir(root)) >= tracks:
+        return root
+    os.makedirs(root, exist_ok=True)
+    base = os.path.join(root, "base.mp3.tmp")
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+                    "-f", "mp3", base], check=True)
+    data = open(base, "rb").read()
+    for i in range(tracks):
+        path = os.path.join(root, f"t{i:04d}.mp3")
+        with open(path, "wb") as f:
+            f.write(data)
+        tags = EasyID3()
+        tags.update({"title": f"Song {i}", "artist": f"Artist {i % 40}", "album": f"Album {i // 10}", "genre": f"Genre {i % 7}"})
+        tags.save(path)
+    os.remove(base)
     return root
 
 
@@ -72,7 +86,7 @@ def run(pg, guests, voters, seconds, tracks):
         h = {"Authorization": f"Bearer {token}"}
         while len(requests.get(url + "/api/v1/tracks?limit=500", headers=h).json()["items"]) < min(tracks, 500):
             time.sleep(0.5)
-        ids = [t["id"] for t in requests.get(url + "/api/v1/tracks?limit=500", headers=h).json()["items"]]
+        ids = [t["id"] for offset in (0, 500) for t in requests.get(url + f"/api/v1/tracks?limit=500&offset={offset}", headers=h).json()["items"]]
         room = requests.post(url + "/api/v1/rooms", headers=h, json={"slug": "bench", "name": "Bench", "maxPerGuest": 0, "cooldownMinutes": 0}).json()
         base = url + "/api/v1/rooms/bench"
         sessions = []

@@ -1523,8 +1523,16 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
         up = phone.find_element(By.CSS_SELECTOR, "#queue button[data-vote]")
         assert up.get_attribute("aria-pressed") == "true"
         shot(phone, "party-guest")
-        # The host's page follows; the speaker plays the queue and the server's clock starts.
+        # The host's page follows; a vote changes the score on both screens, live.
         wait(browser, lambda d: "Lantern" in d.find_element(By.ID, "queue").text, timeout=10)
+        score = lambda d: d.find_element(By.CSS_SELECTOR, "#queue .score").text
+        assert score(browser) == "1"
+        phone.find_elements(By.CSS_SELECTOR, "#queue button[data-vote]")[1].click()
+        wait(phone, lambda d: score(d) == "-1")
+        wait(browser, lambda d: score(d) == "-1", timeout=10)
+        phone.find_elements(By.CSS_SELECTOR, "#queue button[data-vote]")[0].click()
+        wait(browser, lambda d: score(d) == "1", timeout=10)
+        # The speaker plays the queue and the server's clock starts.
         press(browser, browser.find_element(By.ID, "speaker"))
         state = lambda: requests.get(server.url + "/api/v1/rooms/garden-party", headers=h).json()
         wait(browser, lambda d: (state().get("nowPlaying") or {}).get("track", {}).get("title") == "Lantern", timeout=20)

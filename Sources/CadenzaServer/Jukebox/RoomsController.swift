@@ -339,23 +339,39 @@ enum RoomsController {
         if added == 0, let firstRefusal { throw firstRefusal }
     }
 
-    @Sendable static func vote(req: Request) async throws -> RoomDTO {
+    /// What a vote answers: the entry as it stands (the page has the rest; everyone else hears
+    /// the same on the room's stream).
+    struct VoteDTO: Content {
+        var entryId: String
+        var score: Int
+        var myVote: Int
+        var state: String
+    }
+
+    @Sendable static func vote(req: Request) async throws -> VoteDTO {
         let room = try await room(req)
         var member = try await member(req, room: room)
         if member.isHost { member.guest = try await hostGuest(req, member: member) }
         guard let guest = member.guest else { throw APIError(status: .forbidden, code: "not_joined", message: "Join the room first.") }
         let entryID = try req.int64Parameter("id", what: "Entry")
         let value = try await req.decodeJSON(Vote.self).value
+        var result: RoomEntry?
         try await refusing {
-            try await req.db.writeTransaction { tx in
+            result = try await req.db.writeTransaction { tx -> RoomEntry in
                 guard let locked = try await Rooms.lock(room.id, on: tx.sql) else { throw APIError.notFound("Room") }
                 if locked.closed { throw RoomQueue.Refusal(status: 409, message: "The room is closed.") }
                 let fresh = try await RoomGuests.find(id: guest.id, roomID: room.id, on: tx.sql) ?? guest
-                _ = try await RoomQueue.vote(entryID, value: value, room: locked, guest: fresh, now: Clock.nowMillis(), on: tx.sql)
-                try await changed(locked, reason: "vote", on: tx.sql)
+                let entry = try await RoomQueue.vote(entryID, value: value, room: locked, guest: fresh, now: Clock.nowMillis(), on: tx.sql)
+                try await EventStore.append(
+                    JukeboxEvents.changed,
+                    payload: .init(slug: locked.slug, reason: "vote", entryId: String(entry.id), score: entry.score, state: entry.state),
+                    actorID: nil,
+                    subjectID: locked.slug, audienceUserID: locked.ownerID, on: tx.sql)
+                return entry
             }
         }
-        return try await state(req, member: member)
+        guard let entry = result else { throw APIError.notFound("Entry") }
+        return VoteDTO(entryId: String(entry.id), score: entry.score, myVote: value, state: entry.state)
     }
 
     /// Host controls: skip, pause, play, remove an entry, ban a guest.

@@ -26,7 +26,7 @@ public struct ListensFeature: Feature {
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { ListenJobs.periodic }
 
     public func eventConsumers(_ services: AppServices) -> [EventConsumer] {
-        [ScrobblerSessions.revokeOnPasswordChange, RadioListens.consumer, JukeboxListens.consumer]
+        [ScrobblerSessions.revokeOnPasswordChange, ListensFromPlayback.radio, ListensFromPlayback.jukebox]
     }
 
     public func services(_ context: ServiceContext) -> [any Service] {

@@ -122,12 +122,33 @@ function roomView(main, { base, room: first }) {
       do { again = false; const at = Date.now(); update(await api(base), at); } while (again);
     } catch (error) { say(error.message); } finally { reading = false; }
   };
+  // A vote changes one entry: applied here, in place (the queue re-sorted by score; equal
+  // scores keep their order, which is suggestion order), without reading the room again.
+  const applyVote = (change) => {
+    const entryId = change.entryId;
+    if (room.nowPlaying?.entryId === entryId) {
+      if (change.state !== 'playing') { refresh(); return; }
+      room.nowPlaying.score = change.score;
+      if ('myVote' in change) room.nowPlaying.myVote = change.myVote;
+    } else {
+      const entry = room.queue.find((e) => e.entryId === entryId);
+      if (!entry) return;
+      if (change.state !== 'queued') room.queue = room.queue.filter((e) => e !== entry);
+      entry.score = change.score;
+      if ('myVote' in change) entry.myVote = change.myVote;
+      room.queue.sort((a, b) => b.score - a.score || Number(a.entryId) - Number(b.entryId));
+    }
+    show();
+  };
   const act = async (promise) => { const at = Date.now(); try { update(await promise, at); } catch (error) { say(error.message); } };
   show();
   main.addEventListener('click', async (event) => {
     const voteButton = event.target.closest('button[data-vote]');
     const remove = event.target.closest('button[data-remove]');
-    if (voteButton) await act(api(`${base}/entries/${voteButton.dataset.vote}/vote`, { method: 'PUT', body: { value: Number(voteButton.dataset.value) } }));
+    if (voteButton) {
+      try { applyVote(await api(`${base}/entries/${voteButton.dataset.vote}/vote`, { method: 'PUT', body: { value: Number(voteButton.dataset.value) } })); }
+      catch (error) { say(error.message); }
+    }
     if (remove) await act(api(`${base}/entries/${remove.dataset.remove}`, { method: 'DELETE' }));
   });
   let found = [];
@@ -224,7 +245,11 @@ function roomView(main, { base, room: first }) {
   // Everyone follows the room live (each change, then the room read again); the progress bar
   // ticks here, and a slow read every 20 s covers a stream that was down.
   const live = new EventSource(`${base}/events`);
-  live.addEventListener('room', () => refresh());
+  live.addEventListener('room', (event) => {
+    let change = {};
+    try { change = JSON.parse(event.data); } catch { /* read the room */ }
+    if (change.reason === 'vote' && change.entryId) { const { myVote, ...others } = change; applyVote(others); } else refresh();
+  });
   const tick = setInterval(() => {
     const bar = main.querySelector('#playing progress');
     if (bar && room.nowPlaying && !room.nowPlaying.paused) bar.value = Number(bar.value) + 1000;
