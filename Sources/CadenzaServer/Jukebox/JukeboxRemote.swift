@@ -98,14 +98,4 @@ enum JukeboxRemote {
             }
         }
     }
-
-    /// The host's own seat in the room.
-    static func hostGuest(room: RoomRecord, userID: Int64, username: String, on db: any SQLDatabase) async throws -> RoomGuest {
-        if let guest = try await RoomGuests.find(roomID: room.id, userID: userID, on: db) { return guest }
-        if let guest = try await RoomGuests.join(roomID: room.id, name: username, userID: userID, session: nil, on: db) { return guest }
-        guard let guest = try await RoomGuests.find(roomID: room.id, userID: userID, on: db) else {
-            throw RoomQueue.Refusal(status: 409, message: "Could not join.")
-        }
-        return guest
-    }
 }

@@ -48,6 +48,17 @@ enum RoomGuests {
         ).first().map(RoomGuest.init(row:))
     }
 
+    /// A signed-in user's seat in a room (the host's too), made on first use; a race with
+    /// another request making it finds the one that won.
+    static func seat(roomID: Int64, userID: Int64, username: String, on db: any SQLDatabase) async throws -> RoomGuest {
+        if let guest = try await find(roomID: roomID, userID: userID, on: db) { return guest }
+        if let guest = try await join(roomID: roomID, name: username, userID: userID, session: nil, on: db) { return guest }
+        guard let guest = try await find(roomID: roomID, userID: userID, on: db) else {
+            throw RoomQueue.Refusal(status: 409, message: "Could not join the room; try again.")
+        }
+        return guest
+    }
+
     static func count(roomID: Int64, on db: any SQLDatabase) async throws -> Int {
         try await db.raw("SELECT COUNT(*) AS n FROM jukebox_guests WHERE room_id = \(bind: roomID)").first()?.decode(column: "n", as: Int.self) ?? 0
     }

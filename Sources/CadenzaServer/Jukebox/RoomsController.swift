@@ -84,15 +84,11 @@ enum RoomsController {
     static func hostGuest(_ req: Request, member: Member) async throws -> RoomGuest {
         if let guest = member.guest { return guest }
         let principal = try req.requireUser()
-        if let guest = try await RoomGuests.join(
-            roomID: member.room.id, name: principal.username, userID: principal.userID, session: nil, on: req.sql)
-        {
-            return guest
+        do {
+            return try await RoomGuests.seat(roomID: member.room.id, userID: principal.userID, username: principal.username, on: req.sql)
+        } catch let refusal as RoomQueue.Refusal {
+            throw APIError.conflict(refusal.message)
         }
-        guard let guest = try await RoomGuests.find(roomID: member.room.id, userID: principal.userID, on: req.sql) else {
-            throw APIError.conflict("Could not join.")
-        }
-        return guest
     }
 
     /// What a room plays from: the host's own libraries and the shared ones. Never every

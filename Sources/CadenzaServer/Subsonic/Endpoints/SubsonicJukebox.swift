@@ -7,46 +7,53 @@ import SQLKit
 enum SubsonicJukebox {
     static let handlers: [String: SubsonicAPI.Handler] = [
         "jukeboxControl": { context in
-            let action = try context.params.require("action")
-            let room = try await JukeboxRemote.activeRoom(userID: context.user.userID, username: context.user.username, app: context.app)
-            let host = try await JukeboxRemote.hostGuest(room: room, userID: context.user.userID, username: context.user.username, on: context.db)
-            switch action {
-            case "get", "status":
-                break
-            case "start": try await JukeboxRemote.apply(.start, room: room, host: host, fluent: context.req.db)
-            case "stop": try await JukeboxRemote.apply(.stop, room: room, host: host, fluent: context.req.db)
-            case "skip": try await JukeboxRemote.apply(.skip, room: room, host: host, fluent: context.req.db)
-            case "clear": try await JukeboxRemote.apply(.clear, room: room, host: host, fluent: context.req.db)
-            case "shuffle": try await JukeboxRemote.apply(.shuffle, room: room, host: host, fluent: context.req.db)
-            case "add", "set":
-                let ids = try await SubsonicPlaylists.songIDs(context.params.all("id"), context: context)
-                try await JukeboxRemote.apply(action == "add" ? .add(ids) : .set(ids), room: room, host: host, fluent: context.req.db)
-            case "remove":
-                let index = try context.params.int("index", default: -1, range: -1...100_000)
-                guard index >= 0 else { throw SubsonicError.missing("index") }
-                try await JukeboxRemote.apply(.remove(index: index), room: room, host: host, fluent: context.req.db)
-            case "setGain":
-                // The speaker's volume is the party machine's; the value is checked and acknowledged.
-                guard let gain = context.params.string("gain").flatMap(Double.init), (0...1).contains(gain) else {
-                    throw SubsonicError.invalid("gain must be a number from 0 to 1.")
-                }
-            default:
-                throw SubsonicError.invalid("Unknown jukebox action: \(action.prefix(40)).")
+            do { return try await control(context) } catch let refusal as RoomQueue.Refusal {
+                // The room's refusals in the protocol's own error format.
+                throw SubsonicError(code: 0, message: refusal.message)
             }
-            let status = try await JukeboxRemote.status(room, on: context.db)
-            var node = SubsonicNode(action == "get" ? "jukeboxPlaylist" : "jukeboxStatus")
-            node.set("currentIndex", status.currentIndex)
-            node.set("playing", status.playing)
-            node.set("gain", 1.0)
-            node.set("position", status.positionSeconds)
-            if action == "get" {
-                let tracks = try await CatalogQueries.tracks(
-                    visible: context.visible, paging: .init(limit: max(1, status.trackIDs.count), offset: 0), ids: status.trackIDs, on: context.db)
-                let byID = Dictionary(tracks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                node.add(
-                    list: "entry", try await SubsonicNodes.songs(status.trackIDs.compactMap { byID[String($0)] }, context: context, name: "entry"))
-            }
-            return .node(node)
         }
     ]
+
+    static func control(_ context: SubsonicContext) async throws -> SubsonicResult {
+        let action = try context.params.require("action")
+        let room = try await JukeboxRemote.activeRoom(userID: context.user.userID, username: context.user.username, app: context.app)
+        let host = try await RoomGuests.seat(roomID: room.id, userID: context.user.userID, username: context.user.username, on: context.db)
+        switch action {
+        case "get", "status":
+            break
+        case "start": try await JukeboxRemote.apply(.start, room: room, host: host, fluent: context.req.db)
+        case "stop": try await JukeboxRemote.apply(.stop, room: room, host: host, fluent: context.req.db)
+        case "skip": try await JukeboxRemote.apply(.skip, room: room, host: host, fluent: context.req.db)
+        case "clear": try await JukeboxRemote.apply(.clear, room: room, host: host, fluent: context.req.db)
+        case "shuffle": try await JukeboxRemote.apply(.shuffle, room: room, host: host, fluent: context.req.db)
+        case "add", "set":
+            let ids = try await SubsonicPlaylists.songIDs(context.params.all("id"), context: context)
+            try await JukeboxRemote.apply(action == "add" ? .add(ids) : .set(ids), room: room, host: host, fluent: context.req.db)
+        case "remove":
+            let index = try context.params.int("index", default: -1, range: -1...100_000)
+            guard index >= 0 else { throw SubsonicError.missing("index") }
+            try await JukeboxRemote.apply(.remove(index: index), room: room, host: host, fluent: context.req.db)
+        case "setGain":
+            // The speaker's volume is the party machine's; the value is checked and acknowledged.
+            guard let gain = context.params.string("gain").flatMap(Double.init), (0...1).contains(gain) else {
+                throw SubsonicError.invalid("gain must be a number from 0 to 1.")
+            }
+        default:
+            throw SubsonicError.invalid("Unknown jukebox action: \(action.prefix(40)).")
+        }
+        let status = try await JukeboxRemote.status(room, on: context.db)
+        var node = SubsonicNode(action == "get" ? "jukeboxPlaylist" : "jukeboxStatus")
+        node.set("currentIndex", status.currentIndex)
+        node.set("playing", status.playing)
+        node.set("gain", 1.0)
+        node.set("position", status.positionSeconds)
+        if action == "get" {
+            let tracks = try await CatalogQueries.tracks(
+                visible: context.visible, paging: .init(limit: max(1, status.trackIDs.count), offset: 0), ids: status.trackIDs, on: context.db)
+            let byID = Dictionary(tracks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            node.add(
+                list: "entry", try await SubsonicNodes.songs(status.trackIDs.compactMap { byID[String($0)] }, context: context, name: "entry"))
+        }
+        return .node(node)
+    }
 }
