@@ -32,8 +32,24 @@ step "swift tests (SQLite)" swift test --skip-build
 step "swift tests (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" swift test --skip-build
 step "parser regressions (seed corpus and past crashes)" .build/debug/cadenza-fuzz Fuzz/corpus Fuzz/regressions
 step "fuzzing (libFuzzer, ${CADENZA_FUZZ_SECONDS:-60} s)" scripts/fuzz.sh "${CADENZA_FUZZ_SECONDS:-60}"
-step "end-to-end (SQLite)" .venv/bin/pytest -q tests/e2e
-step "end-to-end (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" .venv/bin/pytest -q tests/e2e
+
+# The two end-to-end passes run side by side: most of their time is spent waiting on real-time
+# audio, sockets and timers, not on the two cores. Each writes its own log, shown when it ends.
+e2e() {
+  local name=$1 log=$2; shift 2
+  "$@" >"$log" 2>&1
+  local rc=$?
+  echo "== $name (exit $rc)"; cat "$log"
+  return $rc
+}
+e2e "end-to-end (SQLite)" "$work/e2e-sqlite.log" \
+  .venv/bin/pytest -q -p no:cacheprovider --durations=10 tests/e2e &
+sqlite_pid=$!
+e2e "end-to-end (PostgreSQL)" "$work/e2e-pg.log" \
+  env CADENZA_TEST_DATABASE_URL="$pg_url" .venv/bin/pytest -q -p no:cacheprovider --durations=10 tests/e2e &
+pg_pid=$!
+wait $sqlite_pid || failed+=("end-to-end (SQLite)")
+wait $pg_pid || failed+=("end-to-end (PostgreSQL)")
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
