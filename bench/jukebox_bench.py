@@ -10,9 +10,11 @@ Usage: python bench/jukebox_bench.py [--guests 200] [--voters 50] [--seconds 10]
 """
 import argparse
 import os
+import selectors
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -44,36 +46,50 @@ def library(root, tracks):
     return root
 
 
-class Listener(threading.Thread):
-    """One guest's page: the room's event stream on a raw socket, with each event's arrival time."""
+class Listeners(threading.Thread):
+    """The guests' pages: each holds the room's event stream on a raw socket; one selector
+    thread reads them all (a thread per guest would measure Python's thread switching) and notes
+    each event's arrival time."""
 
-    def __init__(self, url, slug, cookie):
+    def __init__(self, url, slug, cookies):
         super().__init__(daemon=True)
         host, port = url.replace("http://", "").split(":")
-        self.sock = socket.create_connection((host, int(port)))
-        self.sock.sendall(f"GET /api/v1/rooms/{slug}/events HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n".encode())
-        self.arrivals = []
+        self.selector = selectors.DefaultSelector()
+        self.arrivals = [[] for _ in cookies]
+        self.buffers = [b""] * len(cookies)
+        self.sockets = []
+        for i, cookie in enumerate(cookies):
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(f"GET /api/v1/rooms/{slug}/events HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n".encode())
+            sock.setblocking(False)
+            self.selector.register(sock, selectors.EVENT_READ, i)
+            self.sockets.append(sock)
         self.running = True
 
     def run(self):
-        buffer = b""
         while self.running:
-            try:
-                chunk = self.sock.recv(65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            now = time.perf_counter()
-            buffer += chunk
-            while b"\n\n" in buffer:
-                block, buffer = buffer.split(b"\n\n", 1)
-                if b"event: room" in block:
-                    self.arrivals.append((now, b'"suggestion"' in block))
+            for key, _ in self.selector.select(timeout=0.2):
+                i = key.data
+                try:
+                    chunk = key.fileobj.recv(262144)
+                except (BlockingIOError, OSError):
+                    continue
+                if not chunk:
+                    self.selector.unregister(key.fileobj)
+                    continue
+                now = time.perf_counter()
+                buffer = self.buffers[i] + chunk
+                *blocks, buffer = buffer.split(b"\n\n")
+                self.buffers[i] = buffer
+                for block in blocks:
+                    if b"event: room" in block:
+                        self.arrivals[i].append((now, b'"suggestion"' in block))
 
     def close(self):
         self.running = False
-        self.sock.close()
+        self.join(timeout=5)
+        for sock in self.sockets:
+            sock.close()
 
 
 def run(pg, guests, voters, seconds, tracks):
@@ -87,7 +103,8 @@ def run(pg, guests, voters, seconds, tracks):
         while len(requests.get(url + "/api/v1/tracks?limit=500", headers=h).json()["items"]) < min(tracks, 500):
             time.sleep(0.5)
         ids = [t["id"] for offset in (0, 500) for t in requests.get(url + f"/api/v1/tracks?limit=500&offset={offset}", headers=h).json()["items"]]
-        room = requests.post(url + "/api/v1/rooms", headers=h, json={"slug": "bench", "name": "Bench", "maxPerGuest": 0, "cooldownMinutes": 0}).json()
+        room = requests.post(url + "/api/v1/rooms", headers=h, json={"slug": "bench", "name": "Bench", "maxPerGuest": 0, "cooldownMinutes": 0,
+                                                                      "downvotesToRemove": 100, "downvotesToSkip": 100}).json()
         base = url + "/api/v1/rooms/bench"
         sessions = []
         for i in range(max(guests, voters)):
@@ -104,26 +121,17 @@ def run(pg, guests, voters, seconds, tracks):
             sessions[0].get(base)
             reads.append((time.perf_counter() - started) * 1000)
         print(f"[{label}] room with {len(queue)} queued songs: answered in p50 {percentile(reads, 50):.1f} ms, p99 {percentile(reads, 99):.1f} ms (target < 10 ms)")
-        listeners = []
-        for s in sessions[:guests]:
-            cookie = "; ".join(f"{k}={v}" for k, v in s.cookies.items())
-            listener = Listener(url, "bench", cookie)
-            listener.start()
-            listeners.append(listener)
+        cookies = ["; ".join(f"{k}={v}" for k, v in s.cookies.items()) for s in sessions]
+        listeners = Listeners(url, "bench", cookies[:guests])
+        listeners.start()
         time.sleep(1)
-        entries = [e["entryId"] for e in queue]
-        stop = time.perf_counter() + seconds
-        counts = [0] * voters
-
-        def vote(i):
-            s = sessions[i]
-            n = 0
-            while time.perf_counter() < stop:
-                s.put(base + f"/entries/{entries[(i * 7 + n) % len(entries)]}/vote", json={"value": 1 if n % 2 == 0 else -1})
-                n += 1
-            counts[i] = n
-
+        work = tempfile.mkdtemp(prefix="cadenza-jukebox-bench-")
+        with open(os.path.join(work, "cookies"), "w") as f:
+            f.write("\n".join(cookies[:voters]) + "\n")
+        with open(os.path.join(work, "entries"), "w") as f:
+            f.write("\n".join(e["entryId"] for e in queue) + "\n")
         probes = []
+        stop = time.perf_counter() + seconds
 
         def probe():
             # A change whose arrival every guest can tell apart: the host's suggestion of a new song.
@@ -134,25 +142,31 @@ def run(pg, guests, voters, seconds, tracks):
                 requests.post(base + "/suggestions", headers=h, json={"trackId": track})
                 time.sleep(0.3)
 
-        threads = [threading.Thread(target=vote, args=(i,)) for i in range(voters)] + [threading.Thread(target=probe)]
-        began = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - began
+        prober = threading.Thread(target=probe)
+        prober.start()
+        # wrk keeps `voters` connections voting as fast as the server answers.
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{voters}", f"-d{seconds}s", "-s", os.path.join(HERE, "jukebox_votes.lua"), url],
+            capture_output=True, text=True, timeout=seconds + 60,
+            env=dict(os.environ, VOTE_COOKIES=os.path.join(work, "cookies"), VOTE_ENTRIES=os.path.join(work, "entries"),
+                     VOTE_PATH="/api/v1/rooms/bench"))
+        prober.join()
         time.sleep(2)
-        for listener in listeners:
-            listener.close()
-        total = sum(counts)
-        delivered = sum(len(l.arrivals) for l in listeners)
+        listeners.close()
+        line = next((l for l in out.stdout.splitlines() if l.startswith("VOTES ")), None)
+        if line is None:
+            raise RuntimeError("wrk gave no figures: " + out.stdout + out.stderr)
+        total, duration, p50, p99, errors = line.split()[1:]
+        total, duration, errors = int(total), float(duration), int(errors)
+        delivered = sum(len(a) for a in listeners.arrivals)
         latencies = []
-        for listener in listeners:
-            seen = [at for at, is_probe in listener.arrivals if is_probe]
+        for arrivals in listeners.arrivals:
+            seen = [at for at, is_probe in arrivals if is_probe]
             for sent, arrived in zip(probes, seen):
                 latencies.append((arrived - sent) * 1000)
-        print(f"[{label}] {total / elapsed:.0f} votes/s sustained by {voters} voters for {elapsed:.0f} s with {guests} guests connected "
-              f"(target >= 2,000/s); {delivered} events delivered to the guests ({delivered / max(1, total * guests) * 100:.0f} % of votes x guests)")
+        print(f"[{label}] {total / duration:.0f} votes/s sustained by {voters} voters for {duration:.0f} s with {guests} guests connected "
+              f"(target >= 2,000/s; vote p50 {p50} ms, p99 {p99} ms, {errors} errors); {delivered} events delivered to the guests "
+              f"({delivered / max(1, (total - errors) * guests) * 100:.0f} % of votes x guests)")
         print(f"[{label}] change to screen (a suggestion's event reaching each guest): p50 {percentile(latencies, 50):.0f} ms, "
               f"p99 {percentile(latencies, 99):.0f} ms over {len(latencies)} arrivals (target p99 < 100 ms)")
     finally:

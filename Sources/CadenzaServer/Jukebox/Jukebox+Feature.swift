@@ -1,4 +1,5 @@
 import Fluent
+import ServiceLifecycle
 import Vapor
 
 /// Jukebox: party rooms where guests suggest songs and vote, and the queue plays by score.
@@ -10,6 +11,16 @@ public struct JukeboxFeature: Feature {
     public var migrations: [any Migration] { [M025_CreateJukebox()] }
 
     public var eventTypes: [EventDescriptor] { JukeboxEvents.all }
+
+    public func configure(_ context: FeatureContext) throws {
+        context.provide(RoomEventsController.Live())
+    }
+
+    /// Where live events are served, the fanout that carries them to the rooms' guests.
+    public func services(_ context: ServiceContext) -> [any Service] {
+        guard context.roles.contains(.api), let live = try? context.services.state(RoomEventsController.Live.self) else { return [] }
+        return [live.fanout.service(hub: context.services.hub)]
+    }
 
     public func routes(_ routes: FeatureRoutes) throws {
         let api = routes.api

@@ -59,42 +59,16 @@ enum EventsController {
         let hold = try hold(req)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        let response = Response(status: .ok)
-        response.headers.contentType = HTTPMediaType(type: "text", subType: "event-stream", parameters: ["charset": "utf-8"])
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
-        response.headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
-        let logger = req.logger
-        response.body = .init(asyncStream: { writer in
-            // The opening flushes the headers so clients see the stream open at once, and its `id`
-            // (a block without data: no event is dispatched) gives a client that has not had an event
-            // yet a position to reconnect from.
-            do {
-                try await writer.write(.buffer(ByteBuffer(string: ": connected\nretry: 2000\nid: \(feed.lastEventID ?? 0)\n\n")))
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await event in feed {
-                            let data = String(decoding: try encoder.encode(event.toDTO()), as: UTF8.self)
-                            try await writer.write(.buffer(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(data)\n\n")))
-                        }
-                    }
-                    group.addTask {
-                        // Keep-alive through proxies, and the way a vanished client is noticed.
-                        while true {
-                            try await Task.sleep(for: .seconds(15))
-                            try await writer.write(.buffer(ByteBuffer(string: ": ping\n\n")))
-                        }
-                    }
-                    try await group.next()
-                    group.cancelAll()
-                }
-                try await writer.write(.end)
-            } catch {
-                logger.debug("SSE client gone", metadata: ["error": .string("\(error)")])
-                try? await writer.write(.end)
+        // The opening's `id` (a block without data: no event is dispatched) gives a client that
+        // has not had an event yet a position to reconnect from.
+        return ServerSentEvents.response(
+            opening: ": connected\nretry: 2000\nid: \(feed.lastEventID ?? 0)\n\n", logger: req.logger, finished: { hold.release() }
+        ) { writer in
+            for try await event in feed {
+                let data = String(decoding: try encoder.encode(event.toDTO()), as: UTF8.self)
+                try await writer.write(.buffer(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(data)\n\n")))
             }
-            hold.release()
-        })
-        return response
+        }
     }
 
     /// A plain GET (no `Upgrade: websocket`) is told to upgrade, not answered "101" with nothing behind it.
