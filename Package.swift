@@ -30,6 +30,8 @@ let package = Package(
         ),
         // Pkg-config flags for TagLib (Debian: libtag1-dev); Swift never imports this module.
         .systemLibrary(name: "CTagLibSystem", pkgConfig: "taglib", providers: [.apt(["libtag1-dev"])]),
+        // libqrencode (Debian: libqrencode-dev), for the QR codes the server draws as SVG.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // A C API over TagLib's C++ one, so Swift needs no C++ interoperability.
         .target(name: "CTagLib", dependencies: ["CTagLibSystem"]),
         // Tag reading and content sniffing: no Vapor, builds and tests alone.
@@ -46,6 +48,7 @@ let package = Package(
                 "CadenzaTags",
                 "CadenzaFormats",
                 "CadenzaPlayout",
+                "CQRencode",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

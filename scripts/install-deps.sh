@@ -4,8 +4,8 @@
 #   scripts/install-deps.sh test   what `make test` needs as well
 #   scripts/install-deps.sh bench  what `make bench` needs as well
 set -euo pipefail
-run_pkgs=(ffmpeg libtag1-dev sqlite3 pkg-config unzip)
-test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver icecast2)
+run_pkgs=(ffmpeg libtag1-dev libqrencode-dev sqlite3 pkg-config unzip)
+test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver icecast2 zbar-tools)
 bench_pkgs=(wrk time)
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")

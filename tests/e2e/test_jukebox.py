@@ -209,9 +209,24 @@ def test_a_speaker_that_never_confirms_does_not_eat_the_queue_and_limits_hold(de
 def test_songs_played_in_a_room_become_the_hosts_listens(deployment, tmp_path):
     server, token, ids = room_server(deployment, tmp_path, count=2)
     h = auth(token)
-    requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "home", "name": "Home"})
+    code = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "home", "name": "Home"}).json()["joinCode"]
     base = server.url + "/api/v1/rooms/home"
     lb = lambda: requests.get(server.url + "/1/user/root/listens", headers={"Authorization": f"Token {token}"}).json()["payload"]
+    # Signed-in guests choose: Bea asks for the room's songs as her listens, Dan does not; a guest
+    # without an account has no listens to add to.
+    people = {}
+    for name in ("bea", "dan"):
+        assert deployment.run("user", "create", name, stdin="guest-password-1\n").returncode == 0
+        people[name] = token_for(server, name, "guest-password-1")
+        r = requests.post(base + "/join", headers=auth(people[name]), json={"code": code})
+        assert r.status_code == 200 and r.json()["me"]["sharesListens"] is False, r.text
+    r = requests.put(base + "/me", headers=auth(people["bea"]), json={"sharesListens": True})
+    assert r.status_code == 200 and r.json()["me"]["sharesListens"] is True, r.text
+    cat = guest(server, "home", code, "Cat")
+    assert cat.get(base).json()["me"].get("sharesListens") is None
+    assert cat.put(base + "/me", json={"sharesListens": True}).status_code == 409
+    assert requests.put(base + "/me", headers=h, json={"sharesListens": False}).status_code == 409   # the host's are theirs already
+    listens_of = lambda name: requests.get(server.url + f"/1/user/{name}/listens", headers={"Authorization": f"Token {people[name]}"}).json()["payload"]
     for k in ("K0", "K1"):
         assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids[k]}).status_code == 201
     # K0 plays three of its five seconds (more than half): a listen, from when it started.
@@ -231,6 +246,9 @@ def test_songs_played_in_a_room_become_the_hosts_listens(deployment, tmp_path):
     assert [l["track_metadata"]["track_name"] for l in listens] == ["K0"], listens
     assert abs(listens[0]["listened_at"] - started) <= 2
     assert listens[0]["track_metadata"]["additional_info"]["submission_client"] == "Cadenza jukebox"
+    assert wait_for(lambda: listens_of("bea")["count"] == 1, timeout=10)
+    assert [l["track_metadata"]["track_name"] for l in listens_of("bea")["listens"]] == ["K0"]
+    assert listens_of("dan")["count"] == 0
 
 
 def test_parallel_suggestions_from_one_guest_are_limited(deployment, tmp_path):
@@ -305,3 +323,95 @@ def test_albums_are_suggested_whole_and_an_empty_queue_autoplays(deployment, tmp
     requests.delete(base + f"/entries/{queue[0]['entryId']}", headers=h)
     assert requests.patch(base, headers=h, json={"autoplay": False}).status_code == 200
     assert requests.get(base + "/player/next", headers=h).status_code == 404
+
+
+def scan_qr(svg, tmp_path):
+    """Reads the server's QR code the way a phone does: drawn as pixels (the path's runs filled
+    in, eight pixels a module) and decoded by an independent reader, ZBar's zbarimg."""
+    import re
+    size = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).group(1))
+    dark = [[False] * size for _ in range(size)]
+    runs = re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", re.search(r' d="([^"]*)"', svg).group(1))
+    assert runs
+    for x, y, n in runs:
+        for i in range(int(n)):
+            dark[int(y)][int(x) + i] = True
+    scale = 8
+    pixels = bytearray()
+    for row in dark:
+        line = bytes(0 if d else 255 for d in row for _ in range(scale))
+        pixels += line * scale
+    image = tmp_path / "qr.pgm"
+    image.write_bytes(b"P5 %d %d 255\n" % (size * scale, size * scale) + bytes(pixels))
+    out = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_the_join_link_as_a_qr_code_a_phone_can_scan(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path, count=1)
+    h = auth(token)
+    room = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "qr-party", "name": "QR"}).json()
+    base = server.url + "/api/v1/rooms/qr-party"
+    # The server builds the link from the address the host used (CADENZA_PUBLIC_URL is loopback here).
+    assert room["joinUrl"] == f"{server.url}/#/party/qr-party?code={room['joinCode']}"
+    r = requests.get(base + "/qr.svg", headers=h)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("image/svg+xml"), r.text
+    assert r.headers["Cache-Control"] == "no-store"
+    assert scan_qr(r.text, tmp_path) == room["joinUrl"]
+    # What the phone opens: the code in the scanned link lets a guest in.
+    scanned_code = scan_qr(r.text, tmp_path).split("code=")[1]
+    ann = guest(server, "qr-party", scanned_code, "Ann")
+    # Only the host sees the code: a guest, a stranger and another room's slug do not.
+    assert ann.get(base + "/qr.svg").status_code == 403
+    assert requests.get(base + "/qr.svg").status_code == 403
+    assert requests.get(server.url + "/api/v1/rooms/nope/qr.svg", headers=h).status_code == 404
+    assert "joinUrl" not in ann.get(base).json() or ann.get(base).json()["joinUrl"] is None
+    # A new link: the QR code changes with it and the old code stops letting anyone in.
+    fresh = requests.post(base + "/code", headers=h).json()
+    assert fresh["joinCode"] != room["joinCode"]
+    assert scan_qr(requests.get(base + "/qr.svg", headers=h).text, tmp_path) == fresh["joinUrl"]
+    assert requests.post(base + "/join", json={"name": "Bob", "code": scanned_code}).status_code == 403
+    assert ann.get(base).status_code == 200   # guests already in stay
+
+
+def test_host_moves_a_song_to_the_top_bans_a_song_and_clears_the_queue(deployment, tmp_path):
+    server, token, ids = room_server(deployment, tmp_path, count=5)
+    h = auth(token)
+    r = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "host-party", "name": "Host"})
+    code = r.json()["joinCode"]
+    base = server.url + "/api/v1/rooms/host-party"
+    ann = guest(server, "host-party", code, "Ann")
+    for k in ("K0", "K1", "K2", "K3"):
+        assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids[k]}).status_code == 201
+    queue = lambda: requests.get(base, headers=h).json()["queue"]
+    entry = {e["track"]["title"]: e["entryId"] for e in queue()}
+    assert ann.put(base + f"/entries/{entry['K1']}/vote", json={"value": 1}).status_code == 200
+    assert [e["track"]["title"] for e in queue()] == ["K1", "K0", "K2", "K3"]
+    # "Play next" puts a song above the score order; the newest move goes first; votes do not undo it.
+    assert ann.post(base + f"/entries/{entry['K3']}/top").status_code == 403
+    assert requests.post(base + f"/entries/{entry['K3']}/top", headers=h).status_code == 200
+    assert requests.post(base + f"/entries/{entry['K2']}/top", headers=h).status_code == 200
+    assert [(e["track"]["title"], e["pinned"]) for e in queue()] == [("K2", True), ("K3", True), ("K1", False), ("K0", False)]
+    assert ann.put(base + f"/entries/{entry['K2']}/vote", json={"value": -1}).status_code == 200
+    assert [e["track"]["title"] for e in queue()] == ["K2", "K3", "K1", "K0"]
+    assert requests.get(base + "/player/next", headers=h).json()["entryId"] == entry["K2"]
+    assert requests.post(base + "/entries/999999/top", headers=h).status_code == 404
+    # A banned song leaves the queue, cannot be suggested again (nor picked by autoplay) until allowed.
+    assert ann.put(base + f"/banned-tracks/{ids['K1']}").status_code == 403
+    r = requests.put(base + f"/banned-tracks/{ids['K1']}", headers=h)
+    assert r.status_code == 200 and [t["title"] for t in r.json()["bannedTracks"]] == ["K1"]
+    assert "K1" not in [e["track"]["title"] for e in queue()]
+    assert "bannedTracks" not in ann.get(base).json() or ann.get(base).json()["bannedTracks"] is None
+    r = ann.post(base + "/suggestions", json={"trackId": ids["K1"]})
+    assert r.status_code == 409 and "out of this room" in r.json()["error"]["message"], r.text
+    assert requests.put(base + "/banned-tracks/987654", headers=h).status_code == 404
+    assert requests.delete(base + f"/banned-tracks/{ids['K1']}", headers=h).json()["bannedTracks"] == []
+    # (Taken out by the ban, it would wait out the cooldown like a song voted out.)
+    assert requests.patch(base, headers=h, json={"cooldownMinutes": 0}).status_code == 200
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K1"]}).status_code == 201
+    # The speaker's volume, and clearing the queue.
+    assert requests.patch(base, headers=h, json={"gain": 1.5}).status_code == 422
+    assert requests.patch(base, headers=h, json={"gain": 0.25}).json()["settings"]["gain"] == 0.25
+    assert ann.post(base + "/control/clear").status_code == 403
+    assert requests.post(base + "/control/clear", headers=h).json()["queue"] == []

@@ -245,6 +245,7 @@ HOSTILE = [
     ("createInternetRadioStation", {"streamUrl": "javascript:alert(1)", "name": "x"}, 0),
     ("getUser", {"username": "ghost"}, 70), ("getPodcasts", {}, 0), ("getVideos", {}, 0),
     ("jukeboxControl", {"action": "explode"}, 0), ("jukeboxControl", {}, 10), ("jukeboxControl", {"action": "setGain", "gain": "5"}, 0),
+    ("jukeboxControl", {"action": "setGain", "gain": "nan"}, 0), ("jukeboxControl", {"action": "skip", "index": "-5"}, 0),
     ("jukeboxControl", {"action": "remove", "index": "x"}, 0), ("noSuchMethod", {}, 0), ("getTopSongs", {}, 10),
 ]
 
@@ -462,8 +463,15 @@ def test_jukebox_control_drives_the_users_party_room(sub):
     assert c.jukeboxControl("start")["jukeboxStatus"]["playing"] is True
     assert c.jukeboxControl("skip")["jukeboxStatus"]["currentIndex"] == -1
     assert [e["id"] for e in c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]] == ids[1:]
+    # Skipping to an index (DSub's tap on a song): it moves to the top, the speaker plays it next.
+    c.jukeboxControl("skip", index=1)
+    assert [e["id"] for e in c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]] == [ids[2], ids[1]]
+    assert "tr-" + requests.get(base + "/player/next", headers=auth(token)).json()["track"]["id"] == ids[2]
+    assert body(rest(server, "jukeboxControl", action="skip", index="7"))["status"] == "failed"
     c.jukeboxControl("remove", index=0)
-    assert [e["id"] for e in c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]] == ids[2:]
-    c.jukeboxControl("setGain", gain=0.5)
+    assert [e["id"] for e in c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]] == [ids[1]]
+    # The volume the speaker page plays at.
+    assert c.jukeboxControl("setGain", gain=0.5)["jukeboxStatus"]["gain"] == 0.5
+    assert requests.get(base, headers=auth(token)).json()["settings"]["gain"] == 0.5
     c.jukeboxControl("clear")
     assert "entry" not in c.jukeboxControl("get")["jukeboxPlaylist"] or not c.jukeboxControl("get")["jukeboxPlaylist"]["entry"]

@@ -1500,6 +1500,8 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
     wait(browser, lambda d: d.current_url.endswith("#/party/garden-party") and d.find_elements(By.ID, "join-link"))
     link = browser.find_element(By.ID, "join-link").get_attribute("href")
     assert "code=" in link
+    # The link's QR code, drawn by the server, shows on the host's page.
+    wait(browser, lambda d: d.execute_script("const i = document.getElementById('join-qr'); return i.complete && i.naturalWidth > 0"))
     # The guest: another browser, phone-sized, not signed in.
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
@@ -1540,6 +1542,9 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
         assert state()["queue"] == []
         # The guest sees it playing.
         wait(phone, lambda d: "Lantern" in d.find_element(By.ID, "playing").text, timeout=10)
+        # The volume set from a remote (Subsonic setGain, or the API) is the speaker's.
+        assert requests.patch(server.url + "/api/v1/rooms/garden-party", headers=h, json={"gain": 0.4}).status_code == 200
+        wait(browser, lambda d: abs(d.execute_script("return document.getElementById('speaker-audio').volume") - 0.4) < 0.01, timeout=10)
         # Skipped from elsewhere (the host's phone, or the guests' downvotes): the speaker stops it
         # and plays the next song.
         river = next(t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"] if t["title"] == "Night River")

@@ -3,10 +3,10 @@ extension JukeboxFeature {
     static let documentation = APIDocumentation(
         schemas: [
             ##"""
-            "RoomChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "requireAccounts": { "type": "boolean" }, "downvotesToRemove": { "type": "integer", "minimum": 1, "maximum": 100 }, "downvotesToSkip": { "type": "integer", "minimum": 1, "maximum": 100 }, "maxPerGuest": { "type": "integer", "minimum": 0, "maximum": 500 }, "cooldownMinutes": { "type": "integer", "minimum": 0, "maximum": 10080 }, "maxQueue": { "type": "integer", "minimum": 0, "maximum": 5000 }, "locked": { "type": "boolean" }, "closed": { "type": "boolean" } } }
+            "RoomChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "requireAccounts": { "type": "boolean" }, "downvotesToRemove": { "type": "integer", "minimum": 1, "maximum": 100 }, "downvotesToSkip": { "type": "integer", "minimum": 1, "maximum": 100 }, "maxPerGuest": { "type": "integer", "minimum": 0, "maximum": 500 }, "cooldownMinutes": { "type": "integer", "minimum": 0, "maximum": 10080 }, "maxQueue": { "type": "integer", "minimum": 0, "maximum": 5000 }, "locked": { "type": "boolean" }, "closed": { "type": "boolean" }, "autoplay": { "type": "boolean" }, "gain": { "type": "number", "minimum": 0, "maximum": 1 } } }
             """##,
             ##"""
-            "Room": { "type": "object", "description": "{slug, name, host, me {guestId, name}, joinCode (host), settings, nowPlaying {entryId, track, score, myVote, startedAt, elapsedMs, paused}, queue [{entryId, track, score, myVote, suggestedBy, mine}] in play order}" }
+            "Room": { "type": "object", "description": "{slug, name, host, me {guestId, name, sharesListens}, joinCode and joinUrl (host), settings, nowPlaying {entryId, track, score, myVote, startedAt, elapsedMs, paused}, queue [{entryId, track, score, myVote, suggestedBy, mine, autoplay, pinned}] in play order, bannedTracks (host)}" }
             """##,
         ],
         parameters: [
@@ -39,6 +39,9 @@ extension JukeboxFeature {
             "/rooms/{slug}/code": { "post": { "summary": "A new join code; the old link stops working (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
+            "/rooms/{slug}/qr.svg": { "get": { "summary": "The join link as a QR code, SVG (host); never cached", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "image/svg+xml", "content": { "image/svg+xml": {} } }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
             "/rooms/{slug}/search": { "get": { "summary": "Search the room's library (members)", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } } ], "responses": { "200": { "description": "Tracks" }, "400": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
@@ -46,6 +49,17 @@ extension JukeboxFeature {
             """##,
             ##"""
             "/rooms/{slug}/entries/{id}/vote": { "put": { "summary": "Your vote on a queued or playing song: -1, 0 or 1 (one per person; changing it moves it). Voted down to the room's thresholds, a queued song leaves and the current one is skipped", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["value"], "properties": { "value": { "type": "integer", "minimum": -1, "maximum": 1 } } } } } }, "responses": { "200": { "description": "{entryId, score, myVote, state}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/me": { "put": { "summary": "A signed-in guest chooses whether the songs played in the room become their listens", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["sharesListens"], "properties": { "sharesListens": { "type": "boolean" } } } } } }, "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/entries/{id}/top": { "post": { "summary": "Play this queued song next, ahead of the score order (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/banned-tracks/{trackId}": {
+            "put": { "summary": "Ban a song from the room: its queued entry leaves, it cannot be suggested or autoplayed (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "trackId", "in": "path", "required": true, "schema": { "type": "string" } } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "delete": { "summary": "Allow a banned song again (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "trackId", "in": "path", "required": true, "schema": { "type": "string" } } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
             "/rooms/{slug}/entries/{id}": { "delete": { "summary": "Remove a song from the queue (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
@@ -56,7 +70,7 @@ extension JukeboxFeature {
             "delete": { "summary": "Lift a ban (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "$ref": "#/components/parameters/roomEntry" } ], "responses": { "204": { "description": "Lifted" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
-            "/rooms/{slug}/control/{action}": { "post": { "summary": "skip, pause or play (host); the room's clock holds through a pause", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["skip", "pause", "play"] } } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            "/rooms/{slug}/control/{action}": { "post": { "summary": "skip, pause, play or clear the queue (host); the room's clock holds through a pause", "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["skip", "pause", "play", "clear"] } } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
             "/rooms/{slug}/player/next": { "get": { "summary": "The speaker: the song to play next; it stays queued until the speaker reports it started (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "{entryId, track, score}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }

@@ -8,7 +8,7 @@ public struct JukeboxFeature: Feature {
 
     public var name: String { "jukebox" }
 
-    public var migrations: [any Migration] { [M025_CreateJukebox()] }
+    public var migrations: [any Migration] { [M025_CreateJukebox(), M026_AddJukeboxHostControls()] }
 
     public var eventTypes: [EventDescriptor] { JukeboxEvents.all }
 
@@ -30,12 +30,17 @@ public struct JukeboxFeature: Feature {
         api.patch("rooms", ":slug", use: RoomsController.update)
         api.delete("rooms", ":slug", use: RoomsController.delete)
         api.post("rooms", ":slug", "join", use: RoomsController.join)
+        api.put("rooms", ":slug", "me", use: RoomsController.updateMe)
         api.get("rooms", ":slug", "events", use: RoomEventsController.stream)
         api.post("rooms", ":slug", "code", use: RoomsController.rotate)
+        api.get("rooms", ":slug", "qr.svg", use: RoomInvite.qr)
         api.get("rooms", ":slug", "search", use: RoomsController.search)
         api.post("rooms", ":slug", "suggestions", use: RoomsController.suggest)
         api.put("rooms", ":slug", "entries", ":id", "vote", use: RoomsController.vote)
         api.delete("rooms", ":slug", "entries", ":id", use: RoomsController.remove)
+        api.post("rooms", ":slug", "entries", ":id", "top", use: RoomsController.top)
+        api.put("rooms", ":slug", "banned-tracks", ":trackId", use: RoomsController.banTrack)
+        api.delete("rooms", ":slug", "banned-tracks", ":trackId", use: RoomsController.banTrack)
         api.post("rooms", ":slug", "guests", ":id", "ban", use: RoomsController.ban)
         api.delete("rooms", ":slug", "guests", ":id", "ban", use: RoomsController.ban)
         api.post("rooms", ":slug", "control", ":action", use: RoomsController.control)

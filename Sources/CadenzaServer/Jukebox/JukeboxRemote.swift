@@ -12,10 +12,14 @@ enum JukeboxRemote {
         var playing: Bool
         var positionSeconds: Int
         var trackIDs: [Int64]
+        var gain: Double
     }
 
     enum Action: Sendable {
-        case start, stop, skip, clear, shuffle
+        case start, stop, clear, shuffle
+        /// To the list's `index` (nil: the next song).
+        case skip(index: Int?)
+        case setGain(Double)
         case add([Int64])
         case set([Int64])
         case remove(index: Int)
@@ -48,7 +52,9 @@ enum JukeboxRemote {
             current = 0
         }
         let position = room.elapsedMs(now: Clock.nowMillis()).map { Int($0 / 1000) } ?? 0
-        return Status(currentIndex: current, playing: room.currentEntryID != nil && room.pausedAt == nil, positionSeconds: position, trackIDs: ids)
+        return Status(
+            currentIndex: current, playing: room.currentEntryID != nil && room.pausedAt == nil, positionSeconds: position, trackIDs: ids,
+            gain: room.gain)
     }
 
     /// Applies `action` as the room's host would; songs already queued are left where they are.
@@ -67,8 +73,20 @@ enum JukeboxRemote {
                 if room.currentStartedAt != nil, room.pausedAt == nil {
                     try await Rooms.setClock(room.id, entry: room.currentEntryID, startedAt: room.currentStartedAt, pausedAt: now, on: db)
                 }
-            case .skip:
+            case .skip(let index):
+                // The list is what plays, then the queue: a queued song skipped to goes to the
+                // top, and what plays gives way to it (index 0, what plays, stays on).
+                let offset = room.currentEntryID == nil ? 0 : 1
+                if let index, index < offset { break }
+                if let index {
+                    guard queued.indices.contains(index - offset) else { throw RoomQueue.Refusal(status: 404, message: "No song at index \(index).") }
+                    try await RoomQueue.pin(queued[index - offset].id, room: room, now: now, on: db)
+                }
                 if let current = room.currentEntryID { try await RoomQueue.end(current, as: "skipped", room: room, now: now, on: db) }
+            case .setGain(let gain):
+                var changed = room
+                changed.gain = gain
+                try await Rooms.saveSettings(changed, on: db)
             case .clear, .set:
                 for entry in queued { try await RoomQueue.end(entry.id, as: "removed", room: room, now: now, on: db) }
             case .remove(let index):

@@ -10,6 +10,15 @@ struct RoomTrackDTO: Content {
     var durationMs: Int
     var artworkId: String?
 
+    init(_ track: CatalogQueries.TrackSummary) {
+        id = String(track.id)
+        title = track.title
+        artist = track.artist
+        album = track.album
+        durationMs = track.durationMs
+        artworkId = track.artworkID.map(String.init)
+    }
+
     init(_ track: TrackDTO) {
         id = track.id
         title = track.title
@@ -31,11 +40,15 @@ struct RoomDTO: Content {
         var locked: Bool
         var autoplay: Bool
         var closed: Bool
+        /// The speaker's volume, 0 to 1.
+        var gain: Double
     }
 
     struct Me: Content {
         var guestId: String
         var name: String
+        /// Whether the songs played here become this guest's listens (signed-in guests only; nil otherwise).
+        var sharesListens: Bool?
     }
 
     struct Entry: Content {
@@ -49,6 +62,8 @@ struct RoomDTO: Content {
         var mine: Bool
         /// Picked by the room itself (autoplay), not suggested by anyone.
         var autoplay: Bool
+        /// Moved to the top by the host.
+        var pinned: Bool
     }
 
     struct Playing: Content {
@@ -67,9 +82,13 @@ struct RoomDTO: Content {
     var me: Me?
     /// The host's join link (`#/party/SLUG?code=…`).
     var joinCode: String?
+    /// The link guests open (the host only); `qr.svg` draws it.
+    var joinUrl: String?
     var settings: Settings
     var nowPlaying: Playing?
     var queue: [Entry]
+    /// Songs the host banned from the room (the host only).
+    var bannedTracks: [RoomTrackDTO]?
 }
 
 struct RoomSummaryDTO: Content {

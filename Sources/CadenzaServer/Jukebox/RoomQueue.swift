@@ -11,6 +11,8 @@ struct RoomEntry: Sendable, Equatable {
     var state: String
     var createdAt: Int64
     var startedAt: Int64?
+    /// When the host moved it to the top (the newest pin plays first, before the score order).
+    var pinnedAt: Int64?
 
     init(row: any SQLRow) throws {
         id = try row.decode(column: "id", as: Int64.self)
@@ -20,6 +22,7 @@ struct RoomEntry: Sendable, Equatable {
         state = try row.decode(column: "state", as: String.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         startedAt = try row.decode(column: "started_at", as: Int64?.self)
+        pinnedAt = try row.decode(column: "pinned_at", as: Int64?.self)
     }
 }
 
@@ -35,13 +38,55 @@ enum RoomQueue {
         var message: String
     }
 
-    /// The queue in play order.
+    /// The queue in play order: what the host moved to the top (the newest first), then by score.
     static func queued(roomID: Int64, on db: any SQLDatabase) async throws -> [RoomEntry] {
         try await db.raw(
             """
-            SELECT * FROM jukebox_entries WHERE room_id = \(bind: roomID) AND state = 'queued' ORDER BY score DESC, created_at, id
+            SELECT * FROM jukebox_entries WHERE room_id = \(bind: roomID) AND state = 'queued'
+            ORDER BY CASE WHEN pinned_at IS NULL THEN 1 ELSE 0 END, pinned_at DESC, score DESC, created_at, id
             """
         ).all().map(RoomEntry.init(row:))
+    }
+
+    /// The host's "play next": `entryID` goes to the top of the queue. False when it is not queued.
+    @discardableResult
+    static func pin(_ entryID: Int64, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws -> Bool {
+        // One past the newest pin: two moves in the same millisecond keep their order.
+        let newest =
+            try await db.raw("SELECT MAX(pinned_at) AS p FROM jukebox_entries WHERE room_id = \(bind: room.id) AND state = 'queued'").first()?
+            .decode(column: "p", as: Int64?.self) ?? nil
+        let at = max(now, (newest ?? Int64.min) + 1)
+        return try await db.raw(
+            """
+            UPDATE jukebox_entries SET pinned_at = \(bind: at)
+            WHERE id = \(bind: entryID) AND room_id = \(bind: room.id) AND state = 'queued' RETURNING id
+            """
+        ).first() != nil
+    }
+
+    /// Bans `trackID` from the room (its queued entry leaves; it cannot be suggested or autoplayed
+    /// again), or lifts the ban.
+    static func setTrackBanned(_ trackID: Int64, _ banned: Bool, room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws {
+        guard banned else {
+            try await db.raw("DELETE FROM jukebox_track_bans WHERE room_id = \(bind: room.id) AND track_id = \(bind: trackID)").run()
+            return
+        }
+        try await db.raw(
+            """
+            INSERT INTO jukebox_track_bans (room_id, track_id, created_at) VALUES (\(bind: room.id), \(bind: trackID), \(bind: now))
+            ON CONFLICT DO NOTHING
+            """
+        ).run()
+        for row in try await db.raw(
+            "SELECT id FROM jukebox_entries WHERE room_id = \(bind: room.id) AND track_id = \(bind: trackID) AND state = 'queued'"
+        ).all() {
+            try await end(try row.decode(column: "id", as: Int64.self), as: "removed", room: room, now: now, on: db)
+        }
+    }
+
+    static func bannedTracks(roomID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
+        try await db.raw("SELECT track_id FROM jukebox_track_bans WHERE room_id = \(bind: roomID) ORDER BY created_at DESC, track_id").all()
+            .map { try $0.decode(column: "track_id", as: Int64.self) }
     }
 
     static func entry(_ id: Int64, roomID: Int64, on db: any SQLDatabase, lock: Bool = false) async throws -> RoomEntry? {
@@ -86,6 +131,9 @@ enum RoomQueue {
         let count = { (condition: SQLQueryString) async throws -> Int in
             try await db.raw("SELECT COUNT(*) AS n FROM jukebox_entries WHERE room_id = \(bind: room.id) AND \(condition)").first()?
                 .decode(column: "n", as: Int.self) ?? 0
+        }
+        if try await db.raw("SELECT 1 AS x FROM jukebox_track_bans WHERE room_id = \(bind: room.id) AND track_id = \(bind: trackID)").first() != nil {
+            throw Refusal(status: 409, message: "The host has taken that song out of this room.")
         }
         if try await count("track_id = \(bind: trackID) AND state IN ('queued', 'playing')") > 0 {
             throw Refusal(status: 409, message: "That song is already in the queue.")
@@ -165,10 +213,12 @@ enum RoomQueue {
         if room.currentEntryID == entryID, state == "played" || state == "skipped", let started = room.currentStartedAt,
             let entry = try await entry(entryID, roomID: room.id, on: db), entry.state == "playing"
         {
-            let played = JukeboxEvents.Played(
-                slug: room.slug, trackId: entry.trackID, userId: room.ownerID, listenedAt: started, playedMs: room.elapsedMs(now: now) ?? 0)
-            try await EventStore.append(
-                JukeboxEvents.played, payload: played, actorID: room.ownerID, subjectID: room.slug, audienceUserID: room.ownerID, on: db)
+            // The host's listen, and one for each signed-in guest who asked for them.
+            for user in [room.ownerID] + (try await RoomGuests.listenSharers(roomID: room.id, ownerID: room.ownerID, on: db)) {
+                let played = JukeboxEvents.Played(
+                    slug: room.slug, trackId: entry.trackID, userId: user, listenedAt: started, playedMs: room.elapsedMs(now: now) ?? 0)
+                try await EventStore.append(JukeboxEvents.played, payload: played, actorID: user, subjectID: room.slug, audienceUserID: user, on: db)
+            }
         }
         let ended =
             try await db.raw(
@@ -207,6 +257,7 @@ enum RoomQueue {
                   AND EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'imported')
                   AND t.id NOT IN (SELECT track_id FROM jukebox_entries WHERE room_id = \(bind: room.id)
                       AND (state IN ('queued', 'playing') OR COALESCE(ended_at, created_at) >= \(bind: since)))
+                  AND t.id NOT IN (SELECT track_id FROM jukebox_track_bans WHERE room_id = \(bind: room.id))
                   \(extra)
                 ORDER BY RANDOM() LIMIT 1
                 """

@@ -22,6 +22,8 @@ struct RoomRecord: Sendable {
     var locked: Bool
     var autoplay: Bool
     var closed: Bool
+    /// The speaker's volume, 0...1 (Subsonic `setGain`).
+    var gain = 1.0
     var currentEntryID: Int64?
     var currentStartedAt: Int64?
     var pausedAt: Int64?
@@ -41,6 +43,7 @@ struct RoomRecord: Sendable {
         locked = try row.decode(column: "locked", as: Bool.self)
         autoplay = try row.decode(column: "autoplay", as: Bool.self)
         closed = try row.decode(column: "closed", as: Bool.self)
+        gain = try row.decode(column: "gain", as: Double.self)
         currentEntryID = try row.decode(column: "current_entry_id", as: Int64?.self)
         currentStartedAt = try row.decode(column: "current_started_at", as: Int64?.self)
         pausedAt = try row.decode(column: "paused_at", as: Int64?.self)
@@ -119,7 +122,7 @@ enum Rooms {
             UPDATE jukebox_rooms SET name = \(bind: room.name), require_accounts = \(bind: room.requireAccounts),
                 downvotes_to_remove = \(bind: room.downvotesToRemove), downvotes_to_skip = \(bind: room.downvotesToSkip),
                 max_per_guest = \(bind: room.maxPerGuest), cooldown_minutes = \(bind: room.cooldownMinutes), max_queue = \(bind: room.maxQueue),
-                locked = \(bind: room.locked), autoplay = \(bind: room.autoplay), closed = \(bind: room.closed),
+                locked = \(bind: room.locked), autoplay = \(bind: room.autoplay), closed = \(bind: room.closed), gain = \(bind: room.gain),
                 updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: room.id)
             """

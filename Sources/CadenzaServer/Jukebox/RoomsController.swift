@@ -19,6 +19,7 @@ enum RoomsController {
         var locked: Bool?
         var autoplay: Bool?
         var closed: Bool?
+        var gain: Double?
     }
 
     struct Join: Decodable {
@@ -145,6 +146,10 @@ enum RoomsController {
         room.locked = change.locked ?? room.locked
         room.autoplay = change.autoplay ?? room.autoplay
         room.closed = change.closed ?? room.closed
+        if let gain = change.gain {
+            guard gain.isFinite, (0...1).contains(gain) else { throw APIError.unprocessable("gain must be 0 to 1.") }
+            room.gain = gain
+        }
     }
 
     @Sendable static func show(req: Request) async throws -> RoomDTO {
@@ -159,24 +164,30 @@ enum RoomsController {
         let queue = try await RoomQueue.queued(roomID: room.id, on: req.sql)
         var current: RoomEntry?
         if let id = room.currentEntryID { current = try await RoomQueue.entry(id, roomID: room.id, on: req.sql) }
-        let ids = queue.map(\.trackID) + (current.map { [$0.trackID] } ?? [])
+        var banned: [Int64] = []
+        if member.isHost { banned = try await RoomQueue.bannedTracks(roomID: room.id, on: req.sql) }
+        let ids = queue.map(\.trackID) + (current.map { [$0.trackID] } ?? []) + banned
         let visible = try await libraries(of: room, on: req.db)
-        let tracks = try await CatalogQueries.tracks(
-            visible: visible, paging: .init(limit: max(1, ids.count), offset: 0), ids: Array(Set(ids)), on: req.sql)
-        let byID = Dictionary(tracks.map { ($0.id, RoomTrackDTO($0)) }, uniquingKeysWith: { first, _ in first })
+        let byID = Dictionary(
+            try await CatalogQueries.trackSummaries(ids: Array(Set(ids)), visible: visible, on: req.sql).map {
+                (String($0.key), RoomTrackDTO($0.value))
+            },
+            uniquingKeysWith: { first, _ in first })
         var mine: [Int64: Int] = [:]
         if let guest = member.guest {
             mine = try await RoomQueue.votes(guestID: guest.id, entries: queue.map(\.id) + (current.map { [$0.id] } ?? []), on: req.sql)
         }
         let names = try await RoomGuests.names(roomID: room.id, on: req.sql)
         let now = Clock.nowMillis()
+        let code = member.isHost ? try req.application.secretBox.open(room.joinCodeSealed) : nil
         return RoomDTO(
-            slug: room.slug, name: room.name, host: member.isHost, me: member.guest.map { .init(guestId: String($0.id), name: $0.name) },
-            joinCode: member.isHost ? try req.application.secretBox.open(room.joinCodeSealed) : nil,
+            slug: room.slug, name: room.name, host: member.isHost,
+            me: member.guest.map { .init(guestId: String($0.id), name: $0.name, sharesListens: $0.userID == nil ? nil : $0.sharesListens) },
+            joinCode: code, joinUrl: try code.map { try RoomInvite.link(req, slug: room.slug, code: $0) },
             settings: .init(
                 requireAccounts: room.requireAccounts, downvotesToRemove: room.downvotesToRemove, downvotesToSkip: room.downvotesToSkip,
                 maxPerGuest: room.maxPerGuest, cooldownMinutes: room.cooldownMinutes, maxQueue: room.maxQueue, locked: room.locked,
-                autoplay: room.autoplay, closed: room.closed),
+                autoplay: room.autoplay, closed: room.closed, gain: room.gain),
             nowPlaying: current.flatMap { entry -> RoomDTO.Playing? in
                 guard let started = room.currentStartedAt else { return nil }
                 return RoomDTO.Playing(
@@ -187,8 +198,9 @@ enum RoomsController {
                 .init(
                     entryId: String(entry.id), track: byID[String(entry.trackID)], score: entry.score, myVote: mine[entry.id] ?? 0,
                     suggestedBy: entry.guestID.flatMap { names[$0] }, suggestedById: member.isHost ? entry.guestID.map(String.init) : nil,
-                    mine: entry.guestID != nil && entry.guestID == member.guest?.id, autoplay: entry.guestID == nil)
-            })
+                    mine: entry.guestID != nil && entry.guestID == member.guest?.id, autoplay: entry.guestID == nil, pinned: entry.pinnedAt != nil)
+            },
+            bannedTracks: member.isHost ? banned.compactMap { byID[String($0)] } : nil)
     }
 
     @Sendable static func update(req: Request) async throws -> RoomDTO {
@@ -390,6 +402,10 @@ enum RoomsController {
                     if let started = room.currentStartedAt, let paused = room.pausedAt {
                         try await Rooms.setClock(room.id, entry: room.currentEntryID, startedAt: started + (now - paused), pausedAt: nil, on: tx.sql)
                     }
+                case "clear":
+                    for entry in try await RoomQueue.queued(roomID: room.id, on: tx.sql) {
+                        try await RoomQueue.end(entry.id, as: "removed", room: room, now: now, on: tx.sql)
+                    }
                 default:
                     throw APIError.notFound("Action")
                 }
@@ -408,6 +424,57 @@ enum RoomsController {
             try await changed(room, reason: "removed", on: tx.sql)
         }
         return try await state(req, member: member)
+    }
+
+    /// `POST …/entries/{id}/top` (host): the song plays next, ahead of the score order.
+    @Sendable static func top(req: Request) async throws -> RoomDTO {
+        let member = try await host(req)
+        let entryID = try req.int64Parameter("id", what: "Entry")
+        try await req.db.writeTransaction { tx in
+            guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+            guard try await RoomQueue.pin(entryID, room: room, now: Clock.nowMillis(), on: tx.sql) else { throw APIError.notFound("Queued song") }
+            try await changed(room, reason: "moved", on: tx.sql)
+        }
+        return try await state(req, member: member)
+    }
+
+    /// `PUT|DELETE …/banned-tracks/{trackId}` (host): a song out of the room for good (its queued
+    /// entry leaves, it cannot be suggested or autoplayed), or back in.
+    @Sendable static func banTrack(req: Request) async throws -> RoomDTO {
+        let member = try await host(req)
+        let trackID = try req.int64Parameter("trackId", what: "Track")
+        let banning = req.method != .DELETE
+        if banning {
+            let visible = try await libraries(of: member.room, on: req.db)
+            guard try await CatalogQueries.airableTracks(ids: [trackID], libraries: visible, on: req.sql)[trackID] != nil else {
+                throw APIError.notFound("Track")
+            }
+        }
+        try await req.db.writeTransaction { tx in
+            guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+            try await RoomQueue.setTrackBanned(trackID, banning, room: room, now: Clock.nowMillis(), on: tx.sql)
+            try await changed(room, reason: "banned", on: tx.sql)
+        }
+        return try await state(req, member: member)
+    }
+
+    struct MeChange: Decodable {
+        var sharesListens: Bool
+    }
+
+    /// `PUT …/me {sharesListens}`: a signed-in guest chooses whether the songs played in the room
+    /// become their listens (the host's always do). A guest without an account has none to add to.
+    @Sendable static func updateMe(req: Request) async throws -> RoomDTO {
+        let room = try await room(req)
+        let member = try await member(req, room: room)
+        guard let guest = member.guest, guest.userID != nil, !member.isHost || guest.userID != room.ownerID else {
+            throw APIError.conflict("Only guests signed in with an account can add the room's songs to their listens.")
+        }
+        let change = try await req.decodeJSON(MeChange.self)
+        try await RoomGuests.setSharesListens(guest.id, change.sharesListens, on: req.sql)
+        var updated = guest
+        updated.sharesListens = change.sharesListens
+        return try await state(req, member: Member(room: room, guest: updated, isHost: member.isHost))
     }
 
     @Sendable static func ban(req: Request) async throws -> HTTPStatus {

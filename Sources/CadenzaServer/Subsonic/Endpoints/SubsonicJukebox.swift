@@ -23,7 +23,10 @@ enum SubsonicJukebox {
             break
         case "start": try await JukeboxRemote.apply(.start, room: room, host: host, fluent: context.req.db)
         case "stop": try await JukeboxRemote.apply(.stop, room: room, host: host, fluent: context.req.db)
-        case "skip": try await JukeboxRemote.apply(.skip, room: room, host: host, fluent: context.req.db)
+        case "skip":
+            // DSub sends the index it skips to; without one, the next song.
+            let index = try context.params.int("index", default: -1, range: -1...100_000)
+            try await JukeboxRemote.apply(.skip(index: index >= 0 ? index : nil), room: room, host: host, fluent: context.req.db)
         case "clear": try await JukeboxRemote.apply(.clear, room: room, host: host, fluent: context.req.db)
         case "shuffle": try await JukeboxRemote.apply(.shuffle, room: room, host: host, fluent: context.req.db)
         case "add", "set":
@@ -34,10 +37,11 @@ enum SubsonicJukebox {
             guard index >= 0 else { throw SubsonicError.missing("index") }
             try await JukeboxRemote.apply(.remove(index: index), room: room, host: host, fluent: context.req.db)
         case "setGain":
-            // The speaker's volume is the party machine's; the value is checked and acknowledged.
-            guard let gain = context.params.string("gain").flatMap(Double.init), (0...1).contains(gain) else {
+            // The speaker page plays at this volume.
+            guard let gain = context.params.string("gain").flatMap(Double.init), gain.isFinite, (0...1).contains(gain) else {
                 throw SubsonicError.invalid("gain must be a number from 0 to 1.")
             }
+            try await JukeboxRemote.apply(.setGain(gain), room: room, host: host, fluent: context.req.db)
         default:
             throw SubsonicError.invalid("Unknown jukebox action: \(action.prefix(40)).")
         }
@@ -45,7 +49,7 @@ enum SubsonicJukebox {
         var node = SubsonicNode(action == "get" ? "jukeboxPlaylist" : "jukeboxStatus")
         node.set("currentIndex", status.currentIndex)
         node.set("playing", status.playing)
-        node.set("gain", 1.0)
+        node.set("gain", status.gain)
         node.set("position", status.positionSeconds)
         if action == "get" {
             let tracks = try await CatalogQueries.tracks(

@@ -75,13 +75,18 @@ function joinForm(main, { slug, base, code }) {
 function roomView(main, { base, room: first }) {
   let room = first;
   document.title = `${room.name} – Cadenza`;
-  const link = room.joinCode ? `${location.origin}/#/party/${room.slug}?code=${encodeURIComponent(room.joinCode)}` : '';
+  let link = room.joinUrl || '';
   main.innerHTML = html`<header class="party-head"><p class="kind">Jukebox</p><h1>${room.name}</h1>
       ${room.me ? html`<p class="muted">You are ${room.me.name}.</p>` : ''}
-      ${room.host ? html`<p>Invite: <a id="join-link" href="${link}">${link}</a> <button type="button" id="copy-link" class="ghost">Copy</button></p>
+      ${room.me && room.me.sharesListens != null && !room.host ? html`<p><label class="day"><input type="checkbox" id="share-listens" ${room.me.sharesListens ? 'checked' : ''}>
+        Add the songs played here to my listens</label></p>` : ''}
+      ${room.host ? html`<div class="party-invite"><img id="join-qr" class="join-qr" src="${base}/qr.svg" alt="QR code of the join link" width="168" height="168">
+        <p>Guests scan the code or open <a id="join-link" href="${link}">${link}</a><br>
+          <button type="button" id="copy-link" class="ghost">Copy the link</button> <button type="button" id="new-link" class="ghost">New link</button></p></div>
         <p class="hero-actions"><button type="button" id="speaker" class="primary" aria-pressed="false">${icon('play')} Play here (speaker)</button>
           <button type="button" id="pause" class="ghost">${icon('pause')} Pause</button>
           <button type="button" id="skip-song" class="ghost">${icon('next')} Skip</button>
+          <button type="button" id="clear-queue" class="ghost">Clear the queue</button>
           <label class="day"><input type="checkbox" id="lock" ${room.settings.locked ? 'checked' : ''}> Suggestions closed</label>
           <label class="day"><input type="checkbox" id="autoplay" ${room.settings.autoplay ? 'checked' : ''}> Autoplay when the queue is empty</label></p>
         <audio id="speaker-audio" preload="auto"></audio>` : ''}
@@ -92,6 +97,7 @@ function roomView(main, { base, room: first }) {
       <form id="suggest-form" class="row-form" role="search"><label for="suggest-q" class="visually-hidden">Find a song</label>
         <input id="suggest-q" type="search" placeholder="Find a song" maxlength="200" autocomplete="off"> <button type="submit">Find</button></form>
       <ul class="plain" id="suggest-results"></ul></section>
+    ${room.host ? html`<details><summary>Banned songs</summary><ul class="plain" id="banned"></ul></details>` : ''}
     <p id="room-status" role="status"></p>`.text;
   const say = (text) => { main.querySelector('#room-status').textContent = text; };
   const describe = (t) => t ? html`${t.title} <span class="muted">— ${t.artist}</span>` : html`<span class="muted">(not available)</span>`;
@@ -104,8 +110,18 @@ function roomView(main, { base, room: first }) {
     main.querySelector('#queue').innerHTML = room.queue.map((e) => html`<li data-entry="${e.entryId}">
         <span class="score" aria-label="Score ${e.score}">${e.score}</span> ${describe(e.track)}
         ${e.suggestedBy ? html`<span class="muted"> · ${e.mine ? 'you' : e.suggestedBy}</span>` : e.autoplay ? html`<span class="muted"> · picked by the room</span>` : ''} ${voteButtons(e)}
-        ${room.host ? html`<button type="button" class="ghost" data-remove="${e.entryId}" aria-label="Remove ${e.track?.title || 'this song'}">Remove</button>` : ''}</li>`.text).join('')
+        ${e.pinned ? html`<span class="muted"> · next</span>` : ''}
+        ${room.host ? html`<button type="button" class="ghost" data-top="${e.entryId}" aria-label="Play ${e.track?.title || 'this song'} next">Play next</button>
+          <button type="button" class="ghost" data-remove="${e.entryId}" aria-label="Remove ${e.track?.title || 'this song'}">Remove</button>
+          ${e.track ? html`<button type="button" class="ghost" data-ban="${e.track.id}" aria-label="Ban ${e.track.title} from the room">Ban</button>` : ''}` : ''}</li>`.text).join('')
       || html`<li class="muted">The queue is empty: suggest something.</li>`.text;
+    const bans = main.querySelector('#banned');
+    if (bans) {
+      bans.innerHTML = (room.bannedTracks || []).map((t) => html`<li>${describe(t)} <button type="button" class="ghost" data-unban="${t.id}" aria-label="Allow ${t.title} again">Allow again</button></li>`.text).join('')
+        || html`<li class="muted">No songs are banned.</li>`.text;
+    }
+    const speakerAudio = main.querySelector('#speaker-audio');
+    if (speakerAudio) speakerAudio.volume = Math.min(1, Math.max(0, room.settings.gain ?? 1));
   };
   const voteButtons = (e) => html`<span class="votes">
       <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === 1 ? 0 : 1}" aria-pressed="${e.myVote === 1}" aria-label="Vote up ${e.track?.title || ''}">${icon('up')}</button>
@@ -136,7 +152,8 @@ function roomView(main, { base, room: first }) {
       if (change.state !== 'queued') room.queue = room.queue.filter((e) => e !== entry);
       entry.score = change.score;
       if ('myVote' in change) entry.myVote = change.myVote;
-      room.queue.sort((a, b) => b.score - a.score || Number(a.entryId) - Number(b.entryId));
+      // What the host moved to the top stays there, in its order; the rest by score.
+      room.queue.sort((a, b) => (Number(b.pinned) - Number(a.pinned)) || (a.pinned ? 0 : b.score - a.score || Number(a.entryId) - Number(b.entryId)));
     }
     show();
   };
@@ -150,7 +167,14 @@ function roomView(main, { base, room: first }) {
       catch (error) { say(error.message); }
     }
     if (remove) await act(api(`${base}/entries/${remove.dataset.remove}`, { method: 'DELETE' }));
+    const top = event.target.closest('button[data-top]');
+    if (top) await act(api(`${base}/entries/${top.dataset.top}/top`, { method: 'POST' }));
+    const ban = event.target.closest('button[data-ban]');
+    if (ban) await act(api(`${base}/banned-tracks/${ban.dataset.ban}`, { method: 'PUT' }));
+    const unban = event.target.closest('button[data-unban]');
+    if (unban) await act(api(`${base}/banned-tracks/${unban.dataset.unban}`, { method: 'DELETE' }));
   });
+  main.querySelector('#share-listens')?.addEventListener('change', (event) => act(api(`${base}/me`, { method: 'PUT', body: { sharesListens: event.target.checked } })));
   let found = [];
   const results = main.querySelector('#suggest-results');
   main.querySelector('#suggest-form').addEventListener('submit', async (event) => {
@@ -171,8 +195,19 @@ function roomView(main, { base, room: first }) {
   });
   if (room.host) {
     main.querySelector('#copy-link').addEventListener('click', () => navigator.clipboard?.writeText(link).then(() => say('Link copied.'), () => say(link)));
+    // A new code: the old link and QR code stop letting anyone in (guests already in stay).
+    main.querySelector('#new-link').addEventListener('click', async () => {
+      try {
+        link = (await api(`${base}/code`, { method: 'POST' })).joinUrl;
+        const anchor = main.querySelector('#join-link');
+        anchor.href = link; anchor.textContent = link;
+        main.querySelector('#join-qr').src = `${base}/qr.svg?v=${Date.now()}`;
+        say('New link made; the old one no longer works.');
+      } catch (error) { say(error.message); }
+    });
     const control = (action) => act(api(`${base}/control/${action}`, { method: 'POST' }));
     main.querySelector('#skip-song').addEventListener('click', () => control('skip'));
+    main.querySelector('#clear-queue').addEventListener('click', () => { if (confirm('Take every song out of the queue?')) control('clear'); });
     main.querySelector('#pause').addEventListener('click', () => control(room.nowPlaying?.paused ? 'play' : 'pause'));
     main.querySelector('#lock').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { locked: event.target.checked } })));
     main.querySelector('#autoplay').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { autoplay: event.target.checked } })));
