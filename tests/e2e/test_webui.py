@@ -1542,6 +1542,9 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
         assert state()["queue"] == []
         # The guest sees it playing.
         wait(phone, lambda d: "Lantern" in d.find_element(By.ID, "playing").text, timeout=10)
+        # A new link made elsewhere (another device, or a guest banned): the page's link follows.
+        fresh = requests.post(server.url + "/api/v1/rooms/garden-party/code", headers=h).json()["joinUrl"]
+        wait(browser, lambda d: d.find_element(By.ID, "join-link").get_attribute("href") == fresh, timeout=10)
         # The volume set from a remote (Subsonic setGain, or the API) is the speaker's.
         assert requests.patch(server.url + "/api/v1/rooms/garden-party", headers=h, json={"gain": 0.4}).status_code == 200
         wait(browser, lambda d: abs(d.execute_script("return document.getElementById('speaker-audio').volume") - 0.4) < 0.01, timeout=10)

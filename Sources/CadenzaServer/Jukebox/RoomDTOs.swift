@@ -47,8 +47,10 @@ struct RoomDTO: Content {
     struct Me: Content {
         var guestId: String
         var name: String
-        /// Whether the songs played here become this guest's listens (signed-in guests only; nil otherwise).
+        /// Whether the songs played here become this guest's listens, and until when (signed-in
+        /// guests only; nil otherwise).
         var sharesListens: Bool?
+        var sharesListensUntil: Date?
     }
 
     struct Entry: Content {

@@ -27,14 +27,10 @@ enum RoomEventsController {
         }
         let fanout = try req.application.cadenza.state(Live.self).fanout
         let slug = room.slug
-        let sink = fanout.join(slug)
-        return ServerSentEvents.response(
-            opening: ": connected\nretry: 2000\n\n", logger: req.logger,
-            finished: {
-                fanout.leave(slug, sink)
-                hold.release()
-            }
-        ) { writer in
+        return ServerSentEvents.response(opening: ": connected\nretry: 2000\n\n", logger: req.logger, finished: { hold.release() }) { writer in
+            // Joined here, in the body: a response whose body never runs (HEAD) leaves no sink behind.
+            let sink = fanout.join(slug)
+            defer { fanout.leave(slug, sink) }
             while let bytes = await sink.next() {
                 try await writer.write(.buffer(bytes))
             }

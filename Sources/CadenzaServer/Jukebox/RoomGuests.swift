@@ -9,8 +9,10 @@ struct RoomGuest: Sendable {
     var userID: Int64?
     var banned: Bool
     var lastSuggestedAt: Int64?
-    /// A signed-in guest who chose to have the songs played in the room become their listens.
-    var sharesListens: Bool
+    /// Until when the songs played in the room become this signed-in guest's listens (their choice).
+    var sharesListensUntil: Int64?
+
+    func sharesListens(now: Int64) -> Bool { (sharesListensUntil ?? 0) > now }
 
     init(row: any SQLRow) throws {
         id = try row.decode(column: "id", as: Int64.self)
@@ -18,7 +20,7 @@ struct RoomGuest: Sendable {
         userID = try row.decode(column: "user_id", as: Int64?.self)
         banned = try row.decode(column: "banned", as: Bool.self)
         lastSuggestedAt = try row.decode(column: "last_suggested_at", as: Int64?.self)
-        sharesListens = try row.decode(column: "shares_listens", as: Bool.self)
+        sharesListensUntil = try row.decode(column: "shares_listens_until", as: Int64?.self)
     }
 }
 
@@ -70,16 +72,20 @@ enum RoomGuests {
         try await db.raw("UPDATE jukebox_guests SET banned = \(bind: banned) WHERE id = \(bind: id)").run()
     }
 
-    static func setSharesListens(_ id: Int64, _ shares: Bool, on db: any SQLDatabase) async throws {
-        try await db.raw("UPDATE jukebox_guests SET shares_listens = \(bind: shares) WHERE id = \(bind: id)").run()
+    /// How long a guest's choice to take the room's songs as listens lasts: a night, not for ever
+    /// (rooms are reused; a guest who went home should not get next month's songs).
+    static let sharingMs: Int64 = 12 * 3_600_000
+
+    static func setSharesListens(_ id: Int64, until: Int64?, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE jukebox_guests SET shares_listens_until = \(bind: until) WHERE id = \(bind: id)").run()
     }
 
-    /// The accounts, other than the host's, that take the room's songs as listens.
-    static func listenSharers(roomID: Int64, ownerID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
+    /// The accounts, other than the host's, that take the room's songs as listens now.
+    static func listenSharers(roomID: Int64, ownerID: Int64, now: Int64, on db: any SQLDatabase) async throws -> [Int64] {
         try await db.raw(
             """
             SELECT user_id FROM jukebox_guests WHERE room_id = \(bind: roomID) AND user_id IS NOT NULL AND user_id <> \(bind: ownerID)
-              AND shares_listens = \(bind: true) AND banned = \(bind: false)
+              AND shares_listens_until > \(bind: now) AND banned = \(bind: false)
             """
         ).all().map { try $0.decode(column: "user_id", as: Int64.self) }
     }

@@ -36,6 +36,8 @@ enum RoomQueue {
     struct Refusal: Error {
         var status: Int
         var message: String
+        /// About this song alone (queued already, on cooldown, banned): the rest of an album still goes in.
+        var thisSongOnly = false
     }
 
     /// The queue in play order: what the host moved to the top (the newest first), then by score.
@@ -133,10 +135,10 @@ enum RoomQueue {
                 .decode(column: "n", as: Int.self) ?? 0
         }
         if try await db.raw("SELECT 1 AS x FROM jukebox_track_bans WHERE room_id = \(bind: room.id) AND track_id = \(bind: trackID)").first() != nil {
-            throw Refusal(status: 409, message: "The host has taken that song out of this room.")
+            throw Refusal(status: 409, message: "The host has taken that song out of this room.", thisSongOnly: true)
         }
         if try await count("track_id = \(bind: trackID) AND state IN ('queued', 'playing')") > 0 {
-            throw Refusal(status: 409, message: "That song is already in the queue.")
+            throw Refusal(status: 409, message: "That song is already in the queue.", thisSongOnly: true)
         }
         // Voted out counts too: a song the room removed does not come straight back.
         let since = now - Int64(room.cooldownMinutes) * 60_000
@@ -147,7 +149,7 @@ enum RoomQueue {
                 OR (state = 'removed' AND ended_at >= \(bind: since)))
                 """) > 0
         {
-            throw Refusal(status: 409, message: "That song played a short while ago; suggest it again later.")
+            throw Refusal(status: 409, message: "That song played a short while ago; suggest it again later.", thisSongOnly: true)
         }
         if !isHost, room.maxPerGuest > 0, try await count("guest_id = \(bind: guest.id) AND state = 'queued'") >= room.maxPerGuest {
             throw Refusal(status: 409, message: "You have \(room.maxPerGuest) songs waiting; vote for others until one plays.")
@@ -214,7 +216,7 @@ enum RoomQueue {
             let entry = try await entry(entryID, roomID: room.id, on: db), entry.state == "playing"
         {
             // The host's listen, and one for each signed-in guest who asked for them.
-            for user in [room.ownerID] + (try await RoomGuests.listenSharers(roomID: room.id, ownerID: room.ownerID, on: db)) {
+            for user in [room.ownerID] + (try await RoomGuests.listenSharers(roomID: room.id, ownerID: room.ownerID, now: now, on: db)) {
                 let played = JukeboxEvents.Played(
                     slug: room.slug, trackId: entry.trackID, userId: user, listenedAt: started, playedMs: room.elapsedMs(now: now) ?? 0)
                 try await EventStore.append(JukeboxEvents.played, payload: played, actorID: user, subjectID: room.slug, audienceUserID: user, on: db)

@@ -182,7 +182,12 @@ enum RoomsController {
         let code = member.isHost ? try req.application.secretBox.open(room.joinCodeSealed) : nil
         return RoomDTO(
             slug: room.slug, name: room.name, host: member.isHost,
-            me: member.guest.map { .init(guestId: String($0.id), name: $0.name, sharesListens: $0.userID == nil ? nil : $0.sharesListens) },
+            me: member.guest.map { guest in
+                let shares = guest.userID == nil ? nil : guest.sharesListens(now: now)
+                return RoomDTO.Me(
+                    guestId: String(guest.id), name: guest.name, sharesListens: shares,
+                    sharesListensUntil: shares == true ? guest.sharesListensUntil.map(Clock.date) : nil)
+            },
             joinCode: code, joinUrl: try code.map { try RoomInvite.link(req, slug: room.slug, code: $0) },
             settings: .init(
                 requireAccounts: room.requireAccounts, downvotesToRemove: room.downvotesToRemove, downvotesToSkip: room.downvotesToSkip,
@@ -226,9 +231,14 @@ enum RoomsController {
     /// A new join code: the old link stops working (guests already in stay).
     @Sendable static func rotate(req: Request) async throws -> RoomDTO {
         let member = try await host(req)
-        var room = member.room
-        room.joinCodeSealed = try req.application.secretBox.seal(Secrets.randomToken(bytes: 9))
-        try await Rooms.setJoinCode(room.id, sealed: room.joinCodeSealed, on: req.sql)
+        var changedRoom = member.room
+        changedRoom.joinCodeSealed = try req.application.secretBox.seal(Secrets.randomToken(bytes: 9))
+        let room = changedRoom
+        try await req.db.writeTransaction { tx in
+            try await Rooms.setJoinCode(room.id, sealed: room.joinCodeSealed, on: tx.sql)
+            // The host's other pages show the new link (the event carries no code).
+            try await changed(room, reason: "code", on: tx.sql)
+        }
         return try await state(req, member: Member(room: room, guest: member.guest, isHost: true))
     }
 
@@ -340,7 +350,7 @@ enum RoomsController {
                 added += 1
             } catch let refusal as RoomQueue.Refusal {
                 firstRefusal = firstRefusal ?? refusal
-                if refusal.status == 409 && tracks.count > 1 && (refusal.message.contains("already") || refusal.message.contains("ago")) { continue }
+                if refusal.thisSongOnly && tracks.count > 1 { continue }
                 break
             }
         }
@@ -445,8 +455,9 @@ enum RoomsController {
         let trackID = try req.int64Parameter("trackId", what: "Track")
         let banning = req.method != .DELETE
         if banning {
+            // Visible is enough: a song whose file went missing can be banned too.
             let visible = try await libraries(of: member.room, on: req.db)
-            guard try await CatalogQueries.airableTracks(ids: [trackID], libraries: visible, on: req.sql)[trackID] != nil else {
+            guard try await CatalogQueries.trackSummaries(ids: [trackID], visible: visible, on: req.sql)[trackID] != nil else {
                 throw APIError.notFound("Track")
             }
         }
@@ -463,7 +474,8 @@ enum RoomsController {
     }
 
     /// `PUT …/me {sharesListens}`: a signed-in guest chooses whether the songs played in the room
-    /// become their listens (the host's always do). A guest without an account has none to add to.
+    /// become their listens, for the next 12 hours (the host's always do). A guest without an
+    /// account has none to add to.
     @Sendable static func updateMe(req: Request) async throws -> RoomDTO {
         let room = try await room(req)
         let member = try await member(req, room: room)
@@ -471,9 +483,10 @@ enum RoomsController {
             throw APIError.conflict("Only guests signed in with an account can add the room's songs to their listens.")
         }
         let change = try await req.decodeJSON(MeChange.self)
-        try await RoomGuests.setSharesListens(guest.id, change.sharesListens, on: req.sql)
+        let until = change.sharesListens ? Clock.nowMillis() + RoomGuests.sharingMs : nil
+        try await RoomGuests.setSharesListens(guest.id, until: until, on: req.sql)
         var updated = guest
-        updated.sharesListens = change.sharesListens
+        updated.sharesListensUntil = until
         return try await state(req, member: Member(room: room, guest: updated, isHost: member.isHost))
     }
 

@@ -79,7 +79,7 @@ function roomView(main, { base, room: first }) {
   main.innerHTML = html`<header class="party-head"><p class="kind">Jukebox</p><h1>${room.name}</h1>
       ${room.me ? html`<p class="muted">You are ${room.me.name}.</p>` : ''}
       ${room.me && room.me.sharesListens != null && !room.host ? html`<p><label class="day"><input type="checkbox" id="share-listens" ${room.me.sharesListens ? 'checked' : ''}>
-        Add the songs played here to my listens</label></p>` : ''}
+        Add the songs played here to my listens (for the next 12 hours)</label></p>` : ''}
       ${room.host ? html`<div class="party-invite"><img id="join-qr" class="join-qr" src="${base}/qr.svg" alt="QR code of the join link" width="168" height="168">
         <p>Guests scan the code or open <a id="join-link" href="${link}">${link}</a><br>
           <button type="button" id="copy-link" class="ghost">Copy the link</button> <button type="button" id="new-link" class="ghost">New link</button></p></div>
@@ -119,6 +119,14 @@ function roomView(main, { base, room: first }) {
     if (bans) {
       bans.innerHTML = (room.bannedTracks || []).map((t) => html`<li>${describe(t)} <button type="button" class="ghost" data-unban="${t.id}" aria-label="Allow ${t.title} again">Allow again</button></li>`.text).join('')
         || html`<li class="muted">No songs are banned.</li>`.text;
+    }
+    // The code changed elsewhere (a new link from another device, or a banned guest): the link
+    // and the QR code here follow, so nobody is shown one that no longer lets them in.
+    if (room.host && room.joinUrl && room.joinUrl !== link) {
+      link = room.joinUrl;
+      const anchor = main.querySelector('#join-link');
+      anchor.href = link; anchor.textContent = link;
+      main.querySelector('#join-qr').src = `${base}/qr.svg?v=${Date.now()}`;
     }
     const speakerAudio = main.querySelector('#speaker-audio');
     if (speakerAudio) speakerAudio.volume = Math.min(1, Math.max(0, room.settings.gain ?? 1));
@@ -198,10 +206,7 @@ function roomView(main, { base, room: first }) {
     // A new code: the old link and QR code stop letting anyone in (guests already in stay).
     main.querySelector('#new-link').addEventListener('click', async () => {
       try {
-        link = (await api(`${base}/code`, { method: 'POST' })).joinUrl;
-        const anchor = main.querySelector('#join-link');
-        anchor.href = link; anchor.textContent = link;
-        main.querySelector('#join-qr').src = `${base}/qr.svg?v=${Date.now()}`;
+        update(await api(`${base}/code`, { method: 'POST' }), Date.now());
         say('New link made; the old one no longer works.');
       } catch (error) { say(error.message); }
     });
