@@ -182,15 +182,25 @@ enum RoomQueue {
         // Locked first: concurrent votes on one entry wait here and then see each other's rows.
         guard var entry = try await entry(entryID, roomID: room.id, on: db, lock: true), entry.state == "queued" || entry.state == "playing"
         else { throw Refusal(status: 404, message: "That song is not in the queue.") }
-        try await db.raw("DELETE FROM jukebox_votes WHERE entry_id = \(bind: entryID) AND guest_id = \(bind: guest.id)").run()
-        if value != 0 {
-            try await db.raw("INSERT INTO jukebox_votes (entry_id, guest_id, value) VALUES (\(bind: entryID), \(bind: guest.id), \(bind: value))")
-                .run()
+        // One statement for the vote (a changed vote replaces the old one), one for the score.
+        if value == 0 {
+            try await db.raw("DELETE FROM jukebox_votes WHERE entry_id = \(bind: entryID) AND guest_id = \(bind: guest.id)").run()
+        } else {
+            try await db.raw(
+                """
+                INSERT INTO jukebox_votes (entry_id, guest_id, value) VALUES (\(bind: entryID), \(bind: guest.id), \(bind: value))
+                ON CONFLICT (entry_id, guest_id) DO UPDATE SET value = excluded.value
+                """
+            ).run()
         }
+        // Cast: PostgreSQL sums a BIGINT column as NUMERIC.
         let score =
-            // Cast: PostgreSQL sums a BIGINT column as NUMERIC.
-            try await db.raw("SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) AS s FROM jukebox_votes WHERE entry_id = \(bind: entryID)").first()?
-            .decode(column: "s", as: Int.self) ?? 0
+            try await db.raw(
+                """
+                UPDATE jukebox_entries SET score = (SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM jukebox_votes WHERE entry_id = \(bind: entryID))
+                WHERE id = \(bind: entryID) RETURNING score
+                """
+            ).first()?.decode(column: "score", as: Int.self) ?? 0
         entry.score = score
         if entry.state == "queued" && score <= -room.downvotesToRemove {
             entry.state = "removed"
@@ -198,13 +208,9 @@ enum RoomQueue {
             entry.state = "skipped"
             if room.currentEntryID == entryID { try await Rooms.setClock(room.id, entry: nil, startedAt: nil, pausedAt: nil, on: db) }
         }
-        try await db.raw(
-            """
-            UPDATE jukebox_entries SET score = \(bind: score), state = \(bind: entry.state),
-                ended_at = \(bind: entry.state == "queued" || entry.state == "playing" ? nil : now)
-            WHERE id = \(bind: entryID)
-            """
-        ).run()
+        if entry.state != "queued" && entry.state != "playing" {
+            try await db.raw("UPDATE jukebox_entries SET state = \(bind: entry.state), ended_at = \(bind: now) WHERE id = \(bind: entryID)").run()
+        }
         return entry
     }
 
