@@ -1,6 +1,7 @@
 """Jukebox rooms: guests join by link, suggest and vote; the queue plays by score, ties by
 suggestion time (Raveberry's rules and tests), votes are one per person even when fifty
 arrive at once, and a speaker that never confirms a start never eats the queue."""
+import re
 import subprocess
 import threading
 import time
@@ -60,7 +61,15 @@ def test_votes_order_remove_and_skip_as_raveberry(deployment, tmp_path):
         if line.startswith("data:"):
             break
     assert "event: room" in heard and '"suggestion"' in heard[-1], heard
+    # The room's open streams, as /metrics counts them: a HEAD (no body, no stream) leaves none
+    # behind, and a closed stream is let go.
+    clients = lambda: re.search(r'cadenza_fanout_clients\{fanout="rooms"\} (\d+)', requests.get(server.url + "/metrics").text)
+    assert clients() and clients().group(1) == "1"
+    for _ in range(5):
+        assert a.head(base + "/events", timeout=5).status_code == 200
+    assert clients().group(1) == "1"
     stream.close()
+    assert wait_for(lambda: clients().group(1) == "0", timeout=20)
     order = lambda: [e["track"]["title"] for e in requests.get(base, headers=h).json()["queue"]]
     entry = {e["track"]["title"]: e["entryId"] for e in requests.get(base, headers=h).json()["queue"]}
     vote = lambda s, k, v: s.put(base + f"/entries/{entry[k]}/vote", json={"value": v})

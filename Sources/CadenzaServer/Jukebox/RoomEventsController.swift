@@ -9,7 +9,7 @@ import Vapor
 enum RoomEventsController {
     /// The jukebox's live fanout, keyed by room slug.
     struct Live: Sendable {
-        let fanout = EventFanout { event in
+        let fanout = EventFanout(name: "rooms") { event in
             guard event.type == JukeboxEvents.changed.name, let slug = event.subjectID else { return nil }
             return (slug, ByteBuffer(string: "event: room\ndata: \(event.payload)\n\n"))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// Live events for many clients of one topic (a party room's guests): one hub subscription for
@@ -21,6 +22,8 @@ public final class EventFanout: Sendable {
     }
 
     private let route: Route
+    /// The fanout's name in `/metrics` (`cadenza_fanout_clients{fanout="…"}`: its open streams).
+    private let name: String
     /// At most one flush to a topic's clients per window: an event arriving after a quiet spell
     /// goes out at once, a burst goes out together (200 guests and 2,000 votes a second are 20
     /// writes a second per guest, not 2,000). Each write costs the server more than the vote
@@ -29,15 +32,21 @@ public final class EventFanout: Sendable {
     private let window: Duration
     private let topics = NIOLockedValueBox([String: Topic]())
 
-    public init(window: Duration = .milliseconds(50), route: @escaping Route) {
+    public init(name: String, window: Duration = .milliseconds(50), route: @escaping Route) {
+        self.name = name
         self.window = window
         self.route = route
+    }
+
+    private func countClients() {
+        Metrics.registry.makeGauge(name: "cadenza_fanout_clients", labels: [("fanout", name)]).set(Double(clientCount))
     }
 
     /// A client's place on `topic`; `leave` when it goes.
     func join(_ topic: String) -> EventSink {
         let sink = EventSink()
         topics.withLockedValue { $0[topic, default: Topic()].sinks[ObjectIdentifier(sink)] = sink }
+        countClients()
         return sink
     }
 
@@ -47,6 +56,7 @@ public final class EventFanout: Sendable {
             all[topic]?.sinks.removeValue(forKey: ObjectIdentifier(sink))
             if all[topic]?.sinks.isEmpty == true { all.removeValue(forKey: topic) }
         }
+        countClients()
     }
 
     var clientCount: Int { topics.withLockedValue { $0.values.reduce(0) { $0 + $1.sinks.count } } }
@@ -95,6 +105,7 @@ public final class EventFanout: Sendable {
             return all.values.flatMap(\.sinks.values)
         }
         all.forEach { $0.close() }
+        countClients()
     }
 
     /// What feeds the fanout from this process's hub; run it where the hub runs (the api role).
