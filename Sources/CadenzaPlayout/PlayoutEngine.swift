@@ -277,7 +277,9 @@ public final class PlayoutEngine: @unchecked Sendable {
                         usleep(1_000)
                         tries += 1
                     }
-                    waitForAudio(incoming, upToMs: 30_000)
+                    // The whole overlap, not just a first chunk: under load the fade otherwise
+                    // began with part of the incoming item missing, and it played that much later.
+                    waitForAudio(incoming, upToMs: 30_000, bytes: (overlap + Self.chunkFrames) * PCM.bytesPerFrame)
                 }
             }
             if overlap > 0, let playing = current, let incoming = next, playing.hasEnded, incoming.bufferedBytes > 0 {
