@@ -88,7 +88,7 @@ enum JukeboxRemote {
                 changed.gain = gain
                 try await Rooms.saveSettings(changed, on: db)
             case .clear, .set:
-                for entry in queued { try await RoomQueue.end(entry.id, as: "removed", room: room, now: now, on: db) }
+                try await RoomQueue.clear(room: room, now: now, on: db)
             case .remove(let index):
                 // The list is what plays, then the queue.
                 let offset = room.currentEntryID == nil ? 0 : 1

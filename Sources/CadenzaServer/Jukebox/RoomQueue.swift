@@ -86,6 +86,13 @@ enum RoomQueue {
         }
     }
 
+    /// Takes every queued song out (what plays carries on).
+    static func clear(room: RoomRecord, now: Int64, on db: any SQLDatabase) async throws {
+        for entry in try await queued(roomID: room.id, on: db) {
+            try await end(entry.id, as: "removed", room: room, now: now, on: db)
+        }
+    }
+
     static func bannedTracks(roomID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
         try await db.raw("SELECT track_id FROM jukebox_track_bans WHERE room_id = \(bind: roomID) ORDER BY created_at DESC, track_id").all()
             .map { try $0.decode(column: "track_id", as: Int64.self) }

@@ -413,9 +413,7 @@ enum RoomsController {
                         try await Rooms.setClock(room.id, entry: room.currentEntryID, startedAt: started + (now - paused), pausedAt: nil, on: tx.sql)
                     }
                 case "clear":
-                    for entry in try await RoomQueue.queued(roomID: room.id, on: tx.sql) {
-                        try await RoomQueue.end(entry.id, as: "removed", room: room, now: now, on: tx.sql)
-                    }
+                    try await RoomQueue.clear(room: room, now: now, on: tx.sql)
                 default:
                     throw APIError.notFound("Action")
                 }

@@ -4,7 +4,7 @@ import NIOCore
 import Prometheus
 import ServiceLifecycle
 
-/// Live events for many clients of one topic (a party room's guests): one hub subscription for
+/// The hub's events for many clients of one topic (a party room's guests): one hub subscription for
 /// the process instead of one per client, each event formatted once for all of them, a burst of
 /// events handed over together, and each client's waiting bytes written in one go, so a burst of
 /// votes costs a guest one write rather than one per vote.
@@ -109,9 +109,9 @@ public final class EventFanout: Sendable {
     }
 
     /// What feeds the fanout from this process's hub; run it where the hub runs (the api role).
-    public func service(hub: EventHub) -> any Service { Feed(fanout: self, hub: hub) }
+    public func service(hub: EventHub) -> any Service { HubTail(fanout: self, hub: hub) }
 
-    private struct Feed: Service {
+    private struct HubTail: Service {
         let fanout: EventFanout
         let hub: EventHub
 
