@@ -9,7 +9,7 @@ public enum PlayoutEvent: Sendable {
     case finished(PlayoutItem, frame: Int64, playedFrames: Int64)
     /// The file gave no audio (missing, unreadable); the next item took its place at once.
     case failed(PlayoutItem, frame: Int64)
-    /// Nothing was queued: the fallback tone airs until something is.
+    /// Nothing was queued: the fallback (a tone, or silence) airs until something is.
     case fallback(frame: Int64)
     /// A decoder fell behind and silence filled the bus (the dead-air alarm).
     case underrun(frame: Int64, frames: Int64)
@@ -35,6 +35,9 @@ public final class PlayoutEngine: @unchecked Sendable {
         public var crossfadeMs = 0
         /// How long what plays fades out before a scheduled cut (a show's start or end).
         public var cutFadeMs = 1_000
+        /// What airs while nothing is queued: a quiet tone (a station: on air, nothing scheduled)
+        /// or silence (a party room waiting for its next song).
+        public var fallbackTone = true
         public init() {}
     }
 
@@ -63,6 +66,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Frames written to the sink since start.
     private var written: Int64 = 0
     private var skipRequested = false
+    /// Held: the bus carries silence and the current item waits where it stopped.
+    private var paused = false
     private var requested: [PlayoutItem] = []
     /// Whether the current item's start has been reported (it is, with its first sample).
     private var announced = false
@@ -128,6 +133,14 @@ public final class PlayoutEngine: @unchecked Sendable {
     public func skip() {
         lock.withLock { skipRequested = true }
     }
+
+    /// Holds the current item where it is (the bus carries silence), or lets it go on.
+    public func setPaused(_ paused: Bool) {
+        lock.withLock { self.paused = paused }
+    }
+
+    /// The item whose decoder is running ahead of its start (it is no longer in the queue).
+    public var prepared: PlayoutItem? { lock.withLock { preparedItem } }
 
     /// Puts `item` next, ahead of what was prepared: a manager's "play next".
     public func playNext(_ item: PlayoutItem) {
@@ -220,6 +233,13 @@ public final class PlayoutEngine: @unchecked Sendable {
                 finish(playing, at: position(chunk))
                 current = nil
             }
+        }
+        if lock.withLock({ paused }), fade == nil, lock.withLock({ pendingCut == nil }) {
+            // The item's clock stops with it: what it played, and when the next one starts, are
+            // counted without the pause.
+            chunk.append(contentsOf: repeatElement(0, count: want))
+            if current != nil { currentStart += Int64(Self.chunkFrames) }
+            return true
         }
         let asked = lock.withLock {
             defer { requested.removeAll() }
@@ -342,7 +362,11 @@ public final class PlayoutEngine: @unchecked Sendable {
                 onFallback = true
                 events(.fallback(frame: position(chunk)))
             }
-            appendTone(&chunk, count: want - chunk.count)
+            if options.fallbackTone {
+                appendTone(&chunk, count: want - chunk.count)
+            } else {
+                chunk.append(contentsOf: repeatElement(0, count: want - chunk.count))
+            }
         }
         return true
     }

@@ -143,6 +143,46 @@ final class Recorder: @unchecked Sendable {
         #expect(fallbacks.count == 1)
     }
 
+    /// A party room's stream waits in silence: no tone when nothing is queued.
+    @Test func aSilentFallbackIsSilence() async throws {
+        let recorder = Recorder()
+        var options = PlayoutEngine.Options()
+        options.fallbackTone = false
+        let engine = PlayoutEngine(queue: PlayoutQueue(), options: options, sink: recorder.write, events: recorder.note)
+        engine.start()
+        try await Task.sleep(for: .milliseconds(300))
+        engine.stop()
+        let frames = recorder.audio.count / PCM.bytesPerFrame
+        #expect(frames >= PCM.sampleRate / 2)
+        #expect(recorder.longestSilence() == frames)
+    }
+
+    /// A pause holds the item where it is: the bus carries silence, the item starts (or goes on)
+    /// when the pause ends, and every one of its samples airs; what it played excludes the pause.
+    @Test func aPauseHoldsTheItem() async throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-pause")
+        let path = try AudioFixtures.audio(at: dir.appendingPathComponent("p.flac").path, metadata: [:], seconds: 1.5)
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "p", path: path, title: "P", artist: "", durationMs: 1500))
+        var options = PlayoutEngine.Options()
+        options.fallbackTone = false
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
+        engine.setPaused(true)
+        engine.start()
+        try await Task.sleep(for: .milliseconds(800))
+        let heldFrames = recorder.audio.count / PCM.bytesPerFrame
+        #expect(heldFrames > 0 && recorder.longestSilence() == heldFrames)
+        #expect(!recorder.events.contains { if case .started = $0 { true } else { false } })
+        engine.setPaused(false)
+        try await Task.sleep(for: .milliseconds(2_300))
+        engine.stop()
+        let started = recorder.events.compactMap { if case .started(_, let frame) = $0 { frame } else { nil } }
+        let played = recorder.events.compactMap { if case .finished(_, _, let frames) = $0 { frames } else { nil } }
+        #expect(started.count == 1 && (started.first ?? 0) >= Int64(heldFrames))
+        #expect(played.count == 1 && abs((played.first ?? 0) - Int64(PCM.sampleRate * 3 / 2)) < 64)
+    }
+
     /// A queued item is played from where `startMs` says (a restart resumes mid-track).
     @Test func anItemStartsAtItsOffset() throws {
         let dir = try AudioFixtures.temporaryDirectory("playout-offset")

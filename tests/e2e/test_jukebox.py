@@ -1,6 +1,7 @@
 """Jukebox rooms: guests join by link, suggest and vote; the queue plays by score, ties by
 suggestion time (Raveberry's rules and tests), votes are one per person even when fifty
 arrive at once, and a speaker that never confirms a start never eats the queue."""
+import os
 import re
 import subprocess
 import threading
@@ -13,12 +14,12 @@ from conftest import auth, token_for, wait_for
 from test_radio_schedule import tone
 
 
-def room_server(deployment, tmp_path, count=6):
+def room_server(deployment, tmp_path, count=6, seconds=5):
     from conftest import admin_token
     music = tmp_path / "music"
     music.mkdir()
     for i in range(count):
-        tone(music / f"k{i}.flac", 5, 300 + 50 * i, f"K{i}")
+        tone(music / f"k{i}.flac", seconds, 300 + 50 * i, f"K{i}")
     server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
     token = admin_token(deployment, server)
     assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == count)
@@ -431,3 +432,96 @@ def test_host_moves_a_song_to_the_top_bans_a_song_and_clears_the_queue(deploymen
     assert requests.patch(base, headers=h, json={"gain": 0.25}).json()["settings"]["gain"] == 0.25
     assert ann.post(base + "/control/clear").status_code == 403
     assert requests.post(base + "/control/clear", headers=h).json()["queue"] == []
+
+
+def mean_volume(mp3):
+    """The mean volume of MP3 bytes in dB, as ffmpeg's volumedetect measures it (about -91 for
+    digital silence, about -21 for the test tones)."""
+    run = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-f", "mp3", "-i", "pipe:0", "-af", "volumedetect", "-f", "null", "-"],
+                         input=mp3, capture_output=True)
+    found = re.search(r"mean_volume: (-?[0-9.]+) dB", run.stderr.decode(errors="replace"))
+    assert found, run.stderr.decode(errors="replace")[-800:]
+    return float(found.group(1))
+
+
+def listen(url, skip, take, headers=None):
+    """What a player hears: `take` bytes of the stream after the first `skip` (a new listener gets
+    the last seconds already encoded first)."""
+    with requests.get(url, stream=True, timeout=30, headers=headers or {}) as r:
+        assert r.status_code == 200 and r.headers["Content-Type"] == "audio/mpeg", r.text[:300]
+        data = b""
+        for chunk in r.iter_content(4096):
+            data += chunk
+            if len(data) >= skip + take:
+                break
+        return data[skip:skip + take], r.headers
+
+
+def test_a_stream_mode_room_plays_its_queue_to_any_player(deployment, tmp_path):
+    """The room played by the server's playout engine to the room's own mount: the queue advances
+    only when the engine started the song, a pause holds it in silence, a skip from anywhere
+    reaches it, a restart resumes the song where the room's clock says, and a song that gives no
+    audio is marked failed and passed over once."""
+    server, token, ids = room_server(deployment, tmp_path, count=3, seconds=40)
+    h = auth(token)
+    r = requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "loud", "name": "Loud", "playback": "stream", "autoplay": False})
+    assert r.status_code == 201 and r.json()["settings"]["playback"] == "stream"
+    stream_url = r.json()["streamUrl"]
+    assert stream_url.startswith(server.url + "/api/v1/rooms/loud/stream.mp3?code=")
+    base = lambda s: s.url + "/api/v1/rooms/loud"
+    # One player per room: the speaker page's endpoints refuse while the stream plays it.
+    assert requests.get(base(server) + "/player/next", headers=h).status_code == 409
+    assert requests.patch(base(server), headers=h, json={"playback": "radio"}).status_code == 422
+    # Without the code or a seat in the room there is nothing to hear.
+    assert requests.get(base(server) + "/stream.mp3").status_code == 403
+    assert requests.get(base(server) + "/stream.mp3?code=not-the-code").status_code == 403
+    for title in ("K0", "K1", "K2"):
+        assert requests.post(base(server) + "/suggestions", headers=h, json={"trackId": ids[title]}).status_code == 201
+    state = lambda s=server: requests.get(base(s), headers=h).json()
+    playing = lambda s=server: ((state(s).get("nowPlaying") or {}).get("track") or {}).get("title")
+    # Nobody is listening yet and the engine starts the top song; only then does it leave the queue.
+    assert wait_for(lambda: playing() == "K0", timeout=20)
+    assert [e["track"]["title"] for e in state()["queue"]] == ["K1", "K2"]
+    # Any player hears it, with the song's title in the stream for those who ask.
+    audio, headers = listen(stream_url, 0, 48_000, headers={"Icy-MetaData": "1"})
+    assert headers["icy-metaint"] == "16000" and headers["icy-name"] == "Loud"
+    assert b"StreamTitle='Tester - K0'" in audio
+    assert mean_volume(listen(stream_url, 0, 48_000)[0]) > -40
+    # A guest's browser plays it with the guest's cookie, no code needed.
+    code = stream_url.split("code=")[1]
+    robin = guest(server, "loud", code, "Robin")
+    with robin.get(base(server) + "/stream.mp3", stream=True, timeout=30) as r:
+        assert r.status_code == 200 and len(next(r.iter_content(4096))) > 0
+    # A pause: the clock stops and the stream carries silence (past what was encoded before it).
+    assert requests.post(base(server) + "/control/pause", headers=h).status_code == 200
+    held = state()["nowPlaying"]["elapsedMs"]
+    time.sleep(2.5)
+    assert state()["nowPlaying"]["paused"] and state()["nowPlaying"]["elapsedMs"] == held
+    assert mean_volume(listen(stream_url, 64 * 1024, 40_000)[0]) < -80
+    assert requests.post(base(server) + "/control/play", headers=h).status_code == 200
+    assert mean_volume(listen(stream_url, 64 * 1024, 32_000)[0]) > -40
+    # A skip from elsewhere (the host's phone, the guests' downvotes) reaches the engine.
+    assert requests.post(base(server) + "/control/skip", headers=h).status_code == 200
+    assert wait_for(lambda: playing() == "K1", timeout=10)
+    assert [e["track"]["title"] for e in state()["queue"]] == ["K2"]
+    time.sleep(2)
+    before = state()["nowPlaying"]
+    # Killed: the room comes back on the air with the same song, where its clock says.
+    server.kill9()
+    again = deployment.serve(CADENZA_MUSIC_DIRS=str(tmp_path / "music"))
+    after = state(again)["nowPlaying"]
+    assert after["entryId"] == before["entryId"] and after["elapsedMs"] > before["elapsedMs"]
+    again_url = stream_url.replace(server.url, again.url)
+    audio, _ = listen(again_url, 0, 48_000, headers={"Icy-MetaData": "1"})
+    assert b"StreamTitle='Tester - K1'" in audio
+    assert state(again)["nowPlaying"]["entryId"] == before["entryId"]
+    # The last song's file is gone: it is marked failed and passed over once, never retried,
+    # and the stream waits for the next suggestion in silence.
+    os.remove(tmp_path / "music" / "k2.flac")
+    assert requests.post(base(again) + "/control/skip", headers=h).status_code == 200
+    assert wait_for(lambda: state(again)["queue"] == [] and state(again).get("nowPlaying") is None, timeout=15)
+    time.sleep(2)
+    assert state(again)["queue"] == [] and state(again).get("nowPlaying") is None
+    # The host switches the room back to the speaker: the stream goes off the air.
+    assert requests.patch(base(again), headers=h, json={"playback": "speaker"}).json().get("streamUrl") is None
+    assert wait_for(lambda: requests.get(again_url, stream=True, timeout=10).status_code == 404, timeout=10)

@@ -442,13 +442,18 @@ def test_avatar_is_a_png_every_client_decodes(sub):
 
 def test_jukebox_control_drives_the_users_party_room(sub):
     """DSub's and Ultrasonic's jukebox mode, through py-sonic: the user's own room, made on first
-    use; its speaker (the room page) plays what the remote queues."""
+    use (a stream-mode room); its player plays what the remote queues."""
     server, token, c = sub
     status = c.jukeboxControl("status")["jukeboxStatus"]
     assert status["currentIndex"] == -1 and status["playing"] is False
     rooms = requests.get(server.url + "/api/v1/rooms", headers=auth(token)).json()
     assert len(rooms) == 1
     base = server.url + f"/api/v1/rooms/{rooms[0]['slug']}"
+    # Made to play on its own stream (any player, no page open); this test drives the speaker
+    # page's side by hand, so the host switches it (the stream has its test in test_jukebox.py).
+    room = requests.get(base, headers=auth(token)).json()
+    assert room["settings"]["playback"] == "stream" and room["streamUrl"].endswith("/stream.mp3?code=" + room["joinCode"])
+    assert requests.patch(base, headers=auth(token), json={"playback": "speaker"}).json()["settings"]["playback"] == "speaker"
     songs = c.search3("")["searchResult3"]["song"]
     ids = [s["id"] for s in songs[:3]]
     c.jukeboxControl("add", sids=ids)

@@ -1556,6 +1556,23 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
         wait(browser, lambda d: (state().get("nowPlaying") or {}).get("track", {}).get("title") == "Night River", timeout=20)
         history_titles = lambda: [e["track"]["title"] for e in state()["queue"]]
         assert history_titles() == []
+        # The party's screen: the room full screen, what plays large, the code to join beside it.
+        press(browser, browser.find_element(By.ID, "stage-open"))
+        stage_title = lambda d: d.find_element(By.CSS_SELECTOR, "#stage-now .stage-title").text
+        now_title = lambda: ((state().get("nowPlaying") or {}).get("track") or {}).get("title") or "Garden Party"
+        wait(browser, lambda d: d.find_element(By.ID, "stage").is_displayed() and stage_title(d) == now_title(), timeout=10)
+        wait(browser, lambda d: d.execute_script("const i = document.getElementById('stage-qr'); return i.complete && i.naturalWidth > 0"))
+        shot(browser, "party-stage")
+        press(browser, browser.find_element(By.ID, "stage-close"))
+        wait(browser, lambda d: not d.find_element(By.ID, "stage").is_displayed())
+        # Switched to its stream: this page stops playing and offers the stream's link for any
+        # player; the guest's page gets a player of its own.
+        Select(browser.find_element(By.ID, "playback")).select_by_value("stream")
+        wait(browser, lambda d: d.find_elements(By.ID, "stream-link") and not d.find_element(By.ID, "speaker").is_displayed(), timeout=10)
+        assert "/api/v1/rooms/garden-party/stream.mp3?code=" in browser.find_element(By.ID, "stream-link").get_attribute("href")
+        assert browser.execute_script("return document.getElementById('speaker-audio').paused")
+        wait(phone, lambda d: d.find_elements(By.ID, "stream-audio"), timeout=10)
+        assert state()["settings"]["playback"] == "stream"
         assert not severe_console_errors(phone)
     finally:
         phone.quit()

@@ -3,7 +3,7 @@ extension JukeboxFeature {
     static let documentation = APIDocumentation(
         schemas: [
             ##"""
-            "RoomChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "requireAccounts": { "type": "boolean" }, "downvotesToRemove": { "type": "integer", "minimum": 1, "maximum": 100 }, "downvotesToSkip": { "type": "integer", "minimum": 1, "maximum": 100 }, "maxPerGuest": { "type": "integer", "minimum": 0, "maximum": 500 }, "cooldownMinutes": { "type": "integer", "minimum": 0, "maximum": 10080 }, "maxQueue": { "type": "integer", "minimum": 0, "maximum": 5000 }, "locked": { "type": "boolean" }, "closed": { "type": "boolean" }, "autoplay": { "type": "boolean" }, "gain": { "type": "number", "minimum": 0, "maximum": 1 } } }
+            "RoomChange": { "type": "object", "properties": { "slug": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,39}$" }, "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "requireAccounts": { "type": "boolean" }, "downvotesToRemove": { "type": "integer", "minimum": 1, "maximum": 100 }, "downvotesToSkip": { "type": "integer", "minimum": 1, "maximum": 100 }, "maxPerGuest": { "type": "integer", "minimum": 0, "maximum": 500 }, "cooldownMinutes": { "type": "integer", "minimum": 0, "maximum": 10080 }, "maxQueue": { "type": "integer", "minimum": 0, "maximum": 5000 }, "locked": { "type": "boolean" }, "closed": { "type": "boolean" }, "autoplay": { "type": "boolean" }, "gain": { "type": "number", "minimum": 0, "maximum": 1 }, "playback": { "type": "string", "enum": ["speaker", "stream"] } } }
             """##,
             ##"""
             "Room": { "type": "object", "description": "{slug, name, host, me {guestId, name, sharesListens}, joinCode and joinUrl (host), settings, nowPlaying {entryId, track, score, myVote, startedAt, elapsedMs, paused}, queue [{entryId, track, score, myVote, suggestedBy, mine, autoplay, pinned}] in play order, bannedTracks (host)}" }
@@ -37,6 +37,9 @@ extension JukeboxFeature {
             """##,
             ##"""
             "/rooms/{slug}/code": { "post": { "summary": "A new join code; the old link stops working (host)", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "Room" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/rooms/{slug}/stream.mp3": { "get": { "summary": "A stream-mode room's mount, MP3 (members, or anyone with the join code in `code`); `Icy-MetaData: 1` gets in-stream titles", "security": [], "parameters": [ { "$ref": "#/components/parameters/roomSlug" }, { "name": "code", "in": "query", "schema": { "type": "string", "maxLength": 100 } } ], "responses": { "200": { "description": "audio/mpeg, endless", "content": { "audio/mpeg": {} } }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "503": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
             "/rooms/{slug}/qr.svg": { "get": { "summary": "The join link as a QR code, SVG (host); never cached", "parameters": [ { "$ref": "#/components/parameters/roomSlug" } ], "responses": { "200": { "description": "image/svg+xml", "content": { "image/svg+xml": {} } }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }

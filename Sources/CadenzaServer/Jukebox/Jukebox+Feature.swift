@@ -8,18 +8,22 @@ public struct JukeboxFeature: Feature {
 
     public var name: String { "jukebox" }
 
-    public var migrations: [any Migration] { [M025_CreateJukebox(), M026_AddJukeboxHostControls()] }
+    public var migrations: [any Migration] { [M025_CreateJukebox(), M026_AddJukeboxHostControls(), M027_AddRoomPlayback()] }
 
     public var eventTypes: [EventDescriptor] { JukeboxEvents.all }
 
     public func configure(_ context: FeatureContext) throws {
         context.provide(RoomEventsController.Live())
+        context.provide(RoomStreams(ffmpeg: Transcoder.ffmpegPath))
     }
 
-    /// Where live events are served, the fanout that carries them to the rooms' guests.
+    /// Where the API is served: the fanout that carries live events to the rooms' guests, and
+    /// the stream-mode rooms' playout.
     public func services(_ context: ServiceContext) -> [any Service] {
-        guard context.roles.contains(.api), let live = try? context.services.state(RoomEventsController.Live.self) else { return [] }
-        return [live.fanout.service(hub: context.services.hub)]
+        guard context.roles.contains(.api), let live = try? context.services.state(RoomEventsController.Live.self),
+            let streams = try? context.services.state(RoomStreams.self)
+        else { return [] }
+        return [live.fanout.service(hub: context.services.hub), RoomStreamService(streams: streams, app: context.application)]
     }
 
     public func routes(_ routes: FeatureRoutes) throws {
@@ -34,6 +38,7 @@ public struct JukeboxFeature: Feature {
         api.get("rooms", ":slug", "events", use: RoomEventsController.stream)
         api.post("rooms", ":slug", "code", use: RoomsController.rotate)
         api.get("rooms", ":slug", "qr.svg", use: RoomInvite.qr)
+        api.get("rooms", ":slug", "stream.mp3", use: RoomStreamController.listen)
         api.get("rooms", ":slug", "search", use: RoomsController.search)
         api.post("rooms", ":slug", "suggestions", use: RoomsController.suggest)
         api.put("rooms", ":slug", "entries", ":id", "vote", use: RoomsController.vote)

@@ -35,7 +35,8 @@ enum JukeboxRemote {
         }
         let sealed = try app.secretBox.seal(Secrets.randomToken(bytes: 9))
         if let room = try await Rooms.create(
-            slug: "jukebox-\(userID)", name: "\(username)'s jukebox", ownerID: userID, codeSealed: sealed, requireAccounts: true, on: db)
+            slug: "jukebox-\(userID)", name: "\(username)'s jukebox", ownerID: userID, codeSealed: sealed, requireAccounts: true, playback: .stream,
+            on: db)
         {
             return room
         }

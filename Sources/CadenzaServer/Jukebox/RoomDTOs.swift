@@ -42,6 +42,8 @@ struct RoomDTO: Content {
         var closed: Bool
         /// The speaker's volume, 0 to 1.
         var gain: Double
+        /// How the room plays: `speaker` (the host's page) or `stream` (the room's own mount).
+        var playback: String
     }
 
     struct Me: Content {
@@ -87,6 +89,9 @@ struct RoomDTO: Content {
     /// The link guests open (the host only); `qr.svg` draws it.
     var joinUrl: String?
     var settings: Settings
+    /// A stream-mode room's mount (MP3): for the host a link any player can open (it carries
+    /// the join code), for a guest the path their signed-in browser plays.
+    var streamUrl: String?
     var nowPlaying: Playing?
     var queue: [Entry]
     /// Songs the host banned from the room (the host only).

@@ -1,6 +1,11 @@
 import Foundation
 import SQLKit
 
+/// How a room plays: a browser page on the party machine, or the playout engine to the room's mount.
+enum RoomPlayback: String, Sendable, Codable {
+    case speaker, stream
+}
+
 /// A party room as stored (`jukebox_rooms`, written only by the jukebox feature).
 struct RoomRecord: Sendable {
     var id: Int64
@@ -24,6 +29,7 @@ struct RoomRecord: Sendable {
     var closed: Bool
     /// The speaker's volume, 0...1 (Subsonic `setGain`).
     var gain = 1.0
+    var playback = RoomPlayback.speaker
     var currentEntryID: Int64?
     var currentStartedAt: Int64?
     var pausedAt: Int64?
@@ -44,6 +50,7 @@ struct RoomRecord: Sendable {
         autoplay = try row.decode(column: "autoplay", as: Bool.self)
         closed = try row.decode(column: "closed", as: Bool.self)
         gain = try row.decode(column: "gain", as: Double.self)
+        playback = RoomPlayback(rawValue: try row.decode(column: "playback", as: String.self)) ?? .speaker
         currentEntryID = try row.decode(column: "current_entry_id", as: Int64?.self)
         currentStartedAt = try row.decode(column: "current_started_at", as: Int64?.self)
         pausedAt = try row.decode(column: "paused_at", as: Int64?.self)
@@ -99,7 +106,8 @@ enum Rooms {
     }
 
     static func create(
-        slug: String, name: String, ownerID: Int64, codeSealed: String, requireAccounts: Bool, on db: any SQLDatabase
+        slug: String, name: String, ownerID: Int64, codeSealed: String, requireAccounts: Bool, playback: RoomPlayback = .speaker,
+        on db: any SQLDatabase
     ) async throws
         -> RoomRecord?
     {
@@ -107,9 +115,9 @@ enum Rooms {
         return try await db.raw(
             """
             INSERT INTO jukebox_rooms (slug, name, owner_id, join_code_sealed, require_accounts, downvotes_to_remove, downvotes_to_skip,
-                max_per_guest, cooldown_minutes, max_queue, locked, autoplay, closed, created_at, updated_at)
+                max_per_guest, cooldown_minutes, max_queue, locked, autoplay, closed, playback, created_at, updated_at)
             VALUES (\(bind: slug), \(bind: name), \(bind: ownerID), \(bind: codeSealed), \(bind: requireAccounts), 2, 2, 10, 60, 0, \(bind: false),
-                \(bind: true), \(bind: false), \(bind: now), \(bind: now))
+                \(bind: true), \(bind: false), \(bind: playback.rawValue), \(bind: now), \(bind: now))
             ON CONFLICT DO NOTHING RETURNING *
             """
         ).first().map(RoomRecord.init(row:))
@@ -123,6 +131,7 @@ enum Rooms {
                 downvotes_to_remove = \(bind: room.downvotesToRemove), downvotes_to_skip = \(bind: room.downvotesToSkip),
                 max_per_guest = \(bind: room.maxPerGuest), cooldown_minutes = \(bind: room.cooldownMinutes), max_queue = \(bind: room.maxQueue),
                 locked = \(bind: room.locked), autoplay = \(bind: room.autoplay), closed = \(bind: room.closed), gain = \(bind: room.gain),
+                playback = \(bind: room.playback.rawValue),
                 updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: room.id)
             """
@@ -145,6 +154,28 @@ enum Rooms {
             WHERE id = \(bind: id)
             """
         ).run()
+    }
+
+    static func find(id: Int64, on db: any SQLDatabase) async throws -> RoomRecord? {
+        try await db.raw("SELECT * FROM jukebox_rooms WHERE id = \(bind: id)").first().map(RoomRecord.init(row:))
+    }
+
+    /// Open rooms that play on their stream and have something to play now (a song under way
+    /// and not paused, or one queued): the streams that should be on air.
+    static func streamsDue(on db: any SQLDatabase) async throws -> [RoomRecord] {
+        try await db.raw(
+            """
+            SELECT * FROM jukebox_rooms r WHERE r.playback = 'stream' AND r.closed = \(bind: false)
+              AND ((r.current_entry_id IS NOT NULL AND r.paused_at IS NULL)
+                OR (r.current_entry_id IS NULL AND EXISTS (SELECT 1 FROM jukebox_entries e WHERE e.room_id = r.id AND e.state = 'queued')))
+            """
+        ).all().map(RoomRecord.init(row:))
+    }
+
+    static func openStreamRoomIDs(on db: any SQLDatabase) async throws -> [Int64] {
+        try await db.raw("SELECT id FROM jukebox_rooms WHERE playback = 'stream' AND closed = \(bind: false)").all().map {
+            try $0.decode(column: "id", as: Int64.self)
+        }
     }
 
     static func delete(_ id: Int64, on db: any SQLDatabase) async throws {

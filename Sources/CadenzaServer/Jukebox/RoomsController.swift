@@ -20,6 +20,7 @@ enum RoomsController {
         var autoplay: Bool?
         var closed: Bool?
         var gain: Double?
+        var playback: String?
     }
 
     struct Join: Decodable {
@@ -146,6 +147,10 @@ enum RoomsController {
         room.locked = change.locked ?? room.locked
         room.autoplay = change.autoplay ?? room.autoplay
         room.closed = change.closed ?? room.closed
+        if let playback = change.playback {
+            guard let mode = RoomPlayback(rawValue: playback) else { throw APIError.unprocessable("playback must be speaker or stream.") }
+            room.playback = mode
+        }
         if let gain = change.gain {
             guard gain.isFinite, (0...1).contains(gain) else { throw APIError.unprocessable("gain must be 0 to 1.") }
             room.gain = gain
@@ -192,7 +197,8 @@ enum RoomsController {
             settings: .init(
                 requireAccounts: room.requireAccounts, downvotesToRemove: room.downvotesToRemove, downvotesToSkip: room.downvotesToSkip,
                 maxPerGuest: room.maxPerGuest, cooldownMinutes: room.cooldownMinutes, maxQueue: room.maxQueue, locked: room.locked,
-                autoplay: room.autoplay, closed: room.closed, gain: room.gain),
+                autoplay: room.autoplay, closed: room.closed, gain: room.gain, playback: room.playback.rawValue),
+            streamUrl: room.playback == .stream ? try RoomStreamController.url(req, slug: room.slug, code: code) : nil,
             nowPlaying: current.flatMap { entry -> RoomDTO.Playing? in
                 guard let started = room.currentStartedAt else { return nil }
                 return RoomDTO.Playing(
@@ -515,18 +521,10 @@ enum RoomsController {
     }
 
     @Sendable static func playerNext(req: Request) async throws -> NextDTO {
-        let member = try await host(req)
+        let member = try await speakerHost(req)
         var next = try await RoomQueue.queued(roomID: member.room.id, on: req.sql).first
         if next == nil, member.room.autoplay {
-            // The queue ran dry: the room picks something like what played last.
-            let visible = try await libraries(of: member.room, on: req.db)
-            next = try await req.db.writeTransaction { tx -> RoomEntry? in
-                guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { return nil }
-                if let queued = try await RoomQueue.queued(roomID: room.id, on: tx.sql).first { return queued }
-                let picked = try await RoomQueue.autoplay(room: room, libraries: visible, now: Clock.nowMillis(), on: tx.sql)
-                if picked != nil { try await changed(room, reason: "autoplay", on: tx.sql) }
-                return picked
-            }
+            next = try await autoplayNext(room: member.room, libraries: try await libraries(of: member.room, on: req.db), on: req.db)
         }
         guard let next else { throw APIError.notFound("Queued song") }
         let visible = try await libraries(of: member.room, on: req.db)
@@ -534,9 +532,30 @@ enum RoomsController {
         return NextDTO(entryId: String(next.id), track: track, score: next.score)
     }
 
+    /// The queue ran dry: the room picks something like what played last (the queue's top if
+    /// someone suggested a song meanwhile).
+    static func autoplayNext(room: RoomRecord, libraries visible: [Int64], on fluent: any Database) async throws -> RoomEntry? {
+        try await fluent.writeTransaction { tx -> RoomEntry? in
+            guard let room = try await Rooms.lock(room.id, on: tx.sql) else { return nil }
+            if let queued = try await RoomQueue.queued(roomID: room.id, on: tx.sql).first { return queued }
+            let picked = try await RoomQueue.autoplay(room: room, libraries: visible, now: Clock.nowMillis(), on: tx.sql)
+            if picked != nil { try await changed(room, reason: "autoplay", on: tx.sql) }
+            return picked
+        }
+    }
+
+    /// The host of a room the speaker page plays (a stream-mode room has its engine for a player).
+    static func speakerHost(_ req: Request) async throws -> Member {
+        let member = try await host(req)
+        guard member.room.playback == .speaker else {
+            throw APIError(status: .conflict, code: "refused", message: "This room plays on its stream; switch it to the speaker first.")
+        }
+        return member
+    }
+
     /// `POST …/player/started|ended|failed {entryId}`: what the speaker reports.
     @Sendable static func playerReport(req: Request) async throws -> RoomDTO {
-        let member = try await host(req)
+        let member = try await speakerHost(req)
         guard let entryID = Int64(try await req.decodeJSON(PlayerReport.self).entryId), entryID > 0 else {
             throw APIError.unprocessable("entryId must be an entry's id.")
         }

@@ -1,6 +1,5 @@
 import CadenzaPlayout
 import Foundation
-import NIOCore
 import Vapor
 
 /// `/listen/SLUG/radio.mp3` and `radio.aac`: the station's built-in Icecast-compatible mounts.
@@ -15,32 +14,19 @@ enum MountController {
         let playout = try await onAir(req, viewer: viewer)
         let station = playout.station
         guard let mount = playout.mounts[output] else { throw APIError.notFound("Mount") }
-        let icy = req.headers.first(name: "Icy-MetaData") == "1"
-        guard let (id, stream) = mount.subscribe(icy: icy, userAgent: req.headers.first(name: .userAgent) ?? "") else {
-            throw APIError(status: .serviceUnavailable, code: "listener_limit", message: "The station has as many listeners as it can take.")
-        }
         // A signed-in listener (the web app, or a player given the personal URL with
         // `?token=`) gets listens for what they hear.
         let listener = viewer.map { playout.listenerJoined(userID: $0.userID) }
-        var headers = HTTPHeaders([
-            ("Content-Type", mount.format.contentType), ("Cache-Control", "no-cache, no-store"),
-            ("icy-name", Self.headerSafe(station.name)), ("icy-description", Self.headerSafe(station.description)),
-            ("icy-br", "128"), ("icy-pub", station.visibility == .public ? "1" : "0"),
-        ])
-        if icy { headers.add(name: "icy-metaint", value: String(Mount.metaint)) }
-        return Response(
-            status: .ok, headers: headers,
-            body: .init(asyncStream: { writer in
-                do {
-                    for await chunk in stream { try await writer.write(.buffer(ByteBuffer(bytes: chunk))) }
-                    try await writer.write(.end)
-                } catch {
-                    // The listener went away; the writer still wants to be told it is over.
-                    try? await writer.write(.error(error))
-                }
-                mount.unsubscribe(id)
-                if let listener { playout.listenerLeft(listener) }
-            }))
+        let headers = [
+            ("icy-name", MountResponse.headerSafe(station.name)), ("icy-description", MountResponse.headerSafe(station.description)),
+            ("icy-pub", station.visibility == .public ? "1" : "0"),
+        ]
+        guard let response = MountResponse.listen(req, to: mount, headers: headers, left: { if let listener { playout.listenerLeft(listener) } })
+        else {
+            if let listener { playout.listenerLeft(listener) }
+            throw APIError(status: .serviceUnavailable, code: "listener_limit", message: "The station has as many listeners as it can take.")
+        }
+        return response
     }
 
     /// Who listens: the signed-in caller, or the owner of the API token in `?token=` (players
@@ -83,10 +69,5 @@ enum MountController {
         guard name.hasPrefix("seg_"), name.hasSuffix(".ts") else { return false }
         let digits = name.dropFirst(4).dropLast(3)
         return (5...9).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
-    }
-
-    /// One line, as Icecast sends it (UTF-8); control characters become spaces.
-    static func headerSafe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(200).map { $0.value < 32 || $0.value == 127 ? " " : $0 }))
     }
 }

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { store } from '../store.js';
-import { errorMessage, icon } from '../components.js';
+import { cover, errorMessage, icon } from '../components.js';
 import { duration } from '../format.js';
 
 export const title = 'Jukebox';
@@ -9,7 +9,9 @@ export const title = 'Jukebox';
 /// `#/party`: your rooms and a form to open one. `#/party/SLUG?code=…`: the room, made for
 /// phones: join by name (no account needed), what plays with its progress, the queue with
 /// votes and scores, search and suggest; the host adds the join link, the controls and the
-/// speaker (this page plays the room: each song leaves the queue only once it really started).
+/// player: this page as the speaker (each song leaves the queue only once it really started), or
+/// the room's stream, which the server plays for any player; the stage is the full-screen view
+/// for the party's screen (big artwork, what comes next, the QR code to join).
 export async function render(main, { slug, query }) {
   if (!slug) return rooms(main);
   const base = `/api/v1/rooms/${encodeURIComponent(slug)}`;
@@ -83,6 +85,10 @@ function roomView(main, { base, room: first }) {
       ${room.host ? html`<div class="party-invite"><img id="join-qr" class="join-qr" src="${base}/qr.svg" alt="QR code of the join link" width="168" height="168">
         <p>Guests scan the code or open <a id="join-link" href="${link}">${link}</a><br>
           <button type="button" id="copy-link" class="ghost">Copy the link</button> <button type="button" id="new-link" class="ghost">New link</button></p></div>
+        <p><label for="playback">Plays on</label> <select id="playback">
+          <option value="speaker" ${room.settings.playback === 'speaker' ? 'selected' : ''}>this page (speaker)</option>
+          <option value="stream" ${room.settings.playback === 'stream' ? 'selected' : ''}>its stream (any player)</option></select>
+          <button type="button" id="stage-open" class="ghost">Full screen</button></p>
         <p class="hero-actions"><button type="button" id="speaker" class="primary" aria-pressed="false">${icon('play')} Play here (speaker)</button>
           <button type="button" id="pause" class="ghost">${icon('pause')} Pause</button>
           <button type="button" id="skip-song" class="ghost">${icon('next')} Skip</button>
@@ -90,7 +96,14 @@ function roomView(main, { base, room: first }) {
           <label class="day"><input type="checkbox" id="lock" ${room.settings.locked ? 'checked' : ''}> Suggestions closed</label>
           <label class="day"><input type="checkbox" id="autoplay" ${room.settings.autoplay ? 'checked' : ''}> Autoplay when the queue is empty</label></p>
         <audio id="speaker-audio" preload="auto"></audio>` : ''}
+      <div id="stream-box"></div>
     </header>
+    <div id="stage" class="party-stage" hidden role="dialog" aria-label="${room.name}, full screen">
+      <div id="stage-now"></div>
+      ${room.host ? html`<div class="stage-join"><img id="stage-qr" class="join-qr" src="${base}/qr.svg" alt="QR code of the join link" width="220" height="220">
+        <p>Scan to join and vote</p></div>` : ''}
+      <button type="button" id="stage-close" class="ghost">Leave full screen</button>
+    </div>
     <section aria-labelledby="np-h"><h2 id="np-h">Playing</h2><div id="playing" aria-live="polite"></div></section>
     <section aria-labelledby="queue-h"><h2 id="queue-h">Up next</h2><ol class="plain party-queue" id="queue"></ol></section>
     <section aria-labelledby="suggest-h"><h2 id="suggest-h">Suggest a song</h2>
@@ -130,6 +143,30 @@ function roomView(main, { base, room: first }) {
     }
     const speakerAudio = main.querySelector('#speaker-audio');
     if (speakerAudio) speakerAudio.volume = Math.min(1, Math.max(0, room.settings.gain ?? 1));
+    const speakerButton = main.querySelector('#speaker');
+    if (speakerButton) speakerButton.hidden = room.settings.playback === 'stream';
+    // The stream: its link for players (the host's carries the code), and a player here.
+    const streamBox = main.querySelector('#stream-box');
+    if ((room.streamUrl || '') !== (streamBox.dataset.url || '')) {
+      streamBox.dataset.url = room.streamUrl || '';
+      streamBox.innerHTML = room.streamUrl ? html`<p>The room plays on its stream${room.host ? html`: open <a id="stream-link" href="${room.streamUrl}">this link</a> in any player or smart speaker` : ''}.</p>
+        <audio id="stream-audio" controls preload="none" src="${room.streamUrl}"></audio>`.text : '';
+    }
+    const upNext = room.queue[0];
+    const stageNow = main.querySelector('#stage-now');
+    const stageKey = `${np?.entryId}|${upNext?.entryId}|${upNext?.track?.id}`;
+    if (stageNow.dataset.key === stageKey) {
+      // The same song: only its progress moves (the artwork is not drawn again on every vote).
+      const bar = stageNow.querySelector('progress');
+      if (bar && np) bar.value = np.elapsedMs;
+      return;
+    }
+    stageNow.dataset.key = stageKey;
+    stageNow.innerHTML = np ? html`${cover({ artworkId: np.track?.artworkId, title: np.track?.album || np.track?.title }, 600, 'stage-art')}
+        <p class="stage-title">${np.track?.title || ''}</p><p class="stage-artist">${np.track?.artist || ''}</p>
+        <progress max="${np.track?.durationMs || 1}" value="${np.elapsedMs}" aria-label="Progress"></progress>
+        ${upNext ? html`<p class="stage-next">Next: ${upNext.track?.title || ''} — ${upNext.track?.artist || ''}</p>` : ''}`.text
+      : html`<p class="stage-title">${room.name}</p><p class="stage-artist">Suggest a song to start the party.</p>`.text;
   };
   const voteButtons = (e) => html`<span class="votes">
       <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === 1 ? 0 : 1}" aria-pressed="${e.myVote === 1}" aria-label="Vote up ${e.track?.title || ''}">${icon('up')}</button>
@@ -216,6 +253,10 @@ function roomView(main, { base, room: first }) {
     main.querySelector('#pause').addEventListener('click', () => control(room.nowPlaying?.paused ? 'play' : 'pause'));
     main.querySelector('#lock').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { locked: event.target.checked } })));
     main.querySelector('#autoplay').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { autoplay: event.target.checked } })));
+    main.querySelector('#playback').addEventListener('change', (event) => {
+      if (event.target.value === 'stream' && speaker) setSpeaker(false);
+      act(api(base, { method: 'PATCH', body: { playback: event.target.value } }));
+    });
     // The speaker: asks for the next song, plays it, and reports. Each attempt has a number, so
     // the callbacks of an abandoned one are ignored; only the audio's error event reports a
     // failure (once); a browser that blocks sound stops the speaker instead of failing songs.
@@ -291,9 +332,22 @@ function roomView(main, { base, room: first }) {
     if (change.reason === 'vote' && change.entryId) { const { myVote, ...others } = change; applyVote(others); } else refresh();
   });
   const tick = setInterval(() => {
-    const bar = main.querySelector('#playing progress');
-    if (bar && room.nowPlaying && !room.nowPlaying.paused) bar.value = Number(bar.value) + 1000;
+    if (!room.nowPlaying || room.nowPlaying.paused) return;
+    for (const bar of main.querySelectorAll('#playing progress, #stage-now progress')) bar.value = Number(bar.value) + 1000;
   }, 1000);
+  // The stage: the page's own full-screen view (the browser's full screen where it allows it).
+  const stage = main.querySelector('#stage');
+  const leaveStage = () => { stage.hidden = true; if (document.fullscreenElement) document.exitFullscreen().catch(() => {}); };
+  main.querySelector('#stage-open')?.addEventListener('click', () => {
+    stage.hidden = false;
+    stage.requestFullscreen?.().catch(() => {});
+    main.querySelector('#stage-close').focus();
+  });
+  main.querySelector('#stage-close').addEventListener('click', leaveStage);
+  const fullscreenLeft = () => { if (!document.fullscreenElement && !stage.hidden) stage.hidden = true; };
+  document.addEventListener('fullscreenchange', fullscreenLeft);
+  stage.addEventListener('keydown', (event) => { if (event.key === 'Escape') leaveStage(); });
+  cleanups.push(() => document.removeEventListener('fullscreenchange', fullscreenLeft));
   const poll = setInterval(() => { if (!document.hidden) refresh(); }, 20_000);
   cleanups.push(() => { live.close(); clearInterval(tick); clearInterval(poll); });
   return () => cleanups.forEach((c) => c());
