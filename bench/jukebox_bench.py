@@ -56,6 +56,7 @@ class Listeners(threading.Thread):
         host, port = url.replace("http://", "").split(":")
         self.selector = selectors.DefaultSelector()
         self.arrivals = [[] for _ in cookies]
+        self.votes_seen = [0 for _ in cookies]
         self.buffers = [b""] * len(cookies)
         self.sockets = []
         for i, cookie in enumerate(cookies):
@@ -83,7 +84,9 @@ class Listeners(threading.Thread):
                 self.buffers[i] = buffer
                 for block in blocks:
                     if b"event: room" in block:
+                        # One event carries every vote written together: each entry's new score.
                         self.arrivals[i].append((now, b'"suggestion"' in block))
+                        self.votes_seen[i] += block.count(b'"entryId"')
 
     def close(self):
         self.running = False
@@ -159,6 +162,7 @@ def run(pg, guests, voters, seconds, tracks):
         total, duration, p50, p99, errors = line.split()[1:]
         total, duration, errors = int(total), float(duration), int(errors)
         delivered = sum(len(a) for a in listeners.arrivals)
+        scores = sum(listeners.votes_seen)
         latencies = []
         for arrivals in listeners.arrivals:
             seen = [at for at, is_probe in arrivals if is_probe]
@@ -166,7 +170,8 @@ def run(pg, guests, voters, seconds, tracks):
                 latencies.append((arrived - sent) * 1000)
         print(f"[{label}] {total / duration:.0f} votes/s sustained by {voters} voters for {duration:.0f} s with {guests} guests connected "
               f"(target >= 2,000/s; vote p50 {p50} ms, p99 {p99} ms, {errors} errors); {delivered} events delivered to the guests "
-              f"({delivered / max(1, (total - errors) * guests) * 100:.0f} % of votes x guests)")
+              f"carrying {scores} new scores ({scores / max(1, (total - errors) * guests) * 100:.0f} % of votes x guests; two votes on "
+              f"one song written together arrive as its one new score)")
         print(f"[{label}] change to screen (a suggestion's event reaching each guest): p50 {percentile(latencies, 50):.0f} ms, "
               f"p99 {percentile(latencies, 99):.0f} ms over {len(latencies)} arrivals (target p99 < 100 ms)")
     finally:

@@ -15,6 +15,7 @@ public struct JukeboxFeature: Feature {
     public func configure(_ context: FeatureContext) throws {
         context.provide(RoomEventsController.Live())
         context.provide(RoomStreams(ffmpeg: Transcoder.ffmpegPath))
+        context.provide(RoomVotes())
     }
 
     /// Where the API is served: the fanout that carries live events to the rooms' guests, and

@@ -6,11 +6,15 @@ enum JukeboxEvents {
     struct RoomChange: Encodable, Sendable {
         var slug: String
         var reason: String
-        /// For a vote: the entry, its new score and state, so pages update it without reading
-        /// the whole room again (a party's worth of guests, every vote).
-        var entryId: String?
-        var score: Int?
-        var state: String?
+        /// For votes: each entry whose score changed, with its new score and state, so pages
+        /// update them without reading the whole room again (a party's worth of guests voting).
+        var votes: [EntryScore]?
+    }
+
+    struct EntryScore: Encodable, Sendable {
+        var entryId: String
+        var score: Int
+        var state: String
     }
 
     /// A song finished in a room (played out, or skipped): the listens feature makes it the

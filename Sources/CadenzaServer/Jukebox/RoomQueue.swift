@@ -177,50 +177,6 @@ enum RoomQueue {
         return entry
     }
 
-    /// Sets `guest`'s vote on `entryID` to `value` (-1, 0, 1); the entry's score is the sum of its
-    /// votes, so a repeated or changed vote never counts twice. Returns the entry after the vote.
-    static func vote(
-        _ entryID: Int64, value: Int, room: RoomRecord, guest: RoomGuest, now: Int64, on db: any SQLDatabase
-    ) async throws
-        -> RoomEntry
-    {
-        if guest.banned { throw Refusal(status: 403, message: "The host has removed you from this room.") }
-        guard (-1...1).contains(value) else { throw Refusal(status: 422, message: "A vote is -1, 0 or 1.") }
-        // Locked first: concurrent votes on one entry wait here and then see each other's rows.
-        guard var entry = try await entry(entryID, roomID: room.id, on: db, lock: true), entry.state == "queued" || entry.state == "playing"
-        else { throw Refusal(status: 404, message: "That song is not in the queue.") }
-        // One statement for the vote (a changed vote replaces the old one), one for the score.
-        if value == 0 {
-            try await db.raw("DELETE FROM jukebox_votes WHERE entry_id = \(bind: entryID) AND guest_id = \(bind: guest.id)").run()
-        } else {
-            try await db.raw(
-                """
-                INSERT INTO jukebox_votes (entry_id, guest_id, value) VALUES (\(bind: entryID), \(bind: guest.id), \(bind: value))
-                ON CONFLICT (entry_id, guest_id) DO UPDATE SET value = excluded.value
-                """
-            ).run()
-        }
-        // Cast: PostgreSQL sums a BIGINT column as NUMERIC.
-        let score =
-            try await db.raw(
-                """
-                UPDATE jukebox_entries SET score = (SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM jukebox_votes WHERE entry_id = \(bind: entryID))
-                WHERE id = \(bind: entryID) RETURNING score
-                """
-            ).first()?.decode(column: "score", as: Int.self) ?? 0
-        entry.score = score
-        if entry.state == "queued" && score <= -room.downvotesToRemove {
-            entry.state = "removed"
-        } else if entry.state == "playing" && score <= -room.downvotesToSkip {
-            entry.state = "skipped"
-            if room.currentEntryID == entryID { try await Rooms.setClock(room.id, entry: nil, startedAt: nil, pausedAt: nil, on: db) }
-        }
-        if entry.state != "queued" && entry.state != "playing" {
-            try await db.raw("UPDATE jukebox_entries SET state = \(bind: entry.state), ended_at = \(bind: now) WHERE id = \(bind: entryID)").run()
-        }
-        return entry
-    }
-
     /// Ends `entryID` as `state` (played, skipped, removed, failed), and the room's clock with it
     /// when it was the current song.
     @discardableResult

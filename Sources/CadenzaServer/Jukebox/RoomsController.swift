@@ -379,20 +379,11 @@ enum RoomsController {
         guard let guest = member.guest else { throw APIError(status: .forbidden, code: "not_joined", message: "Join the room first.") }
         let entryID = try req.int64Parameter("id", what: "Entry")
         let value = try await req.decodeJSON(Vote.self).value
+        guard (-1...1).contains(value) else { throw APIError.unprocessable("A vote is -1, 0 or 1.") }
+        let votes = try req.application.cadenza.state(RoomVotes.self)
         var result: RoomEntry?
         try await refusing {
-            result = try await req.db.writeTransaction { tx -> RoomEntry in
-                guard let locked = try await Rooms.lock(room.id, on: tx.sql) else { throw APIError.notFound("Room") }
-                if locked.closed { throw RoomQueue.Refusal(status: 409, message: "The room is closed.") }
-                let fresh = try await RoomGuests.find(id: guest.id, roomID: room.id, on: tx.sql) ?? guest
-                let entry = try await RoomQueue.vote(entryID, value: value, room: locked, guest: fresh, now: Clock.nowMillis(), on: tx.sql)
-                try await EventStore.append(
-                    JukeboxEvents.changed,
-                    payload: .init(slug: locked.slug, reason: "vote", entryId: String(entry.id), score: entry.score, state: entry.state),
-                    actorID: nil,
-                    subjectID: locked.slug, audienceUserID: locked.ownerID, on: tx.sql)
-                return entry
-            }
+            result = try await votes.cast(.init(entryID: entryID, guestID: guest.id, value: value), roomID: room.id, on: req.application.db)
         }
         guard let entry = result else { throw APIError.notFound("Entry") }
         return VoteDTO(entryId: String(entry.id), score: entry.score, myVote: value, state: entry.state)

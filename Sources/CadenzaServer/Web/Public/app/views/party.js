@@ -185,7 +185,7 @@ function roomView(main, { base, room: first }) {
   };
   // A vote changes one entry: applied here, in place (the queue re-sorted by score; equal
   // scores keep their order, which is suggestion order), without reading the room again.
-  const applyVote = (change) => {
+  const applyVote = (change, render = true) => {
     const entryId = change.entryId;
     if (room.nowPlaying?.entryId === entryId) {
       if (change.state !== 'playing') { refresh(); return; }
@@ -200,7 +200,7 @@ function roomView(main, { base, room: first }) {
       // What the host moved to the top stays there, in its order; the rest by score.
       room.queue.sort((a, b) => (Number(b.pinned) - Number(a.pinned)) || (a.pinned ? 0 : b.score - a.score || Number(a.entryId) - Number(b.entryId)));
     }
-    show();
+    if (render) show();
   };
   const act = async (promise) => { const at = Date.now(); try { update(await promise, at); } catch (error) { say(error.message); } };
   show();
@@ -329,7 +329,8 @@ function roomView(main, { base, room: first }) {
   live.addEventListener('room', (event) => {
     let change = {};
     try { change = JSON.parse(event.data); } catch { /* read the room */ }
-    if (change.reason === 'vote' && change.entryId) { const { myVote, ...others } = change; applyVote(others); } else refresh();
+    // Votes come together (all those written in one go): each entry's new score, drawn once.
+    if (change.reason === 'votes' && Array.isArray(change.votes)) { change.votes.forEach((v) => applyVote(v, false)); show(); } else refresh();
   });
   const tick = setInterval(() => {
     if (!room.nowPlaying || room.nowPlaying.paused) return;
