@@ -66,6 +66,9 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// Frames written to the sink since start.
     private var written: Int64 = 0
     private var skipRequested = false
+    /// Only this item is to be skipped (nil: whatever plays); checked on the bus's thread, so a
+    /// skip meant for an item that ended meanwhile never cuts the next one.
+    private var skipItemID: String?
     /// Held: the bus carries silence and the current item waits where it stopped.
     private var paused = false
     private var requested: [PlayoutItem] = []
@@ -131,7 +134,19 @@ public final class PlayoutEngine: @unchecked Sendable {
 
     /// Ends the current item now; the next one (or the fallback) follows at once.
     public func skip() {
-        lock.withLock { skipRequested = true }
+        lock.withLock {
+            skipRequested = true
+            skipItemID = nil
+        }
+    }
+
+    /// Ends the item with `id` if it is the one playing, or drops it if it is the one prepared to
+    /// play next; anything else is left alone.
+    public func skip(id: String) {
+        lock.withLock {
+            skipRequested = true
+            skipItemID = id
+        }
     }
 
     /// Holds the current item where it is (the bus carries silence), or lets it go on.
@@ -220,9 +235,20 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// One chunk of bus audio; false when there is nothing more to play and the options say stop.
     private func fill(_ chunk: inout [UInt8]) -> Bool {
         let want = Self.chunkFrames * PCM.bytesPerFrame
-        if lock.withLock({
-            defer { skipRequested = false }; return skipRequested
-        }), let playing = current {
+        let (skipping, only) = lock.withLock {
+            defer {
+                skipRequested = false
+                skipItemID = nil
+            }
+            return (skipRequested, skipItemID)
+        }
+        if skipping, let only, current?.item.id != only {
+            // Not what plays: if it is the item prepared next, it goes before it starts.
+            if let prepared = next, prepared.item.id == only {
+                prepared.stop()
+                next = nil
+            }
+        } else if skipping, let playing = current {
             playing.stop()
             if let fade {
                 // Skipped in the middle of a fade: the incoming item simply carries on.
@@ -234,7 +260,9 @@ public final class PlayoutEngine: @unchecked Sendable {
                 current = nil
             }
         }
-        if lock.withLock({ paused }), fade == nil, lock.withLock({ pendingCut == nil }) {
+        let cutSoon =
+            lock.withLock { pendingCut }.map { $0.frame - position([]) <= PCM.frames(milliseconds: options.prefetchMs + options.leadMs) } ?? false
+        if lock.withLock({ paused }), fade == nil, !cutSoon {
             // The item's clock stops with it: what it played, and when the next one starts, are
             // counted without the pause.
             chunk.append(contentsOf: repeatElement(0, count: want))

@@ -183,6 +183,39 @@ final class Recorder: @unchecked Sendable {
         #expect(played.count == 1 && abs((played.first ?? 0) - Int64(PCM.sampleRate * 3 / 2)) < 64)
     }
 
+    /// A skip names its item: the one prepared next is dropped before it starts, the one playing
+    /// ends, and a skip meant for an item no longer on the bus changes nothing.
+    @Test func aSkipNamesItsItem() async throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-skip")
+        let a = try AudioFixtures.audio(at: dir.appendingPathComponent("a.flac").path, metadata: [:], seconds: 1.5)
+        let b = try AudioFixtures.audio(at: dir.appendingPathComponent("b.flac").path, metadata: [:], seconds: 1, frequency: 550)
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "a", path: a, title: "A", artist: "", durationMs: 1500))
+        queue.append(PlayoutItem(id: "b", path: b, title: "B", artist: "", durationMs: 1000))
+        var options = PlayoutEngine.Options()
+        options.fallbackTone = false
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
+        engine.start()
+        // A is short: B is prepared at once, and dropped here before it airs.
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(engine.prepared?.id == "b")
+        engine.skip(id: "b")
+        try await Task.sleep(for: .milliseconds(1_800))
+        engine.skip(id: "a")  // over already: nothing happens
+        queue.append(PlayoutItem(id: "c", path: b, title: "C", artist: "", durationMs: 1000))
+        try await Task.sleep(for: .milliseconds(400))
+        engine.skip(id: "c")
+        try await Task.sleep(for: .milliseconds(300))
+        engine.stop()
+        let started = recorder.events.compactMap { if case .started(let item, _) = $0 { item.id } else { nil } }
+        let finished = recorder.events.compactMap { if case .finished(let item, _, let frames) = $0 { (item.id, frames) } else { nil } }
+        #expect(started == ["a", "c"])
+        #expect(finished.map(\.0) == ["a", "c"])
+        #expect(abs((finished.first?.1 ?? 0) - Int64(PCM.sampleRate * 3 / 2)) < 64)
+        #expect((finished.last?.1 ?? .max) < Int64(PCM.sampleRate * 3 / 4))
+    }
+
     /// A queued item is played from where `startMs` says (a restart resumes mid-track).
     @Test func anItemStartsAtItsOffset() throws {
         let dir = try AudioFixtures.temporaryDirectory("playout-offset")

@@ -24,7 +24,7 @@ public struct JukeboxFeature: Feature {
         guard context.roles.contains(.api), let live = try? context.services.state(RoomEventsController.Live.self),
             let streams = try? context.services.state(RoomStreams.self)
         else { return [] }
-        return [live.fanout.service(hub: context.services.hub), RoomStreamService(streams: streams, app: context.application)]
+        return [live.fanout.service(hub: context.services.hub), streams.service(app: context.application)]
     }
 
     public func routes(_ routes: FeatureRoutes) throws {

@@ -22,6 +22,8 @@ final class RoomStream: Sendable {
     private let notes: AsyncStream<Note>
     private let noteSink: AsyncStream<Note>.Continuation
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
+    /// Set by `stop`; the engine is started under the same lock, so a stop never misses it.
+    private let stopped = NIOLockedValueBox(false)
     private let db: any SQLDatabase
     private let fluent: any Database
     private let logger: Logger
@@ -33,13 +35,16 @@ final class RoomStream: Sendable {
         case tick
     }
 
-    /// What the driver knows between notes: the song the engine plays (confirmed), the item it
-    /// was handed and has not reported yet, and the libraries the room plays from.
+    /// What the driver knows between notes: the song the engine plays (confirmed), one whose
+    /// start the database has not taken yet, the item it was handed and has not reported yet,
+    /// the libraries the room plays from, and when autoplay may pick again.
     private struct Driver {
         var onAir: PlayoutItem?
+        var unconfirmed: PlayoutItem?
         var handed: PlayoutItem?
         var libraries: [Int64] = []
         var librariesRead = Date.distantPast
+        var autoplayAfter = Date.distantPast
     }
 
     init(room: RoomRecord, app: Application, ffmpeg: String) {
@@ -94,8 +99,12 @@ final class RoomStream: Sendable {
     func start() {
         let driverTask = Task { [self] in
             var driver = Driver()
-            await resume(&driver)
-            engine.start()
+            if let room = try? await Rooms.find(id: roomID, on: db) { try? await resume(room, &driver) }
+            let started = stopped.withLockedValue { stopped in
+                if !stopped { engine.start() }
+                return !stopped
+            }
+            guard started else { return }
             for await note in notes {
                 do {
                     switch note {
@@ -117,6 +126,7 @@ final class RoomStream: Sendable {
     }
 
     func stop() async {
+        stopped.withLockedValue { $0 = true }
         for task in tasks.withLockedValue({ $0 }) { task.cancel() }
         noteSink.finish()
         encoder.stop()
@@ -131,15 +141,36 @@ final class RoomStream: Sendable {
         }
     }
 
-    /// A stream (re)started while a song is under way — a restart, a listener back after a
-    /// pause — picks it up where the room's clock says.
-    private func resume(_ driver: inout Driver) async {
-        guard let room = try? await Rooms.find(id: roomID, on: db), let current = room.currentEntryID,
-            let entry = try? await RoomQueue.entry(current, roomID: roomID, on: db), entry.state == "playing"
-        else { return }
+    /// The song under way, which the engine is not playing (the stream (re)started: a restart,
+    /// a listener back after a pause), picked up where the room's clock says; one whose time ran
+    /// out meanwhile is over (played), and one with no playable file failed.
+    private func resume(_ room: RoomRecord, _ driver: inout Driver) async throws {
+        guard let current = room.currentEntryID else { return }
+        let now = Clock.nowMillis()
+        guard let entry = try await RoomQueue.entry(current, roomID: roomID, on: db), entry.state == "playing" else {
+            // The clock names a song that is not playing: the room is cleared of it.
+            try await fluent.writeTransaction { tx in
+                guard let room = try await Rooms.lock(self.roomID, on: tx.sql), room.currentEntryID == current else { return }
+                try await Rooms.setClock(room.id, entry: nil, startedAt: nil, pausedAt: nil, on: tx.sql)
+                try await RoomsController.changed(room, reason: "ended", on: tx.sql)
+            }
+            return
+        }
         engine.setPaused(room.pausedAt != nil)
-        guard var item = try? await item(for: entry, room: room, driver: &driver) else { return }
-        item.startMs = Int(min(room.elapsedMs(now: Clock.nowMillis()) ?? 0, Int64(item.durationMs)))
+        guard var item = try await item(for: entry, room: room, driver: &driver) else {
+            try await markFailed(current, now: now)
+            return
+        }
+        let elapsed = room.elapsedMs(now: now) ?? 0
+        guard elapsed < Int64(item.durationMs) - 500 else {
+            try await fluent.writeTransaction { tx in
+                guard let room = try await Rooms.lock(self.roomID, on: tx.sql), room.currentEntryID == current else { return }
+                try await RoomQueue.end(current, as: "played", room: room, now: now, on: tx.sql)
+                try await RoomsController.changed(room, reason: "ended", on: tx.sql)
+            }
+            return
+        }
+        item.startMs = Int(max(0, elapsed))
         queue.replace(with: [item])
         driver.handed = item
     }
@@ -148,23 +179,14 @@ final class RoomStream: Sendable {
         let now = Clock.nowMillis()
         switch event {
         case .started(let item, _):
-            guard let entryID = Int64(item.id) else { return }
             if driver.handed?.id == item.id { driver.handed = nil }
-            do {
-                try await fluent.writeTransaction { tx in
-                    guard let room = try await Rooms.lock(self.roomID, on: tx.sql) else { return }
-                    try await RoomQueue.started(entryID, room: room, now: now, on: tx.sql)
-                    try await RoomsController.changed(room, reason: "started", on: tx.sql)
-                }
-                driver.onAir = item
-            } catch is RoomQueue.Refusal {
-                // Removed or skipped after the engine took it: it does not play.
-                driver.onAir = nil
-                engine.skip()
-            }
+            driver.onAir = item
+            driver.unconfirmed = item
+            try await confirm(&driver, now: now)
         case .finished(let item, _, _):
             guard let entryID = Int64(item.id), driver.onAir?.id == item.id else { return }
             driver.onAir = nil
+            if driver.unconfirmed?.id == item.id { driver.unconfirmed = nil }
             try await fluent.writeTransaction { tx in
                 guard let room = try await Rooms.lock(self.roomID, on: tx.sql), room.currentEntryID == entryID else { return }
                 try await RoomQueue.end(entryID, as: "played", room: room, now: now, on: tx.sql)
@@ -176,6 +198,25 @@ final class RoomStream: Sendable {
             try await markFailed(entryID, now: now)
         case .fallback, .underrun:
             break
+        }
+    }
+
+    /// The engine started a song: only now does it leave the queue. Retried on the next tick if
+    /// the database did not take it; refused (removed or skipped after the engine took it), it
+    /// does not play.
+    private func confirm(_ driver: inout Driver, now: Int64) async throws {
+        guard let item = driver.unconfirmed, let entryID = Int64(item.id) else { return }
+        do {
+            try await fluent.writeTransaction { tx in
+                guard let room = try await Rooms.lock(self.roomID, on: tx.sql) else { return }
+                try await RoomQueue.started(entryID, room: room, now: now, on: tx.sql)
+                try await RoomsController.changed(room, reason: "started", on: tx.sql)
+            }
+            driver.unconfirmed = nil
+        } catch is RoomQueue.Refusal {
+            driver.unconfirmed = nil
+            driver.onAir = nil
+            engine.skip(id: item.id)
         }
     }
 
@@ -193,25 +234,44 @@ final class RoomStream: Sendable {
     /// The room as it stands: its volume, pause and skips reach the engine, and the engine is
     /// handed the queue's top song (swapped while it waits if the votes change the top).
     private func tick(_ driver: inout Driver) async throws {
+        if driver.unconfirmed != nil { try await confirm(&driver, now: Clock.nowMillis()) }
         guard let room = try await Rooms.find(id: roomID, on: db) else { return }
         gain.withLockedValue { $0 = room.gain }
         engine.setPaused(room.pausedAt != nil && room.currentEntryID != nil)
-        if let playing = driver.onAir, room.currentEntryID.map(String.init) != playing.id {
-            // Skipped, removed or voted off elsewhere.
+        if let playing = driver.onAir, driver.unconfirmed == nil, room.currentEntryID.map(String.init) != playing.id {
+            // Skipped, removed or voted off elsewhere (only that song: one that ended meanwhile
+            // is not mistaken for the next).
             driver.onAir = nil
-            engine.skip()
+            engine.skip(id: playing.id)
         }
-        if let handed = driver.handed {
-            // Taken by the engine already (it starts within seconds): wait for its report.
-            guard queue.upcoming.contains(handed) else { return }
-        }
-        var top = try await RoomQueue.queued(roomID: roomID, on: db).first
-        if top == nil, room.autoplay, mount.listenerCount > 0, endsSoon(room, driver) {
-            top = try await RoomsController.autoplayNext(room: room, libraries: try await libraries(room, &driver), on: fluent)
+        if room.currentEntryID != nil, driver.onAir == nil, driver.handed == nil {
+            // The room's clock names a song the engine is not playing (it failed to be written as
+            // over, or the stream restarted): pick it up, or end it.
+            try await resume(room, &driver)
         }
         // Paused with no one listening is idle too: the stream comes back with the next play.
-        let busy = mount.listenerCount > 0 || (room.pausedAt == nil && (room.currentEntryID != nil || driver.handed != nil || top != nil))
-        idleSince.withLockedValue { since in since = busy ? nil : (since ?? Date()) }
+        let listening = mount.listenerCount > 0
+        let paused = room.pausedAt != nil
+        if let handed = driver.handed, !queue.upcoming.contains(handed) {
+            // Taken by the engine (it starts within seconds): wait for its report, unless its
+            // song left the queue meanwhile (removed, banned): then it goes before it airs.
+            if room.currentEntryID.map(String.init) != handed.id, let id = Int64(handed.id),
+                try await RoomQueue.entry(id, roomID: roomID, on: db)?.state != "queued"
+            {
+                engine.skip(id: handed.id)
+                driver.handed = nil
+            }
+            setIdle(!listening && paused)
+            return
+        }
+        var top = try await RoomQueue.queued(roomID: roomID, on: db).first
+        if top == nil, room.autoplay, listening, endsSoon(room, driver), Date() >= driver.autoplayAfter {
+            top = try await RoomsController.autoplayNext(room: room, libraries: try await libraries(room, &driver), on: fluent)
+            // Not every tick: a library with nothing left to pick, or files that fail, is not
+            // searched (and written) twice a second.
+            driver.autoplayAfter = Date().addingTimeInterval(top == nil ? 30 : 5)
+        }
+        setIdle(!listening && (paused || (room.currentEntryID == nil && driver.handed == nil && top == nil)))
         guard let top else {
             if driver.handed != nil { queue.replace(with: []) }
             driver.handed = nil
@@ -224,6 +284,10 @@ final class RoomStream: Sendable {
         }
         queue.replace(with: [item])
         driver.handed = item
+    }
+
+    private func setIdle(_ idle: Bool) {
+        idleSince.withLockedValue { since in since = idle ? (since ?? Date()) : nil }
     }
 
     /// Nothing plays, or what plays has less than a quarter minute to go: time to pick the next.

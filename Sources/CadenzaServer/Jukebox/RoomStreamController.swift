@@ -12,10 +12,14 @@ enum RoomStreamController {
                 Secrets.equal(Secrets.hash(code), Secrets.hash(expected))
             else { throw APIError.forbidden("That link is no longer valid; ask the host for the new one.") }
         } else {
-            _ = try await RoomsController.member(req, room: room)
+            let member = try await RoomsController.member(req, room: room)
+            if member.guest?.banned == true { throw APIError.forbidden("The host has removed you from this room.") }
         }
         guard room.playback == .stream, !room.closed else { throw APIError.notFound("Stream") }
-        let stream = await (try req.application.cadenza.state(RoomStreams.self)).stream(for: room, app: req.application)
+        guard let stream = await (try req.application.cadenza.state(RoomStreams.self)).stream(for: room, app: req.application, patience: .seconds(10))
+        else {
+            throw APIError(status: .serviceUnavailable, code: "unavailable", message: "Another node plays the rooms' streams.")
+        }
         guard
             let response = MountResponse.listen(
                 req, to: stream.mount, headers: [("icy-name", MountResponse.headerSafe(room.name)), ("icy-pub", "0")])

@@ -5,9 +5,12 @@ import Foundation
 /// Blocking: call it inside `runBlocking`.
 enum BoundedFile {
     static func read(_ path: String, limit: Int) -> Data? {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= off_t(limit),
-            let handle = FileHandle(forReadingAtPath: path)
+        // Resolved first: a symlink to a regular file is fine, one to a FIFO or device is not.
+        // (Foundation rather than stat(2): which module `struct stat` belongs to differs between
+        // debug and release builds, and release refused to compile its fields.)
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath()
+        guard let values = try? target.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]), values.isRegularFile == true,
+            let size = values.fileSize, size <= limit, let handle = FileHandle(forReadingAtPath: target.path)
         else { return nil }
         defer { try? handle.close() }
         guard let data = try? handle.read(upToCount: limit), data.count <= limit else { return nil }

@@ -146,8 +146,17 @@ function roomView(main, { base, room: first }) {
     const speakerButton = main.querySelector('#speaker');
     if (speakerButton) speakerButton.hidden = room.settings.playback === 'stream';
     // The stream: its link for players (the host's carries the code), and a player here.
+    const playbackSelect = main.querySelector('#playback');
+    if (playbackSelect && document.activeElement !== playbackSelect) playbackSelect.value = room.settings.playback;
     const streamBox = main.querySelector('#stream-box');
-    if ((room.streamUrl || '') !== (streamBox.dataset.url || '')) {
+    const streamAudio = streamBox.querySelector('#stream-audio');
+    if (room.streamUrl && streamAudio && !streamAudio.paused && room.streamUrl !== streamBox.dataset.url) {
+      // A new link (the code changed) while the stream plays here: the link follows, the
+      // player keeps what it is playing.
+      streamBox.dataset.url = room.streamUrl;
+      const anchor = streamBox.querySelector('#stream-link');
+      if (anchor) anchor.href = room.streamUrl;
+    } else if ((room.streamUrl || '') !== (streamBox.dataset.url || '')) {
       streamBox.dataset.url = room.streamUrl || '';
       streamBox.innerHTML = room.streamUrl ? html`<p>The room plays on its stream${room.host ? html`: open <a id="stream-link" href="${room.streamUrl}">this link</a> in any player or smart speaker` : ''}.</p>
         <audio id="stream-audio" controls preload="none" src="${room.streamUrl}"></audio>`.text : '';
@@ -253,9 +262,9 @@ function roomView(main, { base, room: first }) {
     main.querySelector('#pause').addEventListener('click', () => control(room.nowPlaying?.paused ? 'play' : 'pause'));
     main.querySelector('#lock').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { locked: event.target.checked } })));
     main.querySelector('#autoplay').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { autoplay: event.target.checked } })));
-    main.querySelector('#playback').addEventListener('change', (event) => {
-      if (event.target.value === 'stream' && speaker) setSpeaker(false);
-      act(api(base, { method: 'PATCH', body: { playback: event.target.value } }));
+    main.querySelector('#playback').addEventListener('change', async (event) => {
+      await act(api(base, { method: 'PATCH', body: { playback: event.target.value } }));
+      event.target.value = room.settings.playback;
     });
     // The speaker: asks for the next song, plays it, and reports. Each attempt has a number, so
     // the callbacks of an abandoned one are ignored; only the audio's error event reports a
@@ -272,7 +281,7 @@ function roomView(main, { base, room: first }) {
       if (on) { document.querySelector('cz-player audio')?.pause(); advance(); } else { attempt += 1; silence(); }
     };
     const advance = async () => {
-      if (!speaker || stopped || busy || playing) return;
+      if (!speaker || stopped || busy || playing || room.settings.playback === 'stream') return;
       busy = true;
       const mine = ++attempt;
       try {
@@ -310,6 +319,8 @@ function roomView(main, { base, room: first }) {
     // The room decides: a song skipped by votes or from another device, or removed before it
     // started, stops here; a pause anywhere pauses the speaker.
     follow = () => {
+      // Switched to its stream (here or on another device): the server plays it now.
+      if (speaker && room.settings.playback === 'stream') { setSpeaker(false); return; }
       if (!speaker || !playing) return;
       const now = room.nowPlaying;
       if (confirmed && now?.entryId !== playing) { silence(); advance(); return; }
