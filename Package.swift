@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CTagLibSystem", pkgConfig: "taglib", providers: [.apt(["libtag1-dev"])]),
         // libqrencode (Debian: libqrencode-dev), for the QR codes the server draws as SVG.
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // stat(2) for the scanner and bounded reads (see its header for why it is in C).
+        .target(name: "CFileStat"),
         // A C API over TagLib's C++ one, so Swift needs no C++ interoperability.
         .target(name: "CTagLib", dependencies: ["CTagLibSystem"]),
         // Tag reading and content sniffing: no Vapor, builds and tests alone.
@@ -49,6 +51,7 @@ let package = Package(
                 "CadenzaFormats",
                 "CadenzaPlayout",
                 "CQRencode",
+                "CFileStat",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

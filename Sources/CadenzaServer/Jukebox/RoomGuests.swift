@@ -94,9 +94,13 @@ enum RoomGuests {
         try await db.raw("UPDATE jukebox_guests SET last_suggested_at = \(bind: at) WHERE id = \(bind: id)").run()
     }
 
-    static func names(roomID: Int64, on db: any SQLDatabase) async throws -> [Int64: String] {
+    /// The names of the room's guests `ids` (those who suggested what is queued).
+    static func names(ids: [Int64], roomID: Int64, on db: any SQLDatabase) async throws -> [Int64: String] {
         var names: [Int64: String] = [:]
-        for row in try await db.raw("SELECT id, name FROM jukebox_guests WHERE room_id = \(bind: roomID)").all() {
+        guard !ids.isEmpty else { return names }
+        for row in try await db.raw(
+            "SELECT id, name FROM jukebox_guests WHERE room_id = \(bind: roomID) AND id IN (\(SQLList(ids.map { SQLBind($0) })))"
+        ).all() {
             names[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "name", as: String.self)
         }
         return names

@@ -159,13 +159,14 @@ enum RoomsController {
 
     @Sendable static func show(req: Request) async throws -> RoomDTO {
         let room = try await room(req)
-        return try await state(req, member: try await member(req, room: room))
+        return try await state(req, member: try await member(req, room: room), fresh: false)
     }
 
     /// The room as a member sees it: what plays (by the room's clock), the queue in play order
     /// with scores and their own votes; the host also sees the settings and the join code.
-    static func state(_ req: Request, member: Member) async throws -> RoomDTO {
-        let room = try await Rooms.find(slug: member.room.slug, on: req.sql) ?? member.room
+    /// `fresh: false` when `member.room` was read for this request and nothing changed since.
+    static func state(_ req: Request, member: Member, fresh: Bool = true) async throws -> RoomDTO {
+        let room = fresh ? (try await Rooms.find(slug: member.room.slug, on: req.sql) ?? member.room) : member.room
         let queue = try await RoomQueue.queued(roomID: room.id, on: req.sql)
         var current: RoomEntry?
         if let id = room.currentEntryID { current = try await RoomQueue.entry(id, roomID: room.id, on: req.sql) }
@@ -182,7 +183,7 @@ enum RoomsController {
         if let guest = member.guest {
             mine = try await RoomQueue.votes(guestID: guest.id, entries: queue.map(\.id) + (current.map { [$0.id] } ?? []), on: req.sql)
         }
-        let names = try await RoomGuests.names(roomID: room.id, on: req.sql)
+        let names = try await RoomGuests.names(ids: Array(Set(queue.compactMap(\.guestID))), roomID: room.id, on: req.sql)
         let now = Clock.nowMillis()
         let code = member.isHost ? try req.application.secretBox.open(room.joinCodeSealed) : nil
         return RoomDTO(

@@ -1,3 +1,4 @@
+import CFileStat
 import CadenzaTags
 import Foundation
 
@@ -25,12 +26,12 @@ struct DirectoryWalker {
     static func walk(root: String) -> Result {
         var result = Result()
         var visited = Set<[UInt64]>()
-        var rootStat = stat()
-        guard stat(root, &rootStat) == 0 else {
+        var rootStat = cadenza_file_stat_t()
+        guard cadenza_file_stat(root, &rootStat) == 0 else {
             result.unreadableDirectories.append("")
             return result
         }
-        visited.insert([UInt64(rootStat.st_dev), UInt64(rootStat.st_ino)])
+        visited.insert([rootStat.device, rootStat.inode])
         var stack: [String] = [""]
         while let relative = stack.popLast() {
             let absolute = relative.isEmpty ? root : root + "/" + relative
@@ -58,25 +59,26 @@ struct DirectoryWalker {
                     }
                     continue
                 }
-                var info = stat()
-                guard stat(absolute + "/" + shownName, &info) == 0 else {
+                var info = cadenza_file_stat_t()
+                let failure = cadenza_file_stat(absolute + "/" + shownName, &info)
+                guard failure == 0 else {
                     if isAudioName {
                         result.audio.append(
                             Entry(
                                 path: childRelative, size: 0, mtimeMillis: 0,
-                                problem: "cannot be read: \(String(cString: strerror(errno)))"))
+                                problem: "cannot be read: \(String(cString: strerror(failure)))"))
                     }
                     continue
                 }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR:
-                    if visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted {
+                switch info.kind {
+                case 2:
+                    if visited.insert([info.device, info.inode]).inserted {
                         stack.append(childRelative)
                     }
-                case S_IFREG:
+                case 1:
                     if isAudioName {
-                        let mtime = Self.millis(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
-                        result.audio.append(Entry(path: childRelative, size: Int64(info.st_size), mtimeMillis: mtime))
+                        let mtime = Self.millis(seconds: info.mtime_seconds, nanoseconds: info.mtime_nanoseconds)
+                        result.audio.append(Entry(path: childRelative, size: info.size, mtimeMillis: mtime))
                     } else if imageExtensions.contains(ext) {
                         result.images[relative, default: []].append(shownName)
                     }

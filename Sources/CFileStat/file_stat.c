@@ -1,0 +1,16 @@
+#include "cadenza_file_stat.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+int cadenza_file_stat(const char *path, cadenza_file_stat_t *out) {
+    struct stat info;
+    if (stat(path, &info) != 0) return errno;
+    out->kind = S_ISREG(info.st_mode) ? 1 : S_ISDIR(info.st_mode) ? 2 : 0;
+    out->size = (int64_t)info.st_size;
+    out->mtime_seconds = (int64_t)info.st_mtim.tv_sec;
+    out->mtime_nanoseconds = (int64_t)info.st_mtim.tv_nsec;
+    out->device = (uint64_t)info.st_dev;
+    out->inode = (uint64_t)info.st_ino;
+    return 0;
+}
