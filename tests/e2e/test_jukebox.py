@@ -525,3 +525,56 @@ def test_a_stream_mode_room_plays_its_queue_to_any_player(deployment, tmp_path):
     # The host switches the room back to the speaker: the stream goes off the air.
     assert requests.patch(base(again), headers=h, json={"playback": "speaker"}).json().get("streamUrl") is None
     assert wait_for(lambda: requests.get(again_url, stream=True, timeout=10).status_code == 404, timeout=10)
+
+
+def test_room_rules_who_may_vote_forbidden_words_and_new_music_only(deployment, tmp_path):
+    """Raveberry's interactivity levels (full control, full voting, upvotes only, no control),
+    forbidden words and "new music only", on suggestions and on the room's own picks."""
+    server, token, ids = room_server(deployment, tmp_path, count=8)
+    h = auth(token)
+    rooms = server.url + "/api/v1/rooms"
+    assert requests.post(rooms, headers=h, json={"slug": "rules", "name": "Rules", "interactivity": "chaos"}).status_code == 422
+    assert requests.post(rooms, headers=h, json={"slug": "rules", "name": "Rules", "forbiddenWords": ["x"] * 101}).status_code == 422
+    r = requests.post(rooms, headers=h, json={"slug": "rules", "name": "Rules", "interactivity": "upvotes_only", "cooldownMinutes": 0,
+                                             "forbiddenWords": ["  k2 ", "K2", "tester x"], "newMusicOnly": True})
+    assert r.status_code == 201, r.text
+    settings = r.json()["settings"]
+    assert settings["interactivity"] == "upvotes_only" and settings["forbiddenWords"] == ["k2", "tester x"] and settings["newMusicOnly"]
+    base = rooms + "/rules"
+    ann = guest(server, "rules", r.json()["joinCode"], "Ann")
+    for k in ("K0", "K1"):
+        assert requests.post(base + "/suggestions", headers=h, json={"trackId": ids[k]}).status_code == 201
+    entry = {e["track"]["title"]: e["entryId"] for e in requests.get(base, headers=h).json()["queue"]}
+    # Upvotes only: up is taken, down is refused (the host may still vote down).
+    assert ann.put(base + f"/entries/{entry['K0']}/vote", json={"value": 1}).status_code == 200
+    assert ann.put(base + f"/entries/{entry['K1']}/vote", json={"value": -1}).status_code == 403
+    # A forbidden word anywhere in the title, artist or album, whatever its case.
+    refused = ann.post(base + "/suggestions", json={"trackId": ids["K2"]})
+    assert refused.status_code == 409 and "k2" in refused.json()["error"]["message"]
+    # No control: guests only suggest.
+    assert requests.patch(base, headers=h, json={"interactivity": "no_control"}).status_code == 200
+    assert ann.put(base + f"/entries/{entry['K1']}/vote", json={"value": 1}).status_code == 403
+    assert ann.post(base + "/suggestions", json={"trackId": ids["K3"]}).status_code == 201
+    # Full control: guests play, pause and skip; clearing the queue stays the host's.
+    assert requests.patch(base, headers=h, json={"interactivity": "full_control"}).status_code == 200
+    assert ann.post(base + "/control/pause").status_code == 200  # nothing plays: nothing happens
+    nxt = requests.get(base + "/player/next", headers=h).json()
+    assert nxt["track"]["title"] == "K0"
+    assert requests.post(base + "/player/started", headers=h, json={"entryId": nxt["entryId"]}).status_code == 200
+    assert ann.post(base + "/control/pause").json()["nowPlaying"]["paused"] is True
+    assert ann.post(base + "/control/play").json()["nowPlaying"]["paused"] is False
+    assert ann.post(base + "/control/clear").status_code == 403
+    assert ann.post(base + "/control/skip").json().get("nowPlaying") is None
+    # New music only: K0 played here, so it does not come back, cooldown or not.
+    again = requests.post(base + "/suggestions", headers=h, json={"trackId": ids["K0"]})
+    assert again.status_code == 409 and "not played before" in again.json()["error"]["message"]
+    # The room's own picks keep its rules: with K1..K7 forbidden, autoplay can only pick K0 in a
+    # fresh room, and after K0 played, nothing at all.
+    words = [f"k{i}" for i in range(1, 8)]
+    requests.post(rooms, headers=h, json={"slug": "picks", "name": "Picks", "forbiddenWords": words, "newMusicOnly": True, "cooldownMinutes": 0})
+    picks = rooms + "/picks"
+    first = requests.get(picks + "/player/next", headers=h).json()
+    assert first["track"]["title"] == "K0"
+    assert requests.post(picks + "/player/started", headers=h, json={"entryId": first["entryId"]}).status_code == 200
+    assert requests.post(picks + "/player/ended", headers=h, json={"entryId": first["entryId"]}).status_code == 200
+    assert requests.get(picks + "/player/next", headers=h).status_code == 404

@@ -1534,6 +1534,16 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
         wait(browser, lambda d: score(d) == "-1", timeout=10)
         phone.find_elements(By.CSS_SELECTOR, "#queue button[data-vote]")[0].click()
         wait(browser, lambda d: score(d) == "1", timeout=10)
+        # The host's settings: upvotes only and a forbidden word; the guest's page then offers
+        # no downvote.
+        press(browser, browser.find_element(By.CSS_SELECTOR, "#room-settings summary"))
+        Select(browser.find_element(By.ID, "set-interactivity")).select_by_value("upvotes_only")
+        browser.find_element(By.ID, "set-words").send_keys("Karaoke")
+        browser.find_element(By.CSS_SELECTOR, "#settings-form button[type=submit]").click()
+        wait(browser, lambda d: d.find_element(By.ID, "settings-status").text == "Settings saved.")
+        saved = requests.get(server.url + "/api/v1/rooms/garden-party", headers=h).json()["settings"]
+        assert saved["interactivity"] == "upvotes_only" and saved["forbiddenWords"] == ["karaoke"]
+        wait(phone, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue button[data-vote]")) == 1, timeout=10)
         # The speaker plays the queue and the server's clock starts.
         press(browser, browser.find_element(By.ID, "speaker"))
         state = lambda: requests.get(server.url + "/api/v1/rooms/garden-party", headers=h).json()

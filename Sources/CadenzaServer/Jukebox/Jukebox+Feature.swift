@@ -8,7 +8,7 @@ public struct JukeboxFeature: Feature {
 
     public var name: String { "jukebox" }
 
-    public var migrations: [any Migration] { [M025_CreateJukebox(), M026_AddJukeboxHostControls(), M027_AddRoomPlayback()] }
+    public var migrations: [any Migration] { [M025_CreateJukebox(), M026_AddJukeboxHostControls(), M027_AddRoomPlayback(), M028_AddRoomRules()] }
 
     public var eventTypes: [EventDescriptor] { JukeboxEvents.all }
 

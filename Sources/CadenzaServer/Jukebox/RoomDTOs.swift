@@ -44,6 +44,10 @@ struct RoomDTO: Content {
         var gain: Double
         /// How the room plays: `speaker` (the host's page) or `stream` (the room's own mount).
         var playback: String
+        /// full_control, full_voting, upvotes_only or no_control.
+        var interactivity: String
+        var forbiddenWords: [String]
+        var newMusicOnly: Bool
     }
 
     struct Me: Content {

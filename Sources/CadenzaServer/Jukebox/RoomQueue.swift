@@ -144,6 +144,14 @@ enum RoomQueue {
         if try await db.raw("SELECT 1 AS x FROM jukebox_track_bans WHERE room_id = \(bind: room.id) AND track_id = \(bind: trackID)").first() != nil {
             throw Refusal(status: 409, message: "The host has taken that song out of this room.", thisSongOnly: true)
         }
+        if !room.forbiddenWords.isEmpty, let names = try await CatalogQueries.trackNames(id: trackID, on: db),
+            let word = room.forbiddenWords.first(where: { word in names.contains { $0.lowercased().contains(word) } })
+        {
+            throw Refusal(status: 409, message: "The host does not want songs with “\(word)” in this room.", thisSongOnly: true)
+        }
+        if room.newMusicOnly, try await count("track_id = \(bind: trackID) AND state IN ('played', 'skipped')") > 0 {
+            throw Refusal(status: 409, message: "This room plays only songs it has not played before.", thisSongOnly: true)
+        }
         if try await count("track_id = \(bind: trackID) AND state IN ('queued', 'playing')") > 0 {
             throw Refusal(status: 409, message: "That song is already in the queue.", thisSongOnly: true)
         }
@@ -220,6 +228,22 @@ enum RoomQueue {
         if let artist { choices.append("AND t.artist_display = \(bind: artist)") }
         if let genre { choices.append("AND t.genre = \(bind: genre)") }
         choices.append("")
+        // The room's own rules hold for its picks too.
+        var rules: [SQLQueryString] = []
+        if room.newMusicOnly {
+            rules.append("AND t.id NOT IN (SELECT track_id FROM jukebox_entries WHERE room_id = \(bind: room.id) AND state IN ('played', 'skipped'))")
+        }
+        for word in room.forbiddenWords {
+            let escaped = word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            let pattern = "%" + escaped + "%"
+            rules.append(
+                """
+                AND LOWER(t.title) NOT LIKE \(bind: pattern) ESCAPE '\\' AND LOWER(t.artist_display) NOT LIKE \(bind: pattern) ESCAPE '\\'
+                AND NOT EXISTS (SELECT 1 FROM albums a WHERE a.id = t.album_id AND LOWER(a.title) LIKE \(bind: pattern) ESCAPE '\\')
+                """)
+        }
+        let rulesSQL = SQLList(rules, separator: SQLRaw(" "))
         for extra in choices {
             let row = try await db.raw(
                 """
@@ -229,6 +253,7 @@ enum RoomQueue {
                   AND t.id NOT IN (SELECT track_id FROM jukebox_entries WHERE room_id = \(bind: room.id)
                       AND (state IN ('queued', 'playing') OR COALESCE(ended_at, created_at) >= \(bind: since)))
                   AND t.id NOT IN (SELECT track_id FROM jukebox_track_bans WHERE room_id = \(bind: room.id))
+                  \(rulesSQL)
                   \(extra)
                 ORDER BY RANDOM() LIMIT 1
                 """

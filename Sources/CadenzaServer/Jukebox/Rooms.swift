@@ -6,6 +6,15 @@ enum RoomPlayback: String, Sendable, Codable {
     case speaker, stream
 }
 
+/// How much guests may do, after Raveberry: play, pause and skip too (full control), vote
+/// up and down (full voting, the default), vote up only, or only suggest (no control).
+enum RoomInteractivity: String, Sendable, Codable {
+    case fullControl = "full_control"
+    case fullVoting = "full_voting"
+    case upvotesOnly = "upvotes_only"
+    case noControl = "no_control"
+}
+
 /// A party room as stored (`jukebox_rooms`, written only by the jukebox feature).
 struct RoomRecord: Sendable {
     var id: Int64
@@ -30,6 +39,11 @@ struct RoomRecord: Sendable {
     /// The speaker's volume, 0...1 (Subsonic `setGain`).
     var gain = 1.0
     var playback = RoomPlayback.speaker
+    var interactivity = RoomInteractivity.fullVoting
+    /// Lower-case words a song's title, artist or album must not contain.
+    var forbiddenWords: [String] = []
+    /// Nothing the room has played before (played or skipped), however long ago.
+    var newMusicOnly = false
     var currentEntryID: Int64?
     var currentStartedAt: Int64?
     var pausedAt: Int64?
@@ -51,6 +65,9 @@ struct RoomRecord: Sendable {
         closed = try row.decode(column: "closed", as: Bool.self)
         gain = try row.decode(column: "gain", as: Double.self)
         playback = RoomPlayback(rawValue: try row.decode(column: "playback", as: String.self)) ?? .speaker
+        interactivity = RoomInteractivity(rawValue: try row.decode(column: "interactivity", as: String.self)) ?? .fullVoting
+        forbiddenWords = try row.decode(column: "forbidden_words", as: String.self).split(separator: "\n").map(String.init)
+        newMusicOnly = try row.decode(column: "new_music_only", as: Bool.self)
         currentEntryID = try row.decode(column: "current_entry_id", as: Int64?.self)
         currentStartedAt = try row.decode(column: "current_started_at", as: Int64?.self)
         pausedAt = try row.decode(column: "paused_at", as: Int64?.self)
@@ -131,7 +148,8 @@ enum Rooms {
                 downvotes_to_remove = \(bind: room.downvotesToRemove), downvotes_to_skip = \(bind: room.downvotesToSkip),
                 max_per_guest = \(bind: room.maxPerGuest), cooldown_minutes = \(bind: room.cooldownMinutes), max_queue = \(bind: room.maxQueue),
                 locked = \(bind: room.locked), autoplay = \(bind: room.autoplay), closed = \(bind: room.closed), gain = \(bind: room.gain),
-                playback = \(bind: room.playback.rawValue),
+                playback = \(bind: room.playback.rawValue), interactivity = \(bind: room.interactivity.rawValue),
+                forbidden_words = \(bind: room.forbiddenWords.joined(separator: "\n")), new_music_only = \(bind: room.newMusicOnly),
                 updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: room.id)
             """

@@ -21,6 +21,9 @@ enum RoomsController {
         var closed: Bool?
         var gain: Double?
         var playback: String?
+        var interactivity: String?
+        var forbiddenWords: [String]?
+        var newMusicOnly: Bool?
     }
 
     struct Join: Decodable {
@@ -151,6 +154,21 @@ enum RoomsController {
             guard let mode = RoomPlayback(rawValue: playback) else { throw APIError.unprocessable("playback must be speaker or stream.") }
             room.playback = mode
         }
+        if let raw = change.interactivity {
+            guard let level = RoomInteractivity(rawValue: raw) else {
+                throw APIError.unprocessable("interactivity must be full_control, full_voting, upvotes_only or no_control.")
+            }
+            room.interactivity = level
+        }
+        if let words = change.forbiddenWords {
+            let cleaned = words.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }.filter { !$0.isEmpty }
+            guard cleaned.count <= 100, cleaned.allSatisfy({ $0.count <= 60 && !$0.contains(where: \.isNewline) }) else {
+                throw APIError.unprocessable("forbiddenWords takes up to 100 words or phrases of up to 60 characters each.")
+            }
+            var seen = Set<String>()
+            room.forbiddenWords = cleaned.filter { seen.insert($0).inserted }
+        }
+        room.newMusicOnly = change.newMusicOnly ?? room.newMusicOnly
         if let gain = change.gain {
             guard gain.isFinite, (0...1).contains(gain) else { throw APIError.unprocessable("gain must be 0 to 1.") }
             room.gain = gain
@@ -198,7 +216,8 @@ enum RoomsController {
             settings: .init(
                 requireAccounts: room.requireAccounts, downvotesToRemove: room.downvotesToRemove, downvotesToSkip: room.downvotesToSkip,
                 maxPerGuest: room.maxPerGuest, cooldownMinutes: room.cooldownMinutes, maxQueue: room.maxQueue, locked: room.locked,
-                autoplay: room.autoplay, closed: room.closed, gain: room.gain, playback: room.playback.rawValue),
+                autoplay: room.autoplay, closed: room.closed, gain: room.gain, playback: room.playback.rawValue,
+                interactivity: room.interactivity.rawValue, forbiddenWords: room.forbiddenWords, newMusicOnly: room.newMusicOnly),
             streamUrl: room.playback == .stream ? try RoomStreamController.url(req, slug: room.slug, code: code) : nil,
             nowPlaying: current.flatMap { entry -> RoomDTO.Playing? in
                 guard let started = room.currentStartedAt else { return nil }
@@ -381,6 +400,13 @@ enum RoomsController {
         let entryID = try req.int64Parameter("id", what: "Entry")
         let value = try await req.decodeJSON(Vote.self).value
         guard (-1...1).contains(value) else { throw APIError.unprocessable("A vote is -1, 0 or 1.") }
+        if !member.isHost {
+            switch room.interactivity {
+            case .noControl: throw APIError.forbidden("Voting is off in this room: suggest songs, the host plays them.")
+            case .upvotesOnly where value < 0: throw APIError.forbidden("This room takes upvotes only.")
+            default: break
+            }
+        }
         let votes = try req.application.cadenza.state(RoomVotes.self)
         var result: RoomEntry?
         try await refusing {
@@ -392,8 +418,12 @@ enum RoomsController {
 
     /// Host controls: skip, pause, play, remove an entry, ban a guest.
     @Sendable static func control(req: Request) async throws -> RoomDTO {
-        let member = try await host(req)
         let action = req.parameters.get("action") ?? ""
+        let room = try await room(req)
+        let member = try await member(req, room: room)
+        // In a full-control room guests play, pause and skip too (clearing stays the host's).
+        guard member.isHost || (room.interactivity == .fullControl && ["play", "pause", "skip"].contains(action) && member.guest?.banned == false)
+        else { throw APIError.forbidden("Only the room's host may do this.") }
         let now = Clock.nowMillis()
         try await refusing {
             try await req.db.writeTransaction { tx in

@@ -33,4 +33,18 @@ extension CatalogQueries {
         }
         return found
     }
+
+    /// A track's title, artist and album (for rules on words, such as a party room's forbidden
+    /// words); nil when there is no such track.
+    static func trackNames(id: Int64, on db: any SQLDatabase) async throws -> [String]? {
+        guard
+            let row = try await db.raw(
+                "SELECT t.title, t.artist_display, a.title AS album_title FROM tracks t JOIN albums a ON a.id = t.album_id WHERE t.id = \(bind: id)"
+            ).first()
+        else { return nil }
+        return [
+            try row.decode(column: "title", as: String.self), try row.decode(column: "artist_display", as: String.self),
+            try row.decode(column: "album_title", as: String.self),
+        ]
+    }
 }

@@ -110,7 +110,27 @@ function roomView(main, { base, room: first }) {
       <form id="suggest-form" class="row-form" role="search"><label for="suggest-q" class="visually-hidden">Find a song</label>
         <input id="suggest-q" type="search" placeholder="Find a song" maxlength="200" autocomplete="off"> <button type="submit">Find</button></form>
       <ul class="plain" id="suggest-results"></ul></section>
-    ${room.host ? html`<details><summary>Banned songs</summary><ul class="plain" id="banned"></ul></details>` : ''}
+    ${room.host ? html`<details><summary>Banned songs</summary><ul class="plain" id="banned"></ul></details>
+    <details id="room-settings"><summary>Room settings</summary>
+      <form id="settings-form" class="stack-form">
+        <label for="set-interactivity">Guests may</label>
+        <select id="set-interactivity">
+          <option value="full_control">vote, and play, pause and skip</option>
+          <option value="full_voting">vote songs up and down</option>
+          <option value="upvotes_only">vote songs up only</option>
+          <option value="no_control">only suggest songs</option></select>
+        <label for="set-remove">Downvotes that take a queued song out</label><input id="set-remove" type="number" min="1" max="100" required>
+        <label for="set-skip">Downvotes that skip the song playing</label><input id="set-skip" type="number" min="1" max="100" required>
+        <label for="set-per-guest">Songs one guest may have waiting (0: no limit)</label><input id="set-per-guest" type="number" min="0" max="500" required>
+        <label for="set-cooldown">Minutes before a song may play again (0: only not twice in the queue)</label><input id="set-cooldown" type="number" min="0" max="10080" required>
+        <label for="set-max-queue">Songs the queue holds at most (0: no limit)</label><input id="set-max-queue" type="number" min="0" max="5000" required>
+        <label for="set-words">Words a song's title, artist or album must not contain (one per line)</label><textarea id="set-words" rows="3" maxlength="6200"></textarea>
+        <p><label class="day"><input type="checkbox" id="set-new-only"> New music only: nothing this room played before</label></p>
+        <p><label class="day"><input type="checkbox" id="set-accounts"> Guests join with an account only</label></p>
+        <p><button type="submit" class="primary">Save the settings</button></p><p id="settings-status" role="status"></p>
+      </form></details>` : html`<p class="hero-actions" id="guest-controls" hidden>
+        <button type="button" id="guest-pause" class="ghost">${icon('pause')} Pause or play</button>
+        <button type="button" id="guest-skip" class="ghost">${icon('next')} Skip</button></p>`}
     <p id="room-status" role="status"></p>`.text;
   const say = (text) => { main.querySelector('#room-status').textContent = text; };
   const describe = (t) => t ? html`${t.title} <span class="muted">— ${t.artist}</span>` : html`<span class="muted">(not available)</span>`;
@@ -146,6 +166,8 @@ function roomView(main, { base, room: first }) {
     const speakerButton = main.querySelector('#speaker');
     if (speakerButton) speakerButton.hidden = room.settings.playback === 'stream';
     // The stream: its link for players (the host's carries the code), and a player here.
+    const guestControls = main.querySelector('#guest-controls');
+    if (guestControls) guestControls.hidden = room.settings.interactivity !== 'full_control';
     const playbackSelect = main.querySelector('#playback');
     if (playbackSelect && document.activeElement !== playbackSelect) playbackSelect.value = room.settings.playback;
     const streamBox = main.querySelector('#stream-box');
@@ -177,9 +199,14 @@ function roomView(main, { base, room: first }) {
         ${upNext ? html`<p class="stage-next">Next: ${upNext.track?.title || ''} — ${upNext.track?.artist || ''}</p>` : ''}`.text
       : html`<p class="stage-title">${room.name}</p><p class="stage-artist">Suggest a song to start the party.</p>`.text;
   };
-  const voteButtons = (e) => html`<span class="votes">
+  const voteButtons = (e) => {
+    const level = room.settings.interactivity;
+    if (!room.host && level === 'no_control') return '';
+    const down = room.host || level !== 'upvotes_only';
+    return html`<span class="votes">
       <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === 1 ? 0 : 1}" aria-pressed="${e.myVote === 1}" aria-label="Vote up ${e.track?.title || ''}">${icon('up')}</button>
-      <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === -1 ? 0 : -1}" aria-pressed="${e.myVote === -1}" aria-label="Vote down ${e.track?.title || ''}">${icon('down')}</button></span>`;
+      ${down ? html`<button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === -1 ? 0 : -1}" aria-pressed="${e.myVote === -1}" aria-label="Vote down ${e.track?.title || ''}">${icon('down')}</button>` : ''}</span>`;
+  };
   // One read in flight and at most one more after it: a burst of votes is a read or two, not one
   // per vote, and an older answer never overwrites a newer one.
   const cleanups = [];
@@ -262,6 +289,38 @@ function roomView(main, { base, room: first }) {
     main.querySelector('#pause').addEventListener('click', () => control(room.nowPlaying?.paused ? 'play' : 'pause'));
     main.querySelector('#lock').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { locked: event.target.checked } })));
     main.querySelector('#autoplay').addEventListener('change', (event) => act(api(base, { method: 'PATCH', body: { autoplay: event.target.checked } })));
+    // The settings form shows the room's settings as they were when it was opened.
+    const settingsForm = main.querySelector('#settings-form');
+    const fillSettings = () => {
+      const st = room.settings;
+      settingsForm.querySelector('#set-interactivity').value = st.interactivity;
+      settingsForm.querySelector('#set-remove').value = st.downvotesToRemove;
+      settingsForm.querySelector('#set-skip').value = st.downvotesToSkip;
+      settingsForm.querySelector('#set-per-guest').value = st.maxPerGuest;
+      settingsForm.querySelector('#set-cooldown').value = st.cooldownMinutes;
+      settingsForm.querySelector('#set-max-queue').value = st.maxQueue;
+      settingsForm.querySelector('#set-words').value = (st.forbiddenWords || []).join('\n');
+      settingsForm.querySelector('#set-new-only').checked = st.newMusicOnly;
+      settingsForm.querySelector('#set-accounts').checked = st.requireAccounts;
+    };
+    fillSettings();
+    main.querySelector('#room-settings').addEventListener('toggle', (event) => { if (event.target.open) fillSettings(); });
+    settingsForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const number = (id) => Number(settingsForm.querySelector(id).value);
+      const status = settingsForm.querySelector('#settings-status');
+      try {
+        update(await api(base, { method: 'PATCH', body: {
+          interactivity: settingsForm.querySelector('#set-interactivity').value,
+          downvotesToRemove: number('#set-remove'), downvotesToSkip: number('#set-skip'), maxPerGuest: number('#set-per-guest'),
+          cooldownMinutes: number('#set-cooldown'), maxQueue: number('#set-max-queue'),
+          forbiddenWords: settingsForm.querySelector('#set-words').value.split('\n').map((w) => w.trim()).filter(Boolean),
+          newMusicOnly: settingsForm.querySelector('#set-new-only').checked, requireAccounts: settingsForm.querySelector('#set-accounts').checked,
+        } }), Date.now());
+        fillSettings();
+        status.textContent = 'Settings saved.';
+      } catch (error) { status.textContent = error.message; }
+    });
     main.querySelector('#playback').addEventListener('change', async (event) => {
       await act(api(base, { method: 'PATCH', body: { playback: event.target.value } }));
       event.target.value = room.settings.playback;
@@ -333,6 +392,12 @@ function roomView(main, { base, room: first }) {
     // A song suggested while the speaker idles starts within a few seconds.
     const idle = setInterval(advance, 3000);
     cleanups.push(() => { stopped = true; speaker = false; attempt += 1; clearInterval(idle); silence(); });
+  }
+  if (!room.host) {
+    // A full-control room: guests play, pause and skip too.
+    const guestControl = (action) => act(api(`${base}/control/${action}`, { method: 'POST' }));
+    main.querySelector('#guest-pause').addEventListener('click', () => guestControl(room.nowPlaying?.paused ? 'play' : 'pause'));
+    main.querySelector('#guest-skip').addEventListener('click', () => guestControl('skip'));
   }
   // Everyone follows the room live (each change, then the room read again); the progress bar
   // ticks here, and a slow read every 20 s covers a stream that was down.
