@@ -1,6 +1,8 @@
 #include "cadenza_file_stat.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 int cadenza_file_stat(const char *path, cadenza_file_stat_t *out) {
@@ -13,4 +15,16 @@ int cadenza_file_stat(const char *path, cadenza_file_stat_t *out) {
     out->device = (uint64_t)info.st_dev;
     out->inode = (uint64_t)info.st_ino;
     return 0;
+}
+
+int cadenza_open_regular(const char *path, int64_t limit) {
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat info;
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || (int64_t)info.st_size > limit) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }

@@ -19,4 +19,9 @@ typedef struct {
 /// 0 on success, otherwise the errno of stat(2).
 int cadenza_file_stat(const char *path, cadenza_file_stat_t *out);
 
+/// Opens `path` for reading only if it is a regular file of at most `limit` bytes, checked on
+/// the opened descriptor (a file swapped for a FIFO between a check and the open never blocks
+/// the reader): the descriptor, or -1.
+int cadenza_open_regular(const char *path, int64_t limit);
+
 #endif

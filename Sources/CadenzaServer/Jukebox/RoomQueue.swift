@@ -145,7 +145,7 @@ enum RoomQueue {
             throw Refusal(status: 409, message: "The host has taken that song out of this room.", thisSongOnly: true)
         }
         if !room.forbiddenWords.isEmpty, let names = try await CatalogQueries.trackNames(id: trackID, on: db),
-            let word = room.forbiddenWords.first(where: { word in names.contains { $0.lowercased().contains(word) } })
+            let word = room.forbiddenWord(in: names)
         {
             throw Refusal(status: 409, message: "The host does not want songs with “\(word)” in this room.", thisSongOnly: true)
         }
@@ -228,26 +228,17 @@ enum RoomQueue {
         if let artist { choices.append("AND t.artist_display = \(bind: artist)") }
         if let genre { choices.append("AND t.genre = \(bind: genre)") }
         choices.append("")
-        // The room's own rules hold for its picks too.
+        // The room's own rules hold for its picks too (its words are checked here, as for a
+        // suggestion: the databases' LOWER and LIKE fold case differently from Swift).
         var rules: [SQLQueryString] = []
         if room.newMusicOnly {
             rules.append("AND t.id NOT IN (SELECT track_id FROM jukebox_entries WHERE room_id = \(bind: room.id) AND state IN ('played', 'skipped'))")
         }
-        for word in room.forbiddenWords {
-            let escaped = word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
-            let pattern = "%" + escaped + "%"
-            rules.append(
-                """
-                AND LOWER(t.title) NOT LIKE \(bind: pattern) ESCAPE '\\' AND LOWER(t.artist_display) NOT LIKE \(bind: pattern) ESCAPE '\\'
-                AND NOT EXISTS (SELECT 1 FROM albums a WHERE a.id = t.album_id AND LOWER(a.title) LIKE \(bind: pattern) ESCAPE '\\')
-                """)
-        }
         let rulesSQL = SQLList(rules, separator: SQLRaw(" "))
         for extra in choices {
-            let row = try await db.raw(
+            let rows = try await db.raw(
                 """
-                SELECT t.id FROM tracks t
+                SELECT t.id, t.title, t.artist_display, a.title AS album_title FROM tracks t JOIN albums a ON a.id = t.album_id
                 WHERE t.library_id IN (\(SQLList(libraries.map { SQLBind($0) }))) AND t.duration_ms > 0
                   AND EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'imported')
                   AND t.id NOT IN (SELECT track_id FROM jukebox_entries WHERE room_id = \(bind: room.id)
@@ -255,11 +246,21 @@ enum RoomQueue {
                   AND t.id NOT IN (SELECT track_id FROM jukebox_track_bans WHERE room_id = \(bind: room.id))
                   \(rulesSQL)
                   \(extra)
-                ORDER BY RANDOM() LIMIT 1
+                ORDER BY RANDOM() LIMIT 25
                 """
-            ).first()
-            guard let row else { continue }
-            let trackID = try row.decode(column: "id", as: Int64.self)
+            ).all()
+            var picked: Int64?
+            for row in rows {
+                let names = [
+                    try row.decode(column: "title", as: String.self), try row.decode(column: "artist_display", as: String.self),
+                    try row.decode(column: "album_title", as: String.self),
+                ]
+                if room.forbiddenWord(in: names) == nil {
+                    picked = try row.decode(column: "id", as: Int64.self)
+                    break
+                }
+            }
+            guard let trackID = picked else { continue }
             return try await db.raw(
                 """
                 INSERT INTO jukebox_entries (room_id, track_id, guest_id, score, state, created_at)

@@ -10,22 +10,25 @@ import SQLKit
 final class RoomVotes: Sendable {
     private struct Waiting {
         var ballot: RoomQueue.Ballot
-        var reply: CheckedContinuation<RoomEntry, any Error>
+        var reply: CheckedContinuation<RoomQueue.Cast, any Error>
     }
 
     /// A room's votes not yet written; a room is listed only while its batches are being written.
     private let waiting = NIOLockedValueBox<[Int64: [Waiting]]>([:])
     static let maxBatch = 500
 
-    /// Adds `ballot` to the room's next batch; returns the entry once that batch is committed.
-    func cast(_ ballot: RoomQueue.Ballot, roomID: Int64, on db: any Database) async throws -> RoomEntry {
+    /// Adds `ballot` to the room's next batch; returns the entry and the person's vote once that
+    /// batch is committed.
+    func cast(_ ballot: RoomQueue.Ballot, roomID: Int64, on db: any Database) async throws -> RoomQueue.Cast {
         try await withCheckedThrowingContinuation { reply in
             let first = waiting.withLockedValue { rooms -> Bool in
                 let idle = rooms[roomID] == nil
                 rooms[roomID, default: []].append(Waiting(ballot: ballot, reply: reply))
                 return idle
             }
-            if first { Task { await self.drain(roomID, on: db) } }
+            // Detached: the drain takes no task-locals from the first voter's request (a write
+            // gate held there would let it past the gate).
+            if first { Task.detached { await self.drain(roomID, on: db) } }
         }
     }
 
@@ -51,7 +54,7 @@ final class RoomVotes: Sendable {
 
     private static func write(
         _ ballots: [RoomQueue.Ballot], roomID: Int64, on db: any SQLDatabase
-    ) async throws -> [Result<RoomEntry, RoomQueue.Refusal>] {
+    ) async throws -> [Result<RoomQueue.Cast, RoomQueue.Refusal>] {
         guard let room = try await Rooms.lock(roomID, on: db) else {
             return ballots.map { _ in .failure(RoomQueue.Refusal(status: 404, message: "No such room.")) }
         }

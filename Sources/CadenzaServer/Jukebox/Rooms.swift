@@ -100,6 +100,13 @@ struct RoomRecord: Sendable {
         self.closed = closed
     }
 
+    /// The first of the room's forbidden words that one of `names` (a song's title, artist,
+    /// album) contains, whatever its case.
+    func forbiddenWord(in names: [String]) -> String? {
+        let lowered = names.map { $0.lowercased() }
+        return forbiddenWords.first { word in lowered.contains { $0.contains(word) } }
+    }
+
     /// How far into the current song the room is, by its own clock.
     func elapsedMs(now: Int64) -> Int64? {
         guard let started = currentStartedAt else { return nil }

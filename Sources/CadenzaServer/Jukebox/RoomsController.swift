@@ -400,20 +400,19 @@ enum RoomsController {
         let entryID = try req.int64Parameter("id", what: "Entry")
         let value = try await req.decodeJSON(Vote.self).value
         guard (-1...1).contains(value) else { throw APIError.unprocessable("A vote is -1, 0 or 1.") }
-        if !member.isHost {
-            switch room.interactivity {
-            case .noControl: throw APIError.forbidden("Voting is off in this room: suggest songs, the host plays them.")
-            case .upvotesOnly where value < 0: throw APIError.forbidden("This room takes upvotes only.")
-            default: break
-            }
-        }
         let votes = try req.application.cadenza.state(RoomVotes.self)
-        var result: RoomEntry?
-        try await refusing {
-            result = try await votes.cast(.init(entryID: entryID, guestID: guest.id, value: value), roomID: room.id, on: req.application.db)
+        // The room's rules are checked again when the vote is written, with the room locked.
+        let ballot = RoomQueue.Ballot(entryID: entryID, guestID: guest.id, value: value, isHost: member.isHost)
+        if let refused = RoomQueue.refusal(ballot, room: room) {
+            throw APIError(status: HTTPResponseStatus(statusCode: refused.status), code: "refused", message: refused.message)
         }
-        guard let entry = result else { throw APIError.notFound("Entry") }
-        return VoteDTO(entryId: String(entry.id), score: entry.score, myVote: value, state: entry.state)
+        var result: RoomQueue.Cast?
+        try await refusing {
+            result = try await votes.cast(ballot, roomID: room.id, on: req.application.db)
+        }
+        guard let cast = result else { throw APIError.notFound("Entry") }
+        let entry = cast.entry
+        return VoteDTO(entryId: String(entry.id), score: entry.score, myVote: cast.value, state: entry.state)
     }
 
     /// Host controls: skip, pause, play, remove an entry, ban a guest.
@@ -428,6 +427,10 @@ enum RoomsController {
         try await refusing {
             try await req.db.writeTransaction { tx in
                 guard let room = try await Rooms.lock(member.room.id, on: tx.sql) else { throw APIError.notFound("Room") }
+                // As the room stands now: full control taken back, or the room closed, meanwhile.
+                guard member.isHost || (room.interactivity == .fullControl && !room.closed) else {
+                    throw APIError.forbidden("Only the room's host may do this.")
+                }
                 switch action {
                 case "skip":
                     if let current = room.currentEntryID { try await RoomQueue.end(current, as: "skipped", room: room, now: now, on: tx.sql) }

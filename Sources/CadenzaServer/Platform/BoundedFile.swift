@@ -6,9 +6,9 @@ import Foundation
 /// Blocking: call it inside `runBlocking`.
 enum BoundedFile {
     static func read(_ path: String, limit: Int) -> Data? {
-        var info = cadenza_file_stat_t()
-        guard cadenza_file_stat(path, &info) == 0, info.kind == 1, info.size <= Int64(limit), let handle = FileHandle(forReadingAtPath: path)
-        else { return nil }
+        let fd = cadenza_open_regular(path, Int64(limit))
+        guard fd >= 0 else { return nil }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         defer { try? handle.close() }
         guard let data = try? handle.read(upToCount: limit), data.count <= limit else { return nil }
         return data

@@ -12,6 +12,9 @@ struct M028_AddRoomRules: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema("jukebox_rooms").deleteField("new_music_only").deleteField("forbidden_words").deleteField("interactivity").update()
+        // One column per statement: SQLite drops one at a time.
+        for column in ["new_music_only", "forbidden_words", "interactivity"] {
+            try await database.schema("jukebox_rooms").deleteField(.key(.string(column))).update()
+        }
     }
 }

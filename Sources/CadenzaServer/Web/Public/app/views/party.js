@@ -200,11 +200,13 @@ function roomView(main, { base, room: first }) {
       : html`<p class="stage-title">${room.name}</p><p class="stage-artist">Suggest a song to start the party.</p>`.text;
   };
   const voteButtons = (e) => {
+    // A vote the room no longer takes can still be taken back (its button stays, pressed).
     const level = room.settings.interactivity;
-    if (!room.host && level === 'no_control') return '';
-    const down = room.host || level !== 'upvotes_only';
+    const up = room.host || level !== 'no_control' || e.myVote === 1;
+    const down = room.host || level === 'full_voting' || level === 'full_control' || e.myVote === -1;
+    if (!up && !down) return '';
     return html`<span class="votes">
-      <button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === 1 ? 0 : 1}" aria-pressed="${e.myVote === 1}" aria-label="Vote up ${e.track?.title || ''}">${icon('up')}</button>
+      ${up ? html`<button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === 1 ? 0 : 1}" aria-pressed="${e.myVote === 1}" aria-label="Vote up ${e.track?.title || ''}">${icon('up')}</button>` : ''}
       ${down ? html`<button type="button" class="icon-btn" data-vote="${e.entryId}" data-value="${e.myVote === -1 ? 0 : -1}" aria-pressed="${e.myVote === -1}" aria-label="Vote down ${e.track?.title || ''}">${icon('down')}</button>` : ''}</span>`;
   };
   // One read in flight and at most one more after it: a burst of votes is a read or two, not one
