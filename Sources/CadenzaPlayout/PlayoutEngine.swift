@@ -132,6 +132,17 @@ public final class PlayoutEngine: @unchecked Sendable {
         if wasRunning { done.wait() }
     }
 
+    /// Stops the bus from a thread of its own: `stop` waits for the bus's thread, which a task
+    /// of the cooperative pool must not do.
+    public func stopOffThread() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread {
+                self.stop()
+                done.resume()
+            }.start()
+        }
+    }
+
     /// Ends the current item now; the next one (or the fallback) follows at once.
     public func skip() {
         lock.withLock {

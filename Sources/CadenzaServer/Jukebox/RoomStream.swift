@@ -131,14 +131,7 @@ final class RoomStream: Sendable {
         noteSink.finish()
         encoder.stop()
         mount.close()
-        let engine = self.engine
-        // The engine's stop waits for its thread: not on a task's thread.
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread {
-                engine.stop()
-                done.resume()
-            }.start()
-        }
+        await engine.stopOffThread()
     }
 
     /// The song under way, which the engine is not playing (the stream (re)started: a restart,

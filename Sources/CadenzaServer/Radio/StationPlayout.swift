@@ -209,13 +209,7 @@ final class StationPlayout: Sendable {
         for task in tasks { task.cancel() }
         for encoder in encoders { encoder.stop() }
         for mount in mounts.values { mount.close() }
-        let engine = self.engine
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread {
-                engine.stop()
-                done.resume()
-            }.start()
-        }
+        await engine.stopOffThread()
         noteSink.finish()
         await flush()
     }
