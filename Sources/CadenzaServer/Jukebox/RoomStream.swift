@@ -156,11 +156,7 @@ final class RoomStream: Sendable {
         }
         let elapsed = room.elapsedMs(now: now) ?? 0
         guard elapsed < Int64(item.durationMs) - 500 else {
-            try await fluent.writeTransaction { tx in
-                guard let room = try await Rooms.lock(self.roomID, on: tx.sql), room.currentEntryID == current else { return }
-                try await RoomQueue.end(current, as: "played", room: room, now: now, on: tx.sql)
-                try await RoomsController.changed(room, reason: "ended", on: tx.sql)
-            }
+            try await end(current, as: "played", ifCurrent: true, now: now)
             return
         }
         item.startMs = Int(max(0, elapsed))
@@ -180,11 +176,7 @@ final class RoomStream: Sendable {
             guard let entryID = Int64(item.id), driver.onAir?.id == item.id else { return }
             driver.onAir = nil
             if driver.unconfirmed?.id == item.id { driver.unconfirmed = nil }
-            try await fluent.writeTransaction { tx in
-                guard let room = try await Rooms.lock(self.roomID, on: tx.sql), room.currentEntryID == entryID else { return }
-                try await RoomQueue.end(entryID, as: "played", room: room, now: now, on: tx.sql)
-                try await RoomsController.changed(room, reason: "ended", on: tx.sql)
-            }
+            try await end(entryID, as: "played", ifCurrent: true, now: now)
         case .failed(let item, _):
             guard let entryID = Int64(item.id) else { return }
             if driver.handed?.id == item.id { driver.handed = nil }
@@ -216,10 +208,16 @@ final class RoomStream: Sendable {
     /// Marked, and so passed over once: never dropped silently, never retried in a loop.
     private func markFailed(_ entryID: Int64, now: Int64) async throws {
         logger.warning("room stream \(roomID): entry \(entryID) gave no audio; marked failed")
+        try await end(entryID, as: "failed", ifCurrent: false, now: now)
+    }
+
+    /// Ends the entry as `state` with the room locked (with `ifCurrent`, only while it is the
+    /// room's current song), and tells the room's pages.
+    private func end(_ entryID: Int64, as state: String, ifCurrent: Bool, now: Int64) async throws {
         try await fluent.writeTransaction { tx in
-            guard let room = try await Rooms.lock(self.roomID, on: tx.sql) else { return }
-            if try await RoomQueue.end(entryID, as: "failed", room: room, now: now, on: tx.sql) {
-                try await RoomsController.changed(room, reason: "failed", on: tx.sql)
+            guard let room = try await Rooms.lock(self.roomID, on: tx.sql), !ifCurrent || room.currentEntryID == entryID else { return }
+            if try await RoomQueue.end(entryID, as: state, room: room, now: now, on: tx.sql) {
+                try await RoomsController.changed(room, reason: state == "failed" ? "failed" : "ended", on: tx.sql)
             }
         }
     }

@@ -403,11 +403,9 @@ enum RoomsController {
         let votes = try req.application.cadenza.state(RoomVotes.self)
         // The room's rules are checked again when the vote is written, with the room locked.
         let ballot = RoomQueue.Ballot(entryID: entryID, guestID: guest.id, value: value, isHost: member.isHost)
-        if let refused = RoomQueue.refusal(ballot, room: room) {
-            throw APIError(status: HTTPResponseStatus(statusCode: refused.status), code: "refused", message: refused.message)
-        }
         var result: RoomQueue.Cast?
         try await refusing {
+            if let refused = RoomQueue.refusal(ballot, room: room) { throw refused }
             result = try await votes.cast(ballot, roomID: room.id, on: req.application.db)
         }
         guard let cast = result else { throw APIError.notFound("Entry") }
@@ -420,9 +418,10 @@ enum RoomsController {
         let action = req.parameters.get("action") ?? ""
         let room = try await room(req)
         let member = try await member(req, room: room)
-        // In a full-control room guests play, pause and skip too (clearing stays the host's).
-        guard member.isHost || (room.interactivity == .fullControl && ["play", "pause", "skip"].contains(action) && member.guest?.banned == false)
-        else { throw APIError.forbidden("Only the room's host may do this.") }
+        // In a full-control room guests play, pause and skip too (checked below, with the room locked).
+        guard member.isHost || (["play", "pause", "skip"].contains(action) && member.guest?.banned == false) else {
+            throw APIError.forbidden("Only the room's host may do this.")
+        }
         let now = Clock.nowMillis()
         try await refusing {
             try await req.db.writeTransaction { tx in
