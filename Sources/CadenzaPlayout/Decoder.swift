@@ -14,6 +14,8 @@ final class Decoder: @unchecked Sendable {
     private let capacity: Int
     /// The live feed this decoder airs, if it is one.
     private let live: LiveFeed?
+    /// The item's gain as a Q16 multiplier (65536 = unity), applied as samples are read.
+    private let gain: Int32
 
     /// `readAheadMs`: how much audio is decoded ahead; a crossfade needs its whole length
     /// buffered (with ffmpeg finished) to know where the item ends.
@@ -22,6 +24,7 @@ final class Decoder: @unchecked Sendable {
         capacity = PCM.bytesPerSecond * max(1_000, min(readAheadMs, 30_000)) / 1_000
         var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin"]
         live = LiveFeeds.feed(path: item.path)
+        gain = Self.multiplier(gainDB: item.gainDB)
         if live != nil {
             // A live source: whatever the DJ's client sends, read from the feed's pipe as it comes.
             arguments += ["-probesize", "32768", "-i", "pipe:0", "-vn", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
@@ -83,7 +86,9 @@ final class Decoder: @unchecked Sendable {
         let available = (buffer.count - readOffset) / PCM.bytesPerFrame * PCM.bytesPerFrame
         let n = min(count, available)
         if n > 0 {
+            let first = out.count
             out.append(contentsOf: buffer[readOffset..<(readOffset + n)])
+            if gain != 65_536 { Self.apply(gain: gain, to: &out, from: first) }
             readOffset += n
             if readOffset > capacity {
                 buffer.removeFirst(readOffset)
@@ -92,6 +97,29 @@ final class Decoder: @unchecked Sendable {
             condition.broadcast()
         }
         return n
+    }
+
+    /// `gainDB` as a fixed-point multiplier, bounded to ±24 dB (a gain from a file is never trusted).
+    static func multiplier(gainDB: Double) -> Int32 {
+        guard gainDB.isFinite, gainDB != 0 else { return 65_536 }
+        let linear = pow(10, max(-24, min(24, gainDB)) / 20)
+        return Int32((linear * 65_536).rounded())
+    }
+
+    /// Scales the samples of `bytes` from `start` on, clipping at full scale.
+    static func apply(gain: Int32, to bytes: inout [UInt8], from start: Int) {
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = start
+            while offset + 1 < raw.count {
+                let sample = Int16(bitPattern: UInt16(raw[offset]) | UInt16(raw[offset + 1]) << 8)
+                let scaled = (Int64(sample) * Int64(gain)) >> 16
+                let clipped = Int16(max(Int64(Int16.min), min(Int64(Int16.max), scaled)))
+                let bits = UInt16(bitPattern: clipped)
+                raw[offset] = UInt8(truncatingIfNeeded: bits)
+                raw[offset + 1] = UInt8(truncatingIfNeeded: bits >> 8)
+                offset += 2
+            }
+        }
     }
 
     /// True once ffmpeg has exited and everything it wrote has been read.

@@ -15,6 +15,8 @@ public struct PlayoutItem: Sendable, Equatable {
     public var endMs: Int?
     /// The scheduler's own mark (where the item came from), echoed back in events.
     public var tag: String
+    /// Gain applied as the item is decoded (loudness normalisation), in dB; 0 leaves it as is.
+    public var gainDB: Double = 0
 
     public init(
         id: String, path: String, title: String, artist: String, durationMs: Int, startMs: Int = 0, endMs: Int? = nil, tag: String = ""

@@ -542,3 +542,74 @@ def test_a_signed_in_listener_gets_listens_for_what_they_heard(deployment, tmp_p
         assert aired.get(started) == title or abs(started - connected) <= 2, (entry, aired)
         assert entry["track_metadata"]["additional_info"]["submission_client"] == "Cadenza radio"
     assert lb(brief, "brief")["count"] == 0
+
+
+def mean_volume(path):
+    out = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-af", "volumedetect", "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    return float(out.split("mean_volume: ")[1].split()[0])
+
+
+def test_loudness_analysis_trims_silent_ends_and_normalises(deployment, tmp_path):
+    """A quiet track padded with seconds of silence at both ends: once the analysis job has been
+    over it, the station airs it back to back with no silence between plays, 12 dB louder (the
+    most it raises anything); `normalize: false` airs it at its own level again."""
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    track = music / "quiet.flac"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo:d=3",
+                    "-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo:d=4",
+                    "-filter_complex", "[1]volume=-24dB,aformat=channel_layouts=stereo[t];[0][t][2]concat=n=3:v=0:a=1",
+                    "-metadata", "title=Quiet", "-metadata", "artist=Padded", str(track)], check=True)
+    tone = tmp_path / "tone.wav"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss", "3.5", "-t", "5", "-i", str(track), str(tone)],
+                   check=True)
+    own_level = mean_volume(tone)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
+    assert deployment.run("station", "create", "padded", "--name", "Padded").returncode == 0
+    station = requests.get(server.url + "/api/v1/stations/padded", headers=auth(token)).json()
+    assert station["targetLufs"] == -16
+    np = lambda: requests.get(server.url + "/api/v1/stations/padded/now-playing").json()
+    assert wait_for(lambda: np().get("nowPlaying"), timeout=15)
+
+    # What was queued before the analysis ran airs as it is: skip until an analysed play is on.
+    def analysed_on_air():
+        now = np()["nowPlaying"]
+        if now["song"].get("gainDb") is not None:
+            return True
+        requests.post(server.url + "/api/v1/stations/padded/skip", headers=auth(token))
+        time.sleep(1)
+        return False
+    assert wait_for(analysed_on_air, timeout=40, interval=0.2)
+    now = np()
+    assert now["nowPlaying"]["song"]["gainDb"] == 12.0, now
+    # Trimmed: six seconds of tone, not thirteen of file.
+    assert 5_800 <= now["nowPlaying"]["durationMs"] <= 6_200, now
+    audio, _, _ = listen(server.url + "/listen/padded/radio.mp3", 16, icy=False)
+    aired = tmp_path / "aired.mp3"
+    aired.write_bytes(audio)
+    assert seconds_of(aired) > 14
+    # The mount's first bytes are its burst from before the listener came: look past them.
+    quiet = [(start, length) for start, length in silences(aired) if start > 1 and (length is None or length >= 0.05)]
+    assert quiet == [], quiet
+    louder = mean_volume(aired) - own_level
+    assert 10.5 <= louder <= 13.5, (own_level, louder)
+
+    # Normalisation off: the next plays come at the file's own level (trimmed still).
+    r = requests.patch(server.url + "/api/v1/stations/padded", json={"normalize": False}, headers=auth(token))
+    assert r.status_code == 200 and r.json().get("targetLufs") is None, r.text
+    def plain_on_air():
+        if np()["nowPlaying"]["song"].get("gainDb") is None:
+            return True
+        requests.post(server.url + "/api/v1/stations/padded/skip", headers=auth(token))
+        time.sleep(1)
+        return False
+    assert wait_for(plain_on_air, timeout=40, interval=0.2)
+    audio, _, _ = listen(server.url + "/listen/padded/radio.mp3", 6, icy=False)
+    aired.write_bytes(audio[-40_000:])
+    assert abs(mean_volume(aired) - own_level) <= 1.5
+    r = requests.patch(server.url + "/api/v1/stations/padded", json={"targetLufs": -5}, headers=auth(token))
+    assert r.status_code == 422, r.text

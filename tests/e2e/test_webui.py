@@ -1485,6 +1485,53 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
                            "document.getElementById('show-time').value = '08:30';", tomorrow)
     browser.find_element(By.CSS_SELECTOR, "#show-form button[type=submit]").click()
     wait(browser, lambda d: "overlaps" in d.find_element(By.ID, "station-status").text)
+    # Dragged to the next day's column, tomorrow's occurrence airs then, at its own time.
+    after = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).strftime("%Y-%m-%d")
+    target = lambda d: d.find_element(By.CSS_SELECTOR, f"#week section[aria-label='{after}']")
+    item = day(browser).find_element(By.CSS_SELECTOR, "li.draggable span")
+    # (Onto the column's heading: the player bar covers the bottom of the window.)
+    ActionChains(browser).click_and_hold(item).move_to_element(target(browser).find_element(By.TAG_NAME, "h3")).pause(0.2).release().perform()
+    wait(browser, lambda d: "08:00–09:00 Breakfast" in target(d).text and "Breakfast" not in day(d).text)
+    moved = next(o for o in requests.get(server.url + "/api/v1/stations/calendar/schedule").json() if o["date"] == tomorrow)
+    assert moved["moved"] and moved["localStart"] == f"{after}T08:00", moved
+    # The Move form does the same from the keyboard: to 10:30 that day.
+    press(browser, target(browser).find_element(By.CSS_SELECTOR, "button[data-move]"))
+    time_box = wait(browser, lambda d: d.find_element(By.ID, "move-time"))
+    browser.execute_script("arguments[0].value = '10:30';", time_box)
+    browser.find_element(By.CSS_SELECTOR, ".move-form button[type=submit]").click()
+    wait(browser, lambda d: "10:30–11:30 Breakfast" in target(d).text)
+    # A smart block, written with its live preview: Kaloven's songs, two of them.
+    browser.find_element(By.ID, "block-name").send_keys("Kaloven hour")
+    rule = browser.find_element(By.CSS_SELECTOR, "#block-form .rule-row")
+    Select(rule.find_element(By.CSS_SELECTOR, "[data-part=field]")).select_by_visible_text("Artist")
+    Select(rule.find_element(By.CSS_SELECTOR, "[data-part=op]")).select_by_visible_text("contains")
+    rule.find_element(By.CSS_SELECTOR, "[data-part=value]").send_keys("kalov")
+    wait(browser, lambda d: d.find_element(By.ID, "block-count").text == "2 tracks match")
+    assert "Night River" in browser.find_element(By.ID, "block-tracks").text
+    # A second rule in the same group narrows it: all of them must hold.
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#block-form [data-add-rule]"))
+    second = browser.find_elements(By.CSS_SELECTOR, "#block-form .rule-row")[1]
+    Select(second.find_element(By.CSS_SELECTOR, "[data-part=field]")).select_by_visible_text("Title")
+    second.find_element(By.CSS_SELECTOR, "[data-part=value]").send_keys("paper static")
+    wait(browser, lambda d: d.find_element(By.ID, "block-count").text == "1 track match")
+    browser.find_element(By.ID, "block-weight").clear()
+    browser.find_element(By.ID, "block-weight").send_keys("3")
+    browser.find_element(By.CSS_SELECTOR, "#block-form button[type=submit]").click()
+    wait(browser, lambda d: "Kaloven hour smart block" in d.find_element(By.ID, "station-lists").text)
+    block = next(p for p in requests.get(server.url + "/api/v1/stations/calendar/playlists", headers=h).json() if p["name"] == "Kaloven hour")
+    assert block["kind"] == "smart" and block["rotationWeight"] == 3 and len(block["smart"]["criteria"]["groups"][0]["rules"]) == 2
+    # Sound: loudness normalisation off, an hourly station ID from the copied playlist.
+    normalize = browser.find_element(By.ID, "sound-normalize")
+    if normalize.is_selected():
+        press(browser, normalize)
+    wait(browser, lambda d: "Morning Mix" in d.find_element(By.ID, "sound-jingles").text)
+    Select(browser.find_element(By.ID, "sound-jingles")).select_by_visible_text("Morning Mix")
+    browser.find_element(By.ID, "sound-minute").send_keys("30")
+    browser.find_element(By.CSS_SELECTOR, "#sound-form button[type=submit]").click()
+    wait(browser, lambda d: d.find_element(By.ID, "station-status").text == "Saved.")
+    station = requests.get(server.url + "/api/v1/stations/calendar", headers=h).json()
+    assert station.get("targetLufs") is None and station["jingleMinute"] == 30 and station["jinglePlaylistId"], station
+    shot(browser, "station-blocks")
     assert not severe_console_errors(browser)
 
 

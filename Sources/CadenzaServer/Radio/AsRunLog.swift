@@ -93,3 +93,20 @@ enum AsRunLog {
         }
     }
 }
+
+extension AsRunLog {
+    /// When the station last aired each of `trackIDs` (those it never aired are absent).
+    static func lastAired(stationID: Int64, trackIDs: [Int64], on db: any SQLDatabase) async throws -> [Int64: Int64] {
+        var result: [Int64: Int64] = [:]
+        for batch in stride(from: 0, to: trackIDs.count, by: 500).map({ Array(trackIDs[$0..<min($0 + 500, trackIDs.count)]) }) {
+            let rows = try await db.raw(
+                """
+                SELECT track_id, MAX(started_at) AS at FROM station_plays
+                WHERE station_id = \(bind: stationID) AND track_id IN (\(SQLList(batch.map { SQLBind($0) }))) GROUP BY track_id
+                """
+            ).all()
+            for row in rows { result[try row.decode(column: "track_id", as: Int64.self)] = try row.decode(column: "at", as: Int64.self) }
+        }
+        return result
+    }
+}

@@ -13,6 +13,9 @@ enum AutoDJ {
     struct Candidate: Sendable {
         var trackID: Int64
         var item: PlayoutItem
+        /// Its chance relative to the others: its playlist's rotation weight shared among the
+        /// playlist's tracks (so a playlist's share does not grow with its length).
+        var weight: Double = 1
     }
 
     /// The libraries a station plays from.
@@ -25,14 +28,46 @@ enum AutoDJ {
         return Libraries.visibleIDs(userID: station.ownerID, isAdmin: isAdmin, in: try await Libraries.visibilityTable(on: db.sql))
     }
 
-    /// A random sample of what the station may air; the playout keeps it, and chooses from it
-    /// even while the database is away.
-    static func pool(libraries: [Int64], on db: any SQLDatabase) async throws -> [Candidate] {
-        try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
-            Candidate(
-                trackID: $0.id,
-                item: PlayoutItem(id: String($0.id), path: $0.absolutePath, title: $0.title, artist: $0.artist, durationMs: $0.durationMs))
+    /// What the station may air, which the playout keeps and chooses from even while the
+    /// database is away: the playlists and smart blocks in its rotation (by weight), or, when
+    /// it has none, a random sample of its libraries.
+    static func pool(station: StationRecord, libraries: [Int64], on db: any SQLDatabase) async throws -> [Candidate] {
+        let rotation = try await RadioPlaylists.list(stationID: station.id, on: db).filter { $0.rotationWeight > 0 }
+        guard !rotation.isEmpty else {
+            return try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
+                Candidate(
+                    trackID: $0.id,
+                    item: PlayoutItem(id: String($0.id), path: $0.absolutePath, title: $0.title, artist: $0.artist, durationMs: $0.durationMs))
+            }
         }
+        let entries = try await RadioPlaylists.resolve(rotation.map(\.id), station: station, libraries: libraries, on: db)
+        let tracks = try await CatalogQueries.airableTracks(
+            ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) })), libraries: libraries, on: db)
+        var candidates: [Candidate] = []
+        var seen = Set<Int64>()
+        for playlist in rotation {
+            let airable = (entries[playlist.id] ?? []).filter { tracks[$0.trackID] != nil }
+            for entry in airable where seen.insert(entry.trackID).inserted {
+                guard let track = tracks[entry.trackID] else { continue }
+                candidates.append(
+                    Candidate(
+                        trackID: track.id,
+                        item: PlayoutItem(
+                            id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs,
+                            startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs),
+                        weight: Double(playlist.rotationWeight) / Double(max(1, airable.count))))
+            }
+        }
+        return candidates
+    }
+
+    /// The candidates in a weighted random order (Efraimidis–Spirakis: each drawn key is
+    /// u^(1/weight), largest first), which `choose` then walks.
+    static func weightedOrder(_ candidates: [Candidate]) -> [Candidate] {
+        candidates.map { candidate -> (Double, Candidate) in
+            let weight = candidate.weight.isFinite && candidate.weight > 0 ? candidate.weight : 1e-9
+            return (pow(Double.random(in: Double.ulpOfOne..<1), 1 / weight), candidate)
+        }.sorted { $0.0 > $1.0 }.map(\.1)
     }
 
     /// The repeat rules, relaxed step by step when the library is too small to keep them: first

@@ -10,7 +10,10 @@ public struct RadioFeature: Feature {
     public var name: String { "radio" }
 
     public var migrations: [any Migration] {
-        [M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs(), M024_AddStationRotationSettings()]
+        [
+            M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs(), M024_AddStationRotationSettings(),
+            M029_CreateTrackLoudness(), M030_AddSmartBlocksAndRotation(),
+        ]
     }
 
     public var eventTypes: [EventDescriptor] { RadioEvents.all }
@@ -24,13 +27,14 @@ public struct RadioFeature: Feature {
         }
         let hours = try context.settings.radio.scheduleHours
         ScheduleBuilder.register(on: context.jobs, hours: { hours })
+        LoudnessJob.register(on: context.jobs, ffmpeg: Transcoder.ffmpegPath)
         context.provide(
             RadioStations(
                 ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls"),
                 statsInterval: try context.settings.radio.statsInterval))
     }
 
-    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [ScheduleBuilder.periodic] }
+    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [ScheduleBuilder.periodic, LoudnessJob.periodic] }
 
     public func services(_ context: ServiceContext) -> [any Service] {
         guard context.roles.contains(.api), let stations = try? context.services.state(RadioStations.self) else { return [] }
@@ -65,6 +69,7 @@ public struct RadioFeature: Feature {
         api.put("stations", ":slug", "djs", use: StationDJsController.put)
         api.get("stations", ":slug", "playlists", use: StationPlaylistsController.list)
         api.post("stations", ":slug", "playlists", use: StationPlaylistsController.create)
+        api.post("stations", ":slug", "playlists", "preview", use: StationPlaylistsController.previewRules)
         api.get("stations", ":slug", "playlists", ":id", use: StationPlaylistsController.get)
         api.put("stations", ":slug", "playlists", ":id", use: StationPlaylistsController.update)
         api.delete("stations", ":slug", "playlists", ":id", use: StationPlaylistsController.delete)

@@ -40,6 +40,7 @@ extension AdminCommands {
             try await EventStore.append(
                 RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: ownerID, subjectID: station.slug,
                 audienceUserID: ownerID, visibility: RadioEvents.visibility(of: station), on: app.sql)
+            try await LoudnessJob.enqueue(on: app.sql)
             return [
                 "station \(station.slug) created; on air at "
                     + station.outputs.map { $0.path(slug: station.slug) }.joined(separator: " and ")

@@ -17,6 +17,10 @@ struct StationDTO: Content {
     var artistGapMinutes: Int
     var jinglePlaylistId: String?
     var jingleEvery: Int
+    /// A station ID once an hour after this minute (null: not hourly).
+    var jingleMinute: Int?
+    /// The loudness every item is brought to (LUFS); null when the station does not normalise.
+    var targetLufs: Int?
     /// The external Icecast it pushes to, without the password.
     var pushUrl: String?
     var createdAt: Date
@@ -37,6 +41,8 @@ struct StationDTO: Content {
         artistGapMinutes = station.artistGapMinutes
         jinglePlaylistId = station.jinglePlaylistID.map(String.init)
         jingleEvery = station.jingleEvery
+        targetLufs = station.targetLUFS
+        jingleMinute = station.jingleMinute
         createdAt = Clock.date(station.createdAt)
     }
 }
@@ -48,6 +54,8 @@ struct StationSongDTO: Content, Equatable {
     var artist: String
     /// "Artist - Title", as ICY StreamTitle carries it.
     var text: String
+    /// The loudness normalisation's gain on it (dB), when the station applies one.
+    var gainDb: Double?
 }
 
 /// What a station is airing: the item with the instant its first sample reaches the bus (what

@@ -21,7 +21,8 @@ extension StationPlayout {
         let now = Clock.nowMillis()
         do {
             let items = try await ScheduleWindow.load(
-                stationID: station.id, from: now - 60_000, to: now + Self.windowMillis, libraries: libraries, on: db)
+                stationID: station.id, from: now - 60_000, to: now + Self.windowMillis, libraries: libraries,
+                targetLUFS: station.targetLUFS, on: db)
             state.withLockedValue {
                 $0.schedule = items
                 $0.scheduleRead = Date()

@@ -80,6 +80,10 @@ final class StationPlayout: Sendable {
         var jingles: [PlayoutItem] = []
         var jinglesRead = Date.distantPast
         var jinglesPlaylist: Int64?
+        /// The hourly station ID's last mark (nil until the station has looked once).
+        var hourlyJingleMark: Int64?
+        /// The loudness analyses of tracks queued so far, by track.
+        var loudness: [Int64: LoudnessAnalysis] = [:]
         /// Signed-in listeners on the mounts: who, and since when (wall-clock ms).
         var personal: [UUID: (userID: Int64, since: Int64)] = [:]
     }
@@ -193,6 +197,7 @@ final class StationPlayout: Sendable {
                 await refreshSchedule(libraries: libraries)
                 await followSchedule(libraries: libraries)
                 await fill(libraries: libraries)
+                await hourlyJingle(libraries: libraries)
             }
         }
         let recorder = Task { [self] in await record() }
@@ -224,8 +229,10 @@ final class StationPlayout: Sendable {
     func skip() { engine.skip() }
 
     /// Airs `track` after the current item, before what the rotation chose.
-    func playNext(_ track: CatalogQueries.AirableTrack) -> PlayoutItem {
-        let item = PlayoutItem(id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs)
+    func playNext(_ track: CatalogQueries.AirableTrack) async -> PlayoutItem {
+        let plain = PlayoutItem(
+            id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs)
+        let item = await withLoudness([plain]).first ?? plain
         engine.playNext(item)
         return item
     }
@@ -259,13 +266,18 @@ final class StationPlayout: Sendable {
                     let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
                     offset >= 0, offset < Int64(track.durationMs) - 1_000
                 {
-                    queue.append(
-                        PlayoutItem(
-                            id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs,
-                            startMs: Int(offset)))
-                    state.withLockedValue { $0.resume = (String(track.id), open.startedAt, Int(offset)) }
-                    logger.info("station \(station.slug) resumes \(track.title) at \(offset) ms")
-                    return
+                    // Trimmed as it was when it first aired: the offset counts from its cue-in.
+                    let plain = PlayoutItem(
+                        id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs)
+                    var item = await withLoudness([plain]).first ?? plain
+                    item.startMs += Int(offset)
+                    if item.startMs < (item.endMs ?? item.durationMs) - 1_000 {
+                        queue.append(item)
+                        state.withLockedValue { $0.resume = (String(track.id), open.startedAt, Int(offset)) }
+                        logger.info("station \(station.slug) resumes \(track.title) at \(offset) ms")
+                        return
+                    }
+                    try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: offset), stationID: station.id, on: db)
                 } else {
                     try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
                 }
@@ -330,7 +342,7 @@ final class StationPlayout: Sendable {
         let stale = state.withLockedValue { $0.pool.isEmpty || Date().timeIntervalSince($0.poolRead) > 60 }
         if stale {
             do {
-                let pool = try await AutoDJ.pool(libraries: libraries, on: db)
+                let pool = try await AutoDJ.pool(station: station, libraries: libraries, on: db)
                 state.withLockedValue {
                     $0.pool = pool
                     $0.poolRead = Date()
@@ -347,22 +359,23 @@ final class StationPlayout: Sendable {
         let songs = state.withLockedValue { state -> [AutoDJ.Candidate] in
             state.aired.removeAll { $0.at < now - max(trackGap, artistGap) }
             // Station IDs air as station IDs, not as songs of the rotation.
-            let jingles = Set(station.jingleEvery > 0 ? state.jingles.map(\.id) : [])
+            let jingles = Set(station.jingleEvery > 0 || station.jingleMinute != nil ? state.jingles.map(\.id) : [])
             return AutoDJ.choose(
-                count: count, from: state.pool.filter { !jingles.contains(String($0.trackID)) }.shuffled(), aired: state.aired, upcoming: upcoming,
+                count: count, from: AutoDJ.weightedOrder(state.pool.filter { !jingles.contains(String($0.trackID)) }), aired: state.aired,
+                upcoming: upcoming,
                 now: now, trackGapMillis: trackGap,
                 artistGapMillis: artistGap)
         }.map(\.item)
-        return withJingles(songs)
+        return await withLoudness(withJingles(songs))
     }
 
     /// The jingle playlist's tracks, read every minute (kept when the database does not answer).
-    private func refreshJingles(libraries: [Int64]) async {
+    func refreshJingles(libraries: [Int64]) async {
         let station = self.station
-        guard station.jingleEvery > 0, let playlist = station.jinglePlaylistID else { return }
+        guard station.jingleEvery > 0 || station.jingleMinute != nil, let playlist = station.jinglePlaylistID else { return }
         if state.withLockedValue({ Date().timeIntervalSince($0.jinglesRead) > 60 || $0.jinglesPlaylist != playlist }) {
             do {
-                let entries = try await RadioPlaylists.entries([playlist], on: db)[playlist] ?? []
+                let entries = try await RadioPlaylists.resolve([playlist], station: station, libraries: libraries, on: db)[playlist] ?? []
                 let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: db)
                 let jingles = entries.compactMap { entry in
                     tracks[entry.trackID].map {
@@ -584,6 +597,8 @@ final class StationPlayout: Sendable {
     }
 
     static func song(_ item: PlayoutItem) -> StationSongDTO {
-        StationSongDTO(trackId: item.id.isEmpty ? nil : item.id, title: item.title, artist: item.artist, text: item.streamTitle)
+        StationSongDTO(
+            trackId: item.id.isEmpty ? nil : item.id, title: item.title, artist: item.artist, text: item.streamTitle,
+            gainDb: item.gainDB == 0 ? nil : item.gainDB)
     }
 }

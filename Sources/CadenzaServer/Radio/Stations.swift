@@ -39,6 +39,10 @@ struct StationRecord: Sendable, Equatable {
     /// A station ID from this playlist after every `jingleEvery` songs of the rotation (0: none).
     var jinglePlaylistID: Int64?
     var jingleEvery: Int
+    /// A station ID once an hour, at the first song change after this minute (nil: not hourly).
+    var jingleMinute: Int?
+    /// The integrated loudness (LUFS) every item is brought to; nil airs files as they are.
+    var targetLUFS: Int?
     var createdAt: Int64
     var updatedAt: Int64
 
@@ -57,6 +61,8 @@ struct StationRecord: Sendable, Equatable {
         artistGapMinutes = try row.decode(column: "artist_gap_minutes", as: Int.self)
         jinglePlaylistID = try row.decode(column: "jingle_playlist_id", as: Int64?.self)
         jingleEvery = try row.decode(column: "jingle_every", as: Int.self)
+        targetLUFS = try row.decode(column: "target_lufs", as: Int?.self)
+        jingleMinute = try row.decode(column: "jingle_minute", as: Int?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
@@ -131,6 +137,7 @@ enum Stations {
               crossfade_ms = \(bind: station.crossfadeMs), push_url_sealed = \(bind: station.pushURLSealed),
               track_gap_minutes = \(bind: station.trackGapMinutes), artist_gap_minutes = \(bind: station.artistGapMinutes),
               jingle_playlist_id = \(bind: station.jinglePlaylistID), jingle_every = \(bind: station.jingleEvery),
+              target_lufs = \(bind: station.targetLUFS), jingle_minute = \(bind: station.jingleMinute),
               updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: station.id)
             """

@@ -21,6 +21,11 @@ enum StationsController {
         /// One of the station's playlists; "" for none.
         var jinglePlaylistId: String?
         var jingleEvery: Int?
+        /// 0–59: a station ID once an hour after that minute; -1 turns it off.
+        var jingleMinute: Int?
+        /// The loudness target in LUFS (-30 to -10); `normalize: false` airs files as they are.
+        var targetLufs: Int?
+        var normalize: Bool?
     }
 
     /// The station named in the path, if `viewer` may hear it (others get 404: a private
@@ -88,7 +93,8 @@ enum StationsController {
                 on: req.sql)
         else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
         if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
-            || change.jinglePlaylistId != nil
+            || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
+            || change.jingleMinute != nil
         {
             try applyPush(change, to: &station, viewer: viewer, app: req.application)
             try await applyRotation(change, to: &station, on: req.sql)
@@ -97,6 +103,7 @@ enum StationsController {
         try await EventStore.append(
             RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: viewer.userID, subjectID: station.slug,
             audienceUserID: viewer.userID, visibility: RadioEvents.visibility(of: station), on: req.sql)
+        try await LoudnessJob.enqueue(on: req.sql)
         try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
         return try await dto(station, viewer: viewer, app: req.application).encodeResponse(status: .created, for: req)
     }
@@ -141,6 +148,17 @@ enum StationsController {
         }
         if let playlist = change.jinglePlaylistId {
             station.jinglePlaylistID = playlist.isEmpty ? nil : try await ShowsController.playlistID(playlist, station: station, on: db)
+        }
+        if let minute = change.jingleMinute {
+            guard (-1...59).contains(minute) else { throw APIError.unprocessable("jingleMinute must be 0 to 59, or -1 for no hourly ID.") }
+            station.jingleMinute = minute < 0 ? nil : minute
+        }
+        if let target = change.targetLufs {
+            guard (-30 ... -10).contains(target) else { throw APIError.unprocessable("targetLufs must be -30 to -10 (LUFS).") }
+            station.targetLUFS = target
+        }
+        if let normalize = change.normalize {
+            station.targetLUFS = normalize ? (change.targetLufs ?? station.targetLUFS ?? -16) : nil
         }
     }
 

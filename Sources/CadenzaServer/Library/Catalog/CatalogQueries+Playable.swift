@@ -87,7 +87,7 @@ extension CatalogQueries {
         return tracks
     }
 
-    private static func airable(_ row: any SQLRow) throws -> AirableTrack? {
+    static func airable(_ row: any SQLRow) throws -> AirableTrack? {
         guard
             let path = SafePath.join(root: try row.decode(column: "root", as: String.self), relative: try row.decode(column: "path", as: String.self))
         else { return nil }
@@ -115,5 +115,44 @@ extension CatalogQueries {
             if let track = try airable(row) { tracks.append(track) }
         }
         return tracks
+    }
+}
+
+extension CatalogQueries {
+    /// A track's file as it is on disk now, for features that analyse audio (radio loudness).
+    struct AirableFile: Sendable {
+        var trackID: Int64
+        var absolutePath: String
+        var size: Int64
+        var mtime: Int64
+        var durationMs: Int
+    }
+
+    /// The tracks of the `libraries` after `afterTrackID` in id order, one imported file each,
+    /// at most `limit` (a feature pages through a library with it).
+    static func airableFiles(libraries: [Int64], afterTrackID: Int64, limit: Int, on db: any SQLDatabase) async throws -> [AirableFile] {
+        guard !libraries.isEmpty, limit > 0 else { return [] }
+        let rows = try await db.raw(
+            """
+            SELECT t.id, t.duration_ms, f.path, f.size, f.mtime, lf.path AS root
+            FROM tracks t JOIN files f ON f.track_id = t.id AND f.status = 'imported'
+            JOIN library_folders lf ON lf.id = f.folder_id
+            WHERE t.library_id IN (\(SQLList(libraries.map { SQLBind($0) }))) AND t.id > \(bind: afterTrackID)
+            ORDER BY t.id, f.id LIMIT \(bind: limit)
+            """
+        ).all()
+        var files: [AirableFile] = []
+        for row in rows {
+            let id = try row.decode(column: "id", as: Int64.self)
+            guard files.last?.trackID != id,
+                let path = SafePath.join(
+                    root: try row.decode(column: "root", as: String.self), relative: try row.decode(column: "path", as: String.self))
+            else { continue }
+            files.append(
+                AirableFile(
+                    trackID: id, absolutePath: path, size: try row.decode(column: "size", as: Int64.self),
+                    mtime: try row.decode(column: "mtime", as: Int64.self), durationMs: try row.decode(column: "duration_ms", as: Int.self)))
+        }
+        return files
     }
 }

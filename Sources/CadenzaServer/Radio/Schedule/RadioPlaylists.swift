@@ -15,6 +15,10 @@ enum RadioPlaylists {
         var name: String
         var entries: Int
         var updatedAt: Int64
+        /// A smart block's rules (nil: a static playlist of entries).
+        var smart: SmartBlock?
+        /// Its share of the autoDJ rotation (0: not in the rotation).
+        var rotationWeight: Int
     }
 
     static let maxEntries = 2_000
@@ -22,13 +26,16 @@ enum RadioPlaylists {
     static func list(stationID: Int64, on db: any SQLDatabase) async throws -> [Summary] {
         try await db.raw(
             """
-            SELECT p.id, p.name, p.updated_at, (SELECT COUNT(*) FROM station_playlist_entries e WHERE e.playlist_id = p.id) AS n
+            SELECT p.id, p.name, p.updated_at, p.smart, p.rotation_weight,
+                   (SELECT COUNT(*) FROM station_playlist_entries e WHERE e.playlist_id = p.id) AS n
             FROM station_playlists p WHERE p.station_id = \(bind: stationID) ORDER BY p.name, p.id
             """
         ).all().map {
             Summary(
                 id: try $0.decode(column: "id", as: Int64.self), name: try $0.decode(column: "name", as: String.self),
-                entries: try $0.decode(column: "n", as: Int.self), updatedAt: try $0.decode(column: "updated_at", as: Int64.self))
+                entries: try $0.decode(column: "n", as: Int.self), updatedAt: try $0.decode(column: "updated_at", as: Int64.self),
+                smart: SmartBlock.decode(try $0.decode(column: "smart", as: String?.self)),
+                rotationWeight: try $0.decode(column: "rotation_weight", as: Int.self))
         }
     }
 
@@ -55,12 +62,14 @@ enum RadioPlaylists {
         return result
     }
 
-    static func create(stationID: Int64, name: String, entries: [Entry], on db: any SQLDatabase) async throws -> Int64 {
+    static func create(
+        stationID: Int64, name: String, entries: [Entry], smart: SmartBlock? = nil, rotationWeight: Int = 0, on db: any SQLDatabase
+    ) async throws -> Int64 {
         let now = Clock.nowMillis()
         let row = try await db.raw(
             """
-            INSERT INTO station_playlists (station_id, name, created_at, updated_at)
-            VALUES (\(bind: stationID), \(bind: name), \(bind: now), \(bind: now)) RETURNING id
+            INSERT INTO station_playlists (station_id, name, smart, rotation_weight, created_at, updated_at)
+            VALUES (\(bind: stationID), \(bind: name), \(bind: smart?.json), \(bind: rotationWeight), \(bind: now), \(bind: now)) RETURNING id
             """
         ).first()
         guard let id = try row?.decode(column: "id", as: Int64.self) else { throw APIError.conflict("The playlist was not created.") }
@@ -70,6 +79,33 @@ enum RadioPlaylists {
 
     static func rename(_ id: Int64, to name: String, on db: any SQLDatabase) async throws {
         try await db.raw("UPDATE station_playlists SET name = \(bind: name), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)").run()
+    }
+
+    /// Makes the playlist a smart block with these rules, or (nil) a static playlist again.
+    static func setSmart(_ id: Int64, _ smart: SmartBlock?, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE station_playlists SET smart = \(bind: smart?.json), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)")
+            .run()
+    }
+
+    static func setRotationWeight(_ id: Int64, _ weight: Int, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE station_playlists SET rotation_weight = \(bind: weight) WHERE id = \(bind: id)").run()
+    }
+
+    /// What each playlist airs now: a static one's entries, a smart block's tracks as chosen at
+    /// this moment (for the station's libraries, its owner's ratings, its own as-run log).
+    static func resolve(
+        _ ids: [Int64], station: StationRecord, libraries: [Int64], on db: any SQLDatabase
+    ) async throws -> [Int64: [Entry]] {
+        guard !ids.isEmpty else { return [:] }
+        var result = try await entries(ids, on: db)
+        let wanted = Set(ids)
+        for playlist in try await list(stationID: station.id, on: db) where wanted.contains(playlist.id) {
+            guard let smart = playlist.smart else { continue }
+            result[playlist.id] = try await smart.evaluate(station: station, libraries: libraries, on: db).map {
+                Entry(trackID: $0.id, cueInMs: nil, cueOutMs: nil)
+            }
+        }
+        return result
     }
 
     static func replaceEntries(_ id: Int64, _ entries: [Entry], on db: any SQLDatabase) async throws {

@@ -1,4 +1,5 @@
 import Fluent
+import CadenzaPlayout
 import Foundation
 import SQLKit
 
@@ -53,29 +54,53 @@ enum ScheduleBuilder {
     }
 
     /// The items of each occurrence: its playlist's entries back to back from its start, the
-    /// last one cut at its end. An under-filled occurrence leaves the rest to the rotation.
+    /// last one cut at its end. An under-filled occurrence leaves the rest to the rotation. An
+    /// entry without cue points of its own is trimmed where the loudness analysis found silence.
     static func items(
-        for occurrences: [PlannedOccurrence], entries: [Int64: [RadioPlaylists.Entry]], tracks: [Int64: CatalogQueries.AirableTrack]
+        for occurrences: [PlannedOccurrence], entries: [Int64: [RadioPlaylists.Entry]], tracks: [Int64: CatalogQueries.AirableTrack],
+        loudness: [Int64: LoudnessAnalysis] = [:], perOccurrence: [Int64: [RadioPlaylists.Entry]] = [:]
     ) -> [Item] {
         var items: [Item] = []
         for occurrence in occurrences where !occurrence.cancelled {
             guard let playlist = occurrence.playlistID else { continue }
             var at = occurrence.start
-            for entry in entries[playlist] ?? [] {
+            for entry in perOccurrence[occurrence.start] ?? entries[playlist] ?? [] {
                 guard at < occurrence.end else { break }
                 guard let track = tracks[entry.trackID] else { continue }
-                let cueIn = max(0, entry.cueInMs ?? 0)
-                let cueOut = min(track.durationMs, entry.cueOutMs ?? track.durationMs)
+                let analysis = loudness[track.id]
+                let cueIn = max(0, entry.cueInMs ?? analysis?.cueInMs ?? 0)
+                let setOut = entry.cueOutMs ?? analysis?.cueOutMs
+                let cueOut = min(track.durationMs, setOut ?? track.durationMs)
                 guard cueOut > cueIn else { continue }
                 let end = at + Int64(cueOut - cueIn)
                 items.append(
                     Item(
                         showID: occurrence.show.id, occurrenceStart: occurrence.start, occurrenceEnd: occurrence.end, startsAt: at,
-                        endsAt: min(end, occurrence.end), trackID: track.id, cueInMs: cueIn, cueOutMs: entry.cueOutMs.map { _ in cueOut }))
+                        endsAt: min(end, occurrence.end), trackID: track.id, cueInMs: cueIn, cueOutMs: setOut.map { _ in cueOut }))
                 at = end
             }
         }
         return items
+    }
+
+    /// A smart block's tracks for each occurrence that airs one, chosen afresh per occurrence;
+    /// what an earlier occurrence of this build took goes last, so two days' shows differ.
+    static func smartEntries(
+        _ occurrences: [PlannedOccurrence], station: StationRecord, libraries: [Int64], on db: any SQLDatabase
+    ) async throws -> [Int64: [RadioPlaylists.Entry]] {
+        let smart = try await RadioPlaylists.list(stationID: station.id, on: db).reduce(into: [Int64: SmartBlock]()) { found, playlist in
+            if let block = playlist.smart { found[playlist.id] = block }
+        }
+        guard !smart.isEmpty else { return [:] }
+        var result: [Int64: [RadioPlaylists.Entry]] = [:]
+        var used = Set<Int64>()
+        for occurrence in occurrences where !occurrence.cancelled {
+            guard let id = occurrence.playlistID, let block = smart[id] else { continue }
+            let tracks = try await block.evaluate(station: station, libraries: libraries, avoiding: used, on: db)
+            used.formUnion(tracks.map(\.id))
+            result[occurrence.start] = tracks.map { RadioPlaylists.Entry(trackID: $0.id, cueInMs: nil, cueOutMs: nil) }
+        }
+        return result
     }
 
     /// Builds run one at a time per station (the station's row is locked), each reading the
@@ -92,9 +117,13 @@ enum ScheduleBuilder {
             let occurrences = Shows.plan(
                 shows, exceptions: try await Shows.exceptions(stationID: station.id, on: sql), from: now, to: to, zone: zone)
             let entries = try await RadioPlaylists.entries(Array(Set(occurrences.compactMap(\.playlistID))), on: sql)
+            let smart = try await smartEntries(occurrences, station: station, libraries: libraries, on: sql)
             let tracks = try await CatalogQueries.airableTracks(
-                ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) })), libraries: libraries, on: sql)
-            let planned = items(for: occurrences, entries: entries, tracks: tracks)
+                ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) } + smart.values.flatMap { $0.map(\.trackID) })), libraries: libraries,
+                on: sql)
+            let planned = items(
+                for: occurrences, entries: entries, tracks: tracks, loudness: try await TrackLoudness.usable(trackIDs: Array(tracks.keys), on: sql),
+                perOccurrence: smart)
             // Occurrences under way keep the items the playout may have; their end follows the
             // show's (lengthened or shortened on air), and those no longer planned (cancelled,
             // moved, their show changed) are taken out.

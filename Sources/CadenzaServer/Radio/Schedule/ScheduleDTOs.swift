@@ -75,11 +75,43 @@ struct RadioPlaylistDTO: Content {
         var cueOutMs: Int?
     }
 
+    /// How many tracks a smart block matches now, and their length in all.
+    struct Matching: Content {
+        var tracks: Int
+        var durationMs: Int64
+    }
+
     var id: String
     var name: String
+    /// "static" (ordered entries) or "smart" (chosen by `smart`'s rules when it airs).
+    var kind: String
+    var smart: SmartBlock?
+    /// Its share of the autoDJ rotation (0: not in it).
+    var rotationWeight: Int
     var entryCount: Int
     var updatedAt: Date
+    /// A static playlist's entries; for a smart block, what it would air now.
     var entries: [Entry]?
+    var matching: Matching?
+
+    init(_ playlist: RadioPlaylists.Summary, entries: [Entry]? = nil, matching: Matching? = nil) {
+        id = String(playlist.id)
+        name = playlist.name
+        kind = playlist.smart == nil ? "static" : "smart"
+        smart = playlist.smart
+        rotationWeight = playlist.rotationWeight
+        entryCount = entries?.count ?? playlist.entries
+        updatedAt = Clock.date(playlist.updatedAt)
+        self.entries = entries
+        self.matching = matching
+    }
+}
+
+/// What a smart block's rules match now: the count and length, and the first tracks it would air.
+struct SmartBlockPreviewDTO: Content {
+    var matching: RadioPlaylistDTO.Matching
+    var tracks: [RadioPlaylistDTO.Entry]
+    var durationMs: Int64
 }
 
 /// Local dates ("2027-03-14"), times ("09:30" or "09:30:15") and weekday names, read strictly.

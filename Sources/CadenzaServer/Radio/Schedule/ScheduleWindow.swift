@@ -19,12 +19,16 @@ enum ScheduleWindow {
         var artist: String
         var durationMs: Int
         var path: String
+        /// The loudness normalisation's gain (dB) for the station's target.
+        var gainDB: Double = 0
 
         /// The item as the engine plays it, from `offsetMs` into its planned length.
         func playoutItem(offsetMs: Int = 0) -> PlayoutItem {
-            PlayoutItem(
+            var item = PlayoutItem(
                 id: String(trackID), path: path, title: title, artist: artist, durationMs: durationMs, startMs: cueInMs + max(0, offsetMs),
                 endMs: cueOutMs, tag: "s\(startsAt)")
+            item.gainDB = gainDB
+            return item
         }
     }
 
@@ -36,7 +40,9 @@ enum ScheduleWindow {
         var end: Int64
     }
 
-    static func load(stationID: Int64, from: Int64, to: Int64, libraries: [Int64], on db: any SQLDatabase) async throws -> [Item] {
+    static func load(
+        stationID: Int64, from: Int64, to: Int64, libraries: [Int64], targetLUFS: Int? = nil, on db: any SQLDatabase
+    ) async throws -> [Item] {
         let rows = try await db.raw(
             """
             SELECT s.show_id, sh.title AS show_title, s.occurrence_start, s.occurrence_end, s.starts_at, s.ends_at, s.track_id,
@@ -48,6 +54,7 @@ enum ScheduleWindow {
         ).all()
         let ids = try rows.map { try $0.decode(column: "track_id", as: Int64.self) }
         let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(ids)), libraries: libraries, on: db)
+        let loudness = targetLUFS == nil ? [:] : try await TrackLoudness.usable(trackIDs: Array(tracks.keys), on: db)
         return try rows.compactMap { row in
             guard let track = tracks[try row.decode(column: "track_id", as: Int64.self)] else { return nil }
             return Item(
@@ -57,7 +64,8 @@ enum ScheduleWindow {
                 startsAt: try row.decode(column: "starts_at", as: Int64.self),
                 endsAt: try row.decode(column: "ends_at", as: Int64.self), cueInMs: try row.decode(column: "cue_in_ms", as: Int.self),
                 cueOutMs: try row.decode(column: "cue_out_ms", as: Int?.self), trackID: track.id, title: track.title, artist: track.artist,
-                durationMs: track.durationMs, path: track.absolutePath)
+                durationMs: track.durationMs, path: track.absolutePath,
+                gainDB: targetLUFS.flatMap { target in loudness[track.id]?.gainDB(targetLUFS: Double(target)) } ?? 0)
         }
     }
 

@@ -18,15 +18,22 @@ enum StationPlaylistsController {
         var entries: [EntryChange]?
         /// Shorthand for entries without cue points (copying a listener playlist).
         var trackIds: [String]?
+        /// Rules that make it a smart block; `"kind": "static"` makes it a static playlist again.
+        var smart: SmartBlock?
+        var kind: String?
+        /// Its share of the autoDJ rotation, 0 (not in it) to 25.
+        var rotationWeight: Int?
+    }
+
+    struct PreviewRequest: Decodable {
+        var smart: SmartBlock
     }
 
     static let maxPlaylists = 500
 
     @Sendable static func list(req: Request) async throws -> [RadioPlaylistDTO] {
         let station = try await StationsController.managed(req)
-        return try await RadioPlaylists.list(stationID: station.id, on: req.sql).map {
-            RadioPlaylistDTO(id: String($0.id), name: $0.name, entryCount: $0.entries, updatedAt: Clock.date($0.updatedAt), entries: nil)
-        }
+        return try await RadioPlaylists.list(stationID: station.id, on: req.sql).map { RadioPlaylistDTO($0) }
     }
 
     @Sendable static func get(req: Request) async throws -> RadioPlaylistDTO {
@@ -41,11 +48,15 @@ enum StationPlaylistsController {
     }
 
     static func dto(_ playlist: RadioPlaylists.Summary, station: StationRecord, req: Request) async throws -> RadioPlaylistDTO {
-        let entries = try await RadioPlaylists.entries([playlist.id], on: req.sql)[playlist.id] ?? []
         let libraries = try await AutoDJ.libraries(for: station, on: req.db)
+        if let smart = playlist.smart {
+            let preview = try await preview(smart, station: station, libraries: libraries, on: req.sql)
+            return RadioPlaylistDTO(playlist, entries: preview.tracks, matching: preview.matching)
+        }
+        let entries = try await RadioPlaylists.entries([playlist.id], on: req.sql)[playlist.id] ?? []
         let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: req.sql)
         return RadioPlaylistDTO(
-            id: String(playlist.id), name: playlist.name, entryCount: entries.count, updatedAt: Clock.date(playlist.updatedAt),
+            playlist,
             entries: entries.map { entry in
                 let track = tracks[entry.trackID]
                 return .init(
@@ -54,19 +65,54 @@ enum StationPlaylistsController {
             })
     }
 
+    /// What a smart block's rules match now and the first hundred tracks it would air.
+    static func preview(
+        _ smart: SmartBlock, station: StationRecord, libraries: [Int64], on db: any SQLDatabase
+    ) async throws -> SmartBlockPreviewDTO {
+        let matching = try await CatalogQueries.countMatching(smart.criteria, libraries: libraries, userID: station.ownerID, on: db)
+        let tracks = try await smart.evaluate(station: station, libraries: libraries, on: db)
+        return SmartBlockPreviewDTO(
+            matching: .init(tracks: matching.tracks, durationMs: matching.durationMs),
+            tracks: tracks.prefix(100).map {
+                .init(trackId: String($0.id), title: $0.title, artist: $0.artist, durationMs: $0.durationMs, cueInMs: nil, cueOutMs: nil)
+            },
+            durationMs: tracks.reduce(0) { $0 + Int64($1.durationMs) })
+    }
+
+    /// `POST …/playlists/preview {"smart": {…}}`: the live preview of rules being written.
+    @Sendable static func previewRules(req: Request) async throws -> SmartBlockPreviewDTO {
+        let station = try await StationsController.managed(req)
+        let asked = try await req.decodeJSON(PreviewRequest.self)
+        if let problem = asked.smart.problem() { throw APIError.unprocessable(problem) }
+        return try await preview(asked.smart, station: station, libraries: try await AutoDJ.libraries(for: station, on: req.db), on: req.sql)
+    }
+
+    /// The smart rules and rotation weight of a change, checked.
+    static func validSmart(_ change: Change) throws -> (smart: SmartBlock??, weight: Int?) {
+        if let problem = change.smart?.problem() { throw APIError.unprocessable(problem) }
+        if let kind = change.kind, kind != "static", kind != "smart" { throw APIError.unprocessable("kind is static or smart.") }
+        if change.kind == "smart", change.smart == nil { throw APIError.unprocessable("A smart block needs its rules (smart).") }
+        if let weight = change.rotationWeight, !(0...25).contains(weight) { throw APIError.unprocessable("rotationWeight must be 0 to 25.") }
+        let smart: SmartBlock?? = change.kind == "static" ? .some(nil) : change.smart.map { .some($0) }
+        return (smart, change.rotationWeight)
+    }
+
     @Sendable static func create(req: Request) async throws -> Response {
         let station = try await StationsController.managed(req)
         let change = try await req.decodeJSON(Change.self)
         let name = try validName(change.name ?? "")
         let entries = try await validEntries(change, station: station, req: req) ?? []
+        let (smart, weight) = try validSmart(change)
         guard try await RadioPlaylists.list(stationID: station.id, on: req.sql).count < maxPlaylists else {
             throw APIError.conflict("A station has at most \(maxPlaylists) playlists.")
         }
         let id = try await req.db.writeTransaction { tx in
-            let id = try await RadioPlaylists.create(stationID: station.id, name: name, entries: entries, on: tx.sql)
+            let id = try await RadioPlaylists.create(
+                stationID: station.id, name: name, entries: entries, smart: smart ?? nil, rotationWeight: weight ?? 0, on: tx.sql)
             try await ShowsController.changed(station, actor: try req.requireUser(), on: tx.sql)
             return id
         }
+        await rotationChanged(station, req: req)
         guard let saved = try await RadioPlaylists.find(id: id, stationID: station.id, on: req.sql) else { throw APIError.notFound("Playlist") }
         return try await dto(saved, station: station, req: req).encodeResponse(status: .created, for: req)
     }
@@ -77,11 +123,15 @@ enum StationPlaylistsController {
         let change = try await req.decodeJSON(Change.self)
         let name = try change.name.map(validName)
         let entries = try await validEntries(change, station: station, req: req)
+        let (smart, weight) = try validSmart(change)
         try await req.db.writeTransaction { tx in
             if let name { try await RadioPlaylists.rename(playlist.id, to: name, on: tx.sql) }
             if let entries { try await RadioPlaylists.replaceEntries(playlist.id, entries, on: tx.sql) }
+            if let smart { try await RadioPlaylists.setSmart(playlist.id, smart, on: tx.sql) }
+            if let weight { try await RadioPlaylists.setRotationWeight(playlist.id, weight, on: tx.sql) }
             try await ShowsController.changed(station, actor: try req.requireUser(), on: tx.sql)
         }
+        await rotationChanged(station, req: req)
         return try await dto(try await self.playlist(req, station: station), station: station, req: req)
     }
 
@@ -92,7 +142,13 @@ enum StationPlaylistsController {
             try await RadioPlaylists.delete(playlist.id, on: tx.sql)
             try await ShowsController.changed(station, actor: try req.requireUser(), on: tx.sql)
         }
+        await rotationChanged(station, req: req)
         return .noContent
+    }
+
+    /// The station on air in this process reads its rotation again (others within a minute).
+    static func rotationChanged(_ station: StationRecord, req: Request) async {
+        try? await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug)?.rotationChanged()
     }
 
     static func validName(_ raw: String) throws -> String {

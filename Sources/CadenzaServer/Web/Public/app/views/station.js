@@ -3,6 +3,8 @@ import { html } from '../html.js';
 import { store } from '../store.js';
 import { errorMessage, icon, placeholderArt } from '../components.js';
 import { duration } from '../format.js';
+import { smartBlockForm } from './station-blocks.js';
+import { stationWeek } from './station-week.js';
 
 export const title = 'Station';
 
@@ -18,6 +20,7 @@ export async function render(main, { slug }) {
   const mount = station.mounts.find((m) => !m.endsWith('.m3u8')) || station.mounts[0];
   const me = store.state.me;
   const manages = me && (me.role === 'admin' || String(me.id) === station.ownerId);
+  const blocks = manages ? smartBlockForm(path, { say: (text) => say(text), saved: () => lists() }) : null;
   main.innerHTML = html`<header class="hero">${placeholderArt(station.name, 'art')}<div>
       <p class="kind">Radio station</p><h1>${station.name}</h1>
       ${station.description ? html`<p>${station.description}</p>` : ''}
@@ -34,7 +37,7 @@ export async function render(main, { slug }) {
     <section aria-labelledby="next-h"><h2 id="next-h">Next</h2><ol class="plain" id="next"></ol></section>
     <section aria-labelledby="recent-h"><h2 id="recent-h">Recently played</h2><ol class="plain" id="recent"></ol></section>
     <section aria-labelledby="week-h"><h2 id="week-h">This week</h2>
-      <p class="muted">Times in the station's zone, ${station.timeZone}. Between shows the rotation plays.</p>
+      <p class="muted">Times in the station's zone, ${station.timeZone}. Between shows the rotation plays.${manages ? ' Drag a show to another day to move it there.' : ''}</p>
       <div class="week" id="week"></div></section>
     ${manages ? html`<section aria-labelledby="request-h"><h2 id="request-h">Play next</h2>
         <form id="request-form" class="row-form" role="search"><label for="request-q" class="visually-hidden">Find a track to play next</label>
@@ -53,8 +56,19 @@ export async function render(main, { slug }) {
           <div id="show-days" role="group" aria-label="On these days">${['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => html`<label class="day"><input type="checkbox" value="${d}"> ${d}</label>`)}</div>
           <button type="submit">Add show</button></fieldset></form></section>
       <section aria-labelledby="lists-h"><h2 id="lists-h">Station playlists</h2><ul class="plain" id="station-lists"></ul>
+        <p class="muted">A playlist or smart block with a share of the rotation is what the autoDJ plays between shows (by share); with none, it plays the whole library.</p>
         <form id="list-form" class="row-form"><label for="list-source">Copy one of your playlists</label>
-          <select id="list-source"></select> <button type="submit">Copy to the station</button></form></section>
+          <select id="list-source"></select> <button type="submit">Copy to the station</button></form>
+        ${blocks.markup}</section>
+      <section aria-labelledby="sound-h"><h2 id="sound-h">Sound and station IDs</h2>
+        <form id="sound-form" class="show-form"><fieldset><legend>Sound and station IDs</legend>
+          <label class="day"><input type="checkbox" id="sound-normalize" ${station.targetLufs != null ? 'checked' : ''}> Bring every track to one loudness</label>
+          <label for="sound-target">Target loudness (LUFS, -30 to -10)</label><input id="sound-target" type="number" min="-30" max="-10" value="${station.targetLufs ?? -16}">
+          <label for="sound-crossfade">Crossfade (ms)</label><input id="sound-crossfade" type="number" min="0" max="10000" value="${station.crossfadeMs}">
+          <label for="sound-jingles">Station IDs from</label><select id="sound-jingles"><option value="">No station IDs</option></select>
+          <label for="sound-every">One after every … songs (0: not by count)</label><input id="sound-every" type="number" min="0" max="100" value="${station.jingleEvery}">
+          <label for="sound-minute">And once an hour, after minute (empty: not hourly)</label><input id="sound-minute" type="number" min="0" max="59" value="${station.jingleMinute ?? ''}">
+          <button type="submit">Save</button></fieldset></form></section>
       <section aria-labelledby="listeners-h"><h2 id="listeners-h">Listeners</h2><div id="listener-stats"></div></section>` : ''}
     <p id="station-status" role="status"></p>`.text;
   const audio = main.querySelector('#station-audio'), listen = main.querySelector('#listen');
@@ -146,35 +160,8 @@ export async function render(main, { slug }) {
   };
   await showStats();
   // The week: a column per day from today, in the station's own time zone.
-  const week = async () => {
-    const box = main.querySelector('#week');
-    try {
-      const days = await api(`${path}/schedule?days=7`);
-      const byDay = new Map();
-      for (let i = 0; i < 7; i += 1) {
-        const d = new Date(Date.now() + i * 86_400_000);
-        byDay.set(d.toLocaleDateString('en-CA', { timeZone: station.timeZone }), []);
-      }
-      for (const o of days) { const day = o.localStart.slice(0, 10); if (byDay.has(day)) byDay.get(day).push(o); }
-      box.innerHTML = [...byDay.entries()].map(([day, list]) => html`<section class="week-day" aria-label="${day}">
-        <h3>${new Date(`${day}T12:00:00Z`).toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })}</h3>
-        <ol class="plain">${list.map((o) => html`<li class="${o.cancelled ? 'cancelled' : ''}">
-          <span class="muted">${o.localStart.slice(11)}–${o.localEnd.slice(11)}</span> ${o.cancelled ? html`<s>${o.title}</s> <span class="muted">(cancelled)</span>` : o.title}
-          ${manages ? html`<button type="button" class="ghost" data-show="${o.showId}" data-date="${o.date}" data-cancelled="${o.cancelled ? '1' : ''}"
-            aria-label="${o.cancelled ? 'Restore' : 'Cancel'} ${o.title} on ${o.date}">${o.cancelled ? 'Restore' : 'Cancel'}</button>` : ''}</li>`)}</ol>
-        ${list.length ? '' : html`<p class="muted">No shows.</p>`}</section>`.text).join('');
-    } catch (error) { box.textContent = error.message; }
-  };
-  main.querySelector('#week').addEventListener('click', async (event) => {
-    const button = event.target.closest('button[data-show]');
-    if (!button) return;
-    const url = `${path}/shows/${button.dataset.show}/occurrences/${button.dataset.date}`;
-    try {
-      if (button.dataset.cancelled) await api(url, { method: 'DELETE' });
-      else await api(url, { method: 'PUT', body: { cancelled: true } });
-      await week();
-    } catch (error) { say(error.message); }
-  });
+  const calendar = stationWeek(main.querySelector('#week'), { path, station, manages, say });
+  const week = calendar.render;
   const repeats = { once: 'once', daily: 'every day', weekly: 'weekly', monthly: 'monthly' };
   const shows = async () => {
     const box = main.querySelector('#shows');
@@ -192,11 +179,15 @@ export async function render(main, { slug }) {
     if (!box) return;
     try {
       const list = await api(`${path}/playlists`);
-      box.innerHTML = list.map((p) => html`<li>${p.name} <span class="muted">${p.entryCount} tracks</span>
+      box.innerHTML = list.map((p) => html`<li>${p.name} <span class="muted">${p.kind === 'smart' ? 'smart block' : `${p.entryCount} tracks`}</span>
+        <label class="inline">share of the rotation <input type="number" class="weight" min="0" max="25" value="${p.rotationWeight}" data-weight="${p.id}"
+          aria-label="Share of the rotation for ${p.name}"></label>
         <button type="button" class="ghost" data-delete-list="${p.id}" aria-label="Delete the station playlist ${p.name}">Delete</button></li>`.text).join('')
         || html`<li class="muted">No station playlists yet.</li>`.text;
       const select = main.querySelector('#show-playlist');
       select.innerHTML = html`<option value="">The rotation</option>${list.map((p) => html`<option value="${p.id}">${p.name}</option>`)}`.text;
+      const jingles = main.querySelector('#sound-jingles');
+      jingles.innerHTML = html`<option value="">No station IDs</option>${list.map((p) => html`<option value="${p.id}" ${String(station.jinglePlaylistId) === p.id ? 'selected' : ''}>${p.name}</option>`)}`.text;
       const mine = await api('/api/v1/playlists');
       main.querySelector('#list-source').innerHTML = mine.map((p) => html`<option value="${p.id}">${p.name} (${p.trackCount})</option>`.text).join('');
     } catch (error) { box.textContent = error.message; }
@@ -239,6 +230,24 @@ export async function render(main, { slug }) {
         await lists();
       } catch (error) { say(error.message); }
     });
+    blocks.attach(main.querySelector('#block-form'));
+    main.querySelector('#station-lists').addEventListener('change', async (event) => {
+      const id = event.target.dataset.weight;
+      if (!id) return;
+      try { await api(`${path}/playlists/${id}`, { method: 'PUT', body: { rotationWeight: Number(event.target.value) } }); say('The rotation changed.'); }
+      catch (error) { say(error.message); }
+    });
+    main.querySelector('#sound-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const minute = main.querySelector('#sound-minute').value;
+      const body = {
+        normalize: main.querySelector('#sound-normalize').checked, crossfadeMs: Number(main.querySelector('#sound-crossfade').value),
+        jinglePlaylistId: main.querySelector('#sound-jingles').value, jingleEvery: Number(main.querySelector('#sound-every').value),
+        jingleMinute: minute === '' ? -1 : Number(minute),
+      };
+      if (body.normalize) body.targetLufs = Number(main.querySelector('#sound-target').value);
+      try { station = await api(path, { method: 'PATCH', body }); say('Saved.'); } catch (error) { say(error.message); }
+    });
     main.querySelector('#station-lists').addEventListener('click', async (event) => {
       const id = event.target.closest('button[data-delete-list]')?.dataset.deleteList;
       if (!id || !confirm('Delete this station playlist? Shows that play it fall back to the rotation.')) return;
@@ -260,6 +269,7 @@ export async function render(main, { slug }) {
   return () => {
     clearInterval(ticker);
     clearInterval(statsTicker);
+    calendar.stop();
     audio.pause();
     audio.removeAttribute('src');
     store.removeEventListener('event', onEvent);
