@@ -142,8 +142,8 @@ public enum CadenzaApp {
             let context = ServiceContext(application: app, services: try app.cadenza, roles: settings.roles, logger: app.logger)
             for feature in try app.cadenza.features { try await feature.willServe(context) }
             var list = try services(app, roles: settings.roles)
-            if settings.roles.contains(.api) {
-                try await app.cadenza.hub.prepare()
+            if settings.roles.contains(.api) || settings.roles.contains(.playout) {
+                if settings.roles.contains(.api) { try await app.cadenza.hub.prepare() }
                 try await app.asyncBoot()
                 list.append(HTTPServerService(app: app))
             }

@@ -38,7 +38,9 @@ struct Cadenza: AsyncParsableCommand {
         abstract: "A self-hosted, multi-user music platform.",
         discussion: "Environment variables:\n"
             + (Settings.documentedKeys + Features.settingsSections.flatMap { $0.keys }).map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
-        subcommands: [Serve.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, StationCommand.self, JobsCommand.self],
+        subcommands: [
+            Serve.self, Playout.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, StationCommand.self, JobsCommand.self,
+        ],
         defaultSubcommand: Serve.self
     )
 
@@ -74,6 +76,33 @@ struct Serve: AsyncParsableCommand {
         extra["CADENZA_PORT"] = port
         extra["CADENZA_ROLES"] = roles
         if !musicDirs.isEmpty { extra["CADENZA_MUSIC_DIRS"] = musicDirs.joined(separator: ":") }
+        let settings = try common.settings(extra: extra)
+        Metrics.bootstrap()
+        try await CadenzaApp.serve(settings: settings)
+    }
+}
+
+struct Playout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Air one radio station in a process of its own, serving its mounts on its own port.",
+        discussion: """
+            Run it with CADENZA_RADIO_PLAYOUT=external on the servers, so that they leave the station to it, and route \
+            /listen/SLUG/ and /hls/SLUG/ to its port. A second one for the same station (on another machine, or with \
+            another --node) stands by and takes over within about two seconds of the first one dying.
+            """)
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The station's slug.") var station: String
+    @Option(help: "Listen address (env CADENZA_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port for the station's mounts and HLS (default 8010).") var port: String = "8010"
+    @Option(name: .customLong("live-port"), help: "Port DJs' source clients connect to (env CADENZA_RADIO_LIVE_PORT, 0 for none).")
+    var livePort: String?
+    @Option(help: "This playout's name among the station's playouts (env CADENZA_NODE_NAME, default the host name).") var node: String?
+
+    func run() async throws {
+        var extra: [String: String] = ["CADENZA_ROLES": "playout", "CADENZA_RADIO_STATION": station, "CADENZA_PORT": port]
+        extra["CADENZA_HOST"] = host
+        extra["CADENZA_RADIO_LIVE_PORT"] = livePort
+        extra["CADENZA_NODE_NAME"] = node
         let settings = try common.settings(extra: extra)
         Metrics.bootstrap()
         try await CadenzaApp.serve(settings: settings)

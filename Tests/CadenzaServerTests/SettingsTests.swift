@@ -9,7 +9,7 @@ import Testing
         #expect(settings.host == "127.0.0.1")
         #expect(settings.port == 4040)
         #expect(settings.databaseURL == nil)
-        #expect(settings.roles == Set(Settings.Role.allCases))
+        #expect(settings.roles == [.api, .worker, .scheduler])
         #expect(settings.sqlitePath.hasSuffix("data/cadenza.sqlite"))
     }
 

@@ -8,6 +8,12 @@ import Logging
 public struct Settings: Sendable {
     public enum Role: String, Sendable, CaseIterable {
         case api, worker, scheduler
+        /// A radio playout process (`cadenza playout --station SLUG`): HTTP for its mounts only
+        /// in spirit (the routes are the same), no event hub, no workers.
+        case playout
+
+        /// What `cadenza serve` runs when no roles are named.
+        static let standard: Set<Role> = [.api, .worker, .scheduler]
     }
 
     public var dataDirectory: URL
@@ -148,14 +154,14 @@ extension Settings {
         }
         let host = value("CADENZA_HOST") ?? "127.0.0.1"
         let port: Int = number("CADENZA_PORT", default: 4040, in: 0...65535)
-        var roles = Set(Role.allCases)
+        var roles = Role.standard
         if let raw = value("CADENZA_ROLES") {
             roles = []
             for name in raw.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
                 if let role = Role(rawValue: name) {
                     roles.insert(role)
                 } else {
-                    problems.append("CADENZA_ROLES: unknown role '\(name)' (expected api, worker, scheduler)")
+                    problems.append("CADENZA_ROLES: unknown role '\(name)' (expected api, worker, scheduler, playout)")
                 }
             }
             if roles.isEmpty { problems.append("CADENZA_ROLES: at least one role is needed") }

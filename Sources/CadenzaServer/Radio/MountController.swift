@@ -57,10 +57,18 @@ enum MountController {
     /// The station named in the path as this process airs it, if the caller may hear it. Read
     /// from memory, not the database: listeners connect while the database is away too.
     static func onAir(_ req: Request, viewer: Principal?? = nil) async throws -> StationPlayout {
-        guard let slug = req.parameters.get("slug"), Stations.validSlug(slug),
-            let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: slug),
-            playout.station.canListen(viewer ?? req.auth.get(Principal.self))
-        else { throw APIError.notFound("Station") }
+        let listener = viewer ?? req.auth.get(Principal.self)
+        guard let slug = req.parameters.get("slug"), Stations.validSlug(slug) else { throw APIError.notFound("Station") }
+        guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: slug) else {
+            // Aired by another process (a standby playout, or the servers of an external
+            // playout): 503, so a proxy tries the next upstream and a player retries.
+            let notHere = APIError(status: .serviceUnavailable, code: "not_on_air_here", message: "The station is not aired by this process.")
+            let found: StationRecord?
+            do { found = try await Stations.find(slug: slug, on: req.sql) } catch { throw notHere }
+            guard let station = found, station.canListen(listener) else { throw APIError.notFound("Station") }
+            throw notHere
+        }
+        guard playout.station.canListen(listener) else { throw APIError.notFound("Station") }
         return playout
     }
 

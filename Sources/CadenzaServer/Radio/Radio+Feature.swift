@@ -28,17 +28,24 @@ public struct RadioFeature: Feature {
         let hours = try context.settings.radio.scheduleHours
         ScheduleBuilder.register(on: context.jobs, hours: { hours })
         LoudnessJob.register(on: context.jobs, ffmpeg: Transcoder.ffmpegPath)
+        let radio = try context.settings.radio
         context.provide(
             RadioStations(
                 ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls"),
-                statsInterval: try context.settings.radio.statsInterval))
+                statsInterval: radio.statsInterval, only: radio.station,
+                airs: context.settings.roles.contains(.playout) || radio.inlinePlayout,
+                owner: RadioStations.owner(node: radio.node, dataDirectory: context.settings.dataDirectory.path)))
     }
 
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [ScheduleBuilder.periodic, LoudnessJob.periodic] }
 
     public func services(_ context: ServiceContext) -> [any Service] {
-        guard context.roles.contains(.api), let stations = try? context.services.state(RadioStations.self) else { return [] }
         let settings = try? context.application.settings
+        // `cadenza serve` with external playout airs nothing (and takes no DJs): the playout processes do.
+        let inline = (try? settings?.radio.inlinePlayout) ?? true
+        guard context.roles.contains(.playout) || (context.roles.contains(.api) && inline),
+            let stations = try? context.services.state(RadioStations.self)
+        else { return [] }
         return [
             RadioService(
                 stations: stations, app: context.application, livePort: (try? settings?.radio.livePort) ?? 0, host: settings?.host ?? "127.0.0.1")

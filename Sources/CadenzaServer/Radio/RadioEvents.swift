@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 
 /// The radio feature's event types. A private station's events go to its owner only (the
 /// writer narrows them); the rest to every signed-in user.
@@ -33,5 +34,30 @@ enum RadioEvents {
     /// The visibility a station's events are written with.
     static func visibility(of station: StationRecord) -> EventVisibility? {
         station.visibility == .private ? .user : nil
+    }
+}
+
+extension RadioEvents {
+    /// What the process airing `station` announced last, its progress brought up to now; nil when
+    /// nothing was announced in the last `freshMillis` (no process airs it).
+    static func lastNowPlaying(_ station: StationRecord, freshMillis: Int64 = 15 * 60_000, on db: any SQLDatabase) async throws -> NowPlayingDTO? {
+        guard let event = try await EventStore.latest(type: nowPlaying.name, subjectID: station.slug, on: db),
+            event.createdAt > Clock.nowMillis() - freshMillis
+        else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) ?? Date.ISO8601FormatStyle().parse(text)
+            else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date")) }
+            return date
+        }
+        guard var announced = try? decoder.decode(NowPlayingDTO.self, from: Data(event.payload.utf8)) else { return nil }
+        if var current = announced.nowPlaying {
+            let elapsed = Int(max(0, min(Double(current.durationMs), Date().timeIntervalSince(current.playedAt) * 1000)))
+            current.elapsedMs = elapsed
+            current.remainingMs = max(0, current.durationMs - elapsed)
+            announced.nowPlaying = current
+        }
+        return announced
     }
 }

@@ -8,6 +8,8 @@ struct RadioSettings: SettingsSection {
         ("CADENZA_RADIO_STATS_SECONDS", "how often each station's listener counts are sampled into the database (default 60)"),
         ("CADENZA_RADIO_LIVE_PORT", "port DJs' source clients connect to (/live/SLUG, Icecast source protocol; default 8005, 0 for none)"),
         ("CADENZA_RADIO_SCHEDULE_HOURS", "how far ahead each station's shows are laid out into its schedule (default 48, at least 24)"),
+        ("CADENZA_RADIO_PLAYOUT", "inline (cadenza serve airs the stations, default) or external (cadenza playout processes do)"),
+        ("CADENZA_NODE_NAME", "this machine's name among playout processes (default the host name); a restart under the same name resumes at once"),
     ]
 
     var maxStations: Int
@@ -15,6 +17,11 @@ struct RadioSettings: SettingsSection {
     var statsInterval: TimeInterval
     var scheduleHours: Int
     var livePort: Int
+    /// Whether `cadenza serve` airs the stations itself.
+    var inlinePlayout: Bool
+    /// The one station a `cadenza playout` process airs (CADENZA_RADIO_STATION, set by the command).
+    var station: String?
+    var node: String
 
     init(_ reader: SettingsReader) {
         maxStations = reader.number("CADENZA_RADIO_MAX_STATIONS", default: 32, in: 0...10_000)
@@ -22,6 +29,11 @@ struct RadioSettings: SettingsSection {
         statsInterval = reader.number("CADENZA_RADIO_STATS_SECONDS", default: 60.0, in: 1...3_600)
         livePort = reader.number("CADENZA_RADIO_LIVE_PORT", default: 8005, in: 0...65_535)
         scheduleHours = reader.number("CADENZA_RADIO_SCHEDULE_HOURS", default: 48, in: 24...24 * 14)
+        inlinePlayout = reader.choice("CADENZA_RADIO_PLAYOUT", ["inline", "external"], default: "inline") == "inline"
+        station = reader.value("CADENZA_RADIO_STATION")
+        if let station, !Stations.validSlug(station) { reader.problem("CADENZA_RADIO_STATION: \(station) is not a station slug") }
+        node = reader.value("CADENZA_NODE_NAME") ?? ProcessInfo.processInfo.hostName
+        if node.isEmpty || node.count > 100 { reader.problem("CADENZA_NODE_NAME: 1 to 100 characters") }
     }
 }
 

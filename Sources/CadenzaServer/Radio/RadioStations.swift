@@ -5,29 +5,66 @@ import Vapor
 /// The stations on air in this process, kept in step with the `stations` table: a station
 /// created (over the API or `cadenza station create`, by any process) goes on air within
 /// seconds; a changed one restarts with its new settings; a deleted one goes off air.
+///
+/// Each station airs in one process of the cluster at a time: a short lease per station
+/// (`radio.station.ID`), renewed several times a second. Another process (a standby playout)
+/// takes a lease over once it has expired, so the station is back within about two seconds of
+/// its playout dying; a process restarted on the same machine and data directory takes the
+/// lease of its dead predecessor at once (resuming within a second). A renewal that fails because the database is away keeps the station on air (a station
+/// airs through an outage); only a lease seen held by another process takes it off.
 actor RadioStations {
     private var playouts: [String: StationPlayout] = [:]
+    /// The stations this process may air (all of them, or the one of a playout process), as last read.
+    private var wanted: [String: StationRecord] = [:]
     private var generation = 0
     private let ffmpeg: String
     private let hlsRoot: URL
     private let statsInterval: TimeInterval
+    /// The one station a `cadenza playout` process airs; nil: every station.
+    private let only: String?
+    /// Whether this process airs stations at all (not `cadenza serve` with external playout).
+    private let airs: Bool
+    /// Who this process is for the stations' leases: its node and data directory.
+    let owner: String
+    static let lease: Duration = .milliseconds(1_200)
 
-    init(ffmpeg: String, hlsRoot: URL, statsInterval: TimeInterval) {
+    init(ffmpeg: String, hlsRoot: URL, statsInterval: TimeInterval, only: String? = nil, airs: Bool = true, owner: String = Leases.processOwner()) {
         self.ffmpeg = ffmpeg
         self.hlsRoot = hlsRoot
         self.statsInterval = statsInterval
+        self.only = only
+        self.airs = airs
+        self.owner = owner
     }
 
     func playout(slug: String) -> StationPlayout? { playouts[slug] }
 
+    static func leaseKey(_ station: StationRecord) -> String { "radio.station.\(station.id)" }
+
+    /// A lease holder's name: its node and data directory (what a restart keeps) and its process id.
+    static func owner(node: String, dataDirectory: String) -> String {
+        "\(node):\(dataDirectory):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Whether `holder` was a process of this machine and data directory that is gone (killed,
+    /// crashed): its lease need not run out before this process airs the station.
+    func isDeadPredecessor(_ holder: String) -> Bool {
+        guard let colon = owner.lastIndex(of: ":"), let theirs = holder.lastIndex(of: ":"),
+            owner[..<colon] == holder[..<theirs], let pid = Int32(holder[holder.index(after: theirs)...]), pid > 0,
+            pid != ProcessInfo.processInfo.processIdentifier
+        else { return false }
+        return kill(pid, 0) == -1 && errno == ESRCH
+    }
+
     /// Applies the newest snapshot of the table; a slower call that read an older one gives way
-    /// (the apply itself never suspends, so two calls cannot interleave in it).
+    /// (the apply itself never suspends, so two calls cannot interleave in it). New stations
+    /// are claimed at once.
     func reconcile(app: Application) async throws {
         generation += 1
         let mine = generation
         let stations = try await Stations.all(on: app.sql)
         guard mine == generation else { return }
-        let wanted = Dictionary(uniqueKeysWithValues: stations.map { ($0.slug, $0) })
+        wanted = airs ? Dictionary(uniqueKeysWithValues: stations.filter { only == nil || $0.slug == only }.map { ($0.slug, $0) }) : [:]
         for (slug, playout) in playouts where wanted[slug] != playout.station {
             let before = playout.station
             // Name, description or crossfade change on air; other outputs, or a narrower
@@ -39,29 +76,62 @@ actor RadioStations {
                 playout.update(changed)
                 continue
             }
-            playouts[slug] = nil
             let deleted = wanted[slug] == nil
-            Task {
-                await playout.stop()
-                // A deleted station's HLS files go with it (a changed one appends to its playlist).
-                if deleted { try? FileManager.default.removeItem(atPath: playout.hlsDirectory) }
-            }
+            stop(slug, removingFiles: deleted && !stations.contains { $0.slug == slug })
         }
-        for station in stations where playouts[station.slug] == nil {
-            let push = station.pushURLSealed.flatMap { try? app.secretBox.open($0) }.flatMap { try? IcecastTarget(parsing: $0) }
-            let playout = StationPlayout(
-                station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push, statsInterval: statsInterval)
-            playouts[station.slug] = playout
-            playout.start()
+        await claim(app: app)
+    }
+
+    /// Takes or renews each wanted station's lease; starts what it now holds, stops what another
+    /// process holds. Called several times a second.
+    func claim(app: Application) async {
+        for (slug, station) in wanted {
+            let key = Self.leaseKey(station)
+            var held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, on: app.sql)
+            if held == false, playouts[slug] == nil, let holder = try? await Leases.holder(key, on: app.sql), isDeadPredecessor(holder) {
+                try? await Leases.release(key, owner: holder, on: app.sql)
+                held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, on: app.sql)
+            }
+            // The table may have changed while the database answered.
+            guard let current = wanted[slug], current.id == station.id else { continue }
+            switch held {
+            case true?:
+                if playouts[slug] == nil { start(current, app: app) }
+            case false?:
+                if playouts[slug] != nil {
+                    app.logger.warning("station \(slug): another playout holds it now; going off air here")
+                    stop(slug, removingFiles: false)
+                }
+            case nil:
+                break  // The database is away: what airs goes on airing.
+            }
         }
     }
 
-    func stopAll() async {
+    private func start(_ station: StationRecord, app: Application) {
+        let push = station.pushURLSealed.flatMap { try? app.secretBox.open($0) }.flatMap { try? IcecastTarget(parsing: $0) }
+        let playout = StationPlayout(station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push, statsInterval: statsInterval)
+        playouts[station.slug] = playout
+        playout.start()
+    }
+
+    private func stop(_ slug: String, removingFiles: Bool) {
+        guard let playout = playouts.removeValue(forKey: slug) else { return }
+        Task {
+            await playout.stop()
+            // A deleted station's HLS files go with it (a changed one appends to its playlist).
+            if removingFiles { try? FileManager.default.removeItem(atPath: playout.hlsDirectory) }
+        }
+    }
+
+    /// Stops every station and gives their leases up, so a standby takes over at once.
+    func stopAll(app: Application) async {
         let all = Array(playouts.values)
         playouts.removeAll()
         await withTaskGroup(of: Void.self) { group in
             for playout in all { group.addTask { await playout.stop() } }
         }
+        for station in all.map(\.station) { try? await Leases.release(Self.leaseKey(station), owner: owner, on: app.sql) }
     }
 }
 
@@ -83,10 +153,14 @@ struct RadioService: Service {
                 } catch {
                     app.logger.warning("radio: could not read the stations: \(String(describing: error))")
                 }
-                try await Task.sleep(for: .seconds(2))
+                // Leases are renewed well within their length; the table is read every 2 s.
+                for _ in 0..<5 {
+                    try await Task.sleep(for: .milliseconds(400))
+                    await stations.claim(app: app)
+                }
             }
         }
         await live?.stop()
-        await stations.stopAll()
+        await stations.stopAll(app: app)
     }
 }

@@ -176,6 +176,8 @@ enum StationsController {
     @Sendable static func nowPlaying(req: Request) async throws -> NowPlayingDTO {
         let station = try await station(req, viewer: req.auth.get(Principal.self))
         guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
+            // Aired by another process (a playout process, another node): what it announced last.
+            if let announced = try await RadioEvents.lastNowPlaying(station, on: req.sql) { return announced }
             return NowPlayingDTO(
                 station: station.slug, name: station.name, onAir: false, nowPlaying: nil, show: nil, playingNext: [],
                 songHistory: try await AsRunLog.recent(stationID: station.id, limit: 10, on: req.sql), listeners: .init(current: 0, peak: 0))

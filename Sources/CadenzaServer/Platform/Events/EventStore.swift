@@ -108,6 +108,13 @@ public enum EventStore {
             .all().map(EventRecord.init(row:))
     }
 
+    /// The newest event of `type` about `subjectID`, if one is kept.
+    public static func latest(type: String, subjectID: String, on db: any SQLDatabase) async throws -> EventRecord? {
+        try await db.raw(
+            "SELECT * FROM events WHERE type = \(bind: type) AND subject_id = \(bind: subjectID) ORDER BY id DESC LIMIT 1"
+        ).first().map(EventRecord.init(row:))
+    }
+
     public static func latestID(on db: any SQLDatabase) async throws -> Int64 {
         try await db.raw("SELECT MAX(id) AS id FROM events").first()?.decode(column: "id", as: Int64?.self) ?? 0
     }
