@@ -137,10 +137,13 @@ public enum CadenzaApp {
     /// Runs the HTTP server (with the other roles in-process) until SIGINT/SIGTERM, then shuts
     /// every service down gracefully, the HTTP server first.
     public static func serve(settings: Settings) async throws {
-        let app = try await make(settings: settings)
+        // A playout process starts without the database (it airs from its own disk while the
+        // database is away): the servers migrate, not it.
+        let playoutOnly = settings.roles == [.playout]
+        let app = try await make(settings: settings, migrate: !playoutOnly)
         do {
             let context = ServiceContext(application: app, services: try app.cadenza, roles: settings.roles, logger: app.logger)
-            for feature in try app.cadenza.features { try await feature.willServe(context) }
+            if !playoutOnly { for feature in try app.cadenza.features { try await feature.willServe(context) } }
             var list = try services(app, roles: settings.roles)
             if settings.roles.contains(.api) || settings.roles.contains(.playout) {
                 if settings.roles.contains(.api) { try await app.cadenza.hub.prepare() }

@@ -58,3 +58,53 @@ def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     # One as-run entry for the one play, across the switch.
     history = requests.get(server.url + "/api/v1/stations/ha/history", headers=auth(token)).json()
     assert [e["title"] for e in history] == ["Long Tone"], history
+
+
+def test_a_playout_restarted_while_the_database_is_down_airs_from_its_own_disk(deployment, tmp_path):
+    """PostgreSQL stopped, then the playout killed and started again: it comes back on air from
+    the state it kept on disk, in the interrupted track at its position, and what it aired
+    reaches the as-run log once the database is back."""
+    import os
+    import shutil
+    import tempfile
+    from conftest import ADMIN_PASSWORD, token_for
+    scripts = os.path.join(os.path.dirname(__file__), "../../scripts/pg.sh")
+    pg_dir = tempfile.mkdtemp(prefix="cadenza-outage-")
+    url = subprocess.run([scripts, "start", pg_dir + "/pg"], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        music = tmp_path / "music"
+        music.mkdir()
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=10",
+                        "-f", "lavfi", "-i", "sine=frequency=880:duration=40", "-filter_complex", "[0][1]concat=n=2:v=0:a=1",
+                        "-metadata", "title=Long Tone", "-metadata", "artist=Tester", str(music / "long.flac")], check=True)
+        db = {"CADENZA_DATABASE_URL": url}
+        server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external", **db)
+        assert deployment.run("user", "create", "--admin", "root", stdin=ADMIN_PASSWORD + "\n", **db).returncode == 0
+        token = token_for(server, "root", ADMIN_PASSWORD)
+        assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
+        assert deployment.run("station", "create", "keep", "--name", "Keep", **db).returncode == 0
+        playout = deployment.playout("keep", node="solo", **db)
+        np = lambda: requests.get(playout.url + "/api/v1/stations/keep/now-playing").json()
+        assert wait_for(lambda: (np().get("nowPlaying") or {}).get("elapsedMs", 0) >= 12_000, timeout=40)
+        time.sleep(3.5)   # its state is on disk (written every 3 s)
+
+        subprocess.run([scripts, "pause", pg_dir + "/pg"], check=True)
+        playout.kill9()
+        killed = time.time()
+        again = deployment.playout("keep", node="solo", ready=False, **db)
+        assert wait_for(lambda: mount_up(again, "keep"), timeout=15, interval=0.05)
+        print(f"on air again {time.time() - killed:.2f} s after kill -9, the database down")
+        audio, _, _ = listen(again.url + "/listen/keep/radio.mp3", 4, icy=False)
+        assert 840 < dominant_hz(audio[-32000:], tmp_path) < 920
+        subprocess.run([scripts, "resume", pg_dir + "/pg"], check=True)
+        # Back: the one play of the track goes on in the log (not a second entry), and the
+        # playout holds the station's lease again.
+        history = lambda: requests.get(server.url + "/api/v1/stations/keep/history", headers=auth(token)).json()
+        assert wait_for(lambda: requests.get(server.url + "/readyz").status_code == 200, timeout=30)
+        time.sleep(3)
+        assert [e["title"] for e in history()][-1:] == ["Long Tone"], history()
+        assert sum(1 for e in history() if e["title"] == "Long Tone" and "durationMs" not in e) <= 1
+        assert mount_up(again, "keep")
+    finally:
+        subprocess.run([scripts, "stop", pg_dir + "/pg"], capture_output=True)
+        shutil.rmtree(pg_dir, ignore_errors=True)

@@ -19,7 +19,7 @@ enum AsRunLog {
     }
 
     /// One write the playout makes, kept until the database takes it (it keeps airing without one).
-    enum Write: Sendable {
+    enum Write: Sendable, Codable {
         /// `scheduledAt`: the planned start of the schedule item it aired (nil for the rotation).
         case started(trackID: Int64?, title: String, artist: String, source: Source, at: Int64, scheduledAt: Int64? = nil)
         case finished(startedAt: Int64, durationMs: Int64)

@@ -10,7 +10,7 @@ import SQLKit
 /// (twenty minutes) while the library allows it.
 enum AutoDJ {
 
-    struct Candidate: Sendable {
+    struct Candidate: Sendable, Codable {
         var trackID: Int64
         var item: PlayoutItem
         /// Its chance relative to the others: its playlist's rotation weight shared among the

@@ -6,7 +6,7 @@ import Vapor
 /// listened per output at each sample and the most at once since the one before; listening
 /// minutes per day and peaks are read from them.
 enum ListenerStats {
-    struct Sample: Sendable {
+    struct Sample: Sendable, Codable {
         var output: String
         var at: Int64
         var seconds: Int

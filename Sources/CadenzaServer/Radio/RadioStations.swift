@@ -120,7 +120,29 @@ actor RadioStations {
         Task {
             await playout.stop()
             // A deleted station's HLS files go with it (a changed one appends to its playlist).
-            if removingFiles { try? FileManager.default.removeItem(atPath: playout.hlsDirectory) }
+            if removingFiles {
+                try? FileManager.default.removeItem(atPath: playout.hlsDirectory)
+                try? FileManager.default.removeItem(at: playout.stateFile)
+            }
+        }
+    }
+
+    /// The database did not answer at start: the stations this data directory aired last go
+    /// on air from the state their playouts kept on disk, without a lease (nobody can take one
+    /// while the database is away); the leases are claimed as soon as it answers.
+    func startFromDisk(app: Application) async {
+        guard airs, playouts.isEmpty else { return }
+        let directory = hlsRoot.deletingLastPathComponent().appendingPathComponent("playout", isDirectory: true)
+        let snapshots = await runBlocking {
+            ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
+                .filter { $0.pathExtension == "json" }.compactMap { StationPlayout.loadSnapshot($0) }
+        }
+        for snapshot in snapshots where only == nil || snapshot.station.slug == only {
+            let station = snapshot.station
+            guard playouts[station.slug] == nil else { continue }
+            app.logger.warning("station \(station.slug): the database is away; airing from the state kept on disk")
+            wanted[station.slug] = station
+            start(station, app: app)
         }
     }
 
@@ -152,6 +174,7 @@ struct RadioService: Service {
                     try await stations.reconcile(app: app)
                 } catch {
                     app.logger.warning("radio: could not read the stations: \(String(describing: error))")
+                    await stations.startFromDisk(app: app)
                 }
                 // Leases are renewed well within their length; the table is read every 2 s.
                 for _ in 0..<5 {

@@ -13,7 +13,7 @@ import Vapor
 final class StationPlayout: Sendable {
     /// The station as last read; name, description and visibility change without a restart.
     var station: StationRecord { record.withLockedValue { $0 } }
-    private let record: NIOLockedValueBox<StationRecord>
+    let record: NIOLockedValueBox<StationRecord>
     /// What the push output's listeners are told is on air.
     private let currentTitle: NIOLockedValueBox<String?>
     let mounts: [StationOutput: Mount]
@@ -30,7 +30,7 @@ final class StationPlayout: Sendable {
     let logger: Logger
 
     /// A write the database has not taken yet.
-    enum Write: Sendable {
+    enum Write: Sendable, Codable {
         case asRun(AsRunLog.Write)
         case listeners(ListenerStats.Sample)
         case heard(RadioEvents.Heard)
@@ -90,6 +90,8 @@ final class StationPlayout: Sendable {
 
     /// Where the HLS output writes its playlist and segments.
     let hlsDirectory: String
+    /// Where the playout keeps its state on its own disk.
+    let stateFile: URL
 
     /// The external Icecast the station pushes to, and the client its title updates go through.
     private let push: IcecastTarget?
@@ -102,6 +104,7 @@ final class StationPlayout: Sendable {
         self.push = push
         client = app.client
         hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
+        stateFile = Self.stateFile(dataDirectory: hlsRoot.deletingLastPathComponent(), slug: station.slug)
         record = NIOLockedValueBox(station)
         db = app.sql
         fluent = app.db
@@ -168,13 +171,15 @@ final class StationPlayout: Sendable {
     /// Queues the first items, then puts the bus on air (so a station never opens with the fallback).
     func start() {
         let feeder = Task { [self] in
+            let kept = await runBlocking { [stateFile] in Self.loadSnapshot(stateFile) }
+            if let kept, kept.station.id == station.id { restore(kept) }
             var libraries = (try? await AutoDJ.libraries(for: station, on: fluent)) ?? []
             let now = Clock.nowMillis()
             let gap = Int64(max(station.trackGapMinutes, station.artistGapMinutes)) * 60_000
             let aired = (try? await AsRunLog.airedSince(stationID: station.id, millis: now - gap, on: db)) ?? []
             state.withLockedValue { $0.aired = aired }
             await refreshSchedule(libraries: libraries, force: true)
-            await resumeInterrupted(libraries: libraries)
+            await resumeInterrupted(libraries: libraries, kept: kept?.station.id == station.id ? kept?.onAir : nil)
             await fill(libraries: libraries)
             let onAir = state.withLockedValue { state in
                 // Checked and started under the lock: a stop in between never leaves a bus running.
@@ -186,8 +191,13 @@ final class StationPlayout: Sendable {
             guard onAir else { return }
             logger.info("station \(station.slug) on air", metadata: ["outputs": "\(station.outputs.map(\.rawValue))"])
             var librariesRead = Date()
+            var persisted = Date.distantPast
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                if Date().timeIntervalSince(persisted) >= 3 {
+                    persisted = Date()
+                    await persist()
+                }
                 sampleListeners()
                 noteSink.yield(.tick)
                 if Date().timeIntervalSince(librariesRead) > 30, let read = try? await AutoDJ.libraries(for: station, on: fluent) {
@@ -217,6 +227,7 @@ final class StationPlayout: Sendable {
         await engine.stopOffThread()
         noteSink.finish()
         await flush()
+        await persist()
     }
 
     /// Takes a changed station record: only a change of outputs needs a new playout.
@@ -240,7 +251,7 @@ final class StationPlayout: Sendable {
     /// A station that stopped mid-track (killed, or restarted for an upgrade) picks the track up
     /// where the wall clock says it would be now, as LibreTime does; the as-run entry continues.
     /// A show on air wins over the rotation: its item at this instant airs, at its offset.
-    private func resumeInterrupted(libraries: [Int64]) async {
+    private func resumeInterrupted(libraries: [Int64], kept: Snapshot.OnAir? = nil) async {
         let now = Clock.nowMillis()
         let schedule = state.withLockedValue { $0.schedule }
         let onAir = ScheduleWindow.occurrences(schedule).first { $0.start <= now && now < $0.end }
@@ -292,6 +303,16 @@ final class StationPlayout: Sendable {
             }
         } catch {
             logger.warning("station \(station.slug): could not read what it aired last: \(String(describing: error))")
+            if let kept, resumeFromSnapshot(kept, now: now) { return }
+            // A show on air (from the kept schedule) goes on where the clock says.
+            if let onAir {
+                let (items, last) = joinItems(onAir, at: now)
+                for item in items { queue.append(item) }
+                state.withLockedValue {
+                    $0.activeOccurrence = onAir.start
+                    $0.lastQueuedScheduled = last
+                }
+            }
         }
     }
 

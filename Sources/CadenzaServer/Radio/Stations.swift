@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 
 /// One radio station as stored.
-struct StationRecord: Sendable, Equatable {
+struct StationRecord: Sendable, Equatable, Codable {
     enum Visibility: String, Sendable, CaseIterable, Codable {
         /// Anyone, signed in or not: the mount, the now-playing API and the station page.
         case `public`
