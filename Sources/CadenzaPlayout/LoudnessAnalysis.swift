@@ -100,9 +100,14 @@ public struct LoudnessAnalysis: Sendable, Equatable {
         return (gain * 10).rounded() / 10
     }
 
-    /// Runs the analysis (blocking: call it off the event loops). The report read is bounded, so a
-    /// file with endless silences cannot grow it without limit.
-    public static func analyse(path: String, durationMs: Int, ffmpeg: String = "/usr/bin/ffmpeg", reportLimit: Int = 1 << 20) -> LoudnessAnalysis? {
+    /// Runs the analysis (blocking: call it off the event loops): nil when the file gives no
+    /// audio, an error when ffmpeg cannot be started. The report read is bounded, so a file with
+    /// endless silences cannot grow it without limit, and ffmpeg is stopped after `timeout`
+    /// seconds (by default a minute plus twice the file's length: it decodes hundreds of times
+    /// faster than real time).
+    public static func analyse(
+        path: String, durationMs: Int, ffmpeg: String = "/usr/bin/ffmpeg", reportLimit: Int = 1 << 20, timeout: Double? = nil
+    ) throws -> LoudnessAnalysis? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = arguments(path: path)
@@ -110,7 +115,11 @@ public struct LoudnessAnalysis: Sendable, Equatable {
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
+        try process.run()
+        let limit = timeout ?? (60 + 2 * Double(max(0, min(durationMs, 86_400_000))) / 1000)
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
+        defer { watchdog.cancel() }
         let handle = pipe.fileHandleForReading
         var head = Data()
         var tail = Data()
@@ -126,6 +135,7 @@ public struct LoudnessAnalysis: Sendable, Equatable {
             }
         }
         process.waitUntilExit()
+        guard process.terminationReason == .exit else { return nil }
         let report = String(decoding: head, as: UTF8.self) + "\n" + String(decoding: tail, as: UTF8.self)
         return parse(report, durationMs: durationMs)
     }

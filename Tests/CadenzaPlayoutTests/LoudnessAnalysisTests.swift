@@ -16,7 +16,7 @@ import Testing
             "-filter_complex", "[1]volume=-20dB,aformat=channel_layouts=stereo[t];[0][t][2]concat=n=3:v=0:a=1", path,
         ])
         #expect(status == 0)
-        let analysis = try #require(LoudnessAnalysis.analyse(path: path, durationMs: 10_000))
+        let analysis = try #require(try LoudnessAnalysis.analyse(path: path, durationMs: 10_000))
         #expect(abs(analysis.cueInMs - 2_000) <= 30)
         #expect(abs((analysis.cueOutMs ?? 0) - 7_000) <= 30)
         // A sine at 1/8 of full scale (-18 dBFS), 20 dB down, less what the upmix to stereo takes.
@@ -38,13 +38,13 @@ import Testing
         let dir = try AudioFixtures.temporaryDirectory("loudness")
         let silent = dir.appendingPathComponent("silent.wav").path
         #expect(try AudioFixtures.ffmpeg(["-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo:d=3", silent]) == 0)
-        let analysis = try #require(LoudnessAnalysis.analyse(path: silent, durationMs: 3_000))
+        let analysis = try #require(try LoudnessAnalysis.analyse(path: silent, durationMs: 3_000))
         #expect(analysis.integratedLUFS == nil)
         #expect(analysis.cueInMs == 0 && analysis.cueOutMs == nil)
         #expect(analysis.gainDB(targetLUFS: -16) == 0)
         let junk = dir.appendingPathComponent("junk.mp3").path
         try Data("not audio at all".utf8).write(to: URL(fileURLWithPath: junk))
-        #expect(LoudnessAnalysis.analyse(path: junk, durationMs: 1_000) == nil)
+        #expect(try LoudnessAnalysis.analyse(path: junk, durationMs: 1_000) == nil)
     }
 
     /// Reports with hostile numbers never trap and never give cue points outside the file.

@@ -33,13 +33,14 @@ enum AutoDJ {
     /// it has none, a random sample of its libraries.
     static func pool(station: StationRecord, libraries: [Int64], on db: any SQLDatabase) async throws -> [Candidate] {
         let rotation = try await RadioPlaylists.list(stationID: station.id, on: db).filter { $0.rotationWeight > 0 }
-        guard !rotation.isEmpty else {
-            return try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
+        let library = {
+            try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
                 Candidate(
                     trackID: $0.id,
                     item: PlayoutItem(id: String($0.id), path: $0.absolutePath, title: $0.title, artist: $0.artist, durationMs: $0.durationMs))
             }
         }
+        guard !rotation.isEmpty else { return try await library() }
         let entries = try await RadioPlaylists.resolve(rotation.map(\.id), station: station, libraries: libraries, on: db)
         let tracks = try await CatalogQueries.airableTracks(
             ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) })), libraries: libraries, on: db)
@@ -58,15 +59,17 @@ enum AutoDJ {
                         weight: Double(playlist.rotationWeight) / Double(max(1, airable.count))))
             }
         }
-        return candidates
+        // A rotation whose playlists give nothing airable (a block matching nothing) is no reason for dead air.
+        return candidates.isEmpty ? try await library() : candidates
     }
 
     /// The candidates in a weighted random order (Efraimidis–Spirakis: each drawn key is
-    /// u^(1/weight), largest first), which `choose` then walks.
+    /// u^(1/weight), largest first, compared as log(u)/weight so small weights never underflow
+    /// to ties), which `choose` then walks.
     static func weightedOrder(_ candidates: [Candidate]) -> [Candidate] {
         candidates.map { candidate -> (Double, Candidate) in
             let weight = candidate.weight.isFinite && candidate.weight > 0 ? candidate.weight : 1e-9
-            return (pow(Double.random(in: Double.ulpOfOne..<1), 1 / weight), candidate)
+            return (log(Double.random(in: Double.ulpOfOne..<1)) / weight, candidate)
         }.sorted { $0.0 > $1.0 }.map(\.1)
     }
 

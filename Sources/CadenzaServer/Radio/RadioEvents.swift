@@ -39,10 +39,10 @@ enum RadioEvents {
 
 extension RadioEvents {
     /// What the process airing `station` announced last, its progress brought up to now; nil when
-    /// nothing was announced in the last `freshMillis` (no process airs it).
-    static func lastNowPlaying(_ station: StationRecord, freshMillis: Int64 = 15 * 60_000, on db: any SQLDatabase) async throws -> NowPlayingDTO? {
-        guard let event = try await EventStore.latest(type: nowPlaying.name, subjectID: station.slug, on: db),
-            event.createdAt > Clock.nowMillis() - freshMillis
+    /// no process airs it (nobody holds its lease).
+    static func lastNowPlaying(_ station: StationRecord, on db: any SQLDatabase) async throws -> NowPlayingDTO? {
+        guard try await Leases.holder(RadioStations.leaseKey(station), on: db) != nil,
+            let event = try await EventStore.latest(type: nowPlaying.name, subjectID: station.slug, on: db)
         else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in

@@ -17,6 +17,8 @@ actor RadioStations {
     /// The stations this process may air (all of them, or the one of a playout process), as last read.
     private var wanted: [String: StationRecord] = [:]
     private var generation = 0
+    /// A claim round under way: rounds never overlap (an older round's answer would undo a newer one's).
+    private var claiming = false
     private let ffmpeg: String
     private let hlsRoot: URL
     private let statsInterval: TimeInterval
@@ -85,9 +87,21 @@ actor RadioStations {
     /// Takes or renews each wanted station's lease; starts what it now holds, stops what another
     /// process holds. Called several times a second.
     func claim(app: Application) async {
-        for (slug, station) in wanted {
+        guard !claiming else { return }
+        claiming = true
+        defer { claiming = false }
+        // All the leases at once: a round takes one round trip, however many stations there are.
+        let stations = wanted
+        let owner = owner, db = app.sql
+        let answers = await withTaskGroup(of: (String, Bool?).self) { group in
+            for (slug, station) in stations {
+                group.addTask { (slug, try? await Leases.acquire(Self.leaseKey(station), owner: owner, duration: Self.lease, on: db)) }
+            }
+            return await group.reduce(into: [String: Bool?]()) { $0[$1.0] = $1.1 }
+        }
+        for (slug, station) in stations {
             let key = Self.leaseKey(station)
-            var held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, on: app.sql)
+            var held = answers[slug] ?? nil
             if held == false, playouts[slug] == nil, let holder = try? await Leases.holder(key, on: app.sql), isDeadPredecessor(holder) {
                 try? await Leases.release(key, owner: holder, on: app.sql)
                 held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, on: app.sql)

@@ -273,6 +273,11 @@ final class StationPlayout: Sendable {
                     }
                     // Its item is over: the show goes on where the clock says (below).
                     try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
+                } else if onAir == nil, open.scheduledAt == nil, let kept, kept.startedAt == open.startedAt,
+                    kept.item.id == String(open.trackID), resumeFromSnapshot(kept, now: now)
+                {
+                    // The item as it was queued (its playlist's cue points, its gain), from the playout's own disk.
+                    return
                 } else if onAir == nil, open.scheduledAt == nil,
                     let track = try await CatalogQueries.airableTrack(id: open.trackID, libraries: libraries, on: db),
                     offset >= 0, offset < Int64(track.durationMs) - 1_000

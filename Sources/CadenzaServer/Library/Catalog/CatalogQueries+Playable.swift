@@ -128,23 +128,26 @@ extension CatalogQueries {
         var durationMs: Int
     }
 
-    /// The tracks of the `libraries` after `afterTrackID` in id order, one imported file each,
-    /// at most `limit` (a feature pages through a library with it).
-    static func airableFiles(libraries: [Int64], afterTrackID: Int64, limit: Int, on db: any SQLDatabase) async throws -> [AirableFile] {
-        guard !libraries.isEmpty, limit > 0 else { return [] }
+    /// The tracks of the `libraries` after `afterTrackID` in id order, one imported file each
+    /// (its first), up to `limit` tracks (a feature pages through a library with it): the files,
+    /// and the last track id the page reached (nil at the end), whether or not its file was usable.
+    static func airableFiles(
+        libraries: [Int64], afterTrackID: Int64, limit: Int, on db: any SQLDatabase
+    ) async throws -> (files: [AirableFile], reached: Int64?) {
+        guard !libraries.isEmpty, limit > 0 else { return ([], nil) }
         let rows = try await db.raw(
             """
             SELECT t.id, t.duration_ms, f.path, f.size, f.mtime, lf.path AS root
-            FROM tracks t JOIN files f ON f.track_id = t.id AND f.status = 'imported'
+            FROM tracks t JOIN files f ON f.id = (SELECT MIN(f2.id) FROM files f2 WHERE f2.track_id = t.id AND f2.status = 'imported')
             JOIN library_folders lf ON lf.id = f.folder_id
             WHERE t.library_id IN (\(SQLList(libraries.map { SQLBind($0) }))) AND t.id > \(bind: afterTrackID)
-            ORDER BY t.id, f.id LIMIT \(bind: limit)
+            ORDER BY t.id LIMIT \(bind: limit)
             """
         ).all()
         var files: [AirableFile] = []
         for row in rows {
             let id = try row.decode(column: "id", as: Int64.self)
-            guard files.last?.trackID != id,
+            guard
                 let path = SafePath.join(
                     root: try row.decode(column: "root", as: String.self), relative: try row.decode(column: "path", as: String.self))
             else { continue }
@@ -153,6 +156,6 @@ extension CatalogQueries {
                     trackID: id, absolutePath: path, size: try row.decode(column: "size", as: Int64.self),
                     mtime: try row.decode(column: "mtime", as: Int64.self), durationMs: try row.decode(column: "duration_ms", as: Int.self)))
         }
-        return files
+        return (files, rows.count < limit ? nil : try rows.last?.decode(column: "id", as: Int64.self))
     }
 }

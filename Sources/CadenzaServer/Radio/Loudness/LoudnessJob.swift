@@ -22,12 +22,15 @@ enum LoudnessJob {
     static func register(on jobs: JobRegistry, ffmpeg: String) {
         jobs.register(kind) { context in
             let payload = (try? context.job.decodePayload(Payload.self)) ?? Payload()
-            // A run already under way carries on through the library by itself.
-            let running =
-                try await context.db.raw(
-                    "SELECT COUNT(*) AS n FROM jobs WHERE kind = \(bind: kind) AND state = 'running' AND id <> \(bind: context.job.id)"
-                ).first()?.decode(column: "n", as: Int.self) ?? 0
-            guard running == 0 else { return }
+            // A fresh run (periodic, or a new station) gives way to a chain already going through
+            // the library; a chained run is that chain and always goes on.
+            if payload.after == nil {
+                let others =
+                    try await context.db.raw(
+                        "SELECT COUNT(*) AS n FROM jobs WHERE kind = \(bind: kind) AND state IN ('queued', 'running') AND id <> \(bind: context.job.id)"
+                    ).first()?.decode(column: "n", as: Int.self) ?? 0
+                guard others == 0 else { return }
+            }
             let libraries = try await stationLibraries(on: context.database)
             guard let next = try await run(libraries: libraries, after: payload.after ?? 0, ffmpeg: ffmpeg, on: context.db) else { return }
             try await JobQueue.enqueue(.init(kind: kind, payload: Payload(after: next), priority: -1), on: context.db)
@@ -51,8 +54,7 @@ enum LoudnessJob {
         var cursor = after
         var analysed = 0
         while analysed < batch {
-            let files = try await CatalogQueries.airableFiles(libraries: libraries, afterTrackID: cursor, limit: page, on: db)
-            guard let last = files.last else { return nil }
+            let (files, reached) = try await CatalogQueries.airableFiles(libraries: libraries, afterTrackID: cursor, limit: page, on: db)
             let known = try await TrackLoudness.rows(trackIDs: files.map(\.trackID), on: db)
             for file in files {
                 if let row = known[file.trackID], row.fileSize == file.size, row.fileMtime == file.mtime {
@@ -60,13 +62,16 @@ enum LoudnessJob {
                     continue
                 }
                 guard analysed < batch else { return cursor }
-                let result = await runBlocking { LoudnessAnalysis.analyse(path: file.absolutePath, durationMs: file.durationMs, ffmpeg: ffmpeg) }
+                // ffmpeg missing or not starting is the job's failure (retried), not the file's.
+                let result = try await runBlockingThrowing {
+                    try LoudnessAnalysis.analyse(path: file.absolutePath, durationMs: file.durationMs, ffmpeg: ffmpeg)
+                }
                 try await TrackLoudness.save(trackID: file.trackID, file: file, analysis: result, on: db)
                 analysed += 1
                 cursor = file.trackID
             }
-            if files.count < page { return analysed < batch ? nil : cursor }
-            cursor = last.trackID
+            guard let reached else { return nil }
+            cursor = reached
         }
         return cursor
     }

@@ -81,6 +81,13 @@ export function stationWeek(box, { path, station, manages, say }) {
     const target = over(event), o = occurrences[index];
     if (target && o && target.dataset.day !== o.localStart.slice(0, 10)) move(o, target.dataset.day, o.localStart.slice(11, 16));
   };
+  const cancel = () => {
+    if (!dragging) return;
+    dragging.item.classList.remove('dragging');
+    dragging = null;
+    box.querySelectorAll('.week-day.drop').forEach((d) => d.classList.remove('drop'));
+  };
   document.addEventListener('pointerup', drop);
-  return { render, stop: () => document.removeEventListener('pointerup', drop) };
+  document.addEventListener('pointercancel', cancel);
+  return { render, stop: () => { document.removeEventListener('pointerup', drop); document.removeEventListener('pointercancel', cancel); } };
 }
