@@ -232,8 +232,14 @@ final class EngineBox: @unchecked Sendable {
         let started = recorder.events.compactMap { if case .started(let item, _) = $0 { item.id } else { nil } }
         #expect(started == ["a", "c"])
         #expect(finished().map(\.0) == ["a", "c"])
-        #expect(abs((finished().first?.1 ?? 0) - Int64(PCM.sampleRate * 3 / 2)) < 64)
-        #expect((finished().last?.1 ?? .max) < Int64(PCM.sampleRate / 2))
+        // All of A played: its samples, plus any silence a decoder starved by a busy machine
+        // made the bus wait (reported as underruns; the test suite runs beside ffmpeg-heavy tests).
+        let waited = recorder.events.reduce(Int64(0)) { total, event in
+            if case .underrun(_, let frames) = event { return total + frames }
+            return total
+        }
+        #expect(abs((finished().first?.1 ?? 0) - Int64(PCM.sampleRate * 3 / 2) - waited) < 64)
+        #expect((finished().last?.1 ?? .max) < Int64(PCM.sampleRate / 2) + waited)
     }
 
     /// A queued item is played from where `startMs` says (a restart resumes mid-track).

@@ -131,3 +131,42 @@ def test_a_stalled_or_skipped_source_lets_the_air_go_and_guessing_is_slowed(depl
     slow.sendall(b"SOURCE /live/club HTTP/1.0\r\n")
     started = time.time()
     assert slow.recv(100) == b"" and time.time() - started < 15
+
+
+def test_a_recorded_live_set_lands_in_the_owners_library(deployment, tmp_path):
+    """With recordLive on, a DJ's set is kept as the client sent it, tagged, and scanned into the
+    library "STATION – live sets" when they disconnect; with it off, nothing is kept."""
+    from conftest import admin_token
+    music = tmp_path / "music"
+    music.mkdir()
+    tone(music / "r1.flac", 60, 440, "Rotation One")
+    live_port = free_port()
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_LIVE_PORT=str(live_port))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 1)
+    r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "rec", "name": "Rec FM", "recordLive": True})
+    assert r.status_code == 201 and r.json()["recordLive"] is True, r.text
+    np = lambda: requests.get(server.url + "/api/v1/stations/rec/now-playing").json()
+    assert wait_for(lambda: np().get("nowPlaying"), timeout=15)
+    dj = source(live_port, "root", ADMIN_PASSWORD, "rec", 8, hz=660)
+    assert wait_for(lambda: (np().get("nowPlaying") or {}).get("source") == "live", timeout=10), dj.poll()
+    assert dj.wait(timeout=30) == 0, dj.stderr.read()
+    sets = lambda: [t for t in requests.get(server.url + "/api/v1/tracks", headers=h, params={"limit": 50}).json()["items"]
+                    if t["title"].startswith("Live set")]
+    assert wait_for(sets, timeout=30), requests.get(server.url + "/api/v1/libraries", headers=h).json()
+    recorded = sets()[0]
+    assert recorded["artist"] == "root" and 7_000 <= recorded["durationMs"] <= 9_000, recorded
+    libraries = requests.get(server.url + "/api/v1/libraries", headers=h).json()
+    names = [lib["name"] for lib in (libraries["items"] if isinstance(libraries, dict) else libraries)]
+    assert "Rec FM – live sets" in names, names
+    # The recording is the set itself: its tone, not the rotation's.
+    detail = requests.get(server.url + f"/api/v1/tracks/{recorded['id']}", headers=h).json()
+    audio = requests.get(server.url + f"/api/v1/files/{detail['files'][0]['id']}/audio", headers=h).content
+    assert 620 < dominant_hz(audio, tmp_path) < 700
+    # Off: the next set is not kept.
+    assert requests.patch(server.url + "/api/v1/stations/rec", headers=h, json={"recordLive": False}).json()["recordLive"] is False
+    dj = source(live_port, "root", ADMIN_PASSWORD, "rec", 4, hz=660)
+    assert dj.wait(timeout=30) == 0
+    time.sleep(3)
+    assert len(sets()) == 1

@@ -12,7 +12,7 @@ public struct RadioFeature: Feature {
     public var migrations: [any Migration] {
         [
             M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs(), M024_AddStationRotationSettings(),
-            M029_CreateTrackLoudness(), M030_AddSmartBlocksAndRotation(),
+            M029_CreateTrackLoudness(), M030_AddSmartBlocksAndRotation(), M032_AddStationRecordLive(),
         ]
     }
 

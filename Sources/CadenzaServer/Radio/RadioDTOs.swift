@@ -19,6 +19,8 @@ struct StationDTO: Content {
     var jingleEvery: Int
     /// A station ID once an hour after this minute (null: not hourly).
     var jingleMinute: Int?
+    /// Live sets are recorded into the library "NAME – live sets".
+    var recordLive: Bool
     /// The loudness every item is brought to (LUFS); null when the station does not normalise.
     var targetLufs: Int?
     /// The external Icecast it pushes to, without the password.
@@ -43,6 +45,7 @@ struct StationDTO: Content {
         jingleEvery = station.jingleEvery
         targetLufs = station.targetLUFS
         jingleMinute = station.jingleMinute
+        recordLive = station.recordLive
         createdAt = Clock.date(station.createdAt)
     }
 }

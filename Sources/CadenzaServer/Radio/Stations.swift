@@ -41,6 +41,8 @@ struct StationRecord: Sendable, Equatable, Codable {
     var jingleEvery: Int
     /// A station ID once an hour, at the first song change after this minute (nil: not hourly).
     var jingleMinute: Int?
+    /// Live sets are recorded (as the DJ's client sent them) into the library "NAME – live sets".
+    var recordLive: Bool
     /// The integrated loudness (LUFS) every item is brought to; nil airs files as they are.
     var targetLUFS: Int?
     var createdAt: Int64
@@ -63,6 +65,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         jingleEvery = try row.decode(column: "jingle_every", as: Int.self)
         targetLUFS = try row.decode(column: "target_lufs", as: Int?.self)
         jingleMinute = try row.decode(column: "jingle_minute", as: Int?.self)
+        recordLive = try row.decode(column: "record_live", as: Bool.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
@@ -138,6 +141,7 @@ enum Stations {
               track_gap_minutes = \(bind: station.trackGapMinutes), artist_gap_minutes = \(bind: station.artistGapMinutes),
               jingle_playlist_id = \(bind: station.jinglePlaylistID), jingle_every = \(bind: station.jingleEvery),
               target_lufs = \(bind: station.targetLUFS), jingle_minute = \(bind: station.jingleMinute),
+              record_live = \(bind: station.recordLive),
               updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: station.id)
             """

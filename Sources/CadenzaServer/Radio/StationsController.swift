@@ -23,6 +23,7 @@ enum StationsController {
         var jingleEvery: Int?
         /// 0–59: a station ID once an hour after that minute; -1 turns it off.
         var jingleMinute: Int?
+        var recordLive: Bool?
         /// The loudness target in LUFS (-30 to -10); `normalize: false` airs files as they are.
         var targetLufs: Int?
         var normalize: Bool?
@@ -94,7 +95,7 @@ enum StationsController {
         else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
         if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
             || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
-            || change.jingleMinute != nil
+            || change.jingleMinute != nil || change.recordLive != nil
         {
             try applyPush(change, to: &station, viewer: viewer, app: req.application)
             try await applyRotation(change, to: &station, on: req.sql)
@@ -149,6 +150,7 @@ enum StationsController {
         if let playlist = change.jinglePlaylistId {
             station.jinglePlaylistID = playlist.isEmpty ? nil : try await ShowsController.playlistID(playlist, station: station, on: db)
         }
+        if let record = change.recordLive { station.recordLive = record }
         if let minute = change.jingleMinute {
             guard (-1...59).contains(minute) else { throw APIError.unprocessable("jingleMinute must be 0 to 59, or -1 for no hourly ID.") }
             station.jingleMinute = minute < 0 ? nil : minute

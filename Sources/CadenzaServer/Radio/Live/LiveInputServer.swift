@@ -11,7 +11,7 @@ import Vapor
 /// station's owner, an administrator or one of its DJs streams to `/live/SLUG` with their own
 /// username and password, and the station airs them until they disconnect.
 final class LiveInputServer: Sendable {
-    private let app: Application
+    let app: Application
     private let stations: RadioStations
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     /// Connections still sending their head or being checked (a flood of them is turned away),
@@ -72,7 +72,7 @@ final class LiveInputServer: Sendable {
     }
 
     enum Verdict: Sendable {
-        case live(StationPlayout, LiveFeed)
+        case live(StationPlayout, LiveFeed, LiveRecorder?, dj: String)
         case titled
         case refused(status: String, message: String)
     }
@@ -128,7 +128,9 @@ final class LiveInputServer: Sendable {
                     feed.finish()
                     return .refused(status: "403 Forbidden", message: "Mountpoint in use: another DJ is live.")
                 }
-                return .live(playout, feed)
+                let recorder = LiveRecordings.recorder(
+                    for: station, dj: user.username, dataDirectory: try app.settings.dataDirectory, logger: app.logger)
+                return .live(playout, feed, recorder, dj: user.username)
             case .metadata(_, let title):
                 playout.liveTitle(title)
                 return .titled
@@ -149,7 +151,7 @@ final class LiveSourceHandler: ChannelInboundHandler, @unchecked Sendable {
     private enum Phase {
         case head
         case checking
-        case streaming(StationPlayout, LiveFeed)
+        case streaming(StationPlayout, LiveFeed, LiveRecorder?, dj: String)
         case done
     }
 
@@ -236,9 +238,11 @@ final class LiveSourceHandler: ChannelInboundHandler, @unchecked Sendable {
                 return
             }
             early.append(Data(buffer.readableBytesView))
-        case .streaming(_, let feed):
+        case .streaming(_, let feed, let recorder, _):
+            let data = Data(buffer.readableBytesView)
+            recorder?.append(data)
             // The air let the source go (skipped, or the station restarted): so does the connection.
-            if !feed.append(Data(buffer.readableBytesView)) { context.close(promise: nil) }
+            if !feed.append(data) { context.close(promise: nil) }
         case .done:
             break
         }
@@ -252,14 +256,18 @@ final class LiveSourceHandler: ChannelInboundHandler, @unchecked Sendable {
         case .titled:
             let body = "<?xml version=\"1.0\"?>\n<iceresponse><message>Metadata update successful</message><return>1</return></iceresponse>\n"
             respond(channel, "HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)", close: true)
-        case .live(let playout, let feed):
+        case .live(let playout, let feed, let recorder, let dj):
             guard channel.isActive else {
                 feed.finish()
                 playout.liveEnded(feed)
+                if let recorder { Task { await LiveRecordings.store(recorder, station: playout.station, dj: dj, app: server.app) } }
                 return
             }
-            phase = .streaming(playout, feed)
-            for data in early { feed.append(data) }
+            phase = .streaming(playout, feed, recorder, dj: dj)
+            for data in early {
+                recorder?.append(data)
+                feed.append(data)
+            }
             early = []
             respond(channel, request.expectsContinue ? "HTTP/1.1 100 Continue\r\n\r\n" : "HTTP/1.0 200 OK\r\nServer: Cadenza\r\n\r\n", close: false)
             channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
@@ -268,9 +276,13 @@ final class LiveSourceHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         settle()
-        if case .streaming(let playout, let feed) = phase {
+        if case .streaming(let playout, let feed, let recorder, let dj) = phase {
             feed.finish()
             playout.liveEnded(feed)
+            if let recorder {
+                let app = server.app
+                Task { await LiveRecordings.store(recorder, station: playout.station, dj: dj, app: app) }
+            }
         }
         phase = .done
         context.fireChannelInactive()

@@ -68,6 +68,7 @@ export async function render(main, { slug }) {
           <label for="sound-jingles">Station IDs from</label><select id="sound-jingles"><option value="">No station IDs</option></select>
           <label for="sound-every">One after every … songs (0: not by count)</label><input id="sound-every" type="number" min="0" max="100" value="${station.jingleEvery}">
           <label for="sound-minute">And once an hour, after minute (empty: not hourly)</label><input id="sound-minute" type="number" min="0" max="59" value="${station.jingleMinute ?? ''}">
+          <label class="day"><input type="checkbox" id="sound-record" ${station.recordLive ? 'checked' : ''}> Record live sets into the library “${station.name} – live sets”</label>
           <button type="submit">Save</button></fieldset></form></section>
       <section aria-labelledby="listeners-h"><h2 id="listeners-h">Listeners</h2><div id="listener-stats"></div></section>` : ''}
     <p id="station-status" role="status"></p>`.text;
@@ -243,7 +244,7 @@ export async function render(main, { slug }) {
       const body = {
         normalize: main.querySelector('#sound-normalize').checked, crossfadeMs: Number(main.querySelector('#sound-crossfade').value),
         jinglePlaylistId: main.querySelector('#sound-jingles').value, jingleEvery: Number(main.querySelector('#sound-every').value),
-        jingleMinute: minute === '' ? -1 : Number(minute),
+        jingleMinute: minute === '' ? -1 : Number(minute), recordLive: main.querySelector('#sound-record').checked,
       };
       if (body.normalize) body.targetLufs = Number(main.querySelector('#sound-target').value);
       try { station = await api(path, { method: 'PATCH', body }); say('Saved.'); } catch (error) { say(error.message); }
