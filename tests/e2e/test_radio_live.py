@@ -85,16 +85,21 @@ def test_a_dj_goes_live_and_hands_back(deployment, tmp_path):
     assert len(live) == 1 and live[0]["title"] == "Live: dj" and 10_000 <= live[0]["durationMs"] <= 18_000, history
 
 
-def test_a_stalled_or_skipped_source_lets_the_air_go_and_guessing_is_slowed(deployment, tmp_path):
+def live_server(deployment, tmp_path):
+    """A server with a one-track library and a live port: (server, admin headers, live port)."""
     from conftest import admin_token
     music = tmp_path / "music"
     music.mkdir()
     tone(music / "r1.flac", 60, 440, "Rotation One")
     live_port = free_port()
     server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_LIVE_PORT=str(live_port))
-    token = admin_token(deployment, server)
-    h = auth(token)
+    h = auth(admin_token(deployment, server))
     assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 1)
+    return server, h, live_port
+
+
+def test_a_stalled_or_skipped_source_lets_the_air_go_and_guessing_is_slowed(deployment, tmp_path):
+    server, h, live_port = live_server(deployment, tmp_path)
     assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "club", "name": "Club"}).status_code == 201
     base = server.url + "/api/v1/stations/club"
     np = lambda: (requests.get(base + "/now-playing").json().get("nowPlaying") or {}).get("source")
@@ -136,15 +141,7 @@ def test_a_stalled_or_skipped_source_lets_the_air_go_and_guessing_is_slowed(depl
 def test_a_recorded_live_set_lands_in_the_owners_library(deployment, tmp_path):
     """With recordLive on, a DJ's set is kept as the client sent it, tagged, and scanned into the
     library "STATION – live sets" when they disconnect; with it off, nothing is kept."""
-    from conftest import admin_token
-    music = tmp_path / "music"
-    music.mkdir()
-    tone(music / "r1.flac", 60, 440, "Rotation One")
-    live_port = free_port()
-    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_LIVE_PORT=str(live_port))
-    token = admin_token(deployment, server)
-    h = auth(token)
-    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 1)
+    server, h, live_port = live_server(deployment, tmp_path)
     r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "rec", "name": "Rec FM", "recordLive": True})
     assert r.status_code == 201 and r.json()["recordLive"] is True, r.text
     np = lambda: requests.get(server.url + "/api/v1/stations/rec/now-playing").json()

@@ -8,7 +8,7 @@ import time
 import requests
 
 from conftest import auth, wait_for
-from test_radio import dominant_hz, listen
+from test_radio import dominant_hz, listen, long_tone
 
 
 def mount_up(server, slug):
@@ -23,11 +23,7 @@ def mount_up(server, slug):
 
 def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     from conftest import admin_token
-    music = tmp_path / "music"
-    music.mkdir()
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=10",
-                    "-f", "lavfi", "-i", "sine=frequency=880:duration=40", "-filter_complex", "[0][1]concat=n=2:v=0:a=1",
-                    "-metadata", "title=Long Tone", "-metadata", "artist=Tester", str(music / "long.flac")], check=True)
+    music = long_tone(tmp_path, high_seconds=40)
     server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external")
     token = admin_token(deployment, server)
     assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
@@ -72,11 +68,7 @@ def test_a_playout_restarted_while_the_database_is_down_airs_from_its_own_disk(d
     pg_dir = tempfile.mkdtemp(prefix="cadenza-outage-")
     url = subprocess.run([scripts, "start", pg_dir + "/pg"], capture_output=True, text=True, check=True).stdout.strip()
     try:
-        music = tmp_path / "music"
-        music.mkdir()
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=10",
-                        "-f", "lavfi", "-i", "sine=frequency=880:duration=40", "-filter_complex", "[0][1]concat=n=2:v=0:a=1",
-                        "-metadata", "title=Long Tone", "-metadata", "artist=Tester", str(music / "long.flac")], check=True)
+        music = long_tone(tmp_path, high_seconds=40)
         db = {"CADENZA_DATABASE_URL": url}
         server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external", **db)
         assert deployment.run("user", "create", "--admin", "root", stdin=ADMIN_PASSWORD + "\n", **db).returncode == 0

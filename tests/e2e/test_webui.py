@@ -1488,6 +1488,9 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     # Dragged to the next day's column, tomorrow's occurrence airs then, at its own time.
     after = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).strftime("%Y-%m-%d")
     target = lambda d: d.find_element(By.CSS_SELECTOR, f"#week section[aria-label='{after}']")
+    # The calendar in view and settled (a schedule event re-renders it), then the drag.
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", browser.find_element(By.ID, "week"))
+    time.sleep(0.5)
     item = day(browser).find_element(By.CSS_SELECTOR, "li.draggable span")
     # (Onto the column's heading: the player bar covers the bottom of the window.)
     ActionChains(browser).click_and_hold(item).move_to_element(target(browser).find_element(By.TAG_NAME, "h3")).pause(0.2).release().perform()

@@ -145,6 +145,13 @@ enum Libraries {
         return folder
     }
 
+    /// The library a folder belongs to, by its path (as added: resolved), if any.
+    static func libraryID(ofFolder path: String, on db: any SQLDatabase) async throws -> Int64? {
+        let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        return try await db.raw("SELECT library_id FROM library_folders WHERE path = \(bind: resolved)").first()?
+            .decode(column: "library_id", as: Int64.self)
+    }
+
     /// Queues a scan of every folder of a library (one live scan per folder at a time).
     @discardableResult
     static func enqueueScan(libraryID: Int64, full: Bool, on db: any SQLDatabase) async throws -> [Int64] {

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import ServiceLifecycle
 import Vapor
 
@@ -114,7 +115,7 @@ actor RadioStations {
             case false?:
                 if playouts[slug] != nil {
                     app.logger.warning("station \(slug): another playout holds it now; going off air here")
-                    stop(slug, removingFiles: false)
+                    stop(slug, removingFiles: false, handedOff: true)
                 }
             case nil:
                 break  // The database is away: what airs goes on airing.
@@ -129,14 +130,16 @@ actor RadioStations {
         playout.start()
     }
 
-    private func stop(_ slug: String, removingFiles: Bool) {
+    private func stop(_ slug: String, removingFiles: Bool, handedOff: Bool = false) {
         guard let playout = playouts.removeValue(forKey: slug) else { return }
         Task {
-            await playout.stop()
-            // A deleted station's HLS files go with it (a changed one appends to its playlist).
+            await playout.stop(handedOff: handedOff)
+            // A deleted station's HLS and state files go with it (a changed one appends to its playlist).
             if removingFiles {
-                try? FileManager.default.removeItem(atPath: playout.hlsDirectory)
-                try? FileManager.default.removeItem(at: playout.stateFile)
+                await runBlocking {
+                    try? FileManager.default.removeItem(atPath: playout.hlsDirectory)
+                    try? FileManager.default.removeItem(at: playout.stateFile)
+                }
             }
         }
     }
@@ -146,12 +149,17 @@ actor RadioStations {
     /// while the database is away); the leases are claimed as soon as it answers.
     func startFromDisk(app: Application) async {
         guard airs, playouts.isEmpty else { return }
+        // Only for a database that does not answer at all (not one that answers with an error,
+        // such as a migration not yet applied): then the leases cannot be read either.
+        if (try? await app.sql.raw("SELECT 1 AS one").first()) != nil { return }
         let directory = hlsRoot.deletingLastPathComponent().appendingPathComponent("playout", isDirectory: true)
+        let logger = app.logger
         let snapshots = await runBlocking {
             ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
-                .filter { $0.pathExtension == "json" }.compactMap { StationPlayout.loadSnapshot($0) }
+                .filter { $0.pathExtension == "json" }.compactMap { StationPlayout.loadSnapshot($0, logger: logger) }
         }
-        for snapshot in snapshots where only == nil || snapshot.station.slug == only {
+        let now = Clock.nowMillis()
+        for snapshot in snapshots where (only == nil || snapshot.station.slug == only) && StationPlayout.airable(snapshot, now: now) {
             let station = snapshot.station
             guard playouts[station.slug] == nil else { continue }
             app.logger.warning("station \(station.slug): the database is away; airing from the state kept on disk")
@@ -167,7 +175,13 @@ actor RadioStations {
         await withTaskGroup(of: Void.self) { group in
             for playout in all { group.addTask { await playout.stop() } }
         }
-        for station in all.map(\.station) { try? await Leases.release(Self.leaseKey(station), owner: owner, on: app.sql) }
+        for playout in all {
+            // Given up: a standby may air it now, so the state file is not to be aired from. (If
+            // the database is away the lease stays, and so may a restart of this process.)
+            if (try? await Leases.release(Self.leaseKey(playout.station), owner: owner, on: app.sql)) != nil {
+                await playout.persist(handedOff: true)
+            }
+        }
     }
 }
 

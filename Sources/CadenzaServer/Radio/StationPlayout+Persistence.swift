@@ -27,15 +27,20 @@ extension StationPlayout {
         var onAir: OnAir?
         var pendingWrites: [Write]
         var savedAt: Int64
+        /// Written as the station went to another process (its lease lost or given up): not to be aired from.
+        var handedOff: Bool?
     }
+
+    /// How old a state file may be and still be aired from (the schedule window's length).
+    static let snapshotLifetimeMillis: Int64 = 24 * 3_600_000
 
     static func stateFile(dataDirectory: URL, slug: String) -> URL {
         dataDirectory.appendingPathComponent("playout", isDirectory: true).appendingPathComponent("\(slug).json")
     }
 
     /// Writes the snapshot off the event loops, atomically (a kill mid-write leaves the last one).
-    func persist() async {
-        let snapshot = state.withLockedValue { state in
+    func persist(handedOff: Bool = false) async {
+        var snapshot = state.withLockedValue { state in
             Snapshot(
                 station: record.withLockedValue { $0 }, pool: state.pool, schedule: state.schedule, jingles: state.jingles,
                 // (The bus's start read here, under the lock already held: wallMillis would take it again.)
@@ -46,24 +51,37 @@ extension StationPlayout {
                 },
                 pendingWrites: state.pendingWrites, savedAt: Clock.nowMillis())
         }
+        if handedOff { snapshot.handedOff = true }
+        let written = snapshot
         let file = stateFile
         let logger = logger
         await runBlocking {
             do {
                 try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try JSONEncoder().encode(snapshot).write(to: file, options: .atomic)
+                try JSONEncoder().encode(written).write(to: file, options: .atomic)
             } catch {
-                logger.warning("station \(snapshot.station.slug): could not keep its state on disk: \(String(describing: error))")
+                logger.warning("station \(written.station.slug): could not keep its state on disk: \(String(describing: error))")
             }
         }
     }
 
-    static func loadSnapshot(_ file: URL) -> Snapshot? {
+    static func loadSnapshot(_ file: URL, logger: Logger? = nil) -> Snapshot? {
         // Bounded: a state file is a few hundred kilobytes; anything far larger is not one.
         guard let size = try? file.resourceValues(forKeys: [.fileSizeKey]).fileSize, size < 64 << 20,
             let data = try? Data(contentsOf: file)
         else { return nil }
-        return try? JSONDecoder().decode(Snapshot.self, from: data)
+        do {
+            return try JSONDecoder().decode(Snapshot.self, from: data)
+        } catch {
+            logger?.warning("radio: the state file \(file.lastPathComponent) cannot be read: \(String(describing: error))")
+            return nil
+        }
+    }
+
+    /// Whether a state file may be aired from while the database is away: recent, and not
+    /// written as the station went to another process.
+    static func airable(_ snapshot: Snapshot, now: Int64) -> Bool {
+        snapshot.handedOff != true && now - snapshot.savedAt < snapshotLifetimeMillis
     }
 
     /// Takes what the last process kept: the pool, schedule and station IDs as a start (the

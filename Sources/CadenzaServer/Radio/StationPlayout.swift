@@ -171,15 +171,18 @@ final class StationPlayout: Sendable {
     /// Queues the first items, then puts the bus on air (so a station never opens with the fallback).
     func start() {
         let feeder = Task { [self] in
-            let kept = await runBlocking { [stateFile] in Self.loadSnapshot(stateFile) }
-            if let kept, kept.station.id == station.id { restore(kept) }
+            let logger = logger
+            let file = await runBlocking { [stateFile] in Self.loadSnapshot(stateFile, logger: logger) }
+            // What another process aired since, or a file days old, is not aired from.
+            let kept = file.flatMap { $0.station.id == station.id && Self.airable($0, now: Clock.nowMillis()) ? $0 : nil }
+            if let kept { restore(kept) }
             var libraries = (try? await AutoDJ.libraries(for: station, on: fluent)) ?? []
             let now = Clock.nowMillis()
             let gap = Int64(max(station.trackGapMinutes, station.artistGapMinutes)) * 60_000
             let aired = (try? await AsRunLog.airedSince(stationID: station.id, millis: now - gap, on: db)) ?? []
             state.withLockedValue { $0.aired = aired }
             await refreshSchedule(libraries: libraries, force: true)
-            await resumeInterrupted(libraries: libraries, kept: kept?.station.id == station.id ? kept?.onAir : nil)
+            await resumeInterrupted(libraries: libraries, kept: kept?.onAir)
             await fill(libraries: libraries)
             let onAir = state.withLockedValue { state in
                 // Checked and started under the lock: a stop in between never leaves a bus running.
@@ -194,6 +197,7 @@ final class StationPlayout: Sendable {
             var persisted = Date.distantPast
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
                 if Date().timeIntervalSince(persisted) >= 3 {
                     persisted = Date()
                     await persist()
@@ -215,8 +219,9 @@ final class StationPlayout: Sendable {
     }
 
     /// Takes the station off air: encoders first (so nothing waits on a pipe), then the bus,
-    /// on a thread of its own (the engine's stop waits for its thread), then the last writes.
-    func stop() async {
+    /// on a thread of its own (the engine's stop waits for its thread), then the last writes,
+    /// and the state file last of all (`handedOff`: another process airs the station now).
+    func stop(handedOff: Bool = false) async {
         let tasks = state.withLockedValue {
             $0.stopped = true
             return $0.tasks
@@ -226,8 +231,10 @@ final class StationPlayout: Sendable {
         for mount in mounts.values { mount.close() }
         await engine.stopOffThread()
         noteSink.finish()
+        // The feeder and the recorder are done before the last flush: no write is saved twice.
+        for task in tasks { await task.value }
         await flush()
-        await persist()
+        await persist(handedOff: handedOff)
     }
 
     /// Takes a changed station record: only a change of outputs needs a new playout.
@@ -308,8 +315,21 @@ final class StationPlayout: Sendable {
             }
         } catch {
             logger.warning("station \(station.slug): could not read what it aired last: \(String(describing: error))")
-            if let kept, resumeFromSnapshot(kept, now: now) { return }
-            // A show on air (from the kept schedule) goes on where the clock says.
+            // The kept item resumes if it is what the clock says airs now: the rotation's (no
+            // show on air) or the show's own item; otherwise the show is joined where the clock says.
+            if let kept {
+                let scheduled = kept.item.tag.hasPrefix("s") ? Int64(kept.item.tag.dropFirst()) : nil
+                let ofShow = onAir.flatMap { show in schedule.first { $0.occurrenceStart == show.start && $0.startsAt == scheduled } }
+                if onAir == nil || ofShow != nil, resumeFromSnapshot(kept, now: now) {
+                    if let onAir, let ofShow {
+                        state.withLockedValue {
+                            $0.activeOccurrence = onAir.start
+                            $0.lastQueuedScheduled = ofShow.startsAt
+                        }
+                    }
+                    return
+                }
+            }
             if let onAir {
                 let (items, last) = joinItems(onAir, at: now)
                 for item in items { queue.append(item) }

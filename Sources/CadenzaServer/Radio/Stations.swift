@@ -70,6 +70,30 @@ struct StationRecord: Sendable, Equatable, Codable {
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
 
+    /// Decoded from a playout's state file: fields added after the file was written take their defaults.
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int64.self, forKey: .id)
+        slug = try c.decode(String.self, forKey: .slug)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone) ?? "UTC"
+        visibility = try c.decodeIfPresent(Visibility.self, forKey: .visibility) ?? .private
+        ownerID = try c.decodeIfPresent(Int64.self, forKey: .ownerID)
+        outputs = try c.decodeIfPresent([StationOutput].self, forKey: .outputs) ?? [.mp3]
+        crossfadeMs = try c.decodeIfPresent(Int.self, forKey: .crossfadeMs) ?? 0
+        pushURLSealed = try c.decodeIfPresent(String.self, forKey: .pushURLSealed)
+        trackGapMinutes = try c.decodeIfPresent(Int.self, forKey: .trackGapMinutes) ?? 60
+        artistGapMinutes = try c.decodeIfPresent(Int.self, forKey: .artistGapMinutes) ?? 20
+        jinglePlaylistID = try c.decodeIfPresent(Int64.self, forKey: .jinglePlaylistID)
+        jingleEvery = try c.decodeIfPresent(Int.self, forKey: .jingleEvery) ?? 0
+        jingleMinute = try c.decodeIfPresent(Int.self, forKey: .jingleMinute)
+        recordLive = try c.decodeIfPresent(Bool.self, forKey: .recordLive) ?? false
+        targetLUFS = try c.decodeIfPresent(Int.self, forKey: .targetLUFS)
+        createdAt = try c.decodeIfPresent(Int64.self, forKey: .createdAt) ?? 0
+        updatedAt = try c.decodeIfPresent(Int64.self, forKey: .updatedAt) ?? 0
+    }
+
     /// Whether `viewer` (nil: not signed in) may listen and read what is playing.
     func canListen(_ viewer: Principal?) -> Bool {
         switch visibility {

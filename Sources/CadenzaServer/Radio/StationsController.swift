@@ -86,6 +86,9 @@ enum StationsController {
         if change.pushUrl?.isEmpty == false, !viewer.isAdmin {
             throw APIError.forbidden("Only administrators may push a station to another server.")
         }
+        if change.recordLive == true, !viewer.isAdmin {
+            throw APIError.forbidden("Only administrators may have a station record its live sets.")
+        }
         if let push = change.pushUrl, !push.isEmpty { _ = try IcecastTarget(parsing: push) }
         guard
             var station = try await Stations.create(
@@ -98,7 +101,7 @@ enum StationsController {
             || change.jingleMinute != nil || change.recordLive != nil
         {
             try applyPush(change, to: &station, viewer: viewer, app: req.application)
-            try await applyRotation(change, to: &station, on: req.sql)
+            try await applyRotation(change, to: &station, viewer: viewer, on: req.sql)
             try await Stations.update(station, on: req.sql)
         }
         try await EventStore.append(
@@ -122,7 +125,7 @@ enum StationsController {
         station.outputs = fields.outputs
         station.crossfadeMs = fields.crossfadeMs
         station.visibility = change.visibility ?? station.visibility
-        try await applyRotation(change, to: &station, on: req.sql)
+        try await applyRotation(change, to: &station, viewer: try req.requireUser(), on: req.sql)
         try applyPush(change, to: &station, viewer: try req.requireUser(), app: req.application)
         try await Stations.update(station, on: req.sql)
         try await EventStore.append(
@@ -134,7 +137,7 @@ enum StationsController {
     }
 
     /// The rotation's rules from a change: repeat gaps in minutes, the jingle playlist and how often.
-    static func applyRotation(_ change: Change, to station: inout StationRecord, on db: any SQLDatabase) async throws {
+    static func applyRotation(_ change: Change, to station: inout StationRecord, viewer: Principal, on db: any SQLDatabase) async throws {
         if let minutes = change.trackGapMinutes {
             guard (0...1_440).contains(minutes) else { throw APIError.unprocessable("trackGapMinutes must be 0 to 1440.") }
             station.trackGapMinutes = minutes
@@ -150,7 +153,11 @@ enum StationsController {
         if let playlist = change.jinglePlaylistId {
             station.jinglePlaylistID = playlist.isEmpty ? nil : try await ShowsController.playlistID(playlist, station: station, on: db)
         }
-        if let record = change.recordLive { station.recordLive = record }
+        if let record = change.recordLive, record != station.recordLive {
+            // Recordings fill the server's disk and make a folder library: administrators decide.
+            guard viewer.isAdmin else { throw APIError.forbidden("Only administrators may have a station record its live sets.") }
+            station.recordLive = record
+        }
         if let minute = change.jingleMinute {
             guard (-1...59).contains(minute) else { throw APIError.unprocessable("jingleMinute must be 0 to 59, or -1 for no hourly ID.") }
             station.jingleMinute = minute < 0 ? nil : minute
