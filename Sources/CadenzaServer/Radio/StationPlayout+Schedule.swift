@@ -52,6 +52,16 @@ extension StationPlayout {
         return (items, upcoming.prefix(2).last?.startsAt ?? first.startsAt)
     }
 
+    /// Queues a show under way from where the clock says (a start or restart inside it).
+    func joinShow(_ onAir: ScheduleWindow.Occurrence, at now: Int64) {
+        let (items, last) = joinItems(onAir, at: now)
+        for item in items { queue.append(item) }
+        state.withLockedValue {
+            $0.activeOccurrence = onAir.start
+            $0.lastQueuedScheduled = last
+        }
+    }
+
     /// The show's next items after the last one queued, while its occurrence is on the bus.
     func nextShowItems(count: Int) -> [PlayoutItem] {
         let busNow = wallMillis(engine.framesWritten)

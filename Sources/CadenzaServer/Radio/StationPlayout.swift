@@ -305,14 +305,7 @@ final class StationPlayout: Sendable {
                     try await AsRunLog.apply(.finished(startedAt: open.startedAt, durationMs: max(0, offset)), stationID: station.id, on: db)
                 }
             }
-            if let onAir {
-                let (items, last) = joinItems(onAir, at: now)
-                for item in items { queue.append(item) }
-                state.withLockedValue {
-                    $0.activeOccurrence = onAir.start
-                    $0.lastQueuedScheduled = last
-                }
-            }
+            if let onAir { joinShow(onAir, at: now) }
         } catch {
             logger.warning("station \(station.slug): could not read what it aired last: \(String(describing: error))")
             // The kept item resumes if it is what the clock says airs now: the rotation's (no
@@ -330,14 +323,7 @@ final class StationPlayout: Sendable {
                     return
                 }
             }
-            if let onAir {
-                let (items, last) = joinItems(onAir, at: now)
-                for item in items { queue.append(item) }
-                state.withLockedValue {
-                    $0.activeOccurrence = onAir.start
-                    $0.lastQueuedScheduled = last
-                }
-            }
+            if let onAir { joinShow(onAir, at: now) }
         }
     }
 
