@@ -1,7 +1,7 @@
 import Foundation
 
 /// One thing to air: a file with what listeners are told about it.
-public struct PlayoutItem: Sendable, Equatable, Codable {
+public struct PlayoutItem: Sendable, Hashable, Codable {
     /// The catalog's id for the track (or a jingle's), echoed back in events.
     public var id: String
     public var path: String

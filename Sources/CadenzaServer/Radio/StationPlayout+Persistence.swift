@@ -38,6 +38,27 @@ extension StationPlayout {
         dataDirectory.appendingPathComponent("playout", isDirectory: true).appendingPathComponent("\(slug).json")
     }
 
+    /// Writes the snapshot when what it holds has changed (an item started, a write is waiting or
+    /// went through, the pool, schedule or station IDs were read anew; at least hourly, so the
+    /// file never ages out on air), not every few seconds regardless: 200 KB a station adds up.
+    func persistIfChanged() async {
+        let fingerprint = state.withLockedValue { state -> Int in
+            var hasher = Hasher()
+            hasher.combine(state.current?.startedAt)
+            hasher.combine(state.current?.item)
+            hasher.combine(state.pendingWrites.count)
+            hasher.combine(state.pool.count)
+            hasher.combine(state.poolRead)
+            hasher.combine(state.schedule)
+            hasher.combine(state.jingles)
+            hasher.combine(Clock.nowMillis() / 3_600_000)
+            return hasher.finalize()
+        }
+        guard state.withLockedValue({ $0.persistedFingerprint != fingerprint }) else { return }
+        await persist()
+        state.withLockedValue { $0.persistedFingerprint = fingerprint }
+    }
+
     /// Writes the snapshot off the event loops, atomically (a kill mid-write leaves the last one).
     func persist(handedOff: Bool = false) async {
         var snapshot = state.withLockedValue { state in

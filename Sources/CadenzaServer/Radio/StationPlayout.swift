@@ -82,6 +82,8 @@ final class StationPlayout: Sendable {
         var jinglesPlaylist: Int64?
         /// The hourly station ID's last mark (nil until the station has looked once).
         var hourlyJingleMark: Int64?
+        /// What the state file last written held (see `persistIfChanged`).
+        var persistedFingerprint: Int?
         /// The loudness analyses of tracks queued so far, by track.
         var loudness: [Int64: LoudnessAnalysis] = [:]
         /// Signed-in listeners on the mounts: who, and since when (wall-clock ms).
@@ -200,7 +202,7 @@ final class StationPlayout: Sendable {
                 if Task.isCancelled { break }
                 if Date().timeIntervalSince(persisted) >= 3 {
                     persisted = Date()
-                    await persist()
+                    await persistIfChanged()
                 }
                 sampleListeners()
                 noteSink.yield(.tick)
@@ -391,7 +393,7 @@ final class StationPlayout: Sendable {
         let songs = state.withLockedValue { state -> [AutoDJ.Candidate] in
             state.aired.removeAll { $0.at < now - max(trackGap, artistGap) }
             // Station IDs air as station IDs, not as songs of the rotation.
-            let jingles = Set(station.jingleEvery > 0 || station.jingleMinute != nil ? state.jingles.map(\.id) : [])
+            let jingles = Set(station.airsJingles ? state.jingles.map(\.id) : [])
             return AutoDJ.choose(
                 count: count, from: AutoDJ.weightedOrder(state.pool.filter { !jingles.contains(String($0.trackID)) }), aired: state.aired,
                 upcoming: upcoming,
@@ -404,7 +406,7 @@ final class StationPlayout: Sendable {
     /// The jingle playlist's tracks, read every minute (kept when the database does not answer).
     func refreshJingles(libraries: [Int64]) async {
         let station = self.station
-        guard station.jingleEvery > 0 || station.jingleMinute != nil, let playlist = station.jinglePlaylistID else { return }
+        guard station.airsJingles, let playlist = station.jinglePlaylistID else { return }
         if state.withLockedValue({ Date().timeIntervalSince($0.jinglesRead) > 60 || $0.jinglesPlaylist != playlist }) {
             do {
                 let entries = try await RadioPlaylists.resolve([playlist], station: station, libraries: libraries, on: db)[playlist] ?? []

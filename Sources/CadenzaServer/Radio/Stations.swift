@@ -70,6 +70,9 @@ struct StationRecord: Sendable, Equatable, Codable {
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
 
+    /// Whether the station airs station IDs at all (after N songs, or hourly).
+    var airsJingles: Bool { jinglePlaylistID != nil && (jingleEvery > 0 || jingleMinute != nil) }
+
     /// Decoded from a playout's state file: fields added after the file was written take their defaults.
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -5,7 +5,7 @@ import SQLKit
 /// What the playout reads of the schedule: the items of the coming hours with their files,
 /// kept in memory so the station airs them through a database outage.
 enum ScheduleWindow {
-    struct Item: Sendable, Equatable, Codable {
+    struct Item: Sendable, Hashable, Codable {
         var showID: Int64
         var showTitle: String
         var occurrenceStart: Int64
