@@ -203,15 +203,26 @@ def test_station_api_rules(deployment, server_with_music):
 
 
 def dominant_hz(mp3_bytes, tmp_path):
-    """The tone's frequency in a stretch of MP3, from its zero crossings."""
+    """The tone's frequency in a stretch of MP3, from its rising zero crossings. Crossings count
+    only past ±500 (of 32767), so the near-silent frames of a stream's first moments add no
+    noise, and the rate is taken between the first and the last crossing, so silence at either
+    end does not dilute it."""
     path = tmp_path / "tone.mp3"
     path.write_bytes(mp3_bytes)
     pcm = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(path), "-f", "s16le", "-ac", "1",
                           "-ar", "44100", "-"], capture_output=True, check=True).stdout
     import array
     samples = array.array("h", pcm[: len(pcm) // 2 * 2])
-    crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
-    return crossings / 2 / (len(samples) / 44100)
+    rising, low = [], False
+    for i, v in enumerate(samples):
+        if v < -500:
+            low = True
+        elif v > 500 and low:
+            rising.append(i)
+            low = False
+    if len(rising) < 2:
+        return 0.0
+    return (len(rising) - 1) / ((rising[-1] - rising[0]) / 44100)
 
 
 def long_tone(tmp_path, high_seconds=30):
