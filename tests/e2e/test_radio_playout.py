@@ -56,6 +56,48 @@ def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     assert [e["title"] for e in history] == ["Long Tone"], history
 
 
+def test_a_managers_skip_and_play_next_reach_a_playout_of_its_own(deployment, tmp_path):
+    """The web app talks to a server; the station airs in `cadenza playout`. A skip and a
+    "play next" sent to the server are applied by the playout to its own queue."""
+    from conftest import admin_token
+    from test_radio_schedule import tone
+    music = tmp_path / "music"
+    music.mkdir()
+    for i, hz in enumerate((330, 550, 770)):
+        tone(music / f"t{i}.flac", 60, hz, f"Tone {i}")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external")
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 3)
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    assert deployment.run("station", "create", "apart", "--name", "Apart").returncode == 0
+    base = server.url + "/api/v1/stations/apart"
+    # Nobody airs it yet: nothing to skip, and the request is not kept for later.
+    time.sleep(2)
+    r = requests.post(base + "/skip", headers=h)
+    assert r.status_code == 409 and r.json()["error"]["message"], r.text
+    playout = deployment.playout("apart", node="solo")
+    history = lambda: sorted(requests.get(base + "/history", headers=h).json(), key=lambda e: e["startedAt"])
+    assert wait_for(lambda: len(history()) == 1, timeout=15)
+    first = history()[0]["title"]
+    # "Play next" then skip, through the server: the chosen track airs at once.
+    wanted = next(t for t in ids if t != first)
+    r = requests.post(base + "/next", headers=h, json={"trackId": ids[wanted]})
+    assert r.status_code == 202 and r.json()["title"] == wanted, r.text
+    time.sleep(1)
+    sent = time.time()
+    assert requests.post(base + "/skip", headers=h).status_code == 202
+    assert wait_for(lambda: len(history()) == 2, timeout=5, interval=0.1), history()
+    print(f"skip through the server applied {time.time() - sent:.2f} s after the request")
+    assert time.time() - sent < 2.5
+    assert [e["title"] for e in history()] == [first, wanted]
+    assert (requests.get(server.url + "/api/v1/stations/apart/now-playing").json()["nowPlaying"] or {})["song"]["title"] == wanted
+    # Each request is applied once.
+    time.sleep(2)
+    assert len(history()) == 2, history()
+    playout.stop()
+
+
 def test_a_playout_restarted_while_the_database_is_down_airs_from_its_own_disk(deployment, tmp_path):
     """PostgreSQL stopped, then the playout killed and started again: it comes back on air from
     the state it kept on disk, in the interrupted track at its position, and what it aired

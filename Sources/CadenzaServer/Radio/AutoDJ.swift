@@ -37,7 +37,7 @@ enum AutoDJ {
             try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
                 Candidate(
                     trackID: $0.id,
-                    item: PlayoutItem(id: String($0.id), path: $0.absolutePath, title: $0.title, artist: $0.artist, durationMs: $0.durationMs))
+                    item: $0.playoutItem())
             }
         }
         guard !rotation.isEmpty else { return try await library() }
@@ -53,9 +53,7 @@ enum AutoDJ {
                 candidates.append(
                     Candidate(
                         trackID: track.id,
-                        item: PlayoutItem(
-                            id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs,
-                            startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs),
+                        item: track.playoutItem(startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs),
                         weight: Double(playlist.rotationWeight) / Double(max(1, airable.count))))
             }
         }
@@ -103,5 +101,13 @@ enum AutoDJ {
             if !chosen.isEmpty { break }
         }
         return chosen
+    }
+}
+
+extension CatalogQueries.AirableTrack {
+    /// The track as the playout airs it, from `startMs` to `endMs` (its end when nil).
+    func playoutItem(startMs: Int = 0, endMs: Int? = nil, tag: String = "") -> PlayoutItem {
+        PlayoutItem(
+            id: String(id), path: absolutePath, title: title, artist: artist, durationMs: durationMs, startMs: startMs, endMs: endMs, tag: tag)
     }
 }

@@ -55,10 +55,10 @@ extension RadioFeature {
             "/stations/{slug}/now-playing": { "get": { "summary": "What the station airs (with playedAt, the instant its first sample went out), what is next, what aired, listeners; public stations need no sign-in", "security": [], "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "200": { "description": "{station, name, onAir, nowPlaying, show (the show on air: id, title, start, end), playingNext, songHistory, listeners}" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
-            "/stations/{slug}/skip": { "post": { "summary": "End the current item now (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "202": { "description": "Skipped" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
+            "/stations/{slug}/skip": { "post": { "summary": "End the current item now (owner or administrator); a station aired by another process (cadenza playout) skips within half a second; 409 when no process airs it", "parameters": [ { "$ref": "#/components/parameters/slug" } ], "responses": { "202": { "description": "Skipped" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
-            "/stations/{slug}/next": { "post": { "summary": "Air a track right after the current item, before the rotation's choice (owner or administrator)", "parameters": [ { "$ref": "#/components/parameters/slug" } ],
+            "/stations/{slug}/next": { "post": { "summary": "Air a track right after the current item, before the rotation's choice (owner or administrator); passed to the process that airs the station; 409 when none does", "parameters": [ { "$ref": "#/components/parameters/slug" } ],
               "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["trackId"], "properties": { "trackId": { "type": "string" } } } } } },
               "responses": { "202": { "description": "{trackId, title, artist, text}" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" } } } }
             """##,

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import SQLKit
 import ServiceLifecycle
@@ -119,6 +120,25 @@ actor RadioStations {
                 }
             case nil:
                 break  // The database is away: what airs goes on airing.
+            }
+        }
+        await applyRequests(app: app)
+    }
+
+    /// Skips and "play next"s other processes took for the stations aired here.
+    private func applyRequests(app: Application) async {
+        let aired = Dictionary(playouts.values.map { ($0.station.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard !aired.isEmpty, let pending = try? await StationRequests.take(stationIDs: Array(aired.keys), on: app.sql) else { return }
+        for request in pending {
+            guard let playout = aired[request.stationID] else { continue }
+            switch request.kind {
+            case .skip:
+                playout.skip()
+            case .next:
+                guard let id = request.trackID, let libraries = try? await AutoDJ.libraries(for: playout.station, on: app.db),
+                    let track = try? await CatalogQueries.airableTrack(id: id, libraries: libraries, on: app.sql)
+                else { continue }
+                _ = await playout.playNext(track)
             }
         }
     }

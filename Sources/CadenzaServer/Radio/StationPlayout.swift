@@ -250,8 +250,7 @@ final class StationPlayout: Sendable {
 
     /// Airs `track` after the current item, before what the rotation chose.
     func playNext(_ track: CatalogQueries.AirableTrack) async -> PlayoutItem {
-        let plain = PlayoutItem(
-            id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs)
+        let plain = track.playoutItem()
         let item = await withLoudness([plain]).first ?? plain
         engine.playNext(item)
         return item
@@ -292,8 +291,7 @@ final class StationPlayout: Sendable {
                     offset >= 0, offset < Int64(track.durationMs) - 1_000
                 {
                     // Trimmed as it was when it first aired: the offset counts from its cue-in.
-                    let plain = PlayoutItem(
-                        id: String(track.id), path: track.absolutePath, title: track.title, artist: track.artist, durationMs: track.durationMs)
+                    let plain = track.playoutItem()
                     var item = await withLoudness([plain]).first ?? plain
                     item.startMs += Int(offset)
                     if item.startMs < (item.endMs ?? item.durationMs) - 1_000 {
@@ -412,11 +410,7 @@ final class StationPlayout: Sendable {
                 let entries = try await RadioPlaylists.resolve([playlist], station: station, libraries: libraries, on: db)[playlist] ?? []
                 let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: db)
                 let jingles = entries.compactMap { entry in
-                    tracks[entry.trackID].map {
-                        PlayoutItem(
-                            id: String($0.id), path: $0.absolutePath, title: $0.title, artist: $0.artist, durationMs: $0.durationMs,
-                            startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs, tag: "j")
-                    }
+                    tracks[entry.trackID].map { $0.playoutItem(startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs, tag: "j") }
                 }
                 state.withLockedValue {
                     $0.jingles = jingles

@@ -197,10 +197,23 @@ enum StationsController {
     @Sendable static func skip(req: Request) async throws -> HTTPStatus {
         let station = try await managed(req)
         guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
-            throw APIError.conflict("The station is not on air in this process.")
+            try await request(.skip, of: station, on: req.sql)
+            return .accepted
         }
         playout.skip()
         return .accepted
+    }
+
+    /// For a station another process airs: its playout applies the request within half a second.
+    private static func request(
+        _ kind: StationRequests.Kind, trackID: Int64? = nil, of station: StationRecord, on db: any SQLDatabase
+    )
+        async throws
+    {
+        guard try await Leases.holder(RadioStations.leaseKey(station), on: db) != nil else {
+            throw APIError.conflict("The station is not on air: no playout airs it now.")
+        }
+        try await StationRequests.add(stationID: station.id, kind: kind, trackID: trackID, on: db)
     }
 
     struct NextRequest: Content {
@@ -217,7 +230,8 @@ enum StationsController {
             throw APIError.notFound("Track")
         }
         guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
-            throw APIError.conflict("The station is not on air in this process.")
+            try await request(.next, trackID: track.id, of: station, on: req.sql)
+            return try await StationPlayout.song(track.playoutItem()).encodeResponse(status: .accepted, for: req)
         }
         return try await StationPlayout.song(playout.playNext(track)).encodeResponse(status: .accepted, for: req)
     }
