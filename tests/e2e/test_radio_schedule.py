@@ -29,10 +29,12 @@ def test_a_show_airs_its_playlist_at_its_instant_and_is_cut_at_its_end(deploymen
     tone(music / "r2.flac", 40, 440, "Rotation Two")
     tone(music / "s1.flac", 8, 660, "Show Opener")
     tone(music / "s2.flac", 90, 880, "Show Long")
+    tone(music / "in.flac", 2, 1320, "Show Intro")
+    tone(music / "out.flac", 5, 990, "Show Outro")
     server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
     token = admin_token(deployment, server)
     h = auth(token)
-    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 4)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 6)
     ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
     zone = "America/New_York"
     r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "shows", "name": "Shows", "timeZone": zone})
@@ -44,12 +46,17 @@ def test_a_show_airs_its_playlist_at_its_instant_and_is_cut_at_its_end(deploymen
     assert r.status_code == 201, r.text
     playlist = r.json()
     assert [e["title"] for e in playlist["entries"]] == ["Show Opener", "Show Long"]
-    # A one-minute show starting 25 s from now, in the station's wall time.
+    # A one-minute show starting 25 s from now, in the station's wall time, with an intro and
+    # an outro (tracks of the station's libraries only).
     start = (datetime.now(ZoneInfo(zone)) + timedelta(seconds=25)).replace(microsecond=0)
-    r = requests.post(base + "/shows", headers=h, json={
-        "title": "Evening Show", "hosts": ["Ada"], "playlistId": playlist["id"], "startDate": start.strftime("%Y-%m-%d"),
-        "startTime": start.strftime("%H:%M:%S"), "durationMinutes": 1})
+    show = {"title": "Evening Show", "hosts": ["Ada"], "playlistId": playlist["id"], "startDate": start.strftime("%Y-%m-%d"),
+            "startTime": start.strftime("%H:%M:%S"), "durationMinutes": 1, "introTrackId": ids["Show Intro"]}
+    for bad in ("999999", "x", "-1"):
+        r = requests.post(base + "/shows", headers=h, json={**show, "outroTrackId": bad})
+        assert r.status_code == 422 and "outroTrackId" in r.json()["error"]["message"], r.text
+    r = requests.post(base + "/shows", headers=h, json={**show, "outroTrackId": ids["Show Outro"]})
     assert r.status_code == 201, r.text
+    assert r.json()["introTrackId"] == ids["Show Intro"] and r.json()["outroTrackId"] == ids["Show Outro"], r.text
     # The calendar shows it, at that instant.
     calendar = requests.get(base + "/schedule", params={"from": start.strftime("%Y-%m-%d"), "days": 1}).json()
     assert [o["title"] for o in calendar] == ["Evening Show"], calendar
@@ -59,23 +66,26 @@ def test_a_show_airs_its_playlist_at_its_instant_and_is_cut_at_its_end(deploymen
     np = lambda: requests.get(base + "/now-playing").json()
     assert wait_for(lambda: time.time() >= show_start - 4, timeout=40, interval=0.2)
     audio, titles, _ = listen(server.url + "/listen/shows/radio.mp3", 9)
-    switch = [offset for offset, title in titles if title == "Tester - Show Opener"]
+    switch = [offset for offset, title in titles if title == "Tester - Show Intro"]
     assert switch, titles
-    assert 620 < dominant_hz(audio[switch[0] + 8000: switch[0] + 40000], tmp_path) < 700
+    assert 1280 < dominant_hz(audio[switch[0] + 4000: switch[0] + 20000], tmp_path) < 1360
     during = np()
     assert during["show"]["title"] == "Evening Show" and during["nowPlaying"]["source"] == "scheduled", during
     # After the end: the rotation again.
     assert wait_for(lambda: time.time() >= show_end + 4, timeout=90, interval=0.5)
     history = sorted(requests.get(base + "/history", headers=h).json(), key=lambda e: e["startedAt"])
     scheduled = [e for e in history if e["source"] == "scheduled"]
-    assert [e["title"] for e in scheduled] == ["Show Opener", "Show Long"], history
-    opener, long = scheduled
-    # Sample-exact instants: the opener at the show's start, the long one after the opener's
-    # six cued seconds, cut at the show's end; the rotation picks up there.
-    assert abs(at(opener["startedAt"]) - show_start) <= 0.1, (opener, show_start)
+    assert [e["title"] for e in scheduled] == ["Show Intro", "Show Opener", "Show Long", "Show Outro"], history
+    intro, opener, long, outro = scheduled
+    # Sample-exact instants: the intro at the show's start, the opener after its two seconds,
+    # the long one after the opener's six cued seconds, cut where the five-second outro begins
+    # so that it ends at the show's end; the rotation picks up there.
+    assert abs(at(intro["startedAt"]) - show_start) <= 0.1, (intro, show_start)
+    assert abs(at(opener["startedAt"]) - (show_start + 2)) <= 0.15, opener
     assert abs(opener["durationMs"] - 6000) <= 50, opener
-    assert abs(at(long["startedAt"]) - (show_start + 6)) <= 0.15, long
-    assert abs(at(long["startedAt"]) + long["durationMs"] / 1000 - show_end) <= 0.1, (long, show_end)
+    assert abs(at(long["startedAt"]) - (show_start + 8)) <= 0.15, long
+    assert abs(at(long["startedAt"]) + long["durationMs"] / 1000 - (show_end - 5)) <= 0.1, (long, show_end)
+    assert abs(at(outro["startedAt"]) - (show_end - 5)) <= 0.1 and abs(outro["durationMs"] - 5000) <= 100, (outro, show_end)
     before = [e for e in history if at(e["startedAt"]) < show_start - 0.05]
     assert before and before[-1]["source"] == "autodj"
     assert abs(at(before[-1]["startedAt"]) + before[-1]["durationMs"] / 1000 - show_start) <= 0.1, before[-1]

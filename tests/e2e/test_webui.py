@@ -1462,6 +1462,9 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     tomorrow = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=1)).strftime("%Y-%m-%d")
     browser.find_element(By.ID, "show-title").send_keys("Breakfast")
     Select(browser.find_element(By.ID, "show-playlist")).select_by_visible_text("Morning Mix")
+    # Its intro: a track of the station's playlists.
+    wait(browser, lambda d: tracks[0]["title"] in d.find_element(By.ID, "show-intro").text)
+    Select(browser.find_element(By.ID, "show-intro")).select_by_value(tracks[0]["id"])
     browser.execute_script("document.getElementById('show-date').value = arguments[0];"
                            "document.getElementById('show-time').value = '08:00';", tomorrow)
     browser.find_element(By.CSS_SELECTOR, "#show-form button[type=submit]").click()
@@ -1470,6 +1473,7 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     wait(browser, lambda d: "08:00–09:00 Breakfast" in day(d).text)
     show = requests.get(server.url + "/api/v1/stations/calendar/shows").json()[0]
     assert show["playlistId"] and show["repeat"] == "weekly" and show["startTime"] == "08:00"
+    assert show["introTrackId"] == tracks[0]["id"] and "outroTrackId" not in show, show
     # One occurrence cancelled from the calendar, then restored.
     press(browser, day(browser).find_element(By.CSS_SELECTOR, "button[data-show]"))
     wait(browser, lambda d: "(cancelled)" in day(d).text)

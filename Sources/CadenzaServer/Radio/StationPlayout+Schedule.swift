@@ -48,8 +48,10 @@ extension StationPlayout {
         let upcoming = schedule.filter { $0.endsAt > at + 1_000 }
         guard let first = upcoming.first else { return ([], schedule.last?.startsAt ?? Int64.min) }
         let offset = first.startsAt < at ? Int(clamping: at - first.startsAt) : 0
-        let items = [first.playoutItem(offsetMs: offset)] + upcoming.dropFirst().prefix(1).map { $0.playoutItem() }
-        return (items, upcoming.prefix(2).last?.startsAt ?? first.startsAt)
+        // An outro after it airs by its own cut, not queued.
+        let following = upcoming.dropFirst().filter { !$0.isOutro }.prefix(1)
+        let items = [first.playoutItem(offsetMs: offset)] + following.map { $0.playoutItem() }
+        return (items, following.last?.startsAt ?? first.startsAt)
     }
 
     /// Queues a show under way from where the clock says (a start or restart inside it).
@@ -71,7 +73,7 @@ extension StationPlayout {
                 first.occurrenceStart <= busNow, busNow < first.occurrenceEnd
             else { return [] }
             let last = state.lastQueuedScheduled
-            let next = state.schedule.filter { $0.occurrenceStart == active && $0.startsAt > last }.prefix(count)
+            let next = state.schedule.filter { $0.occurrenceStart == active && $0.startsAt > last && !$0.isOutro }.prefix(count)
             if let latest = next.last { state.lastQueuedScheduled = latest.startsAt }
             return next.map { $0.playoutItem() }
         }
@@ -108,7 +110,10 @@ extension StationPlayout {
             logger.info("station \(station.slug) joins \(onAir.title) under way")
             return
         }
-        let next = occurrences.flatMap { [$0.start, $0.end] }.filter { $0 > busNow && $0 <= busNow + Self.armAheadMillis }.min()
+        // Boundaries: shows' starts and ends, and their outros' starts (the content is cut there).
+        let outros = schedule.filter(\.isOutro)
+        let next = (occurrences.flatMap { [$0.start, $0.end] } + outros.map(\.startsAt))
+            .filter { $0 > busNow && $0 <= busNow + Self.armAheadMillis }.min()
         guard let next else {
             if let armed, armed.at > busNow, engine.pendingCutFrame != nil {
                 // The boundary went away (the show was cancelled or moved): no cut.
@@ -122,7 +127,10 @@ extension StationPlayout {
             return
         }
         let starting = occurrences.first { $0.start == next }
-        let first = starting.map { occurrence in schedule.filter { $0.occurrenceStart == occurrence.start }.prefix(2) } ?? []
+        let first =
+            starting.map { occurrence in
+                schedule.filter { $0.occurrenceStart == occurrence.start && (!$0.isOutro || $0.startsAt == occurrence.start) }.prefix(2)
+            } ?? outros.filter { $0.startsAt == next }.prefix(1)
         let key = first.first?.playoutItem().tag ?? "rotation"
         if let armed, armed.at == next, armed.key == key { return }
         var items = first.map { $0.playoutItem() }

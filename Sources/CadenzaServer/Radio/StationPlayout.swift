@@ -269,7 +269,7 @@ final class StationPlayout: Sendable {
                 if let onAir, let scheduledAt = open.scheduledAt,
                     let item = schedule.first(where: { $0.startsAt == scheduledAt && $0.occurrenceStart == onAir.start })
                 {
-                    if offset >= 0, offset < Int64(item.playoutItem().playMs) - 1_000 {
+                    if offset >= 0, offset < Int64(item.playoutItem().playMs) - 1_000, now < item.endsAt - 1_000 {
                         queue.append(item.playoutItem(offsetMs: Int(offset)))
                         state.withLockedValue {
                             $0.resume = (String(item.trackID), open.startedAt, Int(offset))

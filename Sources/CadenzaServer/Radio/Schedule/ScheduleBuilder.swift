@@ -26,6 +26,8 @@ enum ScheduleBuilder {
         var trackID: Int64
         var cueInMs: Int
         var cueOutMs: Int?
+        /// The show's outro: aired by a cut at its instant, never queued after the content.
+        var outro = false
     }
 
     static func register(on jobs: JobRegistry, hours: @escaping @Sendable () -> Int) {
@@ -53,32 +55,56 @@ enum ScheduleBuilder {
         try await JobQueue.enqueue(.init(kind: jobKind, payload: Payload(stationId: stationID)), on: db)
     }
 
-    /// The items of each occurrence: its playlist's entries back to back from its start, the
-    /// last one cut at its end. An under-filled occurrence leaves the rest to the rotation. An
-    /// entry without cue points of its own is trimmed where the loudness analysis found silence.
+    /// The items of each occurrence: the show's intro at its start, its playlist's entries back
+    /// to back after it, and its outro placed to end at the occurrence's end, cutting the
+    /// content where it begins (or the occurrence's end does, without an outro). An under-filled
+    /// occurrence leaves the rest to the rotation. An entry without cue points of its own is
+    /// trimmed where the loudness analysis found silence.
     static func items(
         for occurrences: [PlannedOccurrence], entries: [Int64: [RadioPlaylists.Entry]], tracks: [Int64: CatalogQueries.AirableTrack],
         loudness: [Int64: LoudnessAnalysis] = [:], perOccurrence: [Int64: [RadioPlaylists.Entry]] = [:]
     ) -> [Item] {
         var items: [Item] = []
         for occurrence in occurrences where !occurrence.cancelled {
-            guard let playlist = occurrence.playlistID else { continue }
-            var at = occurrence.start
-            for entry in perOccurrence[occurrence.start] ?? entries[playlist] ?? [] {
-                guard at < occurrence.end else { break }
-                guard let track = tracks[entry.trackID] else { continue }
+            let show = occurrence.show
+            // Where a track airs from and to: hand cue points first, then the analysed ones.
+            func span(_ entry: RadioPlaylists.Entry) -> (track: CatalogQueries.AirableTrack, cueIn: Int, cueOut: Int, setOut: Int?)? {
+                guard let track = tracks[entry.trackID] else { return nil }
                 let analysis = loudness[track.id]
                 let cueIn = max(0, entry.cueInMs ?? analysis?.cueInMs ?? 0)
                 let setOut = entry.cueOutMs ?? analysis?.cueOutMs
                 let cueOut = min(track.durationMs, setOut ?? track.durationMs)
-                guard cueOut > cueIn else { continue }
-                let end = at + Int64(cueOut - cueIn)
-                items.append(
-                    Item(
-                        showID: occurrence.show.id, occurrenceStart: occurrence.start, occurrenceEnd: occurrence.end, startsAt: at,
-                        endsAt: min(end, occurrence.end), trackID: track.id, cueInMs: cueIn, cueOutMs: setOut.map { _ in cueOut }))
-                at = end
+                return cueOut > cueIn ? (track, cueIn, cueOut, setOut) : nil
             }
+            func item(_ span: (track: CatalogQueries.AirableTrack, cueIn: Int, cueOut: Int, setOut: Int?), at: Int64, until: Int64) -> Item {
+                Item(
+                    showID: show.id, occurrenceStart: occurrence.start, occurrenceEnd: occurrence.end, startsAt: at,
+                    endsAt: min(at + Int64(span.cueOut - span.cueIn), until), trackID: span.track.id, cueInMs: span.cueIn,
+                    cueOutMs: span.setOut.map { _ in span.cueOut })
+            }
+            var at = occurrence.start
+            if let id = show.introTrackID, let intro = span(.init(trackID: id, cueInMs: nil, cueOutMs: nil)) {
+                items.append(item(intro, at: at, until: occurrence.end))
+                at += Int64(intro.cueOut - intro.cueIn)
+            }
+            var contentEnd = occurrence.end
+            var outro: Item?
+            if let id = show.outroTrackID, let span = span(.init(trackID: id, cueInMs: nil, cueOutMs: nil)) {
+                let start = max(at, occurrence.end - Int64(span.cueOut - span.cueIn))
+                if start < occurrence.end {
+                    outro = item(span, at: start, until: occurrence.end)
+                    outro?.outro = true
+                    contentEnd = start
+                }
+            }
+            let content = occurrence.playlistID.map { perOccurrence[occurrence.start] ?? entries[$0] ?? [] } ?? []
+            for entry in content {
+                guard at < contentEnd else { break }
+                guard let span = span(entry) else { continue }
+                items.append(item(span, at: at, until: contentEnd))
+                at += Int64(span.cueOut - span.cueIn)
+            }
+            if let outro { items.append(outro) }
         }
         return items
     }
@@ -118,9 +144,10 @@ enum ScheduleBuilder {
                 shows, exceptions: try await Shows.exceptions(stationID: station.id, on: sql), from: now, to: to, zone: zone)
             let entries = try await RadioPlaylists.entries(Array(Set(occurrences.compactMap(\.playlistID))), on: sql)
             let smart = try await smartEntries(occurrences, station: station, libraries: libraries, on: sql)
+            let framing = occurrences.flatMap { [$0.show.introTrackID, $0.show.outroTrackID] }.compactMap { $0 }
             let tracks = try await CatalogQueries.airableTracks(
-                ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) } + smart.values.flatMap { $0.map(\.trackID) })), libraries: libraries,
-                on: sql)
+                ids: Array(Set(entries.values.flatMap { $0.map(\.trackID) } + smart.values.flatMap { $0.map(\.trackID) } + framing)),
+                libraries: libraries, on: sql)
             let planned = items(
                 for: occurrences, entries: entries, tracks: tracks, loudness: try await TrackLoudness.usable(trackIDs: Array(tracks.keys), on: sql),
                 perOccurrence: smart)
@@ -164,12 +191,13 @@ enum ScheduleBuilder {
                         [
                             SQLBind(station.id), SQLBind(item.showID), SQLBind(item.occurrenceStart), SQLBind(item.occurrenceEnd),
                             SQLBind(item.startsAt), SQLBind(item.endsAt), SQLBind(item.trackID), SQLBind(item.cueInMs), SQLBind(item.cueOutMs),
+                            SQLBind(item.outro),
                         ] as [any SQLExpression])
                 }
                 try await sql.raw(
                     """
                     INSERT INTO station_schedule (station_id, show_id, occurrence_start, occurrence_end, starts_at, ends_at, track_id,
-                        cue_in_ms, cue_out_ms)
+                        cue_in_ms, cue_out_ms, outro)
                     VALUES \(SQLList(rows)) ON CONFLICT DO NOTHING
                     """
                 ).run()

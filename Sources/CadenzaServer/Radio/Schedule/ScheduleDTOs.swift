@@ -8,6 +8,8 @@ struct ShowDTO: Content {
     var hosts: [String]
     var description: String
     var playlistId: String?
+    var introTrackId: String?
+    var outroTrackId: String?
     var startDate: String
     var startTime: String
     var durationMinutes: Int
@@ -23,6 +25,8 @@ struct ShowDTO: Content {
         hosts = show.hosts
         description = show.description
         playlistId = show.playlistID.map(String.init)
+        introTrackId = show.introTrackID.map(String.init)
+        outroTrackId = show.outroTrackID.map(String.init)
         startDate = LocalText.date(show.rule.startDay)
         startTime = LocalText.time(show.rule.startSecond)
         durationMinutes = show.rule.durationMinutes

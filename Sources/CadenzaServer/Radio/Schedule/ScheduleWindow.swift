@@ -21,6 +21,10 @@ enum ScheduleWindow {
         var path: String
         /// The loudness normalisation's gain (dB) for the station's target.
         var gainDB: Double = 0
+        /// The show's outro, aired by a cut at its instant (optional: older state files lack it).
+        var outro: Bool? = nil
+
+        var isOutro: Bool { outro == true }
 
         /// The item as the engine plays it, from `offsetMs` into its planned length.
         func playoutItem(offsetMs: Int = 0) -> PlayoutItem {
@@ -46,7 +50,7 @@ enum ScheduleWindow {
         let rows = try await db.raw(
             """
             SELECT s.show_id, sh.title AS show_title, s.occurrence_start, s.occurrence_end, s.starts_at, s.ends_at, s.track_id,
-                   s.cue_in_ms, s.cue_out_ms
+                   s.cue_in_ms, s.cue_out_ms, s.outro
             FROM station_schedule s JOIN station_shows sh ON sh.id = s.show_id
             WHERE s.station_id = \(bind: stationID) AND s.occurrence_end > \(bind: from) AND s.starts_at < \(bind: to)
             ORDER BY s.starts_at
@@ -65,7 +69,8 @@ enum ScheduleWindow {
                 endsAt: try row.decode(column: "ends_at", as: Int64.self), cueInMs: try row.decode(column: "cue_in_ms", as: Int.self),
                 cueOutMs: try row.decode(column: "cue_out_ms", as: Int?.self), trackID: track.id, title: track.title, artist: track.artist,
                 durationMs: track.durationMs, path: track.absolutePath,
-                gainDB: targetLUFS.flatMap { target in loudness[track.id]?.gainDB(targetLUFS: Double(target)) } ?? 0)
+                gainDB: targetLUFS.flatMap { target in loudness[track.id]?.gainDB(targetLUFS: Double(target)) } ?? 0,
+                outro: try row.decode(column: "outro", as: Bool.self) ? true : nil)
         }
     }
 

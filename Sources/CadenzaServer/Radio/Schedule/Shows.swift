@@ -10,6 +10,10 @@ struct ShowRecord: Sendable {
     var description: String
     var playlistID: Int64?
     var rule: ShowRule
+    /// Airs at each occurrence's start, before the content.
+    var introTrackID: Int64? = nil
+    /// Airs so that it ends at each occurrence's end; the content is cut where it begins.
+    var outroTrackID: Int64? = nil
 }
 
 /// One occurrence cancelled, moved, or given other content.
@@ -37,7 +41,7 @@ enum Shows {
     static func all(stationID: Int64, on db: any SQLDatabase) async throws -> [ShowRecord] {
         try await db.raw(
             """
-            SELECT id, station_id, title, hosts, description, playlist_id, start_day, start_second, duration_minutes, frequency,
+            SELECT id, station_id, title, hosts, description, playlist_id, intro_track_id, outro_track_id, start_day, start_second, duration_minutes, frequency,
                    repeat_every, weekdays, monthly_by, until_day
             FROM station_shows WHERE station_id = \(bind: stationID) ORDER BY start_day, start_second, id
             """
@@ -63,7 +67,9 @@ enum Shows {
                 interval: try row.decode(column: "repeat_every", as: Int.self),
                 weekdays: weekdays.split(separator: ",").compactMap { Int($0) },
                 monthlyBy: ShowRule.MonthlyBy(rawValue: try row.decode(column: "monthly_by", as: String.self)) ?? .date,
-                untilDay: try row.decode(column: "until_day", as: Int64?.self)))
+                untilDay: try row.decode(column: "until_day", as: Int64?.self)),
+            introTrackID: try row.decode(column: "intro_track_id", as: Int64?.self),
+            outroTrackID: try row.decode(column: "outro_track_id", as: Int64?.self))
     }
 
     static func insert(_ show: ShowRecord, on db: any SQLDatabase) async throws -> Int64 {
@@ -71,10 +77,10 @@ enum Shows {
         let rule = show.rule
         let row = try await db.raw(
             """
-            INSERT INTO station_shows (station_id, title, hosts, description, playlist_id, start_day, start_second, duration_minutes,
-                frequency, repeat_every, weekdays, monthly_by, until_day, created_at, updated_at)
+            INSERT INTO station_shows (station_id, title, hosts, description, playlist_id, intro_track_id, outro_track_id, start_day,
+                start_second, duration_minutes, frequency, repeat_every, weekdays, monthly_by, until_day, created_at, updated_at)
             VALUES (\(bind: show.stationID), \(bind: show.title), \(bind: show.hosts.joined(separator: "\n")), \(bind: show.description),
-                \(bind: show.playlistID), \(bind: rule.startDay), \(bind: rule.startSecond), \(bind: rule.durationMinutes),
+                \(bind: show.playlistID), \(bind: show.introTrackID), \(bind: show.outroTrackID), \(bind: rule.startDay), \(bind: rule.startSecond), \(bind: rule.durationMinutes),
                 \(bind: rule.frequency.rawValue), \(bind: rule.interval), \(bind: rule.weekdays.map(String.init).joined(separator: ",")),
                 \(bind: rule.monthlyBy.rawValue), \(bind: rule.untilDay), \(bind: now), \(bind: now))
             RETURNING id
@@ -89,7 +95,8 @@ enum Shows {
         try await db.raw(
             """
             UPDATE station_shows SET title = \(bind: show.title), hosts = \(bind: show.hosts.joined(separator: "\n")),
-                description = \(bind: show.description), playlist_id = \(bind: show.playlistID), start_day = \(bind: rule.startDay),
+                description = \(bind: show.description), playlist_id = \(bind: show.playlistID),
+                intro_track_id = \(bind: show.introTrackID), outro_track_id = \(bind: show.outroTrackID), start_day = \(bind: rule.startDay),
                 start_second = \(bind: rule.startSecond), duration_minutes = \(bind: rule.durationMinutes),
                 frequency = \(bind: rule.frequency.rawValue), repeat_every = \(bind: rule.interval),
                 weekdays = \(bind: rule.weekdays.map(String.init).joined(separator: ",")), monthly_by = \(bind: rule.monthlyBy.rawValue),

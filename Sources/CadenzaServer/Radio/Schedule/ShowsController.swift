@@ -12,6 +12,9 @@ enum ShowsController {
         var description: String?
         /// "" clears it (the show airs the rotation).
         var playlistId: String?
+        /// Tracks of the libraries the station plays; "" clears them.
+        var introTrackId: String?
+        var outroTrackId: String?
         var startDate: String?
         var startTime: String?
         var durationMinutes: Int?
@@ -217,6 +220,14 @@ enum ShowsController {
         return id
     }
 
+    private static func airableTrackID(_ raw: String, field: String, station: StationRecord, req: Request) async throws -> Int64 {
+        let libraries = try await AutoDJ.libraries(for: station, on: req.db)
+        guard let id = Int64(raw), id > 0, try await CatalogQueries.airableTrack(id: id, libraries: libraries, on: req.sql) != nil else {
+            throw APIError.unprocessable("\(field) must name a track of the libraries this station plays.")
+        }
+        return id
+    }
+
     static func validated(_ change: Change, over current: ShowRecord, station: StationRecord, req: Request) async throws -> ShowRecord {
         var show = current
         if let title = change.title {
@@ -237,6 +248,12 @@ enum ShowsController {
         }
         if let playlist = change.playlistId {
             show.playlistID = playlist.isEmpty ? nil : try await playlistID(playlist, station: station, on: req.sql)
+        }
+        if let intro = change.introTrackId {
+            show.introTrackID = intro.isEmpty ? nil : try await airableTrackID(intro, field: "introTrackId", station: station, req: req)
+        }
+        if let outro = change.outroTrackId {
+            show.outroTrackID = outro.isEmpty ? nil : try await airableTrackID(outro, field: "outroTrackId", station: station, req: req)
         }
         if let date = change.startDate {
             guard let day = LocalText.parseDate(date) else { throw APIError.unprocessable("startDate must be a date like 2027-03-14.") }

@@ -6,6 +6,9 @@ import { html } from '../html.js';
 /// move it to any date and time with the Move form (the keyboard's way to do the same).
 export function stationWeek(box, { path, station, manages, say }) {
   let occurrences = [];
+  // Answers are drawn in the order asked (an older one arriving late is dropped), and never
+  // under a drag in progress: it is drawn when the drag ends.
+  let asked = 0, deferred = false, dragging = null;
   const move = async (occurrence, date, time) => {
     try {
       await api(`${path}/shows/${occurrence.showId}/occurrences/${occurrence.date}`, { method: 'PUT', body: { startDate: date, startTime: time } });
@@ -14,8 +17,14 @@ export function stationWeek(box, { path, station, manages, say }) {
     } catch (error) { say(error.message); }
   };
   const render = async () => {
+    if (dragging) { deferred = true; return; }
+    deferred = false;
+    const mine = ++asked;
     try {
-      occurrences = await api(`${path}/schedule?days=7`);
+      const answer = await api(`${path}/schedule?days=7`);
+      if (mine !== asked) return;
+      if (dragging) { deferred = true; return; }
+      occurrences = answer;
       const byDay = new Map();
       for (let i = 0; i < 7; i += 1) {
         const d = new Date(Date.now() + i * 86_400_000);
@@ -58,7 +67,9 @@ export function stationWeek(box, { path, station, manages, say }) {
     }
   });
   // Dragging with pointer events (mouse, pen and touch alike): drop on another day's column.
-  let dragging = null;
+  const settle = () => {
+    if (deferred) { deferred = false; render(); }
+  };
   box.addEventListener('pointerdown', (event) => {
     const item = event.target.closest('li.draggable');
     if (!manages || !item || event.target.closest('button, input, form')) return;
@@ -80,12 +91,14 @@ export function stationWeek(box, { path, station, manages, say }) {
     box.querySelectorAll('.week-day.drop').forEach((d) => d.classList.remove('drop'));
     const target = over(event), o = occurrences[index];
     if (target && o && target.dataset.day !== o.localStart.slice(0, 10)) move(o, target.dataset.day, o.localStart.slice(11, 16));
+    else settle();
   };
   const cancel = () => {
     if (!dragging) return;
     dragging.item.classList.remove('dragging');
     dragging = null;
     box.querySelectorAll('.week-day.drop').forEach((d) => d.classList.remove('drop'));
+    settle();
   };
   document.addEventListener('pointerup', drop);
   document.addEventListener('pointercancel', cancel);

@@ -47,6 +47,8 @@ export async function render(main, { slug }) {
         <form id="show-form" class="show-form"><fieldset><legend>New show</legend>
           <label for="show-title">Title</label><input id="show-title" required maxlength="200">
           <label for="show-playlist">Plays</label><select id="show-playlist"><option value="">The rotation</option></select>
+          <label for="show-intro">Intro (from the station playlists)</label><select id="show-intro"><option value="">None</option></select>
+          <label for="show-outro">Outro, ending with the show</label><select id="show-outro"><option value="">None</option></select>
           <label for="show-date">First date</label><input id="show-date" type="date" required>
           <label for="show-time">Starts at</label><input id="show-time" type="time" required>
           <label for="show-minutes">Minutes</label><input id="show-minutes" type="number" min="1" max="1440" value="60" required>
@@ -187,6 +189,12 @@ export async function render(main, { slug }) {
         || html`<li class="muted">No station playlists yet.</li>`.text;
       const select = main.querySelector('#show-playlist');
       select.innerHTML = html`<option value="">The rotation</option>${list.map((p) => html`<option value="${p.id}">${p.name}</option>`)}`.text;
+      // Intros and outros: any track of the station's own playlists (where its jingles live).
+      const details = await Promise.all(list.filter((p) => p.kind === 'static').slice(0, 20).map((p) => api(`${path}/playlists/${p.id}`)));
+      const framing = [...new Map(details.flatMap((p) => p.entries).map((e) => [e.trackId, e])).values()];
+      for (const id of ['#show-intro', '#show-outro']) {
+        main.querySelector(id).innerHTML = html`<option value="">None</option>${framing.map((e) => html`<option value="${e.trackId}">${e.title}</option>`)}`.text;
+      }
       const jingles = main.querySelector('#sound-jingles');
       jingles.innerHTML = html`<option value="">No station IDs</option>${list.map((p) => html`<option value="${p.id}" ${String(station.jinglePlaylistId) === p.id ? 'selected' : ''}>${p.name}</option>`)}`.text;
       const mine = await api('/api/v1/playlists');
@@ -211,6 +219,7 @@ export async function render(main, { slug }) {
         every: variant === '2' ? 2 : 1, monthlyBy: variant === 'weekday' ? 'weekday' : 'date',
         weekdays: repeat === 'weekly' ? [...days.querySelectorAll('input:checked')].map((c) => c.value) : [],
         playlistId: form.querySelector('#show-playlist').value,
+        introTrackId: form.querySelector('#show-intro').value, outroTrackId: form.querySelector('#show-outro').value,
       };
       try { await api(`${path}/shows`, { method: 'POST', body }); say(`${body.title} added.`); form.querySelector('#show-title').value = ''; await shows(); await week(); }
       catch (error) { say(error.message); }
