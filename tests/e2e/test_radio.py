@@ -420,18 +420,29 @@ class Icecast:
     """Debian's icecast2 on a loopback port, as the external server a station pushes to. It
     refuses to run as root: as root it runs as its own Debian user."""
 
-    def __init__(self, tmp, port=None):
+    def __init__(self, tmp, port=None, fallback_for=None):
+        """`fallback_for`: a mount whose listeners go to a file (a low tone, looped) while it has
+        no source, and back as soon as a source connects again (fallback-override)."""
         from conftest import free_port
         self.dir = tempfile.mkdtemp(prefix="cadenza-icecast-")
         self.port = port or free_port()
         os.makedirs(self.dir + "/log")
+        webroot = "/usr/share/icecast2/web"
+        mounts = ""
+        if fallback_for:
+            webroot = self.dir + "/web"
+            shutil.copytree("/usr/share/icecast2/web", webroot)
+            subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=200:duration=2",
+                            "-ar", "44100", "-ac", "2", "-b:a", "128k", webroot + "/fallback.mp3"], check=True)
+            mounts = (f"<mount type=\"normal\"><mount-name>{fallback_for}</mount-name><fallback-mount>/fallback.mp3</fallback-mount>"
+                      "<fallback-override>1</fallback-override><limit-rate>16000</limit-rate></mount>")
         with open(self.dir + "/icecast.xml", "w") as f:
             f.write(f"""<icecast><limits><clients>50</clients><sources>5</sources><source-timeout>10</source-timeout></limits>
 <authentication><source-password>hackme-src</source-password><admin-user>admin</admin-user><admin-password>hackme-admin</admin-password></authentication>
 <hostname>127.0.0.1</hostname><location>test</location><admin>test@localhost</admin>
 <listen-socket><port>{self.port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
-<mount type="default"><charset>UTF-8</charset></mount>
-<paths><basedir>/usr/share/icecast2</basedir><logdir>{self.dir}/log</logdir><webroot>/usr/share/icecast2/web</webroot>
+<mount type="default"><charset>UTF-8</charset></mount>{mounts}
+<paths><basedir>/usr/share/icecast2</basedir><logdir>{self.dir}/log</logdir><webroot>{webroot}</webroot>
 <adminroot>/usr/share/icecast2/admin</adminroot><pidfile>{self.dir}/icecast.pid</pidfile></paths>
 <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>2</loglevel></logging>
 <security><chroot>0</chroot></security></icecast>""")

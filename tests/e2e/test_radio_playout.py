@@ -3,12 +3,13 @@ leave it alone (CADENZA_RADIO_PLAYOUT=external), and a second playout for the sa
 standing by, which takes over within about two seconds of the first being killed, in the
 interrupted track at its position."""
 import subprocess
+import threading
 import time
 
 import requests
 
 from conftest import auth, wait_for
-from test_radio import dominant_hz, listen, long_tone
+from test_radio import Icecast, dominant_hz, listen, long_tone
 
 
 def mount_up(server, slug):
@@ -54,6 +55,62 @@ def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     # One as-run entry for the one play, across the switch.
     history = requests.get(server.url + "/api/v1/stations/ha/history", headers=auth(token)).json()
     assert [e["title"] for e in history] == ["Long Tone"], history
+
+
+def test_an_external_icecast_keeps_its_listeners_through_a_takeover(deployment, tmp_path):
+    """Both playouts push to one Icecast mount; only the airing one is connected. Icecast is
+    set up as the README says (a fallback file, fallback-override): when the active playout is
+    killed its listeners hear the fallback for a moment and are moved back to the mount as soon
+    as the standby's push connects, on the same connection, in the interrupted track."""
+    from conftest import admin_token
+    music = long_tone(tmp_path, high_seconds=60)
+    icecast = Icecast(tmp_path, fallback_for="/ha.mp3")
+    try:
+        server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external")
+        token = admin_token(deployment, server)
+        assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
+        push = f"icecast://source:hackme-src@127.0.0.1:{icecast.port}/ha.mp3"
+        r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "ha", "name": "HA", "pushUrl": push})
+        assert r.status_code == 201, r.text
+        first = deployment.playout("ha", node="alpha")
+        second = deployment.playout("ha", node="beta")
+        assert wait_for(lambda: icecast.source("/ha.mp3"), timeout=15), icecast.status()
+        active = next(p for p in (first, second) if mount_up(p, "ha"))
+        # A listener on Icecast, reading on a thread of its own from here on.
+        r = requests.get(f"http://127.0.0.1:{icecast.port}/ha.mp3", stream=True, timeout=10)
+        assert r.status_code == 200
+        received, closed = bytearray(), []
+        def read():
+            try:
+                for chunk in r.iter_content(4096):
+                    received.extend(chunk)
+                    if len(received) > 16000 * 90:
+                        break
+            except requests.RequestException as error:
+                closed.append(error)
+            closed.append("end")
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        np = lambda: requests.get(server.url + "/api/v1/stations/ha/now-playing").json()
+        assert wait_for(lambda: np()["nowPlaying"]["elapsedMs"] >= 12_000, timeout=30)
+        began = icecast.source("/ha.mp3")["stream_start_iso8601"]
+        active.kill9()
+        killed = time.time()
+        # The standby airs and its push connects anew: the listener is moved back to the mount.
+        def back():
+            source = icecast.source("/ha.mp3") or {}
+            return source.get("stream_start_iso8601", began) != began and source.get("listeners") == 1
+        assert wait_for(back, timeout=15, interval=0.1), icecast.status()
+        print(f"listener back on the mount {time.time() - killed:.2f} s after kill -9 of the active playout")
+        time.sleep(6)
+        assert not closed, "the listener's connection was closed"
+        # What it hears now (the newest two seconds; the fallback may still be in the socket's
+        # buffers a moment) is the station's high tone, not Icecast's fallback file.
+        print(f"{len(received)} bytes received")
+        assert 840 < dominant_hz(bytes(received[-32000:]), tmp_path) < 920
+        r.close()
+    finally:
+        icecast.close()
 
 
 def test_a_managers_skip_and_play_next_reach_a_playout_of_its_own(deployment, tmp_path):
