@@ -19,7 +19,8 @@ final class Decoder: @unchecked Sendable {
 
     /// `readAheadMs`: how much audio is decoded ahead; a crossfade needs its whole length
     /// buffered (with ffmpeg finished) to know where the item ends.
-    init(item: PlayoutItem, ffmpeg: String, readAheadMs: Int = 4_000) {
+    /// `source`: where the item's audio is read from, when not its own path (a local copy).
+    init(item: PlayoutItem, ffmpeg: String, readAheadMs: Int = 4_000, source: String? = nil) {
         self.item = item
         capacity = PCM.bytesPerSecond * max(1_000, min(readAheadMs, 30_000)) / 1_000
         var arguments = ["-hide_banner", "-loglevel", "error", "-nostdin"]
@@ -34,7 +35,7 @@ final class Decoder: @unchecked Sendable {
         }
         if item.startMs > 0 { arguments += ["-ss", String(format: "%.3f", Double(item.startMs) / 1000)] }
         if let end = item.endMs, end > item.startMs { arguments += ["-t", String(format: "%.3f", Double(end - item.startMs) / 1000)] }
-        arguments += ["-i", item.path, "-vn", "-map_metadata", "-1", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
+        arguments += ["-i", source ?? item.path, "-vn", "-map_metadata", "-1", "-f", "s16le", "-ac", "2", "-ar", "44100", "pipe:1"]
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = arguments
     }

@@ -38,6 +38,9 @@ public final class PlayoutEngine: @unchecked Sendable {
         /// What airs while nothing is queued: a quiet tone (a station: on air, nothing scheduled)
         /// or silence (a party room waiting for its next song).
         public var fallbackTone = true
+        /// Where an item's file is read from (a station's local copy of a network share's file);
+        /// called on the bus's thread, so it must not wait on slow storage.
+        public var source: (@Sendable (String) -> String)?
         public init() {}
     }
 
@@ -554,7 +557,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     }
 
     private func makeDecoder(_ item: PlayoutItem) -> Decoder {
-        let decoder = Decoder(item: item, ffmpeg: options.ffmpeg, readAheadMs: 4_000 + lock.withLock { crossfadeMs })
+        let decoder = Decoder(
+            item: item, ffmpeg: options.ffmpeg, readAheadMs: 4_000 + lock.withLock { crossfadeMs }, source: options.source?(item.path))
         decoder.start()
         return decoder
     }

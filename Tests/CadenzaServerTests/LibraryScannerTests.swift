@@ -69,6 +69,15 @@ import Vapor
             #expect(try await Self.count(app, "albums") == 1)
             #expect(try await Self.count(app, "artists") == 1)
             #expect(try await Self.count(app, "tracks") == 4)
+
+            // Emptied altogether (an unmounted share's mount point): the scan fails and keeps them.
+            let away = try AudioFixtures.temporaryDirectory("away")
+            defer { try? FileManager.default.removeItem(at: away) }
+            for name in try FileManager.default.contentsOfDirectory(atPath: root.path) {
+                try FileManager.default.moveItem(at: root.appendingPathComponent(name), to: away.appendingPathComponent(name))
+            }
+            await #expect(throws: (any Error).self) { try await LibraryScanner.scan(folderID: folder, full: false, app: app, logger: app.logger) }
+            #expect(try await Self.count(app, "tracks") == 4)
         }
     }
 

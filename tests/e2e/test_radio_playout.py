@@ -2,6 +2,7 @@
 leave it alone (CADENZA_RADIO_PLAYOUT=external), and a second playout for the same station
 standing by, which takes over within about two seconds of the first being killed, in the
 interrupted track at its position."""
+import os
 import subprocess
 import threading
 import time
@@ -199,3 +200,65 @@ def test_a_playout_restarted_while_the_database_is_down_airs_from_its_own_disk(d
     finally:
         subprocess.run([scripts, "stop", pg_dir + "/pg"], capture_output=True)
         shutil.rmtree(pg_dir, ignore_errors=True)
+
+
+def test_a_station_airs_its_copies_while_the_librarys_storage_is_away(deployment, tmp_path):
+    """The library on a share that goes away (here: its folder moved off): the station airs on
+    from its own copies of what it was about to air, content-addressed on its disk, also after
+    a kill -9 while the share is still away."""
+    from conftest import admin_token
+    from test_radio_schedule import tone
+    music = tmp_path / "music"
+    music.mkdir()
+    tones = {600: "Six", 700: "Seven", 800: "Eight"}
+    for hz, title in tones.items():
+        tone(music / f"{title}.flac", 6, hz, title)
+    # The same content twice, under two names: kept once.
+    (music / "Six again.flac").write_bytes((music / "Six.flac").read_bytes())
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) >= 3)
+    r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "share", "name": "Share", "trackGapMinutes": 0,
+                                                                       "artistGapMinutes": 0})
+    assert r.status_code == 201, r.text
+    media = os.path.join(deployment.data_dir, "playout", "media")
+    copies = lambda: sorted(f for f in (os.listdir(media) if os.path.isdir(media) else []) if f.endswith(".flac"))
+    assert wait_for(lambda: len(copies()) == 3, timeout=30), copies()
+    assert all(len(name) == 64 + len(".flac") for name in copies())
+    import hashlib
+    expected = sorted(hashlib.sha256((music / f"{t}.flac").read_bytes()).hexdigest() + ".flac" for t in tones.values())
+    assert copies() == expected
+    # The share goes away: its mount point is left empty.
+    away = tmp_path / "elsewhere"
+    music.rename(away)
+    music.mkdir()
+    since = time.time()
+    base = server.url + "/api/v1/stations/share"
+    def aired():
+        return [e for e in requests.get(base + "/history", headers=h).json() if at(e["startedAt"]) > since + 1]
+    assert wait_for(lambda: len(aired()) >= 4, timeout=40, interval=1), aired()
+    assert all(e["source"] == "autodj" for e in aired()), aired()
+    audio, _, _ = listen(server.url + "/listen/share/radio.mp3", 4, icy=False)
+    # (The tones are 600 to 800 Hz, and two seconds may hold a change from one to another.)
+    assert 560 < dominant_hz(audio[-32000:], tmp_path) < 840, "a copy airs, not the fallback tone (440 Hz)"
+    # The library keeps its tracks through the outage (a rescan finds no files and refuses).
+    for library in requests.get(server.url + "/api/v1/libraries", headers=h).json():
+        assert requests.post(server.url + f"/api/v1/libraries/{library['id']}/scan", headers=h).status_code == 202
+    time.sleep(2)
+    assert len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 3
+    # Killed and started again while the share is still away: on air from the copies at once.
+    server.kill9()
+    again = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    restarted = time.time()
+    assert wait_for(lambda: mount_up(again, "share"), timeout=15, interval=0.1)
+    time.sleep(8)
+    audio, _, _ = listen(again.url + "/listen/share/radio.mp3", 4, icy=False)
+    assert 560 < dominant_hz(audio[-32000:], tmp_path) < 840, "a copy airs after the restart, not the fallback tone (440 Hz)"
+    later = [e for e in requests.get(again.url + "/api/v1/stations/share/history", headers=h).json() if at(e["startedAt"]) > restarted + 1]
+    assert later and all(e["title"] in tones.values() and e["source"] == "autodj" for e in later), later
+
+
+def at(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

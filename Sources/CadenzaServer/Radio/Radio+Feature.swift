@@ -33,7 +33,7 @@ public struct RadioFeature: Feature {
         context.provide(
             RadioStations(
                 ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls"),
-                statsInterval: radio.statsInterval, only: radio.station,
+                statsInterval: radio.statsInterval, only: radio.station, mediaCacheMB: radio.mediaCacheMB,
                 airs: context.settings.roles.contains(.playout) || radio.inlinePlayout,
                 owner: RadioStations.owner(node: radio.node, dataDirectory: context.settings.dataDirectory.path)))
     }

@@ -9,6 +9,10 @@ struct RadioSettings: SettingsSection {
         ("CADENZA_RADIO_LIVE_PORT", "port DJs' source clients connect to (/live/SLUG, Icecast source protocol; default 8005, 0 for none)"),
         ("CADENZA_RADIO_SCHEDULE_HOURS", "how far ahead each station's shows are laid out into its schedule (default 48, at least 24)"),
         ("CADENZA_RADIO_PLAYOUT", "inline (cadenza serve airs the stations, default) or external (cadenza playout processes do)"),
+        (
+            "CADENZA_RADIO_MEDIA_CACHE_MB",
+            "local copies of what the stations air next, for a library on a share that may go away (default 2048, 0 for none)"
+        ),
         ("CADENZA_NODE_NAME", "this machine's name among playout processes (default the host name); a restart under the same name resumes at once"),
     ]
 
@@ -17,6 +21,7 @@ struct RadioSettings: SettingsSection {
     var statsInterval: TimeInterval
     var scheduleHours: Int
     var livePort: Int
+    var mediaCacheMB: Int
     /// Whether `cadenza serve` airs the stations itself.
     var inlinePlayout: Bool
     /// The one station a `cadenza playout` process airs (CADENZA_RADIO_STATION, set by the command).
@@ -28,6 +33,7 @@ struct RadioSettings: SettingsSection {
         stationsPerUser = reader.number("CADENZA_RADIO_STATIONS_PER_USER", default: 3, in: 0...10_000)
         statsInterval = reader.number("CADENZA_RADIO_STATS_SECONDS", default: 60.0, in: 1...3_600)
         livePort = reader.number("CADENZA_RADIO_LIVE_PORT", default: 8005, in: 0...65_535)
+        mediaCacheMB = reader.number("CADENZA_RADIO_MEDIA_CACHE_MB", default: 2_048, in: 0...10_000_000)
         scheduleHours = reader.number("CADENZA_RADIO_SCHEDULE_HOURS", default: 48, in: 24...24 * 14)
         inlinePlayout = reader.choice("CADENZA_RADIO_PLAYOUT", ["inline", "external"], default: "inline") == "inline"
         station = reader.value("CADENZA_RADIO_STATION")

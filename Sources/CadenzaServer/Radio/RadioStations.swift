@@ -30,9 +30,16 @@ actor RadioStations {
     private let airs: Bool
     /// Who this process is for the stations' leases: its node and data directory.
     let owner: String
+    /// The local copies of what the stations air next (nil: none kept).
+    let cache: MediaCache?
     static let lease: Duration = .milliseconds(1_200)
 
-    init(ffmpeg: String, hlsRoot: URL, statsInterval: TimeInterval, only: String? = nil, airs: Bool = true, owner: String = Leases.processOwner()) {
+    init(
+        ffmpeg: String, hlsRoot: URL, statsInterval: TimeInterval, only: String? = nil, mediaCacheMB: Int = 0, airs: Bool = true,
+        owner: String = Leases.processOwner()
+    ) {
+        let directory = hlsRoot.deletingLastPathComponent().appendingPathComponent("playout/media", isDirectory: true)
+        cache = airs && mediaCacheMB > 0 ? MediaCache(directory: directory, limitBytes: Int64(mediaCacheMB) << 20) : nil
         self.ffmpeg = ffmpeg
         self.hlsRoot = hlsRoot
         self.statsInterval = statsInterval
@@ -145,7 +152,8 @@ actor RadioStations {
 
     private func start(_ station: StationRecord, app: Application) {
         let push = station.pushURLSealed.flatMap { try? app.secretBox.open($0) }.flatMap { try? IcecastTarget(parsing: $0) }
-        let playout = StationPlayout(station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push, statsInterval: statsInterval)
+        let playout = StationPlayout(
+            station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push, statsInterval: statsInterval, cache: cache)
         playouts[station.slug] = playout
         playout.start()
     }

@@ -86,6 +86,8 @@ final class StationPlayout: Sendable {
         var persistedFingerprint: Int?
         /// The loudness analyses of tracks queued so far, by track.
         var loudness: [Int64: LoudnessAnalysis] = [:]
+        /// When a file not copied locally last failed to play (the library's storage may be away).
+        var storageFailedAt = Int64.min
         /// Signed-in listeners on the mounts: who, and since when (wall-clock ms).
         var personal: [UUID: (userID: Int64, since: Int64)] = [:]
     }
@@ -100,9 +102,15 @@ final class StationPlayout: Sendable {
     private let client: any Client
 
     private let statsInterval: TimeInterval
+    /// Local copies of what airs next, read instead of the library's files (see MediaCache).
+    let cache: MediaCache?
 
-    init(station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, push: IcecastTarget? = nil, statsInterval: TimeInterval = 60) {
+    init(
+        station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, push: IcecastTarget? = nil, statsInterval: TimeInterval = 60,
+        cache: MediaCache? = nil
+    ) {
         self.statsInterval = statsInterval
+        self.cache = cache
         self.push = push
         client = app.client
         hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
@@ -145,6 +153,7 @@ final class StationPlayout: Sendable {
         var options = PlayoutEngine.Options()
         options.ffmpeg = ffmpeg
         options.crossfadeMs = station.crossfadeMs
+        if let cache { options.source = { cache.resolve($0) } }
         let sink = noteSink
         let outputs = encoders
         let titled = Array(mounts.values)
@@ -217,7 +226,8 @@ final class StationPlayout: Sendable {
             }
         }
         let recorder = Task { [self] in await record() }
-        state.withLockedValue { $0.tasks = [feeder, recorder] }
+        let cacher = Task { [self] in await keepCopies() }
+        state.withLockedValue { $0.tasks = [feeder, recorder, cacher] }
     }
 
     /// Takes the station off air: encoders first (so nothing waits on a pipe), then the bus,
@@ -393,7 +403,7 @@ final class StationPlayout: Sendable {
             // Station IDs air as station IDs, not as songs of the rotation.
             let jingles = Set(station.airsJingles ? state.jingles.map(\.id) : [])
             return AutoDJ.choose(
-                count: count, from: AutoDJ.weightedOrder(state.pool.filter { !jingles.contains(String($0.trackID)) }), aired: state.aired,
+                count: count, from: AutoDJ.weightedOrder(airablePool(state).filter { !jingles.contains(String($0.trackID)) }), aired: state.aired,
                 upcoming: upcoming,
                 now: now, trackGapMillis: trackGap,
                 artistGapMillis: artistGap)
@@ -442,7 +452,7 @@ final class StationPlayout: Sendable {
     }
 
     /// The queued items and the one on air (the rotation must not pick them again).
-    private func upcomingItems() -> [PlayoutItem] {
+    func upcomingItems() -> [PlayoutItem] {
         let current = state.withLockedValue { $0.current?.item }
         return (current.map { [$0] } ?? []) + engine.upcoming
     }
@@ -480,6 +490,7 @@ final class StationPlayout: Sendable {
             }
         case .failed(let item, _):
             logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
+            if let cache, item.tag != "live", !cache.contains(item.path) { state.withLockedValue { $0.storageFailedAt = Clock.nowMillis() } }
             if item.tag == "live" { liveItemEnded(item) }
         case .finished(let item, _, _):
             if item.tag == "live" { liveItemEnded(item) }
