@@ -137,9 +137,9 @@ enum LibraryScanner {
         // A folder that had files and now has none is far more often a share not mounted (its
         // empty mount point) than a library deleted: its tracks, with their listens, ratings and
         // playlist entries, are kept. Removing the folder from the library forgets them.
-        if walk.audio.isEmpty, !state.known.isEmpty {
-            throw Failure(
-                "the folder \(folder.path) has no audio files now (a share not mounted?); its \(state.known.count) files are kept")
+        let imported = state.known.values.filter { $0.status == "imported" }.count
+        if walk.audio.isEmpty, imported > 0 {
+            throw Failure("the folder \(folder.path) has no audio files now (a share not mounted?); its \(imported) tracks' files are kept")
         }
         state.summary.seen = walk.audio.count
         var toRead: [DirectoryWalker.Entry] = []
