@@ -60,8 +60,41 @@ import Testing
         let hostile =
             #"{"/music/a.flac": {"hash": "../../etc/passwd", "ext": "", "size": 1, "mtime": 1, "usedAt": 1},"#
             + #" "/music/b.flac": {"hash": "\#(String(repeating: "a", count: 64))", "ext": "/../x", "size": 1, "mtime": 1, "usedAt": 1}}"#
-        try Data(hostile.utf8).write(to: root.appendingPathComponent("index.json"))
+        try Data(hostile.utf8).write(to: root.appendingPathComponent("index-all.json"))
         let cache = MediaCache(directory: root, limitBytes: 1 << 20)
         #expect(cache.resolve("/music/a.flac") == "/music/a.flac" && cache.resolve("/music/b.flac") == "/music/b.flac")
+    }
+
+    /// Two stations' next items are both kept over the limit; a link is copied as what it points
+    /// at; another process's index keeps its copies; a half-written copy is cleared at start.
+    @Test func stationsProcessesAndLinks() throws {
+        let root = try AudioFixtures.temporaryDirectory("cache")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let a = root.appendingPathComponent("a.flac"), b = root.appendingPathComponent("b.flac"), link = root.appendingPathComponent("l.flac")
+        try write(a, bytes: 300_000, seed: 1)
+        try write(b, bytes: 300_000, seed: 2)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: a)
+        let directory = root.appendingPathComponent("media")
+        let one = MediaCache(directory: directory, limitBytes: 400_000, name: "one")
+        #expect(one.warm([a.path], for: "north") == 1)
+        #expect(one.warm([b.path], for: "south") == 1)
+        // Over the limit, yet both stations' next items stay.
+        #expect(one.contains(a.path) && one.contains(b.path))
+        #expect(one.warm([link.path], for: "east") == 1 && one.resolve(link.path) == one.resolve(a.path))
+        // Another process (its own index) keeps a copy this one lets go.
+        let two = MediaCache(directory: directory, limitBytes: 400_000, name: "two")
+        #expect(two.warm([a.path], for: "west") == 1)
+        let copyOfA = two.resolve(a.path)
+        one.unpin("north")
+        one.unpin("east")
+        let c = root.appendingPathComponent("c.flac")
+        try write(c, bytes: 100_000, seed: 3)
+        #expect(one.warm([c.path], for: "north") == 1)
+        #expect(!one.contains(a.path) && FileManager.default.fileExists(atPath: copyOfA))
+        // A copy a killed process left half written goes at the next start; named copies stay.
+        try Data([1, 2, 3]).write(to: directory.appendingPathComponent("incoming-x"))
+        _ = MediaCache(directory: directory, limitBytes: 400_000, name: "one")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("incoming-x").path))
+        #expect(FileManager.default.fileExists(atPath: copyOfA))
     }
 }

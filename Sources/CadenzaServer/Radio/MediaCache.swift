@@ -10,6 +10,10 @@ import NIOConcurrencyHelpers
 ///
 /// The engine's thread asks `resolve` for every item it decodes; that looks only at memory and
 /// the local disk, never at the library's storage (a hung share must not stall the bus).
+///
+/// Processes sharing a data directory (several `cadenza playout` processes on one machine)
+/// share the copies but each keeps its own index (`index-NAME.json`); a copy another index names
+/// is never removed.
 final class MediaCache: Sendable {
     struct Entry: Codable, Sendable {
         var hash: String
@@ -23,18 +27,37 @@ final class MediaCache: Sendable {
     let limitBytes: Int64
     /// By source path.
     private let entries: NIOLockedValueBox<[String: Entry]>
+    /// What each station airs next (by station): never trimmed.
+    private let pinned = NIOLockedValueBox<[String: Set<String>]>([:])
     /// One warm-up at a time (stations of one process share the cache).
     private let warming = NIOLock()
-    private var indexFile: URL { directory.appendingPathComponent("index.json") }
+    private let indexFile: URL
 
-    /// Reads the index the last process left (blocking: call it off the event loops).
-    init(directory: URL, limitBytes: Int64) {
+    /// Reads the index this process's name left (blocking: call it off the event loops); copies
+    /// half written by a killed process, and copies no index names, are removed.
+    init(directory: URL, limitBytes: Int64, name: String = "all") {
         self.directory = directory
         self.limitBytes = limitBytes
+        indexFile = directory.appendingPathComponent("index-\(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }).json")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent("index.json")
+        entries = NIOLockedValueBox(Self.read(indexFile))
+        let named = Set(Self.indexes(in: directory).flatMap { Self.read($0).values.map(\.hash) })
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
+            let hash = String(file.prefix { $0 != "." })
+            if file.hasPrefix("incoming-") || (Self.validHash(hash) && !named.contains(hash)) {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
+            }
+        }
+    }
+
+    private static func read(_ file: URL) -> [String: Entry] {
         let kept = (try? Data(contentsOf: file)).flatMap { try? JSONDecoder().decode([String: Entry].self, from: $0) } ?? [:]
-        entries = NIOLockedValueBox(kept.filter { Self.validHash($0.value.hash) && Self.validExtension($0.value.ext) })
+        return kept.filter { validHash($0.value.hash) && validExtension($0.value.ext) }
+    }
+
+    private static func indexes(in directory: URL) -> [URL] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasPrefix("index-") && $0.hasSuffix(".json") }.map { directory.appendingPathComponent($0) }
     }
 
     private func blob(_ entry: Entry) -> String {
@@ -63,16 +86,21 @@ final class MediaCache: Sendable {
         return (unique.count, unique.values.reduce(0, +))
     }
 
-    /// Copies each of `paths` not kept yet (or changed since), then trims the cache to its
-    /// limit, keeping `paths`. Blocking: run it off the event loops. A source that cannot be
-    /// read (the share is away) keeps its last copy. Returns how many were copied.
+    /// Copies each of `paths` (what station `key` airs next) not kept yet (or changed since),
+    /// then trims the cache to its limit, keeping what every station airs next. Blocking: run it
+    /// off the event loops; `cancelled` is asked between files and chunks. A source that cannot
+    /// be read (the share is away) keeps its last copy. Returns how many were copied.
     @discardableResult
-    func warm(_ paths: [String]) -> Int {
-        warming.withLock {
+    func warm(_ paths: [String], for key: String = "", cancelled: @Sendable () -> Bool = { false }) -> Int {
+        pinned.withLockedValue { $0[key] = Set(paths) }
+        return warming.withLock {
             var copied = 0
             var seen = Set<String>()
             for path in paths where seen.insert(path).inserted {
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                if cancelled() { break }
+                // (A library's files may be links: what they point at is what is copied.)
+                let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: target),
                     (attributes[.type] as? FileAttributeType) == .typeRegular,
                     let size = (attributes[.size] as? NSNumber)?.int64Value,
                     let modified = attributes[.modificationDate] as? Date
@@ -84,18 +112,24 @@ final class MediaCache: Sendable {
                     continue
                 }
                 // Never more than the whole cache in one file.
-                guard size <= limitBytes, let entry = copy(path, size: size, mtime: mtime) else { continue }
+                guard size <= limitBytes, let entry = copy(target, size: size, mtime: mtime, cancelled: cancelled) else { continue }
                 entries.withLockedValue { $0[path] = entry }
                 copied += 1
+                save()  // each copy is found again after a kill
             }
-            trim(keeping: seen)
+            trim()
             save()
             return copied
         }
     }
 
+    /// A station off air: what it aired next need not be kept any more.
+    func unpin(_ key: String) {
+        pinned.withLockedValue { $0[key] = nil }
+    }
+
     /// Streams the file into a temporary copy while hashing it, then names the copy by its hash.
-    private func copy(_ path: String, size: Int64, mtime: Int64) -> Entry? {
+    private func copy(_ path: String, size: Int64, mtime: Int64, cancelled: () -> Bool) -> Entry? {
         guard let source = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? source.close() }
         let temporary = directory.appendingPathComponent("incoming-\(UUID().uuidString)")
@@ -105,6 +139,10 @@ final class MediaCache: Sendable {
         var written: Int64 = 0
         var failed = false
         while true {
+            if cancelled() {
+                failed = true
+                break
+            }
             let read: Data?
             do { read = try source.read(upToCount: 1 << 20) } catch {
                 failed = true
@@ -141,8 +179,9 @@ final class MediaCache: Sendable {
         return entry
     }
 
-    /// Over the limit: the copies aired longest ago go first, except those of `keeping`.
-    private func trim(keeping: Set<String>) {
+    /// Over the limit: the copies aired longest ago go first, except what a station airs next.
+    private func trim() {
+        let keeping = pinned.withLockedValue { $0.values.reduce(into: Set<String>()) { $0.formUnion($1) } }
         let removed = entries.withLockedValue { entries -> [Entry] in
             var total = Dictionary(entries.values.map { ($0.hash, $0.size) }, uniquingKeysWith: { a, _ in a }).values.reduce(0, +)
             guard total > limitBytes else { return [] }
@@ -157,7 +196,11 @@ final class MediaCache: Sendable {
             }
             return gone
         }
-        for entry in removed { try? FileManager.default.removeItem(atPath: blob(entry)) }
+        guard !removed.isEmpty else { return }
+        // Another process's index may name the same content.
+        let others = Set(
+            Self.indexes(in: directory).filter { $0.lastPathComponent != indexFile.lastPathComponent }.flatMap { Self.read($0).values.map(\.hash) })
+        for entry in removed where !others.contains(entry.hash) { try? FileManager.default.removeItem(atPath: blob(entry)) }
     }
 
     private func save() {

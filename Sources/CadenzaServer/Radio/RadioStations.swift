@@ -39,7 +39,7 @@ actor RadioStations {
         owner: String = Leases.processOwner()
     ) {
         let directory = hlsRoot.deletingLastPathComponent().appendingPathComponent("playout/media", isDirectory: true)
-        cache = airs && mediaCacheMB > 0 ? MediaCache(directory: directory, limitBytes: Int64(mediaCacheMB) << 20) : nil
+        cache = airs && mediaCacheMB > 0 ? MediaCache(directory: directory, limitBytes: Int64(mediaCacheMB) << 20, name: only ?? "all") : nil
         self.ffmpeg = ffmpeg
         self.hlsRoot = hlsRoot
         self.statsInterval = statsInterval

@@ -3,9 +3,8 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 
-/// What a station keeps copies of (see MediaCache): the schedule's next hours, its station IDs,
-/// what is queued and part of its rotation's pool; and, while files that were not copied fail
-/// to play, a rotation drawn from those that were.
+/// What a station keeps copies of (see MediaCache), and its rotation while files that were not
+/// copied cannot be opened: drawn from those that were.
 extension StationPlayout {
     /// How far ahead the schedule's items are copied.
     static let cacheAheadMillis: Int64 = 6 * 3_600_000
@@ -14,13 +13,20 @@ extension StationPlayout {
     /// How long after a failure the rotation keeps to copied files.
     static let storageTroubleMillis: Int64 = 10 * 60_000
 
+    /// What to keep copies of, first what airs soonest: the queue, the schedule's coming hours,
+    /// the station IDs, then the reserve (a steady part of the rotation: the pool is drawn anew
+    /// every minute, the reserve only topped up, so copies are not made and dropped all day).
     func cachePaths() -> [String] {
         let now = Clock.nowMillis()
-        let queued = upcomingItems().map(\.path)
+        let queued = upcomingItems().filter { $0.tag != "live" }.map(\.path)
         return queued
             + state.withLockedValue { state in
-                state.schedule.filter { $0.endsAt > now && $0.startsAt < now + Self.cacheAheadMillis }.map(\.path)
-                    + state.jingles.map(\.path) + state.pool.prefix(Self.cachedPoolSize).map(\.item.path)
+                if state.reserve.count < Self.cachedPoolSize {
+                    let have = Set(state.reserve.map(\.trackID))
+                    state.reserve += state.pool.filter { !have.contains($0.trackID) }.prefix(Self.cachedPoolSize - state.reserve.count)
+                }
+                return state.schedule.filter { $0.endsAt > now && $0.startsAt < now + Self.cacheAheadMillis }.map(\.path)
+                    + state.jingles.map(\.path) + state.reserve.map(\.item.path)
             }.filter { !$0.isEmpty }
     }
 
@@ -28,22 +34,24 @@ extension StationPlayout {
     func keepCopies() async {
         guard let cache else { return }
         try? await Task.sleep(for: .seconds(3))
+        let key = station.slug
         while !Task.isCancelled {
             let paths = cachePaths()
-            let copied = await runBlocking { cache.warm(paths) }
+            let copied = await runBlocking { [state] in cache.warm(paths, for: key, cancelled: { state.withLockedValue { $0.stopped } }) }
             if copied > 0 {
                 let usage = cache.usage
-                logger.info("station \(station.slug): \(copied) files copied for airing; \(usage.files) kept, \(usage.bytes >> 20) MB")
+                logger.info("station \(key): \(copied) files copied for airing; \(usage.files) kept, \(usage.bytes >> 20) MB")
             }
             try? await Task.sleep(for: .seconds(60))
         }
     }
 
-    /// The rotation's pool, or only its copied part while files that were not copied fail to
-    /// play (and some were copied). Called under the state lock.
+    /// The rotation's pool, or only its copied part (the reserve's included) while files that
+    /// were not copied cannot be opened (and some were copied). Called under the state lock.
     func airablePool(_ state: State) -> [AutoDJ.Candidate] {
         guard let cache, state.storageFailedAt > Clock.nowMillis() - Self.storageTroubleMillis else { return state.pool }
-        let copied = state.pool.filter { cache.contains($0.item.path) }
+        var seen = Set<Int64>()
+        let copied = (state.pool + state.reserve).filter { cache.contains($0.item.path) && seen.insert($0.trackID).inserted }
         return copied.isEmpty ? state.pool : copied
     }
 }

@@ -29,6 +29,8 @@ extension StationPlayout {
         var savedAt: Int64
         /// Written as the station went to another process (its lease lost or given up): not to be aired from.
         var handedOff: Bool?
+        /// The part of the rotation kept as local copies (older files lack it).
+        var reserve: [AutoDJ.Candidate]?
     }
 
     /// How old a state file may be and still be aired from (the schedule window's length).
@@ -48,6 +50,7 @@ extension StationPlayout {
             hasher.combine(state.current?.item)
             hasher.combine(state.pendingWrites.count)
             hasher.combine(state.pool.count)
+            hasher.combine(state.reserve.count)
             hasher.combine(state.poolRead)
             hasher.combine(state.schedule)
             hasher.combine(state.jingles)
@@ -70,7 +73,7 @@ extension StationPlayout {
                         item: $0.item, source: $0.source, startedAt: $0.startedAt, priorMs: $0.priorMs,
                         airedAt: Int64((state.busStarted.timeIntervalSince1970 * 1000).rounded()) + PCM.milliseconds(frames: $0.frame))
                 },
-                pendingWrites: state.pendingWrites, savedAt: Clock.nowMillis())
+                pendingWrites: state.pendingWrites, savedAt: Clock.nowMillis(), reserve: state.reserve)
         }
         if handedOff { snapshot.handedOff = true }
         let written = snapshot
@@ -110,6 +113,7 @@ extension StationPlayout {
     func restore(_ snapshot: Snapshot) {
         state.withLockedValue { state in
             state.pool = snapshot.pool
+            state.reserve = snapshot.reserve ?? []
             // Read again from the database within seconds when it answers.
             state.poolRead = Date().addingTimeInterval(-50)
             state.schedule = snapshot.schedule

@@ -32,7 +32,10 @@ extension StationPlayout {
     /// The station's playlists changed: the rotation is read again at once, and what it queued
     /// from the old one gives way (shows' items, jingles and a manager's picks stay).
     func rotationChanged() {
-        state.withLockedValue { $0.poolRead = .distantPast }
+        state.withLockedValue {
+            $0.poolRead = .distantPast
+            $0.reserve = []
+        }
         queue.replace(with: queue.upcoming.filter { !$0.tag.isEmpty })
     }
 

@@ -86,8 +86,13 @@ final class StationPlayout: Sendable {
         var persistedFingerprint: Int?
         /// The loudness analyses of tracks queued so far, by track.
         var loudness: [Int64: LoudnessAnalysis] = [:]
-        /// When a file not copied locally last failed to play (the library's storage may be away).
+        /// When a file not copied locally last failed to play and could not be opened (the
+        /// library's storage may be away).
         var storageFailedAt = Int64.min
+        /// Part of the rotation, kept as local copies: what it airs from while storage is away.
+        var reserve: [AutoDJ.Candidate] = []
+        /// Copying what airs next: cancelled, never awaited, at stop (a hung share must not hold it).
+        var cacher: Task<Void, Never>?
         /// Signed-in listeners on the mounts: who, and since when (wall-clock ms).
         var personal: [UUID: (userID: Int64, since: Int64)] = [:]
     }
@@ -227,7 +232,10 @@ final class StationPlayout: Sendable {
         }
         let recorder = Task { [self] in await record() }
         let cacher = Task { [self] in await keepCopies() }
-        state.withLockedValue { $0.tasks = [feeder, recorder, cacher] }
+        state.withLockedValue {
+            $0.tasks = [feeder, recorder]
+            $0.cacher = cacher
+        }
     }
 
     /// Takes the station off air: encoders first (so nothing waits on a pipe), then the bus,
@@ -236,8 +244,10 @@ final class StationPlayout: Sendable {
     func stop(handedOff: Bool = false) async {
         let tasks = state.withLockedValue {
             $0.stopped = true
+            $0.cacher?.cancel()
             return $0.tasks
         }
+        cache?.unpin(station.slug)
         for task in tasks { task.cancel() }
         for encoder in encoders { encoder.stop() }
         for mount in mounts.values { mount.close() }
@@ -490,7 +500,15 @@ final class StationPlayout: Sendable {
             }
         case .failed(let item, _):
             logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
-            if let cache, item.tag != "live", !cache.contains(item.path) { state.withLockedValue { $0.storageFailedAt = Clock.nowMillis() } }
+            if let cache, item.tag != "live", !cache.contains(item.path) {
+                // A file that cannot be opened (not one that is merely corrupt) hints at storage away.
+                Task { [state] in
+                    let path = item.path
+                    if await runBlocking({ !FileManager.default.isReadableFile(atPath: path) }) {
+                        state.withLockedValue { $0.storageFailedAt = Clock.nowMillis() }
+                    }
+                }
+            }
             if item.tag == "live" { liveItemEnded(item) }
         case .finished(let item, _, _):
             if item.tag == "live" { liveItemEnded(item) }
