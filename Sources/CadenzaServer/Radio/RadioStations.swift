@@ -129,18 +129,20 @@ actor RadioStations {
                 break  // The database is away: what airs goes on airing.
             }
         }
-        await applyRequests(app: app)
+        let aired = Dictionary(playouts.values.map { ($0.station.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard !aired.isEmpty, let pending = try? await StationRequests.take(stationIDs: Array(aired.keys), on: app.sql), !pending.isEmpty
+        else { return }
+        // Applied outside the round: looking tracks up must not hold the leases' renewal.
+        Task { await Self.apply(pending, to: aired, app: app) }
     }
 
     /// Skips and "play next"s other processes took for the stations aired here.
-    private func applyRequests(app: Application) async {
-        let aired = Dictionary(playouts.values.map { ($0.station.id, $0) }, uniquingKeysWith: { first, _ in first })
-        guard !aired.isEmpty, let pending = try? await StationRequests.take(stationIDs: Array(aired.keys), on: app.sql) else { return }
+    private static func apply(_ pending: [StationRequests.Pending], to aired: [Int64: StationPlayout], app: Application) async {
         for request in pending {
             guard let playout = aired[request.stationID] else { continue }
             switch request.kind {
             case .skip:
-                playout.skip()
+                if let id = request.trackID { playout.skip(trackID: id) } else { playout.skip() }
             case .next:
                 guard let id = request.trackID, let libraries = try? await AutoDJ.libraries(for: playout.station, on: app.db),
                     let track = try? await CatalogQueries.airableTrack(id: id, libraries: libraries, on: app.sql)

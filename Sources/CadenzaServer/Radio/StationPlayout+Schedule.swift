@@ -46,12 +46,22 @@ extension StationPlayout {
     func joinItems(_ occurrence: ScheduleWindow.Occurrence, at: Int64) -> (items: [PlayoutItem], lastQueued: Int64) {
         let schedule = state.withLockedValue { $0.schedule }.filter { $0.occurrenceStart == occurrence.start }
         let upcoming = schedule.filter { $0.endsAt > at + 1_000 }
-        guard let first = upcoming.first else { return ([], schedule.last?.startsAt ?? Int64.min) }
+        // An outro not begun yet airs by its own cut, at its instant.
+        guard let first = upcoming.first, !(first.isOutro && first.startsAt > at) else { return ([], schedule.last?.startsAt ?? Int64.min) }
         let offset = first.startsAt < at ? Int(clamping: at - first.startsAt) : 0
         // An outro after it airs by its own cut, not queued.
         let following = upcoming.dropFirst().filter { !$0.isOutro }.prefix(1)
         let items = [first.playoutItem(offsetMs: offset)] + following.map { $0.playoutItem() }
         return (items, following.last?.startsAt ?? first.startsAt)
+    }
+
+    /// Whether the bus is in a show's outro: nothing from the rotation is queued behind it (it
+    /// ends with the show, where the next cut takes over).
+    func outroOnAir() -> Bool {
+        let busNow = wallMillis(engine.framesWritten)
+        return state.withLockedValue { state in
+            state.schedule.contains { $0.isOutro && $0.startsAt <= busNow + 1_000 && busNow < $0.occurrenceEnd }
+        }
     }
 
     /// Queues a show under way from where the clock says (a start or restart inside it).
@@ -89,7 +99,11 @@ extension StationPlayout {
         if live { return }
         if let armed, armed.join, armed.at > busNow, engine.pendingCutFrame != nil { return }
         let occurrences = ScheduleWindow.occurrences(schedule)
-        if let onAir = occurrences.first(where: { $0.start <= busNow && busNow < $0.end }), active != onAir.start {
+        // (The next show's cut armed ahead makes it the active one before it begins: the show
+        // on air till then is not joined again.)
+        if let onAir = occurrences.first(where: { $0.start <= busNow && busNow < $0.end }), active != onAir.start,
+            (active ?? Int64.min) <= busNow
+        {
             // Made a moment ago, or found after a gap in the schedule: join it now, faded in
             // a second from the bus's position, at the offset the clock says.
             let at = busNow + 1_000
@@ -111,7 +125,7 @@ extension StationPlayout {
             return
         }
         // Boundaries: shows' starts and ends, and their outros' starts (the content is cut there).
-        let outros = schedule.filter(\.isOutro)
+        let outros = schedule.filter { $0.isOutro && $0.startsAt < $0.occurrenceEnd }
         let next = (occurrences.flatMap { [$0.start, $0.end] } + outros.map(\.startsAt))
             .filter { $0 > busNow && $0 <= busNow + Self.armAheadMillis }.min()
         guard let next else {

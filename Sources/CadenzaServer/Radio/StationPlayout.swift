@@ -268,6 +268,10 @@ final class StationPlayout: Sendable {
     /// Ends the current item now; the rotation's next one follows without a gap.
     func skip() { engine.skip() }
 
+    /// Ends `trackID`'s item if it is the one airing or about to (a skip that arrives late
+    /// leaves the next item alone).
+    func skip(trackID: Int64) { engine.skip(id: String(trackID)) }
+
     /// Airs `track` after the current item, before what the rotation chose.
     func playNext(_ track: CatalogQueries.AirableTrack) async -> PlayoutItem {
         let plain = track.playoutItem()
@@ -332,7 +336,10 @@ final class StationPlayout: Sendable {
             // show on air) or the show's own item; otherwise the show is joined where the clock says.
             if let kept {
                 let scheduled = kept.item.tag.hasPrefix("s") ? Int64(kept.item.tag.dropFirst()) : nil
-                let ofShow = onAir.flatMap { show in schedule.first { $0.occurrenceStart == show.start && $0.startsAt == scheduled } }
+                // (An item of the show whose planned end is past, cut there by an outro, is over.)
+                let ofShow = onAir.flatMap { show in
+                    schedule.first { $0.occurrenceStart == show.start && $0.startsAt == scheduled && now < $0.endsAt - 1_000 }
+                }
                 if onAir == nil || ofShow != nil, resumeFromSnapshot(kept, now: now) {
                     if let onAir, let ofShow {
                         state.withLockedValue {
@@ -384,7 +391,7 @@ final class StationPlayout: Sendable {
         if state.withLockedValue({ $0.live == nil }) {
             for item in nextShowItems(count: 3 - queue.count) { queue.append(item) }
         }
-        guard queue.count < 2 else { return }
+        guard queue.count < 2, !outroOnAir() else { return }
         for item in await rotationItems(count: 3 - queue.count, libraries: libraries) { queue.append(item) }
     }
 

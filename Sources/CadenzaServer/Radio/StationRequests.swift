@@ -4,7 +4,8 @@ import SQLKit
 /// Skips and "play next"s for a station another process airs (a `cadenza playout` process, or
 /// another node): written by the API, taken off the table by the lease holder's next claim round
 /// (within half a second) and applied to its own queue. A request nobody took within
-/// `lifetime` is dropped rather than applied late.
+/// `lifetime` is dropped rather than applied late. A skip names the track the manager saw on
+/// air (when it was one), so that a skip taken a moment late never ends the next one.
 enum StationRequests {
     enum Kind: String {
         case skip
@@ -14,6 +15,7 @@ enum StationRequests {
     struct Pending {
         var stationID: Int64
         var kind: Kind
+        /// next: the track to air; skip: the track to end (nil: whatever airs).
         var trackID: Int64?
     }
 

@@ -197,7 +197,9 @@ enum StationsController {
     @Sendable static func skip(req: Request) async throws -> HTTPStatus {
         let station = try await managed(req)
         guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
-            try await request(.skip, of: station, on: req.sql)
+            // What the manager sees on air is what the airing process announced last.
+            let onAir = try await RadioEvents.lastNowPlaying(station, on: req.sql)?.nowPlaying?.song.trackId.flatMap { Int64($0) }
+            try await request(.skip, trackID: onAir, of: station, on: req.sql)
             return .accepted
         }
         playout.skip()

@@ -12,6 +12,8 @@ struct M034_AddShowIntroAndOutro: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema("station_schedule").deleteField("outro").update()
-        try await database.schema("station_shows").deleteField("intro_track_id").deleteField("outro_track_id").update()
+        // One column per statement: SQLite alters one at a time.
+        try await database.schema("station_shows").deleteField("intro_track_id").update()
+        try await database.schema("station_shows").deleteField("outro_track_id").update()
     }
 }

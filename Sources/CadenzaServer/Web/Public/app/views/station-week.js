@@ -39,7 +39,7 @@ export function stationWeek(box, { path, station, manages, say }) {
             aria-label="${o.cancelled ? 'Restore' : 'Cancel'} ${o.title} on ${o.date}">${o.cancelled ? 'Restore' : 'Cancel'}</button>
             ${o.cancelled ? '' : html`<button type="button" class="ghost" data-move="${index}" aria-label="Move ${o.title} on ${o.date}">Move</button>`}` : ''}</li>`)}</ol>
         ${list.length ? '' : html`<p class="muted">No shows.</p>`}</section>`.text).join('');
-    } catch (error) { box.textContent = error.message; }
+    } catch (error) { if (mine === asked && !dragging) box.textContent = error.message; }
   };
   box.addEventListener('click', async (event) => {
     const cancel = event.target.closest('button[data-show]');

@@ -190,8 +190,9 @@ export async function render(main, { slug }) {
       const select = main.querySelector('#show-playlist');
       select.innerHTML = html`<option value="">The rotation</option>${list.map((p) => html`<option value="${p.id}">${p.name}</option>`)}`.text;
       // Intros and outros: any track of the station's own playlists (where its jingles live).
-      const details = await Promise.all(list.filter((p) => p.kind === 'static').slice(0, 20).map((p) => api(`${path}/playlists/${p.id}`)));
-      const framing = [...new Map(details.flatMap((p) => p.entries).map((e) => [e.trackId, e])).values()];
+      const details = await Promise.allSettled(list.filter((p) => p.kind === 'static').slice(0, 20).map((p) => api(`${path}/playlists/${p.id}`)));
+      const entries = details.filter((d) => d.status === 'fulfilled').flatMap((d) => d.value.entries).filter((e) => e.title);
+      const framing = [...new Map(entries.map((e) => [e.trackId, e])).values()];
       for (const id of ['#show-intro', '#show-outro']) {
         main.querySelector(id).innerHTML = html`<option value="">None</option>${framing.map((e) => html`<option value="${e.trackId}">${e.title}</option>`)}`.text;
       }
