@@ -209,8 +209,12 @@ def dominant_hz(mp3_bytes, tmp_path):
     end does not dilute it."""
     path = tmp_path / "tone.mp3"
     path.write_bytes(mp3_bytes)
-    pcm = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(path), "-f", "s16le", "-ac", "1",
-                          "-ar", "44100", "-"], capture_output=True, check=True).stdout
+    # (-f mp3: a stretch cut from a stream at any byte is not left to format probing, which can
+    # give up on it.)
+    decoded = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "mp3", "-i", str(path), "-f", "s16le",
+                              "-ac", "1", "-ar", "44100", "-"], capture_output=True)
+    assert decoded.returncode == 0, (len(mp3_bytes), decoded.stderr[-500:])
+    pcm = decoded.stdout
     import array
     samples = array.array("h", pcm[: len(pcm) // 2 * 2])
     rising, low = [], False

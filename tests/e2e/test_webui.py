@@ -1196,10 +1196,15 @@ def test_lyrics_api_and_the_now_playing_view(sung, browser):
     # Synced lyrics follow the song: a later line becomes the current one as it plays.
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#np .np-lyrics p[aria-current]").text in ("Second line", "Third line"), timeout=20)
     assert "Undertow" in view.find_element(By.CSS_SELECTOR, ".np-next").text
+    # Contrast is judged at rest: the lyrics' colour eases over 240 ms when a line becomes
+    # current or the theme changes, and a check in between measures a colour on its way.
+    browser.execute_script("const s = document.createElement('style'); s.id = 'still';"
+                           "s.textContent = '.np-lyrics p { transition: none !important; }'; document.head.append(s);")
     for theme in ("light", "dark"):
         browser.execute_script("document.documentElement.dataset.theme = arguments[0]", theme)
         assert_accessible(browser, f"now playing {theme}")
         shot(browser, f"now-playing-{theme}")
+    browser.execute_script("document.getElementById('still').remove()")
     # Up next plays by a press; the view follows the track (no lyrics: said in words).
     view.find_element(By.CSS_SELECTOR, ".np-next [data-act=jump]").click()
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#np .np-title").text == "Undertow")
