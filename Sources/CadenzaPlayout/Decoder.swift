@@ -14,6 +14,8 @@ final class Decoder: @unchecked Sendable {
     private let capacity: Int
     /// The live feed this decoder airs, if it is one.
     private let live: LiveFeed?
+    /// A DJ's source: its silences are the live input's to judge (it lets a source go after its own timeout).
+    var isLive: Bool { live != nil }
     /// The item's gain as a Q16 multiplier (65536 = unity), applied as samples are read.
     private let gain: Int32
 

@@ -38,6 +38,9 @@ public final class PlayoutEngine: @unchecked Sendable {
         /// What airs while nothing is queued: a quiet tone (a station: on air, nothing scheduled)
         /// or silence (a party room waiting for its next song).
         public var fallbackTone = true
+        /// How long a decoder may give nothing while alive (a file on a share that hangs) before
+        /// it is given up on and the next item airs.
+        public var stallLimitMs = 5_000
         /// Where an item's file is read from (a station's local copy of a network share's file);
         /// called on the bus's thread, so it must not wait on slow storage.
         public var source: (@Sendable (String) -> String)?
@@ -77,6 +80,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var requested: [PlayoutItem] = []
     /// Whether the current item's start has been reported (it is, with its first sample).
     private var announced = false
+    /// Frames of silence the current decoder has left the bus in a row.
+    private var stalledFrames: Int64 = 0
     private var crossfadeMs: Int
     /// A crossfade in progress: the incoming decoder and the overlap's length and progress.
     private var fade: (incoming: Decoder, frames: Int, done: Int)?
@@ -216,6 +221,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             current = decoder
             currentStart = 0
             announced = false
+            stalledFrames = 0
         }
         let began = DispatchTime.now().uptimeNanoseconds
         let lead = PCM.frames(milliseconds: options.leadMs)
@@ -365,10 +371,12 @@ public final class PlayoutEngine: @unchecked Sendable {
                 current = decoder
                 currentStart = position(chunk)
                 announced = false
+                stalledFrames = 0
             }
             guard let playing = current else { break }
             let before = position(chunk)
             let got = playing.read(into: &chunk, count: want - chunk.count)
+            if got > 0 { stalledFrames = 0 }
             if got > 0 {
                 if !announced {
                     // Announced with its first sample: a file that gives no audio never "started".
@@ -379,7 +387,9 @@ public final class PlayoutEngine: @unchecked Sendable {
                 }
                 continue
             }
-            if playing.isDrained {
+            let stalled = options.paced && !playing.isLive && stalledFrames >= PCM.frames(milliseconds: options.stallLimitMs)
+            if playing.isDrained || stalled {
+                stalledFrames = 0
                 if playing.bytesProduced == 0 {
                     events(.failed(playing.item, frame: position(chunk)))
                 } else {
@@ -395,6 +405,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             }
             // The decoder is alive but behind: silence keeps the bus moving.
             let missing = want - chunk.count
+            stalledFrames += Int64(missing / PCM.bytesPerFrame)
             events(.underrun(frame: position(chunk), frames: Int64(missing / PCM.bytesPerFrame)))
             chunk.append(contentsOf: repeatElement(0, count: missing))
         }
@@ -471,6 +482,7 @@ public final class PlayoutEngine: @unchecked Sendable {
                 current = prepared.decoder
                 currentStart = frame
                 announced = false
+                stalledFrames = 0
             } else {
                 prepared.decoder.stop()
             }

@@ -242,6 +242,36 @@ final class EngineBox: @unchecked Sendable {
         #expect((finished().last?.1 ?? .max) < Int64(PCM.sampleRate / 2) + waited)
     }
 
+    /// A file whose reads hang (here a FIFO nobody writes, as a share that stops answering):
+    /// after the stall limit it is given up on, reported failed, and the next item airs.
+    @Test func aDecoderThatHangsIsGivenUp() async throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-hang")
+        let hung = dir.appendingPathComponent("hung.flac").path
+        #expect(mkfifo(hung, 0o600) == 0)
+        let b = try AudioFixtures.audio(at: dir.appendingPathComponent("b.flac").path, metadata: [:], seconds: 1, frequency: 550)
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "hung", path: hung, title: "Hung", artist: "", durationMs: 60_000))
+        queue.append(PlayoutItem(id: "b", path: b, title: "B", artist: "", durationMs: 1000))
+        var options = PlayoutEngine.Options()
+        options.fallbackTone = false
+        options.stallLimitMs = 1_000
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
+        let began = Date()
+        engine.start()
+        var tries = 0
+        while !recorder.events.contains(where: { if case .started(let item, _) = $0 { item.id == "b" } else { false } }) && tries < 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            tries += 1
+        }
+        engine.stop()
+        let failed = recorder.events.compactMap { if case .failed(let item, _) = $0 { item.id } else { nil } }
+        #expect(failed == ["hung"])
+        #expect(recorder.events.contains { if case .started(let item, _) = $0 { item.id == "b" } else { false } })
+        // Given up after about the limit (the bus runs ahead of the clock by its lead).
+        #expect(Date().timeIntervalSince(began) < 4)
+    }
+
     /// A queued item is played from where `startMs` says (a restart resumes mid-track).
     @Test func anItemStartsAtItsOffset() throws {
         let dir = try AudioFixtures.temporaryDirectory("playout-offset")

@@ -54,4 +54,19 @@ extension StationPlayout {
         let copied = (state.pool + state.reserve).filter { cache.contains($0.item.path) && seen.insert($0.trackID).inserted }
         return copied.isEmpty ? state.pool : copied
     }
+
+    /// Whether `path` can be opened; a share that does not answer within two seconds counts as
+    /// away (the thread asking it may stay stuck; nothing waits for it).
+    static func reachable(_ path: String) async -> Bool {
+        let answer = NIOLockedValueBox<Bool?>(nil)
+        Task.detached {
+            let readable = await runBlocking { FileManager.default.isReadableFile(atPath: path) }
+            answer.withLockedValue { $0 = readable }
+        }
+        for _ in 0..<20 {
+            if let known = answer.withLockedValue({ $0 }) { return known }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
 }

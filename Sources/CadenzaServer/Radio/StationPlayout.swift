@@ -508,12 +508,10 @@ final class StationPlayout: Sendable {
         case .failed(let item, _):
             logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
             if let cache, item.tag != "live", !cache.contains(item.path) {
-                // A file that cannot be opened (not one that is merely corrupt) hints at storage away.
+                // A file that cannot be opened, or whose share does not answer (not one that is
+                // merely corrupt), hints at storage away.
                 Task { [state] in
-                    let path = item.path
-                    if await runBlocking({ !FileManager.default.isReadableFile(atPath: path) }) {
-                        state.withLockedValue { $0.storageFailedAt = Clock.nowMillis() }
-                    }
+                    if await !Self.reachable(item.path) { state.withLockedValue { $0.storageFailedAt = Clock.nowMillis() } }
                 }
             }
             if item.tag == "live" { liveItemEnded(item) }
