@@ -88,8 +88,10 @@ export function stationWeek(box, { path, station, manages, say }) {
     const { item, index } = dragging;
     dragging = null;
     item.classList.remove('dragging');
+    // The column shown as the drop target is where it goes: the page above the calendar can
+    // change height under a still pointer (the on-air card redraws when a track changes).
+    const target = box.querySelector('.week-day.drop') ?? over(event), o = occurrences[index];
     box.querySelectorAll('.week-day.drop').forEach((d) => d.classList.remove('drop'));
-    const target = over(event), o = occurrences[index];
     if (target && o && target.dataset.day !== o.localStart.slice(0, 10)) move(o, target.dataset.day, o.localStart.slice(11, 16));
     else settle();
   };
