@@ -12,6 +12,8 @@ final class Decoder: @unchecked Sendable {
     private var stopped = false
     private(set) var bytesProduced = 0
     private let capacity: Int
+    /// Where a full buffer is read on from: a second below `capacity` (at most half of it).
+    private var lowWater: Int { max(capacity / 2, capacity - PCM.bytesPerSecond) }
     /// The live feed this decoder airs, if it is one.
     private let live: LiveFeed?
     /// A DJ's source: its silences are the live input's to judge (it lets a source go after its own timeout).
@@ -72,7 +74,11 @@ final class Decoder: @unchecked Sendable {
                 }
                 buffer.append(contentsOf: chunk)
                 bytesProduced += chunk.count
-                while buffer.count - readOffset > capacity && !stopped { condition.wait() }
+                if buffer.count - readOffset > capacity {
+                    // Full: read on once a second's room is free, so this thread and ffmpeg wake
+                    // once a second rather than with every 100 ms the bus takes.
+                    while buffer.count - readOffset > lowWater && !stopped { condition.wait() }
+                }
                 condition.unlock()
             }
             try? handle.close()
@@ -97,7 +103,7 @@ final class Decoder: @unchecked Sendable {
                 buffer.removeFirst(readOffset)
                 readOffset = 0
             }
-            condition.broadcast()
+            if buffer.count - readOffset <= lowWater { condition.broadcast() }
         }
         return n
     }

@@ -38,6 +38,8 @@ public final class Encoder: @unchecked Sendable {
     public private(set) var restarts = 0
     /// Chunks waiting for a stalled encoder before it is given up on and restarted (5 s).
     private let queueLimit = 50
+    /// How many chunks the writer waits for before it writes (under the lock).
+    private var batch = 1
 
     public init(format: Format, ffmpeg: String = "/usr/bin/ffmpeg", output: @escaping @Sendable ([UInt8]) -> Void) {
         outputArguments = format.arguments + ["-flush_packets", "1", "pipe:1"]
@@ -93,7 +95,7 @@ public final class Encoder: @unchecked Sendable {
             process?.terminate()
         }
         chunks.append(pcm)
-        condition.signal()
+        if chunks.count >= batch { condition.signal() }
     }
 
     public func stop() {
@@ -109,12 +111,18 @@ public final class Encoder: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
+            // A running encoder is fed a few chunks at a time (ffmpeg wakes three times a second
+            // rather than ten); a new one at once, so a listener hears it start without waiting.
+            batch = input != nil && Date().timeIntervalSince(launchedAt) > 5 ? 3 : 1
+            let deadline = Date().addingTimeInterval(1)
+            while chunks.count < batch && !stopped && condition.wait(until: deadline) {}
             while chunks.isEmpty && !stopped { condition.wait() }
             if stopped {
                 condition.unlock()
                 break
             }
-            let chunk = chunks.removeFirst()
+            let chunk = chunks.count == 1 ? chunks[0] : Array(chunks.joined())
+            chunks.removeAll(keepingCapacity: true)
             condition.unlock()
             if input == nil {
                 guard Date() >= nextLaunch else { continue }  // backing off: this audio is dropped
@@ -162,11 +170,15 @@ public final class Encoder: @unchecked Sendable {
         launchedAt = Date()
         let reader = stdout.fileHandleForReading
         let output = self.output
+        let launched = launchedAt
         let thread = Thread {
             while true {
                 let data = reader.availableData
                 if data.isEmpty { break }
                 output([UInt8](data))
+                // ffmpeg writes each 26 ms frame alone: once the stream is going, reading a few
+                // at a time wakes this thread ten times a second rather than forty.
+                if Date().timeIntervalSince(launched) > 5 { usleep(100_000) }
             }
             try? reader.close()
         }
