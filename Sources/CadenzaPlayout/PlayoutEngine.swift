@@ -429,6 +429,12 @@ public final class PlayoutEngine: @unchecked Sendable {
     private func applyCutFade(_ chunk: inout [UInt8], from start: Int64, cutFrame: Int64) {
         let length = PCM.frames(milliseconds: options.cutFadeMs)
         guard length > 0 else { return }
+        // An item made to end at the cut (a show's outro) is not interrupted: it plays out whole.
+        if fade == nil, let playing = current, announced,
+            currentStart + PCM.frames(milliseconds: playing.item.playMs) <= cutFrame + PCM.frames(milliseconds: 50)
+        {
+            return
+        }
         let frames = Int64(chunk.count / PCM.bytesPerFrame)
         let first = max(start, cutFrame - length), last = min(start + frames, cutFrame)
         guard first < last else { return }

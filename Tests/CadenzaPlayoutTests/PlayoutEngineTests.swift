@@ -336,4 +336,32 @@ final class EngineBox: @unchecked Sendable {
         #expect(peak(cutFrame + 441, 441) > full / 2, "the show starts at full level")
         #expect(recorder.longestSilence(from: Int(cutFrame) + 10) < 882)
     }
+    /// An item made to end where the cut is (a show's outro) plays to its last sample: the cut's
+    /// fade is for what it interrupts.
+    @Test func anItemEndingAtTheCutIsNotFaded() throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-outro")
+        let outro = try AudioFixtures.audio(at: dir.appendingPathComponent("a.wav").path, metadata: [:], seconds: 3, frequency: 440)
+        let next = try AudioFixtures.audio(at: dir.appendingPathComponent("b.wav").path, metadata: [:], seconds: 1, frequency: 660)
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "outro", path: outro, title: "Outro", artist: "", durationMs: 3000))
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
+        let cutFrame = PCM.frames(milliseconds: 3_000)
+        engine.cut(atFrame: cutFrame, to: [PlayoutItem(id: "b", path: next, title: "B", artist: "", durationMs: 1000)])
+        engine.runToEnd()
+
+        let peak = { (from: Int64, frames: Int64) -> Int in
+            let bytes = recorder.audio
+            var top = 0
+            for frame in from..<(from + frames) { top = max(top, abs(Int(PlayoutEngine.sample(bytes, Int(frame) * PCM.bytesPerFrame)))) }
+            return top
+        }
+        let full = peak(PCM.frames(milliseconds: 1_000), 4_410)
+        #expect(full > 2_000)
+        #expect(peak(cutFrame - 441, 441) > full * 9 / 10, "the outro's last 10 ms at full level")
+        #expect(peak(cutFrame - 22_050, 441) > full * 9 / 10, "and half a second before its end")
+    }
 }
