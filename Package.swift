@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Already in the graph through postgres-nio; named here for the ServiceGroup that runs every service.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already in the graph through Vapor: named for the mail client, which uses them alone.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Command-line parsing only; everything else lives in CadenzaServer.
@@ -45,11 +48,21 @@ let package = Package(
         // Foundation only, so `cadenza playout` and its tests need no web stack.
         .target(name: "CadenzaPlayout", swiftSettings: swiftSettings),
         .target(
+            name: "CadenzaMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CadenzaServer",
             dependencies: [
                 "CadenzaTags",
                 "CadenzaFormats",
                 "CadenzaPlayout",
+                "CadenzaMail",
                 "CQRencode",
                 "CFileStat",
                 .product(name: "Vapor", package: "vapor"),
@@ -69,6 +82,7 @@ let package = Package(
         .target(name: "CadenzaTestSupport", path: "Tests/CadenzaTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "CadenzaTagsTests", dependencies: ["CadenzaTags", "CadenzaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CadenzaPlayoutTests", dependencies: ["CadenzaPlayout", "CadenzaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CadenzaMailTests", dependencies: ["CadenzaMail"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CadenzaServerTests",
             dependencies: [

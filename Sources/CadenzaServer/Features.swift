@@ -9,6 +9,7 @@ public enum Features {
         ListensFeature(),
         RadioFeature(),
         JukeboxFeature(),
+        NotificationsFeature(),
         WebFeature(),
     ]
 

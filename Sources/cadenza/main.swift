@@ -40,6 +40,7 @@ struct Cadenza: AsyncParsableCommand {
             + (Settings.documentedKeys + Features.settingsSections.flatMap { $0.keys }).map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
         subcommands: [
             Serve.self, Playout.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, StationCommand.self, JobsCommand.self,
+            MailCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
@@ -213,6 +214,18 @@ struct StationCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
         @Argument(help: "Slug.") var slug: String
         func run() async throws { printLines(try await AdminCommands.deleteStation(settings: try common.settings(), slug: slug)) }
+    }
+}
+
+struct MailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mail", abstract: "Outgoing mail (CADENZA_SMTP_URL, CADENZA_MAIL_FROM).", subcommands: [Test.self])
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send a test message and print what the mail server answered.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Where to send it.") var address: String
+        func run() async throws { printLines(try await AdminCommands.mailTest(settings: try common.settings(), address: address)) }
     }
 }
 

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Header values: kept to one line (a value can never start a header of its own) and encoded
+/// as RFC 2047 words when they are not plain ASCII.
+enum MailHeader {
+    /// Line breaks and other controls become spaces.
+    static func singleLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    }
+
+    static func isPlainASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
+    /// An unstructured value (a subject): as it is when plain ASCII and short, otherwise
+    /// `=?UTF-8?B?…?=` words of at most 36 bytes each (60 characters) (never splitting a character), folded.
+    static func unstructured(_ raw: String) -> String {
+        let text = singleLine(raw)
+        if isPlainASCII(text), text.utf8.count <= 900, !text.contains("=?") { return text }
+        return encodedWords(text).joined(separator: "\r\n ")
+    }
+
+    /// A display name: quoted when plain ASCII, encoded words otherwise.
+    static func phrase(_ raw: String) -> String {
+        let text = singleLine(raw)
+        if isPlainASCII(text), !text.contains("=?") {
+            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return encodedWords(text).joined(separator: " ")
+    }
+
+    static func encodedWords(_ text: String) -> [String] {
+        var words: [String] = [], current: [UInt8] = []
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            if !current.isEmpty, current.count + bytes.count > 36 {
+                words.append(word(current))
+                current = []
+            }
+            current += bytes
+        }
+        if !current.isEmpty || words.isEmpty { words.append(word(current)) }
+        return words
+    }
+
+    private static func word(_ bytes: [UInt8]) -> String { "=?UTF-8?B?\(Data(bytes).base64EncodedString())?=" }
+}

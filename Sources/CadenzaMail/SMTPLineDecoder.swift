@@ -1,0 +1,44 @@
+import NIOCore
+
+/// Splits what the server sends into lines (CRLF or LF), refusing any over `limit` bytes so a
+/// hostile server cannot make the client hold an endless line.
+struct SMTPLineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = String
+    let limit = 4_096
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.readableBytes > limit { throw SMTPError.protocolViolation("a line of over \(limit) bytes") }
+            return .needMoreData
+        }
+        let length = newline - buffer.readerIndex
+        guard length <= limit else { throw SMTPError.protocolViolation("a line of over \(limit) bytes") }
+        var line = buffer.readString(length: length) ?? ""
+        buffer.moveReaderIndex(forwardBy: 1)
+        if line.hasSuffix("\r") { line.removeLast() }
+        context.fireChannelRead(Self.wrapInboundOut(line))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+}
+
+/// The DATA section: a line that starts with a dot gets a second one (RFC 5321 §4.5.2), the
+/// text ends with CRLF, and the lone dot ends it.
+enum SMTPData {
+    static func stuffed(_ message: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(message.count + message.count / 64 + 5)
+        var atLineStart = true
+        for byte in message {
+            if atLineStart, byte == UInt8(ascii: ".") { out.append(byte) }
+            out.append(byte)
+            atLineStart = byte == 10
+        }
+        if !(out.count >= 2 && out[out.count - 2] == 13 && out[out.count - 1] == 10) { out += [13, 10] }
+        return out + Array(".\r\n".utf8)
+    }
+}
