@@ -2,8 +2,9 @@ import Foundation
 
 /// An address and, perhaps, a display name: `Cadenza <cadenza@example.org>` or `cadenza@example.org`.
 public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
-    public var name: String?
-    public var address: String
+    public private(set) var name: String?
+    /// Checked once, here: it goes into SMTP commands and headers as it is.
+    public private(set) var address: String
 
     public init(name: String? = nil, address: String) throws(MailAddressError) {
         guard Self.isValid(address) else { throw MailAddressError(address: address) }

@@ -16,14 +16,37 @@ enum MailHeader {
     /// `=?UTF-8?B?…?=` words of at most 36 bytes each (60 characters) (never splitting a character), folded.
     static func unstructured(_ raw: String) -> String {
         let text = singleLine(raw)
-        if isPlainASCII(text), text.utf8.count <= 900, !text.contains("=?") { return text }
+        if isPlainASCII(text), text.utf8.count <= 60, !text.contains("=?") { return text }
+        if isPlainASCII(text), !text.contains("=?") { return folded(text) }
         return encodedWords(text).joined(separator: "\r\n ")
     }
 
-    /// A display name: quoted when plain ASCII, encoded words otherwise.
+    /// Folded at spaces into lines of about 60 characters (a word longer than that is encoded
+    /// instead, so no line can pass the 998-byte limit).
+    static func folded(_ text: String) -> String {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if word.utf8.count > 60 {
+                if !current.isEmpty { lines.append(current) }
+                lines += encodedWords(String(word))
+                current = ""
+            } else if current.isEmpty {
+                current = String(word)
+            } else if current.utf8.count + 1 + word.utf8.count > 60 {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current += " " + word
+            }
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines.joined(separator: "\r\n ")
+    }
+
+    /// A display name: quoted when plain ASCII and short, encoded words otherwise.
     static func phrase(_ raw: String) -> String {
         let text = singleLine(raw)
-        if isPlainASCII(text), !text.contains("=?") {
+        if isPlainASCII(text), text.utf8.count <= 60, !text.contains("=?") {
             return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         return encodedWords(text).joined(separator: " ")
@@ -31,8 +54,9 @@ enum MailHeader {
 
     static func encodedWords(_ text: String) -> [String] {
         var words: [String] = [], current: [UInt8] = []
-        for character in text {
-            let bytes = Array(String(character).utf8)
+        // By scalar: a character of many combining marks could outgrow a word on its own.
+        for scalar in text.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
             if !current.isEmpty, current.count + bytes.count > 36 {
                 words.append(word(current))
                 current = []

@@ -58,8 +58,15 @@ public struct MailMessage: Sendable {
         ["Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: quoted-printable", ""] + QuotedPrintable.encode(content)
     }
 
+    /// A further header's name: printable, at most 40 characters, and none of those the message
+    /// sets itself (nor `Bcc`).
     static func isHeaderName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 76 && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+        let reserved: Set<String> = [
+            "date", "from", "to", "cc", "bcc", "subject", "message-id", "mime-version", "content-type", "content-transfer-encoding", "sender",
+            "reply-to",
+        ]
+        return !name.isEmpty && name.utf8.count <= 40 && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+            && !reserved.contains(name.lowercased())
     }
 
     static let dateFormatter: DateFormatter = {

@@ -5,7 +5,7 @@ import NIOSSL
 
 /// Sends one message per connection: EHLO, STARTTLS when offered (or TLS from the start),
 /// AUTH PLAIN or LOGIN when a user is configured, then the envelope and the dot-stuffed data.
-/// Every step is bounded by `timeout`; a 4xx or 5xx reply ends the conversation with an error
+/// The whole conversation is bounded by `timeout`; a 4xx or 5xx reply ends it with an error
 /// saying which step and what the server said.
 public struct SMTPClient: Sendable {
     public let configuration: SMTPConfiguration
@@ -19,7 +19,7 @@ public struct SMTPClient: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.configuration = configuration
-        self.heloName = heloName.isEmpty ? "localhost" : heloName
+        self.heloName = Self.ehloName(heloName)
         self.timeout = timeout
         self.group = group
     }
@@ -51,6 +51,7 @@ public struct SMTPClient: Sendable {
 
     private func tlsContext() throws -> NIOSSLContext {
         var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
         if let file = configuration.trustRootsFile { tls.trustRoots = .file(file) }
         return try NIOSSLContext(configuration: tls)
     }
@@ -59,6 +60,7 @@ public struct SMTPClient: Sendable {
         let configuration = configuration
         let implicitTLS = configuration.security == .implicitTLS
         let context = try tlsContext()
+        let received = ReceivedBytes()
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .connect(host: configuration.host, port: configuration.port) { channel in
@@ -66,17 +68,21 @@ public struct SMTPClient: Sendable {
                     if implicitTLS {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: context, serverHostname: Self.sniName(configuration.host)))
+                    } else {
+                        try channel.pipeline.syncOperations.addHandler(received)
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
-                    return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<SMTPLine, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
             var lines = inbound.makeAsyncIterator()
+            var consumed = 0
             func reply() async throws -> SMTPReply {
                 var reply: SMTPReply?
                 while let line = try await lines.next() {
-                    if try SMTPReply.parse(line: line, into: &reply), let reply { return reply }
+                    consumed += line.bytes
+                    if try SMTPReply.parse(line: line.text, into: &reply), let reply { return reply }
                 }
                 throw SMTPError.connection("the server closed the connection")
             }
@@ -92,9 +98,11 @@ public struct SMTPClient: Sendable {
             var secure = implicitTLS
             if !secure, Self.offers("STARTTLS", in: ehlo) {
                 _ = try await command("STARTTLS", step: "STARTTLS", expect: [220])
-                // Nothing more comes in clear: the TLS handler goes in front of the line decoder.
-                let raw = channel.channel
+                // Nothing more comes in clear: the TLS handler goes in front, on the event loop,
+                // after checking that the server sent nothing beyond its 220.
+                let raw = channel.channel, upTo = consumed
                 try await raw.eventLoop.submit {
+                    guard received.count == upTo else { throw SMTPError.protocolViolation("the server sent more after agreeing to STARTTLS") }
                     try raw.pipeline.syncOperations.addHandler(
                         NIOSSLClientHandler(context: context, serverHostname: Self.sniName(configuration.host)), position: .first)
                 }.get()
@@ -122,9 +130,9 @@ public struct SMTPClient: Sendable {
             try await outbound.write(ByteBuffer(bytes: SMTPData.stuffed(message.rendered())))
             let accepted = try await reply()
             guard accepted.code == 250 else { throw SMTPError.rejected(step: "message", reply: accepted) }
-            // The message is the server's now; a failed goodbye changes nothing.
+            // The message is the server's now: goodbye, without waiting on its answer (a
+            // server slow to answer QUIT must not turn a delivered message into a retry).
             try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
-            _ = try? await reply()
             return accepted
         }
     }
@@ -143,8 +151,22 @@ public struct SMTPClient: Sendable {
         return found
     }
 
-    /// SNI takes a name, never an address.
+    /// SNI takes a name, never an address (the certificate is checked against the address then).
     static func sniName(_ host: String) -> String? {
-        host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
+        isIPAddress(host) ? nil : host
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
+    }
+
+    /// What EHLO names: a host name of letters, digits, dots and hyphens, an address literal in
+    /// brackets, or `localhost`.
+    static func ehloName(_ raw: String) -> String {
+        if isIPAddress(raw) { return raw.contains(":") ? "[IPv6:\(raw)]" : "[\(raw)]" }
+        let valid =
+            !raw.isEmpty && raw.utf8.count <= 253
+            && raw.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x2D }
+        return valid ? raw : "localhost"
     }
 }

@@ -42,8 +42,9 @@ public struct SMTPConfiguration: Sendable, Equatable {
         let port = components.port ?? (security == .implicitTLS ? 465 : 587)
         guard (1...65_535).contains(port) else { throw SMTPConfigurationError("the port must be 1...65535") }
         self.port = port
-        username = components.user?.removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
-        password = components.password?.removingPercentEncoding
+        // Decoded once, from the encoded parts (`user`/`password` are decoded already).
+        username = components.percentEncodedUser?.removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
+        password = components.percentEncodedPassword?.removingPercentEncoding
         if username != nil, password == nil { throw SMTPConfigurationError("a user is given without a password") }
         guard components.path.isEmpty || components.path == "/" else { throw SMTPConfigurationError("no path is expected after the port") }
         trustRootsFile = nil

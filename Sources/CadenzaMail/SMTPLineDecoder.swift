@@ -3,7 +3,7 @@ import NIOCore
 /// Splits what the server sends into lines (CRLF or LF), refusing any over `limit` bytes so a
 /// hostile server cannot make the client hold an endless line.
 struct SMTPLineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = String
+    typealias InboundOut = SMTPLine
     let limit = 4_096
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -16,13 +16,34 @@ struct SMTPLineDecoder: ByteToMessageDecoder {
         var line = buffer.readString(length: length) ?? ""
         buffer.moveReaderIndex(forwardBy: 1)
         if line.hasSuffix("\r") { line.removeLast() }
-        context.fireChannelRead(Self.wrapInboundOut(line))
+        context.fireChannelRead(Self.wrapInboundOut(SMTPLine(text: line, bytes: length + 1)))
         return .continue
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
+    }
+}
+
+/// A line of a reply, and how many bytes it took on the wire (with its line end).
+struct SMTPLine: Sendable {
+    var text: String
+    var bytes: Int
+}
+
+/// Counts the bytes the server sent, on the channel's event loop: before TLS starts, everything
+/// received must have been read as the replies so far — anything more was sent ahead of the
+/// handshake and would be taken, after it, for the encrypted server's replies (CVE-2011-0411).
+final class ReceivedBytes: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    /// Touched only on the channel's event loop.
+    private(set) var count = 0
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        count += unwrapInboundIn(data).readableBytes
+        context.fireChannelRead(data)
     }
 }
 

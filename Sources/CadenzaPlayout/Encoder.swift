@@ -116,6 +116,7 @@ public final class Encoder: @unchecked Sendable {
             batch = input != nil && Date().timeIntervalSince(launchedAt) > 5 ? 3 : 1
             let deadline = Date().addingTimeInterval(1)
             while chunks.count < batch && !stopped && condition.wait(until: deadline) {}
+            batch = 1  // past the deadline: whatever comes next is written at once
             while chunks.isEmpty && !stopped { condition.wait() }
             if stopped {
                 condition.unlock()

@@ -89,6 +89,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var pendingCut: (frame: Int64, items: [PlayoutItem])?
     /// The decoder of the cut's first item, started a few seconds ahead like any next item.
     private var cutPrepared: (frame: Int64, decoder: Decoder)?
+    /// The cut whose fade is skipped: what played into it was made to end there.
+    private var unfadedCut: Int64?
 
     public init(
         queue: PlayoutQueue, options: Options = .init(), sink: @escaping @Sendable ([UInt8]) -> Void,
@@ -415,7 +417,10 @@ public final class PlayoutEngine: @unchecked Sendable {
                 onFallback = true
                 events(.fallback(frame: position(chunk)))
             }
-            if options.fallbackTone {
+            // Just before a cut the fallback is silence: an outro that ended a moment early
+            // is followed by the cut, not by a blip of the tone.
+            let cutImminent = lock.withLock { pendingCut }.map { $0.frame - position(chunk) <= PCM.frames(milliseconds: options.cutFadeMs) } ?? false
+            if options.fallbackTone && !cutImminent {
                 appendTone(&chunk, count: want - chunk.count)
             } else {
                 chunk.append(contentsOf: repeatElement(0, count: want - chunk.count))
@@ -429,15 +434,18 @@ public final class PlayoutEngine: @unchecked Sendable {
     private func applyCutFade(_ chunk: inout [UInt8], from start: Int64, cutFrame: Int64) {
         let length = PCM.frames(milliseconds: options.cutFadeMs)
         guard length > 0 else { return }
-        // An item made to end at the cut (a show's outro) is not interrupted: it plays out whole.
-        if fade == nil, let playing = current, announced,
-            currentStart + PCM.frames(milliseconds: playing.item.playMs) <= cutFrame + PCM.frames(milliseconds: 50)
-        {
-            return
-        }
+        guard unfadedCut != cutFrame else { return }
         let frames = Int64(chunk.count / PCM.bytesPerFrame)
         let first = max(start, cutFrame - length), last = min(start + frames, cutFrame)
         guard first < last else { return }
+        // Decided once, as the fade would begin: an item made to end at the cut (a show's outro,
+        // give or take what its file really holds) plays out whole.
+        if fade == nil, let playing = current, announced,
+            abs(currentStart + PCM.frames(milliseconds: playing.item.playMs) - cutFrame) <= PCM.frames(milliseconds: 250)
+        {
+            unfadedCut = cutFrame
+            return
+        }
         for frame in first..<last {
             let gain = sin(Double(cutFrame - frame) / Double(length) * .pi / 2)
             for channel in 0..<PCM.channels {

@@ -76,8 +76,28 @@ import Testing
         #expect(plain.security == .startTLS && plain.port == 587 && plain.username == "me@x.org" && plain.password == "p:ss")
         let tls = try SMTPConfiguration(url: "smtps://mail.example.org")
         #expect(tls.security == .implicitTLS && tls.port == 465 && tls.username == nil)
+        #expect(try SMTPConfiguration(url: "smtp://u:50%2525off@x.org").password == "50%25off", "decoded once")
         for bad in ["http://x.org", "smtp://", "smtp://u@x.org", "smtp://x.org:0", "smtp://x.org/path"] {
             #expect(throws: SMTPConfigurationError.self, "\(bad)") { try SMTPConfiguration(url: bad) }
         }
+    }
+
+    @Test func theEHLONameIsAHostNameOrAnAddressLiteral() {
+        #expect(SMTPClient.ehloName("radio.example.org") == "radio.example.org")
+        #expect(SMTPClient.ehloName("10.0.0.5") == "[10.0.0.5]" && SMTPClient.ehloName("::1") == "[IPv6:::1]")
+        #expect(SMTPClient.ehloName("x\r\nMAIL FROM:<a@b.org>") == "localhost" && SMTPClient.ehloName("") == "localhost")
+    }
+
+    /// Long plain subjects are folded, never left to pass the line limits; headers the message
+    /// sets itself cannot be added twice.
+    @Test func longSubjectsFoldAndReservedHeadersAreDropped() throws {
+        let long = (1...40).map { "word\($0)" }.joined(separator: " ") + " " + String(repeating: "y", count: 100)
+        let message = MailMessage(
+            from: try MailAddress(address: "a@b.org"), to: [try MailAddress(address: "c@d.org")], subject: long, text: "x",
+            headers: [("Bcc", "spy@x.org"), ("Content-Type", "text/html"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")])
+        let lines = String(decoding: message.rendered(), as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(lines.allSatisfy { $0.utf8.count <= 78 })
+        #expect(!lines.contains { $0.hasPrefix("Bcc:") } && lines.filter { $0.hasPrefix("Content-Type:") }.count == 1)
+        #expect(lines.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
     }
 }

@@ -1,6 +1,8 @@
 """Outgoing mail against a real SMTP server (aiosmtpd on 127.0.0.1): `cadenza mail test`
 in clear, through STARTTLS with a password, and the server's refusals as the user sees them."""
+import socket
 import ssl
+import threading
 from email import message_from_bytes, policy
 
 import pytest
@@ -122,3 +124,33 @@ def test_settings_are_checked_before_anything_is_sent(deployment):
     assert r.returncode != 0 and "smtp or smtps" in r.stderr
     r = deployment.run("mail", "test", "not an address", CADENZA_SMTP_URL="smtp://127.0.0.1:2525", CADENZA_MAIL_FROM="a@b.org")
     assert r.returncode != 0 and "not a mail address" in r.stderr
+
+
+def test_replies_sent_ahead_of_the_tls_handshake_are_refused(deployment):
+    """A man in the middle appends replies after the 220 to STARTTLS (CVE-2011-0411's class): the
+    client must not take them for the encrypted server's, and sends nothing."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    heard = []
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            f = conn.makefile("rb")
+            conn.sendall(b"220 mail.example ESMTP\r\n")
+            while line := f.readline():
+                heard.append(line)
+                if line.upper().startswith(b"EHLO"):
+                    conn.sendall(b"250-mail.example\r\n250 STARTTLS\r\n")
+                elif line.upper().startswith(b"STARTTLS"):
+                    conn.sendall(b"220 go ahead\r\n250 injected\r\n235 injected\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    r = deployment.run("mail", "test", "ann@example.org", CADENZA_SMTP_URL=f"smtp://127.0.0.1:{listener.getsockname()[1]}",
+                       CADENZA_MAIL_FROM="radio@cadenza.example")
+    thread.join(5)
+    listener.close()
+    assert r.returncode != 0 and "after agreeing to STARTTLS" in r.stderr, r.stderr
+    assert not any(line.upper().startswith((b"MAIL", b"RCPT", b"DATA")) for line in heard), heard
