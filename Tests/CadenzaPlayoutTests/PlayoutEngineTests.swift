@@ -15,6 +15,14 @@ final class Recorder: @unchecked Sendable {
     var audio: [UInt8] { lock.withLock { pcm } }
     var events: [PlayoutEvent] { lock.withLock { log } }
 
+    /// The largest sample magnitude among `frames` frames from frame `from`.
+    func peak(_ from: Int64, _ frames: Int64) -> Int {
+        let bytes = audio
+        var top = 0
+        for frame in from..<(from + frames) { top = max(top, abs(Int(PlayoutEngine.sample(bytes, Int(frame) * PCM.bytesPerFrame)))) }
+        return top
+    }
+
     /// The longest run of frames whose samples are all within ±`floor` (digital silence).
     func longestSilence(from start: Int = 0, floor: Int16 = 8) -> Int {
         let bytes = audio
@@ -324,16 +332,10 @@ final class EngineBox: @unchecked Sendable {
         for case .started(let item, let frame) in recorder.events { started.append((item.id, frame)) }
         #expect(started.map(\.0) == ["a", "b"])
         #expect(started.last?.1 == cutFrame)
-        let peak = { (from: Int64, frames: Int64) -> Int in
-            let bytes = recorder.audio
-            var top = 0
-            for frame in from..<(from + frames) { top = max(top, abs(Int(PlayoutEngine.sample(bytes, Int(frame) * PCM.bytesPerFrame)))) }
-            return top
-        }
-        let full = peak(PCM.frames(milliseconds: 1_000), 4_410)
+        let full = recorder.peak(PCM.frames(milliseconds: 1_000), 4_410)
         #expect(full > 2_000)
-        #expect(peak(cutFrame - 441, 441) < full / 10, "the last 10 ms before the cut are faded out")
-        #expect(peak(cutFrame + 441, 441) > full / 2, "the show starts at full level")
+        #expect(recorder.peak(cutFrame - 441, 441) < full / 10, "the last 10 ms before the cut are faded out")
+        #expect(recorder.peak(cutFrame + 441, 441) > full / 2, "the show starts at full level")
         #expect(recorder.longestSilence(from: Int(cutFrame) + 10) < 882)
     }
     /// An item made to end where the cut is (a show's outro) plays to its last sample: the cut's
@@ -353,15 +355,9 @@ final class EngineBox: @unchecked Sendable {
         engine.cut(atFrame: cutFrame, to: [PlayoutItem(id: "b", path: next, title: "B", artist: "", durationMs: 1000)])
         engine.runToEnd()
 
-        let peak = { (from: Int64, frames: Int64) -> Int in
-            let bytes = recorder.audio
-            var top = 0
-            for frame in from..<(from + frames) { top = max(top, abs(Int(PlayoutEngine.sample(bytes, Int(frame) * PCM.bytesPerFrame)))) }
-            return top
-        }
-        let full = peak(PCM.frames(milliseconds: 1_000), 4_410)
+        let full = recorder.peak(PCM.frames(milliseconds: 1_000), 4_410)
         #expect(full > 2_000)
-        #expect(peak(cutFrame - 441, 441) > full * 9 / 10, "the outro's last 10 ms at full level")
-        #expect(peak(cutFrame - 22_050, 441) > full * 9 / 10, "and half a second before its end")
+        #expect(recorder.peak(cutFrame - 441, 441) > full * 9 / 10, "the outro's last 10 ms at full level")
+        #expect(recorder.peak(cutFrame - 22_050, 441) > full * 9 / 10, "and half a second before its end")
     }
 }
