@@ -20,6 +20,8 @@ let package = Package(
         // Already in the graph through Vapor: named for the mail client, which uses them alone.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Already in the graph through Vapor: named for webhooks, sent with redirects off.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Command-line parsing only; everything else lives in CadenzaServer.
@@ -71,6 +73,7 @@ let package = Package(
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The web app's static files (no build step: native ES modules).
             resources: [.copy("Web/Public")],

@@ -57,6 +57,7 @@ public enum CadenzaApp {
             try feature.configure(context)
             try events.register(feature.eventTypes)
             feature.eventAudiences.forEach(events.register(audience:))
+            events.register(notifiable: feature.notifiableEvents)
         }
         let hub = EventHub(db: app.sql, registry: events, poll: .milliseconds(Int64(settings.eventPollInterval * 1000)), logger: app.logger)
         let services = try AppServices(

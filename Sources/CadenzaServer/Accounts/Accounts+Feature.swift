@@ -13,6 +13,8 @@ public struct AccountsFeature: Feature {
 
     public var eventTypes: [EventDescriptor] { AccountsEvents.all }
 
+    public var notifiableEvents: [NotifiableEvent] { AccountsEvents.notifiable }
+
     public func configure(_ context: FeatureContext) throws {
         context.provide(TokenCache())
         context.jobs.register(AccountJobs.cleanup) { context in

@@ -1,3 +1,5 @@
+import Fluent
+import SQLKit
 /// The accounts feature's event types.
 enum AccountsEvents {
     /// A user changed their password. Features holding credentials of their own (scrobbler
@@ -8,7 +10,23 @@ enum AccountsEvents {
         var revokeScrobblers: Bool
     }
 
-    static let passwordChanged = EventType<PasswordChanged>("account.password_changed", visibility: .user, subjectType: "user")
+    /// An account was made (set-up, an invitation, an administrator): features that keep
+    /// something per user (default notification rules) start it here.
+    struct Created: Codable, Sendable {
+        var username: String
+        var role: String
+    }
 
-    static let all = [passwordChanged.descriptor]
+    static let passwordChanged = EventType<PasswordChanged>("account.password_changed", visibility: .user, subjectType: "user")
+    static let created = EventType<Created>("account.created", visibility: .admin, subjectType: "user")
+
+    static let all = [passwordChanged.descriptor, created.descriptor]
+
+    /// Appends `account.created` for a user just inserted (in the same transaction).
+    static func appendCreated(_ user: User, on db: any SQLDatabase) async throws {
+        let id = try user.requireID()
+        try await EventStore.append(
+            created, payload: Created(username: user.username, role: user.role.rawValue), actorID: id, subjectID: String(id),
+            audienceUserID: id, on: db)
+    }
 }

@@ -78,6 +78,7 @@ enum Invites {
             try await User.requireAvailable(username, on: tx.sql)
             let user = User(username: username, passwordHash: passwordHash, role: role)
             try await user.create(on: tx)
+            try await AccountsEvents.appendCreated(user, on: tx.sql)
             let spent = try await tx.sql.raw(
                 """
                 UPDATE invites SET used_at = \(bind: Clock.nowMillis()), used_by = \(bind: try user.requireID())

@@ -57,6 +57,7 @@ enum Setup {
             try await check(token: token, on: sql)
             let user = User(username: username, passwordHash: passwordHash, role: .admin)
             try await user.create(on: tx)
+            try await AccountsEvents.appendCreated(user, on: tx.sql)
             try await sql.delete(from: "server_state").where("key", .equal, stateKey).run()
             return user
         }

@@ -14,6 +14,8 @@ public struct LibraryFeature: Feature {
 
     public var eventTypes: [EventDescriptor] { LibraryEvents.all }
 
+    public var notifiableEvents: [NotifiableEvent] { LibraryEvents.notifiable }
+
     public func configure(_ context: FeatureContext) throws {
         context.provide(CatalogCaches())
         context.provide(TranscodeLimits())

@@ -13,6 +13,8 @@ public struct ListensFeature: Feature {
 
     public var eventTypes: [EventDescriptor] { ListensEvents.all }
 
+    public var notifiableEvents: [NotifiableEvent] { ListensEvents.notifiable }
+
     public var eventAudiences: [any EventAudience] { [FollowersAudience()] }
 
     public var settingsSections: [any SettingsSection.Type] { [ListensSettings.self] }

@@ -19,6 +19,8 @@ public struct RadioFeature: Feature {
 
     public var eventTypes: [EventDescriptor] { RadioEvents.all }
 
+    public var notifiableEvents: [NotifiableEvent] { RadioEvents.notifiable }
+
     public var settingsSections: [any SettingsSection.Type] { [RadioSettings.self] }
 
     public func configure(_ context: FeatureContext) throws {

@@ -41,7 +41,10 @@ enum UsersController {
         try await User.requireAvailable(username, on: app.sql)
         let user = User(username: username, passwordHash: try await app.hashPassword(password), role: role)
         do {
-            try await user.create(on: app.db)
+            try await app.db.writeTransaction { tx in
+                try await user.create(on: tx)
+                try await AccountsEvents.appendCreated(user, on: tx.sql)
+            }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw APIError.conflict("The username '\(username)' is taken.")
         }

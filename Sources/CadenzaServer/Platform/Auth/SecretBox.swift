@@ -32,6 +32,13 @@ public struct SecretBox: Sendable {
         try AES.GCM.seal(Data(plaintext.utf8), using: key).combined?.base64EncodedString() ?? ""
     }
 
+    /// A keyed digest of `text` (base64url), for links that must prove the server made them
+    /// (one-click unsubscribe) without storing a token.
+    func mac(_ text: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
     func open(_ sealed: String) -> String? {
         guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data),
             let plain = try? AES.GCM.open(box, using: key)

@@ -13,6 +13,21 @@ public struct EventRecord: Sendable {
     public var audienceUserID: Int64?
     public var createdAt: Int64
 
+    public init(
+        id: Int64, type: String, actorID: Int64?, subjectType: String? = nil, subjectID: String? = nil, payload: String = "{}",
+        visibility: EventVisibility, audienceUserID: Int64? = nil, createdAt: Int64
+    ) {
+        self.id = id
+        self.type = type
+        self.actorID = actorID
+        self.subjectType = subjectType
+        self.subjectID = subjectID
+        self.payload = payload
+        self.visibility = visibility
+        self.audienceUserID = audienceUserID
+        self.createdAt = createdAt
+    }
+
     init(row: any SQLRow) throws {
         id = try row.decode(column: "id", as: Int64.self)
         type = try row.decode(column: "type", as: String.self)

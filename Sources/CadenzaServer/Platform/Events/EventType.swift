@@ -71,6 +71,7 @@ public final class EventRegistry: Sendable {
     private struct State {
         var types: [String: EventDescriptor] = [:]
         var audiences: [EventVisibility: any EventAudience] = [:]
+        var notifiable: [String: NotifiableEvent] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
@@ -93,6 +94,15 @@ public final class EventRegistry: Sendable {
     public func register(audience: any EventAudience) {
         state.withLockedValue { $0.audiences[audience.visibility] = audience }
     }
+
+    public func register(notifiable kinds: [NotifiableEvent]) {
+        state.withLockedValue { state in for kind in kinds { state.notifiable[kind.type] = kind } }
+    }
+
+    /// How notifications treat events of `type`; nil when they are not about it.
+    public func notifiable(_ type: String) -> NotifiableEvent? { state.withLockedValue { $0.notifiable[type] } }
+    public var notifiableTypes: [String] { state.withLockedValue { $0.notifiable.keys.sorted() } }
+    func audience(_ visibility: EventVisibility) -> (any EventAudience)? { state.withLockedValue { $0.audiences[visibility] } }
 
     public var types: [EventDescriptor] { state.withLockedValue { $0.types.values.sorted { $0.name < $1.name } } }
     public func type(named name: String) -> EventDescriptor? { state.withLockedValue { $0.types[name] } }

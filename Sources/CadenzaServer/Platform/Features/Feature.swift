@@ -19,6 +19,8 @@ public protocol Feature: Sendable {
     var eventTypes: [EventDescriptor] { get }
     /// Audiences the feature decides (followers of a user, guests of a room).
     var eventAudiences: [any EventAudience] { get }
+    /// The feature's event types users can be notified of, and what a notification says.
+    var notifiableEvents: [NotifiableEvent] { get }
     /// Builds the feature's state and registers its job kinds; runs once, before routes and services.
     func configure(_ context: FeatureContext) throws
     /// Adds the feature's HTTP routes.
@@ -41,6 +43,7 @@ extension Feature {
     public var migrations: [any Migration] { [] }
     public var eventTypes: [EventDescriptor] { [] }
     public var eventAudiences: [any EventAudience] { [] }
+    public var notifiableEvents: [NotifiableEvent] { [] }
     public func configure(_ context: FeatureContext) throws {}
     public func routes(_ routes: FeatureRoutes) throws {}
     public var apiDocumentation: APIDocumentation { APIDocumentation() }

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Where a webhook may be sent: http(s) URLs without credentials, and (unless the operator
+/// allows private networks) only to hosts whose every address is public, so a user cannot make
+/// the server call its own admin ports or the LAN.
+enum WebhookAddress {
+    enum Problem: Error, CustomStringConvertible {
+        case invalid(String)
+        case privateAddress(String)
+        var description: String {
+            switch self {
+            case .invalid(let why): why
+            case .privateAddress(let host): "\(host) is a loopback or private-network address (CADENZA_WEBHOOK_PRIVATE_ADDRESSES allows it)"
+            }
+        }
+    }
+
+    /// Checks the URL's shape (no network).
+    static func parse(_ text: String) throws -> URL {
+        guard text.utf8.count <= 2000, let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else { throw Problem.invalid("a webhook needs an http:// or https:// URL") }
+        guard url.user == nil, url.password == nil else { throw Problem.invalid("put credentials in the secret, not the URL") }
+        return url
+    }
+
+    /// Resolves the host and refuses private addresses unless allowed. Runs off the event loops.
+    static func check(_ url: URL, allowPrivate: Bool) async throws {
+        guard !allowPrivate, let host = url.host else { return }
+        let addresses = await runBlocking { resolve(host) }
+        guard !addresses.isEmpty else { throw Problem.invalid("\(host) does not resolve") }
+        if addresses.contains(where: isPrivate) { throw Problem.privateAddress(host) }
+    }
+
+    static func resolve(_ host: String) -> [[UInt8]] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        guard getaddrinfo(bare, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [[UInt8]] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            if info.pointee.ai_family == AF_INET, let raw = info.pointee.ai_addr {
+                raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    addresses.append(withUnsafeBytes(of: sin.pointee.sin_addr) { Array($0) })
+                }
+            } else if info.pointee.ai_family == AF_INET6, let raw = info.pointee.ai_addr {
+                raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    addresses.append(withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) })
+                }
+            }
+            cursor = info.pointee.ai_next
+        }
+        return addresses
+    }
+
+    /// Loopback, private, link-local, carrier-grade NAT, unspecified, multicast (IPv4 and IPv6,
+    /// IPv4-mapped included).
+    static func isPrivate(_ bytes: [UInt8]) -> Bool {
+        if bytes.count == 16 {
+            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF { return isPrivate(Array(bytes[12..<16])) }
+            if bytes.allSatisfy({ $0 == 0 }) { return true }  // ::
+            if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }  // ::1
+            if bytes[0] & 0xFE == 0xFC { return true }  // fc00::/7
+            if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }  // fe80::/10
+            if bytes[0] == 0xFF { return true }  // multicast
+            return false
+        }
+        guard bytes.count == 4 else { return true }
+        switch (bytes[0], bytes[1]) {
+        case (0, _), (10, _), (127, _): return true
+        case (169, 254), (192, 168): return true
+        case (172, 16...31): return true
+        case (100, 64...127): return true
+        case (224...255, _): return true
+        default: return false
+        }
+    }
+}
