@@ -21,12 +21,25 @@ enum MailHeader {
         return encodedWords(text).joined(separator: "\r\n ")
     }
 
+    /// A structured value (`List-Unsubscribe: <https://…>`): plain ASCII is folded at spaces but
+    /// never encoded, since a reader does not decode encoded words there (a long URL would stop
+    /// being one); a word may then run past 78 characters, never past 900 bytes.
+    static func structured(_ raw: String) -> String {
+        let text = singleLine(raw)
+        guard isPlainASCII(text), text.split(separator: " ").allSatisfy({ $0.utf8.count <= 900 }) else { return unstructured(raw) }
+        return folded(text, encodeLongWords: false)
+    }
+
     /// Folded at spaces into lines of about 60 characters (a word longer than that is encoded
-    /// instead, so no line can pass the 998-byte limit).
-    static func folded(_ text: String) -> String {
+    /// instead, unless `encodeLongWords` is false, so no line can pass the 998-byte limit).
+    static func folded(_ text: String, encodeLongWords: Bool = true) -> String {
         var lines: [String] = [], current = ""
         for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            if word.utf8.count > 60 {
+            if word.utf8.count > 60, !encodeLongWords {
+                if !current.isEmpty { lines.append(current) }
+                lines.append(String(word))
+                current = ""
+            } else if word.utf8.count > 60 {
                 if !current.isEmpty { lines.append(current) }
                 lines += encodedWords(String(word))
                 current = ""

@@ -38,7 +38,7 @@ public struct MailMessage: Sendable {
             "MIME-Version: 1.0",
         ]
         for (name, value) in headers where Self.isHeaderName(name) {
-            head.append("\(name): \(MailHeader.unstructured(value))")
+            head.append("\(name): \(MailHeader.structured(value))")
         }
         var body: [String]
         if let html {

@@ -100,4 +100,15 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("Bcc:") } && lines.filter { $0.hasPrefix("Content-Type:") }.count == 1)
         #expect(lines.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
     }
+
+    /// A mail client reads List-Unsubscribe's URL as it is: a long one is never made an encoded word.
+    @Test func structuredHeadersKeepLongURLs() throws {
+        let url = "<https://music.example.org/notifications/unsubscribe?d=12&t=" + String(repeating: "A", count: 43) + ">"
+        let message = MailMessage(
+            from: try MailAddress(address: "a@b.org"), to: [try MailAddress(address: "c@d.org")], subject: "s", text: "x",
+            headers: [("List-Unsubscribe", url), ("X-Note", "café")])
+        let lines = String(decoding: message.rendered(), as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(lines.contains("List-Unsubscribe: " + url))
+        #expect(lines.contains { $0.hasPrefix("X-Note: =?UTF-8?B?") })
+    }
 }

@@ -45,6 +45,15 @@ import Testing
         #expect(index.count == 0)
     }
 
+    @Test func starredArtistsStandForTheirArtists() {
+        let rule = Self.rule(1, user: 10, .followed, targets: ["starred", "library:2"], types: ["album.added"])
+        let index = RuleIndex(rules: [rule], following: [:], starred: [10: [7, 8]], admins: [])
+        #expect(index.matches(type: "album.added", severity: .info, actorID: nil, references: [.object("artist", "8")]).map(\.id) == [1])
+        #expect(index.matches(type: "album.added", severity: .info, actorID: nil, references: [.object("library", "2")]).map(\.id) == [1])
+        #expect(index.matches(type: "album.added", severity: .info, actorID: nil, references: [.object("artist", "9")]).isEmpty)
+        #expect(!RuleIndex.keys(of: rule, following: [], starred: [7], isAdmin: false).contains("starred"))
+    }
+
     @Test func typeGlobs() {
         #expect(TypeGlob("station.*").matches("station.dead_air"))
         #expect(!TypeGlob("station.*").matches("stations"))
@@ -94,5 +103,9 @@ import Testing
         #expect(WebhookAddress.isPrivate(Array(repeating: 0, count: 10) + [0xFF, 0xFF, 127, 0, 0, 1]))  // ::ffff:127.0.0.1
         #expect(WebhookAddress.isPrivate([0xFE, 0x80] + Array(repeating: 0, count: 14)))
         #expect(!WebhookAddress.isPrivate([0x26, 0x06] + Array(repeating: 1, count: 14)))
+        #expect(WebhookAddress.isPrivate([0, 0x64, 0xFF, 0x9B] + Array(repeating: 0, count: 8) + [127, 0, 0, 1]))  // NAT64
+        #expect(WebhookAddress.isPrivate([0x20, 0x02, 10, 0, 0, 1] + Array(repeating: 0, count: 10)))  // 6to4
+        #expect(WebhookAddress.literal([93, 184, 216, 34]) == "93.184.216.34")
+        #expect(WebhookAddress.literal([0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1]) == "[2001:db8:0:0:0:0:0:1]")
     }
 }

@@ -207,6 +207,15 @@ class SSEClient:
                 break
         return out
 
+    def take_type(self, n, kind, timeout=30):
+        """The next n events of type `kind`, passing over others (an admin's stream also carries
+        account and notification events)."""
+        out = []
+        deadline = time.time() + timeout
+        while len(out) < n and time.time() < deadline:
+            out += [e for e in self.take(1, timeout=max(0.01, deadline - time.time())) if e[2] == kind]
+        return out
+
     def close(self):
         # Shut the socket first: closing alone waits for the reader thread's pending read (up to the next keep-alive ping).
         try:

@@ -2,7 +2,6 @@
 may not see, webhooks are signed (checked with the Standard Webhooks reference library) and
 retried with the same id, email goes through a real SMTP server (aiosmtpd) with a confirmation
 link, one-click unsubscribe and digests, and a delivery survives kill -9 of the server."""
-import json
 import threading
 import time
 from email import message_from_bytes, policy
@@ -12,7 +11,7 @@ import requests
 from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook
 
-from conftest import ADMIN_PASSWORD, admin_token, auth, free_port, token_for, wait_for
+from conftest import admin_token, auth, free_port, token_for, wait_for
 
 PASSWORD = "correct horse battery"
 FAST = dict(CADENZA_WEBHOOK_PRIVATE_ADDRESSES="1", CADENZA_NOTIFY_RETRY_SECONDS="1")
@@ -51,7 +50,7 @@ class Receiver:
 
 class Sink:
     def __init__(self):
-        self.messages, self.rcpt_replies = [], []
+        self.messages, self.raw, self.rcpt_replies = [], [], []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_replies:
@@ -60,6 +59,7 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.original_content)
         self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 2.0.0 queued"
 
@@ -118,6 +118,11 @@ def test_the_inbox_fills_from_default_rules_and_rules_respect_privacy(deployment
     assert r.status_code == 200 and r.json()["matched"] == 1 and r.json()["examples"] == ["ann listened to Sinnerman"]
     r = requests.post(server.url + "/api/v1/notifications/read", headers=auth(t["ann"]), json={})
     assert r.status_code == 200 and r.json()["unread"] == 0
+    # A changed password is news even to the one who changed it: whoever did may not be the owner.
+    r = requests.put(server.url + "/api/v1/me/password", headers=auth(t["carl"]),
+                     json={"currentPassword": PASSWORD, "newPassword": PASSWORD + "!", "revokeTokens": False})
+    assert r.status_code == 200, r.text
+    wait_for(lambda: any(i["title"] == "Your password was changed" and i["severity"] == "warning" for i in inbox(server, t["carl"])["items"]))
     # Bad input gets the API's errors.
     for body in ({"tracking": "admin"}, {"tracking": "users", "targets": []}, {"tracking": "followed", "targets": ["x"]},
                  {"tracking": "mentions", "destinationIds": ["999999"]}, {"tracking": "mentions", "quietStart": "25:00", "quietEnd": "07:00"}):
@@ -156,6 +161,15 @@ def test_webhooks_are_verified_signed_and_retried_with_the_same_id(deployment):
         assert payload["type"] == "user.followed"
         [item] = payload["data"]["items"]
         assert item["title"] == "bob follows you" and item["rules"] == [rule] and item["url"].startswith(server.url)
+        # Over its hourly limit a destination holds what comes next for the next message: nothing is lost.
+        assert requests.patch(server.url + f"/api/v1/notification-destinations/{hook}", headers=auth(t["ann"]),
+                              json={"ratePerHour": 1}).status_code == 200
+        requests.delete(server.url + "/api/v1/follows/ann", headers=auth(t["bob"]))
+        follow(server, t["bob"], "ann")
+        wait_for(lambda: [d for d in requests.get(server.url + "/api/v1/notification-destinations", headers=auth(t["ann"])).json()
+                          if d["id"] == hook][0]["deliveries"].get("held") == 1)
+        assert len(receiver.requests) == 4
+        requests.patch(server.url + f"/api/v1/notification-destinations/{hook}", headers=auth(t["ann"]), json={"ratePerHour": 30})
         # A receiver that answers 410 Gone is not called again, and ann hears of it in the app.
         receiver.answers = [410]
         follow(server, t["carl"], "ann")
@@ -211,6 +225,8 @@ def test_email_is_confirmed_sent_digested_and_unsubscribed(deployment):
         text = digest.get_body(("plain",)).get_content()
         assert "1. bob follows you" in text and "2. carl follows you" in text
         unsubscribe = digest["List-Unsubscribe"].strip("<>")
+        # As it is on the wire: a mail client reads the URL as written, never as an encoded word.
+        assert f"List-Unsubscribe: <{unsubscribe}>".encode() in sink.raw[1]
         # RFC 8058: the mail client POSTs List-Unsubscribe=One-Click, no sign-in.
         r = requests.post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
         assert r.status_code == 200
@@ -220,6 +236,11 @@ def test_email_is_confirmed_sent_digested_and_unsubscribed(deployment):
         wait_for(lambda: any(i["title"] == "dora follows you" for i in inbox(server, t["ann"])["items"]))
         time.sleep(2)
         assert len(sink.messages) == 2
+        # Turned on again, the address is confirmed again first (its owner had unsubscribed).
+        r = requests.patch(server.url + f"/api/v1/notification-destinations/{mail}", headers=auth(t["ann"]), json={"enabled": True})
+        assert r.status_code == 200 and r.json()["status"] == "pending"
+        wait_for(lambda: len(sink.messages) == 3)
+        assert sink.messages[2]["Subject"] == "Confirm your address for Cadenza notifications"
     finally:
         smtp.stop()
 
@@ -247,3 +268,56 @@ def test_a_delivery_survives_kill9_of_the_server(deployment):
         assert all(b["data"]["items"][0]["title"] == "bob follows you" for b in bodies)
     finally:
         receiver.close()
+
+
+def test_a_show_starting_soon_is_announced_to_its_followers_and_hosts(deployment, tmp_path):
+    import subprocess
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    music = tmp_path / "music"
+    music.mkdir()
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=5",
+                    "-metadata", "title=Opener", str(music / "o.flac")], check=True)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    root, t, ids = make_users(deployment, server, "ann", "bob", "carl")
+    h = auth(root)
+    wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 1)
+    track = requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"][0]["id"]
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "night", "name": "Night FM", "timeZone": "UTC"}).status_code == 201
+    base = server.url + "/api/v1/stations/night"
+    playlist = requests.post(base + "/playlists", headers=h, json={"name": "Set", "trackIds": [track]}).json()
+    # Bob follows the station; ann hosts the show and watches what she owns; carl has neither.
+    for who, body in (("bob", {"tracking": "followed", "targets": ["station:night"]}),
+                      ("ann", {"tracking": "owned", "types": ["station.show_starting"]})):
+        assert requests.post(server.url + "/api/v1/notification-rules", headers=auth(t[who]), json=body).status_code == 201
+    start = (datetime.now(ZoneInfo("UTC")) + timedelta(minutes=4)).replace(second=0, microsecond=0)
+    r = requests.post(base + "/shows", headers=h, json={"title": "Late Jazz", "hosts": ["ann"], "playlistId": playlist["id"],
+                                                        "startDate": start.strftime("%Y-%m-%d"), "startTime": start.strftime("%H:%M:%S"),
+                                                        "durationMinutes": 5})
+    assert r.status_code == 201, r.text
+    for who in ("bob", "ann"):
+        wait_for(lambda: any(i["type"] == "station.show_starting" for i in inbox(server, t[who])["items"]), timeout=150)
+        [item] = [i for i in inbox(server, t[who])["items"] if i["type"] == "station.show_starting"]
+        assert item["title"].startswith("Late Jazz starts in ") and item["body"] == "On Night FM" and item["link"] == "/#/radio/night"
+    assert not any(i["type"] == "station.show_starting" for i in inbox(server, t["carl"])["items"])
+
+
+def test_a_new_album_by_a_starred_artist_reaches_the_inbox(server_with_music, music):
+    from media import make_audio
+    server, root = server_with_music
+    h = auth(root)
+    kaloven = next(a for a in requests.get(server.url + "/api/v1/artists", headers=h).json()["items"] if a["name"] == "Kaloven")
+    assert requests.put(server.url + f"/api/v1/stars/artist/{kaloven['id']}", headers=h).status_code == 204
+    # Stars change without events: the rules are read again when the user's rules change (or every 10 minutes).
+    r = requests.post(server.url + "/api/v1/notification-rules/preview", headers=h,
+                      json={"tracking": "followed", "targets": ["starred"], "types": ["album.added"]})
+    assert r.status_code == 200 and r.json()["matched"] == 1 and r.json()["examples"] == ["New album by Kaloven: Glass Echo"]
+    assert requests.post(server.url + "/api/v1/notification-rules", headers=h,
+                         json={"name": "Kaloven", "tracking": "followed", "targets": ["starred"], "types": ["album.added"]}).status_code == 201
+    make_audio(str(music / "Kaloven/Second Light/01.mp3"), seconds=2, title="Dawn", artist="Kaloven", album_artist="Kaloven",
+               album="Second Light", track="1")
+    make_audio(str(music / "Milo/Orbit Two/01.mp3"), seconds=2, title="Moon", artist="Milo", album="Orbit Two")
+    assert requests.post(server.url + "/api/v1/libraries/1/scan", headers=h, json={}).status_code in (200, 202)
+    wait_for(lambda: any(i["type"] == "album.added" for i in inbox(server, root)["items"]), timeout=30)
+    time.sleep(1)
+    assert [i["title"] for i in inbox(server, root)["items"] if i["type"] == "album.added"] == ["New album by Kaloven: Second Light"]

@@ -205,7 +205,7 @@ def test_every_view_in_both_themes_and_sizes_is_accessible_and_error_free(server
     assert requests.post(server.url + "/api/v1/rooms/matrix/suggestions", json={"trackId": tracks[0]["id"]}, headers=auth(token)).status_code == 201
     sign_in(browser, server)
     routes = ["/", "/albums", "/albums/1", "/artists", "/artists/1", "/genres", "/playlists", f"/playlists/{playlist}", "/search",
-              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/admin", "/radio", "/radio/matrix", "/party", "/party/matrix"]
+              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/notifications", "/admin", "/radio", "/radio/matrix", "/party", "/party/matrix"]
     visits = 0
     for theme in ("light", "dark"):
         browser.execute_script("localStorage.setItem('cadenza.theme', arguments[0])", theme)
@@ -1646,4 +1646,38 @@ def test_a_guest_on_a_phone_suggests_and_votes_and_the_hosts_speaker_plays_it(se
     finally:
         phone.quit()
     shot(browser, "party-host")
+    assert not severe_console_errors(browser)
+
+
+def test_the_bell_counts_live_and_the_rule_builder_previews(server_with_music, browser):
+    """The bell shows a new notification without a reload; the inbox lists it and marks it read;
+    the rule builder previews a rule over last week's events and adds it."""
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/users", headers=auth(token), json={"username": "bob", "password": "bob-password-1"})
+    assert r.status_code == 201, r.text
+    bob = requests.post(server.url + "/api/v1/auth/login", json={"username": "bob", "password": "bob-password-1"})
+    sign_in(browser, server)
+    badge = browser.find_element(By.ID, "bell-count")
+    assert not badge.is_displayed()
+    session = requests.Session()
+    session.cookies.update(bob.cookies)
+    assert session.put(server.url + "/api/v1/follows/root", headers={"X-CSRF-Token": bob.json()["csrfToken"]}).status_code in (200, 201, 204)
+    wait(browser, lambda d: badge.is_displayed() and badge.text == "1", timeout=20)
+    assert browser.find_element(By.ID, "bell").get_attribute("aria-label") == "Notifications, 1 unread"
+    browser.find_element(By.ID, "bell").click()
+    settled(browser, "/notifications")
+    wait(browser, lambda d: "bob follows you" in d.find_element(By.ID, "inbox").text)
+    assert browser.find_elements(By.CSS_SELECTOR, "#inbox li.unread")
+    browser.find_element(By.ID, "read-all").click()
+    wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "#inbox li.unread") and not badge.is_displayed())
+    # The rule builder: people's follows of me, previewed, then added.
+    Select(browser.find_element(By.ID, "rule-tracking")).select_by_value("mentions")
+    browser.find_element(By.ID, "rule-name").send_keys("New followers")
+    browser.find_element(By.ID, "rule-types").send_keys("user.followed")
+    browser.find_element(By.ID, "rule-preview").click()
+    wait(browser, lambda d: "would have fired 1 time(s): bob follows you" in d.find_element(By.ID, "rule-preview-result").text)
+    browser.find_element(By.CSS_SELECTOR, "#rule-form button[type=submit]").click()
+    wait(browser, lambda d: "New followers" in d.find_element(By.ID, "rules").text)
+    assert "In the app" in browser.find_element(By.ID, "rules").text
+    assert_accessible(browser, "notifications")
     assert not severe_console_errors(browser)

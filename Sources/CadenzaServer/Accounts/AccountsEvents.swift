@@ -20,13 +20,23 @@ enum AccountsEvents {
     static let passwordChanged = EventType<PasswordChanged>("account.password_changed", visibility: .user, subjectType: "user")
     static let created = EventType<Created>("account.created", visibility: .admin, subjectType: "user")
 
-    static let all = [passwordChanged.descriptor, created.descriptor]
+    /// An administrator changed someone's role: what they may see changes with it.
+    static let roleChanged = EventType<Created>("account.role_changed", visibility: .admin, subjectType: "user")
+
+    static let all = [passwordChanged.descriptor, created.descriptor, roleChanged.descriptor]
+
+    static func appendRoleChanged(_ user: User, on db: any SQLDatabase) async throws {
+        let id = try user.requireID()
+        try await EventStore.append(
+            roleChanged, payload: Created(username: user.username, role: user.role.rawValue), actorID: nil, subjectID: String(id),
+            audienceUserID: id, on: db)
+    }
 
     /// Appends `account.created` for a user just inserted (in the same transaction).
     static func appendCreated(_ user: User, on db: any SQLDatabase) async throws {
         let id = try user.requireID()
+        // Administrators' news only: no actor or audience, so the new user's own stream does not replay it.
         try await EventStore.append(
-            created, payload: Created(username: user.username, role: user.role.rawValue), actorID: id, subjectID: String(id),
-            audienceUserID: id, on: db)
+            created, payload: Created(username: user.username, role: user.role.rawValue), actorID: nil, subjectID: String(id), on: db)
     }
 }

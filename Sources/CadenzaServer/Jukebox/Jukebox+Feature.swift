@@ -12,6 +12,8 @@ public struct JukeboxFeature: Feature {
 
     public var eventTypes: [EventDescriptor] { JukeboxEvents.all }
 
+    public var notifiableEvents: [NotifiableEvent] { JukeboxEvents.notifiable }
+
     public func configure(_ context: FeatureContext) throws {
         context.provide(RoomEventsController.Live())
         context.provide(RoomStreams(ffmpeg: Transcoder.ffmpegPath))

@@ -29,5 +29,26 @@ enum JukeboxEvents {
 
     static let changed = EventType<RoomChange>("jukebox.changed", visibility: .user, subjectType: "room")
     static let played = EventType<Played>("jukebox.played", visibility: .user, subjectType: "room")
-    static let all = [changed.descriptor, played.descriptor]
+
+    /// A signed-in guest's suggestion started playing (its audience is that guest).
+    struct SuggestionPlaying: Codable, Sendable {
+        var slug: String
+        var room: String
+        var trackId: Int64
+    }
+
+    static let suggestionPlaying = EventType<SuggestionPlaying>("jukebox.suggestion_playing", visibility: .user, subjectType: "room")
+    static let all = [changed.descriptor, played.descriptor, suggestionPlaying.descriptor]
+
+    /// What notifications say: news only while the song plays.
+    static let notifiable = [
+        NotifiableEvent(
+            type: suggestionPlaying.name, expiresAfterMs: 10 * 60_000, references: { event in event.subjectID.map { [.object("room", $0)] } ?? [] }
+        ) { event, db in
+            guard let playing = event.decodedPayload(as: SuggestionPlaying.self) else { return nil }
+            let names = try await CatalogQueries.trackNames(id: playing.trackId, on: db)
+            let song = names.map { "\($0[0]) by \($0[1])" } ?? "your song"
+            return EventNotice(title: "Your suggestion is playing in \(playing.room)", body: song, link: "/#/party/\(playing.slug)")
+        }
+    ]
 }

@@ -282,5 +282,14 @@ enum RoomQueue {
         if let current = room.currentEntryID { try await end(current, as: "played", room: room, now: now, on: db) }
         try await db.raw("UPDATE jukebox_entries SET state = 'playing', started_at = \(bind: now) WHERE id = \(bind: entryID)").run()
         try await Rooms.setClock(room.id, entry: entryID, startedAt: now, pausedAt: nil, on: db)
+        // A signed-in guest hears that their suggestion is playing (notifications' "About me").
+        if let guestID = entry.guestID,
+            let userID = try await db.raw("SELECT user_id FROM jukebox_guests WHERE id = \(bind: guestID)").first()?
+                .decode(column: "user_id", as: Int64?.self)
+        {
+            try await EventStore.append(
+                JukeboxEvents.suggestionPlaying, payload: .init(slug: room.slug, room: room.name, trackId: entry.trackID), actorID: nil,
+                subjectID: room.slug, audienceUserID: userID, on: db)
+        }
     }
 }

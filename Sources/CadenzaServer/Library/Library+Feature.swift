@@ -16,6 +16,8 @@ public struct LibraryFeature: Feature {
 
     public var notifiableEvents: [NotifiableEvent] { LibraryEvents.notifiable }
 
+    public var eventAudiences: [any EventAudience] { [LibraryAudience()] }
+
     public func configure(_ context: FeatureContext) throws {
         context.provide(CatalogCaches())
         context.provide(TranscodeLimits())

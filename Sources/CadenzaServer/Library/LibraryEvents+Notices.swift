@@ -25,6 +25,16 @@ extension LibraryEvents {
             return EventNotice(title: "Upload failed: \(upload.name)", body: upload.error ?? "", link: "/#/upload")
         },
         NotifiableEvent(
+            type: albumAdded.name,
+            references: { event in
+                guard let album = event.decodedPayload(as: AlbumAdded.self) else { return [] }
+                return [.object("artist", album.artistId), .object("library", album.libraryId)]
+            }
+        ) { event, _ in
+            guard let album = event.decodedPayload(as: AlbumAdded.self) else { return nil }
+            return EventNotice(title: "New album by \(album.artist): \(album.title)", link: "/#/albums/\(album.albumId)")
+        },
+        NotifiableEvent(
             type: scanFinished.name, severityOf: { event in (event.decodedPayload(as: Scan.self)?.failed ?? 0) > 0 ? .warning : .info },
             references: libraryReference
         ) { event, _ in

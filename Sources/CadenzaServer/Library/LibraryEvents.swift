@@ -1,3 +1,4 @@
+import SQLKit
 /// The library's event types. A folder library's events go to its owner, an instance library's
 /// to administrators (the writer overrides the visibility for those).
 enum LibraryEvents {
@@ -26,8 +27,53 @@ enum LibraryEvents {
     static let uploadImported = EventType<UploadOutcome>("upload.imported", visibility: .user, subjectType: "file")
     static let uploadFailed = EventType<UploadOutcome>("upload.failed", visibility: .user, subjectType: "file")
 
+    /// A scan or upload made a new album; those who may see its library may hear of it.
+    struct AlbumAdded: Codable, Sendable {
+        var albumId: String
+        var title: String
+        var artistId: String
+        var artist: String
+        var libraryId: String
+        var libraryVisibility = "private"
+        var libraryOwnerId: String? = nil
+    }
+
+    static let albumAdded = EventType<AlbumAdded>("album.added", visibility: .library, subjectType: "album")
+
     static let all = [
         scanStarted.descriptor, scanProgress.descriptor, scanFinished.descriptor,
-        uploadImported.descriptor, uploadFailed.descriptor,
+        uploadImported.descriptor, uploadFailed.descriptor, albumAdded.descriptor,
     ]
+}
+
+extension EventVisibility {
+    /// Whoever may see the library named in the payload's `libraryId`.
+    static let library = EventVisibility("library")
+}
+
+/// The `library` audience: an event names its library's visibility and owner as they were when
+/// it was written; a private library's events go to its owner (and administrators) only.
+struct LibraryAudience: EventAudience {
+    var visibility: EventVisibility { .library }
+
+    func filter(for viewer: EventViewer, on db: any SQLDatabase) async throws -> any EventAudienceFilter {
+        Filter(viewer: viewer)
+    }
+
+    struct Filter: EventAudienceFilter {
+        let viewer: EventViewer
+
+        mutating func observe(_ event: EventRecord) {}
+
+        func includes(_ event: EventRecord) -> Bool {
+            if viewer.isAdmin { return true }
+            guard let library = event.decodedPayload(as: LibraryAccess.self) else { return false }
+            return library.libraryVisibility != "private" || library.libraryOwnerId == String(viewer.userID)
+        }
+
+        private struct LibraryAccess: Decodable {
+            var libraryVisibility: String
+            var libraryOwnerId: String?
+        }
+    }
 }

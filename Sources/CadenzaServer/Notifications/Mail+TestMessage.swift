@@ -21,7 +21,7 @@ extension AdminCommands {
             html:
                 "<p>This is a test message from Cadenza at \(XMLText.escape(settings.publicURL)).</p><p>If it reached you, the server can send mail.</p>",
             headers: [("Auto-Submitted", "auto-generated")])
-        let client = SMTPClient(configuration: smtp, heloName: URL(string: settings.publicURL)?.host ?? "localhost")
+        let client = MailSettings.client(smtp, settings: settings)
         do {
             let reply = try await client.send(message)
             return ["sent to \(to.address) through \(smtp.host):\(smtp.port)", "server: \(reply)"]

@@ -31,4 +31,9 @@ struct MailSettings: SettingsSection {
             reader.problem("CADENZA_MAIL_FROM: needed with CADENZA_SMTP_URL (the address messages come from)")
         }
     }
+
+    /// A client for the configured server, greeting as the host of the server's public URL.
+    static func client(_ smtp: SMTPConfiguration, settings: Settings) -> SMTPClient {
+        SMTPClient(configuration: smtp, heloName: URL(string: settings.publicURL)?.host ?? "localhost")
+    }
 }

@@ -78,15 +78,23 @@ enum NotificationDestinations {
             lastSentAt: try row.decode(column: "last_sent_at", as: Int64?.self))
     }
 
-    /// The user's in-app inbox, created the first time it is asked for.
-    static func inbox(of userID: Int64, on db: any SQLDatabase) async throws -> Int64 {
-        if let row = try await db.raw(
+    /// The user's in-app inbox.
+    static func inbox(of userID: Int64, on db: any SQLDatabase) async throws -> Int64? {
+        try await db.raw(
             "SELECT id FROM notification_destinations WHERE user_id = \(bind: userID) AND kind = 'inbox' ORDER BY id LIMIT 1"
-        ).first() {
-            return try row.decode(column: "id", as: Int64.self)
-        }
-        return try await create(
-            userID: userID, kind: .inbox, name: "In the app", address: "", format: nil, secretSealed: nil, confirmed: true, on: db)
+        ).first()?.decode(column: "id", as: Int64.self)
+    }
+
+    /// Makes the user's inbox; nil when they have one.
+    static func createInbox(userID: Int64, on db: any SQLDatabase) async throws -> Int64? {
+        try await db.raw(
+            """
+            INSERT INTO notification_destinations (user_id, kind, name, address, confirmed_at, digest_minutes, digest_count,
+                rate_per_hour, failures, created_at)
+            VALUES (\(bind: userID), 'inbox', 'In the app', '', \(bind: Clock.nowMillis()), 0, 0, 0, 0, \(bind: Clock.nowMillis()))
+            ON CONFLICT DO NOTHING RETURNING id
+            """
+        ).first()?.decode(column: "id", as: Int64.self)
     }
 
     static func create(
@@ -133,6 +141,11 @@ enum NotificationDestinations {
             WHERE id = \(bind: id)
             """
         ).run()
+    }
+
+    /// An email address turned on again after an unsubscribe is confirmed again before use.
+    static func requireConfirmation(_ id: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE notification_destinations SET confirmed_at = NULL WHERE id = \(bind: id)").run()
     }
 
     /// Confirms the destination holding this token, if it has not expired; returns it.

@@ -111,9 +111,11 @@ enum NotificationRules {
     }
 
     /// What a new user starts with (FMN 3 started people with nothing, and they heard nothing):
-    /// everything about them in the app, and for administrators the server's warnings too.
-    static func createDefaults(userID: Int64, isAdmin: Bool, on db: any SQLDatabase) async throws {
-        let inbox = try await NotificationDestinations.inbox(of: userID, on: db)
+    /// everything about them in the app, and for administrators the server's warnings too. The
+    /// inbox is made with them (once: a unique index), so a user with an inbox has had them.
+    @discardableResult
+    static func ensureDefaults(userID: Int64, isAdmin: Bool, on db: any SQLDatabase) async throws -> Bool {
+        guard let inbox = try await NotificationDestinations.createInbox(userID: userID, on: db) else { return false }
         var rules = [
             NotificationRule(
                 id: 0, userID: userID, name: "About me", tracking: .mentions, targets: [], types: [], minSeverity: .info,
@@ -123,6 +125,11 @@ enum NotificationRules {
                 types: ["upload.*", "library.scan.finished", "listens.import.finished"], minSeverity: .info,
                 includeOwn: true, oneShot: false, enabled: true, quietHours: nil, destinationIDs: [inbox]),
         ]
+        rules.append(
+            NotificationRule(
+                id: 0, userID: userID, name: "New albums by artists I starred", tracking: .followed, targets: [NotificationRule.starred],
+                types: ["album.added"], minSeverity: .info, includeOwn: true, oneShot: false, enabled: true, quietHours: nil,
+                destinationIDs: [inbox]))
         if isAdmin {
             rules.append(
                 NotificationRule(
@@ -130,6 +137,7 @@ enum NotificationRules {
                     includeOwn: true, oneShot: false, enabled: true, quietHours: nil, destinationIDs: [inbox]))
         }
         for rule in rules { _ = try await create(rule, on: db) }
+        return true
     }
 }
 

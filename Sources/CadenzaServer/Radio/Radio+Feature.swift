@@ -31,6 +31,7 @@ public struct RadioFeature: Feature {
         let hours = try context.settings.radio.scheduleHours
         ScheduleBuilder.register(on: context.jobs, hours: { hours })
         LoudnessJob.register(on: context.jobs, ffmpeg: Transcoder.ffmpegPath)
+        ShowReminders.register(on: context.jobs)
         let radio = try context.settings.radio
         context.provide(
             RadioStations(
@@ -40,7 +41,7 @@ public struct RadioFeature: Feature {
                 owner: RadioStations.owner(node: radio.node, dataDirectory: context.settings.dataDirectory.path)))
     }
 
-    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [ScheduleBuilder.periodic, LoudnessJob.periodic] }
+    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [ScheduleBuilder.periodic, LoudnessJob.periodic, ShowReminders.periodic] }
 
     public func services(_ context: ServiceContext) -> [any Service] {
         let settings = try? context.application.settings

@@ -29,7 +29,12 @@ enum RadioEvents {
     /// The bus aired the fallback tone: nothing was queued (an empty library, or every file unreadable).
     static let deadAir = EventType<StationChange>("station.dead_air", visibility: .admin, subjectType: "station")
 
-    static let all = [created, updated, deleted, scheduleChanged].map(\.descriptor) + [nowPlaying.descriptor, deadAir.descriptor, heard.descriptor]
+    /// A show starts within ten minutes (announced once per occurrence).
+    static let showStarting = EventType<ShowReminders.Starting>("station.show_starting", visibility: .instance, subjectType: "station")
+
+    static let all =
+        [created, updated, deleted, scheduleChanged].map(\.descriptor) + [nowPlaying.descriptor, deadAir.descriptor, heard.descriptor]
+        + [showStarting.descriptor]
 
     /// The visibility a station's events are written with.
     static func visibility(of station: StationRecord) -> EventVisibility? {

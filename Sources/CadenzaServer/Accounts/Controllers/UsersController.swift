@@ -55,11 +55,13 @@ enum UsersController {
         let admin = try req.requireAdmin()
         let body = try await req.decodeJSON(UpdateRequest.self)
         let user = try await find(req)
+        var roleChanged = false
         if let role = body.role, role != user.role {
             if user.id == admin.userID, role != .admin {
                 throw APIError.conflict("You cannot remove your own administrator role.")
             }
             user.role = role
+            roleChanged = true
         }
         if let password = body.password {
             try User.validate(password: password)
@@ -67,7 +69,11 @@ enum UsersController {
             try await SessionStore.deleteAll(userID: try user.requireID(), on: req.sql)
         }
         user.updatedAt = Clock.nowMillis()
-        try await user.save(on: req.db)
+        let announce = roleChanged
+        try await req.db.writeTransaction { tx in
+            try await user.save(on: tx)
+            if announce { try await AccountsEvents.appendRoleChanged(user, on: tx.sql) }
+        }
         try req.application.tokenCache.forget(userID: try user.requireID())
         return try user.toDTO()
     }

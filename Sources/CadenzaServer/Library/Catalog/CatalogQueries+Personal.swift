@@ -40,4 +40,10 @@ extension CatalogQueries {
         }
         return try await db.raw(sql).all().map { try $0.decode(column: "id", as: Int64.self) }
     }
+
+    /// The artists a user starred (notifications' "new albums by artists I starred").
+    static func starredArtistIDs(userID: Int64, on db: any SQLDatabase) async throws -> [Int64] {
+        try await db.raw("SELECT item_id FROM stars WHERE user_id = \(bind: userID) AND item_type = 'artist'").all()
+            .map { try $0.decode(column: "item_id", as: Int64.self) }
+    }
 }

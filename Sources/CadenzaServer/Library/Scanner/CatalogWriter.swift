@@ -13,6 +13,8 @@ final class CatalogWriter: @unchecked Sendable {
     private var albumsNeedingArt: Set<Int64> = []
     /// Release types each album was given in this scan; any file of it may carry them.
     private var albumReleaseTypes: [Int64: String] = [:]
+    /// Albums this writer created since its last flush: announced then (`album.added`).
+    private var newAlbums: [LibraryEvents.AlbumAdded] = []
     private var genres: [String: Int64] = [:]
     /// New tracks, link rows and new file rows wait here and are written per batch with
     /// multi-row inserts; a file or link of a new track names it by match key until then.
@@ -112,6 +114,13 @@ final class CatalogWriter: @unchecked Sendable {
                 ON CONFLICT DO NOTHING RETURNING id, artwork_id
                 """
             ).first()
+            if let created = try row?.decode(column: "id", as: Int64.self) {
+                let artist = tags.albumArtists.first ?? (tags.compilation ? "Various Artists" : tags.artists.first ?? "Unknown Artist")
+                newAlbums.append(
+                    .init(
+                        albumId: String(created), title: title, artistId: String(albumArtistID), artist: String(artist.prefix(200)),
+                        libraryId: String(libraryID)))
+            }
             if row == nil {
                 row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
             }
@@ -335,6 +344,18 @@ final class CatalogWriter: @unchecked Sendable {
         pendingArtists.removeAll()
         pendingGenres.removeAll()
         pendingFiles.removeAll()
+        // Last, so PostgreSQL's event lock is held only until the batch commits. Each carries
+        // who may see its library, which the `library` audience decides by.
+        if !newAlbums.isEmpty, let library = try await db.raw("SELECT visibility, owner_id FROM libraries WHERE id = \(bind: libraryID)").first() {
+            let visibility = try library.decode(column: "visibility", as: String.self)
+            let owner = try library.decode(column: "owner_id", as: Int64?.self)
+            for var album in newAlbums {
+                album.libraryVisibility = visibility
+                album.libraryOwnerId = owner.map(String.init)
+                try await EventStore.append(LibraryEvents.albumAdded, payload: album, actorID: nil, subjectID: album.albumId, on: db)
+            }
+        }
+        newAlbums.removeAll()
     }
 
     /// Multi-row INSERT in chunks that stay well under both databases' bind-parameter limits.

@@ -25,7 +25,7 @@ enum DestinationsController {
 
     @Sendable static func list(req: Request) async throws -> [DestinationDTO] {
         let user = try req.requireUser()
-        _ = try await req.db.writeTransaction { tx in try await NotificationDestinations.inbox(of: user.userID, on: tx.sql) }
+        try await ensureStarted(user, on: req.db)
         let counts = try await Deliveries.counts(userID: user.userID, on: req.sql)
         return try await NotificationDestinations.of(userID: user.userID, on: req.sql).map { DestinationDTO($0, deliveries: counts[$0.id] ?? [:]) }
     }
@@ -51,7 +51,7 @@ enum DestinationsController {
         case .webhook:
             do {
                 let url = try WebhookAddress.parse(rawAddress)
-                try await WebhookAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
+                _ = try await WebhookAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
                 address = url.absoluteString
             } catch {
                 throw APIError.badRequest("address: \(error)")
@@ -76,6 +76,7 @@ enum DestinationsController {
         case .inbox:
             throw APIError.badRequest("kind: email or webhook")
         }
+        try await ensureStarted(user, on: req.db)
         let name = try validName(change.name ?? address)
         let (minutes, count, rate) = try validPolicy(change, current: nil)
         let sealed = try secret.map { try req.application.secretBox.seal($0) }
@@ -84,7 +85,6 @@ enum DestinationsController {
             guard try await NotificationDestinations.of(userID: user.userID, on: tx.sql).count < maxDestinations else {
                 throw APIError.conflict("At most \(maxDestinations) destinations.")
             }
-            _ = try await NotificationDestinations.inbox(of: user.userID, on: tx.sql)
             let id = try await NotificationDestinations.create(
                 userID: user.userID, kind: kind, name: name, address: finalAddress, format: finalFormat, secretSealed: sealed, confirmed: false,
                 digestMinutes: minutes, digestCount: count, ratePerHour: rate, on: tx.sql)
@@ -114,12 +114,14 @@ enum DestinationsController {
             } else if enabled, destination.disabledAt != nil {
                 destination.disabledAt = nil
                 destination.failures = 0
-                retest = destination.kind == .webhook
+                // A webhook is tested again; an address (perhaps unsubscribed by its owner) confirmed again.
+                retest = true
             }
         }
         let (updated, retestNow) = (destination, retest)
         try await req.db.writeTransaction { tx in
             try await NotificationDestinations.update(updated, on: tx.sql)
+            if retestNow, updated.kind == .email { try await NotificationDestinations.requireConfirmation(updated.id, on: tx.sql) }
             if retestNow {
                 try await JobQueue.enqueue(
                     .init(kind: DeliveryJobs.testJob, payload: DeliveryJobs.DestinationPayload(destinationId: updated.id)), on: tx.sql)
@@ -141,13 +143,24 @@ enum DestinationsController {
         let user = try req.requireUser()
         let destination = try await find(req, user: user)
         guard destination.kind != .inbox else { throw APIError.badRequest("The inbox needs no test.") }
-        try await req.db.writeTransaction { tx in
+        _ = try await req.db.writeTransaction { tx in
             try await JobQueue.enqueue(
                 .init(
                     kind: DeliveryJobs.testJob, payload: DeliveryJobs.DestinationPayload(destinationId: destination.id),
                     uniqueKey: "notify-test:\(destination.id)"), on: tx.sql)
         }
         return Response(status: .accepted)
+    }
+
+    /// A user's inbox and default rules, made the first time any notification page is used
+    /// (the event consumer makes them too, when it first sees the account).
+    static func ensureStarted(_ user: Principal, on database: any Database) async throws {
+        guard try await NotificationDestinations.inbox(of: user.userID, on: database.sql) == nil else { return }
+        try await database.writeTransaction { tx in
+            if try await NotificationRules.ensureDefaults(userID: user.userID, isAdmin: user.isAdmin, on: tx.sql) {
+                try await NotificationsEvents.appendRulesChanged(userID: user.userID, on: tx.sql)
+            }
+        }
     }
 
     static func find(_ req: Request, user: Principal) async throws -> NotificationDestination {

@@ -26,12 +26,14 @@ enum RulesController {
 
     @Sendable static func list(req: Request) async throws -> [RuleDTO] {
         let user = try req.requireUser()
+        try await DestinationsController.ensureStarted(user, on: req.db)
         return try await NotificationRules.of(userID: user.userID, on: req.sql).map(RuleDTO.init)
     }
 
     @Sendable static func create(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let change = try await req.decodeJSON(Change.self)
+        try await DestinationsController.ensureStarted(user, on: req.db)
         let blank = NotificationRule(
             id: 0, userID: user.userID, name: "", tracking: .mentions, targets: [], types: [], minSeverity: .info, includeOwn: false,
             oneShot: false, enabled: true, quietHours: nil, destinationIDs: [])
@@ -53,9 +55,12 @@ enum RulesController {
 
     @Sendable static func update(req: Request) async throws -> RuleDTO {
         let user = try req.requireUser()
-        let rule = try await apply(try await req.decodeJSON(Change.self), to: try await find(req, user: user), user: user, on: req.sql)
+        let id = try req.int64Parameter("id", what: "Rule")
+        let change = try await req.decodeJSON(Change.self)
+        // Read and written in one transaction: a one-shot rule that fired meanwhile stays off.
         try await req.db.writeTransaction { tx in
-            try await NotificationRules.update(rule, on: tx.sql)
+            guard let current = try await NotificationRules.find(id, userID: user.userID, on: tx.sql) else { throw APIError.notFound("Rule") }
+            try await NotificationRules.update(try await apply(change, to: current, user: user, on: tx.sql), on: tx.sql)
             try await NotificationsEvents.appendRulesChanged(userID: user.userID, on: tx.sql)
         }
         return RuleDTO(try await find(req, user: user))
@@ -83,9 +88,10 @@ enum RulesController {
         let services = try req.application.cadenza
         let matcher = NotificationMatcher(registry: services.events)
         try await matcher.refreshAdmin(userID: user.userID, isAdmin: user.isAdmin)
-        let following = rule.targets.contains(NotificationRule.following) ? try await Follows.followees(of: user.userID, on: req.sql) : []
+        let following = rule.needsFollowing ? try await Follows.followees(of: user.userID, on: req.sql) : []
+        let starred = rule.needsStarred ? Set(try await CatalogQueries.starredArtistIDs(userID: user.userID, on: req.sql)) : []
         var index = RuleIndex()
-        index.replace(userID: user.userID, with: [rule], following: following, isAdmin: user.isAdmin)
+        index.replace(userID: user.userID, with: [rule], following: following, starred: starred, isAdmin: user.isAdmin)
         let since = Clock.nowMillis() - 7 * 86_400_000
         let types = services.events.notifiableTypes
         guard !types.isEmpty else { return RulePreviewDTO(days: 7, matched: 0, examples: []) }
@@ -179,7 +185,8 @@ enum RulesController {
             rule.destinationIDs = Array(Set(parsed)).sorted()
         }
         if checkDestinations && rule.destinationIDs.isEmpty {
-            rule.destinationIDs = [try await NotificationDestinations.inbox(of: user.userID, on: db)]
+            guard let inbox = try await NotificationDestinations.inbox(of: user.userID, on: db) else { throw APIError.notFound("Inbox") }
+            rule.destinationIDs = [inbox]
         }
         return rule
     }
@@ -189,10 +196,11 @@ enum RulesController {
             guard target.utf8.count <= 200 else { throw APIError.badRequest("targets: at most 200 characters each") }
             switch rule.tracking {
             case .followed:
+                if target == NotificationRule.starred { continue }
                 let parts = target.split(separator: ":", maxSplits: 1)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[0].hasPrefix("mention"), !parts[0].hasPrefix("owner"),
                     !parts[0].hasPrefix("actor"), target != EventReference.admin.key
-                else { throw APIError.badRequest("targets: things as type:id (station:jazz, library:3)") }
+                else { throw APIError.badRequest("targets: things as type:id (station:jazz, library:3, artist:12), or starred") }
             case .users:
                 guard target == NotificationRule.following || Int64(target) != nil else {
                     throw APIError.badRequest("targets: user ids, or \"following\" for everyone you follow")

@@ -54,7 +54,7 @@ enum Deliveries {
 
     static func enqueue(batchID: Int64, at date: Date?, on db: any SQLDatabase) async throws {
         try await JobQueue.enqueue(
-            .init(kind: deliverJob, payload: DeliverPayload(batchId: batchID), priority: 5, runAt: date, maxAttempts: 3), on: db)
+            .init(kind: deliverJob, payload: DeliverPayload(batchId: batchID), priority: 5, runAt: date, maxAttempts: 10), on: db)
     }
 
     struct DeliverPayload: Codable, Sendable {
@@ -67,9 +67,14 @@ enum Deliveries {
         ).all().map(delivery(from:))
     }
 
-    static func held(destinationID: Int64, limit: Int, on db: any SQLDatabase) async throws -> [Delivery] {
+    /// Held deliveries whose own hold (a quiet hour, the rate limit) is over, oldest first.
+    static func held(destinationID: Int64, readyAt now: Int64, limit: Int, on db: any SQLDatabase) async throws -> [Delivery] {
         try await db.raw(
-            "SELECT * FROM notification_deliveries WHERE destination_id = \(bind: destinationID) AND status = 'held' ORDER BY id LIMIT \(bind: limit)"
+            """
+            SELECT * FROM notification_deliveries WHERE destination_id = \(bind: destinationID) AND status = 'held'
+                AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
+            ORDER BY id LIMIT \(bind: limit)
+            """
         ).all().map(delivery(from:))
     }
 
@@ -102,19 +107,27 @@ enum Deliveries {
         ).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    /// Destinations with held deliveries: how many wait, since when, and the earliest hold's end.
-    static func waiting(on db: any SQLDatabase) async throws -> [(destinationID: Int64, count: Int, oldest: Int64, holdUntil: Int64?)] {
+    /// Destinations with held deliveries whose hold is over: how many, and since when.
+    static func waiting(readyAt now: Int64, on db: any SQLDatabase) async throws -> [(destinationID: Int64, count: Int, oldest: Int64)] {
         try await db.raw(
             """
-            SELECT destination_id, COUNT(*) AS n, MIN(created_at) AS oldest, MAX(next_attempt_at) AS hold_until
-            FROM notification_deliveries WHERE status = 'held' GROUP BY destination_id
+            SELECT destination_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM notification_deliveries
+            WHERE status = 'held' AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
+            GROUP BY destination_id
             """
         ).all().map { row in
             (
                 try row.decode(column: "destination_id", as: Int64.self), try row.decode(column: "n", as: Int.self),
-                try row.decode(column: "oldest", as: Int64.self), try row.decode(column: "hold_until", as: Int64?.self)
+                try row.decode(column: "oldest", as: Int64.self)
             )
         }
+    }
+
+    /// Drops what was sent, failed or expired long ago.
+    static func prune(before: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            "DELETE FROM notification_deliveries WHERE status IN ('sent', 'failed', 'expired') AND created_at < \(bind: before)"
+        ).run()
     }
 
     /// Makes held rows one batch (the first row's id) and queues its job.

@@ -36,11 +36,14 @@ enum DeliveryJobs {
         }
         let batchID = payload.batchId
         let items = try await Deliveries.batch(batchID, on: context.db)
-        guard let first = items.first else { _ = try await context.complete(on: context.db); return }
+        guard let first = items.first else {
+            _ = try await context.complete(on: context.db)
+            return
+        }
         guard let destination = try await NotificationDestinations.find(first.destinationID, on: context.db), destination.isUsable else {
             try await context.database.writeTransaction { tx in
                 try await Deliveries.finish(batchID: batchID, status: "failed", error: "the destination is turned off", on: tx.sql)
-                _ = try await context.complete(on: tx.sql)
+                try await completeOrRollBack(context, on: tx.sql)
             }
             return
         }
@@ -48,7 +51,7 @@ enum DeliveryJobs {
         if items.allSatisfy({ ($0.expiresAt ?? .max) < now }) {
             try await context.database.writeTransaction { tx in
                 try await Deliveries.finish(batchID: batchID, status: "expired", error: nil, on: tx.sql)
-                _ = try await context.complete(on: tx.sql)
+                try await completeOrRollBack(context, on: tx.sql)
             }
             return
         }
@@ -81,8 +84,15 @@ enum DeliveryJobs {
                     try await Deliveries.enqueue(batchID: batchID, at: next, on: db)
                 }
             }
-            _ = try await context.complete(on: db)
+            try await completeOrRollBack(context, on: db)
         }
+    }
+
+    /// Completes the job in the transaction that records its outcome; a job whose lease was
+    /// lost (another worker runs it now) rolls that back, so two workers never both schedule
+    /// the next try.
+    static func completeOrRollBack(_ context: JobContext, on db: any SQLDatabase) async throws {
+        guard try await context.complete(on: db) else { throw CancellationError() }
     }
 
     /// Turns a destination off and tells its user in the app.
@@ -101,19 +111,21 @@ enum DeliveryJobs {
     static func gatherDigests(_ context: JobContext) async throws {
         let now = Clock.nowMillis()
         try await Deliveries.expireHeld(now: now, on: context.db)
-        for waiting in try await Deliveries.waiting(on: context.db) {
+        for waiting in try await Deliveries.waiting(readyAt: now, on: context.db) {
             guard let destination = try await NotificationDestinations.find(waiting.destinationID, on: context.db), destination.isUsable
             else { continue }
-            if let until = waiting.holdUntil, until > now { continue }
             let ready =
                 !destination.isDigest || (destination.digestCount > 0 && waiting.count >= destination.digestCount)
                 || (destination.digestMinutes > 0 && now - waiting.oldest >= Int64(destination.digestMinutes) * 60_000)
             guard ready else { continue }
             try await context.database.writeTransaction { tx in
-                let rows = try await Deliveries.held(destinationID: destination.id, limit: 200, on: tx.sql)
+                let rows = try await Deliveries.held(destinationID: destination.id, readyAt: now, limit: 200, on: tx.sql)
                 _ = try await Deliveries.startBatch(rows.map(\.id), on: tx.sql)
             }
         }
+        // Read notifications are kept 90 days, finished deliveries 30.
+        try await Inbox.prune(readBefore: now - 90 * 86_400_000, on: context.db)
+        try await Deliveries.prune(before: now - 30 * 86_400_000, on: context.db)
         _ = try await context.complete(on: context.db)
     }
 
@@ -123,8 +135,13 @@ enum DeliveryJobs {
     /// and is confirmed by a 2xx answer; a confirmed address gets a test message.
     static func test(_ context: JobContext) async throws {
         guard let payload = try? context.job.decodePayload(DestinationPayload.self),
-            let destination = try await NotificationDestinations.find(payload.destinationId, on: context.db)
-        else { _ = try await context.complete(on: context.db); return }
+            let destination = try await NotificationDestinations.find(payload.destinationId, on: context.db),
+            destination.disabledAt == nil
+        else {
+            // Gone, or turned off (perhaps unsubscribed by the address's owner): nothing is sent.
+            _ = try await context.complete(on: context.db)
+            return
+        }
         let sender = try sender(context)
         let outcome: NotificationSender.Outcome
         let item = Delivery(
@@ -153,7 +170,7 @@ enum DeliveryJobs {
                     "UPDATE notification_destinations SET last_error = \(bind: String(error.prefix(500))) WHERE id = \(bind: destination.id)"
                 ).run()
             }
-            _ = try await context.complete(on: tx.sql)
+            try await completeOrRollBack(context, on: tx.sql)
         }
     }
 
@@ -164,6 +181,12 @@ enum DeliveryJobs {
         -> NotificationSender.Outcome
     {
         guard let smtp = sender.mail.smtp, let from = sender.mail.from else { return .retry("no mail server is configured (CADENZA_SMTP_URL)") }
+        // At most one confirmation message per address every ten minutes.
+        if let pending = try await context.db.raw(
+            "SELECT confirm_expires_at FROM notification_destinations WHERE id = \(bind: destination.id)"
+        ).first()?.decode(column: "confirm_expires_at", as: Int64?.self), pending > Clock.nowMillis() + 24 * 3_600_000 - 600_000 {
+            return .permanent("a confirmation link was sent less than ten minutes ago", disable: false)
+        }
         let token = Secrets.randomToken()
         try await NotificationDestinations.setConfirmation(
             destination.id, tokenHash: Secrets.hash(token), expiresAt: Clock.nowMillis() + 24 * 3_600_000, on: context.db)
@@ -177,7 +200,7 @@ enum DeliveryJobs {
             html:
                 "<p>Someone (we hope you) asked Cadenza at \(XMLText.escape(sender.baseURL)) to send notifications to this address.</p><p><a href=\"\(XMLText.escape(link))\">Confirm it</a> (the link works for 24 hours).</p><p>If it was not you, ignore this message: nothing will be sent.</p>",
             headers: [("Auto-Submitted", "auto-generated")])
-        let client = SMTPClient(configuration: smtp, heloName: URL(string: sender.settings.publicURL)?.host ?? "localhost")
+        let client = MailSettings.client(smtp, settings: sender.settings)
         do {
             _ = try await client.send(message)
             return .sent

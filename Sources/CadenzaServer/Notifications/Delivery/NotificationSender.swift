@@ -51,9 +51,10 @@ struct NotificationSender: Sendable {
 
     func post(_ items: [WebhookMessage.Item], messageID: String, to destination: NotificationDestination) async -> Outcome {
         let url: URL
+        let target: URL
         do {
             url = try WebhookAddress.parse(destination.address)
-            try await WebhookAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
+            target = try await WebhookAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
         } catch {
             return .permanent("\(error)", disable: true)
         }
@@ -66,9 +67,10 @@ struct NotificationSender: Sendable {
         } catch {
             return .permanent("the message could not be written: \(error)", disable: false)
         }
-        var request = HTTPClientRequest(url: url.absoluteString)
+        var request = HTTPClientRequest(url: target.absoluteString)
         request.method = .POST
         request.headers.add(name: "User-Agent", value: "Cadenza")
+        if target != url, let host = WebhookAddress.hostHeader(url) { request.headers.replaceOrAdd(name: "Host", value: host) }
         for (name, value) in message.headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: message.body))
         do {
@@ -92,7 +94,7 @@ struct NotificationSender: Sendable {
         let to: MailAddress
         do { to = try MailAddress(parsing: destination.address) } catch { return .permanent(error.description, disable: true) }
         let message = mailMessage(items, messageID: messageID, from: from, to: to, destination: destination)
-        let client = SMTPClient(configuration: smtp, heloName: URL(string: settings.publicURL)?.host ?? "localhost")
+        let client = MailSettings.client(smtp, settings: settings)
         do {
             _ = try await client.send(message)
             return .sent

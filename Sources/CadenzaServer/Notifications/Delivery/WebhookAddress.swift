@@ -24,12 +24,31 @@ enum WebhookAddress {
         return url
     }
 
-    /// Resolves the host and refuses private addresses unless allowed. Runs off the event loops.
-    static func check(_ url: URL, allowPrivate: Bool) async throws {
-        guard !allowPrivate, let host = url.host else { return }
+    /// Resolves the host and refuses private addresses unless allowed. Returns the URL to
+    /// connect to: for plain http, the checked address itself (the caller sends the name as
+    /// `Host`), so a second lookup cannot be answered with another address (DNS rebinding);
+    /// https keeps the name, and the certificate must match it.
+    static func check(_ url: URL, allowPrivate: Bool) async throws -> URL {
+        guard !allowPrivate, let host = url.host else { return url }
         let addresses = await runBlocking { resolve(host) }
-        guard !addresses.isEmpty else { throw Problem.invalid("\(host) does not resolve") }
+        guard let first = addresses.first else { throw Problem.invalid("\(host) does not resolve") }
         if addresses.contains(where: isPrivate) { throw Problem.privateAddress(host) }
+        guard url.scheme?.lowercased() == "http", var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url }
+        components.host = literal(first)
+        return components.url ?? url
+    }
+
+    /// The `Host` header for `url` (with its port when not the default).
+    static func hostHeader(_ url: URL) -> String? {
+        guard let host = url.host else { return nil }
+        return url.port.map { "\(host):\($0)" } ?? host
+    }
+
+    static func literal(_ bytes: [UInt8]) -> String {
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        var groups: [String] = []
+        for i in stride(from: 0, to: bytes.count - 1, by: 2) { groups.append(String(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]), radix: 16)) }
+        return "[" + groups.joined(separator: ":") + "]"
     }
 
     static func resolve(_ host: String) -> [[UInt8]] {
@@ -67,6 +86,9 @@ enum WebhookAddress {
             if bytes[0] & 0xFE == 0xFC { return true }  // fc00::/7
             if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }  // fe80::/10
             if bytes[0] == 0xFF { return true }  // multicast
+            // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address: judge that one.
+            if Array(bytes[0..<12]) == [0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] { return isPrivate(Array(bytes[12..<16])) }
+            if bytes[0] == 0x20 && bytes[1] == 0x02 { return isPrivate(Array(bytes[2..<6])) }
             return false
         }
         guard bytes.count == 4 else { return true }

@@ -49,14 +49,18 @@ final class NotificationMatcher: Sendable {
             try await db.raw("SELECT DISTINCT user_id FROM notification_destinations WHERE kind = 'inbox'").all()
                 .map { try $0.decode(column: "user_id", as: Int64.self) })
         for (id, isAdmin) in users where !started.contains(id) {
-            try await NotificationRules.createDefaults(userID: id, isAdmin: isAdmin, on: db)
+            try await NotificationRules.ensureDefaults(userID: id, isAdmin: isAdmin, on: db)
         }
         let rules = try await NotificationRules.all(on: db)
         var following: [Int64: Set<Int64>] = [:]
-        for userID in Set(rules.filter { $0.tracking == .users && $0.targets.contains(NotificationRule.following) }.map(\.userID)) {
+        for userID in Set(rules.filter(\.needsFollowing).map(\.userID)) {
             following[userID] = try await Follows.followees(of: userID, on: db)
         }
-        let index = RuleIndex(rules: rules, following: following, admins: admins)
+        var starred: [Int64: Set<Int64>] = [:]
+        for userID in Set(rules.filter(\.needsStarred).map(\.userID)) {
+            starred[userID] = Set(try await CatalogQueries.starredArtistIDs(userID: userID, on: db))
+        }
+        let index = RuleIndex(rules: rules, following: following, starred: starred, admins: admins)
         state.withLockedValue {
             $0.index = index
             $0.admins = admins
@@ -68,14 +72,13 @@ final class NotificationMatcher: Sendable {
     /// Reads one user's rules (and follows) again.
     func refresh(userID: Int64, on db: any SQLDatabase) async throws {
         let rules = try await NotificationRules.of(userID: userID, on: db)
-        let following =
-            rules.contains { $0.tracking == .users && $0.targets.contains(NotificationRule.following) }
-            ? try await Follows.followees(of: userID, on: db) : []
+        let following = rules.contains(where: \.needsFollowing) ? try await Follows.followees(of: userID, on: db) : []
+        let starred = rules.contains(where: \.needsStarred) ? Set(try await CatalogQueries.starredArtistIDs(userID: userID, on: db)) : []
         let isAdmin =
             try await db.raw("SELECT role FROM users WHERE id = \(bind: userID)").first()?
             .decode(column: "role", as: String.self) == UserRole.admin.rawValue
         state.withLockedValue {
-            $0.index.replace(userID: userID, with: rules, following: following, isAdmin: isAdmin)
+            $0.index.replace(userID: userID, with: rules, following: following, starred: starred, isAdmin: isAdmin)
             if isAdmin { $0.admins.insert(userID) } else { $0.admins.remove(userID) }
             $0.filters[userID] = nil
         }
@@ -92,16 +95,26 @@ final class NotificationMatcher: Sendable {
         let loadedAt = state.withLockedValue { $0.loadedAt }
         if loadedAt.map({ Clock.nowMillis() - $0 > Self.reloadAfterMs }) ?? true { try await load(on: db) }
         var destinations: [Int64: NotificationDestination] = [:]
+        // Written after the batch: an event append holds PostgreSQL's event lock until commit,
+        // and rule rows are updated here (the rules API takes them in the other order).
+        var created: [(userID: Int64, payload: NotificationsEvents.Created)] = []
+        // One-shot rules fired in this batch: off in the database at once, skipped for the rest
+        // of the batch, out of the index only once the change is read back from the log (after
+        // commit, so a rolled-back batch fires them again).
+        var spent = Set<Int64>()
+        var spentBy = Set<Int64>()
         for event in events {
             try await observe(event, on: db)
             guard let kind = registry.notifiable(event.type) else { continue }
             let severity = kind.severity(event)
             let candidates = state.withLockedValue {
-                $0.index.matches(type: event.type, severity: severity, actorID: event.actorID, references: kind.allReferences(of: event))
+                $0.index.matches(
+                    type: event.type, severity: severity, actorID: kind.ownActionsCount ? event.actorID : nil,
+                    references: kind.allReferences(of: event))
             }
             guard !candidates.isEmpty else { continue }
             var byUser: [Int64: [NotificationRule]] = [:]
-            for rule in candidates {
+            for rule in candidates where !spent.contains(rule.id) {
                 if try await maySee(event, userID: rule.userID, on: db) { byUser[rule.userID, default: []].append(rule) }
             }
             guard !byUser.isEmpty, let notice = try await kind.notice(event, db) else { continue }
@@ -110,14 +123,21 @@ final class NotificationMatcher: Sendable {
             for (id, destination) in try await NotificationDestinations.find(ids: Array(wanted), on: db) { destinations[id] = destination }
             var fired: [NotificationRule] = []
             for (userID, rules) in byUser.sorted(by: { $0.key < $1.key }) {
-                try await deliver(
+                created += try await deliver(
                     event, notice: notice, severity: severity, expiresAt: expiresAt, to: userID, rules: rules,
-                    destinations: destinations, on: db)
+                    destinations: destinations, on: db
+                ).map { (userID, $0) }
                 fired += rules
             }
-            let oneShot = fired.filter(\.oneShot).map(\.id)
-            try await NotificationRules.fired(fired.map(\.id), oneShot: oneShot, at: event.createdAt, on: db)
-            if !oneShot.isEmpty { state.withLockedValue { index in oneShot.forEach { index.index.remove($0) } } }
+            let oneShot = fired.filter(\.oneShot)
+            try await NotificationRules.fired(fired.map(\.id), oneShot: oneShot.map(\.id), at: event.createdAt, on: db)
+            spent.formUnion(oneShot.map(\.id))
+            spentBy.formUnion(oneShot.map(\.userID))
+        }
+        for userID in spentBy.sorted() { try await NotificationsEvents.appendRulesChanged(userID: userID, on: db) }
+        for (userID, payload) in created {
+            try await EventStore.append(
+                NotificationsEvents.created, payload: payload, actorID: nil, subjectID: payload.id, audienceUserID: userID, on: db)
         }
     }
 
@@ -132,15 +152,14 @@ final class NotificationMatcher: Sendable {
         }
         switch event.type {
         case AccountsEvents.created.name:
-            guard let userID = event.actorID else { return }
+            guard let userID = event.subjectID.flatMap({ Int64($0) }) else { return }
             let isAdmin = event.decodedPayload(as: AccountsEvents.Created.self)?.role == UserRole.admin.rawValue
-            let started = try await db.raw(
-                "SELECT id FROM notification_destinations WHERE user_id = \(bind: userID) AND kind = 'inbox'"
-            ).first()
-            if started == nil { try await NotificationRules.createDefaults(userID: userID, isAdmin: isAdmin, on: db) }
+            try await NotificationRules.ensureDefaults(userID: userID, isAdmin: isAdmin, on: db)
             try await refresh(userID: userID, on: db)
         case NotificationsEvents.rulesChanged.name, "user.followed", "user.unfollowed":
             if let userID = event.actorID { try await refresh(userID: userID, on: db) }
+        case AccountsEvents.roleChanged.name:
+            if let userID = event.audienceUserID { try await refresh(userID: userID, on: db) }
         default:
             return
         }
@@ -149,13 +168,13 @@ final class NotificationMatcher: Sendable {
     /// Whether `userID` may see `event` at all: a rule never tells anyone more than the live
     /// event stream would show them.
     func maySee(_ event: EventRecord, userID: Int64, on db: any SQLDatabase) async throws -> Bool {
-        if event.audienceUserID == userID || event.actorID == userID { return true }
         let isAdmin = state.withLockedValue { $0.admins.contains(userID) }
         switch event.visibility {
         case .instance: return true
         case .admin: return isAdmin
-        case .user: return false
+        case .user: return event.audienceUserID == userID || event.actorID == userID
         default:
+            if event.audienceUserID == userID || event.actorID == userID { return true }
             if let filter = state.withLockedValue({ $0.filters[userID]?[event.visibility] }) { return filter.includes(event) }
             guard let audience = registry.audience(event.visibility) else { return false }
             let filter = try await audience.filter(for: EventViewer(userID: userID, isAdmin: isAdmin), on: db)
@@ -164,10 +183,13 @@ final class NotificationMatcher: Sendable {
         }
     }
 
+    /// Writes the inbox row and delivery rows of one event for one user; returns the inbox
+    /// notices to announce.
     private func deliver(
         _ event: EventRecord, notice: EventNotice, severity: EventSeverity, expiresAt: Int64?, to userID: Int64,
         rules: [NotificationRule], destinations: [Int64: NotificationDestination], on db: any SQLDatabase
-    ) async throws {
+    ) async throws -> [NotificationsEvents.Created] {
+        var created: [NotificationsEvents.Created] = []
         var ruleIDsByDestination: [Int64: [Int64]] = [:]
         for rule in rules { for id in rule.destinationIDs { ruleIDsByDestination[id, default: []].append(rule.id) } }
         let now = Clock.nowMillis()
@@ -178,10 +200,7 @@ final class NotificationMatcher: Sendable {
                     userID: userID, event: event, notice: notice, severity: severity, ruleIDs: ruleIDs, expiresAt: expiresAt, on: db)
                 {
                     let unread = try await Inbox.unreadCount(userID: userID, on: db)
-                    try await EventStore.append(
-                        NotificationsEvents.created,
-                        payload: .init(id: String(id), title: notice.title, severity: severity.rawValue, unread: unread),
-                        actorID: nil, subjectID: String(id), audienceUserID: userID, on: db)
+                    created.append(.init(id: String(id), title: notice.title, severity: severity.rawValue, unread: unread))
                 }
                 continue
             }
@@ -203,5 +222,6 @@ final class NotificationMatcher: Sendable {
                 destinationID: destinationID, userID: userID, event: event, notice: notice, severity: severity, ruleIDs: ruleIDs,
                 expiresAt: expiresAt, held: held, holdUntil: holdUntil, on: db)
         }
+        return created
     }
 }

@@ -8,7 +8,8 @@ struct NotificationRule: Sendable, Equatable {
         case mentions
         /// Events about what I own (my stations, my libraries).
         case owned
-        /// Events about things I follow: targets are `type:id` (`station:jazz`, `library:3`).
+        /// Events about things I follow: targets are `type:id` (`station:jazz`, `library:3`,
+        /// `artist:12`), or `starred` for every artist I starred.
         case followed
         /// What people do: targets are user ids, or `following` for everyone I follow.
         case users
@@ -35,6 +36,11 @@ struct NotificationRule: Sendable, Equatable {
 
     /// The special target of a `users` rule that stands for everyone the user follows.
     static let following = "following"
+    /// The special target of a `followed` rule that stands for every artist the user starred.
+    static let starred = "starred"
+
+    var needsFollowing: Bool { tracking == .users && targets.contains(Self.following) }
+    var needsStarred: Bool { tracking == .followed && targets.contains(Self.starred) }
 }
 
 /// Hours in which a rule sends nothing outside the app, in the user's time zone.

@@ -15,19 +15,22 @@ struct RuleIndex: Sendable {
 
     init() {}
 
-    /// `following`: whom each user follows (for `users` rules naming `following`);
-    /// `admins`: who may have `admin` rules.
-    init(rules: [NotificationRule], following: [Int64: Set<Int64>], admins: Set<Int64>) {
-        for rule in rules { add(rule, following: following[rule.userID] ?? [], isAdmin: admins.contains(rule.userID)) }
+    /// `following`: whom each user follows (for `users` rules naming `following`); `starred`:
+    /// the artists each starred (for `followed` rules naming `starred`); `admins`: who may have
+    /// `admin` rules.
+    init(rules: [NotificationRule], following: [Int64: Set<Int64>], starred: [Int64: Set<Int64>] = [:], admins: Set<Int64>) {
+        for rule in rules {
+            add(rule, following: following[rule.userID] ?? [], starred: starred[rule.userID] ?? [], isAdmin: admins.contains(rule.userID))
+        }
     }
 
     var count: Int { entries.count }
 
     /// Replaces one user's rules.
-    mutating func replace(userID: Int64, with rules: [NotificationRule], following: Set<Int64>, isAdmin: Bool) {
+    mutating func replace(userID: Int64, with rules: [NotificationRule], following: Set<Int64>, starred: Set<Int64> = [], isAdmin: Bool) {
         for id in byUser[userID] ?? [] { remove(id) }
         byUser[userID] = nil
-        for rule in rules where rule.userID == userID { add(rule, following: following, isAdmin: isAdmin) }
+        for rule in rules where rule.userID == userID { add(rule, following: following, starred: starred, isAdmin: isAdmin) }
     }
 
     mutating func remove(_ id: Int64) {
@@ -39,19 +42,24 @@ struct RuleIndex: Sendable {
         byUser[entry.rule.userID]?.removeAll { $0 == id }
     }
 
-    private mutating func add(_ rule: NotificationRule, following: Set<Int64>, isAdmin: Bool) {
+    private mutating func add(_ rule: NotificationRule, following: Set<Int64>, starred: Set<Int64>, isAdmin: Bool) {
         guard rule.enabled else { return }
-        let keys = Self.keys(of: rule, following: following, isAdmin: isAdmin)
+        let keys = Self.keys(of: rule, following: following, starred: starred, isAdmin: isAdmin)
         entries[rule.id] = Entry(rule: rule, keys: keys, globs: rule.types.map(TypeGlob.init))
         for key in keys { byKey[key, default: []].append(rule.id) }
         byUser[rule.userID, default: []].append(rule.id)
     }
 
-    static func keys(of rule: NotificationRule, following: Set<Int64>, isAdmin: Bool) -> [String] {
+    static func keys(of rule: NotificationRule, following: Set<Int64>, starred: Set<Int64> = [], isAdmin: Bool) -> [String] {
         switch rule.tracking {
         case .mentions: return [EventReference.mention(rule.userID).key]
         case .owned: return [EventReference.owner(rule.userID).key]
-        case .followed: return Array(Set(rule.targets))
+        case .followed:
+            var keys = Set(rule.targets.filter { $0 != NotificationRule.starred })
+            if rule.targets.contains(NotificationRule.starred) {
+                keys.formUnion(starred.map { EventReference.object("artist", String($0)).key })
+            }
+            return Array(keys)
         case .admin: return isAdmin ? [EventReference.admin.key] : []
         case .users:
             var users = Set(rule.targets.compactMap(Int64.init))

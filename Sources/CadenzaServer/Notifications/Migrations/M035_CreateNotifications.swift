@@ -35,6 +35,10 @@ struct M035_CreateNotifications: AsyncMigration {
             .field("created_at", .int64, .required)
             .create()
         try await database.sql.raw("CREATE INDEX notification_destinations_user ON notification_destinations (user_id)").run()
+        // One inbox per user: made with the default rules, so the two are made once.
+        try await database.sql.raw(
+            "CREATE UNIQUE INDEX notification_destinations_inbox ON notification_destinations (user_id) WHERE kind = 'inbox'"
+        ).run()
 
         try await database.schema("notification_rules")
             .field("id", .int64, .identifier(auto: true))

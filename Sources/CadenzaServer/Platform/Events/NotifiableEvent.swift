@@ -60,6 +60,9 @@ public struct NotifiableEvent: Sendable {
     public var expiresAfterMs: Int64?
     /// What the event is about besides its actor and audience user, which count already.
     public var references: @Sendable (EventRecord) -> [EventReference]
+    /// False for security notices (a password changed): "not my own actions" must not hide
+    /// them, since whoever acted may not be the account's owner.
+    public var ownActionsCount = true
     public var notice: @Sendable (EventRecord, any SQLDatabase) async throws -> EventNotice?
 
     public init(

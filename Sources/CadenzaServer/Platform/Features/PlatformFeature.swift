@@ -17,6 +17,8 @@ public struct PlatformFeature: Feature {
 
     public var eventTypes: [EventDescriptor] { SystemEvents.all }
 
+    public var notifiableEvents: [NotifiableEvent] { SystemEvents.notifiable }
+
     public func configure(_ context: FeatureContext) throws {
         SystemJobs.register(on: context.jobs)
         context.provide(EventStreamLimits())

@@ -127,13 +127,18 @@ public enum JobQueue {
         let now = Clock.nowMillis()
         let message = String(error.prefix(4000))
         if job.attempts >= job.maxAttempts {
-            try await db.raw(
+            let parked = try await db.raw(
                 """
                 UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, last_error = \(bind: message),
                     finished_at = \(bind: now), updated_at = \(bind: now)
-                WHERE id = \(bind: job.id) AND lease_owner = \(bind: owner) AND state = 'running'
+                WHERE id = \(bind: job.id) AND lease_owner = \(bind: owner) AND state = 'running' RETURNING id
                 """
-            ).run()
+            ).first()
+            if parked != nil {
+                try await EventStore.append(
+                    SystemEvents.jobFailed, payload: .init(jobId: String(job.id), kind: job.kind, error: String(message.prefix(500))),
+                    actorID: nil, subjectID: String(job.id), on: db)
+            }
             return .failed
         }
         let retryAt = now + Int64(backoff.delay(afterAttempt: job.attempts) * 1000)

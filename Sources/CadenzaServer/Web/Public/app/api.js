@@ -89,7 +89,8 @@ export function connectEvents() {
     store.dispatchEvent(new CustomEvent('event', { detail: data }));
   });
   ['listen', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported',
-    'station.now_playing', 'station.created', 'station.updated', 'station.deleted', 'station.schedule_changed'].forEach(forward);
+    'station.now_playing', 'station.created', 'station.updated', 'station.deleted', 'station.schedule_changed',
+    'notification.created'].forEach(forward);
   es.onerror = async () => {
     if (!(await reachable())) { lostConnection(); return; }
     if (es.readyState !== EventSource.CLOSED) return;   // the browser retries by itself

@@ -25,11 +25,27 @@ store.addEventListener('change', (event) => {
     banner.hidden = store.state.online;
     banner.textContent = store.state.online ? '' : 'The server cannot be reached. Cadenza will reconnect by itself.';
   }
+  if ('unread' in event.detail) {
+    const badge = document.getElementById('bell-count');
+    const n = store.state.unread || 0;
+    badge.hidden = n === 0;
+    badge.textContent = n > 99 ? '99+' : String(n);
+    document.getElementById('bell').setAttribute('aria-label', n ? `Notifications, ${n} unread` : 'Notifications');
+  }
   if ('me' in event.detail) {
+    if (store.state.me) api('/api/v1/notifications/unread').then((r) => store.set({ unread: r.unread })).catch(() => {});
     document.body.classList.toggle('signed-out', !store.state.me);
     document.body.classList.toggle('admin', store.state.me?.role === 'admin');
     if (store.state.me) connectEvents(); else { disconnectEvents(); go('/login'); }
   }
+});
+
+// The bell follows the inbox live: each new notification carries the unread count.
+store.addEventListener('event', (event) => {
+  if (event.detail.type === 'notification.created') store.set({ unread: event.detail.payload.unread });
+});
+store.addEventListener('reconnected', () => {
+  if (store.state.me) api('/api/v1/notifications/unread').then((r) => store.set({ unread: r.unread })).catch(() => {});
 });
 
 // Signing out leaves nothing for the next person on this browser: playback stops, the queue goes.

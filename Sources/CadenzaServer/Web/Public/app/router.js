@@ -14,6 +14,7 @@ const routes = [
   [/^\/search$/, () => import('./views/search.js')],
   [/^\/history$/, () => import('./views/history.js')],
   [/^\/settings$/, () => import('./views/settings.js')],
+  [/^\/notifications$/, () => import('./views/notifications.js')],
   [/^\/stats$/, () => import('./views/stats.js')],
   [/^\/playlists$/, () => import('./views/playlists.js')],
   [/^\/playlists\/(?<id>\d+)$/, () => import('./views/playlist.js')],
