@@ -51,27 +51,34 @@ extension EventVisibility {
     static let library = EventVisibility("library")
 }
 
-/// The `library` audience: an event names its library's visibility and owner as they were when
-/// it was written; a private library's events go to its owner (and administrators) only.
+/// The `library` audience: who may see the event's library now (the table is read when the
+/// stream opens); a library made since is judged by the visibility and owner the event carries.
 struct LibraryAudience: EventAudience {
     var visibility: EventVisibility { .library }
 
     func filter(for viewer: EventViewer, on db: any SQLDatabase) async throws -> any EventAudienceFilter {
-        Filter(viewer: viewer)
+        let table = try await Libraries.visibilityTable(on: db)
+        return Filter(
+            viewer: viewer, known: Set(table.map { String($0.id) }),
+            visible: Set(Libraries.visibleIDs(userID: viewer.userID, isAdmin: viewer.isAdmin, in: table).map(String.init)))
     }
 
     struct Filter: EventAudienceFilter {
         let viewer: EventViewer
+        let known: Set<String>
+        let visible: Set<String>
 
         mutating func observe(_ event: EventRecord) {}
 
         func includes(_ event: EventRecord) -> Bool {
             if viewer.isAdmin { return true }
             guard let library = event.decodedPayload(as: LibraryAccess.self) else { return false }
+            if known.contains(library.libraryId) { return visible.contains(library.libraryId) }
             return library.libraryVisibility != "private" || library.libraryOwnerId == String(viewer.userID)
         }
 
         private struct LibraryAccess: Decodable {
+            var libraryId: String
             var libraryVisibility: String
             var libraryOwnerId: String?
         }

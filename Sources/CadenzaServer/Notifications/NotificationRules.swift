@@ -11,9 +11,12 @@ enum NotificationRules {
         try await load(db.raw("SELECT * FROM notification_rules WHERE user_id = \(bind: userID) ORDER BY id").all(), on: db)
     }
 
-    static func find(_ id: Int64, userID: Int64, on db: any SQLDatabase) async throws -> NotificationRule? {
-        try await load(
-            db.raw("SELECT * FROM notification_rules WHERE id = \(bind: id) AND user_id = \(bind: userID)").all(), on: db
+    /// `lock`: held until the transaction ends (PostgreSQL; SQLite's writer lock does the same),
+    /// so a rule read to be changed cannot fire (and turn off) in between.
+    static func find(_ id: Int64, userID: Int64, lock: Bool = false, on db: any SQLDatabase) async throws -> NotificationRule? {
+        let forUpdate: SQLQueryString = lock && db.isPostgres ? " FOR UPDATE" : ""
+        return try await load(
+            db.raw("SELECT * FROM notification_rules WHERE id = \(bind: id) AND user_id = \(bind: userID)\(forUpdate)").all(), on: db
         ).first
     }
 

@@ -344,18 +344,23 @@ final class CatalogWriter: @unchecked Sendable {
         pendingArtists.removeAll()
         pendingGenres.removeAll()
         pendingFiles.removeAll()
-        // Last, so PostgreSQL's event lock is held only until the batch commits. Each carries
-        // who may see its library, which the `library` audience decides by.
-        if !newAlbums.isEmpty, let library = try await db.raw("SELECT visibility, owner_id FROM libraries WHERE id = \(bind: libraryID)").first() {
-            let visibility = try library.decode(column: "visibility", as: String.self)
-            let owner = try library.decode(column: "owner_id", as: Int64?.self)
-            for var album in newAlbums {
-                album.libraryVisibility = visibility
-                album.libraryOwnerId = owner.map(String.init)
-                try await EventStore.append(LibraryEvents.albumAdded, payload: album, actorID: nil, subjectID: album.albumId, on: db)
-            }
+    }
+
+    /// Announces the albums made since the last call (`album.added`, with who may see their
+    /// library). Call it as the transaction's last write, after `CatalogCache.bump`: the event
+    /// lock is then taken last, in the order every other writer takes the two.
+    func announceNewAlbums(on db: any SQLDatabase) async throws {
+        defer { newAlbums.removeAll() }
+        guard !newAlbums.isEmpty,
+            let library = try await db.raw("SELECT visibility, owner_id FROM libraries WHERE id = \(bind: libraryID)").first()
+        else { return }
+        let visibility = try library.decode(column: "visibility", as: String.self)
+        let owner = try library.decode(column: "owner_id", as: Int64?.self)
+        for var album in newAlbums {
+            album.libraryVisibility = visibility
+            album.libraryOwnerId = owner.map(String.init)
+            try await EventStore.append(LibraryEvents.albumAdded, payload: album, actorID: nil, subjectID: album.albumId, on: db)
         }
-        newAlbums.removeAll()
     }
 
     /// Multi-row INSERT in chunks that stay well under both databases' bind-parameter limits.

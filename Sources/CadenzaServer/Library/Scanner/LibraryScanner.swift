@@ -200,6 +200,7 @@ enum LibraryScanner {
                 }
                 try await writer.flush(on: sql)
                 try await CatalogCache.bump(on: sql)
+                try await writer.announceNewAlbums(on: sql)
             }
             processed += batch.count
             if ContinuousClock.now - lastProgress > .seconds(1) {

@@ -183,6 +183,7 @@ enum Uploads {
                 settings: context.settings, on: sql)
             try await writer.flush(on: sql)
             try await CatalogCache.bump(on: sql)
+            try await writer.announceNewAlbums(on: sql)
             let trackID = try await sql.raw("SELECT track_id FROM files WHERE id = \(bind: id)").first()?.decode(column: "track_id", as: Int64?.self)
             try await EventStore.append(
                 read.tags == nil ? LibraryEvents.uploadFailed : LibraryEvents.uploadImported,

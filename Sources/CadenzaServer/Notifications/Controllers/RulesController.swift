@@ -59,7 +59,9 @@ enum RulesController {
         let change = try await req.decodeJSON(Change.self)
         // Read and written in one transaction: a one-shot rule that fired meanwhile stays off.
         try await req.db.writeTransaction { tx in
-            guard let current = try await NotificationRules.find(id, userID: user.userID, on: tx.sql) else { throw APIError.notFound("Rule") }
+            guard let current = try await NotificationRules.find(id, userID: user.userID, lock: true, on: tx.sql) else {
+                throw APIError.notFound("Rule")
+            }
             try await NotificationRules.update(try await apply(change, to: current, user: user, on: tx.sql), on: tx.sql)
             try await NotificationsEvents.appendRulesChanged(userID: user.userID, on: tx.sql)
         }

@@ -205,6 +205,8 @@ enum DeliveryJobs {
             _ = try await client.send(message)
             return .sent
         } catch {
+            // Not sent: asking again is not refused by the ten-minute limit.
+            try await NotificationDestinations.setConfirmation(destination.id, tokenHash: Secrets.hash(token), expiresAt: 0, on: context.db)
             return error.isPermanent ? .permanent(error.description, disable: false) : .retry(error.description)
         }
     }

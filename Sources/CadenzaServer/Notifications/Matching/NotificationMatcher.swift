@@ -16,6 +16,9 @@ final class NotificationMatcher: Sendable {
         var admins: Set<Int64> = []
         /// Feature audiences (followers) per user, loaded when first needed.
         var filters: [Int64: [EventVisibility: any EventAudienceFilter]] = [:]
+        /// One-shot rules that fired: off in the database, skipped here until their user's
+        /// rules are read back (events of other writers may come before that change in the log).
+        var spent: Set<Int64> = []
     }
 
     private let state = NIOLockedValueBox(State())
@@ -65,6 +68,7 @@ final class NotificationMatcher: Sendable {
             $0.index = index
             $0.admins = admins
             $0.filters = [:]
+            $0.spent = []
             $0.loadedAt = Clock.nowMillis()
         }
     }
@@ -79,6 +83,7 @@ final class NotificationMatcher: Sendable {
             .decode(column: "role", as: String.self) == UserRole.admin.rawValue
         state.withLockedValue {
             $0.index.replace(userID: userID, with: rules, following: following, starred: starred, isAdmin: isAdmin)
+            $0.spent.subtract(rules.map(\.id))
             if isAdmin { $0.admins.insert(userID) } else { $0.admins.remove(userID) }
             $0.filters[userID] = nil
         }
@@ -98,11 +103,31 @@ final class NotificationMatcher: Sendable {
         // Written after the batch: an event append holds PostgreSQL's event lock until commit,
         // and rule rows are updated here (the rules API takes them in the other order).
         var created: [(userID: Int64, payload: NotificationsEvents.Created)] = []
-        // One-shot rules fired in this batch: off in the database at once, skipped for the rest
-        // of the batch, out of the index only once the change is read back from the log (after
-        // commit, so a rolled-back batch fires them again).
-        var spent = Set<Int64>()
+        // One-shot rules fired in this batch: off in the database at once, skipped from now on,
+        // out of the index once the change is read back from the log; a batch that fails gives
+        // them back (its retry fires them again).
+        var spent = state.withLockedValue { $0.spent }
+        var spentNow = Set<Int64>()
         var spentBy = Set<Int64>()
+        do {
+            try await match(
+                events, destinations: &destinations, created: &created, spent: &spent, spentNow: &spentNow, spentBy: &spentBy, on: db)
+            for userID in spentBy.sorted() { try await NotificationsEvents.appendRulesChanged(userID: userID, on: db) }
+            for (userID, payload) in created {
+                try await EventStore.append(
+                    NotificationsEvents.created, payload: payload, actorID: nil, subjectID: payload.id, audienceUserID: userID, on: db)
+            }
+        } catch {
+            state.withLockedValue { $0.spent.subtract(spentNow) }
+            throw error
+        }
+    }
+
+    private func match(
+        _ events: [EventRecord], destinations: inout [Int64: NotificationDestination],
+        created: inout [(userID: Int64, payload: NotificationsEvents.Created)], spent: inout Set<Int64>, spentNow: inout Set<Int64>,
+        spentBy: inout Set<Int64>, on db: any SQLDatabase
+    ) async throws {
         for event in events {
             try await observe(event, on: db)
             guard let kind = registry.notifiable(event.type) else { continue }
@@ -132,12 +157,9 @@ final class NotificationMatcher: Sendable {
             let oneShot = fired.filter(\.oneShot)
             try await NotificationRules.fired(fired.map(\.id), oneShot: oneShot.map(\.id), at: event.createdAt, on: db)
             spent.formUnion(oneShot.map(\.id))
+            spentNow.formUnion(oneShot.map(\.id))
             spentBy.formUnion(oneShot.map(\.userID))
-        }
-        for userID in spentBy.sorted() { try await NotificationsEvents.appendRulesChanged(userID: userID, on: db) }
-        for (userID, payload) in created {
-            try await EventStore.append(
-                NotificationsEvents.created, payload: payload, actorID: nil, subjectID: payload.id, audienceUserID: userID, on: db)
+            if !oneShot.isEmpty { state.withLockedValue { $0.spent.formUnion(oneShot.map(\.id)) } }
         }
     }
 

@@ -122,7 +122,8 @@ public enum JobQueue {
         ).all().isEmpty
     }
 
-    /// Records a failed attempt: queued again after a backoff, or parked as failed when out of attempts.
+    /// Records a failed attempt: queued again after a backoff, or parked as failed when out of
+    /// attempts (and announced as `job.failed`: call it inside a transaction).
     static func fail(_ job: JobRecord, owner: String, error: String, backoff: Backoff, on db: any SQLDatabase) async throws -> JobRecord.State {
         let now = Clock.nowMillis()
         let message = String(error.prefix(4000))

@@ -91,9 +91,12 @@ public final class JobWorker: Service, Sendable {
         let db = app.sql
         if job.attempts > job.maxAttempts {
             // The previous holder died on the last attempt; do not run it again.
-            _ = try? await JobQueue.fail(
-                job, owner: owner, error: job.lastError ?? "worker lost during the final attempt",
-                backoff: entry.backoff, on: db)
+            // In a transaction: parking the job and announcing it (`job.failed`) are one step.
+            _ = try? await app.db.writeTransaction { [owner] tx in
+                try await JobQueue.fail(
+                    job, owner: owner, error: job.lastError ?? "worker lost during the final attempt",
+                    backoff: entry.backoff, on: tx.sql)
+            }
             return
         }
         let context = JobContext(job: job, owner: owner, database: app.db, services: services, logger: logger)
@@ -132,7 +135,10 @@ public final class JobWorker: Service, Sendable {
             case .failure(let error):
                 var record = job
                 if error is PermanentJobError { record.attempts = record.maxAttempts }
-                let state = try await JobQueue.fail(record, owner: owner, error: "\(error)", backoff: entry.backoff, on: db)
+                let parked = record
+                let state = try await app.db.writeTransaction { [owner] tx in
+                    try await JobQueue.fail(parked, owner: owner, error: "\(error)", backoff: entry.backoff, on: tx.sql)
+                }
                 logger.warning("job attempt failed", metadata: ["error": .string("\(error)"), "now": .string(state.rawValue)])
             }
         } catch {

@@ -23,7 +23,8 @@ enum ShowReminders {
         jobs.register(jobKind) { context in
             try await context.database.writeTransaction { tx in
                 try await announce(now: Clock.nowMillis(), on: tx.sql)
-                _ = try await context.complete(on: tx.sql)
+                // A lost lease (another worker runs it now) rolls the announcements back.
+                guard try await context.complete(on: tx.sql) else { throw CancellationError() }
             }
         }
     }
