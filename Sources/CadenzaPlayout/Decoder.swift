@@ -147,7 +147,15 @@ final class Decoder: @unchecked Sendable {
             stopped = true
             condition.broadcast()
         }
-        if process.isRunning { process.terminate() }
+        if process.isRunning {
+            process.terminate()
+            // ffmpeg blocked opening a file that never answers (a FIFO, a hung share) does not act
+            // on SIGTERM: it is killed if still there half a second later.
+            nonisolated(unsafe) let stuck = process
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) {
+                if stuck.isRunning { kill(stuck.processIdentifier, SIGKILL) }
+            }
+        }
         // The feed's writer must not wait on a pipe nobody reads any more.
         live?.kill()
     }

@@ -274,6 +274,9 @@ final class EngineBox: @unchecked Sendable {
             tries += 1
         }
         engine.stop()
+        // Whatever still waits to open the FIFO gets its end of file (no ffmpeg left behind).
+        let writer = open(hung, O_WRONLY | O_NONBLOCK)
+        if writer >= 0 { close(writer) }
         let failed = recorder.events.compactMap { if case .failed(let item, _) = $0 { item.id } else { nil } }
         #expect(failed == ["hung"])
         #expect(recorder.events.contains { if case .started(let item, _) = $0 { item.id == "b" } else { false } })

@@ -73,6 +73,15 @@ import Testing
         #expect(!QuietHours(start: 60, end: 60, timeZone: "UTC").contains(late))
     }
 
+    /// A daily digest at 08:00 in Berlin: the slot before 07:30 UTC in winter is yesterday's 07:00 UTC.
+    @Test func dailyDigestSlots() {
+        let winter: Int64 = 1_768_462_200_000  // 2026-01-15 07:30 UTC = 08:30 Berlin
+        #expect(NotificationDestination.lastSlot(minute: 8 * 60, timeZone: "Europe/Berlin", now: winter) == winter - 30 * 60_000)
+        #expect(NotificationDestination.lastSlot(minute: 9 * 60, timeZone: "Europe/Berlin", now: winter) == winter + 30 * 60_000 - 86_400_000)
+        let summer: Int64 = 1_784_093_400_000  // 2026-07-15 05:30 UTC = 07:30 Berlin (CEST)
+        #expect(NotificationDestination.lastSlot(minute: 7 * 60, timeZone: "Europe/Berlin", now: summer) == summer - 30 * 60_000)
+    }
+
     /// The signature a Standard Webhooks receiver computes: HMAC-SHA256 of `id.timestamp.body`
     /// with the key after `whsec_`, base64, as `v1,…`.
     @Test func standardWebhooksSignature() throws {

@@ -241,6 +241,19 @@ def test_email_is_confirmed_sent_digested_and_unsubscribed(deployment):
         assert r.status_code == 200 and r.json()["status"] == "pending"
         wait_for(lambda: len(sink.messages) == 3)
         assert sink.messages[2]["Subject"] == "Confirm your address for Cadenza notifications"
+        again = next(w for w in sink.messages[2].get_body(("plain",)).get_content().split() if "/notifications/confirm?" in w)
+        assert requests.post(server.url + "/notifications/confirm", data={"token": again.split("token=")[1]}).status_code == 200
+        # A 550 at RCPT is permanent: not retried, and the address is turned off (ann is told in the app).
+        assert requests.patch(server.url + f"/api/v1/notification-destinations/{mail}", headers=auth(t["ann"]),
+                              json={"digestCount": 0}).json()["status"] == "active"
+        sink.rcpt_replies = ["550 5.1.1 no such user"]
+        requests.delete(server.url + "/api/v1/follows/ann", headers=auth(t["dora"]))
+        follow(server, t["dora"], "ann")
+        state = lambda: requests.get(server.url + "/api/v1/notification-destinations", headers=auth(t["ann"])).json()[1]
+        wait_for(lambda: state()["status"] == "disabled", timeout=30)
+        assert "550" in state()["lastError"] and state()["deliveries"].get("failed") == 1
+        wait_for(lambda: any("were turned off" in i["title"] for i in inbox(server, t["ann"])["items"]))
+        assert len(sink.messages) == 3
     finally:
         smtp.stop()
 

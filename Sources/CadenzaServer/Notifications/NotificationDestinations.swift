@@ -22,6 +22,9 @@ struct NotificationDestination: Sendable, Equatable {
     var confirmedAt: Int64?
     var digestMinutes: Int
     var digestCount: Int
+    /// Minutes after local midnight of a daily digest, in `timeZone`.
+    var digestAt: Int?
+    var timeZone: String
     var ratePerHour: Int
     var failures: Int
     var disabledAt: Int64?
@@ -30,7 +33,20 @@ struct NotificationDestination: Sendable, Equatable {
 
     /// Whether notifications may be sent to it now.
     var isUsable: Bool { disabledAt == nil && (kind == .inbox || confirmedAt != nil) }
-    var isDigest: Bool { digestMinutes > 0 || digestCount > 0 }
+    var isDigest: Bool { digestMinutes > 0 || digestCount > 0 || digestAt != nil }
+
+    /// The latest daily digest time at or before `now` (milliseconds), if it has one.
+    func lastDigestSlot(before now: Int64) -> Int64? {
+        guard let digestAt else { return nil }
+        return Self.lastSlot(minute: digestAt, timeZone: timeZone, now: now)
+    }
+
+    static func lastSlot(minute: Int, timeZone: String, now: Int64) -> Int64 {
+        let calendar = LocalCalendar(identifier: timeZone)
+        let today = calendar.day(now / 1000)
+        let slot = (calendar.start(ofDay: today) + Int64(minute) * 60) * 1000
+        return slot <= now ? slot : (calendar.start(ofDay: today - 1) + Int64(minute) * 60) * 1000
+    }
 }
 
 /// Queries over `notification_destinations`.
@@ -71,6 +87,8 @@ enum NotificationDestinations {
             confirmedAt: try row.decode(column: "confirmed_at", as: Int64?.self),
             digestMinutes: try row.decode(column: "digest_minutes", as: Int.self),
             digestCount: try row.decode(column: "digest_count", as: Int.self),
+            digestAt: try row.decode(column: "digest_at", as: Int?.self),
+            timeZone: try row.decode(column: "time_zone", as: String.self),
             ratePerHour: try row.decode(column: "rate_per_hour", as: Int.self),
             failures: try row.decode(column: "failures", as: Int.self),
             disabledAt: try row.decode(column: "disabled_at", as: Int64?.self),
@@ -99,17 +117,17 @@ enum NotificationDestinations {
 
     static func create(
         userID: Int64, kind: NotificationDestination.Kind, name: String, address: String, format: NotificationDestination.Format?,
-        secretSealed: String?, confirmed: Bool, digestMinutes: Int = 0, digestCount: Int = 0, ratePerHour: Int = 30,
-        on db: any SQLDatabase
+        secretSealed: String?, confirmed: Bool, digestMinutes: Int = 0, digestCount: Int = 0, digestAt: Int? = nil,
+        timeZone: String = "UTC", ratePerHour: Int = 30, on db: any SQLDatabase
     ) async throws -> Int64 {
         let now = Clock.nowMillis()
         let row = try await db.raw(
             """
             INSERT INTO notification_destinations (user_id, kind, name, address, format, secret_sealed, confirmed_at,
-                digest_minutes, digest_count, rate_per_hour, failures, created_at)
+                digest_minutes, digest_count, digest_at, time_zone, rate_per_hour, failures, created_at)
             VALUES (\(bind: userID), \(bind: kind.rawValue), \(bind: name), \(bind: address), \(bind: format?.rawValue),
                 \(bind: secretSealed), \(bind: confirmed ? now : nil), \(bind: digestMinutes), \(bind: digestCount),
-                \(bind: ratePerHour), 0, \(bind: now))
+                \(bind: digestAt), \(bind: timeZone), \(bind: ratePerHour), 0, \(bind: now))
             RETURNING id
             """
         ).first()
@@ -120,7 +138,8 @@ enum NotificationDestinations {
         try await db.raw(
             """
             UPDATE notification_destinations SET name = \(bind: destination.name), digest_minutes = \(bind: destination.digestMinutes),
-                digest_count = \(bind: destination.digestCount), rate_per_hour = \(bind: destination.ratePerHour),
+                digest_count = \(bind: destination.digestCount), digest_at = \(bind: destination.digestAt),
+                time_zone = \(bind: destination.timeZone), rate_per_hour = \(bind: destination.ratePerHour),
                 disabled_at = \(bind: destination.disabledAt), failures = \(bind: destination.failures)
             WHERE id = \(bind: destination.id)
             """

@@ -18,6 +18,9 @@ enum DestinationsController {
         var secret: String?
         var digestMinutes: Int?
         var digestCount: Int?
+        /// "HH:MM": a daily digest at that time in `timeZone` ("" turns it off).
+        var digestAt: String?
+        var timeZone: String?
         var ratePerHour: Int?
         /// false turns it off; true turns a disabled one on again (and tests it again).
         var enabled: Bool?
@@ -79,6 +82,7 @@ enum DestinationsController {
         try await ensureStarted(user, on: req.db)
         let name = try validName(change.name ?? address)
         let (minutes, count, rate) = try validPolicy(change, current: nil)
+        let (digestAt, zone) = try validDaily(change, current: nil)
         let sealed = try secret.map { try req.application.secretBox.seal($0) }
         let (finalAddress, finalFormat) = (address, format)
         let id = try await req.db.writeTransaction { tx -> Int64 in
@@ -87,7 +91,7 @@ enum DestinationsController {
             }
             let id = try await NotificationDestinations.create(
                 userID: user.userID, kind: kind, name: name, address: finalAddress, format: finalFormat, secretSealed: sealed, confirmed: false,
-                digestMinutes: minutes, digestCount: count, ratePerHour: rate, on: tx.sql)
+                digestMinutes: minutes, digestCount: count, digestAt: digestAt, timeZone: zone, ratePerHour: rate, on: tx.sql)
             try await JobQueue.enqueue(.init(kind: DeliveryJobs.testJob, payload: DeliveryJobs.DestinationPayload(destinationId: id)), on: tx.sql)
             return id
         }
@@ -106,6 +110,7 @@ enum DestinationsController {
         }
         if let name = change.name { destination.name = try validName(name) }
         (destination.digestMinutes, destination.digestCount, destination.ratePerHour) = try validPolicy(change, current: destination)
+        (destination.digestAt, destination.timeZone) = try validDaily(change, current: destination)
         var retest = false
         if let enabled = change.enabled {
             if !enabled, destination.disabledAt == nil {
@@ -175,6 +180,15 @@ enum DestinationsController {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 100 else { throw APIError.badRequest("name: 1 to 100 characters") }
         return trimmed
+    }
+
+    static func validDaily(_ change: Change, current: NotificationDestination?) throws -> (Int?, String) {
+        let zone = change.timeZone ?? current?.timeZone ?? "UTC"
+        guard zone.utf8.count <= 64, TimeZone(identifier: zone) != nil else { throw APIError.badRequest("timeZone: an IANA time zone") }
+        guard let text = change.digestAt else { return (current?.digestAt, zone) }
+        if text.isEmpty { return (nil, zone) }
+        guard let minutes = RuleDTO.minutes(text) else { throw APIError.badRequest("digestAt: HH:MM, or empty for none") }
+        return (minutes, zone)
     }
 
     static func validPolicy(_ change: Change, current: NotificationDestination?) throws -> (Int, Int, Int) {

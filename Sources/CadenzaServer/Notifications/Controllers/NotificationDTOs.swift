@@ -42,6 +42,8 @@ struct DestinationDTO: Content {
     var status: String
     var digestMinutes: Int
     var digestCount: Int
+    var digestAt: String?
+    var timeZone: String
     var ratePerHour: Int
     var failures: Int
     var lastError: String?
@@ -60,6 +62,8 @@ struct DestinationDTO: Content {
         status = destination.disabledAt != nil ? "disabled" : destination.isUsable ? "active" : "pending"
         digestMinutes = destination.digestMinutes
         digestCount = destination.digestCount
+        digestAt = destination.digestAt.map(RuleDTO.clock)
+        timeZone = destination.timeZone
         ratePerHour = destination.ratePerHour
         failures = destination.failures
         lastError = destination.lastError

@@ -117,6 +117,7 @@ enum DeliveryJobs {
             let ready =
                 !destination.isDigest || (destination.digestCount > 0 && waiting.count >= destination.digestCount)
                 || (destination.digestMinutes > 0 && now - waiting.oldest >= Int64(destination.digestMinutes) * 60_000)
+                || (destination.lastDigestSlot(before: now).map { waiting.oldest < $0 } ?? false)
             guard ready else { continue }
             try await context.database.writeTransaction { tx in
                 let rows = try await Deliveries.held(destinationID: destination.id, readyAt: now, limit: 200, on: tx.sql)

@@ -26,6 +26,9 @@ struct M035_CreateNotifications: AsyncMigration {
             .field("digest_minutes", .int, .required, .sql(.default(0)))
             // ...or until this many are waiting (0: no count), whichever comes first.
             .field("digest_count", .int, .required, .sql(.default(0)))
+            // ...or (set) once a day at this many minutes after midnight in `time_zone`.
+            .field("digest_at", .int)
+            .field("time_zone", .string, .required, .sql(.default("UTC")))
             // At most this many messages an hour; the rest wait for the next digest.
             .field("rate_per_hour", .int, .required, .sql(.default(30)))
             .field("failures", .int, .required, .sql(.default(0)))

@@ -37,7 +37,7 @@ export async function render(main, params) {
         <select id="dest-format">${FORMATS.map(([v, n]) => html`<option value="${v}">${n}</option>`)}</select>
         <label for="dest-secret">Webhook token (ntfy, Gotify; a signed webhook gets a secret made for it)</label><input id="dest-secret" maxlength="200" autocomplete="off">
         <label for="dest-digest">Send</label>
-        <select id="dest-digest"><option value="0">At once</option><option value="15">Gathered every 15 minutes</option><option value="60">Hourly</option><option value="1440">Daily</option></select>
+        <select id="dest-digest"><option value="0">At once</option><option value="15">Gathered every 15 minutes</option><option value="60">Hourly</option><option value="daily">Daily at 08:00</option></select>
         <button type="submit">Add</button>
       </form>
       <p id="dest-secret-shown" role="status"></p>
@@ -77,7 +77,7 @@ export async function render(main, params) {
     destinations = await api('/api/v1/notification-destinations');
     main.querySelector('#destinations').innerHTML = destinations.map((d) => html`<li data-dest="${d.id}">
       <span class="grow"><strong>${d.name}</strong> ${d.kind === 'inbox' ? '' : html`<span class="when">${d.kind}${d.format ? ` · ${d.format}` : ''}</span>`}
-      <br><span class="dest-status">${STATUS[d.status] || d.status}</span>${d.digestMinutes ? ` · digest every ${d.digestMinutes} min` : ''}
+      <br><span class="dest-status">${STATUS[d.status] || d.status}</span>${d.digestMinutes ? ` · digest every ${d.digestMinutes} min` : ''}${d.digestAt ? ` · daily digest at ${d.digestAt}` : ''}
       ${d.lastError ? html`<br><span class="error">Last error: ${d.lastError}</span>` : ''}
       ${d.deliveries.sent ? html`<br><span class="when">${d.deliveries.sent} sent</span>` : ''}</span>
       ${d.kind === 'inbox' ? '' : html`<button type="button" data-test="${d.id}">${d.status === 'pending' && d.kind === 'email' ? 'Send the link again' : 'Send a test'}</button>
@@ -131,7 +131,10 @@ export async function render(main, params) {
   main.querySelector('#dest-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const kind = main.querySelector('#dest-kind').value;
-    const body = { kind, address: main.querySelector('#dest-address').value.trim(), digestMinutes: Number(main.querySelector('#dest-digest').value) };
+    const digest = main.querySelector('#dest-digest').value;
+    const body = { kind, address: main.querySelector('#dest-address').value.trim() };
+    if (digest === 'daily') Object.assign(body, { digestAt: '08:00', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
+    else body.digestMinutes = Number(digest);
     if (kind === 'webhook') {
       body.format = main.querySelector('#dest-format').value;
       if (main.querySelector('#dest-secret').value) body.secret = main.querySelector('#dest-secret').value;
