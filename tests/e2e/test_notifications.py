@@ -124,6 +124,9 @@ def test_the_inbox_fills_from_default_rules_and_rules_respect_privacy(deployment
     assert r.status_code == 200, r.text
     wait_for(lambda: any(i["title"] == "Your password was changed" and i["severity"] == "warning" for i in inbox(server, t["carl"])["items"]))
     # Bad input gets the API's errors.
+    for query in ("unread=maybe", "limit=abc", "before=-3"):
+        r = requests.get(server.url + "/api/v1/notifications?" + query, headers=auth(t["carl"]))
+        assert r.status_code == 400 and "error" in r.json(), (query, r.text)
     for body in ({"tracking": "admin"}, {"tracking": "users", "targets": []}, {"tracking": "followed", "targets": ["x"]},
                  {"tracking": "mentions", "destinationIds": ["999999"]}, {"tracking": "mentions", "quietStart": "25:00", "quietEnd": "07:00"}):
         r = requests.post(server.url + "/api/v1/notification-rules", headers=auth(t["carl"]), json=body)

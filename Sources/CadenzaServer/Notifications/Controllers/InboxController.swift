@@ -10,7 +10,7 @@ enum InboxController {
             guard let id = Int64(text), id > 0 else { throw APIError.badRequest("before: a notification id") }
             return id
         }
-        let unreadOnly = (try? req.query.get(Bool?.self, at: "unread")) ?? false
+        let unreadOnly = try req.query.get(Bool?.self, at: "unread") ?? false
         let items = try await Inbox.list(userID: user.userID, unreadOnly: unreadOnly, beforeID: before, limit: limit, on: req.sql)
         return InboxDTO(items: items.map(NotificationDTO.init), unread: try await Inbox.unreadCount(userID: user.userID, on: req.sql))
     }

@@ -89,7 +89,7 @@ enum RulesController {
         rule.enabled = true
         let services = try req.application.cadenza
         let matcher = NotificationMatcher(registry: services.events)
-        try await matcher.refreshAdmin(userID: user.userID, isAdmin: user.isAdmin)
+        matcher.refreshAdmin(userID: user.userID, isAdmin: user.isAdmin)
         let following = rule.needsFollowing ? try await Follows.followees(of: user.userID, on: req.sql) : []
         let starred = rule.needsStarred ? Set(try await CatalogQueries.starredArtistIDs(userID: user.userID, on: req.sql)) : []
         var index = RuleIndex()
@@ -153,7 +153,7 @@ enum RulesController {
                     !glob.isEmpty && glob.utf8.count <= 100
                         && glob.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789._-*").contains($0) }
                 })
-            else { throw APIError.badRequest("types: at most 20 event type patterns (letters, digits, . _ - and *)") }
+            else { throw APIError.badRequest("types: at most 20 event type patterns (lowercase letters, digits, . _ - and *)") }
             rule.types = types
         }
         if let severity = change.minSeverity { rule.minSeverity = severity }

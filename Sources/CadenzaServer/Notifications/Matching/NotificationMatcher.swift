@@ -90,7 +90,7 @@ final class NotificationMatcher: Sendable {
     }
 
     /// Tells a matcher made for one check (a preview) who is an administrator.
-    func refreshAdmin(userID: Int64, isAdmin: Bool) async throws {
+    func refreshAdmin(userID: Int64, isAdmin: Bool) {
         state.withLockedValue { if isAdmin { $0.admins.insert(userID) } else { $0.admins.remove(userID) } }
     }
 
