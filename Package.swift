@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Already in the graph through Vapor: named for webhooks, sent with redirects off.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Already in the graph through Vapor: named for RSA (federation's HTTP Signatures).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // Command-line parsing only; everything else lives in CadenzaServer.
@@ -74,6 +76,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // RSA keys and signatures for ActivityPub (HTTP Signatures).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             // The web app's static files (no build step: native ES modules).
             resources: [.copy("Web/Public")],

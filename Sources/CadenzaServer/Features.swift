@@ -10,6 +10,7 @@ public enum Features {
         RadioFeature(),
         JukeboxFeature(),
         NotificationsFeature(),
+        FederationFeature(),
         WebFeature(),
     ]
 

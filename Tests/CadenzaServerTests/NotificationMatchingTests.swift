@@ -105,16 +105,16 @@ import Testing
         for bytes: [UInt8] in [
             [127, 0, 0, 1], [10, 1, 2, 3], [192, 168, 0, 1], [172, 20, 0, 1], [169, 254, 169, 254], [100, 64, 0, 1], [0, 0, 0, 0],
         ] {
-            #expect(WebhookAddress.isPrivate(bytes))
+            #expect(OutboundAddress.isPrivate(bytes))
         }
-        #expect(!WebhookAddress.isPrivate([93, 184, 216, 34]))
-        #expect(WebhookAddress.isPrivate(Array(repeating: 0, count: 15) + [1]))  // ::1
-        #expect(WebhookAddress.isPrivate(Array(repeating: 0, count: 10) + [0xFF, 0xFF, 127, 0, 0, 1]))  // ::ffff:127.0.0.1
-        #expect(WebhookAddress.isPrivate([0xFE, 0x80] + Array(repeating: 0, count: 14)))
-        #expect(!WebhookAddress.isPrivate([0x26, 0x06] + Array(repeating: 1, count: 14)))
-        #expect(WebhookAddress.isPrivate([0, 0x64, 0xFF, 0x9B] + Array(repeating: 0, count: 8) + [127, 0, 0, 1]))  // NAT64
-        #expect(WebhookAddress.isPrivate([0x20, 0x02, 10, 0, 0, 1] + Array(repeating: 0, count: 10)))  // 6to4
-        #expect(WebhookAddress.literal([93, 184, 216, 34]) == "93.184.216.34")
-        #expect(WebhookAddress.literal([0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1]) == "[2001:db8:0:0:0:0:0:1]")
+        #expect(!OutboundAddress.isPrivate([93, 184, 216, 34]))
+        #expect(OutboundAddress.isPrivate(Array(repeating: 0, count: 15) + [1]))  // ::1
+        #expect(OutboundAddress.isPrivate(Array(repeating: 0, count: 10) + [0xFF, 0xFF, 127, 0, 0, 1]))  // ::ffff:127.0.0.1
+        #expect(OutboundAddress.isPrivate([0xFE, 0x80] + Array(repeating: 0, count: 14)))
+        #expect(!OutboundAddress.isPrivate([0x26, 0x06] + Array(repeating: 1, count: 14)))
+        #expect(OutboundAddress.isPrivate([0, 0x64, 0xFF, 0x9B] + Array(repeating: 0, count: 8) + [127, 0, 0, 1]))  // NAT64
+        #expect(OutboundAddress.isPrivate([0x20, 0x02, 10, 0, 0, 1] + Array(repeating: 0, count: 10)))  // 6to4
+        #expect(OutboundAddress.literal([93, 184, 216, 34]) == "93.184.216.34")
+        #expect(OutboundAddress.literal([0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1]) == "[2001:db8:0:0:0:0:0:1]")
     }
 }

@@ -53,8 +53,8 @@ enum DestinationsController {
             do { address = try MailAddress(parsing: rawAddress).address } catch { throw APIError.badRequest("address: \(error.description)") }
         case .webhook:
             do {
-                let url = try WebhookAddress.parse(rawAddress)
-                _ = try await WebhookAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
+                let url = try OutboundAddress.parse(rawAddress)
+                _ = try await OutboundAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
                 address = url.absoluteString
             } catch {
                 throw APIError.badRequest("address: \(error)")

@@ -53,8 +53,8 @@ struct NotificationSender: Sendable {
         let url: URL
         let target: URL
         do {
-            url = try WebhookAddress.parse(destination.address)
-            target = try await WebhookAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
+            url = try OutboundAddress.parse(destination.address)
+            target = try await OutboundAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
         } catch {
             return .permanent("\(error)", disable: true)
         }
@@ -70,7 +70,7 @@ struct NotificationSender: Sendable {
         var request = HTTPClientRequest(url: target.absoluteString)
         request.method = .POST
         request.headers.add(name: "User-Agent", value: "Cadenza")
-        if target != url, let host = WebhookAddress.hostHeader(url) { request.headers.replaceOrAdd(name: "Host", value: host) }
+        if target != url, let host = OutboundAddress.hostHeader(url) { request.headers.replaceOrAdd(name: "Host", value: host) }
         for (name, value) in message.headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: message.body))
         do {

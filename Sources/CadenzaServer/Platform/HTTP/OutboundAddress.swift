@@ -1,16 +1,17 @@
 import Foundation
 
-/// Where a webhook may be sent: http(s) URLs without credentials, and (unless the operator
-/// allows private networks) only to hosts whose every address is public, so a user cannot make
-/// the server call its own admin ports or the LAN.
-enum WebhookAddress {
+/// Where the server may send a request it was given an address for (webhooks, federation):
+/// http(s) URLs without credentials, and (unless the operator allows private networks) only to
+/// hosts whose every address is public, so a user or a peer cannot make the server call its own
+/// admin ports or the LAN.
+enum OutboundAddress {
     enum Problem: Error, CustomStringConvertible {
         case invalid(String)
         case privateAddress(String)
         var description: String {
             switch self {
             case .invalid(let why): why
-            case .privateAddress(let host): "\(host) is a loopback or private-network address (CADENZA_WEBHOOK_PRIVATE_ADDRESSES allows it)"
+            case .privateAddress(let host): "\(host) is a loopback or private-network address (an administrator setting allows it)"
             }
         }
     }
@@ -19,7 +20,7 @@ enum WebhookAddress {
     static func parse(_ text: String) throws -> URL {
         guard text.utf8.count <= 2000, let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty
-        else { throw Problem.invalid("a webhook needs an http:// or https:// URL") }
+        else { throw Problem.invalid("an http:// or https:// URL is needed") }
         guard url.user == nil, url.password == nil else { throw Problem.invalid("put credentials in the secret, not the URL") }
         return url
     }

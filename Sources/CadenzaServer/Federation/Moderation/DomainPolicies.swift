@@ -1,0 +1,73 @@
+import Foundation
+import SQLKit
+
+/// What administrators decided about other domains (keyed by host[:port]).
+struct DomainPolicy: Sendable, Codable, Equatable {
+    enum Kind: String, Codable, Sendable, CaseIterable {
+        /// Nothing in or out: signatures refused, deliveries dropped.
+        case block
+        /// Activities accepted, but nothing from it reaches anyone's notifications or feeds.
+        case silence
+        /// Allowed in allow-list mode (and otherwise just a note).
+        case allow
+    }
+
+    var authority: String
+    var policy: Kind
+    var rejectMedia: Bool
+    var note: String
+
+    init(row: any SQLRow) throws {
+        authority = try row.decode(column: "authority", as: String.self)
+        policy = Kind(rawValue: try row.decode(column: "policy", as: String.self)) ?? .block
+        rejectMedia = try row.decode(column: "reject_media", as: Bool.self)
+        note = try row.decode(column: "note", as: String.self)
+    }
+}
+
+enum DomainPolicies {
+    static func all(on db: any SQLDatabase) async throws -> [DomainPolicy] {
+        try await db.raw("SELECT * FROM federation_domains ORDER BY authority").all().map(DomainPolicy.init(row:))
+    }
+
+    static func find(_ authority: String, on db: any SQLDatabase) async throws -> DomainPolicy? {
+        try await db.raw("SELECT * FROM federation_domains WHERE authority = \(bind: authority.lowercased())").first()
+            .map(DomainPolicy.init(row:))
+    }
+
+    /// Whether this instance talks to `authority` at all: not blocked, and allowed when only
+    /// allowed domains federate.
+    static func federates(with authority: String, allowListMode: Bool, on db: any SQLDatabase) async throws -> Bool {
+        let policy = try await find(authority, on: db)
+        if policy?.policy == .block { return false }
+        return !allowListMode || policy?.policy == .allow
+    }
+
+    static func set(
+        _ authority: String, policy: DomainPolicy.Kind, rejectMedia: Bool, note: String, on db: any SQLDatabase
+    ) async throws -> DomainPolicy {
+        let now = Clock.nowMillis()
+        guard
+            let row = try await db.raw(
+                """
+                INSERT INTO federation_domains (authority, policy, reject_media, note, created_at, updated_at)
+                VALUES (\(bind: authority.lowercased()), \(bind: policy.rawValue), \(bind: rejectMedia), \(bind: note), \(bind: now), \(bind: now))
+                ON CONFLICT (authority) DO UPDATE SET policy = excluded.policy, reject_media = excluded.reject_media,
+                    note = excluded.note, updated_at = excluded.updated_at
+                RETURNING *
+                """
+            ).first()
+        else { throw FederationError.internal("the policy was not stored") }
+        if policy == .block {
+            // Queued deliveries to a blocked domain are dropped, not sent.
+            try await db.raw(
+                "UPDATE federation_deliveries SET status = 'dropped', updated_at = \(bind: now) WHERE authority = \(bind: authority.lowercased()) AND status = 'queued'"
+            ).run()
+        }
+        return try DomainPolicy(row: row)
+    }
+
+    static func remove(_ authority: String, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("DELETE FROM federation_domains WHERE authority = \(bind: authority.lowercased()) RETURNING id").all().count > 0
+    }
+}
