@@ -390,3 +390,79 @@ def test_allow_list_mode_answers_only_signed_requests_from_allowed_domains(deplo
     assert peer.post(server.url + "/federation/inbox", peer.activity("Like", actor)).status_code == 202
     info = requests.get(server.url + "/nodeinfo/2.1").json()
     assert info["metadata"]["allowList"] == {"enabled": True, "domains": [peer.authority]}
+
+
+# -- music across instances ---------------------------------------------------------------------
+
+
+def tracks_of(server, token):
+    return requests.get(server.url + "/api/v1/tracks", headers=auth(token), params={"limit": 100}).json()["items"]
+
+
+def test_a_followed_library_joins_the_catalog_streams_through_and_stays_in_step(deployment, other_deployment, music, tmp_path, peer):
+    import shutil
+    from media import make_audio
+    shelf = tmp_path / "shelf"
+    shutil.copytree(music, shelf)
+    a, a_admin = instance(deployment)
+    b, b_admin = instance(other_deployment)
+    library = folder_library(a, a_admin, shelf, "public")
+    url = f"{a.url}/federation/libraries/{library}"
+    bob = user(other_deployment, b, b_admin, "bob")
+    assert requests.post(b.url + "/api/v1/federation/follows", headers=auth(bob), json={"target": url}).status_code == 201
+    # The independent peer follows too, to count what A sends.
+    assert peer.post(a.url + "/federation/inbox", peer.activity("Follow", url)).status_code == 202
+    assert wait_for(lambda: peer.inbox_items("Accept"))
+
+    # Accepted, crawled: A's tracks are in bob's catalog, in a library marked remote, his alone.
+    assert wait_for(lambda: len(tracks_of(b, bob)) == 3, timeout=60), tracks_of(b, bob)
+    mirrors = [lib for lib in requests.get(b.url + "/api/v1/libraries", headers=auth(bob)).json() if lib["kind"] == "remote"]
+    assert len(mirrors) == 1 and f"@root@{authority(a)}" in mirrors[0]["name"]
+    carol = user(other_deployment, b, b_admin, "carol")
+    assert tracks_of(b, carol) == []
+    night = next(t for t in tracks_of(b, bob) if t["title"] == "Night River")
+    assert night["album"]["name"] == "Glass Echo" and night["artist"] == "Kaloven" and night["trackNumber"] == 1
+
+    # Played on B, fetched from A with bob's key: the same bytes, Range honoured, then from B's copy.
+    original = (shelf / "Kaloven/Glass Echo/01.mp3").read_bytes()
+    audio = f"{b.url}/api/v1/files/{night['files'][0]['id']}/audio"
+    first = requests.get(audio, headers=auth(bob))
+    assert first.status_code == 200 and first.content == original
+    part = requests.get(audio, headers={**auth(bob), "Range": "bytes=10-109"})
+    assert part.status_code == 206 and part.content == original[10:110]
+    assert requests.get(audio, headers=auth(carol)).status_code == 404
+    # A Subsonic client on B plays it too, transcoded when asked.
+    assert requests.put(b.url + "/api/v1/me/subsonic-password", json={"password": "bob-subsonic", "currentPassword": "password-123"},
+                        headers=auth(bob)).status_code == 200
+    sub = {"u": "bob", "p": "bob-subsonic", "v": "1.16.1", "c": "e2e", "f": "json"}
+    streamed = requests.get(b.url + "/rest/stream", params={**sub, "id": night["id"]})
+    assert streamed.status_code == 200 and streamed.content == original
+    low = requests.get(b.url + "/rest/stream", params={**sub, "id": night["id"], "format": "ogg", "maxBitRate": "64"})
+    assert low.status_code == 200 and low.content[:4] == b"OggS"
+
+    # A new file on A: one Create reaches each follower domain, and B's catalog has it.
+    make_audio(str(shelf / "Milo/Orbit/02.flac"), seconds=2, title="Comet", artist="Milo", album="Orbit")
+    assert requests.post(f"{a.url}/api/v1/libraries/{library}/scan", headers=auth(a_admin)).status_code == 202
+    assert wait_for(lambda: any(t["title"] == "Comet" for t in tracks_of(b, bob)), timeout=60)
+    creates = wait_for(lambda: peer.inbox_items("Create"))
+    time.sleep(1)
+    creates = peer.inbox_items("Create")
+    assert len(creates) == 1 and creates[0][0]["object"]["track"]["name"] == "Comet" and creates[0][1].endswith("/actors/root#main-key")
+
+    # Retagged: Update. Removed: one Delete naming the audio.
+    make_audio(str(shelf / "Milo/Orbit/02.flac"), seconds=2, title="Comet (edit)", artist="Milo", album="Orbit")
+    assert requests.post(f"{a.url}/api/v1/libraries/{library}/scan", headers=auth(a_admin)).status_code == 202
+    assert wait_for(lambda: any(t["title"] == "Comet (edit)" for t in tracks_of(b, bob)), timeout=60)
+    assert len(wait_for(lambda: peer.inbox_items("Update"))) == 1
+    os.remove(shelf / "Milo/Orbit/02.flac")
+    assert requests.post(f"{a.url}/api/v1/libraries/{library}/scan", headers=auth(a_admin)).status_code == 202
+    assert wait_for(lambda: len(tracks_of(b, bob)) == 3, timeout=60)
+    deletes = wait_for(lambda: peer.inbox_items("Delete"))
+    assert deletes[0][0]["object"]["id"] == [creates[0][0]["object"]["id"]]
+
+    # Unfollowed: the mirror goes, and nothing more is sent to B.
+    follow = requests.get(b.url + "/api/v1/federation/follows", headers=auth(bob)).json()[0]
+    assert requests.delete(f"{b.url}/api/v1/federation/follows/{follow['id']}", headers=auth(bob)).status_code == 204
+    assert tracks_of(b, bob) == []
+    assert wait_for(lambda: [f["remote"] for f in requests.get(a.url + "/api/v1/federation/followers", headers=auth(a_admin)).json()]
+                    == [f"@peer@{peer.authority}"])

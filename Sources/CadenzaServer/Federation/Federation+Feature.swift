@@ -11,7 +11,7 @@ public struct FederationFeature: Feature {
 
     public var settingsSections: [any SettingsSection.Type] { [FederationSettings.self] }
 
-    public var migrations: [any Migration] { [M036_CreateFederation()] }
+    public var migrations: [any Migration] { [M036_CreateFederation(), M038_CreateFederationPublished()] }
 
     public var eventTypes: [EventDescriptor] { FederationEvents.all }
 
@@ -21,6 +21,12 @@ public struct FederationFeature: Feature {
         let settings = try context.settings.section(FederationSettings.self)
         FederationDeliveries.register(context.jobs, settings: settings)
         InboxJobs.register(context.jobs)
+        LibraryCrawler.register(context.jobs)
+        context.provide(RemoteAudioCache.remoteMedia)
+    }
+
+    public func eventConsumers(_ services: AppServices) -> [EventConsumer] {
+        [LibraryPublisher(services: services).consumer]
     }
 
     public func routes(_ routes: FeatureRoutes) throws {

@@ -8,6 +8,7 @@ struct FederationSettings: SettingsSection {
         ("CADENZA_FEDERATION_ALLOW_LIST", "1: only domains an administrator allowed may federate; default 0 (all but blocked ones)"),
         ("CADENZA_FEDERATION_MAX_ATTEMPTS", "tries before an activity's delivery to one inbox is given up (backoff 30 s doubling to 6 h); default 8"),
         ("CADENZA_FEDERATION_RETRY_SECONDS", "the first retry's delay; default 30"),
+        ("CADENZA_FEDERATION_CACHE_MB", "disk kept for copies of followed libraries' tracks, least recently played dropped first; default 2048"),
     ]
 
     var enabled: Bool
@@ -17,6 +18,7 @@ struct FederationSettings: SettingsSection {
     var allowListMode: Bool
     var maxAttempts: Int
     var retrySeconds: Int
+    var cacheMegabytes: Int
 
     init(_ reader: SettingsReader) {
         enabled = reader.bool("CADENZA_FEDERATION", default: true)
@@ -26,5 +28,6 @@ struct FederationSettings: SettingsSection {
         allowListMode = reader.bool("CADENZA_FEDERATION_ALLOW_LIST", default: false)
         maxAttempts = reader.number("CADENZA_FEDERATION_MAX_ATTEMPTS", default: 8, in: 1...30)
         retrySeconds = reader.number("CADENZA_FEDERATION_RETRY_SECONDS", default: 30, in: 1...3600)
+        cacheMegabytes = reader.number("CADENZA_FEDERATION_CACHE_MB", default: 2048, in: 16...1_048_576)
     }
 }

@@ -15,6 +15,8 @@ struct LibraryRecord: Sendable {
 
     enum Kind: String, Codable, Sendable {
         case folders, uploads
+        /// A mirror of a library on another instance (federation): its files are fetched on play.
+        case remote
     }
 
     var id: Int64
@@ -156,6 +158,7 @@ enum Libraries {
     @discardableResult
     static func enqueueScan(libraryID: Int64, full: Bool, on db: any SQLDatabase) async throws -> [Int64] {
         var ids: [Int64] = []
+        guard try await find(id: libraryID, on: db)?.kind != .remote else { return [] }  // nothing on disk to scan
         for folder in try await folders(libraryID: libraryID, on: db) {
             let job = try JobQueue.NewJob(
                 kind: LibraryScanner.jobKind, payload: LibraryScanner.Payload(folderId: folder.id, full: full),

@@ -77,6 +77,7 @@ enum LibrariesController {
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else { throw APIError.unprocessable("Library names are 1 to 100 characters.") }
         let kind = body.kind ?? .uploads
+        if kind == .remote { throw APIError.unprocessable("Remote libraries are made by following one on another instance.") }
         if kind == .folders && !viewer.isAdmin { throw APIError.forbidden("Only administrators can add folder libraries.") }
         let library = try await Libraries.create(name: name, ownerID: viewer.userID, visibility: body.visibility ?? .private, kind: kind, on: req.sql)
         if kind == .uploads {

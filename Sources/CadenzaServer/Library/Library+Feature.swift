@@ -9,7 +9,11 @@ public struct LibraryFeature: Feature {
     public var name: String { "library" }
 
     public var migrations: [any Migration] {
-        [M008_CreateLibraries(), M009_CreateCatalog(), M013_AddAnnotationsVersion(), M018_SplitReleaseAlbumsByLibrary(), M020_AddAlbumReleaseTypes()]
+        [
+            M008_CreateLibraries(), M009_CreateCatalog(), M013_AddAnnotationsVersion(), M018_SplitReleaseAlbumsByLibrary(),
+            M020_AddAlbumReleaseTypes(),
+            M037_AddRemoteLibraries(),
+        ]
     }
 
     public var eventTypes: [EventDescriptor] { LibraryEvents.all }

@@ -40,10 +40,23 @@ enum LibraryEvents {
 
     static let albumAdded = EventType<AlbumAdded>("album.added", visibility: .library, subjectType: "album")
 
+    /// A library's files changed (added, retagged, removed): what other features mirror of a
+    /// library (federation's followers) is brought up to date from the catalog itself.
+    struct CatalogChanged: Codable, Sendable {
+        var libraryId: Int64
+    }
+
+    static let catalogChanged = EventType<CatalogChanged>("library.catalog_changed", visibility: .system, subjectType: "library")
+
     static let all = [
         scanStarted.descriptor, scanProgress.descriptor, scanFinished.descriptor,
-        uploadImported.descriptor, uploadFailed.descriptor, albumAdded.descriptor,
+        uploadImported.descriptor, uploadFailed.descriptor, albumAdded.descriptor, catalogChanged.descriptor,
     ]
+
+    /// In the transaction that changed the library's files, after its other events.
+    static func appendCatalogChanged(libraryID: Int64, on db: any SQLDatabase) async throws {
+        try await EventStore.append(catalogChanged, payload: CatalogChanged(libraryId: libraryID), actorID: nil, subjectID: String(libraryID), on: db)
+    }
 }
 
 extension EventVisibility {

@@ -139,7 +139,7 @@ struct ActorDocuments: Sendable {
     }
 
     static func iso(_ millis: Int64) -> String {
-        Date(timeIntervalSince1970: Double(millis) / 1000).formatted(.iso8601)
+        Date(timeIntervalSince1970: Double(millis) / 1000).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     func collection(id: String, totalItems: Int, items: [JSONValue]? = nil) -> JSONValue {

@@ -125,6 +125,9 @@ enum FederationAPIController {
         let settings = client.federation
         try await req.db.writeTransaction { tx in
             try await FederationFollows.delete(follow.id, on: tx.sql)
+            for mirror in try await RemoteCatalog.mirrors(of: follow.objectURI, on: tx.sql) where mirror.ownerID == user.userID {
+                try await RemoteCatalog.deleteLibrary(mirror.id, on: tx.sql)
+            }
             if let inbox { try await FederationDeliveries.send(undo, to: [inbox], settings: settings, on: tx.sql) }
         }
         return .noContent

@@ -15,13 +15,7 @@ struct FederationURLs: Sendable {
     init(settings: Settings) { self.init(publicURL: settings.publicURL) }
 
     /// host[:port] of an absolute http(s) URL (the port only when written), or nil.
-    static func authority(of uri: String) -> String? {
-        guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host?.lowercased(), !host.isEmpty
-        else { return nil }
-        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return components.port.map { "\(bracketed):\($0)" } ?? bracketed
-    }
+    static func authority(of uri: String) -> String? { OutboundAddress.authority(of: uri) }
 
     static func encode(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "._-~"))) ?? segment

@@ -22,6 +22,7 @@ enum InboxJobs {
         var client: FederationClient
         var federation: FederationSettings
         var database: any Database
+        var services: AppServices
     }
 
     static func process(_ job: JobContext) async throws {
@@ -32,13 +33,17 @@ enum InboxJobs {
             return
         }
         let client = try FederationClient(services: job.services)
-        let context = Context(activity: activity, stored: stored, client: client, federation: client.federation, database: job.database)
+        let context = Context(
+            activity: activity, stored: stored, client: client, federation: client.federation, database: job.database,
+            services: job.services)
         do {
             let outcome: String
             switch stored.type {
             case "Follow": outcome = try await follow(context)
             case "Accept", "Reject": outcome = try await answer(context, approved: stored.type == "Accept")
             case "Undo": outcome = try await undo(context)
+            case "Create", "Update": outcome = try await createOrUpdate(context)
+            case "Delete": outcome = try await delete(context)
             default: outcome = "ignored"
             }
             try await Activities.mark(stored.id, status: outcome, on: job.db)
@@ -87,8 +92,10 @@ enum InboxJobs {
         let libraryID = library?.id
         let activity = context.activity
         let federation = context.federation
+        let publisher = LibraryPublisher(services: context.services)
         try await context.database.writeTransaction { tx in
             let db = tx.sql
+            if autoApprove, let libraryID { try await publisher.prepareForNewFollower(libraryID: libraryID, on: tx) }
             var (follow, created) = try await FederationFollows.insert(
                 uri: followURI, direction: .in, localUserID: ownerID, remoteActorURI: actor, objectURI: object, objectKind: kind,
                 libraryID: libraryID, status: autoApprove ? .approved : .pending, name: name, on: db)
@@ -124,8 +131,13 @@ enum InboxJobs {
         let status: FederationFollow.Status = approved ? .approved : .rejected
         guard follow.status != status else { return "processed" }
         let remote = try await RemoteActors.find(uri: actor, on: db)?.handle ?? actor
+        let mirrorName = "\(follow.name ?? "Library") (\(remote))"
         try await context.database.writeTransaction { tx in
             try await FederationFollows.setStatus(follow.id, status, on: tx.sql)
+            if approved, follow.objectKind == "library", let userID = follow.localUserID {
+                _ = try await RemoteCatalog.ensureLibrary(remoteURI: follow.objectURI, name: mirrorName, ownerID: userID, on: tx.sql)
+                try await LibraryCrawler.enqueue(followID: follow.id, on: tx.sql)
+            }
             var changed = follow
             changed.status = status
             try await FederationEvents.append(

@@ -81,3 +81,14 @@ extension CatalogQueries {
         try await db.raw("\(libraryAudioSelect) WHERE f.id = \(bind: fileID) AND f.status = 'imported'").first().map(LibraryAudio.init(row:))
     }
 }
+
+extension CatalogQueries {
+    /// Each imported file of a library with when it last changed, for mirrors kept elsewhere.
+    static func libraryFileVersions(libraryID: Int64, on db: any SQLDatabase) async throws -> [Int64: Int64] {
+        var result: [Int64: Int64] = [:]
+        for row in try await db.raw("SELECT id, updated_at FROM files WHERE library_id = \(bind: libraryID) AND status = 'imported'").all() {
+            result[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "updated_at", as: Int64.self)
+        }
+        return result
+    }
+}

@@ -201,6 +201,7 @@ enum LibraryScanner {
                 try await writer.flush(on: sql)
                 try await CatalogCache.bump(on: sql)
                 try await writer.announceNewAlbums(on: sql)
+                try await LibraryEvents.appendCatalogChanged(libraryID: library.id, on: sql)
             }
             processed += batch.count
             if ContinuousClock.now - lastProgress > .seconds(1) {
@@ -219,11 +220,12 @@ enum LibraryScanner {
                 let ids = SQLList(gone[start..<min(start + 500, gone.count)].map { SQLBind($0) })
                 try await sql.raw("DELETE FROM files WHERE id IN (\(ids))").run()
             }
+            try await sql.raw("UPDATE library_folders SET last_scan_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: folderID)").run()
             if !gone.isEmpty || state.summary.updated > 0 || state.summary.moved > 0 {
                 try await CatalogWriter.pruneOrphans(libraryID: library.id, on: sql)
                 try await CatalogCache.bump(on: sql)  // pruned tracks and albums leave the cached indexes too
+                if !gone.isEmpty { try await LibraryEvents.appendCatalogChanged(libraryID: library.id, on: sql) }
             }
-            try await sql.raw("UPDATE library_folders SET last_scan_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: folderID)").run()
         }
         let (seconds, attos) = (ContinuousClock.now - started).components
         var summary = state.summary

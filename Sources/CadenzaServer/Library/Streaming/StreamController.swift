@@ -52,14 +52,27 @@ enum StreamController {
         file found: (file: FileDTO, absolutePath: String, hash: String?, mtime: Int64), options: StreamOptions,
         req: Request, estimatedLength: Int? = nil
     ) async throws -> Response {
+        var found = found
         let file = found.file
-        guard !found.absolutePath.isEmpty, FileManager.default.isReadableFile(atPath: found.absolutePath) else {
-            throw APIError(status: .notFound, code: "file_missing", message: "The audio file is no longer on disk.")
-        }
         let storedBitrate = file.bitrate ?? 0
         let needsLowerRate = options.maxBitRate.map { storedBitrate == 0 || storedBitrate > $0 } ?? false
         let wantsOtherFormat = options.format.map { !$0.matches(storedFormat: file.format) } ?? false
-        if !needsLowerRate && !wantsOtherFormat && options.timeOffset == 0 {
+        let asStored = !needsLowerRate && !wantsOtherFormat && options.timeOffset == 0
+        if let remote = try await RemoteCatalog.source(fileID: Int64(file.id) ?? 0, on: req.sql) {
+            // A followed library's file: its bytes come from its instance, through whoever fetches them.
+            guard let media = try? req.application.cadenza.state(RemoteMedia.self) else {
+                throw APIError(status: .notFound, code: "file_missing", message: "This server cannot fetch remote audio.")
+            }
+            let source = RemoteMediaSource(
+                fileID: Int64(file.id) ?? 0, url: remote.streamURL, mediaType: remote.mediaType, size: remote.size, version: found.mtime,
+                ownerID: remote.ownerID)
+            if asStored { return try await media.stream(source, req) }
+            found.absolutePath = try await media.localCopy(source, req)
+        }
+        guard !found.absolutePath.isEmpty, FileManager.default.isReadableFile(atPath: found.absolutePath) else {
+            throw APIError(status: .notFound, code: "file_missing", message: "The audio file is no longer on disk.")
+        }
+        if asStored {
             return try await raw(path: found.absolutePath, format: file.format, req: req)
         }
         let format = options.format ?? (Transcoder.Format.allCases.first { $0.matches(storedFormat: file.format) } ?? .mp3)

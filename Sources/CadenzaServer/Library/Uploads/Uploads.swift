@@ -190,6 +190,7 @@ enum Uploads {
                 payload: .init(
                     fileId: String(id), name: original, libraryId: String(libraryID), trackId: trackID.map(String.init), error: read.error),
                 actorID: uploader, subjectID: String(id), audienceUserID: uploader, on: sql)
+            try await LibraryEvents.appendCatalogChanged(libraryID: libraryID, on: sql)
             _ = try await context.complete(on: sql)
         }
     }

@@ -15,6 +15,8 @@ public struct EventVisibility: RawRepresentable, Hashable, Sendable, Codable {
     public static let user = EventVisibility("user")
     /// Administrators only.
     public static let admin = EventVisibility("admin")
+    /// No one's live stream: read by durable consumers only (bookkeeping other features act on).
+    public static let system = EventVisibility("system")
 }
 
 /// A kind of event and the shape of its payload. Each feature declares its types in one file

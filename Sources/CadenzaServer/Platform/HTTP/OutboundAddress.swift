@@ -39,6 +39,16 @@ enum OutboundAddress {
         return components.url ?? url
     }
 
+    /// host[:port] of an absolute http(s) URL, lowercased, the port only when written: a domain
+    /// as policies and peers know it (two instances on one host are two domains).
+    static func authority(of uri: String) -> String? {
+        guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return components.port.map { "\(bracketed):\($0)" } ?? bracketed
+    }
+
     /// The `Host` header for `url` (with its port when not the default).
     static func hostHeader(_ url: URL) -> String? {
         guard let host = url.host else { return nil }

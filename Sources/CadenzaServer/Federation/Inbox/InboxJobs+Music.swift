@@ -1,0 +1,58 @@
+import CadenzaFormats
+import Fluent
+import Foundation
+import SQLKit
+
+/// The music in inbound activities: Audio created, updated or deleted in a library someone here
+/// follows. Anything about a library no one here follows (with an approved follow of that
+/// actor's library) is discarded.
+extension InboxJobs {
+    static func createOrUpdate(_ context: Context) async throws -> String {
+        let object = context.activity["object"] ?? .null
+        guard object.typeName == "Audio" else { return "ignored" }
+        guard let authority = FederationURLs.authority(of: context.stored.actorURI),
+            let (audio, libraryURI) = RemoteAudioParser.parse(object, authority: authority), let libraryURI
+        else { return "ignored" }
+        let mirrors = try await followedMirrors(of: libraryURI, owner: context.stored.actorURI, on: context.database.sql)
+        guard !mirrors.isEmpty else { return "ignored" }
+        let settings = context.client.settings
+        try await context.database.writeTransaction { tx in
+            for library in mirrors { try await RemoteCatalog.upsert([audio], into: library, settings: settings, on: tx.sql) }
+        }
+        return "processed"
+    }
+
+    static func delete(_ context: Context) async throws -> String {
+        let object = context.activity["object"] ?? .null
+        guard let authority = FederationURLs.authority(of: context.stored.actorURI) else { return "ignored" }
+        // One id, an object with one id or a list of ids, or a list of objects.
+        var named: [String] = []
+        for item in object.array {
+            if let id = item.string { named.append(id) } else { named += (item["id"] ?? .null).array.compactMap(\.string) }
+        }
+        let ids = Array(named.filter { FederationURLs.authority(of: $0) == authority }.prefix(10_000))
+        guard !ids.isEmpty else { return "ignored" }
+        let actor = context.stored.actorURI
+        let db = context.database.sql
+        var libraries: [LibraryRecord] = []
+        for id in ids { libraries += try await followedMirrors(of: id, owner: actor, on: db) }
+        let dropped = libraries
+        try await context.database.writeTransaction { tx in
+            for library in dropped { try await RemoteCatalog.deleteLibrary(library.id, on: tx.sql) }
+            try await RemoteCatalog.remove(audioURIs: ids, authority: authority, on: tx.sql)
+        }
+        return "processed"
+    }
+
+    /// Local mirrors of `libraryURI` whose follow `owner` approved (only the owner speaks for it).
+    static func followedMirrors(of libraryURI: String, owner: String, on db: any SQLDatabase) async throws -> [LibraryRecord] {
+        let followers = try await db.raw(
+            """
+            SELECT local_user_id FROM federation_follows WHERE direction = 'out' AND object_uri = \(bind: libraryURI)
+            AND remote_actor_uri = \(bind: owner) AND status = 'approved'
+            """
+        ).all().compactMap { try $0.decode(column: "local_user_id", as: Int64?.self) }
+        guard !followers.isEmpty else { return [] }
+        return try await RemoteCatalog.mirrors(of: libraryURI, on: db).filter { $0.ownerID.map(followers.contains) ?? false }
+    }
+}
