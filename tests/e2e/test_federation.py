@@ -466,3 +466,47 @@ def test_a_followed_library_joins_the_catalog_streams_through_and_stays_in_step(
     assert tracks_of(b, bob) == []
     assert wait_for(lambda: [f["remote"] for f in requests.get(a.url + "/api/v1/federation/followers", headers=auth(a_admin)).json()]
                     == [f"@peer@{peer.authority}"])
+
+
+def submit_listen(server, token, track, artist, at):
+    doc = {"listen_type": "single", "payload": [{"listened_at": at, "track_metadata": {
+        "track_name": track, "artist_name": artist, "release_name": "Far Away"}}]}
+    r = requests.post(server.url + "/1/submit-listens", data=json.dumps(doc).encode(), headers={"Authorization": f"Token {token}"})
+    assert r.status_code == 200, r.text
+
+
+def test_listens_reach_followers_on_other_instances_when_public(deployment, other_deployment):
+    from conftest import SSEClient
+    a, a_admin = instance(deployment)
+    b, b_admin = instance(other_deployment)
+    alice = user(deployment, a, a_admin, "alice")
+    bob = user(other_deployment, b, b_admin, "bob")
+    r = requests.post(b.url + "/api/v1/federation/follows", headers=auth(bob), json={"target": f"@alice@{authority(a)}"})
+    assert r.status_code == 201 and r.json()["kind"] == "person", r.text
+    assert wait_for(lambda: requests.get(b.url + "/api/v1/federation/follows", headers=auth(bob)).json()[0]["status"] == "approved")
+
+    # Listens visible to this instance only stay here.
+    now = int(time.time())
+    submit_listen(a, alice, "Kept Home", "Nobody", now - 120)
+    time.sleep(2)
+    assert requests.get(b.url + "/api/v1/me/feed", headers=auth(bob)).json()["listens"] == []
+
+    assert requests.put(a.url + "/api/v1/me/listen-settings", headers=auth(alice), json={"visibility": "public"}).status_code == 200
+    stream = SSEClient(b.url, bob)
+    try:
+        submit_listen(a, alice, "Harbour Lights", "Milo", now - 60)
+        live = stream.take_type(1, "listen.remote", timeout=30)
+        assert live[0][3]["payload"]["track_metadata"]["track_name"] == "Harbour Lights"
+    finally:
+        stream.close()
+    feed = requests.get(b.url + "/api/v1/me/feed", headers=auth(bob)).json()["listens"]
+    assert [(l["user_name"], l["track_metadata"]["track_name"], l["track_metadata"]["release_name"], l["listened_at"]) for l in feed] == [
+        (f"@alice@{authority(a)}", "Harbour Lights", "Far Away", now - 60)]
+    # Nobody else on B sees it.
+    carol = user(other_deployment, b, b_admin, "carol")
+    assert requests.get(b.url + "/api/v1/me/feed", headers=auth(carol)).json()["listens"] == []
+
+    follow = requests.get(b.url + "/api/v1/federation/follows", headers=auth(bob)).json()[0]
+    assert requests.delete(f"{b.url}/api/v1/federation/follows/{follow['id']}", headers=auth(bob)).status_code == 204
+    assert requests.get(b.url + "/api/v1/me/feed", headers=auth(bob)).json()["listens"] == []
+    assert wait_for(lambda: requests.get(a.url + "/api/v1/federation/followers", headers=auth(alice)).json() == [])

@@ -26,7 +26,7 @@ public struct FederationFeature: Feature {
     }
 
     public func eventConsumers(_ services: AppServices) -> [EventConsumer] {
-        [LibraryPublisher(services: services).consumer]
+        [LibraryPublisher(services: services).consumer, ListenPublisher(services: services).consumer]
     }
 
     public func routes(_ routes: FeatureRoutes) throws {

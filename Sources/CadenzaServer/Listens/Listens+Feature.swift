@@ -9,7 +9,9 @@ public struct ListensFeature: Feature {
 
     public var name: String { "listens" }
 
-    public var migrations: [any Migration] { [M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks()] }
+    public var migrations: [any Migration] {
+        [M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks(), M039_CreateRemoteListens()]
+    }
 
     public var eventTypes: [EventDescriptor] { ListensEvents.all }
 

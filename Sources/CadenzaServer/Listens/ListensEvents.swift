@@ -35,6 +35,9 @@ enum ListensEvents {
 
     static let listen = EventType<ListenJSON>("listen", visibility: .followers, subjectType: "recording")
     static let playingNow = EventType<ListenJSON>("playing_now", visibility: .followers, subjectType: "user")
+    /// A listen by someone followed on another instance, for the one follower it is kept for
+    /// (not a `listen`: notification rules about "me" would take it for news about its audience).
+    static let remoteListen = EventType<ListenJSON>("listen.remote", visibility: .user, subjectType: "recording")
     /// Instead of one `listen` per listen, for batches too big to announce singly.
     static let imported = EventType<Imported>("listens.imported", visibility: .user)
     static let deleted = EventType<Deleted>("listen.deleted", visibility: .user, subjectType: "recording")
@@ -44,7 +47,7 @@ enum ListensEvents {
     static let unfollowed = EventType<FollowChange>("user.unfollowed", visibility: .user, subjectType: "user")
 
     static let all =
-        [listen, playingNow].map(\.descriptor) + [imported.descriptor, deleted.descriptor]
+        [listen, playingNow, remoteListen].map(\.descriptor) + [imported.descriptor, deleted.descriptor]
         + [importProgress, importFinished].map(\.descriptor) + [followed, unfollowed].map(\.descriptor)
 }
 

@@ -128,6 +128,7 @@ enum FederationAPIController {
             for mirror in try await RemoteCatalog.mirrors(of: follow.objectURI, on: tx.sql) where mirror.ownerID == user.userID {
                 try await RemoteCatalog.deleteLibrary(mirror.id, on: tx.sql)
             }
+            if follow.objectKind == "person" { try await RemoteListens.forget(actorURI: follow.objectURI, followerID: user.userID, on: tx.sql) }
             if let inbox { try await FederationDeliveries.send(undo, to: [inbox], settings: settings, on: tx.sql) }
         }
         return .noContent

@@ -9,6 +9,7 @@ import SQLKit
 extension InboxJobs {
     static func createOrUpdate(_ context: Context) async throws -> String {
         let object = context.activity["object"] ?? .null
+        if object.typeName == "Listen", context.stored.type == "Create" { return try await listen(context, object) }
         guard object.typeName == "Audio" else { return "ignored" }
         guard let authority = FederationURLs.authority(of: context.stored.actorURI),
             let (audio, libraryURI) = RemoteAudioParser.parse(object, authority: authority), let libraryURI
@@ -40,6 +41,32 @@ extension InboxJobs {
         try await context.database.writeTransaction { tx in
             for library in dropped { try await RemoteCatalog.deleteLibrary(library.id, on: tx.sql) }
             try await RemoteCatalog.remove(audioURIs: ids, authority: authority, on: tx.sql)
+        }
+        return "processed"
+    }
+
+    /// A listen by someone local users follow there: kept for each of them.
+    static func listen(_ context: Context, _ object: JSONValue) async throws -> String {
+        let actor = context.stored.actorURI
+        let db = context.database.sql
+        let followers = try await db.raw(
+            """
+            SELECT local_user_id FROM federation_follows WHERE direction = 'out' AND object_kind = 'person'
+            AND object_uri = \(bind: actor) AND status = 'approved'
+            """
+        ).all().compactMap { try $0.decode(column: "local_user_id", as: Int64?.self) }
+        guard !followers.isEmpty, let remote = try await RemoteActors.find(uri: actor, on: db) else { return "ignored" }
+        let track = object["track"] ?? .null
+        guard let title = RemoteAudioParser.text(track["name"]) else { return "ignored" }
+        let now = Clock.nowMillis()
+        // When it was played, as the listener's server says; not in the future, not before 2002 (ListenBrainz's floor).
+        let played = RemoteAudioParser.date(object["published"]).map { min(max($0, 1_033_430_400_000), now) } ?? now
+        let listen = RemoteListen(
+            actorURI: actor, actorName: remote.handle, activityURI: context.stored.uri, listenedAt: played / 1000, trackName: title,
+            artistName: RemoteAudioParser.names(track["artists"]).first ?? "Unknown Artist",
+            releaseName: RemoteAudioParser.text(track["album"]?["name"]))
+        try await context.database.writeTransaction { tx in
+            try await RemoteListens.record(listen, for: followers, on: tx.sql)
         }
         return "processed"
     }

@@ -27,12 +27,15 @@ enum Feed {
         let readable = people.filter { ListenAccess.canRead($0, viewer: viewer) }
         let following = people.filter { $0.userID != viewer.userID }.map(\.username)
             .sorted { $0.localizedCaseInsensitiveCompare($1) == .orderedAscending }
-        guard !readable.isEmpty else { return Page(following: following, listens: [], playingNow: []) }
+        // People followed on other instances: what their servers sent, kept for this viewer.
+        let remote = try await RemoteListens.recent(followerID: viewer.userID, count: count, on: db)
+        guard !readable.isEmpty else { return Page(following: following, listens: remote, playingNow: []) }
         let owners = Dictionary(readable.map { ($0.userID, $0) }, uniquingKeysWith: { first, _ in first })
         let visible = Set(try await Libraries.visibleIDs(for: viewer, on: db))
+        let local = try await listens(of: owners, count: count, visibleLibraries: visible, on: db)
         return Page(
             following: following,
-            listens: try await listens(of: owners, count: count, visibleLibraries: visible, on: db),
+            listens: Array((local + remote).sorted { ($0.listened_at ?? 0) > ($1.listened_at ?? 0) }.prefix(count)),
             playingNow: try await playingNow(of: owners, on: db))
     }
 

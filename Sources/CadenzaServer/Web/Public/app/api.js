@@ -88,7 +88,7 @@ export function connectEvents() {
     try { data = JSON.parse(event.data); } catch { return; }
     store.dispatchEvent(new CustomEvent('event', { detail: data }));
   });
-  ['listen', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported',
+  ['listen', 'listen.remote', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported',
     'station.now_playing', 'station.created', 'station.updated', 'station.deleted', 'station.schedule_changed',
     'notification.created'].forEach(forward);
   es.onerror = async () => {

@@ -94,7 +94,7 @@ export async function render(main) {
   // Live: listens and playing-now of this user and of whom they follow arrive on the event stream.
   const onEvent = (event) => {
     const e = event.detail;
-    if (e.type === 'listen') addListen(e.payload, true);
+    if (e.type === 'listen' || e.type === 'listen.remote') addListen(e.payload, true);
     else if (e.type === 'playing_now') playing(e.payload);
   };
   store.addEventListener('event', onEvent);
