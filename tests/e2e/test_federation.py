@@ -510,3 +510,38 @@ def test_listens_reach_followers_on_other_instances_when_public(deployment, othe
     assert requests.delete(f"{b.url}/api/v1/federation/follows/{follow['id']}", headers=auth(bob)).status_code == 204
     assert requests.get(b.url + "/api/v1/me/feed", headers=auth(bob)).json()["listens"] == []
     assert wait_for(lambda: requests.get(a.url + "/api/v1/federation/followers", headers=auth(alice)).json() == [])
+
+
+def test_bad_lookups_and_follows_get_clear_errors_not_traffic(deployment, peer):
+    """The operations that reach out are kept out of the API fuzzing (tests stay on loopback):
+    their bad input is checked here."""
+    server, admin = instance(deployment)
+    lookup = lambda q: requests.get(server.url + "/api/v1/federation/lookup", params={"q": q}, headers=auth(admin))
+    assert lookup("").status_code == 400
+    for q in ["nobody", "@", "@@", "x" * 1001, f"@me@{authority(server)}", f"{server.url}/federation/actors/root"]:
+        r = lookup(q)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "remote_refused", (q, r.text)
+    assert lookup("ftp://127.0.0.1/x").status_code == 422
+    # A peer that is not there, and one that answers nonsense.
+    assert lookup("http://127.0.0.1:9/actor").status_code == 502
+    # The peer's WebFinger names its one actor whatever is asked: the handle shown is the actor's own.
+    r = lookup(f"@ghost@{peer.authority}")
+    assert r.status_code == 200 and r.json()["handle"] == f"@peer@{peer.authority}", r.text
+    follows = server.url + "/api/v1/federation/follows"
+    assert requests.post(follows, headers=auth(admin), json={}).status_code == 400
+    assert requests.post(follows, headers={**auth(admin), "Content-Type": "application/json"}, data=b"not json").status_code == 400
+    assert requests.post(follows, headers=auth(admin), json={"target": 12}).status_code == 400
+    assert requests.delete(server.url + "/api/v1/federation/follows/999", headers=auth(admin)).status_code == 404
+    assert requests.delete(server.url + "/api/v1/federation/follows/x", headers=auth(admin)).status_code == 404
+    assert requests.post(server.url + "/api/v1/federation/followers/1/maybe", headers=auth(admin)).status_code == 404
+    assert requests.get(server.url + "/api/v1/federation/lookup", params={"q": "@a@b"}).status_code == 401
+
+    off, off_admin = instance(other_deployment := Deployment(tempfile.mkdtemp(prefix="cadenza-e2e-off-")), CADENZA_FEDERATION="0")
+    try:
+        r = requests.get(off.url + "/api/v1/federation/lookup", params={"q": f"@dana@{peer.authority}"}, headers=auth(off_admin))
+        assert r.status_code == 409 and r.json()["error"]["code"] == "federation_disabled"
+        assert requests.get(off.url + "/.well-known/webfinger", params={"resource": f"acct:root@{authority(off)}"}).status_code == 404
+        assert requests.get(off.url + "/federation/service", headers=AP).status_code == 404
+        assert requests.get(off.url + "/nodeinfo/2.0").json()["metadata"]["library"]["federationEnabled"] is False
+    finally:
+        other_deployment.close()

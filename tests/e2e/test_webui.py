@@ -205,7 +205,7 @@ def test_every_view_in_both_themes_and_sizes_is_accessible_and_error_free(server
     assert requests.post(server.url + "/api/v1/rooms/matrix/suggestions", json={"trackId": tracks[0]["id"]}, headers=auth(token)).status_code == 201
     sign_in(browser, server)
     routes = ["/", "/albums", "/albums/1", "/artists", "/artists/1", "/genres", "/playlists", f"/playlists/{playlist}", "/search",
-              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/notifications", "/admin", "/radio", "/radio/matrix", "/party", "/party/matrix"]
+              "/search?q=glass", "/history", "/stats", "/upload", "/settings", "/notifications", "/federation", "/admin", "/radio", "/radio/matrix", "/party", "/party/matrix"]
     visits = 0
     for theme in ("light", "dark"):
         browser.execute_script("localStorage.setItem('cadenza.theme', arguments[0])", theme)
@@ -1681,3 +1681,45 @@ def test_the_bell_counts_live_and_the_rule_builder_previews(server_with_music, b
     assert "In the app" in browser.find_element(By.ID, "rules").text
     assert_accessible(browser, "notifications")
     assert not severe_console_errors(browser)
+
+
+def test_following_someone_on_another_server_and_answering_a_follower(deployment, music, browser):
+    """The federation page: look up @name@server (an independent peer), follow, see the answer
+    arrive live; a follower of a private library waits until approved here, and is then told."""
+    from fedpeer import Peer
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_FEDERATION_ALLOW_HTTP="1", CADENZA_FEDERATION_PRIVATE_ADDRESSES="1")
+    token = admin_token(deployment, server)
+    peer = Peer(name="dana")
+    try:
+        libraries = requests.get(server.url + "/api/v1/libraries", headers=auth(token)).json()
+        sign_in(browser, server)
+        browser.get(server.url + "/#/federation")
+        settled(browser, "/federation")
+        browser.find_element(By.ID, "find-q").send_keys(f"@dana@{peer.authority}")
+        browser.find_element(By.CSS_SELECTOR, "#find-form button[type=submit]").click()
+        wait(browser, lambda d: d.find_elements(By.ID, "follow-found"))
+        assert f"@dana@{peer.authority}" in browser.find_element(By.ID, "found").text
+        browser.find_element(By.ID, "follow-found").click()
+        wait(browser, lambda d: "Waiting for an answer" in d.find_element(By.ID, "following").text)
+        follow = wait_for(lambda: peer.inbox_items("Follow"))[0][0]
+        assert follow["actor"] == f"{server.url}/federation/actors/root" and follow["object"] == peer.actor_id
+        # The peer says yes: the page shows it without a reload.
+        assert peer.post(server.url + "/federation/inbox", peer.activity("Accept", follow)).status_code == 202
+        wait(browser, lambda d: "Following" in d.find_element(By.ID, "following").text, timeout=20)
+
+        # The peer asks to follow the instance library (not public): approved here, and it hears so.
+        library = libraries[0]["id"]
+        asked = peer.activity("Follow", f"{server.url}/federation/libraries/{library}")
+        assert peer.post(server.url + "/federation/inbox", asked).status_code == 202
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#followers button[data-answer=approve]"), timeout=20)
+        assert_accessible(browser, "federation")
+        browser.find_element(By.CSS_SELECTOR, "#followers button[data-answer=approve]").click()
+        wait(browser, lambda d: "Approved." in d.find_element(By.ID, "fed-status").text)
+        accept = wait_for(lambda: peer.inbox_items("Accept"))[0][0]
+        assert accept["object"]["id"] == asked["id"]
+        # Administrators see the domain, with what was sent there.
+        wait(browser, lambda d: peer.authority in d.find_element(By.ID, "domains").text)
+        shot(browser, "federation")
+        assert not severe_console_errors(browser)
+    finally:
+        peer.stop()

@@ -25,11 +25,26 @@ public struct FederationFeature: Feature {
         context.provide(RemoteAudioCache.remoteMedia)
     }
 
+    public var apiDocumentation: APIDocumentation { Self.documentation }
+
     public func eventConsumers(_ services: AppServices) -> [EventConsumer] {
         [LibraryPublisher(services: services).consumer, ListenPublisher(services: services).consumer]
     }
 
     public func routes(_ routes: FeatureRoutes) throws {
+        // The API answers even with federation off (409 where it would reach out), so the
+        // web page can say why.
+        let api = routes.api.grouped("federation")
+        api.get("lookup", use: FederationAPIController.lookup)
+        api.get("follows", use: FederationAPIController.follows)
+        api.post("follows", use: FederationAPIController.follow)
+        api.delete("follows", ":id", use: FederationAPIController.unfollow)
+        api.get("followers", use: FederationAPIController.followers)
+        api.post("followers", ":id", ":answer", use: FederationAPIController.answer)
+        api.get("domains", use: FederationAdminController.domains)
+        api.put("domains", ":authority", use: FederationAdminController.setPolicy)
+        api.delete("domains", ":authority", use: FederationAdminController.removePolicy)
+        api.post("keys", "rotate", use: FederationAdminController.rotateKey)
         let root = routes.root
         root.get(".well-known", "nodeinfo", use: WellKnownController.nodeinfoLinks)
         root.get("nodeinfo", ":version", use: WellKnownController.nodeinfo)
@@ -47,17 +62,5 @@ public struct FederationFeature: Feature {
         let inboxBody = HTTPBodyStreamStrategy.collect(maxSize: ByteCount(value: ActivityInboxController.maxBody))
         federation.on(.POST, "inbox", body: inboxBody, use: ActivityInboxController.receive)
         federation.on(.POST, "actors", ":username", "inbox", body: inboxBody, use: ActivityInboxController.receive)
-
-        let api = routes.api.grouped("federation")
-        api.get("lookup", use: FederationAPIController.lookup)
-        api.get("follows", use: FederationAPIController.follows)
-        api.post("follows", use: FederationAPIController.follow)
-        api.delete("follows", ":id", use: FederationAPIController.unfollow)
-        api.get("followers", use: FederationAPIController.followers)
-        api.post("followers", ":id", ":answer", use: FederationAPIController.answer)
-        api.get("domains", use: FederationAdminController.domains)
-        api.put("domains", ":authority", use: FederationAdminController.setPolicy)
-        api.delete("domains", ":authority", use: FederationAdminController.removePolicy)
-        api.post("keys", "rotate", use: FederationAdminController.rotateKey)
     }
 }

@@ -90,7 +90,7 @@ export function connectEvents() {
   });
   ['listen', 'listen.remote', 'playing_now', 'library.scan.progress', 'library.scan.finished', 'upload.imported', 'upload.failed', 'listens.imported',
     'station.now_playing', 'station.created', 'station.updated', 'station.deleted', 'station.schedule_changed',
-    'notification.created'].forEach(forward);
+    'notification.created', 'federation.follow_requested', 'federation.follow_answered'].forEach(forward);
   es.onerror = async () => {
     if (!(await reachable())) { lostConnection(); return; }
     if (es.readyState !== EventSource.CLOSED) return;   // the browser retries by itself

@@ -2,6 +2,7 @@ import { html } from './html.js';
 import { api, artwork } from './api.js';
 import { duration } from './format.js';
 import { ratingControl } from './rating.js';
+import { store } from './store.js';
 
 // Shared pieces of markup, and the handlers that turn their buttons into player actions.
 const say = (text) => window.dispatchEvent(new CustomEvent('cz-toast', { detail: text }));
@@ -179,12 +180,17 @@ export function trackButtons(t) {
     <button type="button" data-star aria-pressed="false" aria-label="Star ${t.title}">☆</button>`;
 }
 
+/// Whether a track comes from a library followed on another server (its library is a mirror).
+export function isRemote(track) {
+  return Boolean(track?.libraryId && store.state.remoteLibraries?.includes(String(track.libraryId)));
+}
+
 export function trackTable(tracks, { numbers = true, rate = false, plays = false } = {}) {
   return html`<table class="tracks">
     <thead><tr>${numbers ? html`<th scope="col">#</th>` : ''}<th scope="col">Title</th><th scope="col" class="col-artist">Artist</th><th scope="col" class="col-time">Time</th>${plays ? html`<th scope="col" class="col-plays">Plays</th>` : ''}${rate ? html`<th scope="col" class="col-rating">Rating</th>` : ''}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${tracks.map((t, i) => html`<tr data-i="${i}">
       ${numbers ? html`<td>${t.trackNumber || ''}</td>` : ''}
-      <td>${t.title}</td><td class="col-artist">${t.artist || ''}</td><td class="col-time">${duration(t.durationMs)}</td>
+      <td>${t.title}${isRemote(t) ? html` <span class="badge-remote" title="From a library on another server">remote</span>` : ''}</td><td class="col-artist">${t.artist || ''}</td><td class="col-time">${duration(t.durationMs)}</td>
       ${plays ? html`<td class="col-plays">${t.playCount || ''}</td>` : ''}
       ${rate ? html`<td class="col-rating">${ratingControl('track', t.id, t.title)}</td>` : ''}
       <td class="actions">${trackButtons(t)}</td></tr>`)}</tbody></table>`;

@@ -34,11 +34,18 @@ store.addEventListener('change', (event) => {
   }
   if ('me' in event.detail) {
     if (store.state.me) api('/api/v1/notifications/unread').then((r) => store.set({ unread: r.unread })).catch(() => {});
+    if (store.state.me) loadRemoteLibraries();
     document.body.classList.toggle('signed-out', !store.state.me);
     document.body.classList.toggle('admin', store.state.me?.role === 'admin');
     if (store.state.me) connectEvents(); else { disconnectEvents(); go('/login'); }
   }
 });
+
+// Libraries mirrored from other servers: their tracks are marked as remote.
+function loadRemoteLibraries() {
+  api('/api/v1/libraries').then((libraries) => store.set({
+    remoteLibraries: libraries.filter((l) => l.kind === 'remote').map((l) => String(l.id)) })).catch(() => {});
+}
 
 // The bell follows the inbox live: each new notification carries the unread count.
 store.addEventListener('event', (event) => {

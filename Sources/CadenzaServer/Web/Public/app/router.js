@@ -15,6 +15,7 @@ const routes = [
   [/^\/history$/, () => import('./views/history.js')],
   [/^\/settings$/, () => import('./views/settings.js')],
   [/^\/notifications$/, () => import('./views/notifications.js')],
+  [/^\/federation$/, () => import('./views/federation.js')],
   [/^\/stats$/, () => import('./views/stats.js')],
   [/^\/playlists$/, () => import('./views/playlists.js')],
   [/^\/playlists\/(?<id>\d+)$/, () => import('./views/playlist.js')],

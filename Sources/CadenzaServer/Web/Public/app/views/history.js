@@ -18,7 +18,7 @@ export async function render(main) {
   main.innerHTML = html`<h1>Listening history</h1>
     <section aria-labelledby="people-h"><h2 id="people-h">People you follow</h2>
       <form id="follow-form" class="row-form"><label for="follow-name">Follow a user</label>
-        <input id="follow-name" required maxlength="64" autocomplete="off" placeholder="username"> <button type="submit">Follow</button></form>
+        <input id="follow-name" required maxlength="300" autocomplete="off" placeholder="username or @name@other.server"> <button type="submit">Follow</button></form>
       <p id="follow-status" role="status"></p>
       <ul class="plain" id="following"></ul></section>
     <section aria-labelledby="now-h"><h2 id="now-h">Playing now</h2><ul class="plain" id="now" aria-live="polite"></ul></section>
@@ -68,6 +68,12 @@ export async function render(main) {
 
   const change = async (name, follow) => {
     try {
+      if (follow && /^@[^@\s]+@[^@\s]+$/.test(name)) {
+        // Someone on another server: asked there, answered by their server.
+        const remote = await api('/api/v1/federation/follows', { method: 'POST', body: { target: name } });
+        say(remote.status === 'approved' ? `You follow ${remote.remote}.` : `Asked to follow ${remote.remote}; see Other servers for the answer.`);
+        return true;
+      }
       const { following } = await api(`/api/v1/follows/${encodeURIComponent(name)}`, { method: follow ? 'PUT' : 'DELETE' });
       showFollowing(following);
       say(follow ? `You follow ${name} now.` : `You no longer follow ${name}.`);
