@@ -34,7 +34,7 @@ public enum AdminCommands {
                 let absolute = addFolders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                 try await Libraries.ensureMusicDirectories(absolute, on: app.sql)
             }
-            for library in try await Libraries.all(on: app.sql) {
+            for library in try await Libraries.all(on: app.sql) where library.kind != .remote {
                 for folder in try await Libraries.folders(libraryID: library.id, on: app.sql) {
                     if inline {
                         let s = try await LibraryScanner.scan(folderID: folder.id, full: full, app: app, logger: app.logger)

@@ -191,7 +191,7 @@ def test_following_a_public_library_on_another_instance(deployment, other_deploy
 
 def test_a_private_library_needs_approval_before_anything_is_shown(deployment, music, peer):
     a, admin = instance(deployment)
-    library = folder_library(a, admin, music, "private")
+    library = folder_library(a, admin, music, "instance")
     url = f"{a.url}/federation/libraries/{library}"
 
     follow = peer.activity("Follow", url)
@@ -277,6 +277,8 @@ def test_the_inbox_refuses_every_bad_signature_and_ignores_replays(deployment, p
     assert post(old).status_code == 401  # outside the Date window
     wrong_target = sign(peer.key, peer.key_id, "POST", server.url + "/federation/actors/root/inbox", body=body)
     assert post(wrong_target).status_code == 401  # signed for another path
+    elsewhere = sign(peer.key, peer.key_id, "POST", "http://127.0.0.1:1/federation/inbox", body=body)
+    assert post({**elsewhere, "host": authority(server)}).status_code == 401  # signed for another server, replayed here
     other = Peer(name="other")
     try:
         as_other = sign(other.key, other.key_id, "POST", inbox, body=body)
@@ -327,7 +329,7 @@ def test_a_rotated_key_is_fetched_again(deployment, peer):
 
 def test_a_stopped_peer_gets_each_activity_once_when_it_returns(deployment, music, peer):
     a, admin = instance(deployment)
-    library = folder_library(a, admin, music, "private")
+    library = folder_library(a, admin, music, "instance")
     follow = peer.activity("Follow", f"{a.url}/federation/libraries/{library}")
     assert peer.post(a.url + "/federation/inbox", follow).status_code == 202
     pending = wait_for(lambda: requests.get(a.url + "/api/v1/federation/followers", headers=auth(admin)).json())
@@ -348,7 +350,7 @@ def test_a_stopped_peer_gets_each_activity_once_when_it_returns(deployment, musi
 def test_a_blocked_domain_is_refused_both_ways(deployment, music, peer):
     server, admin = instance(deployment)
     user(deployment, server, admin, "alice")
-    library = folder_library(server, admin, music, "private")
+    library = folder_library(server, admin, music, "instance")
     host = peer.authority
     # Before the block: a follow of a private library waits for the owner.
     follow = peer.activity("Follow", f"{server.url}/federation/libraries/{library}")
@@ -420,6 +422,10 @@ def test_a_followed_library_joins_the_catalog_streams_through_and_stays_in_step(
     assert len(mirrors) == 1 and f"@root@{authority(a)}" in mirrors[0]["name"]
     carol = user(other_deployment, b, b_admin, "carol")
     assert tracks_of(b, carol) == []
+    # Someone else here follows it too: their own follow, their own copy.
+    r = requests.post(b.url + "/api/v1/federation/follows", headers=auth(carol), json={"target": url})
+    assert r.status_code == 201 and r.json()["status"] == "pending", r.text
+    assert wait_for(lambda: len(tracks_of(b, carol)) == 3, timeout=60)
     night = next(t for t in tracks_of(b, bob) if t["title"] == "Night River")
     assert night["album"]["name"] == "Glass Echo" and night["artist"] == "Kaloven" and night["trackNumber"] == 1
 
@@ -430,7 +436,12 @@ def test_a_followed_library_joins_the_catalog_streams_through_and_stays_in_step(
     assert first.status_code == 200 and first.content == original
     part = requests.get(audio, headers={**auth(bob), "Range": "bytes=10-109"})
     assert part.status_code == 206 and part.content == original[10:110]
+    carol_night = next(t for t in tracks_of(b, carol) if t["title"] == "Night River")
+    assert carol_night["files"][0]["id"] != night["files"][0]["id"]
     assert requests.get(audio, headers=auth(carol)).status_code == 404
+    # A player asking what it is before playing gets the answer without a trip to A.
+    head = requests.head(audio, headers=auth(bob))
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(original)
     # A Subsonic client on B plays it too, transcoded when asked.
     assert requests.put(b.url + "/api/v1/me/subsonic-password", json={"password": "bob-subsonic", "currentPassword": "password-123"},
                         headers=auth(bob)).status_code == 200
@@ -459,13 +470,15 @@ def test_a_followed_library_joins_the_catalog_streams_through_and_stays_in_step(
     assert wait_for(lambda: len(tracks_of(b, bob)) == 3, timeout=60)
     deletes = wait_for(lambda: peer.inbox_items("Delete"))
     assert deletes[0][0]["object"]["id"] == [creates[0][0]["object"]["id"]]
+    assert wait_for(lambda: len(tracks_of(b, carol)) == 3, timeout=30)
 
     # Unfollowed: the mirror goes, and nothing more is sent to B.
     follow = requests.get(b.url + "/api/v1/federation/follows", headers=auth(bob)).json()[0]
     assert requests.delete(f"{b.url}/api/v1/federation/follows/{follow['id']}", headers=auth(bob)).status_code == 204
-    assert tracks_of(b, bob) == []
-    assert wait_for(lambda: [f["remote"] for f in requests.get(a.url + "/api/v1/federation/followers", headers=auth(a_admin)).json()]
-                    == [f"@peer@{peer.authority}"])
+    assert wait_for(lambda: tracks_of(b, bob) == [], timeout=30)
+    assert len(tracks_of(b, carol)) == 3
+    assert wait_for(lambda: sorted(f["remote"] for f in requests.get(a.url + "/api/v1/federation/followers", headers=auth(a_admin)).json())
+                    == sorted([f"@peer@{peer.authority}", f"@carol@{authority(b)}"]))
 
 
 def submit_listen(server, token, track, artist, at):

@@ -22,10 +22,14 @@ public struct FederationFeature: Feature {
         FederationDeliveries.register(context.jobs, settings: settings)
         InboxJobs.register(context.jobs)
         LibraryCrawler.register(context.jobs)
+        MirrorRemoval.register(context.jobs)
+        FederationCleanup.register(context.jobs)
         context.provide(RemoteAudioCache.remoteMedia)
     }
 
     public var apiDocumentation: APIDocumentation { Self.documentation }
+
+    public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [FederationCleanup.task] }
 
     public func eventConsumers(_ services: AppServices) -> [EventConsumer] {
         [LibraryPublisher(services: services).consumer, ListenPublisher(services: services).consumer]

@@ -22,14 +22,20 @@ enum ActivityInboxController {
         let signer = try await req.federationSigner(body: body)
         let activity: JSONValue
         do { activity = try JSONValue.parse(body) } catch { throw APIError.badRequest("The activity is not JSON: \(error)") }
-        guard case .object = activity, activity.typeName != nil else { throw APIError.badRequest("An activity is an object with a type.") }
+        guard case .object = activity, let type = activity.typeName else { throw APIError.badRequest("An activity is an object with a type.") }
         guard let actor = activity["actor"]?.idValue, actor == signer.uri else {
             throw APIError(status: .unauthorized, code: "invalid_signature", message: "The activity's actor is not the signer.")
         }
-        guard let uri = activity["id"]?.string, uri.utf8.count <= 2000, FederationURLs.authority(of: uri) == signer.authority else {
-            throw APIError.badRequest("The activity needs an id on its actor's domain.")
+        guard let uri = activity["id"]?.string, uri.utf8.count <= 2000, let idAuthority = FederationURLs.authority(of: uri) else {
+            throw APIError.badRequest("The activity needs an id.")
         }
-        let activityURI = uri
+        // Funkwhale mints an Accept's id from the Follow's (so on the follower's domain): answers
+        // may name ids elsewhere, kept apart per sender so no one can claim another's id first.
+        let own = idAuthority == signer.authority
+        guard own || type == "Accept" || type == "Reject" else { throw APIError.badRequest("The activity needs an id on its actor's domain.") }
+        // What this server does nothing with (likes, announces) is taken and not kept.
+        guard InboxJobs.handledTypes.contains(type) else { return Response(status: .accepted) }
+        let activityURI = own ? uri : "\(signer.authority) \(uri)"
         try await req.db.writeTransaction { tx in
             guard let id = try await Activities.receive(activity, uri: activityURI, actorURI: actor, on: tx.sql) else { return }
             let job = try JobQueue.NewJob(

@@ -86,10 +86,17 @@ enum ActorsController {
         return respond(ActorDocuments(urls: urls).collection(id: "\(urls.service)/\(which)", totalItems: 0, items: []))
     }
 
-    /// The library and who owns it, refused when federation may not show it.
+    /// The library and who owns it, refused when federation may not show it: mirrors of other
+    /// servers' libraries never, private ones only to their approved followers.
     static func library(_ req: Request) async throws -> (LibraryRecord, ownerUsername: String?) {
         let id = try req.int64Parameter("id", what: "Library")
-        guard let library = try await Libraries.find(id: id, on: req.sql) else { throw APIError.notFound("Library") }
+        guard let library = try await Libraries.find(id: id, on: req.sql), library.kind != .remote else { throw APIError.notFound("Library") }
+        if library.visibility == .private {
+            guard req.headers.first(name: "signature") != nil || req.headers.first(name: .authorization) != nil,
+                let signer = try? await req.federationSigner(),
+                try await FederationFollows.isApprovedFollower(signer.uri, libraryID: library.id, on: req.sql)
+            else { throw APIError.notFound("Library") }
+        }
         var owner: String?
         if let ownerID = library.ownerID {
             guard let user = try await User.find(ownerID, on: req.db) else { throw APIError.notFound("Library") }
@@ -132,9 +139,10 @@ enum ActorsController {
     static func audio(_ req: Request) async throws -> (LibraryAudio, LibraryRecord, owner: String?) {
         let id = try req.int64Parameter("id", what: "Audio")
         guard let audio = try await CatalogQueries.libraryAudio(fileID: id, on: req.sql),
-            let library = try await Libraries.find(id: audio.libraryID, on: req.sql)
+            let library = try await Libraries.find(id: audio.libraryID, on: req.sql), library.kind != .remote
         else { throw APIError.notFound("Audio") }
-        let signer = try await reader(req, public: library.visibility == .public)
+        // The bytes only ever to a signed request (NodeInfo says anonymous listeners may not).
+        let signer = try await reader(req, public: library.visibility == .public && !req.url.path.hasSuffix("/stream"))
         if library.visibility != .public {
             guard let signer, try await FederationFollows.isApprovedFollower(signer.uri, libraryID: library.id, on: req.sql) else {
                 throw APIError.forbidden("Only approved followers of its library may read this.")

@@ -88,11 +88,19 @@ enum FederationAPIController {
         let activity = FollowActivities.follow(id: followURI, actor: me, object: found.id, to: owner.uri)
         let settings = client.federation
         let (follow, created) = try await req.db.writeTransaction { tx in
-            let result = try await FederationFollows.insert(
+            var result = try await FederationFollows.insert(
                 uri: followURI, direction: .out, localUserID: user.userID, remoteActorURI: owner.uri, objectURI: found.id,
                 objectKind: found.kind, libraryID: nil, status: .pending, name: found.name, on: tx.sql)
-            // Asked before: that follow stands (its Follow was sent then).
-            if result.created { try await FederationDeliveries.send(activity, to: [owner.inbox], settings: settings, on: tx.sql) }
+            if !result.created, result.follow.status != .approved {
+                // Refused before, or never answered: ask again, with a new Follow the answer will name.
+                try await FederationFollows.renew(result.follow.id, uri: followURI, on: tx.sql)
+                result.follow.uri = followURI
+                result.follow.status = .pending
+            }
+            // Already following: that follow stands.
+            if result.follow.uri == followURI {
+                try await FederationDeliveries.send(activity, to: [owner.inbox], settings: settings, on: tx.sql)
+            }
             return result
         }
         let dto = try await dtos([follow], on: req.sql)[0]
@@ -125,9 +133,7 @@ enum FederationAPIController {
         let settings = client.federation
         try await req.db.writeTransaction { tx in
             try await FederationFollows.delete(follow.id, on: tx.sql)
-            for mirror in try await RemoteCatalog.mirrors(of: follow.objectURI, on: tx.sql) where mirror.ownerID == user.userID {
-                try await RemoteCatalog.deleteLibrary(mirror.id, on: tx.sql)
-            }
+            try await MirrorRemoval.enqueue(objectURI: follow.objectURI, ownerID: user.userID, on: tx.sql)
             if follow.objectKind == "person" { try await RemoteListens.forget(actorURI: follow.objectURI, followerID: user.userID, on: tx.sql) }
             if let inbox { try await FederationDeliveries.send(undo, to: [inbox], settings: settings, on: tx.sql) }
         }
@@ -179,8 +185,11 @@ enum FederationAPIController {
         let activity = FollowActivities.answer(
             approve ? "Accept" : "Reject", id: Activities.newURI(urls), actor: actor, follow: original, to: follower.uri)
         let settings = client.federation
+        let publisher = LibraryPublisher(services: try req.application.cadenza)
         try await req.db.writeTransaction { tx in
             if approve {
+                // The followers it joins are brought up to date first, then the library counts as told.
+                if let libraryID = follow.libraryID { try await publisher.prepareForNewFollower(libraryID: libraryID, on: tx) }
                 try await FederationFollows.setStatus(follow.id, .approved, on: tx.sql)
             } else {
                 try await FederationFollows.delete(follow.id, on: tx.sql)

@@ -67,6 +67,19 @@ enum FederationDeliveries {
         ).run()
     }
 
+    /// Deliveries whose job is gone without finishing them (a worker killed on the last try, an
+    /// administrator's cancel) are failed, so no count says "waiting" forever.
+    static func failAbandoned(on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE federation_deliveries SET status = 'failed', last_error = 'given up (its job ended)', updated_at = \(bind: Clock.nowMillis())
+            WHERE status = 'queued' AND updated_at < \(bind: Clock.nowMillis() - 3_600_000) AND NOT EXISTS (
+                SELECT 1 FROM jobs j WHERE j.kind = \(bind: deliverJob) AND j.state IN ('queued', 'running')
+                AND j.unique_key = 'federation:delivery:' || CAST(federation_deliveries.id AS TEXT))
+            """
+        ).run()
+    }
+
     /// Per domain: how many deliveries were sent, are waiting, failed or were dropped.
     static func statistics(on db: any SQLDatabase) async throws -> [String: [String: Int]] {
         var result: [String: [String: Int]] = [:]
@@ -97,7 +110,7 @@ enum FederationDeliveries {
         }
         let signer = try await signer(forActor: activity.actorURI, client: client, on: context.database)
         do {
-            let response = try await client.post(delivery.inbox, body: Array(activity.payload.utf8), as: signer)
+            let response = try await client.post(delivery.inbox, body: Array(activity.payload.utf8), as: signer, on: db)
             switch response.status {
             case 200..<300:
                 try await finish(delivery.id, status: "sent", attempts: attempt, error: nil, on: db)
@@ -117,6 +130,14 @@ enum FederationDeliveries {
         } catch let error as FederationError {
             try await finish(delivery.id, status: "failed", attempts: attempt, error: error.description, on: db)
             throw PermanentJobError(error.description)
+        } catch let error as PermanentJobError {
+            throw error
+        } catch {
+            // Anything else (the database, a key): retried like a network error, given up on at the end.
+            if attempt >= context.job.maxAttempts {
+                try? await finish(delivery.id, status: "failed", attempts: attempt, error: "\(error)", on: db)
+            }
+            throw error
         }
     }
 

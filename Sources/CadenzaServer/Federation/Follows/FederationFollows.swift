@@ -53,7 +53,11 @@ enum FederationFollows {
         ).first() {
             return (try FederationFollow(row: row), true)
         }
-        guard let existing = try await find(direction: direction, remoteActorURI: remoteActorURI, objectURI: objectURI, on: db) else {
+        let existing =
+            direction == .in
+            ? try await find(direction: .in, remoteActorURI: remoteActorURI, objectURI: objectURI, on: db)
+            : try await outbound(userID: localUserID ?? 0, objectURI: objectURI, on: db)
+        guard let existing else {
             throw FederationError.internal("the follow was neither made nor found")
         }
         return (existing, false)
@@ -76,6 +80,22 @@ enum FederationFollows {
             AND remote_actor_uri = \(bind: remoteActorURI) AND object_uri = \(bind: objectURI)
             """
         ).first().map(FederationFollow.init(row:))
+    }
+
+    /// A local user's follow of one remote object.
+    static func outbound(userID: Int64, objectURI: String, on db: any SQLDatabase) async throws -> FederationFollow? {
+        try await db.raw(
+            "SELECT * FROM federation_follows WHERE direction = 'out' AND local_user_id = \(bind: userID) AND object_uri = \(bind: objectURI)"
+        ).first().map(FederationFollow.init(row:))
+    }
+
+    /// Gives a follow a new Follow id (asked again after a refusal or a lost request).
+    static func renew(_ id: Int64, uri: String, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE federation_follows SET uri = \(bind: uri), status = 'pending', updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)
+            """
+        ).run()
     }
 
     /// What a local user follows elsewhere.

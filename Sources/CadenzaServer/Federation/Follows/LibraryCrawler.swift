@@ -9,6 +9,8 @@ import SQLKit
 enum LibraryCrawler {
     static let crawlJob = "federation.crawl"
     static let maxPages = 5000
+    /// No followed library fills a mirror past this many tracks.
+    static let maxItems = 200_000
 
     struct Payload: Codable, Sendable {
         var followId: Int64
@@ -35,15 +37,16 @@ enum LibraryCrawler {
         let client = try FederationClient(services: context.services)
         let signer = try await client.signer(userID: userID, username: user.username, on: db)
         guard let authority = FederationURLs.authority(of: follow.objectURI) else { return }
-        let document = try await fetch(follow.objectURI, client: client, signer: signer)
+        let document = try await fetch(follow.objectURI, client: client, signer: signer, on: db)
         var next = document["first"]?.idValue
         var pages = 0
         var seen = Set<String>()
-        while let page = next, pages < maxPages, FederationURLs.authority(of: page) == authority, seen.insert(page).inserted {
+        var taken = 0
+        while let page = next, pages < maxPages, taken < maxItems, FederationURLs.authority(of: page) == authority, seen.insert(page).inserted {
             pages += 1
-            let value = try await fetch(page, client: client, signer: signer)
-            let items = ((value["orderedItems"] ?? value["items"]) ?? .null).array
-            let audios = items.compactMap { item -> RemoteAudio? in
+            let value = try await fetch(page, client: client, signer: signer, on: db)
+            let listed = ((value["orderedItems"] ?? value["items"]) ?? .null).array.prefix(1000)
+            let audios = listed.compactMap { item -> RemoteAudio? in
                 // A channel-style page lists Create{Audio}; a library page lists Audio.
                 let object = item.typeName == "Create" ? (item["object"] ?? .null) : item
                 guard let (audio, from) = RemoteAudioParser.parse(object, authority: authority), from == nil || from == follow.objectURI else {
@@ -51,18 +54,19 @@ enum LibraryCrawler {
                 }
                 return audio
             }
+            taken += audios.count
             let settings = context.settings
             try await context.database.writeTransaction { tx in
-                try await RemoteCatalog.upsert(audios, into: library, settings: settings, on: tx.sql)
+                try await RemoteCatalog.upsert(audios, into: [library], settings: settings, on: tx.sql)
             }
             next = value["next"]?.idValue
         }
     }
 
     static func fetch(
-        _ uri: String, client: FederationClient, signer: (keyID: String, key: ActorKeys.KeyPair)
+        _ uri: String, client: FederationClient, signer: (keyID: String, key: ActorKeys.KeyPair), on db: any SQLDatabase
     ) async throws -> JSONValue {
-        let response = try await client.get(uri, as: signer, maxBytes: 4 << 20)
+        let response = try await client.get(uri, as: signer, maxBytes: 4 << 20, on: db)
         guard response.status == 200 else {
             let text = "\(uri) answered HTTP \(response.status)"
             throw response.status >= 500 || response.status == 429 ? FederationError.transient(text) : PermanentJobError(text) as any Error

@@ -18,7 +18,7 @@ extension InboxJobs {
         guard !mirrors.isEmpty else { return "ignored" }
         let settings = context.client.settings
         try await context.database.writeTransaction { tx in
-            for library in mirrors { try await RemoteCatalog.upsert([audio], into: library, settings: settings, on: tx.sql) }
+            try await RemoteCatalog.upsert([audio], into: mirrors, settings: settings, on: tx.sql)
         }
         return "processed"
     }
@@ -35,12 +35,30 @@ extension InboxJobs {
         guard !ids.isEmpty else { return "ignored" }
         let actor = context.stored.actorURI
         let db = context.database.sql
-        var libraries: [LibraryRecord] = []
-        for id in ids { libraries += try await followedMirrors(of: id, owner: actor, on: db) }
-        let dropped = libraries
+        // Everything followed here from this actor: a Delete names libraries or audio of its own only.
+        let owned = try await db.raw(
+            """
+            SELECT f.id, f.object_uri, l.id AS library_id FROM federation_follows f JOIN libraries l ON l.remote_uri = f.object_uri
+                AND l.owner_id = f.local_user_id
+            WHERE f.direction = 'out' AND f.remote_actor_uri = \(bind: actor) AND f.status = 'approved'
+            """
+        ).all().map {
+            (
+                follow: try $0.decode(column: "id", as: Int64.self), library: try $0.decode(column: "object_uri", as: String.self),
+                mirror: try $0.decode(column: "library_id", as: Int64.self)
+            )
+        }
+        guard !owned.isEmpty else { return "ignored" }
+        let listed = Set(ids)
+        let dropped = owned.filter { listed.contains($0.library) }
+        let kept = owned.filter { !listed.contains($0.library) }.map(\.mirror)
         try await context.database.writeTransaction { tx in
-            for library in dropped { try await RemoteCatalog.deleteLibrary(library.id, on: tx.sql) }
-            try await RemoteCatalog.remove(audioURIs: ids, authority: authority, on: tx.sql)
+            for gone in dropped {
+                // The library itself is gone: so is the follow, and the mirror (in a job: it may be large).
+                try await FederationFollows.delete(gone.follow, on: tx.sql)
+                try await MirrorRemoval.enqueue(libraryID: gone.mirror, on: tx.sql)
+            }
+            try await RemoteCatalog.remove(audioURIs: ids, fromLibraries: kept, on: tx.sql)
         }
         return "processed"
     }
@@ -66,7 +84,7 @@ extension InboxJobs {
             artistName: RemoteAudioParser.names(track["artists"]).first ?? "Unknown Artist",
             releaseName: RemoteAudioParser.text(track["album"]?["name"]))
         try await context.database.writeTransaction { tx in
-            try await RemoteListens.record(listen, for: followers, on: tx.sql)
+            try await RemoteListens.record(listen, for: followers, announce: !context.silenced, on: tx.sql)
         }
         return "processed"
     }

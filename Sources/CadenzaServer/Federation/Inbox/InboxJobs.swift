@@ -7,6 +7,7 @@ import SQLKit
 /// Update, Delete of Audio) through `RemoteMusic`.
 enum InboxJobs {
     static let processJob = "federation.inbox"
+    static let handledTypes: Set<String> = ["Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete"]
 
     struct Payload: Codable, Sendable {
         var activityId: Int64
@@ -23,6 +24,8 @@ enum InboxJobs {
         var federation: FederationSettings
         var database: any Database
         var services: AppServices
+        /// The sender's domain is silenced: its activities are worked, but nothing is announced.
+        var silenced = false
     }
 
     static func process(_ job: JobContext) async throws {
@@ -33,9 +36,11 @@ enum InboxJobs {
             return
         }
         let client = try FederationClient(services: job.services)
+        let authority = FederationURLs.authority(of: stored.actorURI) ?? ""
+        let silenced = try await DomainPolicies.effective(authority, on: job.db)?.policy == .silence
         let context = Context(
             activity: activity, stored: stored, client: client, federation: client.federation, database: job.database,
-            services: job.services)
+            services: job.services, silenced: silenced)
         do {
             let outcome: String
             switch stored.type {
@@ -66,12 +71,15 @@ enum InboxJobs {
         let kind: String
         switch urls.local(object) {
         case .library(let id):
-            library = try await Libraries.find(id: id, on: context.database.sql)
+            // A mirror of another server's library is not ours to share.
+            library = try await Libraries.find(id: id, on: context.database.sql).flatMap { $0.kind == .remote ? nil : $0 }
             if let ownerID = library?.ownerID { owner = try await User.find(ownerID, on: context.database) }
             kind = "library"
         case .user(let name):
             owner = try await User.find(username: name, on: context.database)
             kind = "person"
+        case .service:
+            kind = "service"
         default:
             return "ignored"
         }
@@ -107,7 +115,7 @@ enum InboxJobs {
             if follow.status == .approved {
                 let accept = FollowActivities.answer("Accept", id: Activities.newURI(urls), actor: ownerActor, follow: activity, to: actor)
                 try await FederationDeliveries.send(accept, to: [follower.inbox], settings: federation, on: db)
-            } else if created {
+            } else if created, !context.silenced {
                 try await FederationEvents.append(
                     FederationEvents.followRequested, follow, remote: follower.handle, object: name ?? object, audienceUserID: ownerID, on: db)
             }
@@ -123,9 +131,11 @@ enum InboxJobs {
         let object = context.activity["object"] ?? .null
         var follow: FederationFollow?
         if let id = object.idValue { follow = try await FederationFollows.find(uri: id, on: db) }
-        if follow == nil, let target = object["object"]?.idValue {
+        if follow == nil, let target = object["object"]?.idValue, case .user(let name) = context.client.urls.local(object["actor"]?.idValue ?? ""),
+            let user = try await User.find(username: name, on: context.database), let userID = user.id
+        {
             // Peers that re-mint the Follow's id: match on who followed what.
-            follow = try await FederationFollows.find(direction: .out, remoteActorURI: actor, objectURI: target, on: db)
+            follow = try await FederationFollows.outbound(userID: userID, objectURI: target, on: db)
         }
         guard let follow, follow.direction == .out, follow.remoteActorURI == actor else { return "ignored" }
         let status: FederationFollow.Status = approved ? .approved : .rejected
@@ -137,6 +147,10 @@ enum InboxJobs {
             if approved, follow.objectKind == "library", let userID = follow.localUserID {
                 _ = try await RemoteCatalog.ensureLibrary(remoteURI: follow.objectURI, name: mirrorName, ownerID: userID, on: tx.sql)
                 try await LibraryCrawler.enqueue(followID: follow.id, on: tx.sql)
+            } else if !approved, let userID = follow.localUserID {
+                // Refused, or no longer allowed (the owner removed this follower): what came with it goes.
+                try await MirrorRemoval.enqueue(objectURI: follow.objectURI, ownerID: userID, on: tx.sql)
+                try await RemoteListens.forget(actorURI: follow.objectURI, followerID: userID, on: tx.sql)
             }
             var changed = follow
             changed.status = status

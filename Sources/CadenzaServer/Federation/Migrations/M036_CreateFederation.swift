@@ -73,8 +73,13 @@ struct M036_CreateFederation: AsyncMigration {
             .field("updated_at", .int64, .required)
             .unique(on: "uri")
             .create()
+        // One follow of a thing per remote follower, and per local user (several users here may
+        // follow the same library there, each with their own Follow).
         try await database.sql.raw(
-            "CREATE UNIQUE INDEX federation_follows_pair ON federation_follows (direction, remote_actor_uri, object_uri)"
+            "CREATE UNIQUE INDEX federation_follows_in ON federation_follows (remote_actor_uri, object_uri) WHERE direction = 'in'"
+        ).run()
+        try await database.sql.raw(
+            "CREATE UNIQUE INDEX federation_follows_out ON federation_follows (local_user_id, object_uri) WHERE direction = 'out'"
         ).run()
         try await database.sql.raw("CREATE INDEX federation_follows_user ON federation_follows (local_user_id)").run()
 

@@ -30,6 +30,7 @@ enum DomainPolicies {
         try await db.raw("SELECT * FROM federation_domains ORDER BY authority").all().map(DomainPolicy.init(row:))
     }
 
+    /// The policy set for exactly this name.
     static func find(_ authority: String, on db: any SQLDatabase) async throws -> DomainPolicy? {
         try await db.raw("SELECT * FROM federation_domains WHERE authority = \(bind: authority.lowercased())").first()
             .map(DomainPolicy.init(row:))
@@ -38,9 +39,36 @@ enum DomainPolicies {
     /// Whether this instance talks to `authority` at all: not blocked, and allowed when only
     /// allowed domains federate.
     static func federates(with authority: String, allowListMode: Bool, on db: any SQLDatabase) async throws -> Bool {
-        let policy = try await find(authority, on: db)
+        let policy = try await effective(authority, on: db)
         if policy?.policy == .block { return false }
         return !allowListMode || policy?.policy == .allow
+    }
+
+    /// The policy that applies to `authority`: its own (host:port), else its host's, else the
+    /// nearest parent domain's — a block of `evil.com` covers `x.evil.com` and every port.
+    static func effective(_ authority: String, on db: any SQLDatabase) async throws -> DomainPolicy? {
+        let candidates = coveringNames(authority.lowercased())
+        let rows = try await db.raw(
+            "SELECT * FROM federation_domains WHERE authority IN (\(SQLList(candidates.map { SQLBind($0) })))"
+        ).all().map(DomainPolicy.init(row:))
+        return candidates.lazy.compactMap { name in rows.first { $0.authority == name } }.first
+    }
+
+    /// `a.b.example.org:8443` → itself, `a.b.example.org`, `b.example.org`, `example.org`, `org`
+    /// (IP addresses only themselves and without the port).
+    static func coveringNames(_ authority: String) -> [String] {
+        var names = [authority]
+        var host = authority
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") { host = String(authority[..<colon]) }
+        if host != authority { names.append(host) }
+        let isAddress = host.hasPrefix("[") || host.split(separator: ".").allSatisfy { $0.allSatisfy(\.isNumber) }
+        guard !isAddress else { return names }
+        var labels = host.split(separator: ".")
+        while labels.count > 1 {
+            labels.removeFirst()
+            names.append(labels.joined(separator: "."))
+        }
+        return names
     }
 
     static func set(
@@ -59,9 +87,14 @@ enum DomainPolicies {
             ).first()
         else { throw FederationError.internal("the policy was not stored") }
         if policy == .block {
-            // Queued deliveries to a blocked domain are dropped, not sent.
+            // Queued deliveries to a blocked domain (and its subdomains) are dropped, not sent.
+            let name = authority.lowercased()
             try await db.raw(
-                "UPDATE federation_deliveries SET status = 'dropped', updated_at = \(bind: now) WHERE authority = \(bind: authority.lowercased()) AND status = 'queued'"
+                """
+                UPDATE federation_deliveries SET status = 'dropped', updated_at = \(bind: now)
+                WHERE status = 'queued' AND (authority = \(bind: name) OR authority LIKE \(bind: name + ":%")
+                    OR authority LIKE \(bind: "%." + name) OR authority LIKE \(bind: "%." + name + ":%"))
+                """
             ).run()
         }
         return try DomainPolicy(row: row)

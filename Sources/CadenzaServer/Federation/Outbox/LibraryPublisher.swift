@@ -16,20 +16,25 @@ struct LibraryPublisher: Sendable {
         EventConsumer(name: Self.consumerName, types: [LibraryEvents.catalogChanged.name], start: .latest, batchSize: 500) {
             [self] events, tx in
             let libraries = Set(events.compactMap { $0.decodedPayload(as: LibraryEvents.CatalogChanged.self)?.libraryId })
-            for library in libraries.sorted() { try await publish(libraryID: library, on: tx) }
+            for library in libraries.sorted() { _ = try await publish(libraryID: library, on: tx) }
         }
     }
 
-    func publish(libraryID: Int64, on database: any Database) async throws {
+    /// Sends what changed since the followers were last told and records it; returns the
+    /// library's files as this run saw them (nil: nothing to publish to, or not publishable).
+    @discardableResult
+    func publish(libraryID: Int64, on database: any Database) async throws -> [Int64: Int64]? {
         let db = database.sql
         let client = try FederationClient(services: services)
-        guard client.federation.enabled, let library = try await Libraries.find(id: libraryID, on: db), library.kind != .remote else { return }
+        guard client.federation.enabled, let library = try await Libraries.find(id: libraryID, on: db), library.kind != .remote else {
+            return nil
+        }
         // One publisher per library at a time (the consumer, an owner approving a follower):
         // two would both see a file as new and send it twice. SQLite writes are serial already.
         if db.dialect.name == "postgresql" { try await db.raw("SELECT pg_advisory_xact_lock(\(bind: 7_317_000_000 + libraryID))").run() }
-        let inboxes = try await FederationFollows.followerInboxes(libraryID: libraryID, on: db)
-        guard !inboxes.isEmpty else { return }
         let current = try await CatalogQueries.libraryFileVersions(libraryID: libraryID, on: db)
+        let inboxes = try await FederationFollows.followerInboxes(libraryID: libraryID, on: db)
+        guard !inboxes.isEmpty else { return current }
         var told: [Int64: Int64] = [:]
         for row in try await db.raw("SELECT file_id, updated_at FROM federation_published WHERE library_id = \(bind: libraryID)").all() {
             told[try row.decode(column: "file_id", as: Int64.self)] = try row.decode(column: "updated_at", as: Int64.self)
@@ -40,15 +45,17 @@ struct LibraryPublisher: Sendable {
         let actor = ownerName.map(urls.user) ?? urls.service
         let documents = ActorDocuments(urls: urls)
         let audience: [JSONValue] = [.string(urls.library(libraryID) + "/followers")]
-        for (fileID, version) in current.sorted(by: { $0.key < $1.key }) where told[fileID] != version {
-            guard let audio = try await CatalogQueries.libraryAudio(fileID: fileID, on: db) else { continue }
-            let activity: JSONValue = .object([
-                "@context": ActivityContext.value, "id": .string(Activities.newURI(urls)),
-                "type": .string(told[fileID] == nil ? "Create" : "Update"), "actor": .string(actor), "to": .array(audience),
-                "object": documents.audio(audio, ownerUsername: ownerName, context: false),
-            ])
-            try await FederationDeliveries.send(activity, to: inboxes, settings: client.federation, on: db)
-            try await Self.record([(fileID, version)], libraryID: libraryID, on: db)
+        let changed = current.filter { told[$0.key] != $0.value }.keys.sorted()
+        for chunk in changed.chunked(200) {
+            for audio in try await CatalogQueries.libraryAudio(fileIDs: Array(chunk), on: db) {
+                let activity: JSONValue = .object([
+                    "@context": ActivityContext.value, "id": .string(Activities.newURI(urls)),
+                    "type": .string(told[audio.fileID] == nil ? "Create" : "Update"), "actor": .string(actor), "to": .array(audience),
+                    "object": documents.audio(audio, ownerUsername: ownerName, context: false),
+                ])
+                try await FederationDeliveries.send(activity, to: inboxes, settings: client.federation, on: db)
+            }
+            try await Self.record(chunk.compactMap { id in current[id].map { (id, $0) } }, libraryID: libraryID, on: db)
         }
         let gone = told.keys.filter { current[$0] == nil }.sorted()
         for chunk in gone.chunked(Self.deleteBatch) {
@@ -63,19 +70,17 @@ struct LibraryPublisher: Sendable {
                 "DELETE FROM federation_published WHERE library_id = \(bind: libraryID) AND file_id IN (\(SQLList(chunk.map { SQLBind($0) })))"
             ).run()
         }
+        return current
     }
 
     /// Before a follower is approved: the followers it joins are brought up to date, then the
-    /// library as it is counts as told (the new follower reads it from the pages next).
+    /// library as that run saw it counts as told (the new follower reads the pages next; a file
+    /// committed meanwhile is still new to everyone and goes out with the next change).
     func prepareForNewFollower(libraryID: Int64, on database: any Database) async throws {
-        try await publish(libraryID: libraryID, on: database)
-        try await Self.markPublished(libraryID: libraryID, on: database.sql)
-    }
-
-    /// The library as it is counts as told.
-    static func markPublished(libraryID: Int64, on db: any SQLDatabase) async throws {
-        let versions = try await CatalogQueries.libraryFileVersions(libraryID: libraryID, on: db).sorted { $0.key < $1.key }
-        try await record(versions.map { ($0.key, $0.value) }, libraryID: libraryID, on: db)
+        guard let seen = try await publish(libraryID: libraryID, on: database) else { return }
+        let db = database.sql
+        try await db.raw("DELETE FROM federation_published WHERE library_id = \(bind: libraryID)").run()
+        try await Self.record(seen.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, libraryID: libraryID, on: db)
     }
 
     static func record(_ files: [(Int64, Int64)], libraryID: Int64, on db: any SQLDatabase) async throws {

@@ -59,9 +59,15 @@ enum RemoteActors {
     static func fetch(keyID: String, client: FederationClient, on db: any SQLDatabase) async throws -> RemoteActor {
         let document = String(keyID.split(separator: "#", maxSplits: 1).first ?? Substring(keyID))
         let value = try await fetchDocument(document, client: client, on: db)
-        // A key document names its owner; fetch the owner then.
+        // A key document names its owner (on its own domain); the owner's document must then
+        // carry this very key.
         if value["inbox"] == nil, let owner = value["owner"]?.string, owner != document {
-            return try await fetch(uri: owner, client: client, on: db)
+            guard value["id"]?.string == document || value["id"]?.string == keyID,
+                FederationURLs.authority(of: owner) == FederationURLs.authority(of: document)
+            else { throw FederationError.refused("\(keyID): a key document for an owner elsewhere") }
+            let actor = try await fetch(uri: owner, client: client, on: db)
+            guard actor.keyID == keyID else { throw FederationError.refused("\(owner) does not own the key \(keyID)") }
+            return actor
         }
         return try await store(value, fetchedFrom: document, on: db)
     }
@@ -73,21 +79,28 @@ enum RemoteActors {
 
     static func fetchDocument(_ uri: String, client: FederationClient, on db: any SQLDatabase) async throws -> JSONValue {
         let signer = try await client.signer(userID: nil, username: nil, on: db)
-        let response = try await client.get(uri, as: signer)
+        let response = try await client.get(uri, as: signer, on: db)
         guard response.status == 200 else {
             let text = "\(uri) answered HTTP \(response.status)"
-            throw response.status >= 500 ? FederationError.transient(text) : FederationError.refused(text)
+            throw response.status >= 500 || response.status == 429 ? FederationError.transient(text) : FederationError.refused(text)
+        }
+        // Only documents served as ActivityStreams: a JSON file a user uploaded to that domain
+        // must not pass for one of its actors.
+        let type = response.contentType.lowercased()
+        guard type.hasPrefix("application/activity+json") || type.hasPrefix("application/ld+json") else {
+            throw FederationError.refused("\(uri) is served as \(type.isEmpty ? "nothing" : type), not as ActivityStreams")
         }
         do { return try JSONValue.parse(response.body) } catch { throw FederationError.refused("\(uri) is not JSON: \(error)") }
     }
 
-    /// Parses an actor document and keeps it. Its id must be on the domain it came from, and its
-    /// key must belong to it, or one domain could speak for another.
+    /// Parses an actor document and keeps it. Its id must be the address it was fetched from
+    /// (no redirects are followed), its inbox and key on its own domain, or one document could
+    /// speak for another actor.
     static func store(_ value: JSONValue, fetchedFrom source: String, on db: any SQLDatabase) async throws -> RemoteActor {
-        guard let uri = value["id"]?.string, let authority = FederationURLs.authority(of: uri),
-            authority == FederationURLs.authority(of: source)
-        else { throw FederationError.refused("\(source): the actor's id is missing or on another domain") }
-        guard let inbox = value["inbox"]?.string, FederationURLs.authority(of: inbox) != nil else {
+        guard let uri = value["id"]?.string, uri == source, let authority = FederationURLs.authority(of: uri) else {
+            throw FederationError.refused("\(source): the actor's id is not the address it was fetched from")
+        }
+        guard let inbox = value["inbox"]?.string, FederationURLs.authority(of: inbox) == authority else {
             throw FederationError.refused("\(uri) has no inbox")
         }
         let key = (value["publicKey"] ?? .null).array.first { $0["owner"]?.string == uri || $0["owner"] == nil }
@@ -98,8 +111,10 @@ enum RemoteActors {
             throw FederationError.refused("\(uri): its key is on another domain")
         }
         let type = value.typeName ?? "Person"
-        let username = value["preferredUsername"]?.string.map { String($0.prefix(200)) }
-        let name = value["name"]?.string.map { String($0.prefix(200)) }
+        // Shown as @username@domain: nothing that could pass for another handle.
+        let username = value["preferredUsername"]?.string.map { String($0.filter { !$0.isWhitespace && $0 != "@" }.prefix(100)) }
+            .flatMap { $0.isEmpty ? nil : $0 }
+        let name = value["name"]?.string.map { String($0.filter { !$0.isNewline }.prefix(200)) }
         let sharedInbox = value["endpoints"]?["sharedInbox"]?.string.flatMap { FederationURLs.authority(of: $0) == authority ? $0 : nil }
         let now = Clock.nowMillis()
         guard

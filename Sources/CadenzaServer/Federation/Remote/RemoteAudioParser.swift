@@ -14,7 +14,8 @@ enum RemoteAudioParser {
         guard let href = link?.string ?? link?["href"]?.string, href.utf8.count <= 2000, FederationURLs.authority(of: href) == authority else {
             return nil
         }
-        let mediaType = String((link?["mediaType"]?.string ?? value["mediaType"]?.string ?? "audio/mpeg").prefix(100))
+        // Only ever an audio type we name ourselves: the value becomes our Content-Type.
+        let mediaType = mime(format(link?["mediaType"]?.string ?? value["mediaType"]?.string ?? "audio/mpeg"))
         let track = value["track"] ?? .null
         let album = track["album"] ?? .null
         var tags = AudioTags()
@@ -63,6 +64,17 @@ enum RemoteAudioParser {
         guard let text = value?.string, text.utf8.count <= 64 else { return nil }
         let parsed = (try? Date(text, strategy: .iso8601)) ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
         return parsed.map { Int64($0.timeIntervalSince1970 * 1000) }
+    }
+
+    static func mime(_ format: String) -> String {
+        switch format {
+        case "flac": "audio/flac"
+        case "ogg": "audio/ogg"
+        case "opus": "audio/opus"
+        case "m4a": "audio/mp4"
+        case "wav": "audio/wav"
+        default: "audio/mpeg"
+        }
     }
 
     static func format(_ mediaType: String) -> String {

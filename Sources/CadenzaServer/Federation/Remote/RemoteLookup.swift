@@ -41,9 +41,12 @@ enum RemoteLookup {
         var lastError: any Error = FederationError.refused("\(host) did not answer")
         for scheme in client.federation.allowHTTP ? ["https", "http"] : ["https"] {
             do {
-                let response = try await client.get("\(scheme)://\(host)/.well-known/webfinger?resource=\(resource)", as: signer, maxBytes: 64 * 1024)
+                let response = try await client.get(
+                    "\(scheme)://\(host)/.well-known/webfinger?resource=\(resource)", as: signer, maxBytes: 64 * 1024, on: db)
                 guard response.status == 200 else { throw FederationError.refused("\(host) does not know \(account) (HTTP \(response.status))") }
-                let value = try JSONValue.parse(response.body)
+                guard let value = try? JSONValue.parse(response.body) else {
+                    throw FederationError.refused("\(host) answered WebFinger with no JSON")
+                }
                 let link = (value["links"] ?? .null).array.first {
                     $0["rel"]?.string == "self" && ($0["type"]?.string ?? "").contains("json")
                 }

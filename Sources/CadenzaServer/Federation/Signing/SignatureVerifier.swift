@@ -1,6 +1,7 @@
 import CadenzaFormats
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import _CryptoExtras
 
@@ -50,6 +51,8 @@ struct SignatureVerifier: Sendable {
         let covered = Set(signature.headers)
         guard covered.contains("(request-target)") else { throw Failure.invalid("(request-target) must be signed") }
         guard covered.contains("host") else { throw Failure.invalid("host must be signed") }
+        // Signed for us, not replayed from a request made to another server.
+        guard headers["host"]?.lowercased() == client.urls.authority else { throw Failure.invalid("the signed host is not this server") }
         guard covered.contains("date") || covered.contains("(created)") else { throw Failure.invalid("date must be signed") }
         if let body {
             guard covered.contains("digest") else { throw Failure.invalid("digest must be signed on a request with a body") }
@@ -79,7 +82,11 @@ struct SignatureVerifier: Sendable {
         }
         let known = try await RemoteActors.find(keyID: signature.keyID, on: db)
         if let known, Self.isValid(signature, over: signed, pem: known.publicPEM) { return known }
-        // Unknown key, or it no longer verifies: fetch the actor (once) and try again.
+        // Unknown key, or it no longer verifies: fetch the actor (once) and try again — at most
+        // once per key every half minute, so bad signatures cannot make us fetch on their behalf.
+        guard Self.refetches.allow((known == nil ? "new " : "again ") + signature.keyID, now: now) else {
+            throw Failure.invalid(known == nil ? "the signer's key could not be fetched just now" : "the signature does not verify")
+        }
         let fresh: RemoteActor
         do { fresh = try await RemoteActors.fetch(keyID: signature.keyID, client: client, on: db) } catch {
             throw Failure.invalid("the signer's key cannot be fetched: \(error)")
@@ -90,9 +97,29 @@ struct SignatureVerifier: Sendable {
         return fresh
     }
 
+    static let refetches = FetchThrottle(interval: 30)
+
     static func isValid(_ signature: HTTPSignature, over text: String, pem: String) -> Bool {
         guard let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem) else { return false }
         return key.isValidSignature(
             _RSA.Signing.RSASignature(rawRepresentation: signature.signature), for: Data(text.utf8), padding: .insecurePKCS1v1_5)
+    }
+}
+
+/// Remembers when each key was last fetched because of a signature (bounded: the oldest are
+/// forgotten first), so one key is fetched at most once per interval.
+final class FetchThrottle: Sendable {
+    private let interval: TimeInterval
+    private let recent = NIOLockedValueBox([String: Date]())
+
+    init(interval: TimeInterval) { self.interval = interval }
+
+    func allow(_ key: String, now: Date) -> Bool {
+        recent.withLockedValue { seen in
+            if let last = seen[key], now.timeIntervalSince(last) < interval { return false }
+            if seen.count >= 10_000 { seen = seen.filter { now.timeIntervalSince($0.value) < interval } }
+            seen[key] = now
+            return true
+        }
     }
 }

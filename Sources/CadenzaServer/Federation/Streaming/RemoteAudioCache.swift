@@ -45,7 +45,16 @@ struct RemoteAudioCache: Sendable {
         return try await client.signer(userID: nil, username: nil, on: database.sql)
     }
 
+    /// An administrator refused media from the track's server.
+    func refused(_ source: RemoteMediaSource, on db: any SQLDatabase) async throws -> Bool {
+        guard let authority = FederationURLs.authority(of: source.url) else { return true }
+        return try await DomainPolicies.effective(authority, on: db)?.rejectMedia == true
+    }
+
     func stream(_ source: RemoteMediaSource, req: Request) async throws -> Response {
+        if try await refused(source, on: req.sql) {
+            throw APIError(status: .forbidden, code: "media_refused", message: "This server's administrators refuse media from that server.")
+        }
         let cached = path(source)
         if FileManager.default.fileExists(atPath: cached.path) {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: cached.path)
@@ -54,12 +63,23 @@ struct RemoteAudioCache: Sendable {
             response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
             return response
         }
+        if req.method == .HEAD {
+            // What a player asks before it plays: answered from what we know, nothing fetched.
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: .contentType, value: source.mediaType)
+            headers.replaceOrAdd(name: .acceptRanges, value: "bytes")
+            if source.size > 0 { headers.replaceOrAdd(name: .contentLength, value: String(source.size)) }
+            return Response(status: .ok, headers: headers)
+        }
         let client = try client()
-        let range = req.headers.first(name: .range)
+        // A player's first request (`bytes=0-`) is answered whole, so the copy can be kept.
+        let asked = req.headers.first(name: .range)?.replacingOccurrences(of: " ", with: "")
+        let range = asked == "bytes=0-" ? nil : asked
         let upstream: HTTPClientResponse
         do {
             upstream = try await client.open(
-                source.url, headers: range.map { [("range", $0)] } ?? [], as: try await signer(source, client: client, on: req.db))
+                source.url, headers: range.map { [("range", $0)] } ?? [], as: try await signer(source, client: client, on: req.db),
+                on: req.sql)
         } catch {
             throw APIError(status: .badGateway, code: "remote_unreachable", message: "The track's instance did not answer: \(error)")
         }
@@ -76,6 +96,7 @@ struct RemoteAudioCache: Sendable {
         headers.replaceOrAdd(name: .contentType, value: source.mediaType)
         headers.replaceOrAdd(name: .acceptRanges, value: "bytes")
         headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
+        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         if let contentRange = upstream.headers.first(name: "content-range") { headers.replaceOrAdd(name: .contentRange, value: contentRange) }
         let length = upstream.headers.first(name: "content-length").flatMap(Int64.init)
         // Kept only when this is the whole file and it fits the cache.
@@ -101,23 +122,30 @@ struct RemoteAudioCache: Sendable {
 
     /// The whole file on disk, fetched first when it is not.
     func localCopy(_ source: RemoteMediaSource, on database: any Database) async throws -> String {
+        if try await refused(source, on: database.sql) {
+            throw APIError(status: .forbidden, code: "media_refused", message: "This server's administrators refuse media from that server.")
+        }
         let cached = path(source)
         if FileManager.default.fileExists(atPath: cached.path) {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: cached.path)
             return cached.path
         }
         let client = try client()
-        let upstream = try await client.open(source.url, headers: [], as: try await signer(source, client: client, on: database))
+        let upstream = try await client.open(
+            source.url, headers: [], as: try await signer(source, client: client, on: database), on: database.sql)
         guard upstream.status.code == 200 else { throw FederationError.transient("\(source.url) answered HTTP \(upstream.status.code)") }
         var sink = CacheSink(final: cached, expected: upstream.headers.first(name: "content-length").flatMap(Int64.init) ?? 0)
         var received: Int64 = 0
-        for try await chunk in upstream.body {
-            received += Int64(chunk.readableBytes)
-            guard received <= limitBytes else {
-                sink.discard()
-                throw FederationError.refused("\(source.url) is larger than the remote audio cache")
+        do {
+            for try await chunk in upstream.body {
+                received += Int64(chunk.readableBytes)
+                // One file may take a quarter of the cache at most, or it would push out everything else.
+                guard received <= limitBytes / 4 else { throw FederationError.refused("\(source.url) is larger than the remote audio cache allows") }
+                await sink.append(chunk)
             }
-            await sink.append(chunk)
+        } catch {
+            sink.discard()
+            throw error
         }
         guard await sink.finish() else { throw FederationError.transient("\(source.url): the copy was cut short") }
         await trim(keeping: cached)

@@ -30,6 +30,7 @@ struct FederationClient: Sendable {
     struct Response: Sendable {
         var status: Int
         var body: [UInt8]
+        var contentType: String = ""
     }
 
     /// A peer's URL we may call: http(s), https unless plain http is allowed, not our own.
@@ -49,32 +50,37 @@ struct FederationClient: Sendable {
         return (urls.keyID(ofActor: actor), pair)
     }
 
-    func get(_ text: String, as signer: (keyID: String, key: ActorKeys.KeyPair), maxBytes: Int = maxDocumentBytes) async throws -> Response {
-        try await send(method: .GET, text, body: nil, as: signer, maxBytes: maxBytes)
+    func get(
+        _ text: String, as signer: (keyID: String, key: ActorKeys.KeyPair), maxBytes: Int = maxDocumentBytes, on db: any SQLDatabase
+    ) async throws -> Response {
+        try await send(method: .GET, text, body: nil, as: signer, maxBytes: maxBytes, on: db)
     }
 
-    func post(_ text: String, body: [UInt8], as signer: (keyID: String, key: ActorKeys.KeyPair)) async throws -> Response {
-        try await send(method: .POST, text, body: body, as: signer, maxBytes: 64 * 1024)
+    func post(_ text: String, body: [UInt8], as signer: (keyID: String, key: ActorKeys.KeyPair), on db: any SQLDatabase) async throws -> Response {
+        try await send(method: .POST, text, body: body, as: signer, maxBytes: 64 * 1024, on: db)
     }
 
     /// A signed GET whose body the caller streams (remote audio); the caller must read or drop it.
     func open(
-        _ text: String, headers extra: [(String, String)], as signer: (keyID: String, key: ActorKeys.KeyPair)
+        _ text: String, headers extra: [(String, String)], as signer: (keyID: String, key: ActorKeys.KeyPair), on db: any SQLDatabase
     ) async throws -> HTTPClientResponse {
-        let (request, _) = try await prepare(method: .GET, text, body: nil, as: signer, accept: "*/*")
+        let (request, _) = try await prepare(method: .GET, text, body: nil, as: signer, accept: "*/*", on: db)
         var signed = request
         for (name, value) in extra { signed.headers.replaceOrAdd(name: name, value: value) }
         return try await Self.http.execute(signed, timeout: .seconds(20))
     }
 
     private func send(
-        method: HTTPMethod, _ text: String, body: [UInt8]?, as signer: (keyID: String, key: ActorKeys.KeyPair), maxBytes: Int
+        method: HTTPMethod, _ text: String, body: [UInt8]?, as signer: (keyID: String, key: ActorKeys.KeyPair), maxBytes: Int,
+        on db: any SQLDatabase
     ) async throws -> Response {
-        let (request, url) = try await prepare(method: method, text, body: body, as: signer, accept: nil)
+        let (request, url) = try await prepare(method: method, text, body: body, as: signer, accept: nil, on: db)
         do {
             let response = try await Self.http.execute(request, timeout: .seconds(20))
             let buffer = try await response.body.collect(upTo: maxBytes)
-            return Response(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+            return Response(
+                status: Int(response.status.code), body: Array(buffer.readableBytesView),
+                contentType: response.headers.first(name: "content-type") ?? "")
         } catch let error as NIOTooManyBytesError {
             throw FederationError.refused("\(url): the answer is larger than \(maxBytes) bytes (\(error))")
         } catch let error as FederationError {
@@ -85,12 +91,22 @@ struct FederationClient: Sendable {
     }
 
     private func prepare(
-        method: HTTPMethod, _ text: String, body: [UInt8]?, as signer: (keyID: String, key: ActorKeys.KeyPair), accept: String?
+        method: HTTPMethod, _ text: String, body: [UInt8]?, as signer: (keyID: String, key: ActorKeys.KeyPair), accept: String?,
+        on db: any SQLDatabase
     ) async throws -> (HTTPClientRequest, URL) {
         let url = try checkedURL(text)
+        // Every request out asks the domain's policy first: a blocked (or, in allow-list mode,
+        // unlisted) domain is never called, whatever asks.
+        guard let authority = FederationURLs.authority(of: text),
+            try await DomainPolicies.federates(with: authority, allowListMode: federation.allowListMode, on: db)
+        else { throw FederationError.refused("\(text): that domain may not federate with this instance") }
         let target: URL
-        do { target = try await OutboundAddress.check(url, allowPrivate: federation.allowPrivateAddresses) } catch {
-            throw FederationError.refused("\(text): \(error)")
+        do { target = try await OutboundAddress.check(url, allowPrivate: federation.allowPrivateAddresses) } catch let problem
+            as OutboundAddress.Problem
+        {
+            // A name that does not resolve may resolve in a minute; a private address will not change.
+            if case .unresolved = problem { throw FederationError.transient("\(text): \(problem)") }
+            throw FederationError.refused("\(text): \(problem)")
         }
         var request = HTTPClientRequest(url: target.absoluteString)
         request.method = method

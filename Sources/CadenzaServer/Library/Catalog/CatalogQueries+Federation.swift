@@ -77,6 +77,14 @@ extension CatalogQueries {
             .decode(column: "n", as: Int.self) ?? 0
     }
 
+    /// Several files at once (in id order); files not imported are left out.
+    static func libraryAudio(fileIDs: [Int64], on db: any SQLDatabase) async throws -> [LibraryAudio] {
+        guard !fileIDs.isEmpty else { return [] }
+        return try await db.raw(
+            "\(libraryAudioSelect) WHERE f.id IN (\(SQLList(fileIDs.map { SQLBind($0) }))) AND f.status = 'imported' ORDER BY f.id"
+        ).all().map(LibraryAudio.init(row:))
+    }
+
     static func libraryAudio(fileID: Int64, on db: any SQLDatabase) async throws -> LibraryAudio? {
         try await db.raw("\(libraryAudioSelect) WHERE f.id = \(bind: fileID) AND f.status = 'imported'").first().map(LibraryAudio.init(row:))
     }

@@ -7,7 +7,8 @@ import SQLKit
 struct M037_AddRemoteLibraries: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.sql.raw("ALTER TABLE libraries ADD COLUMN remote_uri VARCHAR(2000)").run()
-        try await database.sql.raw("CREATE INDEX libraries_remote ON libraries (remote_uri)").run()
+        // One mirror of a remote library per local follower.
+        try await database.sql.raw("CREATE UNIQUE INDEX libraries_remote ON libraries (remote_uri, owner_id)").run()
         try await database.schema("remote_files")
             .field("file_id", .int64, .identifier(auto: false), .references("files", "id", onDelete: .cascade))
             .field("library_id", .int64, .required, .references("libraries", "id", onDelete: .cascade))

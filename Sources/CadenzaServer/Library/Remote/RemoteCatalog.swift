@@ -1,4 +1,5 @@
 import CadenzaTags
+import Fluent
 import Foundation
 import SQLKit
 
@@ -45,34 +46,57 @@ enum RemoteCatalog {
         try await db.raw("SELECT remote_uri FROM libraries WHERE id = \(bind: id)").first()?.decode(column: "remote_uri", as: String?.self)
     }
 
-    /// Adds or updates audio in a mirror (one transaction: the caller's).
-    static func upsert(_ items: [RemoteAudio], into library: LibraryRecord, settings: Settings, on db: any SQLDatabase) async throws {
-        guard library.kind == .remote, !items.isEmpty else { return }
-        guard let folder = try await Libraries.folders(libraryID: library.id, on: db).first else { return }
+    /// Adds or updates audio in mirrors (in the caller's transaction). All are written before
+    /// the catalog version moves and albums are announced, the order every catalog writer keeps.
+    static func upsert(_ items: [RemoteAudio], into libraries: [LibraryRecord], settings: Settings, on db: any SQLDatabase) async throws {
+        var seen = Set<String>()
+        let unique = items.filter { seen.insert($0.uri).inserted }  // a page naming one audio twice
+        guard !unique.isEmpty else { return }
+        var writers: [CatalogWriter] = []
+        for library in libraries where library.kind == .remote {
+            if let writer = try await write(unique, into: library, settings: settings, on: db) { writers.append(writer) }
+        }
+        guard !writers.isEmpty else { return }
+        try await CatalogCache.bump(on: db)
+        for writer in writers { try await writer.announceNewAlbums(on: db) }
+    }
+
+    private static func write(
+        _ items: [RemoteAudio], into library: LibraryRecord, settings: Settings, on db: any SQLDatabase
+    ) async throws
+        -> CatalogWriter?
+    {
+        guard let folder = try await Libraries.folders(libraryID: library.id, on: db).first else { return nil }
         let writer = CatalogWriter(libraryID: library.id, folderID: folder.id)
+        var rewrote = false
+        var written: [RemoteAudio] = []
         for item in items {
             let known = try await db.raw(
                 """
-                SELECT f.id, f.size, f.mtime, f.content_hash, f.track_id FROM remote_files r JOIN files f ON f.id = r.file_id
+                SELECT f.id, f.size, f.mtime, f.track_id FROM remote_files r JOIN files f ON f.id = r.file_id
                 WHERE r.library_id = \(bind: library.id) AND r.audio_uri = \(bind: item.uri)
                 """
             ).first()
             var target: LibraryScanner.Known?
             if let known {
                 let mtime = try known.decode(column: "mtime", as: Int64.self)
-                if mtime == item.updatedMillis { continue }  // told again what we have
+                // Told again, or told late (a page read before an Update): what we have stands.
+                if item.updatedMillis <= mtime { continue }
                 target = LibraryScanner.Known(
                     id: try known.decode(column: "id", as: Int64.self), size: try known.decode(column: "size", as: Int64.self), mtime: mtime,
                     hash: nil, trackID: try known.decode(column: "track_id", as: Int64?.self), status: "imported", error: nil)
+                rewrote = true
             }
             let read = LibraryScanner.Read(
                 entry: DirectoryWalker.Entry(path: item.uri, size: item.size, mtimeMillis: item.updatedMillis), tags: item.tags,
                 error: nil, hash: nil)
             try await LibraryScanner.write(
                 read, target: target, library: library, folder: folder, walk: .init(), writer: writer, settings: settings, on: db)
+            written.append(item)
         }
+        guard !written.isEmpty else { return nil }
         try await writer.flush(on: db)
-        for item in items {
+        for item in written {
             try await db.raw(
                 """
                 INSERT INTO remote_files (file_id, library_id, audio_uri, stream_url, media_type)
@@ -82,44 +106,55 @@ enum RemoteCatalog {
                 """
             ).run()
         }
-        try await CatalogCache.bump(on: db)
-        try await writer.announceNewAlbums(on: db)
+        // A retitled track or a renamed album leaves the old one empty.
+        if rewrote { try await CatalogWriter.pruneOrphans(libraryID: library.id, on: db) }
+        return writer
     }
 
-    /// Removes audio from every mirror whose remote library is on `authority` (a Delete names
-    /// only the audio; one domain cannot delete another's).
+    /// Removes audio from the given mirrors (those whose remote owner sent the Delete: no one
+    /// removes what another owns, even on the same domain).
     @discardableResult
-    static func remove(audioURIs: [String], authority: String, on db: any SQLDatabase) async throws -> Int {
-        guard !audioURIs.isEmpty else { return 0 }
+    static func remove(audioURIs: [String], fromLibraries libraries: [Int64], on db: any SQLDatabase) async throws -> Int {
+        guard !audioURIs.isEmpty, !libraries.isEmpty else { return 0 }
         var removed = 0
         for chunk in audioURIs.chunked(200) {
             let ids = try await db.raw(
                 """
-                SELECT r.file_id, r.library_id, l.remote_uri FROM remote_files r JOIN libraries l ON l.id = r.library_id
-                WHERE r.audio_uri IN (\(SQLList(chunk.map { SQLBind($0) })))
+                SELECT file_id, library_id FROM remote_files WHERE library_id IN (\(SQLList(libraries.map { SQLBind($0) })))
+                AND audio_uri IN (\(SQLList(chunk.map { SQLBind($0) })))
                 """
-            ).all().compactMap { row -> (Int64, Int64)? in
-                guard let remote = try row.decode(column: "remote_uri", as: String?.self), OutboundAddress.authority(of: remote) == authority else {
-                    return nil
-                }
-                return (try row.decode(column: "file_id", as: Int64.self), try row.decode(column: "library_id", as: Int64.self))
-            }
+            ).all().map { (try $0.decode(column: "file_id", as: Int64.self), try $0.decode(column: "library_id", as: Int64.self)) }
             guard !ids.isEmpty else { continue }
             try await db.raw("DELETE FROM files WHERE id IN (\(SQLList(ids.map { SQLBind($0.0) })))").run()
-            for library in Set(ids.map(\.1)) { try await CatalogWriter.pruneOrphans(libraryID: library, on: db) }
             removed += ids.count
         }
-        if removed > 0 { try await CatalogCache.bump(on: db) }
+        if removed > 0 {
+            for library in libraries { try await CatalogWriter.pruneOrphans(libraryID: library, on: db) }
+            try await CatalogCache.bump(on: db)
+        }
         return removed
     }
 
-    /// Drops a mirror and everything in it (the follow ended).
-    static func deleteLibrary(_ id: Int64, on db: any SQLDatabase) async throws {
-        guard try await remoteURI(ofLibrary: id, on: db) != nil else { return }
-        try await db.raw("DELETE FROM files WHERE library_id = \(bind: id)").run()
-        try await CatalogWriter.pruneOrphans(libraryID: id, on: db)
-        try await db.raw("DELETE FROM libraries WHERE id = \(bind: id)").run()
-        try await CatalogCache.bump(on: db)
+    /// Drops a mirror and everything in it (the follow ended), a few thousand files per
+    /// transaction so a large one never holds the writers up; run again, it carries on.
+    static func deleteLibrary(_ id: Int64, on database: any Database) async throws {
+        guard let library = try await Libraries.find(id: id, on: database.sql), library.kind == .remote else { return }
+        while true {
+            let more = try await database.writeTransaction { tx -> Bool in
+                let db = tx.sql
+                let batch = try await db.raw("SELECT id FROM files WHERE library_id = \(bind: id) ORDER BY id LIMIT 2000").all()
+                    .map { try $0.decode(column: "id", as: Int64.self) }
+                guard !batch.isEmpty else {
+                    try await CatalogWriter.pruneOrphans(libraryID: id, on: db)
+                    try await db.raw("DELETE FROM libraries WHERE id = \(bind: id)").run()
+                    try await CatalogCache.bump(on: db)
+                    return false
+                }
+                try await db.raw("DELETE FROM files WHERE id IN (\(SQLList(batch.map { SQLBind($0) })))").run()
+                return true
+            }
+            if !more { return }
+        }
     }
 
     /// Where a remote file's bytes are, with the library's owner (whose key fetches them).

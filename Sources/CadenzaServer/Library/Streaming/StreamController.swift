@@ -67,7 +67,9 @@ enum StreamController {
                 fileID: Int64(file.id) ?? 0, url: remote.streamURL, mediaType: remote.mediaType, size: remote.size, version: found.mtime,
                 ownerID: remote.ownerID)
             if asStored { return try await media.stream(source, req) }
-            found.absolutePath = try await media.localCopy(source, req)
+            do { found.absolutePath = try await media.localCopy(source, req) } catch let error as APIError { throw error } catch {
+                throw APIError(status: .badGateway, code: "remote_unreachable", message: "The track's server did not give it: \(error)")
+            }
         }
         guard !found.absolutePath.isEmpty, FileManager.default.isReadableFile(atPath: found.absolutePath) else {
             throw APIError(status: .notFound, code: "file_missing", message: "The audio file is no longer on disk.")

@@ -19,8 +19,9 @@ struct RemoteListen: Sendable, Equatable {
 enum RemoteListens {
     /// Keeps the listen for each follower; a listen already kept (the same activity) is not
     /// kept or announced twice.
-    static func record(_ listen: RemoteListen, for followers: [Int64], on db: any SQLDatabase) async throws {
+    static func record(_ listen: RemoteListen, for followers: [Int64], announce: Bool = true, on db: any SQLDatabase) async throws {
         let now = Clock.nowMillis()
+        var kept: [Int64] = []
         for follower in Set(followers).sorted() {
             let inserted = try await db.raw(
                 """
@@ -31,7 +32,10 @@ enum RemoteListens {
                 ON CONFLICT (follower_user_id, activity_uri) DO NOTHING RETURNING id
                 """
             ).first()
-            guard inserted != nil else { continue }
+            if inserted != nil { kept.append(follower) }
+        }
+        // Events last: appending one holds the event log's lock until the transaction ends.
+        for follower in kept where announce {
             try await EventStore.append(
                 ListensEvents.remoteListen, payload: json(listen, insertedAt: now / 1000), actorID: nil, audienceUserID: follower, on: db)
         }

@@ -55,6 +55,8 @@ struct NotificationSender: Sendable {
         do {
             url = try OutboundAddress.parse(destination.address)
             target = try await OutboundAddress.check(url, allowPrivate: notify.allowPrivateWebhooks)
+        } catch OutboundAddress.Problem.unresolved(let host) {
+            return .retry("\(host) does not resolve")
         } catch {
             return .permanent("\(error)", disable: true)
         }

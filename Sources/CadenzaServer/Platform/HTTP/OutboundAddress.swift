@@ -8,9 +8,12 @@ enum OutboundAddress {
     enum Problem: Error, CustomStringConvertible {
         case invalid(String)
         case privateAddress(String)
+        /// The name did not resolve (now): worth trying again later.
+        case unresolved(String)
         var description: String {
             switch self {
             case .invalid(let why): why
+            case .unresolved(let host): "\(host) does not resolve"
             case .privateAddress(let host): "\(host) is a loopback or private-network address (an administrator setting allows it)"
             }
         }
@@ -32,21 +35,25 @@ enum OutboundAddress {
     static func check(_ url: URL, allowPrivate: Bool) async throws -> URL {
         guard !allowPrivate, let host = url.host else { return url }
         let addresses = await runBlocking { resolve(host) }
-        guard let first = addresses.first else { throw Problem.invalid("\(host) does not resolve") }
+        guard let first = addresses.first else { throw Problem.unresolved(host) }
         if addresses.contains(where: isPrivate) { throw Problem.privateAddress(host) }
         guard url.scheme?.lowercased() == "http", var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url }
         components.host = literal(first)
         return components.url ?? url
     }
 
-    /// host[:port] of an absolute http(s) URL, lowercased, the port only when written: a domain
-    /// as policies and peers know it (two instances on one host are two domains).
+    /// host[:port] of an absolute http(s) URL, lowercased, without a trailing dot, the port only
+    /// when it is not the scheme's own: a domain as policies and peers know it (two instances on
+    /// one host are two domains; `evil.com`, `evil.com.` and `evil.com:443` are one).
     static func authority(of uri: String) -> String? {
         guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host?.lowercased(), !host.isEmpty
+            scheme == "http" || scheme == "https", var host = components.host?.lowercased(), !host.isEmpty
         else { return nil }
+        while host.hasSuffix(".") { host.removeLast() }
+        guard !host.isEmpty else { return nil }
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return components.port.map { "\(bracketed):\($0)" } ?? bracketed
+        let port = components.port.flatMap { (scheme == "https" && $0 == 443) || (scheme == "http" && $0 == 80) ? nil : $0 }
+        return port.map { "\(bracketed):\($0)" } ?? bracketed
     }
 
     /// The `Host` header for `url` (with its port when not the default).
@@ -97,6 +104,11 @@ enum OutboundAddress {
             if bytes[0] & 0xFE == 0xFC { return true }  // fc00::/7
             if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }  // fe80::/10
             if bytes[0] == 0xFF { return true }  // multicast
+            if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0xC0 { return true }  // fec0::/10 (old site-local)
+            // IPv4-compatible (::a.b.c.d), local-use NAT64 (64:ff9b:1::/48) and Teredo (2001::/32): judge the IPv4 inside.
+            if bytes[0..<12].allSatisfy({ $0 == 0 }) { return isPrivate(Array(bytes[12..<16])) }
+            if Array(bytes[0..<6]) == [0, 0x64, 0xFF, 0x9B, 0, 1] { return true }
+            if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0 && bytes[3] == 0 { return isPrivate(Array(bytes[12..<16]).map { ~$0 }) }
             // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address: judge that one.
             if Array(bytes[0..<12]) == [0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] { return isPrivate(Array(bytes[12..<16])) }
             if bytes[0] == 0x20 && bytes[1] == 0x02 { return isPrivate(Array(bytes[2..<6])) }
@@ -108,6 +120,8 @@ enum OutboundAddress {
         case (169, 254), (192, 168): return true
         case (172, 16...31): return true
         case (100, 64...127): return true
+        case (192, 0) where bytes[2] == 0: return true  // 192.0.0.0/24, IETF protocol assignments
+        case (198, 18...19): return true  // benchmarking
         case (224...255, _): return true
         default: return false
         }
