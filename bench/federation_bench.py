@@ -115,7 +115,7 @@ class Stubs:
             with self.lock:
                 if not ok:
                     self.bad += 1
-                self.received.setdefault(activity["id"], set()).add(request.path)
+                self.received.setdefault(activity["id"], set()).add(request.host + request.path)
                 now = time.perf_counter()
                 self.first = self.first or now
                 self.last = now
