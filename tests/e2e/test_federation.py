@@ -558,3 +558,65 @@ def test_bad_lookups_and_follows_get_clear_errors_not_traffic(deployment, peer):
         assert requests.get(off.url + "/nodeinfo/2.0").json()["metadata"]["library"]["federationEnabled"] is False
     finally:
         other_deployment.close()
+
+
+def serve_again(deployment, server, **env):
+    """The instance back after a stop, on the port (and so the domain) it had."""
+    import subprocess
+    from conftest import BIN, Server
+    log = open(os.path.join(os.path.dirname(deployment.data_dir), f"serve-{server.port}-again.log"), "w")
+    proc = subprocess.Popen([BIN, "serve", "--port", str(server.port), "--roles", "api,worker,scheduler"], stdout=log,
+                            stderr=subprocess.STDOUT, env=deployment.env(**{**FEDERATION_ENV, **env}))
+    again = Server(proc, server.port, log)
+    deployment.processes.append(again)
+    again.wait_ready()
+    return again
+
+
+def test_three_instances_and_one_that_was_down_catches_up(deployment, other_deployment, music, tmp_path):
+    import shutil
+    from media import make_audio
+    shelf = tmp_path / "shelf"
+    shutil.copytree(music, shelf)
+    with tempfile.TemporaryDirectory(prefix="cadenza-e2e-c-") as tmp:
+        third = Deployment(tmp)
+        try:
+            a, a_admin = instance(deployment)
+            b, b_admin = instance(other_deployment)
+            c, c_admin = instance(third)
+            library = folder_library(a, a_admin, shelf, "public")
+            url = f"{a.url}/federation/libraries/{library}"
+            for server, token in [(b, b_admin), (c, c_admin)]:
+                assert requests.post(server.url + "/api/v1/federation/follows", headers=auth(token), json={"target": url}).status_code == 201
+                assert wait_for(lambda: len(tracks_of(server, token)) == 3, timeout=60)
+            # C is down while A gains a track: B has it at once, C once it is back (A keeps trying).
+            c.kill9()
+            make_audio(str(shelf / "Milo/Orbit/03.flac"), seconds=2, title="Nebula", artist="Milo", album="Orbit")
+            assert requests.post(f"{a.url}/api/v1/libraries/{library}/scan", headers=auth(a_admin)).status_code == 202
+            assert wait_for(lambda: any(t["title"] == "Nebula" for t in tracks_of(b, b_admin)), timeout=60)
+            domains = lambda: {d["authority"]: d["deliveries"] for d in requests.get(a.url + "/api/v1/federation/domains", headers=auth(a_admin)).json()}
+            assert wait_for(lambda: domains().get(authority(c), {}).get("queued"), timeout=30)
+            time.sleep(2)  # at least one failed try
+            c = serve_again(third, c)
+            assert wait_for(lambda: any(t["title"] == "Nebula" for t in tracks_of(c, c_admin)), timeout=60)
+            assert len(tracks_of(c, c_admin)) == 4
+            assert "queued" not in domains()[authority(c)] and domains()[authority(c)]["sent"] >= 2
+        finally:
+            third.close()
+
+
+def test_a_delivery_that_never_gets_through_is_failed_and_an_administrator_told(deployment, peer):
+    server, admin = instance(deployment, CADENZA_FEDERATION_MAX_ATTEMPTS="2")
+    user(deployment, server, admin, "alice")
+    follow = peer.activity("Follow", server.url + "/federation/actors/alice")
+    assert peer.post(server.url + "/federation/inbox", follow).status_code == 202
+    assert wait_for(lambda: peer.inbox_items("Accept"))
+    peer.stop()  # for good
+    missing = peer.activity("Follow", f"{server.url}/federation/libraries/999")
+    assert peer.post(server.url + "/federation/inbox", missing).status_code == 202
+    stats = lambda: {d["authority"]: d["deliveries"] for d in requests.get(server.url + "/api/v1/federation/domains", headers=auth(admin)).json()}
+    assert wait_for(lambda: stats()[peer.authority].get("failed") == 1, timeout=60), stats()
+    assert stats()[peer.authority] == {"sent": 1, "failed": 1}
+    # The administrators hear of it (the job that gave up).
+    assert wait_for(lambda: any(n["type"] == "job.failed" and "federation.deliver" in n["title"] + n["body"]
+                                for n in requests.get(server.url + "/api/v1/notifications", headers=auth(admin)).json()["items"]), timeout=30)
