@@ -125,6 +125,7 @@ def test_no_generated_request_gets_a_server_error(server_with_music, music, who,
     for name in KEEP_CREDENTIALS + REACH_OUT:
         args += ["--exclude-name", name]
     run = subprocess.run(args, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    (tmp_path / "schemathesis.out").write_text(run.stdout)  # the whole report, kept with pytest's temporary directories
     summary = run.stdout[run.stdout.find("FAILURES"):] if "FAILURES" in run.stdout else run.stdout[-3000:]
     assert run.returncode == 0, summary
     assert "Server error" not in run.stdout

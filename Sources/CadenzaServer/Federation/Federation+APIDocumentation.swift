@@ -33,7 +33,10 @@ extension FederationFeature {
             "/federation/followers": { "get": { "summary": "Who on other servers follows you and your libraries (administrators: also the libraries no one owns)", "responses": { "200": { "description": "[Follow]" } } } }
             """##,
             ##"""
-            "/federation/followers/{id}/{answer}": { "post": { "summary": "Approve or refuse a follower of your library (an Accept or Reject naming their Follow is sent)", "parameters": [ { "$ref": "#/components/parameters/federationObject" }, { "name": "answer", "in": "path", "required": true, "schema": { "type": "string", "enum": ["approve", "reject"] } } ], "responses": { "200": { "description": "Follow" }, "400": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
+            "/federation/followers/{id}/approve": { "post": { "summary": "Approve a follower of your library (an Accept naming their Follow is sent; they then read it)", "parameters": [ { "$ref": "#/components/parameters/federationObject" } ], "responses": { "200": { "description": "Follow" }, "400": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
+            "/federation/followers/{id}/reject": { "post": { "summary": "Refuse (or remove) a follower of your library (a Reject naming their Follow is sent)", "parameters": [ { "$ref": "#/components/parameters/federationObject" } ], "responses": { "200": { "description": "Follow" }, "400": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
             "/federation/domains": { "get": { "summary": "Administrators: every other server with a policy or seen, with delivery figures", "responses": { "200": { "description": "[Domain]" }, "403": { "$ref": "#/components/responses/Error" } } } }

@@ -44,7 +44,8 @@ public struct FederationFeature: Feature {
         api.post("follows", use: FederationAPIController.follow)
         api.delete("follows", ":id", use: FederationAPIController.unfollow)
         api.get("followers", use: FederationAPIController.followers)
-        api.post("followers", ":id", ":answer", use: FederationAPIController.answer)
+        api.post("followers", ":id", "approve") { try await FederationAPIController.answer(req: $0, approve: true) }
+        api.post("followers", ":id", "reject") { try await FederationAPIController.answer(req: $0, approve: false) }
         api.get("domains", use: FederationAdminController.domains)
         api.put("domains", ":authority", use: FederationAdminController.setPolicy)
         api.delete("domains", ":authority", use: FederationAdminController.removePolicy)

@@ -157,11 +157,9 @@ enum FederationAPIController {
     }
 
     /// `POST /api/v1/federation/followers/:id/approve` and `.../reject`.
-    @Sendable static func answer(req: Request) async throws -> FollowDTO {
+    @Sendable static func answer(req: Request, approve: Bool) async throws -> FollowDTO {
         let user = try req.requireUser()
         let client = try client(req)
-        let approve = req.parameters.get("answer") == "approve"
-        guard approve || req.parameters.get("answer") == "reject" else { throw APIError.notFound("Action") }
         let id = try req.int64Parameter("id", what: "Follower")
         guard let follow = try await FederationFollows.find(id: id, on: req.sql), follow.direction == .in else { throw APIError.notFound("Follower") }
         var ownerName: String?

@@ -66,11 +66,8 @@ enum LibraryCrawler {
     static func fetch(
         _ uri: String, client: FederationClient, signer: (keyID: String, key: ActorKeys.KeyPair), on db: any SQLDatabase
     ) async throws -> JSONValue {
-        let response = try await client.get(uri, as: signer, maxBytes: 4 << 20, on: db)
-        guard response.status == 200 else {
-            let text = "\(uri) answered HTTP \(response.status)"
-            throw response.status >= 500 || response.status == 429 ? FederationError.transient(text) : PermanentJobError(text) as any Error
+        do { return try await client.document(uri, as: signer, maxBytes: 4 << 20, on: db) } catch let error as FederationError where error.permanent {
+            throw PermanentJobError(error.description)  // not worth the job's retries
         }
-        do { return try JSONValue.parse(response.body) } catch { throw PermanentJobError("\(uri) is not JSON") }
     }
 }

@@ -78,19 +78,7 @@ enum RemoteActors {
     }
 
     static func fetchDocument(_ uri: String, client: FederationClient, on db: any SQLDatabase) async throws -> JSONValue {
-        let signer = try await client.signer(userID: nil, username: nil, on: db)
-        let response = try await client.get(uri, as: signer, on: db)
-        guard response.status == 200 else {
-            let text = "\(uri) answered HTTP \(response.status)"
-            throw response.status >= 500 || response.status == 429 ? FederationError.transient(text) : FederationError.refused(text)
-        }
-        // Only documents served as ActivityStreams: a JSON file a user uploaded to that domain
-        // must not pass for one of its actors.
-        let type = response.contentType.lowercased()
-        guard type.hasPrefix("application/activity+json") || type.hasPrefix("application/ld+json") else {
-            throw FederationError.refused("\(uri) is served as \(type.isEmpty ? "nothing" : type), not as ActivityStreams")
-        }
-        do { return try JSONValue.parse(response.body) } catch { throw FederationError.refused("\(uri) is not JSON: \(error)") }
+        try await client.document(uri, as: try await client.signer(userID: nil, username: nil, on: db), on: db)
     }
 
     /// Parses an actor document and keeps it. Its id must be the address it was fetched from

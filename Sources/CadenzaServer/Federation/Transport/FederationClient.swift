@@ -60,6 +60,23 @@ struct FederationClient: Sendable {
         try await send(method: .POST, text, body: body, as: signer, maxBytes: 64 * 1024, on: db)
     }
 
+    /// An ActivityStreams document: a 200, served as ActivityStreams (a JSON file a user uploaded
+    /// to that domain must not pass for one of its actors), and JSON.
+    func document(
+        _ uri: String, as signer: (keyID: String, key: ActorKeys.KeyPair), maxBytes: Int = maxDocumentBytes, on db: any SQLDatabase
+    ) async throws -> JSONValue {
+        let response = try await get(uri, as: signer, maxBytes: maxBytes, on: db)
+        guard response.status == 200 else {
+            let text = "\(uri) answered HTTP \(response.status)"
+            throw response.status >= 500 || response.status == 429 ? FederationError.transient(text) : FederationError.refused(text)
+        }
+        let type = response.contentType.lowercased()
+        guard type.hasPrefix("application/activity+json") || type.hasPrefix("application/ld+json") else {
+            throw FederationError.refused("\(uri) is served as \(type.isEmpty ? "nothing" : type), not as ActivityStreams")
+        }
+        do { return try JSONValue.parse(response.body) } catch { throw FederationError.refused("\(uri) is not JSON: \(error)") }
+    }
+
     /// A signed GET whose body the caller streams (remote audio); the caller must read or drop it.
     func open(
         _ text: String, headers extra: [(String, String)], as signer: (keyID: String, key: ActorKeys.KeyPair), on db: any SQLDatabase
