@@ -70,6 +70,8 @@ class Peer:
 
     def __init__(self, port=0, name="peer", require_signed_get=False):
         self.name = name
+        # A library of its own, Funkwhale's shape: {id: (track title, artist, album, bytes)}.
+        self.tracks = {}
         self.key = new_key()
         self.require_signed_get = require_signed_get
         self.received = []  # (path, headers, body bytes, verified: bool|str)
@@ -105,6 +107,14 @@ class Peer:
                         "subject": f"acct:{peer.name}@{peer.authority}",
                         "links": [{"rel": "self", "type": "application/activity+json", "href": peer.actor_id}],
                     }).encode(), "application/jrd+json")
+                if self.path.startswith("/library"):
+                    page = "?page=" in self.path
+                    return self._send(200, json.dumps(peer.library_page() if page else peer.library_document()).encode())
+                if self.path.startswith("/audio/") and self.path.endswith("/stream"):
+                    track = peer.tracks.get(self.path.split("/")[2])
+                    if track is None or not (isinstance(key_id, str) and key_id.startswith("http")):
+                        return self._send(404 if track is None else 401, b"{}")
+                    return self._send(200, track[3], "audio/mpeg")
                 if self.path == "/actor":
                     if peer.require_signed_get and not (isinstance(key_id, str) and key_id.startswith("http")):
                         return self._send(401, b'{"error":"signed GET required"}')
@@ -152,6 +162,29 @@ class Peer:
             "endpoints": {"sharedInbox": self.inbox},
             "publicKey": {"id": self.key_id, "owner": self.actor_id, "publicKeyPem": public_pem(self.key)},
         }
+
+    @property
+    def library_id(self):
+        return f"{self.base}/library"
+
+    def library_document(self):
+        return {"@context": AS_CONTEXT, "id": self.library_id, "type": "Library", "name": f"{self.name}'s shelf",
+                "attributedTo": self.actor_id, "actor": self.actor_id, "totalItems": len(self.tracks),
+                "first": f"{self.library_id}?page=1", "audience": "https://www.w3.org/ns/activitystreams#Public"}
+
+    def audio(self, key, updated="2026-01-01T00:00:00Z"):
+        title, artist, album, data = self.tracks[key]
+        return {"type": "Audio", "id": f"{self.base}/audio/{key}", "name": title, "library": self.library_id, "size": len(data),
+                "duration": 3, "updated": updated,
+                "url": {"type": "Link", "href": f"{self.base}/audio/{key}/stream", "mediaType": "audio/mpeg"},
+                "track": {"type": "Track", "id": f"{self.base}/tracks/{key}", "name": title, "position": 1,
+                          "artists": [{"type": "Artist", "id": f"{self.base}/artists/{artist}", "name": artist}],
+                          "album": {"type": "Album", "id": f"{self.base}/albums/{album}", "name": album,
+                                    "artists": [{"type": "Artist", "id": f"{self.base}/artists/{artist}", "name": artist}]}}}
+
+    def library_page(self):
+        return {"@context": AS_CONTEXT, "id": f"{self.library_id}?page=1", "type": "CollectionPage", "partOf": self.library_id,
+                "items": [self.audio(key) for key in sorted(self.tracks)]}
 
     def stop(self):
         self.server.shutdown()

@@ -620,3 +620,39 @@ def test_a_delivery_that_never_gets_through_is_failed_and_an_administrator_told(
     # The administrators hear of it (the job that gave up).
     assert wait_for(lambda: any(n["type"] == "job.failed" and "federation.deliver" in n["title"] + n["body"]
                                 for n in requests.get(server.url + "/api/v1/notifications", headers=auth(admin)).json()["items"]), timeout=30)
+
+
+def test_a_funkwhale_style_library_edits_its_tracks_albums_and_artists(deployment, music, peer):
+    """A library on an independent peer (Funkwhale's shapes): followed, crawled, played through;
+    Update of a Track, an Album and an Artist rewrites the copies; Delete of a Track removes it."""
+    server, admin = instance(deployment)
+    original = (music / "Kaloven/Glass Echo/01.mp3").read_bytes()
+    peer.tracks = {"1": ("Tide", "Ora", "Shore", original), "2": ("Drift", "Ora", "Shore", original[:5000])}
+    r = requests.post(server.url + "/api/v1/federation/follows", headers=auth(admin), json={"target": peer.library_id})
+    assert r.status_code == 201 and r.json()["kind"] == "library", r.text
+    follow = wait_for(lambda: peer.inbox_items("Follow"))[0][0]
+    assert follow["object"] == peer.library_id
+    assert peer.post(server.url + "/federation/inbox", peer.activity("Accept", follow)).status_code == 202
+    assert wait_for(lambda: sorted(t["title"] for t in tracks_of(server, admin)) == ["Drift", "Tide"], timeout=60)
+    tide = next(t for t in tracks_of(server, admin) if t["title"] == "Tide")
+    played = requests.get(f"{server.url}/api/v1/files/{tide['files'][0]['id']}/audio", headers=auth(admin))
+    assert played.status_code == 200 and played.content == original
+    # Signed with the follower's key: the peer checked it.
+    assert any(path == "/audio/1/stream" and key == f"{server.url}/federation/actors/root#main-key" for path, key in peer.fetches)
+
+    def update(kind, key, **fields):
+        obj = {"type": kind, "id": f"{peer.base}/{key}", **fields}
+        assert peer.post(server.url + "/federation/inbox", peer.activity("Update", obj)).status_code == 202
+    update("Track", "tracks/1", name="Tide (remastered)")
+    assert wait_for(lambda: any(t["title"] == "Tide (remastered)" for t in tracks_of(server, admin)), timeout=30)
+    update("Album", "albums/Shore", name="Shoreline")
+    assert wait_for(lambda: {t["album"]["name"] for t in tracks_of(server, admin)} == {"Shoreline"}, timeout=30)
+    update("Artist", "artists/Ora", name="Ora Quartet")
+    assert wait_for(lambda: {t["artist"] for t in tracks_of(server, admin)} == {"Ora Quartet"}, timeout=30)
+    assert next(t for t in tracks_of(server, admin) if t["title"] == "Tide (remastered)")["album"]["name"] == "Shoreline"
+    # Deleting the track (not the audio) removes it; the library's other track stays.
+    delete = peer.activity("Delete", {"type": "Track", "id": f"{peer.base}/tracks/2"})
+    assert peer.post(server.url + "/federation/inbox", delete).status_code == 202
+    assert wait_for(lambda: [t["title"] for t in tracks_of(server, admin)] == ["Tide (remastered)"], timeout=30)
+    albums = requests.get(server.url + "/api/v1/albums", headers=auth(admin)).json()["items"]
+    assert "Shore" not in [a["title"] for a in albums]  # the old album left nothing behind

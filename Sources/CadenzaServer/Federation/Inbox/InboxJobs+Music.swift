@@ -10,6 +10,9 @@ extension InboxJobs {
     static func createOrUpdate(_ context: Context) async throws -> String {
         let object = context.activity["object"] ?? .null
         if object.typeName == "Listen", context.stored.type == "Create" { return try await listen(context, object) }
+        if context.stored.type == "Update", ["Track", "Album", "Artist"].contains(object.typeName ?? "") {
+            return try await updateMetadata(context, object)
+        }
         guard object.typeName == "Audio" else { return "ignored" }
         guard let authority = FederationURLs.authority(of: context.stored.actorURI),
             let (audio, libraryURI) = RemoteAudioParser.parse(object, authority: authority), let libraryURI
@@ -33,21 +36,7 @@ extension InboxJobs {
         }
         let ids = Array(named.filter { FederationURLs.authority(of: $0) == authority }.prefix(10_000))
         guard !ids.isEmpty else { return "ignored" }
-        let actor = context.stored.actorURI
-        let db = context.database.sql
-        // Everything followed here from this actor: a Delete names libraries or audio of its own only.
-        let owned = try await db.raw(
-            """
-            SELECT f.id, f.object_uri, l.id AS library_id FROM federation_follows f JOIN libraries l ON l.remote_uri = f.object_uri
-                AND l.owner_id = f.local_user_id
-            WHERE f.direction = 'out' AND f.remote_actor_uri = \(bind: actor) AND f.status = 'approved'
-            """
-        ).all().map {
-            (
-                follow: try $0.decode(column: "id", as: Int64.self), library: try $0.decode(column: "object_uri", as: String.self),
-                mirror: try $0.decode(column: "library_id", as: Int64.self)
-            )
-        }
+        let owned = try await mirrorsFollowed(from: context.stored.actorURI, on: context.database.sql)
         guard !owned.isEmpty else { return "ignored" }
         let listed = Set(ids)
         let dropped = owned.filter { listed.contains($0.library) }
@@ -59,6 +48,56 @@ extension InboxJobs {
                 try await MirrorRemoval.enqueue(libraryID: gone.mirror, on: tx.sql)
             }
             try await RemoteCatalog.remove(audioURIs: ids, fromLibraries: kept, on: tx.sql)
+        }
+        return "processed"
+    }
+
+    /// Everything followed here from this actor (its follows and their mirrors): a Delete or an
+    /// Update names libraries, audio, tracks, albums and artists of its own only.
+    static func mirrorsFollowed(from actor: String, on db: any SQLDatabase) async throws -> [(follow: Int64, library: String, mirror: Int64)] {
+        try await db.raw(
+            """
+            SELECT f.id, f.object_uri, l.id AS library_id FROM federation_follows f JOIN libraries l ON l.remote_uri = f.object_uri
+                AND l.owner_id = f.local_user_id
+            WHERE f.direction = 'out' AND f.remote_actor_uri = \(bind: actor) AND f.status = 'approved'
+            """
+        ).all().map {
+            (
+                follow: try $0.decode(column: "id", as: Int64.self), library: try $0.decode(column: "object_uri", as: String.self),
+                mirror: try $0.decode(column: "library_id", as: Int64.self)
+            )
+        }
+    }
+
+    /// An Update of a Track, Album or Artist (Funkwhale sends these when metadata is edited):
+    /// every Audio of it in the actor's libraries followed here is rewritten with the new values.
+    static func updateMetadata(_ context: Context, _ object: JSONValue) async throws -> String {
+        guard let authority = FederationURLs.authority(of: context.stored.actorURI), let id = object["id"]?.string,
+            FederationURLs.authority(of: id) == authority, let kind = object.typeName
+        else { return "ignored" }
+        let mirrors = try await mirrorsFollowed(from: context.stored.actorURI, on: context.database.sql)
+        let found = try await RemoteCatalog.documents(naming: id, inLibraries: mirrors.map(\.mirror), on: context.database.sql)
+        guard !found.isEmpty else { return "ignored" }
+        let now = ActorDocuments.iso(Clock.nowMillis())
+        var byLibrary: [Int64: [RemoteAudio]] = [:]
+        for (library, text) in found {
+            guard let document = try? JSONValue.parse(Array(text.utf8)) else { continue }
+            var patched = MetadataPatch.apply(object, kind: kind, id: id, to: document)
+            if case .object(var fields) = patched {
+                fields["updated"] = .string(now)  // newer than what we have, so it is taken
+                patched = .object(fields)
+            }
+            if let (audio, _) = RemoteAudioParser.parse(patched, authority: authority) { byLibrary[library, default: []].append(audio) }
+        }
+        var libraries: [LibraryRecord] = []
+        for id in byLibrary.keys.sorted() {
+            if let library = try await Libraries.find(id: id, on: context.database.sql) { libraries.append(library) }
+        }
+        let settings = context.client.settings
+        let updates = byLibrary
+        let targets = libraries
+        try await context.database.writeTransaction { tx in
+            try await RemoteCatalog.upsert(targets.map { ($0, updates[$0.id] ?? []) }, settings: settings, on: tx.sql)
         }
         return "processed"
     }

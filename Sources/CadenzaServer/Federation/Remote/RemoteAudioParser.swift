@@ -35,10 +35,11 @@ enum RemoteAudioParser {
         tags.bitrateKbps = Int(min(max(value["bitrate"]?.int ?? 0, 0), 100_000_000) / 1000)
         let size = min(max(value["size"]?.int ?? 0, 0), 1 << 40)
         let updated = date(value["updated"]) ?? date(value["published"]) ?? 0
-        return (
-            RemoteAudio(uri: id, streamURL: href, mediaType: mediaType, size: size, updatedMillis: updated, tags: tags),
-            value["library"]?.idValue
-        )
+        var audio = RemoteAudio(uri: id, streamURL: href, mediaType: mediaType, size: size, updatedMillis: updated, tags: tags)
+        audio.trackURI = track["id"]?.string.flatMap { FederationURLs.authority(of: $0) == authority ? String($0.prefix(2000)) : nil }
+        audio.albumURI = album["id"]?.string.flatMap { FederationURLs.authority(of: $0) == authority ? String($0.prefix(2000)) : nil }
+        audio.document = value.serialized
+        return (audio, value["library"]?.idValue)
     }
 
     static func text(_ value: JSONValue?) -> String? {

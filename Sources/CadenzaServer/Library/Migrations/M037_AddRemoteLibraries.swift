@@ -16,9 +16,16 @@ struct M037_AddRemoteLibraries: AsyncMigration {
             .field("audio_uri", .string, .required)
             .field("stream_url", .string, .required)
             .field("media_type", .string, .required)
+            // The track and album it belongs to there, and the Audio object as last received:
+            // an Update or Delete may name the track, album or artist instead of the audio.
+            .field("track_uri", .string)
+            .field("album_uri", .string)
+            .field("document", .string, .required)
             .create()
         try await database.sql.raw("CREATE UNIQUE INDEX remote_files_audio ON remote_files (library_id, audio_uri)").run()
         try await database.sql.raw("CREATE INDEX remote_files_uri ON remote_files (audio_uri)").run()
+        try await database.sql.raw("CREATE INDEX remote_files_track ON remote_files (track_uri)").run()
+        try await database.sql.raw("CREATE INDEX remote_files_album ON remote_files (album_uri)").run()
     }
 
     func revert(on database: any Database) async throws {

@@ -11,6 +11,10 @@ struct RemoteAudio: Sendable, Equatable {
     var size: Int64
     var updatedMillis: Int64
     var tags: AudioTags
+    var trackURI: String? = nil
+    var albumURI: String? = nil
+    /// The object as received (JSON), kept to apply a later Update of its track, album or artist.
+    var document: String = "{}"
 }
 
 /// Libraries mirroring a library on another instance (one per local follower, private to them):
@@ -49,11 +53,16 @@ enum RemoteCatalog {
     /// Adds or updates audio in mirrors (in the caller's transaction). All are written before
     /// the catalog version moves and albums are announced, the order every catalog writer keeps.
     static func upsert(_ items: [RemoteAudio], into libraries: [LibraryRecord], settings: Settings, on db: any SQLDatabase) async throws {
-        var seen = Set<String>()
-        let unique = items.filter { seen.insert($0.uri).inserted }  // a page naming one audio twice
-        guard !unique.isEmpty else { return }
+        try await upsert(libraries.map { ($0, items) }, settings: settings, on: db)
+    }
+
+    /// Different audio into each mirror, the same way.
+    static func upsert(_ batches: [(library: LibraryRecord, items: [RemoteAudio])], settings: Settings, on db: any SQLDatabase) async throws {
         var writers: [CatalogWriter] = []
-        for library in libraries where library.kind == .remote {
+        for (library, items) in batches where library.kind == .remote {
+            var seen = Set<String>()
+            let unique = items.filter { seen.insert($0.uri).inserted }  // a page naming one audio twice
+            guard !unique.isEmpty else { continue }
             if let writer = try await write(unique, into: library, settings: settings, on: db) { writers.append(writer) }
         }
         guard !writers.isEmpty else { return }
@@ -99,16 +108,36 @@ enum RemoteCatalog {
         for item in written {
             try await db.raw(
                 """
-                INSERT INTO remote_files (file_id, library_id, audio_uri, stream_url, media_type)
-                SELECT id, library_id, \(bind: item.uri), \(bind: item.streamURL), \(bind: item.mediaType) FROM files
+                INSERT INTO remote_files (file_id, library_id, audio_uri, stream_url, media_type, track_uri, album_uri, document)
+                SELECT id, library_id, \(bind: item.uri), \(bind: item.streamURL), \(bind: item.mediaType), \(bind: item.trackURI),
+                    \(bind: item.albumURI), \(bind: item.document) FROM files
                 WHERE folder_id = \(bind: folder.id) AND path = \(bind: item.uri)
-                ON CONFLICT (library_id, audio_uri) DO UPDATE SET stream_url = excluded.stream_url, media_type = excluded.media_type
+                ON CONFLICT (library_id, audio_uri) DO UPDATE SET stream_url = excluded.stream_url, media_type = excluded.media_type,
+                    track_uri = excluded.track_uri, album_uri = excluded.album_uri, document = excluded.document
                 """
             ).run()
         }
         // A retitled track or a renamed album leaves the old one empty.
         if rewrote { try await CatalogWriter.pruneOrphans(libraryID: library.id, on: db) }
         return writer
+    }
+
+    /// The Audio objects (as last received) in the given mirrors that belong to a track or album
+    /// with this id, or credit an artist with it.
+    static func documents(
+        naming uri: String, inLibraries libraries: [Int64], on db: any SQLDatabase
+    ) async throws -> [(
+        library: Int64, document: String
+    )] {
+        guard !libraries.isEmpty else { return [] }
+        let quoted = "%\"" + uri.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "\"%"
+        return try await db.raw(
+            """
+            SELECT library_id, document FROM remote_files WHERE library_id IN (\(SQLList(libraries.map { SQLBind($0) })))
+            AND (track_uri = \(bind: uri) OR album_uri = \(bind: uri) OR document LIKE \(bind: quoted))
+            ORDER BY file_id LIMIT 10000
+            """
+        ).all().map { (try $0.decode(column: "library_id", as: Int64.self), try $0.decode(column: "document", as: String.self)) }
     }
 
     /// Removes audio from the given mirrors (those whose remote owner sent the Delete: no one
@@ -121,7 +150,8 @@ enum RemoteCatalog {
             let ids = try await db.raw(
                 """
                 SELECT file_id, library_id FROM remote_files WHERE library_id IN (\(SQLList(libraries.map { SQLBind($0) })))
-                AND audio_uri IN (\(SQLList(chunk.map { SQLBind($0) })))
+                AND (audio_uri IN (\(SQLList(chunk.map { SQLBind($0) }))) OR track_uri IN (\(SQLList(chunk.map { SQLBind($0) })))
+                    OR album_uri IN (\(SQLList(chunk.map { SQLBind($0) }))))
                 """
             ).all().map { (try $0.decode(column: "file_id", as: Int64.self), try $0.decode(column: "library_id", as: Int64.self)) }
             guard !ids.isEmpty else { continue }
