@@ -656,3 +656,24 @@ def test_a_funkwhale_style_library_edits_its_tracks_albums_and_artists(deploymen
     assert wait_for(lambda: [t["title"] for t in tracks_of(server, admin)] == ["Tide (remastered)"], timeout=30)
     albums = requests.get(server.url + "/api/v1/albums", headers=auth(admin)).json()["items"]
     assert "Shore" not in [a["title"] for a in albums]  # the old album left nothing behind
+
+
+def test_a_blocked_account_is_refused_and_its_follows_end(deployment, peer):
+    server, admin = instance(deployment)
+    alice = user(deployment, server, admin, "alice")
+    follow = peer.activity("Follow", server.url + "/federation/actors/alice")
+    assert peer.post(server.url + "/federation/inbox", follow).status_code == 202
+    assert wait_for(lambda: peer.inbox_items("Accept"))
+    blocks = server.url + "/api/v1/federation/account-blocks"
+    assert requests.post(blocks, headers=auth(alice), json={"account": peer.actor_id}).status_code == 403
+    assert requests.post(blocks, headers=auth(admin), json={"account": "@nobody@nowhere.example"}).status_code == 404
+    r = requests.post(blocks, headers=auth(admin), json={"account": f"@peer@{peer.authority}", "note": "spam"})
+    assert r.status_code == 201 and r.json()["actor"] == peer.actor_id, r.text
+    assert requests.get(server.url + "/api/v1/federation/followers", headers=auth(alice)).json() == []
+    assert peer.post(server.url + "/federation/inbox", peer.activity("Follow", server.url + "/federation/actors/alice")).status_code == 403
+    # Its domain is not blocked: another account there still gets through.
+    assert requests.get(server.url + "/api/v1/federation/domains", headers=auth(admin)).json()[0].get("policy") is None
+    assert [b["handle"] for b in requests.get(blocks, headers=auth(admin)).json()] == [f"@peer@{peer.authority}"]
+    assert requests.delete(blocks, headers=auth(admin), params={"account": peer.actor_id}).status_code == 204
+    assert peer.post(server.url + "/federation/inbox", peer.activity("Follow", server.url + "/federation/actors/alice")).status_code == 202
+    assert wait_for(lambda: len(peer.inbox_items("Accept")) == 2)

@@ -1719,6 +1719,12 @@ def test_following_someone_on_another_server_and_answering_a_follower(deployment
         assert accept["object"]["id"] == asked["id"]
         # Administrators see the domain, with what was sent there.
         wait(browser, lambda d: peer.authority in d.find_element(By.ID, "domains").text)
+        # And may block one account: its follow of the library ends.
+        browser.find_element(By.ID, "account-name").send_keys(f"@dana@{peer.authority}")
+        browser.find_element(By.CSS_SELECTOR, "#account-form button[type=submit]").click()
+        wait(browser, lambda d: f"@dana@{peer.authority}" in d.find_element(By.ID, "accounts").text)
+        wait(browser, lambda d: "Nobody yet." in d.find_element(By.ID, "followers").text)
+        assert peer.post(server.url + "/federation/inbox", peer.activity("Follow", asked["object"])).status_code == 403
         shot(browser, "federation")
         assert not severe_console_errors(browser)
     finally:

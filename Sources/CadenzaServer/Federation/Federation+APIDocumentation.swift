@@ -47,6 +47,12 @@ extension FederationFeature {
             "delete": { "summary": "Administrators: remove a domain's policy", "parameters": [ { "$ref": "#/components/parameters/federationDomain" } ], "responses": { "204": { "description": "Removed" }, "400": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
             ##"""
+            "/federation/account-blocks": {
+            "get": { "summary": "Administrators: accounts on other servers that are blocked: [{actor, handle, note, createdAt}]", "responses": { "200": { "description": "The blocks" }, "403": { "$ref": "#/components/responses/Error" } } },
+            "post": { "summary": "Administrators: block one account on another server (its signed requests refused, nothing sent to it, its follows of things here end)", "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "account": { "type": "string", "maxLength": 2000, "description": "its actor id, or @user@host of an account this server knows" }, "note": { "type": "string", "maxLength": 1000 } } } } } }, "responses": { "201": { "description": "{actor, handle, note, createdAt}" }, "400": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } },
+            "delete": { "summary": "Administrators: lift an account block", "parameters": [ { "name": "account", "in": "query", "required": true, "schema": { "type": "string", "maxLength": 2000 } } ], "responses": { "204": { "description": "Lifted" }, "400": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
+            """##,
+            ##"""
             "/federation/keys/rotate": { "post": { "summary": "Administrators: a new key pair for a user's actor (or, without username, the server's own); peers fetch it when the old one fails to verify", "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "username": { "type": "string", "maxLength": 64 } } } } } }, "responses": { "204": { "description": "Rotated" }, "400": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } } } }
             """##,
         ])

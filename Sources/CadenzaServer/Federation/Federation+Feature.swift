@@ -50,6 +50,9 @@ public struct FederationFeature: Feature {
         api.put("domains", ":authority", use: FederationAdminController.setPolicy)
         api.delete("domains", ":authority", use: FederationAdminController.removePolicy)
         api.post("keys", "rotate", use: FederationAdminController.rotateKey)
+        api.get("account-blocks", use: FederationAdminController.accountBlocks)
+        api.post("account-blocks", use: FederationAdminController.blockAccount)
+        api.delete("account-blocks", use: FederationAdminController.unblockAccount)
         let root = routes.root
         root.get(".well-known", "nodeinfo", use: WellKnownController.nodeinfoLinks)
         root.get("nodeinfo", ":version", use: WellKnownController.nodeinfo)

@@ -68,6 +68,73 @@ enum FederationAdminController {
         return .noContent
     }
 
+    struct AccountBlockRequest: Decodable {
+        /// The account: its actor id, or @user@host of an account this server knows.
+        var account: String?
+        var note: String?
+    }
+
+    struct AccountBlockDTO: Content {
+        var actor: String
+        var handle: String?
+        var note: String
+        var createdAt: Date
+    }
+
+    /// `GET /api/v1/federation/account-blocks`
+    @Sendable static func accountBlocks(req: Request) async throws -> [AccountBlockDTO] {
+        _ = try req.requireAdmin()
+        var result: [AccountBlockDTO] = []
+        for block in try await AccountBlocks.all(on: req.sql) {
+            result.append(
+                AccountBlockDTO(
+                    actor: block.actor, handle: try await RemoteActors.find(uri: block.actor, on: req.sql)?.handle, note: block.note,
+                    createdAt: Clock.date(block.createdAt)))
+        }
+        return result
+    }
+
+    /// The actor id a request names: an id, or the handle of an account already known here.
+    static func actor(named text: String, on db: any SQLDatabase) async throws -> String {
+        let name = text.trimmingCharacters(in: .whitespaces)
+        if FederationURLs.authority(of: name) != nil { return name }
+        let handle = name.hasPrefix("@") ? name : "@" + name
+        for row in try await db.raw("SELECT * FROM remote_actors ORDER BY id").all() {
+            let known = try RemoteActor(row: row)
+            if known.handle.lowercased() == handle.lowercased() { return known.uri }
+        }
+        throw APIError.notFound("Account")
+    }
+
+    /// `POST /api/v1/federation/account-blocks {account, note}`: refuses one account (its follows end).
+    @Sendable static func blockAccount(req: Request) async throws -> Response {
+        _ = try req.requireAdmin()
+        let body = try await req.decodeJSON(AccountBlockRequest.self)
+        guard let account = body.account, !account.isEmpty, account.utf8.count <= 2000 else {
+            throw APIError.badRequest("account: an actor's id or @user@host")
+        }
+        let actor = try await actor(named: account, on: req.sql)
+        let note = String((body.note ?? "").prefix(1000))
+        try await req.db.writeTransaction { tx in try await AccountBlocks.block(actor, note: note, on: tx.sql) }
+        let response = Response(status: .created)
+        try response.content.encode(
+            AccountBlockDTO(
+                actor: actor, handle: try await RemoteActors.find(uri: actor, on: req.sql)?.handle, note: note, createdAt: Date()))
+        return response
+    }
+
+    /// `DELETE /api/v1/federation/account-blocks?account=`
+    @Sendable static func unblockAccount(req: Request) async throws -> HTTPStatus {
+        _ = try req.requireAdmin()
+        guard let account = req.query[String.self, at: "account"], !account.isEmpty, account.utf8.count <= 2000 else {
+            throw APIError.badRequest("account: an actor's id or @user@host")
+        }
+        guard try await AccountBlocks.unblock(try await actor(named: account, on: req.sql), on: req.sql) else {
+            throw APIError.notFound("Account block")
+        }
+        return .noContent
+    }
+
     struct RotateRequest: Decodable {
         /// A username, or nil for the instance's service actor.
         var username: String?

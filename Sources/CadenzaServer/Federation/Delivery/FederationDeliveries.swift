@@ -104,6 +104,14 @@ enum FederationDeliveries {
         else { return }
         let client = try FederationClient(services: context.services)
         let attempt = context.job.attempts
+        let blockedAccount =
+            try await db.raw(
+                "SELECT b.id FROM federation_account_blocks b JOIN remote_actors a ON a.uri = b.actor_uri WHERE a.inbox = \(bind: delivery.inbox)"
+            ).first() != nil
+        guard !blockedAccount else {
+            try await finish(delivery.id, status: "dropped", attempts: attempt, error: "that account is blocked", on: db)
+            return
+        }
         guard try await DomainPolicies.federates(with: delivery.authority, allowListMode: client.federation.allowListMode, on: db) else {
             try await finish(delivery.id, status: "dropped", attempts: attempt, error: "\(delivery.authority) is blocked or not allowed", on: db)
             return

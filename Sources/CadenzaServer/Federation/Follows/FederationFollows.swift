@@ -147,6 +147,7 @@ enum FederationFollows {
             SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) AS inbox FROM federation_follows f
             JOIN remote_actors a ON a.uri = f.remote_actor_uri
             WHERE f.direction = 'in' AND f.library_id = \(bind: libraryID) AND f.status = 'approved'
+            AND NOT EXISTS (SELECT 1 FROM federation_account_blocks b WHERE b.actor_uri = f.remote_actor_uri)
             ORDER BY inbox
             """
         ).all().map { try $0.decode(column: "inbox", as: String.self) }
@@ -159,6 +160,7 @@ enum FederationFollows {
             SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) AS inbox FROM federation_follows f
             JOIN remote_actors a ON a.uri = f.remote_actor_uri
             WHERE f.direction = 'in' AND f.object_kind = 'person' AND f.local_user_id = \(bind: userID) AND f.status = 'approved'
+            AND NOT EXISTS (SELECT 1 FROM federation_account_blocks b WHERE b.actor_uri = f.remote_actor_uri)
             ORDER BY inbox
             """
         ).all().map { try $0.decode(column: "inbox", as: String.self) }

@@ -111,11 +111,21 @@ struct M036_CreateFederation: AsyncMigration {
             .field("updated_at", .int64, .required)
             .unique(on: "authority")
             .create()
+
+        // Accounts on other servers an administrator blocked (their domain may be fine).
+        try await database.schema("federation_account_blocks")
+            .field("id", .int64, .identifier(auto: true))
+            .field("actor_uri", .string, .required)
+            .field("note", .string, .required)
+            .field("created_at", .int64, .required)
+            .unique(on: "actor_uri")
+            .create()
     }
 
     func revert(on database: any Database) async throws {
         for table in [
-            "federation_domains", "federation_deliveries", "federation_follows", "federation_activities", "remote_actors", "federation_keys",
+            "federation_account_blocks", "federation_domains", "federation_deliveries", "federation_follows", "federation_activities",
+            "remote_actors", "federation_keys",
         ] {
             try await database.schema(table).delete()
         }

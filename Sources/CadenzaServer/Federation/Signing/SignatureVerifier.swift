@@ -81,7 +81,7 @@ struct SignatureVerifier: Sendable {
             throw Failure.forbidden("\(authority) may not federate with this instance")
         }
         let known = try await RemoteActors.find(keyID: signature.keyID, on: db)
-        if let known, Self.isValid(signature, over: signed, pem: known.publicPEM) { return known }
+        if let known, Self.isValid(signature, over: signed, pem: known.publicPEM) { return try await allowed(known, on: db) }
         // Unknown key, or it no longer verifies: fetch the actor (once) and try again — at most
         // once per key every half minute, so bad signatures cannot make us fetch on their behalf.
         guard Self.refetches.allow((known == nil ? "new " : "again ") + signature.keyID, now: now) else {
@@ -94,7 +94,13 @@ struct SignatureVerifier: Sendable {
         guard fresh.keyID == signature.keyID, Self.isValid(signature, over: signed, pem: fresh.publicPEM) else {
             throw Failure.invalid("the signature does not verify")
         }
-        return fresh
+        return try await allowed(fresh, on: db)
+    }
+
+    /// The signer, unless an administrator blocked that account.
+    private func allowed(_ actor: RemoteActor, on db: any SQLDatabase) async throws -> RemoteActor {
+        guard try await !AccountBlocks.isBlocked(actor.uri, on: db) else { throw Failure.forbidden("\(actor.handle) is blocked here") }
+        return actor
     }
 
     static let refetches = FetchThrottle(interval: 30)

@@ -32,7 +32,11 @@ export async function render(main) {
         <label for="domain-policy">Policy</label><select id="domain-policy">${POLICIES.map(([v, n]) => html`<option value="${v}">${n}</option>`)}</select>
         <label><input type="checkbox" id="domain-media"> Refuse its media</label>
         <label for="domain-note">Note</label><input id="domain-note" maxlength="1000">
-        <button type="submit">Save</button></form></section>` : ''}
+        <button type="submit">Save</button></form>
+      <h3 id="accounts-h">Blocked accounts</h3>
+      <ul class="notify-list" id="accounts" aria-labelledby="accounts-h"></ul>
+      <form id="account-form" class="row-form"><label for="account-name">Block an account (@name@server)</label>
+        <input id="account-name" required maxlength="2000" autocomplete="off"> <button type="submit">Block</button></form></section>` : ''}
     <p id="fed-status" role="status"></p>`.text;
   const say = (text) => { main.querySelector('#fed-status').textContent = text; };
   let found = null;
@@ -63,7 +67,15 @@ export async function render(main) {
       ${d.policy ? html`<button type="button" data-lift="${d.authority}" aria-label="Remove the policy for ${d.authority}">Remove policy</button>` : ''}</li>`.text).join('')
       : html`<li class="muted">No other server yet.</li>`.text;
   };
-  const loadAll = () => Promise.all([loadFollowing(), loadFollowers(), loadDomains()]);
+  const loadAccounts = async () => {
+    if (!admin) return;
+    const blocks = await api('/api/v1/federation/account-blocks');
+    main.querySelector('#accounts').innerHTML = blocks.length ? blocks.map((b) => html`<li>
+      <span class="grow"><strong>${b.handle || b.actor}</strong>${b.note ? html`<br><span class="when">${b.note}</span>` : ''}</span>
+      <button type="button" data-unblock="${b.actor}" aria-label="Unblock ${b.handle || b.actor}">Unblock</button></li>`.text).join('')
+      : html`<li class="muted">None.</li>`.text;
+  };
+  const loadAll = () => Promise.all([loadFollowing(), loadFollowers(), loadDomains(), loadAccounts()]);
   try { await loadAll(); } catch (error) { main.querySelector('#fed-status').innerHTML = errorMessage(error).text; return; }
 
   main.querySelector('#find-form').addEventListener('submit', async (event) => {
@@ -100,6 +112,10 @@ export async function render(main) {
         await api(`/api/v1/federation/followers/${button.dataset.id}/${button.dataset.answer}`, { method: 'POST', body: {} });
         say(button.dataset.answer === 'approve' ? 'Approved.' : 'Refused.');
         await loadFollowers();
+      } else if (button.dataset.unblock) {
+        await api(`/api/v1/federation/account-blocks?account=${encodeURIComponent(button.dataset.unblock)}`, { method: 'DELETE' });
+        say('Unblocked.');
+        await loadAccounts();
       } else if (button.dataset.lift) {
         await api(`/api/v1/federation/domains/${encodeURIComponent(button.dataset.lift)}`, { method: 'DELETE' });
         say(`The policy for ${button.dataset.lift} is removed.`);
@@ -120,6 +136,16 @@ export async function render(main) {
       say(`Saved the policy for ${name}.`);
       event.target.reset();
       await loadDomains();
+    } catch (error) { say(error.message); }
+  });
+  main.querySelector('#account-form')?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const account = main.querySelector('#account-name').value.trim();
+    try {
+      await api('/api/v1/federation/account-blocks', { method: 'POST', body: { account } });
+      say(`Blocked ${account}; its follows here have ended.`);
+      event.target.reset();
+      await Promise.all([loadAccounts(), loadFollowers()]);
     } catch (error) { say(error.message); }
   });
   // Answers arrive while the page is open.
