@@ -88,26 +88,29 @@ enum ActorsController {
 
     /// The library and who owns it, refused when federation may not show it: mirrors of other
     /// servers' libraries never, private ones only to their approved followers.
-    static func library(_ req: Request) async throws -> (LibraryRecord, ownerUsername: String?) {
+    /// A private library's approved follower comes back as `follower` (checked once per request).
+    static func library(_ req: Request) async throws -> (LibraryRecord, ownerUsername: String?, follower: RemoteActor?) {
         let id = try req.int64Parameter("id", what: "Library")
         guard let library = try await Libraries.find(id: id, on: req.sql), library.kind != .remote else { throw APIError.notFound("Library") }
+        var follower: RemoteActor?
         if library.visibility == .private {
             guard req.headers.first(name: "signature") != nil || req.headers.first(name: .authorization) != nil,
                 let signer = try? await req.federationSigner(),
                 try await FederationFollows.isApprovedFollower(signer.uri, libraryID: library.id, on: req.sql)
             else { throw APIError.notFound("Library") }
+            follower = signer
         }
         var owner: String?
         if let ownerID = library.ownerID {
             guard let user = try await User.find(ownerID, on: req.db) else { throw APIError.notFound("Library") }
             owner = user.username
         }
-        return (library, owner)
+        return (library, owner, follower)
     }
 
     /// `GET /federation/libraries/:id` (the library) or `?page=N` (50 Audio objects).
     @Sendable static func libraryDocument(req: Request) async throws -> Response {
-        let (library, owner) = try await library(req)
+        let (library, owner, follower) = try await library(req)
         let urls = try context(req).urls
         let documents = ActorDocuments(urls: urls)
         let total = try await CatalogQueries.libraryAudioCount(libraryID: library.id, on: req.sql)
@@ -116,9 +119,13 @@ enum ActorsController {
             return respond(documents.library(library, ownerUsername: owner, totalItems: total))
         }
         guard let page = Int(rawPage), page >= 1, page <= 1_000_000 else { throw APIError.badRequest("page must be a number from 1.") }
-        let signer = try await reader(req, public: library.visibility == .public)
-        if library.visibility != .public {
-            guard let signer, try await FederationFollows.isApprovedFollower(signer.uri, libraryID: library.id, on: req.sql) else {
+        if library.visibility == .public {
+            try await publicReader(req)
+        } else if follower == nil {
+            // A private library's follower was checked above; an instance library's is checked here.
+            guard let signer = try await reader(req, public: false),
+                try await FederationFollows.isApprovedFollower(signer.uri, libraryID: library.id, on: req.sql)
+            else {
                 throw APIError.forbidden("Only approved followers may read this library.")
             }
         }
@@ -129,7 +136,7 @@ enum ActorsController {
 
     @Sendable static func libraryFollowers(req: Request) async throws -> Response {
         try await publicReader(req)
-        let (library, _) = try await library(req)
+        let (library, _, _) = try await library(req)
         let (urls, _, _) = try context(req)
         let count = try await FederationFollows.counts(libraryID: library.id, on: req.sql)
         return respond(ActorDocuments(urls: urls).collection(id: urls.library(library.id) + "/followers", totalItems: count))

@@ -57,9 +57,6 @@ enum ActorKeys {
         cache.withLockedValue { $0[actor] = nil }
     }
 
-    /// Forgets parsed keys (another process may have rotated them).
-    static func forget(_ actor: String) { cache.withLockedValue { $0[actor] = nil } }
-
     private static func open(row: any SQLRow, secrets: SecretBox) throws -> KeyPair {
         let publicPEM = try row.decode(column: "public_pem", as: String.self)
         guard let pem = secrets.open(try row.decode(column: "private_sealed", as: String.self)) else {

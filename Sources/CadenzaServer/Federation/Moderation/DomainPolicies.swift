@@ -30,12 +30,6 @@ enum DomainPolicies {
         try await db.raw("SELECT * FROM federation_domains ORDER BY authority").all().map(DomainPolicy.init(row:))
     }
 
-    /// The policy set for exactly this name.
-    static func find(_ authority: String, on db: any SQLDatabase) async throws -> DomainPolicy? {
-        try await db.raw("SELECT * FROM federation_domains WHERE authority = \(bind: authority.lowercased())").first()
-            .map(DomainPolicy.init(row:))
-    }
-
     /// Whether this instance talks to `authority` at all: not blocked, and allowed when only
     /// allowed domains federate.
     static func federates(with authority: String, allowListMode: Bool, on db: any SQLDatabase) async throws -> Bool {

@@ -46,10 +46,6 @@ enum RemoteCatalog {
         try await db.raw("SELECT * FROM libraries WHERE remote_uri = \(bind: remoteURI) ORDER BY id").all().map(LibraryRecord.init(row:))
     }
 
-    static func remoteURI(ofLibrary id: Int64, on db: any SQLDatabase) async throws -> String? {
-        try await db.raw("SELECT remote_uri FROM libraries WHERE id = \(bind: id)").first()?.decode(column: "remote_uri", as: String?.self)
-    }
-
     /// Adds or updates audio in mirrors (in the caller's transaction). All are written before
     /// the catalog version moves and albums are announced, the order every catalog writer keeps.
     static func upsert(_ items: [RemoteAudio], into libraries: [LibraryRecord], settings: Settings, on db: any SQLDatabase) async throws {
