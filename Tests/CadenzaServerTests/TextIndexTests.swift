@@ -35,3 +35,64 @@ import Testing
         #expect(accented.positions(containing: "é n") == [0])
     }
 }
+
+@Suite struct RankedIndexTests {
+    func index(_ names: [String], plays: [Int64]? = nil) -> RankedIndex {
+        RankedIndex(names.enumerated().map { .init(id: Int64($0.offset), name: $0.element, popularity: plays?[$0.offset] ?? 0) })
+    }
+
+    func names(_ names: [String], _ query: String, plays: [Int64]? = nil, limit: Int = 20) -> [String] {
+        index(names, plays: plays).search(query, offset: 0, limit: limit).map { names[Int($0)] }
+    }
+
+    @Test func ranksExactThenPrefixThenWordStartThenInsideThenTypos() {
+        let catalog = ["Midnight", "Night Moves", "Night", "Into the Night", "Knight Rider", "Nihgt Shift"]
+        #expect(names(catalog, "night") == ["Night", "Night Moves", "Into the Night", "Midnight", "Knight Rider", "Nihgt Shift"])
+    }
+
+    @Test func popularityBreaksTiesWithinATierButNeverCrossesOne() {
+        let catalog = ["Blue Train", "Blue Monday", "Blue", "True Blue"]
+        #expect(names(catalog, "blue", plays: [1, 50, 0, 900]) == ["Blue", "Blue Monday", "Blue Train", "True Blue"])
+    }
+
+    @Test func foldsCaseAccentsAndPunctuation() {
+        let catalog = ["Beyoncé", "AC/DC", "Don't Stop Me Now", "Sigur Rós"]
+        #expect(names(catalog, "BEYONCE") == ["Beyoncé"])
+        #expect(names(catalog, "beyoncé") == ["Beyoncé"])
+        #expect(names(catalog, "ac dc") == ["AC/DC"])
+        #expect(names(catalog, "dont stop") == ["Don't Stop Me Now"])
+        #expect(names(catalog, "sigur ros") == ["Sigur Rós"])
+    }
+
+    @Test func findsOneAndTwoEditsAndWordsInAnyOrder() {
+        let catalog = ["Bohemian Rhapsody", "Stairway to Heaven", "Hotel California", "Smells Like Teen Spirit"]
+        #expect(names(catalog, "bohemian rhapsdy") == ["Bohemian Rhapsody"])  // one deletion
+        #expect(names(catalog, "stariway heavne") == ["Stairway to Heaven"])  // two swaps
+        #expect(names(catalog, "califronia hotel") == ["Hotel California"])
+        #expect(names(catalog, "smels like teen spiri") == ["Smells Like Teen Spirit"])  // a typo, then still typing
+        #expect(names(catalog, "xylophone") == [])
+        #expect(names(catalog, "he").isEmpty == false)
+    }
+
+    @Test func pagesAreStableAndHostilePagingIsEmpty() {
+        let catalog = (0..<30).map { "Song \($0)" }
+        let idx = index(catalog)
+        let all = idx.search("song", offset: 0, limit: 30)
+        #expect(all.count == 30)
+        #expect(idx.search("song", offset: 10, limit: 5) == Array(all[10..<15]))
+        #expect(idx.search("song", offset: .max, limit: 5) == [])
+        #expect(idx.search("song", offset: 0, limit: 0) == [])
+        #expect(idx.search("", offset: 0, limit: 5) == [])
+    }
+
+    @Test func editDistanceCountsSwapsAsOneEdit() {
+        func d(_ a: String, _ b: String, _ limit: Int = 3) -> Int? {
+            EditDistance.osa(a.unicodeScalars.map(\.value), b.unicodeScalars.map(\.value), limit: limit)
+        }
+        #expect(d("teh", "the") == 1)
+        #expect(d("kitten", "sitting") == 3)
+        #expect(d("kitten", "sitting", 2) == nil)
+        #expect(d("", "ab") == 2)
+        #expect(d("café", "cafe") == 1)
+    }
+}

@@ -110,7 +110,7 @@ enum CatalogController {
             albums: found.albums,
             tracks: found.tracks,
             playlists: try await PlaylistsController.dtos(
-                try await PlaylistStore.visible(to: try req.requireUser(), nameContaining: q, limit: limit, on: req.sql),
+                try await PlaylistStore.visible(to: try req.requireUser(), nameMatching: q, limit: limit, on: req.sql),
                 viewer: try req.requireUser(), on: req.sql))
     }
 }

@@ -20,30 +20,11 @@ enum CatalogIndex {
         func artists(_ ids: [Int64]) -> [ArtistDTO] { ids.compactMap { byID[$0] } }
     }
 
-    /// Search keys of visible artists, albums and tracks, in the order the catalog lists them.
+    /// Visible artists, albums and tracks ranked for search (`RankedIndex`), by name or title.
     struct Search: Sendable {
-        var artistNames = TextIndex()  // name_key
-        var artistSorts = TextIndex()  // sort_name, same entries
-        var albums = TextIndex()  // sort_title
-        var tracks = TextIndex()  // sort_title
-
-        /// Artists whose name or sort name contains the query, like `CatalogQueries.artists(search:)`.
-        func artists(matching query: String, offset: Int, limit: Int) -> [Int64] {
-            // The first n of a union of two ascending lists come from the first n of each.
-            let wanted = offset + limit
-            let byName = artistNames.positions(containing: NameKey.make(query), max: wanted)
-            let bySort = artistSorts.positions(containing: NameKey.sort(query), max: wanted)
-            let merged = Array(Set(byName).union(bySort)).sorted()
-            return artistNames.page(merged, offset: offset, limit: limit)
-        }
-
-        func albums(matching query: String, offset: Int, limit: Int) -> [Int64] {
-            albums.page(albums.positions(containing: NameKey.sort(query), max: offset + limit), offset: offset, limit: limit)
-        }
-
-        func tracks(matching query: String, offset: Int, limit: Int) -> [Int64] {
-            tracks.page(tracks.positions(containing: NameKey.sort(query), max: offset + limit), offset: offset, limit: limit)
-        }
+        var artists = RankedIndex([])
+        var albums = RankedIndex([])
+        var tracks = RankedIndex([])
     }
 
     static func albums(visible: [Int64], on db: any SQLDatabase) async throws -> Albums {
@@ -80,37 +61,37 @@ enum CatalogIndex {
         return Artists(byID: byID)
     }
 
+    /// Popularity is everyone's plays (`play_stats`), as of the catalog version the index is built for.
     static func search(visible: [Int64], on db: any SQLDatabase) async throws -> Search {
-        var index = Search()
-        guard let libs = CatalogQueries.libraries(visible, .init()) else { return index }
-        for row in try await db.raw(
-            """
-            SELECT ar.id, ar.name_key, ar.sort_name FROM artists ar
-            WHERE EXISTS (SELECT 1 FROM track_artists ta JOIN tracks t ON t.id = ta.track_id WHERE ta.artist_id = ar.id AND t.library_id IN (\(libs)))
-            ORDER BY ar.sort_name, ar.id
-            """
-        ).all() {
-            let id = try row.decode(column: "id", as: Int64.self)
-            index.artistNames.append(id: id, key: try row.decode(column: "name_key", as: String.self))
-            index.artistSorts.append(id: id, key: try row.decode(column: "sort_name", as: String.self))
+        guard let libs = CatalogQueries.libraries(visible, .init()) else { return Search() }
+        func entries(_ sql: SQLQueryString) async throws -> [RankedIndex.Entry] {
+            try await db.raw(sql).all().map {
+                RankedIndex.Entry(
+                    id: try $0.decode(column: "id", as: Int64.self), name: try $0.decode(column: "name", as: String.self),
+                    popularity: try $0.decode(column: "plays", as: Int64?.self) ?? 0)
+            }
         }
-        for row in try await db.raw(
+        let plays: SQLQueryString = "SELECT track_id, SUM(play_count) AS plays FROM play_stats GROUP BY track_id"
+        let artists = try await entries(
             """
-            SELECT a.id, a.sort_title FROM albums a
-            WHERE EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = a.id AND t.library_id IN (\(libs)))
-            ORDER BY a.sort_title, a.id
+            SELECT ar.id, ar.name, CAST(SUM(p.plays) AS BIGINT) AS plays FROM artists ar
+            JOIN track_artists ta ON ta.artist_id = ar.id JOIN tracks t ON t.id = ta.track_id AND t.library_id IN (\(libs))
+            LEFT JOIN (\(plays)) p ON p.track_id = t.id
+            GROUP BY ar.id, ar.name, ar.sort_name ORDER BY ar.sort_name, ar.id
+            """)
+        let albums = try await entries(
             """
-        ).all() {
-            index.albums.append(id: try row.decode(column: "id", as: Int64.self), key: try row.decode(column: "sort_title", as: String.self))
-        }
-        for row in try await db.raw(
+            SELECT a.id, a.title AS name, CAST(SUM(p.plays) AS BIGINT) AS plays FROM albums a
+            JOIN tracks t ON t.album_id = a.id AND t.library_id IN (\(libs))
+            LEFT JOIN (\(plays)) p ON p.track_id = t.id
+            GROUP BY a.id, a.title, a.sort_title ORDER BY a.sort_title, a.id
+            """)
+        let tracks = try await entries(
             """
-            SELECT t.id, t.sort_title FROM tracks t WHERE t.library_id IN (\(libs)) ORDER BY t.sort_title, t.id
-            """
-        ).all() {
-            index.tracks.append(id: try row.decode(column: "id", as: Int64.self), key: try row.decode(column: "sort_title", as: String.self))
-        }
-        return index
+            SELECT t.id, t.title AS name, p.plays FROM tracks t LEFT JOIN (\(plays)) p ON p.track_id = t.id
+            WHERE t.library_id IN (\(libs)) ORDER BY t.sort_title, t.id
+            """)
+        return await runBlocking { Search(artists: RankedIndex(artists), albums: RankedIndex(albums), tracks: RankedIndex(tracks)) }
     }
 }
 
@@ -151,16 +132,15 @@ extension Application {
         return ids.compactMap { found[$0] }
     }
 
-    /// A search with words, answered from the in-memory search index: the same matches and order
-    /// as the `LIKE` queries of `CatalogQueries`, without scanning the catalog tables.
+    /// A search with words, answered from the in-memory search index (ranked, typo-tolerant).
     func search(
         _ term: String, visible: [Int64], version: String, artists: CatalogQueries.Paging, albums: CatalogQueries.Paging,
         tracks: CatalogQueries.Paging, on db: any SQLDatabase
     ) async throws -> (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO]) {
         let index = try await searchIndex(visible: visible, version: version, on: db)
-        let artistIDs = index.artists(matching: term, offset: artists.offset, limit: artists.limit)
-        let albumIDs = index.albums(matching: term, offset: albums.offset, limit: albums.limit)
-        let trackIDs = index.tracks(matching: term, offset: tracks.offset, limit: tracks.limit)
+        let artistIDs = index.artists.search(term, offset: artists.offset, limit: artists.limit)
+        let albumIDs = index.albums.search(term, offset: albums.offset, limit: albums.limit)
+        let trackIDs = index.tracks.search(term, offset: tracks.offset, limit: tracks.limit)
         let foundArtists = artistIDs.isEmpty ? [] : try await artistIndex(visible: visible, version: version, on: db).artists(artistIDs)
         let foundAlbums = albumIDs.isEmpty ? [] : try await albumIndex(visible: visible, version: version, on: db).albums(albumIDs)
         let foundTracks = try await self.tracks(trackIDs, visible: visible, version: version, on: db)

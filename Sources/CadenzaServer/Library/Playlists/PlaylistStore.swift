@@ -36,11 +36,14 @@ enum PlaylistStore {
         try await load(visibility(viewer), on: db)
     }
 
-    /// Visible playlists whose name contains `text`, for search. Matched on the name key in Swift:
-    /// SQLite's LOWER() folds ASCII only, and an instance has hundreds of playlists, not millions.
-    static func visible(to viewer: Principal, nameContaining text: String, limit: Int, on db: any SQLDatabase) async throws -> [Record] {
-        let key = NameKey.make(text)
-        return Array(try await visible(to: viewer, on: db).lazy.filter { NameKey.make($0.name).contains(key) }.prefix(limit))
+    /// Visible playlists whose name matches `text`, ranked as catalog search ranks (the viewer's
+    /// own first among equals). Matched in Swift: SQLite's LOWER() folds ASCII only, and an
+    /// instance has hundreds of playlists, not millions.
+    static func visible(to viewer: Principal, nameMatching text: String, limit: Int, on db: any SQLDatabase) async throws -> [Record] {
+        let records = try await visible(to: viewer, on: db)
+        let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let index = RankedIndex(records.map { .init(id: $0.id, name: $0.name, popularity: $0.ownerID == viewer.userID ? 1 : 0) })
+        return index.search(text, offset: 0, limit: limit).compactMap { byID[$0] }
     }
 
     private static func visibility(_ viewer: Principal) -> SQLQueryString {

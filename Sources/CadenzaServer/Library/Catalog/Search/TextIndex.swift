@@ -83,6 +83,26 @@ struct TextIndex: Sendable {
         return low
     }
 
+    /// How entry `entry` holds `needle` (which it must contain): the whole key (0), at its start
+    /// (1), at the start of a later word (2) or inside a word (3) — the search's rank tiers.
+    func matchTier(of entry: Int, _ needle: [UInt8]) -> Int {
+        let start = starts[entry]
+        let end = entry + 1 < starts.count ? starts[entry + 1] - 1 : bytes.count - 1
+        let length = end - start
+        return bytes.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { pattern in
+                guard let base = haystack.baseAddress, let needleBase = pattern.baseAddress, pattern.count <= length else { return 3 }
+                if memcmp(base + start, needleBase, pattern.count) == 0 { return pattern.count == length ? 0 : 1 }
+                var at = start + 1
+                while at + pattern.count <= end {
+                    if base[at - 1] == 0x20, memcmp(base + at, needleBase, pattern.count) == 0 { return 2 }
+                    at += 1
+                }
+                return 3
+            }
+        }
+    }
+
     /// Ids for one page of positions.
     func page(_ positions: [Int], offset: Int, limit: Int) -> [Int64] {
         guard offset < positions.count, limit > 0 else { return [] }
