@@ -11,6 +11,7 @@ public enum Features {
         JukeboxFeature(),
         NotificationsFeature(),
         FederationFeature(),
+        DiscoveryFeature(),
         WebFeature(),
     ]
 

@@ -5,9 +5,9 @@ extension ListensFeature {
             paths: [
                 ##"""
                 "/me/listen-settings": {
-                "get": { "summary": "Your listens settings: time zone for stats and who may read your listens", "responses": { "200": { "description": "{timeZone, visibility}" } } },
-                "put": { "summary": "Change time zone (IANA name; stats are rebuilt by a job) or visibility (public, instance, private)",
-                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "instance", "private"] } } } } } },
+                "get": { "summary": "Your listens settings: time zone for stats and who may read your listens", "responses": { "200": { "description": "{timeZone, visibility, useForRecommendations}" } } },
+                "put": { "summary": "Change time zone (IANA name; stats are rebuilt by a job) or visibility (public, instance, private), or whether your listens may shape others' recommendations",
+                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "timeZone": { "type": "string" }, "visibility": { "type": "string", "enum": ["public", "instance", "private"] }, "useForRecommendations": { "type": "boolean" } } } } } },
                   "responses": { "200": { "description": "The new settings" }, "422": { "$ref": "#/components/responses/Error" } } } }
                 """##,
                 ##"""

@@ -10,7 +10,7 @@ public struct ListensFeature: Feature {
     public var name: String { "listens" }
 
     public var migrations: [any Migration] {
-        [M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks(), M039_CreateRemoteListens()]
+        [M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks(), M039_CreateRemoteListens(), M040_AddListensForDiscovery()]
     }
 
     public var eventTypes: [EventDescriptor] { ListensEvents.all }

@@ -30,15 +30,25 @@ enum AutoDJ {
 
     /// What the station may air, which the playout keeps and chooses from even while the
     /// database is away: the playlists and smart blocks in its rotation (by weight), or, when
-    /// it has none, a random sample of its libraries.
+    /// it has none, a random sample of its libraries in which what people here play alongside
+    /// the last track aired weighs four times as much (so the rotation flows, as an instant mix).
     static func pool(station: StationRecord, libraries: [Int64], on db: any SQLDatabase) async throws -> [Candidate] {
         let rotation = try await RadioPlaylists.list(stationID: station.id, on: db).filter { $0.rotationWeight > 0 }
         let library = {
-            try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
+            var candidates = try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
                 Candidate(
                     trackID: $0.id,
                     item: $0.playoutItem())
             }
+            guard let last = try await AsRunLog.recent(stationID: station.id, limit: 1, on: db).first?.trackId.flatMap({ Int64($0) }) else {
+                return candidates
+            }
+            let flow = try await InstantMix.tracks(
+                from: .track(last), visible: libraries, limit: 30, includeSeed: false, byGenreWhenFew: false, on: db)
+            let airable = try await CatalogQueries.airableTracks(ids: flow, libraries: libraries, on: db)
+            candidates.removeAll { airable[$0.trackID] != nil }
+            for id in flow { if let track = airable[id] { candidates.append(Candidate(trackID: id, item: track.playoutItem(), weight: 4)) } }
+            return candidates
         }
         guard !rotation.isEmpty else { return try await library() }
         let entries = try await RadioPlaylists.resolve(rotation.map(\.id), station: station, libraries: libraries, on: db)

@@ -110,6 +110,41 @@ enum PlaylistStore {
         try await db.insertRows(into: "playlist_tracks (playlist_id, position, track_id)", rows: rows, maxBinds: 900)
     }
 
+    /// A new playlist with its tracks (the caller checked they may be seen); its id.
+    static func create(
+        ownerID: Int64, name: String, comment: String?, isPublic: Bool, tracks: [Int64], on db: any SQLDatabase
+    ) async throws -> Int64 {
+        let now = Clock.nowMillis()
+        guard
+            let id = try await db.raw(
+                """
+                INSERT INTO playlists (owner_id, name, comment, public, created_at, updated_at)
+                VALUES (\(bind: ownerID), \(bind: name), \(bind: comment), \(bind: isPublic), \(bind: now), \(bind: now)) RETURNING id
+                """
+            ).first()?.decode(column: "id", as: Int64.self)
+        else { throw Abort(.internalServerError, reason: "The playlist was not created.") }
+        try await insertTracks(id, tracks, from: 0, on: db)
+        return id
+    }
+
+    /// Whether the playlist still exists and belongs to `ownerID`.
+    static func exists(_ playlistID: Int64, ownerID: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("SELECT id FROM playlists WHERE id = \(bind: playlistID) AND owner_id = \(bind: ownerID)").first() != nil
+    }
+
+    /// Replaces the track list and comment of a playlist made by the server (inside the caller's transaction).
+    static func refill(_ playlistID: Int64, comment: String?, tracks: [Int64], on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM playlist_tracks WHERE playlist_id = \(bind: playlistID)").run()
+        try await insertTracks(playlistID, tracks, from: 0, on: db)
+        try await db.raw(
+            "UPDATE playlists SET comment = \(bind: comment), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: playlistID)"
+        ).run()
+    }
+
+    static func delete(_ playlistID: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM playlists WHERE id = \(bind: playlistID)").run()
+    }
+
     /// Replaces the whole track list (reorders and removals are a new list).
     static func replaceTracks(_ playlistID: Int64, _ tracks: [Int64], on db: any Database) async throws {
         try await db.writeTransaction { tx in

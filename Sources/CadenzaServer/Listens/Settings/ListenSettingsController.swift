@@ -3,23 +3,33 @@ import Foundation
 import SQLKit
 import Vapor
 
-/// `GET|PUT /api/v1/me/listen-settings`: the time zone stats are bucketed in and who may read
-/// the user's listens.
+/// `GET|PUT /api/v1/me/listen-settings`: the time zone stats are bucketed in, who may read
+/// the user's listens, and whether they may shape others' recommendations.
 enum ListenSettingsController {
     struct SettingsDTO: Content {
         var timeZone: String
         var visibility: String
+        /// Private listens are never used for others, whatever this says.
+        var useForRecommendations: Bool
     }
 
     struct SettingsUpdate: Decodable {
         var timeZone: String?
         var visibility: String?
+        var useForRecommendations: Bool?
+    }
+
+    static func useForRecommendations(userID: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("SELECT listens_for_discovery FROM users WHERE id = \(bind: userID)").first()?
+            .decode(column: "listens_for_discovery", as: Bool.self) ?? false
     }
 
     @Sendable static func show(req: Request) async throws -> SettingsDTO {
         let viewer = try req.requireUser()
         guard let owner = try await ListenOwner.load(userID: viewer.userID, on: req.sql) else { throw APIError.unauthorized() }
-        return SettingsDTO(timeZone: owner.timeZone, visibility: owner.visibility)
+        return SettingsDTO(
+            timeZone: owner.timeZone, visibility: owner.visibility,
+            useForRecommendations: try await useForRecommendations(userID: viewer.userID, on: req.sql))
     }
 
     @Sendable static func update(req: Request) async throws -> SettingsDTO {
@@ -35,10 +45,14 @@ enum ListenSettingsController {
         }
         guard problems.isEmpty else { throw APIError.unprocessable(problems.joined(separator: " "), code: "invalid_settings") }
         let zone = update.timeZone ?? owner.timeZone, visibility = update.visibility ?? owner.visibility
+        var sharing = update.useForRecommendations ?? false
+        if update.useForRecommendations == nil { sharing = try await useForRecommendations(userID: viewer.userID, on: req.sql) }
+        let share = sharing
         try await req.db.writeTransaction { tx in
             try await tx.sql.raw(
                 """
-                UPDATE users SET time_zone = \(bind: zone), listens_visibility = \(bind: visibility) WHERE id = \(bind: viewer.userID)
+                UPDATE users SET time_zone = \(bind: zone), listens_visibility = \(bind: visibility), listens_for_discovery = \(bind: share)
+                WHERE id = \(bind: viewer.userID)
                 """
             ).run()
             if visibility == "private" {
@@ -58,6 +72,6 @@ enum ListenSettingsController {
             }
         }
         try req.application.tokenCache.forget(userID: viewer.userID)
-        return SettingsDTO(timeZone: zone, visibility: visibility)
+        return SettingsDTO(timeZone: zone, visibility: visibility, useForRecommendations: share)
     }
 }

@@ -118,8 +118,8 @@ enum SubsonicBrowsing {
             let count = try context.params.int("count", default: 50, range: 0...500)
             var node = SubsonicNode("topSongs")
             guard count > 0 else { return .node(node) }
-            // Most played across everyone first: the local answer to "top songs".
-            let ids = try await CatalogQueries.topTrackIDs(artistName: artistName, visible: context.visible, limit: count, on: context.db)
+            // Most listeners on this instance first, then most plays: the local answer to "top songs".
+            let ids = try await SimilarArtists.topTracks(artistName: artistName, visible: context.visible, limit: count, on: context.db)
             let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: count, offset: 0), ids: ids, on: context.db)
             node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context))
             return .node(node)
@@ -161,8 +161,8 @@ enum SubsonicBrowsing {
         var node = SubsonicNode(name)
         node.set("biography", "")
         node.set("musicBrainzId", found.artist.mbid ?? "")
-        // Similar = artists sharing the most genres with this one, from the local library only.
-        let similarIDs = try await CatalogQueries.similarArtistIDs(to: id, visible: context.visible, limit: count, on: context.db)
+        // Similar by co-listening on this instance, topped up by shared genres.
+        let similarIDs = try await SimilarArtists.ids(to: id, visible: context.visible, limit: count, on: context.db)
         let similar = try await CatalogQueries.artists(visible: context.visible, paging: everything, ids: similarIDs, on: context.db)
         node.add(
             list: "similarArtist",
@@ -199,7 +199,8 @@ enum SubsonicBrowsing {
         default: throw SubsonicError.notFound("Item")
         }
         guard count > 0 else { return .node(node) }
-        let ids = try await CatalogQueries.similarTrackIDs(to: similarTo, visible: context.visible, limit: count, on: context.db)
+        // An instant mix without the seed: co-listening first, shared genres when listens are few.
+        let ids = try await InstantMix.tracks(from: similarTo, visible: context.visible, limit: count, includeSeed: false, on: context.db)
         let tracks = try await CatalogQueries.tracks(visible: context.visible, paging: .init(limit: count, offset: 0), ids: ids, on: context.db)
         node.add(list: "song", try await SubsonicNodes.songs(CatalogQueries.ordered(tracks, by: ids) { $0.id }, context: context))
         return .node(node)

@@ -1,0 +1,61 @@
+import SQLKit
+
+/// What discovery reads of the catalog: who is credited on each track, and facts about
+/// candidate tracks, always limited to the libraries a viewer may see.
+extension CatalogQueries {
+    /// Every (track, artist) credit, handed to `row` as they stream in.
+    static func trackArtistCredits(on db: any SQLDatabase, row: @escaping @Sendable (Int64, Int64) -> Void) async throws {
+        try await db.raw("SELECT track_id, artist_id FROM track_artists").run { result in
+            guard let track = try? result.decode(column: "track_id", as: Int64.self),
+                let artist = try? result.decode(column: "artist_id", as: Int64.self)
+            else { return }
+            row(track, artist)
+        }
+    }
+
+    struct TrackFacts: Sendable {
+        var albumID: Int64
+        var artistID: Int64?
+    }
+
+    /// Album and first credited artist of each of `ids` the viewer may see (the others are left out).
+    static func trackFacts(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [Int64: TrackFacts] {
+        guard let libs = libraries(visible, .init()), !ids.isEmpty else { return [:] }
+        var facts: [Int64: TrackFacts] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+            for row in try await db.raw(
+                """
+                SELECT t.id, t.album_id, MIN(ta.artist_id) AS artist_id FROM tracks t LEFT JOIN track_artists ta ON ta.track_id = t.id
+                WHERE t.id IN (\(SQLList(integers: chunk))) AND t.library_id IN (\(libs)) GROUP BY t.id, t.album_id
+                """
+            ).all() {
+                facts[try row.decode(column: "id", as: Int64.self)] = TrackFacts(
+                    albumID: try row.decode(column: "album_id", as: Int64.self), artistID: try row.decode(column: "artist_id", as: Int64?.self))
+            }
+        }
+        return facts
+    }
+
+    /// An album's visible tracks, in disc and track order.
+    static func albumTrackIDs(_ albumID: Int64, visible: [Int64], on db: any SQLDatabase) async throws -> [Int64] {
+        guard let libs = libraries(visible, .init()) else { return [] }
+        return try await db.raw(
+            """
+            SELECT t.id FROM tracks t WHERE t.album_id = \(bind: albumID) AND t.library_id IN (\(libs))
+            ORDER BY t.disc_number, t.track_number, t.id
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
+    }
+
+    /// Which of `ids` are credited on a track the viewer may see.
+    static func visibleArtistIDs(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> Set<Int64> {
+        guard let libs = libraries(visible, .init()), !ids.isEmpty else { return [] }
+        return Set(
+            try await db.raw(
+                """
+                SELECT DISTINCT ta.artist_id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
+                WHERE ta.artist_id IN (\(SQLList(integers: ids))) AND t.library_id IN (\(libs))
+                """
+            ).all().map { try $0.decode(column: "artist_id", as: Int64.self) })
+    }
+}
