@@ -96,3 +96,11 @@ import Testing
         #expect(d("café", "cafe") == 1)
     }
 }
+
+@Suite struct RankedIndexArticleTests {
+    @Test func aLeadingArticleNeedNotBeInTheName() {
+        let index = RankedIndex([.init(id: 1, name: "Night Band 3", popularity: 0), .init(id: 2, name: "The Band", popularity: 0)])
+        #expect(index.search("the night band 3", offset: 0, limit: 5) == [1])
+        #expect(index.search("the band", offset: 0, limit: 5) == [2, 1])
+    }
+}

@@ -804,7 +804,7 @@ def test_artist_play_all_fills_the_queue(server_with_music, browser):
     browser.get(server.url + f"/#/artists/{kaloven}")
     settled(browser, f"/artists/{kaloven}")
     assert browser.title == "Kaloven – Cadenza"
-    assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")] == ["Popular", "Albums"]
+    assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")] == ["Popular", "Albums", "Similar artists"]
     popular = browser.find_elements(By.CSS_SELECTOR, "#popular tbody tr td:first-child")
     assert [c.text for c in popular] == ["Paper Static", "Night River"]
     browser.find_element(By.ID, "artist-play").click()
@@ -823,7 +823,7 @@ def test_artist_play_all_fills_the_queue(server_with_music, browser):
     # Milo's only release is tagged as a single (RELEASETYPE): their page files it under Singles.
     browser.find_element(By.XPATH, "//li/a[text()='Milo']").click()
     wait(browser, lambda d: d.title == "Milo – Cadenza")
-    wait(browser, lambda d: [h.text for h in d.find_elements(By.CSS_SELECTOR, "main h2")] == ["Popular", "Albums", "Singles"])
+    wait(browser, lambda d: [h.text for h in d.find_elements(By.CSS_SELECTOR, "main h2")] == ["Popular", "Albums", "Singles", "Similar artists"])
     assert "Orbit" in browser.find_element(By.CSS_SELECTOR, "section[aria-label='Singles']").text
     assert not severe_console_errors(browser)
 
@@ -876,6 +876,51 @@ def test_home_lists_are_track_rows_that_play(server_with_music, browser):
     assert starred.find_element(By.CSS_SELECTOR, "button[data-star]").get_attribute("aria-pressed") == "true"
     press(browser, starred.find_element(By.CSS_SELECTOR, "button[data-play=queue]"))
     wait(browser, lambda d: queue_titles(d) == ["Lantern", "Paper Static"])
+    assert not severe_console_errors(browser)
+
+
+def test_home_recommends_with_reasons_and_an_instant_mix_plays(server_with_music, browser):
+    server, token = server_with_music
+    # Two listeners play Night River with Lantern; root has played Night River.
+    now = int(time.time())
+    for name in ("ola", "pia"):
+        r = requests.post(server.url + "/api/v1/users", json={"username": name, "password": f"password-{name}"}, headers=auth(token))
+        assert r.status_code == 201, r.text
+        from conftest import token_for
+        theirs = token_for(server, name, f"password-{name}")
+        listens = [("Kaloven", "Night River"), ("Milo", "Lantern")] * 2
+        r = requests.post(server.url + "/1/submit-listens", headers={"Authorization": f"Token {theirs}"}, json={"listen_type": "import", "payload": [
+            {"listened_at": now - 600 * (i + 1), "track_metadata": {"artist_name": a, "track_name": t}} for i, (a, t) in enumerate(listens)]})
+        assert r.status_code == 200, r.text
+    r = requests.post(server.url + "/1/submit-listens", headers={"Authorization": f"Token {token}"}, json={"listen_type": "import", "payload": [
+        {"listened_at": now - 60, "track_metadata": {"artist_name": "Kaloven", "track_name": "Night River"}}]})
+    assert r.status_code == 200, r.text
+    assert requests.post(server.url + "/api/v1/discovery/model", headers=auth(token)).status_code == 202
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/discovery/model", headers=auth(token)).json()["model"])
+    assert requests.post(server.url + "/api/v1/discovery/playlists/refresh", headers=auth(token)).status_code == 202
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/discovery/playlists", headers=auth(token)).json()["items"])
+    sign_in(browser, server)
+    made = wait(browser, lambda d: d.find_element(By.XPATH, "//section[@aria-labelledby='made-h']//a[contains(., 'Daily Mix')]"))
+    assert made.get_attribute("href").split("#")[1].startswith("/playlists/")
+    orbit = wait(browser, lambda d: d.find_element(By.XPATH, "//div[@id='foryou']//li[.//span[@class='name' and text()='Orbit']]"))
+    assert "Because you played Night River by Kaloven" in orbit.text
+    assert "Milo" in browser.find_element(By.ID, "like").text
+    # The artist page lists who people here play alongside Kaloven.
+    kaloven = requests.get(server.url + "/api/v1/search?q=Kaloven", headers=auth(token)).json()["artists"][0]["id"]
+    browser.get(server.url + f"/#/artists/{kaloven}")
+    settled(browser, f"/artists/{kaloven}")
+    assert [a.text for a in wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#similar-list li > a"))] == ["Milo"]
+    # An instant mix from a track row: the track, then what continues from it.
+    open_album(browser, server, token, "Glass Echo")
+    mix = browser.find_element(By.CSS_SELECTOR, 'tr[data-i="0"] button[data-mix]')
+    assert mix.get_attribute("aria-label") == "Start an instant mix from Night River"
+    press(browser, mix)
+    wait(browser, lambda d: queue_titles(d)[:2] == ["Night River", "Lantern"])
+    assert_accessible(browser, "artist page with similar artists")
+    browser.get(server.url + "/#/")
+    settled(browser, "/")
+    wait(browser, lambda d: d.find_element(By.XPATH, "//div[@id='foryou']//li"))
+    assert_accessible(browser, "home with recommendations")
     assert not severe_console_errors(browser)
 
 

@@ -25,7 +25,8 @@ struct CoListening {
         // Each person's weighted items, capped.
         var weighted: [[(item: Int32, weight: Float)]] = []
         weighted.reserveCapacity(people.count)
-        for plays in people {
+        for all in people {
+            let plays = all.filter { $0.item >= 0 && Int($0.item) < itemCount }
             let top = plays.count > perPersonCap ? Array(plays.sorted { $0.plays > $1.plays }.prefix(perPersonCap)) : plays
             weighted.append(top.map { ($0.item, 1 + Float(log(Double(max($0.plays, 1))))) })
         }
@@ -33,7 +34,7 @@ struct CoListening {
         var listeners = [[(person: Int32, weight: Float)]](repeating: [], count: itemCount)
         var norms = [Float](repeating: 0, count: itemCount)
         for (person, items) in weighted.enumerated() {
-            for (item, weight) in items where Int(item) < itemCount {
+            for (item, weight) in items {
                 listeners[Int(item)].append((Int32(person), weight))
                 norms[Int(item)] += weight * weight
             }

@@ -33,9 +33,10 @@ enum DiscoveryModel {
         }
     }
 
-    /// Queues a build now (an administrator's "rebuild", or the first listens on a new instance).
+    /// Queues a build now (an administrator's "rebuild"): one asked-for build waits at a time,
+    /// beside the daily one, so asking while the daily build runs still reads the latest listens.
     static func enqueueBuild(on db: any SQLDatabase) async throws -> Int64? {
-        try await JobQueue.enqueue(try .init(kind: buildJob, payload: [String: String](), uniqueKey: buildJob), on: db)
+        try await JobQueue.enqueue(try .init(kind: buildJob, payload: [String: String](), uniqueKey: "\(buildJob):asked"), on: db)
     }
 
     /// The last build, if any.

@@ -165,9 +165,11 @@ enum SubsonicLists {
         filters.libraryID = try p.libraryID()
         let term: String? = query.isEmpty ? nil : query
         let found: (artists: [ArtistDTO], albums: [AlbumDTO], tracks: [TrackDTO])
-        if let term, filters.libraryID == nil {
+        if let term {
+            // Narrowed to one music folder, the same ranked index over that folder alone.
+            let visible = filters.libraryID.map { id in context.visible.filter { $0 == id } } ?? context.visible
             found = try await context.app.search(
-                term, visible: context.visible, version: context.catalogVersion,
+                term, visible: visible, version: context.catalogVersion,
                 artists: .init(limit: artistCount, offset: artistOffset),
                 albums: .init(limit: albumCount, offset: albumOffset),
                 tracks: .init(limit: songCount, offset: songOffset), on: context.db)

@@ -58,11 +58,15 @@ struct RankedIndex: Sendable {
         return found
     }
 
+    private static let articles: Set<[UInt32]> = Set(["the", "a", "an"].map { $0.unicodeScalars.map(\.value) })
+
     /// Entries each of whose query words matches one of the entry's words (in any order): the
     /// same word, a word it begins, or a word within the typo limit (the last query word may also
     /// be a mistyped beginning). Fewest edits first.
     private func typoMatches(_ folded: String, excluding: Set<Int>, wanted: Int) -> [Int] {
-        let words = SearchText.words(folded)
+        // A leading article need not be in the name ("the night band" finds "Night Band").
+        var words = SearchText.words(folded)
+        if words.count > 1, let first = words.first, Self.articles.contains(first) { words.removeFirst() }
         guard !words.isEmpty, words.count <= 8 else { return [] }
         var total: [Int32: Int]?
         for (index, word) in words.enumerated() {

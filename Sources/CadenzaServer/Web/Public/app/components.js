@@ -44,13 +44,15 @@ const ACTS = {
   now: ['play', 'Play', (name) => `Play ${name}`], next: ['play-next', 'Play next', (name) => `Play ${name} next`],
   queue: ['queue', 'Add to the queue', (name) => `Add ${name} to the queue`],
   playlist: ['list-add', 'Add to a playlist…', (name) => `Add ${name} to a playlist`],
+  mix: ['radio', 'Start instant mix', (name) => `Start an instant mix from ${name}`],
 };
 
 /// Actions on an item that is only named here (`kind` track, album, artist or playlist): a play
 /// button, and the rest in a ⋯ menu (also opened by right-click or a long press on the item). Its
 /// tracks are fetched when an action is chosen (see the click handler below).
-export function itemActions(kind, id, name, acts = ['now', 'next', 'queue', 'playlist'], { card = false, links = [] } = {}) {
-  const menu = acts.filter((act) => act !== 'now');
+export function itemActions(kind, id, name, acts = ['now', 'next', 'queue', 'playlist', 'mix'], { card = false, links = [] } = {}) {
+  // An instant mix starts from a track, an album or an artist.
+  const menu = acts.filter((act) => act !== 'now' && (act !== 'mix' || ['track', 'album', 'artist'].includes(kind)));
   const play = acts.includes('now')
     ? html`<button type="button" class="${card ? 'play-fab' : 'play-btn'}" data-item-act="now" aria-label="${ACTS.now[2](name)}">${icon('play')}</button>` : '';
   const more = menu.length || links.length ? html`
@@ -153,6 +155,11 @@ export function resolveItem(item) {
   return resolvers[kind] ? resolvers[kind](id) : Promise.reject(new Error(`Nothing to play for ${item}.`));
 }
 
+/// A queue that continues from a track, album or artist by similarity (seed first).
+export async function instantMix(kind, id) {
+  return (await api(`/api/v1/discovery/mix?${kind}=${encodeURIComponent(id)}&limit=50`)).items;
+}
+
 /// "now" plays the tracks, "next" and "queue" add them to the queue, "playlist" asks which playlist.
 export async function act(tracks, what) {
   if (!tracks?.length) say('There is nothing to play here.');
@@ -167,9 +174,11 @@ document.addEventListener('click', (event) => {
   const button = event.target.closest?.('button[data-item-act]');
   const holder = button?.closest('[data-item]');
   if (!holder) return;
-  const tracks = resolveItem(holder.dataset.item);
+  const mix = button.dataset.itemAct === 'mix';
+  const [kind, id] = holder.dataset.item.split(':');
+  const tracks = mix ? instantMix(kind, id) : resolveItem(holder.dataset.item);
   tracks.catch(() => {});
-  pending = pending.then(async () => act(await tracks, button.dataset.itemAct)).catch((error) => say(error.message));
+  pending = pending.then(async () => act(await tracks, mix ? 'now' : button.dataset.itemAct)).catch((error) => say(error.message));
 });
 
 export function trackButtons(t) {
@@ -177,6 +186,7 @@ export function trackButtons(t) {
     <button type="button" data-play="next" aria-label="Play ${t.title} next">${icon('play-next')}</button>
     <button type="button" data-play="queue" aria-label="Add ${t.title} to the queue">${icon('queue')}</button>
     <button type="button" data-add-to-playlist aria-label="Add ${t.title} to a playlist">${icon('list-add')}</button>
+    <button type="button" data-mix aria-label="Start an instant mix from ${t.title}">${icon('radio')}</button>
     <button type="button" data-star aria-pressed="false" aria-label="Star ${t.title}">☆</button>`;
 }
 
@@ -215,6 +225,10 @@ export function wireTracks(root, tracks) {
       return;
     }
     if (event.target.closest('button[data-add-to-playlist]')) { await addToPlaylist([track]); return; }
+    if (event.target.closest('button[data-mix]')) {
+      try { act(await instantMix('track', track.id), 'now'); } catch (error) { say(error.message); }
+      return;
+    }
     const button = event.target.closest('button[data-play]');
     if (!button) return;
     const mode = button.dataset.play;

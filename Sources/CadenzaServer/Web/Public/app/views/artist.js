@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { albumGrid, errorMessage, act, resolveItem, icon, cover, placeholderArt, trackTable, wireTracks, markStars } from '../components.js';
+import { albumGrid, errorMessage, act, resolveItem, icon, cover, instantMix, itemActions, placeholderArt, trackTable, wireTracks, markStars } from '../components.js';
 import { ratingControl, wireRatings } from '../rating.js';
 
 export const title = 'Artist';
@@ -40,12 +40,14 @@ export async function render(main, { id }) {
         <button type="button" id="star-artist" aria-pressed="false">☆ Star artist</button>
         <button type="button" data-artist-act="next" id="artist-next" class="ghost">${icon('play-next')} Play next</button>
         <button type="button" data-artist-act="queue" id="artist-queue" class="ghost">${icon('queue')} Add to queue</button>
-        <button type="button" data-artist-act="playlist" id="artist-list" class="ghost">${icon('list-add')} Add to a playlist</button></p>
+        <button type="button" data-artist-act="playlist" id="artist-list" class="ghost">${icon('list-add')} Add to a playlist</button>
+        <button type="button" data-artist-act="mix" id="artist-mix" class="ghost">${icon('radio')} Instant mix</button></p>
       <p class="rate-line"><span aria-hidden="true">Your rating</span> ${ratingControl('artist', artist.id, artist.name)}</p>
       </div></header>
       ${topTracks.length ? html`<section aria-label="Popular" id="popular"><h2>Popular</h2>${trackTable(topTracks, { numbers: false })}
         ${topTracks.length > 5 ? html`<p><button type="button" class="ghost" id="popular-more" aria-expanded="false">Show more</button></p>` : ''}</section>` : ''}
-      ${shown.map(([heading, list]) => html`<section aria-label="${heading}"><h2>${heading}</h2>${albumGrid(list)}</section>`)}`.text;
+      ${shown.map(([heading, list]) => html`<section aria-label="${heading}"><h2>${heading}</h2>${albumGrid(list)}</section>`)}
+      <section aria-labelledby="similar-h" id="similar"><h2 id="similar-h">Similar artists</h2><p class="muted">Loading…</p></section>`.text;
     wireRatings(main);
     const popular = main.querySelector('#popular');
     if (popular) {
@@ -65,8 +67,10 @@ export async function render(main, { id }) {
     main.querySelector('.hero-actions').addEventListener('click', async (event) => {
       const what = event.target.closest('[data-artist-act]')?.dataset.artistAct;
       if (!what) return;
-      try { tracks ??= resolveItem(`artist:${artist.id}`); await act(await tracks, what); }
-      catch (error) { tracks = null; window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
+      try {
+        if (what === 'mix') { await act(await instantMix('artist', artist.id), 'now'); return; }
+        tracks ??= resolveItem(`artist:${artist.id}`); await act(await tracks, what);
+      } catch (error) { tracks = null; window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
     });
     const star = main.querySelector('#star-artist');
     const show = (on) => { star.setAttribute('aria-pressed', String(on)); star.textContent = on ? '★ Starred' : '☆ Star artist'; };
@@ -75,6 +79,13 @@ export async function render(main, { id }) {
       try { await api(`/api/v1/stars/artist/${encodeURIComponent(artist.id)}`, { method: on ? 'PUT' : 'DELETE' }); show(on); }
       catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
     });
+    // Who people here play alongside this artist (shared genres when listens are few).
+    api(`/api/v1/discovery/artists/${encodeURIComponent(artist.id)}/similar?limit=8`).then(({ items }) => {
+      main.querySelector('#similar').innerHTML = html`<h2 id="similar-h">Similar artists</h2>${items.length
+        ? html`<ul class="plain" id="similar-list">${items.map((a) => html`<li><a href="#/artists/${a.id}">${a.name}</a>
+          <span class="muted">${a.albumCount} albums</span> ${itemActions('artist', a.id, a.name, ['now', 'mix'])}</li>`)}</ul>`
+        : html`<p class="muted">None yet.</p>`}`.text;
+    }).catch((error) => { main.querySelector('#similar').innerHTML = errorMessage(error).text; });
     api('/api/v1/stars').then((starred) => {
       show(starred.artists.some((a) => a.id === artist.id));
       if (popular) markStars(popular, topTracks, starred);

@@ -13,6 +13,7 @@ export async function render(main) {
         <label for="tz">Time zone for statistics</label><input id="tz" required maxlength="64">
         <label for="visibility">Who may see your listens</label>
         <select id="visibility"><option value="public">Everyone</option><option value="instance">Users of this server</option><option value="private">Only me</option></select>
+        <label><input type="checkbox" id="share-recs"> Let my listens shape what others are recommended (never when only I may see them)</label>
         <button type="submit">Save</button>
       </form>
     </section>
@@ -96,6 +97,7 @@ export async function render(main) {
     const settings = await api('/api/v1/me/listen-settings');
     main.querySelector('#tz').value = settings.timeZone;
     main.querySelector('#visibility').value = settings.visibility;
+    main.querySelector('#share-recs').checked = settings.useForRecommendations;
     await loadTokens();
     await loadScrobblers();
   } catch (error) {
@@ -104,7 +106,10 @@ export async function render(main) {
   main.querySelector('#listen-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await api('/api/v1/me/listen-settings', { method: 'PUT', body: { timeZone: main.querySelector('#tz').value.trim(), visibility: main.querySelector('#visibility').value } });
+      await api('/api/v1/me/listen-settings', { method: 'PUT', body: {
+        timeZone: main.querySelector('#tz').value.trim(), visibility: main.querySelector('#visibility').value,
+        useForRecommendations: main.querySelector('#share-recs').checked,
+      } });
       say('Saved.');
     } catch (error) { say(error.message); }
   });
