@@ -187,7 +187,9 @@ def recall(url, tracks, sample_size=300, seed=3):
         found = substring = 0
         for t in sample:
             query = change(t["title"])
-            songs = requests.get(url + "/rest/search3", params={**q, "query": query}).json()["subsonic-response"]["searchResult3"].get("song", [])
+            answer = requests.get(url + "/rest/search3", params={**q, "query": query}).json()["subsonic-response"]
+            assert "searchResult3" in answer, answer
+            songs = answer["searchResult3"].get("song", [])
             found += t["id"] in [s["id"] for s in songs]
             # Before: a substring of the lower-cased title (same-titled tracks share the first 20 in catalog order).
             substring += query.lower() in t["title"].lower()
@@ -201,7 +203,9 @@ def run(name, pg, args, root):
         inst.run("scan", "--now", "--music-dir", root)
         proc, url, _ = inst.serve(CADENZA_RESCAN_MINUTES=0, CADENZA_LISTENS_RATE_LIMIT=100000000)
         admin = inst.admin_token(url)
-        requests.put(url + "/api/v1/me/subsonic-password", json={"password": PASSWORD}, headers={"Authorization": f"Bearer {admin}"})
+        r = requests.put(url + "/api/v1/me/subsonic-password", json={"password": PASSWORD, "currentPassword": "bench-password"},
+                         headers={"Authorization": f"Bearer {admin}"})
+        r.raise_for_status()
         tracks = all_tracks(url, admin)
         titles = {t["id"]: (t["title"], t["artist"]) for t in tracks}
         print(f"== Discovery benchmark, {name}, {len(tracks)}-track library, {args.users} listeners, {args.listens:,} listens")

@@ -48,7 +48,11 @@ def main():
             inst.run("scan", "--now", "--music-dir", root)
             proc, url, _ = inst.serve(CADENZA_RESCAN_MINUTES=0)
             token = inst.admin_token(url)
-            requests.put(url + "/api/v1/me/subsonic-password", json={"password": PASSWORD}, headers={"Authorization": f"Bearer {token}"})
+            # Setting it takes the account password (since the account-safety work): without it every
+            # request below would be answered "wrong password" with HTTP 200, and wrk would count those.
+            r = requests.put(url + "/api/v1/me/subsonic-password", json={"password": PASSWORD, "currentPassword": "bench-password"},
+                             headers={"Authorization": f"Bearer {token}"})
+            r.raise_for_status()
             q = f"u=bench&p={PASSWORD}&v=1.16.1&c=bench&f=json"
             album = requests.get(f"{url}/rest/getAlbumList2?type=alphabeticalByName&size=1&{q}").json()["subsonic-response"]["albumList2"]["album"][0]
             song = requests.get(f"{url}/rest/getAlbum?id={album['id']}&{q}").json()["subsonic-response"]["album"]["song"][0]

@@ -20,6 +20,8 @@ public struct DiscoveryFeature: Feature {
 
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [DiscoveryModel.task, MadeForYou.task] }
 
+    public func eventConsumers(_ services: AppServices) -> [EventConsumer] { [SharingWithdrawals.consumer] }
+
     public func routes(_ routes: FeatureRoutes) throws {
         let api = routes.api.grouped("discovery")
         api.get("recommendations", use: DiscoveryController.tracks)

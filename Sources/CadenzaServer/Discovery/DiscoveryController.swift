@@ -73,7 +73,7 @@ enum DiscoveryController {
     }
 
     @Sendable static func tracks(req: Request) async throws -> Items<TrackPickDTO> {
-        let limit = try req.boundedQueryInt("limit", default: 50, range: 1...200)
+        let limit = try req.boundedQueryInt("limit", default: 50, range: 1...100)
         let (picks, visible) = try await picks(req, limit: limit)
         let tracks = try await CatalogQueries.tracks(
             visible: visible, paging: .init(limit: picks.count, offset: 0), ids: picks.map(\.trackID), on: req.sql)
@@ -165,7 +165,7 @@ enum DiscoveryController {
 
     /// `?track=` | `?album=` | `?artist=`: a queue that continues from the seed (the seed track first).
     @Sendable static func mix(req: Request) async throws -> Items<TrackDTO> {
-        let limit = try req.boundedQueryInt("limit", default: 50, range: 1...200)
+        let limit = try req.boundedQueryInt("limit", default: 50, range: 1...100)
         let seeds: [CatalogQueries.SimilarSeed] = [
             try req.optionalQueryInt64("track").map { .track($0) }, try req.optionalQueryInt64("album").map { .album($0) },
             try req.optionalQueryInt64("artist").map { .artist($0) },

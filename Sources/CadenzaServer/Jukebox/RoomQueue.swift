@@ -210,26 +210,36 @@ enum RoomQueue {
         return ended
     }
 
-    /// A track like the last one the room played (what people here play alongside it first,
+    /// What people here play alongside the room's last track (an instant mix without genre
+    /// guesses), read before the caller's transaction: a dozen reads need not hold the room's lock.
+    static func similarToLast(roomID: Int64, libraries: [Int64], on db: any SQLDatabase) async throws -> [Int64] {
+        guard
+            let last = try await db.raw(
+                """
+                SELECT track_id FROM jukebox_entries WHERE room_id = \(bind: roomID) AND state IN ('played', 'skipped')
+                ORDER BY ended_at DESC, id DESC LIMIT 1
+                """
+            ).first()?.decode(column: "track_id", as: Int64.self)
+        else { return [] }
+        return try await InstantMix.tracks(from: .track(last), visible: libraries, limit: 40, includeSeed: false, byGenreWhenFew: false, on: db)
+    }
+
+    /// A track like the last one the room played (`similar`, from `similarToLast`, first,
     /// then its artist, then its genre, then anything), not played within the cooldown (an hour when there is none), queued with no
     /// suggester and a score of 0: the first guest suggestion outranks it.
-    static func autoplay(room: RoomRecord, libraries: [Int64], now: Int64, on db: any SQLDatabase) async throws -> RoomEntry? {
+    static func autoplay(room: RoomRecord, libraries: [Int64], similar: [Int64], now: Int64, on db: any SQLDatabase) async throws -> RoomEntry? {
         guard !libraries.isEmpty else { return nil }
         let since = now - Int64(max(room.cooldownMinutes, 60)) * 60_000
         let last = try await db.raw(
             """
-            SELECT t.id, t.artist_display, t.genre FROM jukebox_entries e JOIN tracks t ON t.id = e.track_id
+            SELECT t.artist_display, t.genre FROM jukebox_entries e JOIN tracks t ON t.id = e.track_id
             WHERE e.room_id = \(bind: room.id) AND e.state IN ('played', 'skipped') ORDER BY e.ended_at DESC, e.id DESC LIMIT 1
             """
         ).first()
         let artist = try last?.decode(column: "artist_display", as: String.self)
         let genre = try last?.decode(column: "genre", as: String?.self)
         var choices: [SQLQueryString] = []
-        if let lastID = try last?.decode(column: "id", as: Int64.self) {
-            let mix = try await InstantMix.tracks(
-                from: .track(lastID), visible: libraries, limit: 40, includeSeed: false, byGenreWhenFew: false, on: db)
-            if !mix.isEmpty { choices.append("AND t.id IN (\(SQLList(integers: mix)))") }
-        }
+        if !similar.isEmpty { choices.append("AND t.id IN (\(SQLList(integers: similar)))") }
         if let artist { choices.append("AND t.artist_display = \(bind: artist)") }
         if let genre { choices.append("AND t.genre = \(bind: genre)") }
         choices.append("")

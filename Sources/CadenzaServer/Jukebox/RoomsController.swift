@@ -559,10 +559,11 @@ enum RoomsController {
     /// The queue ran dry: the room picks something like what played last (the queue's top if
     /// someone suggested a song meanwhile).
     static func autoplayNext(room: RoomRecord, libraries visible: [Int64], on fluent: any Database) async throws -> RoomEntry? {
-        try await fluent.writeTransaction { tx -> RoomEntry? in
+        let similar = try await RoomQueue.similarToLast(roomID: room.id, libraries: visible, on: fluent.sql)
+        return try await fluent.writeTransaction { tx -> RoomEntry? in
             guard let room = try await Rooms.lock(room.id, on: tx.sql) else { return nil }
             if let queued = try await RoomQueue.queued(roomID: room.id, on: tx.sql).first { return queued }
-            let picked = try await RoomQueue.autoplay(room: room, libraries: visible, now: Clock.nowMillis(), on: tx.sql)
+            let picked = try await RoomQueue.autoplay(room: room, libraries: visible, similar: similar, now: Clock.nowMillis(), on: tx.sql)
             if picked != nil { try await changed(room, reason: "autoplay", on: tx.sql) }
             return picked
         }

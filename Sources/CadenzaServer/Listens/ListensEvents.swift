@@ -28,6 +28,11 @@ enum ListensEvents {
         var error: String?
     }
 
+    /// A user stopped letting their listens shape others' recommendations (went private or opted out).
+    struct SharingWithdrawn: Codable, Sendable {
+        var userId: Int64
+    }
+
     struct FollowChange: Encodable, Sendable {
         var followerId: String
         var followeeId: String
@@ -45,10 +50,12 @@ enum ListensEvents {
     static let importFinished = EventType<ImportProgress>("listens.import.finished", visibility: .user, subjectType: "listen_import")
     static let followed = EventType<FollowChange>("user.followed", visibility: .user, subjectType: "user")
     static let unfollowed = EventType<FollowChange>("user.unfollowed", visibility: .user, subjectType: "user")
+    static let sharingWithdrawn = EventType<SharingWithdrawn>("listens.sharing_withdrawn", visibility: .system, subjectType: "user")
 
     static let all =
         [listen, playingNow, remoteListen].map(\.descriptor) + [imported.descriptor, deleted.descriptor]
         + [importProgress, importFinished].map(\.descriptor) + [followed, unfollowed].map(\.descriptor)
+        + [sharingWithdrawn.descriptor]
 }
 
 /// Followers of an event's actor receive its `followers` events. Whom the viewer follows is read

@@ -10,6 +10,7 @@ import Vapor
 enum DiscoveryModel {
     static let buildJob = "discovery.build-model"
     static let task = PeriodicTask(name: "discovery-model", interval: 86_400, kind: buildJob)
+    static let lockKey: Int64 = 7_318_000_000
 
     enum Kind: Int, Sendable {
         case track = 1, artist = 2
@@ -99,6 +100,9 @@ enum DiscoveryModel {
             pairs: gathered.pairs, millis: millis)
         try await database.writeTransaction { tx in
             let sql = tx.sql
+            // Builds may overlap (the daily one and an asked-for one): on PostgreSQL the second
+            // waits for the first's commit, or its inserts would meet the first's rows.
+            if sql.dialect.name == "postgresql" { try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey))").run() }
             try await sql.raw("DELETE FROM discovery_neighbours").run()
             try await sql.insertRows(
                 into: "discovery_neighbours (kind, item_id, neighbours)",

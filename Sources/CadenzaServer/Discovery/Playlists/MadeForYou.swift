@@ -123,6 +123,10 @@ enum MadeForYou {
         let made = contents
         try await database.writeTransaction { tx in
             let sql = tx.sql
+            // A sweep's job and an asked-for refresh may overlap for one user (PostgreSQL; SQLite writes are serial).
+            if sql.dialect.name == "postgresql" {
+                try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: DiscoveryModel.lockKey + 1_000_000 + listener.userID))").run()
+            }
             for (kind, tracks) in made {
                 let existing = try await sql.raw(
                     "SELECT playlist_id FROM discovery_playlists WHERE user_id = \(bind: listener.userID) AND kind = \(bind: kind.rawValue)"
@@ -167,12 +171,13 @@ enum MadeForYou {
             var options = Recommendations.Options()
             options.limit = size / 3
             let fresh = try await Recommendations.tracks(for: userID, visible: visible, options: options, now: now, on: db).map(\.trackID)
-            var result: [Int64] = []
+            // A favourite not played lately may also be a fresh pick: it comes once.
+            var result: [Int64] = [], taken = Set<Int64>()
             var old = shuffled.makeIterator(), new = fresh.makeIterator()
             while result.count < size {
                 var added = false
-                for _ in 0..<2 { if let next = old.next() { result.append(next); added = true } }
-                if let next = new.next() { result.append(next); added = true }
+                for _ in 0..<2 { if let next = old.next() { added = true; if taken.insert(next).inserted { result.append(next) } } }
+                if let next = new.next() { added = true; if taken.insert(next).inserted { result.append(next) } }
                 if !added { break }
             }
             return Array(result.prefix(size))

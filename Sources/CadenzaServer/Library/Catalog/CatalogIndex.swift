@@ -61,7 +61,8 @@ enum CatalogIndex {
         return Artists(byID: byID)
     }
 
-    /// Popularity is everyone's plays (`play_stats`), as of the catalog version the index is built for.
+    /// Popularity is the plays of everyone who shares their listens (`CatalogQueries.sharedPlays`),
+    /// as of the catalog version the index is built for.
     static func search(visible: [Int64], on db: any SQLDatabase) async throws -> Search {
         guard let libs = CatalogQueries.libraries(visible, .init()) else { return Search() }
         func entries(_ sql: SQLQueryString) async throws -> [RankedIndex.Entry] {
@@ -71,7 +72,7 @@ enum CatalogIndex {
                     popularity: try $0.decode(column: "plays", as: Int64?.self) ?? 0)
             }
         }
-        let plays: SQLQueryString = "SELECT track_id, SUM(play_count) AS plays FROM play_stats GROUP BY track_id"
+        let plays = CatalogQueries.sharedPlays
         let artists = try await entries(
             """
             SELECT ar.id, ar.name, CAST(SUM(p.plays) AS BIGINT) AS plays FROM artists ar
@@ -88,7 +89,7 @@ enum CatalogIndex {
             """)
         let tracks = try await entries(
             """
-            SELECT t.id, t.title AS name, p.plays FROM tracks t LEFT JOIN (\(plays)) p ON p.track_id = t.id
+            SELECT t.id, t.title AS name, CAST(p.plays AS BIGINT) AS plays FROM tracks t LEFT JOIN (\(plays)) p ON p.track_id = t.id
             WHERE t.library_id IN (\(libs)) ORDER BY t.sort_title, t.id
             """)
         return await runBlocking { Search(artists: RankedIndex(artists), albums: RankedIndex(albums), tracks: RankedIndex(tracks)) }

@@ -18,15 +18,16 @@ extension CatalogQueries {
         var artistID: Int64?
     }
 
-    /// Album and first credited artist of each of `ids` the viewer may see (the others are left out).
+    /// Album and first credited artist (position 0, not a featured guest) of each of `ids` the
+    /// viewer may see (the others are left out).
     static func trackFacts(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [Int64: TrackFacts] {
         guard let libs = libraries(visible, .init()), !ids.isEmpty else { return [:] }
         var facts: [Int64: TrackFacts] = [:]
         for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
             for row in try await db.raw(
                 """
-                SELECT t.id, t.album_id, MIN(ta.artist_id) AS artist_id FROM tracks t LEFT JOIN track_artists ta ON ta.track_id = t.id
-                WHERE t.id IN (\(SQLList(integers: chunk))) AND t.library_id IN (\(libs)) GROUP BY t.id, t.album_id
+                SELECT t.id, t.album_id, ta.artist_id FROM tracks t LEFT JOIN track_artists ta ON ta.track_id = t.id AND ta.position = 0
+                WHERE t.id IN (\(SQLList(integers: chunk))) AND t.library_id IN (\(libs))
                 """
             ).all() {
                 facts[try row.decode(column: "id", as: Int64.self)] = TrackFacts(
@@ -42,7 +43,7 @@ extension CatalogQueries {
         return try await db.raw(
             """
             SELECT t.id FROM tracks t WHERE t.album_id = \(bind: albumID) AND t.library_id IN (\(libs))
-            ORDER BY t.disc_number, t.track_number, t.id
+            ORDER BY COALESCE(t.disc_number, 1), COALESCE(t.track_number, 0), t.id
             """
         ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }

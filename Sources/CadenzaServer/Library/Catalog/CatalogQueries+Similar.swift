@@ -2,7 +2,15 @@ import CadenzaTags
 import SQLKit
 
 extension CatalogQueries {
-    /// An artist's tracks in the `visible` libraries, most played (by everyone) first; the
+    /// Plays per track of the people who let their listens be used for others (not private, not
+    /// opted out): what "most played" and "popular" rank by, so a private listener's plays never
+    /// shape what others are shown.
+    static let sharedPlays: SQLQueryString = """
+        SELECT ps.track_id, CAST(SUM(ps.play_count) AS BIGINT) AS plays FROM play_stats ps JOIN users u ON u.id = ps.user_id
+        WHERE u.listens_visibility <> 'private' AND u.listens_for_discovery = \(bind: true) GROUP BY ps.track_id
+        """
+
+    /// An artist's tracks in the `visible` libraries, most played (by those who share) first; the
     /// artist is named (Subsonic's getTopSongs, matching every artist of that name) or an id.
     static func topTrackIDs(artistName: String, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
         try await topTrackIDs(where: "ar.name_key = \(bind: NameKey.make(artistName))", visible: visible, limit: limit, on: db)
@@ -17,9 +25,9 @@ extension CatalogQueries {
         return try await db.raw(
             """
             SELECT t.id FROM tracks t JOIN track_artists ta ON ta.track_id = t.id JOIN artists ar ON ar.id = ta.artist_id
-            LEFT JOIN play_stats p ON p.track_id = t.id
+            LEFT JOIN (\(sharedPlays)) p ON p.track_id = t.id
             WHERE \(artist) AND t.library_id IN (\(libs))
-            GROUP BY t.id, t.sort_title ORDER BY COALESCE(SUM(p.play_count), 0) DESC, t.sort_title LIMIT \(bind: limit)
+            GROUP BY t.id, t.sort_title ORDER BY COALESCE(MAX(p.plays), 0) DESC, t.sort_title LIMIT \(bind: limit)
             """
         ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }

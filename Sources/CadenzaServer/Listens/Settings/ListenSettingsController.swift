@@ -48,6 +48,9 @@ enum ListenSettingsController {
         var sharing = update.useForRecommendations ?? false
         if update.useForRecommendations == nil { sharing = try await useForRecommendations(userID: viewer.userID, on: req.sql) }
         let share = sharing
+        let sharedBefore = try await useForRecommendations(userID: viewer.userID, on: req.sql)
+        let wasShared = owner.visibility != "private" && sharedBefore
+        let withdrawn = wasShared && (visibility == "private" || !share)
         try await req.db.writeTransaction { tx in
             try await tx.sql.raw(
                 """
@@ -69,6 +72,12 @@ enum ListenSettingsController {
                     try .init(
                         kind: ListenJobs.rebuildStats, payload: ListenJobs.UserPayload(userId: viewer.userID),
                         uniqueKey: "listens.rebuild-stats:\(viewer.userID)"), on: tx.sql)
+            }
+            if withdrawn {
+                // Discovery rebuilds its model without them at once, not at the next nightly build.
+                try await EventStore.append(
+                    ListensEvents.sharingWithdrawn, payload: .init(userId: viewer.userID), actorID: viewer.userID,
+                    subjectID: String(viewer.userID), on: tx.sql)
             }
         }
         try req.application.tokenCache.forget(userID: viewer.userID)

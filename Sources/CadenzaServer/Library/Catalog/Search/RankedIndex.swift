@@ -42,7 +42,7 @@ struct RankedIndex: Sendable {
     /// Ids of one page of the entries matching `query`, best first.
     func search(_ query: String, offset: Int, limit: Int) -> [Int64] {
         let (wanted, overflow) = offset.addingReportingOverflow(limit)
-        guard limit > 0, !overflow else { return [] }
+        guard limit > 0, offset >= 0, !overflow else { return [] }
         return text.page(positions(matching: SearchText.fold(query), wanted: wanted), offset: offset, limit: limit)
     }
 
@@ -104,6 +104,7 @@ struct RankedIndex: Sendable {
                 if (entry.mask ^ mask).nonzeroBitCount <= 2 * limit, let edits = EditDistance.osa(word, entry.scalars, limit: limit) {
                     add(entry, 2 * edits)
                 } else if typing, word.count >= 4, entry.scalars.count > word.count,
+                    (SearchText.mask(entry.scalars.prefix(word.count)) ^ mask).nonzeroBitCount <= 2,
                     let edits = EditDistance.osa(word, entry.scalars.prefix(word.count), limit: 1)
                 {
                     add(entry, 2 * edits + 1)

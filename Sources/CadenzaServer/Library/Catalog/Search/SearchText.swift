@@ -19,7 +19,8 @@ enum SearchText {
                 gap = true
             }
         }
-        return String(out)
+        // A name of punctuation alone ("!!!") is searched as written.
+        return out.isEmpty ? key : String(out)
     }
 
     /// A folded text's words, each as Unicode scalar values (so an edit is one character, whatever its UTF-8 length).
@@ -29,7 +30,7 @@ enum SearchText {
 
     /// Letters present, one bit each (folded modulo 64): two words within `d` edits differ in at
     /// most `2d` bits, which rules most of a vocabulary out before any distance is computed.
-    static func mask(_ word: [UInt32]) -> UInt64 {
+    static func mask(_ word: some Sequence<UInt32>) -> UInt64 {
         word.reduce(UInt64(0)) { $0 | (1 << UInt64($1 % 64)) }
     }
 

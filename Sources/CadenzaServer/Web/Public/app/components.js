@@ -226,7 +226,7 @@ export function wireTracks(root, tracks) {
     }
     if (event.target.closest('button[data-add-to-playlist]')) { await addToPlaylist([track]); return; }
     if (event.target.closest('button[data-mix]')) {
-      try { act(await instantMix('track', track.id), 'now'); } catch (error) { say(error.message); }
+      try { await act(await instantMix('track', track.id), 'now'); } catch (error) { say(error.message); }
       return;
     }
     const button = event.target.closest('button[data-play]');

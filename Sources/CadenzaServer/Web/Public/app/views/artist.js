@@ -80,12 +80,14 @@ export async function render(main, { id }) {
       catch (error) { window.dispatchEvent(new CustomEvent('cz-toast', { detail: error.message })); }
     });
     // Who people here play alongside this artist (shared genres when listens are few).
+    const similar = main.querySelector('#similar');
     api(`/api/v1/discovery/artists/${encodeURIComponent(artist.id)}/similar?limit=8`).then(({ items }) => {
-      main.querySelector('#similar').innerHTML = html`<h2 id="similar-h">Similar artists</h2>${items.length
+      if (!similar.isConnected) return;   // the page was left meanwhile
+      similar.innerHTML = html`<h2 id="similar-h">Similar artists</h2>${items.length
         ? html`<ul class="plain" id="similar-list">${items.map((a) => html`<li><a href="#/artists/${a.id}">${a.name}</a>
           <span class="muted">${a.albumCount} albums</span> ${itemActions('artist', a.id, a.name, ['now', 'mix'])}</li>`)}</ul>`
         : html`<p class="muted">None yet.</p>`}`.text;
-    }).catch((error) => { main.querySelector('#similar').innerHTML = errorMessage(error).text; });
+    }).catch((error) => { if (similar.isConnected) similar.innerHTML = errorMessage(error).text; });
     api('/api/v1/stars').then((starred) => {
       show(starred.artists.some((a) => a.id === artist.id));
       if (popular) markStars(popular, topTracks, starred);
