@@ -87,31 +87,33 @@ enum DiscoveryController {
 
     /// Albums and artists: the recommended tracks' scores summed by album or artist; the why is the best track's.
     @Sendable static func albums(req: Request) async throws -> Items<AlbumPickDTO> {
-        let limit = try req.boundedQueryInt("limit", default: 12, range: 1...100)
-        let (picks, visible) = try await picks(req, limit: 300)
-        let ranked = grouped(picks, by: { $0.albumID }, limit: limit)
-        let albums = try await CatalogQueries.albums(
-            visible: visible, paging: .init(limit: ranked.count, offset: 0), ids: ranked.map(\.key), on: req.sql)
-        let byID = Dictionary(albums.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let whys = try await whys(ranked.map(\.best), visible: visible, on: req.sql)
-        return Items(
-            items: ranked.compactMap { group in
-                byID[String(group.key)].map { AlbumPickDTO(album: $0, score: group.score, why: whys[group.best.trackID] ?? popularWhy) }
-            })
+        try await groupedPicks(req, by: { $0.albumID }, id: \.id) { ids, visible in
+            try await CatalogQueries.albums(visible: visible, paging: .init(limit: ids.count, offset: 0), ids: ids, on: req.sql)
+        } make: {
+            AlbumPickDTO(album: $0, score: $1, why: $2)
+        }
     }
 
     @Sendable static func artists(req: Request) async throws -> Items<ArtistPickDTO> {
+        try await groupedPicks(req, by: { $0.artistID }, id: \.id) { ids, visible in
+            try await CatalogQueries.artists(visible: visible, paging: .init(limit: ids.count, offset: 0), ids: ids, on: req.sql)
+        } make: {
+            ArtistPickDTO(artist: $0, score: $1, why: $2)
+        }
+    }
+
+    static func groupedPicks<Item, DTO: Content>(
+        _ req: Request, by key: (Recommendations.Pick) -> Int64?, id: (Item) -> String,
+        load: ([Int64], [Int64]) async throws -> [Item], make: (Item, Double, WhyDTO) -> DTO
+    ) async throws -> Items<DTO> {
         let limit = try req.boundedQueryInt("limit", default: 12, range: 1...100)
         let (picks, visible) = try await picks(req, limit: 300)
-        let ranked = grouped(picks, by: { $0.artistID }, limit: limit)
-        let artists = try await CatalogQueries.artists(
-            visible: visible, paging: .init(limit: ranked.count, offset: 0), ids: ranked.map(\.key), on: req.sql)
-        let byID = Dictionary(artists.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let ranked = grouped(picks, by: key, limit: limit)
+        let found = try await load(ranked.map(\.key), visible)
+        let byID = Dictionary(found.map { (id($0), $0) }, uniquingKeysWith: { first, _ in first })
         let whys = try await whys(ranked.map(\.best), visible: visible, on: req.sql)
         return Items(
-            items: ranked.compactMap { group in
-                byID[String(group.key)].map { ArtistPickDTO(artist: $0, score: group.score, why: whys[group.best.trackID] ?? popularWhy) }
-            })
+            items: ranked.compactMap { group in byID[String(group.key)].map { make($0, group.score, whys[group.best.trackID] ?? popularWhy) } })
     }
 
     static func grouped(

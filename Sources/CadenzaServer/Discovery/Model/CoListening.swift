@@ -27,7 +27,10 @@ struct CoListening {
         weighted.reserveCapacity(people.count)
         for all in people {
             let plays = all.filter { $0.item >= 0 && Int($0.item) < itemCount }
-            let top = plays.count > perPersonCap ? Array(plays.sorted { $0.plays > $1.plays }.prefix(perPersonCap)) : plays
+            // Ties by item, so the same listens give the same model whatever order rows arrive in.
+            let top =
+                plays.count > perPersonCap
+                ? Array(plays.sorted { $0.plays != $1.plays ? $0.plays > $1.plays : $0.item < $1.item }.prefix(perPersonCap)) : plays
             weighted.append(top.map { ($0.item, 1 + Float(log(Double(max($0.plays, 1))))) })
         }
         // Listeners of each item (inverted lists) and the items' norms.

@@ -76,6 +76,24 @@ enum DiscoveryModel {
             }
         }
 
+        /// Items renumbered in track id order: rows arrive in an order each database chooses,
+        /// and the model must not depend on it.
+        func numberByTrackID() {
+            lock.withLock {
+                let order = trackIDs.indices.sorted { trackIDs[$0] < trackIDs[$1] }
+                var renumber = [Int32](repeating: 0, count: trackIDs.count)
+                for (new, old) in order.enumerated() { renumber[old] = Int32(new) }
+                trackIDs = order.map { trackIDs[$0] }
+                // People in user id order, each person's plays in item order: float sums then add
+                // up in the same order on every run.
+                let personOrder = people.sorted { $0.key < $1.key }.map { Int($0.value) }
+                plays = personOrder.map { person in plays[person].map { (renumber[Int($0.item)], $0.plays) }.sorted { $0.item < $1.item } }
+                people = Dictionary(uniqueKeysWithValues: people.sorted { $0.key < $1.key }.enumerated().map { ($1.key, Int32($0)) })
+                credits = Dictionary(uniqueKeysWithValues: credits.map { (renumber[Int($0.key)], $0.value.sorted()) })
+                tracks = Dictionary(uniqueKeysWithValues: trackIDs.enumerated().map { ($1, Int32($0)) })
+            }
+        }
+
         func credit(track: Int64, artist: Int64) {
             lock.withLock { if let item = tracks[track] { credits[item, default: []].append(artist) } }
         }
@@ -125,6 +143,7 @@ enum DiscoveryModel {
 
     /// Tracks' and artists' neighbours and tracks' listeners, from what was gathered.
     private static func compute(_ gathered: Gathered) -> Built {
+        gathered.numberByTrackID()
         let engine = CoListening()
         var rows: [(kind: Kind, id: Int64, neighbours: String)] = []
         let trackNeighbours = engine.neighbours(people: gathered.plays, itemCount: gathered.trackIDs.count)
@@ -132,23 +151,17 @@ enum DiscoveryModel {
             rows.append((.track, gathered.trackIDs[item], encode(neighbours.map { (gathered.trackIDs[Int($0.item)], $0.score) })))
         }
         let tracks = rows.count
-        // The same over artists: a person's plays of an artist are their plays of its tracks.
-        var artistIndex: [Int64: Int32] = [:]
-        var artistIDs: [Int64] = []
+        // The same over artists: a person's plays of an artist are their plays of its tracks
+        // (artists numbered in id order, as tracks are).
+        let artistIDs = Array(Set(gathered.credits.values.joined())).sorted()
+        let artistIndex = Dictionary(uniqueKeysWithValues: artistIDs.enumerated().map { ($1, Int32($0)) })
         var artistPlays: [[(item: Int32, plays: Int64)]] = []
         for plays in gathered.plays {
             var byArtist: [Int32: Int64] = [:]
             for (item, count) in plays {
-                for artist in gathered.credits[item] ?? [] {
-                    let index =
-                        artistIndex[artist]
-                        ?? {
-                            let next = Int32(artistIDs.count); artistIndex[artist] = next; artistIDs.append(artist); return next
-                        }()
-                    byArtist[index, default: 0] += count
-                }
+                for artist in gathered.credits[item] ?? [] { if let index = artistIndex[artist] { byArtist[index, default: 0] += count } }
             }
-            artistPlays.append(byArtist.map { ($0.key, $0.value) })
+            artistPlays.append(byArtist.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 })
         }
         let artistNeighbours = CoListening(keep: 30, perPersonCap: 300).neighbours(people: artistPlays, itemCount: artistIDs.count)
         for (item, neighbours) in artistNeighbours.enumerated() where !neighbours.isEmpty {

@@ -5,29 +5,34 @@ extension CatalogQueries {
     /// Plays per track of the people who let their listens be used for others (not private, not
     /// opted out): what "most played" and "popular" rank by, so a private listener's plays never
     /// shape what others are shown.
+    static let sharingUsers: SQLQueryString = "SELECT id FROM users WHERE listens_visibility <> 'private' AND listens_for_discovery = \(bind: true)"
+
+    /// `sharedPlays` for the whole catalog at once (the search index's popularity).
     static let sharedPlays: SQLQueryString = """
-        SELECT ps.track_id, CAST(SUM(ps.play_count) AS BIGINT) AS plays FROM play_stats ps JOIN users u ON u.id = ps.user_id
-        WHERE u.listens_visibility <> 'private' AND u.listens_for_discovery = \(bind: true) GROUP BY ps.track_id
+        SELECT track_id, CAST(SUM(play_count) AS BIGINT) AS plays FROM play_stats WHERE user_id IN (\(sharingUsers)) GROUP BY track_id
         """
 
     /// An artist's tracks in the `visible` libraries, most played (by those who share) first; the
     /// artist is named (Subsonic's getTopSongs, matching every artist of that name) or an id.
     static func topTrackIDs(artistName: String, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
-        try await topTrackIDs(where: "ar.name_key = \(bind: NameKey.make(artistName))", visible: visible, limit: limit, on: db)
+        try await topTrackIDs(
+            where: "ta.artist_id IN (SELECT id FROM artists WHERE name_key = \(bind: NameKey.make(artistName)))", visible: visible, limit: limit,
+            on: db)
     }
 
     static func topTrackIDs(artistID: Int64, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
-        try await topTrackIDs(where: "ar.id = \(bind: artistID)", visible: visible, limit: limit, on: db)
+        try await topTrackIDs(where: "ta.artist_id = \(bind: artistID)", visible: visible, limit: limit, on: db)
     }
 
+    /// From the artist's credits (the `+` keeps SQLite from walking a whole library's tracks to find them).
     private static func topTrackIDs(where artist: SQLQueryString, visible: [Int64], limit: Int, on db: any SQLDatabase) async throws -> [Int64] {
         guard let libs = libraries(visible, .init()), limit > 0 else { return [] }
         return try await db.raw(
             """
-            SELECT t.id FROM tracks t JOIN track_artists ta ON ta.track_id = t.id JOIN artists ar ON ar.id = ta.artist_id
-            LEFT JOIN (\(sharedPlays)) p ON p.track_id = t.id
-            WHERE \(artist) AND t.library_id IN (\(libs))
-            GROUP BY t.id, t.sort_title ORDER BY COALESCE(MAX(p.plays), 0) DESC, t.sort_title LIMIT \(bind: limit)
+            SELECT t.id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
+            LEFT JOIN play_stats p ON p.track_id = t.id AND p.user_id IN (\(sharingUsers))
+            WHERE \(artist) AND +t.library_id IN (\(libs))
+            GROUP BY t.id, t.sort_title ORDER BY COALESCE(SUM(p.play_count), 0) DESC, t.sort_title LIMIT \(bind: limit)
             """
         ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }

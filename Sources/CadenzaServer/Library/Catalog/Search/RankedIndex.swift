@@ -62,7 +62,7 @@ struct RankedIndex: Sendable {
 
     /// Entries each of whose query words matches one of the entry's words (in any order): the
     /// same word, a word it begins, or a word within the typo limit (the last query word may also
-    /// be a mistyped beginning). Fewest edits first.
+    /// be a mistyped beginning).
     private func typoMatches(_ folded: String, excluding: Set<Int>, wanted: Int) -> [Int] {
         // A leading article need not be in the name ("the night band" finds "Night Band").
         var words = SearchText.words(folded)
@@ -80,10 +80,12 @@ struct RankedIndex: Sendable {
             total = next
             if next.isEmpty { break }
         }
-        let ranked = (total ?? [:]).filter { !excluding.contains(Int($0.key)) }.sorted {
-            $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key
-        }
-        return ranked.prefix(wanted).map { Int($0.key) }
+        // Fewest edits, then the name with least besides the words sought ("nigt" finds "Night"
+        // before "Night River"), then the most played.
+        let ranked = (total ?? [:]).filter { !excluding.contains(Int($0.key)) }
+            .map { (position: Int($0.key), cost: $0.value, length: text.keyLength(of: Int($0.key))) }
+            .sorted { ($0.cost, $0.length, $0.position) < ($1.cost, $1.length, $1.position) }
+        return ranked.prefix(wanted).map(\.position)
     }
 
     /// Entry position → cost for one query word: 0 the word itself, 1 a word it begins, 2 per

@@ -83,6 +83,11 @@ struct TextIndex: Sendable {
         return low
     }
 
+    /// The length in bytes of entry `entry`'s key.
+    func keyLength(of entry: Int) -> Int {
+        (entry + 1 < starts.count ? starts[entry + 1] - 1 : bytes.count - 1) - starts[entry]
+    }
+
     /// How entry `entry` holds `needle` (which it must contain): the whole key (0), at its start
     /// (1), at the start of a later word (2) or inside a word (3) — the search's rank tiers.
     func matchTier(of entry: Int, _ needle: [UInt8]) -> Int {
