@@ -245,8 +245,9 @@ import Vapor
         }
     }
 
-    /// The Subsonic search answers from an in-memory index; it must find what the SQL search finds,
-    /// in the same order, page for page, for every caller.
+    /// The Subsonic search answers from an in-memory index; it must find what the SQL search finds
+    /// (and, with these names, where ranking and catalog order agree, in the same order, page for
+    /// page), for every caller.
     @Test func theInMemorySearchIndexAnswersLikeTheSQLSearch() async throws {
         let shared = try AudioFixtures.temporaryDirectory("shared"), secret = try AudioFixtures.temporaryDirectory("secret")
         defer { Self.removing(shared, secret) }

@@ -62,6 +62,10 @@ import Testing
         #expect(names(catalog, "ac dc") == ["AC/DC"])
         #expect(names(catalog, "dont stop") == ["Don't Stop Me Now"])
         #expect(names(catalog, "sigur ros") == ["Sigur Rós"])
+        // Punctuation alone is matched as written.
+        #expect(names(["!!!", "100% Pure", "Pure"], "%") == ["100% Pure"])
+        #expect(names(["!!!", "100% Pure", "Pure"], "!!!") == ["!!!"])
+        #expect(names(["!!!", "100% Pure"], "  ") == [])
     }
 
     @Test func findsOneAndTwoEditsAndWordsInAnyOrder() {

@@ -1316,7 +1316,7 @@ def test_album_cards_placeholder_art_and_context_menu(server_with_music, browser
     ActionChains(browser).move_to_element(browser.find_element(By.TAG_NAME, "h1")).perform()
     hovering = browser.execute_script("return matchMedia('(hover: hover)').matches")
     assert float(play.find_element(By.XPATH, "..").value_of_css_property("opacity")) == (0 if hovering else 1)
-    assert len(cards["Orbit"].find_elements(By.TAG_NAME, "button")) == 2 + 3   # play, ⋯ and the menu's three actions
+    assert len(cards["Orbit"].find_elements(By.TAG_NAME, "button")) == 2 + 4   # play, ⋯ and the menu's four actions
     ActionChains(browser).move_to_element(cards["Orbit"]).perform()
     wait(browser, lambda d: float(play.find_element(By.XPATH, "..").value_of_css_property("opacity")) == 1)
     # Right-click opens the card's menu; Escape closes it and gives the focus back to ⋯.
@@ -1325,7 +1325,7 @@ def test_album_cards_placeholder_art_and_context_menu(server_with_music, browser
     menu = cards["Glass Echo"].find_element(By.CSS_SELECTOR, ".menu")
     wait(browser, lambda d: menu.is_displayed() and toggle.get_attribute("aria-expanded") == "true")
     items = [i.text for i in menu.find_elements(By.CSS_SELECTOR, "[role=menuitem]")]
-    assert items == ["Play next", "Add to the queue", "Add to a playlist…", "Go to the artist"], items
+    assert items == ["Play next", "Add to the queue", "Add to a playlist…", "Start instant mix", "Go to the artist"], items
     browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
     assert browser.switch_to.active_element.text == "Add to the queue"
     browser.switch_to.active_element.send_keys(Keys.ESCAPE)

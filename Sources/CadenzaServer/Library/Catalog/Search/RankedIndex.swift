@@ -1,3 +1,5 @@
+import CadenzaTags
+
 /// Names searched the way people type them: accent- and case-insensitive, ranked exact > starts
 /// with > a word starts with > contains > within a few typos, the most played first within each
 /// tier (then catalog order). Entries are kept in that popularity order, so every tier comes out
@@ -11,6 +13,8 @@ struct RankedIndex: Sendable {
     }
 
     private var text = TextIndex()
+    /// The names' matching keys unfolded, same order: for queries of punctuation alone.
+    private var raw = TextIndex()
     private var vocabulary: [Word] = []
 
     private struct Word: Sendable {
@@ -28,6 +32,7 @@ struct RankedIndex: Sendable {
         for (position, item) in ranked.enumerated() {
             let key = SearchText.fold(item.element.name)
             text.append(id: item.element.id, key: key)
+            raw.append(id: item.element.id, key: NameKey.make(item.element.name))
             for word in Set(key.split(separator: " ")) { postings[String(word), default: []].append(Int32(position)) }
         }
         vocabulary = postings.map { word, positions in
@@ -43,6 +48,14 @@ struct RankedIndex: Sendable {
     func search(_ query: String, offset: Int, limit: Int) -> [Int64] {
         let (wanted, overflow) = offset.addingReportingOverflow(limit)
         guard limit > 0, offset >= 0, !overflow else { return [] }
+        guard SearchText.hasWords(query) else {
+            let key = NameKey.make(query)
+            guard !key.isEmpty else { return [] }
+            let needle = Array(key.utf8)
+            var tiers: [[Int]] = [[], [], [], []]
+            for position in raw.positions(containing: key) { tiers[raw.matchTier(of: position, needle)].append(position) }
+            return raw.page(tiers.flatMap { $0 }, offset: offset, limit: limit)
+        }
         return text.page(positions(matching: SearchText.fold(query), wanted: wanted), offset: offset, limit: limit)
     }
 

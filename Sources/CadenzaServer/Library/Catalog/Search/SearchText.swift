@@ -19,8 +19,13 @@ enum SearchText {
                 gap = true
             }
         }
-        // A name of punctuation alone ("!!!") is searched as written.
-        return out.isEmpty ? key : String(out)
+        return String(out)
+    }
+
+    /// Whether a text has a letter or digit (a query of punctuation alone, "%" or "!!!", is
+    /// matched against the names as written instead of folded).
+    static func hasWords(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
     }
 
     /// A folded text's words, each as Unicode scalar values (so an edit is one character, whatever its UTF-8 length).
