@@ -196,7 +196,7 @@ enum DiscoveryModel {
     static func neighbours(_ kind: Kind, of ids: [Int64], on db: any SQLDatabase) async throws -> [Int64: [(id: Int64, score: Double)]] {
         guard !ids.isEmpty else { return [:] }
         var found: [Int64: [(id: Int64, score: Double)]] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 1000).map({ Array(ids[$0..<min($0 + 1000, ids.count)]) }) {
+        for chunk in ids.chunked(1000) {
             for row in try await db.raw(
                 """
                 SELECT item_id, neighbours FROM discovery_neighbours WHERE kind = \(bind: kind.rawValue) AND item_id IN (\(SQLList(integers: chunk)))

@@ -23,7 +23,7 @@ extension CatalogQueries {
     static func trackFacts(_ ids: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [Int64: TrackFacts] {
         guard let libs = libraries(visible, .init()), !ids.isEmpty else { return [:] }
         var facts: [Int64: TrackFacts] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 2000).map({ Array(ids[$0..<min($0 + 2000, ids.count)]) }) {
+        for chunk in ids.chunked(2000) {
             for row in try await db.raw(
                 """
                 SELECT t.id, t.album_id, ta.artist_id FROM tracks t LEFT JOIN track_artists ta ON ta.track_id = t.id AND ta.position = 0
