@@ -19,7 +19,7 @@ public enum CadenzaApp {
         do {
             try await configure(app, settings: settings, features: features)
             if migrate {
-                try await app.autoMigrate()
+                try await app.migrateOnce()
             }
             return app
         } catch {
@@ -75,6 +75,7 @@ public enum CadenzaApp {
         ContentConfiguration.global.use(encoder: json, for: .json)
         app.middleware = .init()
         app.middleware.use(RequestIDMiddleware())
+        if settings.accessLog { app.middleware.use(AccessLogMiddleware()) }
         app.middleware.use(JSONErrorMiddleware())
         try routes(app, features: features, services: services)
     }

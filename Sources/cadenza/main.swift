@@ -20,7 +20,9 @@ struct CommonOptions: ParsableArguments {
 
     func settings(extra: [String: String] = [:]) throws -> Settings {
         do {
-            return try Settings.load(flags: flags().merging(extra) { _, new in new }, sections: Features.settingsSections)
+            let settings = try Settings.load(flags: flags().merging(extra) { _, new in new }, sections: Features.settingsSections)
+            CadenzaLogging.bootstrap(settings.logFormat)
+            return settings
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }

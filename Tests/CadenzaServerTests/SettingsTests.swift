@@ -92,3 +92,19 @@ import Testing
         }
     }
 }
+
+@Suite struct DeploymentExampleTests {
+    /// The reference deployment's settings file is a valid config file of known keys with valid
+    /// values: only its music folder (not on this machine) and the placeholder secret key, which
+    /// stops a copy used without editing at start, are refused.
+    @Test func theSystemdSettingsExampleLoads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = root.appendingPathComponent("deploy/systemd/cadenza.env.example").path
+        do {
+            let settings = try Settings.load(environment: [:], configFile: example, sections: Features.settingsSections)
+            #expect(settings.usesPostgres && settings.logFormat == .json && settings.accessLog)
+        } catch let error as SettingsError {
+            #expect(error.problems.allSatisfy { $0.hasPrefix("music folder") || $0.hasPrefix("CADENZA_SECRET_KEY:") }, "\(error.problems)")
+        }
+    }
+}

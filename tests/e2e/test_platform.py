@@ -24,6 +24,45 @@ def test_first_run_prints_a_setup_link_that_creates_the_admin(deployment):
     assert again.status_code == 409
 
 
+def test_a_first_start_is_short_and_json_logs_are_one_object_per_line(deployment):
+    # Text at info: migrations are one line, not two per migration, before the setup link.
+    server = deployment.serve(CADENZA_LOG_LEVEL="info")
+    server.stop()
+    text = open(server.log.name).read()
+    before_link = [l for l in text.split("/setup#token=")[0].splitlines() if l.strip()]
+    assert len(before_link) <= 3, before_link
+    assert any("Database migrated:" in l for l in before_link)
+    assert not any("[Migrator]" in l for l in text.splitlines())
+
+    # JSON, with the access log: every log line is an object with a time, level and message.
+    server = deployment.serve(CADENZA_LOG_LEVEL="info", CADENZA_LOG_FORMAT="json", CADENZA_ACCESS_LOG="1")
+    requests.get(server.url + "/rest/ping", params={"u": "ann", "p": "hunter2-secret", "v": "1.16.1", "c": "t"},
+                 headers={"X-Request-ID": "trace-7"})
+    server.stop()
+    lines = [l for l in open(server.log.name).read().splitlines() if l.startswith("{")]
+    records = [json.loads(l) for l in lines]
+    assert records and all({"ts", "level", "logger", "msg"} <= set(r) for r in records)
+    ping = [r for r in records if r["msg"] == "request" and r["path"] == "/rest/ping"]
+    assert len(ping) == 1 and ping[0]["status"] == 200 and ping[0]["method"] == "GET" and ping[0]["request-id"] == "trace-7"
+    assert isinstance(ping[0]["ms"], (int, float)) and ping[0]["client"] == "127.0.0.1"
+    assert "hunter2-secret" not in open(server.log.name).read()   # the query (Subsonic credentials) is never logged
+
+
+@postgres_only
+def test_nodes_starting_at_once_on_an_empty_database_migrate_it_once(deployment):
+    import subprocess
+    from conftest import BIN
+    procs = [subprocess.Popen([BIN, "migrate"], env=deployment.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for _ in range(4)]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
+    listing = subprocess.run(["psql", deployment.database_url, "-At", "-c", "SELECT name, COUNT(*) FROM _fluent_migrations GROUP BY name"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert listing and all(row.endswith("|1") for row in listing)
+    server = deployment.serve()   # and the result serves
+    assert requests.get(server.url + "/readyz").status_code == 200
+
+
 def test_responses_carry_a_request_id_and_errors_are_json(deployment):
     server = deployment.serve()
     r = requests.get(server.url + "/healthz", headers={"X-Request-ID": "trace-42"})

@@ -22,7 +22,7 @@ enum FederationCleanup {
                 """
             ).run()
             let directory = context.settings.dataDirectory.appendingPathComponent("remote-audio")
-            await runBlocking { StaleFiles.sweep(directory, olderThan: 3600) { !$0.hasPrefix("incoming-") } }
+            _ = await runBlocking { StaleFiles.sweep(directory, olderThan: 3600) { !$0.hasPrefix("incoming-") } }
         }
     }
 }

@@ -59,6 +59,10 @@ public struct Settings: Sendable {
     public var trustedProxies: [AddressRange]
     /// The key that seals recoverable secrets, base64 (`nil`: a key file in the data directory).
     public var secretKey: String?
+    /// How log lines are written: for a person (`text`) or one JSON object per line (`json`).
+    public var logFormat: LogFormat = .text
+    /// One line per HTTP request (method, path, status, duration, client, request id).
+    public var accessLog = false
     /// Every `CADENZA_*` value given, by precedence, for the features' sections.
     var raw: [String: String] = [:]
     /// Feature sections read at load, by type.
@@ -87,6 +91,8 @@ extension Settings {
         ("CADENZA_PUBLIC_URL", "URL users reach the server at (default http://HOST:PORT)"),
         ("CADENZA_MAX_BODY_BYTES", "largest accepted request body (default 10485760)"),
         ("CADENZA_LOG_LEVEL", "debug|info|notice|warning|error|critical (default info; trace is read as debug, it would log credentials)"),
+        ("CADENZA_LOG_FORMAT", "text|json: json writes one object per line, metadata as fields (default text)"),
+        ("CADENZA_ACCESS_LOG", "1: log every HTTP request at info: method, path without query, status, duration, client, request id (default 0)"),
         ("CADENZA_BCRYPT_COST", "bcrypt work factor 4...31 (default 12)"),
         ("CADENZA_SECURE_COOKIES", "true|false (default: true when the public URL is https)"),
         ("CADENZA_SESSION_DAYS", "web session lifetime in days (default 30)"),
@@ -240,6 +246,12 @@ extension Settings {
             trustedProxies: trustedProxies,
             secretKey: secretKey
         )
+        switch value("CADENZA_LOG_FORMAT")?.lowercased() {
+        case nil, "text": settings.logFormat = .text
+        case "json": settings.logFormat = .json
+        case let other?: problems.append("CADENZA_LOG_FORMAT=\(other): expected text or json")
+        }
+        settings.accessLog = bool("CADENZA_ACCESS_LOG", default: false)
         settings.raw = raw
         problems += reader.problems
         do { try settings.include(sections) } catch let error as SettingsError { problems += error.problems }

@@ -159,7 +159,7 @@ enum ListenBrainzController {
         guard let listenedAt = ListenValidator.pythonInt(raw) else { throw ListenBrainzError.bad("invalid listened_at: Listen timestamp invalid.") }
         guard case .string(let msid)? = body["recording_msid"] else { throw ListenBrainzError.bad("Recording MSID missing.") }
         guard let uuid = UUID(uuidString: msid) else { throw ListenBrainzError.bad("\(msid) Recording MSID format invalid.") }
-        let deleted = try await req.db.writeTransaction { tx in
+        _ = try await req.db.writeTransaction { tx in
             try await ListenStore.delete(owner: owner, listenedAt: listenedAt, msid: uuid.uuidString.lowercased(), on: tx.sql)
         }
 

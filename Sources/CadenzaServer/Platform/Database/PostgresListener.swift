@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import PostgresKit
 import PostgresNIO
 import ServiceLifecycle
 import Vapor
@@ -12,15 +13,10 @@ final class PostgresListener: Service, Sendable {
     private let channels: [String: WakeSignal]
 
     init(url: String, channels: [String: WakeSignal], logger: Logger) throws {
-        guard let components = URLComponents(string: url), let host = components.host else {
-            throw SettingsError(problems: ["CADENZA_DATABASE_URL: cannot read the host"])
+        // The pool's own reading of the URL, TLS (`sslmode=`) included, so both connect alike.
+        guard var config = try? SQLPostgresConfiguration(url: url).coreConfiguration else {
+            throw SettingsError(problems: ["CADENZA_DATABASE_URL: cannot be read"])
         }
-        var config = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432,
-            username: components.user?.removingPercentEncoding ?? "postgres",
-            password: components.password?.removingPercentEncoding,
-            database: components.path.count > 1 ? String(components.path.dropFirst()) : nil,
-            tls: .disable)
         config.options.connectTimeout = .seconds(10)
         self.configuration = config
         self.channels = channels

@@ -41,7 +41,7 @@ public final class JobWorker: Service, Sendable {
             }
         }
         loops.withLockedValue { $0 = task }
-        app.logger.info("job worker started", metadata: ["owner": .string(owner), "concurrency": .stringConvertible(concurrency)])
+        app.logger.debug("job worker started", metadata: ["owner": .string(owner), "concurrency": .stringConvertible(concurrency)])
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await task.value

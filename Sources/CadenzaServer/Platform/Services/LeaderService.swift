@@ -29,15 +29,18 @@ public struct LeaderService: Service {
         let owner = Leases.processOwner()
         let retry = lease / 3
         await cancelWhenGracefulShutdown {
+            var first = true
             while !Task.isCancelled {
                 let asked = ContinuousClock.now
                 let held = (try? await Leases.acquire(key, owner: owner, duration: lease, on: db)) ?? false
                 if held {
-                    logger.info("leading", metadata: ["lease": .string(key)])
+                    // Leading from the start is the usual case; taking over is what an operator looks for.
+                    logger.log(level: first ? .debug : .info, "leading", metadata: ["lease": .string(key)])
                     await lead(owner: owner, renewEvery: retry, validUntil: asked + lease)
                     if Task.isCancelled { break }
                     logger.warning("lease lost", metadata: ["lease": .string(key)])
                 }
+                first = false
                 try? await Task.sleep(for: retry)
             }
         }

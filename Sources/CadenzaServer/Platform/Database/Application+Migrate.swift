@@ -1,0 +1,41 @@
+import Fluent
+import SQLKit
+import Vapor
+
+extension Application {
+    /// Key of the PostgreSQL advisory lock that lets one node migrate at a time ("migrate").
+    static let migrationLockKey: Int64 = 0x6d69_6772_6174_65
+
+    /// Applies pending migrations once across every node starting at the same moment: on
+    /// PostgreSQL the others wait on an advisory lock and then find nothing left to do. Logs one
+    /// line (the per-migration lines are at debug level).
+    func migrateOnce() async throws {
+        fluent.migrationLogLevel = .debug
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else {
+            return try await migrateAndSummarise()
+        }
+        try await db.withConnection { connection in
+            // A session lock on a connection held aside; the migrator works on others from the pool.
+            guard let held = connection as? any SQLDatabase else { return }
+            try await held.raw("SELECT pg_advisory_lock(\(bind: Self.migrationLockKey))").run()
+            do {
+                try await self.migrateAndSummarise()
+            } catch {
+                try? await held.raw("SELECT pg_advisory_unlock(\(bind: Self.migrationLockKey))").run()
+                throw error
+            }
+            try await held.raw("SELECT pg_advisory_unlock(\(bind: Self.migrationLockKey))").run()
+        }
+    }
+
+    private func migrateAndSummarise() async throws {
+        try await migrator.setupIfNeeded().get()
+        let pending = try await migrator.previewPrepareBatch().get()
+        try await migrator.prepareBatch().get()
+        if let last = pending.last {
+            logger.info("Database migrated: \(pending.count) migration\(pending.count == 1 ? "" : "s") applied, now at \(last.0.name)")
+        } else {
+            logger.debug("Database schema up to date")
+        }
+    }
+}
