@@ -68,6 +68,15 @@ import Testing
         #expect(Recommendations.spread(picks, limit: 6, perArtist: 2).map(\.trackID) == [1, 2, 4, 6, 3, 5])
     }
 
+    @Test func erasFavourTheDecadesSomeonePlaysAndIgnoreNonsenseYears() {
+        let eras = Recommendations.Eras([(1975, 3), (1978, 1), (2004, 4), (Int.max, 100), (-5, 100)])
+        #expect(eras.share(of: 1971) == 0.5)
+        #expect(eras.share(of: 2009) == 0.5)
+        #expect(eras.share(of: 1990) == 0)
+        #expect(eras.share(of: nil) == 0 && eras.share(of: Int.min) == 0)
+        #expect(Recommendations.Eras([]).share(of: 1990) == 0)
+    }
+
     @Test func aMixNeverRepeatsAnArtistBackToBackWhileAnotherWaits() {
         let tracks: [(id: Int64, artist: Int64?)] = [(1, 1), (2, 1), (3, 1), (4, 2), (5, 3)]
         #expect(InstantMix.spaced(tracks, after: 1, limit: 5) == [4, 1, 5, 2, 3])

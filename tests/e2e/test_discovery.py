@@ -303,3 +303,44 @@ def test_search_forgives_typos_accents_and_ranks_exact_first(deployment, instanc
     # The web app's search too, with playlists.
     r = requests.get(server.url + "/api/v1/search", headers=auth(admin), params={"q": "nnia sol"})
     assert [a["name"] for a in r.json()["artists"]] == ["Nina Sol"]
+
+
+def test_one_recording_on_two_albums_is_offered_once_and_not_after_it_was_played(deployment, tmp_path):
+    """MusicBrainz ids as a content signal: an album's song and its copy on a compilation are one
+    recording, so recommendations offer it once, and never once either copy was played."""
+    root, recording = tmp_path / "music", "5b11f4ce-a62d-471e-81fc-a69a8278c7da"
+    make_audio(str(root / "Ella" / "01.flac"), seconds=1, frequency=310, title="Blue Hour", artist="Ella Vance", album="Night Songs",
+               track="1", genre="Jazz", MUSICBRAINZ_TRACKID=recording)
+    make_audio(str(root / "Ella" / "02.flac"), seconds=1, frequency=320, title="Late Train", artist="Ella Vance", album="Night Songs",
+               track="2", genre="Jazz")
+    make_audio(str(root / "Greats" / "01.flac"), seconds=1, frequency=330, title="Blue Hour", artist="Ella Vance", album="Jazz Greats",
+               album_artist="Various Artists", track="1", genre="Jazz", MUSICBRAINZ_TRACKID=recording)
+    for n in range(1, 4):
+        make_audio(str(root / "Miles" / f"0{n}.flac"), seconds=1, frequency=400 + 10 * n, title=title("Miles Corbin", n),
+                   artist="Miles Corbin", album="Corbin Album", track=str(n), genre="Jazz")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(root), **OPEN)
+    admin = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks?limit=100", headers=auth(admin)).json()["items"]) == 6)
+
+    def play(token, plays):
+        payload = [{"listened_at": int(time.time()) - 600 * (k + 1),
+                    "track_metadata": {"artist_name": artist, "track_name": track, "release_name": album}}
+                   for k, (artist, track, album) in enumerate(plays)]
+        r = requests.post(server.url + "/1/submit-listens", json={"listen_type": "import", "payload": payload},
+                          headers={"Authorization": f"Token {token}"})
+        assert r.status_code == 200, r.text
+
+    corbin = [("Miles Corbin", title("Miles Corbin", n), "Corbin Album") for n in range(1, 4)]
+    play(add_user(server, admin, "ann"), [("Ella Vance", "Blue Hour", "Night Songs")] * 3 + [("Ella Vance", "Late Train", "Night Songs")] + corbin)
+    play(add_user(server, admin, "ben"), [("Ella Vance", "Blue Hour", "Jazz Greats")] * 3 + corbin)
+    newbie = add_user(server, admin, "newbie")
+    play(newbie, [corbin[0], ("Ella Vance", "Late Train", "Night Songs")])
+    build_model(server, admin)
+
+    def offered():
+        return [(i["track"]["title"], i["track"]["album"]["name"]) for i in recommendations(server, newbie, limit=20)]
+    before = offered()
+    assert [t for t, _ in before].count("Blue Hour") == 1, before
+    play(newbie, [("Ella Vance", "Blue Hour", "Night Songs")])
+    after = offered()
+    assert after and "Blue Hour" not in [t for t, _ in after], after   # not the compilation's copy either

@@ -7,7 +7,9 @@ import SQLKit
 ///   each weighted by `1 + ln(plays)`; the seed that gave most is the "why";
 /// - **content**: tracks by the artists they play and by those artists' neighbours; co-listened
 ///   candidates by an artist they play get a bonus;
-/// - **cold start**: what most people here play, until their own plays lead somewhere.
+/// - **cold start**: what most people here play, until their own plays lead somewhere;
+/// - **era and identity**: a candidate from the decades they play most gains a little; the same
+///   MusicBrainz recording is offered once, and not at all if they played it on another album.
 /// Only tracks in libraries they may see; nothing played in the last `recentDays` unless asked.
 enum Recommendations {
     enum Reason: String, Codable, Sendable {
@@ -72,9 +74,10 @@ enum Recommendations {
                 artistPicks.append((neighbour.id, 0.3 * weight / strongest * neighbour.score, .similarArtist, artist))
             }
         }
-        for pick in artistPicks.sorted(by: { $0.weight > $1.weight }).prefix(10) {
-            let top = try await CatalogQueries.topTrackIDs(artistID: pick.artist, visible: visible, limit: 8, on: db)
-            for (rank, track) in top.enumerated() {
+        let chosenArtists = Array(artistPicks.sorted(by: { $0.weight > $1.weight }).prefix(10))
+        let topOfArtists = try await CatalogQueries.topTrackIDs(artistIDs: chosenArtists.map(\.artist), visible: visible, perArtist: 8, on: db)
+        for pick in chosenArtists {
+            for (rank, track) in (topOfArtists[pick.artist] ?? []).enumerated() {
                 scored.add(track, pick.weight * (1 - Double(rank) * 0.05), pick.reason, because: pick.because)
             }
         }
@@ -93,14 +96,42 @@ enum Recommendations {
 
         let candidates = scored.best(2_000)
         let facts = try await CatalogQueries.trackFacts(candidates.map(\.key), visible: visible, on: db)
+        // The same recording on another album (a compilation, a second library) counts as played.
+        let heard = excluded.isEmpty ? [] : try await CatalogQueries.recordingIDs(of: Array(excluded), on: db)
+        let eras = Eras(seedWeight.compactMap { seed, weight in seedFacts[seed]?.year.map { ($0, weight) } })
+        var offered = Set<String>()
         var picks: [Pick] = candidates.compactMap { track, entry in
             guard let fact = facts[track] else { return nil }
+            if let recording = fact.recording {
+                guard !heard.contains(recording), offered.insert(recording).inserted else { return nil }
+            }
             var score = entry.score
             if entry.reason == .played, let artist = fact.artistID, let liked = affinity[artist] { score *= 1 + 0.2 * liked / strongest }
+            score *= 1 + 0.15 * eras.share(of: fact.year)
             return Pick(trackID: track, score: score, reason: entry.reason, because: entry.because, albumID: fact.albumID, artistID: fact.artistID)
         }
         picks.sort { $0.score != $1.score ? $0.score > $1.score : $0.trackID < $1.trackID }
         return spread(picks, limit: options.limit, perArtist: options.perArtist)
+    }
+
+    /// How much of a person's listening falls in each decade, so that between two otherwise equal
+    /// candidates the one from the eras they play wins.
+    struct Eras {
+        private var weight: [Int: Double] = [:]
+        private var total = 0.0
+
+        init(_ years: [(year: Int, weight: Double)]) {
+            for (year, w) in years where (1000...9999).contains(year) {
+                weight[year / 10, default: 0] += w
+                total += w
+            }
+        }
+
+        /// 0…1: the share of their listening in the decade of `year` (0 when either is unknown).
+        func share(of year: Int?) -> Double {
+            guard let year, total > 0, (1000...9999).contains(year) else { return 0 }
+            return (weight[year / 10] ?? 0) / total
+        }
     }
 
     /// At most `perArtist` tracks of one artist, unless nothing else is left to fill the page.

@@ -16,6 +16,10 @@ extension CatalogQueries {
     struct TrackFacts: Sendable {
         var albumID: Int64
         var artistID: Int64?
+        /// The track's year, else its album's (original release first).
+        var year: Int?
+        /// The MusicBrainz recording: one song on several albums (an album and a compilation).
+        var recording: String?
     }
 
     /// Album and first credited artist (position 0, not a featured guest) of each of `ids` the
@@ -26,15 +30,29 @@ extension CatalogQueries {
         for chunk in ids.chunked(2000) {
             for row in try await db.raw(
                 """
-                SELECT t.id, t.album_id, ta.artist_id FROM tracks t LEFT JOIN track_artists ta ON ta.track_id = t.id AND ta.position = 0
+                SELECT t.id, t.album_id, ta.artist_id, COALESCE(t.year, al.original_year, al.year) AS year, t.mbid FROM tracks t
+                JOIN albums al ON al.id = t.album_id
+                LEFT JOIN track_artists ta ON ta.track_id = t.id AND ta.position = 0
                 WHERE t.id IN (\(SQLList(integers: chunk))) AND t.library_id IN (\(libs))
                 """
             ).all() {
                 facts[try row.decode(column: "id", as: Int64.self)] = TrackFacts(
-                    albumID: try row.decode(column: "album_id", as: Int64.self), artistID: try row.decode(column: "artist_id", as: Int64?.self))
+                    albumID: try row.decode(column: "album_id", as: Int64.self), artistID: try row.decode(column: "artist_id", as: Int64?.self),
+                    year: try row.decode(column: "year", as: Int?.self), recording: try row.decode(column: "mbid", as: String?.self))
             }
         }
         return facts
+    }
+
+    /// The MusicBrainz recordings of `ids` (those tagged with one), whatever library they are in.
+    static func recordingIDs(of ids: [Int64], on db: any SQLDatabase) async throws -> Set<String> {
+        var found = Set<String>()
+        for chunk in ids.chunked(2000) {
+            for row in try await db.raw("SELECT DISTINCT mbid FROM tracks WHERE id IN (\(SQLList(integers: chunk))) AND mbid IS NOT NULL").all() {
+                found.insert(try row.decode(column: "mbid", as: String.self))
+            }
+        }
+        return found
     }
 
     /// An album's visible tracks, in disc and track order.
