@@ -42,7 +42,7 @@ struct Cadenza: AsyncParsableCommand {
             + (Settings.documentedKeys + Features.settingsSections.flatMap { $0.keys }).map { "  \($0.key)  \($0.help)" }.joined(separator: "\n"),
         subcommands: [
             Serve.self, Playout.self, Worker.self, Migrate.self, Scan.self, Tags.self, UserCommand.self, StationCommand.self, JobsCommand.self,
-            MailCommand.self,
+            MailCommand.self, BackupCommand.self, RestoreCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
@@ -311,5 +311,48 @@ struct JobsCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
         @Argument(help: "Job id.") var id: Int64
         func run() async throws { printLines(try await AdminCommands.cancelJob(settings: try common.settings(), id: id)) }
+    }
+}
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Back up the database (a live snapshot), the secret key, uploads, artwork and recordings into a new folder, with SHA-256 sums.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The folder to create (it must not exist or be empty).") var to: String
+
+    func run() async throws {
+        do {
+            printLines(try await Backup.backup(settings: try common.settings(), to: to))
+        } catch let failure as Backup.Failure {
+            throw ValidationError(failure.description)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            // The operator at the console needs the database's own words (the default hides them).
+            throw ValidationError(String(reflecting: error))
+        }
+    }
+}
+
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a backup made by `cadenza backup` (every node stopped); its checksums are verified first.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The backup folder.") var from: String
+    @Flag(help: "Overwrite the database that is there.") var replace = false
+
+    func run() async throws {
+        do {
+            printLines(try await Backup.restore(settings: try common.settings(), from: from, replace: replace))
+        } catch let failure as Backup.Failure {
+            throw ValidationError(failure.description)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            // The operator at the console needs the database's own words (the default hides them).
+            throw ValidationError(String(reflecting: error))
+        }
     }
 }

@@ -60,6 +60,19 @@ struct LibraryFolderRecord: Sendable {
 
 /// Library queries, each scoped by what the caller may see.
 enum Libraries {
+    /// Folders stored under `old` (uploads, recorded sets) now under `new`: a backup restored
+    /// into another data directory.
+    static func moveFolders(from old: String, to new: String, on db: any SQLDatabase) async throws {
+        let prefix = old.hasSuffix("/") ? old : old + "/"
+        let target = new.hasSuffix("/") ? new : new + "/"
+        try await db.raw(
+            """
+            UPDATE library_folders SET path = \(bind: target) || SUBSTR(path, CAST(\(bind: prefix.count + 1) AS INTEGER))
+            WHERE SUBSTR(path, 1, CAST(\(bind: prefix.count) AS INTEGER)) = \(bind: prefix)
+            """
+        ).run()
+    }
+
     static func all(on db: any SQLDatabase) async throws -> [LibraryRecord] {
         try await db.raw("SELECT * FROM libraries ORDER BY id").all().map(LibraryRecord.init(row:))
     }

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// The library: folders and uploads scanned into a catalog of artists, albums and tracks, with
@@ -30,6 +31,13 @@ public struct LibraryFeature: Feature {
     }
 
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { LibraryScanner.periodic(settings) + [LibraryScanner.sweepTask] }
+
+    /// Uploaded music and the artwork read from files (covers of uploads exist nowhere else).
+    public var backupDirectories: [String] { [Uploads.directoryName, ArtworkStore.directoryName] }
+
+    public func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {
+        try await Libraries.moveFolders(from: old, to: new, on: db)
+    }
 
     public func willServe(_ context: ServiceContext) async throws {
         try await Libraries.ensureMusicDirectories(context.services.settings.musicDirectories, on: context.application.sql)

@@ -9,6 +9,9 @@ public struct RadioFeature: Feature {
 
     public var name: String { "radio" }
 
+    /// Recorded live sets.
+    public var backupDirectories: [String] { [LiveRecordings.directoryName] }
+
     public var migrations: [any Migration] {
         [
             M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs(), M024_AddStationRotationSettings(),

@@ -3,8 +3,10 @@ import Vapor
 
 /// Cover images, stored once per content hash under `<data>/artwork`.
 enum ArtworkStore {
+    static let directoryName = "artwork"
+
     static func directory(_ settings: Settings) -> URL {
-        settings.dataDirectory.appendingPathComponent("artwork", isDirectory: true)
+        settings.dataDirectory.appendingPathComponent(directoryName, isDirectory: true)
     }
 
     static func fileExtension(forMime mime: String) -> String {

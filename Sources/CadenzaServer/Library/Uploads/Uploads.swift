@@ -29,8 +29,10 @@ enum Uploads {
         var fileId: Int64
     }
 
+    static let directoryName = "uploads"
+
     static func uploadRoot(_ settings: Settings) -> URL {
-        settings.dataDirectory.appendingPathComponent("uploads", isDirectory: true)
+        settings.dataDirectory.appendingPathComponent(directoryName, isDirectory: true)
     }
 
     /// Every upload library has exactly one folder: `<data>/uploads/<library id>`.

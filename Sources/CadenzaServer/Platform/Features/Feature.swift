@@ -1,5 +1,6 @@
 import Fluent
 import Logging
+import SQLKit
 import ServiceLifecycle
 import Vapor
 
@@ -36,6 +37,12 @@ public protocol Feature: Sendable {
     /// Runs once in `cadenza serve`/`worker` before the services start (first-run notices,
     /// folders named on the command line).
     func willServe(_ context: ServiceContext) async throws
+    /// Folders of the data directory holding what users gave the server (uploads, recordings):
+    /// `cadenza backup` copies them, `cadenza restore` puts them back.
+    var backupDirectories: [String] { get }
+    /// A backup was restored into another data directory: paths the feature stored under `old`
+    /// must now point under `new`.
+    func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws
 }
 
 extension Feature {
@@ -51,6 +58,8 @@ extension Feature {
     public func services(_ context: ServiceContext) -> [any Service] { [] }
     public func eventConsumers(_ services: AppServices) -> [EventConsumer] { [] }
     public func willServe(_ context: ServiceContext) async throws {}
+    public var backupDirectories: [String] { [] }
+    public func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {}
 }
 
 /// What a feature's `configure` may use and add to.

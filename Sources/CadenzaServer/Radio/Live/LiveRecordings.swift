@@ -9,8 +9,10 @@ import Vapor
 /// found by that folder and scanned as each set ends. Each set is tagged as it is stored: the DJ as
 /// artist, the station's live sets as album, the set's date and time in its title.
 enum LiveRecordings {
+    static let directoryName = "recordings"
+
     static func directory(dataDirectory: URL, stationID: Int64) -> URL {
-        dataDirectory.appendingPathComponent("recordings", isDirectory: true).appendingPathComponent(String(stationID), isDirectory: true)
+        dataDirectory.appendingPathComponent(directoryName, isDirectory: true).appendingPathComponent(String(stationID), isDirectory: true)
     }
 
     /// One set's library work at a time: two sets ending together make one library, not two.

@@ -1,0 +1,91 @@
+import Crypto
+import Foundation
+
+/// `SHA256SUMS` in the format `sha256sum -c` reads: `<hex>  <path relative to the folder>`.
+enum Checksums {
+    static func sha256(of file: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        var hash = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Hashes every file under `root` (but the sums file itself) into `root/name`; returns how many.
+    static func write(_ root: URL, to name: String) throws -> Int {
+        let files = try FileTree.files(under: root).filter { $0 != name }
+        var text = ""
+        for path in files { text += try sha256(of: root.appendingPathComponent(path)) + "  " + path + "\n" }
+        try Data(text.utf8).write(to: root.appendingPathComponent(name))
+        return files.count
+    }
+
+    /// Every file listed in `root/name` whose content differs or that is missing; throws when the
+    /// list itself cannot be read or names a path outside `root`.
+    static func verify(_ root: URL, from name: String) throws -> (checked: Int, bad: [String]) {
+        guard let text = try? String(contentsOf: root.appendingPathComponent(name), encoding: .utf8) else {
+            throw Backup.Failure(description: "\(name) is missing or unreadable: not a Cadenza backup")
+        }
+        var checked = 0
+        var bad: [String] = []
+        for line in text.split(separator: "\n") where !line.isEmpty {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].count == 64 else { throw Backup.Failure(description: "\(name): unreadable line \(line.prefix(80))") }
+            let path = String(parts[1].drop(while: { $0 == " " || $0 == "*" }))
+            guard FileTree.isInside(path) else { throw Backup.Failure(description: "\(name): \(path) is outside the backup") }
+            checked += 1
+            let file = root.appendingPathComponent(path)
+            if (try? sha256(of: file)) != String(parts[0]) { bad.append(path) }
+        }
+        return (checked, bad)
+    }
+}
+
+/// Copies and lists plain files, never following a link out of the tree.
+enum FileTree {
+    /// Relative paths of the regular files under `root`, sorted; half-written files (what the
+    /// server is receiving: `.incoming` folders, `incoming-` files) are left out.
+    static func files(under root: URL) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: root.path) else { return [] }
+        guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey]) else {
+            return []
+        }
+        let base = root.standardizedFileURL.path + "/"
+        var found: [String] = []
+        for case let url as URL in walk {
+            let name = url.lastPathComponent
+            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+            if values.isDirectory == true, name == ".incoming" {
+                walk.skipDescendants()
+                continue
+            }
+            guard values.isRegularFile == true, !name.hasPrefix("incoming-"), !name.hasSuffix(".partial") else { continue }
+            let path = url.standardizedFileURL.path
+            if path.hasPrefix(base) { found.append(String(path.dropFirst(base.count))) }
+        }
+        return found.sorted()
+    }
+
+    /// Copies the files `files(under:)` lists; returns how many and their size.
+    static func copy(from source: URL, to target: URL) throws -> (files: Int, bytes: Int64) {
+        var bytes: Int64 = 0
+        let list = try files(under: source)
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        for path in list {
+            let from = source.appendingPathComponent(path), to = target.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+            do {
+                try FileManager.default.copyItem(at: from, to: to)
+            } catch CocoaError.fileReadNoSuchFile {
+                continue  // deleted since it was listed: it was not in the database's snapshot either
+            }
+            bytes += ((try? FileManager.default.attributesOfItem(atPath: to.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        return (list.count, bytes)
+    }
+
+    /// A relative path that stays inside its root: no absolute path, no `..`.
+    static func isInside(_ path: String) -> Bool {
+        !path.isEmpty && !path.hasPrefix("/") && !path.split(separator: "/").contains("..")
+    }
+}
