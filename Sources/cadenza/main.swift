@@ -322,16 +322,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(help: "The folder to create (it must not exist or be empty).") var to: String
 
     func run() async throws {
-        do {
-            printLines(try await Backup.backup(settings: try common.settings(), to: to))
-        } catch let failure as Backup.Failure {
-            throw ValidationError(failure.description)
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            // The operator at the console needs the database's own words (the default hides them).
-            throw ValidationError(String(reflecting: error))
-        }
+        printLines(try await withOperatorErrors { try await Backup.backup(settings: try common.settings(), to: to) })
     }
 }
 
@@ -344,15 +335,20 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(help: "Overwrite the database that is there.") var replace = false
 
     func run() async throws {
-        do {
-            printLines(try await Backup.restore(settings: try common.settings(), from: from, replace: replace))
-        } catch let failure as Backup.Failure {
-            throw ValidationError(failure.description)
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            // The operator at the console needs the database's own words (the default hides them).
-            throw ValidationError(String(reflecting: error))
-        }
+        printLines(try await withOperatorErrors { try await Backup.restore(settings: try common.settings(), from: from, replace: replace) })
+    }
+}
+
+/// A backup or restore fails with what went wrong in full: the database's own words included,
+/// which its errors hide by default.
+func withOperatorErrors(_ body: () async throws -> [String]) async throws -> [String] {
+    do {
+        return try await body()
+    } catch let failure as Backup.Failure {
+        throw ValidationError(failure.description)
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        throw ValidationError(String(reflecting: error))
     }
 }

@@ -90,3 +90,25 @@ def test_trace_logging_never_writes_credentials(deployment):
     requests.get(server.url + "/api/v1/me", headers=auth(token))
     log = open(server.log.name).read()
     assert "plain-secret-pw" not in log and token not in log
+
+
+def test_the_documented_alerts_name_metrics_the_server_reports(deployment):
+    """deploy/prometheus/cadenza-alerts.yml is only worth having if every series it watches exists:
+    jobs, deliveries, HTTP requests, and a station's dead air (a station with nothing to air)."""
+    import os
+    import re
+    rules = open(os.path.join(os.path.dirname(__file__), "../../deploy/prometheus/cadenza-alerts.yml")).read()
+    named = set(re.findall(r"\b(cadenza_[a-z_]+|http_requests_total)\b", "\n".join(l for l in rules.splitlines() if not l.lstrip().startswith("#"))))
+    assert {"cadenza_radio_dead_air_total", "cadenza_jobs_oldest_queued_seconds", "cadenza_deliveries_oldest_waiting_seconds"} <= named
+    server = deployment.serve()
+    token = admin_token(deployment, server)
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "empty", "name": "Empty"})
+    assert r.status_code == 201, r.text   # no music anywhere: it can only air its fallback
+
+    def reported():
+        text = requests.get(server.url + "/metrics").text
+        return {m for m in named if re.search(rf"^{m}(\{{|\s)", text, re.M)} == named and text
+    text = wait_for(reported, timeout=30)
+    assert text, named - {m for m in named if re.search(rf"^{m}(\{{|\s)", requests.get(server.url + "/metrics").text, re.M)}
+    assert re.search(r'^cadenza_radio_dead_air_total\{station="empty"\} [1-9]', text, re.M)
+    assert re.search(r'^cadenza_deliveries_oldest_waiting_seconds\{kind="notification"\} 0', text, re.M)

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// Federation: ActivityPub between instances — discovery (WebFinger, NodeInfo), actors with
@@ -8,6 +9,10 @@ public struct FederationFeature: Feature {
     public init() {}
 
     public var name: String { "federation" }
+
+    public func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge] {
+        try await QueueGauge.deliveries("federation", table: "federation_deliveries", waiting: "queued", since: "created_at", on: db)
+    }
 
     public var settingsSections: [any SettingsSection.Type] { [FederationSettings.self] }
 

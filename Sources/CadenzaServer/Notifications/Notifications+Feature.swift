@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import ServiceLifecycle
 import Vapor
 
@@ -8,6 +9,10 @@ public struct NotificationsFeature: Feature {
     public init() {}
 
     public var name: String { "notifications" }
+
+    public func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge] {
+        try await QueueGauge.deliveries("notification", table: "notification_deliveries", waiting: "queued", since: "created_at", on: db)
+    }
 
     public var settingsSections: [any SettingsSection.Type] { [MailSettings.self, NotificationSettings.self] }
 

@@ -1,4 +1,5 @@
 import CadenzaPlayout
+import CoreMetrics
 import Fluent
 import Foundation
 import Logging
@@ -164,6 +165,10 @@ final class StationPlayout: Sendable {
         let titled = Array(mounts.values)
         let record = self.record
         let log = app.logger
+        // Both series exist from the start, at 0, so an alert's increase() sees the first one.
+        for label in ["cadenza_radio_underrun_milliseconds_total", "cadenza_radio_dead_air_total"] {
+            Counter(label: label, dimensions: [("station", station.slug)]).increment(by: 0)
+        }
         engine = PlayoutEngine(
             queue: queue, options: options,
             sink: { pcm in for encoder in outputs { encoder.write(pcm) } },
@@ -175,7 +180,9 @@ final class StationPlayout: Sendable {
                     let name = record.withLockedValue { $0.name }
                     for mount in titled { mount.setTitle(name, atFrame: frame) }
                 case .underrun(_, let frames):
-                    // Logged here, not recorded: a starved decoder reports ten a second.
+                    // Logged and counted here, not recorded: a starved decoder reports ten a second.
+                    Counter(label: "cadenza_radio_underrun_milliseconds_total", dimensions: [("station", station.slug)])
+                        .increment(by: PCM.milliseconds(frames: frames))
                     log.warning("station \(station.slug): \(PCM.milliseconds(frames: frames)) ms of silence (a decoder fell behind)")
                     return
                 default: break
@@ -498,6 +505,7 @@ final class StationPlayout: Sendable {
                 return true
             }
             logger.error("station \(station.slug): nothing to air; the fallback tone is on")
+            Counter(label: "cadenza_radio_dead_air_total", dimensions: [("station", station.slug)]).increment()
             if raise {
                 let station = self.station
                 Task { [db] in

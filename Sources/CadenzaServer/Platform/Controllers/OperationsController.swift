@@ -62,8 +62,14 @@ enum OperationsController {
         for (state, count) in counts {
             Metrics.registry.makeGauge(name: "cadenza_jobs", labels: [("state", state.rawValue)]).set(Double(count))
         }
+        Metrics.registry.makeGauge(name: "cadenza_jobs_oldest_queued_seconds").set(try await JobQueue.oldestDueAge(on: req.sql))
         Metrics.registry.makeGauge(name: "cadenza_event_subscribers")
             .set(Double(try req.application.cadenza.hub.subscriberCount))
+        for feature in try req.application.cadenza.features {
+            for gauge in try await feature.queueGauges(on: req.sql) {
+                Metrics.registry.makeGauge(name: gauge.name, labels: gauge.labels).set(gauge.value)
+            }
+        }
         let response = Response(status: .ok, body: .init(string: Metrics.registry.emitToString()))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         return response

@@ -40,6 +40,8 @@ public protocol Feature: Sendable {
     /// Folders of the data directory holding what users gave the server (uploads, recordings):
     /// `cadenza backup` copies them, `cadenza restore` puts them back.
     var backupDirectories: [String] { get }
+    /// The feature's queues as `/metrics` reports them (how many wait, how long the oldest has).
+    func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge]
     /// A backup was restored into another data directory: paths the feature stored under `old`
     /// must now point under `new`.
     func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws
@@ -59,7 +61,40 @@ extension Feature {
     public func eventConsumers(_ services: AppServices) -> [EventConsumer] { [] }
     public func willServe(_ context: ServiceContext) async throws {}
     public var backupDirectories: [String] { [] }
+    public func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge] { [] }
     public func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {}
+}
+
+/// One Prometheus gauge sample a feature reports about its queue.
+public struct QueueGauge: Sendable {
+    public var name: String
+    public var labels: [(String, String)]
+    public var value: Double
+
+    public init(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
+        self.name = name
+        self.labels = labels
+        self.value = value
+    }
+
+    /// Waiting rows by status and the age of the oldest waiting one, for a table of deliveries.
+    static func deliveries(
+        _ kind: String, table: String, waiting: String, since column: String, on db: any SQLDatabase
+    ) async throws -> [QueueGauge] {
+        var gauges: [QueueGauge] = []
+        for row in try await db.raw("SELECT status, COUNT(*) AS n FROM \(unsafeRaw: table) GROUP BY status").all() {
+            gauges.append(
+                QueueGauge(
+                    "cadenza_deliveries", [("kind", kind), ("status", try row.decode(column: "status", as: String.self))],
+                    Double(try row.decode(column: "n", as: Int64.self))))
+        }
+        let oldest = try await db.raw(
+            "SELECT MIN(\(unsafeRaw: column)) AS t FROM \(unsafeRaw: table) WHERE status = \(bind: waiting)"
+        ).first()?.decode(column: "t", as: Int64?.self)
+        let age = oldest.map { max(0, Double(Clock.nowMillis() - $0) / 1000) } ?? 0
+        gauges.append(QueueGauge("cadenza_deliveries_oldest_waiting_seconds", [("kind", kind)], age))
+        return gauges
+    }
 }
 
 /// What a feature's `configure` may use and add to.

@@ -231,6 +231,14 @@ public enum JobQueue {
         return counts
     }
 
+    /// Seconds the longest-waiting runnable job has been due (0 when none waits): queue age.
+    static func oldestDueAge(on db: any SQLDatabase) async throws -> Double {
+        let now = Clock.nowMillis()
+        let due = try await db.raw("SELECT MIN(run_at) AS t FROM jobs WHERE state = 'queued' AND run_at <= \(bind: now)").first()?
+            .decode(column: "t", as: Int64?.self)
+        return due.map { max(0, Double(now - $0) / 1000) } ?? 0
+    }
+
     static func deleteFinished(before cutoff: Int64, on db: any SQLDatabase) async throws {
         try await db.raw(
             """
