@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh bench  what `make bench` needs as well
 set -euo pipefail
 run_pkgs=(ffmpeg libtag1-dev libqrencode-dev sqlite3 pkg-config unzip)
-test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver icecast2 zbar-tools)
+test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver icecast2 zbar-tools nginx)
 bench_pkgs=(wrk time)
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
@@ -27,6 +27,10 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian's icecast2 may start a server of its own on port 8000; the radio tests start theirs.
 if [[ " ${missing[*]} " == *" icecast2 "* ]]; then
   $sudo service icecast2 stop >/dev/null 2>&1 || true
+fi
+# Debian's nginx starts its default site on port 80; the cluster test runs an nginx of its own.
+if [[ " ${missing[*]} " == *" nginx "* ]]; then
+  $sudo service nginx stop >/dev/null 2>&1 || true
 fi
 # The Debian package starts a cluster of its own; tests start their own throwaway one instead.
 if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
