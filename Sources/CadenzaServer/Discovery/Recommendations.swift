@@ -75,9 +75,15 @@ enum Recommendations {
             }
         }
         let chosenArtists = Array(artistPicks.sorted(by: { $0.weight > $1.weight }).prefix(10))
-        let topOfArtists = try await CatalogQueries.topTrackIDs(artistIDs: chosenArtists.map(\.artist), visible: visible, perArtist: 8, on: db)
+        // Each artist's tracks most listened to here (by the model's count, one read for all).
+        let byArtist = try await CatalogQueries.trackIDs(artistIDs: chosenArtists.map(\.artist), visible: visible, on: db)
+        let listeners = try await DiscoveryModel.listeners(of: Array(Set(byArtist.values.joined())), on: db)
         for pick in chosenArtists {
-            for (rank, track) in (topOfArtists[pick.artist] ?? []).enumerated() {
+            let top = (byArtist[pick.artist] ?? []).sorted { a, b in
+                let (la, lb) = (listeners[a] ?? 0, listeners[b] ?? 0)
+                return la != lb ? la > lb : a < b
+            }
+            for (rank, track) in top.prefix(8).enumerated() {
                 scored.add(track, pick.weight * (1 - Double(rank) * 0.05), pick.reason, because: pick.because)
             }
         }

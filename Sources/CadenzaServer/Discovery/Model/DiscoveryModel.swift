@@ -217,12 +217,13 @@ enum DiscoveryModel {
 
     /// Listeners of each of `ids` (0 for tracks nobody shares).
     static func listeners(of ids: [Int64], on db: any SQLDatabase) async throws -> [Int64: Int] {
-        guard !ids.isEmpty else { return [:] }
         var found: [Int64: Int] = [:]
-        for row in try await db.raw(
-            "SELECT track_id, listeners FROM discovery_popularity WHERE track_id IN (\(SQLList(integers: ids)))"
-        ).all() {
-            found[try row.decode(column: "track_id", as: Int64.self)] = try row.decode(column: "listeners", as: Int.self)
+        for chunk in ids.chunked(2000) {
+            for row in try await db.raw(
+                "SELECT track_id, listeners FROM discovery_popularity WHERE track_id IN (\(SQLList(integers: chunk)))"
+            ).all() {
+                found[try row.decode(column: "track_id", as: Int64.self)] = try row.decode(column: "listeners", as: Int.self)
+            }
         }
         return found
     }

@@ -39,26 +39,21 @@ extension CatalogQueries {
         ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }
 
-    /// `topTrackIDs` for several artists in one statement: each artist's `perArtist` most played
-    /// (the `+`s as above).
-    static func topTrackIDs(artistIDs: [Int64], visible: [Int64], perArtist: Int, on db: any SQLDatabase) async throws -> [Int64: [Int64]] {
-        guard let libs = libraries(visible, .init()), perArtist > 0, !artistIDs.isEmpty else { return [:] }
-        var top: [Int64: [Int64]] = [:]
-        for row in try await db.raw(
-            """
-            SELECT artist_id, id FROM (
-              SELECT ta.artist_id, t.id, ROW_NUMBER() OVER (
-                PARTITION BY ta.artist_id ORDER BY COALESCE(SUM(p.play_count), 0) DESC, t.sort_title, t.id) AS position
-              FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
-              LEFT JOIN play_stats p ON p.track_id = t.id AND +p.user_id IN (\(sharingUsers))
-              WHERE ta.artist_id IN (\(SQLList(integers: artistIDs))) AND +t.library_id IN (\(libs))
-              GROUP BY ta.artist_id, t.id, t.sort_title
-            ) ranked WHERE position <= \(bind: perArtist) ORDER BY artist_id, position
-            """
-        ).all() {
-            top[try row.decode(column: "artist_id", as: Int64.self), default: []].append(try row.decode(column: "id", as: Int64.self))
+    /// The visible tracks credited to each of `artistIDs` (any position), by artist.
+    static func trackIDs(artistIDs: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [Int64: [Int64]] {
+        guard let libs = libraries(visible, .init()), !artistIDs.isEmpty else { return [:] }
+        var tracks: [Int64: [Int64]] = [:]
+        for chunk in artistIDs.chunked(500) {
+            for row in try await db.raw(
+                """
+                SELECT ta.artist_id, t.id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
+                WHERE ta.artist_id IN (\(SQLList(integers: chunk))) AND +t.library_id IN (\(libs)) ORDER BY ta.artist_id, t.id
+                """
+            ).all() {
+                tracks[try row.decode(column: "artist_id", as: Int64.self), default: []].append(try row.decode(column: "id", as: Int64.self))
+            }
         }
-        return top
+        return tracks
     }
 
     /// Artists sharing the most genres with `artistID` in the `visible` libraries.
