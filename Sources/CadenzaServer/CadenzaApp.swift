@@ -90,8 +90,12 @@ public enum CadenzaApp {
                 try PostgresListener(
                     url: url,
                     channels: [
-                        JobQueue.notifyChannel: WakeSignal.jobs,
-                        EventStore.notifyChannel: WakeSignal.events,
+                        JobQueue.notifyChannel: { _ in WakeSignal.jobs.signal() },
+                        EventStore.notifyChannel: { _ in WakeSignal.events.signal() },
+                        Invalidations.notifyChannel: Invalidations.dispatcher(
+                            services.features.reduce(into: [:]) { all, feature in
+                                all.merge(feature.invalidations(services)) { first, _ in first }
+                            }),
                     ],
                     logger: app.logger))
         }

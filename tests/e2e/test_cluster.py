@@ -415,6 +415,32 @@ def listens_token(c, session_token):
     return r.json()["token"]
 
 
+def test_a_token_revoked_through_one_node_is_refused_by_the_other_at_once(cluster):
+    """Each node caches verified scrobbler tokens for a few seconds; a revocation is told to every
+    node (NOTIFY), so a scrobbler whose token was revoked cannot go on submitting to the other."""
+    c = cluster
+    owner = c.add_user("rhea")
+    token = listens_token(c, owner)
+    a, b = c.nodes
+
+    def submit(node, n):
+        return requests.post(node.url + "/1/submit-listens", headers={"Authorization": f"Token {token}"}, json={
+            "listen_type": "single", "payload": [{"listened_at": 1_700_000_000 + n, "track_metadata": {"artist_name": "R", "track_name": f"T{n}"}}]})
+    assert submit(b, 0).status_code == 200   # node B has now verified (and cached) the token
+    listed = requests.get(a.url + "/api/v1/tokens", headers=auth(owner)).json()
+    scrobbler = next(t for t in listed if t["name"] == "scrobbler")
+    assert requests.delete(f"{a.url}/api/v1/tokens/{scrobbler['id']}", headers=auth(owner)).status_code == 204
+    revoked = time.monotonic()
+    statuses = []
+    while time.monotonic() - revoked < 3:
+        statuses.append(submit(b, len(statuses) + 1).status_code)
+        if statuses[-1] == 401:
+            break
+        time.sleep(0.05)
+    # Refused within a moment of the revocation, not when the 5 s cache entry would have run out.
+    assert statuses[-1] == 401 and time.monotonic() - revoked < 2, statuses
+
+
 def md5(text):
     import hashlib
     return hashlib.md5(text.encode()).hexdigest()

@@ -22,6 +22,11 @@ public struct AccountsFeature: Feature {
         }
     }
 
+    public func invalidations(_ services: AppServices) -> [String: Invalidations.Handler] {
+        guard let cache = try? services.state(TokenCache.self) else { return [:] }
+        return [TokenCache.topic: { value in cache.forgetHere(userID: value.flatMap { Int64($0) }) }]
+    }
+
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] {
         [.init(name: "accounts.cleanup", interval: 3600, kind: AccountJobs.cleanup)]
     }

@@ -3,9 +3,9 @@ import SQLKit
 import Vapor
 
 /// Recently verified API tokens, for the scrobbling APIs where a player submits every few
-/// seconds: a token seen in the last ``lifetime`` is not looked up again. This process drops
-/// entries at once when a token is revoked or a user changes; other api nodes notice within
-/// ``lifetime``.
+/// seconds: a token seen in the last ``lifetime`` is not looked up again. Entries are dropped at
+/// once when a token is revoked or a user changes, in this process and (by NOTIFY) on every other
+/// node; ``lifetime`` only bounds what a lost notification could cost.
 final class TokenCache: Sendable {
     static let lifetime: Int64 = 5000
 
@@ -31,8 +31,17 @@ final class TokenCache: Sendable {
         return identity
     }
 
-    /// Forgets every cached token of a user (revoked token, changed role or settings, deleted user).
-    func forget(userID: Int64) {
+    static let topic = "tokens"
+
+    /// Forgets every cached token of a user (revoked token, changed role or settings, deleted
+    /// user), here and on the other nodes.
+    func forget(userID: Int64, on db: any SQLDatabase) async throws {
+        forgetHere(userID: userID)
+        try await Invalidations.publish(Self.topic, String(userID), on: db)
+    }
+
+    func forgetHere(userID: Int64?) {
+        guard let userID else { return entries.withLockedValue { $0 = [:] } }
         entries.withLockedValue { $0 = $0.filter { $0.value.identity.principal.userID != userID } }
     }
 }

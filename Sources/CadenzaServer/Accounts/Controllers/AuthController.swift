@@ -110,7 +110,7 @@ enum AuthController {
                 AccountsEvents.passwordChanged, payload: payload, actorID: userID, subjectID: String(userID), audienceUserID: userID, on: sql)
             return PasswordChanged(signedOutSessions: sessions, revokedTokens: tokens, revokedScrobblers: revokeScrobblers)
         }
-        try req.application.tokenCache.forget(userID: userID)
+        try await req.application.tokenCache.forget(userID: userID, on: req.sql)
         return outcome
     }
 

@@ -44,7 +44,7 @@ enum TokensController {
         guard try await APITokenStore.revoke(id: id, userID: principal.userID, on: req.sql) else {
             throw APIError.notFound("Token")
         }
-        try req.application.tokenCache.forget(userID: principal.userID)
+        try await req.application.tokenCache.forget(userID: principal.userID, on: req.sql)
         return .noContent
     }
 }

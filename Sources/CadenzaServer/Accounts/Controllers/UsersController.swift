@@ -74,7 +74,7 @@ enum UsersController {
             try await user.save(on: tx)
             if announce { try await AccountsEvents.appendRoleChanged(user, on: tx.sql) }
         }
-        try req.application.tokenCache.forget(userID: try user.requireID())
+        try await req.application.tokenCache.forget(userID: try user.requireID(), on: req.sql)
         return try user.toDTO()
     }
 
@@ -83,7 +83,7 @@ enum UsersController {
         let user = try await find(req)
         if user.id == admin.userID { throw APIError.conflict("You cannot delete your own account.") }
         try await delete(user, on: req.db)
-        try req.application.tokenCache.forget(userID: try user.requireID())
+        try await req.application.tokenCache.forget(userID: try user.requireID(), on: req.sql)
         return .noContent
     }
 

@@ -80,7 +80,7 @@ enum ListenSettingsController {
                     subjectID: String(viewer.userID), on: tx.sql)
             }
         }
-        try req.application.tokenCache.forget(userID: viewer.userID)
+        try await req.application.tokenCache.forget(userID: viewer.userID, on: req.sql)
         return SettingsDTO(timeZone: zone, visibility: visibility, useForRecommendations: share)
     }
 }

@@ -10,9 +10,11 @@ import Vapor
 final class PostgresListener: Service, Sendable {
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger
-    private let channels: [String: WakeSignal]
+    /// Each channel's handler, given each notification's payload, and `nil` after a reconnect
+    /// (notifications sent meanwhile are lost).
+    private let channels: [String: Invalidations.Handler]
 
-    init(url: String, channels: [String: WakeSignal], logger: Logger) throws {
+    init(url: String, channels: [String: Invalidations.Handler], logger: Logger) throws {
         // The pool's own reading of the URL, TLS (`sslmode=`) included, so both connect alike.
         guard var config = try? SQLPostgresConfiguration(url: url).coreConfiguration else {
             throw SettingsError(problems: ["CADENZA_DATABASE_URL: cannot be read"])
@@ -33,13 +35,13 @@ final class PostgresListener: Service, Sendable {
                     delay = .milliseconds(250)
                     do {
                         try await withThrowingTaskGroup(of: Void.self) { group in
-                            for (channel, signal) in self.channels {
+                            for (channel, handler) in self.channels {
                                 group.addTask {
-                                    for try await _ in try await connection.listen(channel) { signal.signal() }
+                                    for try await note in try await connection.listen(channel) { handler(note.payload) }
                                 }
                             }
                             // Anything written while we were disconnected: wake everyone once.
-                            self.channels.values.forEach { $0.signal() }
+                            self.channels.values.forEach { $0(nil) }
                             try await group.next()
                             group.cancelAll()
                         }

@@ -40,6 +40,8 @@ public protocol Feature: Sendable {
     /// Folders of the data directory holding what users gave the server (uploads, recordings):
     /// `cadenza backup` copies them, `cadenza restore` puts them back.
     var backupDirectories: [String] { get }
+    /// What the feature's caches forget when another node says so (`Invalidations.publish`), by topic.
+    func invalidations(_ services: AppServices) -> [String: Invalidations.Handler]
     /// The feature's queues as `/metrics` reports them (how many wait, how long the oldest has).
     func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge]
     /// A backup was restored into another data directory: paths the feature stored under `old`
@@ -62,6 +64,7 @@ extension Feature {
     public func willServe(_ context: ServiceContext) async throws {}
     public var backupDirectories: [String] { [] }
     public func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge] { [] }
+    public func invalidations(_ services: AppServices) -> [String: Invalidations.Handler] { [:] }
     public func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {}
 }
 
