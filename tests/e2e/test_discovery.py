@@ -344,3 +344,33 @@ def test_one_recording_on_two_albums_is_offered_once_and_not_after_it_was_played
     play(newbie, [("Ella Vance", "Blue Hour", "Night Songs")])
     after = offered()
     assert after and "Blue Hour" not in [t for t, _ in after], after   # not the compilation's copy either
+
+
+def test_a_party_room_whose_queue_runs_dry_continues_from_what_played_last(deployment, instance):
+    """Jukebox autoplay follows co-listening: after the one ambient track (whose listeners here play
+    metal), the room picks what continues from it, not a random song, every time."""
+    server, admin, tracks = instance
+    tokens = fans(server, admin)
+    for name in ("dan", "eve"):
+        listen(server, tokens[name], [("Drift", "Slow Tide", 3)])
+    build_model(server, admin)
+    seed = tracks["Slow Tide"]["id"]
+    mix = requests.get(server.url + "/api/v1/discovery/mix", headers=auth(admin), params={"track": seed, "limit": 40}).json()["items"]
+    continues = {t["id"] for t in mix[1:] if t["genre"] == "Metal"}
+    assert len(continues) >= 4, [(t["title"], t["genre"]) for t in mix]
+
+    h = auth(admin)
+    assert requests.post(server.url + "/api/v1/rooms", headers=h, json={"slug": "party", "name": "Party"}).status_code == 201
+    base = server.url + "/api/v1/rooms/party"
+    assert requests.post(base + "/suggestions", headers=h, json={"trackId": seed}).status_code == 201
+    first = requests.get(base + "/player/next", headers=h).json()
+    assert first["track"]["id"] == seed
+    for event in ("started", "ended"):
+        assert requests.post(base + f"/player/{event}", headers=h, json={"entryId": first["entryId"]}).status_code == 200
+    # Four picks in a row (each taken off the queue again, so the next is another): all continue
+    # from Slow Tide. A random pick would be metal about half the time.
+    for _ in range(4):
+        picked = requests.get(base + "/player/next", headers=h)
+        assert picked.status_code == 200, picked.text
+        assert picked.json()["track"]["id"] in continues, picked.json()["track"]["title"]
+        assert requests.delete(base + f"/entries/{picked.json()['entryId']}", headers=h).status_code in (200, 204)
