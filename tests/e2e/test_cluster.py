@@ -264,9 +264,10 @@ def cluster():
                 "CADENZA_LOGIN_LIMIT_PER_IP": LOGIN_LIMIT,
                 "CADENZA_LISTENS_RATE_LIMIT": 1000000,
                 "CADENZA_RESCAN_MINUTES": 0,
+                "CADENZA_MEDIA_DIR": os.path.join(tmp, "media"),   # shared; each process its own data directory
             }
-            nodes = [deployment.serve(roles="api", **shared) for _ in range(2)]
-            workers = [deployment.worker(**shared) for _ in range(2)]
+            nodes = [deployment.serve(roles="api", CADENZA_DATA_DIR=os.path.join(tmp, f"api-{i}"), **shared) for i in range(2)]
+            workers = [deployment.worker(CADENZA_DATA_DIR=os.path.join(tmp, f"worker-{i}"), **shared) for i in range(2)]
             proxy = Nginx(os.path.join(tmp, "nginx"), [n.port for n in nodes], port)
             proxy.wait_ready()
             c = Cluster(deployment, nodes, workers, proxy, music)

@@ -1,5 +1,6 @@
 """The foundation as a user and an operator meet it: real processes, real HTTP, real signals."""
 import json
+import os
 import time
 
 import pytest
@@ -61,6 +62,36 @@ def test_nodes_starting_at_once_on_an_empty_database_migrate_it_once(deployment)
     assert listing and all(row.endswith("|1") for row in listing)
     server = deployment.serve()   # and the result serves
     assert requests.get(server.url + "/readyz").status_code == 200
+
+
+@postgres_only
+def test_nodes_with_their_own_data_directories_share_one_media_directory(deployment, tmp_path):
+    """Machines of a cluster keep their own data directory (caches, keys, playout state) and mount
+    one media directory: an upload through one node is imported by a worker on another machine
+    and streamed, cover included, by a third."""
+    from media import make_audio, make_jpeg
+    media = tmp_path / "shared-media"
+    shared = {"CADENZA_MEDIA_DIR": str(media), "CADENZA_SECRET_KEY": "q1Bz6G2m3mAfqzlqQ0m3Y3V5V2xYb2JzZWNyZXQxMjM="}
+    a = deployment.serve(roles="api", CADENZA_DATA_DIR=str(tmp_path / "node-a"), **shared)
+    b = deployment.serve(roles="api", CADENZA_DATA_DIR=str(tmp_path / "node-b"), **shared)
+    deployment.worker(CADENZA_DATA_DIR=str(tmp_path / "node-w"), **shared)
+    token = admin_token(deployment, a)
+    song = make_audio(str(tmp_path / "up" / "song.mp3"), seconds=1, cover=make_jpeg(str(tmp_path / "cover.jpg")),
+                      title="Shared Song", artist="Nodes", album="Mounted")
+    data = open(song, "rb").read()
+    r = requests.post(a.url + "/api/v1/uploads", headers=auth(token), files=[("f", ("song.mp3", data, "audio/mpeg"))])
+    assert r.status_code == 201, r.text
+    assert wait_for(lambda: requests.get(b.url + "/api/v1/uploads", headers=auth(token)).json()["items"][0]["status"] == "imported")
+    track = requests.get(b.url + "/api/v1/tracks", headers=auth(token)).json()["items"][0]
+    assert any(f.endswith(".mp3") for _, _, fs in os.walk(media / "uploads") for f in fs)
+    audio = requests.get(f"{b.url}/api/v1/files/{track['files'][0]['id']}/audio", headers=auth(token))
+    assert audio.status_code == 200 and audio.content == data
+    assert track["artworkId"]
+    cover = requests.get(f"{b.url}/api/v1/artwork/{track['artworkId']}", headers=auth(token))
+    assert cover.status_code == 200 and cover.headers["Content-Type"].startswith("image/")
+    # Nothing of it went into a node's own data directory.
+    for node in ("node-a", "node-b", "node-w"):
+        assert not (tmp_path / node / "uploads").exists() and not (tmp_path / node / "artwork").exists()
 
 
 def test_responses_carry_a_request_id_and_errors_are_json(deployment):

@@ -35,7 +35,7 @@ public struct LibraryFeature: Feature {
     /// Uploaded music and the artwork read from files (covers of uploads exist nowhere else).
     public var backupDirectories: [String] { [Uploads.directoryName, ArtworkStore.directoryName] }
 
-    public func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {
+    public func mediaDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {
         try await Libraries.moveFolders(from: old, to: new, on: db)
     }
 

@@ -68,6 +68,13 @@ public struct Settings: Sendable {
     /// Feature sections read at load, by type.
     var sections: [ObjectIdentifier: any Sendable] = [:]
 
+    /// Where what users give the server is kept (uploads, artwork, imports, recorded sets): the
+    /// data directory unless `CADENZA_MEDIA_DIR` names a shared one (several machines).
+    public var mediaDirectory: URL {
+        mediaDirectoryOverride ?? dataDirectory
+    }
+    var mediaDirectoryOverride: URL?
+
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
 }
@@ -84,6 +91,7 @@ extension Settings {
     /// Keys accepted from the environment and the config file, with what they mean.
     public static let documentedKeys: [(key: String, help: String)] = [
         ("CADENZA_DATA_DIR", "data directory (default ./data)"),
+        ("CADENZA_MEDIA_DIR", "uploads, artwork, imports and recorded sets, shared by every node (default: the data directory)"),
         ("CADENZA_DATABASE_URL", "postgres://user:pass@host:port/db selects PostgreSQL (default: SQLite in the data dir)"),
         ("CADENZA_HOST", "listen address (default 127.0.0.1)"),
         ("CADENZA_PORT", "listen port (default 4040)"),
@@ -252,6 +260,9 @@ extension Settings {
         case let other?: problems.append("CADENZA_LOG_FORMAT=\(other): expected text or json")
         }
         settings.accessLog = bool("CADENZA_ACCESS_LOG", default: false)
+        if let media = value("CADENZA_MEDIA_DIR"), !media.isEmpty {
+            settings.mediaDirectoryOverride = URL(fileURLWithPath: media).standardizedFileURL
+        }
         settings.raw = raw
         problems += reader.problems
         do { try settings.include(sections) } catch let error as SettingsError { problems += error.problems }

@@ -6,7 +6,7 @@ enum ArtworkStore {
     static let directoryName = "artwork"
 
     static func directory(_ settings: Settings) -> URL {
-        settings.dataDirectory.appendingPathComponent(directoryName, isDirectory: true)
+        settings.mediaDirectory.appendingPathComponent(directoryName, isDirectory: true)
     }
 
     static func fileExtension(forMime mime: String) -> String {

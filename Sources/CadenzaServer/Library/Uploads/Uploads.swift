@@ -32,7 +32,7 @@ enum Uploads {
     static let directoryName = "uploads"
 
     static func uploadRoot(_ settings: Settings) -> URL {
-        settings.dataDirectory.appendingPathComponent(directoryName, isDirectory: true)
+        settings.mediaDirectory.appendingPathComponent(directoryName, isDirectory: true)
     }
 
     /// Every upload library has exactly one folder: `<data>/uploads/<library id>`.

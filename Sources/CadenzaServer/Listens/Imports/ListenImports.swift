@@ -26,7 +26,7 @@ enum ListenImports {
     }
 
     static func directory(_ settings: Settings) -> URL {
-        settings.dataDirectory.appendingPathComponent("imports", isDirectory: true)
+        settings.mediaDirectory.appendingPathComponent("imports", isDirectory: true)
     }
 
     @Sendable static func create(req: Request) async throws -> Response {

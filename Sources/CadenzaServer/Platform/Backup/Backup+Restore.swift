@@ -6,7 +6,7 @@ extension Backup {
     /// Puts a backup back: checksums first (nothing is touched if one differs), then the
     /// database, the secret key and the folders, then migrations (the backup may be older than
     /// this binary). Refuses while any Cadenza process holds a lease on the target database, and
-    /// over an existing database unless `replace`.
+    /// over an existing database unless `replace`. Folders go back into the media directory.
     public static func restore(
         settings: Settings, from source: String, replace: Bool, features: [any Feature] = Features.all
     ) async throws -> [String] {
@@ -59,7 +59,7 @@ extension Backup {
             lines.append("secret key: \(key.path)\(settings.secretKey != nil ? " (CADENZA_SECRET_KEY is set and wins over it)" : "")")
         }
         for name in manifest.directories where FileTree.isInside(name) {
-            let target = settings.dataDirectory.appendingPathComponent(name)
+            let target = settings.mediaDirectory.appendingPathComponent(name)
             let copied = try await runBlockingThrowing { () throws -> (files: Int, bytes: Int64) in
                 try? FileManager.default.removeItem(at: target)
                 return try FileTree.copy(from: root.appendingPathComponent(name), to: target)
@@ -67,16 +67,16 @@ extension Backup {
             lines.append("\(name)/: \(copied.files) files")
         }
 
-        let moved = manifest.dataDirectory != settings.dataDirectory.path
+        let moved = manifest.mediaDirectory != settings.mediaDirectory.path
         let applied = try await AdminCommands.withApp(settings, migrate: true) { app in
             if moved {
                 for feature in features {
-                    try await feature.dataDirectoryMoved(from: manifest.dataDirectory, to: settings.dataDirectory.path, on: app.sql)
+                    try await feature.mediaDirectoryMoved(from: manifest.mediaDirectory, to: settings.mediaDirectory.path, on: app.sql)
                 }
             }
             return try await appliedMigrations(app.sql)
         }
-        if moved { lines.append("paths under \(manifest.dataDirectory) now point under \(settings.dataDirectory.path)") }
+        if moved { lines.append("paths under \(manifest.mediaDirectory) now point under \(settings.mediaDirectory.path)") }
         lines.append("restored; \(applied) migrations applied (the backup had \(manifest.migrations))")
         return lines
     }

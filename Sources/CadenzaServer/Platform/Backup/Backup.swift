@@ -17,8 +17,8 @@ public enum Backup {
         var database: String
         /// Migrations the database had applied.
         var migrations: Int
-        /// The data directory it was taken from (folder paths in the database are under it).
-        var dataDirectory: String
+        /// The media directory it was taken from (folder paths in the database are under it).
+        var mediaDirectory: String
         var secretKey: Bool
         var directories: [String]
     }
@@ -73,14 +73,14 @@ public enum Backup {
         let directories = features.flatMap(\.backupDirectories)
         for name in directories {
             let copied = try await runBlockingThrowing {
-                try FileTree.copy(from: settings.dataDirectory.appendingPathComponent(name), to: root.appendingPathComponent(name))
+                try FileTree.copy(from: settings.mediaDirectory.appendingPathComponent(name), to: root.appendingPathComponent(name))
             }
             lines.append("\(name)/: \(copied.files) files, \(copied.bytes) bytes")
         }
 
         let manifest = Manifest(
             createdAt: Date(), database: settings.usesPostgres ? "postgresql" : "sqlite", migrations: migrations,
-            dataDirectory: settings.dataDirectory.path, secretKey: hasKeyFile, directories: directories)
+            mediaDirectory: settings.mediaDirectory.path, secretKey: hasKeyFile, directories: directories)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601

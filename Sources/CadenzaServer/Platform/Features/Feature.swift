@@ -37,16 +37,16 @@ public protocol Feature: Sendable {
     /// Runs once in `cadenza serve`/`worker` before the services start (first-run notices,
     /// folders named on the command line).
     func willServe(_ context: ServiceContext) async throws
-    /// Folders of the data directory holding what users gave the server (uploads, recordings):
+    /// Folders of the media directory holding what users gave the server (uploads, recordings):
     /// `cadenza backup` copies them, `cadenza restore` puts them back.
     var backupDirectories: [String] { get }
     /// What the feature's caches forget when another node says so (`Invalidations.publish`), by topic.
     func invalidations(_ services: AppServices) -> [String: Invalidations.Handler]
     /// The feature's queues as `/metrics` reports them (how many wait, how long the oldest has).
     func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge]
-    /// A backup was restored into another data directory: paths the feature stored under `old`
+    /// A backup was restored into another media directory: paths the feature stored under `old`
     /// must now point under `new`.
-    func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws
+    func mediaDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws
 }
 
 extension Feature {
@@ -65,7 +65,7 @@ extension Feature {
     public var backupDirectories: [String] { [] }
     public func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge] { [] }
     public func invalidations(_ services: AppServices) -> [String: Invalidations.Handler] { [:] }
-    public func dataDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {}
+    public func mediaDirectoryMoved(from old: String, to new: String, on db: any SQLDatabase) async throws {}
 }
 
 /// One Prometheus gauge sample a feature reports about its queue.

@@ -123,13 +123,13 @@ final class LiveInputServer: Sendable {
             switch request.kind {
             case .source:
                 guard !playout.isLive else { return .refused(status: "403 Forbidden", message: "Mountpoint in use: another DJ is live.") }
-                let dataDirectory = try app.settings.dataDirectory
+                let mediaDirectory = try app.settings.mediaDirectory
                 let feed = LiveFeed()
                 guard playout.goLive(feed, title: "Live: \(user.username)") else {
                     feed.finish()
                     return .refused(status: "403 Forbidden", message: "Mountpoint in use: another DJ is live.")
                 }
-                let recorder = await LiveRecordings.recorder(for: station, dataDirectory: dataDirectory, logger: app.logger)
+                let recorder = await LiveRecordings.recorder(for: station, mediaDirectory: mediaDirectory, logger: app.logger)
                 return .live(playout, feed, recorder, dj: user.username)
             case .metadata(_, let title):
                 playout.liveTitle(title)

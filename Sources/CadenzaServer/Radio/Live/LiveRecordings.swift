@@ -3,7 +3,7 @@ import Logging
 import SQLKit
 import Vapor
 
-/// Where a station's recorded live sets go: `DATA/recordings/STATION-ID` (by id: a slug may be
+/// Where a station's recorded live sets go: `MEDIA/recordings/STATION-ID` (by id: a slug may be
 /// taken again by another owner's station), a folder of the library "STATION – live sets"
 /// (private to the station's owner; the instance's own stations' sets go to a public one),
 /// found by that folder and scanned as each set ends. Each set is tagged as it is stored: the DJ as
@@ -11,17 +11,17 @@ import Vapor
 enum LiveRecordings {
     static let directoryName = "recordings"
 
-    static func directory(dataDirectory: URL, stationID: Int64) -> URL {
-        dataDirectory.appendingPathComponent(directoryName, isDirectory: true).appendingPathComponent(String(stationID), isDirectory: true)
+    static func directory(mediaDirectory: URL, stationID: Int64) -> URL {
+        mediaDirectory.appendingPathComponent(directoryName, isDirectory: true).appendingPathComponent(String(stationID), isDirectory: true)
     }
 
     /// One set's library work at a time: two sets ending together make one library, not two.
     private static let libraryLock = AsyncSerial()
 
     /// A recorder for a set starting now, when the station records its live sets.
-    static func recorder(for station: StationRecord, dataDirectory: URL, logger: Logger) async -> LiveRecorder? {
+    static func recorder(for station: StationRecord, mediaDirectory: URL, logger: Logger) async -> LiveRecorder? {
         guard station.recordLive else { return nil }
-        let incoming = directory(dataDirectory: dataDirectory, stationID: station.id).appendingPathComponent(".incoming", isDirectory: true)
+        let incoming = directory(mediaDirectory: mediaDirectory, stationID: station.id).appendingPathComponent(".incoming", isDirectory: true)
         return await runBlocking { LiveRecorder(directory: incoming, name: "\(UUID().uuidString).part", logger: logger) }
     }
 
