@@ -94,6 +94,25 @@ def test_nodes_with_their_own_data_directories_share_one_media_directory(deploym
         assert not (tmp_path / node / "uploads").exists() and not (tmp_path / node / "artwork").exists()
 
 
+def test_a_job_queued_by_a_request_is_logged_under_that_requests_id(deployment):
+    """Trace ids across request → job: the worker's lines for a job name the X-Request-ID of the
+    request that queued it, and the job says which request that was."""
+    server = deployment.serve(CADENZA_LOG_LEVEL="debug", CADENZA_LOG_FORMAT="json")
+    token = admin_token(deployment, server)
+    r = requests.post(server.url + "/api/v1/jobs/ping", json={"count": 2}, headers=auth(token) | {"X-Request-ID": "trace-ping-7"})
+    assert r.status_code == 202
+    ids = set(r.json()["jobIds"])
+    jobs = wait_for(lambda: [j for j in requests.get(server.url + "/api/v1/jobs?state=succeeded", headers=auth(token)).json() if j["id"] in ids]
+                    if len(ids) == 2 else None)
+    assert jobs and len(jobs) == 2 and all(j["traceId"] == "trace-ping-7" for j in jobs), jobs
+    server.stop()
+    records = [json.loads(l) for l in open(server.log.name).read().splitlines() if l.startswith("{")]
+    done = [r for r in records if r["msg"] == "job succeeded" and str(r.get("job-id")) in ids]
+    assert len(done) == 2 and all(r["request-id"] == "trace-ping-7" for r in done), done
+    # A job nobody asked for (the scheduler's) carries no request id.
+    assert all("request-id" not in r for r in records if r["msg"] == "job succeeded" and str(r.get("job-id")) not in ids)
+
+
 def test_responses_carry_a_request_id_and_errors_are_json(deployment):
     server = deployment.serve()
     r = requests.get(server.url + "/healthz", headers={"X-Request-ID": "trace-42"})

@@ -79,12 +79,14 @@ extension Database {
     /// Once it commits, this process's workers and event readers are woken: jobs and events it
     /// wrote are found at once, with no wake-up call to remember at each writer.
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        // Fluent runs the body in a task of its own on PostgreSQL: the request it serves goes along.
+        let trace = TraceContext.id
         let result = try await WriteGate.run(on: sql) {
             try await transaction { tx in
                 if tx.sql.dialect.name == "sqlite" {
                     try await tx.sql.raw("DELETE FROM server_state WHERE 1 = 0").run()
                 }
-                return try await body(tx)
+                return try await TraceContext.$id.withValue(trace) { try await body(tx) }
             }
         }
         WakeSignal.didCommit()

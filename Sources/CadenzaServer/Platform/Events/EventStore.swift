@@ -105,9 +105,9 @@ public enum EventStore {
         }
         let row = try await db.raw(
             """
-            INSERT INTO events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at)
+            INSERT INTO events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at, trace_id)
             VALUES (\(bind: type), \(bind: actorID), \(bind: subjectType), \(bind: subjectID), \(bind: payload),
-                    \(bind: visibility.rawValue), \(bind: audienceUserID), \(bind: Clock.nowMillis()))
+                    \(bind: visibility.rawValue), \(bind: audienceUserID), \(bind: Clock.nowMillis()), \(bind: TraceContext.id))
             RETURNING id
             """
         ).first()

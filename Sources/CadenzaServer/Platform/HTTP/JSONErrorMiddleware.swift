@@ -79,7 +79,7 @@ struct RequestIDMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let id = request.headers.first(name: "X-Request-ID").flatMap { $0.count <= 128 ? $0 : nil } ?? request.id
         request.logger[metadataKey: "request-id"] = .string(id)
-        let response = try await next.respond(to: request)
+        let response = try await TraceContext.$id.withValue(id) { try await next.respond(to: request) }
         response.headers.replaceOrAdd(name: "X-Request-ID", value: id)
         return response
     }

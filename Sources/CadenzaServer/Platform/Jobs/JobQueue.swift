@@ -33,9 +33,9 @@ public enum JobQueue {
         let now = Clock.nowMillis()
         let row = try await db.raw(
             """
-            INSERT INTO jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at)
+            INSERT INTO jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at, trace_id)
             VALUES (\(bind: job.kind), \(bind: job.payload), \(bind: job.priority), \(bind: job.runAt ?? now), 0,
-                    \(bind: job.maxAttempts), 'queued', \(bind: job.uniqueKey), \(bind: now), \(bind: now))
+                    \(bind: job.maxAttempts), 'queued', \(bind: job.uniqueKey), \(bind: now), \(bind: now), \(bind: TraceContext.id))
             ON CONFLICT DO NOTHING RETURNING id
             """
         ).first()
@@ -57,9 +57,10 @@ public enum JobQueue {
         let row: [any SQLExpression] = [
             SQLBind(job.kind), SQLBind(job.payload), SQLBind(job.priority), SQLBind(job.runAt ?? now), SQLBind(0),
             SQLBind(job.maxAttempts), SQLBind("queued"), SQLBind(Optional<String>.none), SQLBind(now), SQLBind(now),
+            SQLBind(TraceContext.id),
         ]
         let returned = try await db.insertRows(
-            into: "jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at)",
+            into: "jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at, trace_id)",
             rows: Array(repeating: row, count: count), suffix: "RETURNING id")
         if db.isPostgres { try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run() }
         WakeSignal.jobs.signal(after: db)

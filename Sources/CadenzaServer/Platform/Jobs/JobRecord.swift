@@ -22,6 +22,8 @@ public struct JobRecord: Sendable, Codable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var finishedAt: Int64?
+    /// The request that queued it (`TraceContext`).
+    public var traceID: String?
 
     init(row: any SQLRow) throws {
         id = try row.decode(column: "id", as: Int64.self)
@@ -39,6 +41,7 @@ public struct JobRecord: Sendable, Codable {
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
         finishedAt = try row.decode(column: "finished_at", as: Int64?.self)
+        traceID = try? row.decode(column: "trace_id", as: String?.self)
     }
 
     /// Decodes the JSON payload into the handler's own type.
@@ -61,6 +64,7 @@ struct JobDTO: Content {
     var uniqueKey: String?
     var createdAt: Date
     var finishedAt: Date?
+    var traceId: String?
 }
 
 extension JobRecord {
@@ -70,6 +74,6 @@ extension JobRecord {
             payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8))) ?? .null,
             priority: priority, attempts: attempts, maxAttempts: maxAttempts, runAt: Clock.date(runAt),
             lastError: lastError, uniqueKey: uniqueKey, createdAt: Clock.date(createdAt),
-            finishedAt: finishedAt.map(Clock.date))
+            finishedAt: finishedAt.map(Clock.date), traceId: traceID)
     }
 }

@@ -87,6 +87,7 @@ public final class JobWorker: Service, Sendable {
         var logger = app.logger
         logger[metadataKey: "job-id"] = .stringConvertible(job.id)
         logger[metadataKey: "job-kind"] = .string(job.kind)
+        if let trace = job.traceID { logger[metadataKey: "request-id"] = .string(trace) }
         guard let entry = registry.entry(for: job.kind) else { return }
         let db = app.sql
         if job.attempts > job.maxAttempts {
@@ -101,7 +102,8 @@ public final class JobWorker: Service, Sendable {
         }
         let context = JobContext(job: job, owner: owner, database: app.db, services: services, logger: logger)
         let started = ContinuousClock.now
-        let handler = Task { try await entry.handler(context) }
+        // What the job queues or announces names the same request.
+        let handler = Task { try await TraceContext.$id.withValue(job.traceID) { try await entry.handler(context) } }
         // Heartbeat at a third of the lease so a slow job is never taken over while alive.
         let heartbeat = Task {
             while !Task.isCancelled {
