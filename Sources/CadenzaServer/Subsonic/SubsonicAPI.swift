@@ -79,6 +79,10 @@ enum SubsonicAPI {
             let code = error.status == .notFound ? 70 : error.status == .forbidden ? 50 : 0
             return envelope(status: "failed", nodes: [errorNode(SubsonicError(code: code, message: error.message))], format: format)
         } catch {
+            if let trouble = ServerTrouble(error) {
+                req.logger.warning("answered \(trouble.status.code): \(String(describing: error))")
+                return envelope(status: "failed", nodes: [errorNode(SubsonicError(code: 0, message: trouble.message))], format: format)
+            }
             req.logger.report(error: error)
             return envelope(status: "failed", nodes: [errorNode(SubsonicError(code: 0, message: "Internal error."))], format: format)
         }

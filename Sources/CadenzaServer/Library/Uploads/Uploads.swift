@@ -235,11 +235,11 @@ final class MultipartSink: @unchecked Sendable {
                 try parser.execute(chunk)
                 sinceProgress = sink.progress == before ? sinceProgress + chunk.readableBytes : 0
                 if sinceProgress > maxHeaderBytes { throw APIError.badRequest("A multipart header is too long.", code: "invalid_body") }
-                if let problem = sink.problem { throw APIError.badRequest(problem) }
+                if let problem = sink.problem { throw sink.refusal(problem) }
                 if sink.pendingBytes >= 1 << 20 || sink.hasPendingClose { try await sink.flush() }
             }
             try await sink.flush()
-            if let problem = sink.problem { throw APIError.badRequest(problem) }
+            if let problem = sink.problem { throw sink.refusal(problem) }
         } catch let error as APIError {
             sink.discardAll()
             throw error
@@ -267,6 +267,15 @@ final class MultipartSink: @unchecked Sendable {
     private var finished: [Part] = []
     private var created: [URL] = []
     private(set) var problem: String?
+    /// The problem is ours (a file could not be created or written: the disk is full), not the request's.
+    private(set) var storageFailed = false
+
+    /// The request's problem is a 400; ours is a 507 the client may retry later.
+    func refusal(_ problem: String) -> APIError {
+        guard storageFailed else { return APIError.badRequest(problem) }
+        let trouble = ServerTrouble.diskFull
+        return APIError(status: trouble.status, code: trouble.code, message: trouble.message, headers: trouble.headers)
+    }
 
     init(directory: URL, maxParts: Int) {
         self.directory = directory
@@ -309,6 +318,7 @@ final class MultipartSink: @unchecked Sendable {
             let url = directory.appendingPathComponent(UUID().uuidString)
             guard FileManager.default.createFile(atPath: url.path, contents: nil), let handle = try? FileHandle(forWritingTo: url) else {
                 problem = "The server could not store the upload."
+                storageFailed = true
                 return
             }
             created.append(url)
@@ -356,7 +366,10 @@ final class MultipartSink: @unchecked Sendable {
             }
             return failed
         }
-        if failed { problem = "The server could not store the upload." }
+        if failed {
+            problem = "The server could not store the upload."
+            storageFailed = true
+        }
     }
 
     func completedFiles() -> [Part] { finished }

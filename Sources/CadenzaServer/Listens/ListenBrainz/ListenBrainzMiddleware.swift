@@ -58,13 +58,20 @@ struct ListenBrainzMiddleware: AsyncMiddleware {
             status = Int(abort.status.code)
             message = status >= 500 ? "An unknown error occured." : abort.reason
         default:
-            request.logger.report(error: error)
-            (status, message) = (500, "An unknown error occured.")
+            if let trouble = ServerTrouble(error) {
+                request.logger.warning("answered \(trouble.status.code): \(String(describing: error))")
+                (status, message) = (Int(trouble.status.code), trouble.message)
+            } else {
+                request.logger.report(error: error)
+                (status, message) = (500, "An unknown error occured.")
+            }
         }
         var body = listen ?? [:]
         body["code"] = .number(Double(status))
         body["error"] = .string(message)
-        return jsonResponse(JSONValue.object(body), status: HTTPResponseStatus(statusCode: status))
+        let response = jsonResponse(JSONValue.object(body), status: HTTPResponseStatus(statusCode: status))
+        if let trouble = ServerTrouble(error) { response.headers.replaceOrAdd(name: "Retry-After", value: String(trouble.retryAfter)) }
+        return response
     }
 
     static func jsonResponse(_ value: some Encodable, status: HTTPResponseStatus = .ok) -> Response {

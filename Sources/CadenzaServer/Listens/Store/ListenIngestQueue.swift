@@ -16,6 +16,11 @@ final class ListenIngestQueue: Service, Sendable {
     /// Submissions larger than this are written on their own.
     static let maxListens = ListenStore.announceEachUpTo
 
+    /// Far longer than any healthy write (milliseconds; the largest batch is small): a write
+    /// stuck on a connection that died with the database answers its clients 503 and lets the
+    /// next batch go, instead of holding every later submission (and shutdown) forever.
+    static let writeDeadline = Duration.seconds(10)
+
     private struct Pending: Sendable {
         var owner: ListenOwner
         var listens: [IncomingListen]
@@ -81,33 +86,38 @@ final class ListenIngestQueue: Service, Sendable {
     private func write(_ batch: [Pending], app: Application) async {
         let groups = Self.groups(batch)
         do {
-            let outcomes = try await app.db.writeTransaction { tx in
-                var outcomes: [Int: ListenStore.Outcome] = [:]
-                for group in groups {
-                    let merged = group.flatMap { batch[$0].listens }
-                    let outcome = try await ListenStore.ingest(merged, owner: batch[group[0]].owner, source: batch[group[0]].source, on: tx.sql)
-                    var offset = 0
-                    for index in group {
-                        let flags = Array(outcome.stored[offset..<offset + batch[index].listens.count])
-                        offset += flags.count
-                        let inserted = flags.filter { $0 }.count
-                        outcomes[index] = ListenStore.Outcome(inserted: inserted, duplicates: flags.count - inserted, stored: flags)
+            let outcomes = try await withDeadline(Self.writeDeadline) {
+                try await app.db.writeTransaction { tx in
+                    var outcomes: [Int: ListenStore.Outcome] = [:]
+                    for group in groups {
+                        let merged = group.flatMap { batch[$0].listens }
+                        let outcome = try await ListenStore.ingest(merged, owner: batch[group[0]].owner, source: batch[group[0]].source, on: tx.sql)
+                        var offset = 0
+                        for index in group {
+                            let flags = Array(outcome.stored[offset..<offset + batch[index].listens.count])
+                            offset += flags.count
+                            let inserted = flags.filter { $0 }.count
+                            outcomes[index] = ListenStore.Outcome(inserted: inserted, duplicates: flags.count - inserted, stored: flags)
+                        }
                     }
+                    return outcomes
                 }
-                return outcomes
             }
             for (index, pending) in batch.enumerated() {
                 pending.continuation.resume(returning: outcomes[index] ?? ListenStore.Outcome(inserted: 0, duplicates: 0, stored: []))
             }
         } catch {
-            guard batch.count > 1 else {
-                batch[0].continuation.resume(throwing: error)
+            // The database is away: every submission waiting gets the same 503, none is retried alone.
+            guard batch.count > 1, ServerTrouble(error) == nil else {
+                for pending in batch { pending.continuation.resume(throwing: error) }
                 return
             }
             for pending in batch {
                 do {
-                    let outcome = try await app.db.writeTransaction { tx in
-                        try await ListenStore.ingest(pending.listens, owner: pending.owner, source: pending.source, on: tx.sql)
+                    let outcome = try await withDeadline(Self.writeDeadline) {
+                        try await app.db.writeTransaction { tx in
+                            try await ListenStore.ingest(pending.listens, owner: pending.owner, source: pending.source, on: tx.sql)
+                        }
                     }
                     pending.continuation.resume(returning: outcome)
                 } catch {

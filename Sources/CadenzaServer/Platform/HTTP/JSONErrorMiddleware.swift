@@ -15,10 +15,13 @@ struct JSONErrorMiddleware: AsyncMiddleware {
 
     static func response(for error: any Error, request: Request) -> Response {
         let (status, code, message, headers) = describe(error)
-        if status.code >= 500 {
+        if status.code >= 500, ServerTrouble(error) == nil {
             request.logger.report(error: error)
         }
         let body = APIErrorBody(error: .init(code: code, message: message))
+        if status.code >= 500, ServerTrouble(error) != nil {
+            request.logger.warning("answered \(status.code): \(String(describing: error))")
+        }
         let response = Response(status: status, headers: headers)
         do {
             try response.content.encode(body, as: .json)
@@ -51,6 +54,7 @@ struct JSONErrorMiddleware: AsyncMiddleware {
             let message = abort.status.code >= 500 ? "Internal error." : abort.reason
             return (abort.status, code, message, abort.headers)
         default:
+            if let trouble = ServerTrouble(error) { return (trouble.status, trouble.code, trouble.message, trouble.headers) }
             return (.internalServerError, "internal", "Internal error.", [:])
         }
     }
