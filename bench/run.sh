@@ -19,3 +19,4 @@ export CADENZA_BIN="$PWD/.build/release/cadenza"
 .venv/bin/python bench/notify_bench.py --pg "$pg"
 .venv/bin/python bench/federation_bench.py --pg "$pg"
 .venv/bin/python bench/discovery_bench.py --pg "$pg"
+.venv/bin/python bench/fault_campaign.py --pg "$pg" --minutes 3
