@@ -34,6 +34,7 @@ from common import BIN, free_port, fresh_pg_database, percentile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "../tests/e2e"))
+from conftest import wait_for  # noqa: E402
 from media import make_audio  # noqa: E402
 from test_cluster import Nginx  # noqa: E402  (the reference site made to run on loopback)
 
@@ -56,16 +57,6 @@ def psql(url, sql):
 def sqlite(path, sql):
     out = subprocess.run(["sqlite3", "-cmd", ".timeout 5000", path, sql], capture_output=True, text=True).stdout
     return out.strip()
-
-
-def wait_for(predicate, timeout, interval=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 class Proc:
