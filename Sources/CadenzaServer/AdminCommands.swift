@@ -103,6 +103,7 @@ public enum AdminCommands {
             user.updatedAt = Clock.nowMillis()
             try await user.save(on: app.db)
             try await SessionStore.deleteAll(userID: try user.requireID(), on: app.sql)
+            try await app.tokenCache.forget(userID: try user.requireID(), on: app.sql)
             return ["password changed for \(user.username); their web sessions were signed out"]
         }
     }
@@ -129,6 +130,7 @@ public enum AdminCommands {
                 throw Failure(description: "no user named \(username)")
             }
             try await UsersController.delete(user, on: app.db)
+            try await app.tokenCache.forget(userID: try user.requireID(), on: app.sql)
             return ["deleted \(user.username)"]
         }
     }

@@ -1,20 +1,42 @@
 @testable import CadenzaServer
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite struct DeadlineTests {
-    /// A call that never answers (it ignores cancellation, as a query on a dead connection may)
-    /// still lets its caller go at the deadline, with an error the protocols answer as 503.
-    @Test func aStuckCallIsLeftBehindAtTheDeadline() async throws {
-        let started = ContinuousClock.now
-        await #expect(throws: DeadlineExceeded.self) {
-            try await withDeadline(.milliseconds(100)) {
-                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    DispatchQueue.global().asyncAfter(deadline: .now() + 3) { done.resume() }
+    /// A wait that only ends when the test says so.
+    final class Gate: Sendable {
+        private let state = NIOLockedValueBox<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLockedValue { state -> Bool in
+                    if state.open { return true }
+                    state.waiter = continuation
+                    return false
                 }
+                if resumeNow { continuation.resume() }
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+
+        func open() {
+            state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                state.open = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
+        }
+    }
+
+    /// A call that never answers (it ignores cancellation, as a query on a dead connection may)
+    /// still lets its caller go, with an error the protocols answer as 503: the call here is
+    /// released only after the caller has its answer.
+    @Test(.timeLimit(.minutes(1))) func aStuckCallIsLeftBehindAtTheDeadline() async throws {
+        let gate = Gate()
+        await #expect(throws: DeadlineExceeded.self) {
+            try await withDeadline(.milliseconds(100)) { await gate.wait() }
+        }
+        gate.open()
         #expect(ServerTrouble(DeadlineExceeded()) != nil)
     }
 

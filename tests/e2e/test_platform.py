@@ -102,8 +102,10 @@ def test_a_job_queued_by_a_request_is_logged_under_that_requests_id(deployment):
     r = requests.post(server.url + "/api/v1/jobs/ping", json={"count": 2}, headers=auth(token) | {"X-Request-ID": "trace-ping-7"})
     assert r.status_code == 202
     ids = set(r.json()["jobIds"])
-    jobs = wait_for(lambda: [j for j in requests.get(server.url + "/api/v1/jobs?state=succeeded", headers=auth(token)).json() if j["id"] in ids]
-                    if len(ids) == 2 else None)
+    def succeeded():
+        done = [j for j in requests.get(server.url + "/api/v1/jobs?state=succeeded", headers=auth(token)).json() if j["id"] in ids]
+        return done if len(done) == 2 else None
+    jobs = wait_for(succeeded)
     assert jobs and len(jobs) == 2 and all(j["traceId"] == "trace-ping-7" for j in jobs), jobs
     server.stop()
     records = [json.loads(l) for l in open(server.log.name).read().splitlines() if l.startswith("{")]

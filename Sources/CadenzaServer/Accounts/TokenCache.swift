@@ -37,7 +37,8 @@ final class TokenCache: Sendable {
     /// user), here and on the other nodes.
     func forget(userID: Int64, on db: any SQLDatabase) async throws {
         forgetHere(userID: userID)
-        try await Invalidations.publish(Self.topic, String(userID), on: db)
+        // The change itself has committed: a lost notice costs at most `lifetime`, not the request.
+        try? await Invalidations.publish(Self.topic, String(userID), on: db)
     }
 
     func forgetHere(userID: Int64?) {

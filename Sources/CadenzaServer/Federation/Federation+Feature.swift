@@ -11,7 +11,9 @@ public struct FederationFeature: Feature {
     public var name: String { "federation" }
 
     public func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge] {
-        try await QueueGauge.deliveries("federation", table: "federation_deliveries", waiting: "queued", since: "created_at", on: db)
+        try await QueueGauge.deliveries(
+            "federation", table: "federation_deliveries", statuses: ["queued", "sent", "failed", "dropped"], waiting: "queued", since: "created_at",
+            on: db)
     }
 
     public var settingsSections: [any SettingsSection.Type] { [FederationSettings.self] }

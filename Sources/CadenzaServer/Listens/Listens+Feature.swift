@@ -9,6 +9,9 @@ public struct ListensFeature: Feature {
 
     public var name: String { "listens" }
 
+    /// Listening-history files waiting to be imported.
+    public var backupDirectories: [String] { [ListenImports.directoryName] }
+
     public var migrations: [any Migration] {
         [M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks(), M039_CreateRemoteListens(), M040_AddListensForDiscovery()]
     }

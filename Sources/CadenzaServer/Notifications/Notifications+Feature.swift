@@ -11,7 +11,9 @@ public struct NotificationsFeature: Feature {
     public var name: String { "notifications" }
 
     public func queueGauges(on db: any SQLDatabase) async throws -> [QueueGauge] {
-        try await QueueGauge.deliveries("notification", table: "notification_deliveries", waiting: "queued", since: "created_at", on: db)
+        try await QueueGauge.deliveries(
+            "notification", table: "notification_deliveries", statuses: ["held", "queued", "sent", "failed", "expired"], waiting: "queued",
+            since: "created_at", on: db)
     }
 
     public var settingsSections: [any SettingsSection.Type] { [MailSettings.self, NotificationSettings.self] }

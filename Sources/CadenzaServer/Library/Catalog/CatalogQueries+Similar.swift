@@ -39,15 +39,19 @@ extension CatalogQueries {
         ).all().map { try $0.decode(column: "id", as: Int64.self) }
     }
 
-    /// The visible tracks credited to each of `artistIDs` (any position), by artist.
-    static func trackIDs(artistIDs: [Int64], visible: [Int64], on db: any SQLDatabase) async throws -> [Int64: [Int64]] {
+    /// The visible tracks credited to each of `artistIDs` (any position), by artist: at most
+    /// `perArtist` of each (by id), so "Various Artists" does not bring its thousands.
+    static func trackIDs(artistIDs: [Int64], visible: [Int64], perArtist: Int = 300, on db: any SQLDatabase) async throws -> [Int64: [Int64]] {
         guard let libs = libraries(visible, .init()), !artistIDs.isEmpty else { return [:] }
         var tracks: [Int64: [Int64]] = [:]
         for chunk in artistIDs.chunked(500) {
             for row in try await db.raw(
                 """
-                SELECT ta.artist_id, t.id FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
-                WHERE ta.artist_id IN (\(SQLList(integers: chunk))) AND +t.library_id IN (\(libs)) ORDER BY ta.artist_id, t.id
+                SELECT artist_id, id FROM (
+                  SELECT ta.artist_id, t.id, ROW_NUMBER() OVER (PARTITION BY ta.artist_id ORDER BY t.id) AS position
+                  FROM track_artists ta JOIN tracks t ON t.id = ta.track_id
+                  WHERE ta.artist_id IN (\(SQLList(integers: chunk))) AND +t.library_id IN (\(libs))
+                ) credited WHERE position <= \(bind: perArtist) ORDER BY artist_id, id
                 """
             ).all() {
                 tracks[try row.decode(column: "artist_id", as: Int64.self), default: []].append(try row.decode(column: "id", as: Int64.self))

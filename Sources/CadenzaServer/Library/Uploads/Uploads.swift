@@ -270,9 +270,14 @@ final class MultipartSink: @unchecked Sendable {
     /// The problem is ours (a file could not be created or written: the disk is full), not the request's.
     private(set) var storageFailed = false
 
-    /// The request's problem is a 400; ours is a 507 the client may retry later.
+    /// The request's problem is a 400; ours is a 507 the client may retry later when the disk is
+    /// full, else a 500 (a folder the server may not write: its operator must look).
     func refusal(_ problem: String) -> APIError {
         guard storageFailed else { return APIError.badRequest(problem) }
+        let free = (try? FileManager.default.attributesOfFileSystem(forPath: directory.path))?[.systemFreeSize] as? NSNumber
+        guard let free, free.int64Value < 64 << 20 else {
+            return APIError(status: .internalServerError, code: "internal", message: problem)
+        }
         let trouble = ServerTrouble.diskFull
         return APIError(status: trouble.status, code: trouble.code, message: trouble.message, headers: trouble.headers)
     }

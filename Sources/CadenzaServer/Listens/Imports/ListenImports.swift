@@ -25,8 +25,10 @@ enum ListenImports {
         var importId: Int64
     }
 
+    static let directoryName = "imports"
+
     static func directory(_ settings: Settings) -> URL {
-        settings.mediaDirectory.appendingPathComponent("imports", isDirectory: true)
+        settings.mediaDirectory.appendingPathComponent(directoryName, isDirectory: true)
     }
 
     @Sendable static func create(req: Request) async throws -> Response {

@@ -36,6 +36,14 @@ final class ListenIngestQueue: Service, Sendable {
 
     private let state = NIOLockedValueBox(State())
 
+    /// On PostgreSQL, `writeDeadline` at most. SQLite writes wait for the file lock (its busy
+    /// timeout) and are never stuck on a dead connection: they are not cut short. A write given up
+    /// on may still commit; a client's retry is then a duplicate, which listens ignore.
+    private static func bounded<T: Sendable>(_ app: Application, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard app.sql.isPostgres else { return try await body() }
+        return try await withDeadline(writeDeadline, body)
+    }
+
     /// Stores the listens, batched with whatever else is waiting; returns once committed.
     func submit(_ listens: [IncomingListen], owner: ListenOwner, source: String, app: Application) async throws -> ListenStore.Outcome {
         guard listens.count <= Self.maxListens else {
@@ -53,7 +61,8 @@ final class ListenIngestQueue: Service, Sendable {
             }
             // Not tied to the request: a client that hangs up must not cancel other clients' writes.
             if startFlusher {
-                let task = Task { await self.flush(app: app) }
+                // Not the first submitter's request either: each write names no one request.
+                let task = Task { await TraceContext.$id.withValue(nil) { await self.flush(app: app) } }
                 state.withLockedValue { $0.flusher = task }
             }
         }
@@ -86,7 +95,7 @@ final class ListenIngestQueue: Service, Sendable {
     private func write(_ batch: [Pending], app: Application) async {
         let groups = Self.groups(batch)
         do {
-            let outcomes = try await withDeadline(Self.writeDeadline) {
+            let outcomes = try await Self.bounded(app) {
                 try await app.db.writeTransaction { tx in
                     var outcomes: [Int: ListenStore.Outcome] = [:]
                     for group in groups {
@@ -114,7 +123,7 @@ final class ListenIngestQueue: Service, Sendable {
             }
             for pending in batch {
                 do {
-                    let outcome = try await withDeadline(Self.writeDeadline) {
+                    let outcome = try await Self.bounded(app) {
                         try await app.db.writeTransaction { tx in
                             try await ListenStore.ingest(pending.listens, owner: pending.owner, source: pending.source, on: tx.sql)
                         }

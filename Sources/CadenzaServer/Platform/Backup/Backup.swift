@@ -38,7 +38,11 @@ public enum Backup {
         let root = URL(fileURLWithPath: target).standardizedFileURL
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         guard existing.isEmpty else { throw Failure(description: "\(root.path) is not empty: back up into a new folder") }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        for inside in [settings.dataDirectory, settings.mediaDirectory] where (root.path + "/").hasPrefix(inside.standardizedFileURL.path + "/") {
+            throw Failure(description: "\(root.path) is inside \(inside.path): back up somewhere else (it would copy itself)")
+        }
+        // The database holds password and token hashes: only the owner may read the backup.
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let started = ContinuousClock.now
         var lines: [String] = []
 

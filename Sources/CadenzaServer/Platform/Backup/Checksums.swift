@@ -20,24 +20,24 @@ enum Checksums {
         return files.count
     }
 
-    /// Every file listed in `root/name` whose content differs or that is missing; throws when the
-    /// list itself cannot be read or names a path outside `root`.
-    static func verify(_ root: URL, from name: String) throws -> (checked: Int, bad: [String]) {
+    /// The paths listed in `root/name`, and those whose content differs or that are missing;
+    /// throws when the list itself cannot be read or names a path outside `root`.
+    static func verify(_ root: URL, from name: String) throws -> (listed: Set<String>, bad: [String]) {
         guard let text = try? String(contentsOf: root.appendingPathComponent(name), encoding: .utf8) else {
             throw Backup.Failure(description: "\(name) is missing or unreadable: not a Cadenza backup")
         }
-        var checked = 0
+        var listed = Set<String>()
         var bad: [String] = []
         for line in text.split(separator: "\n") where !line.isEmpty {
             let parts = line.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].count == 64 else { throw Backup.Failure(description: "\(name): unreadable line \(line.prefix(80))") }
             let path = String(parts[1].drop(while: { $0 == " " || $0 == "*" }))
             guard FileTree.isInside(path) else { throw Backup.Failure(description: "\(name): \(path) is outside the backup") }
-            checked += 1
+            listed.insert(path)
             let file = root.appendingPathComponent(path)
             if (try? sha256(of: file)) != String(parts[0]) { bad.append(path) }
         }
-        return (checked, bad)
+        return (listed, bad)
     }
 }
 
@@ -54,7 +54,8 @@ enum FileTree {
         var found: [String] = []
         for case let url as URL in walk {
             let name = url.lastPathComponent
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+            // Gone since the walk listed it (a deleted upload, a renamed temporary file): not there.
+            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey]) else { continue }
             if values.isDirectory == true, name == ".incoming" {
                 walk.skipDescendants()
                 continue
@@ -68,7 +69,7 @@ enum FileTree {
 
     /// Copies the files `files(under:)` lists; returns how many and their size.
     static func copy(from source: URL, to target: URL) throws -> (files: Int, bytes: Int64) {
-        var bytes: Int64 = 0
+        var bytes: Int64 = 0, copied = 0
         let list = try files(under: source)
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         for path in list {
@@ -77,15 +78,17 @@ enum FileTree {
             do {
                 try FileManager.default.copyItem(at: from, to: to)
             } catch CocoaError.fileReadNoSuchFile {
-                continue  // deleted since it was listed: it was not in the database's snapshot either
+                continue  // deleted since it was listed (after the database's snapshot: the backup says so)
             }
+            copied += 1
             bytes += ((try? FileManager.default.attributesOfItem(atPath: to.path))?[.size] as? NSNumber)?.int64Value ?? 0
         }
-        return (list.count, bytes)
+        return (copied, bytes)
     }
 
-    /// A relative path that stays inside its root: no absolute path, no `..`.
+    /// A relative path that stays inside its root: no absolute path, no `..` or `.` part.
     static func isInside(_ path: String) -> Bool {
-        !path.isEmpty && !path.hasPrefix("/") && !path.split(separator: "/").contains("..")
+        !path.isEmpty && !path.hasPrefix("/")
+            && !path.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0 == "." || $0.isEmpty }
     }
 }

@@ -35,6 +35,12 @@ enum PostgresDump {
             "pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", file.path] + connection.arguments, connection.environment)
     }
 
+    /// That `file` is an archive this machine's `pg_restore` can read, before anything is dropped.
+    static func check(_ file: URL, url: String) async throws {
+        let connection = try connection(url)
+        try await run("pg_restore", ["--list", file.path], connection.environment)
+    }
+
     /// Into an empty database, in one transaction.
     static func restore(url: String, from file: URL) async throws {
         let connection = try connection(url)

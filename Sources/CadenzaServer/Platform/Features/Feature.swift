@@ -82,9 +82,10 @@ public struct QueueGauge: Sendable {
 
     /// Waiting rows by status and the age of the oldest waiting one, for a table of deliveries.
     static func deliveries(
-        _ kind: String, table: String, waiting: String, since column: String, on db: any SQLDatabase
+        _ kind: String, table: String, statuses: [String], waiting: String, since column: String, on db: any SQLDatabase
     ) async throws -> [QueueGauge] {
-        var gauges: [QueueGauge] = []
+        // Every status reported, 0 when none is left: a gauge not set again would keep its last value.
+        var gauges = statuses.map { QueueGauge("cadenza_deliveries", [("kind", kind), ("status", $0)], 0) }
         for row in try await db.raw("SELECT status, COUNT(*) AS n FROM \(unsafeRaw: table) GROUP BY status").all() {
             gauges.append(
                 QueueGauge(

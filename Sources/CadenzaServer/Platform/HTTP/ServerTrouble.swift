@@ -22,11 +22,12 @@ enum ServerTrouble: Sendable {
                 return
             default: break
             }
-            // 08: connection exceptions, 57P0x: the server is shutting down or starting; 53100: disk full.
+            // 08: connection exceptions (but 08P01, a protocol violation, is a bug), 57P0x: the server is
+            // shutting down or starting, 53300: too many connections; 53100: disk full.
             guard let state = psql.serverInfo?[.sqlState] else { return nil }
             if state == "53100" {
                 self = .diskFull
-            } else if state.hasPrefix("08") || state.hasPrefix("57P") {
+            } else if (state.hasPrefix("08") && state != "08P01") || state.hasPrefix("57P") || state == "53300" {
                 self = .databaseUnavailable
             } else {
                 return nil
