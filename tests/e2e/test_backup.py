@@ -1,5 +1,6 @@
 """Backups as an operator makes them: `cadenza backup` while people keep using the server, then
 `cadenza restore` on a machine that lost its data directory (and, on PostgreSQL, its database)."""
+import json
 import os
 import shutil
 import subprocess
@@ -65,6 +66,26 @@ def test_a_backup_taken_under_load_restores_every_acknowledged_write(deployment,
         f.write(b"\xff\xfe")
     refused = deployment.run("restore", "--from", str(damaged), "--replace")
     assert refused.returncode != 0 and "differ" in refused.stderr + refused.stdout
+    # A file the sums do not list, or a manifest naming a folder this version does not back up
+    # (here ".", the whole media directory), even with matching sums: refused before anything is touched.
+    def resummed(folder):
+        sums = subprocess.run("find . -type f ! -name SHA256SUMS -printf '%P\\n' | sort | xargs -d '\\n' sha256sum",
+                              shell=True, cwd=folder, capture_output=True, text=True, check=True).stdout
+        (folder / "SHA256SUMS").write_text(sums)
+    extra = tmp_path / "extra"
+    shutil.copytree(backup, extra)
+    (extra / "uploads" / "planted.txt").write_text("not from the backup")
+    refused = deployment.run("restore", "--from", str(extra), "--replace")
+    assert refused.returncode != 0 and "not in SHA256SUMS" in refused.stderr + refused.stdout
+    hostile = tmp_path / "hostile"
+    shutil.copytree(backup, hostile)
+    manifest = json.loads((hostile / "backup.json").read_text())
+    manifest["directories"] = ["."]
+    (hostile / "backup.json").write_text(json.dumps(manifest))
+    resummed(hostile)
+    refused = deployment.run("restore", "--from", str(hostile), "--replace")
+    assert refused.returncode != 0 and "does not back up" in refused.stderr + refused.stdout
+    assert os.path.exists(os.path.join(deployment.data_dir, "cadenza.sqlite")) or deployment.database_url
 
     # The machine loses its data directory and its database; the backup brings them back.
     shutil.rmtree(deployment.data_dir)
