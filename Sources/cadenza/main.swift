@@ -344,7 +344,7 @@ struct RestoreCommand: AsyncParsableCommand {
 func withOperatorErrors(_ body: () async throws -> [String]) async throws -> [String] {
     do {
         return try await body()
-    } catch let failure as Backup.Failure {
+    } catch let failure as AdminCommands.Failure {
         throw ValidationError(failure.description)
     } catch let error as ValidationError {
         throw error

@@ -29,9 +29,8 @@ public enum Backup {
     static let postgresFile = "cadenza.pgdump"
     static let secretKeyFile = "secret.key"
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
-    }
+    /// The admin commands' failure: printed as it is, without a stack of wrappers.
+    public typealias Failure = AdminCommands.Failure
 
     /// Writes a backup into `target`, which must not exist or be empty; returns the lines to print.
     public static func backup(settings: Settings, to target: String, features: [any Feature] = Features.all) async throws -> [String] {

@@ -16,7 +16,9 @@ extension Application {
         }
         try await db.withConnection { connection in
             // A session lock on a connection held aside; the migrator works on others from the pool.
-            guard let held = connection as? any SQLDatabase else { return }
+            guard let held = connection as? any SQLDatabase else {
+                throw AdminCommands.Failure(description: "no SQL connection to lock migrations on")
+            }
             try await held.raw("SELECT pg_advisory_lock(\(bind: Self.migrationLockKey))").run()
             do {
                 try await self.migrateAndSummarise()
