@@ -71,6 +71,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var tonePhase: Double = 0
     /// Frames written to the sink since start.
     private var written: Int64 = 0
+    /// When the paced clock started (monotonic nanoseconds).
+    private var clockStart: UInt64 = 0
     private var skipRequested = false
     /// Only this item is to be skipped (nil: whatever plays); checked on the bus's thread, so a
     /// skip meant for an item that ended meanwhile never cuts the next one.
@@ -225,14 +227,13 @@ public final class PlayoutEngine: @unchecked Sendable {
             announced = false
             stalledFrames = 0
         }
-        let began = DispatchTime.now().uptimeNanoseconds
+        clockStart = DispatchTime.now().uptimeNanoseconds
         let lead = PCM.frames(milliseconds: options.leadMs)
         var chunk: [UInt8] = []
         chunk.reserveCapacity(Self.chunkFrames * PCM.bytesPerFrame)
         while isRunning {
             if options.paced {
-                let elapsed = Int64((DispatchTime.now().uptimeNanoseconds - began) / 1000) * Int64(PCM.sampleRate) / 1_000_000
-                let ahead = lock.withLock({ written }) - (elapsed + lead)
+                let ahead = lock.withLock({ written }) - (elapsedFrames() + lead)
                 if ahead >= 0 {
                     // Sleep until the next chunk is due (at most 100 ms; a skip waits no longer).
                     usleep(useconds_t(min(100_000, max(1_000, ahead * 1_000_000 / Int64(PCM.sampleRate)))))
@@ -405,7 +406,13 @@ public final class PlayoutEngine: @unchecked Sendable {
                 waitForAudio(playing)
                 continue
             }
-            // The decoder is alive but behind: silence keeps the bus moving.
+            if !playing.isLive, position(chunk) - elapsedFrames() > PCM.frames(milliseconds: Self.spareLeadMs), isRunning {
+                // Alive but behind while the bus is still ahead of the clock (a busy machine
+                // starved ffmpeg for a moment): the lead absorbs it, no silence is aired.
+                usleep(2_000)
+                continue
+            }
+            // The decoder is alive but behind and the lead is spent: silence keeps the bus moving.
             let missing = want - chunk.count
             stalledFrames += Int64(missing / PCM.bytesPerFrame)
             events(.underrun(frame: position(chunk), frames: Int64(missing / PCM.bytesPerFrame)))
@@ -548,6 +555,14 @@ public final class PlayoutEngine: @unchecked Sendable {
     static func sample(_ bytes: [UInt8], _ offset: Int) -> Int16 {
         Int16(bitPattern: UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8)
     }
+
+    /// Frames of wall-clock time since the paced clock started.
+    private func elapsedFrames() -> Int64 {
+        Int64((DispatchTime.now().uptimeNanoseconds - clockStart) / 1000) * Int64(PCM.sampleRate) / 1_000_000
+    }
+
+    /// How much of the lead a starved decoder may use up before silence is aired instead.
+    static let spareLeadMs = 200
 
     private func position(_ chunk: [UInt8]) -> Int64 {
         lock.withLock { written } + Int64(chunk.count / PCM.bytesPerFrame)

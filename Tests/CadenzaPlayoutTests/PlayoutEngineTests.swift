@@ -282,6 +282,48 @@ final class EngineBox: @unchecked Sendable {
         #expect(recorder.events.contains { if case .started(let item, _) = $0 { item.id == "b" } else { false } })
     }
 
+    /// A decoder that stops giving audio for half a second (its file arrives in two parts, as
+    /// from a busy machine or a slow share) while the bus is ahead of the clock: the lead absorbs
+    /// it and no silence airs (before, the bus filled the wait with silence at once).
+    @Test func aDecoderThatFallsBehindWithinTheLeadAirsNoSilence() async throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-late")
+        let file = try AudioFixtures.audio(at: dir.appendingPathComponent("t.flac").path, metadata: [:], seconds: 3, frequency: 440)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        let fifo = dir.appendingPathComponent("late.flac").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+            handle.write(Data(bytes[..<(bytes.count / 2)]))
+            usleep(500_000)
+            handle.write(Data(bytes[(bytes.count / 2)...]))
+            try? handle.close()
+        }
+        writer.start()
+        let queue = PlayoutQueue()
+        queue.append(PlayoutItem(id: "late", path: fifo, title: "Late", artist: "", durationMs: 3000))
+        var options = PlayoutEngine.Options()
+        options.fallbackTone = false
+        // Three seconds of lead: the half-second wait is well inside it even on a busy machine.
+        options.leadMs = 3_000
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
+        engine.start()
+        var tries = 0
+        while !recorder.events.contains(where: { if case .finished = $0 { true } else { false } }) && tries < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            tries += 1
+        }
+        engine.stop()
+        let underruns = recorder.events.filter { if case .underrun = $0 { true } else { false } }
+        #expect(underruns.isEmpty, "\(underruns)")
+        let played = recorder.events.compactMap { if case .finished(_, _, let played) = $0 { played } else { nil } }
+        #expect(played.count == 1 && abs((played.first ?? 0) - Int64(3 * PCM.sampleRate)) < 64)
+        // The item's own audio (the sine has no silent run longer than a few samples).
+        let item = Recorder()
+        item.write(Array(recorder.audio.prefix(3 * PCM.sampleRate * PCM.bytesPerFrame)))
+        #expect(item.longestSilence() < 64)
+    }
+
     /// A queued item is played from where `startMs` says (a restart resumes mid-track).
     @Test func anItemStartsAtItsOffset() throws {
         let dir = try AudioFixtures.temporaryDirectory("playout-offset")
