@@ -11,10 +11,19 @@ public final class WakeSignal: Sendable {
     public static let jobs = WakeSignal()
     public static let events = WakeSignal()
 
-    /// After a commit: work or events may be waiting.
-    public static func didCommit() {
-        jobs.signal()
-        events.signal()
+    /// The wake-ups a write transaction owes once it commits (set by `writeTransaction`).
+    @TaskLocal static var pending: Pending?
+
+    /// What a transaction wrote that sleepers wait for. Only that is signalled at its commit:
+    /// signalling both after every commit woke every idle job loop after each event consumer
+    /// moved its position (7.6 empty job claims per listen submitted, measured on PostgreSQL).
+    final class Pending: Sendable {
+        private let wanted = NIOLockedValueBox<[ObjectIdentifier: WakeSignal]>([:])
+
+        func add(_ signal: WakeSignal) { wanted.withLockedValue { $0[ObjectIdentifier(signal)] = signal } }
+
+        /// After the commit.
+        func signal() { wanted.withLockedValue { $0 }.values.forEach { $0.signal() } }
     }
 
     /// For a writer that may or may not run inside a transaction: outside one its statement is
@@ -22,7 +31,11 @@ public final class WakeSignal: Sendable {
     /// wake-up before the commit would only send sleepers after rows they cannot see yet (for a
     /// batch of inserts, once per row: measured as 3 claims per queued job).
     func signal(after db: any SQLDatabase) {
-        if (db as? any Database)?.inTransaction != true { signal() }
+        if (db as? any Database)?.inTransaction != true {
+            signal()
+        } else {
+            Self.pending?.add(self)
+        }
     }
 
     private struct State {

@@ -81,15 +81,18 @@ extension Database {
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         // Fluent runs the body in a task of its own on PostgreSQL: the request it serves goes along.
         let trace = TraceContext.id
+        let wakes = WakeSignal.Pending()
         let result = try await WriteGate.run(on: sql) {
             try await transaction { tx in
                 if tx.sql.dialect.name == "sqlite" {
                     try await tx.sql.raw("DELETE FROM server_state WHERE 1 = 0").run()
                 }
-                return try await TraceContext.$id.withValue(trace) { try await body(tx) }
+                return try await WakeSignal.$pending.withValue(wakes) {
+                    try await TraceContext.$id.withValue(trace) { try await body(tx) }
+                }
             }
         }
-        WakeSignal.didCommit()
+        wakes.signal()
         return result
     }
 }

@@ -109,13 +109,38 @@ struct EventConsumerService: Service {
         var logger = logger
         logger[metadataKey: "consumer"] = .string(consumer.name)
         var failures = 0
+        // The position as stored (ours alone while the lease is held: read once, then kept), and
+        // how far this reader has read: events it does not take are passed over in memory and
+        // the position is stored at most every few seconds for them (a consumer of one event type
+        // used to write a transaction for every event of every other type).
+        var stored: Int64?
+        var read: Int64 = 0
+        var storedAt = ContinuousClock.now
         while !Task.isCancelled {
             let generation = WakeSignal.events.generation
             do {
-                let position = try await EventConsumerStore.position(of: consumer, on: db)
-                let batch = try await EventStore.after(position, limit: consumer.batchSize, on: db)
-                guard !batch.isEmpty else {
-                    await WakeSignal.events.wait(since: generation, timeout: poll)
+                let position: Int64
+                if let stored {
+                    position = stored
+                } else {
+                    position = try await EventConsumerStore.position(of: consumer, on: db)
+                    stored = position
+                    read = position
+                }
+                let batch = try await EventStore.after(read, limit: consumer.batchSize, on: db)
+                let wanted = consumer.types.map { types in batch.contains { types.contains($0.type) } } ?? !batch.isEmpty
+                guard wanted, let last = batch.last else {
+                    if let last = batch.last { read = last.id }
+                    if read != position, ContinuousClock.now - storedAt >= Self.skippedStoreInterval {
+                        guard try await EventConsumerStore.advance(consumer.name, from: position, to: read, on: db) else { return }
+                        stored = read
+                        storedAt = .now
+                    }
+                    // A short batch was the end of the log when read: anything newer signals
+                    // after `generation`, so there is no need to read again before waiting.
+                    if batch.count < consumer.batchSize {
+                        await WakeSignal.events.wait(since: generation, timeout: read != position ? min(poll, Self.skippedStoreInterval) : poll)
+                    }
                     continue
                 }
                 if failures >= 5 {
@@ -123,16 +148,24 @@ struct EventConsumerService: Service {
                 } else {
                     try await deliver(batch, from: position)
                 }
+                stored = last.id
+                read = last.id
+                storedAt = .now
                 failures = 0
+                if batch.count < consumer.batchSize { await WakeSignal.events.wait(since: generation, timeout: poll) }
             } catch is CancellationError {
                 return
             } catch {
                 failures += 1
+                stored = nil
                 logger.warning("event consumer failed", metadata: ["error": .string("\(error)"), "failures": .stringConvertible(failures)])
                 try? await Task.sleep(for: .milliseconds(min(30_000, 100 << min(failures, 9))))
             }
         }
     }
+
+    /// How often a position moved only past events the consumer does not take is stored.
+    static let skippedStoreInterval: Duration = .seconds(5)
 
     private func deliver(_ batch: [EventRecord], from position: Int64) async throws {
         guard let last = batch.last else { return }

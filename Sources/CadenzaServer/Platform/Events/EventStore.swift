@@ -1,3 +1,4 @@
+import FluentKit
 import SQLKit
 import Vapor
 
@@ -100,6 +101,16 @@ public enum EventStore {
         type: String, actorID: Int64?, subjectType: String?, subjectID: String?, payload: String,
         visibility: EventVisibility, audienceUserID: Int64?, on db: any SQLDatabase
     ) async throws -> Int64 {
+        if db.isPostgres, let fluent = db as? any Database, !fluent.inTransaction {
+            // The lock keeps ids committing in id order only while a transaction holds it: taken
+            // by a statement of its own it is gone before the insert, and an event committed
+            // past one still open made readers skip that one for good.
+            return try await fluent.writeTransaction { tx in
+                try await insert(
+                    type: type, actorID: actorID, subjectType: subjectType, subjectID: subjectID, payload: payload,
+                    visibility: visibility, audienceUserID: audienceUserID, on: tx.sql)
+            }
+        }
         if db.isPostgres {
             try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
         }
