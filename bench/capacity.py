@@ -8,8 +8,8 @@ Usage: python bench/capacity.py --pg postgres://…/postgres [--size 20000] [--r
 
 CPU is read from /proc (user + system time of the api process, of the worker, and of every
 process of the PostgreSQL cluster), before and after each kind of request; the client runs 8
-threads. pg_stat_statements: start PostgreSQL with CADENZA_PG_OPTIONS="-c
-shared_preload_libraries=pg_stat_statements" (scripts/pg.sh passes it on); without it the
+threads. Statement counts need PostgreSQL started with `-c
+shared_preload_libraries=pg_stat_statements` (the script creates the extension); without it the
 statement columns say n/a.
 """
 import argparse
