@@ -15,6 +15,15 @@ final class Recorder: @unchecked Sendable {
     var audio: [UInt8] { lock.withLock { pcm } }
     var events: [PlayoutEvent] { lock.withLock { log } }
 
+    /// Waits (up to 30 s) until an event matching `wanted` has been reported.
+    func waitFor(_ wanted: (PlayoutEvent) -> Bool) async throws {
+        var tries = 0
+        while !events.contains(where: wanted) && tries < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            tries += 1
+        }
+    }
+
     /// The largest sample magnitude among `frames` frames from frame `from`.
     func peak(_ from: Int64, _ frames: Int64) -> Int {
         let bytes = audio
@@ -266,13 +275,9 @@ final class EngineBox: @unchecked Sendable {
         let recorder = Recorder()
         let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
         engine.start()
-        var tries = 0
         // Up to 30 s: without the stall limit the FIFO's read never returns and B never starts;
         // how soon it is given up is not asserted (the suite runs beside ffmpeg-heavy tests).
-        while !recorder.events.contains(where: { if case .started(let item, _) = $0 { item.id == "b" } else { false } }) && tries < 600 {
-            try await Task.sleep(for: .milliseconds(50))
-            tries += 1
-        }
+        try await recorder.waitFor { if case .started(let item, _) = $0 { item.id == "b" } else { false } }
         engine.stop()
         // Whatever still waits to open the FIFO gets its end of file (no ffmpeg left behind).
         let writer = open(hung, O_WRONLY | O_NONBLOCK)
@@ -308,11 +313,7 @@ final class EngineBox: @unchecked Sendable {
         let recorder = Recorder()
         let engine = PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note)
         engine.start()
-        var tries = 0
-        while !recorder.events.contains(where: { if case .finished = $0 { true } else { false } }) && tries < 600 {
-            try await Task.sleep(for: .milliseconds(50))
-            tries += 1
-        }
+        try await recorder.waitFor { if case .finished = $0 { true } else { false } }
         engine.stop()
         let underruns = recorder.events.filter { if case .underrun = $0 { true } else { false } }
         #expect(underruns.isEmpty, "\(underruns)")
