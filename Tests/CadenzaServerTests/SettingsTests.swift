@@ -1,7 +1,9 @@
 @testable import CadenzaServer
 import Foundation
 import Logging
+import NIOPosix
 import Testing
+import Vapor
 
 @Suite struct SettingsTests {
     @Test func defaultsMatchTheSubsonicConvention() throws {
@@ -39,6 +41,21 @@ import Testing
             #expect(error.description.contains("CADENZA_PORT"))
             #expect(error.description.contains("unknown role 'dj'"))
         }
+    }
+
+    @Test func aConnectionBudgetIsSpreadOverTheEventLoopsWithTwoEachAtLeast() throws {
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 4)
+        defer { try? loops.syncShutdownGracefully() }
+        func perLoop(_ total: String?) throws -> Int {
+            let settings = try Settings.load(flags: total.map { ["CADENZA_DATABASE_CONNECTIONS": $0] } ?? [:], environment: [:])
+            return Application.connectionsPerLoop(settings, loops: loops)
+        }
+        #expect(try perLoop(nil) == 8)
+        #expect(try perLoop("10") == 3)
+        #expect(try perLoop("4") == 2)
+        #expect(try perLoop("64") == 16)
+        #expect(throws: SettingsError.self) { try perLoop("0") }
+        #expect(throws: SettingsError.self) { try perLoop("many") }
     }
 
     @Test func unknownConfigFileKeysAreRejected() throws {

@@ -63,6 +63,9 @@ public struct Settings: Sendable {
     public var logFormat: LogFormat = .text
     /// One line per HTTP request (method, path, status, duration, client, request id).
     public var accessLog = false
+    /// PostgreSQL connections this process may open, spread over its event loops (`nil`: 8 per
+    /// loop). Several nodes share one server's `max_connections`, so operators size it.
+    public var databaseConnections: Int?
     /// Every `CADENZA_*` value given, by precedence, for the features' sections.
     var raw: [String: String] = [:]
     /// Feature sections read at load, by type.
@@ -93,6 +96,10 @@ extension Settings {
         ("CADENZA_DATA_DIR", "data directory (default ./data)"),
         ("CADENZA_MEDIA_DIR", "uploads, artwork, imports and recorded sets, shared by every node (default: the data directory)"),
         ("CADENZA_DATABASE_URL", "postgres://user:pass@host:port/db selects PostgreSQL (default: SQLite in the data dir)"),
+        (
+            "CADENZA_DATABASE_CONNECTIONS",
+            "PostgreSQL connections this process opens at most, at least 2 per core (default 8 per core)"
+        ),
         ("CADENZA_HOST", "listen address (default 127.0.0.1)"),
         ("CADENZA_PORT", "listen port (default 4040)"),
         ("CADENZA_ROLES", "comma list of api,worker,scheduler (default all)"),
@@ -260,6 +267,9 @@ extension Settings {
         case let other?: problems.append("CADENZA_LOG_FORMAT=\(other): expected text or json")
         }
         settings.accessLog = bool("CADENZA_ACCESS_LOG", default: false)
+        if value("CADENZA_DATABASE_CONNECTIONS") != nil {
+            settings.databaseConnections = number("CADENZA_DATABASE_CONNECTIONS", default: 8, in: 1...100_000)
+        }
         if let media = value("CADENZA_MEDIA_DIR"), !media.isEmpty {
             settings.mediaDirectoryOverride = URL(fileURLWithPath: media).standardizedFileURL
         }

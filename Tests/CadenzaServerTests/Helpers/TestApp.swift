@@ -15,6 +15,10 @@ enum TestDatabase {
 
     static var isPostgres: Bool { postgresURL != nil }
 
+    /// Swift Testing starts every test at once; each holds a database and a pool on the one test
+    /// server, whose `max_connections` they would exhaust ("too many clients already").
+    static let gate = Gate(slots: 16)
+
     /// Creates an empty database on the test server and returns its URL.
     static func createPostgresDatabase() async throws -> (url: String, name: String) {
         guard let base = postgresURL, var components = URLComponents(string: base) else { throw TestError("no PostgreSQL URL") }
@@ -44,6 +48,26 @@ enum TestDatabase {
     }
 }
 
+/// A counting semaphore for async tests.
+actor Gate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(slots: Int) { free = slots }
+
+    func enter() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
 struct TestError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -56,6 +80,26 @@ func withApp(
     roles: Set<Settings.Role> = [],
     settings extra: [String: String] = [:],
     features: [any Feature] = [],
+    _ body: (Application) async throws -> Void
+) async throws {
+    guard TestDatabase.isPostgres else {
+        return try await withFreshApp(roles: roles, settings: extra, features: features, body)
+    }
+    await TestDatabase.gate.enter()
+    do {
+        try await withFreshApp(
+            roles: roles, settings: ["CADENZA_DATABASE_CONNECTIONS": "8"].merging(extra) { _, new in new }, features: features, body)
+    } catch {
+        await TestDatabase.gate.leave()
+        throw error
+    }
+    await TestDatabase.gate.leave()
+}
+
+private func withFreshApp(
+    roles: Set<Settings.Role>,
+    settings extra: [String: String],
+    features: [any Feature],
     _ body: (Application) async throws -> Void
 ) async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-test-\(UUID().uuidString)")

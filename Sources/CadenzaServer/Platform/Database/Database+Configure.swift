@@ -13,7 +13,8 @@ extension Application {
             config.searchPath = nil
             databases.use(
                 .postgres(
-                    configuration: config, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(20),
+                    configuration: config, maxConnectionsPerEventLoop: Self.connectionsPerLoop(settings, loops: eventLoopGroup),
+                    connectionPoolTimeout: .seconds(20),
                     sqlLogLevel: .trace),
                 as: .psql
             )
@@ -26,6 +27,14 @@ extension Application {
                 as: .sqlite
             )
         }
+    }
+
+    /// The pool is per event loop; a total is spread over the loops, rounded up, with two per loop
+    /// at least so a loop's holder of a connection (a transaction, a lease) never starves the rest.
+    static func connectionsPerLoop(_ settings: Settings, loops: any EventLoopGroup) -> Int {
+        guard let total = settings.databaseConnections else { return 8 }
+        let count = max(1, loops.makeIterator().reduce(0) { n, _ in n + 1 })
+        return max(2, (total + count - 1) / count)
     }
 
     /// SQLite connections need WAL and a busy timeout, or concurrent writers fail at once with
