@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Already in the graph through Vapor: named for RSA (federation's HTTP Signatures).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // OpenTelemetry traces over OTLP/HTTP only: the gRPC exporter would add gRPC to the build.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // Command-line parsing only; everything else lives in CadenzaServer.
@@ -78,6 +80,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // RSA keys and signatures for ActivityPub (HTTP Signatures).
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             // The web app's static files (no build step: native ES modules).
             resources: [.copy("Web/Public")],

@@ -74,6 +74,7 @@ public enum CadenzaApp {
         }
         ContentConfiguration.global.use(encoder: json, for: .json)
         app.middleware = .init()
+        if settings.otlpEndpoint != nil { app.middleware.use(TracingMiddleware()) }
         app.middleware.use(RequestIDMiddleware())
         if settings.accessLog { app.middleware.use(AccessLogMiddleware()) }
         app.middleware.use(JSONErrorMiddleware())
@@ -146,11 +147,13 @@ public enum CadenzaApp {
         // A playout process starts without the database (it airs from its own disk while the
         // database is away): the servers migrate, not it.
         let playoutOnly = settings.roles == [.playout]
+        // First, so spans of the migrations and start-up have a tracer; it stops last, flushing.
+        let tracing = try CadenzaTracing.bootstrap(settings)
         let app = try await make(settings: settings, migrate: !playoutOnly)
         do {
             let context = ServiceContext(application: app, services: try app.cadenza, roles: settings.roles, logger: app.logger)
             if !playoutOnly { for feature in try app.cadenza.features { try await feature.willServe(context) } }
-            var list = try services(app, roles: settings.roles)
+            var list = try (tracing.map { [$0] } ?? []) + services(app, roles: settings.roles)
             if settings.roles.contains(.api) || settings.roles.contains(.playout) {
                 if settings.roles.contains(.api) { try await app.cadenza.hub.prepare() }
                 try await app.asyncBoot()

@@ -21,7 +21,7 @@ struct CommonOptions: ParsableArguments {
     func settings(extra: [String: String] = [:]) throws -> Settings {
         do {
             let settings = try Settings.load(flags: flags().merging(extra) { _, new in new }, sections: Features.settingsSections)
-            CadenzaLogging.bootstrap(settings.logFormat)
+            CadenzaLogging.bootstrap(settings.logFormat, traced: settings.otlpEndpoint != nil)
             return settings
         } catch let error as SettingsError {
             throw ValidationError(error.description)

@@ -58,6 +58,15 @@ import Vapor
         #expect(throws: SettingsError.self) { try perLoop("many") }
     }
 
+    @Test func anOTLPEndpointMustBeAnHTTPURLAndLosesItsTrailingSlash() throws {
+        #expect(try Settings.load(flags: [:], environment: [:]).otlpEndpoint == nil)
+        let set = try Settings.load(flags: ["CADENZA_OTLP_ENDPOINT": "http://collector:4318/"], environment: [:])
+        #expect(set.otlpEndpoint == "http://collector:4318")
+        for bad in ["collector:4318", "grpc://collector:4317", "http://"] {
+            #expect(throws: SettingsError.self) { try Settings.load(flags: ["CADENZA_OTLP_ENDPOINT": bad], environment: [:]) }
+        }
+    }
+
     @Test func unknownConfigFileKeysAreRejected() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadenza-\(UUID()).conf")
         try "CADENZA_PROT=1\n".write(to: file, atomically: true, encoding: .utf8)

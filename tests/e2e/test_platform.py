@@ -344,3 +344,53 @@ def test_a_new_event_stream_is_told_its_position_so_a_reconnect_misses_nothing(d
     assert {e[3]["payload"]["jobId"] for e in got} == missed
     assert resumed.take_type(1, "system.pong", timeout=1) == []
     resumed.close()
+
+
+SPAN_SERVER, SPAN_CONSUMER = 2, 5  # OTLP Span.SpanKind
+
+
+def test_a_scan_is_one_trace_from_the_request_through_its_job_to_the_event_consumers(deployment, music):
+    """OpenTelemetry: a request's span is the parent of the job it queues, whose span is the parent
+    of the event consumers' spans for the events it writes, all exported to a real OTLP/HTTP
+    receiver; the request id is the trace id, and log lines name the trace."""
+    from otlp import Collector
+    collector = Collector()
+    try:
+        server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_OTLP_ENDPOINT=collector.url,
+                                  CADENZA_LOG_FORMAT="json", CADENZA_ACCESS_LOG="1", CADENZA_LOG_LEVEL="info")
+        token = admin_token(deployment, server)
+        assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3)
+        r = requests.post(server.url + "/api/v1/libraries/1/scan", headers=auth(token), json={"full": True})
+        assert r.status_code == 202, r.text
+        trace = r.headers["X-Request-ID"]
+        assert len(trace) == 32 and int(trace, 16) > 0, trace
+        job_ids = set(r.json()["jobIds"])
+
+        def finished():
+            jobs = requests.get(server.url + "/api/v1/jobs?state=succeeded", headers=auth(token)).json()
+            return [j for j in jobs if j["id"] in job_ids] or None
+        jobs = wait_for(finished)
+        assert jobs and all(j["traceId"] == trace for j in jobs), jobs
+        time.sleep(1)  # the consumers read the scan's events
+        server.stop()  # a graceful stop exports what is still batched
+
+        spans = [s for s in collector.spans if s["trace"] == trace]
+        assert collector.requests and all(p == "/v1/traces" and t == "application/x-protobuf" for p, t in collector.requests)
+        request = [s for s in spans if s["kind"] == SPAN_SERVER and s["parent"] == ""]
+        assert len(request) == 1, spans
+        request = request[0]
+        assert request["attributes"]["http.request.method"].string_value == "POST"
+        assert request["attributes"]["http.response.status_code"].int_value == 202
+        assert request["service"]["service.name"] == "cadenza"
+        job = [s for s in spans if s["name"].startswith("job library.scan")]
+        assert job and all(s["parent"] == request["id"] and s["kind"] == SPAN_CONSUMER for s in job), spans
+        # The scan's events (scan started, finished) reach the consumers in a span of their own,
+        # a child of the job's span that wrote them.
+        consumers = [s for s in spans if s["name"].startswith("events ")]
+        assert consumers and all(s["parent"] in {j["id"] for j in job} for s in consumers), spans
+
+        records = [json.loads(l) for l in open(server.log.name).read().splitlines() if l.startswith("{")]
+        access = [r for r in records if r["msg"] == "request" and r.get("path") == "/api/v1/libraries/1/scan"]
+        assert len(access) == 1 and access[0]["request-id"] == trace and access[0]["trace_id"] == trace, access
+    finally:
+        collector.close()

@@ -66,6 +66,8 @@ public struct Settings: Sendable {
     /// PostgreSQL connections this process may open, spread over its event loops (`nil`: 8 per
     /// loop). Several nodes share one server's `max_connections`, so operators size it.
     public var databaseConnections: Int?
+    /// The OpenTelemetry collector's OTLP/HTTP address (`/v1/traces` is added); `nil`: no traces.
+    public var otlpEndpoint: String?
     /// Every `CADENZA_*` value given, by precedence, for the features' sections.
     var raw: [String: String] = [:]
     /// Feature sections read at load, by type.
@@ -99,6 +101,10 @@ extension Settings {
         (
             "CADENZA_DATABASE_CONNECTIONS",
             "PostgreSQL connections this process opens at most, at least 2 per core (default 8 per core)"
+        ),
+        (
+            "CADENZA_OTLP_ENDPOINT",
+            "OpenTelemetry collector, OTLP/HTTP (http://collector:4318): traces of requests, jobs and events (default none)"
         ),
         ("CADENZA_HOST", "listen address (default 127.0.0.1)"),
         ("CADENZA_PORT", "listen port (default 4040)"),
@@ -267,6 +273,14 @@ extension Settings {
         case let other?: problems.append("CADENZA_LOG_FORMAT=\(other): expected text or json")
         }
         settings.accessLog = bool("CADENZA_ACCESS_LOG", default: false)
+        if let endpoint = value("CADENZA_OTLP_ENDPOINT"), !endpoint.isEmpty {
+            let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+            if let url = URLComponents(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false {
+                settings.otlpEndpoint = trimmed
+            } else {
+                problems.append("CADENZA_OTLP_ENDPOINT=\(endpoint): expected an http(s) URL such as http://collector:4318")
+            }
+        }
         if value("CADENZA_DATABASE_CONNECTIONS") != nil {
             settings.databaseConnections = number("CADENZA_DATABASE_CONNECTIONS", default: 8, in: 1...100_000)
         }

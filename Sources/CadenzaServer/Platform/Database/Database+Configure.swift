@@ -1,3 +1,4 @@
+import ServiceContextModule
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
@@ -90,6 +91,7 @@ extension Database {
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         // Fluent runs the body in a task of its own on PostgreSQL: the request it serves goes along.
         let trace = TraceContext.id
+        let span = ServiceContextModule.ServiceContext.current
         let wakes = WakeSignal.Pending()
         let result = try await WriteGate.run(on: sql) {
             try await transaction { tx in
@@ -97,7 +99,9 @@ extension Database {
                     try await tx.sql.raw("DELETE FROM server_state WHERE 1 = 0").run()
                 }
                 return try await WakeSignal.$pending.withValue(wakes) {
-                    try await TraceContext.$id.withValue(trace) { try await body(tx) }
+                    try await TraceContext.$id.withValue(trace) {
+                        try await ServiceContextModule.ServiceContext.$current.withValue(span) { try await body(tx) }
+                    }
                 }
             }
         }

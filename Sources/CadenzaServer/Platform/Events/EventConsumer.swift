@@ -1,3 +1,4 @@
+import Tracing
 import Fluent
 import Logging
 import ServiceLifecycle
@@ -170,8 +171,18 @@ struct EventConsumerService: Service {
     private func deliver(_ batch: [EventRecord], from position: Int64) async throws {
         guard let last = batch.last else { return }
         let wanted = consumer.types.map { types in batch.filter { types.contains($0.type) } } ?? batch
-        try await database.writeTransaction { tx in
-            if !wanted.isEmpty { try await consumer.handle(wanted, tx) }
+        try await database.writeTransaction { [consumer] tx in
+            if !wanted.isEmpty {
+                // One span per batch: a child of the first traced event, linked to the others.
+                let parents = wanted.compactMap(\.traceParent)
+                try await withSpan(
+                    "events \(consumer.name)", context: CadenzaTracing.context(parent: parents.first), ofKind: .consumer
+                ) { span in
+                    span.attributes["cadenza.events.count"] = wanted.count
+                    for parent in parents.dropFirst() { span.addLink(SpanLink(context: CadenzaTracing.context(parent: parent), attributes: [:])) }
+                    try await consumer.handle(wanted, tx)
+                }
+            }
             guard try await EventConsumerStore.advance(consumer.name, from: position, to: last.id, on: tx.sql) else {
                 throw CancellationError()  // another reader moved it: we lost the lease; it carries on
             }

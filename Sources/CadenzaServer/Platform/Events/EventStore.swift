@@ -13,6 +13,8 @@ public struct EventRecord: Sendable {
     public var visibility: EventVisibility
     public var audienceUserID: Int64?
     public var createdAt: Int64
+    /// The span it was written under (W3C traceparent), for the consumers' spans.
+    public var traceParent: String?
 
     public init(
         id: Int64, type: String, actorID: Int64?, subjectType: String? = nil, subjectID: String? = nil, payload: String = "{}",
@@ -39,6 +41,7 @@ public struct EventRecord: Sendable {
         visibility = EventVisibility(rawValue: try row.decode(column: "visibility", as: String.self))
         audienceUserID = try row.decode(column: "audience_user_id", as: Int64?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
+        traceParent = try? row.decode(column: "trace_parent", as: String?.self)
     }
 
     /// Whether a signed-in reader may receive this event: the platform's audiences here, a
@@ -116,9 +119,10 @@ public enum EventStore {
         }
         let row = try await db.raw(
             """
-            INSERT INTO events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at, trace_id)
+            INSERT INTO events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at, trace_id, trace_parent)
             VALUES (\(bind: type), \(bind: actorID), \(bind: subjectType), \(bind: subjectID), \(bind: payload),
-                    \(bind: visibility.rawValue), \(bind: audienceUserID), \(bind: Clock.nowMillis()), \(bind: TraceContext.id))
+                    \(bind: visibility.rawValue), \(bind: audienceUserID), \(bind: Clock.nowMillis()), \(bind: TraceContext.id),
+                    \(bind: CadenzaTracing.currentParent))
             RETURNING id
             """
         ).first()

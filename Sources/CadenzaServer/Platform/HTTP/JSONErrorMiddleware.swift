@@ -81,7 +81,10 @@ struct JSONErrorMiddleware: AsyncMiddleware {
 /// report can be matched to the log lines.
 struct RequestIDMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let id = request.headers.first(name: "X-Request-ID").flatMap { $0.count <= 128 ? $0 : nil } ?? request.id
+        // With tracing on, a request id nobody chose is the trace id: one id to search logs and traces by.
+        let id =
+            request.headers.first(name: "X-Request-ID").flatMap { $0.count <= 128 ? $0 : nil } ?? CadenzaTracing.currentTraceID
+            ?? request.id
         request.logger[metadataKey: "request-id"] = .string(id)
         let response = try await TraceContext.$id.withValue(id) { try await next.respond(to: request) }
         response.headers.replaceOrAdd(name: "X-Request-ID", value: id)

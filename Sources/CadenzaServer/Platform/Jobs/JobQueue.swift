@@ -33,9 +33,10 @@ public enum JobQueue {
         let now = Clock.nowMillis()
         let row = try await db.raw(
             """
-            INSERT INTO jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at, trace_id)
+            INSERT INTO jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at, trace_id, trace_parent)
             VALUES (\(bind: job.kind), \(bind: job.payload), \(bind: job.priority), \(bind: job.runAt ?? now), 0,
-                    \(bind: job.maxAttempts), 'queued', \(bind: job.uniqueKey), \(bind: now), \(bind: now), \(bind: TraceContext.id))
+                    \(bind: job.maxAttempts), 'queued', \(bind: job.uniqueKey), \(bind: now), \(bind: now), \(bind: TraceContext.id),
+                    \(bind: CadenzaTracing.currentParent))
             ON CONFLICT DO NOTHING RETURNING id
             """
         ).first()
@@ -57,10 +58,10 @@ public enum JobQueue {
         let row: [any SQLExpression] = [
             SQLBind(job.kind), SQLBind(job.payload), SQLBind(job.priority), SQLBind(job.runAt ?? now), SQLBind(0),
             SQLBind(job.maxAttempts), SQLBind("queued"), SQLBind(Optional<String>.none), SQLBind(now), SQLBind(now),
-            SQLBind(TraceContext.id),
+            SQLBind(TraceContext.id), SQLBind(CadenzaTracing.currentParent),
         ]
         let returned = try await db.insertRows(
-            into: "jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at, trace_id)",
+            into: "jobs (kind, payload, priority, run_at, attempts, max_attempts, state, unique_key, created_at, updated_at, trace_id, trace_parent)",
             rows: Array(repeating: row, count: count), suffix: "RETURNING id")
         if db.isPostgres { try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run() }
         WakeSignal.jobs.signal(after: db)

@@ -24,6 +24,8 @@ public struct JobRecord: Sendable, Codable {
     public var finishedAt: Int64?
     /// The request that queued it (`TraceContext`).
     public var traceID: String?
+    /// The span that queued it (W3C traceparent): the parent of the job's span.
+    public var traceParent: String?
 
     init(row: any SQLRow) throws {
         id = try row.decode(column: "id", as: Int64.self)
@@ -42,6 +44,7 @@ public struct JobRecord: Sendable, Codable {
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
         finishedAt = try row.decode(column: "finished_at", as: Int64?.self)
         traceID = try? row.decode(column: "trace_id", as: String?.self)
+        traceParent = try? row.decode(column: "trace_parent", as: String?.self)
     }
 
     /// Decodes the JSON payload into the handler's own type.

@@ -1,3 +1,4 @@
+import Tracing
 import Fluent
 import Metrics
 import ServiceLifecycle
@@ -103,7 +104,15 @@ public final class JobWorker: Service, Sendable {
         let context = JobContext(job: job, owner: owner, database: app.db, services: services, logger: logger)
         let started = ContinuousClock.now
         // What the job queues or announces names the same request.
-        let handler = Task { try await TraceContext.$id.withValue(job.traceID) { try await entry.handler(context) } }
+        let handler = Task {
+            try await TraceContext.$id.withValue(job.traceID) {
+                try await withSpan("job \(job.kind)", context: CadenzaTracing.context(parent: job.traceParent), ofKind: .consumer) { span in
+                    span.attributes["cadenza.job.id"] = job.id
+                    span.attributes["cadenza.job.attempt"] = job.attempts
+                    try await entry.handler(context)
+                }
+            }
+        }
         // Heartbeat at a third of the lease so a slow job is never taken over while alive.
         let heartbeat = Task {
             while !Task.isCancelled {

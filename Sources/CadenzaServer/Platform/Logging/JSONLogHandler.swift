@@ -106,13 +106,21 @@ extension String {
 public enum CadenzaLogging {
     private static let done = NIOLockedValueBox(false)
 
-    public static func bootstrap(_ format: LogFormat) {
-        guard format == .json else { return }
+    /// `traced`: log lines also name the current span's trace and span ids (with tracing on).
+    public static func bootstrap(_ format: LogFormat, traced: Bool = false) {
+        guard format == .json || traced else { return }
         let first = done.withLockedValue { done -> Bool in
             defer { done = true }
             return !done
         }
         guard first else { return }
-        LoggingSystem.bootstrap({ label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: nil)
+        let provider = traced ? CadenzaTracing.loggingMetadataProvider : nil
+        switch format {
+        case .json:
+            LoggingSystem.bootstrap({ label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: provider)
+        case .text:
+            LoggingSystem.bootstrap(
+                { label, provider in StreamLogHandler.standardError(label: label, metadataProvider: provider) }, metadataProvider: provider)
+        }
     }
 }
