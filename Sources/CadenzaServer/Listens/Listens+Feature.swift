@@ -13,7 +13,10 @@ public struct ListensFeature: Feature {
     public var backupDirectories: [String] { [ListenImports.directoryName] }
 
     public var migrations: [any Migration] {
-        [M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks(), M039_CreateRemoteListens(), M040_AddListensForDiscovery()]
+        [
+            M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks(), M039_CreateRemoteListens(), M040_AddListensForDiscovery(),
+            M045_CreateRollupBacklog(),
+        ]
     }
 
     public var eventTypes: [EventDescriptor] { ListensEvents.all }

@@ -99,7 +99,10 @@ enum StatsRollup {
 
     /// Recomputes every rollup of one user from the listens (after a time-zone change).
     static func rebuild(userID: Int64, calendar: LocalCalendar, now: Int64, on db: any SQLDatabase) async throws {
-        for table in ["listen_hours", "listen_entity_totals", "listen_entity_years", "listen_entity_months", "listen_entity_days"] {
+        // The listens are read below whether or not their rollups were added yet.
+        for table in [
+            "listen_hours", "listen_entity_totals", "listen_entity_years", "listen_entity_months", "listen_entity_days", "listen_rollup_backlog",
+        ] {
             try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE user_id = \(bind: userID)").run()
         }
         var after: (Int64, String) = (Int64.min, "")

@@ -59,7 +59,7 @@ enum ListenStore {
     @discardableResult
     static func ingest(_ listens: [IncomingListen], owner: ListenOwner, source: String, on db: any SQLDatabase) async throws -> Outcome {
         guard !listens.isEmpty else { return Outcome(inserted: 0, duplicates: 0, stored: []) }
-        try await lockOwner(owner.userID, on: db)
+        try await lockOwner(owner.userID, .store, on: db)
         let recordings = try await ListenDictionary.resolve(listens, on: db)
         let nowMillis = Clock.nowMillis(), now = nowMillis / 1000
         var rows: [[any SQLExpression]] = []
@@ -86,9 +86,12 @@ enum ListenStore {
         guard !inserted.isEmpty else { return Outcome(inserted: 0, duplicates: listens.count, stored: listens.map { _ in false }) }
 
         let stamps = inserted.compactMap { listens[$0].listenedAt }
-        try await StatsRollup.apply(
-            inserted.map { StatsRollup.Entry(listenedAt: listens[$0].listenedAt ?? 0, recording: recordings[$0]) },
-            userID: owner.userID, calendar: owner.calendar, sign: 1, now: now, on: db)
+        let entries = inserted.map { StatsRollup.Entry(listenedAt: listens[$0].listenedAt ?? 0, recording: recordings[$0]) }
+        if entries.count <= StatsRollup.inlineUpTo {
+            try await StatsRollup.apply(entries, userID: owner.userID, calendar: owner.calendar, sign: 1, now: now, on: db)
+        } else {
+            try await StatsRollup.postpone(entries, userID: owner.userID, on: db)
+        }
         try await db.raw(
             """
             INSERT INTO listen_counts (user_id, count, min_ts, max_ts)
@@ -159,7 +162,7 @@ enum ListenStore {
 
     /// Deletes one of the owner's listens, with its rollups; `false` when there is no such listen.
     static func delete(owner: ListenOwner, listenedAt: Int64, msid: String, on db: any SQLDatabase) async throws -> Bool {
-        try await lockOwner(owner.userID, on: db)
+        try await lockOwner(owner.userID, .rewrite, on: db)
         let rows = try await db.raw(
             """
             SELECT l.track_name, r.id, r.msid, r.artist_id, r.release_id, r.track_id, COALESCE(rel.group_id, rel.id) AS group_id FROM listens l
@@ -189,6 +192,8 @@ enum ListenStore {
                         trackID: try row.decode(column: "track_id", as: Int64?.self))))
         }
         guard !entries.isEmpty else { return false }
+        // Counting down drops rows that reach 0: what waits to be counted up comes first.
+        try await StatsRollup.addAllBacklog(owner: owner, now: Clock.nowMillis() / 1000, on: db)
         try await StatsRollup.apply(entries, userID: owner.userID, calendar: owner.calendar, sign: -1, now: Clock.nowMillis() / 1000, on: db)
         try await db.raw(
             """
@@ -213,11 +218,21 @@ enum ListenStore {
         return true
     }
 
-    /// Serialises writers of one user's listens on PostgreSQL (SQLite has one writer anyway), so
-    /// concurrent submissions and a stats rebuild never interleave their rollup updates.
-    static func lockOwner(_ userID: Int64, on db: any SQLDatabase) async throws {
+    /// Who may work on one user's listens at once, on PostgreSQL (SQLite has one writer anyway),
+    /// as a lock on the user's row.
+    enum OwnerLock: String {
+        /// Storing listens: one batch at a time (`NO KEY UPDATE`; rows that merely reference the
+        /// user take `KEY SHARE` in their foreign-key checks and are not held up).
+        case store = "NO KEY UPDATE"
+        /// Adding the rollup backlog: sums commute, so beside a batch being stored (`KEY SHARE`).
+        case rollUp = "KEY SHARE"
+        /// Counting down or rebuilding the rollups: alone (`UPDATE`).
+        case rewrite = "UPDATE"
+    }
+
+    static func lockOwner(_ userID: Int64, _ lock: OwnerLock, on db: any SQLDatabase) async throws {
         if db.isPostgres {
-            try await db.raw("SELECT id FROM users WHERE id = \(bind: userID) FOR UPDATE").run()
+            try await db.raw("SELECT id FROM users WHERE id = \(bind: userID) FOR \(unsafeRaw: lock.rawValue)").run()
         }
     }
 
