@@ -109,13 +109,15 @@ enum ListenStore {
             }, userID: owner.userID, on: db)
 
         if inserted.count <= announceEachUpTo {
-            for index in inserted {
-                // No local track id here: followers may not see the library it is in.
-                let listen = ListenJSON(listen: listens[index], msid: recordings[index].msid, owner: owner, insertedAt: now, trackID: nil)
-                try await EventStore.append(
-                    ListensEvents.listen, payload: listen, actorID: owner.userID, subjectID: recordings[index].msid,
-                    audienceUserID: owner.userID, visibility: owner.liveVisibility, on: db)
-            }
+            // No local track id here: followers may not see the library it is in.
+            try await EventStore.append(
+                ListensEvents.listen,
+                each: inserted.map { index in
+                    EventStore.Item(
+                        payload: ListenJSON(listen: listens[index], msid: recordings[index].msid, owner: owner, insertedAt: now, trackID: nil),
+                        actorID: owner.userID, subjectID: recordings[index].msid, audienceUserID: owner.userID,
+                        visibility: owner.liveVisibility)
+                }, on: db)
         } else {
             try await EventStore.append(
                 ListensEvents.imported,

@@ -100,37 +100,81 @@ public enum EventStore {
             audienceUserID: audienceUserID, on: db)
     }
 
+    /// One of several events of one type appended together.
+    public struct Item<P: Sendable>: Sendable {
+        public var payload: P
+        public var actorID: Int64?
+        public var subjectID: String?
+        public var audienceUserID: Int64?
+        public var visibility: EventVisibility?
+
+        public init(payload: P, actorID: Int64?, subjectID: String? = nil, audienceUserID: Int64? = nil, visibility: EventVisibility? = nil) {
+            self.payload = payload
+            self.actorID = actorID
+            self.subjectID = subjectID
+            self.audienceUserID = audienceUserID
+            self.visibility = visibility
+        }
+    }
+
+    /// Appends several events of one type in one statement, under one lock and one notification
+    /// (a batch of listens announces each listen): as `append`, in the order given.
+    public static func append<P>(_ type: EventType<P>, each items: [Item<P>], on db: any SQLDatabase) async throws {
+        guard !items.isEmpty else { return }
+        let rows = try items.map { item in
+            Row(
+                type: type.name, actorID: item.actorID, subjectType: type.subjectType, subjectID: item.subjectID,
+                payload: try JSONValue.text(item.payload), visibility: item.visibility ?? type.visibility,
+                audienceUserID: item.audienceUserID)
+        }
+        _ = try await insert(rows, on: db)
+    }
+
+    private struct Row: Sendable {
+        var type: String
+        var actorID: Int64?
+        var subjectType: String?
+        var subjectID: String?
+        var payload: String
+        var visibility: EventVisibility
+        var audienceUserID: Int64?
+    }
+
     private static func insert(
         type: String, actorID: Int64?, subjectType: String?, subjectID: String?, payload: String,
         visibility: EventVisibility, audienceUserID: Int64?, on db: any SQLDatabase
     ) async throws -> Int64 {
+        let row = Row(
+            type: type, actorID: actorID, subjectType: subjectType, subjectID: subjectID, payload: payload, visibility: visibility,
+            audienceUserID: audienceUserID)
+        return try await insert([row], on: db).first ?? 0
+    }
+
+    /// Returns the new ids, in the order of `rows`.
+    private static func insert(_ rows: [Row], on db: any SQLDatabase) async throws -> [Int64] {
         if db.isPostgres, let fluent = db as? any Database, !fluent.inTransaction {
             // The lock keeps ids committing in id order only while a transaction holds it: taken
             // by a statement of its own it is gone before the insert, and an event committed
             // past one still open made readers skip that one for good.
-            return try await fluent.writeTransaction { tx in
-                try await insert(
-                    type: type, actorID: actorID, subjectType: subjectType, subjectID: subjectID, payload: payload,
-                    visibility: visibility, audienceUserID: audienceUserID, on: tx.sql)
-            }
+            return try await fluent.writeTransaction { tx in try await insert(rows, on: tx.sql) }
         }
         if db.isPostgres {
             try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
         }
-        let row = try await db.raw(
-            """
-            INSERT INTO events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at, trace_id, trace_parent)
-            VALUES (\(bind: type), \(bind: actorID), \(bind: subjectType), \(bind: subjectID), \(bind: payload),
-                    \(bind: visibility.rawValue), \(bind: audienceUserID), \(bind: Clock.nowMillis()), \(bind: TraceContext.id),
-                    \(bind: CadenzaTracing.currentParent))
-            RETURNING id
-            """
-        ).first()
+        let now = Clock.nowMillis(), trace = TraceContext.id, parent = CadenzaTracing.currentParent
+        let returned = try await db.insertRows(
+            into: "events (type, actor_id, subject_type, subject_id, payload, visibility, audience_user_id, created_at, trace_id, trace_parent)",
+            rows: rows.map { row in
+                [
+                    SQLBind(row.type), SQLBind(row.actorID), SQLBind(row.subjectType), SQLBind(row.subjectID), SQLBind(row.payload),
+                    SQLBind(row.visibility.rawValue), SQLBind(row.audienceUserID), SQLBind(now), SQLBind(trace), SQLBind(parent),
+                ]
+            }, suffix: "RETURNING id")
         if db.isPostgres {
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
         WakeSignal.events.signal(after: db)
-        return try row?.decode(column: "id", as: Int64.self) ?? 0
+        return try returned.map { try $0.decode(column: "id", as: Int64.self) }.sorted()
     }
 
     public static func after(_ id: Int64, limit: Int, on db: any SQLDatabase) async throws -> [EventRecord] {
