@@ -384,6 +384,9 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
         down = time.time()
         subprocess.run([scripts, "pause", pg_dir + "/pg"], check=True)
         audio, titles, _ = listen(server.url + "/listen/steady/radio.mp3", 20)
+        # /metrics still answers (or every node would look down at once), and says why.
+        metrics = requests.get(server.url + "/metrics", timeout=10)
+        assert metrics.status_code == 200 and "cadenza_database_up 0" in metrics.text, metrics.text[-500:]
         subprocess.run([scripts, "resume", pg_dir + "/pg"], check=True)
         up = time.time()
         assert len({t for _, t in titles}) >= 3 and len(titles) >= 5, titles   # 3 s tracks: it kept choosing
@@ -401,6 +404,7 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
             return [e for e in r.json() if down <= datetime.fromisoformat(e["startedAt"].replace("Z", "+00:00")).timestamp() <= up]
         assert wait_for(lambda: len(logged()) >= 5, timeout=30), logged()
         assert all(abs(e["durationMs"] - 3000) <= 60 for e in logged() if "durationMs" in e)
+        assert "cadenza_database_up 1" in requests.get(server.url + "/metrics").text
     finally:
         subprocess.run([scripts, "stop", pg_dir + "/pg"], capture_output=True)
         shutil.rmtree(pg_dir, ignore_errors=True)

@@ -58,18 +58,32 @@ enum OperationsController {
         guard try mayReadMetrics(req) else {
             throw APIError(status: .unauthorized, code: "metrics_token_required", message: "Send the metrics token as a bearer token.")
         }
-        let counts = try await JobQueue.countsByState(on: req.sql)
-        for (state, count) in counts {
-            Metrics.registry.makeGauge(name: "cadenza_jobs", labels: [("state", state.rawValue)]).set(Double(count))
-        }
-        Metrics.registry.makeGauge(name: "cadenza_jobs_oldest_queued_seconds").set(try await JobQueue.oldestDueAge(on: req.sql))
         Metrics.registry.makeGauge(name: "cadenza_event_subscribers")
             .set(Double(try req.application.cadenza.hub.subscriberCount))
-        for feature in try req.application.cadenza.features {
-            for gauge in try await feature.queueGauges(on: req.sql) {
-                Metrics.registry.makeGauge(name: gauge.name, labels: gauge.labels).set(gauge.value)
+        // The queue gauges come from the database. While it is away the node still answers with
+        // what it knows (requests, dead air), or every node would look down at once.
+        let features = try req.application.cadenza.features
+        let sql = req.sql
+        let reached: Bool
+        do {
+            reached = try await withDeadline(.seconds(3)) {
+                let counts = try await JobQueue.countsByState(on: sql)
+                for (state, count) in counts {
+                    Metrics.registry.makeGauge(name: "cadenza_jobs", labels: [("state", state.rawValue)]).set(Double(count))
+                }
+                Metrics.registry.makeGauge(name: "cadenza_jobs_oldest_queued_seconds").set(try await JobQueue.oldestDueAge(on: sql))
+                for feature in features {
+                    for gauge in try await feature.queueGauges(on: sql) {
+                        Metrics.registry.makeGauge(name: gauge.name, labels: gauge.labels).set(gauge.value)
+                    }
+                }
+                return true
             }
+        } catch {
+            req.logger.warning("metrics: the database did not answer", metadata: ["error": .string("\(error)")])
+            reached = false
         }
+        Metrics.registry.makeGauge(name: "cadenza_database_up").set(Double(reached ? 1 : 0))
         let response = Response(status: .ok, body: .init(string: Metrics.registry.emitToString()))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         return response
