@@ -84,11 +84,7 @@ extension StatsRollup {
                 """
             ).all()
             for row in rows {
-                let ref = RecordingRef(
-                    id: try row.decode(column: "id", as: Int64.self), msid: try row.decode(column: "msid", as: String.self),
-                    artistID: try row.decode(column: "artist_id", as: Int64.self),
-                    releaseID: try row.decode(column: "release_id", as: Int64?.self),
-                    groupID: try row.decode(column: "group_id", as: Int64?.self), trackID: nil)
+                let ref = try RecordingRef(row: row)
                 result[ref.id] = ref
             }
         }

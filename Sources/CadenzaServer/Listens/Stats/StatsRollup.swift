@@ -117,13 +117,7 @@ enum StatsRollup {
                 """
             ).all()
             let entries = try rows.map { row in
-                Entry(
-                    listenedAt: try row.decode(column: "listened_at", as: Int64.self),
-                    recording: RecordingRef(
-                        id: try row.decode(column: "id", as: Int64.self), msid: try row.decode(column: "msid", as: String.self),
-                        artistID: try row.decode(column: "artist_id", as: Int64.self),
-                        releaseID: try row.decode(column: "release_id", as: Int64?.self),
-                        groupID: try row.decode(column: "group_id", as: Int64?.self), trackID: nil))
+                Entry(listenedAt: try row.decode(column: "listened_at", as: Int64.self), recording: try RecordingRef(row: row))
             }
             try await apply(entries, userID: userID, calendar: calendar, sign: 1, now: now, on: db)
             guard rows.count == 20000, let last = rows.last else { return }

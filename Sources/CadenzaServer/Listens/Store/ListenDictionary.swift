@@ -13,6 +13,18 @@ struct RecordingRef: Sendable, Hashable {
     var trackID: Int64?
 }
 
+extension RecordingRef {
+    /// Columns id, msid, artist_id, release_id, group_id and, if selected, track_id.
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: Int64.self)
+        msid = try row.decode(column: "msid", as: String.self)
+        artistID = try row.decode(column: "artist_id", as: Int64.self)
+        releaseID = try row.decode(column: "release_id", as: Int64?.self)
+        groupID = try row.decode(column: "group_id", as: Int64?.self)
+        trackID = row.contains(column: "track_id") ? try row.decode(column: "track_id", as: Int64?.self) : nil
+    }
+}
+
 /// The dictionary of played artists, releases and recordings. A recording's MSID is derived
 /// from its normalised artist, title and release, so the same song always gets the same id
 /// (on this instance and on any other Cadenza).
@@ -129,12 +141,7 @@ enum ListenDictionary {
                 """
             ).all()
             for row in rows {
-                let ref = RecordingRef(
-                    id: try row.decode(column: "id", as: Int64.self), msid: try row.decode(column: "msid", as: String.self),
-                    artistID: try row.decode(column: "artist_id", as: Int64.self),
-                    releaseID: try row.decode(column: "release_id", as: Int64?.self),
-                    groupID: try row.decode(column: "group_id", as: Int64?.self),
-                    trackID: try row.decode(column: "track_id", as: Int64?.self))
+                let ref = try RecordingRef(row: row)
                 result[ref.msid] = ref
             }
         }
