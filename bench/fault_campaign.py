@@ -5,8 +5,8 @@ Usage: python bench/fault_campaign.py --pg postgres://…/postgres [--minutes 3]
 
 1. cluster: nginx (deploy/nginx/cadenza.conf, as tests/e2e/test_cluster.py runs it) in front of two
    api nodes, two workers (each also a scheduler candidate). Load through the proxy: ListenBrainz
-   single submits, Subsonic scrobbles and star/unstar, uploads, listening-history imports, scans and
-   reads. Every --kill-every seconds a random api node, worker or the scheduler leader gets SIGKILL
+   single submits, Subsonic scrobbles and star/unstar, uploads, listening-history imports, scans,
+   jukebox votes and reads; each finished import is a notification delivered to a webhook. Every --kill-every seconds a random api node, worker or the scheduler leader gets SIGKILL
    and is restarted a second later. At the end every acknowledged write is compared with the database.
 2. pgrestart: a PostgreSQL of our own (scripts/pg.sh) stopped for 5 s under load.
 3. sqlite: `cadenza serve` on SQLite killed mid-scan and mid-import; WAL recovery, the jobs finish.
@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(HERE, "../tests/e2e"))
 from conftest import wait_for  # noqa: E402
 from media import make_audio  # noqa: E402
 from test_cluster import Nginx  # noqa: E402  (the reference site made to run on loopback)
+from test_notifications import Receiver  # noqa: E402  (a webhook receiver on loopback)
 
 JOB_LEASE = 5            # CADENZA_JOB_LEASE_SECONDS in the campaign
 SCHEDULER_LEASE = 15     # README: another process takes the scheduler over within 15 s
@@ -195,6 +196,7 @@ class Load:
         self.uploads, self.upload_dups = [], 0
         self.imports = []
         self.scans = 0
+        self.votes, self.vote_unsure, self.votes_acked = {}, set(), 0   # (guest, entry) -> last acknowledged value
         self.ack_times = []
         self.lock = threading.Lock()
 
@@ -294,6 +296,23 @@ class Load:
                 else:
                     self.unacked["import"] += 1
 
+    def votes_loop(self, guests, base, entries):
+        """Guests vote +1 or take their vote back (0) on the room's entries; the last acknowledged
+        value per guest and entry must be what the room counts."""
+        while not self.stop.wait(0.05):
+            g = self.rng.randrange(len(guests))
+            entry = self.rng.choice(entries)
+            value = self.rng.choice([1, 0])
+            r = self.t.call(guests[g], "vote", "PUT", f"{base}/entries/{entry}/vote", json={"value": value})
+            with self.lock:
+                if r is not None and r.status_code == 200:
+                    self.votes[(g, entry)] = value
+                    self.vote_unsure.discard((g, entry))
+                    self.votes_acked += 1
+                else:   # maybe counted, maybe not: this guest's vote on this entry is not known
+                    self.vote_unsure.add((g, entry))
+                    self.unacked["vote"] += 1
+
     def scans_loop(self, admin, library):
         s = requests.Session()
         while not self.stop.wait(6):
@@ -331,7 +350,9 @@ def cluster_campaign(args, tmp):
     port = free_port()
     env = cadenza_env(os.path.join(tmp, "data"), db, CADENZA_SECRET_KEY=base64.b64encode(os.urandom(32)).decode(),
                       CADENZA_PUBLIC_URL=f"http://127.0.0.1:{port}", CADENZA_TRUSTED_PROXIES="127.0.0.1",
-                      CADENZA_RADIO_PLAYOUT="external", CADENZA_ACCESS_LOG="0")
+                      CADENZA_RADIO_PLAYOUT="external", CADENZA_ACCESS_LOG="0",
+                      CADENZA_WEBHOOK_PRIVATE_ADDRESSES="1", CADENZA_NOTIFY_RETRY_SECONDS="1")
+    hook = Receiver()
     apis = [Proc(f"api{i}", ["serve", "--roles", "api"], env, logs, free_port()).start() for i in range(2)]
     workers = [Proc(f"worker{i}", ["worker"], env, logs).start() for i in range(2)]
     procs = apis + workers
@@ -353,6 +374,33 @@ def cluster_campaign(args, tmp):
         r = requests.put(url + "/api/v1/me/subsonic-password", headers=bearer(tokens["sub"]),
                          json={"password": PASSWORD, "currentPassword": PASSWORD})
         assert r.status_code == 200, r.text
+        # Every finished import is a notification for "imp", delivered to a webhook on loopback.
+        r = requests.post(url + "/api/v1/notification-destinations", headers=bearer(tokens["imp"]),
+                          json={"kind": "webhook", "name": "Campaign hook", "address": hook.url})
+        assert r.status_code == 201, r.text
+        destination = r.json()["id"]
+        assert wait_for(lambda: len(hook.requests) >= 1, 30)   # its test message
+        # Above its default 30 messages an hour a destination holds what comes next (nothing is lost,
+        # it waits for the next hour): a campaign's 45 imports would stay held.
+        r = requests.patch(f"{url}/api/v1/notification-destinations/{destination}", headers=bearer(tokens["imp"]),
+                           json={"ratePerHour": 1000})
+        assert r.status_code == 200, r.text
+        r = requests.post(url + "/api/v1/notification-rules", headers=bearer(tokens["imp"]),
+                          json={"name": "Imports", "tracking": "mentions", "types": ["listens.import.finished"], "includeOwn": True,
+                                "destinationIds": [destination]})
+        assert r.status_code == 201, r.text
+        # A jukebox room with the six songs, and twenty guests who vote on them.
+        r = requests.post(url + "/api/v1/rooms", headers=bearer(admin), json={"slug": "fault", "name": "Fault"})
+        assert r.status_code == 201, r.text
+        code, room = r.json()["joinCode"], url + "/api/v1/rooms/fault"
+        for song in songs:
+            assert requests.post(room + "/suggestions", headers=bearer(admin), json={"trackId": song}).status_code == 201
+        entries = [e["entryId"] for e in requests.get(room, headers=bearer(admin)).json()["queue"]]
+        guests = []
+        for g in range(20):
+            session = requests.Session()
+            assert session.post(room + "/join", json={"name": f"Guest {g}", "code": code}).status_code == 200
+            guests.append(session)
 
         traffic, stop = Traffic(), threading.Event()
         load = Load(url, traffic, stop, random.Random(args.seed + 1))
@@ -363,6 +411,7 @@ def cluster_campaign(args, tmp):
                    threading.Thread(target=load.uploads_loop, args=(tokens["up"], tmp)),
                    threading.Thread(target=load.imports_loop, args=(tokens["imp"], "imp", now - 20_000_000)),
                    threading.Thread(target=load.scans_loop, args=(admin, library)),
+                   threading.Thread(target=load.votes_loop, args=(guests, room, entries)),
                    threading.Thread(target=load.reads_loop, args=("sub", tokens["sub"]))]
         for th in threads:
             th.start()
@@ -447,6 +496,29 @@ def cluster_campaign(args, tmp):
             fail(f"uploads: {up_lost} acknowledged uploads missing, states {dict(up_states)}")
         imp_states = collections.Counter(state for (state,) in psql(
             db, f"SELECT state FROM jobs WHERE id IN ({','.join(map(str, load.imports)) or 0})")) if load.imports else {}
+        # Votes: each entry's score is its suggester's vote plus the guests' last acknowledged ones
+        # (entries with a vote left unsure are not checked).
+        scores = {e["entryId"]: e["score"] for e in requests.get(room, headers=bearer(admin)).json()["queue"]}
+        unsure_entries = {entry for _, entry in load.vote_unsure}
+        vote_wrong = {entry: (scores.get(entry), 1 + sum(v for (g, e), v in load.votes.items() if e == entry))
+                      for entry in entries if entry not in unsure_entries}
+        vote_wrong = {entry: pair for entry, pair in vote_wrong.items() if pair[0] != pair[1]}
+        if vote_wrong:
+            fail(f"room scores differ from the acknowledged votes (entry: (score, expected)): {vote_wrong}")
+        # Deliveries: every finished import of "imp" became one delivery, and the webhook saw each
+        # at least once (a worker killed after sending and before recording it sends it again).
+        imp_id = users["imp"]
+        finished = {int(e) for (e,) in psql(db, f"SELECT id FROM events WHERE type = 'listens.import.finished' AND audience_user_id = {imp_id}")}
+        deliveries = dict((int(e), st) for e, st in psql(db, f"SELECT event_id, status FROM notification_deliveries WHERE destination_id = {destination}"))
+        seen = collections.Counter()
+        for _, body in hook.requests[1:]:
+            for item in json.loads(body).get("data", {}).get("items", []):
+                seen[int(item["eventId"])] += 1
+        undelivered = sorted(e for e in finished if e not in deliveries)
+        unsent = sorted(e for e, st in deliveries.items() if st != "sent")
+        unseen = sorted(e for e in deliveries if e not in seen)
+        if undelivered or unsent or unseen:
+            fail(f"deliveries: events without one {undelivered}, not sent {unsent}, never received {unseen}")
         if traffic.errors:
             fail(f"{len(traffic.errors)} HTTP 500 answers")
         jobs = psql(db, "SELECT kind, state, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2")
@@ -460,7 +532,10 @@ def cluster_campaign(args, tmp):
         print(f"acknowledged writes: listens {total_acked} (ListenBrainz {len(load.acked['lb0']) + len(load.acked['lb1'])}, "
               f"scrobbles {len(load.acked['sub'])}, imported {len(load.acked['imp'])} in {len(load.imports)} imports), "
               f"star/unstar final states {len(load.stars)} ({len(load.star_unsure)} left unsure), uploads {len(load.uploads)}, "
-              f"scans {load.scans}")
+              f"scans {load.scans}, votes {load.votes_acked} ({len(load.vote_unsure)} guest-entry pairs left unsure)")
+        print(f"webhook deliveries: {len(deliveries)} for {len(finished)} finished imports, received {sum(seen.values())} times "
+              f"({sum(n - 1 for n in seen.values())} again after a kill: at least once); room scores checked "
+              f"{len(entries) - len(unsure_entries)}/{len(entries)} entries, wrong {len(vote_wrong)}")
         print(f"acknowledged only after a retry: {dict(load.retried_acks)}; never acknowledged (client gave up): {dict(load.unacked)}")
         print(f"lost {lost}, duplicated {dup}; stored but not acknowledged {extra}; wrong star states {len(star_wrong)}; "
               f"uploads {dict(up_states)} (lost {up_lost}, 'duplicate' on a retry {load.upload_dups}); imports {dict(imp_states)}")
@@ -482,6 +557,7 @@ def cluster_campaign(args, tmp):
             proxy.stop()
         for p in procs:
             p.stop()
+        hook.close()
         subprocess.run(["psql", args.pg, "-q", "-c", f"DROP DATABASE IF EXISTS {db.rsplit('/', 1)[1]} WITH (FORCE)"], capture_output=True)
 
 

@@ -4,8 +4,8 @@ import ServiceLifecycle
 import SQLKit
 
 /// Runs `body` in exactly one process of the cluster at a time for `key` (the scheduler; one
-/// event consumer group; one playout per station): the others wait, and take over within one
-/// lease when the holder dies. The body is cancelled if the lease is lost (the database was
+/// event consumer group; one playout per station): the others wait, and take over within a
+/// second of the lease running out when the holder dies. The body is cancelled if the lease is lost (the database was
 /// unreachable for longer than a lease), and the lease is given up at shutdown.
 public struct LeaderService: Service {
     public let key: String
@@ -27,7 +27,10 @@ public struct LeaderService: Service {
 
     public func run() async throws {
         let owner = Leases.processOwner()
-        let retry = lease / 3
+        let renew = lease / 3
+        // A waiting process asks at least once a second: it takes over within a second of the
+        // dead holder's lease running out, not a whole renewal period later.
+        let retry = min(renew, .seconds(1))
         await cancelWhenGracefulShutdown {
             var first = true
             while !Task.isCancelled {
@@ -36,7 +39,7 @@ public struct LeaderService: Service {
                 if held {
                     // Leading from the start is the usual case; taking over is what an operator looks for.
                     logger.log(level: first ? .debug : .info, "leading", metadata: ["lease": .string(key)])
-                    await lead(owner: owner, renewEvery: retry, validUntil: asked + lease)
+                    await lead(owner: owner, renewEvery: renew, validUntil: asked + lease)
                     if Task.isCancelled { break }
                     logger.warning("lease lost", metadata: ["lease": .string(key)])
                 }
