@@ -46,7 +46,8 @@ public enum CadenzaTracing {
     /// The current span as a W3C `traceparent`, to store with a job or an event; `nil` when
     /// tracing is off or no span is current.
     static var currentParent: String? {
-        guard let context = ServiceContextModule.ServiceContext.current else { return nil }
+        // Every job and event insert asks: without a tracer there is nothing to find.
+        guard bootstrapped.withLockedValue({ $0 }), let context = ServiceContextModule.ServiceContext.current else { return nil }
         var carrier: [String: String] = [:]
         InstrumentationSystem.instrument.inject(context, into: &carrier, using: DictionaryInjector())
         return carrier["traceparent"]
