@@ -51,12 +51,12 @@ extension AudioTags {
     /// Builds tags from TagLib's unified property map (upper-case keys, possibly several values).
     public init(properties: [String: [String]]) {
         func all(_ key: String) -> [String] {
-            (properties[key] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && !$0.contains("\0") }
+            (properties[key] ?? []).map { $0.trimmingWhitespace }.filter { !$0.isEmpty && !$0.contains("\0") }
         }
         func first(_ key: String) -> String? { all(key).first }
         func number(_ key: String) -> (Int?, Int?) {
             guard let raw = first(key) else { return (nil, nil) }
-            let parts = raw.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = raw.split(separator: "/", maxSplits: 1).map { $0.trimmingWhitespace }
             return (parts.first.flatMap(Self.leadingInt), parts.count > 1 ? Self.leadingInt(parts[1]) : nil)
         }
         title = first("TITLE")
@@ -101,7 +101,7 @@ extension AudioTags {
         var out: [String] = []
         for value in values {
             for part in value.split(whereSeparator: { ";/,".contains($0) }) {
-                let type = part.trimmingCharacters(in: .whitespaces).lowercased()
+                let type = part.trimmingWhitespace.lowercased()
                 guard !type.isEmpty, type.count <= 32, type.allSatisfy({ $0.isLetter || $0 == " " || $0 == "-" }), !out.contains(type) else {
                     continue
                 }
@@ -132,12 +132,12 @@ extension AudioTags {
     /// A ReplayGain gain; `inf dB`, `nan` and absurd values are dropped here, so no non-finite
     /// number reaches the catalog (JSON cannot carry one).
     static func decibels(_ s: String) -> Double? {
-        Double(s.lowercased().replacingOccurrences(of: "db", with: "").trimmingCharacters(in: .whitespaces)).flatMap { finite($0, in: -100...100) }
+        Double(s.lowercased().replacingOccurrences(of: "db", with: "").trimmingWhitespace).flatMap { finite($0, in: -100...100) }
     }
 
     /// A ReplayGain peak (1.0 is full scale; float sources can exceed it a little).
     static func peak(_ s: String) -> Double? {
-        Double(s.trimmingCharacters(in: .whitespaces)).flatMap { finite($0, in: 0...100) }
+        Double(s.trimmingWhitespace).flatMap { finite($0, in: 0...100) }
     }
 
     static func finite(_ value: Double, in range: ClosedRange<Double>) -> Double? {
@@ -149,7 +149,7 @@ extension AudioTags {
         var seen = Set<String>(), result: [String] = []
         for value in values {
             for part in value.split(whereSeparator: { $0 == ";" || $0 == "/" || $0 == "\u{0}" }) {
-                let genre = part.trimmingCharacters(in: .whitespaces)
+                let genre = part.trimmingWhitespace
                 guard !genre.isEmpty, genre.count <= 100, seen.insert(NameKey.make(genre)).inserted else { continue }
                 result.append(genre)
             }

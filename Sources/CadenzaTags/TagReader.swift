@@ -17,7 +17,8 @@ public enum TagReader {
         }
     }
 
-    public static func read(path: String) throws -> AudioTags {
+    /// `size`, when the caller knows it (a scan has just listed the folder), saves a stat call.
+    public static func read(path: String, size: Int64? = nil) throws -> AudioTags {
         guard access(path, R_OK) == 0 else { throw Failure.unreadable("permission denied") }
         var info = ctl_info()
         let status = ctl_read(path, &info)
@@ -36,7 +37,7 @@ public enum TagReader {
         tags.format = info.format.map { String(cString: $0) } ?? "unknown"
         tags.hasEmbeddedPicture = info.has_picture != 0
         if status == -2 { throw Failure.noAudioStream }
-        tags.durationMs = plausibleDurationMs(Int(info.duration_ms), path: path)
+        tags.durationMs = plausibleDurationMs(Int(info.duration_ms), size: size.map { Int(clamping: $0) } ?? fileSize(path))
         tags.bitrateKbps = min(max(Int(info.bitrate_kbps), 0), 100_000)
         tags.sampleRate = min(max(Int(info.sample_rate), 0), 1_000_000)
         tags.channels = min(max(Int(info.channels), 0), 255)
@@ -47,11 +48,18 @@ public enum TagReader {
     /// A header can claim any duration (a forged Xing frame count says days). No real stream is
     /// below 4 kbit/s, so a file of `size` bytes plays at most `size / 500` seconds: a claim past
     /// that is cut to it, and every later use (content-length estimates, stats) stays bounded.
-    static func plausibleDurationMs(_ claimed: Int, path: String) -> Int {
+    static func plausibleDurationMs(_ claimed: Int, size: Int) -> Int {
         guard claimed > 0 else { return 0 }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let limit = size.multipliedReportingOverflow(by: 2).overflow ? Int.max : size * 2  // size / 500 s = size * 2 ms
         return min(claimed, limit)
+    }
+
+    /// The file's length in bytes (0 when it cannot be opened).
+    static func fileSize(_ path: String) -> Int {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return 0 }
+        defer { close(descriptor) }
+        return Int(max(lseek(descriptor, 0, SEEK_END), 0))
     }
 
     /// The embedded front cover (or first picture), with its MIME type.

@@ -124,4 +124,35 @@ enum Fixture {
         #expect(NameKey.sort("The Who") == "who")
         #expect(NameKey.sort("The") == "the")
     }
+
+    /// ASCII names take a path without Foundation's normalisation: every key must still be the
+    /// one the normalising path gives (stored keys and new ones must meet).
+    @Test func asciiNamesGetTheSameKeysAsTheNormalisingPath() {
+        func reference(_ name: String) -> String {
+            name.precomposedStringWithCompatibilityMapping.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        }
+        var samples = ["", "   ", "The  Beatles", "\tAC/DC\r\n", "a\u{0B}b\u{0C}c", "x\u{1C}y\u{1F}z", "Sigur Ros ", "  MiXeD Case 123 !?"]
+        samples += (0..<128).map { "A" + String(UnicodeScalar(UInt8($0))) + "z" }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            samples.append(String((0..<Int.random(in: 0...12, using: &generator)).map { _ in Character(UnicodeScalar(UInt8.random(in: 0...127, using: &generator))) }))
+        }
+        for sample in samples {
+            #expect(NameKey.make(sample) == reference(sample), "\(Array(sample.utf8))")
+        }
+        #expect(NameKey.make("Sigur Rós") == reference("Sigur Rós"))
+    }
+
+    /// Tag values are trimmed of what Foundation calls whitespace and newlines, in Swift.
+    @Test func tagValuesAreTrimmedOfUnicodeWhitespace() {
+        let values = ["  Title\n", "\u{00A0}\u{3000}Wide\u{2028}", "\u{0085}x\u{200A}", "\t\r\n", "e\u{301} ", "inner  space"]
+        for value in values {
+            let tags = AudioTags(properties: ["TITLE": [value]])
+            let expected = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(tags.title == (expected.isEmpty ? nil : expected), "\(value.unicodeScalars.map(\.value))")
+        }
+        #expect(AudioTags(properties: ["TRACKNUMBER": [" 3 / 12 "]]).trackNumber == 3)
+        #expect(AudioTags(properties: ["TRACKNUMBER": [" 3 / 12 "]]).trackTotal == 12)
+        #expect(AudioTags(properties: ["GENRE": ["Rock ;\u{00A0}Pop"]]).genres == ["Rock", "Pop"])
+    }
 }

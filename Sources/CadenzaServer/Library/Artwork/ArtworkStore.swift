@@ -26,21 +26,22 @@ enum ArtworkStore {
     /// The largest image kept; larger covers are ignored.
     static let maxBytes = 20 << 20
 
-    /// Stores image bytes (if not already stored) and returns the artwork id.
-    static func store(_ data: Data, mime: String, settings: Settings, on db: any SQLDatabase) async throws -> Int64? {
+    /// Stores image bytes (if not already stored) and returns the artwork id; `hash` when the
+    /// caller has already computed it (off the event loops).
+    static func store(_ data: Data, mime: String, hash known: String? = nil, settings: Settings, on db: any SQLDatabase) async throws -> Int64? {
         guard data.count > 16, data.count <= maxBytes else { return nil }
-        let hash = Fingerprint.sha256(data)
+        let hash = known ?? Fingerprint.sha256(data)
         let target = url(hash: hash, mime: mime, settings: settings)
         if !FileManager.default.fileExists(atPath: target.path) {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: target, options: .atomic)
         }
-        try await db.raw(
+        // The no-op update makes the row come back whether it is new or was already there.
+        return try await db.raw(
             """
             INSERT INTO artworks (hash, mime, bytes, created_at) VALUES (\(bind: hash), \(bind: mime), \(bind: Int64(data.count)), \(bind: Clock.nowMillis()))
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id
             """
-        ).run()
-        return try await db.raw("SELECT id FROM artworks WHERE hash = \(bind: hash)").first()?.decode(column: "id", as: Int64.self)
+        ).first()?.decode(column: "id", as: Int64.self)
     }
 }

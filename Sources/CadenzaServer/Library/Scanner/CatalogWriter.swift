@@ -25,6 +25,8 @@ final class CatalogWriter: @unchecked Sendable {
     private var pendingTrackKeys: Set<String> = []
     /// Track ids by match key, looked up for a whole batch at once.
     private var knownTracks: [String: Int64] = [:]
+    /// Match keys this batch looked up and did not find: a new track costs no second lookup.
+    private var absentTracks: Set<String> = []
 
     /// A track by id, or one of this batch's new tracks by match key.
     enum TrackRef: Sendable, Equatable {
@@ -180,7 +182,7 @@ final class CatalogWriter: @unchecked Sendable {
 
     /// Looks up the ids of existing tracks for a batch's match keys in one statement per 500 keys.
     func prefetchTracks(keys: Set<String>, on db: any SQLDatabase) async throws {
-        let missing = keys.filter { knownTracks[$0] == nil }
+        let missing = keys.filter { knownTracks[$0] == nil && !absentTracks.contains($0) }
         for chunk in Array(missing).chunked(500) {
             for row in try await db.raw(
                 """
@@ -190,6 +192,7 @@ final class CatalogWriter: @unchecked Sendable {
                 knownTracks[try row.decode(column: "match_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
             }
         }
+        for key in missing where knownTracks[key] == nil { absentTracks.insert(key) }
     }
 
     /// The track a file carries: updated in place when it exists, else queued for the batch insert.
@@ -344,6 +347,7 @@ final class CatalogWriter: @unchecked Sendable {
         pendingArtists.removeAll()
         pendingGenres.removeAll()
         pendingFiles.removeAll()
+        absentTracks.removeAll()  // the next batch runs in another transaction: look again
     }
 
     /// Announces the albums made since the last call (`album.added`, with who may see their

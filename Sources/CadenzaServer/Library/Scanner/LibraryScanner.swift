@@ -64,6 +64,8 @@ enum LibraryScanner {
         var tags: AudioTags?
         var error: String?
         var hash: String?
+        /// The cover for this file's album, when the reading threads found one.
+        var cover: Cover? = nil
     }
 
     static let rescanKind = "library.rescan"
@@ -163,11 +165,15 @@ enum LibraryScanner {
         var lastProgress = ContinuousClock.now
         let batches = stride(from: 0, to: toRead.count, by: batchSize).map { Array(toRead[$0..<min($0 + batchSize, toRead.count)]) }
         // Reading batch k+1 (TagLib, on Dispatch threads) overlaps writing batch k (the database).
-        var upcoming: Task<[Read], Never>? = batches.first.map { first in Task { await read(first, root: folder.path) } }
+        let known = state.known
+        let plans = batches.map { CoverPlan(entries: $0, isNew: { known[$0] == nil }, images: walk.images) }
+        var upcoming: Task<[Read], Never>? = batches.first.map { first in Task { await read(first, root: folder.path, covers: plans[0]) } }
         for (index, batch) in batches.enumerated() {
             try Task.checkCancellation()
             guard let reads = await upcoming?.value else { break }
-            upcoming = index + 1 < batches.count ? Task { [next = batches[index + 1]] in await read(next, root: folder.path) } : nil
+            upcoming =
+                index + 1 < batches.count
+                ? Task { [next = batches[index + 1], plan = plans[index + 1]] in await read(next, root: folder.path, covers: plan) } : nil
             try await database.writeTransaction { tx in
                 let sql = tx.sql
                 // Resolve albums and track keys for the whole batch, then look the tracks up in one statement.
@@ -241,13 +247,27 @@ enum LibraryScanner {
         return summary
     }
 
-    /// Reads tags and fingerprints on every core; TagLib calls block, so they run on Dispatch threads.
-    static func read(_ entries: [DirectoryWalker.Entry], root: String) async -> [Read] {
+    /// Reads tags and fingerprints on every core, and the covers `covers` asks for; TagLib calls
+    /// block, so they run on Dispatch threads.
+    static func read(_ entries: [DirectoryWalker.Entry], root: String, covers plan: CoverPlan = CoverPlan()) async -> [Read] {
         await runBlocking {
+            let folderImages = plan.folderImages.sorted { $0.key < $1.key }
+            let budget = CoverBudget()
             let slots = Slots<Read>(buffer: .allocate(capacity: entries.count))
             slots.buffer.initialize(repeating: nil)
-            defer { slots.buffer.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: entries.count) { index in
+            let folderCovers = Slots<Cover>(buffer: .allocate(capacity: folderImages.count))
+            folderCovers.buffer.initialize(repeating: nil)
+            defer {
+                slots.buffer.deallocate()
+                folderCovers.buffer.deallocate()
+            }
+            DispatchQueue.concurrentPerform(iterations: entries.count + folderImages.count) { index in
+                guard index < entries.count else {
+                    let image = folderImages[index - entries.count].value
+                    folderCovers.buffer[index - entries.count] =
+                        BoundedFile.read(root + "/" + image, limit: ArtworkStore.maxBytes).flatMap { cover($0, budget: budget) }
+                    return
+                }
                 let entry = entries[index]
                 if let problem = entry.problem {
                     slots.buffer[index] = Read(entry: entry, tags: nil, error: problem, hash: nil)
@@ -260,12 +280,25 @@ enum LibraryScanner {
                 }
                 let hash = Fingerprint.of(path: path)
                 do {
-                    slots.buffer[index] = Read(entry: entry, tags: try TagReader.read(path: path), error: nil, hash: hash)
+                    let tags = try TagReader.read(path: path, size: entry.size)
+                    var read = Read(entry: entry, tags: tags, error: nil, hash: hash)
+                    if tags.hasEmbeddedPicture, plan.embeddedFrom.contains(index), let picture = TagReader.embeddedPicture(path: path) {
+                        read.cover = cover(picture.data, budget: budget)
+                    }
+                    slots.buffer[index] = read
                 } catch {
                     slots.buffer[index] = Read(entry: entry, tags: nil, error: "\(error)", hash: hash)
                 }
             }
-            return slots.buffer.compactMap { $0 }
+            var byDirectory: [String: Cover] = [:]
+            for (index, image) in folderImages.enumerated() { byDirectory[image.key] = folderCovers.buffer[index] }
+            return slots.buffer.compactMap { slot in
+                guard var read = slot else { return nil }
+                if read.cover == nil, !byDirectory.isEmpty {
+                    read.cover = byDirectory[(read.entry.path as NSString).deletingLastPathComponent]
+                }
+                return read
+            }
         }
     }
 
@@ -321,13 +354,15 @@ enum LibraryScanner {
         for item: Read, directory: String, root: String, walk: DirectoryWalker.Result, settings: Settings,
         on db: any SQLDatabase
     ) async throws -> Int64? {
-        let cover =
-            DirectoryWalker.folderCover(in: directory, images: walk.images)
-            ?? DirectoryWalker.folderCover(in: CatalogWriter.albumDirectory(directory), images: walk.images)
+        if let cover = item.cover {
+            return try await ArtworkStore.store(cover.data, mime: cover.mime, hash: cover.hash, settings: settings, on: db)
+        }
+        let image = folderImage(for: directory, images: walk.images)
         let embedded = item.tags?.hasEmbeddedPicture == true
+        guard image != nil || embedded else { return nil }  // nothing to read: no trip to another thread
         let audioPath = root + "/" + item.entry.path
         let found = await runBlocking { () -> (data: Data, mime: String)? in
-            if let cover, let data = BoundedFile.read(root + "/" + cover, limit: ArtworkStore.maxBytes), let mime = ImageSniffer.mime(data) {
+            if let image, let data = BoundedFile.read(root + "/" + image, limit: ArtworkStore.maxBytes), let mime = ImageSniffer.mime(data) {
                 return (data, mime)
             }
             if embedded, let picture = TagReader.embeddedPicture(path: audioPath), ImageSniffer.mime(picture.data) != nil {
