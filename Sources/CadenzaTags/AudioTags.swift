@@ -51,7 +51,7 @@ extension AudioTags {
     /// Builds tags from TagLib's unified property map (upper-case keys, possibly several values).
     public init(properties: [String: [String]]) {
         func all(_ key: String) -> [String] {
-            (properties[key] ?? []).map { $0.trimmingWhitespace }.filter { !$0.isEmpty && !$0.contains("\0") }
+            (properties[key] ?? []).map { $0.trimmingWhitespace }.filter { !$0.isEmpty && !$0.utf8.contains(0) }
         }
         func first(_ key: String) -> String? { all(key).first }
         func number(_ key: String) -> (Int?, Int?) {

@@ -26,11 +26,13 @@ public enum TagReader {
         if status == -1 { throw Failure.notAudio }
         var properties: [String: [String]] = [:]
         if let raw = info.properties {
-            for record in String(cString: raw).split(separator: "\u{1e}") {
-                let pair = record.split(separator: "\u{1f}", maxSplits: 1, omittingEmptySubsequences: false)
-                guard pair.count == 2 else { continue }
+            // Split on the separator bytes, not on Characters: both are ASCII, so every piece is
+            // whole UTF-8, and a scan reads tens of properties per file.
+            for record in String(cString: raw).utf8.split(separator: 0x1E) {
+                guard let separator = record.firstIndex(of: 0x1F) else { continue }
+                let value = Substring(record[record.index(after: separator)...])
                 // Garbage frames can be megabytes long; nothing Cadenza shows needs more than this.
-                properties[String(pair[0]), default: []].append(String(pair[1].prefix(100_000)))
+                properties[String(Substring(record[..<separator])), default: []].append(String(value.prefix(100_000)))
             }
         }
         var tags = AudioTags(properties: properties)

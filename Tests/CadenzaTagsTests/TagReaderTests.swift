@@ -135,7 +135,10 @@ enum Fixture {
         samples += (0..<128).map { "A" + String(UnicodeScalar(UInt8($0))) + "z" }
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<500 {
-            samples.append(String((0..<Int.random(in: 0...12, using: &generator)).map { _ in Character(UnicodeScalar(UInt8.random(in: 0...127, using: &generator))) }))
+            samples.append(
+                String(
+                    (0..<Int.random(in: 0...12, using: &generator)).map { _ in Character(UnicodeScalar(UInt8.random(in: 0...127, using: &generator)))
+                    }))
         }
         for sample in samples {
             #expect(NameKey.make(sample) == reference(sample), "\(Array(sample.utf8))")

@@ -26,9 +26,17 @@ enum ArtworkStore {
     /// The largest image kept; larger covers are ignored.
     static let maxBytes = 20 << 20
 
-    /// Stores image bytes (if not already stored) and returns the artwork id; `hash` when the
-    /// caller has already computed it (off the event loops).
-    static func store(_ data: Data, mime: String, hash known: String? = nil, settings: Settings, on db: any SQLDatabase) async throws -> Int64? {
+    /// An image in the store, waiting for its `artworks` row.
+    struct Stored: Sendable {
+        var hash: String
+        var mime: String
+        var bytes: Int64
+    }
+
+    /// Writes image bytes to the store (if not already there); the row is the caller's to write
+    /// (``CatalogWriter`` writes a batch's rows together). `hash` when the caller has already
+    /// computed it (off the event loops).
+    static func save(_ data: Data, mime: String, hash known: String? = nil, settings: Settings) throws -> Stored? {
         guard data.count > 16, data.count <= maxBytes else { return nil }
         let hash = known ?? Fingerprint.sha256(data)
         let target = url(hash: hash, mime: mime, settings: settings)
@@ -36,12 +44,23 @@ enum ArtworkStore {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: target, options: .atomic)
         }
-        // The no-op update makes the row come back whether it is new or was already there.
-        return try await db.raw(
-            """
-            INSERT INTO artworks (hash, mime, bytes, created_at) VALUES (\(bind: hash), \(bind: mime), \(bind: Int64(data.count)), \(bind: Clock.nowMillis()))
-            ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id
-            """
-        ).first()?.decode(column: "id", as: Int64.self)
+        return Stored(hash: hash, mime: mime, bytes: Int64(data.count))
+    }
+
+    /// The `artworks` rows of stored images, by hash (new rows inserted, present ones returned as they are).
+    static func record(_ images: [Stored], on db: any SQLDatabase) async throws -> [String: Int64] {
+        var unique: [String: Stored] = [:]
+        for image in images where unique[image.hash] == nil { unique[image.hash] = image }
+        let now = Clock.nowMillis()
+        var ids: [String: Int64] = [:]
+        // The no-op update makes each row come back whether it is new or was already there.
+        for row in try await db.insertRows(
+            into: "artworks (hash, mime, bytes, created_at)",
+            rows: unique.values.sorted { $0.hash < $1.hash }.map { [SQLBind($0.hash), SQLBind($0.mime), SQLBind($0.bytes), SQLBind(now)] },
+            suffix: "ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id, hash", maxBinds: 900)
+        {
+            ids[try row.decode(column: "hash", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+        }
+        return ids
     }
 }

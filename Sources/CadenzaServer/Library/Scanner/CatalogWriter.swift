@@ -11,6 +11,8 @@ final class CatalogWriter: @unchecked Sendable {
     private var artists: [String: Int64] = [:]
     private var albums: [String: Int64] = [:]
     private var albumsNeedingArt: Set<Int64> = []
+    /// Covers found for albums since the last flush, written with the batch.
+    private var pendingCovers: [Int64: ArtworkStore.Stored] = [:]
     /// Release types each album was given in this scan; any file of it may carry them.
     private var albumReleaseTypes: [Int64: String] = [:]
     /// Albums this writer created since its last flush: announced then (`album.added`).
@@ -92,47 +94,89 @@ final class CatalogWriter: @unchecked Sendable {
     /// albums. A release never joins albums across libraries: which libraries hold it is not
     /// something a file's tags may reveal, and a private album's title and cover stay private.
     func albumID(tags: AudioTags, albumArtistID: Int64, directory: String, on db: any SQLDatabase) async throws -> Int64 {
-        let title = String((tags.album ?? "[Unknown Album]").prefix(500))
-        let matchKey =
-            tags.albumMBID.map { "mbid:\($0)|lib:\(libraryID)" }
-            ?? "key:\(albumArtistID)|\(NameKey.make(title))|\(folderID):\(Self.albumDirectory(directory))"
+        let matchKey = albumMatchKey(tags: tags, albumArtistID: albumArtistID, directory: directory)
         let releaseTypes = tags.releaseTypes.joined(separator: ";")
-        if let id = albums[matchKey] {
-            try await store(releaseTypes: releaseTypes, albumID: id, on: db)
-            return id
+        if albums[matchKey] == nil {
+            try await prepareAlbums([(tags, albumArtistID, directory)], on: db)
         }
-        var row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
-        if let row { try await store(releaseTypes: releaseTypes, albumID: try row.decode(column: "id", as: Int64.self), on: db) }
-        if row == nil {
-            let now = Clock.nowMillis()
-            let sort = tags.albumSort.map(NameKey.make) ?? NameKey.sort(title)
-            row = try await db.raw(
-                """
-                INSERT INTO albums (title, sort_title, match_key, album_artist_id, year, original_year, compilation, mbid,
-                                    release_group_mbid, release_types, created_at, updated_at)
-                VALUES (\(bind: title), \(bind: sort), \(bind: matchKey), \(bind: albumArtistID), \(bind: tags.year),
-                        \(bind: tags.originalYear), \(bind: tags.compilation), \(bind: tags.albumMBID), \(bind: tags.releaseGroupMBID),
-                        \(bind: releaseTypes), \(bind: now), \(bind: now))
-                ON CONFLICT DO NOTHING RETURNING id, artwork_id
-                """
-            ).first()
-            if let created = try row?.decode(column: "id", as: Int64.self) {
-                let artist = tags.albumArtists.first ?? (tags.compilation ? "Various Artists" : tags.artists.first ?? "Unknown Artist")
-                newAlbums.append(
-                    .init(
-                        albumId: String(created), title: title, artistId: String(albumArtistID), artist: String(artist.prefix(200)),
-                        libraryId: String(libraryID)))
-            }
-            if row == nil {
-                row = try await db.raw("SELECT id, artwork_id FROM albums WHERE match_key = \(bind: matchKey)").first()
-            }
-        }
-        guard let row else { throw LibraryScanner.Failure("could not store album \(title)") }
-        let id = try row.decode(column: "id", as: Int64.self)
-        albumReleaseTypes[id] = albumReleaseTypes[id] ?? releaseTypes
-        if try row.decode(column: "artwork_id", as: Int64?.self) == nil { albumsNeedingArt.insert(id) }
-        albums[matchKey] = id
+        guard let id = albums[matchKey] else { throw LibraryScanner.Failure("could not store album \(Self.albumTitle(tags))") }
+        try await store(releaseTypes: releaseTypes, albumID: id, on: db)
         return id
+    }
+
+    static func albumTitle(_ tags: AudioTags) -> String {
+        String((tags.album ?? "[Unknown Album]").prefix(500))
+    }
+
+    func albumMatchKey(tags: AudioTags, albumArtistID: Int64, directory: String) -> String {
+        tags.albumMBID.map { "mbid:\($0)|lib:\(libraryID)" }
+            ?? "key:\(albumArtistID)|\(NameKey.make(Self.albumTitle(tags)))|\(folderID):\(Self.albumDirectory(directory))"
+    }
+
+    /// Finds or creates the albums of a whole batch of files: one SELECT and one multi-row
+    /// INSERT per 400 albums instead of two statements per album.
+    func prepareAlbums(_ files: [(tags: AudioTags, albumArtistID: Int64, directory: String)], on db: any SQLDatabase) async throws {
+        var wanted: [String: (tags: AudioTags, albumArtistID: Int64)] = [:]
+        var order: [String] = []
+        for file in files {
+            let key = albumMatchKey(tags: file.tags, albumArtistID: file.albumArtistID, directory: file.directory)
+            guard albums[key] == nil, wanted[key] == nil else { continue }
+            wanted[key] = (file.tags, file.albumArtistID)
+            order.append(key)
+        }
+        guard !order.isEmpty else { return }
+        func take(_ rows: [any SQLRow]) throws -> [Int64] {
+            var taken: [Int64] = []
+            for row in rows {
+                let id = try row.decode(column: "id", as: Int64.self)
+                let key = try row.decode(column: "match_key", as: String.self)
+                guard albums[key] == nil else { continue }
+                albums[key] = id
+                if try row.decode(column: "artwork_id", as: Int64?.self) == nil { albumsNeedingArt.insert(id) }
+                taken.append(id)
+            }
+            return taken
+        }
+        for chunk in order.chunked(400) {
+            _ = try take(
+                try await db.raw("SELECT id, artwork_id, match_key FROM albums WHERE match_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all())
+        }
+        let missing = order.filter { albums[$0] == nil }
+        guard !missing.isEmpty else { return }
+        let now = Clock.nowMillis()
+        let rows: [[any SQLExpression]] = missing.compactMap { key in
+            guard let (tags, artistID) = wanted[key] else { return nil }
+            let title = Self.albumTitle(tags)
+            return [
+                SQLBind(title), SQLBind(tags.albumSort.map(NameKey.make) ?? NameKey.sort(title)), SQLBind(key), SQLBind(artistID),
+                SQLBind(tags.year), SQLBind(tags.originalYear), SQLBind(tags.compilation), SQLBind(tags.albumMBID),
+                SQLBind(tags.releaseGroupMBID), SQLBind(tags.releaseTypes.joined(separator: ";")), SQLBind(now), SQLBind(now),
+            ]
+        }
+        let created = try await db.insertRows(
+            into: """
+                albums (title, sort_title, match_key, album_artist_id, year, original_year, compilation, mbid,
+                        release_group_mbid, release_types, created_at, updated_at)
+                """,
+            rows: rows, suffix: "ON CONFLICT DO NOTHING RETURNING id, artwork_id, match_key", maxBinds: 900)
+        for row in created {
+            let key = try row.decode(column: "match_key", as: String.self)
+            guard let (tags, artistID) = wanted[key] else { continue }
+            let id = try row.decode(column: "id", as: Int64.self)
+            albumReleaseTypes[id] = tags.releaseTypes.joined(separator: ";")
+            let artist = tags.albumArtists.first ?? (tags.compilation ? "Various Artists" : tags.artists.first ?? "Unknown Artist")
+            newAlbums.append(
+                .init(
+                    albumId: String(id), title: Self.albumTitle(tags), artistId: String(artistID), artist: String(artist.prefix(200)),
+                    libraryId: String(libraryID)))
+        }
+        _ = try take(created)
+        // Albums another scan created a moment ago.
+        let raced = missing.filter { albums[$0] == nil }
+        for chunk in raced.chunked(400) {
+            _ = try take(
+                try await db.raw("SELECT id, artwork_id, match_key FROM albums WHERE match_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all())
+        }
     }
 
     /// Picard tags every file of a release, other taggers maybe one; a file carrying types
@@ -164,9 +208,26 @@ final class CatalogWriter: @unchecked Sendable {
         albumsNeedingArt.contains(albumID)
     }
 
-    func setArtwork(albumID: Int64, artworkID: Int64, on db: any SQLDatabase) async throws {
-        try await db.raw("UPDATE albums SET artwork_id = \(bind: artworkID) WHERE id = \(bind: albumID) AND artwork_id IS NULL").run()
+    /// The album's cover, written by ``flush(on:)`` (it stays the first one found).
+    func setArtwork(albumID: Int64, image: ArtworkStore.Stored) {
+        pendingCovers[albumID] = image
         albumsNeedingArt.remove(albumID)
+    }
+
+    private func flushCovers(on db: any SQLDatabase) async throws {
+        guard !pendingCovers.isEmpty else { return }
+        let ids = try await ArtworkStore.record(Array(pendingCovers.values), on: db)
+        let albums = pendingCovers.compactMap { album, image in ids[image.hash].map { (album, $0) } }.sorted { $0.0 < $1.0 }
+        for chunk in albums.chunked(300) {
+            let cases = SQLList(chunk.map { SQLQueryString("WHEN \(bind: $0.0) THEN \(bind: $0.1)") }, separator: SQLRaw(" "))
+            try await db.raw(
+                """
+                UPDATE albums SET artwork_id = CASE id \(cases) END
+                WHERE id IN (\(SQLList(chunk.map { SQLBind($0.0) }))) AND artwork_id IS NULL
+                """
+            ).run()
+        }
+        pendingCovers.removeAll()
     }
 
     // MARK: tracks
@@ -326,6 +387,7 @@ final class CatalogWriter: @unchecked Sendable {
     /// Writes the queued link and file rows. Call before the batch's transaction commits.
     func flush(on db: any SQLDatabase) async throws {
         try await insertPendingTracks(on: db)
+        try await flushCovers(on: db)
         var fileRows: [[any SQLExpression]] = []
         for file in pendingFiles {
             let trackID: Int64? = try await file.track.asyncMap { try await resolve($0, on: db) }

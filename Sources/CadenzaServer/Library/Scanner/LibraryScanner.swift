@@ -177,14 +177,20 @@ enum LibraryScanner {
             try await database.writeTransaction { tx in
                 let sql = tx.sql
                 // Resolve albums and track keys for the whole batch, then look the tracks up in one statement.
-                var keys = Set<String>()
+                var albumFiles: [(tags: AudioTags, albumArtistID: Int64, directory: String)] = []
+                var fileNames: [String] = []
                 for item in reads {
                     guard let tags = item.tags else { continue }
                     let directory = (item.entry.path as NSString).deletingLastPathComponent
-                    let albumArtist = try await writer.albumArtistID(for: tags, on: sql)
-                    let albumID = try await writer.albumID(tags: tags, albumArtistID: albumArtist, directory: directory, on: sql)
-                    let title = CatalogWriter.title(tags: tags, fileName: (item.entry.path as NSString).lastPathComponent)
-                    keys.insert(CatalogWriter.trackKey(tags: tags, title: title, albumID: albumID))
+                    albumFiles.append((tags, try await writer.albumArtistID(for: tags, on: sql), directory))
+                    fileNames.append((item.entry.path as NSString).lastPathComponent)
+                }
+                try await writer.prepareAlbums(albumFiles, on: sql)
+                var keys = Set<String>()
+                for (file, fileName) in zip(albumFiles, fileNames) {
+                    let albumID = try await writer.albumID(tags: file.tags, albumArtistID: file.albumArtistID, directory: file.directory, on: sql)
+                    keys.insert(
+                        CatalogWriter.trackKey(tags: file.tags, title: CatalogWriter.title(tags: file.tags, fileName: fileName), albumID: albumID))
                 }
                 try await writer.prefetchTracks(keys: keys, on: sql)
                 for item in reads {
@@ -316,10 +322,10 @@ enum LibraryScanner {
             track = try await writer.trackRef(
                 tags: tags, fileName: (item.entry.path as NSString).lastPathComponent, albumID: albumID,
                 artistIDs: artists, previousTrackID: target?.trackID, on: db)
-            if writer.wantsArtwork(albumID: albumID) {
-                if let artworkID = try await artwork(for: item, directory: directory, root: folder.path, walk: walk, settings: settings, on: db) {
-                    try await writer.setArtwork(albumID: albumID, artworkID: artworkID, on: db)
-                }
+            if writer.wantsArtwork(albumID: albumID),
+                let image = try await artwork(for: item, directory: directory, root: folder.path, walk: walk, settings: settings)
+            {
+                writer.setArtwork(albumID: albumID, image: image)
             }
         }
         let tags = item.tags
@@ -351,11 +357,10 @@ enum LibraryScanner {
     /// A folder image next to the file, else the picture embedded in it. Both are read off the
     /// event loops, and a folder image is read only when it is a regular file of at most 20 MB.
     static func artwork(
-        for item: Read, directory: String, root: String, walk: DirectoryWalker.Result, settings: Settings,
-        on db: any SQLDatabase
-    ) async throws -> Int64? {
+        for item: Read, directory: String, root: String, walk: DirectoryWalker.Result, settings: Settings
+    ) async throws -> ArtworkStore.Stored? {
         if let cover = item.cover {
-            return try await ArtworkStore.store(cover.data, mime: cover.mime, hash: cover.hash, settings: settings, on: db)
+            return try ArtworkStore.save(cover.data, mime: cover.mime, hash: cover.hash, settings: settings)
         }
         let image = folderImage(for: directory, images: walk.images)
         let embedded = item.tags?.hasEmbeddedPicture == true
@@ -371,6 +376,6 @@ enum LibraryScanner {
             return nil
         }
         guard let found else { return nil }
-        return try await ArtworkStore.store(found.data, mime: found.mime, settings: settings, on: db)
+        return try ArtworkStore.save(found.data, mime: found.mime, settings: settings)
     }
 }
