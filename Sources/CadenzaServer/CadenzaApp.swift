@@ -114,6 +114,7 @@ public enum CadenzaApp {
         }
         let context = ServiceContext(application: app, services: services, roles: roles, logger: app.logger)
         for feature in services.features { list += feature.services(context) }
+        if !roles.isEmpty { list.append(FreedMemoryService()) }
         return list
     }
 

@@ -15,7 +15,7 @@ public struct ListensFeature: Feature {
     public var migrations: [any Migration] {
         [
             M011_CreateListens(), M015_AddTrackToPlayingNow(), M019_UnmatchPrivateTracks(), M039_CreateRemoteListens(), M040_AddListensForDiscovery(),
-            M045_CreateRollupBacklog(),
+            M045_CreateRollupBacklog(), M046_DropListenForeignKeysOnPostgres(),
         ]
     }
 
