@@ -1,5 +1,5 @@
 extension StringProtocol {
-    /// Without leading and trailing white space (Unicode `White_Space`: the characters Foundation's
+    /// Without leading and trailing white space (Unicode `White_Space` and U+200B: the characters Foundation's
     /// `.whitespacesAndNewlines` names). Foundation's trimming goes through NSString, and in a scan
     /// it cost more than TagLib's own parsing.
     var trimmingWhitespace: String {
@@ -10,7 +10,9 @@ extension StringProtocol {
         return String(String.UnicodeScalarView(scalars[start...end]))
     }
 
+    /// Foundation's set also holds U+200B ZERO WIDTH SPACE, which `White_Space` does not: values
+    /// trimmed before must trim the same, or a rescan would key their albums anew.
     static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
+        scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.value == 0x200B || scalar.properties.isWhitespace
     }
 }

@@ -148,7 +148,10 @@ enum Fixture {
 
     /// Tag values are trimmed of what Foundation calls whitespace and newlines, in Swift.
     @Test func tagValuesAreTrimmedOfUnicodeWhitespace() {
-        let values = ["  Title\n", "\u{00A0}\u{3000}Wide\u{2028}", "\u{0085}x\u{200A}", "\t\r\n", "e\u{301} ", "inner  space"]
+        let values = [
+            "  Title\n", "\u{00A0}\u{3000}Wide\u{2028}", "\u{0085}x\u{200A}", "\t\r\n", "e\u{301} ", "inner  space", "Abbey Road\u{200B}",
+            "\u{200B}\u{2009}x\u{FEFF}", "\u{1680}\u{180E}y",
+        ]
         for value in values {
             let tags = AudioTags(properties: ["TITLE": [value]])
             let expected = value.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -53,13 +53,19 @@ enum ArtworkStore {
         for image in images where unique[image.hash] == nil { unique[image.hash] = image }
         let now = Clock.nowMillis()
         var ids: [String: Int64] = [:]
-        // The no-op update makes each row come back whether it is new or was already there.
+        // DO NOTHING, not a no-op update: that would lock every cover already stored until the
+        // batch commits, and concurrent scans sharing a cover would wait on (or deadlock with) each other.
         for row in try await db.insertRows(
             into: "artworks (hash, mime, bytes, created_at)",
             rows: unique.values.sorted { $0.hash < $1.hash }.map { [SQLBind($0.hash), SQLBind($0.mime), SQLBind($0.bytes), SQLBind(now)] },
-            suffix: "ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id, hash", maxBinds: 900)
+            suffix: "ON CONFLICT (hash) DO NOTHING RETURNING id, hash", maxBinds: 900)
         {
             ids[try row.decode(column: "hash", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+        }
+        for chunk in unique.keys.filter({ ids[$0] == nil }).sorted().chunked(500) {
+            for row in try await db.raw("SELECT id, hash FROM artworks WHERE hash IN (\(SQLList(chunk.map { SQLBind($0) })))").all() {
+                ids[try row.decode(column: "hash", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+            }
         }
         return ids
     }

@@ -141,7 +141,8 @@ final class CatalogWriter: @unchecked Sendable {
             _ = try take(
                 try await db.raw("SELECT id, artwork_id, match_key FROM albums WHERE match_key IN (\(SQLList(chunk.map { SQLBind($0) })))").all())
         }
-        let missing = order.filter { albums[$0] == nil }
+        // Sorted: concurrent scans of one library insert shared keys in one order (no deadlock).
+        let missing = order.filter { albums[$0] == nil }.sorted()
         guard !missing.isEmpty else { return }
         let now = Clock.nowMillis()
         let rows: [[any SQLExpression]] = missing.compactMap { key in

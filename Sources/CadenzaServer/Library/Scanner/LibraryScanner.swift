@@ -264,7 +264,11 @@ enum LibraryScanner {
             let folderCovers = Slots<Cover>(buffer: .allocate(capacity: folderImages.count))
             folderCovers.buffer.initialize(repeating: nil)
             defer {
+                // deallocate() alone would keep every value still in the slots alive: each batch's
+                // tags and covers, for the life of the process.
+                slots.buffer.deinitialize()
                 slots.buffer.deallocate()
+                folderCovers.buffer.deinitialize()
                 folderCovers.buffer.deallocate()
             }
             DispatchQueue.concurrentPerform(iterations: entries.count + folderImages.count) { index in
