@@ -65,7 +65,7 @@ def bodies(catalog, total, seed, end):
     """Yields import bodies of BATCH listens, oldest first, with unique timestamps spread over three
     years ending an hour before `end`."""
     rng = random.Random(seed)
-    step = max(1, THREE_YEARS // total)
+    step = max(1, THREE_YEARS // max(total, 1))
     start = end - 3600 - step * total
     for first in range(0, total, BATCH):
         parts = [f'{{"listened_at":{start + i * step + rng.randrange(step)},"track_metadata":{catalog.pick(rng)}}}'
@@ -78,9 +78,11 @@ def prefetched(generator, depth=8):
     q = queue.Queue(maxsize=depth)
 
     def fill():
-        for item in generator:
-            q.put(item)
-        q.put(None)
+        try:
+            for item in generator:
+                q.put(item)
+        finally:
+            q.put(None)   # also when the generator fails: the reader must not wait forever
 
     threading.Thread(target=fill, daemon=True).start()
     while (item := q.get()) is not None:
