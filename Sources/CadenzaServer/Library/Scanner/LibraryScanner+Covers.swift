@@ -1,5 +1,6 @@
 import CadenzaTags
 import Foundation
+import NIOConcurrencyHelpers
 
 extension LibraryScanner {
     /// A cover read and hashed on the reading threads, waiting for the write phase to store it.
@@ -45,13 +46,10 @@ extension LibraryScanner {
     }
 
     /// What the covers of a batch may still take from the memory budget; shared by the reading threads.
-    final class CoverBudget: @unchecked Sendable {
-        private let lock = NSLock()
-        private var left = CoverPlan.budget
+    typealias CoverBudget = NIOLockedValueBox<Int>
 
-        func take(_ bytes: Int) -> Bool {
-            lock.lock()
-            defer { lock.unlock() }
+    private static func take(_ bytes: Int, from budget: CoverBudget) -> Bool {
+        budget.withLockedValue { left in
             guard bytes <= left else { return false }
             left -= bytes
             return true
@@ -60,7 +58,7 @@ extension LibraryScanner {
 
     /// A cover's bytes checked and hashed, or nil when they are no image or too large.
     static func cover(_ data: Data, budget: CoverBudget) -> Cover? {
-        guard data.count > 16, data.count <= ArtworkStore.maxBytes, let mime = ImageSniffer.mime(data), budget.take(data.count)
+        guard data.count > 16, data.count <= ArtworkStore.maxBytes, let mime = ImageSniffer.mime(data), take(data.count, from: budget)
         else { return nil }
         return Cover(data: data, mime: mime, hash: Fingerprint.sha256(data))
     }

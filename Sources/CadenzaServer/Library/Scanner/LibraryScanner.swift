@@ -258,7 +258,7 @@ enum LibraryScanner {
     static func read(_ entries: [DirectoryWalker.Entry], root: String, covers plan: CoverPlan = CoverPlan()) async -> [Read] {
         await runBlocking {
             let folderImages = plan.folderImages.sorted { $0.key < $1.key }
-            let budget = CoverBudget()
+            let budget = CoverBudget(CoverPlan.budget)
             let slots = Slots<Read>(buffer: .allocate(capacity: entries.count))
             slots.buffer.initialize(repeating: nil)
             let folderCovers = Slots<Cover>(buffer: .allocate(capacity: folderImages.count))
