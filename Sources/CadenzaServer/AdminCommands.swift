@@ -152,6 +152,18 @@ public enum AdminCommands {
         }
     }
 
+    /// Queues a periodic task now rather than at its next time (its next time stays as it was).
+    public static func runPeriodic(settings: Settings, name: String) async throws -> [String] {
+        try await withApp(settings) { app in
+            let tasks = try app.cadenza.features.flatMap { $0.periodicTasks(settings) }
+            guard let task = tasks.first(where: { $0.name == name }) else {
+                throw Failure(description: "no periodic task \(name); there are: \(tasks.map(\.name).sorted().joined(separator: ", "))")
+            }
+            guard let id = try await Scheduler.queueNow(task, on: app.sql) else { return ["\(task.name) is already queued or running"] }
+            return ["queued \(task.name) as job \(id) (\(task.kind)); a running worker takes it within seconds"]
+        }
+    }
+
     public static func retryJob(settings: Settings, id: Int64) async throws -> [String] {
         try await changeJob(settings: settings, id: id, verb: "requeued") { try await JobQueue.retry(id: id, on: $0) }
     }

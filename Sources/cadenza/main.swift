@@ -289,7 +289,7 @@ struct UserCommand: AsyncParsableCommand {
 
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "jobs", abstract: "Inspect and manage the job queue.", subcommands: [List.self, Retry.self, Cancel.self])
+        commandName: "jobs", abstract: "Inspect and manage the job queue.", subcommands: [List.self, Run.self, Retry.self, Cancel.self])
 
     struct List: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
@@ -299,6 +299,14 @@ struct JobsCommand: AsyncParsableCommand {
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1...10000") }
             printLines(try await AdminCommands.listJobs(settings: try common.settings(), state: state, limit: limit))
         }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a periodic task now rather than at its next time (an unknown name lists them).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The task, e.g. discovery-made-for-you or discovery-model.") var task: String
+        func run() async throws { printLines(try await AdminCommands.runPeriodic(settings: try common.settings(), name: task)) }
     }
 
     struct Retry: AsyncParsableCommand {

@@ -3,6 +3,7 @@ and top songs in Subsonic apps (py-sonic), playlists made for each listener, typ
 on a small instance whose listeners fall into two tastes (jazz and metal)."""
 import datetime
 import time
+import zoneinfo
 
 import libsonic
 import pytest
@@ -148,8 +149,15 @@ def test_private_and_opted_out_listens_never_shape_others(deployment, instance):
     # Only zed plays the ambient track, always next to a metal song.
     zed = add_user(server, admin, "zed")
     assert requests.put(server.url + "/api/v1/me/listen-settings", headers=auth(zed), json={"visibility": "private"}).status_code == 200
-    listen(server, zed, [("Drift", "Slow Tide", 5), (METAL[0], title(METAL[0], 1), 5)])
+    listen(server, zed, [("Drift", "Slow Tide", 5), (METAL[0], title(METAL[0], 1), 5), (METAL[2], title(METAL[2], 3), 10)])
     metal_seed = tracks[title(METAL[0], 1)]["id"]
+
+    def first_black_song():
+        # Equals in search are ranked by the plays of those who share them: dan's 3 of Song 1, or zed's 10 of Song 3.
+        r = requests.get(server.url + "/api/v1/search", headers=auth(admin), params={"q": "black song"})
+        assert r.status_code == 200, r.text
+        return r.json()["tracks"][0]["title"]
+    assert first_black_song() == title(METAL[2], 1)
 
     def mix_titles():
         r = requests.get(server.url + "/api/v1/discovery/mix", headers=auth(admin), params={"track": metal_seed, "limit": 50})
@@ -162,6 +170,7 @@ def test_private_and_opted_out_listens_never_shape_others(deployment, instance):
     assert r.status_code == 200 and r.json()["useForRecommendations"] is True
     build_model(server, admin)
     assert "Slow Tide" in mix_titles()
+    assert first_black_song() == title(METAL[2], 3)
     # ...unless their owner says no: the model is rebuilt without them at once, nobody has to ask.
     built = requests.get(server.url + "/api/v1/discovery/model", headers=auth(admin)).json()["model"]["builtAt"]
     r = requests.put(server.url + "/api/v1/me/listen-settings", headers=auth(zed), json={"useForRecommendations": False})
@@ -169,6 +178,7 @@ def test_private_and_opted_out_listens_never_shape_others(deployment, instance):
     assert requests.get(server.url + "/api/v1/me/listen-settings", headers=auth(zed)).json()["useForRecommendations"] is False
     assert wait_for(lambda: requests.get(server.url + "/api/v1/discovery/model", headers=auth(admin)).json()["model"]["builtAt"] > built, timeout=60)
     assert "Slow Tide" not in mix_titles()
+    assert first_black_song() == title(METAL[2], 1)  # search stops counting their plays at once too
     # Going private does the same.
     assert requests.put(server.url + "/api/v1/me/listen-settings", headers=auth(zed), json={"useForRecommendations": True}).status_code == 200
     build_model(server, admin)
@@ -177,6 +187,7 @@ def test_private_and_opted_out_listens_never_shape_others(deployment, instance):
     assert requests.put(server.url + "/api/v1/me/listen-settings", headers=auth(zed), json={"visibility": "private"}).status_code == 200
     assert wait_for(lambda: requests.get(server.url + "/api/v1/discovery/model", headers=auth(admin)).json()["model"]["builtAt"] > built, timeout=60)
     assert "Slow Tide" not in mix_titles()
+    assert first_black_song() == title(METAL[2], 1)
     # Their own recommendations still use their own listens.
     own = recommendations(server, zed, limit=5, includeRecent="true")
     assert own and any(i["why"]["reason"] != "popular_here" for i in own)
@@ -274,6 +285,71 @@ def test_playlists_made_for_you_are_replaced_not_piled_up(deployment, instance):
     assert sorted(p["name"] for p in client.getPlaylists()["playlists"]["playlist"]) == names
     # Someone else never sees them.
     assert requests.get(server.url + f"/api/v1/playlists/{ids['daily-mix']}", headers=auth(tokens["ben"])).status_code == 404
+
+
+def test_the_hourly_sweep_makes_playlists_for_each_listeners_own_day(deployment, instance):
+    """What the scheduler does every hour, asked for now with `cadenza jobs run`: two listeners a day
+    apart (UTC+14 and UTC-11) each get playlists for their own local day and week; another sweep in
+    the same day leaves them be; a playlist the listener deleted stays away until its next period;
+    a kind with nothing to hold is not made."""
+    server, admin, tracks = instance
+    tokens = fans(server, admin)
+    zones = {"ann": "Pacific/Kiritimati", "dan": "Pacific/Pago_Pago"}
+    for name, zone in zones.items():
+        r = requests.put(server.url + "/api/v1/me/listen-settings", headers=auth(tokens[name]), json={"timeZone": zone})
+        assert r.status_code == 200, r.text
+    build_model(server, admin)
+
+    def made(name):
+        r = requests.get(server.url + "/api/v1/discovery/playlists", headers=auth(tokens[name]))
+        assert r.status_code == 200, r.text
+        return {m["kind"]: m for m in r.json()["items"]}
+
+    def sweep():
+        """Runs one sweep and waits until it and the refreshes it queued are done."""
+        r = deployment.run("jobs", "run", "discovery-made-for-you")
+        assert r.returncode == 0, r.stdout + r.stderr
+        job = r.stdout.split(" as job ")[1].split()[0]
+        assert wait_for(lambda: requests.get(f"{server.url}/api/v1/jobs/{job}", headers=auth(admin)).json()["state"] == "succeeded",
+                        timeout=60)
+
+        def idle():
+            return not any(requests.get(server.url + "/api/v1/jobs", headers=auth(admin),
+                                        params={"kind": "discovery.user-playlists", "state": state}).json()
+                           for state in ("queued", "running"))
+        assert wait_for(idle, timeout=60)
+
+    def local_days(zone):
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+        day = (today - datetime.date(1970, 1, 1)).days
+        return day, day - today.weekday()   # the day, and its week's Monday
+    before = {name: local_days(zone) for name, zone in zones.items()}
+    sweep()
+    after = {name: local_days(zone) for name, zone in zones.items()}
+    lists = {name: made(name) for name in zones}
+    for name in zones:
+        # Only the last days' plays: nothing from a year ago, nothing loved long ago and left.
+        assert "daily-mix" in lists[name] and not {"on-this-day", "rediscover"} & set(lists[name]), (name, lists[name])
+        assert lists[name]["daily-mix"]["period"] in {f"d{before[name][0]}", f"d{after[name][0]}"}
+        if "weekly-exploration" in lists[name]:
+            assert lists[name]["weekly-exploration"]["period"] in {f"w{before[name][1]}", f"w{after[name][1]}"}
+    assert "weekly-exploration" in lists["ann"]   # Nina Sol, whom ann's fellow jazz fans play and she never did
+    assert lists["ann"]["daily-mix"]["period"] != lists["dan"]["daily-mix"]["period"]   # 25 hours apart
+    # The same day again: nothing is remade.
+    sweep()
+    assert {name: {k: m["updatedAt"] for k, m in made(name).items()} for name in zones} == \
+        {name: {k: m["updatedAt"] for k, m in lists[name].items()} for name in zones}
+    # Deleted by its listener: not back before its next day.
+    daily = lists["ann"]["daily-mix"]["playlist"]["id"]
+    assert requests.delete(f"{server.url}/api/v1/playlists/{daily}", headers=auth(tokens["ann"])).status_code == 204
+    sweep()
+    assert set(made("ann")) == {"weekly-exploration"}, made("ann")
+    # What the listener asks for, though, is made at once.
+    assert requests.post(server.url + "/api/v1/discovery/playlists/refresh", headers=auth(tokens["ann"])).status_code == 202
+    assert wait_for(lambda: "daily-mix" in made("ann"), timeout=30)
+    # An unknown task is refused with the names there are.
+    r = deployment.run("jobs", "run", "no-such-task")
+    assert r.returncode != 0 and "discovery-made-for-you" in r.stdout + r.stderr
 
 
 def test_search_forgives_typos_accents_and_ranks_exact_first(deployment, instance):

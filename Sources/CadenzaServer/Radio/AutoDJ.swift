@@ -30,25 +30,21 @@ enum AutoDJ {
 
     /// What the station may air, which the playout keeps and chooses from even while the
     /// database is away: the playlists and smart blocks in its rotation (by weight), or, when
-    /// it has none, a random sample of its libraries in which what people here play alongside
-    /// the last track aired weighs four times as much (so the rotation flows, as an instant mix).
+    /// it has none, a random sample of its libraries. Either way, what people here play alongside
+    /// the last track aired weighs `flowWeight` times as much, so the rotation flows as an instant
+    /// mix does while a manager's playlists still decide what may air.
     static func pool(station: StationRecord, libraries: [Int64], on db: any SQLDatabase) async throws -> [Candidate] {
         let rotation = try await RadioPlaylists.list(stationID: station.id, on: db).filter { $0.rotationWeight > 0 }
+        let flow = try await flow(station: station, libraries: libraries, on: db)
         let library = {
             var candidates = try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
-                Candidate(
-                    trackID: $0.id,
-                    item: $0.playoutItem())
+                Candidate(trackID: $0.id, item: $0.playoutItem())
             }
-            guard let last = try await AsRunLog.recent(stationID: station.id, limit: 1, on: db).first?.trackId.flatMap({ Int64($0) }) else {
-                return candidates
-            }
-            let flow = try await InstantMix.tracks(
-                from: .track(last), visible: libraries, limit: 30, includeSeed: false, byGenreWhenFew: false, on: db)
+            // The sample may miss what continues best: those join it.
             let airable = try await CatalogQueries.airableTracks(ids: flow, libraries: libraries, on: db)
             candidates.removeAll { airable[$0.trackID] != nil }
-            for id in flow { if let track = airable[id] { candidates.append(Candidate(trackID: id, item: track.playoutItem(), weight: 4)) } }
-            return candidates
+            for id in flow { if let track = airable[id] { candidates.append(Candidate(trackID: id, item: track.playoutItem())) } }
+            return favouring(Set(flow), in: candidates)
         }
         guard !rotation.isEmpty else { return try await library() }
         let entries = try await RadioPlaylists.resolve(rotation.map(\.id), station: station, libraries: libraries, on: db)
@@ -68,7 +64,30 @@ enum AutoDJ {
             }
         }
         // A rotation whose playlists give nothing airable (a block matching nothing) is no reason for dead air.
-        return candidates.isEmpty ? try await library() : candidates
+        return candidates.isEmpty ? try await library() : favouring(Set(flow), in: candidates)
+    }
+
+    /// How much more likely a track that continues from the last one aired is to come next.
+    static let flowWeight = 4.0
+
+    /// What people here play alongside the last track aired, best first: nothing before the
+    /// station aired a library track, or when nobody's listens link it to others.
+    static func flow(station: StationRecord, libraries: [Int64], on db: any SQLDatabase) async throws -> [Int64] {
+        guard let last = try await AsRunLog.recent(stationID: station.id, limit: 1, on: db).first?.trackId.flatMap({ Int64($0) }) else {
+            return []
+        }
+        return try await InstantMix.tracks(
+            from: .track(last), visible: libraries, limit: 30, includeSeed: false, byGenreWhenFew: false, on: db)
+    }
+
+    /// The candidates with those in `flow` weighing `flowWeight` times their own weight.
+    static func favouring(_ flow: Set<Int64>, in candidates: [Candidate]) -> [Candidate] {
+        guard !flow.isEmpty else { return candidates }
+        return candidates.map { candidate in
+            var candidate = candidate
+            if flow.contains(candidate.trackID) { candidate.weight *= flowWeight }
+            return candidate
+        }
     }
 
     /// The candidates in a weighted random order (Efraimidis–Spirakis: each drawn key is

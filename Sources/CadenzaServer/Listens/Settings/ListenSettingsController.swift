@@ -50,7 +50,8 @@ enum ListenSettingsController {
         let share = sharing
         let sharedBefore = try await useForRecommendations(userID: viewer.userID, on: req.sql)
         let wasShared = owner.visibility != "private" && sharedBefore
-        let withdrawn = wasShared && (visibility == "private" || !share)
+        let isShared = visibility != "private" && share
+        let withdrawn = wasShared && !isShared
         try await req.db.writeTransaction { tx in
             try await tx.sql.raw(
                 """
@@ -72,6 +73,10 @@ enum ListenSettingsController {
                     try .init(
                         kind: ListenJobs.rebuildStats, payload: ListenJobs.UserPayload(userId: viewer.userID),
                         uniqueKey: "listens.rebuild-stats:\(viewer.userID)"), on: tx.sql)
+            }
+            if wasShared != isShared {
+                // Search ranks equals by the plays of those who share them, in indexes kept per catalog version.
+                try await CatalogCache.bump(on: tx.sql)
             }
             if withdrawn {
                 // Discovery rebuilds its model without them at once, not at the next nightly build.

@@ -50,6 +50,13 @@ public final class Scheduler: Sendable {
         LeaderService(key: "scheduler", db: db.sql, logger: logger) { await self.loop() }
     }
 
+    /// Queues one run of `task` now, as a tick does; nil when one is already queued or running.
+    @discardableResult
+    static func queueNow(_ task: PeriodicTask, on db: any SQLDatabase) async throws -> Int64? {
+        try await JobQueue.enqueue(
+            .init(kind: task.kind, payload: [String: String](), maxAttempts: 3, uniqueKey: "periodic:\(task.name)"), on: db)
+    }
+
     /// Queues every task that is due; returns the names queued.
     @discardableResult
     func tick() async throws -> [String] {
@@ -67,10 +74,7 @@ public final class Scheduler: Sendable {
                     try await sql.raw("SELECT value FROM server_state WHERE key = \(bind: key)").first()
                     .flatMap { Int64(try $0.decode(column: "value", as: String.self)) } ?? 0
                 guard next <= now else { continue }
-                try await JobQueue.enqueue(
-                    .init(
-                        kind: task.kind, payload: [String: String](), maxAttempts: 3,
-                        uniqueKey: "periodic:\(task.name)"), on: sql)
+                try await Self.queueNow(task, on: sql)
                 let following = String(now + Int64(task.interval * 1000))
                 try await sql.raw(
                     """

@@ -183,7 +183,8 @@ enum SubsonicBrowsing {
         return .node(node)
     }
 
-    /// Songs sharing a genre with the seed (an artist, album or song), in random order.
+    /// The instant mix from the seed (an artist, album or song) without the seed itself: what people
+    /// here play alongside it, then shared genres when listens are few.
     static func similarSongs(_ context: SubsonicContext, name: String) async throws -> SubsonicResult {
         let raw = try context.params.require("id")
         let count = try context.params.int("count", default: 50, range: 0...500)
