@@ -6,10 +6,12 @@ import os
 import subprocess
 import threading
 import time
+from urllib.parse import urlparse, urlunparse
 
 import requests
 
-from conftest import auth, wait_for
+from conftest import auth, postgres_only, wait_for
+from tcpproxy import TCPProxy
 from test_radio import Icecast, dominant_hz, listen, long_tone
 
 
@@ -56,6 +58,48 @@ def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     # One as-run entry for the one play, across the switch.
     history = requests.get(server.url + "/api/v1/stations/ha/history", headers=auth(token)).json()
     assert [e["title"] for e in history] == ["Long Tone"], history
+
+
+@postgres_only
+def test_a_playout_cut_off_from_the_database_is_not_doubled_by_its_standby(deployment, tmp_path):
+    """The active playout loses its database link while the standby still reaches the database:
+    the active airs on (a station airs through an outage), and the standby, finding the lease
+    expired, asks the holder itself first; since it answers, nobody airs twice. Killed, it is
+    replaced within two seconds as before."""
+    from conftest import admin_token
+    music = long_tone(tmp_path, high_seconds=60)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external")
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
+    assert deployment.run("station", "create", "fenced", "--name", "Fenced").returncode == 0
+    db = urlparse(deployment.database_url)
+    proxy = TCPProxy(db.hostname, db.port)
+    try:
+        through_proxy = urlunparse(db._replace(netloc=f"{db.username}@127.0.0.1:{proxy.port}"))
+        active = deployment.playout("fenced", node="alpha", CADENZA_DATABASE_URL=through_proxy)
+        assert wait_for(lambda: mount_up(active, "fenced"), timeout=10, interval=0.1)
+        standby = deployment.playout("fenced", node="beta")
+        time.sleep(2)
+        assert mount_up(active, "fenced") and not mount_up(standby, "fenced")
+        proxy.cut()
+        cut = time.time()
+        active_down = 0
+        while time.time() - cut < 8:
+            a, b = mount_up(active, "fenced"), mount_up(standby, "fenced")
+            active_down += not a
+            assert not b, f"the standby went on air {time.time() - cut:.2f} s after the active lost its database"
+            time.sleep(0.1)
+        assert active_down == 0, "the active playout went off air without its database"
+        proxy.restore()
+        time.sleep(3)
+        assert mount_up(active, "fenced") and not mount_up(standby, "fenced")
+        active.kill9()
+        killed = time.time()
+        assert wait_for(lambda: mount_up(standby, "fenced"), timeout=10, interval=0.05)
+        print(f"standby on air {time.time() - killed:.2f} s after kill -9 of the active playout")
+        assert time.time() - killed <= 2.5
+    finally:
+        proxy.close()
 
 
 def test_an_external_icecast_keeps_its_listeners_through_a_takeover(deployment, tmp_path):

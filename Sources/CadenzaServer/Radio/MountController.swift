@@ -29,6 +29,18 @@ enum MountController {
         return response
     }
 
+    /// 204 when this process airs the station under exactly the lease holder's name given, 404
+    /// otherwise: what a standby asks before taking an expired lease over. Answered from memory
+    /// (a holder without its database must still answer); the name is the only key, so nothing
+    /// is told to whoever does not already know it.
+    @Sendable static func airing(req: Request) async throws -> HTTPStatus {
+        guard let id = req.parameters.get("station").flatMap({ Int64($0) }), let holder = req.query[String.self, at: "holder"],
+            holder.utf8.count <= 1_000
+        else { return .notFound }
+        let stations = try req.application.cadenza.state(RadioStations.self)
+        return await stations.airs(stationID: id, as: holder) ? .noContent : .notFound
+    }
+
     /// Who listens: the signed-in caller, or the owner of the API token in `?token=` (players
     /// such as VLC or a smart speaker take a URL, not a header).
     static func listenerPrincipal(_ req: Request) async throws -> Principal? {

@@ -41,7 +41,8 @@ public struct RadioFeature: Feature {
                 ffmpeg: Transcoder.ffmpegPath, hlsRoot: context.settings.dataDirectory.appendingPathComponent("hls"),
                 statsInterval: radio.statsInterval, only: radio.station, mediaCacheMB: radio.mediaCacheMB,
                 airs: context.settings.roles.contains(.playout) || radio.inlinePlayout,
-                owner: RadioStations.owner(node: radio.node, dataDirectory: context.settings.dataDirectory.path)))
+                owner: RadioStations.owner(node: radio.node, dataDirectory: context.settings.dataDirectory.path),
+                address: radio.playoutURL(host: context.settings.host, port: context.settings.port)))
     }
 
     public func periodicTasks(_ settings: Settings) -> [PeriodicTask] { [ScheduleBuilder.periodic, LoudnessJob.periodic, ShowReminders.periodic] }
@@ -91,6 +92,8 @@ public struct RadioFeature: Feature {
         let listeners = routes.root.grouped(AuthMiddleware())
         listeners.get("listen", ":slug", ":file", use: MountController.listen)
         listeners.get("hls", ":slug", ":file", use: MountController.hls)
+        // Asked by a standby playout that found the station's lease expired.
+        routes.root.get("playout", "airing", ":station", use: MountController.airing)
     }
 
     public var apiDocumentation: APIDocumentation { Self.documentation }

@@ -14,6 +14,10 @@ struct RadioSettings: SettingsSection {
             "local copies of what the stations air next, for a library on a share that may go away (default 2048, 0 for none)"
         ),
         ("CADENZA_NODE_NAME", "this machine's name among playout processes (default the host name); a restart under the same name resumes at once"),
+        (
+            "CADENZA_RADIO_PLAYOUT_URL",
+            "where the other playout processes reach this one (default http://HOST:PORT, the host name when listening on all addresses)"
+        ),
     ]
 
     var maxStations: Int
@@ -27,6 +31,8 @@ struct RadioSettings: SettingsSection {
     /// The one station a `cadenza playout` process airs (CADENZA_RADIO_STATION, set by the command).
     var station: String?
     var node: String
+    /// CADENZA_RADIO_PLAYOUT_URL; nil: made from the listen address (`playoutURL(host:port:)`).
+    var playoutURL: String?
 
     init(_ reader: SettingsReader) {
         maxStations = reader.number("CADENZA_RADIO_MAX_STATIONS", default: 32, in: 0...10_000)
@@ -40,6 +46,24 @@ struct RadioSettings: SettingsSection {
         if let station, !Stations.validSlug(station) { reader.problem("CADENZA_RADIO_STATION: \(station) is not a station slug") }
         node = reader.value("CADENZA_NODE_NAME") ?? ProcessInfo.processInfo.hostName
         if node.isEmpty || node.count > 100 { reader.problem("CADENZA_NODE_NAME: 1 to 100 characters") }
+        playoutURL = reader.value("CADENZA_RADIO_PLAYOUT_URL")
+        if let url = playoutURL, url.count > 500 || !Self.isBaseURL(url) {
+            reader.problem("CADENZA_RADIO_PLAYOUT_URL: an http(s) URL such as http://playout-1.internal:8010")
+        }
+    }
+
+    static func isBaseURL(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = url.host, !host.isEmpty
+        else { return false }
+        return url.query == nil && url.fragment == nil
+    }
+
+    /// Where other playouts ask this process whether it still airs a station.
+    func playoutURL(host: String, port: Int) -> String {
+        if let playoutURL { return playoutURL.hasSuffix("/") ? String(playoutURL.dropLast()) : playoutURL }
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? ProcessInfo.processInfo.hostName : host
+        return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
     }
 }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Fluent
 import Foundation
 import SQLKit
@@ -13,7 +14,10 @@ import Vapor
 /// takes a lease over once it has expired, so the station is back within about two seconds of
 /// its playout dying; a process restarted on the same machine and data directory takes the
 /// lease of its dead predecessor at once (resuming within a second). A renewal that fails because the database is away keeps the station on air (a station
-/// airs through an outage); only a lease seen held by another process takes it off.
+/// airs through an outage); only a lease seen held by another process takes it off. So that a
+/// playout which lost only its own database link is not doubled, a standby that finds the lease
+/// expired first asks its holder at the address it wrote with the lease (`/playout/airing`), and
+/// takes it over only when the holder does not answer that it airs the station.
 actor RadioStations {
     private var playouts: [String: StationPlayout] = [:]
     /// The stations this process may air (all of them, or the one of a playout process), as last read.
@@ -30,13 +34,17 @@ actor RadioStations {
     private let airs: Bool
     /// Who this process is for the stations' leases: its node and data directory.
     let owner: String
+    /// Where other playouts reach this process (written with each lease).
+    let address: String
+    /// Stations whose expired lease's holder still answers, as last logged (a warning per episode).
+    private var fenced: [String: String] = [:]
     /// The local copies of what the stations air next (nil: none kept).
     let cache: MediaCache?
     static let lease: Duration = .milliseconds(1_200)
 
     init(
         ffmpeg: String, hlsRoot: URL, statsInterval: TimeInterval, only: String? = nil, mediaCacheMB: Int = 0, airs: Bool = true,
-        owner: String = Leases.processOwner()
+        owner: String = Leases.processOwner(), address: String = ""
     ) {
         let directory = hlsRoot.deletingLastPathComponent().appendingPathComponent("playout/media", isDirectory: true)
         cache = airs && mediaCacheMB > 0 ? MediaCache(directory: directory, limitBytes: Int64(mediaCacheMB) << 20, name: only ?? "all") : nil
@@ -46,6 +54,12 @@ actor RadioStations {
         self.only = only
         self.airs = airs
         self.owner = owner
+        self.address = address
+    }
+
+    /// Whether this process airs the station under the lease holder name `holder`.
+    func airs(stationID: Int64, as holder: String) -> Bool {
+        holder == owner && playouts.values.contains { $0.station.id == stationID }
     }
 
     func playout(slug: String) -> StationPlayout? { playouts[slug] }
@@ -101,20 +115,55 @@ actor RadioStations {
         defer { claiming = false }
         // All the leases at once: a round takes one round trip, however many stations there are.
         let stations = wanted
-        let owner = owner, db = app.sql
+        let owner = owner, address = address, db = app.sql
+        let airing = Set(playouts.keys)
         let answers = await withTaskGroup(of: (String, Bool?).self) { group in
             for (slug, station) in stations {
-                group.addTask { (slug, try? await Leases.acquire(Self.leaseKey(station), owner: owner, duration: Self.lease, on: db)) }
+                group.addTask {
+                    // What airs elsewhere is not taken here before its holder was asked (below).
+                    let held = try? await Leases.acquire(
+                        Self.leaseKey(station), owner: owner, duration: Self.lease, address: address, takingExpired: airing.contains(slug),
+                        on: db)
+                    return (slug, held)
+                }
             }
             return await group.reduce(into: [String: Bool?]()) { $0[$1.0] = $1.1 }
+        }
+        // Expired leases held elsewhere: their holders are asked at once, side by side.
+        var expired: [String: Leases.Holding] = [:]
+        for (slug, station) in stations where answers[slug] == false && playouts[slug] == nil {
+            if let holding = try? await Leases.holding(Self.leaseKey(station), on: db), holding.expired || isDeadPredecessor(holding.owner) {
+                expired[slug] = holding
+            }
+        }
+        let toAsk = expired.filter { !isDeadPredecessor($0.value.owner) }.compactMap { slug, holding in
+            stations[slug].map { (slug, $0, holding) }
+        }
+        let answering = await withTaskGroup(of: (String, Bool).self) { group in
+            for (slug, station, holding) in toAsk {
+                group.addTask { (slug, await Self.stillAirs(station, holding)) }
+            }
+            return await group.reduce(into: Set<String>()) { if $1.1 { $0.insert($1.0) } }
         }
         for (slug, station) in stations {
             let key = Self.leaseKey(station)
             var held = answers[slug] ?? nil
-            if held == false, playouts[slug] == nil, let holder = try? await Leases.holder(key, on: app.sql), isDeadPredecessor(holder) {
-                try? await Leases.release(key, owner: holder, on: app.sql)
-                held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, on: app.sql)
+            if held == false, playouts[slug] == nil, let holding = expired[slug] {
+                if isDeadPredecessor(holding.owner) {
+                    try? await Leases.release(key, owner: holding.owner, on: db)
+                    held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, address: address, on: db)
+                } else if answering.contains(slug) {
+                    if fenced[slug] != holding.owner {
+                        fenced[slug] = holding.owner
+                        app.logger.warning(
+                            "station \(slug): its lease ran out, but its playout still airs it (it cannot reach the database); not airing it twice",
+                            metadata: ["holder": .string(holding.owner), "address": .string(holding.address ?? "")])
+                    }
+                } else {
+                    held = try? await Leases.takeOver(key, from: holding.owner, owner: owner, duration: Self.lease, address: address, on: db)
+                }
             }
+            if held == true { fenced[slug] = nil }
             // The table may have changed while the database answered.
             guard let current = wanted[slug], current.id == station.id else { continue }
             switch held {
@@ -134,6 +183,26 @@ actor RadioStations {
         else { return }
         // Applied outside the round: looking tracks up must not hold the leases' renewal.
         Task { await Self.apply(pending, to: aired, app: app) }
+    }
+
+    private static let probe = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .milliseconds(300), read: .milliseconds(400))))
+
+    /// Whether the holder of an expired lease answers that it still airs the station. A holder
+    /// that wrote no address (an older version) or does not answer in time is taken as gone.
+    static func stillAirs(_ station: StationRecord, _ holding: Leases.Holding) async -> Bool {
+        guard let address = holding.address, var url = URLComponents(string: address) else { return false }
+        url.path = "/playout/airing/\(station.id)"
+        url.queryItems = [URLQueryItem(name: "holder", value: holding.owner)]
+        guard let target = url.url else { return false }
+        do {
+            let response = try await probe.execute(HTTPClientRequest(url: target.absoluteString), timeout: .milliseconds(500))
+            return response.status == .noContent
+        } catch {
+            return false
+        }
     }
 
     /// Skips and "play next"s other processes took for the stations aired here.

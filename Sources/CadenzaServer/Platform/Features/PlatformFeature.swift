@@ -11,7 +11,7 @@ public struct PlatformFeature: Feature {
     public var migrations: [any Migration] {
         [
             M004_CreateJobs(), M005_CreateEvents(), M006_CreateRateLimits(), M007_CreateServerState(),
-            M014_CreateLeasesAndEventConsumers(), M031_IndexEventsBySubject(), M042_AddTraceIDs(), M044_AddTraceParents(),
+            M014_CreateLeasesAndEventConsumers(), M031_IndexEventsBySubject(), M042_AddTraceIDs(), M044_AddTraceParents(), M047_AddLeaseAddresses(),
         ]
     }
 

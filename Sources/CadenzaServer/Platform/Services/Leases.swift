@@ -4,15 +4,51 @@ import SQLKit
 /// One holder per key across every process on the database: a row in `leases` that its holder
 /// renews and others may take once it has expired. Works the same on SQLite and PostgreSQL.
 public enum Leases {
-    /// Takes or renews `key` for `owner` until `duration` from now; false while someone else holds it.
-    public static func acquire(_ key: String, owner: String, duration: Duration, on db: any SQLDatabase) async throws -> Bool {
+    /// Takes or renews `key` for `owner` until `duration` from now; false while someone else holds
+    /// it. `address` is where the holder answers (see `holding`); with `takingExpired` false, a
+    /// lease someone else let expire is not taken (the caller asks them first, then `takeOver`).
+    public static func acquire(
+        _ key: String, owner: String, duration: Duration, address: String? = nil, takingExpired: Bool = true, on db: any SQLDatabase
+    ) async throws -> Bool {
         let now = Clock.nowMillis()
         let until = now + duration.milliseconds
+        let expired: SQLQueryString = takingExpired ? "OR leases.expires_at < \(bind: now)" : ""
         let row = try await db.raw(
             """
-            INSERT INTO leases (key, owner, expires_at) VALUES (\(bind: key), \(bind: owner), \(bind: until))
-            ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-            WHERE leases.owner = excluded.owner OR leases.expires_at < \(bind: now)
+            INSERT INTO leases (key, owner, expires_at, address) VALUES (\(bind: key), \(bind: owner), \(bind: until), \(bind: address))
+            ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, address = excluded.address
+            WHERE leases.owner = excluded.owner \(expired)
+            RETURNING owner
+            """
+        ).first()
+        return try row?.decode(column: "owner", as: String.self) == owner
+    }
+
+    /// Who holds `key`, where they answer, and whether their lease ran out.
+    public struct Holding: Sendable, Equatable {
+        public var owner: String
+        public var address: String?
+        public var expired: Bool
+    }
+
+    public static func holding(_ key: String, on db: any SQLDatabase) async throws -> Holding? {
+        guard let row = try await db.raw("SELECT owner, address, expires_at FROM leases WHERE key = \(bind: key)").first() else {
+            return nil
+        }
+        return Holding(
+            owner: try row.decode(column: "owner", as: String.self), address: try row.decode(column: "address", as: String?.self),
+            expired: try row.decode(column: "expires_at", as: Int64.self) < Clock.nowMillis())
+    }
+
+    /// Takes `key` over from `previous`, only if they still hold it and their lease has run out.
+    public static func takeOver(
+        _ key: String, from previous: String, owner: String, duration: Duration, address: String?, on db: any SQLDatabase
+    ) async throws -> Bool {
+        let now = Clock.nowMillis()
+        let row = try await db.raw(
+            """
+            UPDATE leases SET owner = \(bind: owner), expires_at = \(bind: now + duration.milliseconds), address = \(bind: address)
+            WHERE key = \(bind: key) AND owner = \(bind: previous) AND expires_at < \(bind: now)
             RETURNING owner
             """
         ).first()
