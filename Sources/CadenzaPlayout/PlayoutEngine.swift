@@ -13,6 +13,10 @@ public enum PlayoutEvent: Sendable {
     case fallback(frame: Int64)
     /// A decoder fell behind and silence filled the bus (the dead-air alarm).
     case underrun(frame: Int64, frames: Int64)
+    /// What went out has been silent (below −50 dBFS) for `frames` in a row, whatever aired it
+    /// (a silent file, a live source sending nothing): raised once per silence, when it reaches
+    /// `Options.silenceAlarmMs`.
+    case silence(frame: Int64, frames: Int64)
 }
 
 /// The station's bus: takes items from a queue, decodes them with ffmpeg, and writes PCM to the
@@ -44,6 +48,9 @@ public final class PlayoutEngine: @unchecked Sendable {
         /// Where an item's file is read from (a station's local copy of a network share's file);
         /// called on the bus's thread, so it must not wait on slow storage.
         public var source: (@Sendable (String) -> String)?
+        /// How long the output may stay silent before `.silence` is raised; nil: never (a party
+        /// room waits for its next song in silence).
+        public var silenceAlarmMs: Int?
         public init() {}
     }
 
@@ -84,6 +91,9 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var announced = false
     /// Frames of silence the current decoder has left the bus in a row.
     private var stalledFrames: Int64 = 0
+    /// Frames of silent output in a row, and whether this silence was reported.
+    private var silentFrames: Int64 = 0
+    private var silenceReported = false
     private var crossfadeMs: Int
     /// A crossfade in progress: the incoming decoder and the overlap's length and progress.
     private var fade: (incoming: Decoder, frames: Int, done: Int)?
@@ -243,6 +253,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             chunk.removeAll(keepingCapacity: true)
             guard fill(&chunk) else { break }
             sink(chunk)
+            watchSilence(chunk)
             lock.withLock { written += Int64(chunk.count / PCM.bytesPerFrame) }
         }
         current?.stop()
@@ -253,6 +264,36 @@ public final class PlayoutEngine: @unchecked Sendable {
         next = nil
         fade = nil
         cutPrepared = nil
+    }
+
+    /// −50 dBFS, as 16-bit samples.
+    static let silenceThreshold: Int32 = 104
+
+    /// The watchdog on what went out: a held bus (paused on purpose) does not count.
+    private func watchSilence(_ chunk: [UInt8]) {
+        guard let alarmMs = options.silenceAlarmMs else { return }
+        let frames = Int64(chunk.count / PCM.bytesPerFrame)
+        if lock.withLock({ paused }) || Self.peak(chunk) >= Self.silenceThreshold {
+            silentFrames = 0
+            silenceReported = false
+            return
+        }
+        silentFrames += frames
+        if !silenceReported, silentFrames >= PCM.frames(milliseconds: alarmMs) {
+            silenceReported = true
+            events(.silence(frame: position(chunk) - silentFrames, frames: silentFrames))
+        }
+    }
+
+    /// The largest absolute 16-bit little-endian sample in `pcm`.
+    static func peak(_ pcm: [UInt8]) -> Int32 {
+        pcm.withUnsafeBytes { raw in
+            var peak: Int32 = 0
+            for sample in raw.bindMemory(to: Int16.self) {
+                peak = max(peak, abs(Int32(Int16(littleEndian: sample))))
+            }
+            return peak
+        }
     }
 
     /// One chunk of bus audio; false when there is nothing more to play and the options say stop.

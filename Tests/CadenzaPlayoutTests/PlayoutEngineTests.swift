@@ -58,6 +58,37 @@ final class EngineBox: @unchecked Sendable {
 }
 
 @Suite struct PlayoutEngineTests {
+    /// The watchdog listens to what goes out, not to the queue: a silent file among tones is dead
+    /// air (raised once, where the silence began, when it reaches the limit), a tone is not, and
+    /// a silence shorter than the limit is nothing.
+    @Test func aSilentOutputIsReportedOnceWhateverAirsIt() throws {
+        let dir = try AudioFixtures.temporaryDirectory("silence")
+        let queue = PlayoutQueue()
+        for (index, (seconds, frequency)) in [(1.0, 440), (0.4, 0), (0.5, 440), (1.5, 0), (0.5, 550)].enumerated() {
+            let path = try AudioFixtures.audio(
+                at: dir.appendingPathComponent("\(index).flac").path, metadata: [:], seconds: seconds, frequency: frequency)
+            queue.append(PlayoutItem(id: "\(index)", path: path, title: "\(index)", artist: "", durationMs: Int(seconds * 1000)))
+        }
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        options.silenceAlarmMs = 1_000
+        let recorder = Recorder()
+        PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note).runToEnd()
+        let silences = recorder.events.compactMap { event -> (Int64, Int64)? in
+            if case .silence(let frame, let frames) = event { return (frame, frames) }
+            return nil
+        }
+        let second = Int64(PCM.sampleRate)
+        #expect(recorder.peak(second * 19 / 10, second / 2) < 104, "the fixture's second silence is silent")
+        #expect(silences.count == 1)
+        // The long silence starts at 1.9 s (within the chunk it began in) and is reported at 1 s long.
+        if let (frame, frames) = silences.first {
+            #expect(abs(frame - second * 19 / 10) <= Int64(PlayoutEngine.chunkFrames))
+            #expect(frames >= second && frames < second + Int64(PlayoutEngine.chunkFrames))
+        }
+    }
+
     /// Items in three formats and a missing file air back to back: every sample of every file,
     /// nothing between them, and the missing one skipped without a gap.
     @Test func itemsJoinSampleExactAndAMissingFileIsSkipped() throws {
@@ -87,7 +118,7 @@ final class EngineBox: @unchecked Sendable {
             case .started(let item, let frame): started.append((item.id, frame))
             case .finished(let item, _, let played): finished.append((item.id, played))
             case .failed(let item, _): failed.append(item.id)
-            case .underrun, .fallback: Issue.record("unexpected \(event)")
+            case .underrun, .fallback, .silence: Issue.record("unexpected \(event)")
             }
         }
         #expect(failed == ["gone"])

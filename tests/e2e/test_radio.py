@@ -2,6 +2,7 @@
 built-in mount plays gap-free audio with ICY titles where the audio changes, and the
 now-playing API, the as-run log and the station API agree with what was heard."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -426,6 +427,31 @@ def test_a_crossfading_station_has_no_gaps(server_with_music, tmp_path):
     lengths = {"Night River": 4000, "Paper Static": 3000, "Lantern": 3000}
     finished = [e for e in history if "durationMs" in e]
     assert finished and all(abs(e["durationMs"] - (lengths[e["title"]] - 1000)) <= 60 for e in finished), finished
+
+
+def test_a_station_airing_silence_raises_dead_air(deployment, tmp_path):
+    """The watchdog listens to the output: a station whose only track is 8 s of digital silence
+    airs it (it is a track, not an empty queue), and after CADENZA_RADIO_SILENCE_SECONDS the
+    administrator gets station.dead_air and the metric counts it."""
+    from conftest import admin_token
+    from media import make_audio
+    music = tmp_path / "music"
+    make_audio(str(music / "quiet.flac"), seconds=8, frequency=0, title="Quiet", artist="Nobody")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_SILENCE_SECONDS=2)
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
+    events = SSEClient(server.url, token)
+    try:
+        r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "quiet", "name": "Quiet FM"})
+        assert r.status_code == 201, r.text
+        assert wait_for(lambda: (requests.get(server.url + "/api/v1/stations/quiet/now-playing").json().get("nowPlaying") or {})
+                        .get("song", {}).get("title") == "Quiet", timeout=15)
+        raised = events.take_type(1, "station.dead_air", timeout=20)
+        assert raised and raised[0][3]["payload"]["slug"] == "quiet", raised
+        assert re.search(r'^cadenza_radio_dead_air_total\{station="quiet"\} [1-9]', requests.get(server.url + "/metrics").text, re.M)
+        assert "the output has been silent" in open(server.log.name).read()
+    finally:
+        events.close()
 
 
 class Icecast:

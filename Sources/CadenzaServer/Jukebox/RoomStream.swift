@@ -181,7 +181,7 @@ final class RoomStream: Sendable {
             guard let entryID = Int64(item.id) else { return }
             if driver.handed?.id == item.id { driver.handed = nil }
             try await markFailed(entryID, now: now)
-        case .fallback, .underrun:
+        case .fallback, .underrun, .silence:
             break
         }
     }

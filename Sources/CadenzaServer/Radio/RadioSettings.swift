@@ -14,6 +14,7 @@ struct RadioSettings: SettingsSection {
             "local copies of what the stations air next, for a library on a share that may go away (default 2048, 0 for none)"
         ),
         ("CADENZA_NODE_NAME", "this machine's name among playout processes (default the host name); a restart under the same name resumes at once"),
+        ("CADENZA_RADIO_SILENCE_SECONDS", "how long a station's output may stay silent (below -50 dBFS) before dead air is raised (default 15)"),
         (
             "CADENZA_RADIO_PLAYOUT_URL",
             "where the other playout processes reach this one (default http://HOST:PORT, the host name when listening on all addresses)"
@@ -26,6 +27,7 @@ struct RadioSettings: SettingsSection {
     var scheduleHours: Int
     var livePort: Int
     var mediaCacheMB: Int
+    var silenceSeconds: Int
     /// Whether `cadenza serve` airs the stations itself.
     var inlinePlayout: Bool
     /// The one station a `cadenza playout` process airs (CADENZA_RADIO_STATION, set by the command).
@@ -41,6 +43,7 @@ struct RadioSettings: SettingsSection {
         livePort = reader.number("CADENZA_RADIO_LIVE_PORT", default: 8005, in: 0...65_535)
         mediaCacheMB = reader.number("CADENZA_RADIO_MEDIA_CACHE_MB", default: 2_048, in: 0...10_000_000)
         scheduleHours = reader.number("CADENZA_RADIO_SCHEDULE_HOURS", default: 48, in: 24...24 * 14)
+        silenceSeconds = reader.number("CADENZA_RADIO_SILENCE_SECONDS", default: 15, in: 1...3_600)
         inlinePlayout = reader.choice("CADENZA_RADIO_PLAYOUT", ["inline", "external"], default: "inline") == "inline"
         station = reader.value("CADENZA_RADIO_STATION")
         if let station, !Stations.validSlug(station) { reader.problem("CADENZA_RADIO_STATION: \(station) is not a station slug") }

@@ -159,6 +159,7 @@ final class StationPlayout: Sendable {
         var options = PlayoutEngine.Options()
         options.ffmpeg = ffmpeg
         options.crossfadeMs = station.crossfadeMs
+        options.silenceAlarmMs = ((try? app.settings.radio.silenceSeconds) ?? 15) * 1_000
         if let cache { options.source = { cache.resolve($0) } }
         let sink = noteSink
         let outputs = encoders
@@ -475,6 +476,25 @@ final class StationPlayout: Sendable {
         }
     }
 
+    /// Dead air, counted and logged each time, announced (`station.dead_air`, an administrator's
+    /// notification) once a minute at most: a station whose library cannot be read falls back often.
+    private func deadAir(_ why: String) {
+        let now = Date()
+        let raise = state.withLockedValue { state in
+            guard now.timeIntervalSince(state.deadAirRaised) > 60 else { return false }
+            state.deadAirRaised = now
+            return true
+        }
+        logger.error("station \(station.slug): dead air: \(why)")
+        Counter(label: "cadenza_radio_dead_air_total", dimensions: [("station", station.slug)]).increment()
+        guard raise else { return }
+        let station = self.station
+        Task { [db] in
+            try? await EventStore.append(
+                RadioEvents.deadAir, payload: .init(slug: station.slug, name: station.name), actorID: nil, subjectID: station.slug, on: db)
+        }
+    }
+
     /// The queued items and the one on air (the rotation must not pick them again).
     func upcomingItems() -> [PlayoutItem] {
         let current = state.withLockedValue { $0.current?.item }
@@ -497,22 +517,10 @@ final class StationPlayout: Sendable {
             airing(item, frame: frame, source: item.tag.hasPrefix("s") ? .scheduled : item.tag == "live" ? .live : .autodj)
         case .fallback(let frame):
             airing(PlayoutItem(id: "", path: "", title: station.name, artist: "", durationMs: 0), frame: frame, source: .fallback)
-            // Raised once a minute at most: a station whose library cannot be read falls back often.
-            let now = Date()
-            let raise = state.withLockedValue { state in
-                guard now.timeIntervalSince(state.deadAirRaised) > 60 else { return false }
-                state.deadAirRaised = now
-                return true
-            }
-            logger.error("station \(station.slug): nothing to air; the fallback tone is on")
-            Counter(label: "cadenza_radio_dead_air_total", dimensions: [("station", station.slug)]).increment()
-            if raise {
-                let station = self.station
-                Task { [db] in
-                    try? await EventStore.append(
-                        RadioEvents.deadAir, payload: .init(slug: station.slug, name: station.name), actorID: nil, subjectID: station.slug, on: db)
-                }
-            }
+            deadAir("nothing to air; the fallback tone is on")
+        case .silence(_, let frames):
+            let what = state.withLockedValue { $0.current?.item.streamTitle } ?? "what airs"
+            deadAir("the output has been silent for \(PCM.milliseconds(frames: frames) / 1_000) s (\(what))")
         case .failed(let item, _):
             logger.warning("station \(station.slug): \(item.path) gave no audio; skipped")
             if let cache, item.tag != "live", !cache.contains(item.path) {
