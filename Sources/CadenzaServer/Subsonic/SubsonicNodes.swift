@@ -22,7 +22,7 @@ enum SubsonicNodes {
         var node = SubsonicNode(name)
         let id = Int64(track.id) ?? 0, albumID = Int64(track.album.id) ?? 0
         let file = track.files.first { $0.status == "imported" } ?? track.files.first
-        let suffix = file.map { ($0.path as NSString).pathExtension.lowercased() } ?? "mp3"
+        let suffix = file.map { $0.path.fileExtension.lowercased() } ?? "mp3"
         node.set("id", SubsonicID.make(.track, id))
         node.set("parent", SubsonicID.make(.album, albumID))
         node.set("isDir", false)
@@ -38,7 +38,7 @@ enum SubsonicNodes {
         node.set("suffix", suffix)
         node.set("duration", seconds(track.durationMs))
         node.set("bitRate", file?.bitrate)
-        node.set("path", "\(track.albumArtist.name)/\(track.album.name)/\((file?.path as NSString?)?.lastPathComponent ?? track.title)")
+        node.set("path", "\(track.albumArtist.name)/\(track.album.name)/\(file?.path.fileName ?? track.title)")
         node.set("discNumber", track.discNumber)
         node.set("created", SubsonicNode.iso8601(Int64(track.createdAt.timeIntervalSince1970 * 1000)))
         node.set("albumId", SubsonicID.make(.album, albumID))

@@ -35,7 +35,7 @@ enum SubsonicMedia {
             // As stored: serve() sends it raw (and fetches a followed library's file from its server).
             let response = try await StreamController.serve(
                 file: file.found, options: .init(format: nil, maxBitRate: nil, timeOffset: 0), req: context.req)
-            let name = (file.found.file.originalName ?? (file.found.file.path as NSString).lastPathComponent).replacingOccurrences(of: "\"", with: "")
+            let name = (file.found.file.originalName ?? file.found.file.path.fileName).replacingOccurrences(of: "\"", with: "")
             response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
             return .response(response)
         },

@@ -65,7 +65,11 @@ struct RankedIndex: Sendable {
         guard !folded.isEmpty else { return [] }
         let needle = Array(folded.utf8)
         var tiers: [[Int]] = [[], [], [], []]
-        for position in text.positions(containing: folded) { tiers[text.matchTier(of: position, needle)].append(position) }
+        // A page needs at most `wanted` of each tier: a common word matches thousands.
+        for position in text.positions(containing: folded) {
+            let tier = text.matchTier(of: position, needle)
+            if tiers[tier].count < wanted { tiers[tier].append(position) }
+        }
         var found = tiers.flatMap { $0 }
         if found.count < wanted { found += typoMatches(folded, excluding: Set(found), wanted: wanted - found.count) }
         return found

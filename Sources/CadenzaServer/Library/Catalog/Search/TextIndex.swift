@@ -32,11 +32,11 @@ struct TextIndex: Sendable {
         bytes.withUnsafeBufferPointer { haystack in
             pattern.withUnsafeBufferPointer { needle in
                 guard let base = haystack.baseAddress, let needleBase = needle.baseAddress else { return }
-                var from = 0
+                var from = 0, entry = 0
                 while found.count < max, from < haystack.count,
                     let offset = Self.find(needleBase, needle.count, pivot: pivot, in: base, from: from, count: haystack.count)
                 {
-                    let entry = entryIndex(at: offset)
+                    entry = entryIndex(at: offset, notBefore: entry)
                     found.append(entry)
                     from = entry + 1 < starts.count ? starts[entry + 1] : haystack.count  // one hit per entry
                 }
@@ -73,9 +73,17 @@ struct TextIndex: Sendable {
         return nil
     }
 
-    /// The entry holding byte `offset` (binary search over the entry starts).
-    private func entryIndex(at offset: Int) -> Int {
-        var low = 0, high = starts.count
+    /// The entry holding byte `offset`, which is `low` or a later one: hits come in ascending
+    /// order and a common word's are close together, so the search gallops from the last hit
+    /// (a step, two, four, …) before it halves.
+    private func entryIndex(at offset: Int, notBefore low: Int) -> Int {
+        var low = low, high = low + 1, step = 1
+        while high < starts.count, starts[high] <= offset {
+            low = high
+            high += step
+            step *= 2
+        }
+        high = Swift.min(high, starts.count)
         while high - low > 1 {
             let mid = (low + high) / 2
             if starts[mid] <= offset { low = mid } else { high = mid }
