@@ -52,10 +52,13 @@ public final class Encoder: @unchecked Sendable {
 
     /// An HLS encoder: AAC in MPEG-TS segments of about `segmentSeconds` and a live playlist
     /// (`live.m3u8`) in `directory`, each segment stamped with EXT-X-PROGRAM-DATE-TIME. After a
-    /// restart the playlist is appended to, so its media sequence never goes back.
+    /// restart the playlist is appended to, so its media sequence never goes back; a new playlist
+    /// (another machine's playout taking over) starts at the seconds since 1970, which no playlist
+    /// counting one per segment of a second or more since it began can have reached.
     public init(hlsDirectory directory: String, segmentSeconds: Int = 4, ffmpeg: String = "/usr/bin/ffmpeg") {
         outputArguments = [
             "-c:a", "aac", "-b:a", "128k", "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
+            "-hls_start_number_source", "epoch",
             "-hls_flags", "delete_segments+program_date_time+independent_segments+temp_file+append_list+omit_endlist+discont_start",
             "-hls_segment_type", "mpegts", "-hls_segment_filename", directory + "/seg_%05d.ts", directory + "/live.m3u8",
         ]

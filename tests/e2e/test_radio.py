@@ -411,6 +411,30 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
         shutil.rmtree(pg_dir, ignore_errors=True)
 
 
+def test_hls_media_sequence_goes_on_after_a_kill(deployment, music):
+    """kill -9 and a restart of the server airing an HLS station: the playlist a player reloads
+    goes on after the last sequence number it listed, never back to an earlier one."""
+    from conftest import admin_token
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "again", "name": "Again", "outputs": ["hls"]})
+    assert r.status_code == 201, r.text
+
+    def listed():
+        r = requests.get(server.url + "/hls/again/live.m3u8", timeout=2)
+        return parse_playlist(r.text) if r.status_code == 200 and "#EXTINF" in r.text else None
+    assert wait_for(lambda: listed() and len(listed()[2]) >= 2, timeout=30)
+    last = listed()[2][-1][0]
+    server.kill9()
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    assert wait_for(lambda: listed() and listed()[2][-1][0] > last, timeout=30)
+    _, first, segments = listed()
+    numbers = [n for n, _, _, _ in segments]
+    assert numbers == sorted(numbers) and first >= last - 5, (last, numbers)
+    seg = requests.get(server.url + "/hls/again/" + segments[-1][1])
+    assert seg.status_code == 200 and seg.headers["Content-Type"] == "video/mp2t"
+
+
 def test_a_crossfading_station_has_no_gaps(server_with_music, tmp_path):
     server, token = server_with_music
     r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "fade", "name": "Fade", "crossfadeMs": 1000})

@@ -84,10 +84,11 @@ enum MountController {
         return playout
     }
 
-    /// `seg_00042.ts`: what the encoder names segments (nothing else is ever served from the folder).
+    /// `seg_1796000042.ts` (`seg_00042.ts` from older playlists): what the encoder names segments
+    /// (nothing else is ever served from the folder).
     static func isSegmentName(_ name: String) -> Bool {
         guard name.hasPrefix("seg_"), name.hasSuffix(".ts") else { return false }
         let digits = name.dropFirst(4).dropLast(3)
-        return (5...9).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        return (5...12).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }
