@@ -102,6 +102,76 @@ def test_a_playout_cut_off_from_the_database_is_not_doubled_by_its_standby(deplo
         proxy.close()
 
 
+@postgres_only
+def test_an_hls_listeners_media_sequence_never_goes_back_across_a_takeover(deployment, tmp_path):
+    """Two playouts on different machines (here: different data directories) each write their own
+    HLS playlist; behind a proxy a player reloading the playlist moves from one to the other. The
+    standby's first media sequence must come after everything the active one listed (RFC 8216:
+    a sequence number never goes back), as after a restart of either."""
+    from conftest import admin_token
+    from test_radio import parse_playlist
+    music = long_tone(tmp_path, high_seconds=60)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external")
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "hlsha", "name": "HLS HA", "outputs": ["mp3", "hls"]})
+    assert r.status_code == 201, r.text
+    active = deployment.playout("hlsha", node="alpha")
+
+    def listed(playout):
+        try:
+            r = requests.get(playout.url + "/hls/hlsha/live.m3u8", timeout=2)
+        except requests.RequestException:
+            return None
+        return parse_playlist(r.text) if r.status_code == 200 and "#EXTINF" in r.text else None
+    assert wait_for(lambda: listed(active), timeout=20)
+    other = tmp_path / "beta-data"
+    other.mkdir()
+    standby = deployment.playout("hlsha", node="beta", CADENZA_DATA_DIR=str(other))
+    assert wait_for(lambda: listed(active) and len(listed(active)[2]) >= 3, timeout=30)
+    last = listed(active)[2][-1][0]
+    active.kill9()
+    assert wait_for(lambda: listed(standby), timeout=20)
+    _, first, segments = listed(standby)
+    assert first > last, f"the standby's playlist starts at {first}, the active's had reached {last}"
+    assert segments[0][3] is not None   # program date-time from the first segment on
+
+
+@postgres_only
+def test_a_standby_keeps_copies_and_takes_over_while_the_share_is_away(deployment, tmp_path):
+    """The standby, on a machine of its own (here: its own data directory), copies what the
+    station would air next while it stands by; the library's share goes away and the active
+    playout dies: the standby airs the station from its copies, not the fallback tone."""
+    from conftest import admin_token
+    from test_radio_schedule import tone
+    music = tmp_path / "music"
+    music.mkdir()
+    tones = {600: "Six", 700: "Seven", 800: "Eight"}
+    for hz, title in tones.items():
+        tone(music / f"{title}.flac", 20, hz, title)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external")
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3)
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                      json={"slug": "warm", "name": "Warm", "trackGapMinutes": 0, "artistGapMinutes": 0})
+    assert r.status_code == 201, r.text
+    active = deployment.playout("warm", node="alpha")
+    assert wait_for(lambda: mount_up(active, "warm"), timeout=10, interval=0.1)
+    other = tmp_path / "beta-data"
+    other.mkdir()
+    standby = deployment.playout("warm", node="beta", CADENZA_DATA_DIR=str(other))
+    media = other / "playout" / "media"
+    copies = lambda: sorted(f for f in (os.listdir(media) if media.is_dir() else []) if f.endswith(".flac"))
+    assert wait_for(lambda: len(copies()) == 3, timeout=30), copies()
+    assert not mount_up(standby, "warm")
+    music.rename(tmp_path / "elsewhere")
+    music.mkdir()
+    active.kill9()
+    assert wait_for(lambda: mount_up(standby, "warm"), timeout=10, interval=0.05)
+    audio, _, _ = listen(standby.url + "/listen/warm/radio.mp3", 4, icy=False)
+    assert 560 < dominant_hz(audio[-32000:], tmp_path) < 840, "a copy airs, not the fallback tone (440 Hz)"
+
+
 def test_an_external_icecast_keeps_its_listeners_through_a_takeover(deployment, tmp_path):
     """Both playouts push to one Icecast mount; only the airing one is connected. Icecast is
     set up as the README says (a fallback file, fallback-override): when the active playout is

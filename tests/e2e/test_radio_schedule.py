@@ -165,6 +165,13 @@ def test_show_rules_and_the_calendar_across_dst(deployment, server_with_music):
         "name": "x", "entries": [{"trackId": tracks[0]["id"], "cueInMs": 5000, "cueOutMs": 4000}]}).status_code == 422
     r = requests.post(base + "/playlists", headers=h, json={"name": "Copy", "trackIds": [t["id"] for t in tracks]})
     assert r.status_code == 201 and r.json()["entryCount"] == len(tracks), r.text
+    # One occurrence given other content (and still moved): only that one airs it.
+    copy = r.json()["id"]
+    r = requests.put(base + f"/shows/{owls['id']}/occurrences/2027-03-28", headers=h, json={"startTime": "05:00", "playlistId": copy})
+    assert r.status_code == 200 and r.json()["playlistId"] == copy and r.json()["localStart"] == "2027-03-28T05:00", r.text
+    march = {o["date"]: o for o in requests.get(base + "/schedule", params={"from": "2027-03-07", "days": 28}).json() if o["title"] == "Night Owls"}
+    assert march["2027-03-28"].get("playlistId") == copy and march["2027-03-14"].get("playlistId") is None, march
+    assert requests.put(base + f"/shows/{owls['id']}/occurrences/2027-03-28", headers=h, json={"playlistId": "999999"}).status_code in (404, 422)
     # Others read the calendar of a public station, and change nothing.
     made = deployment.run("user", "create", "listener", stdin="listener-password-1\n")
     assert made.returncode == 0, made.stderr

@@ -57,6 +57,13 @@ actor RadioStations {
         self.address = address
     }
 
+    /// The stations this process may air that another process airs now.
+    func standingBy() -> [(String, StationRecord)] {
+        wanted.filter { playouts[$0.key] == nil }.map { ($0.key, $0.value) }
+    }
+
+    func isStandingBy(_ slug: String) -> Bool { wanted[slug] != nil && playouts[slug] == nil }
+
     /// Whether this process airs the station under the lease holder name `holder`.
     func airs(stationID: Int64, as holder: String) -> Bool {
         holder == owner && playouts.values.contains { $0.station.id == stationID }
@@ -295,6 +302,8 @@ struct RadioService: Service {
     func run() async throws {
         let live = livePort > 0 ? LiveInputServer(app: app, stations: stations) : nil
         await live?.start(host: host, port: livePort)
+        let standby = Task { [stations, app] in await stations.keepStandbyCopies(app: app) }
+        defer { standby.cancel() }
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
