@@ -18,10 +18,16 @@ import time
 
 import requests
 
+import liquidsoap_anchor
 from common import Instance
 
-LIQUIDSOAP = {"cpu": "2.2–2.65 %", "pss": "126–176 MB", "up": "2.3–3.9 s", "hls": "6.2–6.5 s", "behind": "+0.03 s in 150 s",
-              "kill9": "audible after 2.5 s, playlist restarts at track 1", "per_core": "~46", "icecast1500": "11.9 %"}
+# The reference's figures (§6), printed when liquidsoap is not installed (apt-get install liquidsoap);
+# otherwise replaced by what it measures in this run.
+LIQUIDSOAP = {"cpu": "2.2–2.65 % (reference)", "pss": "126–176 MB (reference)", "up": "2.3–3.9 s (reference)",
+              "hls": "6.2–6.5 s (reference)", "behind": "+0.03 s in 150 s (reference)",
+              "kill9": "audible after 2.5 s, playlist restarts at track 1 (reference)", "per_core": "~46 (reference)",
+              "hls_cpu": "3.54 % for HLS alone (reference)", "icecast1500": "11.9 %"}
+LIQUIDSOAP_CPU = 2.4
 
 
 def make_library(root, tracks=12, seconds=30):
@@ -112,8 +118,12 @@ def first_audio(url, slug, since):
 
 
 def capture(url, slug, seconds, path):
-    """Listens for `seconds`; returns audio seconds received after the connect burst, per wall second."""
-    r = requests.get(f"{url}/listen/{slug}/radio.mp3", stream=True, timeout=5)
+    """Listens to a station for `seconds`; returns audio seconds received after the connect burst, per wall second."""
+    return capture_url(f"{url}/listen/{slug}/radio.mp3", seconds, path)
+
+
+def capture_url(mount, seconds, path):
+    r = requests.get(mount, stream=True, timeout=5)
     got, marks = 0, []
     with open(path, "wb") as f:
         start = time.time()
@@ -169,9 +179,27 @@ def main():
     # 30 s tracks make every cost paid once per track (an ffmpeg decoder's start: 54 ms of CPU
     # with Debian's build) count six to seven times what it does with songs of 3–4 minutes.
     parser.add_argument("--track-seconds", type=int, default=30)
+    parser.add_argument("--no-anchor", action="store_true", help="do not run liquidsoap beside (print the reference's figures)")
     args = parser.parse_args()
     suffix = "" if args.track_seconds == 30 else f"-{args.track_seconds}s"
     music = make_library(os.path.join(tempfile.gettempdir(), "cadenza-bench-radio" + suffix), seconds=args.track_seconds)
+    global LIQUIDSOAP_CPU
+    if not args.no_anchor and liquidsoap_anchor.available():
+        # First, alone on the machine, as Cadenza's stations are below.
+        a = liquidsoap_anchor.measure(music, args.seconds, cpu_percent, pss_mb, capture_url, silences, args.track_seconds)
+        first = lambda title: (title or "").endswith("Tone 0")
+        where = ("restarts the playlist at its first track" if first(a["kill9_to"]) and not first(a["kill9_from"])
+                 else f"was in {a['kill9_from']!r}, went on with {a['kill9_to']!r}")
+        print(f"liquidsoap {subprocess.run(['liquidsoap', '--version'], capture_output=True, text=True).stdout.split()[1]} "
+              f"(the anchor, same library, one MP3 128 kb/s mount to icecast2): {a['cpu']:.2f} % of a core, {a['pss']:.0f} MB PSS, "
+              f"mount audible {a['up']:.2f} s after start, {a['behind']:+.3f} s against the wall clock over {args.seconds - 5} s, "
+              f"{a['gaps']} silences ≥ 20 ms; after kill -9 audible {a['kill9']:.2f} s after a restart, and {where}; "
+              f"MP3 + HLS (AAC, 4 s): {a['hls_cpu']:.2f} % of a core, first segment {a['hls_up']:.2f} s")
+        LIQUIDSOAP_CPU = a["cpu"]
+        LIQUIDSOAP.update({
+            "cpu": f"{a['cpu']:.2f} %", "pss": f"{a['pss']:.0f} MB", "up": f"{a['up']:.2f} s", "hls": f"{a['hls_up']:.2f} s",
+            "behind": f"{a['behind']:+.3f} s", "hls_cpu": f"{a['hls_cpu']:.2f} %", "per_core": f"~{100 / max(a['cpu'], 0.01):.0f}",
+            "kill9": f"audible {a['kill9']:.2f} s after a restart; {where}"})
     inst = Instance(args.pg)
     proc, url, _ = inst.serve(CADENZA_MUSIC_DIRS=music)
     token = inst.admin_token(url)
@@ -188,7 +216,7 @@ def main():
     settle(url, token)
     one_cpu = cpu_percent(proc.pid, args.seconds) - idle_cpu
     print(f"  mount up {up:.2f} s after the station was created (liquidsoap {LIQUIDSOAP['up']})")
-    print(f"  one MP3 station: {one_cpu:.2f} % of a core (target ≤ 1.5 %; liquidsoap {LIQUIDSOAP['cpu']}; ratio {one_cpu / 2.4:.2f})")
+    print(f"  one MP3 station: {one_cpu:.2f} % of a core (target ≤ 1.5 %; liquidsoap {LIQUIDSOAP['cpu']}; ratio {one_cpu / LIQUIDSOAP_CPU:.2f})")
     with tempfile.TemporaryDirectory() as tmp:
         behind = capture(url, "one", args.seconds, os.path.join(tmp, "cap.mp3"))
         gaps = silences(os.path.join(tmp, "cap.mp3"))
@@ -203,7 +231,7 @@ def main():
     settle(url, token)
     two_cpu = cpu_percent(proc.pid, args.seconds) - idle_cpu - one_cpu
     print(f"  first HLS segment listed {hls_up:.2f} s after creation (target ≤ 5 s; liquidsoap {LIQUIDSOAP['hls']})")
-    print(f"  one MP3 + HLS station: {two_cpu:.2f} % of a core (target ≤ 3.5 %)")
+    print(f"  one MP3 + HLS station: {two_cpu:.2f} % of a core (target ≤ 3.5 %; liquidsoap {LIQUIDSOAP['hls_cpu']})")
 
     for i in range(args.stations - 2):
         create(url, token, f"s{i}")

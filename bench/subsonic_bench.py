@@ -20,6 +20,7 @@ PASSWORD = "bench-subsonic"
 
 # 96 different queries (words, prefixes, phrases, misses), so one cached result does not decide the figure.
 VARIED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "varied_search.lua")
+TYPOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "typo_search.lua")
 
 
 def wrk(url, seconds, script=None):
@@ -69,6 +70,7 @@ def main():
                 ("getCoverArt size=300 (cached)", f"getCoverArt?id={album.get('coverArt', album['id'])}&size=300&{q}"),
             ]
             endpoints.insert(4, ("search3, 96 varied queries", f"search3?query=Night&{q}", VARIED))
+            endpoints.insert(5, ("search3, 96 misspelled queries", f"search3?query=Nigth&{q}", TYPOS))
             for label, path, *script in endpoints:
                 requests.get(f"{url}/rest/{path}")   # warm caches (resized cover, page cache)
                 rate, p99, errors = wrk(f"{url}/rest/{path}", args.seconds, *script)
