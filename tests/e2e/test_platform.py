@@ -1,6 +1,7 @@
 """The foundation as a user and an operator meet it: real processes, real HTTP, real signals."""
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -62,6 +63,21 @@ def test_nodes_starting_at_once_on_an_empty_database_migrate_it_once(deployment)
     assert listing and all(row.endswith("|1") for row in listing)
     server = deployment.serve()   # and the result serves
     assert requests.get(server.url + "/readyz").status_code == 200
+    # A node waiting for another's migration says so (here the lock is held by a psql session).
+    holder = subprocess.Popen(["psql", deployment.database_url, "-q"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    holder.stdin.write(f"SELECT pg_advisory_lock({0x6d696772617465});\n")
+    holder.stdin.flush()
+    time.sleep(1)
+    waiting = subprocess.Popen([BIN, "migrate"], env=deployment.env(CADENZA_LOG_LEVEL="info"), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(waiting.stdout), daemon=True)
+    reader.start()
+    assert wait_for(lambda: any("Another node is migrating the database" in l for l in lines), timeout=30), lines
+    assert waiting.poll() is None   # still waiting
+    holder.stdin.close()
+    holder.wait(timeout=10)
+    assert waiting.wait(timeout=60) == 0, lines
 
 
 @postgres_only

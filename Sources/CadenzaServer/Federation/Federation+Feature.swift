@@ -18,7 +18,7 @@ public struct FederationFeature: Feature {
 
     public var settingsSections: [any SettingsSection.Type] { [FederationSettings.self] }
 
-    public var migrations: [any Migration] { [M036_CreateFederation(), M038_CreateFederationPublished()] }
+    public var migrations: [any Migration] { [M036_CreateFederation(), M038_CreateFederationPublished(), M048_IndexFederationDeliveriesByStatus()] }
 
     public var eventTypes: [EventDescriptor] { FederationEvents.all }
 

@@ -19,7 +19,13 @@ extension Application {
             guard let held = connection as? any SQLDatabase else {
                 throw AdminCommands.Failure(description: "no SQL connection to lock migrations on")
             }
-            try await held.raw("SELECT pg_advisory_lock(\(bind: Self.migrationLockKey))").run()
+            let free = try await held.raw("SELECT pg_try_advisory_lock(\(bind: Self.migrationLockKey)) AS free").first()?
+                .decode(column: "free", as: Bool.self)
+            if free != true {
+                // Said once, so a node that seems stuck at start tells why (a long migration elsewhere).
+                self.logger.info("Another node is migrating the database; waiting for it to finish")
+                try await held.raw("SELECT pg_advisory_lock(\(bind: Self.migrationLockKey))").run()
+            }
             do {
                 try await self.migrateAndSummarise()
             } catch {
