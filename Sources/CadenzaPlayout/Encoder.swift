@@ -51,15 +51,21 @@ public final class Encoder: @unchecked Sendable {
     }
 
     /// An HLS encoder: AAC in MPEG-TS segments of about `segmentSeconds` and a live playlist
-    /// (`live.m3u8`) in `directory`, each segment stamped with EXT-X-PROGRAM-DATE-TIME. After a
-    /// restart the playlist is appended to, so its media sequence never goes back; a new playlist
-    /// (another machine's playout taking over) starts at the seconds since 1970, which no playlist
-    /// counting one per segment of a second or more since it began can have reached.
+    /// (`live.m3u8`) in `directory`, each segment stamped with EXT-X-PROGRAM-DATE-TIME. Every start
+    /// (a restart, another machine's playout taking over) begins a new playlist numbered from the
+    /// seconds since 1970, which no playlist counting one per segment of a second or more since it
+    /// began can have reached: a player's media sequence never goes back and no number is bound
+    /// to another segment. (ffmpeg's append_list would renumber the old segments from that start.)
+    /// The previous run's segments are removed first: ffmpeg deletes only its own.
     public init(hlsDirectory directory: String, segmentSeconds: Int = 4, ffmpeg: String = "/usr/bin/ffmpeg") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where name.hasPrefix("seg_") && name.hasSuffix(".ts") {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
         outputArguments = [
             "-c:a", "aac", "-b:a", "128k", "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
             "-hls_start_number_source", "epoch",
-            "-hls_flags", "delete_segments+program_date_time+independent_segments+temp_file+append_list+omit_endlist+discont_start",
+            "-hls_flags", "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist+discont_start",
             "-hls_segment_type", "mpegts", "-hls_segment_filename", directory + "/seg_%05d.ts", directory + "/live.m3u8",
         ]
         self.ffmpeg = ffmpeg

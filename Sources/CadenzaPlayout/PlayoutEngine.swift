@@ -287,13 +287,13 @@ public final class PlayoutEngine: @unchecked Sendable {
 
     /// The largest absolute 16-bit little-endian sample in `pcm`.
     static func peak(_ pcm: [UInt8]) -> Int32 {
-        pcm.withUnsafeBytes { raw in
-            var peak: Int32 = 0
-            for sample in raw.bindMemory(to: Int16.self) {
-                peak = max(peak, abs(Int32(Int16(littleEndian: sample))))
-            }
-            return peak
+        var peak: Int32 = 0
+        var index = 0
+        while index + 1 < pcm.count {
+            peak = max(peak, abs(Int32(Int16(bitPattern: UInt16(pcm[index]) | UInt16(pcm[index + 1]) << 8))))
+            index += 2
         }
+        return peak
     }
 
     /// One chunk of bus audio; false when there is nothing more to play and the options say stop.

@@ -64,19 +64,21 @@ def test_nodes_starting_at_once_on_an_empty_database_migrate_it_once(deployment)
     server = deployment.serve()   # and the result serves
     assert requests.get(server.url + "/readyz").status_code == 200
     # A node waiting for another's migration says so (here the lock is held by a psql session).
-    holder = subprocess.Popen(["psql", deployment.database_url, "-q"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    holder.stdin.write(f"SELECT pg_advisory_lock({0x6d696772617465});\n")
-    holder.stdin.flush()
-    time.sleep(1)
-    waiting = subprocess.Popen([BIN, "migrate"], env=deployment.env(CADENZA_LOG_LEVEL="info"), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    lines = []
-    reader = threading.Thread(target=lambda: lines.extend(waiting.stdout), daemon=True)
-    reader.start()
-    assert wait_for(lambda: any("Another node is migrating the database" in l for l in lines), timeout=30), lines
-    assert waiting.poll() is None   # still waiting
-    holder.stdin.close()
-    holder.wait(timeout=10)
+    holder = subprocess.Popen(["psql", deployment.database_url, "-q", "-At"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdin.write(f"SELECT pg_advisory_lock({0x6d696772617465});\n\\echo locked\n")
+        holder.stdin.flush()
+        while holder.stdout.readline().strip() != "locked":   # printed once the lock is held
+            pass
+        waiting = subprocess.Popen([BIN, "migrate"], env=deployment.env(CADENZA_LOG_LEVEL="info"), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        lines = []
+        threading.Thread(target=lambda: lines.extend(waiting.stdout), daemon=True).start()
+        assert wait_for(lambda: any("Another node is migrating the database" in l for l in lines), timeout=30), lines
+        assert waiting.poll() is None   # still waiting
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
     assert waiting.wait(timeout=60) == 0, lines
 
 

@@ -4,8 +4,8 @@ extension String {
     /// After the last "/", trailing slashes ignored (as `NSString.lastPathComponent`).
     var fileName: String {
         var path = Substring(self)
-        while path.count > 1, path.last == "/" { path = path.dropLast() }
-        guard let slash = path.lastIndex(of: "/"), path.count > 1 else { return String(path) }
+        while path.utf8.count > 1, path.last == "/" { path = path.dropLast() }
+        guard let slash = path.lastIndex(of: "/"), path.utf8.count > 1 else { return String(path) }
         return String(path[path.index(after: slash)...])
     }
 

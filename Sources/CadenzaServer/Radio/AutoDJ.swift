@@ -35,7 +35,8 @@ enum AutoDJ {
     /// mix does while a manager's playlists still decide what may air.
     static func pool(station: StationRecord, libraries: [Int64], on db: any SQLDatabase) async throws -> [Candidate] {
         let rotation = try await RadioPlaylists.list(stationID: station.id, on: db).filter { $0.rotationWeight > 0 }
-        let flow = try await flow(station: station, libraries: libraries, on: db)
+        // Only a weighting: a model that cannot be read leaves the pool as it is.
+        let flow = (try? await flow(station: station, libraries: libraries, on: db)) ?? []
         let library = {
             var candidates = try await CatalogQueries.randomAirableTracks(libraries: libraries, limit: 200, on: db).map {
                 Candidate(trackID: $0.id, item: $0.playoutItem())

@@ -34,7 +34,7 @@ enum MountController {
     /// (a holder without its database must still answer); the name is the only key, so nothing
     /// is told to whoever does not already know it.
     @Sendable static func airing(req: Request) async throws -> HTTPStatus {
-        guard let id = req.parameters.get("station").flatMap({ Int64($0) }), let holder = req.query[String.self, at: "holder"],
+        guard let id = req.parameters.get("station").flatMap({ Int64($0) }), let holder = req.headers.first(name: RadioStations.holderHeader),
             holder.utf8.count <= 1_000
         else { return .notFound }
         let stations = try req.application.cadenza.state(RadioStations.self)

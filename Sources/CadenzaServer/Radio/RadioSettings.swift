@@ -59,7 +59,8 @@ struct RadioSettings: SettingsSection {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty
         else { return false }
-        return url.query == nil && url.fragment == nil
+        // A base: the probe's path replaces any other.
+        return url.query == nil && url.fragment == nil && (url.path.isEmpty || url.path == "/")
     }
 
     /// Where other playouts ask this process whether it still airs a station.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import ServiceLifecycle
 import Vapor
@@ -38,6 +39,10 @@ actor RadioStations {
     let address: String
     /// Stations whose expired lease's holder still answers, as last logged (a warning per episode).
     private var fenced: [String: String] = [:]
+    /// What a standby copied of each station's rotation, handed to the station's playout here.
+    var standbyReserve: [String: [AutoDJ.Candidate]] = [:]
+    /// Stops the standby's copying round under way.
+    var standbyStop = NIOLockedValueBox(false)
     /// The local copies of what the stations air next (nil: none kept).
     let cache: MediaCache?
     static let lease: Duration = .milliseconds(1_200)
@@ -65,8 +70,16 @@ actor RadioStations {
     func isStandingBy(_ slug: String) -> Bool { wanted[slug] != nil && playouts[slug] == nil }
 
     /// Whether this process airs the station under the lease holder name `holder`.
+    /// `holder` may also be this machine and data directory's previous process (its lease, when
+    /// this one went on air from disk while the database was away).
     func airs(stationID: Int64, as holder: String) -> Bool {
-        holder == owner && playouts.values.contains { $0.station.id == stationID }
+        (holder == owner || isSamePlace(holder)) && playouts.values.contains { $0.station.id == stationID }
+    }
+
+    /// Whether `holder` names a process of this machine and data directory (any process id).
+    func isSamePlace(_ holder: String) -> Bool {
+        guard let colon = owner.lastIndex(of: ":"), let theirs = holder.lastIndex(of: ":") else { return false }
+        return owner[..<colon] == holder[..<theirs]
     }
 
     func playout(slug: String) -> StationPlayout? { playouts[slug] }
@@ -123,27 +136,28 @@ actor RadioStations {
         // All the leases at once: a round takes one round trip, however many stations there are.
         let stations = wanted
         let owner = owner, address = address, db = app.sql
-        let airing = Set(playouts.keys)
         let answers = await withTaskGroup(of: (String, Bool?).self) { group in
             for (slug, station) in stations {
                 group.addTask {
-                    // What airs elsewhere is not taken here before its holder was asked (below).
+                    // Renewed when it is this process's; a lease another let expire is not taken
+                    // before its holder was asked (below).
                     let held = try? await Leases.acquire(
-                        Self.leaseKey(station), owner: owner, duration: Self.lease, address: address, takingExpired: airing.contains(slug),
-                        on: db)
+                        Self.leaseKey(station), owner: owner, duration: Self.lease, address: address, takingExpired: false, on: db)
                     return (slug, held)
                 }
             }
             return await group.reduce(into: [String: Bool?]()) { $0[$1.0] = $1.1 }
         }
-        // Expired leases held elsewhere: their holders are asked at once, side by side.
+        // Leases held elsewhere that ran out, or whose holder was this place's previous process.
         var expired: [String: Leases.Holding] = [:]
-        for (slug, station) in stations where answers[slug] == false && playouts[slug] == nil {
+        for (slug, station) in stations where answers[slug] == false {
             if let holding = try? await Leases.holding(Self.leaseKey(station), on: db), holding.expired || isDeadPredecessor(holding.owner) {
                 expired[slug] = holding
             }
         }
-        let toAsk = expired.filter { !isDeadPredecessor($0.value.owner) }.compactMap { slug, holding in
+        // Their holders are asked at once, side by side (a station aired here is not taken from
+        // another that holds it: it goes off air here, below).
+        let toAsk = expired.filter { !isDeadPredecessor($0.value.owner) && playouts[$0.key] == nil }.compactMap { slug, holding in
             stations[slug].map { (slug, $0, holding) }
         }
         let answering = await withTaskGroup(of: (String, Bool).self) { group in
@@ -155,11 +169,12 @@ actor RadioStations {
         for (slug, station) in stations {
             let key = Self.leaseKey(station)
             var held = answers[slug] ?? nil
-            if held == false, playouts[slug] == nil, let holding = expired[slug] {
-                if isDeadPredecessor(holding.owner) {
-                    try? await Leases.release(key, owner: holding.owner, on: db)
-                    held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, address: address, on: db)
-                } else if answering.contains(slug) {
+            if held == false, let holding = expired[slug], isDeadPredecessor(holding.owner) {
+                // (Also when this process airs it already: from disk, while the database was away.)
+                try? await Leases.release(key, owner: holding.owner, on: db)
+                held = try? await Leases.acquire(key, owner: owner, duration: Self.lease, address: address, on: db)
+            } else if held == false, playouts[slug] == nil, let holding = expired[slug] {
+                if answering.contains(slug) {
                     if fenced[slug] != holding.owner {
                         fenced[slug] = holding.owner
                         app.logger.warning(
@@ -197,15 +212,19 @@ actor RadioStations {
         configuration: HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: .milliseconds(300), read: .milliseconds(400))))
 
+    static let holderHeader = "X-Cadenza-Lease-Holder"
+
     /// Whether the holder of an expired lease answers that it still airs the station. A holder
     /// that wrote no address (an older version) or does not answer in time is taken as gone.
     static func stillAirs(_ station: StationRecord, _ holding: Leases.Holding) async -> Bool {
         guard let address = holding.address, var url = URLComponents(string: address) else { return false }
         url.path = "/playout/airing/\(station.id)"
-        url.queryItems = [URLQueryItem(name: "holder", value: holding.owner)]
         guard let target = url.url else { return false }
+        // In a header: a holder name is free text (a data directory may hold "+" or "&").
+        var request = HTTPClientRequest(url: target.absoluteString)
+        request.headers.add(name: Self.holderHeader, value: holding.owner)
         do {
-            let response = try await probe.execute(HTTPClientRequest(url: target.absoluteString), timeout: .milliseconds(500))
+            let response = try await probe.execute(request, timeout: .milliseconds(500))
             return response.status == .noContent
         } catch {
             return false
@@ -233,6 +252,8 @@ actor RadioStations {
         let playout = StationPlayout(
             station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push, statsInterval: statsInterval, cache: cache)
         playouts[station.slug] = playout
+        standbyStop.withLockedValue { $0 = true }
+        if let reserve = standbyReserve.removeValue(forKey: station.slug) { playout.seedReserve(reserve) }
         playout.start()
     }
 
@@ -276,6 +297,7 @@ actor RadioStations {
 
     /// Stops every station and gives their leases up, so a standby takes over at once.
     func stopAll(app: Application) async {
+        standbyStop.withLockedValue { $0 = true }
         let all = Array(playouts.values)
         playouts.removeAll()
         await withTaskGroup(of: Void.self) { group in

@@ -1,15 +1,21 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import Vapor
 
 /// A standby keeps its media cache warm: for each station this process may air but another one
 /// airs now, what the station would air next is copied here too (the schedule's coming hours,
-/// its station IDs, part of its rotation), so a takeover airs from local copies even while the
-/// library's share is away. Every minute; nothing when the database does not answer.
+/// its station IDs, and a steady reserve of its rotation, only topped up, as an airing station
+/// keeps one), so a takeover airs from local copies even while the library's share is away: the
+/// reserve is handed to the station's playout when it goes on air here. Every minute; nothing
+/// when the database does not answer.
 enum StandbyCopies {
     static let interval: Duration = .seconds(60)
 
-    static func paths(for station: StationRecord, on app: Application) async throws -> [String] {
+    /// What to copy besides the reserve, and the reserve topped up (what is no longer airable dropped).
+    static func plan(
+        for station: StationRecord, reserve: [AutoDJ.Candidate], on app: Application
+    ) async throws -> (paths: [String], reserve: [AutoDJ.Candidate]) {
         let libraries = try await AutoDJ.libraries(for: station, on: app.db)
         let now = Clock.nowMillis()
         var paths = try await ScheduleWindow.load(
@@ -20,22 +26,34 @@ enum StandbyCopies {
             let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: app.sql)
             paths += entries.compactMap { tracks[$0.trackID]?.absolutePath }
         }
-        paths += try await AutoDJ.pool(station: station, libraries: libraries, on: app.sql).prefix(StationPlayout.cachedPoolSize).map(\.item.path)
-        return paths.filter { !$0.isEmpty }
+        let still = try await CatalogQueries.airableTracks(ids: reserve.map(\.trackID), libraries: libraries, on: app.sql)
+        var kept = reserve.filter { still[$0.trackID] != nil }
+        if kept.count < StationPlayout.cachedPoolSize {
+            let have = Set(kept.map(\.trackID))
+            let pool = try await AutoDJ.pool(station: station, libraries: libraries, on: app.sql)
+            kept += pool.filter { !have.contains($0.trackID) }.prefix(StationPlayout.cachedPoolSize - kept.count)
+        }
+        return (paths.filter { !$0.isEmpty }, kept)
     }
 }
 
 extension RadioStations {
-    /// Runs until cancelled: the copies of the stations held elsewhere, one round a minute.
+    /// Runs until cancelled: the copies of the stations held elsewhere, one round a minute. A
+    /// round stops between files when this process goes on air with a station (its playout
+    /// copies for itself) or stops.
     func keepStandbyCopies(app: Application) async {
         guard let cache else { return }
         try? await Task.sleep(for: .seconds(5))
         while !Task.isCancelled {
             for (slug, station) in standingBy() {
-                guard let paths = try? await StandbyCopies.paths(for: station, on: app) else { continue }
-                // Aired here since the paths were read: the playout keeps its own copies now.
-                guard isStandingBy(slug) else { continue }
-                let copied = await runBlocking { cache.warm(paths, for: slug, cancelled: { Task.isCancelled }) }
+                guard let plan = try? await StandbyCopies.plan(for: station, reserve: standbyReserve[slug] ?? [], on: app),
+                    isStandingBy(slug)  // aired here since: the playout keeps its own copies now
+                else { continue }
+                standbyReserve[slug] = plan.reserve
+                let stop = NIOLockedValueBox(false)
+                standbyStop = stop
+                let paths = plan.paths + plan.reserve.map(\.item.path)
+                let copied = await runBlocking { cache.warm(paths, for: slug, cancelled: { stop.withLockedValue { $0 } }) }
                 if copied > 0 { app.logger.info("station \(slug): \(copied) files copied, standing by to air it") }
             }
             try? await Task.sleep(for: StandbyCopies.interval)

@@ -30,6 +30,12 @@ extension StationPlayout {
             }.filter { !$0.isEmpty }
     }
 
+    /// The reserve a standby kept copies of, for a station that goes on air here: with the
+    /// library's share away, the rotation airs from it.
+    func seedReserve(_ reserve: [AutoDJ.Candidate]) {
+        state.withLockedValue { $0.reserve = Array(reserve.prefix(Self.cachedPoolSize)) }
+    }
+
     /// Runs until the station goes off air: a first round soon after it starts, then every minute.
     func keepCopies() async {
         guard let cache else { return }

@@ -2,7 +2,7 @@ import Fluent
 import SQLKit
 
 /// Migration 048 - deliveries by status and age: the queue gauges read the oldest waiting one at
-/// every scrape, and the daily cleanup drops the finished ones by age; both walked the table.
+/// every scrape, which walked the whole table.
 struct M048_IndexFederationDeliveriesByStatus: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.sql.raw("CREATE INDEX federation_deliveries_status ON federation_deliveries (status, created_at)").run()
