@@ -22,9 +22,7 @@ enum StandbyCopies {
             stationID: station.id, from: now - 60_000, to: now + StationPlayout.cacheAheadMillis, libraries: libraries, on: app.sql
         ).map(\.path)
         if station.airsJingles, let playlist = station.jinglePlaylistID {
-            let entries = try await RadioPlaylists.resolve([playlist], station: station, libraries: libraries, on: app.sql)[playlist] ?? []
-            let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: app.sql)
-            paths += entries.compactMap { tracks[$0.trackID]?.absolutePath }
+            paths += try await StationPlayout.jingles(of: playlist, station: station, libraries: libraries, on: app.sql).map(\.path)
         }
         let still = try await CatalogQueries.airableTracks(ids: reserve.map(\.trackID), libraries: libraries, on: app.sql)
         var kept = reserve.filter { still[$0.trackID] != nil }
@@ -45,6 +43,8 @@ extension RadioStations {
         guard let cache else { return }
         try? await Task.sleep(for: .seconds(5))
         while !Task.isCancelled {
+            // A station deleted, or aired here now, keeps no reserve here.
+            standbyReserve = standbyReserve.filter { isStandingBy($0.key) }
             for (slug, station) in standingBy() {
                 guard let plan = try? await StandbyCopies.plan(for: station, reserve: standbyReserve[slug] ?? [], on: app),
                     isStandingBy(slug)  // aired here since: the playout keeps its own copies now

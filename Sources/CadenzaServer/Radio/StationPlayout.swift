@@ -436,17 +436,22 @@ final class StationPlayout: Sendable {
         return await withLoudness(withJingles(songs))
     }
 
+    /// The airable tracks of a station's jingle playlist, as the playout airs them.
+    static func jingles(of playlist: Int64, station: StationRecord, libraries: [Int64], on db: any SQLDatabase) async throws -> [PlayoutItem] {
+        let entries = try await RadioPlaylists.resolve([playlist], station: station, libraries: libraries, on: db)[playlist] ?? []
+        let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: db)
+        return entries.compactMap { entry in
+            tracks[entry.trackID].map { $0.playoutItem(startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs, tag: "j") }
+        }
+    }
+
     /// The jingle playlist's tracks, read every minute (kept when the database does not answer).
     func refreshJingles(libraries: [Int64]) async {
         let station = self.station
         guard station.airsJingles, let playlist = station.jinglePlaylistID else { return }
         if state.withLockedValue({ Date().timeIntervalSince($0.jinglesRead) > 60 || $0.jinglesPlaylist != playlist }) {
             do {
-                let entries = try await RadioPlaylists.resolve([playlist], station: station, libraries: libraries, on: db)[playlist] ?? []
-                let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: db)
-                let jingles = entries.compactMap { entry in
-                    tracks[entry.trackID].map { $0.playoutItem(startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs, tag: "j") }
-                }
+                let jingles = try await Self.jingles(of: playlist, station: station, libraries: libraries, on: db)
                 state.withLockedValue {
                     $0.jingles = jingles
                     $0.jinglesRead = Date()
