@@ -22,7 +22,31 @@ public final class Encoder: @unchecked Sendable {
         }
     }
 
-    private let outputArguments: [String]
+    /// Where an HLS encoder's run sits on the bus: the number of its first segment, the encoder
+    /// input frame of the first sample that run was given, and ffmpeg's program date-time for
+    /// that segment once the playlist states it (see HLSPlaylist.restamp).
+    public struct HLSTimeline: Sendable, Equatable {
+        public var firstSequence: Int64
+        public var firstFrame: Int64
+        public var firstProgramDateMs: Int64?
+    }
+
+    /// The AAC encoder's priming frame (1,024 samples), which a decoded segment starts with.
+    public static let primingMilliseconds: Int64 = 23
+
+    /// `seg_1796000042.ts` → 1796000042.
+    public static func segmentSequence<S: StringProtocol>(_ name: S) -> Int64? {
+        guard name.hasPrefix("seg_"), name.hasSuffix(".ts") else { return nil }
+        let digits = name.dropFirst(4).dropLast(3)
+        guard (5...12).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int64(digits)
+    }
+
+    private var outputArguments: [String]
+    private let hls: (directory: String, segmentSeconds: Int)?
+    /// Frames given to `write` since the encoder was made (what the bus has aired since).
+    private var receivedFrames: Int64 = 0
+    private var timeline: HLSTimeline?
     private let ffmpeg: String
     private let output: @Sendable ([UInt8]) -> Void
     private let onLaunch: @Sendable () -> Void
@@ -43,6 +67,7 @@ public final class Encoder: @unchecked Sendable {
 
     public init(format: Format, ffmpeg: String = "/usr/bin/ffmpeg", output: @escaping @Sendable ([UInt8]) -> Void) {
         outputArguments = format.arguments + ["-flush_packets", "1", "pipe:1"]
+        hls = nil
         self.ffmpeg = ffmpeg
         self.output = output
         onLaunch = {}
@@ -62,12 +87,8 @@ public final class Encoder: @unchecked Sendable {
         where name.hasPrefix("seg_") && name.hasSuffix(".ts") {
             try? FileManager.default.removeItem(atPath: directory + "/" + name)
         }
-        outputArguments = [
-            "-c:a", "aac", "-b:a", "128k", "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
-            "-hls_start_number_source", "epoch",
-            "-hls_flags", "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist+discont_start",
-            "-hls_segment_type", "mpegts", "-hls_segment_filename", directory + "/seg_%05d.ts", directory + "/live.m3u8",
-        ]
+        outputArguments = []
+        hls = (directory, segmentSeconds)
         self.ffmpeg = ffmpeg
         self.output = { _ in }
         onLaunch = {}
@@ -80,6 +101,7 @@ public final class Encoder: @unchecked Sendable {
         outputArguments = [
             "-c:a", "libmp3lame", "-b:a", "128k", "-content_type", "audio/mpeg", "-ice_name", name, "-f", "mp3", url,
         ]
+        hls = nil
         self.ffmpeg = ffmpeg
         self.output = { _ in }
         onLaunch = onConnect
@@ -90,6 +112,7 @@ public final class Encoder: @unchecked Sendable {
     public func write(_ pcm: [UInt8]) {
         condition.lock()
         defer { condition.unlock() }
+        receivedFrames += Int64(pcm.count / PCM.bytesPerFrame)
         guard !stopped else { return }
         if !started {
             started = true
@@ -133,10 +156,11 @@ public final class Encoder: @unchecked Sendable {
             }
             let chunk = chunks.count == 1 ? chunks[0] : Array(chunks.joined())
             chunks.removeAll(keepingCapacity: true)
+            let chunkFrame = receivedFrames - Int64(chunk.count / PCM.bytesPerFrame)
             condition.unlock()
             if input == nil {
                 guard Date() >= nextLaunch else { continue }  // backing off: this audio is dropped
-                launch()
+                launch(firstFrame: chunkFrame)
             }
             guard let input else { continue }
             do {
@@ -162,11 +186,23 @@ public final class Encoder: @unchecked Sendable {
         backoff = min(backoff * 2, 30)
     }
 
-    private func launch() {
+    private func launch(firstFrame: Int64) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpeg)
+        var arguments = outputArguments
+        if let hls {
+            // Numbered from the seconds since 1970, and past any number an earlier run here used.
+            let previous = condition.withLock { timeline }
+            var first = Int64(Date().timeIntervalSince1970)
+            if let previous {
+                let made = Int64(max(0, Date().timeIntervalSince(launchedAt)) / Double(hls.segmentSeconds)) + 2
+                first = max(first, previous.firstSequence + made)
+            }
+            arguments = Self.hlsArguments(directory: hls.directory, segmentSeconds: hls.segmentSeconds, firstSequence: first)
+            condition.withLock { timeline = HLSTimeline(firstSequence: first, firstFrame: firstFrame, firstProgramDateMs: nil) }
+        }
         process.arguments =
-            ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", "pipe:0"] + outputArguments
+            ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", "pipe:0"] + arguments
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -194,6 +230,43 @@ public final class Encoder: @unchecked Sendable {
         }
         thread.name = "cadenza.encoder.out"
         thread.start()
+        if let hls { watchFirstSegment(directory: hls.directory) }
         onLaunch()
+    }
+
+    static func hlsArguments(directory: String, segmentSeconds: Int, firstSequence: Int64) -> [String] {
+        [
+            "-c:a", "aac", "-b:a", "128k", "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
+            "-start_number", String(firstSequence),
+            "-hls_flags", "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist+discont_start",
+            "-hls_segment_type", "mpegts", "-hls_segment_filename", directory + "/seg_%05d.ts", directory + "/live.m3u8",
+        ]
+    }
+
+    /// Where this run of the HLS encoder sits on the bus, once its first segment is listed.
+    public var hlsTimeline: HLSTimeline? {
+        condition.withLock { timeline?.firstProgramDateMs == nil ? nil : timeline }
+    }
+
+    /// Reads ffmpeg's stamp for the run's first segment from the playlist, which lists it a
+    /// segment's length after the start (and for six segments): until then the playlist's
+    /// stamps are served as ffmpeg wrote them.
+    private func watchFirstSegment(directory: String) {
+        guard let first = condition.withLock({ timeline?.firstSequence }) else { return }
+        let thread = Thread { [weak self] in
+            for _ in 0..<240 {
+                usleep(250_000)
+                guard let self, self.condition.withLock({ !self.stopped && self.timeline?.firstSequence == first }) else { return }
+                guard let text = try? String(contentsOfFile: directory + "/live.m3u8", encoding: .utf8), let playlist = HLSPlaylist(text),
+                    let segment = playlist.segments.first(where: { $0.sequence == first })
+                else { continue }
+                self.condition.withLock {
+                    if self.timeline?.firstSequence == first { self.timeline?.firstProgramDateMs = segment.programDateMs }
+                }
+                return
+            }
+        }
+        thread.name = "cadenza.encoder.hls"
+        thread.start()
     }
 }

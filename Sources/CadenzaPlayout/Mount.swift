@@ -43,6 +43,12 @@ public final class Mount: @unchecked Sendable {
 
     public var listenerCount: Int { lock.withLock { listeners.count } }
 
+    /// The bus frame a listener connecting now hears first (the burst's start): how far behind
+    /// the bus the mount's listeners are.
+    public var burstStartFrame: Int64 {
+        lock.withLock { (total - Int64(burst.count)) * Int64(PCM.sampleRate) / bytesPerSecond }
+    }
+
     /// The title from bus frame `frame` on (frames count from the encoder's first input).
     public func setTitle(_ title: String, atFrame frame: Int64) {
         let offset = frame * bytesPerSecond / Int64(PCM.sampleRate)

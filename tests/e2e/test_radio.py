@@ -711,3 +711,102 @@ def test_loudness_analysis_trims_silent_ends_and_normalises(deployment, tmp_path
     assert abs(mean_volume(aired) - own_level) <= 1.5
     r = requests.patch(server.url + "/api/v1/stations/padded", json={"targetLufs": -5}, headers=auth(token))
     assert r.status_code == 422, r.text
+
+
+def tone_changes(pcm, rate=44100):
+    """(second, Hz) of every change between steady tones in mono s16 PCM: cycle by cycle
+    (rising crossings past ±500), placed at the first cycle of the new tone (±1 cycle)."""
+    import array
+    samples = array.array("h", pcm[: len(pcm) // 2 * 2])
+    rising, low = [], False
+    for i, v in enumerate(samples):
+        if v < -500:
+            low = True
+        elif v > 500 and low:
+            rising.append(i)
+            low = False
+    hz = [(a, rate / (b - a)) for a, b in zip(rising, rising[1:])]
+    near = lambda f: min((440, 660, 880), key=lambda t: abs(t - f))
+    changes, steady = [], None
+    for k in range(len(hz) - 8):
+        tone = near(hz[k][1])
+        if all(near(f) == tone and abs(f - tone) < 40 for _, f in hz[k:k + 8]) and tone != steady:
+            if steady is not None:
+                changes.append((hz[k][0] / rate, tone))
+            steady = tone
+    return changes
+
+
+def decode_mono(data, fmt, tmp_path):
+    path = tmp_path / f"part.{fmt}"
+    path.write_bytes(data)
+    out = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-f", fmt, "-i", str(path), "-f", "s16le",
+                          "-ac", "1", "-ar", "44100", "-"], capture_output=True)
+    assert out.returncode == 0, out.stderr[-300:]
+    return out.stdout
+
+
+def test_now_playing_says_when_each_output_hears_what_airs(deployment, tmp_path):
+    """The API's playedAt plus an output's delay is when a listener of that output hears the
+    item start: on the mount (a player given the burst), and on HLS, whose program date-times
+    are on the same clock as playedAt."""
+    from datetime import datetime
+    from conftest import admin_token
+    from media import make_audio
+    music = tmp_path / "music"
+    for name, hz in [("low", 440), ("mid", 660), ("high", 880)]:
+        make_audio(str(music / f"{name}.flac"), seconds=5, frequency=hz, title=f"Tone {hz}", artist=f"Tester {hz}")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 3)
+    r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "tones", "name": "Tones", "outputs": ["mp3", "hls"]})
+    assert r.status_code == 201, r.text
+    np = lambda: requests.get(server.url + "/api/v1/stations/tones/now-playing").json()
+    delays = lambda: {o["output"]: o for o in np().get("outputs") or []}
+    # Once the burst is full and the first segments are listed, both outputs are timed.
+    assert wait_for(lambda: {"mp3", "hls"} <= set(delays()) and (np().get("nowPlaying") or {}).get("elapsedMs", 0) >= 0, timeout=30)
+    time.sleep(6)
+    timing = delays()
+    assert timing["mp3"]["path"] == "/listen/tones/radio.mp3" and timing["hls"]["path"] == "/hls/tones/live.m3u8"
+    mp3_delay = timing["mp3"]["delayMs"] / 1000
+    # A 64 KB burst is 4.1 s of 128 kb/s audio, of which the bus's lead (1 s) is ahead of the clock.
+    assert 2.5 <= mp3_delay <= 4.0, timing
+    # A player that joins three target durations (12 s) from the end of the playlist.
+    assert 9 <= timing["hls"]["delayMs"] / 1000 <= 20, timing
+
+    # The mount: what a player connecting now plays, from the burst on, against the clock.
+    r = requests.get(server.url + "/listen/tones/radio.mp3", stream=True, timeout=10)
+    audio, connected = bytearray(), None
+    for chunk in r.iter_content(chunk_size=4096):
+        connected = connected or time.time()
+        audio += chunk
+        if time.time() - connected > 16:
+            break
+    r.close()
+    heard = [(connected + s, hz) for s, hz in tone_changes(decode_mono(bytes(audio), "mp3", tmp_path))]
+    assert len(heard) >= 2, heard
+    time.sleep(2)   # the as-run log is written a moment after
+    history = requests.get(server.url + "/api/v1/stations/tones/history", headers=h).json()
+    at = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    starts = [(at(e["startedAt"]), int(e["title"].split()[1])) for e in history if e["title"].startswith("Tone ")]
+    for when, hz in heard:
+        said, said_hz = min(starts, key=lambda s: abs(s[0] + mp3_delay - when))
+        # Within a quarter second of the API's word (the burst moves in 0.25 s steps)...
+        assert said_hz == hz and abs(said + mp3_delay - when) <= 0.3, (when, hz, starts, mp3_delay)
+        # ...where playedAt alone is seconds early.
+        assert when - said >= 2.0
+    print("mount: heard minus playedAt + delay:", [round(w - min(starts, key=lambda s: abs(s[0] + mp3_delay - w))[0] - mp3_delay, 3) for w, _ in heard])
+
+    # HLS: each listed segment's program date-time places its audio on the playedAt clock.
+    text = requests.get(server.url + "/hls/tones/live.m3u8").text
+    _, _, segments = parse_playlist(text)
+    found = []
+    for n, uri, extinf, pdt in segments:
+        pcm = decode_mono(requests.get(server.url + "/hls/tones/" + uri).content, "mpegts", tmp_path)
+        found += [(pdt + s, hz) for s, hz in tone_changes(pcm)]
+    assert len(found) >= 2, (found, text)
+    print("HLS: program date-time minus playedAt:", [round(w - min(starts, key=lambda s: abs(s[0] - w))[0], 3) for w, _ in found])
+    for when, hz in found:
+        said, said_hz = min(starts, key=lambda s: abs(s[0] - when))
+        assert said_hz == hz and abs(said - when) <= 0.1, (when, hz, starts)

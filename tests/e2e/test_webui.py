@@ -1462,12 +1462,22 @@ def test_radio_page_starts_a_station_and_plays_it(server_with_music, browser):
     assert browser.find_element(By.ID, "listen").get_attribute("aria-pressed") == "true"
     np = lambda: requests.get(server.url + "/api/v1/stations/late-night-cafe/now-playing").json()
     assert np()["listeners"]["current"] == 1
-    # What airs next comes live over the event stream: the title on the page follows the station.
-    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == np()["nowPlaying"]["song"]["title"], timeout=10)
+    # What airs next comes live over the event stream: the title on the page follows what the
+    # listener hears, the mount's delay after it airs.
+    def heard():
+        from datetime import datetime
+        state = np()
+        delay = next(o["delayMs"] for o in state["outputs"] if o["output"] == "mp3") / 1000
+        at = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        aired = [(at(state["nowPlaying"]["playedAt"]), state["nowPlaying"]["song"]["title"])]
+        aired += [(at(e["startedAt"]), e["title"]) for e in state["songHistory"]]
+        return max((a for a in aired if a[0] + delay <= time.time()), default=(0, None))[1]
+    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == heard(), timeout=10)
+    assert 2_000 <= next(o["delayMs"] for o in np()["outputs"] if o["output"] == "mp3") <= 5_000
     before = np()["nowPlaying"]["playedAt"]
     browser.find_element(By.ID, "skip").click()
     wait(browser, lambda d: np()["nowPlaying"]["playedAt"] != before, timeout=10)
-    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == np()["nowPlaying"]["song"]["title"], timeout=10)
+    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == heard(), timeout=10)
     assert browser.find_element(By.ID, "recent").find_elements(By.TAG_NAME, "li")
     assert browser.find_element(By.ID, "as-run").get_attribute("href").endswith("/api/v1/stations/late-night-cafe/history?format=csv")
     # The manager finds a track and puts it next; the page's Next list shows it.

@@ -55,9 +55,16 @@ enum MountController {
         let playout = try await onAir(req)
         guard playout.station.outputs.contains(.hls) else { throw APIError.notFound("HLS file") }
         let path = playout.hlsDirectory + "/" + file
-        guard FileManager.default.fileExists(atPath: path) else { throw APIError.notFound("HLS file") }
-        let response = try await req.fileio.asyncStreamFile(at: path)
         let playlist = file.hasSuffix(".m3u8")
+        let response: Response
+        if playlist {
+            // Restated on the bus clock (a few hundred bytes, read as it is served).
+            guard let text = await playout.hlsPlaylist() else { throw APIError.notFound("HLS file") }
+            response = Response(status: .ok, body: .init(string: text))
+        } else {
+            guard FileManager.default.fileExists(atPath: path) else { throw APIError.notFound("HLS file") }
+            response = try await req.fileio.asyncStreamFile(at: path)
+        }
         response.headers.replaceOrAdd(name: .contentType, value: playlist ? "application/vnd.apple.mpegurl" : "video/mp2t")
         // The playlist changes every segment; a segment never changes once listed (and only a
         // public station's may sit in shared caches).
@@ -86,9 +93,5 @@ enum MountController {
 
     /// `seg_1796000042.ts` (`seg_00042.ts` from older playlists): what the encoder names segments
     /// (nothing else is ever served from the folder).
-    static func isSegmentName(_ name: String) -> Bool {
-        guard name.hasPrefix("seg_"), name.hasSuffix(".ts") else { return false }
-        let digits = name.dropFirst(4).dropLast(3)
-        return (5...12).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
-    }
+    static func isSegmentName(_ name: String) -> Bool { Encoder.segmentSequence(name) != nil }
 }

@@ -78,6 +78,17 @@ struct NowPlayingDTO: Content {
         var peak: Int
     }
 
+    /// How far behind the bus an output's listener is: one who connects now hears an item start
+    /// `delayMs` after its `playedAt`. For the mounts, the burst a player is given on connect
+    /// (less the bus's lead); for HLS, where a player joins (three target durations from the
+    /// playlist's end). HLS program date-times are on the `playedAt` clock: a player that reads
+    /// them needs no estimate.
+    struct OutputDelay: Content {
+        var output: StationOutput
+        var path: String
+        var delayMs: Int
+    }
+
     /// The show on air, if one is.
     struct Show: Content {
         var id: String
@@ -94,4 +105,6 @@ struct NowPlayingDTO: Content {
     var playingNext: [StationSongDTO]
     var songHistory: [AsRunLog.Entry]
     var listeners: Listeners
+    /// Absent from announcements stored before outputs were timed.
+    var outputs: [OutputDelay]?
 }

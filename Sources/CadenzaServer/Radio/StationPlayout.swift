@@ -98,8 +98,9 @@ final class StationPlayout: Sendable {
         var personal: [UUID: (userID: Int64, since: Int64)] = [:]
     }
 
-    /// Where the HLS output writes its playlist and segments.
+    /// Where the HLS output writes its playlist and segments, and its encoder.
     let hlsDirectory: String
+    let hlsEncoder: Encoder?
     /// Where the playout keeps its state on its own disk.
     let stateFile: URL
 
@@ -127,6 +128,7 @@ final class StationPlayout: Sendable {
         logger = app.logger
         var mounts: [StationOutput: Mount] = [:]
         var encoders: [Encoder] = []
+        var hlsEncoder: Encoder?
         for output in station.outputs {
             switch output {
             case .mp3, .aac:
@@ -136,10 +138,13 @@ final class StationPlayout: Sendable {
                 encoders.append(Encoder(format: format, ffmpeg: ffmpeg, output: mount.append))
             case .hls:
                 try? FileManager.default.createDirectory(atPath: hlsDirectory, withIntermediateDirectories: true)
-                encoders.append(Encoder(hlsDirectory: hlsDirectory, ffmpeg: ffmpeg))
+                let encoder = Encoder(hlsDirectory: hlsDirectory, ffmpeg: ffmpeg)
+                hlsEncoder = encoder
+                encoders.append(encoder)
             }
         }
         self.mounts = mounts
+        self.hlsEncoder = hlsEncoder
         let titles = NIOLockedValueBox<String?>(nil)
         currentTitle = titles
         if let push {
@@ -659,7 +664,7 @@ final class StationPlayout: Sendable {
             playingNext: engine.upcoming.prefix(3).map(Self.song),
             // The newest entry is the one on air.
             songHistory: Array(history.dropFirst(current == nil ? 0 : 1)),
-            listeners: .init(current: listeners.0, peak: listeners.1))
+            listeners: .init(current: listeners.0, peak: listeners.1), outputs: await outputDelays(now: now))
     }
 
     /// Icecast's metadata update for a source (`/admin/metadata?mode=updinfo`), with the source credentials.

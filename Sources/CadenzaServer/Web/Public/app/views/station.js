@@ -76,16 +76,25 @@ export async function render(main, { slug }) {
     <p id="station-status" role="status"></p>`.text;
   const audio = main.querySelector('#station-audio'), listen = main.querySelector('#listen');
   const say = (text) => { main.querySelector('#station-status').textContent = text; };
-  let current = null;
+  let current = null, heardAfter = 0, shownAt = 0;
+  const pending = new Set();
+  // Someone listening hears an item a few seconds after it airs (the mount's burst): the page
+  // follows their ears, not the bus.
+  const delayOf = (np) => (np.outputs || []).find((o) => o.path === mount)?.delayMs ?? 0;
   const progress = () => {
     const box = main.querySelector('#on-air progress');
     if (!box || !current) return;
-    const elapsed = Math.min(current.durationMs, Date.now() - Date.parse(current.playedAt));
+    const elapsed = Math.min(current.durationMs, Date.now() - Date.parse(current.playedAt) - heardAfter);
     box.value = Math.max(0, elapsed);
     main.querySelector('#on-air .elapsed').textContent = `${duration(Math.max(0, elapsed))} / ${duration(current.durationMs)}`;
   };
+  let renders = 0;
   const show = async (np) => {
+    // Two announcements shown at once (an item's and a play-next's) each fetch artwork: only
+    // the later one may render, whichever fetch returns last.
+    const mine = ++renders;
     current = np.nowPlaying;
+    heardAfter = audio.paused ? 0 : delayOf(np);
     main.querySelector('#listeners').textContent = `${np.listeners.current} listener${np.listeners.current === 1 ? '' : 's'}`;
     let art = placeholderArt(current ? current.song.title : station.name, 'art');
     if (current?.song.trackId) {
@@ -94,6 +103,7 @@ export async function render(main, { slug }) {
         if (track.artworkId) art = html`<img class="art" src="${artwork(track.artworkId, 300)}" alt="" width="120" height="120">`;
       } catch (error) { /* the placeholder stays */ }
     }
+    if (mine !== renders) return;
     main.querySelector('#on-air').innerHTML = current ? html`<div class="on-air">${art}<div>
         ${np.show ? html`<p class="kind" id="np-show">${np.show.title} · until ${new Date(np.show.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</p>` : ''}
         <p class="np-title" id="np-title">${current.song.title}</p><p class="muted">${current.song.artist}</p>
@@ -105,7 +115,23 @@ export async function render(main, { slug }) {
     main.querySelector('#recent').innerHTML = np.songHistory.map((s) => html`<li>${s.title} <span class="muted">— ${s.artist} · ${new Date(s.startedAt).toLocaleTimeString()}</span></li>`.text).join('')
       || html`<li class="muted">Nothing yet.</li>`.text;
   };
-  const load = async () => { try { await show(await api(`${path}/now-playing`)); } catch (error) { say(error.message); } };
+  // Each announcement is shown when its item is heard; one overtaken by a newer item is dropped.
+  const present = (np) => {
+    const airedAt = np.nowPlaying ? Date.parse(np.nowPlaying.playedAt) : Date.now();
+    const due = () => { if (airedAt >= shownAt) { shownAt = airedAt; show(np); } };
+    const wait = audio.paused ? 0 : airedAt + delayOf(np) - Date.now();
+    if (wait <= 0 || wait > 60_000) { due(); return; }
+    const timer = setTimeout(() => { pending.delete(timer); due(); }, wait);
+    pending.add(timer);
+  };
+  const load = async () => {
+    try {
+      const np = await api(`${path}/now-playing`);
+      if (!audio.paused) { present(np); return; }
+      shownAt = np.nowPlaying ? Date.parse(np.nowPlaying.playedAt) : 0;
+      await show(np);
+    } catch (error) { say(error.message); }
+  };
   await load();
   const ticker = setInterval(progress, 1000);
   const statsTicker = setInterval(() => { if (!document.hidden) showStats(); }, 30_000);
@@ -272,7 +298,7 @@ export async function render(main, { slug }) {
   });
   const onEvent = (event) => {
     const e = event.detail;
-    if (e.type === 'station.now_playing' && e.payload.station === station.slug) { show(e.payload); showStats(); }
+    if (e.type === 'station.now_playing' && e.payload.station === station.slug) { present(e.payload); showStats(); }
     if (e.type === 'station.schedule_changed' && e.payload.slug === station.slug) { week(); shows(); lists(); }
   };
   store.addEventListener('event', onEvent);
@@ -280,6 +306,7 @@ export async function render(main, { slug }) {
   return () => {
     clearInterval(ticker);
     clearInterval(statsTicker);
+    pending.forEach(clearTimeout);
     calendar.stop();
     audio.pause();
     audio.removeAttribute('src');
