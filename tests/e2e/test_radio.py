@@ -135,7 +135,7 @@ def test_a_station_from_the_command_line_airs_gap_free_with_titles(deployment, s
     client = libsonic.Connection("http://127.0.0.1", "root", "radio-pass-1", port=server.port, appName="cadenza-tests")
     stations = client.getInternetRadioStations()["internetRadioStations"]["internetRadioStation"]
     ours = [s for s in (stations if isinstance(stations, list) else [stations]) if s["name"] == "Night Ràdio"]
-    assert len(ours) == 1 and ours[0]["streamUrl"].endswith("/listen/night/radio.mp3"), stations
+    assert len(ours) == 1 and "/listen/night/radio.mp3?listener=" in ours[0]["streamUrl"], stations
     audio, _, _ = listen(ours[0]["streamUrl"], 1, icy=False)
     assert len(audio) > 8000
 
@@ -198,6 +198,30 @@ def test_station_api_rules(deployment, server_with_music):
     for _ in r.iter_content(4096):
         assert time.time() - started < 10, "the anonymous listener kept streaming a private station"
     assert requests.get(server.url + "/listen/day/radio.mp3").status_code == 404
+
+    # A Subsonic app is given an address made for its user, since a radio player sends no
+    # sign-in: the owner's plays the private station; the guest is not given it; the address
+    # opens no other station and cannot be made up.
+    def subsonic_stations(user, password, current, bearer):
+        r = requests.put(server.url + "/api/v1/me/subsonic-password", json={"password": password, "currentPassword": current}, headers=auth(bearer))
+        assert r.status_code == 200, r.text
+        client = libsonic.Connection("http://127.0.0.1", user, password, port=server.port, appName="cadenza-tests")
+        found = client.getInternetRadioStations()["internetRadioStations"].get("internetRadioStation", [])
+        return {s["name"]: s["streamUrl"] for s in (found if isinstance(found, list) else [found])}
+    mine = subsonic_stations("root", "radio-pass-1", ADMIN_PASSWORD, token)
+    assert "Day Radio" in mine and "/listen/day/radio.mp3?listener=" in mine["Day Radio"], mine
+    assert "Day Radio" not in subsonic_stations("guest", "guest-radio-2", "guest-password-1", guest)
+    audio, _, _ = listen(mine["Day Radio"], 2, icy=False)
+    assert len(audio) > 8000
+    assert requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                         json={"slug": "dusk", "name": "Dusk", "visibility": "private"}).status_code == 201
+    link = mine["Day Radio"].split("?", 1)[1]
+    signature = link.split(".", 1)[1]
+    forged = link[:-1] + ("A" if link[-1] != "A" else "B")
+    guest_id = requests.get(server.url + "/api/v1/me", headers=auth(guest)).json()["id"]
+    for url in [f"/listen/dusk/radio.mp3?{link}", f"/listen/day/radio.mp3?{forged}", f"/listen/day/radio.mp3?listener={guest_id}.{signature}",
+                "/listen/day/radio.mp3?listener=x" * 40]:
+        assert requests.get(server.url + url, timeout=10).status_code == 404, url
     # Deleted: off air.
     assert requests.delete(server.url + "/api/v1/stations/day", headers=auth(token)).status_code == 204
     assert requests.get(server.url + "/listen/day/radio.mp3").status_code == 404

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import Vapor
 
@@ -51,6 +52,14 @@ extension User {
 }
 
 extension User {
+    /// The account `userID` acting through a link the server made for it (no session, no token).
+    static func linkPrincipal(userID: Int64, scope: TokenScope, on db: any SQLDatabase) async throws -> Principal? {
+        guard let row = try await db.raw("SELECT username, role FROM users WHERE id = \(bind: userID)").first() else { return nil }
+        return Principal(
+            userID: userID, username: try row.decode(column: "username", as: String.self),
+            role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user, method: .token(id: 0), scope: scope)
+    }
+
     static func find(username: String, on db: any Database) async throws -> User? {
         try await User.query(on: db).filter(\.$usernameKey == key(for: username)).first()
     }

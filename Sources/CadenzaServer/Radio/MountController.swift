@@ -41,10 +41,18 @@ enum MountController {
         return await stations.airs(stationID: id, as: holder) ? .noContent : .notFound
     }
 
-    /// Who listens: the signed-in caller, or the owner of the API token in `?token=` (players
-    /// such as VLC or a smart speaker take a URL, not a header).
+    /// Who listens: the signed-in caller, the owner of the API token in `?token=` (players such
+    /// as VLC or a smart speaker take a URL, not a header), or the user a Subsonic app's station
+    /// address was made for (`?listener=`, see StationListenLink).
     static func listenerPrincipal(_ req: Request) async throws -> Principal? {
         if let principal = req.auth.get(Principal.self) { return principal }
+        if let link = req.query[String.self, at: StationListenLink.parameter] {
+            guard let slug = req.parameters.get("slug"), Stations.validSlug(slug),
+                let station = try await req.application.cadenza.state(RadioStations.self).playout(slug: slug)?.station,
+                let userID = StationListenLink.userID(from: link, stationID: station.id, secrets: try req.application.secretBox)
+            else { return nil }
+            return try await User.linkPrincipal(userID: userID, scope: .listens, on: req.sql)
+        }
         guard let token = req.query[String.self, at: "token"], token.count <= 256 else { return nil }
         return try await APITokenStore.principal(forToken: token, on: req.sql)
     }

@@ -92,14 +92,19 @@ enum SubsonicAdmin {
                     station.set("homePageUrl", try row.decode(column: "homepage_url", as: String?.self))
                     return station
                 }
-                    // Cadenza's own stations the user may hear (private ones need a sign-in no radio player sends).
-                    + (try await Stations.listed(to: context.user, on: context.db)).filter { $0.visibility != .private }.compactMap { radio in
+                    // Cadenza's own stations the user may hear, at an address made for them (a
+                    // radio player sends no sign-in): private ones play too, and what they hear
+                    // becomes their listens.
+                    + (try await Stations.listed(to: context.user, on: context.db)).compactMap { radio in
                         // A mount (MP3 first): what every radio player plays.
                         guard let output = radio.outputs.first(where: { $0 != .hls }) ?? radio.outputs.first else { return nil }
+                        let link = StationListenLink.value(userID: context.user.userID, stationID: radio.id, secrets: try context.app.secretBox)
                         var station = SubsonicNode("internetRadioStation")
                         station.set("id", "station-\(radio.slug)")
                         station.set("name", radio.name)
-                        station.set("streamUrl", "\(try context.app.settings.publicURL)\(output.path(slug: radio.slug))")
+                        station.set(
+                            "streamUrl",
+                            "\(try context.app.settings.publicURL)\(output.path(slug: radio.slug))?\(StationListenLink.parameter)=\(link)")
                         return station
                     })
             return .node(node)
