@@ -384,9 +384,12 @@ def test_hls_output_follows_rfc_8216(server_with_music, tmp_path):
 
 
 def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(deployment, tmp_path):
-    """PostgreSQL stopped for 20 s: the station goes on choosing and airing (its titles keep
+    """PostgreSQL stopped for a minute: the station goes on choosing and airing (its titles keep
     changing, no silence), and what aired meanwhile reaches the as-run log when it is back."""
+    import pytest
     from conftest import ADMIN_PASSWORD
+    if os.environ.get("CADENZA_TEST_DATABASE_URL"):
+        pytest.skip("brings its own PostgreSQL: run once, in the SQLite pass")
     scripts = os.path.join(os.path.dirname(__file__), "../../scripts/pg.sh")
     pg_dir = tempfile.mkdtemp(prefix="cadenza-outage-")
     url = subprocess.run([scripts, "start", pg_dir + "/pg"], capture_output=True, text=True, check=True).stdout.strip()
@@ -408,13 +411,13 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
 
         down = time.time()
         subprocess.run([scripts, "pause", pg_dir + "/pg"], check=True)
-        audio, titles, _ = listen(server.url + "/listen/steady/radio.mp3", 20)
+        audio, titles, _ = listen(server.url + "/listen/steady/radio.mp3", 60)
         # /metrics still answers (or every node would look down at once), and says why.
         metrics = requests.get(server.url + "/metrics", timeout=10)
         assert metrics.status_code == 200 and "cadenza_database_up 0" in metrics.text, metrics.text[-500:]
         subprocess.run([scripts, "resume", pg_dir + "/pg"], check=True)
         up = time.time()
-        assert len({t for _, t in titles}) >= 3 and len(titles) >= 5, titles   # 3 s tracks: it kept choosing
+        assert len({t for _, t in titles}) >= 3 and len(titles) >= 18, titles   # 3 s tracks: it kept choosing
         capture = str(tmp_path / "outage.mp3")
         with open(capture, "wb") as f:
             f.write(audio)
@@ -427,7 +430,7 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
             if r.status_code != 200:
                 return []
             return [e for e in r.json() if down <= datetime.fromisoformat(e["startedAt"].replace("Z", "+00:00")).timestamp() <= up]
-        assert wait_for(lambda: len(logged()) >= 5, timeout=30), logged()
+        assert wait_for(lambda: len(logged()) >= 18, timeout=30), logged()
         assert all(abs(e["durationMs"] - 3000) <= 60 for e in logged() if "durationMs" in e)
         assert "cadenza_database_up 1" in requests.get(server.url + "/metrics").text
     finally:
