@@ -29,6 +29,8 @@ public struct AudioTags: Sendable, Equatable {
     public var releaseGroupMBID: String?
     public var artistMBIDs: [String] = []
     public var albumArtistMBIDs: [String] = []
+    /// Beats per minute, when a tagger or DJ software wrote it (ID3 TBPM, Vorbis/APE BPM, MP4 tmpo).
+    public var bpm: Int?
     public var replayGainTrackGain: Double?
     public var replayGainTrackPeak: Double?
     public var replayGainAlbumGain: Double?
@@ -88,6 +90,7 @@ extension AudioTags {
         releaseGroupMBID = first("MUSICBRAINZ_RELEASEGROUPID").flatMap(Self.mbid)
         artistMBIDs = all("MUSICBRAINZ_ARTISTID").compactMap(Self.mbid)
         albumArtistMBIDs = all("MUSICBRAINZ_ALBUMARTISTID").compactMap(Self.mbid)
+        bpm = first("BPM").flatMap(Self.beatsPerMinute)
         replayGainTrackGain = first("REPLAYGAIN_TRACK_GAIN").flatMap(Self.decibels)
         replayGainTrackPeak = first("REPLAYGAIN_TRACK_PEAK").flatMap(Self.peak)
         replayGainAlbumGain = first("REPLAYGAIN_ALBUM_GAIN").flatMap(Self.decibels)
@@ -133,6 +136,13 @@ extension AudioTags {
     /// number reaches the catalog (JSON cannot carry one).
     static func decibels(_ s: String) -> Double? {
         Double(s.lowercased().replacingOccurrences(of: "db", with: "").trimmingWhitespace).flatMap { finite($0, in: -100...100) }
+    }
+
+    /// "128", "127.96" or "128 BPM", rounded; 0 (what some taggers write for "unknown") and
+    /// values no music has are dropped.
+    static func beatsPerMinute(_ s: String) -> Int? {
+        let number = s.lowercased().replacingOccurrences(of: "bpm", with: "").trimmingWhitespace
+        return Double(number).flatMap { finite($0, in: 1...999) }.map { Int($0.rounded()) }
     }
 
     /// A ReplayGain peak (1.0 is full scale; float sources can exceed it a little).

@@ -29,4 +29,13 @@ import Testing
         let fine = AudioTags(properties: ["REPLAYGAIN_TRACK_GAIN": ["-6.5 dB"], "REPLAYGAIN_TRACK_PEAK": ["0.98"]])
         #expect(fine.replayGainTrackGain == -6.5 && fine.replayGainTrackPeak == 0.98)
     }
+
+    @Test func tempoIsReadAsWholeBeatsWithinRange() {
+        for (given, expected) in [
+            ("128", 128), ("127.96", 128), ("90 BPM", 90), (" 174 ", 174), ("0", nil), ("-5", nil), ("1e9", nil),
+            ("nan", nil), ("inf", nil), ("fast", nil),
+        ] as [(String, Int?)] {
+            #expect(AudioTags(properties: ["BPM": [given]]).bpm == expected, "\(given)")
+        }
+    }
 }

@@ -17,14 +17,17 @@ SONGS = [  # title, artist, genre, year, seconds, tone
     ("Delta", "Milo", "Pop", 2015, 12, 560),
     ("Station ID", "Night Radio", "Jingle", 2020, 3, 1000),
 ]
+# Tempo as taggers write it (the rest have none).
+BPM = {"Alpha One": "92", "Beta": "128", "Gamma": "127.6 BPM", "Delta": "0"}
 
 
 def make_music(root):
     root.mkdir()
     for title, artist, genre, year, seconds, hz in SONGS:
+        tempo = ["-metadata", f"BPM={BPM[title]}"] if title in BPM else []
         subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi",
                         "-i", f"sine=frequency={hz}:duration={seconds}", "-metadata", f"title={title}", "-metadata", f"artist={artist}",
-                        "-metadata", f"genre={genre}", "-metadata", f"date={year}", str(root / f"{title}.flac")], check=True)
+                        "-metadata", f"genre={genre}", "-metadata", f"date={year}", *tempo, str(root / f"{title}.flac")], check=True)
 
 
 def rules(*groups, all_groups=True):
@@ -60,6 +63,11 @@ def test_smart_blocks_preview_rotate_and_air_in_shows(deployment, tmp_path):
                                        (False, [{"field": "year", "op": "lessThan", "value": 2000},
                                                 {"field": "artist", "op": "is", "value": "émile"}]))})
     assert titles(mixed) == ["Beta", "Gamma"]
+    # Tempo from the tags ("0" is no tempo): dance-floor speed, and what is slower.
+    assert titles(preview({"criteria": rules((True, [{"field": "bpm", "op": "between", "value": 120, "to": 130}]))})) == ["Beta", "Gamma"]
+    assert titles(preview({"criteria": rules((True, [{"field": "bpm", "op": "lessThan", "value": 120}]))})) == ["Alpha One"]
+    tempos = {t["title"]: t.get("bpm") for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    assert tempos == {"Alpha One": 92, "Alpha Two": None, "Beta": 128, "Gamma": 128, "Delta": None, "Station ID": None}, tempos
     # Negation and time limits: everything but the jingle, 30 s without overrun is two tracks; with it, three.
     songs = rules((True, [{"field": "genre", "op": "isNot", "value": "jingle"}]))
     assert len(preview({"criteria": songs, "limitMinutes": 1})["tracks"]) == 5

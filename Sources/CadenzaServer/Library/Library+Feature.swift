@@ -13,7 +13,7 @@ public struct LibraryFeature: Feature {
         [
             M008_CreateLibraries(), M009_CreateCatalog(), M013_AddAnnotationsVersion(), M018_SplitReleaseAlbumsByLibrary(),
             M020_AddAlbumReleaseTypes(),
-            M037_AddRemoteLibraries(), M043_IndexTracksBySortTitle(),
+            M037_AddRemoteLibraries(), M043_IndexTracksBySortTitle(), M049_AddTrackBPM(),
         ]
     }
 

@@ -48,7 +48,7 @@ enum SubsonicNodes {
         node.set("isVideo", false)
         apply(annotation, to: &node)
         if annotation?.playCount == nil { node.set("playCount", 0) }
-        node.set("bpm", 0)
+        node.set("bpm", track.bpm ?? 0)
         node.set("comment", "")
         node.set("sortName", track.title)
         node.set("musicBrainzId", track.mbid ?? "")

@@ -60,6 +60,8 @@ struct TrackDTO: Content {
     var genre: String?
     var genres: [String]
     var mbid: String?
+    /// Beats per minute, from the file's tags.
+    var bpm: Int?
     var replayGain: ReplayGain?
     var artworkId: String?
     var libraryId: String

@@ -8,7 +8,7 @@ import SQLKit
 /// same on both databases).
 struct TrackCriteria: Codable, Sendable, Equatable {
     enum Field: String, Codable, Sendable, CaseIterable {
-        case title, artist, album, genre, year, duration, added, rating, playCount, replayGain
+        case title, artist, album, genre, year, duration, added, rating, playCount, replayGain, bpm
 
         var isText: Bool { [.title, .artist, .album, .genre].contains(self) }
     }
@@ -23,7 +23,7 @@ struct TrackCriteria: Codable, Sendable, Equatable {
     struct Rule: Codable, Sendable, Equatable {
         var field: Field
         var op: Operator
-        /// Text, or a number (seconds for duration, stars 0–5 for rating, dB for replayGain).
+        /// Text, or a number (seconds for duration, stars 0–5 for rating, dB for replayGain, beats per minute for bpm).
         var value: String
         /// The upper bound of `between`.
         var to: String?
@@ -172,6 +172,7 @@ extension CatalogQueries {
             column = "t.duration_ms"
             scale = 1000
         case .replayGain: column = "t.rg_track_gain"
+        case .bpm: column = "t.bpm"
         case .rating:
             column =
                 "COALESCE((SELECT r.rating FROM ratings r WHERE r.user_id = \(bind: userID ?? 0) AND r.item_type = 'track' AND r.item_id = t.id), 0)"

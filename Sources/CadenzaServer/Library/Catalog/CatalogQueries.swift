@@ -338,7 +338,7 @@ enum CatalogQueries {
                 discNumber: try row.decode(column: "disc_number", as: Int?.self), trackNumber: try row.decode(column: "track_number", as: Int?.self),
                 durationMs: try row.decode(column: "duration_ms", as: Int.self), year: try row.decode(column: "year", as: Int?.self),
                 genre: try row.decode(column: "genre", as: String?.self), genres: genres[id] ?? [],
-                mbid: try row.decode(column: "mbid", as: String?.self),
+                mbid: try row.decode(column: "mbid", as: String?.self), bpm: try row.decode(column: "bpm", as: Int?.self),
                 replayGain: gains.trackGain == nil && gains.albumGain == nil ? nil : gains,
                 artworkId: try row.decode(column: "artwork_id", as: Int64?.self).map(String.init),
                 libraryId: String(try row.decode(column: "library_id", as: Int64.self)), files: files[id] ?? [],

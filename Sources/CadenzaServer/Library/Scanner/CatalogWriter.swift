@@ -294,7 +294,7 @@ final class CatalogWriter: @unchecked Sendable {
                 sort_title = \(bind: tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)),
                 artist_display = \(bind: Self.display(tags)), disc_number = \(bind: tags.discNumber),
                 track_number = \(bind: tags.trackNumber), duration_ms = \(bind: tags.durationMs), year = \(bind: tags.year),
-                genre = \(bind: tags.genres.first), mbid = \(bind: tags.recordingMBID),
+                genre = \(bind: tags.genres.first), mbid = \(bind: tags.recordingMBID), bpm = \(bind: tags.bpm),
                 rg_track_gain = \(bind: tags.replayGainTrackGain), rg_track_peak = \(bind: tags.replayGainTrackPeak),
                 rg_album_gain = \(bind: tags.replayGainAlbumGain), rg_album_peak = \(bind: tags.replayGainAlbumPeak),
                 lyrics = \(bind: tags.lyrics), updated_at = \(bind: now)
@@ -331,7 +331,8 @@ final class CatalogWriter: @unchecked Sendable {
             SQLBind(albumID), SQLBind(matchKey), SQLBind(title), SQLBind(tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)),
             SQLBind(display(tags)), SQLBind(tags.discNumber), SQLBind(tags.trackNumber), SQLBind(tags.durationMs), SQLBind(tags.year),
             SQLBind(tags.genres.first), SQLBind(tags.recordingMBID), SQLBind(tags.replayGainTrackGain), SQLBind(tags.replayGainTrackPeak),
-            SQLBind(tags.replayGainAlbumGain), SQLBind(tags.replayGainAlbumPeak), SQLBind(tags.lyrics), SQLBind(now), SQLBind(now),
+            SQLBind(tags.replayGainAlbumGain), SQLBind(tags.replayGainAlbumPeak), SQLBind(tags.lyrics), SQLBind(tags.bpm), SQLBind(now),
+            SQLBind(now),
         ]
     }
 
@@ -345,7 +346,7 @@ final class CatalogWriter: @unchecked Sendable {
                 """
                 INSERT INTO tracks (library_id, album_id, match_key, title, sort_title, artist_display, disc_number, track_number,
                     duration_ms, year, genre, mbid, rg_track_gain, rg_track_peak, rg_album_gain, rg_album_peak, lyrics,
-                    created_at, updated_at)
+                    bpm, created_at, updated_at)
                 VALUES \(rows) RETURNING id, match_key
                 """
             ).all() {

@@ -4,7 +4,7 @@ import { duration } from '../format.js';
 
 const FIELDS = {
   artist: 'Artist', title: 'Title', album: 'Album', genre: 'Genre', year: 'Year', duration: 'Length (seconds)',
-  added: 'Added', rating: 'Rating (stars)', playCount: 'Play count', replayGain: 'ReplayGain (dB)',
+  added: 'Added', rating: 'Rating (stars)', playCount: 'Play count', replayGain: 'ReplayGain (dB)', bpm: 'Tempo (BPM)',
 };
 const TEXT_OPS = { is: 'is', isNot: 'is not', contains: 'contains', notContains: 'does not contain', startsWith: 'starts with' };
 const NUMBER_OPS = { is: 'is', isNot: 'is not', lessThan: 'less than', greaterThan: 'more than', between: 'between' };
