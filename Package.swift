@@ -51,8 +51,8 @@ let package = Package(
         // only, so they build alone, and the fuzzer (Fuzz/) links them without the server.
         .target(name: "CadenzaFormats", swiftSettings: swiftSettings),
         // The radio playout engine: ffmpeg decoders, the paced PCM bus, encoders and mounts.
-        // Foundation only, so `cadenza playout` and its tests need no web stack.
-        .target(name: "CadenzaPlayout", swiftSettings: swiftSettings),
+        // Foundation (and the wire formats) only, so `cadenza playout` and its tests need no web stack.
+        .target(name: "CadenzaPlayout", dependencies: ["CadenzaFormats"], swiftSettings: swiftSettings),
         .target(
             name: "CadenzaMail",
             dependencies: [

@@ -238,7 +238,20 @@ def dominant_hz(mp3_bytes, tmp_path):
     decoded = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "mp3", "-i", str(path), "-f", "s16le",
                               "-ac", "1", "-ar", "44100", "-"], capture_output=True)
     assert decoded.returncode == 0, (len(mp3_bytes), decoded.stderr[-500:])
-    pcm = decoded.stdout
+    rising = rising_crossings(decoded.stdout)
+    if len(rising) < 2:
+        return 0.0
+    # Cycle by cycle: the typical period, so that a gap (a decoder the loaded machine starved)
+    # or a fade into another tone at the stretch's edge does not pull the figure.
+    periods = sorted(b - a for a, b in zip(rising, rising[1:]))
+    median = periods[len(periods) // 2]
+    typical = [p for p in periods if 0.8 * median <= p <= 1.2 * median]
+    return 44100 / (sum(typical) / len(typical))
+
+
+def rising_crossings(pcm):
+    """Sample indexes where mono s16 PCM rises through zero, counted only past ±500 (of 32767)
+    so near-silence adds no noise."""
     import array
     samples = array.array("h", pcm[: len(pcm) // 2 * 2])
     rising, low = [], False
@@ -248,14 +261,7 @@ def dominant_hz(mp3_bytes, tmp_path):
         elif v > 500 and low:
             rising.append(i)
             low = False
-    if len(rising) < 2:
-        return 0.0
-    # Cycle by cycle: the typical period, so that a gap (a decoder the loaded machine starved)
-    # or a fade into another tone at the stretch's edge does not pull the figure.
-    periods = sorted(b - a for a, b in zip(rising, rising[1:]))
-    median = periods[len(periods) // 2]
-    typical = [p for p in periods if 0.8 * median <= p <= 1.2 * median]
-    return 44100 / (sum(typical) / len(typical))
+    return rising
 
 
 def long_tone(tmp_path, high_seconds=30):
@@ -741,17 +747,9 @@ def test_loudness_analysis_trims_silent_ends_and_normalises(deployment, tmp_path
 
 
 def tone_changes(pcm, rate=44100):
-    """(second, Hz) of every change between steady tones in mono s16 PCM: cycle by cycle
-    (rising crossings past ±500), placed at the first cycle of the new tone (±1 cycle)."""
-    import array
-    samples = array.array("h", pcm[: len(pcm) // 2 * 2])
-    rising, low = [], False
-    for i, v in enumerate(samples):
-        if v < -500:
-            low = True
-        elif v > 500 and low:
-            rising.append(i)
-            low = False
+    """(second, Hz) of every change between steady tones in mono s16 PCM: cycle by cycle,
+    placed at the first cycle of the new tone (±1 cycle)."""
+    rising = rising_crossings(pcm)
     hz = [(a, rate / (b - a)) for a, b in zip(rising, rising[1:])]
     near = lambda f: min((440, 660, 880), key=lambda t: abs(t - f))
     changes, steady = [], None
