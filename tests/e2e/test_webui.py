@@ -13,7 +13,7 @@ pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -1552,13 +1552,22 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     # Dragged to the next day's column, tomorrow's occurrence airs then, at its own time.
     after = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).strftime("%Y-%m-%d")
     target = lambda d: d.find_element(By.CSS_SELECTOR, f"#week section[aria-label='{after}']")
-    # The calendar in view and settled (a schedule event re-renders it), then the drag.
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", browser.find_element(By.ID, "week"))
-    time.sleep(0.5)
-    item = day(browser).find_element(By.CSS_SELECTOR, "li.draggable span")
-    # (Onto the column's heading: the player bar covers the bottom of the window.)
-    ActionChains(browser).click_and_hold(item).move_to_element(target(browser).find_element(By.TAG_NAME, "h3")).pause(0.2).release().perform()
-    wait(browser, lambda d: "08:00–09:00 Breakfast" in target(d).text and "Breakfast" not in day(d).text)
+    # The calendar in view and settled (a schedule event re-renders it), then the drag. The
+    # station's lists above the calendar grow as tracks air (every 3 s here), moving it under a
+    # still pointer: a press that lands as it moves misses the show, as a person's would, and is
+    # tried again.
+    moved_there = lambda d: "08:00–09:00 Breakfast" in target(d).text and "Breakfast" not in day(d).text
+    for attempt in range(3):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", browser.find_element(By.ID, "week"))
+        time.sleep(0.5)
+        item = day(browser).find_element(By.CSS_SELECTOR, "li.draggable span")
+        # (Onto the column's heading: the player bar covers the bottom of the window.)
+        ActionChains(browser).click_and_hold(item).move_to_element(target(browser).find_element(By.TAG_NAME, "h3")).pause(0.2).release().perform()
+        try:
+            wait(browser, moved_there, timeout=5)
+            break
+        except TimeoutException:
+            assert attempt < 2, "the show was not moved by dragging it"
     moved = next(o for o in requests.get(server.url + "/api/v1/stations/calendar/schedule").json() if o["date"] == tomorrow)
     assert moved["moved"] and moved["localStart"] == f"{after}T08:00", moved
     # The Move form does the same from the keyboard: to 10:30 that day.
