@@ -6,7 +6,9 @@ import Vapor
 
 /// One per api process: tails the `events` table once and fans new rows out to this process's
 /// live clients. Woken by LISTEN/NOTIFY (PostgreSQL) or the in-process signal (SQLite); the
-/// poll interval is the safety net for writes from other processes.
+/// poll interval is the safety net for writes from other processes (a `cadenza` command, a
+/// playout process on SQLite), and what that poll finds wakes this process's event consumers
+/// too, which then need no quick poll of their own.
 public final class EventHub: Service, Sendable {
     private struct State {
         var running = false
@@ -47,12 +49,18 @@ public final class EventHub: Service, Sendable {
     public func run() async throws {
         if !isRunning { try await prepare() }
         await cancelWhenGracefulShutdown {
+            var polled = false
             while !Task.isCancelled {
                 let generation = WakeSignal.events.generation
-                do { try await self.drain() } catch {
+                do {
+                    // Found by the poll, not announced by a signal: written elsewhere, and the
+                    // consumers sleeping here do not know of it yet.
+                    if try await self.drain(), polled { WakeSignal.events.signal() }
+                } catch {
                     self.logger.warning("event tail failed", metadata: ["error": .string("\(error)")])
                 }
                 await WakeSignal.events.wait(since: generation, timeout: self.poll)
+                polled = WakeSignal.events.generation == generation
             }
         }
         // Live clients end their streams; they reconnect to another node from their position.
@@ -64,11 +72,15 @@ public final class EventHub: Service, Sendable {
         subscribers.forEach { $0.finish() }
     }
 
-    private func drain() async throws {
+    /// Whether it found anything.
+    @discardableResult
+    private func drain() async throws -> Bool {
+        var found = false
         while true {
             let from = state.withLockedValue { $0.lastID }
             let events = try await EventStore.after(from, limit: 500, on: db)
-            guard let last = events.last else { return }
+            guard let last = events.last else { return found }
+            found = true
             let subscribers = state.withLockedValue { state in
                 state.lastID = last.id
                 return Array(state.subscribers.values)
@@ -76,7 +88,7 @@ public final class EventHub: Service, Sendable {
             for continuation in subscribers {
                 for event in events { continuation.yield(event) }
             }
-            if events.count < 500 { return }
+            if events.count < 500 { return true }
         }
     }
 
