@@ -46,7 +46,8 @@ public final class Encoder: @unchecked Sendable {
     private let hls: (directory: String, segmentSeconds: Int)?
     /// Frames given to `write` since the encoder was made (what the bus has aired since).
     private var receivedFrames: Int64 = 0
-    private var timeline: HLSTimeline?
+    /// The HLS runs of this encoder, oldest first (the last few: what a playlist can still list).
+    private var timelines: [HLSTimeline] = []
     private let ffmpeg: String
     private let output: @Sendable ([UInt8]) -> Void
     private let onLaunch: @Sendable () -> Void
@@ -190,16 +191,16 @@ public final class Encoder: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         var arguments = outputArguments
+        var first: Int64 = 0
         if let hls {
-            // Numbered from the seconds since 1970, and past any number an earlier run here used.
-            let previous = condition.withLock { timeline }
-            var first = Int64(Date().timeIntervalSince1970)
-            if let previous {
-                let made = Int64(max(0, Date().timeIntervalSince(launchedAt)) / Double(hls.segmentSeconds)) + 2
-                first = max(first, previous.firstSequence + made)
+            // Numbered from the seconds since 1970, and past any number an earlier run here used
+            // (a run is recorded only once its ffmpeg started, at `launchedAt`).
+            first = Int64(Date().timeIntervalSince1970)
+            if let previous = condition.withLock({ timelines.last }) {
+                let seconds = min(max(0, Date().timeIntervalSince(launchedAt)), 1e9)
+                first = max(first, previous.firstSequence + Int64(seconds / Double(max(1, hls.segmentSeconds))) + 2)
             }
             arguments = Self.hlsArguments(directory: hls.directory, segmentSeconds: hls.segmentSeconds, firstSequence: first)
-            condition.withLock { timeline = HLSTimeline(firstSequence: first, firstFrame: firstFrame, firstProgramDateMs: nil) }
         }
         process.arguments =
             ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", "pipe:0"] + arguments
@@ -211,7 +212,13 @@ public final class Encoder: @unchecked Sendable {
             fail()
             return
         }
-        condition.withLock { self.process = process }
+        condition.withLock {
+            self.process = process
+            if hls != nil {
+                timelines.append(HLSTimeline(firstSequence: first, firstFrame: firstFrame, firstProgramDateMs: nil))
+                if timelines.count > 8 { timelines.removeFirst(timelines.count - 8) }
+            }
+        }
         input = stdin.fileHandleForWriting
         launchedAt = Date()
         let reader = stdout.fileHandleForReading
@@ -230,7 +237,7 @@ public final class Encoder: @unchecked Sendable {
         }
         thread.name = "cadenza.encoder.out"
         thread.start()
-        if let hls { watchFirstSegment(directory: hls.directory) }
+        if let hls { watchFirstSegment(first, directory: hls.directory) }
         onLaunch()
     }
 
@@ -243,25 +250,25 @@ public final class Encoder: @unchecked Sendable {
         ]
     }
 
-    /// Where this run of the HLS encoder sits on the bus, once its first segment is listed.
-    public var hlsTimeline: HLSTimeline? {
-        condition.withLock { timeline?.firstProgramDateMs == nil ? nil : timeline }
-    }
+    /// Where the HLS encoder's recent runs sit on the bus (each placed once its first segment
+    /// is listed), oldest first: a playlist can list segments of the run before the newest.
+    public var hlsTimelines: [HLSTimeline] { condition.withLock { timelines } }
 
-    /// Reads ffmpeg's stamp for the run's first segment from the playlist, which lists it a
-    /// segment's length after the start (and for six segments): until then the playlist's
-    /// stamps are served as ffmpeg wrote them.
-    private func watchFirstSegment(directory: String) {
-        guard let first = condition.withLock({ timeline?.firstSequence }) else { return }
+    /// Reads ffmpeg's stamp for run `first`'s first segment from the playlist, which lists it a
+    /// segment's length after the start (and for six segments): until then that run's stamps
+    /// are served as ffmpeg wrote them.
+    private func watchFirstSegment(_ first: Int64, directory: String) {
         let thread = Thread { [weak self] in
             for _ in 0..<240 {
                 usleep(250_000)
-                guard let self, self.condition.withLock({ !self.stopped && self.timeline?.firstSequence == first }) else { return }
+                guard let self, self.condition.withLock({ !self.stopped && self.timelines.last?.firstSequence == first }) else { return }
                 guard let text = try? String(contentsOfFile: directory + "/live.m3u8", encoding: .utf8), let playlist = HLSPlaylist(text),
                     let segment = playlist.segments.first(where: { $0.sequence == first })
                 else { continue }
                 self.condition.withLock {
-                    if self.timeline?.firstSequence == first { self.timeline?.firstProgramDateMs = segment.programDateMs }
+                    if let index = self.timelines.lastIndex(where: { $0.firstSequence == first }) {
+                        self.timelines[index].firstProgramDateMs = segment.programDateMs
+                    }
                 }
                 return
             }

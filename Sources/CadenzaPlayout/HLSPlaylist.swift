@@ -29,7 +29,7 @@ public struct HLSPlaylist: Sendable, Equatable {
             if let value = line.value(of: "#EXT-X-TARGETDURATION:") {
                 target = Int(value)
             } else if let value = line.value(of: "#EXT-X-MEDIA-SEQUENCE:") {
-                sequence = Int64(value) ?? 0
+                sequence = Int64(value).map { min(max($0, 0), Int64(Int32.max) * 1_000) } ?? 0
             } else if let value = line.value(of: "#EXTINF:") {
                 duration = Double(value.prefix { $0 != "," })
             } else if let value = line.value(of: "#EXT-X-PROGRAM-DATE-TIME:") {
@@ -54,27 +54,28 @@ public struct HLSPlaylist: Sendable, Equatable {
         for segment in segments.reversed() {
             remaining += segment.duration
             candidate = segment
-            if remaining >= Double(targetDuration * 3) { break }
+            if remaining >= Double(targetDuration) * 3 { break }
         }
         return candidate ?? last
     }
 
-    /// `text` with every program date-time of a segment `timeline` knows of restated as bus
-    /// time (`airsAt` gives the wall-clock milliseconds at which an encoder input frame airs);
-    /// the lines of segments from before the encoder's start are left as they are.
-    public static func restamp(_ text: String, timeline: Encoder.HLSTimeline, airsAt: (Int64) -> Int64) -> String {
-        guard let firstStamp = timeline.firstProgramDateMs else { return text }
+    /// `text` with the program date-time of each segment restated as bus time by the timeline
+    /// of the run that made it (`airsAt` gives the wall-clock milliseconds at which an encoder
+    /// input frame airs); segments of a run not yet placed, or of none known, are left as they are.
+    public static func restamp(_ text: String, timelines: [Encoder.HLSTimeline], airsAt: (Int64) -> Int64) -> String {
         // The AAC encoder's priming frame comes first: a segment's first sample is that much
         // older than its place in the stream.
-        let origin = airsAt(timeline.firstFrame) - Encoder.primingMilliseconds
+        let origins = timelines.map { airsAt($0.firstFrame) - Encoder.primingMilliseconds }
         var out: [Substring] = []
         var pendingStamp: (index: Int, ms: Int64)?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if let value = line.value(of: "#EXT-X-PROGRAM-DATE-TIME:"), let ms = millis(fromDate: value) {
                 pendingStamp = (out.count, ms)
             } else if !line.hasPrefix("#"), !line.isEmpty {
-                if let stamp = pendingStamp, let sequence = Encoder.segmentSequence(line), sequence >= timeline.firstSequence {
-                    let (moved, overflow) = origin.addingReportingOverflow(stamp.ms &- firstStamp)
+                if let stamp = pendingStamp, let sequence = Encoder.segmentSequence(line),
+                    let run = timelines.lastIndex(where: { $0.firstSequence <= sequence }), let firstStamp = timelines[run].firstProgramDateMs
+                {
+                    let (moved, overflow) = origins[run].addingReportingOverflow(stamp.ms &- firstStamp)
                     if !overflow { out[stamp.index] = Substring("#EXT-X-PROGRAM-DATE-TIME:" + date(fromMillis: moved)) }
                 }
                 pendingStamp = nil
@@ -87,7 +88,9 @@ public struct HLSPlaylist: Sendable, Equatable {
     /// `2026-12-06T16:21:54.047+0000` (ffmpeg), `…Z` or `…+01:00` as milliseconds since 1970.
     static func millis<S: StringProtocol>(fromDate text: S) -> Int64? {
         let chars = Array(text.utf8)
-        guard chars.count >= 19, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"), chars[10] == UInt8(ascii: "T") else { return nil }
+        guard chars.count >= 19, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"), chars[10] == UInt8(ascii: "T"),
+            chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":")
+        else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
             for index in range {
@@ -114,7 +117,8 @@ public struct HLSPlaylist: Sendable, Equatable {
         var offsetMinutes: Int64 = 0
         if index < chars.count, chars[index] == UInt8(ascii: "+") || chars[index] == UInt8(ascii: "-") {
             let sign: Int64 = chars[index] == UInt8(ascii: "-") ? -1 : 1
-            let digits = chars[(index + 1)...].filter { $0 != UInt8(ascii: ":") }
+            var digits = Array(chars[(index + 1)...])
+            if digits.count == 5, digits[2] == UInt8(ascii: ":") { digits.remove(at: 2) }  // +01:00 as +0100
             guard digits.count == 4, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
             let value = digits.map { Int64($0 - 48) }
             offsetMinutes = sign * ((value[0] * 10 + value[1]) * 60 + value[2] * 10 + value[3])

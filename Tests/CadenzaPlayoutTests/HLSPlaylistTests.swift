@@ -44,7 +44,10 @@ import Testing
                         == text.replacingOccurrences(of: ".000", with: ""))
             }
         }
-        for bad in ["", "2026-12-06", "2026-13-06T16:21:50Z", "2026-12-06T16:21:50+01", "2026-12-06T16:21:50.053+0000x", "２０２６-12-06T16:21:50Z"] {
+        for bad in [
+            "", "2026-12-06", "2026-13-06T16:21:50Z", "2026-12-06T16:21:50+01", "2026-12-06T16:21:50.053+0000x", "２０２６-12-06T16:21:50Z",
+            "2026-12-06T16-21-50Z", "2026-12-06T16:21:50+:0100", "2026-12-06T16:21:50+01:0",
+        ] {
             #expect(HLSPlaylist.millis(fromDate: bad) == nil, "\(bad)")
         }
     }
@@ -73,7 +76,7 @@ import Testing
         // The run began at input frame 44,100 (one second into the bus), which aired at busStart + 1 s.
         let busStart: Int64 = first + 1_234
         let timeline = Encoder.HLSTimeline(firstSequence: 1_796_000_041, firstFrame: 44_100, firstProgramDateMs: first)
-        let restated = HLSPlaylist.restamp(Self.ffmpegPlaylist, timeline: timeline) { busStart + PCM.milliseconds(frames: $0) }
+        let restated = HLSPlaylist.restamp(Self.ffmpegPlaylist, timelines: [timeline]) { busStart + PCM.milliseconds(frames: $0) }
         let playlist = try #require(HLSPlaylist(restated))
         let stamps = playlist.segments.compactMap(\.programDateMs)
         let origin = busStart + 1_000 - Encoder.primingMilliseconds
@@ -82,13 +85,18 @@ import Testing
         let kept = { (text: String) in text.split(separator: "\n").filter { !$0.hasPrefix("#EXT-X-PROGRAM-DATE-TIME") } }
         #expect(kept(restated) == kept(Self.ffmpegPlaylist))
         #expect(restated.hasSuffix("seg_1796000044.ts\n"))
-        // Segments of an earlier run keep their own stamps; a run not yet placed changes nothing.
+        // Across a restart each segment is restated by its own run; segments of no known run
+        // keep ffmpeg's stamps, and so do those of a run not yet placed.
         let later = Encoder.HLSTimeline(firstSequence: 1_796_000_043, firstFrame: 0, firstProgramDateMs: first + 7_988)
-        let mixed = try #require(HLSPlaylist(HLSPlaylist.restamp(Self.ffmpegPlaylist, timeline: later) { busStart + PCM.milliseconds(frames: $0) }))
+        let airs = { (frame: Int64) in busStart + PCM.milliseconds(frames: frame) }
+        let mixed = try #require(HLSPlaylist(HLSPlaylist.restamp(Self.ffmpegPlaylist, timelines: [later], airsAt: airs)))
         #expect(mixed.segments[0].programDateMs == first)
         #expect(mixed.segments[2].programDateMs == busStart - Encoder.primingMilliseconds)
-        let unplaced = Encoder.HLSTimeline(firstSequence: 1_796_000_041, firstFrame: 0, firstProgramDateMs: nil)
-        #expect(HLSPlaylist.restamp(Self.ffmpegPlaylist, timeline: unplaced) { $0 } == Self.ffmpegPlaylist)
+        let both = try #require(HLSPlaylist(HLSPlaylist.restamp(Self.ffmpegPlaylist, timelines: [timeline, later], airsAt: airs)))
+        #expect(both.segments.compactMap(\.programDateMs) == [origin, origin + 3_994, busStart - 23, busStart - 23 + 4_017])
+        let unplaced = Encoder.HLSTimeline(firstSequence: 1_796_000_043, firstFrame: 0, firstProgramDateMs: nil)
+        let pending = try #require(HLSPlaylist(HLSPlaylist.restamp(Self.ffmpegPlaylist, timelines: [timeline, unplaced], airsAt: airs)))
+        #expect(pending.segments.compactMap(\.programDateMs) == [origin, origin + 3_994, first + 7_988, first + 12_005])
     }
 
     @Test func onlyTheEncodersSegmentNamesHaveNumbers() {

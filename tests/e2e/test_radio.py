@@ -215,6 +215,11 @@ def test_station_api_rules(deployment, server_with_music):
     assert len(audio) > 8000
     assert requests.post(server.url + "/api/v1/stations", headers=auth(token),
                          json={"slug": "dusk", "name": "Dusk", "visibility": "private"}).status_code == 201
+    # (Dusk on air, and its owner heard there: a 404 below is the link refused, not the station away.)
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/dusk/now-playing", headers=auth(token)).json()["onAir"], timeout=15)
+    owner_hears = requests.get(server.url + "/listen/dusk/radio.mp3", headers=auth(token), stream=True, timeout=10)
+    assert owner_hears.status_code == 200
+    owner_hears.close()
     link = mine["Day Radio"].split("?", 1)[1]
     signature = link.split(".", 1)[1]
     forged = link[:-1] + ("A" if link[-1] != "A" else "B")

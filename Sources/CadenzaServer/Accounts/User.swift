@@ -52,12 +52,27 @@ extension User {
 }
 
 extension User {
-    /// The account `userID` acting through a link the server made for it (no session, no token).
-    static func linkPrincipal(userID: Int64, scope: TokenScope, on db: any SQLDatabase) async throws -> Principal? {
-        guard let row = try await db.raw("SELECT username, role FROM users WHERE id = \(bind: userID)").first() else { return nil }
-        return Principal(
+    /// The account `userID` acting through a link the server made for it (no session, no
+    /// token), with the credential stamp the link must have been made with.
+    static func linkPrincipal(userID: Int64, scope: TokenScope, on db: any SQLDatabase) async throws -> (principal: Principal, stamp: String)? {
+        guard let row = try await db.raw("SELECT username, role, password_hash FROM users WHERE id = \(bind: userID)").first() else {
+            return nil
+        }
+        let principal = Principal(
             userID: userID, username: try row.decode(column: "username", as: String.self),
             role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .user, method: .token(id: 0), scope: scope)
+        return (principal, stamp(passwordHash: try row.decode(column: "password_hash", as: String.self)))
+    }
+
+    /// What links made for `userID` are signed with: it changes when the password does, so
+    /// a new password ends them. (A digest: the hash itself never leaves this folder.)
+    static func credentialStamp(userID: Int64, on db: any SQLDatabase) async throws -> String? {
+        try await db.raw("SELECT password_hash FROM users WHERE id = \(bind: userID)").first()
+            .map { stamp(passwordHash: try $0.decode(column: "password_hash", as: String.self)) }
+    }
+
+    private static func stamp(passwordHash: String) -> String {
+        SHA256.hash(data: Data(passwordHash.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
     static func find(username: String, on db: any Database) async throws -> User? {

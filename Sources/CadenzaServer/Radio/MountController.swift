@@ -47,11 +47,16 @@ enum MountController {
     static func listenerPrincipal(_ req: Request) async throws -> Principal? {
         if let principal = req.auth.get(Principal.self) { return principal }
         if let link = req.query[String.self, at: StationListenLink.parameter] {
-            guard let slug = req.parameters.get("slug"), Stations.validSlug(slug),
-                let station = try await req.application.cadenza.state(RadioStations.self).playout(slug: slug)?.station,
-                let userID = StationListenLink.userID(from: link, stationID: station.id, secrets: try req.application.secretBox)
+            guard let slug = req.parameters.get("slug"), Stations.validSlug(slug), let userID = StationListenLink.claimedUserID(link) else {
+                return nil
+            }
+            // The station as aired here, or as stored (aired elsewhere: the caller gets that 503).
+            var stationID = try await req.application.cadenza.state(RadioStations.self).playout(slug: slug)?.station.id
+            if stationID == nil { stationID = try await Stations.find(slug: slug, on: req.sql)?.id }
+            guard let stationID, let account = try await User.linkPrincipal(userID: userID, scope: .listens, on: req.sql),
+                StationListenLink.verify(link, userID: userID, stationID: stationID, stamp: account.stamp, secrets: try req.application.secretBox)
             else { return nil }
-            return try await User.linkPrincipal(userID: userID, scope: .listens, on: req.sql)
+            return account.principal
         }
         guard let token = req.query[String.self, at: "token"], token.count <= 256 else { return nil }
         return try await APITokenStore.principal(forToken: token, on: req.sql)

@@ -6,8 +6,8 @@ extension StationPlayout {
     func hlsPlaylist() async -> String? {
         let path = hlsDirectory + "/live.m3u8"
         guard let text = await runBlocking({ try? String(contentsOfFile: path, encoding: .utf8) }) else { return nil }
-        guard let timeline = hlsEncoder?.hlsTimeline else { return text }
-        return HLSPlaylist.restamp(text, timeline: timeline, airsAt: wallMillis)
+        guard let timelines = hlsEncoder?.hlsTimelines, !timelines.isEmpty else { return text }
+        return HLSPlaylist.restamp(text, timelines: timelines, airsAt: wallMillis)
     }
 
     /// How far behind the bus a listener who connects to each output now is (see NowPlayingDTO.OutputDelay).
@@ -17,8 +17,8 @@ extension StationPlayout {
         for output in station.outputs {
             let heard: Int64?
             if output == .hls {
-                // Until the encoder's first segment is listed its stamps are ffmpeg's: no estimate.
-                guard hlsEncoder?.hlsTimeline != nil, let text = await hlsPlaylist() else { continue }
+                // Until the newest run's first segment is listed its stamps are ffmpeg's: no estimate.
+                guard hlsEncoder?.hlsTimelines.last?.firstProgramDateMs != nil, let text = await hlsPlaylist() else { continue }
                 heard = HLSPlaylist(text)?.joinSegment?.programDateMs
             } else {
                 heard = mounts[output].map { wallMillis($0.burstStartFrame) }

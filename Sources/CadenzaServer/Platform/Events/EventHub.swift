@@ -49,18 +49,20 @@ public final class EventHub: Service, Sendable {
     public func run() async throws {
         if !isRunning { try await prepare() }
         await cancelWhenGracefulShutdown {
-            var polled = false
             while !Task.isCancelled {
                 let generation = WakeSignal.events.generation
                 do {
-                    // Found by the poll, not announced by a signal: written elsewhere, and the
-                    // consumers sleeping here do not know of it yet.
-                    if try await self.drain(), polled { WakeSignal.events.signal() }
+                    // Newer than anything this process wrote: written elsewhere, so no commit
+                    // here signalled it and the consumers sleeping here do not know of it yet.
+                    // (On SQLite ids follow commit order: older foreign rows were visible to the
+                    // reads that the signal of a newer local one caused.)
+                    if let last = try await self.drain(), last > EventStore.writtenHere.withLockedValue({ $0 }) {
+                        WakeSignal.events.signal()
+                    }
                 } catch {
                     self.logger.warning("event tail failed", metadata: ["error": .string("\(error)")])
                 }
                 await WakeSignal.events.wait(since: generation, timeout: self.poll)
-                polled = WakeSignal.events.generation == generation
             }
         }
         // Live clients end their streams; they reconnect to another node from their position.
@@ -72,15 +74,15 @@ public final class EventHub: Service, Sendable {
         subscribers.forEach { $0.finish() }
     }
 
-    /// Whether it found anything.
+    /// The last id it found, if it found any.
     @discardableResult
-    private func drain() async throws -> Bool {
-        var found = false
+    private func drain() async throws -> Int64? {
+        var found: Int64?
         while true {
             let from = state.withLockedValue { $0.lastID }
             let events = try await EventStore.after(from, limit: 500, on: db)
             guard let last = events.last else { return found }
-            found = true
+            found = last.id
             let subscribers = state.withLockedValue { state in
                 state.lastID = last.id
                 return Array(state.subscribers.values)
@@ -88,7 +90,7 @@ public final class EventHub: Service, Sendable {
             for continuation in subscribers {
                 for event in events { continuation.yield(event) }
             }
-            if events.count < 500 { return true }
+            if events.count < 500 { return found }
         }
     }
 

@@ -1,4 +1,5 @@
 import FluentKit
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -174,8 +175,14 @@ public enum EventStore {
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
         WakeSignal.events.signal(after: db)
-        return try returned.map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+        let ids = try returned.map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+        if let last = ids.last { writtenHere.withLockedValue { $0 = max($0, last) } }
+        return ids
     }
+
+    /// The newest event id this process wrote: an event tail that finds newer ones knows they
+    /// were written elsewhere (see EventHub).
+    static let writtenHere = NIOLockedValueBox<Int64>(0)
 
     public static func after(_ id: Int64, limit: Int, on db: any SQLDatabase) async throws -> [EventRecord] {
         try await db.raw("SELECT * FROM events WHERE id > \(bind: id) ORDER BY id LIMIT \(bind: limit)")

@@ -92,21 +92,8 @@ enum SubsonicAdmin {
                     station.set("homePageUrl", try row.decode(column: "homepage_url", as: String?.self))
                     return station
                 }
-                    // Cadenza's own stations the user may hear, at an address made for them (a
-                    // radio player sends no sign-in): private ones play too, and what they hear
-                    // becomes their listens.
-                    + (try await Stations.listed(to: context.user, on: context.db)).compactMap { radio in
-                        // A mount (MP3 first): what every radio player plays.
-                        guard let output = radio.outputs.first(where: { $0 != .hls }) ?? radio.outputs.first else { return nil }
-                        let link = StationListenLink.value(userID: context.user.userID, stationID: radio.id, secrets: try context.app.secretBox)
-                        var station = SubsonicNode("internetRadioStation")
-                        station.set("id", "station-\(radio.slug)")
-                        station.set("name", radio.name)
-                        station.set(
-                            "streamUrl",
-                            "\(try context.app.settings.publicURL)\(output.path(slug: radio.slug))?\(StationListenLink.parameter)=\(link)")
-                        return station
-                    })
+                    // Cadenza's own stations the user may hear (see ownStations).
+                    + (try await SubsonicAdmin.ownStations(context)))
             return .node(node)
         },
         "createInternetRadioStation": { context in
@@ -180,5 +167,27 @@ enum SubsonicAdmin {
         node.set("folderCount", status.folderCount)
         node.set(date: "lastScan", millis: status.lastScanAt)
         return node
+    }
+
+    /// Cadenza's stations the user may hear as internet radio: a mount (MP3 first), which every
+    /// radio player plays, at an address made for the user, since a radio player sends no
+    /// sign-in (private stations play too, and what they hear becomes their listens). A private
+    /// station's HLS playlist takes no such address: one with HLS alone is left out.
+    static func ownStations(_ context: SubsonicContext) async throws -> [SubsonicNode] {
+        let stamp = try await User.credentialStamp(userID: context.user.userID, on: context.db) ?? ""
+        return try await Stations.listed(to: context.user, on: context.db).compactMap { radio in
+            let mount = radio.outputs.first { $0 != .hls }
+            guard let output = mount ?? (radio.visibility == .private ? nil : radio.outputs.first) else { return nil }
+            var url = "\(try context.app.settings.publicURL)\(output.path(slug: radio.slug))"
+            if mount != nil {
+                let link = StationListenLink.value(userID: context.user.userID, stationID: radio.id, stamp: stamp, secrets: try context.app.secretBox)
+                url += "?\(StationListenLink.parameter)=\(link)"
+            }
+            var station = SubsonicNode("internetRadioStation")
+            station.set("id", "station-\(radio.slug)")
+            station.set("name", radio.name)
+            station.set("streamUrl", url)
+            return station
+        }
     }
 }

@@ -76,15 +76,19 @@ export async function render(main, { slug }) {
     <p id="station-status" role="status"></p>`.text;
   const audio = main.querySelector('#station-audio'), listen = main.querySelector('#listen');
   const say = (text) => { main.querySelector('#station-status').textContent = text; };
-  let current = null, heardAfter = 0, shownAt = 0;
+  let current = null, heardAfter = 0, shownAt = 0, latest = null, skew = 0;
   const pending = new Set();
   // Someone listening hears an item a few seconds after it airs (the mount's burst): the page
   // follows their ears, not the bus.
   const delayOf = (np) => (np.outputs || []).find((o) => o.path === mount)?.delayMs ?? 0;
+  // The station's instants are on the server's clock: playedAt + elapsedMs was its time when it
+  // answered, so a browser whose clock is off still shows each song when it is heard.
+  const serverNow = () => Date.now() + skew;
+  const learnClock = (np) => { if (np.nowPlaying) skew = Date.parse(np.nowPlaying.playedAt) + np.nowPlaying.elapsedMs - Date.now(); };
   const progress = () => {
     const box = main.querySelector('#on-air progress');
     if (!box || !current) return;
-    const elapsed = Math.min(current.durationMs, Date.now() - Date.parse(current.playedAt) - heardAfter);
+    const elapsed = Math.min(current.durationMs, serverNow() - Date.parse(current.playedAt) - heardAfter);
     box.value = Math.max(0, elapsed);
     main.querySelector('#on-air .elapsed').textContent = `${duration(Math.max(0, elapsed))} / ${duration(current.durationMs)}`;
   };
@@ -93,6 +97,7 @@ export async function render(main, { slug }) {
     // Two announcements shown at once (an item's and a play-next's) each fetch artwork: only
     // the later one may render, whichever fetch returns last.
     const mine = ++renders;
+    latest = np;
     current = np.nowPlaying;
     heardAfter = audio.paused ? 0 : delayOf(np);
     main.querySelector('#listeners').textContent = `${np.listeners.current} listener${np.listeners.current === 1 ? '' : 's'}`;
@@ -117,9 +122,11 @@ export async function render(main, { slug }) {
   };
   // Each announcement is shown when its item is heard; one overtaken by a newer item is dropped.
   const present = (np) => {
-    const airedAt = np.nowPlaying ? Date.parse(np.nowPlaying.playedAt) : Date.now();
+    learnClock(np);
+    if (!np.nowPlaying) { show(np); return; }   // off air, or starting: nothing to wait for
+    const airedAt = Date.parse(np.nowPlaying.playedAt);
     const due = () => { if (airedAt >= shownAt) { shownAt = airedAt; show(np); } };
-    const wait = audio.paused ? 0 : airedAt + delayOf(np) - Date.now();
+    const wait = audio.paused ? 0 : airedAt + delayOf(np) - serverNow();
     if (wait <= 0 || wait > 60_000) { due(); return; }
     const timer = setTimeout(() => { pending.delete(timer); due(); }, wait);
     pending.add(timer);
@@ -128,7 +135,8 @@ export async function render(main, { slug }) {
     try {
       const np = await api(`${path}/now-playing`);
       if (!audio.paused) { present(np); return; }
-      shownAt = np.nowPlaying ? Date.parse(np.nowPlaying.playedAt) : 0;
+      learnClock(np);
+      if (np.nowPlaying) shownAt = Date.parse(np.nowPlaying.playedAt);
       await show(np);
     } catch (error) { say(error.message); }
   };
@@ -144,12 +152,16 @@ export async function render(main, { slug }) {
       audio.play().catch((error) => say(error.message));
       listen.setAttribute('aria-pressed', 'true');
       listen.innerHTML = html`${icon('pause')} Stop`.text;
+      heardAfter = latest ? delayOf(latest) : 0;
+      progress();
     } else {
       audio.pause();
       audio.removeAttribute('src');
       audio.load();   // closes the connection: a paused live stream would only buffer
       listen.setAttribute('aria-pressed', 'false');
       listen.innerHTML = html`${icon('play')} Listen`.text;
+      heardAfter = 0;
+      progress();
     }
   });
   main.querySelector('#skip')?.addEventListener('click', async () => {
