@@ -67,7 +67,6 @@ enum MountController {
         guard let file = req.parameters.get("file"), file == "live.m3u8" || Self.isSegmentName(file) else { throw APIError.notFound("HLS file") }
         let playout = try await onAir(req)
         guard playout.station.outputs.contains(.hls) else { throw APIError.notFound("HLS file") }
-        let path = playout.hlsDirectory + "/" + file
         let playlist = file.hasSuffix(".m3u8")
         let response: Response
         if playlist {
@@ -75,6 +74,7 @@ enum MountController {
             guard let text = await playout.hlsPlaylist() else { throw APIError.notFound("HLS file") }
             response = Response(status: .ok, body: .init(string: text))
         } else {
+            let path = playout.hlsDirectory + "/" + file
             guard FileManager.default.fileExists(atPath: path) else { throw APIError.notFound("HLS file") }
             response = try await req.fileio.asyncStreamFile(at: path)
         }
