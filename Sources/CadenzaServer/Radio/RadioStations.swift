@@ -45,7 +45,19 @@ actor RadioStations {
     var standbyStop = NIOLockedValueBox(false)
     /// The local copies of what the stations air next (nil: none kept).
     let cache: MediaCache?
-    static let lease: Duration = .milliseconds(1_200)
+    static let lease: Duration = .milliseconds(1_000)
+    /// How often leases are renewed (and a standby looks at them).
+    static let round: Duration = .milliseconds(400)
+    /// When the soonest lease another process holds runs out (ms since 1970): a standby's next
+    /// round comes then rather than up to a round later (a takeover sooner by 0.2 s on average).
+    private var nextExpiry: Int64?
+
+    /// How long until the next claim round.
+    func untilNextRound() -> Duration {
+        guard let nextExpiry else { return Self.round }
+        let wait = nextExpiry + 5 - Clock.nowMillis()
+        return min(Self.round, .milliseconds(max(10, wait)))
+    }
 
     init(
         ffmpeg: String, hlsRoot: URL, statsInterval: TimeInterval, only: String? = nil, mediaCacheMB: Int = 0, airs: Bool = true,
@@ -150,11 +162,16 @@ actor RadioStations {
         }
         // Leases held elsewhere that ran out, or whose holder was this place's previous process.
         var expired: [String: Leases.Holding] = [:]
+        var soonest: Int64?
         for (slug, station) in stations where answers[slug] == false {
-            if let holding = try? await Leases.holding(Self.leaseKey(station), on: db), holding.expired || isDeadPredecessor(holding.owner) {
+            guard let holding = try? await Leases.holding(Self.leaseKey(station), on: db) else { continue }
+            if holding.expired || isDeadPredecessor(holding.owner) {
                 expired[slug] = holding
+            } else {
+                soonest = min(soonest ?? holding.expiresAt, holding.expiresAt)
             }
         }
+        nextExpiry = soonest
         // Their holders are asked at once, side by side (a station aired here is not taken from
         // another that holds it: it goes off air here, below).
         let toAsk = expired.filter { !isDeadPredecessor($0.value.owner) && playouts[$0.key] == nil }.compactMap { slug, holding in
@@ -335,8 +352,9 @@ struct RadioService: Service {
                     await stations.startFromDisk(app: app)
                 }
                 // Leases are renewed well within their length; the table is read every 2 s.
-                for _ in 0..<5 {
-                    try await Task.sleep(for: .milliseconds(400))
+                let read = ContinuousClock.now
+                while ContinuousClock.now - read < .seconds(2) {
+                    try await Task.sleep(for: await stations.untilNextRound())
                     await stations.claim(app: app)
                 }
             }

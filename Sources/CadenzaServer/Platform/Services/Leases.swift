@@ -29,15 +29,18 @@ public enum Leases {
         public var owner: String
         public var address: String?
         public var expired: Bool
+        /// When it runs out, on the holder's clock (ms since 1970).
+        public var expiresAt: Int64
     }
 
     public static func holding(_ key: String, on db: any SQLDatabase) async throws -> Holding? {
         guard let row = try await db.raw("SELECT owner, address, expires_at FROM leases WHERE key = \(bind: key)").first() else {
             return nil
         }
+        let expiresAt = try row.decode(column: "expires_at", as: Int64.self)
         return Holding(
             owner: try row.decode(column: "owner", as: String.self), address: try row.decode(column: "address", as: String?.self),
-            expired: try row.decode(column: "expires_at", as: Int64.self) < Clock.nowMillis())
+            expired: expiresAt < Clock.nowMillis(), expiresAt: expiresAt)
     }
 
     /// Takes `key` over from `previous`, only if they still hold it and their lease has run out.
