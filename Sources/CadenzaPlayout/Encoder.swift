@@ -155,10 +155,18 @@ public final class Encoder: @unchecked Sendable {
                 condition.unlock()
                 break
             }
-            let chunk = chunks.count == 1 ? chunks[0] : Array(chunks.joined())
+            let taken = chunks
             chunks.removeAll(keepingCapacity: true)
-            let chunkFrame = receivedFrames - Int64(chunk.count / PCM.bytesPerFrame)
+            let takenBytes = taken.reduce(0) { $0 + $1.count }
+            let chunkFrame = receivedFrames - Int64(takenBytes / PCM.bytesPerFrame)
             condition.unlock()
+            // Joined by whole-chunk copies outside the lock (`joined()` copied byte by byte: a
+            // tenth of the server's CPU per station).
+            var chunk = taken.count == 1 ? taken[0] : []
+            if taken.count > 1 {
+                chunk.reserveCapacity(takenBytes)
+                for piece in taken { chunk.append(contentsOf: piece) }
+            }
             if input == nil {
                 guard Date() >= nextLaunch else { continue }  // backing off: this audio is dropped
                 launch(firstFrame: chunkFrame)

@@ -61,6 +61,16 @@ final class EngineBox: @unchecked Sendable {
     /// The watchdog listens to what goes out, not to the queue: a silent file among tones is dead
     /// air (raised once, where the silence began, when it reaches the limit), a tone is not, and
     /// a silence shorter than the limit is nothing.
+    @Test func theWatchdogsPeakIsTheLargestMagnitudeOfAnySample() {
+        let bytes = { (samples: [Int16]) in samples.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] } }
+        #expect(PlayoutEngine.peak([]) == 0)
+        #expect(PlayoutEngine.peak([7]) == 0, "a lone byte is no sample")
+        #expect(PlayoutEngine.peak(bytes([-5, -9, -2])) == 9)
+        #expect(PlayoutEngine.peak(bytes([3, 120, -40])) == 120)
+        #expect(PlayoutEngine.peak(bytes([0, .min, 100])) == 32_768)
+        #expect(PlayoutEngine.peak(bytes([1, 2]) + [0xff]) == 2, "a trailing odd byte is ignored")
+    }
+
     @Test func aSilentOutputIsReportedOnceWhateverAirsIt() throws {
         let dir = try AudioFixtures.temporaryDirectory("silence")
         let queue = PlayoutQueue()

@@ -24,6 +24,22 @@ public enum Leases {
         return try row?.decode(column: "owner", as: String.self) == owner
     }
 
+    /// Renews those of `keys` that `owner` holds, in one statement; the keys renewed (a key
+    /// another holds, or nobody, is left as it is and not returned).
+    public static func renew(
+        _ keys: [String], owner: String, duration: Duration, address: String? = nil, on db: any SQLDatabase
+    ) async throws -> Set<String> {
+        guard !keys.isEmpty else { return [] }
+        let until = Clock.nowMillis() + duration.milliseconds
+        let rows = try await db.raw(
+            """
+            UPDATE leases SET expires_at = \(bind: until), address = \(bind: address)
+            WHERE owner = \(bind: owner) AND key IN (\(binds: keys)) RETURNING key
+            """
+        ).all()
+        return Set(try rows.map { try $0.decode(column: "key", as: String.self) })
+    }
+
     /// Who holds `key`, where they answer, and whether their lease ran out.
     public struct Holding: Sendable, Equatable {
         public var owner: String
