@@ -6,6 +6,26 @@ import Testing
 import Vapor
 
 @Suite struct SettingsTests {
+    /// PostgreSQL over TCP or over its Unix socket (the socket file, as the driver takes it);
+    /// anything else is refused at start with the setting named.
+    @Test func databaseURLsOverTCPAndUnixSocketsAreTakenOthersRefused() {
+        for good in [
+            "postgres://cadenza:pw@db.example:5432/cadenza", "postgresql://cadenza@db.example/cadenza",
+            "postgres+uds://cadenza@localhost/run/postgresql/.s.PGSQL.5432#cadenza", "postgresql+uds://cadenza@/tmp/.s.PGSQL.6000",
+        ] {
+            #expect(Settings.isPostgresURL(good), "\(good)")
+            #expect((try? Settings.load(environment: ["CADENZA_DATABASE_URL": good]))?.databaseURL == good)
+        }
+        for bad in [
+            "mysql://x", "postgres:///cadenza", "postgres+uds://localhost/run/postgresql/.s.PGSQL.5432",
+            "postgres+uds://cadenza@db.example/run/postgresql/.s.PGSQL.5432", "postgres+uds://cadenza@localhost/run/postgresql",
+            "postgres+uds://cadenza@localhost:5432/run/.s.PGSQL.5432",
+        ] {
+            #expect(!Settings.isPostgresURL(bad), "\(bad)")
+            #expect(throws: SettingsError.self, "\(bad)") { try Settings.load(environment: ["CADENZA_DATABASE_URL": bad]) }
+        }
+    }
+
     @Test func defaultsMatchTheSubsonicConvention() throws {
         let settings = try Settings.load(flags: [:], environment: [:])
         #expect(settings.host == "127.0.0.1")

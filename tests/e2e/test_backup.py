@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import threading
 import time
+from urllib.parse import urlparse
 
 import libsonic
 import requests
@@ -116,6 +117,13 @@ def test_a_backup_into_another_data_directory_keeps_uploads_playable(deployment,
     data = open(song, "rb").read()
     assert requests.post(server.url + "/api/v1/uploads", headers=auth(admin), files=[("f", ("moved.ogg", data, "audio/ogg"))]).status_code == 201
     assert wait_for(lambda: requests.get(server.url + "/api/v1/uploads", headers=auth(admin)).json()["items"][0]["status"] == "imported")
+    if deployment.database_url:
+        # From here on over PostgreSQL's Unix socket, as a server beside its database is often
+        # set up: the backup and restore tools are given the socket's directory and port.
+        tcp = urlparse(deployment.database_url)
+        sockets = subprocess.run(["psql", PG_URL, "-Atc", "SHOW unix_socket_directories"], check=True, capture_output=True, text=True)
+        directory = sockets.stdout.strip().split(",")[0].strip()
+        deployment.database_url = f"postgres+uds://{tcp.username}@localhost{directory}/.s.PGSQL.{tcp.port}#{deployment.pg_name}"
     assert deployment.run("backup", "--to", str(tmp_path / "b")).returncode == 0
     assert deployment.run("backup", "--to", str(tmp_path / "b")).returncode != 0   # never over another backup
     server.stop()

@@ -81,6 +81,21 @@ public struct Settings: Sendable {
     var mediaDirectoryOverride: URL?
 
     public var usesPostgres: Bool { databaseURL != nil }
+
+    /// A URL the PostgreSQL driver takes (`postgres://` over TCP with a host; `postgres+uds://`
+    /// with a user and the socket file's path) and that `pg_dump` can be pointed at too.
+    static func isPostgresURL(_ url: String) -> Bool {
+        guard let parts = URLComponents(string: url) else { return false }
+        switch parts.scheme?.lowercased() {
+        case "postgres", "postgresql":
+            return parts.host?.isEmpty == false
+        case "postgres+uds", "postgresql+uds":
+            guard parts.user?.isEmpty == false, parts.port == nil, ["", "localhost"].contains(parts.host ?? "") else { return false }
+            return (try? PostgresDump.connection(url)) != nil
+        default:
+            return false
+        }
+    }
     public var sqlitePath: String { dataDirectory.appendingPathComponent("cadenza.sqlite").path }
 }
 
@@ -173,11 +188,11 @@ extension Settings {
 
         let dataDir = URL(fileURLWithPath: value("CADENZA_DATA_DIR") ?? "./data").standardizedFileURL
         var databaseURL = value("CADENZA_DATABASE_URL")
-        if let url = databaseURL {
-            if !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) || URLComponents(string: url)?.host == nil {
-                problems.append("CADENZA_DATABASE_URL: expected postgres://user:password@host:port/database")
-                databaseURL = nil
-            }
+        if let url = databaseURL, !Self.isPostgresURL(url) {
+            problems.append(
+                "CADENZA_DATABASE_URL: expected postgres://user:password@host:port/database, or over a Unix socket "
+                    + "postgres+uds://user@localhost/run/postgresql/.s.PGSQL.5432#database")
+            databaseURL = nil
         }
         let host = value("CADENZA_HOST") ?? "127.0.0.1"
         let port: Int = number("CADENZA_PORT", default: 4040, in: 0...65535)

@@ -8,13 +8,33 @@ enum PostgresDump {
         var environment: [String: String]
     }
 
+    /// The client tools' flags for the URL the server connects with: `postgres://` over TCP, or
+    /// `postgres+uds://user@localhost/run/postgresql/.s.PGSQL.5432#db` over a Unix socket (the
+    /// tools take the socket's directory and port). Without a database name, the user's, as the
+    /// server (and libpq) default to.
     static func connection(_ url: String) throws -> Connection {
-        guard let parts = URLComponents(string: url), let host = parts.host else {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased() else {
             throw Backup.Failure(description: "CADENZA_DATABASE_URL cannot be read")
         }
-        var arguments = ["--host", host, "--port", String(parts.port ?? 5432)]
-        if let user = parts.user?.removingPercentEncoding { arguments += ["--username", user] }
-        arguments += ["--dbname", parts.path.count > 1 ? String(parts.path.dropFirst()) : "postgres", "--no-password"]
+        let user = parts.user?.removingPercentEncoding
+        var arguments: [String]
+        let database: String?
+        if scheme.hasSuffix("+uds") {
+            let socket = URL(fileURLWithPath: parts.path)
+            let prefix = ".s.PGSQL."
+            let name = socket.lastPathComponent
+            guard name.hasPrefix(prefix), let port = Int(name.dropFirst(prefix.count)), (1...65_535).contains(port) else {
+                throw Backup.Failure(description: "CADENZA_DATABASE_URL: a socket path must end in .s.PGSQL.PORT")
+            }
+            arguments = ["--host", socket.deletingLastPathComponent().path, "--port", String(port)]
+            database = parts.fragment?.removingPercentEncoding ?? user
+        } else {
+            guard let host = parts.host, !host.isEmpty else { throw Backup.Failure(description: "CADENZA_DATABASE_URL cannot be read") }
+            arguments = ["--host", host, "--port", String(parts.port ?? 5432)]
+            database = parts.path.count > 1 ? String(parts.path.dropFirst()).removingPercentEncoding : user
+        }
+        if let user { arguments += ["--username", user] }
+        arguments += ["--dbname", database ?? "postgres", "--no-password"]
         var environment = ProcessInfo.processInfo.environment
         if let password = parts.password?.removingPercentEncoding { environment["PGPASSWORD"] = password }
         if let mode = parts.queryItems?.last(where: { ["sslmode", "tlsmode", "ssl", "tls"].contains($0.name.lowercased()) })?.value {
@@ -26,6 +46,9 @@ enum PostgresDump {
     /// `user@host:port/database`, without the password.
     static func describe(_ url: String) -> String {
         guard let parts = URLComponents(string: url) else { return "the database" }
+        if parts.scheme?.lowercased().hasSuffix("+uds") == true {
+            return "\(parts.user.map { $0 + "@" } ?? "")\(parts.path)#\(parts.fragment ?? parts.user ?? "")"
+        }
         return "\(parts.user.map { $0 + "@" } ?? "")\(parts.host ?? "")\(parts.port.map { ":\($0)" } ?? "")\(parts.path)"
     }
 
