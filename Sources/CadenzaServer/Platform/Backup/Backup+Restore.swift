@@ -103,6 +103,9 @@ extension Backup {
     /// `*.before-restore`, and moves the staged copy in.
     static func swapIn(_ source: URL, at target: URL, copy make: (URL, URL) throws -> Void) throws {
         let files = FileManager.default
+        // Through a link (a folder on a share the nodes have in common): restored where it
+        // points, so the link, and every node using the share, sees the restored files.
+        let target = target.resolvingSymlinksInPath()
         try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         let staged = target.appendingPathExtension("restoring"), kept = target.appendingPathExtension("before-restore")
         try? files.removeItem(at: staged)

@@ -46,6 +46,9 @@ enum FileTree {
     /// Relative paths of the regular files under `root`, sorted; half-written files (what the
     /// server is receiving: `.incoming` folders, `incoming-` files) are left out.
     static func files(under root: URL) throws -> [String] {
+        // The folder itself may be a link (to a share the nodes have in common): the walk starts
+        // at what it names (from the link it lists nothing); links inside are not followed.
+        let root = root.resolvingSymlinksInPath()
         guard FileManager.default.fileExists(atPath: root.path) else { return [] }
         guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey]) else {
             return []
@@ -70,6 +73,7 @@ enum FileTree {
     /// Copies the files `files(under:)` lists; returns how many and their size.
     static func copy(from source: URL, to target: URL) throws -> (files: Int, bytes: Int64) {
         var bytes: Int64 = 0, copied = 0
+        let source = source.resolvingSymlinksInPath()
         let list = try files(under: source)
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         for path in list {
