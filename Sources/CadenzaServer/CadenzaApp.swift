@@ -117,7 +117,10 @@ public enum CadenzaApp {
         }
         let context = ServiceContext(application: app, services: services, roles: roles, logger: app.logger)
         for feature in services.features { list += feature.services(context) }
-        if !roles.isEmpty { list.append(FreedMemoryService()) }
+        if !roles.isEmpty {
+            list.append(FreedMemoryService())
+            list.append(PresenceService(db: app.sql))
+        }
         return list
     }
 

@@ -1,7 +1,9 @@
 @testable import CadenzaServer
 import Foundation
 import SQLKit
+import ServiceLifecycle
 import Testing
+import Vapor
 
 @Suite struct LeasesTests {
     /// A playout renews all its stations' leases in one statement: only what it holds is
@@ -20,6 +22,33 @@ import Testing
             #expect(try await Leases.holding("k.3", on: db) == before)
             #expect(try await Leases.holding("k.none", on: db) == nil)
             #expect(try await Leases.renew([], owner: "a", duration: .seconds(1), on: db).isEmpty)
+        }
+    }
+
+    /// Every running process holds a presence lease (what `cadenza restore` refuses under, also
+    /// for a process that leads nothing), gives it up when it stops, and the rows of processes
+    /// killed long ago are cleared while recent ones stay.
+    @Test func aRunningProcessIsPresentUntilItStopsAndLongGoneOnesAreCleared() async throws {
+        try await withApp { app in
+            let db = app.sql
+            let present = { () async throws -> [String] in
+                try await db.raw("SELECT key FROM leases WHERE key LIKE 'process.%' AND expires_at >= \(bind: Clock.nowMillis())").all()
+                    .map { try $0.decode(column: "key", as: String.self) }
+            }
+            try await EventConsumerTests.running([PresenceService(db: db)], logger: app.logger) {
+                let seen = try await eventually { try await present().count == 1 }
+                #expect(seen)
+            }
+            #expect(try await present().isEmpty)
+            let now = Clock.nowMillis()
+            for (key, expires) in [("process.killed-long-ago", now - 7_200_000), ("process.killed-just-now", now - 1_000)] {
+                try await db.raw("INSERT INTO leases (key, owner, expires_at) VALUES (\(bind: key), \(bind: key), \(bind: expires))").run()
+            }
+            try await PresenceService.clearGone(on: db)
+            let left = try await db.raw("SELECT key FROM leases WHERE key LIKE 'process.%'").all().map {
+                try $0.decode(column: "key", as: String.self)
+            }
+            #expect(left == ["process.killed-just-now"])
         }
     }
 }

@@ -127,6 +127,11 @@ def test_a_backup_into_another_data_directory_keeps_uploads_playable(deployment,
     assert deployment.run("backup", "--to", str(tmp_path / "b")).returncode == 0
     assert deployment.run("backup", "--to", str(tmp_path / "b")).returncode != 0   # never over another backup
     server.stop()
+    # Not under any running node, also one that leads nothing (a second api node).
+    api_only = deployment.serve(roles="api")
+    refused = deployment.run("restore", "--from", str(tmp_path / "b"), "--replace")
+    assert refused.returncode != 0 and "stop every node first" in refused.stderr + refused.stdout, refused.stderr
+    api_only.stop()
     old = deployment.data_dir
     deployment.data_dir = str(tmp_path / "new-home" / "data")
     if deployment.database_url:
