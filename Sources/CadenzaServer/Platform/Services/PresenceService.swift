@@ -3,7 +3,8 @@ import SQLKit
 
 /// Says in the database that this process runs: a lease of its own (`process.` and its name),
 /// renewed every 5 s and lasting 15 s, given up at shutdown. `cadenza restore` refuses while any
-/// lease is held, and a second api node leads nothing else (the first holds the consumers').
+/// lease is held: so it sees every running process, not only those that lead something (today
+/// every lone process leads one lease or another; that is the roles' doing, not a promise).
 /// Rows of processes killed long ago are cleared now and then.
 struct PresenceService: Service {
     let db: any SQLDatabase
