@@ -10,16 +10,50 @@ public final class Encoder: @unchecked Sendable {
 
         public var contentType: String { self == .mp3 ? "audio/mpeg" : "audio/aac" }
 
-        var arguments: [String] {
+        func arguments(bitrate: Bitrate) -> [String] {
             switch self {
-            case .mp3: ["-c:a", "libmp3lame", "-b:a", "128k", "-f", "mp3"]
+            case .mp3: ["-c:a", "libmp3lame", "-b:a", bitrate.ffmpeg, "-f", "mp3"]
             // The native encoder's fast coder: half the CPU of the default two-loop search here
             // (0.66 % of a core against 1.43 %), and 128 kb/s leaves it bits to spare. (HLS keeps
             // the default: with the fast coder one segment in six came out 46 ms shorter than its
             // EXTINF, past what RFC 8216 players tolerate.)
-            case .aac: ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-f", "adts"]
+            case .aac: ["-c:a", "aac", "-aac_coder", "fast", "-b:a", bitrate.ffmpeg, "-f", "adts"]
             }
         }
+    }
+
+    /// An output's constant bitrate in kb/s: one of the rates MP3 frames can state (MPEG-1 layer
+    /// III, 32 to 320), so a mount's MP3 is the rate its listeners were told.
+    public struct Bitrate: Sendable, Equatable, Hashable, Codable {
+        public static let allowed = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+        public static let standard = Bitrate(checked: 128)
+
+        public let kbps: Int
+
+        /// nil unless `kbps` is one of `allowed`.
+        public init?(kbps: Int) {
+            guard Self.allowed.contains(kbps) else { return nil }
+            self.kbps = kbps
+        }
+
+        private init(checked kbps: Int) { self.kbps = kbps }
+
+        /// A plain number (kb/s), refused unless allowed.
+        public init(from decoder: any Swift.Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let kbps = try container.decode(Int.self)
+            guard Self.allowed.contains(kbps) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an allowed bitrate: \(kbps)")
+            }
+            self.kbps = kbps
+        }
+
+        public func encode(to encoder: any Swift.Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(kbps)
+        }
+
+        var ffmpeg: String { "\(kbps)k" }
     }
 
     /// Where an HLS encoder's run sits on the bus: the number of its first segment, the encoder
@@ -43,7 +77,7 @@ public final class Encoder: @unchecked Sendable {
     }
 
     private var outputArguments: [String]
-    private let hls: (directory: String, segmentSeconds: Int)?
+    private let hls: (directory: String, segmentSeconds: Int, bitrate: Bitrate)?
     /// Frames given to `write` since the encoder was made (what the bus has aired since).
     private var receivedFrames: Int64 = 0
     /// The HLS runs of this encoder, oldest first (the last few: what a playlist can still list).
@@ -66,8 +100,10 @@ public final class Encoder: @unchecked Sendable {
     /// How many chunks the writer waits for before it writes (under the lock).
     private var batch = 1
 
-    public init(format: Format, ffmpeg: String = "/usr/bin/ffmpeg", output: @escaping @Sendable ([UInt8]) -> Void) {
-        outputArguments = format.arguments + ["-flush_packets", "1", "pipe:1"]
+    public init(
+        format: Format, bitrate: Bitrate = .standard, ffmpeg: String = "/usr/bin/ffmpeg", output: @escaping @Sendable ([UInt8]) -> Void
+    ) {
+        outputArguments = format.arguments(bitrate: bitrate) + ["-flush_packets", "1", "pipe:1"]
         hls = nil
         self.ffmpeg = ffmpeg
         self.output = output
@@ -83,13 +119,13 @@ public final class Encoder: @unchecked Sendable {
     /// began can have reached: a player's media sequence never goes back and no number is bound
     /// to another segment. (ffmpeg's append_list would renumber the old segments from that start.)
     /// The previous run's segments are removed first: ffmpeg deletes only its own.
-    public init(hlsDirectory directory: String, segmentSeconds: Int = 4, ffmpeg: String = "/usr/bin/ffmpeg") {
+    public init(hlsDirectory directory: String, segmentSeconds: Int = 4, bitrate: Bitrate = .standard, ffmpeg: String = "/usr/bin/ffmpeg") {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         where name.hasPrefix("seg_") && name.hasSuffix(".ts") {
             try? FileManager.default.removeItem(atPath: directory + "/" + name)
         }
         outputArguments = []
-        hls = (directory, segmentSeconds)
+        hls = (directory, segmentSeconds, bitrate)
         self.ffmpeg = ffmpeg
         self.output = { _ in }
         onLaunch = {}
@@ -97,10 +133,13 @@ public final class Encoder: @unchecked Sendable {
     }
 
     /// A source client of an external Icecast server (`icecast://source:password@host:port/mount`),
-    /// MP3 128 kb/s. `onConnect` runs at each (re)connection, to send the current title again.
-    public init(icecast url: String, name: String, ffmpeg: String = "/usr/bin/ffmpeg", onConnect: @escaping @Sendable () -> Void) {
+    /// in MP3. `onConnect` runs at each (re)connection, to send the current title again.
+    public init(
+        icecast url: String, name: String, bitrate: Bitrate = .standard, ffmpeg: String = "/usr/bin/ffmpeg",
+        onConnect: @escaping @Sendable () -> Void
+    ) {
         outputArguments = [
-            "-c:a", "libmp3lame", "-b:a", "128k", "-content_type", "audio/mpeg", "-ice_name", name, "-f", "mp3", url,
+            "-c:a", "libmp3lame", "-b:a", bitrate.ffmpeg, "-content_type", "audio/mpeg", "-ice_name", name, "-f", "mp3", url,
         ]
         hls = nil
         self.ffmpeg = ffmpeg
@@ -208,7 +247,7 @@ public final class Encoder: @unchecked Sendable {
                 let seconds = min(max(0, Date().timeIntervalSince(launchedAt)), 1e9)
                 first = max(first, previous.firstSequence + Int64(seconds / Double(max(1, hls.segmentSeconds))) + 2)
             }
-            arguments = Self.hlsArguments(directory: hls.directory, segmentSeconds: hls.segmentSeconds, firstSequence: first)
+            arguments = Self.hlsArguments(directory: hls.directory, segmentSeconds: hls.segmentSeconds, bitrate: hls.bitrate, firstSequence: first)
         }
         process.arguments =
             ["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", "pipe:0"] + arguments
@@ -249,9 +288,9 @@ public final class Encoder: @unchecked Sendable {
         onLaunch()
     }
 
-    static func hlsArguments(directory: String, segmentSeconds: Int, firstSequence: Int64) -> [String] {
+    static func hlsArguments(directory: String, segmentSeconds: Int, bitrate: Bitrate, firstSequence: Int64) -> [String] {
         [
-            "-c:a", "aac", "-b:a", "128k", "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
+            "-c:a", "aac", "-b:a", bitrate.ffmpeg, "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
             "-start_number", String(firstSequence),
             "-hls_flags", "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist+discont_start",
             "-hls_segment_type", "mpegts", "-hls_segment_filename", directory + "/seg_%05d.ts", directory + "/live.m3u8",

@@ -8,9 +8,11 @@ public final class Mount: @unchecked Sendable {
     public static let metaint = 16_000
 
     public let format: Encoder.Format
+    /// What its encoder makes, and what `icy-br` tells listeners.
+    public let bitrate: Encoder.Bitrate
     public let maxListeners: Int
-    /// Encoded bytes per second of audio (128 kb/s), to place titles in the byte stream.
-    private let bytesPerSecond: Int64 = 16_000
+    /// Encoded bytes per second of audio (constant bitrate), to place titles in the byte stream.
+    private let bytesPerSecond: Int64
     private let burstSize: Int
     private let lock = NSLock()
     private var total: Int64 = 0
@@ -34,11 +36,16 @@ public final class Mount: @unchecked Sendable {
         var continuation: AsyncStream<[UInt8]>.Continuation
     }
 
-    public init(format: Encoder.Format, maxListeners: Int = 1_000, burstSize: Int = 64 * 1024, flushSize: Int = 4_000) {
+    /// `burstSize` defaults to about 4 s of audio (64 KiB at 128 kb/s, Icecast's default burst).
+    public init(
+        format: Encoder.Format, bitrate: Encoder.Bitrate = .standard, maxListeners: Int = 1_000, burstSize: Int? = nil, flushSize: Int = 4_000
+    ) {
         self.format = format
+        self.bitrate = bitrate
+        bytesPerSecond = Int64(bitrate.kbps) * 125
         self.flushSize = flushSize
         self.maxListeners = maxListeners
-        self.burstSize = burstSize
+        self.burstSize = burstSize ?? 64 * 1024 * bitrate.kbps / 128
     }
 
     public var listenerCount: Int { lock.withLock { listeners.count } }

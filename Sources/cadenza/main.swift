@@ -195,6 +195,7 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "Owning user (default: the instance; plays every non-private library).") var owner: String?
         @Option(help: "Outputs, comma-separated: mp3, aac, hls.") var outputs = "mp3"
         @Option(help: "Crossfade between tracks in milliseconds (0 to 10000).") var crossfadeMs = 0
+        @Option(help: "Bitrate of every output in kb/s: 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256 or 320.") var bitrate = 128
         @Option(help: "Also push to an external Icecast: icecast://source:password@host:port/mount.") var pushUrl: String?
 
         func run() async throws {
@@ -203,7 +204,7 @@ struct StationCommand: AsyncParsableCommand {
                     settings: try common.settings(), slug: slug, name: name, description: description, timeZone: timeZone,
                     visibility: visibility, owner: owner,
                     outputs: outputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, crossfadeMs: crossfadeMs,
-                    pushURL: pushUrl))
+                    bitrate: bitrate, pushURL: pushUrl))
         }
     }
 

@@ -52,6 +52,24 @@ import Testing
         #expect(lateHeard.titles.first?.1 == "Milo - Lantern’s End")
     }
 
+    /// At 64 kb/s a second of audio is 8,000 bytes: titles and the burst's place on the bus follow
+    /// the mount's own rate (at 128 kb/s this title would come a metadata block later).
+    @Test func aMountAtAnotherBitratePlacesTitlesByItsRate() async throws {
+        let rate = try #require(Encoder.Bitrate(kbps: 64))
+        let mount = Mount(format: .mp3, bitrate: rate, burstSize: 8_000, flushSize: 1)
+        let icy = try #require(mount.subscribe(icy: true))
+        mount.setTitle("Kaloven - Night River", atFrame: 0)
+        // 1.25 s in: byte 10,000, before the second metadata block at 16,000.
+        mount.setTitle("Milo - Lantern", atFrame: Int64(PCM.sampleRate) * 5 / 4)
+        for _ in 0..<40 { mount.append([UInt8](repeating: 0xAB, count: 1_000)) }
+        #expect(mount.burstStartFrame == Int64(PCM.sampleRate) * 4)
+        mount.close()
+        let heard = Self.parse(await Self.drain(icy.stream))
+        #expect(heard.titles.map(\.1) == ["Milo - Lantern"])
+        #expect(heard.titles.map(\.0) == [16_000])
+        #expect(Mount(format: .aac, bitrate: rate).bitrate.kbps == 64)
+    }
+
     /// The encoder's frame-sized writes reach listeners in pieces of a few kilobytes.
     @Test func smallWritesAreSentOnTogether() async throws {
         let mount = Mount(format: .mp3, flushSize: 4_000)

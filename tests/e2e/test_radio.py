@@ -1,6 +1,7 @@
 """Radio: a station created from the command line airs the autoDJ rotation at once, its
 built-in mount plays gap-free audio with ICY titles where the audio changes, and the
 now-playing API, the as-run log and the station API agree with what was heard."""
+import json
 import os
 import re
 import shutil
@@ -230,6 +231,55 @@ def test_station_api_rules(deployment, server_with_music):
     # Deleted: off air.
     assert requests.delete(server.url + "/api/v1/stations/day", headers=auth(token)).status_code == 204
     assert requests.get(server.url + "/listen/day/radio.mp3").status_code == 404
+
+
+def measured_kbps(audio, fmt, tmp_path):
+    """The average bitrate of a stretch of a mount's audio, from its packets' sizes and durations
+    (ADTS frames carry no bitrate of their own, MP3 frames their nominal one)."""
+    path = tmp_path / f"rate.{fmt}"
+    path.write_bytes(audio)
+    out = subprocess.run(["ffprobe", "-v", "error", "-f", "mp3" if fmt == "mp3" else "aac", "-show_entries", "packet=size,duration_time",
+                          "-of", "json", str(path)], capture_output=True, text=True).stdout
+    # (The first packet may be cut: the stretch starts wherever the mount's burst did.)
+    packets = [p for p in json.loads(out)["packets"][1:] if "duration_time" in p and "size" in p]
+    seconds = sum(float(p["duration_time"]) for p in packets)
+    assert seconds > 1, out[-500:]
+    return sum(int(p["size"]) for p in packets) * 8 / seconds / 1000
+
+
+def test_a_station_airs_at_the_bitrate_its_manager_chose(server_with_music, tmp_path):
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                      json={"slug": "thin", "name": "Thin", "outputs": ["mp3", "aac"], "bitrate": 64})
+    assert r.status_code == 201, r.text
+    assert r.json()["bitrate"] == 64
+    for bad in [100, 0, -128, 10**12, "128", 128.5, None]:
+        r = requests.patch(server.url + "/api/v1/stations/thin", headers=auth(token), json={"bitrate": bad})
+        if bad is None:   # null leaves it as it is
+            assert r.status_code == 200 and r.json()["bitrate"] == 64, r.text
+            continue
+        assert r.status_code in (400, 422), (bad, r.text)
+        assert "error" in r.json()
+    assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/thin/now-playing").json()["onAir"], timeout=15)
+    audio, _, headers = listen(server.url + "/listen/thin/radio.mp3", 4, icy=False)
+    assert headers.get("icy-br") == "64"
+    assert abs(measured_kbps(audio, "mp3", tmp_path) - 64) < 2
+    audio, _, headers = listen(server.url + "/listen/thin/radio.aac", 4, icy=False)
+    assert headers.get("icy-br") == "64"
+    assert 48 < measured_kbps(audio, "aac", tmp_path) < 80
+    # Raised: the station comes back on air at the new rate (its listeners reconnect, as on
+    # AzuraCast when a mount's encoder changes).
+    r = requests.patch(server.url + "/api/v1/stations/thin", headers=auth(token), json={"bitrate": 192})
+    assert r.status_code == 200 and r.json()["bitrate"] == 192
+    assert requests.get(server.url + "/api/v1/stations/thin", headers=auth(token)).json()["bitrate"] == 192
+
+    def rate_now():
+        try:
+            audio, _, headers = listen(server.url + "/listen/thin/radio.mp3", 3, icy=False)
+        except (AssertionError, requests.RequestException):   # between the two playouts
+            return False
+        return headers.get("icy-br") == "192" and abs(measured_kbps(audio, "mp3", tmp_path) - 192) < 2
+    assert wait_for(rate_now, timeout=20)
 
 
 def dominant_hz(mp3_bytes, tmp_path):

@@ -8,7 +8,7 @@ import Vapor
 extension AdminCommands {
     public static func createStation(
         settings: Settings, slug: String, name: String, description: String, timeZone: String, visibility: String, owner: String?,
-        outputs: [String], crossfadeMs: Int, pushURL: String? = nil
+        outputs: [String], crossfadeMs: Int, bitrate: Int = 128, pushURL: String? = nil
     ) async throws -> [String] {
         try await withApp(settings) { app in
             guard let visibility = StationRecord.Visibility(rawValue: visibility) else {
@@ -26,12 +26,13 @@ extension AdminCommands {
                 ownerID = id
             }
             let fields = try StationsController.validated(
-                .init(description: description, timeZone: timeZone, outputs: parsed, crossfadeMs: crossfadeMs), slug: slug, name: name)
+                .init(description: description, timeZone: timeZone, outputs: parsed, crossfadeMs: crossfadeMs, bitrate: bitrate), slug: slug,
+                name: name)
             let push = try pushURL.map { try IcecastTarget(parsing: $0) }
             guard
                 var station = try await Stations.create(
                     slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone, visibility: visibility,
-                    ownerID: ownerID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs, on: app.sql)
+                    ownerID: ownerID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs, bitrate: fields.bitrate, on: app.sql)
             else { throw Failure(description: "a station with the slug \(slug) already exists") }
             if let push {
                 station.pushURLSealed = try app.secretBox.seal(push.url)

@@ -1,3 +1,4 @@
+import CadenzaPlayout
 import Foundation
 import Vapor
 
@@ -13,6 +14,8 @@ struct StationDTO: Content {
     /// Paths of the station's outputs on this server (`/listen/SLUG/radio.mp3`, `/hls/SLUG/live.m3u8`).
     var mounts: [String]
     var crossfadeMs: Int
+    /// kb/s of every output.
+    var bitrate: Int
     var trackGapMinutes: Int
     var artistGapMinutes: Int
     var jinglePlaylistId: String?
@@ -39,6 +42,7 @@ struct StationDTO: Content {
         outputs = station.outputs
         mounts = station.outputs.map { $0.path(slug: station.slug) }
         crossfadeMs = station.crossfadeMs
+        bitrate = station.bitrate.kbps
         trackGapMinutes = station.trackGapMinutes
         artistGapMinutes = station.artistGapMinutes
         jinglePlaylistId = station.jinglePlaylistID.map(String.init)

@@ -124,10 +124,10 @@ actor RadioStations {
         wanted = airs ? Dictionary(uniqueKeysWithValues: stations.filter { only == nil || $0.slug == only }.map { ($0.slug, $0) }) : [:]
         for (slug, playout) in playouts where wanted[slug] != playout.station {
             let before = playout.station
-            // Name, description or crossfade change on air; other outputs, or a narrower
-            // audience (its listeners must go), need a new playout.
+            // Name, description or crossfade change on air; other outputs or bitrate, or a
+            // narrower audience (its listeners must go), need a new playout.
             if let changed = wanted[slug], changed.id == before.id, changed.outputs == before.outputs,
-                changed.pushURLSealed == before.pushURLSealed,
+                changed.bitrate == before.bitrate, changed.pushURLSealed == before.pushURLSealed,
                 changed.visibility.openness >= before.visibility.openness
             {
                 playout.update(changed)

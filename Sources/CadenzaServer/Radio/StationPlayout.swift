@@ -133,12 +133,12 @@ final class StationPlayout: Sendable {
             switch output {
             case .mp3, .aac:
                 let format: Encoder.Format = output == .mp3 ? .mp3 : .aac
-                let mount = Mount(format: format)
+                let mount = Mount(format: format, bitrate: station.bitrate)
                 mounts[output] = mount
-                encoders.append(Encoder(format: format, ffmpeg: ffmpeg, output: mount.append))
+                encoders.append(Encoder(format: format, bitrate: station.bitrate, ffmpeg: ffmpeg, output: mount.append))
             case .hls:
                 try? FileManager.default.createDirectory(atPath: hlsDirectory, withIntermediateDirectories: true)
-                let encoder = Encoder(hlsDirectory: hlsDirectory, ffmpeg: ffmpeg)
+                let encoder = Encoder(hlsDirectory: hlsDirectory, bitrate: station.bitrate, ffmpeg: ffmpeg)
                 hlsEncoder = encoder
                 encoders.append(encoder)
             }
@@ -150,7 +150,7 @@ final class StationPlayout: Sendable {
         if let push {
             let client = app.client, logger = app.logger
             encoders.append(
-                Encoder(icecast: push.url, name: station.name, ffmpeg: ffmpeg) {
+                Encoder(icecast: push.url, name: station.name, bitrate: station.bitrate, ffmpeg: ffmpeg) {
                     // Icecast forgets the title with the source: say it again once the mount is up.
                     Task {
                         try? await Task.sleep(for: .milliseconds(1_500))

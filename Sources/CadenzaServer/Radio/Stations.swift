@@ -1,3 +1,4 @@
+import CadenzaPlayout
 import Foundation
 import SQLKit
 
@@ -31,6 +32,8 @@ struct StationRecord: Sendable, Equatable, Codable {
     var outputs: [StationOutput]
     /// How long one track fades into the next; 0 joins them end to end.
     var crossfadeMs: Int
+    /// What every output encodes at (the mounts, HLS and the push).
+    var bitrate: Encoder.Bitrate
     /// `icecast://source:password@host:port/mount`, sealed with the instance key.
     var pushURLSealed: String?
     /// The rotation's repeat rules: no track again within this many minutes, no artist within that.
@@ -58,6 +61,8 @@ struct StationRecord: Sendable, Equatable, Codable {
         ownerID = try row.decode(column: "owner_id", as: Int64?.self)
         outputs = try row.decode(column: "outputs", as: String.self).split(separator: ",").compactMap { StationOutput(rawValue: String($0)) }
         crossfadeMs = try row.decode(column: "crossfade_ms", as: Int.self)
+        // Only ever written from a checked value; a row changed by hand airs at the standard rate.
+        bitrate = Encoder.Bitrate(kbps: try row.decode(column: "bitrate", as: Int.self)) ?? .standard
         pushURLSealed = try row.decode(column: "push_url_sealed", as: String?.self)
         trackGapMinutes = try row.decode(column: "track_gap_minutes", as: Int.self)
         artistGapMinutes = try row.decode(column: "artist_gap_minutes", as: Int.self)
@@ -74,7 +79,7 @@ struct StationRecord: Sendable, Equatable, Codable {
     var airsJingles: Bool { jinglePlaylistID != nil && (jingleEvery > 0 || jingleMinute != nil) }
 
     /// Decoded from a playout's state file: fields added after the file was written take their defaults.
-    init(from decoder: any Decoder) throws {
+    init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(Int64.self, forKey: .id)
         slug = try c.decode(String.self, forKey: .slug)
@@ -85,6 +90,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         ownerID = try c.decodeIfPresent(Int64.self, forKey: .ownerID)
         outputs = try c.decodeIfPresent([StationOutput].self, forKey: .outputs) ?? [.mp3]
         crossfadeMs = try c.decodeIfPresent(Int.self, forKey: .crossfadeMs) ?? 0
+        bitrate = (try? c.decodeIfPresent(Encoder.Bitrate.self, forKey: .bitrate)) ?? .standard
         pushURLSealed = try c.decodeIfPresent(String.self, forKey: .pushURLSealed)
         trackGapMinutes = try c.decodeIfPresent(Int.self, forKey: .trackGapMinutes) ?? 60
         artistGapMinutes = try c.decodeIfPresent(Int.self, forKey: .artistGapMinutes) ?? 20
@@ -146,14 +152,14 @@ enum Stations {
 
     static func create(
         slug: String, name: String, description: String, timeZone: String, visibility: StationRecord.Visibility,
-        ownerID: Int64?, outputs: [StationOutput], crossfadeMs: Int, on db: any SQLDatabase
+        ownerID: Int64?, outputs: [StationOutput], crossfadeMs: Int, bitrate: Encoder.Bitrate, on db: any SQLDatabase
     ) async throws -> StationRecord? {
         let now = Clock.nowMillis()
         return try await db.raw(
             """
-            INSERT INTO stations (slug, name, description, time_zone, visibility, owner_id, outputs, crossfade_ms, created_at, updated_at)
+            INSERT INTO stations (slug, name, description, time_zone, visibility, owner_id, outputs, crossfade_ms, bitrate, created_at, updated_at)
             VALUES (\(bind: slug), \(bind: name), \(bind: description), \(bind: timeZone), \(bind: visibility.rawValue), \(bind: ownerID),
-                    \(bind: outputs.map(\.rawValue).joined(separator: ",")), \(bind: crossfadeMs), \(bind: now), \(bind: now))
+                    \(bind: outputs.map(\.rawValue).joined(separator: ",")), \(bind: crossfadeMs), \(bind: bitrate.kbps), \(bind: now), \(bind: now))
             ON CONFLICT DO NOTHING RETURNING *
             """
         ).first().map(StationRecord.init(row:))
@@ -164,7 +170,7 @@ enum Stations {
             """
             UPDATE stations SET name = \(bind: station.name), description = \(bind: station.description), time_zone = \(bind: station.timeZone),
               visibility = \(bind: station.visibility.rawValue), outputs = \(bind: station.outputs.map(\.rawValue).joined(separator: ",")),
-              crossfade_ms = \(bind: station.crossfadeMs), push_url_sealed = \(bind: station.pushURLSealed),
+              crossfade_ms = \(bind: station.crossfadeMs), bitrate = \(bind: station.bitrate.kbps), push_url_sealed = \(bind: station.pushURLSealed),
               track_gap_minutes = \(bind: station.trackGapMinutes), artist_gap_minutes = \(bind: station.artistGapMinutes),
               jingle_playlist_id = \(bind: station.jinglePlaylistID), jingle_every = \(bind: station.jingleEvery),
               target_lufs = \(bind: station.targetLUFS), jingle_minute = \(bind: station.jingleMinute),

@@ -14,6 +14,8 @@ enum StationsController {
         var visibility: StationRecord.Visibility?
         var outputs: [StationOutput]?
         var crossfadeMs: Int?
+        /// kb/s for every output: one of `Encoder.Bitrate.allowed` (default 128).
+        var bitrate: Int?
         /// `icecast://source:password@host:port/mount` to push to; "" stops pushing. Administrators only.
         var pushUrl: String?
         var trackGapMinutes: Int?
@@ -94,7 +96,7 @@ enum StationsController {
             var station = try await Stations.create(
                 slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone,
                 visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs,
-                on: req.sql)
+                bitrate: fields.bitrate, on: req.sql)
         else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
         if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
             || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
@@ -124,6 +126,7 @@ enum StationsController {
         station.timeZone = fields.timeZone
         station.outputs = fields.outputs
         station.crossfadeMs = fields.crossfadeMs
+        station.bitrate = fields.bitrate
         station.visibility = change.visibility ?? station.visibility
         try await applyRotation(change, to: &station, viewer: try req.requireUser(), on: req.sql)
         try applyPush(change, to: &station, viewer: try req.requireUser(), app: req.application)
@@ -287,6 +290,7 @@ enum StationsController {
         var timeZone: String
         var outputs: [StationOutput]
         var crossfadeMs: Int
+        var bitrate: Encoder.Bitrate
     }
 
     static func validated(_ change: Change, slug: String, name: String, current: StationRecord? = nil) throws -> Fields {
@@ -305,8 +309,14 @@ enum StationsController {
         guard !outputs.isEmpty else { throw APIError.unprocessable("outputs must name at least one of mp3, aac, hls.") }
         let crossfade = change.crossfadeMs ?? current?.crossfadeMs ?? 0
         guard (0...10_000).contains(crossfade) else { throw APIError.unprocessable("crossfadeMs must be 0 to 10000.") }
+        let bitrate = try change.bitrate.map { kbps in
+            guard let rate = Encoder.Bitrate(kbps: kbps) else {
+                throw APIError.unprocessable("bitrate must be one of \(Encoder.Bitrate.allowed.map(String.init).joined(separator: ", ")) (kb/s).")
+            }
+            return rate
+        }
         return Fields(
             name: trimmed, description: description, timeZone: zone, outputs: Array(Set(outputs)).sorted { $0.rawValue > $1.rawValue },
-            crossfadeMs: crossfade)
+            crossfadeMs: crossfade, bitrate: bitrate ?? current?.bitrate ?? .standard)
     }
 }

@@ -10,7 +10,11 @@ enum MountResponse {
     static func listen(_ req: Request, to mount: Mount, headers extra: [(String, String)], left: @escaping @Sendable () -> Void = {}) -> Response? {
         let icy = req.headers.first(name: "Icy-MetaData") == "1"
         guard let (id, stream) = mount.subscribe(icy: icy, userAgent: req.headers.first(name: .userAgent) ?? "") else { return nil }
-        var headers = HTTPHeaders([("Content-Type", mount.format.contentType), ("Cache-Control", "no-cache, no-store"), ("icy-br", "128")] + extra)
+        var headers = HTTPHeaders(
+            [
+                ("Content-Type", mount.format.contentType), ("Cache-Control", "no-cache, no-store"),
+                ("icy-br", String(mount.bitrate.kbps)),
+            ] + extra)
         if icy { headers.add(name: "icy-metaint", value: String(Mount.metaint)) }
         return Response(
             status: .ok, headers: headers,
