@@ -4,7 +4,7 @@ From those, how many requests one api core and one PostgreSQL core carry, and so
 nodes one PostgreSQL server feeds and where the first bottleneck is. One 2-core machine cannot
 show a cluster scaling; per-request costs measured on it can be multiplied out honestly.
 
-Usage: python bench/capacity.py --pg postgres://…/postgres [--size 20000] [--requests 2000]
+Usage: python bench/capacity.py --pg postgres://…/postgres [--size 20000] [--requests 2000] [--only submit,scrobble]
 
 CPU is read from /proc (user + system time of the api process, of the worker, and of every
 process of the PostgreSQL cluster), before and after each kind of request; the client runs 8
@@ -108,8 +108,13 @@ def run_threads(count, threads, work):
     return time.perf_counter() - started
 
 
+ONLY = None
+
+
 def measure(name, units, count, work, api, worker, pg, settle=1.0):
     """Runs `count` requests; `units` of the named kind per request (listens per import batch)."""
+    if ONLY and not any(word.lower() in name.lower() for word in ONLY):
+        return None
     before = (cpu_seconds(api), cpu_seconds(worker), pg.cpu(), pg.counters())
     wall = run_threads(count, 8, work)
     time.sleep(settle)   # what the request queued (events, jobs) is worked and counted too
@@ -133,7 +138,10 @@ def main():
     parser.add_argument("--size", type=int, default=20000, help="tracks in the generated library")
     parser.add_argument("--cache", default="/tmp/cadenza-bench-libs")
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--only", help="comma-separated words; only the rows whose name contains one (e.g. submit,scrobble)")
     args = parser.parse_args()
+    global ONLY
+    ONLY = [word.strip() for word in (args.only or "").split(",") if word.strip()] or None
     root = library(args.cache, args.size)
     inst = Instance(args.pg)
     try:
@@ -200,7 +208,7 @@ def main():
             url + f"/api/v1/tracks?limit=50&offset={i % 1000}", headers={"Authorization": f"Bearer {users[i % 8][1]}"}), api, wpid, pg))
 
         print("\n  Per core (1000 ms / CPU per request); 'nodes per PostgreSQL core' = api cores one PostgreSQL core keeps busy:")
-        for row in rows:
+        for row in filter(None, rows):
             api_rate = 1000 / max(row["api_ms"], 1e-3)
             pg_rate = 1000 / max(row["pg_ms"], 1e-3)
             print(f"  {row['name']:34s} api core {api_rate:8.0f}/s   PostgreSQL core {pg_rate:8.0f}/s   "

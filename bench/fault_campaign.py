@@ -1,7 +1,7 @@
 """Fault campaign: kill -9 under load, and check that nothing acknowledged was lost.
 
 Usage: python bench/fault_campaign.py --pg postgres://…/postgres [--minutes 3] [--kill-every 5] [--seed N]
-                                      [--phases cluster,pgrestart,sqlite,diskfull]
+                                      [--phases cluster,pgrestart,sqlite,diskfull,pgdiskfull]
 
 1. cluster: nginx (deploy/nginx/cadenza.conf, as tests/e2e/test_cluster.py runs it) in front of two
    api nodes, two workers (each also a scheduler candidate). Load through the proxy: ListenBrainz
@@ -11,6 +11,8 @@ Usage: python bench/fault_campaign.py --pg postgres://…/postgres [--minutes 3]
 2. pgrestart: a PostgreSQL of our own (scripts/pg.sh) stopped for 5 s under load.
 3. sqlite: `cadenza serve` on SQLite killed mid-scan and mid-import; WAL recovery, the jobs finish.
 4. diskfull: the SQLite data directory on a 40 MB tmpfs, filled up (needs root to mount).
+5. pgdiskfull: PostgreSQL's own data directory on a 200 MB tmpfs, filled up under listen submits
+   (needs root); PostgreSQL is started again if the full disk stopped it.
 
 Exits 1 when an invariant fails: an acknowledged write missing or duplicated, an HTTP 500, a job
 still `running` after its lease, no scheduler leader within the lease, a damaged SQLite file.
@@ -18,9 +20,11 @@ still `running` after its lease, no scheduler leader within the lease, a damaged
 import argparse
 import base64
 import collections
+import glob
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -618,14 +622,16 @@ def pg_restart(args, tmp):
         for th in threads:
             th.start()
         time.sleep(5)
-        before = collections.Counter(traffic.codes)
+        with traffic.lock:
+            before = collections.Counter(traffic.codes)
         outage["paused"] = time.time()
         subprocess.run([pgsh, "pause", pgdir], check=True)
         time.sleep(5)
         subprocess.run([pgsh, "resume", pgdir], check=True)
         outage["resumed"] = time.time()
         ok = wait_for(lambda: any(t > outage["resumed"] and c == 200 for t, c in readyz), 30)
-        during = traffic.codes - before
+        with traffic.lock:   # (the load threads add keys meanwhile)
+            during = traffic.codes - before
         time.sleep(15)
         stop.set()
         for th in threads:
@@ -816,16 +822,108 @@ def disk_full(args, tmp):
         subprocess.run(["umount", mnt], capture_output=True)
 
 
+# --- 5. PostgreSQL's disk full ---------------------------------------------------------------------
+
+def pg_disk_full(args, tmp):
+    print("== 5. disk full: PostgreSQL's data directory on a 200 MB tmpfs, filled up under load", flush=True)
+    if os.geteuid() != 0:
+        print("skipped: mounting a tmpfs needs root")
+        return
+    mnt, logs = os.path.join(tmp, "pgsmall"), os.path.join(tmp, "logs5")
+    os.makedirs(mnt)
+    os.makedirs(logs)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200m,mode=0755", "tmpfs", mnt], capture_output=True).returncode != 0:
+        print("skipped: mount -t tmpfs was refused")
+        return
+    pgdir, pgsh = os.path.join(mnt, "pg"), os.path.join(HERE, "../scripts/pg.sh")
+    filler = os.path.join(mnt, "filler")
+    procs = []
+    try:
+        server = subprocess.run([pgsh, "start", pgdir], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        db = fresh_pg_database(server)
+        # Durable commits (pg.sh turns them off), or a listen lost in the crash would be the test's doing.
+        psql(server, f"ALTER DATABASE {db.rsplit('/', 1)[1]} SET synchronous_commit = on")
+        env = cadenza_env(os.path.join(tmp, "data5"), db)
+        api = Proc("api", ["serve", "--roles", "api"], env, logs, free_port()).start()
+        procs = [api, Proc("worker", ["worker"], env, logs).start()]
+        assert api.ready()
+        assert cli(env, "user", "create", "--admin", "root", stdin=PASSWORD + "\n").returncode == 0
+        token = login(api.url, "root")
+        traffic, stop = Traffic(), threading.Event()
+        load = Load(api.url, traffic, stop, random.Random(args.seed))
+        thread = threading.Thread(target=load.listenbrainz, args=(token, "root", int(time.time()) - 2_000_000))
+        thread.start()
+        time.sleep(3)
+        with traffic.lock:
+            before = collections.Counter(traffic.codes)
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True)
+        print(f"filled: {subprocess.run(['df', '-k', mnt], capture_output=True, text=True).stdout.splitlines()[-1]}")
+        time.sleep(10)
+        with traffic.lock:
+            during = traffic.codes - before
+        os.unlink(filler)
+        freed = time.time()
+        # A WAL write that finds no space stops PostgreSQL (PANIC, then a failed crash recovery):
+        # an operator frees space and starts it again. Given a few seconds to come back by itself first.
+        pg_up = wait_for(lambda: subprocess.run(["pg_isready", "-d", server], capture_output=True).returncode == 0, 5, 0.2)
+        pg_ctl = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))[-1]
+        if not pg_up and subprocess.run(["runuser", "-u", "postgres", "--", pg_ctl, "status", "-D", os.path.join(pgdir, "data")],
+                                        capture_output=True).returncode == 3:
+            print("PostgreSQL stopped on the full disk; starting it again after freeing space")
+            started = subprocess.run([pgsh, "resume", pgdir], capture_output=True, text=True)
+            print(f"  pg.sh resume: exit {started.returncode} {started.stderr.strip()[:200]}")
+        recovered = wait_for(lambda: any(t > freed for t in load.ack_times), 60)
+        print(f"answers while full: {dict(sorted(during.items(), key=str))}; PostgreSQL up at the end: {pg_up}; "
+              f"listens acknowledged again {(min((t for t in load.ack_times if t > freed), default=freed) - freed):.1f} s after space was freed")
+        time.sleep(3)
+        stop.set()
+        thread.join()
+        stored = {int(r[0]) for r in psql(db, "SELECT listened_at FROM listens")}
+        lost = len(load.acked["root"] - stored)
+        counted = int(psql(db, "SELECT COALESCE(SUM(count), 0) FROM listen_counts")[0][0])
+        print(f"acknowledged listens {len(load.acked['root'])}, lost {lost}; stored {len(stored)}, counter {counted}; "
+              f"gave up {dict(load.unacked)}; 503s with Retry-After {traffic.retry_after['with']}, without {traffic.retry_after['without']}")
+        if traffic.errors:
+            fail(f"PostgreSQL disk full: {len(traffic.errors)} HTTP 500 answers (expected 503 + Retry-After)")
+        if lost:
+            fail(f"PostgreSQL disk full: {lost} acknowledged listens lost")
+        if counted != len(stored):
+            fail(f"PostgreSQL disk full: listen counter {counted} for {len(stored)} listens (a half-written batch)")
+        if not recovered:
+            fail("PostgreSQL disk full: listen submits did not recover within 60 s after space was freed")
+        if any(p.proc.poll() is not None for p in procs):
+            fail("PostgreSQL disk full: a Cadenza process exited")
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_amcheck"), key=lambda p: int(p.split("/")[4]))
+        amcheck = found[-1] if found else shutil.which("pg_amcheck")
+        if amcheck:
+            # Exit 2: damage found; 1: it could not check (a connection or another error).
+            check = subprocess.run([amcheck, "--install-missing", "--heapallindexed", db], capture_output=True, text=True)
+            print(f"pg_amcheck --heapallindexed: exit {check.returncode} {check.stdout.strip()[:300]}{check.stderr.strip()[:300]}")
+            if check.returncode == 2:
+                fail("PostgreSQL disk full: pg_amcheck found damage")
+            elif check.returncode != 0:
+                fail("PostgreSQL disk full: pg_amcheck could not check the database")
+        else:
+            print("pg_amcheck: skipped (not installed)")
+        report_logs(procs)
+    finally:
+        for p in procs:
+            p.stop()
+        subprocess.run([pgsh, "stop", pgdir], capture_output=True)
+        subprocess.run(["umount", mnt], capture_output=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", help="a PostgreSQL server URL (…/postgres); phases 1 and 2 need it")
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--kill-every", type=float, default=5)
     parser.add_argument("--seed", type=int, default=int(time.time()))
-    parser.add_argument("--phases", default="cluster,pgrestart,sqlite,diskfull")
+    parser.add_argument("--phases", default="cluster,pgrestart,sqlite,diskfull,pgdiskfull")
     args = parser.parse_args()
     print(f"== fault campaign (seed {args.seed}, binary {BIN})")
-    phases = {"cluster": cluster_campaign, "pgrestart": pg_restart, "sqlite": sqlite_kills, "diskfull": disk_full}
+    phases = {"cluster": cluster_campaign, "pgrestart": pg_restart, "sqlite": sqlite_kills, "diskfull": disk_full,
+              "pgdiskfull": pg_disk_full}
     for name in args.phases.split(","):
         if name in ("cluster", "pgrestart") and not args.pg:
             print(f"== {name}: skipped (needs --pg)")

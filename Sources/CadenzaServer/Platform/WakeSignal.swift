@@ -22,6 +22,8 @@ public final class WakeSignal: Sendable {
 
         func add(_ signal: WakeSignal) { wanted.withLockedValue { $0[ObjectIdentifier(signal)] = signal } }
 
+        func contains(_ signal: WakeSignal) -> Bool { wanted.withLockedValue { $0[ObjectIdentifier(signal)] != nil } }
+
         /// After the commit.
         func signal() { wanted.withLockedValue { $0 }.values.forEach { $0.signal() } }
     }

@@ -272,7 +272,8 @@ final class StationPlayout: Sendable {
         await persist(handedOff: handedOff)
     }
 
-    /// Takes a changed station record: only a change of outputs needs a new playout.
+    /// Takes a changed station record: a change of outputs, bitrate or push needs a new playout
+    /// instead (RadioStations.reconcile).
     func update(_ station: StationRecord) {
         record.withLockedValue { $0 = station }
         engine.setCrossfade(milliseconds: station.crossfadeMs)

@@ -117,6 +117,7 @@ struct EventConsumerService: Service {
         var stored: Int64?
         var read: Int64 = 0
         var storedAt = ContinuousClock.now
+        var recentReads: [ContinuousClock.Instant] = []
         while !Task.isCancelled {
             let generation = WakeSignal.events.generation
             do {
@@ -128,6 +129,8 @@ struct EventConsumerService: Service {
                     stored = position
                     read = position
                 }
+                recentReads.append(.now)
+                if recentReads.count > Self.readsPerGathering { recentReads.removeFirst() }
                 let batch = try await EventStore.after(read, limit: consumer.batchSize, on: db)
                 let wanted = consumer.types.map { types in batch.contains { types.contains($0.type) } } ?? !batch.isEmpty
                 guard wanted, let last = batch.last else {
@@ -140,7 +143,8 @@ struct EventConsumerService: Service {
                     // A short batch was the end of the log when read: anything newer signals
                     // after `generation`, so there is no need to read again before waiting.
                     if batch.count < consumer.batchSize {
-                        await WakeSignal.events.wait(since: generation, timeout: read != position ? min(poll, Self.skippedStoreInterval) : poll)
+                        await Self.wait(
+                            since: generation, timeout: read != position ? min(poll, Self.skippedStoreInterval) : poll, reads: recentReads)
                     }
                     continue
                 }
@@ -153,7 +157,7 @@ struct EventConsumerService: Service {
                 read = last.id
                 storedAt = .now
                 failures = 0
-                if batch.count < consumer.batchSize { await WakeSignal.events.wait(since: generation, timeout: poll) }
+                if batch.count < consumer.batchSize { await Self.wait(since: generation, timeout: poll, reads: recentReads) }
             } catch is CancellationError {
                 return
             } catch {
@@ -167,6 +171,24 @@ struct EventConsumerService: Service {
 
     /// How often a position moved only past events the consumer does not take is stored.
     static let skippedStoreInterval: Duration = .seconds(5)
+
+    /// Wake-ups read at once up to `readsPerGathering` times within `gathering`; more wait out
+    /// the window. Every commit that writes an event wakes every consumer: at a few hundred
+    /// listens a second each one read the log, and the ones that take listens wrote a
+    /// transaction, for every commit. Under such a load events now gather into three reads per
+    /// window, while the few commits of one request are still read at once (a webhook's
+    /// latency stays what it was when idle). Full batches are read on without waiting.
+    static let gathering: Duration = .milliseconds(100)
+    static let readsPerGathering = 3
+
+    /// Waits for new events (or `timeout`); woken when the last `readsPerGathering` reads
+    /// (`reads`, oldest first) all fell within `gathering`, waits until the oldest is that old.
+    private static func wait(since generation: UInt64, timeout: Duration, reads: [ContinuousClock.Instant]) async {
+        await WakeSignal.events.wait(since: generation, timeout: timeout)
+        guard WakeSignal.events.generation != generation, reads.count == readsPerGathering, let oldest = reads.first else { return }
+        let since = ContinuousClock.now - oldest
+        if since < gathering { try? await Task.sleep(for: gathering - since) }
+    }
 
     private func deliver(_ batch: [EventRecord], from position: Int64) async throws {
         guard let last = batch.last else { return }

@@ -171,7 +171,9 @@ public enum EventStore {
                     SQLBind(row.visibility.rawValue), SQLBind(row.audienceUserID), SQLBind(now), SQLBind(trace), SQLBind(parent),
                 ]
             }, suffix: "RETURNING id")
-        if db.isPostgres {
+        // Once per write transaction (a batch of listens of several users appends once per
+        // user): PostgreSQL sends it at the commit either way.
+        if db.isPostgres, WakeSignal.pending?.contains(WakeSignal.events) != true {
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
         WakeSignal.events.signal(after: db)
