@@ -586,6 +586,21 @@ def report_logs(procs):
 
 # --- 2. PostgreSQL restarted under load ------------------------------------------------------------
 
+def api_and_worker(server, data, logs, procs, **extra):
+    """A fresh database on `server` with one api node and one worker on it (added to `procs`, to be
+    stopped whatever happens), and an admin's token."""
+    db = fresh_pg_database(server)
+    # pg.sh runs with synchronous_commit=off, which may drop the last commits on an immediate
+    # stop: durable commits for this database, or a "lost" listen would be the test's doing.
+    psql(server, f"ALTER DATABASE {db.rsplit('/', 1)[1]} SET synchronous_commit = on")
+    env = cadenza_env(data, db, **extra)
+    api = Proc("api", ["serve", "--roles", "api"], env, logs, free_port()).start()
+    procs += [api, Proc("worker", ["worker"], env, logs).start()]
+    assert api.ready()
+    assert cli(env, "user", "create", "--admin", "root", stdin=PASSWORD + "\n").returncode == 0
+    return db, api, login(api.url, "root")
+
+
 def pg_restart(args, tmp):
     print("== 2. PostgreSQL stopped for 5 s under load (one api node, one worker)", flush=True)
     pgdir = os.path.join(tmp, "pg")
@@ -595,16 +610,7 @@ def pg_restart(args, tmp):
     os.makedirs(logs)
     procs = []
     try:
-        db = fresh_pg_database(server)
-        # pg.sh runs with synchronous_commit=off, which may drop the last commits on an immediate
-        # stop: durable commits for this database, or a "lost" listen would be the test's doing.
-        psql(server, f"ALTER DATABASE {db.rsplit('/', 1)[1]} SET synchronous_commit = on")
-        env = cadenza_env(os.path.join(tmp, "data2"), db, CADENZA_LOG_LEVEL="info")
-        api = Proc("api", ["serve", "--roles", "api"], env, logs, free_port()).start()
-        procs = [api, Proc("worker", ["worker"], env, logs).start()]
-        assert api.ready()
-        assert cli(env, "user", "create", "--admin", "root", stdin=PASSWORD + "\n").returncode == 0
-        token = login(api.url, "root")
+        db, api, token = api_and_worker(server, os.path.join(tmp, "data2"), logs, procs, CADENZA_LOG_LEVEL="info")
         traffic, stop = Traffic(), threading.Event()
         load = Load(api.url, traffic, stop, random.Random(args.seed))
         readyz, outage = [], {}
@@ -750,17 +756,26 @@ def sqlite_kills(args, tmp):
 
 # --- 4. the data directory's disk full -------------------------------------------------------------
 
-def disk_full(args, tmp):
-    print("== 4. disk full: SQLite data directory on a 40 MB tmpfs", flush=True)
+def small_disk(tmp, name, options):
+    """A tmpfs mounted at tmp/name (and a log folder beside it), or None when it cannot be."""
     if os.geteuid() != 0:
         print("skipped: mounting a tmpfs needs root")
-        return
-    mnt, logs = os.path.join(tmp, "small"), os.path.join(tmp, "logs4")
+        return None
+    mnt = os.path.join(tmp, name)
     os.makedirs(mnt)
-    os.makedirs(logs)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", mnt], capture_output=True).returncode != 0:
+    os.makedirs(os.path.join(tmp, "logs-" + name))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", mnt], capture_output=True).returncode != 0:
         print("skipped: mount -t tmpfs was refused")
+        return None
+    return mnt, os.path.join(tmp, "logs-" + name)
+
+
+def disk_full(args, tmp):
+    print("== 4. disk full: SQLite data directory on a 40 MB tmpfs", flush=True)
+    mounted = small_disk(tmp, "small", "size=40m")
+    if not mounted:
         return
+    mnt, logs = mounted
     node = None
     try:
         data = os.path.join(mnt, "data")
@@ -826,29 +841,16 @@ def disk_full(args, tmp):
 
 def pg_disk_full(args, tmp):
     print("== 5. disk full: PostgreSQL's data directory on a 200 MB tmpfs, filled up under load", flush=True)
-    if os.geteuid() != 0:
-        print("skipped: mounting a tmpfs needs root")
+    mounted = small_disk(tmp, "pgsmall", "size=200m,mode=0755")
+    if not mounted:
         return
-    mnt, logs = os.path.join(tmp, "pgsmall"), os.path.join(tmp, "logs5")
-    os.makedirs(mnt)
-    os.makedirs(logs)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200m,mode=0755", "tmpfs", mnt], capture_output=True).returncode != 0:
-        print("skipped: mount -t tmpfs was refused")
-        return
+    mnt, logs = mounted
     pgdir, pgsh = os.path.join(mnt, "pg"), os.path.join(HERE, "../scripts/pg.sh")
     filler = os.path.join(mnt, "filler")
     procs = []
     try:
         server = subprocess.run([pgsh, "start", pgdir], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-        db = fresh_pg_database(server)
-        # Durable commits (pg.sh turns them off), or a listen lost in the crash would be the test's doing.
-        psql(server, f"ALTER DATABASE {db.rsplit('/', 1)[1]} SET synchronous_commit = on")
-        env = cadenza_env(os.path.join(tmp, "data5"), db)
-        api = Proc("api", ["serve", "--roles", "api"], env, logs, free_port()).start()
-        procs = [api, Proc("worker", ["worker"], env, logs).start()]
-        assert api.ready()
-        assert cli(env, "user", "create", "--admin", "root", stdin=PASSWORD + "\n").returncode == 0
-        token = login(api.url, "root")
+        db, api, token = api_and_worker(server, os.path.join(tmp, "data5"), logs, procs)
         traffic, stop = Traffic(), threading.Event()
         load = Load(api.url, traffic, stop, random.Random(args.seed))
         thread = threading.Thread(target=load.listenbrainz, args=(token, "root", int(time.time()) - 2_000_000))
