@@ -172,8 +172,10 @@ public enum EventStore {
                 ]
             }, suffix: "RETURNING id")
         // Once per write transaction (a batch of listens of several users appends once per
-        // user): PostgreSQL sends it at the commit either way.
-        if db.isPostgres, WakeSignal.pending?.contains(WakeSignal.events) != true {
+        // user): PostgreSQL sends it at the commit either way. Skipped only inside a transaction
+        // whose wake-ups already name the events, which only this function adds, after notifying.
+        let notified = (db as? any Database)?.inTransaction == true && WakeSignal.pending?.contains(WakeSignal.events) == true
+        if db.isPostgres, !notified {
             try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
         }
         WakeSignal.events.signal(after: db)
