@@ -247,7 +247,7 @@ def measured_kbps(audio, fmt, tmp_path):
     return sum(int(p["size"]) for p in packets) * 8 / seconds / 1000
 
 
-def test_a_station_airs_at_the_bitrate_its_manager_chose(server_with_music, tmp_path):
+def test_a_station_airs_at_the_bitrate_its_manager_chose(deployment, server_with_music, tmp_path):
     server, token = server_with_music
     r = requests.post(server.url + "/api/v1/stations", headers=auth(token),
                       json={"slug": "thin", "name": "Thin", "outputs": ["mp3", "aac"], "bitrate": 64})
@@ -272,6 +272,10 @@ def test_a_station_airs_at_the_bitrate_its_manager_chose(server_with_music, tmp_
     r = requests.patch(server.url + "/api/v1/stations/thin", headers=auth(token), json={"bitrate": 192})
     assert r.status_code == 200 and r.json()["bitrate"] == 192
     assert requests.get(server.url + "/api/v1/stations/thin", headers=auth(token)).json()["bitrate"] == 192
+    listed = deployment.run("station", "list")
+    assert listed.returncode == 0 and "thin\tThin\tpublic\tmp3,aac\t192 kb/s" in listed.stdout, listed.stdout
+    refused = deployment.run("station", "create", "thick", "--name", "Thick", "--bitrate", "100")
+    assert refused.returncode != 0 and "bitrate must be one of" in refused.stderr, refused.stderr
 
     def rate_now():
         try:   # (between the two playouts: refused, or too little audio yet)

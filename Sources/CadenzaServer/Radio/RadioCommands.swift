@@ -1,3 +1,4 @@
+import CadenzaPlayout
 import Fluent
 import Foundation
 import SQLKit
@@ -54,7 +55,9 @@ extension AdminCommands {
             let stations = try await Stations.all(on: app.sql)
             return stations.isEmpty
                 ? ["no stations; create one with cadenza station create SLUG --name NAME"]
-                : stations.map { "\($0.slug)\t\($0.name)\t\($0.visibility.rawValue)\t\($0.outputs.map(\.rawValue).joined(separator: ","))" }
+                : stations.map {
+                    "\($0.slug)\t\($0.name)\t\($0.visibility.rawValue)\t\($0.outputs.map(\.rawValue).joined(separator: ","))\t\($0.bitrate.kbps) kb/s"
+                }
         }
     }
 

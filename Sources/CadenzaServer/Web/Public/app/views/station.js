@@ -67,8 +67,7 @@ export async function render(main, { slug }) {
           <label class="day"><input type="checkbox" id="sound-normalize" ${station.targetLufs != null ? 'checked' : ''}> Bring every track to one loudness</label>
           <label for="sound-target">Target loudness (LUFS, -30 to -10)</label><input id="sound-target" type="number" min="-30" max="-10" value="${station.targetLufs ?? -16}">
           <label for="sound-crossfade">Crossfade (ms)</label><input id="sound-crossfade" type="number" min="0" max="10000" value="${station.crossfadeMs}">
-          <label for="sound-bitrate">Bitrate of every output (kb/s; a change restarts the stream)</label><select id="sound-bitrate">${[32, 48, 64, 96, 128, 160, 192, 256, 320].concat(
-            [32, 48, 64, 96, 128, 160, 192, 256, 320].includes(station.bitrate) ? [] : [station.bitrate]).map((k) => html`<option value="${k}" ${k === station.bitrate ? 'selected' : ''}>${k}</option>`)}</select>
+          <label for="sound-bitrate">Bitrate of every output (kb/s; a change restarts the stream)</label><select id="sound-bitrate">${[...new Set([32, 48, 64, 96, 128, 160, 192, 256, 320, station.bitrate])].sort((a, b) => a - b).map((k) => html`<option value="${k}" ${k === station.bitrate ? 'selected' : ''}>${k}</option>`)}</select>
           <label for="sound-jingles">Station IDs from</label><select id="sound-jingles"><option value="">No station IDs</option></select>
           <label for="sound-every">One after every … songs (0: not by count)</label><input id="sound-every" type="number" min="0" max="100" value="${station.jingleEvery}">
           <label for="sound-minute">And once an hour, after minute (empty: not hourly)</label><input id="sound-minute" type="number" min="0" max="59" value="${station.jingleMinute ?? ''}">
