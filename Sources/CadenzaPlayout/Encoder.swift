@@ -118,12 +118,10 @@ public final class Encoder: @unchecked Sendable {
     /// seconds since 1970, which no playlist counting one per segment of a second or more since it
     /// began can have reached: a player's media sequence never goes back and no number is bound
     /// to another segment. (ffmpeg's append_list would renumber the old segments from that start.)
-    /// The previous run's segments are removed first: ffmpeg deletes only its own.
+    /// Earlier runs' segments (also another process's, before a restart) are removed once a run's
+    /// second segment is listed (ffmpeg deletes only its own): not sooner, since a player that read
+    /// the last playlist listing them may still fetch them.
     public init(hlsDirectory directory: String, segmentSeconds: Int = 4, bitrate: Bitrate = .standard, ffmpeg: String = "/usr/bin/ffmpeg") {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where name.hasPrefix("seg_") && name.hasSuffix(".ts") {
-            try? FileManager.default.removeItem(atPath: directory + "/" + name)
-        }
         outputArguments = []
         hls = (directory, segmentSeconds, bitrate)
         self.ffmpeg = ffmpeg
@@ -178,6 +176,10 @@ public final class Encoder: @unchecked Sendable {
         process?.terminate()
         condition.unlock()
     }
+
+    /// Whether its ffmpeg is gone (after `stop`: ffmpeg writes the last of its playlist, or
+    /// leaves an Icecast mount, as it exits).
+    public var exited: Bool { condition.withLock { process?.isRunning != true } }
 
     /// The writer thread: launches ffmpeg when due (with backoff after failures) and feeds it.
     private func run() {
@@ -288,6 +290,14 @@ public final class Encoder: @unchecked Sendable {
         onLaunch()
     }
 
+    /// Removes the segments numbered below `first` (earlier runs' own: every run is numbered past them).
+    static func removeSegments(before first: Int64, in directory: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            guard let sequence = segmentSequence(name), sequence < first else { continue }
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
     static func hlsArguments(directory: String, segmentSeconds: Int, bitrate: Bitrate, firstSequence: Int64) -> [String] {
         [
             "-c:a", "aac", "-b:a", bitrate.ffmpeg, "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
@@ -303,21 +313,28 @@ public final class Encoder: @unchecked Sendable {
 
     /// Reads ffmpeg's stamp for run `first`'s first segment from the playlist, which lists it a
     /// segment's length after the start (and for six segments): until then that run's stamps
-    /// are served as ffmpeg wrote them.
+    /// are served as ffmpeg wrote them. Once the run's second segment is listed, earlier runs'
+    /// segments go.
     private func watchFirstSegment(_ first: Int64, directory: String) {
         let thread = Thread { [weak self] in
+            var stamped = false
             for _ in 0..<240 {
                 usleep(250_000)
                 guard let self, self.condition.withLock({ !self.stopped && self.timelines.last?.firstSequence == first }) else { return }
-                guard let text = try? String(contentsOfFile: directory + "/live.m3u8", encoding: .utf8), let playlist = HLSPlaylist(text),
-                    let segment = playlist.segments.first(where: { $0.sequence == first })
+                guard let text = try? String(contentsOfFile: directory + "/live.m3u8", encoding: .utf8), let playlist = HLSPlaylist(text)
                 else { continue }
-                self.condition.withLock {
-                    if let index = self.timelines.lastIndex(where: { $0.firstSequence == first }) {
-                        self.timelines[index].firstProgramDateMs = segment.programDateMs
+                if !stamped, let segment = playlist.segments.first(where: { $0.sequence == first }) {
+                    stamped = true
+                    self.condition.withLock {
+                        if let index = self.timelines.lastIndex(where: { $0.firstSequence == first }) {
+                            self.timelines[index].firstProgramDateMs = segment.programDateMs
+                        }
                     }
                 }
-                return
+                if stamped, playlist.segments.contains(where: { $0.sequence > first }) {
+                    Self.removeSegments(before: first, in: directory)
+                    return
+                }
             }
         }
         thread.name = "cadenza.encoder.hls"

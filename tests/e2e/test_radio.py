@@ -532,6 +532,51 @@ def test_hls_media_sequence_goes_on_after_a_kill(deployment, music):
     assert seg.status_code == 200 and seg.headers["Content-Type"] == "video/mp2t"
 
 
+def test_hls_players_keep_their_segments_through_a_bitrate_change(server_with_music, tmp_path):
+    """A bitrate change puts a new playout on air: a player reloading the live playlist through
+    it can fetch every segment each playlist lists (the new playout does not take the old one's
+    segments away while a playlist still lists them), the media sequence never goes back, and
+    the new run's segments are at the new rate."""
+    server, token = server_with_music
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "morph", "name": "Morph", "outputs": ["hls"]})
+    assert r.status_code == 201, r.text
+
+    def listed():
+        r = requests.get(server.url + "/hls/morph/live.m3u8", timeout=2)
+        return parse_playlist(r.text) if r.status_code == 200 and "#EXTINF" in r.text else None
+    assert wait_for(lambda: listed() and len(listed()[2]) >= 2, timeout=30)
+    # (Every run is numbered from the second it starts: the old run's numbers, one per 4 s since
+    # it began, are well below the instant of the change.)
+    changed_at = int(time.time())
+    r = requests.patch(server.url + "/api/v1/stations/morph", headers=auth(token), json={"bitrate": 96})
+    assert r.status_code == 200 and r.json()["bitrate"] == 96, r.text
+    errors, last_sequence, new_run = [], -1, []
+    deadline = time.time() + 20
+    while time.time() < deadline and len(new_run) < 2:
+        parsed = listed()
+        if parsed:
+            _, sequence, segments = parsed
+            if sequence < last_sequence:
+                errors.append(f"media sequence went back {last_sequence} -> {sequence}")
+            last_sequence = sequence
+            for n, uri, _, _ in segments:
+                got = requests.get(server.url + "/hls/morph/" + uri, timeout=2)
+                if got.status_code != 200:
+                    errors.append(f"{uri} (listed) answered {got.status_code}")
+                elif n >= changed_at - 1 and n not in [m for m, _ in new_run]:
+                    new_run.append((n, got.content))
+        time.sleep(0.2)
+    assert not errors, errors[:5]
+    assert len(new_run) >= 2, "the new playout's segments were not listed within 20 s"
+    # A full segment of the new run: AAC at 96 kb/s (from its packets' sizes and durations).
+    (tmp_path / "new.ts").write_bytes(new_run[0][1])
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "packet=size,duration_time", "-of", "json",
+                          str(tmp_path / "new.ts")], capture_output=True, text=True).stdout
+    packets = [p for p in json.loads(out)["packets"] if "duration_time" in p and "size" in p]
+    seconds = sum(float(p["duration_time"]) for p in packets)
+    assert seconds > 1 and abs(sum(int(p["size"]) for p in packets) * 8 / seconds / 1000 - 96) < 6, (seconds, len(packets))
+
+
 def test_a_crossfading_station_has_no_gaps(server_with_music, tmp_path):
     server, token = server_with_music
     r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "fade", "name": "Fade", "crossfadeMs": 1000})

@@ -51,6 +51,18 @@ actor RadioStations {
     /// When the soonest lease another process holds runs out (ms since 1970): a standby's next
     /// round comes then rather than up to a round later (a takeover sooner by 0.2 s on average).
     private var nextExpiry: Int64?
+    /// Playouts still stopping (their last writes, their state file), by slug: a new playout of
+    /// the same station waits for its predecessor (it would read a state file about to be
+    /// rewritten, and an external Icecast refuses a second source on the mount).
+    private var stopping: [String: Stopping] = [:]
+    /// How long a new playout waits for its predecessor's stop before it airs regardless.
+    static let stopDeadline: Duration = .seconds(5)
+
+    /// A playout's stop under way, and whether it is done (polled: its task cannot be awaited with a deadline).
+    struct Stopping {
+        let task: Task<Void, Never>
+        let done: NIOLockedValueBox<Bool>
+    }
 
     /// How long until the next claim round.
     func untilNextRound() -> Duration {
@@ -288,12 +300,27 @@ actor RadioStations {
         playouts[station.slug] = playout
         standbyStop.withLockedValue { $0 = true }
         if let reserve = standbyReserve.removeValue(forKey: station.slug) { playout.seedReserve(reserve) }
-        playout.start()
+        guard let previous = stopping.removeValue(forKey: station.slug), !previous.done.withLockedValue({ $0 }) else {
+            playout.start()
+            return
+        }
+        let logger = app.logger
+        Task {
+            let deadline = ContinuousClock.now + Self.stopDeadline
+            while !previous.done.withLockedValue({ $0 }), ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            if !previous.done.withLockedValue({ $0 }) {
+                logger.warning("station \(station.slug): its previous playout is still stopping after \(Self.stopDeadline); airing anyway")
+            }
+            playout.start()
+        }
     }
 
     private func stop(_ slug: String, removingFiles: Bool, handedOff: Bool = false) {
         guard let playout = playouts.removeValue(forKey: slug) else { return }
-        Task {
+        let done = NIOLockedValueBox(false)
+        let task = Task {
             await playout.stop(handedOff: handedOff)
             // A deleted station's HLS and state files go with it (a changed one appends to its playlist).
             if removingFiles {
@@ -302,7 +329,10 @@ actor RadioStations {
                     try? FileManager.default.removeItem(at: playout.stateFile)
                 }
             }
+            done.withLockedValue { $0 = true }
         }
+        stopping = stopping.filter { !$0.value.done.withLockedValue { $0 } }
+        stopping[slug] = Stopping(task: task, done: done)
     }
 
     /// The database did not answer at start: the stations this data directory aired last go
@@ -334,8 +364,12 @@ actor RadioStations {
         standbyStop.withLockedValue { $0 = true }
         let all = Array(playouts.values)
         playouts.removeAll()
+        let earlier = stopping.values.map(\.task)
+        stopping.removeAll()
         await withTaskGroup(of: Void.self) { group in
             for playout in all { group.addTask { await playout.stop() } }
+            // Stops already under way finish too (their last writes, their state files).
+            for task in earlier { group.addTask { await task.value } }
         }
         for playout in all {
             // Given up: a standby may air it now, so the state file is not to be aired from. (If

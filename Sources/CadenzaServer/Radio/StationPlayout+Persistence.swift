@@ -64,6 +64,8 @@ extension StationPlayout {
 
     /// Writes the snapshot off the event loops, atomically (a kill mid-write leaves the last one).
     func persist(handedOff: Bool = false) async {
+        // Stopped before it read the file: what is on disk is still its predecessor's, kept.
+        guard state.withLockedValue({ $0.loaded }) else { return }
         var snapshot = state.withLockedValue { state in
             Snapshot(
                 station: record.withLockedValue { $0 }, pool: state.pool, schedule: state.schedule, jingles: state.jingles,

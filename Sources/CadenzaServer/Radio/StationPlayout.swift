@@ -51,6 +51,9 @@ final class StationPlayout: Sendable {
         var current: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source, startedAt: Int64, priorMs: Int)?
         var tasks: [Task<Void, Never>] = []
         var stopped = false
+        /// Whether the state file was read (and taken over, when it could be): until then the file
+        /// on disk is the predecessor's, and a stop must not overwrite it with an empty state.
+        var loaded = false
         /// The as-run entry a resumed item continues: its track, first start and what aired of it.
         var resume: (itemID: String, startedAt: Int64, offsetMs: Int)?
         /// As-run writes not yet in the database, oldest first.
@@ -205,6 +208,7 @@ final class StationPlayout: Sendable {
             // What another process aired since, or a file days old, is not aired from.
             let kept = file.flatMap { $0.station.id == station.id && Self.airable($0, now: Clock.nowMillis()) ? $0 : nil }
             if let kept { restore(kept) }
+            state.withLockedValue { $0.loaded = true }
             var libraries = (try? await AutoDJ.libraries(for: station, on: fluent)) ?? []
             let now = Clock.nowMillis()
             let gap = Int64(max(station.trackGapMinutes, station.artistGapMinutes)) * 60_000
@@ -245,9 +249,14 @@ final class StationPlayout: Sendable {
         }
         let recorder = Task { [self] in await record() }
         let cacher = Task { [self] in await keepCopies() }
-        state.withLockedValue {
+        let stopped = state.withLockedValue {
             $0.tasks = [feeder, recorder]
             $0.cacher = cacher
+            return $0.stopped
+        }
+        // Stopped before it started (it waited for its predecessor's stop): nothing is left running.
+        if stopped {
+            for task in [feeder, recorder, cacher] { task.cancel() }
         }
     }
 
@@ -265,6 +274,12 @@ final class StationPlayout: Sendable {
         for encoder in encoders { encoder.stop() }
         for mount in mounts.values { mount.close() }
         await engine.stopOffThread()
+        // Its ffmpegs gone (briefly waited for): a successor's HLS run must not be overwritten
+        // by this one's last playlist, nor its push refused while this one holds the mount.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while encoders.contains(where: { !$0.exited }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         noteSink.finish()
         // The feeder and the recorder are done before the last flush: no write is saved twice.
         for task in tasks { await task.value }
