@@ -11,6 +11,7 @@ pg=$(scripts/pg.sh start "$work/pg")
 export CADENZA_BIN="$PWD/.build/release/cadenza"
 .venv/bin/python bench/platform_bench.py --pg "$pg" "$@"
 .venv/bin/python bench/library_bench.py --pg "$pg"
+.venv/bin/python bench/memory_bench.py
 .venv/bin/python bench/subsonic_bench.py --pg "$pg"
 .venv/bin/python bench/listens_bench.py --pg "$pg"
 .venv/bin/python bench/webui_bench.py --pg "$pg"

@@ -15,7 +15,10 @@ struct FreedMemoryService: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                await runBlocking { Self.returnToSystem() }
+                await runBlocking {
+                    Self.returnToSystem()
+                    CodePages.release()
+                }
             }
         }
     }
