@@ -36,12 +36,20 @@ extension Application {
         }
     }
 
+    /// 41 for `CadenzaServer.M041_CreateDiscovery` (migrations are numbered `M###_What`); -1 for other names.
+    static func migrationNumber(_ name: String) -> Int {
+        let type = name.split(separator: ".").last ?? Substring(name)
+        guard type.first == "M" else { return -1 }
+        return Int(type.dropFirst().prefix { $0.isASCII && $0.isNumber }) ?? -1
+    }
+
     private func migrateAndSummarise() async throws {
         try await migrator.setupIfNeeded().get()
         let pending = try await migrator.previewPrepareBatch().get()
         try await migrator.prepareBatch().get()
-        if let last = pending.last {
-            logger.info("Database migrated: \(pending.count) migration\(pending.count == 1 ? "" : "s") applied, now at \(last.0.name)")
+        // Features migrate in their own order: the summary names the highest-numbered one applied.
+        if let newest = pending.map(\.0.name).max(by: { Self.migrationNumber($0) < Self.migrationNumber($1) }) {
+            logger.info("Database migrated: \(pending.count) migration\(pending.count == 1 ? "" : "s") applied, now at \(newest)")
         } else {
             logger.debug("Database schema up to date")
         }
