@@ -298,9 +298,12 @@ public final class Encoder: @unchecked Sendable {
         }
     }
 
+    /// Segments in the live playlist.
+    static let hlsListSize = 6
+
     static func hlsArguments(directory: String, segmentSeconds: Int, bitrate: Bitrate, firstSequence: Int64) -> [String] {
         [
-            "-c:a", "aac", "-b:a", bitrate.ffmpeg, "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", "6",
+            "-c:a", "aac", "-b:a", bitrate.ffmpeg, "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_list_size", String(hlsListSize),
             "-start_number", String(firstSequence),
             "-hls_flags", "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist+discont_start",
             "-hls_segment_type", "mpegts", "-hls_segment_filename", directory + "/seg_%05d.ts", directory + "/live.m3u8",
@@ -313,25 +316,27 @@ public final class Encoder: @unchecked Sendable {
 
     /// Reads ffmpeg's stamp for run `first`'s first segment from the playlist, which lists it a
     /// segment's length after the start (and for six segments): until then that run's stamps
-    /// are served as ffmpeg wrote them. Once the run's second segment is listed, earlier runs'
-    /// segments go.
+    /// are served as ffmpeg wrote them. Earlier runs' segments go once the new playlist has
+    /// replaced every one that listed them for as long as RFC 8216 (6.2.2) keeps a removed
+    /// segment available: its duration plus the longest playlist's (7 segments' length).
     private func watchFirstSegment(_ first: Int64, directory: String) {
+        let keep = Double((Self.hlsListSize + 1) * max(1, hls?.segmentSeconds ?? 4))
         let thread = Thread { [weak self] in
-            var stamped = false
-            for _ in 0..<240 {
+            var stamped: Date?
+            for _ in 0..<Int(keep * 4) + 240 {
                 usleep(250_000)
                 guard let self, self.condition.withLock({ !self.stopped && self.timelines.last?.firstSequence == first }) else { return }
                 guard let text = try? String(contentsOfFile: directory + "/live.m3u8", encoding: .utf8), let playlist = HLSPlaylist(text)
                 else { continue }
-                if !stamped, let segment = playlist.segments.first(where: { $0.sequence == first }) {
-                    stamped = true
+                if stamped == nil, let segment = playlist.segments.first(where: { $0.sequence == first }) {
+                    stamped = Date()
                     self.condition.withLock {
                         if let index = self.timelines.lastIndex(where: { $0.firstSequence == first }) {
                             self.timelines[index].firstProgramDateMs = segment.programDateMs
                         }
                     }
                 }
-                if stamped, playlist.segments.contains(where: { $0.sequence > first }) {
+                if let stamped, Date().timeIntervalSince(stamped) >= keep {
                     Self.removeSegments(before: first, in: directory)
                     return
                 }

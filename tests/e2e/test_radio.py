@@ -550,7 +550,7 @@ def test_hls_players_keep_their_segments_through_a_bitrate_change(server_with_mu
     changed_at = int(time.time())
     r = requests.patch(server.url + "/api/v1/stations/morph", headers=auth(token), json={"bitrate": 96})
     assert r.status_code == 200 and r.json()["bitrate"] == 96, r.text
-    errors, last_sequence, new_run = [], -1, []
+    errors, last_sequence, new_run, old_listed, replaced_at = [], -1, [], [], None
     deadline = time.time() + 20
     while time.time() < deadline and len(new_run) < 2:
         parsed = listed()
@@ -559,6 +559,10 @@ def test_hls_players_keep_their_segments_through_a_bitrate_change(server_with_mu
             if sequence < last_sequence:
                 errors.append(f"media sequence went back {last_sequence} -> {sequence}")
             last_sequence = sequence
+            if any(n < changed_at - 1 for n, _, _, _ in segments):
+                old_listed = [uri for n, uri, _, _ in segments]
+            elif replaced_at is None:
+                replaced_at = time.time()
             for n, uri, _, _ in segments:
                 got = requests.get(server.url + "/hls/morph/" + uri, timeout=2)
                 if got.status_code != 200:
@@ -568,6 +572,12 @@ def test_hls_players_keep_their_segments_through_a_bitrate_change(server_with_mu
         time.sleep(0.2)
     assert not errors, errors[:5]
     assert len(new_run) >= 2, "the new playout's segments were not listed within 20 s"
+    # A player that read the last playlist of the old run just before it was replaced, and
+    # plays from its start (24 s behind the live edge), still finds those segments 12 s later.
+    assert old_listed and replaced_at
+    time.sleep(max(0, replaced_at + 12 - time.time()))
+    gone = [uri for uri in old_listed if requests.get(server.url + "/hls/morph/" + uri, timeout=2).status_code != 200]
+    assert not gone, f"segments of the old run's last playlist gone {time.time() - replaced_at:.0f} s after it was replaced: {gone}"
     # A full segment of the new run: AAC at 96 kb/s (from its packets' sizes and durations).
     (tmp_path / "new.ts").write_bytes(new_run[0][1])
     out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "packet=size,duration_time", "-of", "json",

@@ -54,7 +54,7 @@ actor RadioStations {
     /// Playouts still stopping (their last writes, their state file), by slug: a new playout of
     /// the same station waits for its predecessor (it would read a state file about to be
     /// rewritten, and an external Icecast refuses a second source on the mount).
-    private var stopping: [String: Stopping] = [:]
+    private var stopping: [String: [Stopping]] = [:]
     /// How long a new playout waits for its predecessor's stop before it airs regardless.
     static let stopDeadline: Duration = .seconds(5)
 
@@ -62,6 +62,8 @@ actor RadioStations {
     struct Stopping {
         let task: Task<Void, Never>
         let done: NIOLockedValueBox<Bool>
+
+        var isDone: Bool { done.withLockedValue { $0 } }
     }
 
     /// How long until the next claim round.
@@ -300,21 +302,32 @@ actor RadioStations {
         playouts[station.slug] = playout
         standbyStop.withLockedValue { $0 = true }
         if let reserve = standbyReserve.removeValue(forKey: station.slug) { playout.seedReserve(reserve) }
-        guard let previous = stopping.removeValue(forKey: station.slug), !previous.done.withLockedValue({ $0 }) else {
+        // Every earlier playout of the station still stopping, not only the last: a playout
+        // stopped while it waited is done at once, its own predecessor may not be.
+        let previous = (stopping[station.slug] ?? []).filter { !$0.isDone }
+        guard !previous.isEmpty else {
             playout.start()
             return
         }
         let logger = app.logger
         Task {
             let deadline = ContinuousClock.now + Self.stopDeadline
-            while !previous.done.withLockedValue({ $0 }), ContinuousClock.now < deadline {
+            while previous.contains(where: { !$0.isDone }), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(20))
             }
-            if !previous.done.withLockedValue({ $0 }) {
+            if previous.contains(where: { !$0.isDone }) {
                 logger.warning("station \(station.slug): its previous playout is still stopping after \(Self.stopDeadline); airing anyway")
             }
-            playout.start()
+            await self.launch(playout, slug: station.slug)
         }
+    }
+
+    /// Starts a playout that waited for its predecessor, unless it was stopped, replaced or its
+    /// station deleted meanwhile (it would read the state file and write the as-run log of a
+    /// station it no longer airs).
+    private func launch(_ playout: StationPlayout, slug: String) {
+        guard playouts[slug] === playout else { return }
+        playout.start()
     }
 
     private func stop(_ slug: String, removingFiles: Bool, handedOff: Bool = false) {
@@ -331,8 +344,11 @@ actor RadioStations {
             }
             done.withLockedValue { $0 = true }
         }
-        stopping = stopping.filter { !$0.value.done.withLockedValue { $0 } }
-        stopping[slug] = Stopping(task: task, done: done)
+        stopping = stopping.compactMapValues { list in
+            let running = list.filter { !$0.isDone }
+            return running.isEmpty ? nil : running
+        }
+        stopping[slug, default: []].append(Stopping(task: task, done: done))
     }
 
     /// The database did not answer at start: the stations this data directory aired last go
@@ -364,7 +380,7 @@ actor RadioStations {
         standbyStop.withLockedValue { $0 = true }
         let all = Array(playouts.values)
         playouts.removeAll()
-        let earlier = stopping.values.map(\.task)
+        let earlier = stopping.values.flatMap { $0.map(\.task) }
         stopping.removeAll()
         await withTaskGroup(of: Void.self) { group in
             for playout in all { group.addTask { await playout.stop() } }

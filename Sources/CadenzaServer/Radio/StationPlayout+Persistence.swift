@@ -64,8 +64,12 @@ extension StationPlayout {
 
     /// Writes the snapshot off the event loops, atomically (a kill mid-write leaves the last one).
     func persist(handedOff: Bool = false) async {
-        // Stopped before it read the file: what is on disk is still its predecessor's, kept.
-        guard state.withLockedValue({ $0.loaded }) else { return }
+        // Stopped before it read the file: what is on disk is still its predecessor's, kept
+        // (marked handed off if the station went to another process: not to be aired from).
+        guard state.withLockedValue({ $0.loaded }) else {
+            if handedOff { await markHandedOff() }
+            return
+        }
         var snapshot = state.withLockedValue { state in
             Snapshot(
                 station: record.withLockedValue { $0 }, pool: state.pool, schedule: state.schedule, jingles: state.jingles,
@@ -87,6 +91,22 @@ extension StationPlayout {
                 try JSONEncoder().encode(written).write(to: file, options: .atomic)
             } catch {
                 logger.warning("station \(written.station.slug): could not keep its state on disk: \(String(describing: error))")
+            }
+        }
+    }
+
+    /// Marks the state file on disk (its predecessor's) as handed off, leaving the rest as written.
+    private func markHandedOff() async {
+        let file = stateFile
+        let id = station.id
+        let logger = logger
+        await runBlocking {
+            guard var snapshot = Self.loadSnapshot(file, logger: logger), snapshot.station.id == id, snapshot.handedOff != true else { return }
+            snapshot.handedOff = true
+            do {
+                try JSONEncoder().encode(snapshot).write(to: file, options: .atomic)
+            } catch {
+                logger.warning("station \(snapshot.station.slug): could not mark its state file handed off: \(String(describing: error))")
             }
         }
     }

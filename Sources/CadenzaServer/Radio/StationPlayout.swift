@@ -202,9 +202,12 @@ final class StationPlayout: Sendable {
 
     /// Queues the first items, then puts the bus on air (so a station never opens with the fallback).
     func start() {
+        guard !state.withLockedValue({ $0.stopped }) else { return }
         let feeder = Task { [self] in
             let logger = logger
             let file = await runBlocking { [stateFile] in Self.loadSnapshot(stateFile, logger: logger) }
+            // Stopped meanwhile: the file stays its predecessor's, and nothing is written for a station not aired.
+            guard !Task.isCancelled else { return }
             // What another process aired since, or a file days old, is not aired from.
             let kept = file.flatMap { $0.station.id == station.id && Self.airable($0, now: Clock.nowMillis()) ? $0 : nil }
             if let kept { restore(kept) }
@@ -215,6 +218,8 @@ final class StationPlayout: Sendable {
             let aired = (try? await AsRunLog.airedSince(stationID: station.id, millis: now - gap, on: db)) ?? []
             state.withLockedValue { $0.aired = aired }
             await refreshSchedule(libraries: libraries, force: true)
+            // (Resuming closes the interrupted play's as-run entry: not for a playout already stopped.)
+            guard !Task.isCancelled else { return }
             await resumeInterrupted(libraries: libraries, kept: kept?.onAir)
             await fill(libraries: libraries)
             let onAir = state.withLockedValue { state in
