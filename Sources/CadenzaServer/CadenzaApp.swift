@@ -118,7 +118,7 @@ public enum CadenzaApp {
         let context = ServiceContext(application: app, services: services, roles: roles, logger: app.logger)
         for feature in services.features { list += feature.services(context) }
         if !roles.isEmpty {
-            list.append(FreedMemoryService())
+            list.append(FreedMemoryService(releaseCaches: { [app] in await app.releaseSQLiteCaches() }))
             list.append(PresenceService(db: app.sql))
         }
         return list

@@ -53,6 +53,16 @@ extension Application {
         }
     }
 
+    /// Lets each SQLite connection free its page cache (up to 2 MB each after a scan): an idle
+    /// server's, on the next query read back from the file system's cache.
+    func releaseSQLiteCaches() async {
+        guard sql.dialect.name == "sqlite" else { return }
+        for loop in eventLoopGroup.makeIterator() {
+            guard let db = databases.database(logger: logger, on: loop) as? any SQLDatabase else { continue }
+            try? await db.raw("PRAGMA shrink_memory").run()
+        }
+    }
+
     /// The default database as SQLKit, for hand-written hot queries.
     var sql: any SQLDatabase {
         // Both configured drivers are SQL databases; the cast cannot fail for them.
