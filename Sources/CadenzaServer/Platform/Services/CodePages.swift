@@ -12,9 +12,31 @@ import Foundation
 /// again costs a minor fault. Only executable mappings that were never written (no private
 /// copy: `Anonymous: 0 kB`) are released, so no page's contents can change.
 enum CodePages {
+    /// A file of /proc, read to its end. Foundation's `String(contentsOfFile:)` reads a file the
+    /// size `stat` gives, and /proc's files say 0: it returned the first 4 KB of `smaps`, the
+    /// binary's own mappings, and never the libraries'. At most `limit` bytes.
+    static func procFile(_ path: String, limit: Int = 64 << 20) -> String? {
+        #if os(Linux)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 64 << 10)
+            while bytes.count < limit {
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                bytes += chunk[..<count]
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        #else
+            return nil
+        #endif
+    }
+
     static func release() {
         #if os(Linux)
-            guard let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return }
+            guard let smaps = procFile("/proc/self/smaps") else { return }
             var mapping: (start: UInt, end: UInt)?
             for line in smaps.split(separator: "\n") {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
