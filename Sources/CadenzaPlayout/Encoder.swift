@@ -168,13 +168,21 @@ public final class Encoder: @unchecked Sendable {
         if chunks.count >= batch { condition.signal() }
     }
 
-    public func stop() {
+    /// Ends the encoder by the end of its input (the writer closes it): ffmpeg then writes the
+    /// rest of its last segment and its playlist and exits. A signal would make ffmpeg abandon
+    /// what it is writing (two left an HLS playlist truncated to nothing, served until the next
+    /// run's first segment), so one comes only if ffmpeg has not exited after `grace` (a stalled
+    /// push holds its input full).
+    public func stop(grace: TimeInterval = 2) {
         condition.lock()
         stopped = true
         chunks.removeAll()
         condition.broadcast()
-        process?.terminate()
         condition.unlock()
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
+            guard let self else { return }
+            condition.withLock { if process?.isRunning == true { process?.terminate() } }
+        }
     }
 
     /// Whether its ffmpeg is gone (after `stop`: ffmpeg writes the last of its playlist, or
@@ -221,7 +229,6 @@ public final class Encoder: @unchecked Sendable {
             }
         }
         try? input?.close()
-        condition.withLock { process?.terminate() }
     }
 
     private func fail() {

@@ -318,7 +318,7 @@ actor RadioStations {
             if previous.contains(where: { !$0.isDone }) {
                 logger.warning("station \(station.slug): its previous playout is still stopping after \(Self.stopDeadline); airing anyway")
             }
-            await self.launch(playout, slug: station.slug)
+            self.launch(playout, slug: station.slug)
         }
     }
 
