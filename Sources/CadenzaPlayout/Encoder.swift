@@ -118,9 +118,9 @@ public final class Encoder: @unchecked Sendable {
     /// seconds since 1970, which no playlist counting one per segment of a second or more since it
     /// began can have reached: a player's media sequence never goes back and no number is bound
     /// to another segment. (ffmpeg's append_list would renumber the old segments from that start.)
-    /// Earlier runs' segments (also another process's, before a restart) are removed once a run's
-    /// second segment is listed (ffmpeg deletes only its own): not sooner, since a player that read
-    /// the last playlist listing them may still fetch them.
+    /// Earlier runs' segments (also another process's, before a restart) are removed 28 s after a
+    /// run's first segment is listed (ffmpeg deletes only its own): not sooner, since a player that
+    /// read the last playlist listing them may still fetch them (`watchFirstSegment`).
     public init(hlsDirectory directory: String, segmentSeconds: Int = 4, bitrate: Bitrate = .standard, ffmpeg: String = "/usr/bin/ffmpeg") {
         outputArguments = []
         hls = (directory, segmentSeconds, bitrate)
@@ -171,15 +171,15 @@ public final class Encoder: @unchecked Sendable {
     /// Ends the encoder by the end of its input (the writer closes it): ffmpeg then writes the
     /// rest of its last segment and its playlist and exits. A signal would make ffmpeg abandon
     /// what it is writing (two left an HLS playlist truncated to nothing, served until the next
-    /// run's first segment), so one comes only if ffmpeg has not exited after `grace` (a stalled
-    /// push holds its input full).
-    public func stop(grace: TimeInterval = 2) {
+    /// run's first segment), so one comes only if ffmpeg has not exited 2 s later (a stalled push
+    /// holds its input full).
+    public func stop() {
         condition.lock()
         stopped = true
         chunks.removeAll()
         condition.broadcast()
         condition.unlock()
-        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [weak self] in
             guard let self else { return }
             condition.withLock { if process?.isRunning == true { process?.terminate() } }
         }

@@ -394,6 +394,12 @@ def parse_playlist(text):
     return target, sequence, segments
 
 
+def hls_listed(url, slug):
+    """The station's live playlist parsed, or None while it lists no segment (or is not served)."""
+    r = requests.get(f"{url}/hls/{slug}/live.m3u8", timeout=2)
+    return parse_playlist(r.text) if r.status_code == 200 and "#EXTINF" in r.text else None
+
+
 def test_hls_output_follows_rfc_8216(server_with_music, tmp_path):
     server, token = server_with_music
     started = time.time()
@@ -513,8 +519,7 @@ def test_hls_media_sequence_goes_on_after_a_kill(deployment, music):
     assert r.status_code == 201, r.text
 
     def listed():
-        r = requests.get(server.url + "/hls/again/live.m3u8", timeout=2)
-        return parse_playlist(r.text) if r.status_code == 200 and "#EXTINF" in r.text else None
+        return hls_listed(server.url, "again")
     assert wait_for(lambda: listed() and len(listed()[2]) >= 2, timeout=30)
     bound = {n: uri for n, uri, _, _ in listed()[2]}
     last = max(bound)
@@ -542,8 +547,7 @@ def test_hls_players_keep_their_segments_through_a_bitrate_change(server_with_mu
     assert r.status_code == 201, r.text
 
     def listed():
-        r = requests.get(server.url + "/hls/morph/live.m3u8", timeout=2)
-        return parse_playlist(r.text) if r.status_code == 200 and "#EXTINF" in r.text else None
+        return hls_listed(server.url, "morph")
     assert wait_for(lambda: listed() and len(listed()[2]) >= 2, timeout=30)
     # (Every run is numbered from the second it starts: the old run's numbers, one per 4 s since
     # it began, are well below the instant of the change.)
