@@ -3,10 +3,28 @@
 extension String {
     /// After the last "/", trailing slashes ignored (as `NSString.lastPathComponent`).
     var fileName: String {
-        var path = Substring(self)
-        while path.utf8.count > 1, path.last == "/" { path = path.dropLast() }
-        guard let slash = path.lastIndex(of: "/"), path.utf8.count > 1 else { return String(path) }
-        return String(path[path.index(after: slash)...])
+        let path = withoutTrailingSlashes
+        guard path.count > 1, let slash = path.lastIndex(of: Self.slash) else { return String(Substring(path)) }
+        return String(Substring(path[path.index(after: slash)...]))
+    }
+
+    /// Before the last "/", trailing slashes ignored (as `NSString.deletingLastPathComponent`):
+    /// empty for a bare name, "/" for a name at the root. The scanner asks it of every file.
+    var directoryPath: String {
+        let path = withoutTrailingSlashes
+        guard let slash = path.lastIndex(of: Self.slash) else { return "" }
+        var directory = path[..<slash]
+        while directory.last == Self.slash { directory = directory.dropLast() }
+        return directory.isEmpty ? "/" : String(Substring(directory))
+    }
+
+    private static let slash = UInt8(ascii: "/")
+
+    /// The UTF-8 view (a "/" byte is always a whole character), so no grapheme breaking.
+    private var withoutTrailingSlashes: Substring.UTF8View {
+        var path = Substring(self).utf8
+        while path.count > 1, path.last == Self.slash { path = path.dropLast() }
+        return path
     }
 
     /// What follows the file name's last "." (as `NSString.pathExtension`): empty for none, for a

@@ -191,12 +191,15 @@ final class CatalogWriter: @unchecked Sendable {
     }
 
     /// Multi-disc albums often live in "CD1"/"Disc 2" subfolders of the album folder.
+    /// (Asked of every file a scan adds, so no Foundation: its `replacingOccurrences` cost more
+    /// than the rest together.)
     static func albumDirectory(_ directory: String) -> String {
         let parts = directory.split(separator: "/")
         guard let last = parts.last else { return directory }
-        let lowered = last.lowercased().replacingOccurrences(of: " ", with: "")
+        let lowered = last.lowercased().filter { $0 != " " }
         for prefix in ["cd", "disc", "disk"] where lowered.hasPrefix(prefix) {
-            if !lowered.dropFirst(prefix.count).isEmpty, lowered.dropFirst(prefix.count).allSatisfy(\.isNumber) {
+            let number = lowered.dropFirst(prefix.count)
+            if !number.isEmpty, number.allSatisfy(\.isNumber) {
                 return parts.dropLast().joined(separator: "/")
             }
         }

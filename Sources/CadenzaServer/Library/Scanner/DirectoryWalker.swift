@@ -48,7 +48,7 @@ struct DirectoryWalker {
                 let name = String(validating: rawName, as: UTF8.self)
                 let shownName = name ?? String(decoding: rawName, as: UTF8.self)
                 let childRelative = relative.isEmpty ? shownName : relative + "/" + shownName
-                let ext = (shownName as NSString).pathExtension.lowercased()
+                let ext = shownName.fileExtension.lowercased()
                 let isAudioName = AudioSniffer.audioExtensions.contains(ext)
                 guard name != nil else {
                     if isAudioName {

@@ -28,7 +28,7 @@ extension LibraryScanner {
         init(entries: [DirectoryWalker.Entry], isNew: (String) -> Bool, images: [String: [String]]) {
             var planned = Set<String>()
             for (index, entry) in entries.enumerated() where entry.problem == nil && isNew(entry.path) {
-                let directory = (entry.path as NSString).deletingLastPathComponent
+                let directory = entry.path.directoryPath
                 guard planned.insert(directory).inserted else { continue }
                 if let image = LibraryScanner.folderImage(for: directory, images: images) {
                     folderImages[directory] = image

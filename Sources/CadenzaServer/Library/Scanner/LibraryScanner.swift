@@ -181,9 +181,9 @@ enum LibraryScanner {
                 var fileNames: [String] = []
                 for item in reads {
                     guard let tags = item.tags else { continue }
-                    let directory = (item.entry.path as NSString).deletingLastPathComponent
+                    let directory = item.entry.path.directoryPath
                     albumFiles.append((tags, try await writer.albumArtistID(for: tags, on: sql), directory))
-                    fileNames.append((item.entry.path as NSString).lastPathComponent)
+                    fileNames.append(item.entry.path.fileName)
                 }
                 try await writer.prepareAlbums(albumFiles, on: sql)
                 var keys = Set<String>()
@@ -305,7 +305,7 @@ enum LibraryScanner {
             return slots.buffer.compactMap { slot in
                 guard var read = slot else { return nil }
                 if read.cover == nil, !byDirectory.isEmpty {
-                    read.cover = byDirectory[(read.entry.path as NSString).deletingLastPathComponent]
+                    read.cover = byDirectory[read.entry.path.directoryPath]
                 }
                 return read
             }
@@ -319,12 +319,12 @@ enum LibraryScanner {
         let now = Clock.nowMillis()
         var track: CatalogWriter.TrackRef?
         if let tags = item.tags {
-            let directory = (item.entry.path as NSString).deletingLastPathComponent
+            let directory = item.entry.path.directoryPath
             let albumArtist = try await writer.albumArtistID(for: tags, on: db)
             let albumID = try await writer.albumID(tags: tags, albumArtistID: albumArtist, directory: directory, on: db)
             let artists = try await writer.artistIDs(for: tags, on: db)
             track = try await writer.trackRef(
-                tags: tags, fileName: (item.entry.path as NSString).lastPathComponent, albumID: albumID,
+                tags: tags, fileName: item.entry.path.fileName, albumID: albumID,
                 artistIDs: artists, previousTrackID: target?.trackID, on: db)
             if writer.wantsArtwork(albumID: albumID),
                 let image = try await artwork(for: item, directory: directory, root: folder.path, walk: walk, settings: settings)
