@@ -19,6 +19,16 @@ import Testing
             #expect(path.directoryPath == (path as NSString).deletingLastPathComponent, "\(path)")
         }
     }
+
+    /// Where NSString is wrong: on Linux it works on Characters, and a "/" followed by a combining
+    /// mark makes one Character with it, so it kept "dir/\u{301}name.mp3" whole. The file system
+    /// splits at every "/" byte: that is a file named "\u{301}name.mp3" in "dir".
+    @Test func aNameStartingWithACombiningMarkIsSplitAsTheFileSystemDoes() {
+        let path = "dir/\u{301}name.mp3"
+        #expect(path.fileName == "\u{301}name.mp3")
+        #expect(path.directoryPath == "dir")
+        #expect(path.fileExtension == "mp3")
+    }
 }
 
 /// A multi-disc album's "CD1"/"Disc 2" folders make one album with their parent folder (the album

@@ -20,7 +20,8 @@ extension String {
 
     private static let slash = UInt8(ascii: "/")
 
-    /// The UTF-8 view (a "/" byte is always a whole character), so no grapheme breaking.
+    /// The UTF-8 view: no grapheme breaking, and a "/" splits a path wherever the file system
+    /// splits it (also before a combining mark, which NSString on Linux joins to the "/").
     private var withoutTrailingSlashes: Substring.UTF8View {
         var path = Substring(self).utf8
         while path.count > 1, path.last == Self.slash { path = path.dropLast() }
