@@ -1,15 +1,17 @@
 /// A stored file path's name and extension without bridging to NSString (whose path methods cost
 /// more than the rest of a Subsonic song entry together: every search, album and list calls them).
 extension String {
-    /// After the last "/", trailing slashes ignored (as `NSString.lastPathComponent`).
+    /// After the last "/", trailing slashes ignored (as `NSString.lastPathComponent`, but split at
+    /// every "/": see `withoutTrailingSlashes`).
     var fileName: String {
         let path = withoutTrailingSlashes
         guard path.count > 1, let slash = path.lastIndex(of: Self.slash) else { return String(Substring(path)) }
         return String(Substring(path[path.index(after: slash)...]))
     }
 
-    /// Before the last "/", trailing slashes ignored (as `NSString.deletingLastPathComponent`):
-    /// empty for a bare name, "/" for a name at the root. The scanner asks it of every file.
+    /// Before the last "/", trailing slashes ignored (as `NSString.deletingLastPathComponent`, but
+    /// split at every "/"): empty for a bare name, "/" for a name at the root. The scanner asks it
+    /// of every file.
     var directoryPath: String {
         let path = withoutTrailingSlashes
         guard let slash = path.lastIndex(of: Self.slash) else { return "" }
