@@ -18,6 +18,11 @@ int cadenza_file_stat(const char *path, cadenza_file_stat_t *out) {
 }
 
 int cadenza_open_regular(const char *path, int64_t limit) {
+    int64_t size;
+    return cadenza_open_regular_sized(path, limit, &size);
+}
+
+int cadenza_open_regular_sized(const char *path, int64_t limit, int64_t *size) {
     // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return -1;
@@ -26,5 +31,6 @@ int cadenza_open_regular(const char *path, int64_t limit) {
         close(fd);
         return -1;
     }
+    *size = (int64_t)info.st_size;
     return fd;
 }

@@ -24,4 +24,7 @@ int cadenza_file_stat(const char *path, cadenza_file_stat_t *out);
 /// the reader): the descriptor, or -1.
 int cadenza_open_regular(const char *path, int64_t limit);
 
+/// `cadenza_open_regular`, also giving the file's size as the opened descriptor sees it.
+int cadenza_open_regular_sized(const char *path, int64_t limit, int64_t *size);
+
 #endif

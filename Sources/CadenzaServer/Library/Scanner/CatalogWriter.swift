@@ -22,8 +22,8 @@ final class CatalogWriter: @unchecked Sendable {
     /// multi-row inserts; a file or link of a new track names it by match key until then.
     private var pendingArtists: [Int64: [Int64]] = [:]
     private var pendingGenres: [Int64: [Int64]] = [:]
-    private var pendingFiles: [(track: TrackRef?, values: [any SQLExpression])] = []
-    private var pendingTracks: [(key: String, values: [any SQLExpression], artists: [Int64], genres: [Int64])] = []
+    private var pendingFiles: [(track: TrackRef?, values: [SQLRowValue])] = []
+    private var pendingTracks: [(key: String, values: [SQLRowValue], artists: [Int64], genres: [Int64])] = []
     private var pendingTrackKeys: Set<String> = []
     /// Track ids by match key, looked up for a whole batch at once.
     private var knownTracks: [String: Int64] = [:]
@@ -286,7 +286,7 @@ final class CatalogWriter: @unchecked Sendable {
         }
         let values = Self.trackValues(tags: tags, title: title, albumID: albumID, matchKey: matchKey)
         guard let existing = id else {
-            pendingTracks.append((matchKey, [SQLBind(libraryID)] + values, artists, genreIDs))
+            pendingTracks.append((matchKey, [.integer(libraryID)] + values, artists, genreIDs))
             pendingTrackKeys.insert(matchKey)
             return .pending(matchKey)
         }
@@ -328,14 +328,13 @@ final class CatalogWriter: @unchecked Sendable {
     }
 
     /// Column values after `library_id`, in the order of ``insertPendingTracks(on:)``.
-    static func trackValues(tags: AudioTags, title: String, albumID: Int64, matchKey: String) -> [any SQLExpression] {
-        let now = Clock.nowMillis()
+    static func trackValues(tags: AudioTags, title: String, albumID: Int64, matchKey: String) -> [SQLRowValue] {
+        let now = SQLRowValue(Clock.nowMillis())
         return [
-            SQLBind(albumID), SQLBind(matchKey), SQLBind(title), SQLBind(tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)),
-            SQLBind(display(tags)), SQLBind(tags.discNumber), SQLBind(tags.trackNumber), SQLBind(tags.durationMs), SQLBind(tags.year),
-            SQLBind(tags.genres.first), SQLBind(tags.recordingMBID), SQLBind(tags.replayGainTrackGain), SQLBind(tags.replayGainTrackPeak),
-            SQLBind(tags.replayGainAlbumGain), SQLBind(tags.replayGainAlbumPeak), SQLBind(tags.lyrics), SQLBind(tags.bpm), SQLBind(now),
-            SQLBind(now),
+            .integer(albumID), .text(matchKey), .text(title), .text(tags.titleSort.map(NameKey.make) ?? NameKey.sort(title)),
+            .text(display(tags)), .init(tags.discNumber), .init(tags.trackNumber), .init(tags.durationMs), .init(tags.year),
+            .init(tags.genres.first), .init(tags.recordingMBID), .init(tags.replayGainTrackGain), .init(tags.replayGainTrackPeak),
+            .init(tags.replayGainAlbumGain), .init(tags.replayGainAlbumPeak), .init(tags.lyrics), .init(tags.bpm), now, now,
         ]
     }
 
@@ -344,7 +343,7 @@ final class CatalogWriter: @unchecked Sendable {
         guard !pendingTracks.isEmpty else { return }
         let width = pendingTracks[0].values.count
         for chunk in pendingTracks.chunked(max(1, 900 / width)) {
-            let rows = SQLList(chunk.map { SQLGroupExpression(SQLList($0.values)) })
+            let rows = SQLValueRows(rows: chunk.map(\.values)[...])
             for row in try await db.raw(
                 """
                 INSERT INTO tracks (library_id, album_id, match_key, title, sort_title, artist_display, disc_number, track_number,
@@ -385,7 +384,7 @@ final class CatalogWriter: @unchecked Sendable {
     }
 
     /// Queues a new file row (its values after `track_id`); written by ``flush(on:)``.
-    func insertFileLater(track: TrackRef?, _ values: [any SQLExpression]) {
+    func insertFileLater(track: TrackRef?, _ values: [SQLRowValue]) {
         pendingFiles.append((track, values))
     }
 
@@ -393,16 +392,16 @@ final class CatalogWriter: @unchecked Sendable {
     func flush(on db: any SQLDatabase) async throws {
         try await insertPendingTracks(on: db)
         try await flushCovers(on: db)
-        var fileRows: [[any SQLExpression]] = []
+        var fileRows: [[SQLRowValue]] = []
         for file in pendingFiles {
             let trackID: Int64? = try await file.track.asyncMap { try await resolve($0, on: db) }
-            fileRows.append(Array(file.values.prefix(2)) + [SQLBind(trackID)] + Array(file.values.dropFirst(2)))
+            fileRows.append(Array(file.values.prefix(2)) + [SQLRowValue(trackID)] + Array(file.values.dropFirst(2)))
         }
         let artistRows = pendingArtists.sorted { $0.key < $1.key }.flatMap { track, artists in
-            artists.enumerated().map { [SQLBind(track), SQLBind($1), SQLBind($0)] as [any SQLExpression] }
+            artists.enumerated().map { [.integer(track), .integer($1), .integer(Int64($0))] as [SQLRowValue] }
         }
         let genreRows = pendingGenres.sorted { $0.key < $1.key }.flatMap { track, genres in
-            genres.map { [SQLBind(track), SQLBind($0)] as [any SQLExpression] }
+            genres.map { [.integer(track), .integer($0)] as [SQLRowValue] }
         }
         try await Self.insert(into: "track_artists (track_id, artist_id, position)", rows: artistRows, on: db)
         try await Self.insert(into: "track_genres (track_id, genre_id)", rows: genreRows, on: db)
@@ -435,8 +434,8 @@ final class CatalogWriter: @unchecked Sendable {
     }
 
     /// Multi-row INSERT in chunks that stay well under both databases' bind-parameter limits.
-    static func insert(into target: String, rows: [[any SQLExpression]], on db: any SQLDatabase) async throws {
-        try await db.insertRows(into: target, rows: rows, maxBinds: 900)
+    static func insert(into target: String, rows: [[SQLRowValue]], on db: any SQLDatabase) async throws {
+        try await db.insertRows(into: target, values: rows, maxBinds: 900)
     }
 
     /// Artist ids for a track's credits, paired with their MusicBrainz ids when the counts agree.

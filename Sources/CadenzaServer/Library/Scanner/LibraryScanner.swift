@@ -350,10 +350,9 @@ enum LibraryScanner {
             writer.insertFileLater(
                 track: track,
                 [
-                    SQLBind(library.id), SQLBind(folder.id), SQLBind(item.entry.path), SQLBind(item.entry.size),
-                    SQLBind(item.entry.mtimeMillis), SQLBind(tags?.format), SQLBind(tags?.bitrateKbps), SQLBind(tags?.sampleRate),
-                    SQLBind(tags?.channels), SQLBind(tags?.durationMs), SQLBind(item.hash), SQLBind(status), SQLBind(error),
-                    SQLBind(now), SQLBind(now),
+                    .integer(library.id), .integer(folder.id), .text(item.entry.path), .init(item.entry.size),
+                    .init(item.entry.mtimeMillis), .init(tags?.format), .init(tags?.bitrateKbps), .init(tags?.sampleRate),
+                    .init(tags?.channels), .init(tags?.durationMs), .init(item.hash), .text(status), .init(error), .init(now), .init(now),
                 ])
         }
     }
