@@ -1499,6 +1499,47 @@ def test_radio_page_starts_a_station_and_plays_it(server_with_music, browser):
     assert not severe_console_errors(browser)
 
 
+def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_with_music, browser):
+    server, token = server_with_music
+    h = auth(token)
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "open-air", "name": "Open Air"}).status_code == 201
+    assert requests.post(server.url + "/api/v1/stations", headers=h,
+                         json={"slug": "back-room", "name": "Back Room", "visibility": "private"}).status_code == 201
+    np = lambda: requests.get(server.url + "/api/v1/stations/open-air/now-playing").json()
+    browser.get(server.url + "/#/radio/open-air")
+    settled(browser, "/radio/open-air")
+    assert browser.title == "Open Air – Cadenza"
+    titles = {"Night River", "Paper Static", "Lantern"}
+    wait(browser, lambda d: d.find_elements(By.ID, "np-title") and d.find_element(By.ID, "np-title").text in titles)
+    # A visitor listens, and sees nothing that manages the station.
+    assert not browser.find_elements(By.ID, "skip") and not browser.find_elements(By.ID, "shows")
+    browser.find_element(By.ID, "listen").click()
+    wait(browser, lambda d: d.execute_script("return document.getElementById('station-audio').currentTime") > 1, timeout=20)
+    assert np()["listeners"]["current"] == 1
+    # With no event stream the page asks again: a skip by the owner reaches it.
+    before = np()["nowPlaying"]
+    assert requests.post(server.url + "/api/v1/stations/open-air/skip", headers=h).status_code in (200, 202, 204)
+    wait(browser, lambda d: np()["nowPlaying"]["playedAt"] != before["playedAt"], timeout=10)
+    after = np()["nowPlaying"]["song"]["title"]
+    wait(browser, lambda d: before["song"]["title"] in d.find_element(By.ID, "recent").text, timeout=25)
+    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == after, timeout=25)
+    assert browser.find_element(By.CSS_SELECTOR, "html").get_attribute("data-route") == "/radio/open-air"
+    # A private station is not found signed out; signing in from there comes back to it.
+    browser.get(server.url + "/#/radio/back-room")
+    settled(browser, "/radio/back-room")
+    wait(browser, lambda d: d.find_elements(By.ID, "sign-in"))
+    assert "Back Room" not in browser.find_element(By.ID, "main").text
+    browser.find_element(By.ID, "sign-in").click()
+    settled(browser, "/login")
+    browser.find_element(By.ID, "username").send_keys("root")
+    browser.find_element(By.ID, "password").send_keys("admin-password-1")
+    browser.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    settled(browser, "/radio/back-room")
+    wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Back Room")
+    assert browser.find_element(By.ID, "skip").is_displayed()
+    assert not severe_console_errors(browser)
+
+
 def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music, browser):
     server, token = server_with_music
     h = auth(token)

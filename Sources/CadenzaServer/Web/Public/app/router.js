@@ -64,8 +64,9 @@ export async function route() {
   const seq = ++latest;
   let main = document.getElementById('main');
   let { path, query } = currentPath();
-  // Invites and party rooms open signed out: a guest joins a room by name.
-  if (!store.state.me && path !== '/login' && !path.startsWith('/join/') && !path.startsWith('/party/')) path = '/login';
+  // Invites, party rooms and station pages open signed out: a guest joins a room by name, and
+  // a public station's page is its public player (the station decides who may hear it).
+  if (!store.state.me && path !== '/login' && !/^\/(join|party|radio)\/./.test(path)) path = '/login';
   const match = routes.map(([pattern, load]) => [path.match(pattern), load]).find(([m]) => m);
   if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block the next */ } cleanup = null; }
   document.documentElement.removeAttribute('data-route');

@@ -5,13 +5,14 @@ import { go } from '../router.js';
 
 export const title = 'Sign in';
 
-/// After a login (or an accepted invite): the session cookies are set, the app shows home.
-export function signedIn(session) {
+/// After a login (or an accepted invite): the session cookies are set, the app shows home, or
+/// the station page the visitor came from (only a path of this app: `next` is in the address).
+export function signedIn(session, next = '/') {
   store.set({ me: session.user });
-  go('/');
+  go(/^\/radio\/[a-z0-9-]+$/.test(next) ? next : '/');
 }
 
-export function render(main) {
+export function render(main, { query } = {}) {
   main.innerHTML = html`
     <section class="auth-card">
       <img class="logo" src="/app/icons/icon.svg" alt="" width="48" height="48">
@@ -33,7 +34,7 @@ export function render(main) {
     try {
       const session = await api('/api/v1/auth/login', { method: 'POST', body: {
         username: main.querySelector('#username').value, password: main.querySelector('#password').value } });
-      signedIn(session);
+      signedIn(session, query?.get?.('next') ?? '/');
     } catch (error) {
       status.textContent = error.message;
     }

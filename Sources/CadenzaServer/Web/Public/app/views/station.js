@@ -10,11 +10,17 @@ export const title = 'Station';
 
 /// One station: listen in the browser, what airs now (with its progress and the show on air),
 /// next and before, the week's shows; for its owner, skip, play next, shows and station
-/// playlists, listener figures, the as-run log as CSV, and delete.
+/// playlists, listener figures, the as-run log as CSV, and delete. Signed out, a public or
+/// unlisted station's page is its public player, kept current by asking for what plays.
 export async function render(main, { slug }) {
   const path = `/api/v1/stations/${encodeURIComponent(slug)}`;
+  const signIn = html`<a class="button" id="sign-in" href="#/login?next=/radio/${encodeURIComponent(slug)}">Sign in</a>`;
   let station;
-  try { station = await api(path); } catch (error) { main.innerHTML = html`<h1>Station</h1>${errorMessage(error)}`.text; return undefined; }
+  try { station = await api(path); } catch (error) {
+    // A private station is a 404 to a visitor, as it is to the API: sign in to see whether it is yours.
+    main.innerHTML = html`<h1>Station</h1>${errorMessage(error)}${!store.state.me && error.status === 404 ? html`<p>${signIn}</p>` : ''}`.text;
+    return undefined;
+  }
   document.title = `${station.name} – Cadenza`;
   // A mount plays in any browser; HLS (live.m3u8) only where the browser plays HLS itself.
   const mount = station.mounts.find((m) => !m.endsWith('.m3u8')) || station.mounts[0];
@@ -28,7 +34,8 @@ export async function render(main, { slug }) {
       <p class="hero-actions"><button type="button" id="listen" class="primary" aria-pressed="false">${icon('play')} Listen</button>
         ${manages ? html`<button type="button" id="skip" class="ghost">${icon('next')} Skip</button>
         <a class="button ghost" id="as-run" href="${path}/history?format=csv" download>As-run log (CSV)</a>
-        <button type="button" id="delete-station" class="ghost">Delete station</button>` : ''}</p>
+        <button type="button" id="delete-station" class="ghost">Delete station</button>` : ''}
+        ${me ? '' : signIn}</p>
       <p class="muted">In any player: <a href="${mount}" id="mount-link">${location.origin}${mount}</a></p>
       ${me ? html`<p class="muted" id="personal-url">What you hear here becomes your listens; in another player, add <code>?token=</code> and one of your API tokens (Settings) to the address.</p>` : ''}
       <audio id="station-audio" preload="none"></audio>
@@ -103,7 +110,8 @@ export async function render(main, { slug }) {
     heardAfter = audio.paused ? 0 : delayOf(np);
     main.querySelector('#listeners').textContent = `${np.listeners.current} listener${np.listeners.current === 1 ? '' : 's'}`;
     let art = placeholderArt(current ? current.song.title : station.name, 'art');
-    if (current?.song.trackId) {
+    // A track's artwork is for those who may see its library (signed out, the API answers 401).
+    if (current?.song.trackId && me) {
       try {
         const track = await api(`/api/v1/tracks/${encodeURIComponent(current.song.trackId)}`);
         if (track.artworkId) art = html`<img class="art" src="${artwork(track.artworkId, 300)}" alt="" width="120" height="120">`;
@@ -135,13 +143,22 @@ export async function render(main, { slug }) {
   const load = async () => {
     try {
       const np = await api(`${path}/now-playing`);
+      polled = np;
       if (!audio.paused) { present(np); return; }
       learnClock(np);
       if (np.nowPlaying) shownAt = Date.parse(np.nowPlaying.playedAt);
       await show(np);
     } catch (error) { say(error.message); }
   };
+  let polled = null, poller = null, left = false;
   await load();
+  // Signed out there is no event stream: ask again when the song on air ends (within 2 to 15 s).
+  const poll = () => {
+    const np = polled?.nowPlaying;
+    const remaining = np ? Date.parse(np.playedAt) + np.durationMs - serverNow() + 1000 : 15_000;
+    poller = setTimeout(async () => { if (!document.hidden) await load(); if (!left) poll(); }, Math.min(15_000, Math.max(2_000, remaining)));
+  };
+  if (!me) poll();
   const ticker = setInterval(progress, 1000);
   const statsTicker = setInterval(() => { if (!document.hidden) showStats(); }, 30_000);
 
@@ -318,6 +335,8 @@ export async function render(main, { slug }) {
   store.addEventListener('event', onEvent);
   store.addEventListener('reconnected', load);
   return () => {
+    left = true;
+    clearTimeout(poller);
     clearInterval(ticker);
     clearInterval(statsTicker);
     pending.forEach(clearTimeout);
