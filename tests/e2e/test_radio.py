@@ -247,6 +247,51 @@ def measured_kbps(audio, fmt, tmp_path):
     return sum(int(p["size"]) for p in packets) * 8 / seconds / 1000
 
 
+def test_station_managers_run_a_station_but_do_not_own_it(deployment, server_with_music):
+    server, token = server_with_music
+    url = server.url + "/api/v1/stations/crew"
+    assert requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                         json={"slug": "crew", "name": "Crew FM", "visibility": "private"}).status_code == 201
+    for name in ("mara", "otto"):
+        made = deployment.run("user", "create", name, stdin=f"{name}-password-1\n")
+        assert made.returncode == 0, made.stderr
+    mara, otto = (token_for(server, n, f"{n}-password-1") for n in ("mara", "otto"))
+    # Not yet a manager: the private station does not exist for her.
+    assert requests.get(url, headers=auth(mara)).status_code == 404
+    assert requests.put(url + "/managers", headers=auth(token), json={"usernames": ["nobody"]}).status_code == 422
+    r = requests.put(url + "/managers", headers=auth(token), json={"usernames": ["mara", "mara"]})
+    assert r.status_code == 200 and r.json() == {"usernames": ["mara"]}
+    # A manager sees it listed, hears it, and changes it as its owner does.
+    station = requests.get(url, headers=auth(mara)).json()
+    assert station["canManage"] is True and requests.get(url, headers=auth(otto)).status_code == 404
+    assert [s["slug"] for s in requests.get(server.url + "/api/v1/stations", headers=auth(mara)).json()] == ["crew"]
+    assert wait_for(lambda: requests.get(url + "/now-playing", headers=auth(mara)).json()["onAir"], timeout=15)
+    with requests.get(server.url + "/listen/crew/radio.mp3", headers=auth(mara), stream=True, timeout=10) as stream:
+        assert stream.status_code == 200 and len(next(stream.iter_content(4096))) > 0
+    r = requests.patch(url, headers=auth(mara), json={"name": "Crew Radio", "crossfadeMs": 500})
+    assert r.status_code == 200 and r.json()["name"] == "Crew Radio"
+    before = requests.get(url + "/now-playing", headers=auth(mara)).json()["nowPlaying"]["playedAt"]
+    assert requests.post(url + "/skip", headers=auth(mara)).status_code == 202
+    assert wait_for(lambda: requests.get(url + "/now-playing", headers=auth(mara)).json()["nowPlaying"]["playedAt"] != before, timeout=5)
+    r = requests.post(url + "/shows", headers=auth(mara), json={"title": "Crew Hour", "startDate": "2030-01-07", "startTime": "20:00",
+                                                              "durationMinutes": 60, "repeat": "weekly", "weekdays": ["mon"]})
+    assert r.status_code == 201, r.text
+    r = requests.put(url + "/djs", headers=auth(mara), json={"usernames": ["otto"]})
+    assert r.status_code == 200 and r.json() == {"usernames": ["otto"]}
+    # What stays the owner's: naming managers and deleting the station.
+    assert requests.get(url + "/managers", headers=auth(mara)).json() == {"usernames": ["mara"]}
+    assert requests.put(url + "/managers", headers=auth(mara), json={"usernames": ["mara", "otto"]}).status_code == 403
+    assert requests.delete(url, headers=auth(mara)).status_code == 403
+    # A DJ is not a manager.
+    assert requests.patch(url, headers=auth(otto), json={"name": "Otto FM"}).status_code == 404
+    # Once removed, she is a stranger to the private station again.
+    assert requests.put(url + "/managers", headers=auth(token), json={"usernames": []}).json() == {"usernames": []}
+    assert requests.get(url, headers=auth(mara)).status_code == 404
+    assert requests.get(server.url + "/listen/crew/radio.mp3", headers=auth(mara)).status_code == 404
+    assert requests.get(url, headers=auth(token)).json()["canManage"] is True
+    assert requests.delete(url, headers=auth(token)).status_code == 204
+
+
 def test_a_station_airs_at_the_bitrate_its_manager_chose(deployment, server_with_music, tmp_path):
     server, token = server_with_music
     r = requests.post(server.url + "/api/v1/stations", headers=auth(token),

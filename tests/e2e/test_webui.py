@@ -1537,6 +1537,16 @@ def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_wi
     settled(browser, "/radio/back-room")
     wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Back Room")
     assert browser.find_element(By.ID, "skip").is_displayed()
+    # Its owner names a manager and a DJ on the page; the server holds them.
+    assert requests.post(server.url + "/api/v1/users", headers=h, json={"username": "mara", "password": "mara-password-1"}).status_code == 201
+    managers = browser.find_element(By.ID, "people-managers")
+    managers.send_keys("mara")
+    browser.find_element(By.ID, "people-djs").send_keys("mara, root")
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#people-form button[type=submit]"))
+    wait(browser, lambda d: "Saved." in d.find_element(By.ID, "station-status").text)
+    assert requests.get(server.url + "/api/v1/stations/back-room/managers", headers=h).json() == {"usernames": ["mara"]}
+    assert requests.get(server.url + "/api/v1/stations/back-room/djs", headers=h).json() == {"usernames": ["mara", "root"]}
+    assert browser.find_element(By.ID, "people-djs").get_attribute("value") == "mara, root"
     assert not severe_console_errors(browser)
 
 

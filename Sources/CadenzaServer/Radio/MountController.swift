@@ -97,10 +97,15 @@ enum MountController {
             let notHere = APIError(status: .serviceUnavailable, code: "not_on_air_here", message: "The station is not aired by this process.")
             let found: StationRecord?
             do { found = try await Stations.find(slug: slug, on: req.sql) } catch { throw notHere }
-            guard let station = found, station.canListen(listener) else { throw APIError.notFound("Station") }
+            guard let station = found, (try? await Stations.canListen(station, listener, on: req.sql)) == true else {
+                throw APIError.notFound("Station")
+            }
             throw notHere
         }
-        guard playout.station.canListen(listener) else { throw APIError.notFound("Station") }
+        // Known from memory; only a private station's managers need the database.
+        if !playout.station.canListen(listener) {
+            guard (try? await Stations.canListen(playout.station, listener, on: req.sql)) == true else { throw APIError.notFound("Station") }
+        }
         return playout
     }
 

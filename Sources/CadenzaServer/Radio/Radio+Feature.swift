@@ -16,7 +16,7 @@ public struct RadioFeature: Feature {
         [
             M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs(), M024_AddStationRotationSettings(),
             M029_CreateTrackLoudness(), M030_AddSmartBlocksAndRotation(), M032_AddStationRecordLive(),
-            M033_CreateStationRequests(), M034_AddShowIntroAndOutro(), M050_AddStationBitrate(),
+            M033_CreateStationRequests(), M034_AddShowIntroAndOutro(), M050_AddStationBitrate(), M051_CreateStationManagers(),
         ]
     }
 
@@ -80,8 +80,10 @@ public struct RadioFeature: Feature {
         api.delete("stations", ":slug", "shows", ":id", use: ShowsController.delete)
         api.put("stations", ":slug", "shows", ":id", "occurrences", ":date", use: ShowsController.changeOccurrence)
         api.delete("stations", ":slug", "shows", ":id", "occurrences", ":date", use: ShowsController.restoreOccurrence)
-        api.get("stations", ":slug", "djs", use: StationDJsController.get)
-        api.put("stations", ":slug", "djs", use: StationDJsController.put)
+        api.get("stations", ":slug", "djs", use: StationRosterController.get(.djs))
+        api.put("stations", ":slug", "djs", use: StationRosterController.put(.djs, ownerOnly: false))
+        api.get("stations", ":slug", "managers", use: StationRosterController.get(.managers))
+        api.put("stations", ":slug", "managers", use: StationRosterController.put(.managers, ownerOnly: true))
         api.get("stations", ":slug", "playlists", use: StationPlaylistsController.list)
         api.post("stations", ":slug", "playlists", use: StationPlaylistsController.create)
         api.post("stations", ":slug", "playlists", "preview", use: StationPlaylistsController.previewRules)

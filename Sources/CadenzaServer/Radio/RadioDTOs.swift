@@ -29,6 +29,8 @@ struct StationDTO: Content {
     /// The external Icecast it pushes to, without the password.
     var pushUrl: String?
     var createdAt: Date
+    /// Whether the caller may change the station (its owner, a manager, an administrator); absent signed out.
+    var canManage: Bool?
 
     init(_ station: StationRecord, push: IcecastTarget? = nil) {
         pushUrl = push?.redacted

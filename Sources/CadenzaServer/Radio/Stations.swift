@@ -103,7 +103,8 @@ struct StationRecord: Sendable, Equatable, Codable {
         updatedAt = try c.decodeIfPresent(Int64.self, forKey: .updatedAt) ?? 0
     }
 
-    /// Whether `viewer` (nil: not signed in) may listen and read what is playing.
+    /// Whether `viewer` (nil: not signed in) may listen and read what is playing, known without
+    /// the database (a private station's managers also may: ``Stations/canListen(_:_:on:)``).
     func canListen(_ viewer: Principal?) -> Bool {
         switch visibility {
         case .public, .unlisted: true
@@ -111,8 +112,9 @@ struct StationRecord: Sendable, Equatable, Codable {
         }
     }
 
-    /// Whether `viewer` may change or delete the station.
-    func canManage(_ viewer: Principal) -> Bool { viewer.isAdmin || viewer.userID == ownerID }
+    /// Whether `viewer` may delete the station and name its managers (its managers may change
+    /// the rest: ``Stations/canManage(_:_:on:)``).
+    func isOwnerOrAdmin(_ viewer: Principal) -> Bool { viewer.isAdmin || viewer.userID == ownerID }
 }
 
 /// The outputs a station can serve, at AzuraCast's URLs: MP3 and AAC mounts
@@ -145,9 +147,23 @@ enum Stations {
         try await db.raw("SELECT * FROM stations WHERE slug = \(bind: slug)").first().map(StationRecord.init(row:))
     }
 
-    /// The stations listed to `viewer`: public ones, their own and (for admins) all.
+    /// The stations listed to `viewer`: public ones, their own, those they manage and (for admins) all.
     static func listed(to viewer: Principal, on db: any SQLDatabase) async throws -> [StationRecord] {
-        try await all(on: db).filter { $0.visibility == .public || $0.canManage(viewer) }
+        let managed = try await StationRoster.managers.stationIDs(userID: viewer.userID, on: db)
+        return try await all(on: db).filter { $0.visibility == .public || $0.isOwnerOrAdmin(viewer) || managed.contains($0.id) }
+    }
+
+    /// Whether `viewer` may change the station: its owner, one of its managers or an administrator.
+    static func canManage(_ station: StationRecord, _ viewer: Principal, on db: any SQLDatabase) async throws -> Bool {
+        if station.isOwnerOrAdmin(viewer) { return true }
+        return try await StationRoster.managers.contains(userID: viewer.userID, stationID: station.id, on: db)
+    }
+
+    /// ``StationRecord/canListen(_:)``, and a private station's managers.
+    static func canListen(_ station: StationRecord, _ viewer: Principal?, on db: any SQLDatabase) async throws -> Bool {
+        if station.canListen(viewer) { return true }
+        guard let viewer else { return false }
+        return try await StationRoster.managers.contains(userID: viewer.userID, stationID: station.id, on: db)
     }
 
     static func create(

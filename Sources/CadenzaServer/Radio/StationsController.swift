@@ -35,15 +35,26 @@ enum StationsController {
     /// station's name is not revealed).
     static func station(_ req: Request, viewer: Principal?) async throws -> StationRecord {
         guard let slug = req.parameters.get("slug"), Stations.validSlug(slug),
-            let station = try await Stations.find(slug: slug, on: req.sql), station.canListen(viewer)
+            let station = try await Stations.find(slug: slug, on: req.sql), try await Stations.canListen(station, viewer, on: req.sql)
         else { throw APIError.notFound("Station") }
         return station
     }
 
+    /// The station in the path, if the caller may change it (its owner, a manager, an administrator).
     static func managed(_ req: Request) async throws -> StationRecord {
         let viewer = try req.requireUser()
         let station = try await station(req, viewer: viewer)
-        guard station.canManage(viewer) else { throw APIError.forbidden("Only the station's owner or an administrator may change it.") }
+        guard try await Stations.canManage(station, viewer, on: req.sql) else {
+            throw APIError.forbidden("Only the station's owner, its managers or an administrator may change it.")
+        }
+        return station
+    }
+
+    /// The station in the path, if the caller may delete it or name its managers.
+    static func owned(_ req: Request) async throws -> StationRecord {
+        let viewer = try req.requireUser()
+        let station = try await station(req, viewer: viewer)
+        guard station.isOwnerOrAdmin(viewer) else { throw APIError.forbidden("Only the station's owner or an administrator may do this.") }
         return station
     }
 
@@ -53,15 +64,19 @@ enum StationsController {
 
     @Sendable static func show(req: Request) async throws -> StationDTO {
         let viewer = req.auth.get(Principal.self)
-        return try dto(try await station(req, viewer: viewer), viewer: viewer, app: req.application)
+        return try await dto(try await station(req, viewer: viewer), viewer: viewer, app: req.application, on: req.sql)
     }
 
-    /// The station as the API shows it; its managers also see where it pushes (without the password).
-    static func dto(_ station: StationRecord, viewer: Principal?, app: Application) throws -> StationDTO {
-        guard let viewer, station.canManage(viewer), let sealed = station.pushURLSealed, let url = try app.secretBox.open(sealed) else {
-            return StationDTO(station)
+    /// The station as the API shows it, with whether the caller may change it; its owner also sees
+    /// where it pushes (without the password).
+    static func dto(_ station: StationRecord, viewer: Principal?, app: Application, on db: any SQLDatabase) async throws -> StationDTO {
+        var dto = StationDTO(station)
+        guard let viewer else { return dto }
+        dto.canManage = try await Stations.canManage(station, viewer, on: db)
+        if station.isOwnerOrAdmin(viewer), let sealed = station.pushURLSealed, let url = try app.secretBox.open(sealed) {
+            dto.pushUrl = (try? IcecastTarget(parsing: url))?.redacted
         }
-        return StationDTO(station, push: try? IcecastTarget(parsing: url))
+        return dto
     }
 
     /// Applies `pushUrl` from a change: checked, sealed, administrators only.
@@ -111,7 +126,7 @@ enum StationsController {
             audienceUserID: viewer.userID, visibility: RadioEvents.visibility(of: station), on: req.sql)
         try await LoudnessJob.enqueue(on: req.sql)
         try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
-        return try await dto(station, viewer: viewer, app: req.application).encodeResponse(status: .created, for: req)
+        return try await dto(station, viewer: viewer, app: req.application, on: req.sql).encodeResponse(status: .created, for: req)
     }
 
     @Sendable static func update(req: Request) async throws -> StationDTO {
@@ -135,8 +150,9 @@ enum StationsController {
             RadioEvents.updated, payload: .init(slug: station.slug, name: station.name), actorID: try req.requireUser().userID,
             subjectID: station.slug, audienceUserID: station.ownerID, visibility: RadioEvents.visibility(of: station), on: req.sql)
         try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
-        return try dto(
-            try await Stations.find(slug: station.slug, on: req.sql) ?? station, viewer: req.auth.get(Principal.self), app: req.application)
+        return try await dto(
+            try await Stations.find(slug: station.slug, on: req.sql) ?? station, viewer: req.auth.get(Principal.self), app: req.application,
+            on: req.sql)
     }
 
     /// The rotation's rules from a change: repeat gaps in minutes, the jingle playlist and how often.
@@ -175,7 +191,7 @@ enum StationsController {
     }
 
     @Sendable static func delete(req: Request) async throws -> HTTPStatus {
-        let station = try await managed(req)
+        let station = try await owned(req)
         try await Stations.delete(id: station.id, on: req.sql)
         try await EventStore.append(
             RadioEvents.deleted, payload: .init(slug: station.slug, name: station.name), actorID: try req.requireUser().userID,

@@ -118,7 +118,8 @@ final class LiveInputServer: Sendable {
                 let playout = await stations.playout(slug: slug)
             else { return .refused(status: "404 Not Found", message: "No such station on air.") }
             var allowed = user.isAdmin || station.ownerID == userID
-            if !allowed { allowed = try await StationDJs.isDJ(userID: userID, stationID: station.id, on: app.db.sql) }
+            if !allowed { allowed = try await StationRoster.djs.contains(userID: userID, stationID: station.id, on: app.db.sql) }
+            if !allowed { allowed = try await StationRoster.managers.contains(userID: userID, stationID: station.id, on: app.db.sql) }
             guard allowed else { return .refused(status: "403 Forbidden", message: "You are not a DJ of this station.") }
             switch request.kind {
             case .source:

@@ -25,7 +25,9 @@ export async function render(main, { slug }) {
   // A mount plays in any browser; HLS (live.m3u8) only where the browser plays HLS itself.
   const mount = station.mounts.find((m) => !m.endsWith('.m3u8')) || station.mounts[0];
   const me = store.state.me;
-  const manages = me && (me.role === 'admin' || String(me.id) === station.ownerId);
+  // Its managers change it as its owner does; deleting it and naming managers are the owner's.
+  const manages = station.canManage === true;
+  const owns = Boolean(me && (me.role === 'admin' || String(me.id) === station.ownerId));
   const blocks = manages ? smartBlockForm(path, { say: (text) => say(text), saved: () => lists() }) : null;
   main.innerHTML = html`<header class="hero">${placeholderArt(station.name, 'art')}<div>
       <p class="kind">Radio station</p><h1>${station.name}</h1>
@@ -34,7 +36,7 @@ export async function render(main, { slug }) {
       <p class="hero-actions"><button type="button" id="listen" class="primary" aria-pressed="false">${icon('play')} Listen</button>
         ${manages ? html`<button type="button" id="skip" class="ghost">${icon('next')} Skip</button>
         <a class="button ghost" id="as-run" href="${path}/history?format=csv" download>As-run log (CSV)</a>
-        <button type="button" id="delete-station" class="ghost">Delete station</button>` : ''}
+        ${owns ? html`<button type="button" id="delete-station" class="ghost">Delete station</button>` : ''}` : ''}
         ${me ? '' : signIn}</p>
       <p class="muted">In any player: <a href="${mount}" id="mount-link">${location.origin}${mount}</a></p>
       ${me ? html`<p class="muted" id="personal-url">What you hear here becomes your listens; in another player, add <code>?token=</code> and one of your API tokens (Settings) to the address.</p>` : ''}
@@ -79,6 +81,13 @@ export async function render(main, { slug }) {
           <label for="sound-every">One after every … songs (0: not by count)</label><input id="sound-every" type="number" min="0" max="100" value="${station.jingleEvery}">
           <label for="sound-minute">And once an hour, after minute (empty: not hourly)</label><input id="sound-minute" type="number" min="0" max="59" value="${station.jingleMinute ?? ''}">
           <label class="day"><input type="checkbox" id="sound-record" ${station.recordLive ? 'checked' : ''}> Record live sets into the library “${station.name} – live sets”</label>
+          <button type="submit">Save</button></fieldset></form></section>
+      <section aria-labelledby="people-h"><h2 id="people-h">People</h2>
+        <form id="people-form" class="show-form"><fieldset><legend>Who runs the station</legend>
+          <label for="people-managers">Managers: change it as its owner does, but not delete it (usernames, comma-separated)</label>
+          <input id="people-managers" maxlength="1400" autocomplete="off" ${owns ? '' : 'readonly'}>
+          <label for="people-djs">DJs: may go live with their own username and password</label>
+          <input id="people-djs" maxlength="6600" autocomplete="off">
           <button type="submit">Save</button></fieldset></form></section>
       <section aria-labelledby="listeners-h"><h2 id="listeners-h">Listeners</h2><div id="listener-stats"></div></section>` : ''}
     <p id="station-status" role="status"></p>`.text;
@@ -315,6 +324,23 @@ export async function render(main, { slug }) {
       };
       if (body.normalize) body.targetLufs = Number(main.querySelector('#sound-target').value);
       try { station = await api(path, { method: 'PATCH', body }); say('Saved.'); } catch (error) { say(error.message); }
+    });
+    // Who runs it: usernames as typed, saved as the server names them back.
+    const names = (id) => main.querySelector(id).value.split(',').map((n) => n.trim()).filter(Boolean);
+    const people = async () => {
+      const [managers, djs] = await Promise.all([api(`${path}/managers`), api(`${path}/djs`)]);
+      main.querySelector('#people-managers').value = managers.usernames.join(', ');
+      main.querySelector('#people-djs').value = djs.usernames.join(', ');
+    };
+    people().catch((error) => say(error.message));
+    main.querySelector('#people-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        if (owns) await api(`${path}/managers`, { method: 'PUT', body: { usernames: names('#people-managers') } });
+        await api(`${path}/djs`, { method: 'PUT', body: { usernames: names('#people-djs') } });
+        await people();
+        say('Saved.');
+      } catch (error) { say(error.message); }
     });
     main.querySelector('#station-lists').addEventListener('click', async (event) => {
       const id = event.target.closest('button[data-delete-list]')?.dataset.deleteList;
