@@ -12,7 +12,7 @@ import requests
 
 from conftest import auth, postgres_only, wait_for
 from tcpproxy import TCPProxy
-from test_radio import Icecast, dominant_hz, listen, long_tone
+from test_radio import Icecast, chirp, chirp_position, dominant_hz, listen, long_tone
 
 
 def mount_up(server, slug):
@@ -27,7 +27,7 @@ def mount_up(server, slug):
 
 def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     from conftest import admin_token
-    music = long_tone(tmp_path, high_seconds=40)
+    music = chirp(tmp_path)
     server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external")
     token = admin_token(deployment, server)
     assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 1)
@@ -44,20 +44,23 @@ def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     active, standby = up[0], (second if up[0] is first else first)
     # The server's API says what the active playout announced.
     np = lambda: requests.get(server.url + "/api/v1/stations/ha/now-playing").json()
-    assert wait_for(lambda: (np().get("nowPlaying") or {}).get("song", {}).get("title") == "Long Tone", timeout=10)
-    assert wait_for(lambda: np()["nowPlaying"]["elapsedMs"] >= 12_000, timeout=30)
+    assert wait_for(lambda: (np().get("nowPlaying") or {}).get("song", {}).get("title") == "Chirp", timeout=10)
+    assert wait_for(lambda: np()["nowPlaying"]["elapsedMs"] >= 8_000, timeout=30)
+    # Positive control: the active playout's pitch against the clock, by the same measure as after.
+    _, control = chirp_position(active.url, tmp_path, slug="ha", api=server.url)
     active.kill9()
     killed = time.time()
     assert wait_for(lambda: mount_up(standby, "ha"), timeout=10, interval=0.05)
     took = time.time() - killed
     print(f"standby on air {took:.2f} s after kill -9 of the active playout")
     assert took <= 2.0, took
-    # In the interrupted track, where the clock says: the high tone, not the start again.
-    audio, _, _ = listen(standby.url + "/listen/ha/radio.mp3", 4, icy=False)
-    assert 840 < dominant_hz(audio[-32000:], tmp_path) < 920
+    # In the interrupted track, where the clock says (within a second of the control), not from its start.
+    position, offset = chirp_position(standby.url, tmp_path, slug="ha", api=server.url)
+    print(f"standby: {position:.2f} s into the track, {offset:+.2f} s against the clock (active: {control:+.2f} s)")
+    assert position > 12 and abs(offset - control) <= 1.0, (position, offset, control)
     # One as-run entry for the one play, across the switch.
     history = requests.get(server.url + "/api/v1/stations/ha/history", headers=auth(token)).json()
-    assert [e["title"] for e in history] == ["Long Tone"], history
+    assert [e["title"] for e in history] == ["Chirp"], history
 
 
 @postgres_only
