@@ -812,22 +812,33 @@ def test_listener_statistics(deployment, music):
     server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_STATS_SECONDS="1")
     token = admin_token(deployment, server)
     assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3)
-    assert requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "count", "name": "Count"}).status_code == 201
+    assert requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                         json={"slug": "count", "name": "Count", "outputs": ["mp3", "hls"]}).status_code == 201
     assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/count/now-playing").json().get("nowPlaying"), timeout=15)
     stats = lambda: requests.get(server.url + "/api/v1/stations/count/listeners", headers=auth(token)).json()
     r = requests.get(server.url + "/listen/count/radio.mp3", headers={"User-Agent": "TestPlayer/1.0"}, stream=True, timeout=10)
     chunks = r.iter_content(4096)
     next(chunks)
     now = stats()
-    assert now["current"] == {"mp3": 1} and now["userAgents"] == [{"agent": "TestPlayer/1.0", "listeners": 1}], now
+    assert now["current"] == {"mp3": 1, "hls": 0} and now["userAgents"] == [{"agent": "TestPlayer/1.0", "listeners": 1}], now
+    # An HLS player is a listener while it keeps asking for the live playlist (it has no connection).
+    playlist = lambda: requests.get(server.url + "/hls/count/live.m3u8", headers={"User-Agent": "HLSPlayer/2"})
+    assert wait_for(lambda: "#EXTINF" in playlist().text, timeout=20)
+    assert playlist().status_code == 200
+    now = stats()
+    assert now["current"] == {"mp3": 1, "hls": 1}, now
+    assert sorted((a["agent"], a["listeners"]) for a in now["userAgents"]) == [("HLSPlayer/2", 1), ("TestPlayer/1.0", 1)], now
     deadline = time.time() + 3
     while time.time() < deadline:
         next(chunks)
     r.close()
-    # Sampled each second: today has listening minutes (about 3 s of one listener) and a peak of one.
-    assert wait_for(lambda: stats()["days"] and stats()["days"][-1]["listeningMinutes"] >= 0.03, timeout=10), stats()
-    assert stats()["days"][-1]["peakListeners"] == 1
-    assert wait_for(lambda: stats()["current"] == {"mp3": 0}, timeout=5)
+    # Sampled each second: today has listening minutes (about 3 s of each listener), a peak of two,
+    # and the players' own minutes, from the database.
+    assert wait_for(lambda: stats()["days"] and stats()["days"][-1]["listeningMinutes"] >= 0.06, timeout=10), stats()
+    assert stats()["days"][-1]["peakListeners"] == 2
+    assert wait_for(lambda: stats()["current"]["mp3"] == 0, timeout=5)
+    players = {p["agent"]: p["listeningMinutes"] for p in stats()["players"]}
+    assert players.keys() == {"TestPlayer/1.0", "HLSPlayer/2"} and min(players.values()) >= 0.03, players
     assert requests.get(server.url + "/api/v1/stations/count/listeners?days=0", headers=auth(token)).status_code == 400
 
 

@@ -63,6 +63,29 @@ def test_a_standby_playout_takes_over_within_two_seconds(deployment, tmp_path):
     assert [e["title"] for e in history] == ["Chirp"], history
 
 
+def test_listener_figures_of_a_separate_playout_reach_the_api(deployment, music):
+    """The api server does not air the station: "now" comes from the playout's newest sample."""
+    from conftest import admin_token
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_PLAYOUT="external", CADENZA_RADIO_STATS_SECONDS="1")
+    token = admin_token(deployment, server)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3)
+    assert deployment.run("station", "create", "apart", "--name", "Apart").returncode == 0
+    playout = deployment.playout("apart", node="alpha", CADENZA_RADIO_STATS_SECONDS="1")
+    assert wait_for(lambda: mount_up(playout, "apart"), timeout=15)
+    stats = lambda: requests.get(server.url + "/api/v1/stations/apart/listeners", headers=auth(token)).json()
+    r = requests.get(playout.url + "/listen/apart/radio.mp3", headers={"User-Agent": "FarPlayer/3"}, stream=True, timeout=10)
+    chunks = r.iter_content(4096)
+    next(chunks)
+    def counted():
+        next(chunks)
+        now = stats()
+        return now["current"] == {"mp3": 1} and now["userAgents"] == [{"agent": "FarPlayer/3", "listeners": 1}]
+    assert wait_for(counted, timeout=10), stats()
+    r.close()
+    assert wait_for(lambda: stats()["current"] == {"mp3": 0}, timeout=10), stats()
+    assert [p["agent"] for p in stats()["players"]] == ["FarPlayer/3"]
+
+
 @postgres_only
 def test_a_playout_cut_off_from_the_database_is_not_doubled_by_its_standby(deployment, tmp_path):
     """The active playout loses its database link while the standby still reaches the database:

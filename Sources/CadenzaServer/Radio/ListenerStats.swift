@@ -14,6 +14,78 @@ enum ListenerStats {
         var peak: Int
     }
 
+    /// How many listeners used each player (User-Agent) at a sample, for the seconds since the one before.
+    struct AgentSample: Sendable, Codable {
+        struct Agent: Sendable, Codable {
+            var agent: String
+            var listeners: Int
+        }
+
+        var at: Int64
+        var seconds: Int
+        var agents: [Agent]
+    }
+
+    /// The most players one sample keeps (the rest are rare ones).
+    static let maxAgentsPerSample = 50
+
+    static func write(_ sample: AgentSample, stationID: Int64, on db: any SQLDatabase) async throws {
+        let rows = sample.agents.prefix(maxAgentsPerSample).map { agent -> [SQLRowValue] in
+            [.integer(stationID), .integer(sample.at), .text(agent.agent), .init(sample.seconds), .init(agent.listeners)]
+        }
+        try await db.insertRows(
+            into: "station_listener_agents (station_id, sampled_at, agent, seconds, listeners)", values: Array(rows),
+            suffix: "ON CONFLICT DO NOTHING")
+    }
+
+    /// Listeners per output and per player at the newest sample, if it was taken since `since`
+    /// (for a station aired by another process: its playout writes them every sample).
+    static func latest(
+        stationID: Int64, since: Int64, on db: any SQLDatabase
+    ) async throws -> (
+        outputs: [String: Int], agents: [(agent: String, listeners: Int)]
+    ) {
+        let outputs = try await db.raw(
+            """
+            SELECT output, listeners FROM station_listener_samples WHERE station_id = \(bind: stationID) AND sampled_at >= \(bind: since)
+              AND sampled_at = (SELECT MAX(sampled_at) FROM station_listener_samples WHERE station_id = \(bind: stationID))
+            """
+        ).all()
+        let agents = try await db.raw(
+            """
+            SELECT agent, listeners FROM station_listener_agents WHERE station_id = \(bind: stationID) AND sampled_at >= \(bind: since)
+              AND sampled_at = (SELECT MAX(sampled_at) FROM station_listener_samples WHERE station_id = \(bind: stationID))
+            """
+        ).all()
+        var counts: [String: Int] = [:]
+        for row in outputs { counts[try row.decode(column: "output", as: String.self)] = try row.decode(column: "listeners", as: Int.self) }
+        return (
+            counts,
+            try agents.map { (try $0.decode(column: "agent", as: String.self), try $0.decode(column: "listeners", as: Int.self)) }
+                .filter { $0.1 > 0 }
+        )
+    }
+
+    struct Player: Content {
+        var agent: String
+        var listeningMinutes: Double
+    }
+
+    /// Listening minutes per player since `since`, most first (at most 20).
+    static func players(stationID: Int64, since: Int64, on db: any SQLDatabase) async throws -> [Player] {
+        try await db.raw(
+            """
+            SELECT agent, CAST(SUM(listeners * seconds) AS BIGINT) AS listened FROM station_listener_agents
+            WHERE station_id = \(bind: stationID) AND sampled_at >= \(bind: since)
+            GROUP BY agent ORDER BY listened DESC, agent LIMIT 20
+            """
+        ).all().map { row in
+            Player(
+                agent: try row.decode(column: "agent", as: String.self),
+                listeningMinutes: (Double(try row.decode(column: "listened", as: Int64.self)) / 6).rounded() / 10)
+        }
+    }
+
     static func write(_ sample: Sample, stationID: Int64, on db: any SQLDatabase) async throws {
         try await db.raw(
             """
@@ -40,6 +112,10 @@ enum ListenerStats {
             WHERE station_id = \(bind: stationID) AND sampled_at >= \(bind: since) ORDER BY sampled_at
             """
         ).all()
+        // A sample's outputs are taken at one instant: listeners at once are their sum (the peaks'
+        // sum bounds it from above: each output's most since the sample before).
+        var atOnce: [Int64: Int] = [:]
+        for row in rows { atOnce[try row.decode(column: "sampled_at", as: Int64.self), default: 0] += try row.decode(column: "peak", as: Int.self) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         var order: [String] = []
@@ -52,7 +128,7 @@ enum ListenerStats {
             var total = totals[day] ?? (0, 0)
             // Each sample stands for the seconds since the one before, at its listener count.
             total.minutes += Double(try row.decode(column: "listeners", as: Int.self)) * Double(try row.decode(column: "seconds", as: Int.self)) / 60
-            total.peak = max(total.peak, try row.decode(column: "peak", as: Int.self))
+            total.peak = max(total.peak, atOnce[try row.decode(column: "sampled_at", as: Int64.self)] ?? 0)
             totals[day] = total
         }
         return order.map { Day(day: $0, listeningMinutes: ((totals[$0]?.minutes ?? 0) * 10).rounded() / 10, peakListeners: totals[$0]?.peak ?? 0) }

@@ -72,6 +72,7 @@ enum MountController {
         if playlist {
             // Restated on the bus clock (a few hundred bytes, read as it is served).
             guard let text = await playout.hlsPlaylist() else { throw APIError.notFound("HLS file") }
+            playout.hlsAudience.seen(client: req.clientIP, agent: req.headers.first(name: .userAgent) ?? "")
             response = Response(status: .ok, body: .init(string: text))
         } else {
             let path = playout.hlsDirectory + "/" + file

@@ -18,6 +18,8 @@ final class StationPlayout: Sendable {
     /// What the push output's listeners are told is on air.
     private let currentTitle: NIOLockedValueBox<String?>
     let mounts: [StationOutput: Mount]
+    /// Who asked for the live HLS playlist lately (HLS has no connection to count).
+    let hlsAudience = HLSAudience()
     /// Where titles go: the mounts, by the bus's clock.
     var titledMounts: [Mount] { Array(mounts.values) }
     let queue = PlayoutQueue()
@@ -35,6 +37,7 @@ final class StationPlayout: Sendable {
         case asRun(AsRunLog.Write)
         case listeners(ListenerStats.Sample)
         case heard(RadioEvents.Heard)
+        case agents(ListenerStats.AgentSample)
     }
 
     /// What the recorder task is told: what the engine did, or that a second passed (time to
@@ -400,20 +403,32 @@ final class StationPlayout: Sendable {
         }
         guard let seconds else { return }
         let at = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        let samples = mounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { output, mount in
+        var samples = mounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { output, mount in
             let (listeners, peak) = mount.sample()
             return Write.listeners(.init(output: output.rawValue, at: at, seconds: seconds, listeners: listeners, peak: peak))
+        }
+        if hlsEncoder != nil {
+            let (listeners, peak) = hlsAudience.sample(now: now.timeIntervalSince1970)
+            samples.append(.listeners(.init(output: StationOutput.hls.rawValue, at: at, seconds: seconds, listeners: listeners, peak: peak)))
+        }
+        let agents = listenersNow().agents
+        if !agents.isEmpty {
+            samples.append(.agents(.init(at: at, seconds: seconds, agents: agents.map { .init(agent: $0.agent, listeners: $0.listeners) })))
         }
         state.withLockedValue { $0.pendingWrites += samples }
     }
 
-    /// Who listens now, per output and per player.
+    /// Who listens now, per output and per player (most first).
     func listenersNow() -> (outputs: [String: Int], agents: [(agent: String, listeners: Int)]) {
         var outputs: [String: Int] = [:]
         var agents: [String: Int] = [:]
         for (output, mount) in mounts {
             outputs[output.rawValue] = mount.listenerCount
             for (agent, count) in mount.userAgents() { agents[agent, default: 0] += count }
+        }
+        if hlsEncoder != nil {
+            outputs[StationOutput.hls.rawValue] = hlsAudience.listenerCount
+            for (agent, count) in hlsAudience.userAgents() { agents[agent, default: 0] += count }
         }
         return (outputs, agents.map { ($0.key, $0.value) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 })
     }
@@ -630,6 +645,7 @@ final class StationPlayout: Sendable {
                 switch write {
                 case .asRun(let entry): try await AsRunLog.apply(entry, stationID: station.id, on: db)
                 case .listeners(let sample): try await ListenerStats.write(sample, stationID: station.id, on: db)
+                case .agents(let sample): try await ListenerStats.write(sample, stationID: station.id, on: db)
                 case .heard(let heard):
                     try await EventStore.append(
                         RadioEvents.heard, payload: heard, actorID: heard.userId, subjectID: station.slug, audienceUserID: heard.userId,

@@ -266,18 +266,29 @@ enum StationsController {
         var current: [String: Int]
         var userAgents: [Agent]
         var days: [ListenerStats.Day]
+        /// Listening minutes per player over the same days.
+        var players: [ListenerStats.Player]
     }
 
-    /// Listeners now per output and per player, and listening minutes and peaks per day
-    /// (`days`, default 7, in the station's time zone); owner or administrator.
+    /// Listeners now per output and per player, listening minutes and peaks per day and
+    /// listening minutes per player (`days`, default 7, in the station's time zone); its managers.
+    /// "Now" is the playout's own count when it airs in this process, else its newest sample.
     @Sendable static func listeners(req: Request) async throws -> ListenersDTO {
         let station = try await managed(req)
         let days = try req.boundedQueryInt("days", default: 7, range: 1...366)
-        let now = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug)?.listenersNow()
+        let now: (outputs: [String: Int], agents: [(agent: String, listeners: Int)])
+        if let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) {
+            now = playout.listenersNow()
+        } else {
+            let interval = try req.application.settings.radio.statsInterval
+            now = try await ListenerStats.latest(stationID: station.id, since: Clock.nowMillis() - Int64(interval * 2_000), on: req.sql)
+        }
+        let since = Clock.nowMillis() - Int64(days) * 86_400_000
         return ListenersDTO(
-            current: now?.outputs ?? [:], userAgents: (now?.agents ?? []).map { .init(agent: $0.agent, listeners: $0.listeners) },
+            current: now.outputs, userAgents: now.agents.map { .init(agent: $0.agent, listeners: $0.listeners) },
             days: try await ListenerStats.days(
-                stationID: station.id, timeZone: TimeZone(identifier: station.timeZone) ?? .gmt, days: days, now: Date(), on: req.sql))
+                stationID: station.id, timeZone: TimeZone(identifier: station.timeZone) ?? .gmt, days: days, now: Date(), on: req.sql),
+            players: try await ListenerStats.players(stationID: station.id, since: since, on: req.sql))
     }
 
     /// What aired, newest first; `?format=csv` for royalty reporting.

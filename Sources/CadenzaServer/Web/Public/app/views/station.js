@@ -223,7 +223,9 @@ export async function render(main, { slug }) {
       box.innerHTML = html`<p>Now: ${now}</p>
         ${stats.userAgents.length ? html`<p class="muted">Players: ${stats.userAgents.map((a) => `${a.agent || 'unknown'} (${a.listeners})`).join(', ')}</p>` : ''}
         <table class="tracks" id="listener-days"><thead><tr><th scope="col">Day</th><th scope="col">Listening minutes</th><th scope="col">Peak</th></tr></thead>
-        <tbody>${stats.days.map((d) => html`<tr><td>${d.day}</td><td>${d.listeningMinutes}</td><td>${d.peakListeners}</td></tr>`)}</tbody></table>`.text;
+        <tbody>${stats.days.map((d) => html`<tr><td>${d.day}</td><td>${d.listeningMinutes}</td><td>${d.peakListeners}</td></tr>`)}</tbody></table>
+        ${stats.players.length ? html`<table class="tracks" id="listener-players"><thead><tr><th scope="col">Player (7 days)</th><th scope="col">Listening minutes</th></tr></thead>
+        <tbody>${stats.players.map((p) => html`<tr><td>${p.agent || 'unknown'}</td><td>${p.listeningMinutes}</td></tr>`)}</tbody></table>` : ''}`.text;
     } catch (error) { box.textContent = error.message; }
   };
   await showStats();
