@@ -35,8 +35,10 @@ public final class PlayoutEngine: @unchecked Sendable {
         public var paced = true
         /// Stop when the queue runs dry instead of airing the fallback tone (offline rendering).
         public var stopWhenEmpty = false
-        /// How long one item fades into the next (equal-power curve); 0 joins them end to end.
+        /// How long one item fades into the next; 0 joins them end to end. An item's own
+        /// `fadeInMs`/`fadeOutMs` take its place at that item's edges.
         public var crossfadeMs = 0
+        public var crossfadeCurve = CrossfadeCurve.equalPower
         /// How long what plays fades out before a scheduled cut (a show's start or end).
         public var cutFadeMs = 1_000
         /// What airs while nothing is queued: a quiet tone (a station: on air, nothing scheduled)
@@ -95,6 +97,7 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var silentFrames: Int64 = 0
     private var silenceReported = false
     private var crossfadeMs: Int
+    private var curve: CrossfadeCurve
     /// A crossfade in progress: the incoming decoder and the overlap's length and progress.
     private var fade: (incoming: Decoder, frames: Int, done: Int)?
     /// A change of programme at an exact bus frame (set from other threads, under the lock).
@@ -113,13 +116,33 @@ public final class PlayoutEngine: @unchecked Sendable {
         self.sink = sink
         self.events = events
         crossfadeMs = Self.clampedCrossfade(options.crossfadeMs)
+        curve = options.crossfadeCurve
     }
 
     static func clampedCrossfade(_ ms: Int) -> Int { max(0, min(ms, 10_000)) }
 
     /// Changes the crossfade from the next item change on.
-    public func setCrossfade(milliseconds: Int) {
-        lock.withLock { crossfadeMs = Self.clampedCrossfade(milliseconds) }
+    public func setCrossfade(milliseconds: Int, curve: CrossfadeCurve = .equalPower) {
+        lock.withLock {
+            crossfadeMs = Self.clampedCrossfade(milliseconds)
+            self.curve = curve
+        }
+    }
+
+    /// The overlap between `outgoing` and `incoming`: the incoming item's fade-in, else the
+    /// outgoing one's fade-out, the shorter when both have one, else the station's crossfade.
+    func overlapMs(from outgoing: PlayoutItem, to incoming: PlayoutItem) -> Int {
+        switch (outgoing.fadeOutMs, incoming.fadeInMs) {
+        case (let out?, let into?): Self.clampedCrossfade(min(out, into))
+        case (let out?, nil): Self.clampedCrossfade(out)
+        case (nil, let into?): Self.clampedCrossfade(into)
+        case (nil, nil): lock.withLock { crossfadeMs }
+        }
+    }
+
+    /// The longest fade an item can take part in (what its decoder must hold ahead).
+    private func longestFadeMs(_ item: PlayoutItem?) -> Int {
+        max(lock.withLock { crossfadeMs }, Self.clampedCrossfade(max(item?.fadeInMs ?? 0, item?.fadeOutMs ?? 0)))
     }
 
     public var framesWritten: Int64 { lock.withLock { written } }
@@ -379,13 +402,14 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// queue ran dry and the options say stop.
     private func fillSegment(_ chunk: inout [UInt8], want: Int) -> Bool {
         var swaps = 0
-        let overlap = Int(PCM.frames(milliseconds: lock.withLock { crossfadeMs }))
         while chunk.count < want {
             if fade != nil {
                 mixFade(&chunk, want: want)
                 continue
             }
-            if overlap > 0, let playing = current, let incoming = next, !options.paced {
+            if let playing = current, let incoming = next, !options.paced,
+                case let overlap = Int(PCM.frames(milliseconds: overlapMs(from: playing.item, to: incoming.item))), overlap > 0
+            {
                 // Offline the bus outruns ffmpeg: near the end, let both decoders catch up.
                 let left = PCM.frames(milliseconds: playing.item.playMs) - (position(chunk) - currentStart)
                 if left <= Int64(overlap) + PCM.frames(milliseconds: 2_000) {
@@ -399,7 +423,9 @@ public final class PlayoutEngine: @unchecked Sendable {
                     waitForAudio(incoming, upToMs: 30_000, bytes: (overlap + Self.chunkFrames) * PCM.bytesPerFrame)
                 }
             }
-            if overlap > 0, let playing = current, let incoming = next, playing.hasEnded, incoming.bufferedBytes > 0 {
+            if let playing = current, let incoming = next, playing.hasEnded, incoming.bufferedBytes > 0,
+                case let overlap = Int(PCM.frames(milliseconds: overlapMs(from: playing.item, to: incoming.item))), overlap > 0
+            {
                 let remaining = playing.bufferedBytes / PCM.bytesPerFrame
                 if remaining > overlap {
                     // Play up to exactly where the overlap begins.
@@ -557,8 +583,7 @@ public final class PlayoutEngine: @unchecked Sendable {
         queue.replace(with: items)
     }
 
-    /// Mixes the outgoing item's last frames with the incoming one's first (equal power: the
-    /// sum of the two gains' squares is 1, so the loudness holds through the fade).
+    /// Mixes the outgoing item's last frames with the incoming one's first, along the curve.
     private func mixFade(_ chunk: inout [UInt8], want: Int) {
         guard let (incoming, frames, done) = fade, let outgoing = current else {
             fade = nil
@@ -569,9 +594,9 @@ public final class PlayoutEngine: @unchecked Sendable {
         let gotA = outgoing.read(into: &a, count: count * PCM.bytesPerFrame) / PCM.bytesPerFrame
         let gotB = incoming.read(into: &b, count: count * PCM.bytesPerFrame) / PCM.bytesPerFrame
         let n = max(gotA, gotB, outgoing.isDrained ? 0 : count)
+        let curve = lock.withLock { self.curve }
         for frame in 0..<n {
-            let progress = Double(done + frame) / Double(frames)
-            let gainOut = cos(progress * .pi / 2), gainIn = sin(progress * .pi / 2)
+            let (gainOut, gainIn) = curve.gains(Double(done + frame) / Double(frames))
             for channel in 0..<PCM.channels {
                 let offset = frame * PCM.bytesPerFrame + channel * 2
                 let x = frame < gotA ? Double(Self.sample(a, offset)) : 0
@@ -638,14 +663,14 @@ public final class PlayoutEngine: @unchecked Sendable {
         guard next == nil, fade == nil, let playing = current else { return }
         let total = PCM.frames(milliseconds: playing.item.playMs)
         let played = position([]) - currentStart
-        let early = options.prefetchMs + lock.withLock { crossfadeMs }
+        let early = options.prefetchMs + max(longestFadeMs(playing.item), longestFadeMs(queue.first))
         guard total - played <= PCM.frames(milliseconds: early) || playing.isDrained, let item = queue.pop() else { return }
         next = makeDecoder(item)
     }
 
     private func makeDecoder(_ item: PlayoutItem) -> Decoder {
         let decoder = Decoder(
-            item: item, ffmpeg: options.ffmpeg, readAheadMs: 4_000 + lock.withLock { crossfadeMs }, source: options.source?(item.path))
+            item: item, ffmpeg: options.ffmpeg, readAheadMs: 4_000 + longestFadeMs(item), source: options.source?(item.path))
         decoder.start()
         return decoder
     }

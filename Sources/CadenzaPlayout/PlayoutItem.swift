@@ -17,6 +17,10 @@ public struct PlayoutItem: Sendable, Hashable, Codable {
     public var tag: String
     /// Gain applied as the item is decoded (loudness normalisation), in dB; 0 leaves it as is.
     public var gainDB: Double = 0
+    /// How long the crossfade into this item lasts, and out of it, instead of the station's
+    /// (a playlist entry's own fades); nil: the station's.
+    public var fadeInMs: Int?
+    public var fadeOutMs: Int?
 
     public init(
         id: String, path: String, title: String, artist: String, durationMs: Int, startMs: Int = 0, endMs: Int? = nil, tag: String = ""
@@ -65,6 +69,9 @@ public final class PlayoutQueue: @unchecked Sendable {
     }
 
     public var count: Int { lock.withLock { items.count } }
+
+    /// What airs next, left in the queue.
+    public var first: PlayoutItem? { lock.withLock { items.first } }
 
     public var upcoming: [PlayoutItem] { lock.withLock { items } }
 }

@@ -175,6 +175,75 @@ final class EngineBox: @unchecked Sendable {
         #expect(peak > 0 && peak < 32_767)
     }
 
+    /// The curves meet at their ends, and each keeps its promise in between.
+    @Test func crossfadeCurvesKeepTheirLevels() {
+        for curve in CrossfadeCurve.allCases {
+            #expect(curve.gains(0) == (out: 1, in: 0), "\(curve)")
+            let end = curve.gains(1)
+            #expect(abs(end.out) < 1e-9 && abs(end.in - 1) < 1e-9, "\(curve)")
+        }
+        for p in stride(from: 0.0, through: 1.0, by: 0.05) {
+            let power = CrossfadeCurve.equalPower.gains(p), linear = CrossfadeCurve.linear.gains(p), s = CrossfadeCurve.sCurve.gains(p)
+            #expect(abs(power.out * power.out + power.in * power.in - 1) < 1e-9)
+            #expect(abs(linear.out + linear.in - 1) < 1e-9 && abs(s.out + s.in - 1) < 1e-9)
+            // The S-curve holds the outgoing song nearer full level early on, and lets it go later.
+            if p < 0.5 { #expect(s.out >= linear.out) } else { #expect(s.out <= linear.out) }
+        }
+    }
+
+    /// Two 3 s tones (440, 660 Hz) through the engine offline with `crossfadeMs` and the items' own
+    /// fades: the bus and where the second item began.
+    private func crossfaded(
+        crossfadeMs: Int, curve: CrossfadeCurve = .equalPower, firstFadeOut: Int? = nil, secondFadeIn: Int? = nil
+    ) throws -> (recorder: Recorder, secondStart: Int64?) {
+        let dir = try AudioFixtures.temporaryDirectory("playout-fades")
+        let queue = PlayoutQueue()
+        for (index, frequency) in [440, 660].enumerated() {
+            let path = try AudioFixtures.audio(at: dir.appendingPathComponent("\(index).flac").path, metadata: [:], seconds: 3, frequency: frequency)
+            var item = PlayoutItem(id: "\(index)", path: path, title: "\(index)", artist: "", durationMs: 3000)
+            if index == 0 { item.fadeOutMs = firstFadeOut } else { item.fadeInMs = secondFadeIn }
+            queue.append(item)
+        }
+        var options = PlayoutEngine.Options()
+        options.paced = false
+        options.stopWhenEmpty = true
+        options.crossfadeMs = crossfadeMs
+        options.crossfadeCurve = curve
+        let recorder = Recorder()
+        PlayoutEngine(queue: queue, options: options, sink: recorder.write, events: recorder.note).runToEnd()
+        let starts = recorder.events.compactMap { event -> Int64? in
+            if case .started(let item, let frame) = event, item.id == "1" { return frame }
+            return nil
+        }
+        return (recorder, starts.first)
+    }
+
+    /// A playlist entry's fades take the station's place at its edges: its fade-in, else the
+    /// item before's fade-out, the shorter of the two when both are set; 0 joins end to end.
+    @Test func anItemsOwnFadesOverrideTheStationsCrossfade() throws {
+        let rate = Int64(PCM.sampleRate)
+        for (station, out, into, overlapMs) in [(0, nil, 1_000, 1_000), (1_000, nil, 0, 0), (0, 2_000, nil, 2_000), (500, 2_000, 1_500, 1_500)] {
+            let (recorder, start) = try crossfaded(crossfadeMs: station, firstFadeOut: out, secondFadeIn: into)
+            let overlap = Int64(overlapMs) * rate / 1000
+            #expect(start == 3 * rate - overlap, "station \(station), out \(String(describing: out)), in \(String(describing: into))")
+            #expect(Int64(recorder.audio.count / PCM.bytesPerFrame) == 6 * rate - overlap)
+            #expect(recorder.longestSilence() < 882)
+        }
+    }
+
+    /// The station's curve reaches the mix: mid-fade, a linear fade holds each tone at half level
+    /// (their sum peaks near one tone's peak), equal power at 71 % (higher).
+    @Test func theCurveShapesTheMix() throws {
+        let rate = Int64(PCM.sampleRate)
+        func midPeak(_ curve: CrossfadeCurve) throws -> Int {
+            let (recorder, start) = try crossfaded(crossfadeMs: 1_000, curve: curve)
+            #expect(start == 2 * rate)
+            return recorder.peak(2 * rate + rate / 2 - 2_000, 4_000)
+        }
+        let linear = try midPeak(.linear), power = try midPeak(.equalPower)
+        #expect(linear > 0 && Double(power) > Double(linear) * 1.2, "linear \(linear), equal power \(power)")
+    }
+
     /// Positive control for the gap check: half a second of zeros inside a file is found.
     @Test func theGapCheckFindsInsertedSilence() throws {
         let dir = try AudioFixtures.temporaryDirectory("playout-gap")

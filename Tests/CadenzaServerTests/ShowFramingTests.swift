@@ -1,3 +1,4 @@
+import CadenzaPlayout
 import Foundation
 import Testing
 
@@ -45,5 +46,20 @@ import Testing
         // A track the station may not air (not in `tracks`) is left out.
         let missing = ScheduleBuilder.items(for: [occurrence(intro: 99, outro: 98, playlist: 9)], entries: [9: [.init(trackID: 3)]], tracks: tracks)
         #expect(missing.map(\.trackID) == [3] && missing[0].startsAt == 1_000_000)
+    }
+
+    /// A playlist entry's own fades go with it into the schedule and on to the engine's item,
+    /// in a show as in the rotation.
+    @Test func entryFadesReachThePlayout() {
+        let entry = RadioPlaylists.Entry(trackID: 3, cueInMs: 1_000, cueOutMs: nil, fadeInMs: 2_500, fadeOutMs: 0)
+        let items = ScheduleBuilder.items(for: [occurrence(intro: nil, outro: nil, playlist: 9)], entries: [9: [entry]], tracks: tracks)
+        #expect(items.map(\.fadeInMs) == [2_500] && items.map(\.fadeOutMs) == [0])
+        let window = ScheduleWindow.Item(
+            showID: 7, showTitle: "S", occurrenceStart: 0, occurrenceEnd: 60_000, startsAt: 0, endsAt: 39_000, cueInMs: 1_000, cueOutMs: nil,
+            trackID: 3, title: "T3", artist: "A", durationMs: 40_000, path: "/x", fadeInMs: items[0].fadeInMs, fadeOutMs: items[0].fadeOutMs)
+        let aired = window.playoutItem()
+        #expect(aired.fadeInMs == 2_500 && aired.fadeOutMs == 0 && aired.startMs == 1_000)
+        let rotated = entry.playoutItem(of: track(3, seconds: 40))
+        #expect(rotated.fadeInMs == 2_500 && rotated.fadeOutMs == 0 && rotated.startMs == 1_000)
     }
 }

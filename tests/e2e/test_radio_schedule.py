@@ -163,6 +163,19 @@ def test_show_rules_and_the_calendar_across_dst(deployment, server_with_music):
     assert requests.post(base + "/playlists", headers=h, json={"name": "x", "trackIds": ["999999"]}).status_code == 422
     assert requests.post(base + "/playlists", headers=h, json={
         "name": "x", "entries": [{"trackId": tracks[0]["id"], "cueInMs": 5000, "cueOutMs": 4000}]}).status_code == 422
+    # An entry's own fades (instead of the station's crossfade) stay with it, within 0 to 10 s.
+    assert requests.post(base + "/playlists", headers=h, json={
+        "name": "x", "entries": [{"trackId": tracks[0]["id"], "fadeInMs": 10_001}]}).status_code == 422
+    r = requests.post(base + "/playlists", headers=h, json={
+        "name": "Faded", "entries": [{"trackId": tracks[0]["id"], "fadeInMs": 2500, "fadeOutMs": 0}, {"trackId": tracks[1]["id"]}]})
+    assert r.status_code == 201, r.text
+    faded = requests.get(base + f"/playlists/{r.json()['id']}", headers=h).json()["entries"]
+    assert [(e.get("fadeInMs"), e.get("fadeOutMs")) for e in faded] == [(2500, 0), (None, None)], faded
+    # The station's crossfade curve: one of three.
+    assert requests.patch(base, headers=h, json={"crossfadeCurve": "wobbly"}).status_code in (400, 422)
+    r = requests.patch(base, headers=h, json={"crossfadeCurve": "sCurve", "crossfadeMs": 1500})
+    assert r.status_code == 200 and (r.json()["crossfadeCurve"], r.json()["crossfadeMs"]) == ("sCurve", 1500), r.text
+    assert requests.get(base, headers=h).json()["crossfadeCurve"] == "sCurve"
     r = requests.post(base + "/playlists", headers=h, json={"name": "Copy", "trackIds": [t["id"] for t in tracks]})
     assert r.status_code == 201 and r.json()["entryCount"] == len(tracks), r.text
     # One occurrence given other content (and still moved): only that one airs it.

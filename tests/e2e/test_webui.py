@@ -1656,11 +1656,13 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     browser.find_element(By.ID, "sound-minute").send_keys("30")
     assert Select(browser.find_element(By.ID, "sound-bitrate")).first_selected_option.text == "128"
     Select(browser.find_element(By.ID, "sound-bitrate")).select_by_visible_text("96")
+    assert Select(browser.find_element(By.ID, "sound-curve")).first_selected_option.get_attribute("value") == "equalPower"
+    Select(browser.find_element(By.ID, "sound-curve")).select_by_value("sCurve")
     browser.find_element(By.CSS_SELECTOR, "#sound-form button[type=submit]").click()
     wait(browser, lambda d: d.find_element(By.ID, "station-status").text == "Saved.")
     station = requests.get(server.url + "/api/v1/stations/calendar", headers=h).json()
     assert station.get("targetLufs") is None and station["jingleMinute"] == 30 and station["jinglePlaylistId"], station
-    assert station["bitrate"] == 96
+    assert station["bitrate"] == 96 and station["crossfadeCurve"] == "sCurve"
     shot(browser, "station-blocks")
     assert not severe_console_errors(browser)
 

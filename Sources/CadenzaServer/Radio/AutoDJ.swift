@@ -60,7 +60,7 @@ enum AutoDJ {
                 candidates.append(
                     Candidate(
                         trackID: track.id,
-                        item: track.playoutItem(startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs),
+                        item: entry.playoutItem(of: track),
                         weight: Double(playlist.rotationWeight) / Double(max(1, airable.count))))
             }
         }

@@ -17,7 +17,7 @@ public struct RadioFeature: Feature {
             M021_CreateStations(), M022_CreateShowsAndSchedule(), M023_CreateStationDJs(), M024_AddStationRotationSettings(),
             M029_CreateTrackLoudness(), M030_AddSmartBlocksAndRotation(), M032_AddStationRecordLive(),
             M033_CreateStationRequests(), M034_AddShowIntroAndOutro(), M050_AddStationBitrate(), M051_CreateStationManagers(),
-            M052_CreateStationListenerAgents(),
+            M052_CreateStationListenerAgents(), M053_AddCrossfadeCurveAndEntryFades(),
         ]
     }
 

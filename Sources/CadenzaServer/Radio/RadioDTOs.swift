@@ -14,6 +14,8 @@ struct StationDTO: Content {
     /// Paths of the station's outputs on this server (`/listen/SLUG/radio.mp3`, `/hls/SLUG/live.m3u8`).
     var mounts: [String]
     var crossfadeMs: Int
+    /// How the levels cross: equalPower, linear or sCurve.
+    var crossfadeCurve: CrossfadeCurve
     /// kb/s of every output.
     var bitrate: Int
     var trackGapMinutes: Int
@@ -44,6 +46,7 @@ struct StationDTO: Content {
         outputs = station.outputs
         mounts = station.outputs.map { $0.path(slug: station.slug) }
         crossfadeMs = station.crossfadeMs
+        crossfadeCurve = station.crossfadeCurve
         bitrate = station.bitrate.kbps
         trackGapMinutes = station.trackGapMinutes
         artistGapMinutes = station.artistGapMinutes

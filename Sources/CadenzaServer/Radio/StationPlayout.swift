@@ -170,6 +170,7 @@ final class StationPlayout: Sendable {
         var options = PlayoutEngine.Options()
         options.ffmpeg = ffmpeg
         options.crossfadeMs = station.crossfadeMs
+        options.crossfadeCurve = station.crossfadeCurve
         options.silenceAlarmMs = ((try? app.settings.radio.silenceSeconds) ?? 15) * 1_000
         if let cache { options.source = { cache.resolve($0) } }
         let sink = noteSink
@@ -299,7 +300,7 @@ final class StationPlayout: Sendable {
     /// instead (RadioStations.reconcile).
     func update(_ station: StationRecord) {
         record.withLockedValue { $0 = station }
-        engine.setCrossfade(milliseconds: station.crossfadeMs)
+        engine.setCrossfade(milliseconds: station.crossfadeMs, curve: station.crossfadeCurve)
     }
 
     /// Ends the current item now; the rotation's next one follows without a gap.
@@ -482,7 +483,7 @@ final class StationPlayout: Sendable {
         let entries = try await RadioPlaylists.resolve([playlist], station: station, libraries: libraries, on: db)[playlist] ?? []
         let tracks = try await CatalogQueries.airableTracks(ids: Array(Set(entries.map(\.trackID))), libraries: libraries, on: db)
         return entries.compactMap { entry in
-            tracks[entry.trackID].map { $0.playoutItem(startMs: entry.cueInMs ?? 0, endMs: entry.cueOutMs, tag: "j") }
+            tracks[entry.trackID].map { entry.playoutItem(of: $0, tag: "j") }
         }
     }
 

@@ -14,6 +14,7 @@ enum StationsController {
         var visibility: StationRecord.Visibility?
         var outputs: [StationOutput]?
         var crossfadeMs: Int?
+        var crossfadeCurve: CrossfadeCurve?
         /// kb/s for every output: one of `Encoder.Bitrate.allowed` (default 128).
         var bitrate: Int?
         /// `icecast://source:password@host:port/mount` to push to; "" stops pushing. Administrators only.
@@ -115,8 +116,9 @@ enum StationsController {
         else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
         if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
             || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
-            || change.jingleMinute != nil || change.recordLive != nil
+            || change.jingleMinute != nil || change.recordLive != nil || change.crossfadeCurve != nil
         {
+            station.crossfadeCurve = change.crossfadeCurve ?? station.crossfadeCurve
             try applyPush(change, to: &station, viewer: viewer, app: req.application)
             try await applyRotation(change, to: &station, viewer: viewer, on: req.sql)
             try await Stations.update(station, on: req.sql)
@@ -141,6 +143,7 @@ enum StationsController {
         station.timeZone = fields.timeZone
         station.outputs = fields.outputs
         station.crossfadeMs = fields.crossfadeMs
+        station.crossfadeCurve = change.crossfadeCurve ?? station.crossfadeCurve
         station.bitrate = fields.bitrate
         station.visibility = change.visibility ?? station.visibility
         try await applyRotation(change, to: &station, viewer: try req.requireUser(), on: req.sql)

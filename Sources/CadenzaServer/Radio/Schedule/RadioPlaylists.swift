@@ -1,3 +1,4 @@
+import CadenzaPlayout
 import Foundation
 import SQLKit
 
@@ -8,6 +9,17 @@ enum RadioPlaylists {
         var trackID: Int64
         var cueInMs: Int?
         var cueOutMs: Int?
+        /// The crossfade into this entry and out of it, instead of the station's.
+        var fadeInMs: Int? = nil
+        var fadeOutMs: Int? = nil
+
+        /// The entry as the playout airs it: between its cue points, with its own fades.
+        func playoutItem(of track: CatalogQueries.AirableTrack, tag: String = "") -> PlayoutItem {
+            var item = track.playoutItem(startMs: cueInMs ?? 0, endMs: cueOutMs, tag: tag)
+            item.fadeInMs = fadeInMs
+            item.fadeOutMs = fadeOutMs
+            return item
+        }
     }
 
     struct Summary: Sendable {
@@ -48,7 +60,7 @@ enum RadioPlaylists {
         guard !ids.isEmpty else { return [:] }
         let rows = try await db.raw(
             """
-            SELECT playlist_id, track_id, cue_in_ms, cue_out_ms FROM station_playlist_entries
+            SELECT playlist_id, track_id, cue_in_ms, cue_out_ms, fade_in_ms, fade_out_ms FROM station_playlist_entries
             WHERE playlist_id IN (\(SQLList(ids.map { SQLBind($0) }))) ORDER BY playlist_id, position
             """
         ).all()
@@ -57,7 +69,8 @@ enum RadioPlaylists {
             result[try row.decode(column: "playlist_id", as: Int64.self), default: []].append(
                 Entry(
                     trackID: try row.decode(column: "track_id", as: Int64.self), cueInMs: try row.decode(column: "cue_in_ms", as: Int?.self),
-                    cueOutMs: try row.decode(column: "cue_out_ms", as: Int?.self)))
+                    cueOutMs: try row.decode(column: "cue_out_ms", as: Int?.self), fadeInMs: try row.decode(column: "fade_in_ms", as: Int?.self),
+                    fadeOutMs: try row.decode(column: "fade_out_ms", as: Int?.self)))
         }
         return result
     }
@@ -115,10 +128,11 @@ enum RadioPlaylists {
                 SQLGroupExpression(
                     [
                         SQLBind(id), SQLBind(start + offset), SQLBind(entry.trackID), SQLBind(entry.cueInMs), SQLBind(entry.cueOutMs),
+                        SQLBind(entry.fadeInMs), SQLBind(entry.fadeOutMs),
                     ] as [any SQLExpression])
             }
             try await db.raw(
-                "INSERT INTO station_playlist_entries (playlist_id, position, track_id, cue_in_ms, cue_out_ms) VALUES \(SQLList(rows))"
+                "INSERT INTO station_playlist_entries (playlist_id, position, track_id, cue_in_ms, cue_out_ms, fade_in_ms, fade_out_ms) VALUES \(SQLList(rows))"
             ).run()
         }
         try await db.raw("UPDATE station_playlists SET updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)").run()

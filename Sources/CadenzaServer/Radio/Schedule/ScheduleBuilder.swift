@@ -28,6 +28,9 @@ enum ScheduleBuilder {
         var cueOutMs: Int?
         /// The show's outro: aired by a cut at its instant, never queued after the content.
         var outro = false
+        /// The playlist entry's own fades.
+        var fadeInMs: Int? = nil
+        var fadeOutMs: Int? = nil
     }
 
     static func register(on jobs: JobRegistry, hours: @escaping @Sendable () -> Int) {
@@ -101,7 +104,10 @@ enum ScheduleBuilder {
             for entry in content {
                 guard at < contentEnd else { break }
                 guard let span = span(entry) else { continue }
-                items.append(item(span, at: at, until: contentEnd))
+                var planned = item(span, at: at, until: contentEnd)
+                planned.fadeInMs = entry.fadeInMs
+                planned.fadeOutMs = entry.fadeOutMs
+                items.append(planned)
                 at += Int64(span.cueOut - span.cueIn)
             }
             if let outro { items.append(outro) }
@@ -191,13 +197,13 @@ enum ScheduleBuilder {
                         [
                             SQLBind(station.id), SQLBind(item.showID), SQLBind(item.occurrenceStart), SQLBind(item.occurrenceEnd),
                             SQLBind(item.startsAt), SQLBind(item.endsAt), SQLBind(item.trackID), SQLBind(item.cueInMs), SQLBind(item.cueOutMs),
-                            SQLBind(item.outro),
+                            SQLBind(item.outro), SQLBind(item.fadeInMs), SQLBind(item.fadeOutMs),
                         ] as [any SQLExpression])
                 }
                 try await sql.raw(
                     """
                     INSERT INTO station_schedule (station_id, show_id, occurrence_start, occurrence_end, starts_at, ends_at, track_id,
-                        cue_in_ms, cue_out_ms, outro)
+                        cue_in_ms, cue_out_ms, outro, fade_in_ms, fade_out_ms)
                     VALUES \(SQLList(rows)) ON CONFLICT DO NOTHING
                     """
                 ).run()

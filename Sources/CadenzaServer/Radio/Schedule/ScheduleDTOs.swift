@@ -77,6 +77,8 @@ struct RadioPlaylistDTO: Content {
         var durationMs: Int?
         var cueInMs: Int?
         var cueOutMs: Int?
+        var fadeInMs: Int? = nil
+        var fadeOutMs: Int? = nil
     }
 
     /// How many tracks a smart block matches now, and their length in all.

@@ -23,6 +23,9 @@ enum ScheduleWindow {
         var gainDB: Double = 0
         /// The show's outro, aired by a cut at its instant (optional: older state files lack it).
         var outro: Bool? = nil
+        /// The playlist entry's own fades.
+        var fadeInMs: Int? = nil
+        var fadeOutMs: Int? = nil
 
         var isOutro: Bool { outro == true }
 
@@ -32,6 +35,8 @@ enum ScheduleWindow {
                 id: String(trackID), path: path, title: title, artist: artist, durationMs: durationMs, startMs: cueInMs + max(0, offsetMs),
                 endMs: cueOutMs, tag: "s\(startsAt)")
             item.gainDB = gainDB
+            item.fadeInMs = fadeInMs
+            item.fadeOutMs = fadeOutMs
             return item
         }
     }
@@ -50,7 +55,7 @@ enum ScheduleWindow {
         let rows = try await db.raw(
             """
             SELECT s.show_id, sh.title AS show_title, s.occurrence_start, s.occurrence_end, s.starts_at, s.ends_at, s.track_id,
-                   s.cue_in_ms, s.cue_out_ms, s.outro
+                   s.cue_in_ms, s.cue_out_ms, s.outro, s.fade_in_ms, s.fade_out_ms
             FROM station_schedule s JOIN station_shows sh ON sh.id = s.show_id
             WHERE s.station_id = \(bind: stationID) AND s.occurrence_end > \(bind: from) AND s.starts_at < \(bind: to)
             ORDER BY s.starts_at
@@ -70,7 +75,8 @@ enum ScheduleWindow {
                 cueOutMs: try row.decode(column: "cue_out_ms", as: Int?.self), trackID: track.id, title: track.title, artist: track.artist,
                 durationMs: track.durationMs, path: track.absolutePath,
                 gainDB: targetLUFS.flatMap { target in loudness[track.id]?.gainDB(targetLUFS: Double(target)) } ?? 0,
-                outro: try row.decode(column: "outro", as: Bool.self) ? true : nil)
+                outro: try row.decode(column: "outro", as: Bool.self) ? true : nil, fadeInMs: try row.decode(column: "fade_in_ms", as: Int?.self),
+                fadeOutMs: try row.decode(column: "fade_out_ms", as: Int?.self))
         }
     }
 

@@ -10,6 +10,9 @@ enum StationPlaylistsController {
         var trackId: String
         var cueInMs: Int?
         var cueOutMs: Int?
+        /// The crossfade into and out of this entry instead of the station's (0 to 10,000 ms).
+        var fadeInMs: Int?
+        var fadeOutMs: Int?
     }
 
     struct Change: Decodable {
@@ -61,7 +64,7 @@ enum StationPlaylistsController {
                 let track = tracks[entry.trackID]
                 return .init(
                     trackId: String(entry.trackID), title: track?.title, artist: track?.artist, durationMs: track?.durationMs, cueInMs: entry.cueInMs,
-                    cueOutMs: entry.cueOutMs)
+                    cueOutMs: entry.cueOutMs, fadeInMs: entry.fadeInMs, fadeOutMs: entry.fadeOutMs)
             })
     }
 
@@ -176,7 +179,11 @@ enum StationPlaylistsController {
             guard cueIn >= 0, cueOut <= track.durationMs, cueIn < cueOut else {
                 throw APIError.unprocessable("Cue points of track \(id) must lie inside it, cue-in before cue-out.")
             }
-            return RadioPlaylists.Entry(trackID: id, cueInMs: entry.cueInMs, cueOutMs: entry.cueOutMs)
+            for fade in [entry.fadeInMs, entry.fadeOutMs].compactMap({ $0 }) where !(0...10_000).contains(fade) {
+                throw APIError.unprocessable("Fades of track \(id) last 0 to 10000 ms.")
+            }
+            return RadioPlaylists.Entry(
+                trackID: id, cueInMs: entry.cueInMs, cueOutMs: entry.cueOutMs, fadeInMs: entry.fadeInMs, fadeOutMs: entry.fadeOutMs)
         }
     }
 }

@@ -76,6 +76,7 @@ export async function render(main, { slug }) {
           <label class="day"><input type="checkbox" id="sound-normalize" ${station.targetLufs != null ? 'checked' : ''}> Bring every track to one loudness</label>
           <label for="sound-target">Target loudness (LUFS, -30 to -10)</label><input id="sound-target" type="number" min="-30" max="-10" value="${station.targetLufs ?? -16}">
           <label for="sound-crossfade">Crossfade (ms)</label><input id="sound-crossfade" type="number" min="0" max="10000" value="${station.crossfadeMs}">
+          <label for="sound-curve">Crossfade curve</label><select id="sound-curve">${[['equalPower', 'Equal power (loudness holds)'], ['linear', 'Linear'], ['sCurve', 'S-curve (each song stays full longer)']].map(([value, label]) => html`<option value="${value}" ${value === station.crossfadeCurve ? 'selected' : ''}>${label}</option>`)}</select>
           <label for="sound-bitrate">Bitrate of every output (kb/s; a change restarts the stream)</label><select id="sound-bitrate">${[...new Set([32, 48, 64, 96, 128, 160, 192, 256, 320, station.bitrate])].sort((a, b) => a - b).map((k) => html`<option value="${k}" ${k === station.bitrate ? 'selected' : ''}>${k}</option>`)}</select>
           <label for="sound-jingles">Station IDs from</label><select id="sound-jingles"><option value="">No station IDs</option></select>
           <label for="sound-every">One after every … songs (0: not by count)</label><input id="sound-every" type="number" min="0" max="100" value="${station.jingleEvery}">
@@ -320,6 +321,7 @@ export async function render(main, { slug }) {
       const minute = main.querySelector('#sound-minute').value;
       const body = {
         normalize: main.querySelector('#sound-normalize').checked, crossfadeMs: Number(main.querySelector('#sound-crossfade').value),
+        crossfadeCurve: main.querySelector('#sound-curve').value,
         bitrate: Number(main.querySelector('#sound-bitrate').value),
         jinglePlaylistId: main.querySelector('#sound-jingles').value, jingleEvery: Number(main.querySelector('#sound-every').value),
         jingleMinute: minute === '' ? -1 : Number(minute), recordLive: main.querySelector('#sound-record').checked,
