@@ -165,6 +165,12 @@ public enum CadenzaApp {
                 if settings.roles.contains(.api) { try await app.cadenza.hub.prepare() }
                 try await app.asyncBoot()
                 list.append(HTTPServerService(app: app))
+            } else if settings.operationsPort > 0 {
+                // A worker: its own figures for the scraper and its health for the supervisor, nothing else.
+                app.http.server.configuration.port = settings.operationsPort
+                app.middleware.use(OperationsOnlyMiddleware(), at: .beginning)
+                try await app.asyncBoot()
+                list.append(HTTPServerService(app: app))
             }
             let group = ServiceGroup(
                 configuration: .init(

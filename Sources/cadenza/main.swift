@@ -113,11 +113,15 @@ struct Playout: AsyncParsableCommand {
 }
 
 struct Worker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run job workers and the scheduler, without HTTP.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run job workers and the scheduler; with --port, also /metrics, /healthz and /readyz on that port.")
     @OptionGroup var common: CommonOptions
+    @Option(help: "Port for /metrics, /healthz and /readyz (env CADENZA_WORKER_PORT; default none).") var port: String?
 
     func run() async throws {
-        let settings = try common.settings()
+        var extra: [String: String] = [:]
+        extra["CADENZA_WORKER_PORT"] = port
+        let settings = try common.settings(extra: extra)
         Metrics.bootstrap()
         try await CadenzaApp.work(settings: settings)
     }

@@ -234,6 +234,36 @@ def test_a_worker_killed_mid_job_loses_nothing(deployment):
     rescuer.stop()
 
 
+def test_a_worker_answers_metrics_and_health_on_its_own_port_and_nothing_else(deployment):
+    from conftest import free_port
+    api = deployment.serve(roles="api")
+    token = admin_token(deployment, api)
+    port = free_port()
+    worker = deployment.worker(CADENZA_WORKER_PORT=port)
+    url = f"http://127.0.0.1:{port}"
+    def healthy():
+        try:
+            return requests.get(url + "/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+    assert wait_for(healthy, timeout=20)
+    assert requests.get(url + "/readyz").status_code == 200
+    # The jobs it ran are in its own figures (the api node runs none).
+    r = requests.post(api.url + "/api/v1/jobs/ping", json={"count": 3}, headers=auth(token))
+    ids = r.json()["jobIds"]
+    assert wait_for(lambda: all(requests.get(f"{api.url}/api/v1/jobs/{i}", headers=auth(token)).json()["state"] == "succeeded"
+                                for i in ids), timeout=20)
+    metrics = requests.get(url + "/metrics").text
+    assert re.search(r'cadenza_job_duration_seconds_count\{[^}]*kind="system.ping"[^}]*\} 3', metrics), metrics[:2000]
+    assert "cadenza_jobs{" in metrics
+    # Nothing else: not the API, not the web app.
+    for path in ("/api/v1/me", "/", "/rest/ping.view"):
+        r = requests.get(url + path)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", (path, r.text)
+    assert requests.post(url + "/metrics").status_code == 404
+    worker.stop()
+
+
 @postgres_only
 def test_two_worker_processes_run_1000_jobs_exactly_once(deployment):
     api = deployment.serve(roles="api")

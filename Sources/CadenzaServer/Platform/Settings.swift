@@ -21,6 +21,9 @@ public struct Settings: Sendable {
     public var databaseURL: String?
     public var host: String
     public var port: Int
+    /// Where a process without the api role (`cadenza worker`) answers `/metrics`, `/healthz`
+    /// and `/readyz`, on `host`; 0: it listens nowhere.
+    public var operationsPort: Int = 0
     public var roles: Set<Role>
     /// The address users reach this server at, used in links the server prints or sends.
     public var publicURL: String
@@ -123,6 +126,7 @@ extension Settings {
         ),
         ("CADENZA_HOST", "listen address (default 127.0.0.1)"),
         ("CADENZA_PORT", "listen port (default 4040)"),
+        ("CADENZA_WORKER_PORT", "port where `cadenza worker` answers /metrics, /healthz and /readyz, on CADENZA_HOST (default 0: none)"),
         ("CADENZA_ROLES", "comma list of api,worker,scheduler (default all)"),
         ("CADENZA_PUBLIC_URL", "URL users reach the server at (default http://HOST:PORT)"),
         ("CADENZA_MAX_BODY_BYTES", "largest accepted request body (default 10485760)"),
@@ -288,6 +292,7 @@ extension Settings {
         case let other?: problems.append("CADENZA_LOG_FORMAT=\(other): expected text or json")
         }
         settings.accessLog = bool("CADENZA_ACCESS_LOG", default: false)
+        settings.operationsPort = number("CADENZA_WORKER_PORT", default: 0, in: 0...65535)
         if let endpoint = value("CADENZA_OTLP_ENDPOINT"), !endpoint.isEmpty {
             let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
             if let url = URLComponents(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false {
