@@ -62,12 +62,14 @@ def top_level_parts(text):
     return parts
 
 
-def loopback_site(site_text, api_ports, listen_port):
+def loopback_site(site_text, api_ports, listen_port, tls=None):
     """The reference site for this machine: its upstreams name the test's api nodes, the https
     server listens in plain HTTP on `listen_port` (the certificate lines go, the redirecting
     port-80 server too), and Host carries the port, as the site's comment says to do off 443.
     Every location, header, buffering and timeout stays as written. Each change is checked, so a
-    reworded site fails here rather than quietly testing something else."""
+    reworded site fails here rather than quietly testing something else.
+    With `tls` (certificate, key, http port) the https server keeps TLS, HTTP/2 and every ssl_
+    line but the certificate paths, and the redirecting server listens on the http port."""
     text = re.sub(r"(?m)#.*$", "", site_text)
     out = []
     upstreams, servers = {}, []
@@ -96,19 +98,32 @@ def loopback_site(site_text, api_ports, listen_port):
     body = sites[0]
     body, listens = re.subn(r"(?m)^\s*listen\s+[^;]*443[^;]*;\n?", "", body)
     assert listens >= 1
-    body, ssl = re.subn(r"(?m)^\s*ssl_\w+\s[^;]*;\n?", "", body)
-    assert ssl >= 2
+    if tls:
+        cert, key, http_port = tls
+        body, ssl = re.subn(r"(?m)^(\s*ssl_certificate\s+)[^;]*;", rf"\g<1>{cert};", body)
+        body, ssl_keys = re.subn(r"(?m)^(\s*ssl_certificate_key\s+)[^;]*;", rf"\g<1>{key};", body)
+        assert ssl == 1 and ssl_keys == 1
+        redirect = re.sub(r"(?m)^\s*listen\s[^;]*;\n?", "", redirects[0])
+        redirect, logs = re.subn(r"(?m)^\s*access_log\s+\S+\s+cadenza_noquery;\n?", "", redirect)
+        redirect, names = re.subn(r"(?m)^(\s*)server_name\s[^;]*;", r"\1server_name 127.0.0.1;", redirect)
+        assert logs == 1 and names == 1 and "return 301 https://" in redirect
+        out.append(f"server {{\n    listen 127.0.0.1:{http_port};\n{redirect}}}\n")
+    else:
+        body, ssl = re.subn(r"(?m)^\s*ssl_\w+\s[^;]*;\n?", "", body)
+        assert ssl >= 2
     body, names = re.subn(r"(?m)^(\s*)server_name\s[^;]*;", r"\1server_name 127.0.0.1;", body)
     assert names == 1
-    body, hosts = re.subn(r"(?m)^(\s*proxy_set_header\s+Host\s+)\$host;", r"\1$host:$server_port;", body)
-    assert hosts >= 1
+    if not tls:
+        body, hosts = re.subn(r"(?m)^(\s*proxy_set_header\s+Host\s+)\$host;", r"\1$host:$server_port;", body)
+        assert hosts >= 1
     # The site logs paths without their query (Subsonic credentials are in it); here the test's own
     # log (at the http level) takes its place.
     formats = re.findall(r"log_format\s+cadenza_noquery\s+((?:'[^']*'\s*)+);", site_text)
     assert formats and not re.search(r"\$request\b(?!_)|\$request_uri|\$args|\$query_string", formats[0]), formats
     body, logs = re.subn(r"(?m)^\s*access_log\s+\S+\s+cadenza_noquery;\n?", "", body)
     assert logs == 1
-    out.append(f"server {{\n    listen 127.0.0.1:{listen_port};\n{body}}}\n")
+    # (As the site has it: "listen 443 ssl http2;", the form nginx 1.22 knows.)
+    out.append(f"server {{\n    listen 127.0.0.1:{listen_port}{' ssl http2' if tls else ''};\n{body}}}\n")
     return "".join(out)
 
 
@@ -148,13 +163,13 @@ http {{
 class Nginx:
     """nginx in the foreground (`daemon off;`), everything it writes under `prefix`."""
 
-    def __init__(self, prefix, api_ports, port):
+    def __init__(self, prefix, api_ports, port, tls=None):
         self.prefix, self.port = prefix, port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         os.makedirs(prefix, exist_ok=True)
         site = os.path.join(prefix, "cadenza.conf")
         with open(SITE) as f, open(site, "w") as out:
-            out.write(loopback_site(f.read(), api_ports, port))
+            out.write(loopback_site(f.read(), api_ports, port, tls))
         conf = os.path.join(prefix, "nginx.conf")
         with open(conf, "w") as out:
             out.write(nginx_conf(prefix, site))
@@ -740,3 +755,47 @@ def test_a_room_stream_is_found_on_the_node_that_plays_it(cluster):
     # nginx's log: one request answered 503 by the node that does not play the rooms, then 200.
     lines = lines()
     assert any("status=503, 200" in l for l in lines), lines
+
+
+def test_the_reference_site_serves_https_with_http2_and_sends_http_to_it(deployment, tmp_path):
+    """The site as written, TLS included: nginx accepts its certificate lines and ssl_ settings
+    (only the paths are the test's), offers HTTP/2 by ALPN, proxies over TLS, and its port-80
+    server sends plain HTTP to https."""
+    import socket
+    import ssl
+    import trustme
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    chain, key, ca_file = (str(tmp_path / name) for name in ("fullchain.pem", "privkey.pem", "ca.pem"))
+    cert.cert_chain_pems[0].write_to_path(chain)
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(chain, append=True)
+    cert.private_key_pem.write_to_path(key)
+    ca.cert_pem.write_to_path(ca_file)
+    node = deployment.serve(roles="api")
+    https_port, http_port = free_port(), free_port()
+    proxy = Nginx(str(tmp_path / "nginx"), [node.port], https_port, tls=(chain, key, http_port))
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                r = requests.get(proxy.url + "/readyz", verify=ca_file, timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.time() < deadline and proxy.proc.poll() is None, open(proxy.error_log).read()
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json()["status"] == "ok", r.text
+        # Subsonic through it, over TLS.
+        r = requests.get(proxy.url + "/rest/ping.view", params={"f": "json", "u": "x", "p": "y", "v": "1.16.1", "c": "t"}, verify=ca_file)
+        assert r.json()["subsonic-response"]["status"] == "failed"   # (wrong credentials, but Cadenza answered)
+        # HTTP/2 is what a browser is offered.
+        context = ssl.create_default_context(cafile=ca_file)
+        context.set_alpn_protocols(["h2", "http/1.1"])
+        with socket.create_connection(("127.0.0.1", https_port)) as raw, context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            assert tls.selected_alpn_protocol() == "h2"
+            assert tls.version() in ("TLSv1.2", "TLSv1.3")
+        # Plain HTTP is sent to https, path and query kept.
+        r = requests.get(f"http://127.0.0.1:{http_port}/rest/ping.view?f=json", allow_redirects=False)
+        assert r.status_code == 301 and r.headers["Location"] == "https://127.0.0.1/rest/ping.view?f=json", r.headers
+    finally:
+        proxy.stop()
