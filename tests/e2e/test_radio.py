@@ -121,8 +121,26 @@ def test_a_station_from_the_command_line_airs_gap_free_with_titles(deployment, s
         assert abs(entry["durationMs"] - lengths[entry["title"]]) <= 60, entry
     csv = requests.get(server.url + "/api/v1/stations/night/history?format=csv", headers=auth(token))
     assert csv.headers["Content-Type"].startswith("text/csv")
-    assert csv.text.splitlines()[0] == "started_at,duration_ms,source,artist,title,track_id"
-    assert len(csv.text.splitlines()) == len(history) + 1
+    lines = csv.text.splitlines()
+    assert lines[0] == "started_at,duration_ms,source,artist,title,album,year,recording_mbid,track_id"
+    assert len(lines) == len(history) + 1
+    # Each row names the album the track is on, for royalty reports.
+    import csv as csvlib
+    rows = list(csvlib.DictReader(lines))
+    albums = {"Night River": "Glass Echo", "Paper Static": "Glass Echo", "Lantern": "Orbit"}
+    assert all(row["album"] == albums[row["title"]] for row in rows if row["title"] in albums), rows
+    # A period, by the station's dates (both included): today's rows are all of them; another day has none.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    zone = requests.get(server.url + "/api/v1/stations/night", headers=auth(token)).json()["timeZone"]
+    today = datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d")
+    period = requests.get(server.url + "/api/v1/stations/night/history", params={"format": "csv", "from": today, "to": today},
+                          headers=auth(token))
+    assert len(period.text.splitlines()) >= len(lines) and f"-as-run-{today}-to-{today}.csv" in period.headers["Content-Disposition"]
+    other = requests.get(server.url + "/api/v1/stations/night/history", params={"from": "2001-01-01", "to": "2001-01-31"}, headers=auth(token))
+    assert other.status_code == 200 and other.json() == []
+    for bad in ({"from": "yesterday"}, {"from": "2027-02-02", "to": "2027-02-01"}, {"to": "2027-13-01"}):
+        assert requests.get(server.url + "/api/v1/stations/night/history", params=bad, headers=auth(token)).status_code == 422, bad
     # Now playing agrees with the last title the listener was sent, or the one after it (the
     # listener's stream trails the bus by its buffer).
     latest = np()

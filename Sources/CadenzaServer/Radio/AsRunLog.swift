@@ -64,12 +64,13 @@ enum AsRunLog {
         return (track, try row.decode(column: "started_at", as: Int64.self), try row.decode(column: "scheduled_at", as: Int64?.self))
     }
 
-    /// The newest entries first.
-    static func recent(stationID: Int64, limit: Int, on db: any SQLDatabase) async throws -> [Entry] {
+    /// The newest entries first, of those that began in `from..<to` (epoch ms) when given.
+    static func recent(stationID: Int64, limit: Int, from: Int64? = nil, to: Int64? = nil, on db: any SQLDatabase) async throws -> [Entry] {
         try await db.raw(
             """
             SELECT track_id, title, artist, source, started_at, duration_ms FROM station_plays
-            WHERE station_id = \(bind: stationID) ORDER BY started_at DESC, id DESC LIMIT \(bind: limit)
+            WHERE station_id = \(bind: stationID) AND started_at >= \(bind: from ?? Int64.min) AND started_at < \(bind: to ?? Int64.max)
+            ORDER BY started_at DESC, id DESC LIMIT \(bind: limit)
             """
         ).all().map { row in
             Entry(

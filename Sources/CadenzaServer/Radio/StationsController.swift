@@ -294,23 +294,38 @@ enum StationsController {
             players: try await ListenerStats.players(stationID: station.id, since: since, on: req.sql))
     }
 
-    /// What aired, newest first; `?format=csv` for royalty reporting.
+    /// What aired, newest first; `from`/`to` (dates in the station's time zone, both included)
+    /// for a period; `?format=csv` for royalty reporting, with album, year and recording.
     @Sendable static func history(req: Request) async throws -> Response {
         let station = try await managed(req)
-        let limit = try req.boundedQueryInt("limit", default: 500, range: 1...10_000)
-        let entries = try await AsRunLog.recent(stationID: station.id, limit: limit, on: req.sql)
+        let zone = TimeZone(identifier: station.timeZone) ?? .gmt
+        func day(_ key: String) throws -> Int64? {
+            guard let text = req.query[String.self, at: key] else { return nil }
+            guard let day = LocalText.parseDate(text) else { throw APIError.unprocessable("\(key) must be a date like 2027-03-14.") }
+            return day
+        }
+        let (fromDay, toDay) = (try day("from"), try day("to"))
+        if let fromDay, let toDay, toDay < fromDay { throw APIError.unprocessable("to must not be before from.") }
+        let from = fromDay.map { ShowRule.instant(localSeconds: $0 * 86_400, zone: zone) * 1000 }
+        let to = toDay.map { ShowRule.instant(localSeconds: ($0 + 1) * 86_400, zone: zone) * 1000 }
+        let period = from != nil || to != nil
+        let limit = try req.boundedQueryInt("limit", default: period ? 100_000 : 500, range: 1...100_000)
+        let entries = try await AsRunLog.recent(stationID: station.id, limit: limit, from: from, to: to, on: req.sql)
         guard req.query[String.self, at: "format"] == "csv" else { return try await entries.encodeResponse(for: req) }
-        var csv = "started_at,duration_ms,source,artist,title,track_id\r\n"
+        let facts = try await CatalogQueries.reportFacts(entries.compactMap { $0.trackId.flatMap { Int64($0) } }, on: req.sql)
+        var csv = "started_at,duration_ms,source,artist,title,album,year,recording_mbid,track_id\r\n"
         let dates = ISO8601DateFormatter()
         for entry in entries {
+            let fact = entry.trackId.flatMap { Int64($0) }.flatMap { facts[$0] }
             let fields = [
                 dates.string(from: entry.startedAt), entry.durationMs.map(String.init) ?? "", entry.source.rawValue, entry.artist, entry.title,
-                entry.trackId ?? "",
+                fact?.album ?? "", fact?.year.map(String.init) ?? "", fact?.recording ?? "", entry.trackId ?? "",
             ]
             csv += fields.map(CSV.field).joined(separator: ",") + "\r\n"
         }
         var headers = HTTPHeaders([("Content-Type", "text/csv; charset=utf-8")])
-        headers.add(name: .contentDisposition, value: "attachment; filename=\"\(station.slug)-as-run.csv\"")
+        let span = [fromDay, toDay].compactMap { $0.map { LocalText.date($0) } }.joined(separator: "-to-")
+        headers.add(name: .contentDisposition, value: "attachment; filename=\"\(station.slug)-as-run\(span.isEmpty ? "" : "-" + span).csv\"")
         return Response(status: .ok, headers: headers, body: .init(string: csv))
     }
 
