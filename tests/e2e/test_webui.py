@@ -1547,6 +1547,17 @@ def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_wi
     assert requests.get(server.url + "/api/v1/stations/back-room/managers", headers=h).json() == {"usernames": ["mara"]}
     assert requests.get(server.url + "/api/v1/stations/back-room/djs", headers=h).json() == {"usernames": ["mara", "root"]}
     assert browser.find_element(By.ID, "people-djs").get_attribute("value") == "mara, root"
+    # The station's own settings: renamed, opened to everyone, given HLS beside its MP3 mount.
+    name = browser.find_element(By.ID, "settings-name")
+    name.clear()
+    name.send_keys("Back Room Radio")
+    Select(browser.find_element(By.ID, "settings-visibility")).select_by_value("public")
+    press(browser, browser.find_element(By.CSS_SELECTOR, "input[name=settings-output][value=hls]"))
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#settings-form button[type=submit]"))
+    wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Back Room Radio")
+    station = requests.get(server.url + "/api/v1/stations/back-room", headers=h).json()
+    assert (station["name"], station["visibility"], station["outputs"]) == ("Back Room Radio", "public", ["mp3", "hls"]), station
+    assert requests.get(server.url + "/api/v1/stations/back-room").status_code == 200   # public now
     assert not severe_console_errors(browser)
 
 

@@ -83,6 +83,17 @@ export async function render(main, { slug }) {
           <label for="sound-minute">And once an hour, after minute (empty: not hourly)</label><input id="sound-minute" type="number" min="0" max="59" value="${station.jingleMinute ?? ''}">
           <label class="day"><input type="checkbox" id="sound-record" ${station.recordLive ? 'checked' : ''}> Record live sets into the library “${station.name} – live sets”</label>
           <button type="submit">Save</button></fieldset></form></section>
+      <section aria-labelledby="settings-h"><h2 id="settings-h">Station</h2>
+        <form id="settings-form" class="show-form"><fieldset><legend>Name, audience and outputs</legend>
+          <label for="settings-name">Name</label><input id="settings-name" required maxlength="100" value="${station.name}">
+          <label for="settings-description">Description</label><textarea id="settings-description" maxlength="2000" rows="3">${station.description}</textarea>
+          <label for="settings-visibility">Who may listen</label><select id="settings-visibility">${[['public', 'Anyone (listed)'], ['unlisted', 'Anyone with the link'], ['private', 'Its owner, managers and administrators']].map(([value, label]) => html`<option value="${value}" ${value === station.visibility ? 'selected' : ''}>${label}</option>`)}</select>
+          <label for="settings-zone">Time zone (shows and the calendar)</label><input id="settings-zone" required maxlength="64" value="${station.timeZone}" autocomplete="off" spellcheck="false">
+          <div role="group" aria-label="Outputs">${[['mp3', 'MP3 mount'], ['aac', 'AAC mount'], ['hls', 'HLS']].map(([value, label]) => html`<label class="day"><input type="checkbox" name="settings-output" value="${value}" ${station.outputs.includes(value) ? 'checked' : ''}> ${label}</label>`)}</div>
+          <p class="muted">A change of outputs or a narrower audience restarts the stream; the rest applies at once.</p>
+          <button type="submit">Save</button></fieldset></form>
+        <form id="as-run-form" class="row-form"><label for="as-run-from">As-run log from</label> <input id="as-run-from" type="date" required>
+          <label for="as-run-to">to</label> <input id="as-run-to" type="date" required> <button type="submit">Download CSV</button></form></section>
       <section aria-labelledby="people-h"><h2 id="people-h">People</h2>
         <form id="people-form" class="show-form"><fieldset><legend>Who runs the station</legend>
           <label for="people-managers">Managers: change it as its owner does, but not delete it (usernames, comma-separated)</label>
@@ -328,6 +339,27 @@ export async function render(main, { slug }) {
       };
       if (body.normalize) body.targetLufs = Number(main.querySelector('#sound-target').value);
       try { station = await api(path, { method: 'PATCH', body }); say('Saved.'); } catch (error) { say(error.message); }
+    });
+    main.querySelector('#settings-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const outputs = [...main.querySelectorAll('input[name=settings-output]:checked')].map((box) => box.value);
+      if (!outputs.length) { say('Choose at least one output.'); return; }
+      const body = {
+        name: main.querySelector('#settings-name').value, description: main.querySelector('#settings-description').value,
+        visibility: main.querySelector('#settings-visibility').value, timeZone: main.querySelector('#settings-zone').value.trim(), outputs,
+      };
+      try {
+        station = await api(path, { method: 'PATCH', body });
+        main.querySelector('h1').textContent = station.name;
+        document.title = `${station.name} – Cadenza`;
+        say('Saved.');
+      } catch (error) { say(error.message); }
+    });
+    // A period's as-run log, by the station's own dates.
+    main.querySelector('#as-run-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const from = main.querySelector('#as-run-from').value, to = main.querySelector('#as-run-to').value;
+      location.href = `${path}/history?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
     });
     // Who runs it: usernames as typed, saved as the server names them back.
     const names = (id) => main.querySelector(id).value.split(',').map((n) => n.trim()).filter(Boolean);
