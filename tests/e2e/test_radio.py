@@ -397,13 +397,13 @@ def long_tone(tmp_path, high_seconds=30):
     return music
 
 
-def chirp(tmp_path):
-    """A music folder with one 60 s track, "Chirp", whose pitch rises 40 Hz a second from 300 Hz:
+def chirp(tmp_path, seconds=60):
+    """A music folder with one track, "Chirp" (60 s), whose pitch rises 40 Hz a second from 300 Hz:
     the pitch heard says where in the track the station is."""
     music = tmp_path / "music"
     music.mkdir()
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
-                    "aevalsrc=0.6*sin(2*PI*(300*t+20*t*t)):s=44100:d=60", "-ac", "2",
+                    f"aevalsrc=0.6*sin(2*PI*(300*t+20*t*t)):s=44100:d={seconds}", "-ac", "2",
                     "-metadata", "title=Chirp", "-metadata", "artist=Tester", str(music / "chirp.flac")], check=True)
     return music
 
@@ -467,6 +467,43 @@ def test_kill9_resumes_the_interrupted_track_at_its_position(deployment, tmp_pat
     # One as-run entry for the one play, interrupted or not.
     history = requests.get(again.url + "/api/v1/stations/steady/history", headers=auth(token)).json()
     assert len(history) == 1 and "durationMs" not in history[0], history
+
+
+def test_an_hourly_station_id_owed_when_the_playout_died_is_aired_after_the_restart(deployment, tmp_path):
+    """The ID's minute passed while a long song aired; the process died before the song ended
+    (when the ID would have aired). The restarted one still owes this hour's ID, and airs it
+    at the next song change (here a skip), not at the next hour."""
+    from conftest import admin_token
+    from datetime import datetime, timedelta, timezone
+    music = chirp(tmp_path, seconds=150)
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=1000:duration=3",
+                    "-metadata", "title=Station ID", "-metadata", "artist=Steady FM", str(music / "id.flac")], check=True)
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    tracks = lambda: {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    assert wait_for(lambda: len(tracks()) == 2)
+    base = server.url + "/api/v1/stations/steady"
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "steady", "name": "Steady"}).status_code == 201
+    assert requests.post(base + "/playlists", headers=h, json={"name": "Music", "trackIds": [tracks()["Chirp"]], "rotationWeight": 1}).status_code == 201
+    ids = requests.post(base + "/playlists", headers=h, json={"name": "IDs", "trackIds": [tracks()["Station ID"]]}).json()
+    np = lambda s: requests.get(s.url + "/api/v1/stations/steady/now-playing").json()
+    # The rotation (Chirp alone) on air from the start of a fresh Chirp.
+    assert requests.post(base + "/skip", headers=h).status_code == 202
+    assert wait_for(lambda: (np(server).get("nowPlaying") or {}).get("song", {}).get("title") == "Chirp"
+                    and np(server)["nowPlaying"]["elapsedMs"] < 5_000, timeout=20)
+    mark = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    r = requests.patch(base, headers=h, json={"jinglePlaylistId": ids["id"], "jingleMinute": mark.minute})
+    assert r.status_code == 200, r.text
+    time.sleep(max(0.0, (mark - datetime.now(timezone.utc)).total_seconds() + 2))
+    assert np(server)["nowPlaying"]["song"]["title"] == "Chirp"   # the minute passed inside the song
+    server.kill9()
+    again = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    assert wait_for(lambda: (np(again).get("nowPlaying") or {}).get("song", {}).get("title") == "Chirp", timeout=15)
+    # The resumed song ends (skipped): what comes next is the ID this hour still owes.
+    time.sleep(2)
+    assert requests.post(base.replace(server.url, again.url) + "/skip", headers=h).status_code == 202
+    assert wait_for(lambda: np(again)["nowPlaying"]["song"]["title"] == "Station ID", timeout=10), np(again)
 
 
 def parse_playlist(text):

@@ -82,6 +82,24 @@ enum AsRunLog {
         }
     }
 
+    /// What began since `millis`, with how long each played (nil: still on air, or interrupted).
+    static func plays(
+        stationID: Int64, since millis: Int64, on db: any SQLDatabase
+    ) async throws -> [(
+        trackID: Int64?, startedAt: Int64, durationMs: Int64?
+    )] {
+        try await db.raw(
+            """
+            SELECT track_id, started_at, duration_ms FROM station_plays WHERE station_id = \(bind: stationID) AND started_at >= \(bind: millis)
+            """
+        ).all().map {
+            (
+                try $0.decode(column: "track_id", as: Int64?.self), try $0.decode(column: "started_at", as: Int64.self),
+                try $0.decode(column: "duration_ms", as: Int64?.self)
+            )
+        }
+    }
+
     /// Tracks and artists aired since `millis`, for the autoDJ's repeat rules.
     static func airedSince(stationID: Int64, millis: Int64, on db: any SQLDatabase) async throws -> [(trackID: Int64?, artist: String, at: Int64)] {
         try await db.raw(
