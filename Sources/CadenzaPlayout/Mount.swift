@@ -10,7 +10,12 @@ public final class Mount: @unchecked Sendable {
     public let format: Encoder.Format
     /// What its encoder makes, and what `icy-br` tells listeners.
     public let bitrate: Encoder.Bitrate
-    public let maxListeners: Int
+    /// New listeners are refused from this many on (those connected stay when it is lowered).
+    public var maxListeners: Int {
+        get { lock.withLock { limit } }
+        set { lock.withLock { limit = max(1, newValue) } }
+    }
+    private var limit: Int
     /// Encoded bytes per second of audio (constant bitrate), to place titles in the byte stream.
     private let bytesPerSecond: Int64
     private let burstSize: Int
@@ -44,7 +49,7 @@ public final class Mount: @unchecked Sendable {
         self.bitrate = bitrate
         bytesPerSecond = Int64(bitrate.kbps) * 125
         self.flushSize = flushSize
-        self.maxListeners = maxListeners
+        self.limit = max(1, maxListeners)
         self.burstSize = burstSize ?? 64 * 1024 * bitrate.kbps / 128
     }
 
@@ -104,7 +109,7 @@ public final class Mount: @unchecked Sendable {
     public func subscribe(icy: Bool, userAgent: String = "") -> (id: Int, stream: AsyncStream<[UInt8]>)? {
         lock.lock()
         defer { lock.unlock() }
-        guard listeners.count < maxListeners else { return nil }
+        guard listeners.count < limit else { return nil }
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(256))
         var listener = Listener(
             icy: icy, userAgent: String(userAgent.prefix(200)), position: total - Int64(burst.count), untilMeta: Self.metaint, lastTitle: nil,

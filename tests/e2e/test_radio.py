@@ -310,6 +310,35 @@ def test_station_managers_run_a_station_but_do_not_own_it(deployment, server_wit
     assert requests.delete(url, headers=auth(token)).status_code == 204
 
 
+def test_a_mount_takes_as_many_listeners_as_its_station_allows(server_with_music):
+    server, token = server_with_music
+    h = auth(token)
+    base = server.url + "/api/v1/stations/small"
+    # A refused setting leaves no station behind (the slug is still free).
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "small", "name": "Small", "maxListeners": 0}).status_code == 422
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "small", "name": "Small", "trackGapMinutes": -1}).status_code == 422
+    assert requests.get(base, headers=h).status_code == 404
+    r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "small", "name": "Small", "maxListeners": 1})
+    assert r.status_code == 201 and r.json()["maxListeners"] == 1, r.text
+    assert wait_for(lambda: requests.get(base + "/now-playing").json().get("nowPlaying"), timeout=15)
+    first = requests.get(server.url + "/listen/small/radio.mp3", stream=True, timeout=10)
+    heard = first.iter_content(1024)
+    assert first.status_code == 200 and next(heard)
+    full = requests.get(server.url + "/listen/small/radio.mp3", timeout=10)
+    assert full.status_code == 503 and full.json()["error"]["code"] == "listener_limit", full.text
+    # Raised without going off air: the first listener stays, a second one gets in.
+    r = requests.patch(base, headers=h, json={"maxListeners": 2})
+    assert r.status_code == 200 and r.json()["maxListeners"] == 2
+    second = requests.get(server.url + "/listen/small/radio.mp3", stream=True, timeout=10)
+    assert second.status_code == 200 and next(second.iter_content(1024))
+    received = 0
+    while received < 32_000:   # two seconds more at 128 kb/s: the first listener was not cut off
+        received += len(next(heard))
+    assert requests.patch(base, headers=h, json={"maxListeners": 100_001}).status_code == 422
+    first.close()
+    second.close()
+
+
 def test_a_station_airs_at_the_bitrate_its_manager_chose(deployment, server_with_music, tmp_path):
     server, token = server_with_music
     r = requests.post(server.url + "/api/v1/stations", headers=auth(token),

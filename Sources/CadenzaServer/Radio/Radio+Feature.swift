@@ -18,6 +18,7 @@ public struct RadioFeature: Feature {
             M029_CreateTrackLoudness(), M030_AddSmartBlocksAndRotation(), M032_AddStationRecordLive(),
             M033_CreateStationRequests(), M034_AddShowIntroAndOutro(), M050_AddStationBitrate(), M051_CreateStationManagers(),
             M052_CreateStationListenerAgents(), M053_AddCrossfadeCurveAndEntryFades(),
+            M054_AddStationListenerLimit(),
         ]
     }
 

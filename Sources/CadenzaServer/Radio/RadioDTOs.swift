@@ -16,6 +16,8 @@ struct StationDTO: Content {
     var crossfadeMs: Int
     /// How the levels cross: equalPower, linear or sCurve.
     var crossfadeCurve: CrossfadeCurve
+    /// Listeners each mount takes at once.
+    var maxListeners: Int
     /// kb/s of every output.
     var bitrate: Int
     var trackGapMinutes: Int
@@ -47,6 +49,7 @@ struct StationDTO: Content {
         mounts = station.outputs.map { $0.path(slug: station.slug) }
         crossfadeMs = station.crossfadeMs
         crossfadeCurve = station.crossfadeCurve
+        maxListeners = station.maxListeners
         bitrate = station.bitrate.kbps
         trackGapMinutes = station.trackGapMinutes
         artistGapMinutes = station.artistGapMinutes

@@ -139,7 +139,7 @@ final class StationPlayout: Sendable {
             switch output {
             case .mp3, .aac:
                 let format: Encoder.Format = output == .mp3 ? .mp3 : .aac
-                let mount = Mount(format: format, bitrate: station.bitrate)
+                let mount = Mount(format: format, bitrate: station.bitrate, maxListeners: station.maxListeners)
                 mounts[output] = mount
                 encoders.append(Encoder(format: format, bitrate: station.bitrate, ffmpeg: ffmpeg, output: mount.append))
             case .hls:
@@ -301,6 +301,7 @@ final class StationPlayout: Sendable {
     func update(_ station: StationRecord) {
         record.withLockedValue { $0 = station }
         engine.setCrossfade(milliseconds: station.crossfadeMs, curve: station.crossfadeCurve)
+        for mount in mounts.values { mount.maxListeners = station.maxListeners }
     }
 
     /// Ends the current item now; the rotation's next one follows without a gap.

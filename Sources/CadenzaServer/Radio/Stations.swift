@@ -33,6 +33,8 @@ struct StationRecord: Sendable, Equatable, Codable {
     /// How long one track fades into the next; 0 joins them end to end.
     var crossfadeMs: Int
     var crossfadeCurve: CrossfadeCurve
+    /// Listeners each mount takes at once.
+    var maxListeners: Int
     /// What every output encodes at (the mounts, HLS and the push).
     var bitrate: Encoder.Bitrate
     /// `icecast://source:password@host:port/mount`, sealed with the instance key.
@@ -63,6 +65,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         outputs = try row.decode(column: "outputs", as: String.self).split(separator: ",").compactMap { StationOutput(rawValue: String($0)) }
         crossfadeMs = try row.decode(column: "crossfade_ms", as: Int.self)
         crossfadeCurve = CrossfadeCurve(rawValue: try row.decode(column: "crossfade_curve", as: String.self)) ?? .equalPower
+        maxListeners = try row.decode(column: "max_listeners", as: Int.self)
         // Only ever written from a checked value; a row changed by hand airs at the standard rate.
         bitrate = Encoder.Bitrate(kbps: try row.decode(column: "bitrate", as: Int.self)) ?? .standard
         pushURLSealed = try row.decode(column: "push_url_sealed", as: String?.self)
@@ -93,6 +96,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         outputs = try c.decodeIfPresent([StationOutput].self, forKey: .outputs) ?? [.mp3]
         crossfadeMs = try c.decodeIfPresent(Int.self, forKey: .crossfadeMs) ?? 0
         crossfadeCurve = (try? c.decodeIfPresent(CrossfadeCurve.self, forKey: .crossfadeCurve)) ?? .equalPower
+        maxListeners = try c.decodeIfPresent(Int.self, forKey: .maxListeners) ?? StationsController.defaultMaxListeners
         bitrate = (try? c.decodeIfPresent(Encoder.Bitrate.self, forKey: .bitrate)) ?? .standard
         pushURLSealed = try c.decodeIfPresent(String.self, forKey: .pushURLSealed)
         trackGapMinutes = try c.decodeIfPresent(Int.self, forKey: .trackGapMinutes) ?? 60
@@ -189,7 +193,7 @@ enum Stations {
             """
             UPDATE stations SET name = \(bind: station.name), description = \(bind: station.description), time_zone = \(bind: station.timeZone),
               visibility = \(bind: station.visibility.rawValue), outputs = \(bind: station.outputs.map(\.rawValue).joined(separator: ",")),
-              crossfade_ms = \(bind: station.crossfadeMs), crossfade_curve = \(bind: station.crossfadeCurve.rawValue), bitrate = \(bind: station.bitrate.kbps), push_url_sealed = \(bind: station.pushURLSealed),
+              crossfade_ms = \(bind: station.crossfadeMs), crossfade_curve = \(bind: station.crossfadeCurve.rawValue), max_listeners = \(bind: station.maxListeners), bitrate = \(bind: station.bitrate.kbps), push_url_sealed = \(bind: station.pushURLSealed),
               track_gap_minutes = \(bind: station.trackGapMinutes), artist_gap_minutes = \(bind: station.artistGapMinutes),
               jingle_playlist_id = \(bind: station.jinglePlaylistID), jingle_every = \(bind: station.jingleEvery),
               target_lufs = \(bind: station.targetLUFS), jingle_minute = \(bind: station.jingleMinute),

@@ -15,6 +15,7 @@ enum StationsController {
         var outputs: [StationOutput]?
         var crossfadeMs: Int?
         var crossfadeCurve: CrossfadeCurve?
+        var maxListeners: Int?
         /// kb/s for every output: one of `Encoder.Bitrate.allowed` (default 128).
         var bitrate: Int?
         /// `icecast://source:password@host:port/mount` to push to; "" stops pushing. Administrators only.
@@ -108,25 +109,33 @@ enum StationsController {
             throw APIError.forbidden("Only administrators may have a station record its live sets.")
         }
         if let push = change.pushUrl, !push.isEmpty { _ = try IcecastTarget(parsing: push) }
-        guard
-            var station = try await Stations.create(
-                slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone,
-                visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs,
-                bitrate: fields.bitrate, on: req.sql)
-        else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
-        if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
-            || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
-            || change.jingleMinute != nil || change.recordLive != nil || change.crossfadeCurve != nil
-        {
-            station.crossfadeCurve = change.crossfadeCurve ?? station.crossfadeCurve
-            try applyPush(change, to: &station, viewer: viewer, app: req.application)
-            try await applyRotation(change, to: &station, viewer: viewer, on: req.sql)
-            try await Stations.update(station, on: req.sql)
+        let application = req.application
+        // One transaction: a setting refused after the row exists (a gap out of range, a playlist
+        // that is not the station's) leaves no station behind.
+        let station = try await req.db.writeTransaction { tx in
+            let sql = tx.sql
+            guard
+                var station = try await Stations.create(
+                    slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone,
+                    visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs,
+                    bitrate: fields.bitrate, on: sql)
+            else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
+            if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
+                || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
+                || change.jingleMinute != nil || change.recordLive != nil || change.crossfadeCurve != nil || change.maxListeners != nil
+            {
+                station.crossfadeCurve = change.crossfadeCurve ?? station.crossfadeCurve
+                station.maxListeners = try Self.listenerLimit(change) ?? station.maxListeners
+                try applyPush(change, to: &station, viewer: viewer, app: application)
+                try await applyRotation(change, to: &station, viewer: viewer, on: sql)
+                try await Stations.update(station, on: sql)
+            }
+            try await EventStore.append(
+                RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: viewer.userID, subjectID: station.slug,
+                audienceUserID: viewer.userID, visibility: RadioEvents.visibility(of: station), on: sql)
+            try await LoudnessJob.enqueue(on: sql)
+            return station
         }
-        try await EventStore.append(
-            RadioEvents.created, payload: .init(slug: station.slug, name: station.name), actorID: viewer.userID, subjectID: station.slug,
-            audienceUserID: viewer.userID, visibility: RadioEvents.visibility(of: station), on: req.sql)
-        try await LoudnessJob.enqueue(on: req.sql)
         try? await req.application.cadenza.state(RadioStations.self).reconcile(app: req.application)
         return try await dto(station, viewer: viewer, app: req.application, on: req.sql).encodeResponse(status: .created, for: req)
     }
@@ -144,6 +153,7 @@ enum StationsController {
         station.outputs = fields.outputs
         station.crossfadeMs = fields.crossfadeMs
         station.crossfadeCurve = change.crossfadeCurve ?? station.crossfadeCurve
+        station.maxListeners = try Self.listenerLimit(change) ?? station.maxListeners
         station.bitrate = fields.bitrate
         station.visibility = change.visibility ?? station.visibility
         try await applyRotation(change, to: &station, viewer: try req.requireUser(), on: req.sql)
@@ -327,6 +337,14 @@ enum StationsController {
         let span = [fromDay, toDay].compactMap { $0.map { LocalText.date($0) } }.joined(separator: "-to-")
         headers.add(name: .contentDisposition, value: "attachment; filename=\"\(station.slug)-as-run\(span.isEmpty ? "" : "-" + span).csv\"")
         return Response(status: .ok, headers: headers, body: .init(string: csv))
+    }
+
+    static let defaultMaxListeners = 1_000
+
+    static func listenerLimit(_ change: Change) throws -> Int? {
+        guard let limit = change.maxListeners else { return nil }
+        guard (1...100_000).contains(limit) else { throw APIError.unprocessable("maxListeners must be 1 to 100000.") }
+        return limit
     }
 
     struct Fields {
