@@ -911,6 +911,7 @@ def test_listener_statistics(deployment, music):
     assert playlist().status_code == 200
     now = stats()
     assert now["current"] == {"mp3": 1, "hls": 1}, now
+    assert requests.get(server.url + "/api/v1/stations/count/now-playing").json()["listeners"]["current"] == 2
     assert sorted((a["agent"], a["listeners"]) for a in now["userAgents"]) == [("HLSPlayer/2", 1), ("TestPlayer/1.0", 1)], now
     deadline = time.time() + 3
     while time.time() < deadline:

@@ -692,9 +692,14 @@ final class StationPlayout: Sendable {
         }
         // Without the database the history is left out, not the answer.
         let history = (try? await AsRunLog.recent(stationID: station.id, limit: 11, on: db)) ?? []
-        let listeners = mounts.values.reduce(into: (0, 0)) { total, mount in
+        var listeners = mounts.values.reduce(into: (0, 0)) { total, mount in
             total.0 += mount.listenerCount
             total.1 += mount.peakListeners
+        }
+        if hlsEncoder != nil {
+            // HLS keeps no peak of its own: its listeners now count toward both.
+            let hls = hlsAudience.listenerCount
+            listeners = (listeners.0 + hls, listeners.1 + hls)
         }
         let show = ScheduleWindow.occurrences(state.withLockedValue { $0.schedule }).first { $0.start <= now && now < $0.end }
         return NowPlayingDTO(
