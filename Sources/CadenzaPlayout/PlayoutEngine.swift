@@ -122,7 +122,7 @@ public final class PlayoutEngine: @unchecked Sendable {
     static func clampedCrossfade(_ ms: Int) -> Int { max(0, min(ms, 10_000)) }
 
     /// Changes the crossfade from the next item change on.
-    public func setCrossfade(milliseconds: Int, curve: CrossfadeCurve = .equalPower) {
+    public func setCrossfade(milliseconds: Int, curve: CrossfadeCurve) {
         lock.withLock {
             crossfadeMs = Self.clampedCrossfade(milliseconds)
             self.curve = curve

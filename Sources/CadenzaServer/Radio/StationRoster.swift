@@ -35,9 +35,8 @@ struct StationRoster: Sendable {
 
     func replace(stationID: Int64, userIDs: [Int64], on db: any SQLDatabase) async throws {
         try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE station_id = \(bind: stationID)").run()
-        for id in Set(userIDs) {
-            try await db.raw("INSERT INTO \(unsafeRaw: table) (station_id, user_id) VALUES (\(bind: stationID), \(bind: id))").run()
-        }
+        try await db.insertRows(
+            into: "\(table) (station_id, user_id)", values: Set(userIDs).sorted().map { [.integer(stationID), .integer($0)] })
     }
 }
 

@@ -35,6 +35,8 @@ struct StationRecord: Sendable, Equatable, Codable {
     var crossfadeCurve: CrossfadeCurve
     /// Listeners each mount takes at once.
     var maxListeners: Int
+    /// What a station takes before anyone sets it (the column's default too).
+    static let defaultMaxListeners = 1_000
     /// What every output encodes at (the mounts, HLS and the push).
     var bitrate: Encoder.Bitrate
     /// `icecast://source:password@host:port/mount`, sealed with the instance key.
@@ -96,7 +98,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         outputs = try c.decodeIfPresent([StationOutput].self, forKey: .outputs) ?? [.mp3]
         crossfadeMs = try c.decodeIfPresent(Int.self, forKey: .crossfadeMs) ?? 0
         crossfadeCurve = (try? c.decodeIfPresent(CrossfadeCurve.self, forKey: .crossfadeCurve)) ?? .equalPower
-        maxListeners = try c.decodeIfPresent(Int.self, forKey: .maxListeners) ?? StationsController.defaultMaxListeners
+        maxListeners = try c.decodeIfPresent(Int.self, forKey: .maxListeners) ?? Self.defaultMaxListeners
         bitrate = (try? c.decodeIfPresent(Encoder.Bitrate.self, forKey: .bitrate)) ?? .standard
         pushURLSealed = try c.decodeIfPresent(String.self, forKey: .pushURLSealed)
         trackGapMinutes = try c.decodeIfPresent(Int.self, forKey: .trackGapMinutes) ?? 60

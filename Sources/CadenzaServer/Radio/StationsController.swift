@@ -339,8 +339,6 @@ enum StationsController {
         return Response(status: .ok, headers: headers, body: .init(string: csv))
     }
 
-    static let defaultMaxListeners = 1_000
-
     static func listenerLimit(_ change: Change) throws -> Int? {
         guard let limit = change.maxListeners else { return nil }
         guard (1...100_000).contains(limit) else { throw APIError.unprocessable("maxListeners must be 1 to 100000.") }

@@ -359,6 +359,7 @@ export async function render(main, { slug }) {
     main.querySelector('#as-run-form').addEventListener('submit', (event) => {
       event.preventDefault();
       const from = main.querySelector('#as-run-from').value, to = main.querySelector('#as-run-to').value;
+      if (to < from) { say('The period ends before it begins.'); return; }
       location.href = `${path}/history?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
     });
     // Who runs it: usernames as typed, saved as the server names them back.
