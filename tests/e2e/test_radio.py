@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 
 import libsonic
 import requests
@@ -1129,3 +1130,98 @@ def test_now_playing_says_when_each_output_hears_what_airs(deployment, tmp_path)
     for when, hz in found:
         said, said_hz = min(starts, key=lambda s: abs(s[0] - when))
         assert said_hz == hz and abs(said - when) <= 0.1, (when, hz, starts)
+
+
+def image(tmp_path, name, size="300x200", color="orange"):
+    path = str(tmp_path / name)
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", f"color=c={color}:s={size}",
+                    "-frames:v", "1", path], check=True)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def picture_size(data, tmp_path):
+    path = tmp_path / "probe.img"
+    path.write_bytes(data)
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0",
+                          str(path)], capture_output=True, text=True, check=True).stdout.strip()
+    return tuple(int(n) for n in out.split(","))
+
+
+def test_stations_and_shows_have_pictures_and_listeners_see_covers(deployment, server_with_music, tmp_path):
+    server, token = server_with_music
+    h = auth(token)
+    base = server.url + "/api/v1/stations/pics"
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "pics", "name": "Pictures FM"}).status_code == 201
+    assert requests.get(base).json().get("artworkUrl") is None
+    assert requests.get(base + "/artwork").status_code == 404
+    # Refused: not an image, a header that lies about its size, a canvas too large to decode
+    # safely, a body over 5 MB, an empty body; none changes the station.
+    r = requests.put(base + "/artwork", headers=h, data=b"<svg xmlns='http://www.w3.org/2000/svg'></svg>" * 3)
+    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type", r.text
+    png = image(tmp_path, "a.png")
+    assert requests.put(base + "/artwork", headers=h, data=png[:20]).status_code == 422
+    wide = image(tmp_path, "wide.png", size="9000x8")
+    r = requests.put(base + "/artwork", headers=h, data=wide)
+    assert r.status_code == 422 and "9000×8" in r.json()["error"]["message"], r.text
+    assert requests.put(base + "/artwork", headers=h, data=png + b"\0" * (5 << 20)).status_code == 413
+    assert requests.put(base + "/artwork", headers=h).status_code == 422
+    assert requests.get(base).json().get("artworkUrl") is None
+    # Someone who does not manage the station may not give it a picture.
+    assert deployment.run("user", "create", "lena", stdin="lena-password-1\n").returncode == 0
+    lena = token_for(server, "lena", "lena-password-1")
+    assert requests.put(base + "/artwork", headers=auth(lena), data=png).status_code == 403
+    # Its manager uploads one; anyone, signed out too, sees it, cached for good under its versioned URL.
+    r = requests.put(base + "/artwork", headers={**h, "Content-Type": "image/png"}, data=png)
+    assert r.status_code == 200, r.text
+    url = r.json()["artworkUrl"]
+    assert url.startswith("/api/v1/stations/pics/artwork?v=") and requests.get(base).json()["artworkUrl"] == url
+    got = requests.get(server.url + url)
+    assert got.status_code == 200 and got.content == png and got.headers["Content-Type"] == "image/png"
+    assert "immutable" in got.headers["Cache-Control"] and got.headers["Cache-Control"].startswith("public")
+    assert "no-cache" in requests.get(base + "/artwork").headers["Cache-Control"]   # the unversioned URL is revalidated
+    small = requests.get(server.url + url + "&size=64")
+    assert small.status_code == 200 and small.headers["Content-Type"] == "image/jpeg"
+    assert picture_size(small.content, tmp_path) in ((64, 42), (64, 43))
+    assert requests.get(server.url + url + "&size=0").status_code == 400
+    assert [s.get("artworkUrl") for s in requests.get(server.url + "/api/v1/stations", headers=h).json()] == [url]
+    # A new picture is a new URL.
+    jpeg = image(tmp_path, "b.jpg", color="navy")
+    second = requests.put(base + "/artwork", headers=h, data=jpeg).json()["artworkUrl"]
+    assert second != url and requests.get(server.url + second).content == jpeg
+    # A show has its own; while it is on air, now playing points at it instead of the station's.
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    playlist = requests.post(base + "/playlists", headers=h, json={"name": "Hour", "trackIds": sorted(ids.values())}).json()
+    start = datetime.now(timezone.utc) + timedelta(seconds=8)
+    r = requests.post(base + "/shows", headers=h, json={"title": "Picture Hour", "startDate": start.strftime("%Y-%m-%d"), "playlistId": playlist["id"],
+                                                        "startTime": start.strftime("%H:%M:%S"), "durationMinutes": 2})
+    assert r.status_code == 201 and r.json().get("artworkUrl") is None, r.text
+    show = r.json()["id"]
+    assert requests.put(f"{base}/shows/{show}/artwork", headers=auth(lena), data=png).status_code == 403
+    r = requests.put(f"{base}/shows/{show}/artwork", headers=h, data=png)
+    assert r.status_code == 200 and r.json()["artworkUrl"] == f"/api/v1/stations/pics/shows/{show}/artwork?v={url.split('=')[1]}", r.text
+    assert requests.get(server.url + r.json()["artworkUrl"]).content == png
+    assert requests.get(base + "/shows").json()[0]["artworkUrl"] == r.json()["artworkUrl"]
+    assert wait_for(lambda: (requests.get(base + "/now-playing").json().get("show") or {}).get("title") == "Picture Hour", timeout=30)
+    assert requests.get(base + "/now-playing").json()["artworkUrl"] == r.json()["artworkUrl"]
+    assert requests.delete(f"{base}/shows/{show}/artwork", headers=h).status_code == 204
+    assert requests.get(base + "/now-playing").json()["artworkUrl"] == second
+    # Listeners, signed out too, see the cover of what airs (the rotation plays all three tracks);
+    # a track without one, or one the station never aired, has none.
+    assert wait_for(lambda: any(e["title"] == "Night River" for e in requests.get(base + "/history", headers=h).json()), timeout=40)
+    cover = requests.get(f"{base}/tracks/{ids['Night River']}/artwork")
+    assert cover.status_code == 200 and cover.headers["Content-Type"] == "image/jpeg"
+    assert picture_size(cover.content, tmp_path) == (300, 300)
+    assert requests.get(f"{base}/tracks/{ids['Lantern']}/artwork").status_code == 404
+    assert requests.get(f"{base}/tracks/999999/artwork").status_code == 404
+    assert requests.get(server.url + f"/api/v1/stations/nowhere/tracks/{ids['Night River']}/artwork").status_code == 404
+    # Private: the picture is as private as the station.
+    assert requests.patch(base, headers=h, json={"visibility": "private"}).status_code == 200
+    assert requests.get(server.url + second).status_code == 404
+    assert requests.get(f"{base}/tracks/{ids['Night River']}/artwork").status_code == 404
+    private = requests.get(server.url + second, headers=h)
+    assert private.status_code == 200 and private.headers["Cache-Control"].startswith("private")
+    # Removed: gone from the station and its URL.
+    assert requests.delete(base + "/artwork", headers=h).status_code == 204
+    assert requests.get(base, headers=h).json().get("artworkUrl") is None
+    assert requests.get(base + "/artwork", headers=h).status_code == 404

@@ -1499,7 +1499,7 @@ def test_radio_page_starts_a_station_and_plays_it(server_with_music, browser):
     assert not severe_console_errors(browser)
 
 
-def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_with_music, browser):
+def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_with_music, browser, tmp_path):
     server, token = server_with_music
     h = auth(token)
     assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "open-air", "name": "Open Air"}).status_code == 201
@@ -1524,6 +1524,9 @@ def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_wi
     wait(browser, lambda d: before["song"]["title"] in d.find_element(By.ID, "recent").text, timeout=25)
     wait(browser, lambda d: d.find_element(By.ID, "np-title").text == after, timeout=25)
     assert browser.find_element(By.CSS_SELECTOR, "html").get_attribute("data-route") == "/radio/open-air"
+    # The visitor sees the cover of what airs (Night River's album has one), served by the station.
+    loaded = "const i = document.getElementById('np-art'); return i && i.complete && i.naturalWidth > 0 ? i.getAttribute('src') : null"
+    wait(browser, lambda d: d.find_element(By.ID, "np-title").text == "Night River" and "/tracks/" in (d.execute_script(loaded) or ""), timeout=60)
     # A private station is not found signed out; signing in from there comes back to it.
     browser.get(server.url + "/#/radio/back-room")
     settled(browser, "/radio/back-room")
@@ -1558,6 +1561,16 @@ def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_wi
     station = requests.get(server.url + "/api/v1/stations/back-room", headers=h).json()
     assert (station["name"], station["visibility"], station["outputs"]) == ("Back Room Radio", "public", ["mp3", "hls"]), station
     assert requests.get(server.url + "/api/v1/stations/back-room").status_code == 200   # public now
+    # A picture for the station, chosen on the page.
+    picture = tmp_path / "station.png"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "color=c=teal:s=400x400",
+                    "-frames:v", "1", str(picture)], check=True)
+    browser.find_element(By.ID, "art-file").send_keys(str(picture))
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#art-form button[type=submit]"))
+    wait(browser, lambda d: "new picture" in d.find_element(By.ID, "station-status").text)
+    hero = "const i = document.getElementById('station-art'); return i && i.complete && i.naturalWidth > 0 ? i.getAttribute('src') : null"
+    wait(browser, lambda d: (d.execute_script(hero) or "").startswith("/api/v1/stations/back-room/artwork?v="))
+    assert requests.get(server.url + "/api/v1/stations/back-room").json()["artworkUrl"] in browser.execute_script(hero)
     assert not severe_console_errors(browser)
 
 

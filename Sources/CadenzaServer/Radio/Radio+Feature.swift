@@ -18,7 +18,7 @@ public struct RadioFeature: Feature {
             M029_CreateTrackLoudness(), M030_AddSmartBlocksAndRotation(), M032_AddStationRecordLive(),
             M033_CreateStationRequests(), M034_AddShowIntroAndOutro(), M050_AddStationBitrate(), M051_CreateStationManagers(),
             M052_CreateStationListenerAgents(), M053_AddCrossfadeCurveAndEntryFades(),
-            M054_AddStationListenerLimit(),
+            M054_AddStationListenerLimit(), M055_AddStationAndShowArtwork(),
         ]
     }
 
@@ -70,6 +70,14 @@ public struct RadioFeature: Feature {
         api.patch("stations", ":slug", use: StationsController.update)
         api.delete("stations", ":slug", use: StationsController.delete)
         api.get("stations", ":slug", "now-playing", use: StationsController.nowPlaying)
+        let picture = HTTPBodyStreamStrategy.collect(maxSize: ByteCount(integerLiteral: StationArtwork.maxBytes))
+        api.get("stations", ":slug", "artwork", use: StationArtwork.getStation)
+        api.on(.PUT, "stations", ":slug", "artwork", body: picture, use: StationArtwork.putStation)
+        api.delete("stations", ":slug", "artwork", use: StationArtwork.deleteStation)
+        api.get("stations", ":slug", "shows", ":id", "artwork", use: StationArtwork.getShow)
+        api.on(.PUT, "stations", ":slug", "shows", ":id", "artwork", body: picture, use: StationArtwork.putShow)
+        api.delete("stations", ":slug", "shows", ":id", "artwork", use: StationArtwork.deleteShow)
+        api.get("stations", ":slug", "tracks", ":trackId", "artwork", use: StationArtwork.getTrack)
         api.post("stations", ":slug", "skip", use: StationsController.skip)
         api.post("stations", ":slug", "next", use: StationsController.playNext)
         api.get("stations", ":slug", "listeners", use: StationsController.listeners)

@@ -35,6 +35,8 @@ struct StationDTO: Content {
     var createdAt: Date
     /// Whether the caller may change the station (its owner, a manager, an administrator); absent signed out.
     var canManage: Bool?
+    /// The station's picture (`?size=` for a smaller one); null when it has none.
+    var artworkUrl: String?
 
     init(_ station: StationRecord, push: IcecastTarget? = nil) {
         pushUrl = push?.redacted
@@ -58,6 +60,7 @@ struct StationDTO: Content {
         targetLufs = station.targetLUFS
         jingleMinute = station.jingleMinute
         recordLive = station.recordLive
+        artworkUrl = StationArtwork.url(station.artwork, slug: station.slug)
         createdAt = Clock.date(station.createdAt)
     }
 }
@@ -119,4 +122,7 @@ struct NowPlayingDTO: Content {
     var listeners: Listeners
     /// Absent from announcements stored before outputs were timed.
     var outputs: [OutputDelay]?
+    /// The picture of the show on air, else the station's (null: neither has one). The song's own
+    /// cover is at `/api/v1/stations/SLUG/tracks/TRACKID/artwork`. Only in the API's answer.
+    var artworkUrl: String?
 }

@@ -53,6 +53,8 @@ struct StationRecord: Sendable, Equatable, Codable {
     var recordLive: Bool
     /// The integrated loudness (LUFS) every item is brought to; nil airs files as they are.
     var targetLUFS: Int?
+    /// The station's own picture (set apart from the other fields: ``Stations/setArtwork(_:stationID:on:)``).
+    var artwork: RadioArtwork?
     var createdAt: Int64
     var updatedAt: Int64
 
@@ -78,6 +80,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         targetLUFS = try row.decode(column: "target_lufs", as: Int?.self)
         jingleMinute = try row.decode(column: "jingle_minute", as: Int?.self)
         recordLive = try row.decode(column: "record_live", as: Bool.self)
+        artwork = try RadioArtwork(row: row)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
@@ -108,6 +111,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         jingleMinute = try c.decodeIfPresent(Int.self, forKey: .jingleMinute)
         recordLive = try c.decodeIfPresent(Bool.self, forKey: .recordLive) ?? false
         targetLUFS = try c.decodeIfPresent(Int.self, forKey: .targetLUFS)
+        artwork = try? c.decodeIfPresent(RadioArtwork.self, forKey: .artwork)
         createdAt = try c.decodeIfPresent(Int64.self, forKey: .createdAt) ?? 0
         updatedAt = try c.decodeIfPresent(Int64.self, forKey: .updatedAt) ?? 0
     }
@@ -208,6 +212,16 @@ enum Stations {
 
     static func delete(id: Int64, on db: any SQLDatabase) async throws {
         try await db.raw("DELETE FROM stations WHERE id = \(bind: id)").run()
+    }
+
+    /// Sets (or with nil removes) the station's picture.
+    static func setArtwork(_ artwork: RadioArtwork?, stationID: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE stations SET artwork_hash = \(bind: artwork?.hash), artwork_mime = \(bind: artwork?.mime), updated_at = \(bind: Clock.nowMillis())
+            WHERE id = \(bind: stationID)
+            """
+        ).run()
     }
 }
 

@@ -216,12 +216,18 @@ enum StationsController {
     /// Public stations answer without sign-in, as AzuraCast's does (players and directories poll it).
     @Sendable static func nowPlaying(req: Request) async throws -> NowPlayingDTO {
         let station = try await station(req, viewer: req.auth.get(Principal.self))
-        guard let playout = try await req.application.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
-            // Aired by another process (a playout process, another node): what it announced last.
-            if let announced = try await RadioEvents.lastNowPlaying(station, on: req.sql) { return announced }
+        var playing = try await nowPlaying(station, app: req.application, on: req.sql)
+        playing.artworkUrl = try await StationArtwork.nowPlayingURL(station, show: playing.show, on: req.sql)
+        return playing
+    }
+
+    /// What `station` airs: from its playout in this process, else what the airing process announced last.
+    static func nowPlaying(_ station: StationRecord, app: Application, on db: any SQLDatabase) async throws -> NowPlayingDTO {
+        guard let playout = try await app.cadenza.state(RadioStations.self).playout(slug: station.slug) else {
+            if let announced = try await RadioEvents.lastNowPlaying(station, on: db) { return announced }
             return NowPlayingDTO(
                 station: station.slug, name: station.name, onAir: false, nowPlaying: nil, show: nil, playingNext: [],
-                songHistory: try await AsRunLog.recent(stationID: station.id, limit: 10, on: req.sql), listeners: .init(current: 0, peak: 0))
+                songHistory: try await AsRunLog.recent(stationID: station.id, limit: 10, on: db), listeners: .init(current: 0, peak: 0))
         }
         return try await playout.nowPlaying()
     }

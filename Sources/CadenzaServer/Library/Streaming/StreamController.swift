@@ -193,6 +193,19 @@ enum StreamController {
 }
 
 enum ArtworkAccess {
+    /// A track's cover (its album's), for a caller that settled who may see it: a station's
+    /// listeners see the covers of what it aired.
+    static func trackArtwork(trackID: Int64, on db: any SQLDatabase) async throws -> (hash: String, mime: String)? {
+        let row = try await db.raw(
+            """
+            SELECT w.hash, w.mime FROM tracks t JOIN albums a ON a.id = t.album_id JOIN artworks w ON w.id = a.artwork_id
+            WHERE t.id = \(bind: trackID)
+            """
+        ).first()
+        guard let row else { return nil }
+        return (try row.decode(column: "hash", as: String.self), try row.decode(column: "mime", as: String.self))
+    }
+
     /// Artwork the caller may see: it belongs to an album with a track in a visible library.
     static func visibleArtwork(id: Int64, visible: [Int64], on db: any SQLDatabase) async throws -> (hash: String, mime: String)? {
         guard !visible.isEmpty else { return nil }

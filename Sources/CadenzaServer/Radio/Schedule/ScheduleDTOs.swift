@@ -18,8 +18,11 @@ struct ShowDTO: Content {
     var weekdays: [String]
     var monthlyBy: ShowRule.MonthlyBy
     var until: String?
+    /// The show's picture; null when it has none.
+    var artworkUrl: String?
 
-    init(_ show: ShowRecord) {
+    init(_ show: ShowRecord, slug: String) {
+        artworkUrl = StationArtwork.url(show.artwork, slug: slug, showID: show.id)
         id = String(show.id)
         title = show.title
         hosts = show.hosts

@@ -14,6 +14,8 @@ struct ShowRecord: Sendable {
     var introTrackID: Int64? = nil
     /// Airs so that it ends at each occurrence's end; the content is cut where it begins.
     var outroTrackID: Int64? = nil
+    /// The show's own picture (set apart: ``Shows/setArtwork(_:showID:on:)``).
+    var artwork: RadioArtwork? = nil
 }
 
 /// One occurrence cancelled, moved, or given other content.
@@ -42,7 +44,7 @@ enum Shows {
         try await db.raw(
             """
             SELECT id, station_id, title, hosts, description, playlist_id, intro_track_id, outro_track_id, start_day, start_second, duration_minutes, frequency,
-                   repeat_every, weekdays, monthly_by, until_day
+                   repeat_every, weekdays, monthly_by, until_day, artwork_hash, artwork_mime
             FROM station_shows WHERE station_id = \(bind: stationID) ORDER BY start_day, start_second, id
             """
         ).all().map(record)
@@ -69,7 +71,7 @@ enum Shows {
                 monthlyBy: ShowRule.MonthlyBy(rawValue: try row.decode(column: "monthly_by", as: String.self)) ?? .date,
                 untilDay: try row.decode(column: "until_day", as: Int64?.self)),
             introTrackID: try row.decode(column: "intro_track_id", as: Int64?.self),
-            outroTrackID: try row.decode(column: "outro_track_id", as: Int64?.self))
+            outroTrackID: try row.decode(column: "outro_track_id", as: Int64?.self), artwork: try RadioArtwork(row: row))
     }
 
     static func insert(_ show: ShowRecord, on db: any SQLDatabase) async throws -> Int64 {
@@ -102,6 +104,16 @@ enum Shows {
                 weekdays = \(bind: rule.weekdays.map(String.init).joined(separator: ",")), monthly_by = \(bind: rule.monthlyBy.rawValue),
                 until_day = \(bind: rule.untilDay), updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: show.id)
+            """
+        ).run()
+    }
+
+    /// Sets (or with nil removes) the show's picture.
+    static func setArtwork(_ artwork: RadioArtwork?, showID: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            UPDATE station_shows SET artwork_hash = \(bind: artwork?.hash), artwork_mime = \(bind: artwork?.mime), updated_at = \(bind: Clock.nowMillis())
+            WHERE id = \(bind: showID)
             """
         ).run()
     }

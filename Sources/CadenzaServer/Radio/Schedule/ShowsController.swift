@@ -37,12 +37,12 @@ enum ShowsController {
 
     @Sendable static func list(req: Request) async throws -> [ShowDTO] {
         let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
-        return try await Shows.all(stationID: station.id, on: req.sql).map(ShowDTO.init)
+        return try await Shows.all(stationID: station.id, on: req.sql).map { ShowDTO($0, slug: station.slug) }
     }
 
     @Sendable static func get(req: Request) async throws -> ShowDTO {
         let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
-        return ShowDTO(try await show(req, station: station))
+        return ShowDTO(try await show(req, station: station), slug: station.slug)
     }
 
     static func show(_ req: Request, station: StationRecord) async throws -> ShowRecord {
@@ -73,7 +73,7 @@ enum ShowsController {
             try await changed(station, actor: try req.requireUser(), on: tx.sql)
             return saved
         }
-        return try await ShowDTO(saved).encodeResponse(status: .created, for: req)
+        return try await ShowDTO(saved, slug: station.slug).encodeResponse(status: .created, for: req)
     }
 
     @Sendable static func update(req: Request) async throws -> ShowDTO {
@@ -86,7 +86,7 @@ enum ShowsController {
             try await Shows.update(show, on: tx.sql)
             try await changed(station, actor: try req.requireUser(), on: tx.sql)
         }
-        return ShowDTO(show)
+        return ShowDTO(show, slug: station.slug)
     }
 
     @Sendable static func delete(req: Request) async throws -> HTTPStatus {

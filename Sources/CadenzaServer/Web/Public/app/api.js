@@ -14,11 +14,14 @@ function csrf() {
 export async function api(path, { method = 'GET', body, raw = false } = {}) {
   const headers = {};
   if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrf();
-  if (body !== undefined && !(body instanceof FormData)) headers['Content-Type'] = 'application/json';
+  // A form or a file (an uploaded picture) goes as it is, the file with its own type.
+  const asIs = body instanceof FormData || body instanceof Blob;
+  if (body !== undefined && !asIs) headers['Content-Type'] = 'application/json';
+  if (body instanceof Blob && body.type) headers['Content-Type'] = body.type;
   let response;
   try {
     response = await fetch(path, { method, headers, credentials: 'same-origin',
-      body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body) });
+      body: body === undefined ? undefined : asIs ? body : JSON.stringify(body) });
   } catch (error) {
     lostConnection();
     throw new APIError(0, 'The server cannot be reached. Retrying…');

@@ -27,7 +27,7 @@ export async function render(main) {
   const nowText = new Map();
   const show = (stations) => {
     list.innerHTML = stations.length ? stations.map((s) => html`<li class="card station-card" data-slug="${s.slug}">
-        <a href="#/radio/${s.slug}"><span class="art">${placeholderArt(s.name)}</span><span class="name">${s.name}</span></a>
+        <a href="#/radio/${s.slug}"><span class="art">${s.artworkUrl ? html`<img src="${s.artworkUrl}&size=300" alt="" loading="lazy">` : placeholderArt(s.name)}</span><span class="name">${s.name}</span></a>
         <span class="sub" data-now>${nowText.get(s.slug) || s.description || ''}</span></li>`).join('')
       : html`<li class="muted">No stations yet. Start one below.</li>`.text;
   };

@@ -1,4 +1,4 @@
-import { api, artwork } from '../api.js';
+import { api } from '../api.js';
 import { html } from '../html.js';
 import { store } from '../store.js';
 import { errorMessage, icon, placeholderArt } from '../components.js';
@@ -29,7 +29,8 @@ export async function render(main, { slug }) {
   const manages = station.canManage === true;
   const owns = Boolean(me && (me.role === 'admin' || String(me.id) === station.ownerId));
   const blocks = manages ? smartBlockForm(path, { say: (text) => say(text), saved: () => lists() }) : null;
-  main.innerHTML = html`<header class="hero">${placeholderArt(station.name, 'art')}<div>
+  const picture = (url) => url ? html`<img class="art" id="station-art" src="${url}&size=300" alt="" width="200" height="200">` : placeholderArt(station.name, 'art');
+  main.innerHTML = html`<header class="hero">${picture(station.artworkUrl)}<div>
       <p class="kind">Radio station</p><h1>${station.name}</h1>
       ${station.description ? html`<p>${station.description}</p>` : ''}
       <p class="facts"><span id="listeners">0 listeners</span><span>${station.visibility}</span></p>
@@ -92,6 +93,9 @@ export async function render(main, { slug }) {
           <div role="group" aria-label="Outputs">${[['mp3', 'MP3 mount'], ['aac', 'AAC mount'], ['hls', 'HLS']].map(([value, label]) => html`<label class="day"><input type="checkbox" name="settings-output" value="${value}" ${station.outputs.includes(value) ? 'checked' : ''}> ${label}</label>`)}</div>
           <p class="muted">A change of outputs or a narrower audience restarts the stream; the rest applies at once.</p>
           <button type="submit">Save</button></fieldset></form>
+        <form id="art-form" class="row-form"><label for="art-file">Station picture (JPEG, PNG, WebP or GIF, up to 5 MB)</label>
+          <input id="art-file" type="file" accept="image/jpeg,image/png,image/webp,image/gif" required> <button type="submit">Upload</button>
+          <button type="button" id="art-remove" class="ghost">Remove picture</button></form>
         <form id="as-run-form" class="row-form"><label for="as-run-from">As-run log from</label> <input id="as-run-from" type="date" required>
           <label for="as-run-to">to</label> <input id="as-run-to" type="date" required> <button type="submit">Download CSV</button></form></section>
       <section aria-labelledby="people-h"><h2 id="people-h">People</h2>
@@ -130,20 +134,24 @@ export async function render(main, { slug }) {
     current = np.nowPlaying;
     heardAfter = audio.paused ? 0 : delayOf(np);
     main.querySelector('#listeners').textContent = `${np.listeners.current} listener${np.listeners.current === 1 ? '' : 's'}`;
-    let art = placeholderArt(current ? current.song.title : station.name, 'art');
-    // A track's artwork is for those who may see its library (signed out, the API answers 401).
-    if (current?.song.trackId && me) {
-      try {
-        const track = await api(`/api/v1/tracks/${encodeURIComponent(current.song.trackId)}`);
-        if (track.artworkId) art = html`<img class="art" src="${artwork(track.artworkId, 300)}" alt="" width="120" height="120">`;
-      } catch (error) { /* the placeholder stays */ }
-    }
+    // The song's cover, served by the station to whoever may hear it (signed out too); without
+    // one, the picture of the show on air, else the station's, else initials.
+    const backdrop = np.artworkUrl ?? (np.show && showArt.get(np.show.id)) ?? station.artworkUrl;
+    const cover = current?.song.trackId ? `${path}/tracks/${encodeURIComponent(current.song.trackId)}/artwork?size=300` : null;
+    const fallback = backdrop ? `${backdrop}&size=300` : '';
+    const art = cover || fallback ? html`<img class="art" id="np-art" src="${cover || fallback}" data-fallback="${cover ? fallback : ''}" alt="" width="120" height="120">`
+      : placeholderArt(current ? current.song.title : station.name, 'art');
     if (mine !== renders) return;
     main.querySelector('#on-air').innerHTML = current ? html`<div class="on-air">${art}<div>
         ${np.show ? html`<p class="kind" id="np-show">${np.show.title} · until ${new Date(np.show.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}</p>` : ''}
         <p class="np-title" id="np-title">${current.song.title}</p><p class="muted">${current.song.artist}</p>
         <progress max="${current.durationMs}" value="0" aria-label="Progress"></progress> <span class="elapsed muted"></span></div></div>`.text
       : html`<p class="muted">${np.onAir ? 'Starting…' : 'Off air.'}</p>`.text;
+    const image = main.querySelector('#np-art');
+    image?.addEventListener('error', () => {
+      if (image.dataset.fallback) { image.src = image.dataset.fallback; image.dataset.fallback = ''; }
+      else image.outerHTML = placeholderArt(current ? current.song.title : station.name, 'art').text;
+    });
     progress();
     main.querySelector('#next').innerHTML = np.playingNext.map((s) => html`<li>${s.title} <span class="muted">— ${s.artist}</span></li>`.text).join('')
       || html`<li class="muted">Chosen as it goes.</li>`.text;
@@ -161,6 +169,12 @@ export async function render(main, { slug }) {
     const timer = setTimeout(() => { pending.delete(timer); due(); }, wait);
     pending.add(timer);
   };
+  // Show pictures, for announcements on the event stream (which carry the show, not its picture).
+  const showArt = new Map();
+  const loadShowArt = async () => {
+    try { for (const s of await api(`${path}/shows`)) showArt.set(s.id, s.artworkUrl); } catch (error) { /* the station's picture stands in */ }
+  };
+  await loadShowArt();
   const load = async () => {
     try {
       const np = await api(`${path}/now-playing`);
@@ -250,8 +264,9 @@ export async function render(main, { slug }) {
     if (!box) return;
     try {
       const list = await api(`${path}/shows`);
-      box.innerHTML = list.map((s) => html`<li><strong>${s.title}</strong> <span class="muted">${s.startTime}, ${s.durationMinutes} min,
+      box.innerHTML = list.map((s) => html`<li>${s.artworkUrl ? html`<img class="thumb" src="${s.artworkUrl}&size=64" alt="" width="32" height="32">` : ''}<strong>${s.title}</strong> <span class="muted">${s.startTime}, ${s.durationMinutes} min,
         ${s.repeat === 'weekly' && s.every > 1 ? `every ${s.every} weeks` : repeats[s.repeat]}${s.weekdays.length ? ` (${s.weekdays.join(', ')})` : ''}, from ${s.startDate}</span>
+        <label class="button ghost">Picture<input type="file" class="visually-hidden" data-show-art="${s.id}" accept="image/jpeg,image/png,image/webp,image/gif" aria-label="Picture for the show ${s.title}"></label>
         <button type="button" class="ghost" data-delete-show="${s.id}" aria-label="Delete the show ${s.title}">Delete</button></li>`.text).join('')
         || html`<li class="muted">No shows yet: the rotation plays all day.</li>`.text;
     } catch (error) { box.textContent = error.message; }
@@ -302,6 +317,27 @@ export async function render(main, { slug }) {
         introTrackId: form.querySelector('#show-intro').value, outroTrackId: form.querySelector('#show-outro').value,
       };
       try { await api(`${path}/shows`, { method: 'POST', body }); say(`${body.title} added.`); form.querySelector('#show-title').value = ''; await shows(); await week(); }
+      catch (error) { say(error.message); }
+    });
+    main.querySelector('#shows').addEventListener('change', async (event) => {
+      const id = event.target.dataset.showArt, file = event.target.files?.[0];
+      if (!id || !file) return;
+      try { const updated = await api(`${path}/shows/${id}/artwork`, { method: 'PUT', body: file }); showArt.set(id, updated.artworkUrl); say(`${updated.title} has a new picture.`); await shows(); }
+      catch (error) { say(error.message); }
+    });
+    const setPicture = (url) => {
+      main.querySelector('header.hero .art').outerHTML = picture(url).text;
+      if (latest) show({ ...latest, artworkUrl: undefined });
+    };
+    main.querySelector('#art-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const file = main.querySelector('#art-file').files[0];
+      if (!file) return;
+      try { station = await api(`${path}/artwork`, { method: 'PUT', body: file }); setPicture(station.artworkUrl); say('The station has a new picture.'); }
+      catch (error) { say(error.message); }
+    });
+    main.querySelector('#art-remove').addEventListener('click', async () => {
+      try { await api(`${path}/artwork`, { method: 'DELETE' }); station = { ...station, artworkUrl: null }; setPicture(null); say('Picture removed.'); }
       catch (error) { say(error.message); }
     });
     main.querySelector('#shows').addEventListener('click', async (event) => {
@@ -393,7 +429,7 @@ export async function render(main, { slug }) {
   const onEvent = (event) => {
     const e = event.detail;
     if (e.type === 'station.now_playing' && e.payload.station === station.slug) { present(e.payload); showStats(); }
-    if (e.type === 'station.schedule_changed' && e.payload.slug === station.slug) { week(); shows(); lists(); }
+    if (e.type === 'station.schedule_changed' && e.payload.slug === station.slug) { week(); shows(); lists(); loadShowArt(); }
   };
   store.addEventListener('event', onEvent);
   store.addEventListener('reconnected', load);
