@@ -78,6 +78,9 @@ public final class PlayoutEngine: @unchecked Sendable {
     private var preparedItem: PlayoutItem?
     private var onFallback = false
     private var tonePhase: Double = 0
+    /// The station's fallback clip and where in it the loop is (guarded by `lock`).
+    private var fallbackLoop: [UInt8]?
+    private var fallbackOffset = 0
     /// Frames written to the sink since start.
     private var written: Int64 = 0
     /// When the paced clock started (monotonic nanoseconds).
@@ -120,6 +123,14 @@ public final class PlayoutEngine: @unchecked Sendable {
     }
 
     static func clampedCrossfade(_ ms: Int) -> Int { max(0, min(ms, 10_000)) }
+
+    /// What airs while nothing is queued instead of the tone: a clip (``PCMClip``), looped; nil: the tone.
+    public func setFallback(_ pcm: [UInt8]?) {
+        lock.withLock {
+            fallbackLoop = pcm.flatMap { $0.count >= PCM.bytesPerFrame ? $0 : nil }
+            fallbackOffset = 0
+        }
+    }
 
     /// Changes the crossfade from the next item change on.
     public func setCrossfade(milliseconds: Int, curve: CrossfadeCurve) {
@@ -500,7 +511,7 @@ public final class PlayoutEngine: @unchecked Sendable {
             // is followed by the cut, not by a blip of the tone.
             let cutImminent = lock.withLock { pendingCut }.map { $0.frame - position(chunk) <= PCM.frames(milliseconds: options.cutFadeMs) } ?? false
             if options.fallbackTone && !cutImminent {
-                appendTone(&chunk, count: want - chunk.count)
+                appendFallback(&chunk, count: want - chunk.count)
             } else {
                 chunk.append(contentsOf: repeatElement(0, count: want - chunk.count))
             }
@@ -685,6 +696,24 @@ public final class PlayoutEngine: @unchecked Sendable {
     }
 
     /// A quiet 440 Hz tone (−26 dBFS): the station is on air and nothing is scheduled.
+    /// The station's clip, looped, where it has one; else the tone.
+    private func appendFallback(_ chunk: inout [UInt8], count: Int) {
+        let (loop, offset) = lock.withLock { (fallbackLoop, fallbackOffset) }
+        guard let loop, !loop.isEmpty else {
+            appendTone(&chunk, count: count)
+            return
+        }
+        var position = offset < loop.count ? offset : 0
+        var left = count
+        while left > 0 {
+            let take = min(left, loop.count - position)
+            chunk.append(contentsOf: loop[position..<position + take])
+            left -= take
+            position = (position + take) % loop.count
+        }
+        lock.withLock { if fallbackLoop?.count == loop.count { fallbackOffset = position } }
+    }
+
     private func appendTone(_ chunk: inout [UInt8], count: Int) {
         let step = 2 * Double.pi * 440 / Double(PCM.sampleRate)
         for _ in 0..<(count / PCM.bytesPerFrame) {

@@ -275,6 +275,32 @@ final class EngineBox: @unchecked Sendable {
         #expect(fallbacks.count == 1)
     }
 
+    /// A station's own fallback clip loops in the tone's place, sample for sample, from where it
+    /// left off at each chunk; cleared, the tone is back.
+    @Test func aFallbackClipLoopsInTheTonesPlace() async throws {
+        let dir = try AudioFixtures.temporaryDirectory("playout-fallback")
+        let path = try AudioFixtures.audio(at: dir.appendingPathComponent("f.flac").path, metadata: [:], seconds: 0.7)
+        let clip = try #require(PCMClip.decode(path: path, ffmpeg: "/usr/bin/ffmpeg", maxSeconds: 30))
+        #expect(abs(clip.count - PCM.bytesPerSecond * 7 / 10) <= PCM.bytesPerFrame * 2_000)
+        #expect(PCMClip.decode(path: dir.appendingPathComponent("missing.flac").path, ffmpeg: "/usr/bin/ffmpeg", maxSeconds: 30) == nil)
+        let recorder = Recorder()
+        let engine = PlayoutEngine(queue: PlayoutQueue(), sink: recorder.write, events: recorder.note)
+        engine.setFallback(clip)
+        engine.start()
+        try await Task.sleep(for: .milliseconds(2_000))
+        engine.setFallback(nil)
+        try await Task.sleep(for: .milliseconds(300))
+        engine.stop()
+        let audio = recorder.audio
+        // From the start: the clip, then the clip again, end to end (at least two whole loops).
+        let looped = clip + clip
+        #expect(audio.count > looped.count)
+        #expect(Array(audio.prefix(looped.count)) == looped)
+        // And after it was cleared, the tone (not silence, not the clip).
+        #expect(recorder.longestSilence() < 50)
+        #expect(!audio.suffix(PCM.bytesPerSecond / 10).elementsEqual(clip.prefix(PCM.bytesPerSecond / 10)))
+    }
+
     /// A party room's stream waits in silence: no tone when nothing is queued.
     @Test func aSilentFallbackIsSilence() async throws {
         let recorder = Recorder()

@@ -1225,3 +1225,40 @@ def test_stations_and_shows_have_pictures_and_listeners_see_covers(deployment, s
     assert requests.delete(base + "/artwork", headers=h).status_code == 204
     assert requests.get(base, headers=h).json().get("artworkUrl") is None
     assert requests.get(base + "/artwork", headers=h).status_code == 404
+
+
+def test_a_station_loops_its_fallback_track_when_nothing_else_can_air(deployment, tmp_path):
+    """With nothing airable (the library's files gone, no local copies kept) a station airs its
+    fallback: the first seconds of a track its manager chose, decoded while it could still be
+    read and looped from memory; without one, the quiet 440 Hz tone."""
+    from conftest import admin_token
+    from media import make_audio
+    music = tmp_path / "music"
+    make_audio(str(music / "loop.flac"), seconds=4, frequency=660, title="Back Soon", artist="Station")
+    make_audio(str(music / "song.flac"), seconds=4, frequency=330, title="Song", artist="Band")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music), CADENZA_RADIO_MEDIA_CACHE_MB=0)
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 2)
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    base = server.url + "/api/v1/stations/backup"
+    for bad in ("999999", "x", "-3"):
+        r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "backup", "name": "Backup", "fallbackTrackId": bad})
+        assert r.status_code == 422 and "fallbackTrackId" in r.json()["error"]["message"], r.text
+    r = requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "backup", "name": "Backup", "fallbackTrackId": ids["Back Soon"]})
+    assert r.status_code == 201 and r.json()["fallbackTrackId"] == ids["Back Soon"], r.text
+    assert wait_for(lambda: requests.get(base + "/now-playing").json().get("nowPlaying"), timeout=15)
+    time.sleep(2)   # the playout reads its fallback a second after it goes on air
+    # The storage goes away: every item fails, and the fallback airs in their place.
+    shutil.rmtree(music)
+    assert wait_for(lambda: (requests.get(base + "/now-playing").json().get("nowPlaying") or {}).get("source") == "fallback", timeout=30)
+    time.sleep(4)   # past the mount's burst of what aired before
+    audio, titles, _ = listen(server.url + "/listen/backup/radio.mp3", 4)
+    assert abs(dominant_hz(audio[len(audio) // 2:], tmp_path) - 660) < 15
+    assert titles and titles[-1][1] == "Backup", titles   # the station's name as the title
+    # Without a fallback track: the tone.
+    r = requests.patch(base, headers=h, json={"fallbackTrackId": ""})
+    assert r.status_code == 200 and "fallbackTrackId" not in r.json(), r.text
+    time.sleep(5)
+    audio, _, _ = listen(server.url + "/listen/backup/radio.mp3", 4)
+    assert abs(dominant_hz(audio[len(audio) // 2:], tmp_path) - 440) < 15

@@ -19,6 +19,7 @@ public struct RadioFeature: Feature {
             M033_CreateStationRequests(), M034_AddShowIntroAndOutro(), M050_AddStationBitrate(), M051_CreateStationManagers(),
             M052_CreateStationListenerAgents(), M053_AddCrossfadeCurveAndEntryFades(),
             M054_AddStationListenerLimit(), M055_AddStationAndShowArtwork(),
+            M056_AddStationFallbackTrack(),
         ]
     }
 

@@ -35,6 +35,8 @@ struct StationDTO: Content {
     var createdAt: Date
     /// Whether the caller may change the station (its owner, a manager, an administrator); absent signed out.
     var canManage: Bool?
+    /// The track looped when nothing else can air; null: a quiet tone.
+    var fallbackTrackId: String?
     /// The station's picture (`?size=` for a smaller one); null when it has none.
     var artworkUrl: String?
 
@@ -61,6 +63,7 @@ struct StationDTO: Content {
         jingleMinute = station.jingleMinute
         recordLive = station.recordLive
         artworkUrl = StationArtwork.url(station.artwork, slug: station.slug)
+        fallbackTrackId = station.fallbackTrackID.map(String.init)
         createdAt = Clock.date(station.createdAt)
     }
 }

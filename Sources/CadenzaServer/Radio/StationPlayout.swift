@@ -102,6 +102,8 @@ final class StationPlayout: Sendable {
         var cacher: Task<Void, Never>?
         /// Signed-in listeners on the mounts: who, and since when (wall-clock ms).
         var personal: [UUID: (userID: Int64, since: Int64)] = [:]
+        /// The fallback track the engine was last given (nil: the tone), whether it could not be read, and when.
+        var fallback: (id: Int64?, missing: Bool, tried: Date) = (nil, false, .distantPast)
     }
 
     /// Where the HLS output writes its playlist and segments, and its encoder.
@@ -117,6 +119,7 @@ final class StationPlayout: Sendable {
     private let statsInterval: TimeInterval
     /// Local copies of what airs next, read instead of the library's files (see MediaCache).
     let cache: MediaCache?
+    let ffmpeg: String
 
     init(
         station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, push: IcecastTarget? = nil, statsInterval: TimeInterval = 60,
@@ -124,6 +127,7 @@ final class StationPlayout: Sendable {
     ) {
         self.statsInterval = statsInterval
         self.cache = cache
+        self.ffmpeg = ffmpeg
         self.push = push
         client = app.client
         hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
@@ -254,6 +258,7 @@ final class StationPlayout: Sendable {
                 await followSchedule(libraries: libraries)
                 await fill(libraries: libraries)
                 await hourlyJingle(libraries: libraries)
+                await keepFallback(libraries: libraries)
             }
         }
         let recorder = Task { [self] in await record() }

@@ -53,6 +53,8 @@ struct StationRecord: Sendable, Equatable, Codable {
     var recordLive: Bool
     /// The integrated loudness (LUFS) every item is brought to; nil airs files as they are.
     var targetLUFS: Int?
+    /// What loops when nothing else can air (its first ``StationPlayout/fallbackSeconds``); nil: a tone.
+    var fallbackTrackID: Int64?
     /// The station's own picture (set apart from the other fields: ``Stations/setArtwork(_:stationID:on:)``).
     var artwork: RadioArtwork?
     var createdAt: Int64
@@ -81,6 +83,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         jingleMinute = try row.decode(column: "jingle_minute", as: Int?.self)
         recordLive = try row.decode(column: "record_live", as: Bool.self)
         artwork = try RadioArtwork(row: row)
+        fallbackTrackID = try row.decode(column: "fallback_track_id", as: Int64?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
@@ -112,6 +115,7 @@ struct StationRecord: Sendable, Equatable, Codable {
         recordLive = try c.decodeIfPresent(Bool.self, forKey: .recordLive) ?? false
         targetLUFS = try c.decodeIfPresent(Int.self, forKey: .targetLUFS)
         artwork = try? c.decodeIfPresent(RadioArtwork.self, forKey: .artwork)
+        fallbackTrackID = try c.decodeIfPresent(Int64.self, forKey: .fallbackTrackID)
         createdAt = try c.decodeIfPresent(Int64.self, forKey: .createdAt) ?? 0
         updatedAt = try c.decodeIfPresent(Int64.self, forKey: .updatedAt) ?? 0
     }
@@ -203,7 +207,7 @@ enum Stations {
               track_gap_minutes = \(bind: station.trackGapMinutes), artist_gap_minutes = \(bind: station.artistGapMinutes),
               jingle_playlist_id = \(bind: station.jinglePlaylistID), jingle_every = \(bind: station.jingleEvery),
               target_lufs = \(bind: station.targetLUFS), jingle_minute = \(bind: station.jingleMinute),
-              record_live = \(bind: station.recordLive),
+              record_live = \(bind: station.recordLive), fallback_track_id = \(bind: station.fallbackTrackID),
               updated_at = \(bind: Clock.nowMillis())
             WHERE id = \(bind: station.id)
             """

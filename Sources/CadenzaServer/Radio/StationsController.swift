@@ -28,6 +28,8 @@ enum StationsController {
         /// 0–59: a station ID once an hour after that minute; -1 turns it off.
         var jingleMinute: Int?
         var recordLive: Bool?
+        /// A track of the libraries the station plays from, looped when nothing else can air; "" for the tone.
+        var fallbackTrackId: String?
         /// The loudness target in LUFS (-30 to -10); `normalize: false` airs files as they are.
         var targetLufs: Int?
         var normalize: Bool?
@@ -123,11 +125,12 @@ enum StationsController {
             if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
                 || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
                 || change.jingleMinute != nil || change.recordLive != nil || change.crossfadeCurve != nil || change.maxListeners != nil
+                || change.fallbackTrackId != nil
             {
                 station.crossfadeCurve = change.crossfadeCurve ?? station.crossfadeCurve
                 station.maxListeners = try Self.listenerLimit(change) ?? station.maxListeners
                 try applyPush(change, to: &station, viewer: viewer, app: application)
-                try await applyRotation(change, to: &station, viewer: viewer, on: sql)
+                try await applyRotation(change, to: &station, viewer: viewer, on: tx)
                 try await Stations.update(station, on: sql)
             }
             try await EventStore.append(
@@ -156,7 +159,7 @@ enum StationsController {
         station.maxListeners = try Self.listenerLimit(change) ?? station.maxListeners
         station.bitrate = fields.bitrate
         station.visibility = change.visibility ?? station.visibility
-        try await applyRotation(change, to: &station, viewer: try req.requireUser(), on: req.sql)
+        try await applyRotation(change, to: &station, viewer: try req.requireUser(), on: req.db)
         try applyPush(change, to: &station, viewer: try req.requireUser(), app: req.application)
         try await Stations.update(station, on: req.sql)
         try await EventStore.append(
@@ -169,7 +172,8 @@ enum StationsController {
     }
 
     /// The rotation's rules from a change: repeat gaps in minutes, the jingle playlist and how often.
-    static func applyRotation(_ change: Change, to station: inout StationRecord, viewer: Principal, on db: any SQLDatabase) async throws {
+    static func applyRotation(_ change: Change, to station: inout StationRecord, viewer: Principal, on database: any Database) async throws {
+        let db = database.sql
         if let minutes = change.trackGapMinutes {
             guard (0...1_440).contains(minutes) else { throw APIError.unprocessable("trackGapMinutes must be 0 to 1440.") }
             station.trackGapMinutes = minutes
@@ -200,6 +204,10 @@ enum StationsController {
         }
         if let normalize = change.normalize {
             station.targetLUFS = normalize ? (change.targetLufs ?? station.targetLUFS ?? -16) : nil
+        }
+        if let fallback = change.fallbackTrackId {
+            station.fallbackTrackID =
+                fallback.isEmpty ? nil : try await ShowsController.airableTrackID(fallback, field: "fallbackTrackId", station: station, on: database)
         }
     }
 

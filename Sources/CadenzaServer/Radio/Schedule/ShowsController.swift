@@ -220,9 +220,10 @@ enum ShowsController {
         return id
     }
 
-    private static func airableTrackID(_ raw: String, field: String, station: StationRecord, req: Request) async throws -> Int64 {
-        let libraries = try await AutoDJ.libraries(for: station, on: req.db)
-        guard let id = Int64(raw), id > 0, try await CatalogQueries.airableTrack(id: id, libraries: libraries, on: req.sql) != nil else {
+    /// A track the station may air (of the libraries its owner may see), by its id as the API gives it.
+    static func airableTrackID(_ raw: String, field: String, station: StationRecord, on db: any Database) async throws -> Int64 {
+        let libraries = try await AutoDJ.libraries(for: station, on: db)
+        guard let id = Int64(raw), id > 0, try await CatalogQueries.airableTrack(id: id, libraries: libraries, on: db.sql) != nil else {
             throw APIError.unprocessable("\(field) must name a track of the libraries this station plays.")
         }
         return id
@@ -250,10 +251,10 @@ enum ShowsController {
             show.playlistID = playlist.isEmpty ? nil : try await playlistID(playlist, station: station, on: req.sql)
         }
         if let intro = change.introTrackId {
-            show.introTrackID = intro.isEmpty ? nil : try await airableTrackID(intro, field: "introTrackId", station: station, req: req)
+            show.introTrackID = intro.isEmpty ? nil : try await airableTrackID(intro, field: "introTrackId", station: station, on: req.db)
         }
         if let outro = change.outroTrackId {
-            show.outroTrackID = outro.isEmpty ? nil : try await airableTrackID(outro, field: "outroTrackId", station: station, req: req)
+            show.outroTrackID = outro.isEmpty ? nil : try await airableTrackID(outro, field: "outroTrackId", station: station, on: req.db)
         }
         if let date = change.startDate {
             guard let day = LocalText.parseDate(date) else { throw APIError.unprocessable("startDate must be a date like 2027-03-14.") }

@@ -82,6 +82,7 @@ export async function render(main, { slug }) {
           <label for="sound-jingles">Station IDs from</label><select id="sound-jingles"><option value="">No station IDs</option></select>
           <label for="sound-every">One after every … songs (0: not by count)</label><input id="sound-every" type="number" min="0" max="100" value="${station.jingleEvery}">
           <label for="sound-minute">And once an hour, after minute (empty: not hourly)</label><input id="sound-minute" type="number" min="0" max="59" value="${station.jingleMinute ?? ''}">
+          <label for="sound-fallback">When nothing else can air, loop (its first 30 seconds)</label><select id="sound-fallback"><option value="">A quiet tone</option></select>
           <label class="day"><input type="checkbox" id="sound-record" ${station.recordLive ? 'checked' : ''}> Record live sets into the library “${station.name} – live sets”</label>
           <button type="submit">Save</button></fieldset></form></section>
       <section aria-labelledby="settings-h"><h2 id="settings-h">Station</h2>
@@ -290,6 +291,10 @@ export async function render(main, { slug }) {
       for (const id of ['#show-intro', '#show-outro']) {
         main.querySelector(id).innerHTML = html`<option value="">None</option>${framing.map((e) => html`<option value="${e.trackId}">${e.title}</option>`)}`.text;
       }
+      // The fallback: any of those tracks (one set through the API stays offered as it is).
+      const fallback = station.fallbackTrackId;
+      const offered = fallback && !framing.some((e) => String(e.trackId) === fallback) ? [{ trackId: fallback, title: `Track ${fallback}` }, ...framing] : framing;
+      main.querySelector('#sound-fallback').innerHTML = html`<option value="">A quiet tone</option>${offered.map((e) => html`<option value="${e.trackId}" ${String(e.trackId) === fallback ? 'selected' : ''}>${e.title}</option>`)}`.text;
       const jingles = main.querySelector('#sound-jingles');
       jingles.innerHTML = html`<option value="">No station IDs</option>${list.map((p) => html`<option value="${p.id}" ${String(station.jinglePlaylistId) === p.id ? 'selected' : ''}>${p.name}</option>`)}`.text;
       const mine = await api('/api/v1/playlists');
@@ -372,6 +377,7 @@ export async function render(main, { slug }) {
         bitrate: Number(main.querySelector('#sound-bitrate').value),
         jinglePlaylistId: main.querySelector('#sound-jingles').value, jingleEvery: Number(main.querySelector('#sound-every').value),
         jingleMinute: minute === '' ? -1 : Number(minute), recordLive: main.querySelector('#sound-record').checked,
+        fallbackTrackId: main.querySelector('#sound-fallback').value,
       };
       if (body.normalize) body.targetLufs = Number(main.querySelector('#sound-target').value);
       try { station = await api(path, { method: 'PATCH', body }); say('Saved.'); } catch (error) { say(error.message); }
