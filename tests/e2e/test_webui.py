@@ -1651,6 +1651,28 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     browser.execute_script("arguments[0].value = '10:30';", time_box)
     browser.find_element(By.CSS_SELECTOR, ".move-form button[type=submit]").click()
     wait(browser, lambda d: "10:30–11:30 Breakfast" in target(d).text)
+    # The show edited on the page: renamed, given hosts, every three weeks until a last date; what
+    # the form was not asked to change stays.
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#shows button[data-edit-show]"))
+    wait(browser, lambda d: d.find_element(By.ID, "show-title").get_attribute("value") == "Breakfast")
+    assert browser.find_element(By.ID, "show-time").get_attribute("value") == "08:00"
+    assert browser.find_element(By.ID, "show-legend").text == "Edit Breakfast"
+    title = browser.find_element(By.ID, "show-title")
+    title.clear()
+    title.send_keys("Early Breakfast")
+    browser.find_element(By.ID, "show-hosts").send_keys("Ada, Bo")
+    Select(browser.find_element(By.ID, "show-repeat")).select_by_value("weekly-3")
+    until = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=120)).strftime("%Y-%m-%d")
+    browser.execute_script("document.getElementById('show-until').value = arguments[0];", until)
+    browser.find_element(By.CSS_SELECTOR, "#show-form button[type=submit]").click()
+    wait(browser, lambda d: "Early Breakfast saved." in d.find_element(By.ID, "station-status").text)
+    edited = requests.get(server.url + "/api/v1/stations/calendar/shows").json()
+    assert len(edited) == 1, edited
+    assert (edited[0]["title"], edited[0]["hosts"], edited[0]["every"], edited[0]["until"], edited[0]["startTime"]) == (
+        "Early Breakfast", ["Ada", "Bo"], 3, until, "08:00"), edited
+    assert edited[0]["playlistId"] == show["playlistId"] and edited[0]["introTrackId"] == tracks[0]["id"], edited
+    wait(browser, lambda d: "every 3 weeks" in d.find_element(By.ID, "shows").text and "with Ada, Bo" in d.find_element(By.ID, "shows").text)
+    assert browser.find_element(By.ID, "show-legend").text == "New show" and not browser.find_element(By.ID, "show-title").get_attribute("value")
     # A smart block, written with its live preview: Kaloven's songs, two of them.
     browser.find_element(By.ID, "block-name").send_keys("Kaloven hour")
     rule = browser.find_element(By.CSS_SELECTOR, "#block-form .rule-row")

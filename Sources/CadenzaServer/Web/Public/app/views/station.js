@@ -54,8 +54,10 @@ export async function render(main, { slug }) {
           <input id="request-q" type="search" placeholder="Find a track" autocomplete="off" maxlength="200"> <button type="submit">Find</button></form>
         <ul class="plain" id="request-results"></ul></section>
       <section aria-labelledby="shows-h"><h2 id="shows-h">Shows</h2><ul class="plain" id="shows"></ul>
-        <form id="show-form" class="show-form"><fieldset><legend>New show</legend>
+        <form id="show-form" class="show-form"><fieldset><legend id="show-legend">New show</legend>
           <label for="show-title">Title</label><input id="show-title" required maxlength="200">
+          <label for="show-hosts">Hosts (comma-separated)</label><input id="show-hosts" maxlength="1100" autocomplete="off">
+          <label for="show-description">Description</label><textarea id="show-description" maxlength="2000" rows="2"></textarea>
           <label for="show-playlist">Plays</label><select id="show-playlist"><option value="">The rotation</option></select>
           <label for="show-intro">Intro (from the station playlists)</label><select id="show-intro"><option value="">None</option></select>
           <label for="show-outro">Outro, ending with the show</label><select id="show-outro"><option value="">None</option></select>
@@ -63,10 +65,12 @@ export async function render(main, { slug }) {
           <label for="show-time">Starts at</label><input id="show-time" type="time" required>
           <label for="show-minutes">Minutes</label><input id="show-minutes" type="number" min="1" max="1440" value="60" required>
           <label for="show-repeat">Repeats</label><select id="show-repeat"><option value="once">Once</option><option value="daily">Every day</option>
-            <option value="weekly" selected>Every week</option><option value="weekly-2">Every 2 weeks</option><option value="monthly">Every month (same date)</option>
+            <option value="weekly" selected>Every week</option><option value="weekly-2">Every 2 weeks</option><option value="weekly-3">Every 3 weeks</option>
+            <option value="weekly-4">Every 4 weeks</option><option value="monthly">Every month (same date)</option>
             <option value="monthly-weekday">Every month (same weekday)</option></select>
           <div id="show-days" role="group" aria-label="On these days">${['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => html`<label class="day"><input type="checkbox" value="${d}"> ${d}</label>`)}</div>
-          <button type="submit">Add show</button></fieldset></form></section>
+          <label for="show-until">Last date (empty: no end)</label><input id="show-until" type="date">
+          <button type="submit" id="show-submit">Add show</button> <button type="button" id="show-cancel" class="ghost" hidden>Cancel</button></fieldset></form></section>
       <section aria-labelledby="lists-h"><h2 id="lists-h">Station playlists</h2><ul class="plain" id="station-lists"></ul>
         <p class="muted">A playlist or smart block with a share of the rotation is what the autoDJ plays between shows (by share); with none, it plays the whole library.</p>
         <form id="list-form" class="row-form"><label for="list-source">Copy one of your playlists</label>
@@ -260,13 +264,16 @@ export async function render(main, { slug }) {
   const calendar = stationWeek(main.querySelector('#week'), { path, station, manages, say });
   const week = calendar.render;
   const repeats = { once: 'once', daily: 'every day', weekly: 'weekly', monthly: 'monthly' };
+  let known = new Map();
   const shows = async () => {
     const box = main.querySelector('#shows');
     if (!box) return;
     try {
       const list = await api(`${path}/shows`);
+      known = new Map(list.map((s) => [s.id, s]));
       box.innerHTML = list.map((s) => html`<li>${s.artworkUrl ? html`<img class="thumb" src="${s.artworkUrl}&size=64" alt="" width="32" height="32">` : ''}<strong>${s.title}</strong> <span class="muted">${s.startTime}, ${s.durationMinutes} min,
-        ${s.repeat === 'weekly' && s.every > 1 ? `every ${s.every} weeks` : repeats[s.repeat]}${s.weekdays.length ? ` (${s.weekdays.join(', ')})` : ''}, from ${s.startDate}</span>
+        ${s.repeat === 'weekly' && s.every > 1 ? `every ${s.every} weeks` : repeats[s.repeat]}${s.weekdays.length ? ` (${s.weekdays.join(', ')})` : ''}, from ${s.startDate}${s.until ? ` to ${s.until}` : ''}${s.hosts.length ? ` · with ${s.hosts.join(', ')}` : ''}</span>
+        <button type="button" class="ghost" data-edit-show="${s.id}" aria-label="Edit the show ${s.title}">Edit</button>
         <label class="button ghost">Picture<input type="file" class="visually-hidden" data-show-art="${s.id}" accept="image/jpeg,image/png,image/webp,image/gif" aria-label="Picture for the show ${s.title}"></label>
         <button type="button" class="ghost" data-delete-show="${s.id}" aria-label="Delete the show ${s.title}">Delete</button></li>`.text).join('')
         || html`<li class="muted">No shows yet: the rotation plays all day.</li>`.text;
@@ -315,15 +322,56 @@ export async function render(main, { slug }) {
       const [repeat, variant] = form.querySelector('#show-repeat').value.split('-');
       const body = {
         title: form.querySelector('#show-title').value, startDate: form.querySelector('#show-date').value,
+        hosts: form.querySelector('#show-hosts').value.split(',').map((n) => n.trim()).filter(Boolean),
+        description: form.querySelector('#show-description').value, until: form.querySelector('#show-until').value,
         startTime: form.querySelector('#show-time').value, durationMinutes: Number(form.querySelector('#show-minutes').value), repeat,
-        every: variant === '2' ? 2 : 1, monthlyBy: variant === 'weekday' ? 'weekday' : 'date',
+        every: /^\d+$/.test(variant || '') ? Number(variant) : 1, monthlyBy: variant === 'weekday' ? 'weekday' : 'date',
         weekdays: repeat === 'weekly' ? [...days.querySelectorAll('input:checked')].map((c) => c.value) : [],
         playlistId: form.querySelector('#show-playlist').value,
         introTrackId: form.querySelector('#show-intro').value, outroTrackId: form.querySelector('#show-outro').value,
       };
-      try { await api(`${path}/shows`, { method: 'POST', body }); say(`${body.title} added.`); form.querySelector('#show-title').value = ''; await shows(); await week(); }
-      catch (error) { say(error.message); }
+      const editing = form.dataset.editing;
+      try {
+        if (editing) await api(`${path}/shows/${editing}`, { method: 'PATCH', body });
+        else await api(`${path}/shows`, { method: 'POST', body });
+        say(editing ? `${body.title} saved.` : `${body.title} added.`);
+        endEdit();
+        await shows(); await week();
+      } catch (error) { say(error.message); }
     });
+    // Editing a show fills the same form; saving changes every occurrence still to come.
+    const endEdit = () => {
+      delete form.dataset.editing;
+      for (const id of ['#show-title', '#show-hosts', '#show-description', '#show-until']) form.querySelector(id).value = '';
+      form.querySelector('#show-legend').textContent = 'New show';
+      form.querySelector('#show-submit').textContent = 'Add show';
+      form.querySelector('#show-cancel').hidden = true;
+    };
+    form.querySelector('#show-cancel').addEventListener('click', endEdit);
+    const edit = (s) => {
+      form.dataset.editing = s.id;
+      form.querySelector('#show-legend').textContent = `Edit ${s.title}`;
+      form.querySelector('#show-submit').textContent = 'Save show';
+      form.querySelector('#show-cancel').hidden = false;
+      form.querySelector('#show-title').value = s.title;
+      form.querySelector('#show-hosts').value = s.hosts.join(', ');
+      form.querySelector('#show-description').value = s.description;
+      form.querySelector('#show-date').value = s.startDate;
+      form.querySelector('#show-time').value = s.startTime.slice(0, 5);
+      form.querySelector('#show-minutes').value = s.durationMinutes;
+      form.querySelector('#show-until').value = s.until || '';
+      const variant = s.repeat === 'weekly' && s.every > 1 ? `weekly-${s.every}` : s.repeat === 'monthly' && s.monthlyBy === 'weekday' ? 'monthly-weekday' : s.repeat;
+      const select = form.querySelector('#show-repeat');
+      // A rule the form does not offer (every 5 weeks, set through the API) keeps its own value.
+      if (![...select.options].some((o) => o.value === variant)) select.add(new Option(`Every ${s.every} weeks`, variant));
+      select.value = variant;
+      for (const box of days.querySelectorAll('input')) box.checked = s.weekdays.includes(box.value);
+      syncDays();
+      for (const [id, value] of [['#show-playlist', s.playlistId], ['#show-intro', s.introTrackId], ['#show-outro', s.outroTrackId]]) {
+        form.querySelector(id).value = value || '';
+      }
+      form.querySelector('#show-title').focus();
+    };
     main.querySelector('#shows').addEventListener('change', async (event) => {
       const id = event.target.dataset.showArt, file = event.target.files?.[0];
       if (!id || !file) return;
@@ -346,6 +394,8 @@ export async function render(main, { slug }) {
       catch (error) { say(error.message); }
     });
     main.querySelector('#shows').addEventListener('click', async (event) => {
+      const editing = known.get(event.target.closest('button[data-edit-show]')?.dataset.editShow);
+      if (editing) { edit(editing); return; }
       const id = event.target.closest('button[data-delete-show]')?.dataset.deleteShow;
       if (!id || !confirm('Delete this show and all its occurrences?')) return;
       try { await api(`${path}/shows/${id}`, { method: 'DELETE' }); await shows(); await week(); } catch (error) { say(error.message); }
