@@ -617,7 +617,8 @@ def test_hls_output_follows_rfc_8216(server_with_music, tmp_path):
 
 def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(deployment, tmp_path):
     """PostgreSQL stopped for a minute: the station goes on choosing and airing (its titles keep
-    changing, no silence), and what aired meanwhile reaches the as-run log when it is back."""
+    changing, no silence), what aired meanwhile reaches the as-run log when it is back, and a
+    show scheduled then airs (the playout reads the schedule again)."""
     import pytest
     from conftest import ADMIN_PASSWORD
     if os.environ.get("CADENZA_TEST_DATABASE_URL"):
@@ -655,8 +656,6 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
             f.write(audio)
         assert not [s for s in silences(capture) if s[0] > 0.05]
         # Back: every item that started while the database was down is in the log, with its length.
-        from datetime import datetime
-
         def logged():
             r = requests.get(server.url + "/api/v1/stations/steady/history", headers=auth(token))
             if r.status_code != 200:
@@ -665,6 +664,19 @@ def test_the_station_airs_through_a_database_outage_and_its_log_arrives_after(de
         assert wait_for(lambda: len(logged()) >= 18, timeout=30), logged()
         assert all(abs(e["durationMs"] - 3000) <= 60 for e in logged() if "durationMs" in e)
         assert "cadenza_database_up 1" in requests.get(server.url + "/metrics").text
+        # And it takes schedule changes again: a show set up now airs from its start.
+        base = server.url + "/api/v1/stations/steady"
+        tones = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=auth(token)).json()["items"]}
+        playlist = requests.post(base + "/playlists", headers=auth(token), json={"name": "After", "trackIds": [tones["Tone 3"]]}).json()
+        start = datetime.now(timezone.utc) + timedelta(seconds=10)
+        r = requests.post(base + "/shows", headers=auth(token), json={
+            "title": "After the Outage", "playlistId": playlist["id"], "startDate": start.strftime("%Y-%m-%d"),
+            "startTime": start.strftime("%H:%M:%S"), "durationMinutes": 1})
+        assert r.status_code == 201, r.text
+        np = lambda: requests.get(base + "/now-playing").json()
+        assert wait_for(lambda: (np().get("show") or {}).get("title") == "After the Outage", timeout=40)
+        assert wait_for(lambda: any(e["source"] == "scheduled" and e["title"] == "Tone 3"
+                                    for e in requests.get(base + "/history", headers=auth(token)).json()), timeout=10)
     finally:
         subprocess.run([scripts, "stop", pg_dir + "/pg"], capture_output=True)
         shutil.rmtree(pg_dir, ignore_errors=True)
