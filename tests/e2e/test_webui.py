@@ -1574,6 +1574,30 @@ def test_a_public_station_page_plays_to_visitors_who_are_not_signed_in(server_wi
     assert not severe_console_errors(browser)
 
 
+def test_a_private_stations_manager_sees_it_change_without_its_owners_events(server_with_music, browser):
+    """A private station announces what plays to its owner alone: its manager's page asks instead."""
+    server, token = server_with_music
+    h = auth(token)
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={"slug": "staff", "name": "Staff", "visibility": "private"}).status_code == 201
+    assert requests.post(server.url + "/api/v1/users", headers=h, json={"username": "mara", "password": "mara-password-1"}).status_code == 201
+    assert requests.put(server.url + "/api/v1/stations/staff/managers", headers=h, json={"usernames": ["mara"]}).status_code == 200
+    np = lambda: requests.get(server.url + "/api/v1/stations/staff/now-playing", headers=h).json()
+    assert wait_for(lambda: np().get("nowPlaying"), timeout=15)
+    sign_in(browser, server, "mara", "mara-password-1")
+    browser.get(server.url + "/#/radio/staff")
+    settled(browser, "/radio/staff")
+    titles = {"Night River", "Paper Static", "Lantern"}
+    wait(browser, lambda d: d.find_elements(By.ID, "np-title") and d.find_element(By.ID, "np-title").text in titles)
+    for _ in range(2):
+        before = np()["nowPlaying"]
+        assert requests.post(server.url + "/api/v1/stations/staff/skip", headers=h).status_code == 202
+        assert wait_for(lambda: np()["nowPlaying"]["playedAt"] != before["playedAt"], timeout=10)
+        after = np()["nowPlaying"]["song"]["title"]
+        wait(browser, lambda d: before["song"]["title"] in d.find_element(By.ID, "recent").text, timeout=25)
+        wait(browser, lambda d: d.find_element(By.ID, "np-title").text == after, timeout=25)
+    assert not severe_console_errors(browser)
+
+
 def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music, browser):
     server, token = server_with_music
     h = auth(token)
@@ -1591,6 +1615,25 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     browser.find_element(By.CSS_SELECTOR, "#list-form button[type=submit]").click()
     wait(browser, lambda d: "Morning Mix" in d.find_element(By.ID, "station-lists").text)
     wait(browser, lambda d: "Morning Mix" in d.find_element(By.ID, "show-playlist").text)
+    # Its entries' own cue points and fades, and their order, set on the page.
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#station-lists button[data-edit-list]"))
+    rows = lambda d: d.find_elements(By.CSS_SELECTOR, "#entries-form tr[data-index]")
+    wait(browser, lambda d: len(rows(d)) == 2)
+    rows(browser)[0].find_element(By.CSS_SELECTOR, "input[data-field=cueInMs]").send_keys("1.5")
+    rows(browser)[0].find_element(By.CSS_SELECTOR, "input[data-field=fadeOutMs]").send_keys("500")
+    press(browser, rows(browser)[1].find_element(By.CSS_SELECTOR, "button[data-up]"))
+    browser.find_element(By.CSS_SELECTOR, "#entries-form button[type=submit]").click()
+    wait(browser, lambda d: "Morning Mix saved." in d.find_element(By.ID, "station-status").text)
+    listed = requests.get(server.url + "/api/v1/stations/calendar/playlists", headers=h).json()[0]
+    entries = requests.get(server.url + f"/api/v1/stations/calendar/playlists/{listed['id']}", headers=h).json()["entries"]
+    assert [e["trackId"] for e in entries] == [tracks[1]["id"], tracks[0]["id"]], entries
+    assert (entries[1].get("cueInMs"), entries[1].get("fadeOutMs"), entries[1].get("cueOutMs")) == (1500, 500, None), entries
+    # A cue-out before the cue-in is refused in the server's words, and nothing changes.
+    rows(browser)[1].find_element(By.CSS_SELECTOR, "input[data-field=cueOutMs]").send_keys("1")
+    browser.find_element(By.CSS_SELECTOR, "#entries-form button[type=submit]").click()
+    wait(browser, lambda d: "cue-in before cue-out" in d.find_element(By.ID, "station-status").text)
+    assert requests.get(server.url + f"/api/v1/stations/calendar/playlists/{listed['id']}", headers=h).json()["entries"] == entries
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#entries-form button[data-close]"))
     # ...and schedules a weekly breakfast show on it, from tomorrow at 08:00 station time.
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo

@@ -4,6 +4,7 @@ import { store } from '../store.js';
 import { errorMessage, icon, placeholderArt } from '../components.js';
 import { duration } from '../format.js';
 import { smartBlockForm } from './station-blocks.js';
+import { entryEditor } from './station-entries.js';
 import { stationWeek } from './station-week.js';
 
 export const title = 'Station';
@@ -71,7 +72,7 @@ export async function render(main, { slug }) {
           <div id="show-days" role="group" aria-label="On these days">${['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => html`<label class="day"><input type="checkbox" value="${d}"> ${d}</label>`)}</div>
           <label for="show-until">Last date (empty: no end)</label><input id="show-until" type="date">
           <button type="submit" id="show-submit">Add show</button> <button type="button" id="show-cancel" class="ghost" hidden>Cancel</button></fieldset></form></section>
-      <section aria-labelledby="lists-h"><h2 id="lists-h">Station playlists</h2><ul class="plain" id="station-lists"></ul>
+      <section aria-labelledby="lists-h"><h2 id="lists-h">Station playlists</h2><ul class="plain" id="station-lists"></ul><div id="entries"></div>
         <p class="muted">A playlist or smart block with a share of the rotation is what the autoDJ plays between shows (by share); with none, it plays the whole library.</p>
         <form id="list-form" class="row-form"><label for="list-source">Copy one of your playlists</label>
           <select id="list-source"></select> <button type="submit">Copy to the station</button></form>
@@ -198,7 +199,8 @@ export async function render(main, { slug }) {
     const remaining = np ? Date.parse(np.playedAt) + np.durationMs - serverNow() + 1000 : 15_000;
     poller = setTimeout(async () => { if (!document.hidden) await load(); if (!left) poll(); }, Math.min(15_000, Math.max(2_000, remaining)));
   };
-  if (!me) poll();
+  // A private station's announcements go to its owner alone: its managers (and administrators) ask too.
+  if (!me || (station.visibility === 'private' && String(me.id) !== station.ownerId)) poll();
   const ticker = setInterval(progress, 1000);
   const statsTicker = setInterval(() => { if (!document.hidden) showStats(); }, 30_000);
 
@@ -287,6 +289,7 @@ export async function render(main, { slug }) {
       box.innerHTML = list.map((p) => html`<li>${p.name} <span class="muted">${p.kind === 'smart' ? 'smart block' : `${p.entryCount} tracks`}</span>
         <label class="inline">share of the rotation <input type="number" class="weight" min="0" max="25" value="${p.rotationWeight}" data-weight="${p.id}"
           aria-label="Share of the rotation for ${p.name}"></label>
+        ${p.kind === 'static' ? html`<button type="button" class="ghost" data-edit-list="${p.id}" aria-label="Cue points and fades of ${p.name}">Cue points</button>` : ''}
         <button type="button" class="ghost" data-delete-list="${p.id}" aria-label="Delete the station playlist ${p.name}">Delete</button></li>`.text).join('')
         || html`<li class="muted">No station playlists yet.</li>`.text;
       const select = main.querySelector('#show-playlist');
@@ -471,7 +474,10 @@ export async function render(main, { slug }) {
         say('Saved.');
       } catch (error) { say(error.message); }
     });
+    const entries = entryEditor(main.querySelector('#entries'), { path, say, saved: () => lists() });
     main.querySelector('#station-lists').addEventListener('click', async (event) => {
+      const edit = event.target.closest('button[data-edit-list]')?.dataset.editList;
+      if (edit) { await entries.open(edit); return; }
       const id = event.target.closest('button[data-delete-list]')?.dataset.deleteList;
       if (!id || !confirm('Delete this station playlist? Shows that play it fall back to the rotation.')) return;
       try { await api(`${path}/playlists/${id}`, { method: 'DELETE' }); await lists(); } catch (error) { say(error.message); }
