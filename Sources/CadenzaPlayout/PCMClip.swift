@@ -8,7 +8,8 @@ public enum PCMClip {
 
     /// The first `maxSeconds` of the file at `path` as bus PCM, its ends faded; nil when ffmpeg
     /// cannot read it or it gives less than half a second.
-    public static func decode(path: String, ffmpeg: String, maxSeconds: Int) -> [UInt8]? {
+    /// `deadline`: seconds after which ffmpeg is killed (a file on storage that hangs).
+    public static func decode(path: String, ffmpeg: String, maxSeconds: Int, deadline: Double = 20) -> [UInt8]? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = [
@@ -20,6 +21,10 @@ public enum PCMClip {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch { return nil }
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: watchdog)
+        defer { watchdog.cancel() }
         // Read to the end, but never past the limit (ffmpeg's -t bounds it; this bounds a misbehaving one).
         let limit = (max(1, maxSeconds) + 1) * PCM.bytesPerSecond
         var pcm: [UInt8] = []
@@ -29,7 +34,8 @@ public enum PCMClip {
             if chunk.isEmpty { break }
             pcm.append(contentsOf: chunk.prefix(limit - pcm.count))
             if pcm.count >= limit {
-                process.terminate()
+                // Killed, not asked: one blocked writing to the pipe would never see a polite signal.
+                kill(pid, SIGKILL)
                 break
             }
         }

@@ -127,7 +127,8 @@ public final class PlayoutEngine: @unchecked Sendable {
     /// What airs while nothing is queued instead of the tone: a clip (``PCMClip``), looped; nil: the tone.
     public func setFallback(_ pcm: [UInt8]?) {
         lock.withLock {
-            fallbackLoop = pcm.flatMap { $0.count >= PCM.bytesPerFrame ? $0 : nil }
+            // Whole frames only: a stray byte would swap the channels on every other pass.
+            fallbackLoop = pcm.flatMap { $0.count >= PCM.bytesPerFrame ? Array($0.prefix($0.count - $0.count % PCM.bytesPerFrame)) : nil }
             fallbackOffset = 0
         }
     }
@@ -505,6 +506,8 @@ public final class PlayoutEngine: @unchecked Sendable {
             if options.stopWhenEmpty && current == nil && queue.count == 0 && lock.withLock({ pendingCut == nil }) { return false }
             if !onFallback {
                 onFallback = true
+                // Each stretch of fallback begins the clip from its faded-in start.
+                lock.withLock { fallbackOffset = 0 }
                 events(.fallback(frame: position(chunk)))
             }
             // Just before a cut the fallback is silence: an outro that ended a moment early

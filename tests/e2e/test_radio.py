@@ -1190,7 +1190,7 @@ def test_stations_and_shows_have_pictures_and_listeners_see_covers(deployment, s
     assert url.startswith("/api/v1/stations/pics/artwork?v=") and requests.get(base).json()["artworkUrl"] == url
     got = requests.get(server.url + url)
     assert got.status_code == 200 and got.content == png and got.headers["Content-Type"] == "image/png"
-    assert "immutable" in got.headers["Cache-Control"] and got.headers["Cache-Control"].startswith("public")
+    assert "immutable" in got.headers["Cache-Control"] and got.headers["Cache-Control"].startswith("private")
     assert "no-cache" in requests.get(base + "/artwork").headers["Cache-Control"]   # the unversioned URL is revalidated
     small = requests.get(server.url + url + "&size=64")
     assert small.status_code == 200 and small.headers["Content-Type"] == "image/jpeg"

@@ -35,9 +35,9 @@ struct StationDTO: Content {
     var createdAt: Date
     /// Whether the caller may change the station (its owner, a manager, an administrator); absent signed out.
     var canManage: Bool?
-    /// The track looped when nothing else can air; null: a quiet tone.
+    /// The track looped when nothing else can air; absent: a quiet tone.
     var fallbackTrackId: String?
-    /// The station's picture (`?size=` for a smaller one); null when it has none.
+    /// The station's picture (`?size=` for a smaller one); absent when it has none.
     var artworkUrl: String?
 
     init(_ station: StationRecord, push: IcecastTarget? = nil) {
@@ -125,7 +125,7 @@ struct NowPlayingDTO: Content {
     var listeners: Listeners
     /// Absent from announcements stored before outputs were timed.
     var outputs: [OutputDelay]?
-    /// The picture of the show on air, else the station's (null: neither has one). The song's own
+    /// The picture of the show on air, else the station's (absent: neither has one). The song's own
     /// cover is at `/api/v1/stations/SLUG/tracks/TRACKID/artwork`. Only in the API's answer.
     var artworkUrl: String?
 }

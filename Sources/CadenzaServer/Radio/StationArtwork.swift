@@ -76,7 +76,7 @@ enum StationArtwork {
 
     /// Serves an image; `immutable` for a URL that names this version, else revalidated on each use.
     static func serve(
-        hash: String, mime: String, station: StationRecord, immutable: Bool, req: Request
+        hash: String, mime: String, immutable: Bool, req: Request
     ) async throws -> Response {
         var size: Int?
         if let raw = req.query[String.self, at: "size"] {
@@ -84,15 +84,15 @@ enum StationArtwork {
             size = value
         }
         let response = try await StreamController.serveArtwork(hash: hash, mime: mime, size: size, req: req)
-        let scope = station.visibility == .private ? "private" : "public"
-        response.headers.replaceOrAdd(name: .cacheControl, value: immutable ? "\(scope), max-age=31536000, immutable" : "\(scope), no-cache")
+        // Browsers only: a shared cache would go on serving a picture after its station turned private.
+        response.headers.replaceOrAdd(name: .cacheControl, value: immutable ? "private, max-age=31536000, immutable" : "private, no-cache")
         return response
     }
 
     /// A station's or show's picture: cacheable for good under a URL naming this version (`?v=`).
-    static func serve(_ artwork: RadioArtwork, station: StationRecord, req: Request) async throws -> Response {
+    static func serve(_ artwork: RadioArtwork, req: Request) async throws -> Response {
         let current = req.query[String.self, at: "v"] == String(artwork.hash.prefix(12))
-        return try await serve(hash: artwork.hash, mime: artwork.mime, station: station, immutable: current, req: req)
+        return try await serve(hash: artwork.hash, mime: artwork.mime, immutable: current, req: req)
     }
 
     // MARK: the station's
@@ -100,7 +100,7 @@ enum StationArtwork {
     @Sendable static func getStation(req: Request) async throws -> Response {
         let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
         guard let artwork = station.artwork else { throw APIError.notFound("Station picture") }
-        return try await serve(artwork, station: station, req: req)
+        return try await serve(artwork, req: req)
     }
 
     @Sendable static func putStation(req: Request) async throws -> StationDTO {
@@ -136,7 +136,7 @@ enum StationArtwork {
     @Sendable static func getShow(req: Request) async throws -> Response {
         let station = try await StationsController.station(req, viewer: req.auth.get(Principal.self))
         guard let artwork = try await ShowsController.show(req, station: station).artwork else { throw APIError.notFound("Show picture") }
-        return try await serve(artwork, station: station, req: req)
+        return try await serve(artwork, req: req)
     }
 
     @Sendable static func putShow(req: Request) async throws -> ShowDTO {
@@ -144,6 +144,7 @@ enum StationArtwork {
         var show = try await ShowsController.show(req, station: station)
         show.artwork = try await accept(req.body.data, app: req.application)
         try await Shows.setArtwork(show.artwork, showID: show.id, on: req.sql)
+        try await ShowsController.changed(station, actor: try req.requireUser(), on: req.sql)
         return ShowDTO(show, slug: station.slug)
     }
 
@@ -151,6 +152,7 @@ enum StationArtwork {
         let station = try await StationsController.managed(req)
         let show = try await ShowsController.show(req, station: station)
         try await Shows.setArtwork(nil, showID: show.id, on: req.sql)
+        try await ShowsController.changed(station, actor: try req.requireUser(), on: req.sql)
         return .noContent
     }
 
@@ -169,6 +171,6 @@ enum StationArtwork {
         }
         guard heard, let art = try await ArtworkAccess.trackArtwork(trackID: trackID, on: req.sql) else { throw APIError.notFound("Artwork") }
         // Revalidated by its ETag on each use: the album's cover can change with a rescan.
-        return try await serve(hash: art.hash, mime: art.mime, station: station, immutable: false, req: req)
+        return try await serve(hash: art.hash, mime: art.mime, immutable: false, req: req)
     }
 }

@@ -10,16 +10,20 @@ extension StationPlayout {
     static let fallbackRetry: TimeInterval = 60
 
     /// Keeps the engine's fallback what the station names: its track's first seconds, decoded
-    /// once, or the tone. Called from the feeder each second; reads and decodes only on a change.
-    func keepFallback(libraries: [Int64]) async {
+    /// once, or the tone. Called from the feeder each second; reads and decodes only on a change,
+    /// in a task of its own (storage that hangs must not hold up the schedule and the queue).
+    func keepFallback(libraries: [Int64]) {
         let wanted = station.fallbackTrackID
-        let due = state.withLockedValue { state -> Bool in
+        state.withLockedValue { state in
             guard state.fallback.id != wanted || (state.fallback.missing && Date().timeIntervalSince(state.fallback.tried) >= Self.fallbackRetry)
-            else { return false }
+            else { return }
             state.fallback = (wanted, false, Date())
-            return true
+            state.fallbackLoader?.cancel()
+            state.fallbackLoader = Task { [self] in await loadFallback(wanted, libraries: libraries) }
         }
-        guard due else { return }
+    }
+
+    private func loadFallback(_ wanted: Int64?, libraries: [Int64]) async {
         guard let wanted else {
             engine.setFallback(nil)
             return
@@ -35,7 +39,8 @@ extension StationPlayout {
         let path = track.map { cache?.resolve($0.absolutePath) ?? $0.absolutePath }
         let ffmpeg = self.ffmpeg
         let pcm = await runBlocking { path.flatMap { PCMClip.decode(path: $0, ffmpeg: ffmpeg, maxSeconds: Self.fallbackSeconds) } }
-        guard station.fallbackTrackID == wanted else { return }  // changed meanwhile: the next call loads that
+        // Changed (or stopped) meanwhile: the next call loads what is wanted now.
+        guard !Task.isCancelled, station.fallbackTrackID == wanted else { return }
         if pcm == nil {
             logger.warning("station \(station.slug): its fallback track \(wanted) cannot be read; the tone stands in")
             state.withLockedValue { $0.fallback.missing = true }

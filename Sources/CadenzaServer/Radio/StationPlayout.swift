@@ -104,6 +104,8 @@ final class StationPlayout: Sendable {
         var personal: [UUID: (userID: Int64, since: Int64)] = [:]
         /// The fallback track the engine was last given (nil: the tone), whether it could not be read, and when.
         var fallback: (id: Int64?, missing: Bool, tried: Date) = (nil, false, .distantPast)
+        /// Reading and decoding it: cancelled, never awaited, at stop (as the cacher).
+        var fallbackLoader: Task<Void, Never>?
     }
 
     /// Where the HLS output writes its playlist and segments, and its encoder.
@@ -258,7 +260,7 @@ final class StationPlayout: Sendable {
                 await followSchedule(libraries: libraries)
                 await fill(libraries: libraries)
                 await hourlyJingle(libraries: libraries)
-                await keepFallback(libraries: libraries)
+                keepFallback(libraries: libraries)
             }
         }
         let recorder = Task { [self] in await record() }
@@ -281,6 +283,7 @@ final class StationPlayout: Sendable {
         let tasks = state.withLockedValue {
             $0.stopped = true
             $0.cacher?.cancel()
+            $0.fallbackLoader?.cancel()
             return $0.tasks
         }
         cache?.unpin(station.slug)

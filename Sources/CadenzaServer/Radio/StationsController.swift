@@ -205,7 +205,9 @@ enum StationsController {
         if let normalize = change.normalize {
             station.targetLUFS = normalize ? (change.targetLufs ?? station.targetLUFS ?? -16) : nil
         }
-        if let fallback = change.fallbackTrackId {
+        // Unchanged, it is not checked again: a track that left the station's libraries does not
+        // block saving the rest of the form (the playout then airs the tone).
+        if let fallback = change.fallbackTrackId, fallback != station.fallbackTrackID.map(String.init) ?? "" {
             station.fallbackTrackID =
                 fallback.isEmpty ? nil : try await ShowsController.airableTrackID(fallback, field: "fallbackTrackId", station: station, on: database)
         }

@@ -25,6 +25,8 @@ enum ArtworkStore {
 
     /// The largest image kept; larger covers are ignored.
     static let maxBytes = 20 << 20
+    /// The most pixels a cover is decoded at (resized copies are made from it): 8000 × 4500.
+    static let maxDecodedPixels = 36_000_000
 
     /// An image in the store, waiting for its `artworks` row.
     struct Stored: Sendable {

@@ -157,7 +157,9 @@ enum StreamController {
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: Transcoder.ffmpegPath)
                     process.arguments = [
-                        "-hide_banner", "-loglevel", "error", "-nostdin", "-i", original.path,
+                        // The decoder refuses more pixels than any cover needs: a header read before
+                        // (uploads) may not name the size the bitstream inside decodes to.
+                        "-hide_banner", "-loglevel", "error", "-nostdin", "-max_pixels", String(ArtworkStore.maxDecodedPixels), "-i", original.path,
                         "-vf", "scale='min(\(size),iw)':'min(\(size),ih)':force_original_aspect_ratio=decrease",
                         "-frames:v", "1", "-q:v", "3", "-y", temp.path,
                     ]

@@ -159,8 +159,17 @@ public enum EventStore {
             // past one still open made readers skip that one for good.
             return try await fluent.writeTransaction { tx in try await insert(rows, on: tx.sql) }
         }
+        // Once per write transaction (a batch of listens of several users appends once per
+        // user): PostgreSQL sends it at the commit either way, so it is asked for with the lock,
+        // in the same round trip. Skipped only inside a transaction whose wake-ups already name
+        // the events, which only this function adds, after notifying.
+        let notified = (db as? any Database)?.inTransaction == true && WakeSignal.pending?.contains(WakeSignal.events) == true
         if db.isPostgres {
-            try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
+            if notified {
+                try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
+            } else {
+                try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey)), pg_notify(\(bind: notifyChannel), '')").run()
+            }
         }
         let now = Clock.nowMillis(), trace = TraceContext.id, parent = CadenzaTracing.currentParent
         let returned = try await db.insertRows(
@@ -171,13 +180,6 @@ public enum EventStore {
                     SQLBind(row.visibility.rawValue), SQLBind(row.audienceUserID), SQLBind(now), SQLBind(trace), SQLBind(parent),
                 ]
             }, suffix: "RETURNING id")
-        // Once per write transaction (a batch of listens of several users appends once per
-        // user): PostgreSQL sends it at the commit either way. Skipped only inside a transaction
-        // whose wake-ups already name the events, which only this function adds, after notifying.
-        let notified = (db as? any Database)?.inTransaction == true && WakeSignal.pending?.contains(WakeSignal.events) == true
-        if db.isPostgres, !notified {
-            try await db.raw("SELECT pg_notify(\(bind: notifyChannel), '')").run()
-        }
         WakeSignal.events.signal(after: db)
         let ids = try returned.map { try $0.decode(column: "id", as: Int64.self) }.sorted()
         if let last = ids.last { writtenHere.withLockedValue { $0 = max($0, last) } }

@@ -16,7 +16,9 @@ struct M053_AddCrossfadeCurveAndEntryFades: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema("stations").deleteField("crossfade_curve").update()
         for table in ["station_playlist_entries", "station_schedule"] {
-            try await database.schema(table).deleteField("fade_in_ms").deleteField("fade_out_ms").update()
+            // One column per ALTER: SQLite drops one at a time.
+            try await database.schema(table).deleteField("fade_in_ms").update()
+            try await database.schema(table).deleteField("fade_out_ms").update()
         }
     }
 }

@@ -13,7 +13,9 @@ struct M055_AddStationAndShowArtwork: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         for table in ["stations", "station_shows"] {
-            try await database.schema(table).deleteField("artwork_hash").deleteField("artwork_mime").update()
+            // One column per ALTER: SQLite drops one at a time.
+            try await database.schema(table).deleteField("artwork_hash").update()
+            try await database.schema(table).deleteField("artwork_mime").update()
         }
     }
 }

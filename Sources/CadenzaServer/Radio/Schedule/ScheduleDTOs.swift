@@ -18,7 +18,7 @@ struct ShowDTO: Content {
     var weekdays: [String]
     var monthlyBy: ShowRule.MonthlyBy
     var until: String?
-    /// The show's picture; null when it has none.
+    /// The show's picture; absent when it has none.
     var artworkUrl: String?
 
     init(_ show: ShowRecord, slug: String) {

@@ -19,7 +19,7 @@ export function entryEditor(box, { path, say, saved }) {
         <th scope="col">Fade in (ms)</th><th scope="col">Fade out (ms)</th><th scope="col"><span class="visually-hidden">Order</span></th></tr></thead>
       <tbody>${playlist.entries.map((e, i) => html`<tr data-index="${i}"><th scope="row">${e.title || 'A track no longer in the library'}
           <span class="muted">${e.durationMs ? duration(e.durationMs) : ''}</span></th>
-        ${fields.map((f) => html`<td><input type="number" min="0" step="${seconds(f) ? '0.1' : '50'}" ${seconds(f) ? '' : 'max="10000"'} data-field="${f}"
+        ${fields.map((f) => html`<td><input type="number" min="0" step="any" ${seconds(f) ? '' : html`max="10000"`} data-field="${f}"
           value="${shown(f, e[f])}" aria-label="${labels[f]} for ${e.title || 'track'} ${i + 1}"></td>`)}
         <td><button type="button" class="ghost" data-up="${i}" ${i === 0 ? 'disabled' : ''} aria-label="Move ${e.title || 'track'} ${i + 1} up">↑</button>
           <button type="button" class="ghost" data-down="${i}" ${i === last ? 'disabled' : ''} aria-label="Move ${e.title || 'track'} ${i + 1} down">↓</button>
@@ -60,6 +60,8 @@ export function entryEditor(box, { path, say, saved }) {
     } catch (error) { say(error.message); }
   });
   return {
+    /// Closes the editor if it shows that playlist (it was deleted).
+    closeIf: (id) => { if (playlist && String(playlist.id) === String(id)) close(); },
     open: async (id) => {
       try { playlist = await api(`${path}/playlists/${id}`); render(); box.querySelector('input')?.focus(); } catch (error) { say(error.message); }
     },

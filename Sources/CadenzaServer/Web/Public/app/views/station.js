@@ -313,31 +313,54 @@ export async function render(main, { slug }) {
   };
   if (manages) {
     const form = main.querySelector('#show-form');
-    const local = new Date().toLocaleString('sv-SE', { timeZone: station.timeZone });
-    form.querySelector('#show-date').value = local.slice(0, 10);
-    form.querySelector('#show-time').value = `${String((Number(local.slice(11, 13)) + 1) % 24).padStart(2, '0')}:00`;
     const days = form.querySelector('#show-days');
-    const syncDays = () => { days.hidden = !form.querySelector('#show-repeat').value.startsWith('weekly'); };
-    form.querySelector('#show-repeat').addEventListener('change', syncDays);
-    syncDays();
+    const repeatBox = form.querySelector('#show-repeat');
+    const syncDays = () => { days.hidden = !repeatBox.value.startsWith('weekly'); };
+    repeatBox.addEventListener('change', syncDays);
+    // A new show: every control as the markup has it, from the next full hour today (station time).
+    const defaults = () => {
+      form.reset();
+      const local = new Date().toLocaleString('sv-SE', { timeZone: station.timeZone });
+      form.querySelector('#show-date').value = local.slice(0, 10);
+      form.querySelector('#show-time').value = `${String((Number(local.slice(11, 13)) + 1) % 24).padStart(2, '0')}:00`;
+      syncDays();
+    };
+    defaults();
+    // The repeat menu's value for a show's rule, and the rule for a value.
+    const variantOf = (s) => (s.repeat === 'weekly' && s.every > 1 ? `weekly-${s.every}` : s.repeat === 'monthly' && s.monthlyBy === 'weekday' ? 'monthly-weekday' : s.repeat);
+    const ruleOf = (value) => {
+      const [repeat, variant] = value.split('-');
+      return { repeat, every: /^\d+$/.test(variant || '') ? Number(variant) : 1, monthlyBy: variant === 'weekday' ? 'weekday' : 'date' };
+    };
+    const value = (id) => form.querySelector(id).value;
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      const [repeat, variant] = form.querySelector('#show-repeat').value.split('-');
-      const body = {
-        title: form.querySelector('#show-title').value, startDate: form.querySelector('#show-date').value,
-        hosts: form.querySelector('#show-hosts').value.split(',').map((n) => n.trim()).filter(Boolean),
-        description: form.querySelector('#show-description').value, until: form.querySelector('#show-until').value,
-        startTime: form.querySelector('#show-time').value, durationMinutes: Number(form.querySelector('#show-minutes').value), repeat,
-        every: /^\d+$/.test(variant || '') ? Number(variant) : 1, monthlyBy: variant === 'weekday' ? 'weekday' : 'date',
-        weekdays: repeat === 'weekly' ? [...days.querySelectorAll('input:checked')].map((c) => c.value) : [],
-        playlistId: form.querySelector('#show-playlist').value,
-        introTrackId: form.querySelector('#show-intro').value, outroTrackId: form.querySelector('#show-outro').value,
+      const rule = ruleOf(repeatBox.value);
+      const fields = {
+        title: value('#show-title'), hosts: value('#show-hosts').split(',').map((n) => n.trim()).filter(Boolean),
+        description: value('#show-description'), until: value('#show-until'), startDate: value('#show-date'),
+        startTime: value('#show-time'), durationMinutes: Number(value('#show-minutes')),
+        weekdays: rule.repeat === 'weekly' ? [...days.querySelectorAll('input:checked')].map((c) => c.value) : [],
+        playlistId: value('#show-playlist'), introTrackId: value('#show-intro'), outroTrackId: value('#show-outro'),
       };
       const editing = form.dataset.editing;
+      let body = { ...fields, ...rule };
+      const s = editing && known.get(editing);
+      if (s) {
+        // Only what was changed: the show keeps what the form cannot say (its start's seconds,
+        // every 2 days, the last weekday of the month).
+        const was = {
+          title: s.title, hosts: s.hosts, description: s.description, until: s.until || '', startDate: s.startDate,
+          startTime: s.startTime.slice(0, 5), durationMinutes: s.durationMinutes, weekdays: s.weekdays,
+          playlistId: s.playlistId || '', introTrackId: s.introTrackId || '', outroTrackId: s.outroTrackId || '',
+        };
+        body = Object.fromEntries(Object.entries(fields).filter(([key, v]) => JSON.stringify(v) !== JSON.stringify(was[key])));
+        if (repeatBox.value !== variantOf(s)) Object.assign(body, rule);
+      }
       try {
         if (editing) await api(`${path}/shows/${editing}`, { method: 'PATCH', body });
         else await api(`${path}/shows`, { method: 'POST', body });
-        say(editing ? `${body.title} saved.` : `${body.title} added.`);
+        say(editing ? `${fields.title} saved.` : `${fields.title} added.`);
         endEdit();
         await shows(); await week();
       } catch (error) { say(error.message); }
@@ -345,12 +368,17 @@ export async function render(main, { slug }) {
     // Editing a show fills the same form; saving changes every occurrence still to come.
     const endEdit = () => {
       delete form.dataset.editing;
-      for (const id of ['#show-title', '#show-hosts', '#show-description', '#show-until']) form.querySelector(id).value = '';
       form.querySelector('#show-legend').textContent = 'New show';
       form.querySelector('#show-submit').textContent = 'Add show';
       form.querySelector('#show-cancel').hidden = true;
+      defaults();
     };
     form.querySelector('#show-cancel').addEventListener('click', endEdit);
+    // A choice the menu does not list (a rule or a track set through the API) is added, so it shows and stays.
+    const choose = (select, choice, label) => {
+      if (choice && ![...select.options].some((o) => o.value === choice)) select.add(new Option(label, choice));
+      select.value = choice || '';
+    };
     const edit = (s) => {
       form.dataset.editing = s.id;
       form.querySelector('#show-legend').textContent = `Edit ${s.title}`;
@@ -363,16 +391,12 @@ export async function render(main, { slug }) {
       form.querySelector('#show-time').value = s.startTime.slice(0, 5);
       form.querySelector('#show-minutes').value = s.durationMinutes;
       form.querySelector('#show-until').value = s.until || '';
-      const variant = s.repeat === 'weekly' && s.every > 1 ? `weekly-${s.every}` : s.repeat === 'monthly' && s.monthlyBy === 'weekday' ? 'monthly-weekday' : s.repeat;
-      const select = form.querySelector('#show-repeat');
-      // A rule the form does not offer (every 5 weeks, set through the API) keeps its own value.
-      if (![...select.options].some((o) => o.value === variant)) select.add(new Option(`Every ${s.every} weeks`, variant));
-      select.value = variant;
+      choose(repeatBox, variantOf(s), s.repeat === 'weekly' ? `Every ${s.every} weeks` : `${s.repeat} (as set)`);
       for (const box of days.querySelectorAll('input')) box.checked = s.weekdays.includes(box.value);
       syncDays();
-      for (const [id, value] of [['#show-playlist', s.playlistId], ['#show-intro', s.introTrackId], ['#show-outro', s.outroTrackId]]) {
-        form.querySelector(id).value = value || '';
-      }
+      choose(form.querySelector('#show-playlist'), s.playlistId, `Playlist ${s.playlistId}`);
+      choose(form.querySelector('#show-intro'), s.introTrackId, `Track ${s.introTrackId}`);
+      choose(form.querySelector('#show-outro'), s.outroTrackId, `Track ${s.outroTrackId}`);
       form.querySelector('#show-title').focus();
     };
     main.querySelector('#shows').addEventListener('change', async (event) => {
@@ -401,7 +425,11 @@ export async function render(main, { slug }) {
       if (editing) { edit(editing); return; }
       const id = event.target.closest('button[data-delete-show]')?.dataset.deleteShow;
       if (!id || !confirm('Delete this show and all its occurrences?')) return;
-      try { await api(`${path}/shows/${id}`, { method: 'DELETE' }); await shows(); await week(); } catch (error) { say(error.message); }
+      try {
+        await api(`${path}/shows/${id}`, { method: 'DELETE' });
+        if (form.dataset.editing === id) endEdit();
+        await shows(); await week();
+      } catch (error) { say(error.message); }
     });
     main.querySelector('#list-form').addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -480,7 +508,7 @@ export async function render(main, { slug }) {
       if (edit) { await entries.open(edit); return; }
       const id = event.target.closest('button[data-delete-list]')?.dataset.deleteList;
       if (!id || !confirm('Delete this station playlist? Shows that play it fall back to the rotation.')) return;
-      try { await api(`${path}/playlists/${id}`, { method: 'DELETE' }); await lists(); } catch (error) { say(error.message); }
+      try { await api(`${path}/playlists/${id}`, { method: 'DELETE' }); entries.closeIf(id); await lists(); } catch (error) { say(error.message); }
     });
   }
   await Promise.all([week(), shows(), lists()]);
