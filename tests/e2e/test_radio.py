@@ -1274,3 +1274,43 @@ def test_a_station_loops_its_fallback_track_when_nothing_else_can_air(deployment
     time.sleep(5)
     audio, _, _ = listen(server.url + "/listen/backup/radio.mp3", 4)
     assert abs(dominant_hz(audio[len(audio) // 2:], tmp_path) - 440) < 15
+
+
+def test_a_signed_in_hls_listener_gets_listens_for_what_they_heard(deployment, tmp_path):
+    """HLS has no connection: a player given the personal playlist address (`?token=`) listens from
+    its first request for the live playlist until it stops asking, and gets listens for that."""
+    from conftest import admin_token
+    from test_radio_schedule import at, tone
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(3):
+        tone(music / f"t{i}.flac", 6, 440 + 110 * i, f"Tune {i}")
+    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
+    token = admin_token(deployment, server)
+    h = auth(token)
+    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 3)
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={
+        "slug": "segments", "name": "Segments", "outputs": ["hls"], "trackGapMinutes": 0, "artistGapMinutes": 0}).status_code == 201
+    playlist = server.url + "/hls/segments/live.m3u8"
+    assert wait_for(lambda: requests.get(playlist).status_code == 200, timeout=20)
+    assert deployment.run("user", "create", "fan", stdin="fan-password-1\n").returncode == 0
+    assert deployment.run("user", "create", "brief", stdin="brief-password-1\n").returncode == 0
+    fan, brief = token_for(server, "fan", "fan-password-1"), token_for(server, "brief", "brief-password-1")
+    assert requests.get(playlist + "?token=not-a-token").status_code == 200   # a public station: heard as anonymous
+    assert requests.get(playlist + f"?token={brief}").status_code == 200     # once: too little of anything
+    started = time.time()
+    while time.time() - started < 16:
+        for query in (f"?token={fan}", ""):
+            r = requests.get(playlist + query)
+            assert r.status_code == 200 and r.text.startswith("#EXTM3U")
+        time.sleep(2)
+    last = time.time()
+    lb = lambda tok, user: requests.get(server.url + f"/1/user/{user}/listens", headers={"Authorization": f"Token {tok}"}).json()["payload"]
+    # Once the player has been quiet for a while it has left: its listens arrive.
+    assert wait_for(lambda: lb(fan, "fan")["count"] >= 2, timeout=40), lb(fan, "fan")
+    history = requests.get(server.url + "/api/v1/stations/segments/history", headers=h).json()
+    aired = {int(at(e["startedAt"])): e["title"] for e in history}
+    for entry in lb(fan, "fan")["listens"]:
+        assert started - 6 <= entry["listened_at"] <= last, (entry, started, last)
+        assert aired.get(entry["listened_at"]) == entry["track_metadata"]["track_name"] or abs(entry["listened_at"] - started) <= 2, (entry, aired)
+    assert lb(brief, "brief")["count"] == 0

@@ -65,14 +65,18 @@ enum MountController {
     /// `/hls/SLUG/live.m3u8` and its segments, as the station's HLS encoder writes them.
     @Sendable static func hls(req: Request) async throws -> Response {
         guard let file = req.parameters.get("file"), file == "live.m3u8" || Self.isSegmentName(file) else { throw APIError.notFound("HLS file") }
-        let playout = try await onAir(req)
-        guard playout.station.outputs.contains(.hls) else { throw APIError.notFound("HLS file") }
         let playlist = file.hasSuffix(".m3u8")
+        // The playlist may carry a personal `?token=` (its segments, named relative to it, do not).
+        let viewer = playlist ? try? await listenerPrincipal(req) : nil
+        let playout = try await onAir(req, viewer: .some(viewer ?? req.auth.get(Principal.self)))
+        guard playout.station.outputs.contains(.hls) else { throw APIError.notFound("HLS file") }
         let response: Response
         if playlist {
             // Restated on the bus clock (a few hundred bytes, read as it is served).
             guard let text = await playout.hlsPlaylist() else { throw APIError.notFound("HLS file") }
             playout.hlsAudience.seen(client: req.clientIP, agent: req.headers.first(name: .userAgent) ?? "")
+            // A signed-in player (the personal `?token=` address): what it hears becomes listens.
+            if let viewer { playout.hlsListenerSeen(userID: viewer.userID) }
             response = Response(status: .ok, body: .init(string: text))
         } else {
             let path = playout.hlsDirectory + "/" + file

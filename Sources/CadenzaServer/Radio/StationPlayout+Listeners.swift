@@ -13,13 +13,41 @@ extension StationPlayout {
     }
 
     /// The listener left: the item on air counts for them if they heard enough of it.
-    func listenerLeft(_ key: UUID) {
-        let now = Clock.nowMillis()
+    func listenerLeft(_ key: UUID, at now: Int64 = Clock.nowMillis()) {
         let slug = station.slug
         state.withLockedValue { state in
             guard let listener = state.personal.removeValue(forKey: key), let current = state.current else { return }
             if let heard = Self.heard(current, by: listener, until: now, slug: slug) { state.pendingWrites.append(.heard(heard)) }
         }
+    }
+
+    /// A signed-in HLS player asked for the live playlist. HLS has no connection to end: a user
+    /// listens from their first request until one `HLSAudience.window` passes without one
+    /// (``expireHLSListeners()``), and is counted until their last request.
+    func hlsListenerSeen(userID: Int64) {
+        let now = Clock.nowMillis()
+        let joined = state.withLockedValue { state -> Bool in
+            if state.hlsPersonal[userID] != nil {
+                state.hlsPersonal[userID]?.lastSeen = now
+                return true
+            }
+            // A bound on what one station remembers, whoever asks.
+            return state.hlsPersonal.count >= HLSAudience.maxClients
+        }
+        guard !joined else { return }
+        let key = listenerJoined(userID: userID)
+        state.withLockedValue { $0.hlsPersonal[userID] = (key, now) }
+    }
+
+    /// HLS listeners whose player stopped asking have left, as of their last request.
+    func expireHLSListeners(now: Int64 = Clock.nowMillis()) {
+        let gone = state.withLockedValue { state -> [(key: UUID, lastSeen: Int64)] in
+            let window = Int64(HLSAudience.window * 1_000)
+            let expired = state.hlsPersonal.filter { now - $0.value.lastSeen > window }
+            for userID in expired.keys { state.hlsPersonal.removeValue(forKey: userID) }
+            return Array(expired.values)
+        }
+        for listener in gone { listenerLeft(listener.key, at: listener.lastSeen) }
     }
 
     /// A listen for `listener` if they heard enough of `item` (a library track of the rotation,

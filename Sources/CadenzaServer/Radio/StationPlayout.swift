@@ -102,6 +102,8 @@ final class StationPlayout: Sendable {
         var cacher: Task<Void, Never>?
         /// Signed-in listeners on the mounts: who, and since when (wall-clock ms).
         var personal: [UUID: (userID: Int64, since: Int64)] = [:]
+        /// Signed-in HLS listeners: their key in `personal`, and their last playlist request.
+        var hlsPersonal: [Int64: (key: UUID, lastSeen: Int64)] = [:]
         /// The fallback track the engine was last given (nil: the tone), whether it could not be read, and when.
         var fallback: (id: Int64?, missing: Bool, tried: Date) = (nil, false, .distantPast)
         /// Reading and decoding it: cancelled, never awaited, at stop (as the cacher).
@@ -251,6 +253,7 @@ final class StationPlayout: Sendable {
                     await persistIfChanged()
                 }
                 sampleListeners()
+                expireHLSListeners()
                 noteSink.yield(.tick)
                 if Date().timeIntervalSince(librariesRead) > 30, let read = try? await AutoDJ.libraries(for: station, on: fluent) {
                     libraries = read
@@ -603,8 +606,11 @@ final class StationPlayout: Sendable {
                 // A resumed item's length counts from its first start, before the interruption.
                 let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.priorMs)
                 state.pendingWrites.append(.asRun(.finished(startedAt: previous.startedAt, durationMs: aired)))
-                for listener in state.personal.values {
-                    if let heard = Self.heard(previous, by: listener, until: at, slug: record.withLockedValue({ $0.slug })) {
+                // An HLS listener is heard until their last playlist request, not beyond.
+                let asked = Dictionary(state.hlsPersonal.values.map { ($0.key, $0.lastSeen) }, uniquingKeysWith: max)
+                for (key, listener) in state.personal {
+                    let until = asked[key].map { min($0, at) } ?? at
+                    if let heard = Self.heard(previous, by: listener, until: until, slug: record.withLockedValue({ $0.slug })) {
                         state.pendingWrites.append(.heard(heard))
                     }
                 }
