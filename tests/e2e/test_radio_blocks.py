@@ -68,6 +68,23 @@ def test_smart_blocks_preview_rotate_and_air_in_shows(deployment, tmp_path):
     assert titles(preview({"criteria": rules((True, [{"field": "bpm", "op": "lessThan", "value": 120}]))})) == ["Alpha One"]
     tempos = {t["title"]: t.get("bpm") for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
     assert tempos == {"Alpha One": 92, "Alpha Two": None, "Beta": 128, "Gamma": 128, "Delta": None, "Station ID": None}, tempos
+    # Groups joined by OR at the top: pop, or before 1996.
+    assert titles(preview({"criteria": rules((True, [{"field": "genre", "op": "is", "value": "pop"}]),
+                                             (True, [{"field": "year", "op": "lessThan", "value": 1996}]), all_groups=False)})) == ["Alpha One", "Delta"]
+    # Title prefixes, length in seconds, and when a track was added.
+    assert titles(preview({"criteria": rules((True, [{"field": "title", "op": "startsWith", "value": "ALPHA"}]))})) == ["Alpha One", "Alpha Two"]
+    assert titles(preview({"criteria": rules((True, [{"field": "duration", "op": "lessThan", "value": 5}]))})) == ["Station ID"]
+    assert len(preview({"criteria": rules((True, [{"field": "added", "op": "inLastDays", "value": 1}]))})["tracks"]) == 6
+    assert preview({"criteria": rules((True, [{"field": "added", "op": "notInLastDays", "value": 1}]))})["tracks"] == []
+    # The owner's ratings and play counts: five stars for Beta, a play of Delta (a listen that
+    # matches the local track counts as one).
+    ids = {t["title"]: t["id"] for t in requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]}
+    assert requests.put(server.url + f"/api/v1/ratings/track/{ids['Beta']}", headers=h, json={"rating": 5}).status_code == 204
+    r = requests.post(server.url + "/1/submit-listens", headers={"Authorization": f"Token {token}"}, json={"listen_type": "single", "payload": [
+        {"listened_at": int(time.time()) - 60, "track_metadata": {"artist_name": "Milo", "track_name": "Delta"}}]})
+    assert r.status_code == 200, r.text
+    assert titles(preview({"criteria": rules((True, [{"field": "rating", "op": "greaterThan", "value": 3}]))})) == ["Beta"]
+    assert wait_for(lambda: titles(preview({"criteria": rules((True, [{"field": "playCount", "op": "greaterThan", "value": 0}]))})) == ["Delta"])
     # Negation and time limits: everything but the jingle, 30 s without overrun is two tracks; with it, three.
     songs = rules((True, [{"field": "genre", "op": "isNot", "value": "jingle"}]))
     assert len(preview({"criteria": songs, "limitMinutes": 1})["tracks"]) == 5
