@@ -20,4 +20,6 @@ export CADENZA_BIN="$PWD/.build/release/cadenza"
 .venv/bin/python bench/notify_bench.py --pg "$pg"
 .venv/bin/python bench/federation_bench.py --pg "$pg"
 .venv/bin/python bench/discovery_bench.py --pg "$pg"
+# Per-request costs (statement counts need pg_stat_statements loaded, which this throwaway server does not).
+.venv/bin/python bench/capacity.py --pg "$pg"
 .venv/bin/python bench/fault_campaign.py --pg "$pg" --minutes 3
