@@ -940,23 +940,28 @@ def test_listener_statistics(deployment, music):
     assert requests.get(server.url + "/api/v1/stations/count/listeners?days=0", headers=auth(token)).status_code == 400
 
 
-def test_a_signed_in_listener_gets_listens_for_what_they_heard(deployment, tmp_path):
+def listeners_station(deployment, tmp_path, slug, outputs):
+    """Three 6 s tones on a station that may repeat them at once, and two listeners' tokens."""
     from conftest import admin_token
-    from test_radio_schedule import at, tone
+    from test_radio_schedule import tone
     music = tmp_path / "music"
     music.mkdir()
     for i in range(3):
         tone(music / f"t{i}.flac", 6, 440 + 110 * i, f"Tune {i}")
     server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
-    token = admin_token(deployment, server)
-    h = auth(token)
+    h = auth(admin_token(deployment, server))
     assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 3)
-    assert requests.post(server.url + "/api/v1/stations", headers=h,
-                         json={"slug": "heard", "name": "Heard", "trackGapMinutes": 0, "artistGapMinutes": 0}).status_code == 201
+    assert requests.post(server.url + "/api/v1/stations", headers=h, json={
+        "slug": slug, "name": slug.title(), "outputs": outputs, "trackGapMinutes": 0, "artistGapMinutes": 0}).status_code == 201
+    for name in ("fan", "brief"):
+        assert deployment.run("user", "create", name, stdin=f"{name}-password-1\n").returncode == 0
+    return server, h, token_for(server, "fan", "fan-password-1"), token_for(server, "brief", "brief-password-1")
+
+
+def test_a_signed_in_listener_gets_listens_for_what_they_heard(deployment, tmp_path):
+    from test_radio_schedule import at
+    server, h, fan, brief = listeners_station(deployment, tmp_path, "heard", ["mp3"])
     assert wait_for(lambda: requests.get(server.url + "/api/v1/stations/heard/now-playing").json().get("nowPlaying"), timeout=15)
-    assert deployment.run("user", "create", "fan", stdin="fan-password-1\n").returncode == 0
-    assert deployment.run("user", "create", "brief", stdin="brief-password-1\n").returncode == 0
-    fan, brief = token_for(server, "fan", "fan-password-1"), token_for(server, "brief", "brief-password-1")
     # The personal stream URL (a player takes a URL, not a header); two seconds of "brief" is
     # not enough of any track, and an anonymous listener is nobody's listen.
     listen(server.url + f"/listen/heard/radio.mp3?token={brief}", 2, icy=False)
@@ -1279,23 +1284,10 @@ def test_a_station_loops_its_fallback_track_when_nothing_else_can_air(deployment
 def test_a_signed_in_hls_listener_gets_listens_for_what_they_heard(deployment, tmp_path):
     """HLS has no connection: a player given the personal playlist address (`?token=`) listens from
     its first request for the live playlist until it stops asking, and gets listens for that."""
-    from conftest import admin_token
-    from test_radio_schedule import at, tone
-    music = tmp_path / "music"
-    music.mkdir()
-    for i in range(3):
-        tone(music / f"t{i}.flac", 6, 440 + 110 * i, f"Tune {i}")
-    server = deployment.serve(CADENZA_MUSIC_DIRS=str(music))
-    token = admin_token(deployment, server)
-    h = auth(token)
-    assert wait_for(lambda: len(requests.get(server.url + "/api/v1/tracks", headers=h).json()["items"]) == 3)
-    assert requests.post(server.url + "/api/v1/stations", headers=h, json={
-        "slug": "segments", "name": "Segments", "outputs": ["hls"], "trackGapMinutes": 0, "artistGapMinutes": 0}).status_code == 201
+    from test_radio_schedule import at
+    server, h, fan, brief = listeners_station(deployment, tmp_path, "segments", ["hls"])
     playlist = server.url + "/hls/segments/live.m3u8"
     assert wait_for(lambda: requests.get(playlist).status_code == 200, timeout=20)
-    assert deployment.run("user", "create", "fan", stdin="fan-password-1\n").returncode == 0
-    assert deployment.run("user", "create", "brief", stdin="brief-password-1\n").returncode == 0
-    fan, brief = token_for(server, "fan", "fan-password-1"), token_for(server, "brief", "brief-password-1")
     assert requests.get(playlist + "?token=not-a-token").status_code == 200   # a public station: heard as anonymous
     assert requests.get(playlist + f"?token={brief}").status_code == 200     # once: too little of anything
     started = time.time()
