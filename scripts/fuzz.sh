@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of the parsers of untrusted input (JSON,
-# CSV, forms, Subsonic query parameters, scrobble forms, import files, ranges, lyrics, tags) in
+# CSV, forms, Subsonic query parameters, scrobble forms, import files, ranges, lyrics, tags, HTTP
+# signatures, uploaded pictures' headers) in
 # CadenzaFormats and CadenzaTags. Usage: scripts/fuzz.sh [SECONDS]  (default 60; CI runs a short
 # bounded run, a longer one is e.g. `scripts/fuzz.sh 3600`). New interesting inputs go to
 # .build/fuzz/corpus; a crash is saved under .build/fuzz/artifacts: copy it into Fuzz/regressions

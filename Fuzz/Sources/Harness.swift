@@ -16,6 +16,7 @@ enum Harness {
         let text = String(decoding: body, as: UTF8.self)
         // Added later: 255 picks the HTTP signature header, so older corpus entries keep their parser.
         if selector == 255 { return signature(text) }
+        if selector == 254 { return imageSize(body) }
         switch Int(selector) % targets.count {
         case 0: json(body)
         case 1: _ = CSV.rows(text)
@@ -51,6 +52,18 @@ enum Harness {
             precondition(HTTPSignature.parse(parsed.headerValue)?.keyID == parsed.keyID, "a parsed signature does not parse back")
         }
         _ = HTTPSignature.signingString(headers: parsed.headers, method: "POST", target: "/x", value: { $0 })
+    }
+
+    /// An uploaded picture's header: its next byte picks a format's magic, the rest follows it,
+    /// so every format's reader is reached. Whatever it reads is a real size.
+    static func imageSize(_ bytes: [UInt8]) {
+        guard let pick = bytes.first else { return }
+        let magic: [[UInt8]] = [
+            [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], Array("GIF89a".utf8), Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBP".utf8),
+        ]
+        let data = Data(magic[Int(pick) % magic.count] + bytes.dropFirst())
+        guard let size = ImageDimensions.read(data) else { return }
+        precondition(size.width > 0 && size.height > 0, "an image size of zero")
     }
 
     static func form(_ text: String) {

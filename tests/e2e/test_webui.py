@@ -1736,6 +1736,14 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     wait(browser, lambda d: "Kaloven hour smart block" in d.find_element(By.ID, "station-lists").text)
     block = next(p for p in requests.get(server.url + "/api/v1/stations/calendar/playlists", headers=h).json() if p["name"] == "Kaloven hour")
     assert block["kind"] == "smart" and block["rotationWeight"] == 3 and len(block["smart"]["criteria"]["groups"][0]["rules"]) == 2
+    # That one occurrence given other content from the calendar (the block), keeping its new time.
+    press(browser, target(browser).find_element(By.CSS_SELECTOR, "button[data-move]"))
+    wait(browser, lambda d: "Kaloven hour" in d.find_element(By.ID, "move-playlist").text)
+    Select(browser.find_element(By.ID, "move-playlist")).select_by_visible_text("Kaloven hour")
+    browser.find_element(By.CSS_SELECTOR, ".move-form button[type=submit]").click()
+    wait(browser, lambda d: "moved to" in d.find_element(By.ID, "station-status").text)
+    given = next(o for o in requests.get(server.url + "/api/v1/stations/calendar/schedule").json() if o["date"] == tomorrow)
+    assert given["playlistId"] == block["id"] and given["localStart"] == f"{after}T10:30", given
     # Sound: loudness normalisation off, an hourly station ID from the copied playlist.
     normalize = browser.find_element(By.ID, "sound-normalize")
     if normalize.is_selected():

@@ -3,15 +3,18 @@ import { html } from '../html.js';
 
 /// The week's shows on a station's page: a column per day from today in the station's zone.
 /// Managers cancel and restore an occurrence, drag it to another day (it keeps its time), or
-/// move it to any date and time with the Move form (the keyboard's way to do the same).
+/// move it to any date and time with the Move form (the keyboard's way to do the same), which also
+/// gives that one occurrence other content.
 export function stationWeek(box, { path, station, manages, say }) {
   let occurrences = [];
   // Answers are drawn in the order asked (an older one arriving late is dropped), and never
   // under a drag in progress: it is drawn when the drag ends.
   let asked = 0, deferred = false, dragging = null;
-  const move = async (occurrence, date, time) => {
+  // A move keeps what the occurrence airs (an exception is one change: date, time and content together).
+  const move = async (occurrence, date, time, playlistId = occurrence.playlistId) => {
     try {
-      await api(`${path}/shows/${occurrence.showId}/occurrences/${occurrence.date}`, { method: 'PUT', body: { startDate: date, startTime: time } });
+      const body = { startDate: date, startTime: time, ...(playlistId ? { playlistId } : {}) };
+      await api(`${path}/shows/${occurrence.showId}/occurrences/${occurrence.date}`, { method: 'PUT', body });
       say(`${occurrence.title} moved to ${date} ${time}.`);
       await render();
     } catch (error) { say(error.message); }
@@ -57,12 +60,16 @@ export function stationWeek(box, { path, station, manages, say }) {
       moving.closest('li').insertAdjacentHTML('beforeend', html`<form class="move-form row-form">
         <label class="visually-hidden" for="move-date">New date</label><input id="move-date" type="date" required value="${o.localStart.slice(0, 10)}">
         <label class="visually-hidden" for="move-time">New time</label><input id="move-time" type="time" required value="${o.localStart.slice(11, 16)}">
+        <label for="move-playlist">Plays</label><select id="move-playlist"><option value="">The show's own</option></select>
         <button type="submit">Move</button></form>`.text);
       const form = box.querySelector('.move-form');
       form.querySelector('input').focus();
+      api(`${path}/playlists`).then((lists) => {
+        form.querySelector('#move-playlist').innerHTML = html`<option value="">The show's own</option>${lists.map((p) => html`<option value="${p.id}" ${p.id === o.playlistId ? 'selected' : ''}>${p.name}</option>`)}`.text;
+      }).catch((error) => say(error.message));
       form.addEventListener('submit', (submit) => {
         submit.preventDefault();
-        move(o, form.querySelector('#move-date').value, form.querySelector('#move-time').value);
+        move(o, form.querySelector('#move-date').value, form.querySelector('#move-time').value, form.querySelector('#move-playlist').value);
       });
     }
   });
