@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh bench  what `make bench` needs as well
 set -euo pipefail
 run_pkgs=(ffmpeg libtag1-dev libqrencode-dev sqlite3 pkg-config unzip)
-test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver icecast2 zbar-tools nginx)
+test_pkgs=(postgresql postgresql-client python3-venv python3-pip procps chromium chromium-driver icecast2 zbar-tools nginx systemd)
 bench_pkgs=(wrk time liquidsoap)   # liquidsoap: the radio bench runs it beside Cadenza as the anchor
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")

@@ -799,3 +799,31 @@ def test_the_reference_site_serves_https_with_http2_and_sends_http_to_it(deploym
         assert r.status_code == 301 and r.headers["Location"] == "https://127.0.0.1/rest/ping.view?f=json", r.headers
     finally:
         proxy.stop()
+
+
+def test_the_reference_systemd_units_verify(tmp_path):
+    """`systemd-analyze verify` reads the reference units as systemd would: every directive known
+    and every value parsed (it exits 0 even when it ignores one, so its words are what counts). A
+    copy with two broken values is the control that the check can fail."""
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing (apt-get install systemd)"
+    binary = os.path.abspath(os.environ.get("CADENZA_BIN", ".build/debug/cadenza"))
+    units = os.path.join(os.path.dirname(__file__), "../../deploy/systemd")
+
+    def verify(directory, names, edit=lambda text: text):
+        for name in names:
+            # The binary where the unit expects it is this build (verify checks it is executable).
+            text = open(os.path.join(units, name.replace("@main", "@"))).read().replace("/opt/cadenza/cadenza", binary)
+            (directory / name).write_text(edit(text))
+        return subprocess.run([analyze, "verify", *names], cwd=directory, capture_output=True, text=True)
+
+    names = ["cadenza-api.service", "cadenza-worker.service", "cadenza-playout@main.service"]
+    good = tmp_path / "good"
+    good.mkdir()
+    checked = verify(good, names)
+    assert checked.returncode == 0 and checked.stderr.strip() == "" and checked.stdout.strip() == "", checked
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    control = verify(broken, names[:1], lambda text: re.sub(r"(?m)^Restart=.*$", "Restart=sometimes", text).replace("LimitNOFILE=", "LimitNOFILE=x"))
+    assert "Restart" in control.stderr or "restart" in control.stderr, control
+    assert "resource value" in control.stderr, control
