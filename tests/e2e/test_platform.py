@@ -447,3 +447,38 @@ def test_a_scan_is_one_trace_from_the_request_through_its_job_to_the_event_consu
         assert len(access) == 1 and access[0]["request-id"] == trace and access[0]["trace_id"] == trace, access
     finally:
         collector.close()
+
+
+@postgres_only
+def test_a_trace_crosses_from_the_api_node_to_the_worker_process_that_runs_its_job(deployment, music):
+    """The trace of a request made on an api node goes on in the worker process that runs the job
+    it queued (the context travels with the job in the database): one trace, two processes."""
+    from otlp import Collector
+    collector = Collector()
+    try:
+        common = dict(CADENZA_MUSIC_DIRS=str(music), CADENZA_OTLP_ENDPOINT=collector.url)
+        api = deployment.serve(roles="api", **common)
+        worker = deployment.worker(**common)
+        token = admin_token(deployment, api)
+        assert wait_for(lambda: len(requests.get(api.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3, timeout=60)
+        r = requests.post(api.url + "/api/v1/libraries/1/scan", headers=auth(token), json={"full": True})
+        assert r.status_code == 202, r.text
+        trace, job_ids = r.headers["X-Request-ID"], set(r.json()["jobIds"])
+
+        def finished():
+            jobs = requests.get(api.url + "/api/v1/jobs?state=succeeded", headers=auth(token)).json()
+            return [j for j in jobs if j["id"] in job_ids] or None
+        assert wait_for(finished, timeout=60)
+        time.sleep(1)
+        api.stop()     # graceful stops export what is still batched
+        worker.stop()
+        spans = [s for s in collector.spans if s["trace"] == trace]
+        request = [s for s in spans if s["kind"] == SPAN_SERVER and s["parent"] == ""]
+        assert len(request) == 1, spans
+        assert request[0]["service"]["service.instance.id"].endswith(f":{api.port}"), request
+        job = [s for s in spans if s["name"].startswith("job library.scan")]
+        assert job and all(s["parent"] == request[0]["id"] for s in job), spans
+        # Exported by the other process.
+        assert all(s["service"]["service.instance.id"] != request[0]["service"]["service.instance.id"] for s in job), job
+    finally:
+        collector.close()
