@@ -672,10 +672,19 @@ def pg_restart(args, tmp):
               f"gave up {dict(load.unacked)}; processes alive: {[p.name for p in procs if p.proc.poll() is None]}")
         for e in collections.Counter(e[2] + " " + e[4][:80] for e in traffic.errors).most_common(5):
             print("  500:", e)
+        # Ready means ready: once /readyz says 200 again, submits are acknowledged within seconds.
+        first_ack = next((t for t in sorted(load.ack_times) if first_ok and t >= first_ok), None)
+        if first_ok:
+            print(f"first listen acknowledged {first_ack - first_ok:.1f} s after /readyz said 200 again" if first_ack else
+                  "no listen acknowledged after /readyz said 200 again")
         if lost:
             fail(f"PostgreSQL restart: {lost} acknowledged listens lost")
         if traffic.errors:
             fail(f"PostgreSQL restart: {len(traffic.errors)} HTTP 500 answers during the outage (expected 503 + Retry-After)")
+        if traffic.retry_after["without"]:
+            fail(f"PostgreSQL restart: {traffic.retry_after['without']} answers 503 without Retry-After")
+        if first_ok and (first_ack is None or first_ack - first_ok > 3):
+            fail("PostgreSQL restart: /readyz said ready while submits still failed (none acknowledged within 3 s)")
         if not ok:
             fail("PostgreSQL restart: /readyz did not recover in 30 s")
         if any(p.proc.poll() is not None for p in procs):
