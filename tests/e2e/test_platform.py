@@ -461,8 +461,14 @@ def test_a_trace_crosses_from_the_api_node_to_the_worker_process_that_runs_its_j
         worker = deployment.worker(**common)
         token = admin_token(deployment, api)
         assert wait_for(lambda: len(requests.get(api.url + "/api/v1/tracks", headers=auth(token)).json()["items"]) == 3, timeout=60)
-        r = requests.post(api.url + "/api/v1/libraries/1/scan", headers=auth(token), json={"full": True})
-        assert r.status_code == 202, r.text
+
+        def scan():
+            # While the first scan is still finishing, a request joins it (no job of its own): again.
+            r = requests.post(api.url + "/api/v1/libraries/1/scan", headers=auth(token), json={"full": True})
+            assert r.status_code == 202, r.text
+            return r if r.json()["jobIds"] else None
+        r = wait_for(scan, timeout=30)
+        assert r, "every scan request joined one already under way"
         trace, job_ids = r.headers["X-Request-ID"], set(r.json()["jobIds"])
 
         def finished():
