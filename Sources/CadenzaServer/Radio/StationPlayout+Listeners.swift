@@ -26,17 +26,19 @@ extension StationPlayout {
     /// (``expireHLSListeners()``), and is counted until their last request.
     func hlsListenerSeen(userID: Int64) {
         let now = Clock.nowMillis()
-        let joined = state.withLockedValue { state -> Bool in
+        // One critical section: two first requests at once must not both join (the loser's
+        // entry would never leave and be credited with every item after).
+        state.withLockedValue { state in
             if state.hlsPersonal[userID] != nil {
                 state.hlsPersonal[userID]?.lastSeen = now
-                return true
+                return
             }
             // A bound on what one station remembers, whoever asks.
-            return state.hlsPersonal.count >= HLSAudience.maxClients
+            guard state.hlsPersonal.count < HLSAudience.maxClients else { return }
+            let key = UUID()
+            state.personal[key] = (userID, now)
+            state.hlsPersonal[userID] = (key, now)
         }
-        guard !joined else { return }
-        let key = listenerJoined(userID: userID)
-        state.withLockedValue { $0.hlsPersonal[userID] = (key, now) }
     }
 
     /// HLS listeners whose player stopped asking have left, as of their last request.
