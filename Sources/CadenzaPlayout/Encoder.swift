@@ -1,9 +1,9 @@
 import Foundation
 
-/// One long-lived ffmpeg turning bus PCM into a listener format (MP3 or AAC in ADTS, HLS, or a
-/// push to an external Icecast), fed by its own thread from a bounded queue: one output failing
-/// or stalling never stops the bus or the other outputs. A dead encoder is started again, after
-/// 1, 2, 4… up to 30 s when it keeps failing (an Icecast server that is down).
+/// One long-lived ffmpeg turning bus PCM into a listener format (MP3 or AAC in ADTS, or HLS),
+/// fed by its own thread from a bounded queue: one output failing or stalling never stops the
+/// bus or the other outputs. A dead encoder is started again, after 1, 2, 4… up to 30 s when it
+/// keeps failing.
 public final class Encoder: @unchecked Sendable {
     public enum Format: String, Sendable {
         case mp3, aac
@@ -127,22 +127,6 @@ public final class Encoder: @unchecked Sendable {
         self.ffmpeg = ffmpeg
         self.output = { _ in }
         onLaunch = {}
-        signal(SIGPIPE, SIG_IGN)
-    }
-
-    /// A source client of an external Icecast server (`icecast://source:password@host:port/mount`),
-    /// in MP3. `onConnect` runs at each (re)connection, to send the current title again.
-    public init(
-        icecast url: String, name: String, bitrate: Bitrate = .standard, ffmpeg: String = "/usr/bin/ffmpeg",
-        onConnect: @escaping @Sendable () -> Void
-    ) {
-        outputArguments = [
-            "-c:a", "libmp3lame", "-b:a", bitrate.ffmpeg, "-content_type", "audio/mpeg", "-ice_name", name, "-f", "mp3", url,
-        ]
-        hls = nil
-        self.ffmpeg = ffmpeg
-        self.output = { _ in }
-        onLaunch = onConnect
         signal(SIGPIPE, SIG_IGN)
     }
 

@@ -200,7 +200,10 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "Outputs, comma-separated: mp3, aac, hls.") var outputs = "mp3"
         @Option(help: "Crossfade between tracks in milliseconds (0 to 10000).") var crossfadeMs = 0
         @Option(help: "Bitrate of every output in kb/s: 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256 or 320.") var bitrate = 128
-        @Option(help: "Also push to an external Icecast: icecast://source:password@host:port/mount.") var pushUrl: String?
+        @Option(
+            help:
+                "Also relay to an external server (repeat for up to 4): icecast://source:password@host:port/mount or shoutcast://:password@host:port; ?format=aac for AAC."
+        ) var pushUrl: [String] = []
 
         func run() async throws {
             printLines(
@@ -208,7 +211,7 @@ struct StationCommand: AsyncParsableCommand {
                     settings: try common.settings(), slug: slug, name: name, description: description, timeZone: timeZone,
                     visibility: visibility, owner: owner,
                     outputs: outputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, crossfadeMs: crossfadeMs,
-                    bitrate: bitrate, pushURL: pushUrl))
+                    bitrate: bitrate, pushURLs: pushUrl))
         }
     }
 

@@ -94,7 +94,7 @@ def test_trace_logging_never_writes_credentials(deployment):
 
 def test_the_documented_alerts_name_metrics_the_server_reports(deployment):
     """deploy/prometheus/cadenza-alerts.yml is only worth having if every series it watches exists:
-    jobs, deliveries, HTTP requests, and a station's dead air (a station with nothing to air)."""
+    jobs, deliveries, HTTP requests, a station's dead air (a station with nothing to air) and its relays."""
     import os
     import re
     rules = open(os.path.join(os.path.dirname(__file__), "../../deploy/prometheus/cadenza-alerts.yml")).read()
@@ -102,7 +102,10 @@ def test_the_documented_alerts_name_metrics_the_server_reports(deployment):
     assert {"cadenza_radio_dead_air_total", "cadenza_jobs_oldest_queued_seconds", "cadenza_deliveries_oldest_waiting_seconds"} <= named
     server = deployment.serve()
     token = admin_token(deployment, server)
-    r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "empty", "name": "Empty"})
+    from conftest import free_port
+    port = free_port()   # nothing listens there: the relay is down
+    r = requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                      json={"slug": "empty", "name": "Empty", "pushUrls": [f"icecast://source:pw@127.0.0.1:{port}/empty.mp3"]})
     assert r.status_code == 201, r.text   # no music anywhere: it can only air its fallback
 
     def reported():
@@ -112,3 +115,4 @@ def test_the_documented_alerts_name_metrics_the_server_reports(deployment):
     text = wait_for(reported, timeout=30)
     assert text, named - {m for m in named if re.search(rf"^{m}(\{{|\s)", requests.get(server.url + "/metrics").text, re.M)}
     assert re.search(r'^cadenza_deliveries_oldest_waiting_seconds\{kind="notification"\} 0', text, re.M)
+    assert re.search(rf'^cadenza_radio_relay_connected\{{.*relay="icecast://source:\*\*\*@127.0.0.1:{port}/empty.mp3".*\}} 0', text, re.M), text

@@ -815,9 +815,10 @@ class Icecast:
     """Debian's icecast2 on a loopback port, as the external server a station pushes to. It
     refuses to run as root: as root it runs as its own Debian user."""
 
-    def __init__(self, tmp, port=None, fallback_for=None):
+    def __init__(self, tmp, port=None, fallback_for=None, shoutcast_mount=None):
         """`fallback_for`: a mount whose listeners go to a file (a low tone, looped) while it has
-        no source, and back as soon as a source connects again (fallback-override)."""
+        no source, and back as soon as a source connects again (fallback-override).
+        `shoutcast_mount`: the mount a SHOUTcast source (on the port above) feeds."""
         from conftest import free_port
         self.dir = tempfile.mkdtemp(prefix="cadenza-icecast-")
         self.port = port or free_port()
@@ -835,7 +836,7 @@ class Icecast:
             f.write(f"""<icecast><limits><clients>50</clients><sources>5</sources><source-timeout>10</source-timeout></limits>
 <authentication><source-password>hackme-src</source-password><admin-user>admin</admin-user><admin-password>hackme-admin</admin-password></authentication>
 <hostname>127.0.0.1</hostname><location>test</location><admin>test@localhost</admin>
-<listen-socket><port>{self.port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+<listen-socket><port>{self.port}</port><bind-address>127.0.0.1</bind-address>{f"<shoutcast-mount>{shoutcast_mount}</shoutcast-mount>" if shoutcast_mount else ""}</listen-socket>
 <mount type="default"><charset>UTF-8</charset></mount>{mounts}
 <paths><basedir>/usr/share/icecast2</basedir><logdir>{self.dir}/log</logdir><webroot>{webroot}</webroot>
 <adminroot>/usr/share/icecast2/admin</adminroot><pidfile>{self.dir}/icecast.pid</pidfile></paths>
@@ -870,38 +871,182 @@ class Icecast:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def test_a_station_pushes_to_an_external_icecast_with_titles_and_reconnects(server_with_music, tmp_path):
+def codec_of(audio, tmp_path):
+    path = tmp_path / "relayed"
+    path.write_bytes(audio)
+    return subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", str(path)],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def test_a_station_relays_to_icecast_and_shoutcast_servers_with_titles_and_reconnects(deployment, server_with_music, tmp_path):
+    """AzuraCast's remote relays: the station is the source of mounts on other servers, Icecast
+    (HTTP PUT) and SHOUTcast (the password on the port above the listeners'), each in its own
+    format, each told the title; Debian's icecast2 plays both parts (its SHOUTcast-compatible port)."""
     server, token = server_with_music
-    icecast = Icecast(tmp_path)
+    icecast = Icecast(tmp_path, shoutcast_mount="/sc.mp3")
+    port = icecast.port
+    api = server.url + "/api/v1/stations/relay"
     try:
-        push = f"icecast://source:hackme-src@127.0.0.1:{icecast.port}/cadenza.mp3"
+        # One relay, as a station was given one before there could be several.
+        push = f"icecast://source:hackme-src@127.0.0.1:{port}/cadenza.mp3"
         r = requests.post(server.url + "/api/v1/stations", headers=auth(token), json={"slug": "relay", "name": "Relay", "pushUrl": push})
         assert r.status_code == 201, r.text
-        assert r.json()["pushUrl"] == f"icecast://source:***@127.0.0.1:{icecast.port}/cadenza.mp3"   # never the password
+        assert r.json()["pushUrl"] == f"icecast://source:***@127.0.0.1:{port}/cadenza.mp3"   # never the password
+        assert r.json()["pushUrls"] == [r.json()["pushUrl"]]
         for bad in ["http://x:y@127.0.0.1:8000/m.mp3", "icecast://127.0.0.1:8000/m.mp3", "icecast://a:b@127.0.0.1/m.mp3",
                     "icecast://a:b@127.0.0.1:8000/../x"]:
-            r = requests.patch(server.url + "/api/v1/stations/relay", headers=auth(token), json={"pushUrl": bad})
+            r = requests.patch(api, headers=auth(token), json={"pushUrl": bad})
             assert r.status_code == 422, (bad, r.text)
-        np = lambda: requests.get(server.url + "/api/v1/stations/relay/now-playing").json()
+        np = lambda: requests.get(api + "/now-playing").json()
         # The source is up on Icecast and carries what the station airs.
         assert wait_for(lambda: icecast.source("/cadenza.mp3"), timeout=15), icecast.status()
         assert wait_for(lambda: (icecast.source("/cadenza.mp3") or {}).get("title") in TITLES, timeout=15), icecast.source("/cadenza.mp3")
-        audio, titles, headers = listen(f"http://127.0.0.1:{icecast.port}/cadenza.mp3", 8)
-        assert headers.get("icy-name") == "Relay" and len(audio) > 6 * 16000 * 0.8
+        audio, titles, headers = listen(f"http://127.0.0.1:{port}/cadenza.mp3", 6)
+        assert headers.get("icy-name") == "Relay" and len(audio) > 4 * 16000 * 0.8
         # (Icecast sends an empty title first, for the audio of its burst from before the first update.)
         named = [t for _, t in titles if t]
         assert named and all(t in TITLES for t in named), titles
         assert wait_for(lambda: icecast.source("/cadenza.mp3")["title"] == np()["nowPlaying"]["song"]["text"], timeout=6)
-        # Icecast restarts: the station connects again by itself (backing off meanwhile) and says its title again.
-        port = icecast.port
+
+        # Two relays: Icecast in AAC and SHOUTcast in MP3.
+        aac = f"icecast://source:hackme-src@127.0.0.1:{port}/relay.aac?format=aac"
+        shout = f"shoutcast://:hackme-src@127.0.0.1:{port}"
+        for bad in [[aac, aac], [aac, shout] + [f"icecast://s:p@127.0.0.1:{port}/m{i}" for i in range(3)], [f"shoutcast://127.0.0.1:{port}"],
+                    [f"shoutcast://:p@127.0.0.1:{port}/x"], [f"shoutcast://:p@127.0.0.1:65535"], [f"icecast://s:p@127.0.0.1:{port}/m?format=ogg"],
+                    [f"shoutcast://:p%0d%0aicy-name:x@127.0.0.1:{port}"], "not a list"]:
+            r = requests.patch(api, headers=auth(token), json={"pushUrls": bad})
+            assert r.status_code in (400, 422) and "error" in r.json(), (bad, r.text)
+        assert requests.patch(api, headers=auth(token), json={"pushUrls": [aac], "pushUrl": aac}).status_code == 422
+        r = requests.patch(api, headers=auth(token), json={"pushUrls": [aac, shout]})
+        assert r.status_code == 200, r.text
+        assert r.json()["pushUrls"] == [f"icecast://source:***@127.0.0.1:{port}/relay.aac?format=aac", f"shoutcast://:***@127.0.0.1:{port}"]
+        # Only an administrator relays a station (each is a connection of the instance's).
+        made = deployment.run("user", "create", "dj", stdin="dj-password-1\n")
+        assert made.returncode == 0, made.stderr
+        dj = token_for(server, "dj", "dj-password-1")
+        r = requests.post(server.url + "/api/v1/stations", headers=auth(dj), json={"slug": "mine", "name": "Mine", "pushUrls": [aac]})
+        assert r.status_code == 403, r.text
+
+        assert wait_for(lambda: icecast.source("/cadenza.mp3") is None, timeout=10), icecast.status()
+        for mount in ("/relay.aac", "/sc.mp3"):
+            assert wait_for(lambda: (icecast.source(mount) or {}).get("title") in TITLES, timeout=20), (mount, icecast.status())
+        audio, _, headers = listen(f"http://127.0.0.1:{port}/relay.aac", 4, icy=False)
+        assert headers["Content-Type"] == "audio/aac" and codec_of(audio, tmp_path) == "aac"
+        audio, _, headers = listen(f"http://127.0.0.1:{port}/sc.mp3", 4)
+        assert headers.get("icy-name") == "Relay" and codec_of(audio, tmp_path) == "mp3"
+        assert icecast.source("/sc.mp3")["bitrate"] == 128
+        metrics = requests.get(server.url + "/metrics").text
+        for relay in (f"icecast://source:\\*\\*\\*@127.0.0.1:{port}/relay.aac\\?format=aac", f"shoutcast://:\\*\\*\\*@127.0.0.1:{port}"):
+            assert re.search(rf'^cadenza_radio_relay_connected\{{station="relay",relay="{relay}"\}} 1', metrics, re.M), metrics
+        # Both follow the station's titles.
+        assert requests.post(api + "/skip", headers=auth(token)).status_code in (200, 202, 204)
+        on_air = lambda: np()["nowPlaying"]["song"]["text"]
+        for mount in ("/relay.aac", "/sc.mp3"):
+            assert wait_for(lambda: icecast.source(mount)["title"] == on_air(), timeout=8), (mount, icecast.source(mount), np())
+
+        # Icecast restarts: both relays connect again by themselves (backing off meanwhile) and say the title again.
         icecast.close()
         time.sleep(3)
-        icecast = Icecast(tmp_path, port=port)
-        assert wait_for(lambda: (icecast.source("/cadenza.mp3") or {}).get("title") in TITLES, timeout=40), icecast.status()
+        icecast = Icecast(tmp_path, port=port, shoutcast_mount="/sc.mp3")
+        for mount in ("/relay.aac", "/sc.mp3"):
+            assert wait_for(lambda: (icecast.source(mount) or {}).get("title") in TITLES, timeout=40), (mount, icecast.status())
         # The station itself never stopped.
-        assert requests.get(server.url + "/api/v1/stations/relay/now-playing").json()["onAir"]
+        assert np()["onAir"]
+
+        # A wrong password is refused: tried again, said in the log without the password, the station airs on.
+        r = requests.patch(api, headers=auth(token), json={"pushUrls": [f"shoutcast://:wrong-secret@127.0.0.1:{port}"]})
+        assert r.status_code == 200, r.text
+        assert wait_for(lambda: icecast.source("/relay.aac") is None and icecast.source("/sc.mp3") is None, timeout=10), icecast.status()
+        log = lambda: open(server.log.name).read()
+        assert wait_for(lambda: log().count(f"relay shoutcast://:***@127.0.0.1:{port}: ") >= 2, timeout=15), log()[-3000:]
+        assert "wrong-secret" not in log() and "hackme-src" not in log()
+        assert icecast.source("/sc.mp3") is None and np()["onAir"]
+        r = requests.patch(api, headers=auth(token), json={"pushUrls": []})
+        assert r.status_code == 200 and not r.json().get("pushUrls"), r.text
     finally:
         icecast.close()
+
+
+class FakeShoutcast2:
+    """What a SHOUTcast 2 server (DNAS 2) is sent by a legacy source of its stream N: the
+    password as `password:#N` on the port above the listeners', then the stream's headers and
+    audio; titles as `/admin.cgi?…&sid=N` on the listener port. (Debian has no DNAS.)"""
+
+    def __init__(self):
+        import http.server
+        import socket
+        import threading
+        from conftest import free_port
+        while True:
+            self.port = free_port()
+            self.source = socket.socket()
+            try:
+                self.source.bind(("127.0.0.1", self.port + 1))
+                break
+            except OSError:
+                self.source.close()
+        self.source.listen(1)
+        self.received, self.titles = bytearray(), []
+        fake = self
+
+        class Admin(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                fake.titles.append((self.path, self.headers.get("User-Agent", "")))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"<html><body>Updated</body></html>")
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Admin)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        conn, _ = self.source.accept()
+        conn.settimeout(10)
+        with conn:
+            first = b""
+            while not first.endswith(b"\r\n"):
+                first += conn.recv(1)
+            self.received += first
+            conn.sendall(b"OK2\r\nicy-caps:11\r\n\r\n")
+            try:
+                while len(self.received) < 64000:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    self.received += data
+            except OSError:
+                pass
+
+    def close(self):
+        self.http.shutdown()
+        self.source.close()
+
+
+def test_a_shoutcast2_relay_names_its_stream(server_with_music, tmp_path):
+    server, token = server_with_music
+    dnas = FakeShoutcast2()
+    try:
+        r = requests.post(server.url + "/api/v1/stations", headers=auth(token),
+                          json={"slug": "sc2", "name": "Stream Two", "outputs": ["hls"], "pushUrls": [f"shoutcast://:pa55@127.0.0.1:{dnas.port}/2"]})
+        assert r.status_code == 201, r.text
+        assert wait_for(lambda: len(dnas.received) >= 64000, timeout=20), bytes(dnas.received[:300])
+        head, _, audio = bytes(dnas.received).partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        assert lines[0] == b"pa55:#2", lines
+        assert b"icy-name:Stream Two" in lines and b"icy-br:128" in lines and b"content-type:audio/mpeg" in lines
+        assert codec_of(audio, tmp_path) == "mp3"   # its own MP3 encoder (the station has no MP3 mount)
+        assert wait_for(lambda: any(p.startswith("/admin.cgi?") for p, _ in dnas.titles), timeout=10)
+        path, agent = next((p, a) for p, a in dnas.titles if p.startswith("/admin.cgi?"))
+        from urllib.parse import parse_qs, urlsplit
+        query = parse_qs(urlsplit(path).query)
+        assert query["pass"] == ["pa55"] and query["mode"] == ["updinfo"] and query["sid"] == ["2"] and query["song"][0] in TITLES, query
+        assert agent.startswith("Mozilla/")   # SHOUTcast 1 answers browsers only
+    finally:
+        dnas.close()
 
 
 def test_listener_statistics(deployment, music):
@@ -1306,3 +1451,15 @@ def test_a_signed_in_hls_listener_gets_listens_for_what_they_heard(deployment, t
         assert started - 6 <= entry["listened_at"] <= last, (entry, started, last)
         assert aired.get(entry["listened_at"]) == entry["track_metadata"]["track_name"] or abs(entry["listened_at"] - started) <= 2, (entry, aired)
     assert lb(brief, "brief")["count"] == 0
+    # Taken off air (a bitrate change restarts the playout) while a listener is into a track: what
+    # they heard of it counts, as it would have when the track ended.
+    np = lambda: requests.get(server.url + "/api/v1/stations/segments/now-playing").json()["nowPlaying"]
+    first = np()["playedAt"]
+    assert wait_for(lambda: np()["playedAt"] != first, timeout=15, interval=0.05)
+    while True:   # (now playing's clock: the bus runs ahead of the wall clock)
+        assert requests.get(playlist + f"?token={brief}").status_code == 200
+        if np()["remainingMs"] < 2200:
+            break
+        time.sleep(0.2)
+    assert requests.patch(server.url + "/api/v1/stations/segments", headers=h, json={"bitrate": 96}).status_code == 200
+    assert wait_for(lambda: lb(brief, "brief")["count"] == 1, timeout=15), lb(brief, "brief")

@@ -1760,6 +1760,20 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     station = requests.get(server.url + "/api/v1/stations/calendar", headers=h).json()
     assert station.get("targetLufs") is None and station["jingleMinute"] == 30 and station["jinglePlaylistId"], station
     assert station["bitrate"] == 96 and station["crossfadeCurve"] == "sCurve"
+    # Relays (administrators): typed one per line, shown back without their passwords.
+    from conftest import free_port
+    port = free_port()
+    assert "Not relayed." in browser.find_element(By.ID, "relays-now").text
+    browser.find_element(By.ID, "relays-urls").send_keys(f"icecast://source:s3cret@127.0.0.1:{port}/night.mp3\n shoutcast://:s3cret@127.0.0.1:{port}?format=aac \n")
+    browser.find_element(By.CSS_SELECTOR, "#relays-form button[type=submit]").click()
+    wait(browser, lambda d: "Relaying to" in d.find_element(By.ID, "relays-now").text)
+    shown = browser.find_element(By.ID, "relays-now").text
+    assert f"icecast://source:***@127.0.0.1:{port}/night.mp3" in shown and f"shoutcast://:***@127.0.0.1:{port}?format=aac" in shown, shown
+    assert "s3cret" not in browser.page_source and browser.find_element(By.ID, "relays-urls").get_attribute("value") == ""
+    assert len(requests.get(server.url + "/api/v1/stations/calendar", headers=h).json()["pushUrls"]) == 2
+    browser.find_element(By.ID, "relays-urls").send_keys("icecast://no-password@127.0.0.1:8000/x.mp3")
+    browser.find_element(By.CSS_SELECTOR, "#relays-form button[type=submit]").click()
+    wait(browser, lambda d: "source user and password" in d.find_element(By.ID, "station-status").text)
     shot(browser, "station-blocks")
     assert not severe_console_errors(browser)
 

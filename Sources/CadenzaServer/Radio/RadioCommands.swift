@@ -9,7 +9,7 @@ import Vapor
 extension AdminCommands {
     public static func createStation(
         settings: Settings, slug: String, name: String, description: String, timeZone: String, visibility: String, owner: String?,
-        outputs: [String], crossfadeMs: Int, bitrate: Int = 128, pushURL: String? = nil
+        outputs: [String], crossfadeMs: Int, bitrate: Int = 128, pushURLs: [String] = []
     ) async throws -> [String] {
         try await withApp(settings) { app in
             guard let visibility = StationRecord.Visibility(rawValue: visibility) else {
@@ -29,14 +29,14 @@ extension AdminCommands {
             let fields = try StationsController.validated(
                 .init(description: description, timeZone: timeZone, outputs: parsed, crossfadeMs: crossfadeMs, bitrate: bitrate), slug: slug,
                 name: name)
-            let push = try pushURL.map { try IcecastTarget(parsing: $0) }
+            let relays = try PushTarget.list(parsing: pushURLs)
             guard
                 var station = try await Stations.create(
                     slug: slug, name: fields.name, description: fields.description, timeZone: fields.timeZone, visibility: visibility,
                     ownerID: ownerID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs, bitrate: fields.bitrate, on: app.sql)
             else { throw Failure(description: "a station with the slug \(slug) already exists") }
-            if let push {
-                station.pushURLSealed = try app.secretBox.seal(push.url)
+            if let stored = PushTarget.stored(relays) {
+                station.pushURLSealed = try app.secretBox.seal(stored)
                 try await Stations.update(station, on: app.sql)
             }
             try await EventStore.append(

@@ -30,7 +30,9 @@ struct StationDTO: Content {
     var recordLive: Bool
     /// The loudness every item is brought to (LUFS); null when the station does not normalise.
     var targetLufs: Int?
-    /// The external Icecast it pushes to, without the password.
+    /// The servers it relays to, without their passwords (its owner and administrators see them).
+    var pushUrls: [String]?
+    /// The first of `pushUrls` (what one relay was set with before there could be several).
     var pushUrl: String?
     var createdAt: Date
     /// Whether the caller may change the station (its owner, a manager, an administrator); absent signed out.
@@ -40,8 +42,7 @@ struct StationDTO: Content {
     /// The station's picture (`?size=` for a smaller one); absent when it has none.
     var artworkUrl: String?
 
-    init(_ station: StationRecord, push: IcecastTarget? = nil) {
-        pushUrl = push?.redacted
+    init(_ station: StationRecord) {
         id = String(station.id)
         slug = station.slug
         name = station.name

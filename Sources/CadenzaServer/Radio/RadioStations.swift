@@ -296,9 +296,9 @@ actor RadioStations {
     }
 
     private func start(_ station: StationRecord, app: Application) {
-        let push = station.pushURLSealed.flatMap { try? app.secretBox.open($0) }.flatMap { try? IcecastTarget(parsing: $0) }
+        let pushes = PushTarget.list(stored: station.pushURLSealed.flatMap { try? app.secretBox.open($0) })
         let playout = StationPlayout(
-            station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, push: push, statsInterval: statsInterval, cache: cache)
+            station: station, app: app, ffmpeg: ffmpeg, hlsRoot: hlsRoot, pushes: pushes, statsInterval: statsInterval, cache: cache)
         playouts[station.slug] = playout
         standbyStop.withLockedValue { $0 = true }
         if let reserve = standbyReserve.removeValue(forKey: station.slug) { playout.seedReserve(reserve) }

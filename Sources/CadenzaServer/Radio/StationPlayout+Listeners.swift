@@ -52,6 +52,31 @@ extension StationPlayout {
         for listener in gone { listenerLeft(listener.key, at: listener.lastSeen) }
     }
 
+    /// Off air: whoever is still listening heard the item on air until now (an HLS listener until
+    /// their last request), then nobody is (a mount's connection closing later credits nothing twice).
+    func listenersLeftAtStop(now: Int64 = Clock.nowMillis()) {
+        let slug = station.slug
+        state.withLockedValue { state in
+            if let current = state.current {
+                for heard in Self.heardByListeners(current, until: now, in: state, slug: slug) { state.pendingWrites.append(.heard(heard)) }
+            }
+            state.personal = [:]
+            state.hlsPersonal = [:]
+        }
+    }
+
+    /// The listens of everyone listening who heard enough of `item` by `until`; an HLS listener
+    /// is heard until their last playlist request, not beyond.
+    static func heardByListeners(
+        _ item: (item: PlayoutItem, frame: Int64, source: AsRunLog.Source, startedAt: Int64, priorMs: Int), until: Int64, in state: State,
+        slug: String
+    ) -> [RadioEvents.Heard] {
+        let asked = Dictionary(state.hlsPersonal.values.map { ($0.key, $0.lastSeen) }, uniquingKeysWith: max)
+        return state.personal.compactMap { key, listener in
+            heard(item, by: listener, until: asked[key].map { min($0, until) } ?? until, slug: slug)
+        }
+    }
+
     /// A listen for `listener` if they heard enough of `item` (a library track of the rotation,
     /// a show or a play-next; not a station ID, a live set or the fallback tone) by `until`.
     static func heard(

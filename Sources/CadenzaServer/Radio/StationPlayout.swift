@@ -116,8 +116,8 @@ final class StationPlayout: Sendable {
     /// Where the playout keeps its state on its own disk.
     let stateFile: URL
 
-    /// The external Icecast the station pushes to, and the client its title updates go through.
-    private let push: IcecastTarget?
+    /// The external servers the station relays to, and the client their title updates go through.
+    private let relays: [SourceClient]
     private let client: any Client
 
     private let statsInterval: TimeInterval
@@ -126,13 +126,12 @@ final class StationPlayout: Sendable {
     let ffmpeg: String
 
     init(
-        station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, push: IcecastTarget? = nil, statsInterval: TimeInterval = 60,
+        station: StationRecord, app: Application, ffmpeg: String, hlsRoot: URL, pushes: [PushTarget] = [], statsInterval: TimeInterval = 60,
         cache: MediaCache? = nil
     ) {
         self.statsInterval = statsInterval
         self.cache = cache
         self.ffmpeg = ffmpeg
-        self.push = push
         client = app.client
         hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
         stateFile = Self.stateFile(dataDirectory: hlsRoot.deletingLastPathComponent(), slug: station.slug)
@@ -140,6 +139,24 @@ final class StationPlayout: Sendable {
         db = app.sql
         fluent = app.db
         logger = app.logger
+        let titles = NIOLockedValueBox<String?>(nil)
+        currentTitle = titles
+        let titleClient = app.client, relayLogger = app.logger
+        let relays = pushes.map { target in
+            SourceClient(
+                target: target, station: station.slug, name: station.name, bitrate: station.bitrate, group: app.eventLoopGroup, logger: relayLogger
+            ) {
+                // The server forgets the title with the source: say it again once the stream is up.
+                Task {
+                    for wait in [500, 2_000] {
+                        try? await Task.sleep(for: .milliseconds(wait))
+                        guard let title = titles.withLockedValue({ $0 }) else { return }
+                        if await Self.sendTitle(title, to: target, client: titleClient, logger: relayLogger) { return }
+                    }
+                }
+            }
+        }
+        self.relays = relays
         var mounts: [StationOutput: Mount] = [:]
         var encoders: [Encoder] = []
         var hlsEncoder: Encoder?
@@ -149,7 +166,13 @@ final class StationPlayout: Sendable {
                 let format: Encoder.Format = output == .mp3 ? .mp3 : .aac
                 let mount = Mount(format: format, bitrate: station.bitrate, maxListeners: station.maxListeners)
                 mounts[output] = mount
-                encoders.append(Encoder(format: format, bitrate: station.bitrate, ffmpeg: ffmpeg, output: mount.append))
+                // Relays in the mount's format are fed what its encoder makes.
+                let fed = relays.filter { $0.target.format == format }
+                encoders.append(
+                    Encoder(format: format, bitrate: station.bitrate, ffmpeg: ffmpeg) { bytes in
+                        mount.append(bytes)
+                        for relay in fed { relay.send(bytes) }
+                    })
             case .hls:
                 try? FileManager.default.createDirectory(atPath: hlsDirectory, withIntermediateDirectories: true)
                 let encoder = Encoder(hlsDirectory: hlsDirectory, bitrate: station.bitrate, ffmpeg: ffmpeg)
@@ -157,21 +180,15 @@ final class StationPlayout: Sendable {
                 encoders.append(encoder)
             }
         }
+        // Relays in a format no mount has get an encoder of their own.
+        for (format, output) in [(Encoder.Format.mp3, StationOutput.mp3), (.aac, .aac)] where !station.outputs.contains(output) {
+            let fed = relays.filter { $0.target.format == format }
+            guard !fed.isEmpty else { continue }
+            encoders.append(
+                Encoder(format: format, bitrate: station.bitrate, ffmpeg: ffmpeg) { bytes in for relay in fed { relay.send(bytes) } })
+        }
         self.mounts = mounts
         self.hlsEncoder = hlsEncoder
-        let titles = NIOLockedValueBox<String?>(nil)
-        currentTitle = titles
-        if let push {
-            let client = app.client, logger = app.logger
-            encoders.append(
-                Encoder(icecast: push.url, name: station.name, bitrate: station.bitrate, ffmpeg: ffmpeg) {
-                    // Icecast forgets the title with the source: say it again once the mount is up.
-                    Task {
-                        try? await Task.sleep(for: .milliseconds(1_500))
-                        if let title = titles.withLockedValue({ $0 }) { await Self.sendTitle(title, to: push, client: client, logger: logger) }
-                    }
-                })
-        }
         self.encoders = encoders
         // Unbounded: what reaches it is a few notes per item and one a second (underruns are not).
         (notes, noteSink) = AsyncStream<Note>.makeStream(bufferingPolicy: .unbounded)
@@ -242,6 +259,7 @@ final class StationPlayout: Sendable {
                 return true
             }
             guard onAir else { return }
+            for relay in relays { relay.start() }
             logger.info("station \(station.slug) on air", metadata: ["outputs": "\(station.outputs.map(\.rawValue))"])
             var librariesRead = Date()
             var persisted = Date.distantPast
@@ -292,12 +310,14 @@ final class StationPlayout: Sendable {
         cache?.unpin(station.slug)
         for task in tasks { task.cancel() }
         for encoder in encoders { encoder.stop() }
+        for relay in relays { relay.stop() }
         for mount in mounts.values { mount.close() }
         await engine.stopOffThread()
+        listenersLeftAtStop()
         // Its ffmpegs gone (briefly waited for): a successor's HLS run must not be overwritten
         // by this one's last playlist, nor its push refused while this one holds the mount.
         let deadline = ContinuousClock.now + .seconds(2)
-        while encoders.contains(where: { !$0.exited }), ContinuousClock.now < deadline {
+        while encoders.contains(where: { !$0.exited }) || relays.contains(where: \.connected), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         noteSink.finish()
@@ -606,13 +626,8 @@ final class StationPlayout: Sendable {
                 // A resumed item's length counts from its first start, before the interruption.
                 let aired = PCM.milliseconds(frames: frame - previous.frame) + Int64(previous.priorMs)
                 state.pendingWrites.append(.asRun(.finished(startedAt: previous.startedAt, durationMs: aired)))
-                // An HLS listener is heard until their last playlist request, not beyond.
-                let asked = Dictionary(state.hlsPersonal.values.map { ($0.key, $0.lastSeen) }, uniquingKeysWith: max)
-                for (key, listener) in state.personal {
-                    let until = asked[key].map { min($0, at) } ?? at
-                    if let heard = Self.heard(previous, by: listener, until: until, slug: record.withLockedValue({ $0.slug })) {
-                        state.pendingWrites.append(.heard(heard))
-                    }
+                for heard in Self.heardByListeners(previous, until: at, in: state, slug: station.slug) {
+                    state.pendingWrites.append(.heard(heard))
                 }
             }
             var startedAt = at
@@ -636,14 +651,14 @@ final class StationPlayout: Sendable {
         }
     }
 
-    /// Tells the external Icecast (if the station pushes to one) what airs, after `delay` ms.
+    /// Tells the external servers (if the station relays to any) what airs, after `delay` ms.
     func pushTitle(_ title: String, delay: Int64 = 0) {
-        guard let push else { return }
-        let (client, logger, titles) = (client, logger, currentTitle)
+        guard !relays.isEmpty else { return }
+        let (client, logger, titles, targets) = (client, logger, currentTitle, relays.map(\.target))
         Task {
             try? await Task.sleep(for: .milliseconds(delay))
             titles.withLockedValue { $0 = title }
-            await Self.sendTitle(title, to: push, client: client, logger: logger)
+            for target in targets { await Self.sendTitle(title, to: target, client: client, logger: logger) }
         }
     }
 
@@ -725,20 +740,34 @@ final class StationPlayout: Sendable {
             listeners: .init(current: listeners.0, peak: listeners.1), outputs: await outputDelays(now: now))
     }
 
-    /// Icecast's metadata update for a source (`/admin/metadata?mode=updinfo`), with the source credentials.
-    static func sendTitle(_ title: String, to target: IcecastTarget, client: any Client, logger: Logger) async {
+    /// A relay's title update, as the server takes it: Icecast's `/admin/metadata` with the source
+    /// credentials, SHOUTcast's `/admin.cgi` with the password (v1 servers answer only browsers).
+    @discardableResult
+    static func sendTitle(_ title: String, to target: PushTarget, client: any Client, logger: Logger) async -> Bool {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
-        let host = target.host.contains(":") ? "[\(target.host)]" : target.host
-        let uri = URI(string: "http://\(host):\(target.port)/admin/metadata?mount=\(encode(target.mount))&mode=updinfo&song=\(encode(title))")
         var headers = HTTPHeaders()
-        headers.basicAuthorization = BasicAuthorization(username: target.user, password: target.password)
+        let uri: URI
+        switch target.kind {
+        case .icecast:
+            uri = URI(string: "http://\(target.authority)/admin/metadata?mount=\(encode(target.mount))&mode=updinfo&song=\(encode(title))")
+            headers.basicAuthorization = BasicAuthorization(username: target.user, password: target.password)
+        case .shoutcast:
+            let stream = target.streamID.map { "&sid=\($0)" } ?? ""
+            uri = URI(string: "http://\(target.authority)/admin.cgi?pass=\(encode(target.password))&mode=updinfo&song=\(encode(title))\(stream)")
+            headers.replaceOrAdd(name: .userAgent, value: "Mozilla/5.0 (compatible; Cadenza)")
+        }
         do {
             let response = try await client.get(uri, headers: headers) { $0.timeout = .seconds(5) }
-            if response.status != .ok { logger.warning("icecast at \(target.host):\(target.port) refused the title: \(response.status.code)") }
+            guard response.status == .ok else {
+                logger.warning("relay \(target.redacted) refused the title: \(response.status.code)")
+                return false
+            }
+            return true
         } catch {
-            logger.warning("icecast at \(target.host):\(target.port) did not take the title: \(String(describing: error))")
+            logger.warning("relay \(target.redacted) did not take the title: \(String(describing: error))")
+            return false
         }
     }
 

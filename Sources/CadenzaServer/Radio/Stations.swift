@@ -37,9 +37,9 @@ struct StationRecord: Sendable, Equatable, Codable {
     var maxListeners: Int
     /// What a station takes before anyone sets it (the column's default too).
     static let defaultMaxListeners = 1_000
-    /// What every output encodes at (the mounts, HLS and the push).
+    /// What every output encodes at (the mounts, HLS and the relays).
     var bitrate: Encoder.Bitrate
-    /// `icecast://source:password@host:port/mount`, sealed with the instance key.
+    /// The relays (`PushTarget` URLs, one per line), sealed with the instance key.
     var pushURLSealed: String?
     /// The rotation's repeat rules: no track again within this many minutes, no artist within that.
     var trackGapMinutes: Int
@@ -227,47 +227,4 @@ enum Stations {
             """
         ).run()
     }
-}
-
-/// Where a station pushes its stream as an Icecast source client, checked once when it is set.
-struct IcecastTarget: Sendable, Equatable {
-    var host: String
-    var port: Int
-    var mount: String
-    var user: String
-    var password: String
-
-    /// `icecast://user:password@host:port/mount`, or nil with what is wrong.
-    init(parsing text: String) throws {
-        guard text.count <= 500, let url = URLComponents(string: text), url.scheme == "icecast", let host = url.host, !host.isEmpty,
-            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) })
-        else { throw APIError.unprocessable("pushUrl must look like icecast://source:password@host:8000/mount.mp3") }
-        guard let port = url.port, (1...65_535).contains(port) else { throw APIError.unprocessable("pushUrl needs a port (1 to 65535).") }
-        let mount = url.path
-        guard mount.count >= 2, mount.count <= 200, mount.hasPrefix("/"),
-            mount.dropFirst().allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-/".contains($0)) }), !mount.contains("..")
-        else { throw APIError.unprocessable("pushUrl's mount must be a path such as /radio.mp3.") }
-        guard let user = url.user, let password = url.password, !user.isEmpty, !password.isEmpty, user.count <= 100, password.count <= 200
-        else { throw APIError.unprocessable("pushUrl needs the source user and password (icecast://source:password@…).") }
-        self.host = host
-        self.port = port
-        self.mount = mount
-        self.user = user
-        self.password = password
-    }
-
-    /// What ffmpeg connects to.
-    var url: String {
-        var components = URLComponents()
-        components.scheme = "icecast"
-        components.user = user
-        components.password = password
-        components.host = host
-        components.port = port
-        components.path = mount
-        return components.string ?? ""
-    }
-
-    /// Shown back in the API: the password never leaves the server.
-    var redacted: String { "icecast://\(user):***@\(host):\(port)\(mount)" }
 }

@@ -18,7 +18,9 @@ enum StationsController {
         var maxListeners: Int?
         /// kb/s for every output: one of `Encoder.Bitrate.allowed` (default 128).
         var bitrate: Int?
-        /// `icecast://source:password@host:port/mount` to push to; "" stops pushing. Administrators only.
+        /// The servers to relay to (`PushTarget`); [] stops relaying. Administrators only.
+        var pushUrls: [String]?
+        /// One relay ("" for none): what `pushUrls` was before there could be several.
         var pushUrl: String?
         var trackGapMinutes: Int?
         var artistGapMinutes: Int?
@@ -72,22 +74,33 @@ enum StationsController {
     }
 
     /// The station as the API shows it, with whether the caller may change it; its owner also sees
-    /// where it pushes (without the password).
+    /// where it relays to (without the passwords).
     static func dto(_ station: StationRecord, viewer: Principal?, app: Application, on db: any SQLDatabase) async throws -> StationDTO {
         var dto = StationDTO(station)
         guard let viewer else { return dto }
         dto.canManage = try await Stations.canManage(station, viewer, on: db)
-        if station.isOwnerOrAdmin(viewer), let sealed = station.pushURLSealed, let url = try app.secretBox.open(sealed) {
-            dto.pushUrl = (try? IcecastTarget(parsing: url))?.redacted
+        if station.isOwnerOrAdmin(viewer), let sealed = station.pushURLSealed {
+            let relays = PushTarget.list(stored: try app.secretBox.open(sealed)).map(\.redacted)
+            dto.pushUrls = relays
+            dto.pushUrl = relays.first
         }
         return dto
     }
 
-    /// Applies `pushUrl` from a change: checked, sealed, administrators only.
+    /// The relays a change asks for (nil: unchanged), checked.
+    static func relays(_ change: Change) throws -> [PushTarget]? {
+        if let urls = change.pushUrls {
+            guard change.pushUrl == nil else { throw APIError.unprocessable("Send pushUrls or pushUrl, not both.") }
+            return try PushTarget.list(parsing: urls)
+        }
+        return try change.pushUrl.map { try PushTarget.list(parsing: $0.isEmpty ? [] : [$0]) }
+    }
+
+    /// Applies the relays of a change: checked, sealed, administrators only.
     static func applyPush(_ change: Change, to station: inout StationRecord, viewer: Principal, app: Application) throws {
-        guard let push = change.pushUrl else { return }
-        guard viewer.isAdmin else { throw APIError.forbidden("Only administrators may push a station to another server.") }
-        station.pushURLSealed = push.isEmpty ? nil : try app.secretBox.seal(IcecastTarget(parsing: push).url)
+        guard let relays = try Self.relays(change) else { return }
+        guard viewer.isAdmin else { throw APIError.forbidden("Only administrators may relay a station to another server.") }
+        station.pushURLSealed = try PushTarget.stored(relays).map { try app.secretBox.seal($0) }
     }
 
     @Sendable static func create(req: Request) async throws -> Response {
@@ -104,13 +117,13 @@ enum StationsController {
         guard viewer.isAdmin || stations.filter({ $0.ownerID == viewer.userID }).count < limits.stationsPerUser else {
             throw APIError.conflict("You have \(limits.stationsPerUser) stations, the limit for an account.")
         }
-        if change.pushUrl?.isEmpty == false, !viewer.isAdmin {
-            throw APIError.forbidden("Only administrators may push a station to another server.")
+        let wanted = try Self.relays(change) ?? []
+        if !wanted.isEmpty, !viewer.isAdmin {
+            throw APIError.forbidden("Only administrators may relay a station to another server.")
         }
         if change.recordLive == true, !viewer.isAdmin {
             throw APIError.forbidden("Only administrators may have a station record its live sets.")
         }
-        if let push = change.pushUrl, !push.isEmpty { _ = try IcecastTarget(parsing: push) }
         let application = req.application
         // One transaction: a setting refused after the row exists (a gap out of range, a playlist
         // that is not the station's) leaves no station behind.
@@ -122,7 +135,7 @@ enum StationsController {
                     visibility: change.visibility ?? .public, ownerID: viewer.userID, outputs: fields.outputs, crossfadeMs: fields.crossfadeMs,
                     bitrate: fields.bitrate, on: sql)
             else { throw APIError.conflict("A station with the slug \(slug) already exists.") }
-            if change.pushUrl?.isEmpty == false || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
+            if !wanted.isEmpty || change.trackGapMinutes != nil || change.artistGapMinutes != nil || change.jingleEvery != nil
                 || change.jinglePlaylistId != nil || change.targetLufs != nil || change.normalize != nil
                 || change.jingleMinute != nil || change.recordLive != nil || change.crossfadeCurve != nil || change.maxListeners != nil
                 || change.fallbackTrackId != nil

@@ -99,6 +99,11 @@ export async function render(main, { slug }) {
           <div role="group" aria-label="Outputs">${[['mp3', 'MP3 mount'], ['aac', 'AAC mount'], ['hls', 'HLS']].map(([value, label]) => html`<label class="day"><input type="checkbox" name="settings-output" value="${value}" ${station.outputs.includes(value) ? 'checked' : ''}> ${label}</label>`)}</div>
           <p class="muted">A change of outputs or a narrower audience restarts the stream; the rest applies at once.</p>
           <button type="submit">Save</button></fieldset></form>
+        ${me?.role === 'admin' ? html`<form id="relays-form" class="show-form"><fieldset><legend>Relays to other servers</legend>
+          <p class="muted" id="relays-now">${station.pushUrls?.length ? `Relaying to ${station.pushUrls.join(', ')}.` : 'Not relayed.'}</p>
+          <label for="relays-urls">Relay as the source of (one per line, up to 4; saving replaces them all, with their passwords; empty stops them)</label>
+          <textarea id="relays-urls" rows="3" maxlength="2010" autocomplete="off" spellcheck="false" placeholder="icecast://source:password@host:8000/radio.mp3&#10;shoutcast://:password@host:8000?format=aac"></textarea>
+          <button type="submit">Save relays</button></fieldset></form>` : ''}
         <form id="art-form" class="row-form"><label for="art-file">Station picture (JPEG, PNG, WebP or GIF, up to 5 MB)</label>
           <input id="art-file" type="file" accept="image/jpeg,image/png,image/webp,image/gif" required> <button type="submit">Upload</button>
           <button type="button" id="art-remove" class="ghost">Remove picture</button></form>
@@ -475,6 +480,17 @@ export async function render(main, { slug }) {
         station = await api(path, { method: 'PATCH', body });
         main.querySelector('h1').textContent = station.name;
         document.title = `${station.name} – Cadenza`;
+        say('Saved.');
+      } catch (error) { say(error.message); }
+    });
+    main.querySelector('#relays-form')?.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const field = main.querySelector('#relays-urls');
+      const pushUrls = field.value.split('\n').map((line) => line.trim()).filter(Boolean);
+      try {
+        station = await api(path, { method: 'PATCH', body: { pushUrls } });
+        field.value = '';
+        main.querySelector('#relays-now').textContent = station.pushUrls?.length ? `Relaying to ${station.pushUrls.join(', ')}.` : 'Not relayed.';
         say('Saved.');
       } catch (error) { say(error.message); }
     });
