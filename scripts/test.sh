@@ -34,6 +34,8 @@ radio_pg=(tests/e2e/test_radio.py tests/e2e/test_radio_live.py tests/e2e/test_ra
 radio=("${radio_pg[@]}" tests/e2e/test_radio_blocks.py)
 openapi=tests/e2e/test_openapi_fuzz.py
 pytest_e2e() { .venv/bin/pytest -q -p no:cacheprovider --durations=10 "$@"; }
+# Runs a command (or one of these functions) against the test PostgreSQL server.
+on_pg() { CADENZA_TEST_DATABASE_URL="$pg_url" "$@"; }
 # Runs a named part of a lane; a failure is written down.
 part() {
   local name=$1; shift
@@ -44,10 +46,10 @@ part() {
 # pass of test_radio_blocks (1.5 minutes) and, at its end, of test_cluster (2 minutes).
 sqlite_lane() {
   part "end-to-end radio (SQLite)" pytest_e2e "${radio[@]}"
-  part "end-to-end radio blocks (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" pytest_e2e tests/e2e/test_radio_blocks.py
+  part "end-to-end radio blocks (PostgreSQL)" on_pg pytest_e2e tests/e2e/test_radio_blocks.py
   touch "$work/radio-sqlite-done"
   part "end-to-end (SQLite)" pytest_e2e "${radio[@]/#/--ignore=}" --ignore=$openapi tests/e2e
-  part "end-to-end cluster (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" pytest_e2e tests/e2e/test_cluster.py
+  part "end-to-end cluster (PostgreSQL)" on_pg pytest_e2e tests/e2e/test_cluster.py
 }
 pg_lane() {
   export CADENZA_TEST_DATABASE_URL="$pg_url"
@@ -58,11 +60,11 @@ pg_lane() {
 cpu_lane() {
   while [ ! -e "$work/radio-sqlite-done" ] || [ ! -e "$work/radio-pg-done" ]; do sleep 2; done
   part "swift tests (SQLite)" swift test --skip-build
-  part "swift tests (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" swift test --skip-build
+  part "swift tests (PostgreSQL)" on_pg swift test --skip-build
   part "parser regressions (seed corpus and past crashes)" .build/debug/cadenza-fuzz Fuzz/corpus Fuzz/regressions
   part "fuzzing (libFuzzer, ${CADENZA_FUZZ_SECONDS:-60} s)" scripts/fuzz.sh "${CADENZA_FUZZ_SECONDS:-60}"
   part "OpenAPI fuzz (SQLite)" pytest_e2e $openapi
-  part "OpenAPI fuzz (PostgreSQL)" env CADENZA_TEST_DATABASE_URL="$pg_url" pytest_e2e $openapi
+  part "OpenAPI fuzz (PostgreSQL)" on_pg pytest_e2e $openapi
 }
 lane() {
   local name=$1; shift

@@ -17,6 +17,7 @@ import Testing
         #expect(shoutcast.sourcePort == 8001 && shoutcast.streamID == 2 && shoutcast.authority == "[::1]:8000")
         #expect(try PushTarget(parsing: "shoutcast://secret@host:8000").password == "secret")
         #expect(try PushTarget(parsing: "shoutcast://:secret@host:8000/").streamID == nil)
+        #expect(try PushTarget(parsing: "shoutcast://:secret@host:8000/002").redacted == "shoutcast://:***@host:8000/2")
     }
 
     @Test func storedRelaysReadBackTheSameAndAreShownWithoutPasswords() throws {
@@ -33,19 +34,20 @@ import Testing
             "icecast://a:b@host:8000", "icecast://a:b@host:70000/m", "icecast://a:b@host:8000/m?format=ogg", "icecast://a:b@host:8000/m?x=1",
             "shoutcast://host:8000", "shoutcast://:p@host:65535", "shoutcast://:p@host:8000/stream", "shoutcast://:p@host:8000/0",
             "shoutcast://:p@host:8000/1000", "shoutcast://:p%0D%0Aicy-name:x@host:8000", "icecast://a:b@ho st:8000/m",
-            "icecast://a:b@[]:8000/m", "icecast://a:b@host:8000/" + String(repeating: "m", count: 600),
+            "icecast://a:b@[]:8000/m", "icecast://a:b@host:8000/" + String(repeating: "m", count: 600), "icecast://so%3Aurce:pw@host:8000/m",
         ] {
             #expect(throws: APIError.self, "\(bad)") { try PushTarget(parsing: bad) }
         }
         let one = "icecast://s:p@host:8000/a.mp3"
         #expect(throws: APIError.self) { try PushTarget.list(parsing: [one, "icecast://other:pw@host:8000/a.mp3"]) }
         #expect(throws: APIError.self) { try PushTarget.list(parsing: (1...5).map { "icecast://s:p@host:8000/m\($0)" }) }
+        #expect(throws: APIError.self) { try PushTarget.list(parsing: ["shoutcast://:a@host:8000/1", "shoutcast://:b@host:8000/01"]) }
     }
 
     @Test func theServersAreGreetedAsTheirSourceProtocolsAsk() throws {
         let client = { (url: String) in
             SourceClient(
-                target: try PushTarget(parsing: url), station: "night", name: "Night\r\nX-Injected: 1", bitrate: .standard,
+                target: try PushTarget(parsing: url), station: "night", name: { "Night\r\nX-Injected: 1" }, bitrate: .standard,
                 group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"), onConnect: {})
         }
         // Icecast: an HTTP PUT to the mount with the source credentials; a name cannot add a header.

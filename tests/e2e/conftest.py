@@ -84,10 +84,10 @@ class Deployment:
         self.processes.append(server)
         return server
 
-    def playout(self, station, node, ready=True, **env):
+    def playout(self, station, node, ready=True, port=None, **env):
         """`cadenza playout --station STATION`: one station aired in a process of its own (`ready`:
         wait for /readyz, which needs the database)."""
-        port = free_port()
+        port = port or free_port()
         log = open(os.path.join(os.path.dirname(self.data_dir), f"playout-{node}-{port}.log"), "w")
         proc = subprocess.Popen([BIN, "playout", "--station", station, "--port", str(port), "--node", node, "--live-port", "0"],
                                 stdout=log, stderr=subprocess.STDOUT, env=self.env(**env))

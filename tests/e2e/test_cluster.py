@@ -62,7 +62,7 @@ def top_level_parts(text):
     return parts
 
 
-def loopback_site(site_text, api_ports, listen_port, tls=None):
+def loopback_site(site_text, api_ports, listen_port, tls=None, playout_ports=None):
     """The reference site for this machine: its upstreams name the test's api nodes, the https
     server listens in plain HTTP on `listen_port` (the certificate lines go, the redirecting
     port-80 server too), and Host carries the port, as the site's comment says to do off 443.
@@ -81,9 +81,11 @@ def loopback_site(site_text, api_ports, listen_port, tls=None):
             lines = re.findall(r"(?m)^\s*server\s+\S+([^;]*);", body)
             assert lines, f"upstream {name} has no servers"
             params = lines[0]
-            # The playouts' upstream: the api nodes stand in (with CADENZA_RADIO_PLAYOUT=external they
-            # answer /listen/ and /hls/ with 503, as a playout not airing the station does).
-            ours = "".join(f"    server 127.0.0.1:{port}{params};\n" for port in api_ports)
+            # The playouts' upstream: the test's playout processes, or the api nodes standing in (with
+            # CADENZA_RADIO_PLAYOUT=external they answer /listen/ and /hls/ with 503, as a playout
+            # not airing the station does).
+            ports = playout_ports if name == "cadenza_playout" and playout_ports else api_ports
+            ours = "".join(f"    server 127.0.0.1:{port}{params};\n" for port in ports)
             rest = re.sub(r"(?m)^\s*server\s+\S+[^;]*;\n?", "", body)
             upstreams[name] = params
             out.append(f"{head} {{\n{ours}{rest}}}\n")
@@ -163,13 +165,13 @@ http {{
 class Nginx:
     """nginx in the foreground (`daemon off;`), everything it writes under `prefix`."""
 
-    def __init__(self, prefix, api_ports, port, tls=None):
+    def __init__(self, prefix, api_ports, port, tls=None, playout_ports=None):
         self.prefix, self.port = prefix, port
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         os.makedirs(prefix, exist_ok=True)
         site = os.path.join(prefix, "cadenza.conf")
         with open(SITE) as f, open(site, "w") as out:
-            out.write(loopback_site(f.read(), api_ports, port, tls))
+            out.write(loopback_site(f.read(), api_ports, port, tls, playout_ports))
         conf = os.path.join(prefix, "nginx.conf")
         with open(conf, "w") as out:
             out.write(nginx_conf(prefix, site))
@@ -213,10 +215,12 @@ class Nginx:
 class Cluster:
     """The parts by name: `url` (the proxy's address), `nodes` (the two api nodes, conftest
     `Server`s with their own `url`), `proxy` (the `Nginx`), `admin` (root's bearer token),
-    `music` (the library's folder), `library` (its id)."""
+    `music` (the library's folder), `library` (its id), `shared` (every process's settings),
+    `playout_ports` (where the proxy looks for radio playouts: none runs until a test starts them)."""
 
-    def __init__(self, deployment, nodes, workers, proxy, music):
+    def __init__(self, deployment, nodes, workers, proxy, music, shared=None, playout_ports=()):
         self.deployment, self.nodes, self.workers, self.proxy, self.music = deployment, nodes, workers, proxy, music
+        self.shared, self.playout_ports = shared or {}, list(playout_ports)
         self.url = proxy.url
         self.admin = None
         self.library = None
@@ -289,9 +293,10 @@ def cluster():
             }
             nodes = [deployment.serve(roles="api", CADENZA_DATA_DIR=os.path.join(tmp, f"api-{i}"), **shared) for i in range(2)]
             workers = [deployment.worker(CADENZA_DATA_DIR=os.path.join(tmp, f"worker-{i}"), **shared) for i in range(2)]
-            proxy = Nginx(os.path.join(tmp, "nginx"), [n.port for n in nodes], port)
+            playout_ports = [free_port(), free_port()]
+            proxy = Nginx(os.path.join(tmp, "nginx"), [n.port for n in nodes], port, playout_ports=playout_ports)
             proxy.wait_ready()
-            c = Cluster(deployment, nodes, workers, proxy, music)
+            c = Cluster(deployment, nodes, workers, proxy, music, shared, playout_ports)
             created = deployment.run("user", "create", "--admin", "root", stdin=ADMIN_PASSWORD + "\n", **shared)
             assert created.returncode == 0, created.stderr
             c.admin = token_for(c, "root", ADMIN_PASSWORD)
@@ -755,6 +760,69 @@ def test_a_room_stream_is_found_on_the_node_that_plays_it(cluster):
     # nginx's log: one request answered 503 by the node that does not play the rooms, then 200.
     lines = lines()
     assert any("status=503, 200" in l for l in lines), lines
+
+
+def icy_title(url, seconds=4):
+    """What a player hears at `url`: the MP3 bytes and the ICY titles among them."""
+    with requests.get(url, headers={"Icy-MetaData": "1"}, stream=True, timeout=(5, 10)) as r:
+        assert r.status_code == 200 and r.headers["Content-Type"] == "audio/mpeg", (r.status_code, r.text[:200])
+        metaint, audio, titles, pending = int(r.headers["icy-metaint"]), bytearray(), [], bytearray()
+        deadline = time.time() + seconds
+        for chunk in r.iter_content(4096):
+            pending += chunk
+            while len(pending) > metaint and len(pending) > metaint + pending[metaint] * 16:
+                audio += pending[:metaint]
+                block = bytes(pending[metaint + 1:metaint + 1 + pending[metaint] * 16]).rstrip(b"\0").decode()
+                del pending[:metaint + 1 + pending[metaint] * 16]
+                if block.startswith("StreamTitle='"):
+                    titles.append(block[len("StreamTitle='"):block.index("';")])
+            if time.time() > deadline:
+                break
+        return bytes(audio), titles
+
+
+def test_a_station_airs_from_two_playout_processes_behind_the_proxy_through_a_kill(cluster):
+    """The radio part of the cluster: two `cadenza playout --station main` processes (one airs, one
+    stands by) in the proxy's playout upstream, as deploy/nginx/cadenza.conf has them. Listeners
+    reach the airing one through nginx, the api nodes say what it airs, and after kill -9 of it the
+    same address plays again from the other."""
+    c = cluster
+    r = requests.post(c.url + "/api/v1/stations", headers=auth(c.admin), json={"slug": "main", "name": "Main Street Radio"})
+    assert r.status_code == 201, r.text
+    titles = {f"{t['artist']} - {t['title']}" for t in c.tracks()}
+    playouts = [c.deployment.playout("main", node=f"radio{i}", port=port, CADENZA_DATA_DIR=os.path.join(os.path.dirname(c.music), f"radio{i}"),
+                                     **c.shared)
+                for i, port in enumerate(c.playout_ports)]
+    try:
+        listen = c.url + "/listen/main/radio.mp3"
+
+        def up(url):
+            try:
+                with requests.get(url, stream=True, timeout=5) as r:
+                    return r.status_code == 200
+            except requests.RequestException:
+                return False
+        assert wait_for(lambda: up(listen), timeout=20)
+        audio, heard = icy_title(listen)
+        assert len(audio) > 2 * 16000 and heard and set(heard) <= titles, heard
+        # Both api nodes answer from what the airing playout announced.
+        np = lambda node: requests.get(node.url + "/api/v1/stations/main/now-playing").json()
+        for node in c.nodes:
+            assert wait_for(lambda: (np(node).get("nowPlaying") or {}).get("song", {}).get("text") in titles, timeout=10), np(node)
+        airing = [p for p in playouts if up(p.url + "/listen/main/radio.mp3")]
+        assert len(airing) == 1, "exactly one playout airs the station"
+        airing[0].kill9()
+        killed = time.time()
+        assert wait_for(lambda: up(listen), timeout=15, interval=0.2)
+        print(f"the proxy's mount played again {time.time() - killed:.1f} s after kill -9 of the airing playout")
+        audio, heard = icy_title(listen)
+        assert len(audio) > 2 * 16000 and heard and set(heard) <= titles, heard
+        # nginx's log: requests the standby answered 503 (or the dead one refused) went on to the airing one.
+        lines = [l for l in c.proxy.access_log() if "/listen/main/radio.mp3" in l and "status=" in l]
+        assert any(re.search(r"status=(503|502), 200", l) for l in lines), lines
+    finally:
+        for playout in playouts:
+            playout.stop()
 
 
 def test_the_reference_site_serves_https_with_http2_and_sends_http_to_it(deployment, tmp_path):

@@ -926,6 +926,10 @@ def test_a_station_relays_to_icecast_and_shoutcast_servers_with_titles_and_recon
         dj = token_for(server, "dj", "dj-password-1")
         r = requests.post(server.url + "/api/v1/stations", headers=auth(dj), json={"slug": "mine", "name": "Mine", "pushUrls": [aac]})
         assert r.status_code == 403, r.text
+        assert requests.post(server.url + "/api/v1/stations", headers=auth(dj), json={"slug": "mine", "name": "Mine"}).status_code == 201
+        r = requests.patch(server.url + "/api/v1/stations/mine", headers=auth(dj), json={"pushUrls": [aac]})
+        assert r.status_code == 403, r.text   # its owner, not an administrator
+        assert requests.delete(server.url + "/api/v1/stations/mine", headers=auth(dj)).status_code == 204
 
         assert wait_for(lambda: icecast.source("/cadenza.mp3") is None, timeout=10), icecast.status()
         for mount in ("/relay.aac", "/sc.mp3"):
@@ -1004,12 +1008,23 @@ class FakeShoutcast2:
         threading.Thread(target=self.accept, daemon=True).start()
 
     def accept(self):
-        conn, _ = self.source.accept()
+        while len(self.received) < 64000:   # (a source that comes back after a failed attempt is taken too)
+            try:
+                conn, _ = self.source.accept()
+            except OSError:
+                return
+            self.received.clear()
+            self.serve(conn)
+
+    def serve(self, conn):
         conn.settimeout(10)
         with conn:
             first = b""
             while not first.endswith(b"\r\n"):
-                first += conn.recv(1)
+                byte = conn.recv(1)
+                if not byte:
+                    return
+                first += byte
             self.received += first
             conn.sendall(b"OK2\r\nicy-caps:11\r\n\r\n")
             try:

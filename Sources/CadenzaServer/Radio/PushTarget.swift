@@ -48,7 +48,8 @@ struct PushTarget: Sendable, Equatable {
         // SHOUTcast has no user: the password alone (`:password@` or `password@`).
         let user = kind == .icecast ? url.user ?? "" : ""
         let password = kind == .icecast ? url.password ?? "" : url.password ?? url.user ?? ""
-        guard password.count <= 200, user.count <= 100, !password.isEmpty, kind == .shoutcast || !user.isEmpty,
+        // (A colon in the user would end it early in Basic authentication.)
+        guard password.count <= 200, user.count <= 100, !password.isEmpty, kind == .shoutcast || !user.isEmpty, !user.contains(":"),
             !(user + password).unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw APIError.unprocessable(
@@ -66,7 +67,8 @@ struct PushTarget: Sendable, Equatable {
         self.kind = kind
         self.host = host
         self.port = port
-        self.mount = mount == "/" ? "" : mount
+        // Stream 1 is `/1`, however it was written (`/001` is the same relay).
+        self.mount = kind == .shoutcast ? Self.streamID(mount).map { "/\($0)" } ?? "" : mount
         self.user = user
         self.password = password
         self.format = format

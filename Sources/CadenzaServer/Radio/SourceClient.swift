@@ -15,7 +15,8 @@ import Prometheus
 final class SourceClient: @unchecked Sendable {
     let target: PushTarget
     private let station: String
-    private let name: String
+    /// The station's name as it is now (a rename applies without a restart), for the next connection.
+    private let name: @Sendable () -> String
     private let bitrate: Encoder.Bitrate
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -34,7 +35,8 @@ final class SourceClient: @unchecked Sendable {
     private var gauge: Gauge?
 
     init(
-        target: PushTarget, station: String, name: String, bitrate: Encoder.Bitrate, group: any EventLoopGroup, logger: Logger,
+        target: PushTarget, station: String, name: @escaping @Sendable () -> String, bitrate: Encoder.Bitrate, group: any EventLoopGroup,
+        logger: Logger,
         onConnect: @escaping @Sendable () -> Void
     ) {
         self.target = target
@@ -50,14 +52,14 @@ final class SourceClient: @unchecked Sendable {
     var connected: Bool { lock.withLock { streaming } }
 
     func start() {
-        let gauge = Metrics.registry.makeGauge(
-            name: "cadenza_radio_relay_connected", labels: [("station", station), ("relay", target.redacted)])
-        gauge.set(0.0)
-        let stopped = lock.withLock {
+        let gauge = lock.withLock { () -> Gauge? in
+            guard !stopped else { return nil }
+            let gauge = Self.gauges.acquire(station: station, relay: target.redacted)
             self.gauge = gauge
-            return self.stopped
+            return gauge
         }
-        if !stopped { connect() }
+        guard gauge != nil else { return }
+        connect()
     }
 
     /// Ends the relay: the server sees its source leave.
@@ -69,7 +71,7 @@ final class SourceClient: @unchecked Sendable {
             return (self.channel, self.gauge)
         }
         channel?.close(promise: nil)
-        if let gauge { Metrics.registry.unregisterGauge(gauge) }
+        if gauge != nil { Self.gauges.release(station: station, relay: target.redacted) }
     }
 
     /// Encoded audio for the server; never waits.
@@ -99,7 +101,7 @@ final class SourceClient: @unchecked Sendable {
         case .icecast:
             let credentials = Data("\(target.user):\(target.password)".utf8).base64EncodedString()
             return "PUT \(target.mount) HTTP/1.1\r\nHost: \(target.authority)\r\nAuthorization: Basic \(credentials)\r\n"
-                + "User-Agent: Cadenza\r\nContent-Type: \(target.format.contentType)\r\nIce-Name: \(Self.headerValue(name))\r\nIce-Public: 0\r\n"
+                + "User-Agent: Cadenza\r\nContent-Type: \(target.format.contentType)\r\nIce-Name: \(Self.headerValue(name()))\r\nIce-Public: 0\r\n"
                 + "Ice-Bitrate: \(bitrate.kbps)\r\nIce-Audio-Info: bitrate=\(bitrate.kbps);channels=2;samplerate=44100\r\n"
                 + "Expect: 100-continue\r\n\r\n"
         case .shoutcast:
@@ -114,7 +116,7 @@ final class SourceClient: @unchecked Sendable {
 
     /// The stream's description, sent after SHOUTcast's OK2.
     var shoutcastHeaders: String {
-        return "icy-name:\(Self.headerValue(name))\r\nicy-pub:0\r\nicy-br:\(bitrate.kbps)\r\ncontent-type:\(target.format.contentType)\r\n\r\n"
+        return "icy-name:\(Self.headerValue(name()))\r\nicy-pub:0\r\nicy-br:\(bitrate.kbps)\r\ncontent-type:\(target.format.contentType)\r\n\r\n"
     }
 
     private func connect() {
@@ -144,6 +146,8 @@ final class SourceClient: @unchecked Sendable {
                 let began = NIODeadline.now()
                 channel.closeFuture.whenComplete { [self] _ in
                     let wasStreaming = lock.withLock {
+                        // (Only this connection's own close ends the stream.)
+                        guard self.channel === channel else { return false }
                         defer {
                             streaming = false
                             self.channel = nil
@@ -202,15 +206,49 @@ final class SourceClient: @unchecked Sendable {
     }
 
     private func failed(_ reason: String) {
-        lock.withLock {
-            guard !stopped else { return }
+        let delay = lock.withLock { () -> Int64? in
+            guard !stopped else { return nil }
             let delay = backoff
             backoff = min(backoff * 2, 30)
-            logger.warning("relay \(target.redacted): \(reason); trying again in \(delay) s")
             retry = group.next().scheduleTask(in: .seconds(delay)) { [self] in
                 guard !lock.withLock({ stopped }) else { return }
                 connect()
             }
+            return delay
+        }
+        // (Logged outside the lock: the mount's encoder thread takes it for every chunk.)
+        if let delay { logger.warning("relay \(target.redacted): \(reason); trying again in \(delay) s") }
+    }
+
+    /// `cadenza_radio_relay_connected`, one series per station and relay for as long as any playout
+    /// of this process relays there (a playout restarted for a change starts its relays before the
+    /// old one's have all stopped, and the registry hands both the same gauge).
+    static let gauges = RelayGauges()
+}
+
+final class RelayGauges: Sendable {
+    private let users = NIOLockedValueBox<[String: Int]>([:])
+
+    /// The relay's gauge, at 0 for a relay that was not relaying yet.
+    func acquire(station: String, relay: String) -> Gauge {
+        users.withLockedValue { users in
+            let key = station + "\n" + relay
+            let gauge = Metrics.registry.makeGauge(name: "cadenza_radio_relay_connected", labels: [("station", station), ("relay", relay)])
+            if users[key, default: 0] == 0 { gauge.set(0.0) }
+            users[key, default: 0] += 1
+            return gauge
+        }
+    }
+
+    /// The series goes with its last user: a relay removed is no alert.
+    func release(station: String, relay: String) {
+        users.withLockedValue { users in
+            let key = station + "\n" + relay
+            users[key, default: 1] -= 1
+            guard users[key, default: 0] <= 0 else { return }
+            users[key] = nil
+            Metrics.registry.unregisterGauge(
+                Metrics.registry.makeGauge(name: "cadenza_radio_relay_connected", labels: [("station", station), ("relay", relay)]))
         }
     }
 }

@@ -135,7 +135,8 @@ final class StationPlayout: Sendable {
         client = app.client
         hlsDirectory = hlsRoot.appendingPathComponent(station.slug).path
         stateFile = Self.stateFile(dataDirectory: hlsRoot.deletingLastPathComponent(), slug: station.slug)
-        record = NIOLockedValueBox(station)
+        let current = NIOLockedValueBox(station)
+        record = current
         db = app.sql
         fluent = app.db
         logger = app.logger
@@ -144,7 +145,8 @@ final class StationPlayout: Sendable {
         let titleClient = app.client, relayLogger = app.logger
         let relays = pushes.map { target in
             SourceClient(
-                target: target, station: station.slug, name: station.name, bitrate: station.bitrate, group: app.eventLoopGroup, logger: relayLogger
+                target: target, station: station.slug, name: { current.withLockedValue { $0.name } }, bitrate: station.bitrate,
+                group: app.eventLoopGroup, logger: relayLogger
             ) {
                 // The server forgets the title with the source: say it again once the stream is up.
                 Task {
@@ -651,14 +653,24 @@ final class StationPlayout: Sendable {
         }
     }
 
-    /// Tells the external servers (if the station relays to any) what airs, after `delay` ms.
+    /// Tells the external servers (if the station relays to any) what airs, after `delay` ms: each
+    /// on its own (one that does not answer holds up no other), and only those taking the stream
+    /// now (one that connects later is told on connecting).
     func pushTitle(_ title: String, delay: Int64 = 0) {
         guard !relays.isEmpty else { return }
-        let (client, logger, titles, targets) = (client, logger, currentTitle, relays.map(\.target))
+        let (client, logger, titles, relays) = (client, logger, currentTitle, relays)
         Task {
             try? await Task.sleep(for: .milliseconds(delay))
             titles.withLockedValue { $0 = title }
-            for target in targets { await Self.sendTitle(title, to: target, client: client, logger: logger) }
+            await withTaskGroup(of: Void.self) { group in
+                for relay in relays where relay.connected {
+                    group.addTask {
+                        // A newer title came meanwhile: that one is sent instead.
+                        guard titles.withLockedValue({ $0 }) == title else { return }
+                        await Self.sendTitle(title, to: relay.target, client: client, logger: logger)
+                    }
+                }
+            }
         }
     }
 
