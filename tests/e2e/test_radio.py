@@ -932,8 +932,9 @@ def test_a_station_relays_to_icecast_and_shoutcast_servers_with_titles_and_recon
         assert requests.delete(server.url + "/api/v1/stations/mine", headers=auth(dj)).status_code == 204
 
         assert wait_for(lambda: icecast.source("/cadenza.mp3") is None, timeout=10), icecast.status()
+        relay_log = lambda: "\n".join(l for l in open(server.log.name).read().splitlines() if "relay" in l)[-3000:]
         for mount in ("/relay.aac", "/sc.mp3"):
-            assert wait_for(lambda: (icecast.source(mount) or {}).get("title") in TITLES, timeout=20), (mount, icecast.status())
+            assert wait_for(lambda: (icecast.source(mount) or {}).get("title") in TITLES, timeout=20), (mount, icecast.source(mount), relay_log())
         audio, _, headers = listen(f"http://127.0.0.1:{port}/relay.aac", 4, icy=False)
         assert headers["Content-Type"] == "audio/aac" and codec_of(audio, tmp_path) == "aac"
         audio, _, headers = listen(f"http://127.0.0.1:{port}/sc.mp3", 4)
