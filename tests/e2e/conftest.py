@@ -6,6 +6,7 @@ server started here to a fresh database on that server.
 import json
 import os
 import queue
+import random
 import signal
 import socket
 import subprocess
@@ -31,6 +32,23 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_port_pair():
+    """A port whose next port is free too (a SHOUTcast server takes its source on the port above
+    the listeners'). Chosen below the kernel's ephemeral range: a free_port()+1 was, in one full
+    run, the local port of some outgoing connection by the time icecast2 bound it."""
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    for _ in range(200):
+        port = random.randrange(20000, low - 1)
+        with socket.socket() as a, socket.socket() as b:
+            try:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two free ports in a row")
 
 
 def create_pg_database():

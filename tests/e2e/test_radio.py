@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -819,9 +820,9 @@ class Icecast:
         """`fallback_for`: a mount whose listeners go to a file (a low tone, looped) while it has
         no source, and back as soon as a source connects again (fallback-override).
         `shoutcast_mount`: the mount a SHOUTcast source (on the port above) feeds."""
-        from conftest import free_port
+        from conftest import free_port, free_port_pair
         self.dir = tempfile.mkdtemp(prefix="cadenza-icecast-")
-        self.port = port or free_port()
+        self.port = port or (free_port_pair() if shoutcast_mount else free_port())
         os.makedirs(self.dir + "/log")
         webroot = "/usr/share/icecast2/web"
         mounts = ""
@@ -849,6 +850,16 @@ class Icecast:
             command = ["setpriv", "--reuid=icecast2", "--regid=icecast", "--init-groups"] + command
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert wait_for(lambda: self.status() is not None, timeout=10), "icecast2 did not start"
+        if shoutcast_mount:
+            assert wait_for(lambda: self.accepts(self.port + 1), timeout=10), "icecast2 took no SHOUTcast port"
+
+    @staticmethod
+    def accepts(port):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
 
     def status(self):
         try:
@@ -981,15 +992,10 @@ class FakeShoutcast2:
         import http.server
         import socket
         import threading
-        from conftest import free_port
-        while True:
-            self.port = free_port()
-            self.source = socket.socket()
-            try:
-                self.source.bind(("127.0.0.1", self.port + 1))
-                break
-            except OSError:
-                self.source.close()
+        from conftest import free_port_pair
+        self.port = free_port_pair()
+        self.source = socket.socket()
+        self.source.bind(("127.0.0.1", self.port + 1))
         self.source.listen(1)
         self.received, self.titles = bytearray(), []
         fake = self
