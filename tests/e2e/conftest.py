@@ -3,10 +3,12 @@
 CADENZA_BIN names the binary; CADENZA_TEST_DATABASE_URL (a PostgreSQL server) switches every
 server started here to a fresh database on that server.
 """
+import atexit
 import json
 import os
 import queue
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +26,7 @@ from media import make_audio, make_jpeg
 BIN = os.environ.get("CADENZA_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/cadenza"))
 PG_URL = os.environ.get("CADENZA_TEST_DATABASE_URL") or None
 ADMIN_PASSWORD = "admin-password-1"
+SQLITE_FILE = "cadenza.sqlite"
 
 postgres_only = pytest.mark.skipif(PG_URL is None, reason="needs PostgreSQL (CADENZA_TEST_DATABASE_URL)")
 
@@ -51,22 +54,55 @@ def free_port_pair():
     raise RuntimeError("no two free ports in a row")
 
 
-def create_pg_database():
+def pg_database_url(name):
+    return urlunparse(urlparse(PG_URL)._replace(path="/" + name))
+
+
+_migrated = {}
+
+
+def migrated_template():
+    """A database `cadenza migrate` has brought to the newest schema, once per test process: each
+    test's database is a copy of it instead of being migrated afresh (on PostgreSQL 0.16 s against
+    0.67 s, 337 times in a pass; on SQLite a copied file against 0.3 s). Tests of a first start or
+    of migrating are marked `empty_database` and get an empty one. Returns the PostgreSQL
+    database's name, or the SQLite file's path."""
+    if "template" not in _migrated:
+        data = tempfile.mkdtemp(prefix="cadenza-e2e-tmpl-")
+        atexit.register(shutil.rmtree, data, True)
+        env = {**os.environ, "CADENZA_DATA_DIR": data, "CADENZA_LOG_LEVEL": "warning"}
+        env.pop("CADENZA_DATABASE_URL", None)
+        if PG_URL:
+            name = "cadenza_e2e_tmpl_" + uuid.uuid4().hex[:12]
+            subprocess.run(["psql", PG_URL, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+            atexit.register(lambda: subprocess.run(["psql", PG_URL, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                                                   capture_output=True))
+            env["CADENZA_DATABASE_URL"] = pg_database_url(name)
+        migrated = subprocess.run([BIN, "migrate"], env=env, capture_output=True, text=True, timeout=120)
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        _migrated["template"] = name if PG_URL else os.path.join(data, SQLITE_FILE)
+    return _migrated["template"]
+
+
+def create_pg_database(migrated=False):
     name = "cadenza_e2e_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", PG_URL, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    parts = urlparse(PG_URL)
-    return urlunparse(parts._replace(path="/" + name)), name
+    template = f" TEMPLATE {migrated_template()}" if migrated else ""
+    subprocess.run(["psql", PG_URL, "-q", "-c", f"CREATE DATABASE {name}{template}"], check=True, capture_output=True)
+    return pg_database_url(name), name
 
 
 class Deployment:
     """One Cadenza install: a data directory and a database, shared by its processes."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, migrated=False):
         self.data_dir = os.path.join(tmp, "data")
         self.database_url = None
         self.pg_name = None
         if PG_URL:
-            self.database_url, self.pg_name = create_pg_database()
+            self.database_url, self.pg_name = create_pg_database(migrated)
+        elif migrated:
+            os.makedirs(self.data_dir, mode=0o700)
+            shutil.copyfile(migrated_template(), os.path.join(self.data_dir, SQLITE_FILE))
         self.processes = []
 
     def env(self, **extra):
@@ -156,10 +192,14 @@ class Server:
         self.log.close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "empty_database: the test's deployment starts on an empty database, not a migrated copy")
+
+
 @pytest.fixture
-def deployment():
+def deployment(request):
     with tempfile.TemporaryDirectory(prefix="cadenza-e2e-") as tmp:
-        d = Deployment(tmp)
+        d = Deployment(tmp, migrated=request.node.get_closest_marker("empty_database") is None)
         try:
             yield d
         finally:

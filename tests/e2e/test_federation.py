@@ -25,7 +25,7 @@ AP = {"Accept": "application/activity+json"}
 @pytest.fixture
 def other_deployment():
     with tempfile.TemporaryDirectory(prefix="cadenza-e2e-b-") as tmp:
-        d = Deployment(tmp)
+        d = Deployment(tmp, migrated=True)
         try:
             yield d
         finally:
@@ -579,7 +579,7 @@ def test_three_instances_and_one_that_was_down_catches_up(deployment, other_depl
     shelf = tmp_path / "shelf"
     shutil.copytree(music, shelf)
     with tempfile.TemporaryDirectory(prefix="cadenza-e2e-c-") as tmp:
-        third = Deployment(tmp)
+        third = Deployment(tmp, migrated=True)
         try:
             a, a_admin = instance(deployment)
             b, b_admin = instance(other_deployment)

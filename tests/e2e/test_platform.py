@@ -27,6 +27,7 @@ def test_first_run_prints_a_setup_link_that_creates_the_admin(deployment):
     assert again.status_code == 409
 
 
+@pytest.mark.empty_database
 def test_a_first_start_is_short_and_json_logs_are_one_object_per_line(deployment):
     # Text at info: migrations are one line, not two per migration, before the setup link.
     server = deployment.serve(CADENZA_LOG_LEVEL="info")
@@ -56,6 +57,7 @@ def test_a_first_start_is_short_and_json_logs_are_one_object_per_line(deployment
 
 
 @postgres_only
+@pytest.mark.empty_database
 def test_nodes_starting_at_once_on_an_empty_database_migrate_it_once(deployment):
     import subprocess
     from conftest import BIN
