@@ -893,6 +893,7 @@ def test_a_station_relays_to_icecast_and_shoutcast_servers_with_titles_and_recon
     """AzuraCast's remote relays: the station is the source of mounts on other servers, Icecast
     (HTTP PUT) and SHOUTcast (the password on the port above the listeners'), each in its own
     format, each told the title; Debian's icecast2 plays both parts (its SHOUTcast-compatible port)."""
+    from test_radio_schedule import at
     server, token = server_with_music
     icecast = Icecast(tmp_path, shoutcast_mount="/sc.mp3")
     port = icecast.port
@@ -941,6 +942,11 @@ def test_a_station_relays_to_icecast_and_shoutcast_servers_with_titles_and_recon
         r = requests.patch(server.url + "/api/v1/stations/mine", headers=auth(dj), json={"pushUrls": [aac]})
         assert r.status_code == 403, r.text   # its owner, not an administrator
         assert requests.delete(server.url + "/api/v1/stations/mine", headers=auth(dj)).status_code == 204
+        # How each relay is doing: for the station's owner and administrators, who see where it relays.
+        assert requests.get(api + "/relays", headers=auth(dj)).status_code == 403
+        assert requests.get(api + "/relays").status_code == 401
+        assert requests.get(server.url + "/api/v1/stations/nope/relays", headers=auth(token)).status_code == 404
+        relays = lambda: requests.get(api + "/relays", headers=auth(token)).json()
 
         assert wait_for(lambda: icecast.source("/cadenza.mp3") is None, timeout=10), icecast.status()
         relay_log = lambda: "\n".join(l for l in open(server.log.name).read().splitlines() if "relay" in l)[-3000:]
@@ -954,6 +960,9 @@ def test_a_station_relays_to_icecast_and_shoutcast_servers_with_titles_and_recon
         metrics = requests.get(server.url + "/metrics").text
         for relay in (f"icecast://source:\\*\\*\\*@127.0.0.1:{port}/relay.aac\\?format=aac", f"shoutcast://:\\*\\*\\*@127.0.0.1:{port}"):
             assert re.search(rf'^cadenza_radio_relay_connected\{{station="relay",relay="{relay}"\}} 1', metrics, re.M), metrics
+        up = relays()
+        assert [r["url"] for r in up] == [f"icecast://source:***@127.0.0.1:{port}/relay.aac?format=aac", f"shoutcast://:***@127.0.0.1:{port}"], up
+        assert all(r["connected"] is True and "error" not in r and 0 <= time.time() - at(r["since"]) < 60 for r in up), up
         # Both follow the station's titles.
         assert requests.post(api + "/skip", headers=auth(token)).status_code in (200, 202, 204)
         on_air = lambda: np()["nowPlaying"]["song"]["text"]
@@ -962,21 +971,30 @@ def test_a_station_relays_to_icecast_and_shoutcast_servers_with_titles_and_recon
 
         # Icecast restarts: both relays connect again by themselves (backing off meanwhile) and say the title again.
         icecast.close()
+        # Their owner sees them down, since when and why.
+        assert wait_for(lambda: all(r["connected"] is False and "refused" in r.get("error", "") for r in relays()), timeout=5), relays()
+        assert all(0 <= time.time() - at(r["since"]) < 5 for r in relays()), relays()
         time.sleep(3)
         icecast = Icecast(tmp_path, port=port, shoutcast_mount="/sc.mp3")
         for mount in ("/relay.aac", "/sc.mp3"):
             assert wait_for(lambda: (icecast.source(mount) or {}).get("title") in TITLES, timeout=40), (mount, icecast.status())
         # The station itself never stopped.
         assert np()["onAir"]
+        assert wait_for(lambda: all(r["connected"] is True for r in relays()), timeout=5), relays()
 
         # A wrong password is refused: tried again, said in the log without the password, the station airs on.
         r = requests.patch(api, headers=auth(token), json={"pushUrls": [f"shoutcast://:wrong-secret@127.0.0.1:{port}"]})
         assert r.status_code == 200, r.text
         assert wait_for(lambda: icecast.source("/relay.aac") is None and icecast.source("/sc.mp3") is None, timeout=10), icecast.status()
         log = lambda: open(server.log.name).read()
-        assert wait_for(lambda: log().count(f"relay shoutcast://:***@127.0.0.1:{port}: ") >= 2, timeout=15), log()[-3000:]
+        assert wait_for(lambda: log().count(f"relay shoutcast://:***@127.0.0.1:{port}: the server closed the connection without answering") >= 2,
+                        timeout=15), log()[-3000:]
         assert "wrong-secret" not in log() and "hackme-src" not in log()
         assert icecast.source("/sc.mp3") is None and np()["onAir"]
+        # (icecast2 hangs up on a wrong SHOUTcast password without a word.)
+        refused = lambda: [r for r in relays() if r["connected"] is False and "without answering" in r.get("error", "")]
+        assert wait_for(lambda: len(refused()) == 1, timeout=10), relays()
+        assert "wrong-secret" not in json.dumps(relays())
         r = requests.patch(api, headers=auth(token), json={"pushUrls": []})
         assert r.status_code == 200 and not r.json().get("pushUrls"), r.text
     finally:

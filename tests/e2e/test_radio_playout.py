@@ -217,6 +217,10 @@ def test_an_external_icecast_keeps_its_listeners_through_a_takeover(deployment, 
         second = deployment.playout("ha", node="beta")
         assert wait_for(lambda: icecast.source("/ha.mp3"), timeout=15), icecast.status()
         active = next(p for p in (first, second) if mount_up(p, "ha"))
+        # The server airs nothing itself: the relay's status is what the airing playout wrote.
+        relays = lambda: requests.get(server.url + "/api/v1/stations/ha/relays", headers=auth(token)).json()
+        assert wait_for(lambda: relays()[0].get("connected") is True, timeout=5), relays()
+        assert relays()[0]["url"] == f"icecast://source:***@127.0.0.1:{icecast.port}/ha.mp3"
         # A listener on Icecast, reading on a thread of its own from here on.
         r = requests.get(f"http://127.0.0.1:{icecast.port}/ha.mp3", stream=True, timeout=10)
         assert r.status_code == 200
@@ -243,6 +247,8 @@ def test_an_external_icecast_keeps_its_listeners_through_a_takeover(deployment, 
             return source.get("stream_start_iso8601", began) != began and source.get("listeners") == 1
         assert wait_for(back, timeout=15, interval=0.1), icecast.status()
         print(f"listener back on the mount {time.time() - killed:.2f} s after kill -9 of the active playout")
+        from test_radio_schedule import at
+        assert wait_for(lambda: relays()[0].get("connected") is True and at(relays()[0]["since"]) > killed, timeout=5), relays()
         time.sleep(6)
         assert not closed, "the listener's connection was closed"
         # What it hears now (the newest two seconds; the fallback may still be in the socket's

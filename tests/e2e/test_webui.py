@@ -1760,15 +1760,18 @@ def test_station_page_schedules_a_show_from_a_copied_playlist(server_with_music,
     station = requests.get(server.url + "/api/v1/stations/calendar", headers=h).json()
     assert station.get("targetLufs") is None and station["jingleMinute"] == 30 and station["jinglePlaylistId"], station
     assert station["bitrate"] == 96 and station["crossfadeCurve"] == "sCurve"
-    # Relays (administrators): typed one per line, shown back without their passwords.
+    # Relays (administrators): typed one per line, shown back without their passwords, with how
+    # each is doing (nothing listens on that port: refused, said on the page as it happens).
     from conftest import free_port
     port = free_port()
     assert "Not relayed." in browser.find_element(By.ID, "relays-now").text
     browser.find_element(By.ID, "relays-urls").send_keys(f"icecast://source:s3cret@127.0.0.1:{port}/night.mp3\n shoutcast://:s3cret@127.0.0.1:{port}?format=aac \n")
     browser.find_element(By.CSS_SELECTOR, "#relays-form button[type=submit]").click()
-    wait(browser, lambda d: "Relaying to" in d.find_element(By.ID, "relays-now").text)
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#relays-now li")) == 2)
     shown = browser.find_element(By.ID, "relays-now").text
     assert f"icecast://source:***@127.0.0.1:{port}/night.mp3" in shown and f"shoutcast://:***@127.0.0.1:{port}?format=aac" in shown, shown
+    wait(browser, lambda d: all("not connected: could not connect" in li.text and "refused" in li.text
+                                for li in d.find_elements(By.CSS_SELECTOR, "#relays-now li")), timeout=20)
     assert "s3cret" not in browser.page_source and browser.find_element(By.ID, "relays-urls").get_attribute("value") == ""
     assert len(requests.get(server.url + "/api/v1/stations/calendar", headers=h).json()["pushUrls"]) == 2
     browser.find_element(By.ID, "relays-urls").send_keys("icecast://no-password@127.0.0.1:8000/x.mp3")

@@ -19,7 +19,7 @@ public struct RadioFeature: Feature {
             M033_CreateStationRequests(), M034_AddShowIntroAndOutro(), M050_AddStationBitrate(), M051_CreateStationManagers(),
             M052_CreateStationListenerAgents(), M053_AddCrossfadeCurveAndEntryFades(),
             M054_AddStationListenerLimit(), M055_AddStationAndShowArtwork(),
-            M056_AddStationFallbackTrack(),
+            M056_AddStationFallbackTrack(), M057_CreateStationRelayStatus(),
         ]
     }
 
@@ -82,6 +82,7 @@ public struct RadioFeature: Feature {
         api.post("stations", ":slug", "skip", use: StationsController.skip)
         api.post("stations", ":slug", "next", use: StationsController.playNext)
         api.get("stations", ":slug", "listeners", use: StationsController.listeners)
+        api.get("stations", ":slug", "relays", use: StationRelaysController.list)
         api.get("stations", ":slug", "history", use: StationsController.history)
         api.get("stations", ":slug", "schedule", use: ShowsController.schedule)
         api.get("stations", ":slug", "shows", use: ShowsController.list)

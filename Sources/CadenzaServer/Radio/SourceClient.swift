@@ -30,6 +30,12 @@ final class SourceClient: @unchecked Sendable {
     private var retry: Scheduled<Void>?
     /// Since when the server has taken nothing (one that stalls for 10 s is let go).
     private var stalledSince: NIODeadline?
+    /// Since when it has been connected, or not (wall-clock milliseconds), and why the last try
+    /// failed: what the station's page shows.
+    private var since = Clock.nowMillis()
+    private var lastError: String?
+    /// Why this side is closing the connection (nil: the server closed it).
+    private var closing: String?
     /// `cadenza_radio_relay_connected`: 1 while the server takes the stream. Made at start and
     /// removed at stop (a playout restarted for a change makes its own; a removed relay is no alert).
     private var gauge: Gauge?
@@ -51,9 +57,14 @@ final class SourceClient: @unchecked Sendable {
     /// Whether the server is taking the stream now.
     var connected: Bool { lock.withLock { streaming } }
 
+    var status: RelayStatus {
+        lock.withLock { RelayStatus(relay: target.redacted, connected: streaming, since: since, error: streaming ? nil : lastError) }
+    }
+
     func start() {
         let gauge = lock.withLock { () -> Gauge? in
             guard !stopped else { return nil }
+            since = Clock.nowMillis()
             let gauge = Self.gauges.acquire(station: station, relay: target.redacted)
             self.gauge = gauge
             return gauge
@@ -90,7 +101,10 @@ final class SourceClient: @unchecked Sendable {
             writable.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
         } else if stalled {
             logger.warning("relay \(target.redacted) took nothing for 10 s: connecting again")
-            lock.withLock { self.channel }?.close(promise: nil)
+            lock.withLock { () -> (any Channel)? in
+                closing = "the server took nothing for 10 s"
+                return self.channel
+            }?.close(promise: nil)
         }
     }
 
@@ -132,7 +146,7 @@ final class SourceClient: @unchecked Sendable {
             switch result {
             case .failure(let error):
                 reply.fail(error)
-                failed("could not connect: \(error)")
+                failed("could not connect: \(Self.describe(error))")
             case .success(let channel):
                 let keep = lock.withLock {
                     guard !stopped else { return false }
@@ -145,20 +159,22 @@ final class SourceClient: @unchecked Sendable {
                 }
                 let began = NIODeadline.now()
                 channel.closeFuture.whenComplete { [self] _ in
-                    let wasStreaming = lock.withLock {
+                    let (wasStreaming, reason) = lock.withLock { () -> (Bool, String?) in
                         // (Only this connection's own close ends the stream.)
-                        guard self.channel === channel else { return false }
+                        guard self.channel === channel else { return (false, nil) }
                         defer {
+                            if streaming { since = Clock.nowMillis() }
                             streaming = false
                             self.channel = nil
+                            closing = nil
                             gauge?.set(0.0)
                         }
-                        return streaming
+                        return (streaming, closing)
                     }
                     guard wasStreaming else { return }
                     // A connection that lasted starts the backoff over.
                     if NIODeadline.now() - began > .seconds(10) { lock.withLock { backoff = 1 } }
-                    failed("the server closed the connection")
+                    failed(reason ?? "the server closed the connection")
                 }
                 channel.writeAndFlush(ByteBuffer(string: greeting), promise: nil)
                 // A server that takes the connection and never answers is let go.
@@ -174,6 +190,8 @@ final class SourceClient: @unchecked Sendable {
                             guard self.channel === channel, channel.isActive else { return false }
                             streaming = true
                             stalledSince = nil
+                            since = Clock.nowMillis()
+                            lastError = nil
                             gauge?.set(1.0)
                             return true
                         }
@@ -186,9 +204,12 @@ final class SourceClient: @unchecked Sendable {
                     case .success(let line):
                         channel.close(promise: nil)
                         failed("the server refused the source: \(line.prefix(200))")
+                    case .failure(let error as ClosedWithoutAnswer):
+                        channel.close(promise: nil)
+                        failed(error.description)
                     case .failure(let error):
                         channel.close(promise: nil)
-                        failed("no answer from the server: \(error)")
+                        failed("no answer from the server: \(Self.describe(error))")
                     }
                 }
             }
@@ -205,9 +226,24 @@ final class SourceClient: @unchecked Sendable {
         }
     }
 
+    /// The server hung up before answering the greeting: what Icecast does to a SHOUTcast source
+    /// with a wrong password.
+    struct ClosedWithoutAnswer: Error, CustomStringConvertible {
+        var description: String { "the server closed the connection without answering (a wrong password?)" }
+    }
+
+    /// An error as a person reads it: what the last address tried answered, not NIO's whole record.
+    static func describe(_ error: any Error) -> String {
+        let error = (error as? NIOConnectionError)?.connectionErrors.last?.error ?? error
+        // ("Connection refused", not NIO's "connection reset (error set): Connection refused (errno: 111)".)
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return String(describing: error)
+    }
+
     private func failed(_ reason: String) {
         let delay = lock.withLock { () -> Int64? in
             guard !stopped else { return nil }
+            lastError = String(reason.prefix(300))
             let delay = backoff
             backoff = min(backoff * 2, 30)
             retry = group.next().scheduleTask(in: .seconds(delay)) { [self] in
@@ -279,7 +315,7 @@ private final class ReplyLine: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         if !done {
             done = true
-            reply.fail(ChannelError.ioOnClosedChannel)
+            reply.fail(SourceClient.ClosedWithoutAnswer())
         }
         context.fireChannelInactive()
     }

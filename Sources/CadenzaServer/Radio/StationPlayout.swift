@@ -108,6 +108,10 @@ final class StationPlayout: Sendable {
         var fallback: (id: Int64?, missing: Bool, tried: Date) = (nil, false, .distantPast)
         /// Reading and decoding it: cancelled, never awaited, at stop (as the cacher).
         var fallbackLoader: Task<Void, Never>?
+        /// The relays' statuses last noted for the database, and when; the newest not written yet
+        /// (kept apart from `pendingWrites`: a newer one replaces it, and only what is current counts).
+        var relaysNoted: (statuses: [RelayStatus], at: Date) = ([], .distantPast)
+        var pendingRelays: RelayStatuses.Sample?
     }
 
     /// Where the HLS output writes its playlist and segments, and its encoder.
@@ -117,10 +121,10 @@ final class StationPlayout: Sendable {
     let stateFile: URL
 
     /// The external servers the station relays to, and the client their title updates go through.
-    private let relays: [SourceClient]
+    let relays: [SourceClient]
     private let client: any Client
 
-    private let statsInterval: TimeInterval
+    let statsInterval: TimeInterval
     /// Local copies of what airs next, read instead of the library's files (see MediaCache).
     let cache: MediaCache?
     let ffmpeg: String
@@ -273,6 +277,7 @@ final class StationPlayout: Sendable {
                     await persistIfChanged()
                 }
                 sampleListeners()
+                noteRelays()
                 expireHLSListeners()
                 noteSink.yield(.tick)
                 if Date().timeIntervalSince(librariesRead) > 30, let read = try? await AutoDJ.libraries(for: station, on: fluent) {
@@ -699,6 +704,17 @@ final class StationPlayout: Sendable {
                 let waiting = state.withLockedValue { $0.pendingWrites.count }
                 logger.warning("station \(station.slug): \(waiting) as-run writes wait for the database: \(String(describing: error))")
                 return
+            }
+        }
+        if let relays = state.withLockedValue({ $0.pendingRelays }) {
+            do {
+                try await RelayStatuses.write(relays, stationID: station.id, on: db)
+                state.withLockedValue { state in
+                    if state.pendingRelays?.at == relays.at { state.pendingRelays = nil }
+                }
+            } catch {
+                // (The as-run writes' warning says the database is away.)
+                logger.debug("station \(station.slug): could not write how its relays are doing: \(String(describing: error))")
             }
         }
         guard state.withLockedValue({ $0.announce }) else { return }

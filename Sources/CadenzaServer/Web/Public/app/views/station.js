@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { html } from '../html.js';
 import { store } from '../store.js';
 import { errorMessage, icon, placeholderArt } from '../components.js';
-import { duration } from '../format.js';
+import { ago, duration } from '../format.js';
 import { smartBlockForm } from './station-blocks.js';
 import { entryEditor } from './station-entries.js';
 import { stationWeek } from './station-week.js';
@@ -100,7 +100,7 @@ export async function render(main, { slug }) {
           <p class="muted">A change of outputs or a narrower audience restarts the stream; the rest applies at once.</p>
           <button type="submit">Save</button></fieldset></form>
         ${me?.role === 'admin' ? html`<form id="relays-form" class="show-form"><fieldset><legend>Relays to other servers</legend>
-          <p class="muted" id="relays-now">${station.pushUrls?.length ? `Relaying to ${station.pushUrls.join(', ')}.` : 'Not relayed.'}</p>
+          <div id="relays-now" aria-live="polite"></div>
           <label for="relays-urls">Relay as the source of (one per line, up to 4; saving replaces them all, with their passwords; empty stops them)</label>
           <textarea id="relays-urls" rows="3" maxlength="2010" autocomplete="off" spellcheck="false" placeholder="icecast://source:password@host:8000/radio.mp3&#10;shoutcast://:password@host:8000?format=aac"></textarea>
           <button type="submit">Save relays</button></fieldset></form>` : ''}
@@ -207,7 +207,7 @@ export async function render(main, { slug }) {
   // A private station's announcements go to its owner alone: its managers (and administrators) ask too.
   if (!me || (station.visibility === 'private' && String(me.id) !== station.ownerId)) poll();
   const ticker = setInterval(progress, 1000);
-  const statsTicker = setInterval(() => { if (!document.hidden) showStats(); }, 30_000);
+  const statsTicker = setInterval(() => { if (!document.hidden) { showStats(); showRelays(); } }, 30_000);
 
   listen.addEventListener('click', () => {
     if (audio.paused) {
@@ -267,6 +267,29 @@ export async function render(main, { slug }) {
     } catch (error) { box.textContent = error.message; }
   };
   await showStats();
+  // Each relay: connected since when, or not and why (what its playout last said); asked again
+  // every 5 s while one is not connected (new ones connect within seconds).
+  let relaysTimer = null;
+  const showRelays = async () => {
+    const box = main.querySelector('#relays-now');
+    if (!box) return;
+    clearTimeout(relaysTimer);
+    pending.delete(relaysTimer);
+    try {
+      const relays = await api(`${path}/relays`);
+      if (relays.some((r) => r.connected !== true)) {
+        relaysTimer = setTimeout(showRelays, 5000);
+        pending.add(relaysTimer);
+      }
+      const state = (r) => r.connected === true ? `connected ${ago(Date.parse(r.since) / 1000)}`
+        : r.connected === false ? `not connected${r.error ? `: ${r.error}` : ' yet'} (since ${ago(Date.parse(r.since) / 1000)})`
+          : 'not known (the station is off the air, or its playout has not said yet)';
+      box.innerHTML = relays.length
+        ? html`<ul class="relays">${relays.map((r) => html`<li data-connected="${String(r.connected ?? '')}"><code>${r.url}</code>: ${state(r)}</li>`)}</ul>`.text
+        : html`<p class="muted">Not relayed.</p>`.text;
+    } catch (error) { box.textContent = error.message; }
+  };
+  await showRelays();
   // The week: a column per day from today, in the station's own time zone.
   const calendar = stationWeek(main.querySelector('#week'), { path, station, manages, say });
   const week = calendar.render;
@@ -490,7 +513,7 @@ export async function render(main, { slug }) {
       try {
         station = await api(path, { method: 'PATCH', body: { pushUrls } });
         field.value = '';
-        main.querySelector('#relays-now').textContent = station.pushUrls?.length ? `Relaying to ${station.pushUrls.join(', ')}.` : 'Not relayed.';
+        await showRelays();
         say('Saved.');
       } catch (error) { say(error.message); }
     });
