@@ -62,7 +62,7 @@ public enum CadenzaApp {
         let hub = EventHub(db: app.sql, registry: events, poll: .milliseconds(Int64(settings.eventPollInterval * 1000)), logger: app.logger)
         let services = try AppServices(
             settings: settings, secrets: try SecretBox.load(settings: settings), jobs: jobs, events: events,
-            hub: hub, features: features, states: states)
+            hub: hub, leases: LeaseRenewals(db: app.sql, logger: app.logger), features: features, states: states)
         app.install(services)
         app.storage[RunningKey.self] = NIOLockedValueBox(nil)
 
@@ -108,18 +108,18 @@ public enum CadenzaApp {
             let interval = roles.contains(.api) ? max(settings.eventPollInterval, 10) : settings.eventPollInterval
             let poll = Duration.milliseconds(Int64(interval * 1000))
             for consumer in services.features.flatMap({ $0.eventConsumers(services) }) {
-                list.append(EventConsumerService(consumer: consumer, database: app.db, poll: poll, logger: app.logger))
+                list.append(EventConsumerService(consumer: consumer, database: app.db, poll: poll, leases: services.leases, logger: app.logger))
             }
         }
         if roles.contains(.scheduler) {
             let tasks = services.features.flatMap { $0.periodicTasks(settings) }
-            list.append(Scheduler(db: app.db, tasks: tasks, logger: app.logger).service())
+            list.append(Scheduler(db: app.db, tasks: tasks, logger: app.logger).service(leases: services.leases))
         }
         let context = ServiceContext(application: app, services: services, roles: roles, logger: app.logger)
         for feature in services.features { list += feature.services(context) }
         if !roles.isEmpty {
             list.append(FreedMemoryService(releaseCaches: { [app] in await app.releaseSQLiteCaches() }))
-            list.append(PresenceService(db: app.sql))
+            list.append(PresenceService(db: app.sql, leases: services.leases))
         }
         return list
     }

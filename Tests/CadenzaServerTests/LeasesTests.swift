@@ -1,5 +1,6 @@
 @testable import CadenzaServer
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import ServiceLifecycle
 import Testing
@@ -25,6 +26,59 @@ import Vapor
             #expect(try await Leases.holding("k.3", on: db) == before)
             #expect(try await Leases.holding("k.none", on: db) == nil)
             #expect(try await Leases.renew([], owner: "a", duration: .seconds(1), on: db).isEmpty)
+        }
+    }
+
+    /// The leases a process leads are renewed together, each for its own duration and only
+    /// where its own owner still holds it.
+    @Test func leasesRenewedTogetherKeepTheirOwnDurationsAndOwners() async throws {
+        try await withApp { app in
+            let db = app.sql
+            #expect(try await Leases.acquire("t.a", owner: "one", duration: .seconds(60), on: db))
+            #expect(try await Leases.acquire("t.b", owner: "two", duration: .seconds(60), on: db))
+            #expect(try await Leases.acquire("t.c", owner: "other", duration: .seconds(60), on: db))
+            let renewed = try await LeaseRenewals.renew(
+                [("t.a", "one", .seconds(600)), ("t.b", "two", .seconds(6_000)), ("t.c", "one", .seconds(600)), ("t.none", "one", .seconds(600))],
+                on: db)
+            #expect(renewed == ["t.a", "t.b"])
+            let now = Clock.nowMillis()
+            let a = try #require(try await Leases.holding("t.a", on: db)), b = try #require(try await Leases.holding("t.b", on: db))
+            #expect(a.owner == "one" && (now + 500_000...now + 600_000).contains(a.expiresAt))
+            #expect(b.owner == "two" && (now + 5_900_000...now + 6_000_000).contains(b.expiresAt))
+            #expect(try #require(try await Leases.holding("t.c", on: db)).owner == "other")
+            #expect(try await Leases.holding("t.none", on: db) == nil)
+        }
+    }
+
+    /// Two leaders sharing the process's renewer keep leading past their leases' length, with
+    /// their renewals made in one statement; a lease another process holds now is noticed at the
+    /// next renewal (its 60 s lease would let its watchdog wait 48 s) and its body stopped.
+    @Test func leadersSharingARenewerKeepTheirLeasesAndNoticeOneLost() async throws {
+        try await withApp { app in
+            let db = app.sql
+            let renewals = LeaseRenewals(db: db)
+            let running = NIOLockedValueBox<Set<String>>([])
+            let leader = { (key: String, lease: Duration) in
+                LeaderService(key: key, db: db, lease: lease, renewals: renewals, logger: app.logger) {
+                    running.withLockedValue { _ = $0.insert(key) }
+                    defer { running.withLockedValue { _ = $0.remove(key) } }
+                    while !Task.isCancelled { try await Task.sleep(for: .milliseconds(100)) }
+                }
+            }
+            try await EventConsumerTests.running([leader("r.one", .seconds(6)), leader("r.two", .seconds(60))], logger: app.logger) {
+                #expect(try await eventually { running.withLockedValue { $0 } == ["r.one", "r.two"] })
+                let first = try #require(try await Leases.holding("r.one", on: db))
+                // Longer than a lease: both were renewed (by the renewer: each service renews nothing itself).
+                try await Task.sleep(for: .seconds(8))
+                #expect(running.withLockedValue { $0 } == ["r.one", "r.two"])
+                let later = try #require(try await Leases.holding("r.one", on: db))
+                #expect(later.owner == first.owner && later.expiresAt > first.expiresAt + 3_000)
+                // Another process takes "r.two" (as after an expiry): its leader stops; "r.one" leads on.
+                try await db.raw("UPDATE leases SET owner = 'elsewhere' WHERE key = 'r.two'").run()
+                #expect(try await eventually { running.withLockedValue { $0 } == ["r.one"] })
+                #expect(try await Leases.holding("r.two", on: db)?.owner == "elsewhere")
+            }
+            #expect(running.withLockedValue { $0 }.isEmpty)
         }
     }
 

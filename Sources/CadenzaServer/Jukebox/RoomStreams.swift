@@ -70,7 +70,7 @@ extension RoomStreams {
     /// one lease if it dies, and the songs under way resume where the rooms' clocks say.
     nonisolated func service(app: Application) -> LeaderService {
         // A short lease: after a crash the restarted server takes the rooms back within seconds.
-        LeaderService(key: "jukebox.streams", db: app.sql, lease: .seconds(6), logger: app.logger) {
+        LeaderService(key: "jukebox.streams", db: app.sql, lease: .seconds(6), renewals: try? app.cadenza.leases, logger: app.logger) {
             do {
                 while !Task.isCancelled {
                     do {

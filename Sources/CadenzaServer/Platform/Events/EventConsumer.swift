@@ -94,10 +94,11 @@ struct EventConsumerService: Service {
     let consumer: EventConsumer
     let database: any Database
     let poll: Duration
+    var leases: LeaseRenewals?
     let logger: Logger
 
     func run() async throws {
-        try await LeaderService(key: "consumer:\(consumer.name)", db: database.sql, logger: logger) {
+        try await LeaderService(key: "consumer:\(consumer.name)", db: database.sql, renewals: leases, logger: logger) {
             try await consume()
         }.run()
     }

@@ -9,6 +9,8 @@ public final class AppServices: Sendable {
     public let jobs: JobRegistry
     public let events: EventRegistry
     public let hub: EventHub
+    /// The leases this process leads, renewed together.
+    public let leases: LeaseRenewals
     /// The features, in the order the wiring lists them.
     let features: [any Feature]
     /// The OpenAPI document of `/api/v1`, joined from every feature's part.
@@ -16,7 +18,7 @@ public final class AppServices: Sendable {
     private let states: [ObjectIdentifier: any Sendable]
 
     init(
-        settings: Settings, secrets: SecretBox, jobs: JobRegistry, events: EventRegistry, hub: EventHub,
+        settings: Settings, secrets: SecretBox, jobs: JobRegistry, events: EventRegistry, hub: EventHub, leases: LeaseRenewals,
         features: [any Feature], states: StateBuilder
     ) throws {
         self.settings = settings
@@ -24,6 +26,7 @@ public final class AppServices: Sendable {
         self.jobs = jobs
         self.events = events
         self.hub = hub
+        self.leases = leases
         self.features = features
         self.states = states.values
         self.apiDocument = try APIDocumentation.document(features.map(\.apiDocumentation))

@@ -46,8 +46,8 @@ public final class Scheduler: Sendable {
     }
 
     /// The service: the loop, in one process of the cluster at a time.
-    func service() -> LeaderService {
-        LeaderService(key: "scheduler", db: db.sql, logger: logger) { await self.loop() }
+    func service(leases: LeaseRenewals? = nil) -> LeaderService {
+        LeaderService(key: "scheduler", db: db.sql, renewals: leases, logger: logger) { await self.loop() }
     }
 
     /// Queues one run of `task` now, as a tick does; nil when one is already queued or running.

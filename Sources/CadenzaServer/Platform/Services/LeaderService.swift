@@ -11,16 +11,19 @@ public struct LeaderService: Service {
     public let key: String
     let db: any SQLDatabase
     let lease: Duration
+    /// The process's renewer, which renews this lease with the others it leads (nil: on its own).
+    let renewals: LeaseRenewals?
     let logger: Logger
     let body: @Sendable () async throws -> Void
 
     public init(
-        key: String, db: any SQLDatabase, lease: Duration = .seconds(15), logger: Logger,
+        key: String, db: any SQLDatabase, lease: Duration = .seconds(15), renewals: LeaseRenewals? = nil, logger: Logger,
         body: @escaping @Sendable () async throws -> Void
     ) {
         self.key = key
         self.db = db
         self.lease = lease
+        self.renewals = renewals
         self.logger = logger
         self.body = body
     }
@@ -55,7 +58,9 @@ public struct LeaderService: Service {
     /// come back by a fifth of a lease before that end (a stalled process, a slow database), the
     /// body is stopped before anyone else may take the lease over.
     private func lead(owner: String, renewEvery interval: Duration, validUntil start: ContinuousClock.Instant) async {
-        let validUntil = NIOLockedValueBox(start)
+        let shared = renewals?.add(key: key, owner: owner, duration: lease, validUntil: start)
+        defer { if let shared { renewals?.remove(shared) } }
+        let validUntil = shared?.validUntil ?? NIOLockedValueBox(start)
         let margin = lease / 5
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -63,16 +68,16 @@ public struct LeaderService: Service {
                     logger.error("leader task failed", metadata: ["lease": .string(key), "error": .string("\(error)")])
                 }
             }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    if Task.isCancelled { return }
-                    let asked = ContinuousClock.now
-                    // A refusal means another holds it; an error leaves the watchdog to decide.
-                    if let renewed = try? await Leases.acquire(key, owner: owner, duration: lease, on: db) {
-                        guard renewed else { return }
-                        validUntil.withLockedValue { $0 = asked + lease }
+            if let shared {
+                // Renewed with the process's other leases: this only notices another holding it.
+                group.addTask {
+                    while !Task.isCancelled, !shared.isLost {
+                        try? await Task.sleep(for: min(interval / 2, .seconds(1)))
                     }
+                }
+            } else {
+                group.addTask {
+                    await renewAlone(owner: owner, every: interval, validUntil: validUntil)
                 }
             }
             group.addTask {
@@ -88,6 +93,20 @@ public struct LeaderService: Service {
             }
             await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// Renews the lease every `interval` until another holds it.
+    private func renewAlone(owner: String, every interval: Duration, validUntil: NIOLockedValueBox<ContinuousClock.Instant>) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            let asked = ContinuousClock.now
+            // A refusal means another holds it; an error leaves the watchdog to decide.
+            if let renewed = try? await Leases.acquire(key, owner: owner, duration: lease, on: db) {
+                guard renewed else { return }
+                validUntil.withLockedValue { $0 = asked + lease }
+            }
         }
     }
 }
