@@ -52,7 +52,10 @@ extension RadioEvents {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) ?? Date.ISO8601FormatStyle().parse(text)
+            // (Each parse tried on its own: `try?` over both made a date without fractions unreadable.)
+            guard
+                let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                    ?? (try? Date.ISO8601FormatStyle().parse(text))
             else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date")) }
             return date
         }

@@ -1,3 +1,4 @@
+import CadenzaPlayout
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
