@@ -2,10 +2,10 @@ import ServiceLifecycle
 import SQLKit
 
 /// Says in the database that this process runs: a lease of its own (`process.` and its name),
-/// renewed every 5 s (with the leases the process leads) and lasting 15 s, given up at shutdown. `cadenza restore` refuses while any
-/// lease is held: so it sees every running process, not only those that lead something (today
-/// every lone process leads one lease or another; that is the roles' doing, not a promise).
-/// Rows of processes killed long ago are cleared now and then.
+/// renewed every 5 s (with the leases the process leads) and lasting 15 s, given up at shutdown.
+/// `cadenza restore` refuses while any lease is held: so it sees every running process, not only
+/// those that lead something (today every lone process leads one lease or another; that is the
+/// roles' doing, not a promise). Rows of processes killed long ago are cleared now and then.
 struct PresenceService: Service {
     let db: any SQLDatabase
     /// Renews the presence with the leases the process leads (nil: on its own).
